@@ -1,0 +1,131 @@
+/**
+ * Device acquisition and per-device state (kernel cache, command recorder).
+ *
+ * Library code uses only web-standard WebGPU APIs so that it runs in Deno and in browsers.
+ * @module
+ */
+import { Recorder } from "./recorder.ts";
+
+/** Options for {@linkcode requestDevice}. */
+export interface RequestDeviceOptions {
+  /** Adapter preference; defaults to `"high-performance"`. */
+  powerPreference?: GPUPowerPreference;
+  /**
+   * `"adapter"` (default) requests the adapter's real limits (buffer and binding sizes,
+   * workgroup storage); `"default"` keeps WebGPU's default limits (128 MiB bindings).
+   */
+  limits?: "adapter" | "default";
+}
+
+/** Limits the runtime asks for when `limits: "adapter"`. */
+const REQUESTED_LIMITS = [
+  "maxBufferSize",
+  "maxStorageBufferBindingSize",
+  "maxComputeWorkgroupStorageSize",
+  "maxComputeInvocationsPerWorkgroup",
+  "maxComputeWorkgroupSizeX",
+  "maxComputeWorkgroupSizeY",
+  "maxStorageBuffersPerShaderStage",
+] as const;
+
+/** Optional features the runtime uses when the adapter offers them. */
+const WANTED_FEATURES: GPUFeatureName[] = ["shader-f16", "timestamp-query"];
+
+function gpuApi(): GPU {
+  const gpu = (globalThis.navigator as { gpu?: GPU } | undefined)?.gpu;
+  if (!gpu) {
+    throw new Error(
+      "flash-bla: WebGPU is not available here (navigator.gpu is undefined). " +
+        "Use Deno ≥ 2, or a browser with WebGPU enabled.",
+    );
+  }
+  return gpu;
+}
+
+/**
+ * Requests a WebGPU device set up for flash-bla: the adapter's real limits, plus
+ * `shader-f16` and `timestamp-query` when offered.
+ *
+ * @example
+ * ```ts
+ * import { requestDevice } from "./mod.ts";
+ * const device = await requestDevice();
+ * console.log(device.features.has("shader-f16"));
+ * ```
+ */
+export async function requestDevice(options: RequestDeviceOptions = {}): Promise<GPUDevice> {
+  const adapter = await gpuApi().requestAdapter({
+    powerPreference: options.powerPreference ?? "high-performance",
+  });
+  if (!adapter) {
+    throw new Error(
+      "flash-bla: no WebGPU adapter found. On a machine without a GPU, install Mesa's " +
+        "Vulkan drivers (Debian: apt-get install mesa-vulkan-drivers) to get a CPU adapter.",
+    );
+  }
+  const requiredLimits: Record<string, number> = {};
+  if ((options.limits ?? "adapter") === "adapter") {
+    for (const name of REQUESTED_LIMITS) requiredLimits[name] = adapter.limits[name];
+  }
+  const requiredFeatures = WANTED_FEATURES.filter((f) => adapter.features.has(f));
+  return await adapter.requestDevice({ requiredLimits, requiredFeatures });
+}
+
+let defaultDevice: Promise<GPUDevice> | undefined;
+
+/**
+ * The device ops use when none is passed: requested once with {@linkcode requestDevice},
+ * or the one given to {@linkcode setDefaultDevice}.
+ */
+export function getDefaultDevice(): Promise<GPUDevice> {
+  defaultDevice ??= requestDevice();
+  return defaultDevice;
+}
+
+/** Makes `device` (for example one created by the application) the default device. */
+export function setDefaultDevice(device: GPUDevice): void {
+  defaultDevice = Promise.resolve(device);
+}
+
+/** Per-device runtime state. */
+export interface DeviceContext {
+  /** The device. */
+  device: GPUDevice;
+  /** Records dispatches until the next submit. */
+  recorder: Recorder;
+  /** Compiled pipelines, keyed by kernel name and compile-time constants. */
+  pipelines: Map<string, GPUComputePipeline>;
+  /** Largest storage binding in bytes (overridable in tests to force slicing). */
+  maxBindingBytes: number;
+  /** Whether new output tensors are filled with NaN (a test aid). */
+  poisonOutputs: boolean;
+}
+
+const contexts = new WeakMap<GPUDevice, DeviceContext>();
+
+/** The runtime state of `device`, created on first use. */
+export function deviceContext(device: GPUDevice): DeviceContext {
+  let ctx = contexts.get(device);
+  if (!ctx) {
+    ctx = {
+      device,
+      recorder: new Recorder(device),
+      pipelines: new Map(),
+      maxBindingBytes: Math.min(
+        device.limits.maxStorageBufferBindingSize,
+        device.limits.maxBufferSize,
+      ),
+      poisonOutputs: false,
+    };
+    contexts.set(device, ctx);
+  }
+  return ctx;
+}
+
+/**
+ * Submits every recorded dispatch on `device` to its queue. Reads call this for you; call it
+ * yourself to start GPU work early.
+ */
+export function flush(device: GPUDevice): void {
+  deviceContext(device).recorder.submit();
+}

@@ -1,0 +1,160 @@
+/**
+ * Kernels as data: a name, compile-time constants and a WGSL generator. Pipelines are cached
+ * per device by name + constants (never by sequence length or batch: shapes go in a uniform),
+ * with explicit bind-group layouts.
+ * @module
+ */
+import { type DeviceContext, deviceContext } from "./device.ts";
+import { BufferUsage } from "./recorder.ts";
+import type { Tensor } from "./tensor.ts";
+
+/** How a kernel uses a storage binding. */
+export type Access = "read" | "read_write";
+
+/** A compute kernel: storage bindings 0..n-1, then the uniform block at binding n. */
+export interface Kernel {
+  /** Kernel name, shown in compile errors. */
+  name: string;
+  /** Compile-time constants (tile sizes, dtype, variant): with `name`, the cache key. */
+  constants: Record<string, string | number | boolean>;
+  /** Access of each storage binding, in binding order. */
+  bindings: readonly Access[];
+  /** Generates the WGSL (entry point `main`); called once per cache key. */
+  wgsl: () => string;
+}
+
+/** Workgroups along one dispatch dimension (WebGPU's guaranteed limit). */
+export const MAX_GROUPS_PER_DIM = 65535;
+
+/**
+ * WGSL helper: the flat index of this workgroup in a grid launched by {@linkcode launch}
+ * (which splits large counts over y and z). Kernels must return when it is ≥ their count.
+ */
+export const FLAT_GROUP_WGSL = /* wgsl */ `
+fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
+`;
+
+/** Field types of a uniform block. */
+export type UniformType = "u32" | "i32" | "f32";
+
+/** A uniform struct declared once and used for both the WGSL text and the packing. */
+export class UniformBlock<K extends string> {
+  readonly fields: readonly [K, UniformType][];
+
+  constructor(fields: Record<K, UniformType>) {
+    this.fields = Object.entries(fields) as [K, UniformType][];
+  }
+
+  /** WGSL declaration of the struct and its binding (`var<uniform> u: Params`). */
+  wgsl(binding: number): string {
+    const body = this.fields.map(([k, t]) => `  ${k}: ${t},`).join("\n");
+    return `struct Params {\n${body}\n}\n@group(0) @binding(${binding}) var<uniform> u: Params;\n`;
+  }
+
+  /** Packs `values` in field order, padded to 16 bytes. */
+  pack(values: Record<K, number>): ArrayBuffer {
+    const bytes = Math.max(16, Math.ceil((this.fields.length * 4) / 16) * 16);
+    const buffer = new ArrayBuffer(bytes);
+    const view = new DataView(buffer);
+    this.fields.forEach(([k, t], i) => {
+      const v = values[k];
+      if (t === "f32") view.setFloat32(i * 4, v, true);
+      else if (t === "i32") view.setInt32(i * 4, v, true);
+      else view.setUint32(i * 4, v, true);
+    });
+    return buffer;
+  }
+}
+
+function layoutFor(ctx: DeviceContext, kernel: Kernel): GPUBindGroupLayout {
+  const entries: GPUBindGroupLayoutEntry[] = kernel.bindings.map((access, binding) => ({
+    binding,
+    visibility: 4, /* GPUShaderStage.COMPUTE */
+    buffer: { type: access === "read" ? "read-only-storage" : "storage" },
+  }));
+  entries.push({ binding: kernel.bindings.length, visibility: 4, buffer: { type: "uniform" } });
+  return ctx.device.createBindGroupLayout({ label: kernel.name, entries });
+}
+
+/** The cached pipeline for `kernel` on this device, compiled on first use. */
+export function pipelineFor(
+  ctx: DeviceContext,
+  kernel: Kernel,
+): GPUComputePipeline {
+  const key = `${kernel.name}:${JSON.stringify(kernel.constants)}`;
+  let pipeline = ctx.pipelines.get(key);
+  if (!pipeline) {
+    const code = kernel.wgsl();
+    const module = ctx.device.createShaderModule({ label: key, code });
+    module.getCompilationInfo().then((info) => {
+      for (const m of info.messages) {
+        if (m.type !== "error") continue;
+        const line = code.split("\n")[m.lineNum - 1] ?? "";
+        console.error(`flash-bla kernel ${key}: ${m.message} at line ${m.lineNum}: ${line}`);
+      }
+    });
+    const layout = ctx.device.createPipelineLayout({ bindGroupLayouts: [layoutFor(ctx, kernel)] });
+    pipeline = ctx.device.createComputePipeline({
+      label: key,
+      layout,
+      compute: { module, entryPoint: "main" },
+    });
+    ctx.pipelines.set(key, pipeline);
+  }
+  return pipeline;
+}
+
+/** A storage binding: a whole tensor, or a window of a buffer. */
+export type StorageArg = Tensor | GPUBufferBinding;
+
+/** Arguments of {@linkcode launch}. */
+export interface LaunchArgs {
+  /** One entry per storage binding of the kernel. */
+  storage: readonly StorageArg[];
+  /** Packed uniform block (see {@linkcode UniformBlock.pack}). */
+  uniforms: ArrayBuffer;
+  /** Number of workgroups; counts over 65 535 are split over y (and z), see `flat_group`. */
+  groups: number;
+}
+
+function asBinding(arg: StorageArg): GPUBufferBinding {
+  return "buffer" in arg && "shape" in arg ? { buffer: arg.buffer } : arg as GPUBufferBinding;
+}
+
+/** Records one dispatch of `kernel` on `device`. */
+export function launch(device: GPUDevice, kernel: Kernel, args: LaunchArgs): void {
+  if (args.storage.length !== kernel.bindings.length) {
+    throw new Error(
+      `flash-bla kernel ${kernel.name}: ${args.storage.length} storage bindings for ` +
+        `${kernel.bindings.length}`,
+    );
+  }
+  if (args.groups <= 0) return;
+  const ctx = deviceContext(device);
+  const pipeline = pipelineFor(ctx, kernel);
+  const uniform = device.createBuffer({
+    size: args.uniforms.byteLength,
+    usage: BufferUsage.UNIFORM,
+    mappedAtCreation: true,
+  });
+  new Uint8Array(uniform.getMappedRange()).set(new Uint8Array(args.uniforms));
+  uniform.unmap();
+  ctx.recorder.releaseAfterSubmit(uniform);
+  const entries: GPUBindGroupEntry[] = args.storage.map((arg, binding) => ({
+    binding,
+    resource: asBinding(arg),
+  }));
+  entries.push({ binding: args.storage.length, resource: { buffer: uniform } });
+  const bindGroup = device.createBindGroup({
+    layout: pipeline.getBindGroupLayout(0),
+    entries,
+  });
+  const x = Math.min(args.groups, MAX_GROUPS_PER_DIM);
+  const rest = Math.ceil(args.groups / x);
+  const y = Math.min(rest, MAX_GROUPS_PER_DIM);
+  const z = Math.ceil(rest / y);
+  if (z > MAX_GROUPS_PER_DIM) {
+    throw new RangeError(`flash-bla kernel ${kernel.name}: ${args.groups} workgroups is too many`);
+  }
+  ctx.recorder.dispatch(pipeline, bindGroup, x, y, z);
+}

@@ -1,0 +1,110 @@
+/**
+ * Test helpers: the test device (CPU adapter in CI), seeded random data, error metrics.
+ */
+import { requestDevice, setPoisonOutputs } from "../ops/_runtime/mod.ts";
+
+let devicePromise: Promise<GPUDevice | undefined> | undefined;
+
+/**
+ * The device GPU tests run on, with output poisoning on; `undefined` only when the machine has
+ * no WebGPU adapter at all (tests then skip, saying so).
+ */
+export function testDevice(): Promise<GPUDevice | undefined> {
+  devicePromise ??= (async () => {
+    const adapter = await navigator.gpu?.requestAdapter({ powerPreference: "high-performance" });
+    if (!adapter) {
+      console.warn("SKIPPING GPU tests: no WebGPU adapter on this machine");
+      return undefined;
+    }
+    const device = await requestDevice();
+    setPoisonOutputs(device, true);
+    return device;
+  })();
+  return devicePromise;
+}
+
+/** Whether GPU tests must be skipped (no adapter at all). */
+export const noGpu = !(await testDevice());
+
+/** Deterministic PRNG (mulberry32) for reproducible failures; seeds come from the test name. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A fresh seed per call, printed on failure through the returned label. */
+export function freshSeed(): number {
+  return (Math.random() * 2 ** 32) >>> 0;
+}
+
+/** Standard normal samples (Box–Muller). */
+export function randn(n: number, random: () => number): Float64Array<ArrayBuffer> {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const u = 1 - random();
+    out[i] = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+  }
+  return out;
+}
+
+/** Uniform samples in [lo, hi). */
+export function uniform(
+  n: number,
+  random: () => number,
+  lo = 0,
+  hi = 1,
+): Float64Array<ArrayBuffer> {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * random();
+  return out;
+}
+
+/** elu(x) + 1 applied to standard normal samples: the positive features the original uses. */
+export function eluPlusOne(n: number, random: () => number): Float64Array<ArrayBuffer> {
+  return randn(n, random).map((x) => (x > 0 ? x + 1 : Math.exp(x)));
+}
+
+/** Rounds values to the nearest float16 (so references see exactly what the GPU stores). */
+export function roundToF16(values: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
+  const f16 = new Float16Array(values);
+  return Float64Array.from(f16);
+}
+
+/** Relative RMS error ‖a − ref‖ / ‖ref‖; NaN anywhere gives Infinity. */
+export function relRms(actual: ArrayLike<number>, ref: ArrayLike<number>): number {
+  if (actual.length !== ref.length) {
+    throw new Error(`length mismatch: ${actual.length} vs ${ref.length}`);
+  }
+  let num = 0, den = 0;
+  for (let i = 0; i < ref.length; i++) {
+    const d = actual[i] - ref[i];
+    if (!Number.isFinite(actual[i])) return Infinity;
+    num += d * d;
+    den += ref[i] * ref[i];
+  }
+  return Math.sqrt(num / Math.max(den, 1e-300));
+}
+
+/** Asserts the relative RMS error is within `tol`, naming the quantity. */
+export function assertClose(
+  actual: ArrayLike<number>,
+  ref: ArrayLike<number>,
+  tol: number,
+  what: string,
+): void {
+  const err = relRms(actual, ref);
+  if (!(err <= tol)) {
+    throw new Error(`${what}: relative RMS error ${err.toExponential(3)} > ${tol}`);
+  }
+}
+
+/** Tolerance by storage dtype (DEVELOPERS.md): f32 1e-5, f16 2e-3. */
+export function tolFor(dtype: "f32" | "f16"): number {
+  return dtype === "f32" ? 1e-5 : 2e-3;
+}

@@ -1,0 +1,145 @@
+import assert from "node:assert/strict";
+import { noGpu, testDevice } from "../_helpers.ts";
+import {
+  deviceContext,
+  FLAT_GROUP_WGSL,
+  type Kernel,
+  launch,
+  planSlices,
+  Tensor,
+  timeGpu,
+  UniformBlock,
+  windowOf,
+} from "../../ops/_runtime/mod.ts";
+import { decodeHalf, encodeHalf, fromHalfBits, toHalfBits } from "../../ops/_runtime/half.ts";
+
+const device = (await testDevice())!;
+
+Deno.test("half conversions round to nearest even and match Float16Array", () => {
+  const values = [0, -0, 1, -2.5, 65504, 65520, 1e-8, 5.96e-8, 6.1e-5, 3.14159, NaN, Infinity];
+  for (let i = 0; i < 2000; i++) {
+    values.push((Math.random() - 0.5) * 10 ** (Math.random() * 10 - 5));
+  }
+  const expected = new Uint16Array(new Float16Array(values).buffer);
+  const bits = encodeHalf(values);
+  for (let i = 0; i < values.length; i++) {
+    if (Number.isNaN(values[i])) assert.ok(Number.isNaN(fromHalfBits(bits[i])));
+    else assert.equal(bits[i], expected[i], `value ${values[i]}`);
+  }
+  assert.equal(toHalfBits(1), 0x3c00);
+  assert.deepEqual([...decodeHalf(new Uint16Array([0x3c00, 0xc000]))], [1, -2]);
+});
+
+const scaleParams = new UniformBlock({
+  n: "u32",
+  offset_in: "u32",
+  offset_out: "u32",
+  factor: "f32",
+});
+const scaleKernel: Kernel = {
+  name: "test_scale",
+  constants: {},
+  bindings: ["read", "read_write"],
+  wgsl: () => `
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+${scaleParams.wgsl(2)}
+${FLAT_GROUP_WGSL}
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let i = flat_group(wid, nwg) * 64u + lid;
+  if (i >= u.n) { return; }
+  y[u.offset_out + i] = x[u.offset_in + i] * u.factor;
+}`,
+};
+
+Deno.test({
+  name: "tensor round trip (f32, f16 from floats and from bits)",
+  ignore: noGpu,
+  fn: async () => {
+    const data = [1, 2.5, -3, 65504, 1 / 3];
+    using a = Tensor.fromArraySync(device, data, [5]);
+    assert.deepEqual([...await a.read()], [...new Float32Array(data)]);
+    using b = Tensor.fromArraySync(device, data, [5], "f16");
+    assert.deepEqual([...await b.read()], [...new Float32Array(new Float16Array(data))]);
+    using c = Tensor.fromArraySync(device, new Uint16Array([0x3c00, 0x4000, 0x4200]), [3], "f16");
+    assert.deepEqual([...await c.read()], [1, 2, 3]);
+    assert.throws(() => Tensor.fromArraySync(device, data, [2, 2]), RangeError);
+    assert.throws(() => Tensor.fromArraySync(device, data, [5], "f64" as "f32"), TypeError);
+  },
+});
+
+Deno.test({
+  name: "launch splits grids over 65 535 workgroups",
+  ignore: noGpu,
+  fn: async () => {
+    const n = 70_000 * 64 + 5;
+    const x = new Float32Array(n).map((_, i) => i % 1000);
+    using tx = Tensor.fromArraySync(device, x, [n]);
+    using ty = Tensor.empty(device, [n]);
+    launch(device, scaleKernel, {
+      storage: [tx, ty],
+      uniforms: scaleParams.pack({ n, offset_in: 0, offset_out: 0, factor: 2 }),
+      groups: Math.ceil(n / 64),
+    });
+    const y = await ty.read();
+    for (let i = 0; i < n; i += 997) assert.equal(y[i], 2 * (i % 1000));
+    assert.equal(y[n - 1], 2 * ((n - 1) % 1000));
+  },
+});
+
+Deno.test({
+  name: "windows and slices cover a tensor bound in pieces",
+  ignore: noGpu,
+  fn: async () => {
+    const ctx = deviceContext(device);
+    const saved = ctx.maxBindingBytes;
+    ctx.maxBindingBytes = 4096; // force slicing: 63 floats per item, ~15 items per slice
+    try {
+      const items = 100, per = 63;
+      const x = new Float32Array(items * per).map((_, i) => i);
+      using tx = Tensor.fromArraySync(device, x, [items, per]);
+      using ty = Tensor.empty(device, [items, per]);
+      const slices = planSlices([tx, ty], [per, per], items, "test");
+      assert.ok(slices.length > 5);
+      for (const s of slices) {
+        const wx = windowOf(tx, s.start * per, s.count * per);
+        const wy = windowOf(ty, s.start * per, s.count * per);
+        assert.ok(wx.binding.size! <= ctx.maxBindingBytes);
+        launch(device, scaleKernel, {
+          storage: [wx.binding, wy.binding],
+          uniforms: scaleParams.pack({
+            n: s.count * per,
+            offset_in: wx.elementOffset,
+            offset_out: wy.elementOffset,
+            factor: -1,
+          }),
+          groups: Math.ceil((s.count * per) / 64),
+        });
+      }
+      const y = await ty.read();
+      assert.deepEqual([...y], [...x].map((v) => -v));
+    } finally {
+      ctx.maxBindingBytes = saved;
+    }
+  },
+});
+
+Deno.test({
+  name: "timeGpu returns one positive time per sample",
+  ignore: noGpu || !device?.features.has("timestamp-query"),
+  fn: async () => {
+    const n = 1 << 16;
+    using tx = Tensor.fromArraySync(device, new Float32Array(n), [n]);
+    using ty = Tensor.empty(device, [n]);
+    const times = await timeGpu(device, () =>
+      launch(device, scaleKernel, {
+        storage: [tx, ty],
+        uniforms: scaleParams.pack({ n, offset_in: 0, offset_out: 0, factor: 1 }),
+        groups: n / 64,
+      }), 5);
+    assert.equal(times.length, 5);
+    for (const t of times) assert.ok(t > 0 && t < 1000, `time ${t}`);
+  },
+});
