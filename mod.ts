@@ -1,0 +1,27 @@
+/**
+ * flash-bla: bidirectional (non-causal) linear attention for WebGPU, with fused forward and
+ * backward kernels in WGSL, and the vision/diffusion attention layers built on them.
+ *
+ * @example
+ * ```ts
+ * import { linearAttention, Tensor } from "./mod.ts";
+ * const [B, H, T, D] = [1, 2, 16, 8];
+ * const data = Float32Array.from({ length: B * H * T * D }, () => Math.random());
+ * using q = await Tensor.fromArray(data, [B, H, T, D]);
+ * using k = await Tensor.fromArray(data, [B, H, T, D]);
+ * using v = await Tensor.fromArray(data, [B, H, T, D]);
+ * using o = linearAttention(q, k, v);
+ * console.log(await o.read());
+ * ```
+ * @module
+ */
+export {
+  flush,
+  getDefaultDevice,
+  requestDevice,
+  type RequestDeviceOptions,
+  setDefaultDevice,
+} from "./ops/_runtime/device.ts";
+export { type DType, Tensor, type TensorData, type TensorOptions } from "./ops/_runtime/tensor.ts";
+export type { Vjp } from "./ops/_runtime/autodiff.ts";
+export { quantiles, timeGpu } from "./ops/_runtime/timing.ts";
