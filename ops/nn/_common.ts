@@ -1,0 +1,74 @@
+/**
+ * Helpers shared by the `ops/nn` blocks: argument checks on shapes and the `Vjp` object.
+ * @module
+ */
+import type { Vjp } from "../_runtime/autodiff.ts";
+import { checkSameDeviceAndDtype, checkTensor } from "../_runtime/checks.ts";
+import type { Tensor } from "../_runtime/tensor.ts";
+import { NN_WORKGROUP } from "../../shaders/nn_common.ts";
+
+/** Workgroups for `n` elements at one element per thread. */
+export function elementGroups(n: number): number {
+  return Math.ceil(n / NN_WORKGROUP);
+}
+
+/** `[a, b, c]` for messages. */
+export function fmtShape(shape: readonly number[]): string {
+  return `[${shape.join(", ")}]`;
+}
+
+/** Throws a `RangeError` unless `t` has exactly `shape`. */
+export function checkShapeIs(t: Tensor, shape: readonly number[], name: string): void {
+  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw new RangeError(`${name} must have shape ${fmtShape(shape)}, got ${fmtShape(t.shape)}`);
+  }
+}
+
+/** Checks that every entry is a live Tensor and all share one device and dtype. */
+export function checkTensors(tensors: Record<string, unknown>): Tensor[] {
+  const checked = Object.entries(tensors).map(([name, t]) => checkTensor(t, name));
+  checkSameDeviceAndDtype(
+    Object.fromEntries(Object.keys(tensors).map((name, i) => [name, checked[i]])),
+  );
+  return checked;
+}
+
+/** Throws a `RangeError` unless `value` is an integer ≥ `lo`. */
+export function checkInt(value: unknown, lo: number, name: string): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < lo) {
+    throw new RangeError(`${name} must be an integer ≥ ${lo}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Builds a {@linkcode Vjp}: `pullback` checks the upstream gradient's shape and dtype against
+ * the output; `release` frees what the forward kept (once).
+ */
+export function makeVjp<G>(
+  output: Tensor,
+  pullback: (dy: Tensor) => G,
+  release: () => void = () => {},
+): Vjp<Tensor, Tensor, G> {
+  let released = false;
+  const dispose = () => {
+    if (!released) release();
+    released = true;
+  };
+  return {
+    output,
+    pullback(dy: Tensor): G {
+      if (released) throw new TypeError("pullback called after dispose()");
+      checkTensor(dy, "dy");
+      if (dy.device !== output.device || dy.dtype !== output.dtype) {
+        throw new TypeError(
+          `dy must be a ${output.dtype} tensor on the output's device, got ${dy.dtype}`,
+        );
+      }
+      checkShapeIs(dy, output.shape, "dy");
+      return pullback(dy);
+    },
+    dispose,
+    [Symbol.dispose]: dispose,
+  };
+}

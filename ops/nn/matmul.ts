@@ -1,0 +1,291 @@
+/**
+ * Batched matmul `C = op(A) · op(B)` (transposes as flags) and `linear(x, W, b) = x·Wᵀ + b`,
+ * with their vjps. f32 or f16 storage, f32 accumulation, any M, N, K.
+ * @module
+ */
+import {
+  checkSameDeviceAndDtype,
+  checkTensor,
+  type Kernel,
+  launch,
+  planSlices,
+  Tensor,
+  type Vjp,
+  windowOf,
+} from "../_runtime/mod.ts";
+import { MATMUL_TILE, matmulParams, matmulWgsl } from "../../shaders/matmul.ts";
+import { sum } from "./reduce.ts";
+
+/** Options of {@linkcode matmul}. */
+export interface MatmulOptions {
+  /** `a` is stored `[..., K, M]` and used transposed (default `false`). */
+  transposeA?: boolean;
+  /** `b` is stored `[..., N, K]` and used transposed (default `false`). */
+  transposeB?: boolean;
+}
+
+/** The matmul as the kernel sees it: sizes, batch and per-batch strides (0 = broadcast). */
+interface MatmulDims {
+  m: number;
+  n: number;
+  k: number;
+  batch: number;
+  strideA: number;
+  strideB: number;
+  transA: boolean;
+  transB: boolean;
+}
+
+const prod = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
+
+/** Records `c = op(a)·op(b) (+ bias)` for `dims` into a new tensor of `outShape`. */
+function record(
+  a: Tensor,
+  b: Tensor,
+  dims: MatmulDims,
+  outShape: readonly number[],
+  bias?: Tensor,
+): Tensor {
+  const c = Tensor.empty(a.device, outShape, a.dtype);
+  const variant = { dtype: a.dtype, transA: dims.transA, transB: dims.transB, bias: !!bias };
+  const kernel: Kernel = {
+    name: "matmul",
+    constants: { ...variant },
+    bindings: bias ? ["read", "read", "read_write", "read"] : ["read", "read", "read_write"],
+    wgsl: () => matmulWgsl(variant),
+  };
+  const { m, n, k } = dims;
+  const tilesM = Math.ceil(m / MATMUL_TILE.rows), tilesN = Math.ceil(n / MATMUL_TILE.cols);
+  const perItem = [dims.strideA, dims.strideB, m * n];
+  // Batches are bound in slices when a tensor exceeds the largest binding (a broadcast
+  // operand, stride 0, is bound whole).
+  for (const s of planSlices([a, b, c], perItem, dims.batch, "matmul")) {
+    const wa = windowOf(a, s.start * dims.strideA, dims.strideA ? s.count * dims.strideA : a.size);
+    const wb = windowOf(b, s.start * dims.strideB, dims.strideB ? s.count * dims.strideB : b.size);
+    const wc = windowOf(c, s.start * m * n, s.count * m * n);
+    const storage = [wa.binding, wb.binding, wc.binding];
+    if (bias) storage.push({ buffer: bias.buffer });
+    launch(a.device, kernel, {
+      storage,
+      uniforms: matmulParams.pack({
+        m,
+        n,
+        k,
+        batch: s.count,
+        tiles_m: tilesM,
+        tiles_n: tilesN,
+        off_a: wa.elementOffset,
+        off_b: wb.elementOffset,
+        off_c: wc.elementOffset,
+        off_bias: 0,
+        stride_a: dims.strideA,
+        stride_b: dims.strideB,
+      }),
+      groups: tilesM * tilesN * s.count,
+    });
+  }
+  return c;
+}
+
+interface MatmulPlan {
+  dims: MatmulDims;
+  outShape: number[];
+  batchShape: number[];
+}
+
+function plan(a: Tensor, b: Tensor, options: MatmulOptions): MatmulPlan {
+  checkTensor(a, "a");
+  checkTensor(b, "b");
+  checkSameDeviceAndDtype({ a, b });
+  const transA = options.transposeA ?? false, transB = options.transposeB ?? false;
+  for (const [t, name] of [[a, "a"], [b, "b"]] as const) {
+    if (t.shape.length < 2) {
+      throw new RangeError(`${name} must have rank ≥ 2 ([..., rows, cols]), got [${t.shape}]`);
+    }
+  }
+  const ra = a.shape.length, rb = b.shape.length;
+  const [m, ka] = transA ? [a.shape[ra - 1], a.shape[ra - 2]] : [a.shape[ra - 2], a.shape[ra - 1]];
+  const [kb, n] = transB ? [b.shape[rb - 1], b.shape[rb - 2]] : [b.shape[rb - 2], b.shape[rb - 1]];
+  if (ka !== kb) {
+    throw new RangeError(
+      `matmul: a [${a.shape}]${transA ? "ᵀ" : ""} and b [${b.shape}]${
+        transB ? "ᵀ" : ""
+      } have inner sizes ${ka} and ${kb}`,
+    );
+  }
+  const batchA = a.shape.slice(0, -2), batchB = b.shape.slice(0, -2);
+  if (batchA.length && batchB.length && batchA.join() !== batchB.join()) {
+    throw new RangeError(
+      `matmul: batch dimensions of a [${a.shape}] and b [${b.shape}] differ (they must be equal, ` +
+        `or one operand must be 2-D)`,
+    );
+  }
+  const batchShape = batchA.length ? batchA : batchB;
+  const batch = prod(batchShape);
+  const dims: MatmulDims = {
+    m,
+    n,
+    k: ka,
+    batch,
+    strideA: batchA.length ? m * ka : 0,
+    strideB: batchB.length ? ka * n : 0,
+    transA,
+    transB,
+  };
+  // A 2-D b with untransposed a: fold the batch into rows (one big matmul).
+  if (!batchB.length && batchA.length && !transA) {
+    Object.assign(dims, { m: batch * m, batch: 1, strideA: 0 });
+  }
+  return { dims, outShape: [...batchShape, m, n], batchShape };
+}
+
+/**
+ * Batched matrix product `C[b] = op(A[b]) · op(B[b])`, f32 accumulation, stored in the
+ * inputs' dtype.
+ *
+ * @param a `[..., M, K]` (or `[..., K, M]` with `transposeA`)
+ * @param b `[..., K, N]` (or `[..., N, K]` with `transposeB`); the batch dimensions `...` of
+ *   `a` and `b` must be equal, or one operand 2-D (broadcast over the other's batch)
+ * @param options `transposeA`, `transposeB` (default `false`)
+ * @returns `[..., M, N]`
+ * @example
+ * ```ts
+ * import { Tensor } from "../../mod.ts";
+ * import { matmul } from "./matmul.ts";
+ * using a = await Tensor.fromArray(new Float32Array(2 * 3 * 5).fill(1), [2, 3, 5]);
+ * using b = await Tensor.fromArray(new Float32Array(4 * 5).fill(1), [4, 5]);
+ * using c = matmul(a, b, { transposeB: true }); // [2, 3, 4], all 5
+ * ```
+ */
+export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  const p = plan(a, b, options);
+  return record(a, b, p.dims, p.outShape);
+}
+
+/** Gradients of {@linkcode matmul}. */
+export interface MatmulGrads {
+  /** Gradient of `a`, shaped like `a`. */
+  da: Tensor;
+  /** Gradient of `b`, shaped like `b`. */
+  db: Tensor;
+}
+
+/** Sums a batched gradient over its batch axes when the operand was broadcast (2-D). */
+function unbatch(g: Tensor, operand: Tensor, batchRank: number): Tensor {
+  if (operand.shape.length === g.shape.length) return g;
+  const r = sum(g, { axis: [0, batchRank - 1], keepDims: false });
+  g.destroy();
+  return r;
+}
+
+/**
+ * The matmul gradients for `dc`: with op(X) the used form of X,
+ * d op(A) = dC·op(B)ᵀ and d op(B) = op(A)ᵀ·dC, each transposed back when the operand is
+ * stored transposed; a broadcast operand's gradient is summed over the batch.
+ */
+function matmulGrads(a: Tensor, b: Tensor, dc: Tensor, options: MatmulOptions): MatmulGrads {
+  const p = plan(a, b, options);
+  checkTensor(dc, "dc");
+  if (dc.shape.join() !== p.outShape.join()) {
+    throw new RangeError(`dc must have shape [${p.outShape}], got [${dc.shape}]`);
+  }
+  const tA = p.dims.transA, tB = p.dims.transB;
+  const nb = p.batchShape.length;
+  const da = unbatch(
+    tA ? matmul(b, dc, { transposeA: tB, transposeB: true }) : matmul(dc, b, { transposeB: !tB }),
+    a,
+    nb,
+  );
+  let db: Tensor;
+  if (b.shape.length === 2 && a.shape.length > 2 && !tA) {
+    // a's batch folds into rows: one matmul over batch·M rows, no batched temporary.
+    const dims = { batch: 1, strideA: 0, strideB: 0, k: p.dims.m, transA: true, transB: false };
+    db = tB
+      ? record(dc, a, { ...dims, m: p.dims.n, n: p.dims.k }, b.shape)
+      : record(a, dc, { ...dims, m: p.dims.k, n: p.dims.n }, b.shape);
+  } else {
+    db = unbatch(
+      tB ? matmul(dc, a, { transposeA: true, transposeB: tA }) : matmul(a, dc, { transposeA: !tA }),
+      b,
+      nb,
+    );
+  }
+  return { da, db };
+}
+
+/**
+ * Differentiable {@linkcode matmul}: `{ output, pullback(dc) → { da, db } }`. Keeps
+ * references to `a` and `b` (not copies): keep them alive until the last pullback.
+ */
+matmul.vjp = (
+  a: Tensor,
+  b: Tensor,
+  options: MatmulOptions = {},
+): Vjp<Tensor, Tensor, MatmulGrads> => ({
+  output: matmul(a, b, options),
+  pullback: (dc: Tensor) => matmulGrads(a, b, dc, options),
+  dispose() {},
+  [Symbol.dispose]() {},
+});
+
+function checkBias(weight: Tensor, bias: Tensor | undefined): void {
+  if (!bias) return;
+  checkTensor(bias, "bias");
+  checkSameDeviceAndDtype({ weight, bias });
+  if (bias.shape.length !== 1 || bias.shape[0] !== weight.shape[0]) {
+    throw new RangeError(`bias must have shape [${weight.shape[0]}], got [${bias.shape}]`);
+  }
+}
+
+/**
+ * `linear(x, W, b) = x·Wᵀ + b` over the last axis (PyTorch's `nn.Linear`, SPEC §0.2).
+ *
+ * @param x `[..., in]` (rank ≥ 2)
+ * @param weight `[out, in]`
+ * @param bias optional `[out]`
+ * @returns `[..., out]`
+ * @example
+ * ```ts
+ * import { Tensor } from "../../mod.ts";
+ * import { linear } from "./matmul.ts";
+ * using x = await Tensor.fromArray(new Float32Array(2 * 7 * 5).fill(1), [2, 7, 5]);
+ * using w = await Tensor.fromArray(new Float32Array(3 * 5).fill(0.5), [3, 5]);
+ * using b = await Tensor.fromArray([1, 2, 3], [3]);
+ * using y = linear(x, w, b); // [2, 7, 3]: 3.5, 4.5, 5.5
+ * ```
+ */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
+  checkTensor(weight, "weight");
+  if (weight.shape.length !== 2) {
+    throw new RangeError(`weight must have shape [out, in], got [${weight.shape}]`);
+  }
+  checkBias(weight, bias);
+  const p = plan(x, weight, { transposeB: true });
+  return record(x, weight, p.dims, p.outShape, bias);
+}
+
+/** Gradients of {@linkcode linear}. */
+export interface LinearGrads {
+  /** `[..., in]` */
+  dx: Tensor;
+  /** `[out, in]` */
+  dweight: Tensor;
+  /** `[out]`, present when a bias was given. */
+  dbias?: Tensor;
+}
+
+/**
+ * Differentiable {@linkcode linear}: `{ output, pullback(dy) → { dx, dweight, dbias? } }`.
+ * Keeps references to `x` and `weight`: keep them alive until the last pullback.
+ */
+linear.vjp = (x: Tensor, weight: Tensor, bias?: Tensor): Vjp<Tensor, Tensor, LinearGrads> => ({
+  output: linear(x, weight, bias),
+  pullback(dy: Tensor): LinearGrads {
+    const { da, db } = matmulGrads(x, weight, dy, { transposeB: true });
+    const grads: LinearGrads = { dx: da, dweight: db };
+    if (bias) grads.dbias = sum(dy, { axis: [0, dy.shape.length - 2], keepDims: false });
+    return grads;
+  },
+  dispose() {},
+  [Symbol.dispose]() {},
+});

@@ -1,0 +1,19 @@
+/**
+ * Building blocks of the paper layers (SPEC §0.2, §6), each `block(x, ..., options)` plus
+ * `block.vjp(x, ..., options)` → `{ output, pullback(dy), dispose() }`, f32 or f16 storage
+ * with f32 arithmetic.
+ *
+ * @example
+ * ```ts
+ * import { eluPlusOne, mul, Tensor } from "./mod.ts";
+ * using x = await Tensor.fromArray([-1, 0, 1, 2], [1, 2, 2]);
+ * using g = await Tensor.fromArray([1, 2], [2]);
+ * using y = mul(eluPlusOne(x), g);
+ * console.log(await y.read());
+ * ```
+ * @module
+ */
+export { Tensor } from "../_runtime/tensor.ts";
+export type { Vjp } from "../_runtime/autodiff.ts";
+export * from "./activations.ts";
+export * from "./binary.ts";

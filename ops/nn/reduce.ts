@@ -1,0 +1,154 @@
+/**
+ * Sums and means over one axis or a run of consecutive axes.
+ * @module
+ */
+import {
+  checkIntRange,
+  checkTensor,
+  type Kernel,
+  launch,
+  Tensor,
+  type Vjp,
+} from "../_runtime/mod.ts";
+import { reduceParams, reduceWgsl } from "../../shaders/reduce.ts";
+import { broadcastTo } from "./elementwise.ts";
+import { checkFitsBinding } from "./_shapes.ts";
+
+/** Options of {@linkcode sum} and {@linkcode mean}. */
+export interface ReduceOptions {
+  /**
+   * The axis to reduce, or `[first, last]` for the run of axes `first..last` (inclusive).
+   * Negative values count from the end. Default: the last axis.
+   */
+  axis?: number | readonly [number, number];
+  /** Keep the reduced axes as size 1 (default `true`, so results broadcast back). */
+  keepDims?: boolean;
+}
+
+interface ReducePlan {
+  outer: number;
+  n: number;
+  inner: number;
+  outShape: number[];
+  keptShape: number[];
+}
+
+function planReduce(x: Tensor, options: ReduceOptions, name: string): ReducePlan {
+  const rank = x.shape.length;
+  const axis = options.axis ?? -1;
+  const [lo, hi] = (typeof axis === "number" ? [axis, axis] : axis).map((a) =>
+    a < 0 ? a + rank : a
+  );
+  checkIntRange(lo, 0, rank - 1, `${name} axis`);
+  checkIntRange(hi, lo, rank - 1, `${name} axis (last)`);
+  const prod = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
+  const keptShape = x.shape.map((d, i) => (i >= lo && i <= hi ? 1 : d));
+  const outShape = options.keepDims ?? true
+    ? keptShape
+    : x.shape.filter((_, i) => i < lo || i > hi);
+  return {
+    outer: prod(x.shape.slice(0, lo)),
+    n: prod(x.shape.slice(lo, hi + 1)),
+    inner: prod(x.shape.slice(hi + 1)),
+    outShape: outShape.length ? outShape : [1],
+    keptShape,
+  };
+}
+
+function reduceKernel(x: Tensor, lanes: number): Kernel {
+  return {
+    name: "reduce",
+    constants: { dtype: x.dtype, lanes },
+    bindings: ["read", "read_write"],
+    wgsl: () => reduceWgsl({ dtype: x.dtype, lanes }),
+  };
+}
+
+function reduce(x: Tensor, options: ReduceOptions, isMean: boolean, name: string): Tensor {
+  checkTensor(x, "x");
+  const p = planReduce(x, options, name);
+  checkFitsBinding(x, "x");
+  const y = Tensor.empty(x.device, p.outShape, x.dtype);
+  const lanes = p.inner === 1 ? 1 : 16;
+  const innerBlocks = Math.ceil(p.inner / lanes);
+  launch(x.device, reduceKernel(x, lanes), {
+    storage: [x, y],
+    uniforms: reduceParams.pack({
+      outer: p.outer,
+      n: p.n,
+      inner: p.inner,
+      inner_blocks: innerBlocks,
+      factor: isMean ? 1 / p.n : 1,
+      off_x: 0,
+      off_y: 0,
+    }),
+    groups: p.outer * innerBlocks,
+  });
+  return y;
+}
+
+/**
+ * Sum of `x` over an axis (or a run of axes), accumulated in f32.
+ *
+ * @param x any shape, f32 or f16
+ * @param options `axis` (default last), `keepDims` (default `true`)
+ * @returns `x`'s shape with the reduced axes set to 1 (or removed without `keepDims`)
+ * @example
+ * ```ts
+ * import { Tensor } from "../../mod.ts";
+ * import { sum } from "./reduce.ts";
+ * using x = await Tensor.fromArray([1, 2, 3, 4, 5, 6], [2, 3]);
+ * using s = sum(x, { axis: 0 }); // [1, 3]: [5, 7, 9]
+ * ```
+ */
+export function sum(x: Tensor, options: ReduceOptions = {}): Tensor {
+  return reduce(x, options, false, "sum");
+}
+
+/**
+ * Mean of `x` over an axis (or a run of axes), accumulated in f32.
+ *
+ * @param x any shape, f32 or f16
+ * @param options `axis` (default last), `keepDims` (default `true`)
+ * @returns `x`'s shape with the reduced axes set to 1 (or removed without `keepDims`)
+ * @example
+ * ```ts
+ * import { Tensor } from "../../mod.ts";
+ * import { mean } from "./reduce.ts";
+ * using x = await Tensor.fromArray([1, 2, 3, 4, 5, 6], [2, 3]);
+ * using m = mean(x); // [2, 1]: [2, 5]
+ * ```
+ */
+export function mean(x: Tensor, options: ReduceOptions = {}): Tensor {
+  return reduce(x, options, true, "mean");
+}
+
+function reduceVjp(
+  x: Tensor,
+  options: ReduceOptions,
+  isMean: boolean,
+): Vjp<Tensor, Tensor, { dx: Tensor }> {
+  const output = reduce(x, options, isMean, isMean ? "mean" : "sum");
+  const p = planReduce(x, options, "");
+  const shape = [...x.shape];
+  return {
+    output,
+    pullback(dy: Tensor) {
+      checkTensor(dy, "dy");
+      if (dy.size !== output.size) {
+        throw new RangeError(`dy has shape [${dy.shape}], expected [${output.shape}]`);
+      }
+      return { dx: broadcastTo(dy, p.keptShape, shape, isMean ? 1 / p.n : 1) };
+    },
+    dispose() {},
+    [Symbol.dispose]() {},
+  };
+}
+
+/** Differentiable {@linkcode sum}: `pullback(dy)` broadcasts `dy` back to `x`'s shape. */
+sum.vjp = (x: Tensor, options: ReduceOptions = {}): Vjp<Tensor, Tensor, { dx: Tensor }> =>
+  reduceVjp(x, options, false);
+
+/** Differentiable {@linkcode mean}: `pullback(dy)` broadcasts `dy / n` back to `x`'s shape. */
+mean.vjp = (x: Tensor, options: ReduceOptions = {}): Vjp<Tensor, Tensor, { dx: Tensor }> =>
+  reduceVjp(x, options, true);

@@ -1,0 +1,122 @@
+/**
+ * Float64 CPU references of the generic ops (matmul, linear, reductions), forward and
+ * backward. Arrays are row-major.
+ * @module
+ */
+
+/** A float64 tensor: data plus shape. */
+export interface Array64 {
+  /** Row-major values. */
+  data: Float64Array<ArrayBuffer>;
+  /** Dimensions, outermost first. */
+  shape: number[];
+}
+
+const prod = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
+
+/**
+ * Reference of `matmul(a, b, { transposeA, transposeB })`: `[..., M, N]`, with the batch of a
+ * 2-D operand broadcast.
+ *
+ * @example
+ * ```ts
+ * import { matmulReference } from "./reference.ts";
+ * const c = matmulReference(
+ *   { data: new Float64Array([1, 2, 3, 4]), shape: [2, 2] },
+ *   { data: new Float64Array([1, 0, 0, 1]), shape: [2, 2] },
+ * );
+ * ```
+ */
+export function matmulReference(
+  a: Array64,
+  b: Array64,
+  transposeA = false,
+  transposeB = false,
+): Array64 {
+  const ra = a.shape.length, rb = b.shape.length;
+  const m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
+  const k = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
+  const n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+  const batchShape = ra > 2 ? a.shape.slice(0, -2) : b.shape.slice(0, -2);
+  const batch = prod(batchShape);
+  const sa = ra > 2 ? m * k : 0, sb = rb > 2 ? k * n : 0;
+  const out = new Float64Array(batch * m * n);
+  for (let bi = 0; bi < batch; bi++) {
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let acc = 0;
+        for (let p = 0; p < k; p++) {
+          const av = a.data[bi * sa + (transposeA ? p * m + i : i * k + p)];
+          const bv = b.data[bi * sb + (transposeB ? j * k + p : p * n + j)];
+          acc += av * bv;
+        }
+        out[(bi * m + i) * n + j] = acc;
+      }
+    }
+  }
+  return { data: out, shape: [...batchShape, m, n] };
+}
+
+/**
+ * Reference gradients of `matmul` for upstream `dc`: `{ da, db }` shaped like `a` and `b`
+ * (summed over the batch for a broadcast 2-D operand).
+ *
+ * @example
+ * ```ts
+ * import { matmulBackwardReference } from "./reference.ts";
+ * const one = { data: new Float64Array([1]), shape: [1, 1] };
+ * const { da, db } = matmulBackwardReference(one, one, one);
+ * ```
+ */
+export function matmulBackwardReference(
+  a: Array64,
+  b: Array64,
+  dc: Array64,
+  transposeA = false,
+  transposeB = false,
+): { da: Array64; db: Array64 } {
+  const ra = a.shape.length, rb = b.shape.length;
+  const m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
+  const k = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
+  const n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+  const batch = prod(dc.shape.slice(0, -2));
+  const sa = ra > 2 ? m * k : 0, sb = rb > 2 ? k * n : 0;
+  const da = new Float64Array(prod(a.shape)), db = new Float64Array(prod(b.shape));
+  for (let bi = 0; bi < batch; bi++) {
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        const g = dc.data[(bi * m + i) * n + j];
+        for (let p = 0; p < k; p++) {
+          const ia = bi * sa + (transposeA ? p * m + i : i * k + p);
+          const ib = bi * sb + (transposeB ? j * k + p : p * n + j);
+          da[ia] += g * b.data[ib];
+          db[ib] += g * a.data[ia];
+        }
+      }
+    }
+  }
+  return { da: { data: da, shape: [...a.shape] }, db: { data: db, shape: [...b.shape] } };
+}
+
+/**
+ * Reference of `sum` / `mean` over the axes `first..last` (inclusive), keeping them as size 1.
+ *
+ * @example
+ * ```ts
+ * import { reduceReference } from "./reference.ts";
+ * const s = reduceReference({ data: new Float64Array([1, 2, 3, 4]), shape: [2, 2] }, 0, 0);
+ * ```
+ */
+export function reduceReference(x: Array64, first: number, last: number, mean = false): Array64 {
+  const outer = prod(x.shape.slice(0, first));
+  const n = prod(x.shape.slice(first, last + 1));
+  const inner = prod(x.shape.slice(last + 1));
+  const out = new Float64Array(outer * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < n; j++) {
+      for (let i = 0; i < inner; i++) out[o * inner + i] += x.data[(o * n + j) * inner + i];
+    }
+  }
+  if (mean) out.forEach((v, i) => (out[i] = v / n));
+  return { data: out, shape: x.shape.map((d, i) => (i >= first && i <= last ? 1 : d)) };
+}
