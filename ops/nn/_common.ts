@@ -4,6 +4,7 @@
  */
 import type { Vjp } from "../_runtime/autodiff.ts";
 import { checkSameDeviceAndDtype, checkTensor } from "../_runtime/checks.ts";
+import { deviceContext } from "../_runtime/device.ts";
 import type { Tensor } from "../_runtime/tensor.ts";
 import { NN_WORKGROUP } from "../../shaders/nn_common.ts";
 
@@ -24,9 +25,21 @@ export function checkShapeIs(t: Tensor, shape: readonly number[], name: string):
   }
 }
 
-/** Checks that every entry is a live Tensor and all share one device and dtype. */
+/**
+ * Checks that every entry is a live Tensor that fits one storage binding (the blocks do not
+ * slice), and that all share one device and dtype.
+ */
 export function checkTensors(tensors: Record<string, unknown>): Tensor[] {
-  const checked = Object.entries(tensors).map(([name, t]) => checkTensor(t, name));
+  const checked = Object.entries(tensors).map(([name, t]) => {
+    const tensor = checkTensor(t, name);
+    const limit = deviceContext(tensor.device).maxBindingBytes;
+    if (tensor.buffer.size > limit) {
+      throw new RangeError(
+        `${name} ${tensor} is larger than the device's largest storage binding (${limit} bytes)`,
+      );
+    }
+    return tensor;
+  });
   checkSameDeviceAndDtype(
     Object.fromEntries(Object.keys(tensors).map((name, i) => [name, checked[i]])),
   );

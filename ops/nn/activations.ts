@@ -4,7 +4,7 @@
  * @module
  */
 import type { Vjp } from "../_runtime/autodiff.ts";
-import { checkFinite, checkTensor } from "../_runtime/checks.ts";
+import { checkFinite } from "../_runtime/checks.ts";
 import { launch } from "../_runtime/kernel.ts";
 import { Tensor } from "../_runtime/tensor.ts";
 import {
@@ -12,7 +12,7 @@ import {
   activationParams,
   activationWgsl,
 } from "../../shaders/nn_elementwise.ts";
-import { elementGroups, makeVjp } from "./_common.ts";
+import { checkTensors, elementGroups, makeVjp } from "./_common.ts";
 
 /** Options of the activations. */
 export interface ActivationOptions {
@@ -52,7 +52,7 @@ function makeActivation(kind: ActivationKind): Activation {
       slope: checkFinite(options.slope ?? 0.01, "options.slope"),
     });
   const forward = (x: Tensor, options: ActivationOptions = {}): Tensor => {
-    checkTensor(x, "x");
+    checkTensors({ x });
     const uniforms = params(x, options);
     const y = Tensor.empty(x.device, x.shape, x.dtype);
     launch(x.device, kernel(kind, x.dtype, false), {

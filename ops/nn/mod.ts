@@ -17,3 +17,4 @@ export { Tensor } from "../_runtime/tensor.ts";
 export type { Vjp } from "../_runtime/autodiff.ts";
 export * from "./activations.ts";
 export * from "./binary.ts";
+export * from "./layout.ts";

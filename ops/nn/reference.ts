@@ -120,3 +120,40 @@ export function reduceReference(x: Array64, first: number, last: number, mean = 
   if (mean) out.forEach((v, i) => (out[i] = v / n));
   return { data: out, shape: x.shape.map((d, i) => (i >= first && i <= last ? 1 : d)) };
 }
+
+/** Split heads (SPEC §0.1): `[B, N, heads·hd]` → `[B, heads, N, hd]`. */
+export function splitHeadsRef(
+  x: Float64Array<ArrayBuffer>,
+  [B, N, C]: number[],
+  heads: number,
+): Float64Array<ArrayBuffer> {
+  const hd = C / heads, out = new Float64Array(x.length);
+  for (let b = 0; b < B; b++) {
+    for (let g = 0; g < heads; g++) {
+      for (let n = 0; n < N; n++) {
+        for (let d = 0; d < hd; d++) {
+          out[((b * heads + g) * N + n) * hd + d] = x[(b * N + n) * C + g * hd + d];
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Merge heads (SPEC §0.1): `[B, heads, N, hd]` → `[B, N, heads·hd]`. */
+export function mergeHeadsRef(
+  x: Float64Array<ArrayBuffer>,
+  [B, heads, N, hd]: number[],
+): Float64Array<ArrayBuffer> {
+  const C = heads * hd, out = new Float64Array(x.length);
+  for (let b = 0; b < B; b++) {
+    for (let g = 0; g < heads; g++) {
+      for (let n = 0; n < N; n++) {
+        for (let d = 0; d < hd; d++) {
+          out[(b * N + n) * C + g * hd + d] = x[((b * heads + g) * N + n) * hd + d];
+        }
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,57 @@
+/**
+ * Launchers of the strided copy and zero fill (shaders/nn_copy.ts), used by the layout blocks.
+ * @module
+ */
+import { launch } from "../_runtime/kernel.ts";
+import type { DType, Tensor } from "../_runtime/tensor.ts";
+import { MAX_RANK, padRank, stridesOf } from "../../shaders/nn_common.ts";
+import { copyParams, copyWgsl } from "../../shaders/nn_copy.ts";
+import { elementGroups } from "./_common.ts";
+
+/** One side of a strided copy: a tensor, an element offset and a stride per copy dimension. */
+export interface StridedView {
+  tensor: Tensor;
+  offset: number;
+  strides: readonly number[];
+}
+
+function copyKernel(dtype: DType, fill: boolean) {
+  return {
+    name: fill ? "nn_fill_zero" : "nn_strided_copy",
+    constants: { dtype },
+    bindings: fill ? ["read_write"] as const : ["read", "read_write"] as const,
+    wgsl: () => copyWgsl(dtype, fill),
+  };
+}
+
+/** Records `dst[view] = src[view]` over every coordinate of `shape` (rank ≤ 6). */
+export function stridedCopy(shape: readonly number[], src: StridedView, dst: StridedView): void {
+  if (shape.length > MAX_RANK) throw new RangeError(`copy rank ${shape.length} > ${MAX_RANK}`);
+  const n = shape.reduce((a, b) => a * b, 1);
+  const dims = padRank(shape, 1), ss = padRank(src.strides, 0), ds = padRank(dst.strides, 0);
+  const fields: Record<string, number> = { n, src_off: src.offset, dst_off: dst.offset };
+  for (let d = 0; d < MAX_RANK; d++) {
+    Object.assign(fields, { [`dim${d}`]: dims[d], [`ss${d}`]: ss[d], [`ds${d}`]: ds[d] });
+  }
+  launch(src.tensor.device, copyKernel(src.tensor.dtype, false), {
+    storage: [src.tensor, dst.tensor],
+    uniforms: copyParams.pack(fields),
+    groups: elementGroups(n),
+  });
+}
+
+/** Records a zero fill of all of `t`. */
+export function fillZero(t: Tensor): void {
+  const fields: Record<string, number> = { n: t.size, src_off: 0, dst_off: 0 };
+  for (let d = 0; d < MAX_RANK; d++) {
+    Object.assign(fields, { [`dim${d}`]: 1, [`ss${d}`]: 0, [`ds${d}`]: 0 });
+  }
+  launch(t.device, copyKernel(t.dtype, true), {
+    storage: [t],
+    uniforms: copyParams.pack(fields),
+    groups: elementGroups(t.size),
+  });
+}
+
+/** Contiguous strides of `shape` (a convenience for {@linkcode StridedView}). */
+export const contiguous = stridesOf;

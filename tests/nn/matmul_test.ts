@@ -1,0 +1,125 @@
+import assert from "node:assert/strict";
+import { assertClose, freshSeed, noGpu, rng, testDevice, tolFor } from "../_helpers.ts";
+import { linear, matmul } from "../../ops/nn/matmul.ts";
+import { matmulBackwardReference, matmulReference } from "../../ops/nn/reference.ts";
+import type { DType } from "../../ops/_runtime/mod.ts";
+import { randomArray, upload } from "./_nn_helpers.ts";
+
+const device = (await testDevice())!;
+const dtypes: DType[] = device?.features.has("shader-f16") ? ["f32", "f16"] : ["f32"];
+
+/** Shapes of a and b for batch dims, M, K, N and the transposes. */
+function shapes(
+  batchA: number[],
+  batchB: number[],
+  m: number,
+  k: number,
+  n: number,
+  tA: boolean,
+  tB: boolean,
+) {
+  return {
+    a: [...batchA, ...(tA ? [k, m] : [m, k])],
+    b: [...batchB, ...(tB ? [n, k] : [k, n])],
+  };
+}
+
+const cases: [string, number[], number[], number, number, number][] = [
+  ["batched", [2, 3], [2, 3], 37, 19, 45],
+  ["2-D b broadcast", [3], [], 70, 33, 5],
+  ["2-D a broadcast", [], [2, 2], 9, 66, 17],
+  ["plain 2-D, K = 1", [], [], 65, 1, 3],
+];
+
+for (const dtype of dtypes) {
+  for (const [label, batchA, batchB, m, k, n] of cases) {
+    for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]]) {
+      Deno.test({
+        name: `matmul ${dtype} ${label} M${m} K${k} N${n} tA=${tA} tB=${tB}: fwd + bwd`,
+        ignore: noGpu,
+        fn: async () => {
+          const seed = freshSeed(), random = rng(seed);
+          const s = shapes(batchA, batchB, m, k, n, tA, tB);
+          const a = randomArray(s.a, dtype, random), b = randomArray(s.b, dtype, random);
+          const outShape = [...(batchA.length ? batchA : batchB), m, n];
+          const dc = randomArray(outShape, dtype, random);
+          using ta = upload(device, a, dtype);
+          using tb = upload(device, b, dtype);
+          using tdc = upload(device, dc, dtype);
+          using vjp = matmul.vjp(ta, tb, { transposeA: tA, transposeB: tB });
+          using c = vjp.output;
+          const { da, db } = vjp.pullback(tdc);
+          const ref = matmulReference(a, b, tA, tB);
+          const grads = matmulBackwardReference(a, b, dc, tA, tB);
+          assert.deepEqual(c.shape, ref.shape);
+          assert.deepEqual(da.shape, a.shape);
+          assert.deepEqual(db.shape, b.shape);
+          const tol = tolFor(dtype);
+          assertClose(await c.read(), ref.data, tol, `c (seed ${seed})`);
+          assertClose(await da.read(), grads.da.data, tol, `da (seed ${seed})`);
+          assertClose(await db.read(), grads.db.data, tol, `db (seed ${seed})`);
+          da.destroy();
+          db.destroy();
+        },
+      });
+    }
+  }
+
+  Deno.test({
+    name: `linear ${dtype} [2, 5, 67] → 13 with bias: fwd + bwd`,
+    ignore: noGpu,
+    fn: async () => {
+      const seed = freshSeed(), random = rng(seed);
+      const x = randomArray([2, 5, 67], dtype, random);
+      const w = randomArray([13, 67], dtype, random);
+      const bias = randomArray([13], dtype, random);
+      const dy = randomArray([2, 5, 13], dtype, random);
+      using tx = upload(device, x, dtype);
+      using tw = upload(device, w, dtype);
+      using tbias = upload(device, bias, dtype);
+      using tdy = upload(device, dy, dtype);
+      using vjp = linear.vjp(tx, tw, tbias);
+      using y = vjp.output;
+      const g = vjp.pullback(tdy);
+      const ref = matmulReference(x, w, false, true);
+      ref.data.forEach((v, i) => (ref.data[i] = v + bias.data[i % 13]));
+      const grads = matmulBackwardReference(x, w, dy, false, true);
+      const dbias = new Float64Array(13);
+      dy.data.forEach((v, i) => (dbias[i % 13] += v));
+      const tol = tolFor(dtype);
+      assertClose(await y.read(), ref.data, tol, `y (seed ${seed})`);
+      assertClose(await g.dx.read(), grads.da.data, tol, `dx (seed ${seed})`);
+      assertClose(await g.dweight.read(), grads.db.data, tol, `dweight (seed ${seed})`);
+      assertClose(await g.dbias!.read(), dbias, tol, `dbias (seed ${seed})`);
+      assert.deepEqual(g.dbias!.shape, [13]);
+      for (const t of [g.dx, g.dweight, g.dbias!]) t.destroy();
+    },
+  });
+}
+
+Deno.test({
+  name: "matmul and linear reject bad input with a named TypeError/RangeError",
+  ignore: noGpu,
+  fn: () => {
+    using a = upload(device, { data: new Float64Array(6), shape: [2, 3] }, "f32");
+    using b = upload(device, { data: new Float64Array(8), shape: [2, 4] }, "f32");
+    using v = upload(device, { data: new Float64Array(3), shape: [3] }, "f32");
+    using c3 = upload(device, { data: new Float64Array(24), shape: [2, 3, 4] }, "f32");
+    using d3 = upload(device, { data: new Float64Array(36), shape: [3, 4, 3] }, "f32");
+    assert.throws(() => matmul(a, b), /inner sizes 3 and 2/);
+    assert.throws(() => matmul(a, v), { name: "RangeError", message: /b must have rank/ });
+    assert.throws(() => matmul(c3, d3), /batch dimensions/);
+    assert.throws(() => matmul(a, "x" as never), {
+      name: "TypeError",
+      message: /b must be a Tensor/,
+    });
+    assert.throws(() => linear(a, c3), /weight must have shape/);
+    assert.throws(() => linear(a, b, v), /inner sizes|bias/);
+    using w = upload(device, { data: new Float64Array(12), shape: [4, 3] }, "f32");
+    assert.throws(() => linear(a, w, v), /bias must have shape \[4\]/);
+    if (device.features.has("shader-f16")) {
+      using h = upload(device, { data: new Float64Array(12), shape: [3, 4] }, "f16");
+      assert.throws(() => matmul(a, h), { name: "TypeError", message: /mixed dtypes/ });
+    }
+  },
+});
