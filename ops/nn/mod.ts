@@ -18,3 +18,7 @@ export type { Vjp } from "../_runtime/autodiff.ts";
 export * from "./activations.ts";
 export * from "./binary.ts";
 export * from "./layout.ts";
+export * from "./matmul.ts";
+export * from "./reduce.ts";
+export * from "./elementwise.ts";
+export * from "./layer_norm.ts";

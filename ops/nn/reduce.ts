@@ -2,17 +2,11 @@
  * Sums and means over one axis or a run of consecutive axes.
  * @module
  */
-import {
-  checkIntRange,
-  checkTensor,
-  type Kernel,
-  launch,
-  Tensor,
-  type Vjp,
-} from "../_runtime/mod.ts";
+import { checkIntRange, type Kernel, launch, Tensor, type Vjp } from "../_runtime/mod.ts";
 import { reduceParams, reduceWgsl } from "../../shaders/reduce.ts";
 import { broadcastTo } from "./elementwise.ts";
-import { checkFitsBinding } from "./_shapes.ts";
+import { checkTensors, makeVjp } from "./_common.ts";
+import { scale } from "./elementwise.ts";
 
 /** Options of {@linkcode sum} and {@linkcode mean}. */
 export interface ReduceOptions {
@@ -65,9 +59,8 @@ function reduceKernel(x: Tensor, lanes: number): Kernel {
 }
 
 function reduce(x: Tensor, options: ReduceOptions, isMean: boolean, name: string): Tensor {
-  checkTensor(x, "x");
+  checkTensors({ x });
   const p = planReduce(x, options, name);
-  checkFitsBinding(x, "x");
   const y = Tensor.empty(x.device, p.outShape, x.dtype);
   const lanes = p.inner === 1 ? 1 : 16;
   const innerBlocks = Math.ceil(p.inner / lanes);
@@ -131,18 +124,13 @@ function reduceVjp(
   const output = reduce(x, options, isMean, isMean ? "mean" : "sum");
   const p = planReduce(x, options, "");
   const shape = [...x.shape];
-  return {
-    output,
-    pullback(dy: Tensor) {
-      checkTensor(dy, "dy");
-      if (dy.size !== output.size) {
-        throw new RangeError(`dy has shape [${dy.shape}], expected [${output.shape}]`);
-      }
-      return { dx: broadcastTo(dy, p.keptShape, shape, isMean ? 1 / p.n : 1) };
-    },
-    dispose() {},
-    [Symbol.dispose]() {},
-  };
+  return makeVjp(output, (dy) => {
+    const spread = broadcastTo(dy, p.keptShape, shape);
+    if (!isMean) return { dx: spread };
+    const dx = scale(spread, 1 / p.n);
+    spread.destroy();
+    return { dx };
+  });
 }
 
 /** Differentiable {@linkcode sum}: `pullback(dy)` broadcasts `dy` back to `x`'s shape. */

@@ -157,3 +157,46 @@ export function mergeHeadsRef(
   }
   return out;
 }
+
+/** LayerNorm over the last axis (SPEC §0.2), rows of `c` features. */
+export function layerNormRef(
+  x: Float64Array<ArrayBuffer>,
+  w: Float64Array<ArrayBuffer>,
+  b: Float64Array<ArrayBuffer>,
+  eps = 1e-5,
+): Float64Array<ArrayBuffer> {
+  const c = w.length, y = new Float64Array(x.length);
+  for (let r = 0; r < x.length / c; r++) {
+    const row = x.subarray(r * c, (r + 1) * c);
+    const mean = row.reduce((s, v) => s + v, 0) / c;
+    const rstd = 1 / Math.sqrt(row.reduce((s, v) => s + (v - mean) ** 2, 0) / c + eps);
+    for (let i = 0; i < c; i++) y[r * c + i] = (row[i] - mean) * rstd * w[i] + b[i];
+  }
+  return y;
+}
+
+/** Gradients of {@linkcode layerNormRef} for upstream `dy`. */
+export function layerNormGradRef(
+  x: Float64Array<ArrayBuffer>,
+  w: Float64Array<ArrayBuffer>,
+  dy: Float64Array<ArrayBuffer>,
+  eps = 1e-5,
+): { dx: Float64Array<ArrayBuffer>; dw: Float64Array<ArrayBuffer>; db: Float64Array<ArrayBuffer> } {
+  const c = w.length, dx = new Float64Array(x.length);
+  const dw = new Float64Array(c), db = new Float64Array(c);
+  for (let r = 0; r < x.length / c; r++) {
+    const row = x.subarray(r * c, (r + 1) * c);
+    const mean = row.reduce((s, v) => s + v, 0) / c;
+    const rstd = 1 / Math.sqrt(row.reduce((s, v) => s + (v - mean) ** 2, 0) / c + eps);
+    const xhat = row.map((v) => (v - mean) * rstd);
+    const g = xhat.map((_, i) => dy[r * c + i] * w[i]);
+    const meanG = g.reduce((s, v) => s + v, 0) / c;
+    const meanGx = g.reduce((s, v, i) => s + v * xhat[i], 0) / c;
+    for (let i = 0; i < c; i++) {
+      dx[r * c + i] = rstd * (g[i] - meanG - xhat[i] * meanGx);
+      dw[i] += dy[r * c + i] * xhat[i];
+      db[i] += dy[r * c + i];
+    }
+  }
+  return { dx, dw, db };
+}

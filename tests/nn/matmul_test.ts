@@ -1,9 +1,15 @@
 import assert from "node:assert/strict";
 import { assertClose, freshSeed, noGpu, rng, testDevice, tolFor } from "../_helpers.ts";
 import { linear, matmul } from "../../ops/nn/matmul.ts";
-import { matmulBackwardReference, matmulReference } from "../../ops/nn/reference.ts";
-import type { DType } from "../../ops/_runtime/mod.ts";
-import { randomArray, upload } from "./_nn_helpers.ts";
+import { type Array64, matmulBackwardReference, matmulReference } from "../../ops/nn/reference.ts";
+import { type DType, Tensor } from "../../ops/_runtime/mod.ts";
+import { randomPair } from "./_nn_helpers.ts";
+
+/** A random GPU tensor, and its exact values as a reference array. */
+function random64(shape: number[], dtype: DType, random: () => number): [Tensor, Array64] {
+  const { t, ref } = randomPair(device, shape, dtype, random);
+  return [t, { data: ref, shape }];
+}
 
 const device = (await testDevice())!;
 const dtypes: DType[] = device?.features.has("shader-f16") ? ["f32", "f16"] : ["f32"];
@@ -40,12 +46,10 @@ for (const dtype of dtypes) {
         fn: async () => {
           const seed = freshSeed(), random = rng(seed);
           const s = shapes(batchA, batchB, m, k, n, tA, tB);
-          const a = randomArray(s.a, dtype, random), b = randomArray(s.b, dtype, random);
           const outShape = [...(batchA.length ? batchA : batchB), m, n];
-          const dc = randomArray(outShape, dtype, random);
-          using ta = upload(device, a, dtype);
-          using tb = upload(device, b, dtype);
-          using tdc = upload(device, dc, dtype);
+          const [ta, a] = random64(s.a, dtype, random);
+          const [tb, b] = random64(s.b, dtype, random);
+          const [tdc, dc] = random64(outShape, dtype, random);
           using vjp = matmul.vjp(ta, tb, { transposeA: tA, transposeB: tB });
           using c = vjp.output;
           const { da, db } = vjp.pullback(tdc);
@@ -58,8 +62,7 @@ for (const dtype of dtypes) {
           assertClose(await c.read(), ref.data, tol, `c (seed ${seed})`);
           assertClose(await da.read(), grads.da.data, tol, `da (seed ${seed})`);
           assertClose(await db.read(), grads.db.data, tol, `db (seed ${seed})`);
-          da.destroy();
-          db.destroy();
+          for (const t of [ta, tb, tdc, da, db]) t.destroy();
         },
       });
     }
@@ -70,14 +73,10 @@ for (const dtype of dtypes) {
     ignore: noGpu,
     fn: async () => {
       const seed = freshSeed(), random = rng(seed);
-      const x = randomArray([2, 5, 67], dtype, random);
-      const w = randomArray([13, 67], dtype, random);
-      const bias = randomArray([13], dtype, random);
-      const dy = randomArray([2, 5, 13], dtype, random);
-      using tx = upload(device, x, dtype);
-      using tw = upload(device, w, dtype);
-      using tbias = upload(device, bias, dtype);
-      using tdy = upload(device, dy, dtype);
+      const [tx, x] = random64([2, 5, 67], dtype, random);
+      const [tw, w] = random64([13, 67], dtype, random);
+      const [tbias, bias] = random64([13], dtype, random);
+      const [tdy, dy] = random64([2, 5, 13], dtype, random);
       using vjp = linear.vjp(tx, tw, tbias);
       using y = vjp.output;
       const g = vjp.pullback(tdy);
@@ -92,7 +91,7 @@ for (const dtype of dtypes) {
       assertClose(await g.dweight.read(), grads.db.data, tol, `dweight (seed ${seed})`);
       assertClose(await g.dbias!.read(), dbias, tol, `dbias (seed ${seed})`);
       assert.deepEqual(g.dbias!.shape, [13]);
-      for (const t of [g.dx, g.dweight, g.dbias!]) t.destroy();
+      for (const t of [tx, tw, tbias, tdy, g.dx, g.dweight, g.dbias!]) t.destroy();
     },
   });
 }
@@ -101,11 +100,13 @@ Deno.test({
   name: "matmul and linear reject bad input with a named TypeError/RangeError",
   ignore: noGpu,
   fn: () => {
-    using a = upload(device, { data: new Float64Array(6), shape: [2, 3] }, "f32");
-    using b = upload(device, { data: new Float64Array(8), shape: [2, 4] }, "f32");
-    using v = upload(device, { data: new Float64Array(3), shape: [3] }, "f32");
-    using c3 = upload(device, { data: new Float64Array(24), shape: [2, 3, 4] }, "f32");
-    using d3 = upload(device, { data: new Float64Array(36), shape: [3, 4, 3] }, "f32");
+    const zeros = (shape: number[], dtype: DType = "f32") =>
+      Tensor.fromArraySync(device, new Float32Array(shape.reduce((p, d) => p * d)), shape, dtype);
+    using a = zeros([2, 3]);
+    using b = zeros([2, 4]);
+    using v = zeros([3]);
+    using c3 = zeros([2, 3, 4]);
+    using d3 = zeros([3, 4, 3]);
     assert.throws(() => matmul(a, b), /inner sizes 3 and 2/);
     assert.throws(() => matmul(a, v), { name: "RangeError", message: /b must have rank/ });
     assert.throws(() => matmul(c3, d3), /batch dimensions/);
@@ -115,10 +116,10 @@ Deno.test({
     });
     assert.throws(() => linear(a, c3), /weight must have shape/);
     assert.throws(() => linear(a, b, v), /inner sizes|bias/);
-    using w = upload(device, { data: new Float64Array(12), shape: [4, 3] }, "f32");
+    using w = zeros([4, 3]);
     assert.throws(() => linear(a, w, v), /bias must have shape \[4\]/);
     if (device.features.has("shader-f16")) {
-      using h = upload(device, { data: new Float64Array(12), shape: [3, 4] }, "f16");
+      using h = zeros([3, 4], "f16");
       assert.throws(() => matmul(a, h), { name: "TypeError", message: /mixed dtypes/ });
     }
   },
