@@ -25,3 +25,4 @@ export {
 export { type DType, Tensor, type TensorData, type TensorOptions } from "./ops/_runtime/tensor.ts";
 export type { Vjp } from "./ops/_runtime/autodiff.ts";
 export { quantiles, timeGpu } from "./ops/_runtime/timing.ts";
+export * from "./ops/linear_attention/mod.ts";

@@ -1,0 +1,334 @@
+/**
+ * The engine shared by `linearAttention`, `simpleLinearAttention`, `decoupledLinearAttention`
+ * and `varlenLinearAttention`: records the forward (state pass, output pass) and the backward
+ * (reduction pass, then the dq, dk, dv row passes) of one problem, slice by slice.
+ *
+ * Extra memory: the forward keeps `[S | m]` (f32, B·H·d_k·(d_v+1)); the backward adds
+ * `[dS | dm/L_k]` of the same size while it runs. Nothing depends on T.
+ * @module
+ */
+import {
+  BufferUsage,
+  deviceContext,
+  type Kernel,
+  launch,
+  planSlices,
+  type Slice,
+  Tensor,
+  windowOf,
+} from "../_runtime/mod.ts";
+import {
+  type LaParamName,
+  laParams,
+  type LaShader,
+  type LaVariant,
+  rowKernel,
+  type RowRole,
+  type RowTiles,
+  stateKernel,
+  type StateTiles,
+} from "../../shaders/linear_attention.ts";
+
+/**
+ * Tile sizes used by the launchers (compile-time constants of the kernels; tune here).
+ * Tiles along d_k / d_v shrink to 16 or 32 for small dims; `maxTile` caps them.
+ */
+export const LA_TILES = {
+  /** Largest state / output tile along a feature dimension. */
+  maxTile: 64,
+  /** Sequence rows a state kernel stages per step (must divide its invocation count). */
+  stateRows: 16,
+  /** Sequence rows per row-kernel workgroup. */
+  rowBlock: 64,
+  /** Inner-dimension step of the row kernels. */
+  innerStep: 16,
+  /** Rows (state kernels: state rows) per invocation, a multiple of 4. */
+  rowsPerThread: 4,
+  /** vec4 output columns per invocation. */
+  vec4sPerThread: 1,
+};
+
+function featureTile(d: number): number {
+  return Math.min(LA_TILES.maxTile, d <= 16 ? 16 : d <= 32 ? 32 : 64);
+}
+
+function stateTiles(dk: number, dv: number): StateTiles {
+  return {
+    ta: Math.max(featureTile(dk), LA_TILES.rowsPerThread),
+    tb: Math.max(featureTile(dv), 4 * LA_TILES.vec4sPerThread),
+    rows: LA_TILES.stateRows,
+    ra: LA_TILES.rowsPerThread,
+    cv: LA_TILES.vec4sPerThread,
+  };
+}
+
+function rowTiles(outer: number): RowTiles {
+  return {
+    bt: LA_TILES.rowBlock,
+    tn: Math.max(featureTile(outer), 4 * LA_TILES.vec4sPerThread),
+    bi: LA_TILES.innerStep,
+    rt: LA_TILES.rowsPerThread,
+    cv: LA_TILES.vec4sPerThread,
+  };
+}
+
+/** One problem: shapes, variant and scalars, already validated. */
+export interface Problem {
+  /** Op name, for error messages. */
+  op: string;
+  variant: LaVariant;
+  /** Outer items sliced over: B·H (BHTD), B (BTHD) or 1 (varlen). */
+  items: number;
+  /** Segments per item: 1 (BHTD), H (BTHD) or N_seq·H (varlen). */
+  segsPerItem: number;
+  /** Heads interleaved in a row: 1 (BHTD) or H. */
+  he: number;
+  /** Query and key lengths (dense). */
+  lq: number;
+  lk: number;
+  dk: number;
+  dv: number;
+  /** Shape prefix of the state tensor ([B, H] or [N_seq, H]). */
+  statePrefix: number[];
+  sigma: number;
+  /** varlen: σ_s = 1/n_s per sequence. */
+  sigmaDefault: boolean;
+  eps: number;
+  /** varlen: cu_seqlens. */
+  cu?: Int32Array;
+}
+
+/** The differentiable row inputs; `qr`/`kr` are the rotary features (decoupled only). */
+export interface Inputs {
+  q: Tensor;
+  k: Tensor;
+  v: Tensor;
+  qr?: Tensor;
+  kr?: Tensor;
+}
+
+const shaders = new Map<string, LaShader>();
+
+function kernelOf(name: string, constants: Kernel["constants"], make: () => LaShader) {
+  const key = `${name}:${JSON.stringify(constants)}`;
+  let shader = shaders.get(key);
+  if (!shader) shaders.set(key, shader = make());
+  const kernel: Kernel = {
+    name,
+    constants,
+    bindings: shader.bindings.map((b) => (b.write ? "read_write" : "read")),
+    wgsl: () => shader.wgsl,
+  };
+  return { kernel, bindings: shader.bindings };
+}
+
+/** `cu_seqlens` then the row-block table (sequence, first row) of a varlen problem. */
+function metaBuffer(device: GPUDevice, cu: Int32Array, rowBlock: number) {
+  const table: number[] = [];
+  for (let s = 0; s + 1 < cu.length; s++) {
+    for (let r = 0; r < cu[s + 1] - cu[s]; r += rowBlock) table.push(s, r);
+  }
+  const data = new Uint32Array([...cu, ...table]);
+  const buffer = device.createBuffer({
+    size: Math.max(data.byteLength, 4),
+    usage: BufferUsage.STORAGE,
+    mappedAtCreation: true,
+  });
+  new Uint32Array(buffer.getMappedRange()).set(data);
+  buffer.unmap();
+  deviceContext(device).recorder.releaseAfterSubmit(buffer);
+  return { buffer, table: cu.length, entries: table.length / 2 };
+}
+
+type Bound = Record<string, Tensor | undefined>;
+
+/** Records one kernel over every slice, binding each tensor's window of the slice. */
+function launchSliced(
+  p: Problem,
+  slices: Slice[],
+  kernel: { kernel: Kernel; bindings: LaShader["bindings"] },
+  tensors: Bound,
+  params: (segs: number) => Partial<Record<LaParamName, number>>,
+) {
+  const device = Object.values(tensors).find((t) => t)!.device;
+  const meta = p.cu ? metaBuffer(device, p.cu, LA_TILES.rowBlock) : undefined;
+  for (const s of slices) {
+    const values: Record<string, number> = {
+      he: p.he,
+      dk: p.dk,
+      dv: p.dv,
+      ld: p.dv + (p.variant.normalised ? 1 : 0),
+      sigma: p.sigma,
+      sigma_default: p.sigmaDefault ? 1 : 0,
+      inv_len: 1 / p.lk,
+      eps: p.eps,
+      table: meta?.table ?? 0,
+      ...params(p.cu ? (meta!.entries) : s.count * p.segsPerItem),
+    };
+    const storage = kernel.bindings.map((b) => {
+      if (b.name === "meta") return { buffer: meta!.buffer };
+      const t = tensors[b.name];
+      if (!t) throw new Error(`${p.op}: internal error, no tensor for binding ${b.name}`);
+      const perItem = t.size / p.items;
+      const w = windowOf(t, s.start * perItem, s.count * perItem);
+      values[`off_${b.name}`] = w.elementOffset;
+      return w.binding;
+    });
+    const uniforms = Object.fromEntries(
+      laParams.fields.map(([name]) => [name, values[name] ?? 0]),
+    ) as Record<LaParamName, number>;
+    launch(device, kernel.kernel, {
+      storage,
+      uniforms: laParams.pack(uniforms),
+      groups: uniforms.groups,
+    });
+  }
+}
+
+function ceilDiv(a: number, b: number) {
+  return Math.ceil(a / b);
+}
+
+function recordState(
+  p: Problem,
+  slices: Slice[],
+  pass: "fwd" | "bwd",
+  tensors: Bound,
+) {
+  const t = stateTiles(p.dk, p.dv);
+  const withGs = tensors.gs !== undefined;
+  const k = kernelOf(
+    `la_state_${pass}`,
+    { ...p.variant, ...t, withGs },
+    () => stateKernel(p.variant, pass, t, withGs),
+  );
+  const tilesA = ceilDiv(p.dk, t.ta), tilesB = ceilDiv(p.dv, t.tb);
+  launchSliced(p, slices, k, tensors, (segs) => ({
+    groups: (p.cu ? (p.cu.length - 1) * p.he : segs) * tilesA * tilesB,
+    rows: pass === "fwd" ? p.lk : p.lq,
+    tiles_a: tilesA,
+    tiles_n: tilesB,
+  }));
+}
+
+function recordRows(p: Problem, slices: Slice[], role: RowRole, tensors: Bound) {
+  const outer = role === "o" || role === "dv" ? p.dv : p.dk;
+  const t = rowTiles(outer);
+  const k = kernelOf(
+    `la_rows_${role}`,
+    { ...p.variant, ...t },
+    () => rowKernel(p.variant, role, t),
+  );
+  const rows = role === "o" || role === "dq" ? p.lq : p.lk;
+  const tilesN = ceilDiv(outer, t.tn), blocks = ceilDiv(rows, t.bt);
+  launchSliced(p, slices, k, tensors, (segs) => ({
+    // varlen: `segs` is the number of block-table entries; each covers every head.
+    groups: (p.cu ? segs * p.he : segs * blocks) * tilesN,
+    rows,
+    tiles_n: tilesN,
+    blocks,
+  }));
+}
+
+function plan(p: Problem, tensors: (Tensor | undefined)[]): Slice[] {
+  const list = tensors.filter((t): t is Tensor => t !== undefined);
+  return planSlices(list, list.map((t) => t.size / p.items), p.items, p.op);
+}
+
+function stateTensor(p: Problem, device: GPUDevice): Tensor {
+  const ld = p.dv + (p.variant.normalised ? 1 : 0);
+  return Tensor.empty(device, [...p.statePrefix, p.dk, ld], "f32");
+}
+
+/** Shape of a row tensor like `like` but with feature size `d`. */
+function withFeatures(like: Tensor, d: number): number[] {
+  return [...like.shape.slice(0, -1), d];
+}
+
+/**
+ * Records the forward: the state `[S | m]` (f32, kept for the backward) and the output
+ * `[…, L_q, d_v]` in the inputs' dtype and layout.
+ */
+export function forward(p: Problem, x: Inputs): { output: Tensor; state: Tensor } {
+  const device = x.q.device;
+  const state = stateTensor(p, device);
+  const output = Tensor.empty(device, withFeatures(x.q, p.dv), x.q.dtype);
+  const slices = plan(p, [x.q, x.k, x.v, x.qr, x.kr, output, state]);
+  const dec = p.variant.decoupled;
+  recordState(p, slices, "fwd", { x: x.kr ?? x.k, y: x.v, den: dec ? x.k : undefined, out: state });
+  recordRows(p, slices, "o", {
+    x: x.qr ?? x.q,
+    den: dec ? x.q : undefined,
+    mat: state,
+    out: output,
+  });
+  return { output, state };
+}
+
+/** Gradients of the row inputs (`dqr`, `dkr` for the decoupled op only). */
+export interface Grads {
+  dq: Tensor;
+  dk: Tensor;
+  dv: Tensor;
+  dqr?: Tensor;
+  dkr?: Tensor;
+}
+
+/**
+ * Records the backward for upstream gradient `dO` (and `gs`, the upstream gradient of the
+ * returned state of the simple op). `output` and `state` come from {@linkcode forward}.
+ */
+export function backward(
+  p: Problem,
+  x: Inputs,
+  output: Tensor,
+  state: Tensor,
+  dO: Tensor,
+  gs?: Tensor,
+): Grads {
+  const device = x.q.device;
+  const like = (t: Tensor) => Tensor.empty(device, t.shape, t.dtype);
+  const dec = p.variant.decoupled;
+  const g: Grads = { dq: like(x.q), dk: like(x.k), dv: like(x.v) };
+  if (dec) Object.assign(g, { dqr: like(x.q), dkr: like(x.k) });
+  const dstate = stateTensor(p, device);
+  const slices = plan(p, [
+    x.q,
+    x.k,
+    x.v,
+    x.qr,
+    x.kr,
+    output,
+    state,
+    dO,
+    gs,
+    dstate,
+    g.dq,
+    g.dk,
+    g.dv,
+    g.dqr,
+    g.dkr,
+  ]);
+  const norm = p.variant.normalised;
+  recordState(p, slices, "bwd", {
+    x: x.qr ?? x.q,
+    y: dO,
+    den: dec ? x.q : undefined,
+    o: norm ? output : undefined,
+    mat: norm ? state : undefined,
+    gs,
+    out: dstate,
+  });
+  recordRows(p, slices, "dq", {
+    x: dO,
+    den: norm ? x.q : undefined,
+    o: norm ? output : undefined,
+    mat: state,
+    out: dec ? g.dqr : g.dq,
+    out2: dec ? g.dq : undefined,
+  });
+  recordRows(p, slices, "dk", { x: x.v, mat: dstate, out: dec ? g.dkr : g.dk, out2: g.dk });
+  recordRows(p, slices, "dv", { x: x.kr ?? x.k, mat: dstate, out: g.dv });
+  dstate.destroy();
+  return g;
+}

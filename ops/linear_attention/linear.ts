@@ -1,0 +1,134 @@
+/**
+ * `linearAttention`: bidirectional normalised linear attention (SPEC §1), fused forward and
+ * backward.
+ * @module
+ */
+import type { Tensor, Vjp } from "../_runtime/mod.ts";
+import {
+  checkAlive,
+  checkCotangent,
+  checkDense,
+  checkLayout,
+  checkOptions,
+  denseProblem,
+  type Layout,
+  numberOption,
+} from "./args.ts";
+import { backward, forward, type Problem } from "./engine.ts";
+
+/** Options of {@linkcode linearAttention}. */
+export interface LinearAttentionOptions {
+  /** σ, which scales the numerator state only (SPEC §1.2); default 1/L_k. */
+  scale?: number;
+  /** ε, added to the denominator q·m; default 1e-6. */
+  eps?: number;
+  /** `"BHTD"` (`[B, H, T, D]`, default) or `"BTHD"` (`[B, T, H, D]`). */
+  layout?: Layout;
+}
+
+/** Gradients returned by the pullback of {@linkcode linearAttention.vjp}. */
+export interface LinearAttentionGrads {
+  /** Gradient of q, shaped like q. */
+  dq: Tensor;
+  /** Gradient of k, shaped like k. */
+  dk: Tensor;
+  /** Gradient of v, shaped like v. */
+  dv: Tensor;
+}
+
+const OP = "linearAttention";
+
+function setup(q: Tensor, k: Tensor, v: Tensor, options?: LinearAttentionOptions): Problem {
+  const opts = checkOptions(options, OP);
+  const shape = checkDense(OP, { q }, { k }, v, checkLayout(opts.layout, OP));
+  const variant = { dtype: q.dtype, normalised: true, decoupled: false, varlen: false };
+  const sigma = numberOption(opts.scale, 1 / shape.lk, `${OP}: scale`);
+  return denseProblem(OP, shape, variant, sigma, numberOption(opts.eps, 1e-6, `${OP}: eps`));
+}
+
+function linearAttentionVjp(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options?: LinearAttentionOptions,
+): Vjp<Tensor, Tensor, LinearAttentionGrads> {
+  const p = setup(q, k, v, options);
+  const x = { q, k, v };
+  const { output, state } = forward(p, x);
+  const dispose = () => state.destroy();
+  return {
+    output,
+    pullback(dO: Tensor): LinearAttentionGrads {
+      if (state.destroyed) throw new TypeError(`${OP} pullback: called after dispose()`);
+      checkAlive(OP, { q, k, v, output });
+      const g = backward(p, x, output, state, checkCotangent(OP, "dO", dO, output));
+      return { dq: g.dq, dk: g.dk, dv: g.dv };
+    },
+    dispose,
+    [Symbol.dispose]: dispose,
+  };
+}
+
+/**
+ * Bidirectional normalised linear attention (SPEC §1), per (b, h):
+ * `S = σ·KᵀV`, `m = mean of the rows of K`, `o_i = (q_i S) / (q_i·m + ε)`.
+ *
+ * - q: `[B, H, L_q, d_k]`, k: `[B, H, L_k, d_k]`, v: `[B, H, L_k, d_v]` (or `[B, L, H, D]` with
+ *   `layout: "BTHD"`); returns o: `[B, H, L_q, d_v]` in the same layout and dtype.
+ * - Any L_q, L_k ≥ 1 (queries and keys may differ in length), d_k, d_v in 1..256, f32 or f16
+ *   storage (f32 accumulation). Features are used as given (apply φ, e.g. elu+1, first).
+ * - Defaults: σ = 1/L_k, ε = 1e-6. σ scales only the numerator: with σ ≠ 1/L_k the output is
+ *   the standard normalised attention times σ·L_k.
+ *
+ * Runs two fused passes (state, output) with f32 state `[S | m]` as the only temporary.
+ * `linearAttention.vjp(q, k, v, options)` also returns a pullback (see {@linkcode Vjp}).
+ *
+ * @example
+ * ```ts
+ * import { linearAttention, Tensor } from "../../mod.ts";
+ * const [B, H, T, D] = [1, 2, 16, 8];
+ * const data = Float32Array.from({ length: B * H * T * D }, () => Math.random());
+ * using q = await Tensor.fromArray(data, [B, H, T, D]);
+ * using k = await Tensor.fromArray(data, [B, H, T, D]);
+ * using v = await Tensor.fromArray(data, [B, H, T, D]);
+ * using o = linearAttention(q, k, v, { eps: 1e-6 });
+ * console.log(await o.read());
+ * ```
+ */
+export const linearAttention: {
+  (q: Tensor, k: Tensor, v: Tensor, options?: LinearAttentionOptions): Tensor;
+  /**
+   * Forward plus pullback: `pullback(dO)` returns `{ dq, dk, dv }` (new tensors). Keeps the
+   * f32 state (B·H·d_k·(d_v+1) floats) until `dispose()`; q, k, v and the output must stay
+   * alive until the last pullback. The backward's only temporary is a second state-sized
+   * buffer; it is deterministic (no atomics, fixed summation order).
+   *
+   * @example
+   * ```ts
+   * import { linearAttention, Tensor } from "../../mod.ts";
+   * const x = Float32Array.from({ length: 2 * 8 * 4 }, () => Math.random());
+   * using q = await Tensor.fromArray(x, [1, 2, 8, 4]);
+   * using f = linearAttention.vjp(q, q, q);
+   * const { dq, dk, dv } = f.pullback(f.output);
+   * console.log(await dq.read(), await dk.read(), await dv.read());
+   * ```
+   */
+  vjp(
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    options?: LinearAttentionOptions,
+  ): Vjp<Tensor, Tensor, LinearAttentionGrads>;
+} = Object.assign(
+  function linearAttention(
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    options?: LinearAttentionOptions,
+  ): Tensor {
+    const { output, state } = forward(setup(q, k, v, options), { q, k, v });
+    state.destroy();
+    return output;
+  },
+  { vjp: linearAttentionVjp },
+);

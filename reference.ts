@@ -1,0 +1,13 @@
+/**
+ * Float64 CPU references of flash-bla's ops (the math of the project's SPEC, evaluated
+ * directly), for validating GPU results on your own data.
+ *
+ * @example
+ * ```ts
+ * import { linearAttentionReference } from "./reference.ts";
+ * const x = { data: [1, 2, 3, 4], shape: [1, 1, 2, 2] };
+ * console.log(linearAttentionReference(x, x, x));
+ * ```
+ * @module
+ */
+export * from "./ops/linear_attention/reference.ts";
