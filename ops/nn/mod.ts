@@ -22,3 +22,4 @@ export * from "./matmul.ts";
 export * from "./reduce.ts";
 export * from "./elementwise.ts";
 export * from "./layer_norm.ts";
+export * from "./dwconv.ts";

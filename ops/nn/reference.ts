@@ -200,3 +200,66 @@ export function layerNormGradRef(
   }
   return { dx, dw, db };
 }
+
+/** Depthwise conv `DW_k` (SPEC §0.2) on tokens `[B, H·W, C]`; channel ch uses weight ch % cw. */
+export function depthwiseConv2dRef(
+  x: Float64Array<ArrayBuffer>,
+  [B, H, W, C]: number[],
+  weight: Float64Array<ArrayBuffer>,
+  bias: Float64Array<ArrayBuffer>,
+  k: number,
+): Float64Array<ArrayBuffer> {
+  const cw = bias.length, half = (k - 1) / 2, y = new Float64Array(x.length);
+  for (let b = 0; b < B; b++) {
+    for (let r = 0; r < H; r++) {
+      for (let s = 0; s < W; s++) {
+        for (let ch = 0; ch < C; ch++) {
+          const wc = ch % cw;
+          let acc = bias[wc];
+          for (let a = 0; a < k; a++) {
+            for (let e = 0; e < k; e++) {
+              const rr = r + a - half, ss = s + e - half;
+              if (rr < 0 || rr >= H || ss < 0 || ss >= W) continue;
+              acc += weight[(wc * k + a) * k + e] * x[((b * H + rr) * W + ss) * C + ch];
+            }
+          }
+          y[((b * H + r) * W + s) * C + ch] = acc;
+        }
+      }
+    }
+  }
+  return y;
+}
+
+/** Gradients of {@linkcode depthwiseConv2dRef} for upstream `dy`. */
+export function depthwiseConv2dGradRef(
+  x: Float64Array<ArrayBuffer>,
+  [B, H, W, C]: number[],
+  weight: Float64Array<ArrayBuffer>,
+  cw: number,
+  k: number,
+  dy: Float64Array<ArrayBuffer>,
+): { dx: Float64Array<ArrayBuffer>; dw: Float64Array<ArrayBuffer>; db: Float64Array<ArrayBuffer> } {
+  const half = (k - 1) / 2, dx = new Float64Array(x.length);
+  const dw = new Float64Array(cw * k * k), db = new Float64Array(cw);
+  for (let b = 0; b < B; b++) {
+    for (let r = 0; r < H; r++) {
+      for (let s = 0; s < W; s++) {
+        for (let ch = 0; ch < C; ch++) {
+          const wc = ch % cw, g = dy[((b * H + r) * W + s) * C + ch];
+          db[wc] += g;
+          for (let a = 0; a < k; a++) {
+            for (let e = 0; e < k; e++) {
+              const rr = r + a - half, ss = s + e - half;
+              if (rr < 0 || rr >= H || ss < 0 || ss >= W) continue;
+              const xi = ((b * H + rr) * W + ss) * C + ch;
+              dx[xi] += g * weight[(wc * k + a) * k + e];
+              dw[(wc * k + a) * k + e] += g * x[xi];
+            }
+          }
+        }
+      }
+    }
+  }
+  return { dx, dw, db };
+}
