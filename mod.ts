@@ -26,3 +26,8 @@ export { type DType, Tensor, type TensorData, type TensorOptions } from "./ops/_
 export type { Vjp } from "./ops/_runtime/autodiff.ts";
 export { quantiles, timeGpu } from "./ops/_runtime/timing.ts";
 export * from "./ops/linear_attention/mod.ts";
+export {
+  naiveLinearAttention,
+  type NaiveLinearAttentionGrads,
+  type NaiveLinearAttentionOptions,
+} from "./ops/naive_linear_attention/mod.ts";

@@ -1,0 +1,167 @@
+/**
+ * `naiveLinearAttention`: SPEC §1 computed unfused from the generic ops (matmul, mean,
+ * elementwise), forward and backward — what a JavaScript user would write without fused
+ * kernels, kept as the benchmark baseline for `linearAttention`.
+ * @module
+ */
+import { checkFinite, type Tensor, type Vjp } from "../_runtime/mod.ts";
+import { add, div, mul } from "../nn/binary.ts";
+import { addScalar, scale, transpose } from "../nn/elementwise.ts";
+import { matmul } from "../nn/matmul.ts";
+import { mean, sum } from "../nn/reduce.ts";
+import {
+  checkAlive,
+  checkAttention,
+  checkCotangent,
+  checkLayout,
+  type Layout,
+} from "../sdpa/args.ts";
+
+const OP = "naiveLinearAttention";
+const BHTD_OF_BTHD = [0, 2, 1, 3]; // its own inverse
+
+/** Options of {@linkcode naiveLinearAttention} (the same as `linearAttention`'s). */
+export interface NaiveLinearAttentionOptions {
+  /** σ, the numerator scale (SPEC §1.2); default 1/L with L the key length. */
+  scale?: number;
+  /** ε, added to the denominator; default 1e-6. */
+  eps?: number;
+  /** `"BHTD"` (default, `[B, H, T, D]`) or `"BTHD"` (`[B, T, H, D]`). */
+  layout?: Layout;
+}
+
+/** Gradients of {@linkcode naiveLinearAttention}, each in its input's shape. */
+export interface NaiveLinearAttentionGrads {
+  dq: Tensor;
+  dk: Tensor;
+  dv: Tensor;
+}
+
+/** Intermediates of the forward, all `[B, H, ·, ·]`. */
+interface Saved {
+  q: Tensor; // [B, H, T, dk]
+  k: Tensor; // [B, H, L, dk]
+  sv: Tensor; // σ·v [B, H, L, dv]
+  m: Tensor; // mean of k [B, H, 1, dk]
+  z: Tensor; // q·m + ε [B, H, T, 1]
+  s: Tensor; // S = kᵀ(σv) [B, H, dk, dv]
+  o: Tensor; // output [B, H, T, dv]
+}
+
+function prepare(q: Tensor, k: Tensor, v: Tensor, options: NaiveLinearAttentionOptions) {
+  const layout = checkLayout(options.layout, OP);
+  const shape = checkAttention(OP, q, k, v, layout, Infinity);
+  const sigma = options.scale === undefined
+    ? 1 / shape.lk
+    : checkFinite(options.scale, `${OP}: scale`);
+  const eps = options.eps === undefined ? 1e-6 : checkFinite(options.eps, `${OP}: eps`);
+  return { layout, shape, sigma, eps };
+}
+
+/** SPEC §1.2 on BHTD tensors: z = q·mean(k) + ε, S = kᵀ(σv), o = qS / z. */
+function forwardBhtd(q: Tensor, k: Tensor, v: Tensor, sigma: number, eps: number): Saved {
+  const m = mean(k, { axis: 2 });
+  const qm = matmul(q, m, { transposeB: true });
+  const z = addScalar(qm, eps);
+  const sv = scale(v, sigma);
+  const s = matmul(k, sv, { transposeA: true });
+  const num = matmul(q, s);
+  const o = div(num, z);
+  qm.destroy();
+  num.destroy();
+  return { q, k, sv, m, z, s, o };
+}
+
+/** SPEC §1.3 from the same generic ops. */
+function backwardBhtd(x: Saved, dO: Tensor, sigma: number, lk: number): NaiveLinearAttentionGrads {
+  const temps: Tensor[] = [];
+  const keep = (t: Tensor) => (temps.push(t), t);
+  const g = keep(div(dO, x.z)); // dO_i / z_i
+  const dz = keep(div(keep(sum(keep(mul(dO, x.o)), { axis: -1 })), x.z, { alpha: -1 }));
+  const dq = add(keep(matmul(g, x.s, { transposeB: true })), keep(mul(dz, x.m)));
+  const ds = keep(matmul(x.q, g, { transposeA: true })); // Σ_i q_iᵀ g_i
+  const dm = keep(matmul(dz, x.q, { transposeA: true })); // Σ_i dz_i q_i  [B, H, 1, dk]
+  const dk = add(keep(matmul(x.sv, ds, { transposeB: true })), keep(scale(dm, 1 / lk)));
+  const dv = scale(keep(matmul(x.k, ds)), sigma);
+  for (const t of temps) t.destroy();
+  return { dq, dk, dv };
+}
+
+/**
+ * Normalised bidirectional linear attention (SPEC §1), computed unfused with generic GPU ops:
+ * `o = (q S) ⊘ (q·mean(k) + ε)` with `S = kᵀ(σ v)`. Same result as `linearAttention`, at the
+ * cost of a dozen kernels and `[B, H, T, ·]` intermediates; the benchmark baseline.
+ *
+ * @param q `[B, H, T, dk]` (or `[B, T, H, dk]` with `layout: "BTHD"`), f32 or f16
+ * @param k `[B, H, L, dk]`, same dtype
+ * @param v `[B, H, L, dv]`, same dtype
+ * @param options `scale` (σ, default 1/L), `eps` (ε, default 1e-6), `layout` (default BHTD)
+ * @returns o, `[B, H, T, dv]` (or `[B, T, H, dv]`)
+ * @example
+ * ```ts
+ * import { naiveLinearAttention, Tensor } from "../../mod.ts";
+ * const data = Float32Array.from({ length: 2 * 16 * 8 }, () => Math.random());
+ * using q = await Tensor.fromArray(data, [1, 2, 16, 8]);
+ * using o = naiveLinearAttention(q, q, q);
+ * const { output, pullback } = naiveLinearAttention.vjp(q, q, q);
+ * const { dq, dk, dv } = pullback(output);
+ * ```
+ */
+export function naiveLinearAttention(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options: NaiveLinearAttentionOptions = {},
+): Tensor {
+  using run = naiveLinearAttention.vjp(q, k, v, options);
+  return run.output;
+}
+
+/**
+ * Differentiable {@linkcode naiveLinearAttention}: `{ output, pullback(dO) → { dq, dk, dv },
+ * dispose() }`. Keeps σv, mean(k), z and S (plus references to q, k and the output, which must
+ * stay alive until the last pullback).
+ */
+naiveLinearAttention.vjp = (
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options: NaiveLinearAttentionOptions = {},
+): Vjp<Tensor, Tensor, NaiveLinearAttentionGrads> => {
+  const { layout, shape, sigma, eps } = prepare(q, k, v, options);
+  const bthd = layout === "BTHD";
+  const toBhtd = (t: Tensor) => transpose(t, BHTD_OF_BTHD);
+  const inputs = bthd ? [q, k, v].map(toBhtd) : [q, k, v];
+  const saved = forwardBhtd(inputs[0], inputs[1], inputs[2], sigma, eps);
+  const output = bthd ? toBhtd(saved.o) : saved.o;
+  if (bthd) inputs[2].destroy(); // v is not needed by the backward
+  const owned = [
+    saved.sv,
+    saved.m,
+    saved.z,
+    saved.s,
+    ...(bthd ? [inputs[0], inputs[1], saved.o] : []),
+  ];
+  let disposed = false;
+  const dispose = () => {
+    if (!disposed) { for (const t of owned) t.destroy(); }
+    disposed = true;
+  };
+  return {
+    output,
+    pullback(dO: Tensor): NaiveLinearAttentionGrads {
+      if (disposed) throw new TypeError(`${OP} pullback called after dispose()`);
+      checkCotangent(OP, dO, output);
+      checkAlive(OP, { q, k, output });
+      if (!bthd) return backwardBhtd(saved, dO, sigma, shape.lk);
+      const dOb = toBhtd(dO);
+      const g = backwardBhtd(saved, dOb, sigma, shape.lk);
+      dOb.destroy();
+      const grads = { dq: toBhtd(g.dq), dk: toBhtd(g.dk), dv: toBhtd(g.dv) };
+      for (const t of [g.dq, g.dk, g.dv]) t.destroy();
+      return grads;
+    },
+    dispose,
+    [Symbol.dispose]: dispose,
+  };
+};
