@@ -23,3 +23,4 @@ export * from "./reduce.ts";
 export * from "./elementwise.ts";
 export * from "./layer_norm.ts";
 export * from "./dwconv.ts";
+export * from "./rope2d.ts";

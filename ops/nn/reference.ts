@@ -263,3 +263,27 @@ export function depthwiseConv2dGradRef(
   }
   return { dx, dw, db };
 }
+
+/**
+ * 2-D RoPE (SPEC §6.2) of `x` `[rows·N, L]` (token n = row index mod N), with the table
+ * `[H, W, F/2, 2]` (N = H·W); channel ch uses pair (ch mod F)/2. `inverse` rotates by −φ (the
+ * gradient).
+ */
+export function rope2dRef(
+  x: Float64Array<ArrayBuffer>,
+  l: number,
+  n: number,
+  rotations: ArrayLike<number>,
+  f: number,
+  inverse = false,
+): Float64Array<ArrayBuffer> {
+  const y = new Float64Array(x.length), sign = inverse ? -1 : 1;
+  for (let e = 0; e < x.length; e += 2) {
+    const ch = e % l, tok = Math.floor(e / l) % n;
+    const t = 2 * (tok * (f / 2) + Math.floor((ch % f) / 2));
+    const c = rotations[t], s = sign * rotations[t + 1];
+    y[e] = x[e] * c - x[e + 1] * s;
+    y[e + 1] = x[e] * s + x[e + 1] * c;
+  }
+  return y;
+}
