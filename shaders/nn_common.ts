@@ -86,3 +86,20 @@ export const MAIN_WGSL = /* wgsl */ `
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
   let g = flat_group(wid, nwg);`;
+
+/** WGSL function `wg_max(lid, v) -> f32`: like `wg_sum`, the maximum over the workgroup. */
+export const WG_MAX_WGSL = /* wgsl */ `
+var<workgroup> s_max: array<f32, ${NN_WORKGROUP}>;
+fn wg_max(lid: u32, v: f32) -> f32 {
+  workgroupBarrier();
+  s_max[lid] = v;
+  workgroupBarrier();
+  for (var w = ${NN_WORKGROUP / 2}u; w > 0u; w = w / 2u) {
+    if (lid < w) { s_max[lid] = max(s_max[lid], s_max[lid + w]); }
+    workgroupBarrier();
+  }
+  let total = s_max[0];
+  workgroupBarrier();
+  return total;
+}
+`;

@@ -24,3 +24,4 @@ export * from "./elementwise.ts";
 export * from "./layer_norm.ts";
 export * from "./dwconv.ts";
 export * from "./rope2d.ts";
+export * from "./softmax.ts";

@@ -287,3 +287,26 @@ export function rope2dRef(
   }
   return y;
 }
+
+/** Softmax along `axis` of `x` with `shape`; with `dy`, also its gradient. */
+export function softmaxRef(
+  x: Float64Array<ArrayBuffer>,
+  shape: number[],
+  axis: number,
+  dy?: Float64Array<ArrayBuffer>,
+): { y: Float64Array<ArrayBuffer>; dx: Float64Array<ArrayBuffer> } {
+  const n = shape[axis], inner = shape.slice(axis + 1).reduce((p, d) => p * d, 1);
+  const y = new Float64Array(x.length), dx = new Float64Array(x.length);
+  for (let row = 0; row < x.length / n; row++) {
+    const base = Math.floor(row / inner) * n * inner + (row % inner);
+    const idx = Array.from({ length: n }, (_, j) => base + j * inner);
+    const m = Math.max(...idx.map((i) => x[i]));
+    const total = idx.reduce((s, i) => s + Math.exp(x[i] - m), 0);
+    for (const i of idx) y[i] = Math.exp(x[i] - m) / total;
+    if (dy) {
+      const dot = idx.reduce((s, i) => s + y[i] * dy[i], 0);
+      for (const i of idx) dx[i] = y[i] * (dy[i] - dot);
+    }
+  }
+  return { y, dx };
+}
