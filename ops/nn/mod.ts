@@ -25,3 +25,4 @@ export * from "./layer_norm.ts";
 export * from "./dwconv.ts";
 export * from "./rope2d.ts";
 export * from "./softmax.ts";
+export * from "./interp1d.ts";

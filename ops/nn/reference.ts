@@ -310,3 +310,32 @@ export function softmaxRef(
   }
   return { y, dx };
 }
+
+/**
+ * `interp1d_linear` (SPEC §0.2) along axis −2 of `x` `[outer, n, c]` to `size` tokens; with
+ * `dy`, also the gradient.
+ */
+export function interpolateTokensRef(
+  x: Float64Array<ArrayBuffer>,
+  [outer, n, c]: number[],
+  size: number,
+  dy?: Float64Array<ArrayBuffer>,
+): { y: Float64Array<ArrayBuffer>; dx: Float64Array<ArrayBuffer> } {
+  const y = new Float64Array(outer * size * c), dx = new Float64Array(x.length);
+  for (let o = 0; o < outer; o++) {
+    for (let t = 0; t < size; t++) {
+      const src = Math.max((t + 0.5) * (n / size) - 0.5, 0);
+      const i0 = Math.min(Math.floor(src), n - 1), i1 = Math.min(i0 + 1, n - 1);
+      const l1 = src - i0;
+      for (let ch = 0; ch < c; ch++) {
+        const out = (o * size + t) * c + ch, a = (o * n + i0) * c + ch, b = (o * n + i1) * c + ch;
+        y[out] = (1 - l1) * x[a] + l1 * x[b];
+        if (dy) {
+          dx[a] += (1 - l1) * dy[out];
+          dx[b] += l1 * dy[out];
+        }
+      }
+    }
+  }
+  return { y, dx };
+}
