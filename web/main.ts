@@ -1,0 +1,185 @@
+/// <reference lib="dom" />
+/**
+ * The demo page's script (bundled to web/dist/main.js). It loads the package's browser build
+ * (web/dist/flash-bla.js) at run time, so the page exercises exactly that bundle, and exposes
+ * `window.flashBla` (ready, runDemo, runSelfTest, runBenchmark) for the headless test.
+ * @module
+ */
+import { type Lib, runSelfTest, type SelfTestReport } from "./selftest.ts";
+import { type AttentionOp, clockOf, sweep, type SweepRow } from "./bench.ts";
+import { demoOps, type DemoResult } from "./demo_ops.ts";
+import { logLogChart } from "./chart.ts";
+
+/** The package bundle, next to this script in web/dist/. */
+const LIB_URL = new URL("./flash-bla.js", import.meta.url).href;
+
+const COLORS = ["#1a73e8", "#d93025", "#188038", "#9334e6"];
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+/** What the page knows once WebGPU is up. */
+interface Page {
+  lib: Lib;
+  device: GPUDevice;
+  adapter: string;
+}
+
+/** Shows why the demo cannot run, and rejects every API call with that reason. */
+function noWebGpu(reason: string): never {
+  const box = $("no-webgpu");
+  box.hidden = false;
+  box.textContent = `${reason} The demo needs WebGPU: use Chrome or Edge 113+, Safari 26, or ` +
+    "Firefox 141+ (Windows), served from https:// or localhost.";
+  $("status").textContent = "WebGPU unavailable.";
+  throw new Error(reason);
+}
+
+async function start(): Promise<Page> {
+  const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
+  if (!gpu) noWebGpu("This browser has no WebGPU (navigator.gpu is undefined).");
+  const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
+  if (!adapter) noWebGpu("WebGPU is present but no GPU adapter is available.");
+  const lib: Lib = await import(LIB_URL);
+  const device = await lib.requestDevice();
+  lib.setDefaultDevice(device);
+  const info = adapter.info;
+  const name = [info?.vendor, info?.architecture, info?.description].filter((s) => s).join(" · ");
+  const features = ["shader-f16", "timestamp-query"].filter((f) => device.features.has(f));
+  $("status").textContent = `GPU: ${name || "unknown adapter"} — features: ${
+    features.join(", ") || "none"
+  } — timing by ${clockOf(device)}.`;
+  const f16 = $<HTMLSelectElement>("dtype").querySelector<HTMLOptionElement>("[value=f16]")!;
+  f16.disabled = !device.features.has("shader-f16");
+  if (f16.disabled) f16.textContent = "f16 (needs shader-f16)";
+  const select = $<HTMLSelectElement>("op");
+  for (const [key, op] of Object.entries(demoOps())) select.add(new Option(op.label, key));
+  $("controls").hidden = false;
+  return { lib, device, adapter: name };
+}
+
+const ready = start();
+ready.catch((error) => {
+  if ($("no-webgpu").hidden) $("status").textContent = `Error: ${error?.message ?? error}`;
+});
+
+/** Runs one op of the menu and shows its error against float64 and its time. */
+async function runDemo(key: string, T: number, dtype: "f32" | "f16"): Promise<DemoResult> {
+  const { lib, device } = await ready;
+  const op = demoOps()[key];
+  if (!op) throw new RangeError(`unknown op ${JSON.stringify(key)}`);
+  const out = $("run-result");
+  out.textContent = `Running ${op.label} at T = ${T} (${dtype})…`;
+  try {
+    const r = await op.run(lib, device, T, dtype);
+    out.textContent = `${op.label}  ${r.shape}\n` +
+      `${r.ms.toFixed(3)} ms per call (${r.clock})\n` +
+      `relative RMS error vs float64: ${r.error.toExponential(2)} ` +
+      `(tolerance ${r.tol}) ${r.error <= r.tol ? "✓" : "✗"}\n` +
+      `compared: ${r.compared}`;
+    return r;
+  } catch (error) {
+    out.textContent = `Error: ${error instanceof Error ? error.message : String(error)}`;
+    throw error;
+  }
+}
+
+function renderSelfTest(report: SelfTestReport): void {
+  const rows = report.checks.map((c) =>
+    `<tr><td>${c.name}</td><td>${c.dtype}</td><td>${c.quantity}</td>` +
+    `<td>${c.error.toExponential(2)}</td><td>${c.tol}</td>` +
+    `<td class="${c.ok ? "pass" : "fail"}">${c.ok ? "pass" : "FAIL"}</td></tr>`
+  ).join("");
+  $("selftest-result").innerHTML = `<p class="${report.ok ? "pass" : "fail"}">` +
+    `${report.ok ? "All checks pass" : "Some checks FAIL"} (${report.checks.length} checks, ` +
+    `${(report.ms / 1000).toFixed(1)} s, seed ${report.seed})</p>` +
+    `<table><tr><th>op</th><th>dtype</th><th>quantity</th><th>rel. RMS error</th>` +
+    `<th>tolerance</th><th></th></tr>${rows}</table>`;
+}
+
+/** Runs the self-test, shows its table, and returns the report (with the adapter). */
+async function selfTest(): Promise<SelfTestReport & { adapter: string }> {
+  const { lib, adapter } = await ready;
+  $("selftest-result").textContent = "Running…";
+  const report = await runSelfTest(lib);
+  renderSelfTest(report);
+  return { ...report, adapter };
+}
+
+/** The ops on the chart. */
+function benchOps(lib: Lib): Record<string, AttentionOp> {
+  return { "linear attention": lib.linearAttention };
+}
+
+function drawChart(rows: SweepRow[], title: string): void {
+  const names = [...new Set(rows.flatMap((r) => Object.keys(r.ms)))];
+  const series = names.map((name, i) => ({
+    name,
+    color: COLORS[i % COLORS.length],
+    points: rows.filter((r) => name in r.ms).map((r) => [r.T, r.ms[name]] as [number, number]),
+  }));
+  $("chart").innerHTML = logLogChart(series, {
+    title,
+    xLabel: "sequence length T",
+    yLabel: "milliseconds per call",
+  });
+}
+
+/** Options of {@linkcode runBenchmark}. */
+interface BenchmarkOptions {
+  /** Sequence lengths; default powers of two from 256 to `maxLength`. */
+  lengths?: number[];
+  /** Largest length when `lengths` is not given; default 4096. */
+  maxLength?: number;
+  /** Launches per timed sample; default 4. */
+  reps?: number;
+  /** Samples per point; default 5. */
+  samples?: number;
+}
+
+/** Times the ops at each length, redrawing the chart after each, and returns the rows. */
+async function runBenchmark(options: BenchmarkOptions = {}): Promise<SweepRow[]> {
+  const { lib, device, adapter } = await ready;
+  const lengths = options.lengths ?? [];
+  for (let T = 256; !options.lengths && T <= (options.maxLength ?? 4096); T *= 2) lengths.push(T);
+  const [B, H, D] = [1, 4, 64];
+  const title = `forward, B=${B} H=${H} D=${D} f32 — ${adapter || "GPU"} (${clockOf(device)})`;
+  $("chart").textContent = "Timing…";
+  return await sweep(
+    lib,
+    device,
+    benchOps(lib),
+    { lengths, batch: B, heads: H, headDim: D, reps: options.reps, samples: options.samples },
+    (rows) => drawChart(rows, title),
+  );
+}
+
+/** Runs `task` with every button disabled, logging failures to the console. */
+function exclusive(task: () => Promise<unknown>): void {
+  const buttons = [...document.querySelectorAll("button")];
+  buttons.forEach((b) => (b.disabled = true));
+  task().catch((error) => console.error(error)).finally(() =>
+    buttons.forEach((b) => (b.disabled = false))
+  );
+}
+
+$("run-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const T = Number($<HTMLInputElement>("length").value);
+  const dtype = $<HTMLSelectElement>("dtype").value as "f32" | "f16";
+  exclusive(() => runDemo($<HTMLSelectElement>("op").value, T, dtype));
+});
+$("selftest").addEventListener("click", () => exclusive(selfTest));
+$("bench-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const maxLength = Number($<HTMLSelectElement>("max-length").value);
+  exclusive(() => runBenchmark({ maxLength }));
+});
+
+/** The page's API, used by tests/web/browser_test.ts. */
+const api = {
+  ready: ready.then(({ adapter, device }) => ({ adapter, features: [...device.features] })),
+  runDemo,
+  runSelfTest: selfTest,
+  runBenchmark,
+};
+Object.assign(globalThis, { flashBla: api, runSelfTest: selfTest });
