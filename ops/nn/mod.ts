@@ -26,3 +26,4 @@ export * from "./dwconv.ts";
 export * from "./rope2d.ts";
 export * from "./softmax.ts";
 export * from "./interp1d.ts";
+export * from "./sr_conv.ts";

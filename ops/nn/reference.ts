@@ -339,3 +339,46 @@ export function interpolateTokensRef(
   }
   return { y, dx };
 }
+
+/** Strided conv `SR` (SPEC §0.2) on tokens `[B, H·W, C]` → `[B, ⌊H/sr⌋·⌊W/sr⌋, C_out]`. */
+export function spatialReductionConvRef(
+  x: Float64Array<ArrayBuffer>,
+  [B, H, W, C]: number[],
+  weight: Float64Array<ArrayBuffer>,
+  bias: Float64Array<ArrayBuffer>,
+  sr: number,
+  dy?: Float64Array<ArrayBuffer>,
+): {
+  y: Float64Array<ArrayBuffer>;
+  dx: Float64Array<ArrayBuffer>;
+  dw: Float64Array<ArrayBuffer>;
+  db: Float64Array<ArrayBuffer>;
+} {
+  const co = bias.length, ho = Math.floor(H / sr), wo = Math.floor(W / sr);
+  const y = new Float64Array(B * ho * wo * co), dx = new Float64Array(x.length);
+  const dw = new Float64Array(weight.length), db = new Float64Array(co);
+  for (let b = 0; b < B; b++) {
+    for (let r = 0; r < ho; r++) {
+      for (let s = 0; s < wo; s++) {
+        for (let o = 0; o < co; o++) {
+          const out = ((b * ho + r) * wo + s) * co + o, g = dy?.[out] ?? 0;
+          let acc = bias[o];
+          db[o] += g;
+          for (let c = 0; c < C; c++) {
+            for (let a = 0; a < sr; a++) {
+              for (let e = 0; e < sr; e++) {
+                const xi = ((b * H + r * sr + a) * W + s * sr + e) * C + c;
+                const wi = ((o * C + c) * sr + a) * sr + e;
+                acc += weight[wi] * x[xi];
+                dx[xi] += g * weight[wi];
+                dw[wi] += g * x[xi];
+              }
+            }
+          }
+          y[out] = acc;
+        }
+      }
+    }
+  }
+  return { y, dx, dw, db };
+}
