@@ -25,6 +25,14 @@ export interface LayerInit {
   seed?: number;
 }
 
+/** Forward options of the image layers: the token grid (H·W must equal the token count). */
+export interface ImageForwardOptions {
+  /** Rows of the token grid. */
+  height: number;
+  /** Columns of the token grid (token `r·width + c`). */
+  width: number;
+}
+
 /** Gradients of a layer: its input(s) and every parameter, named like the state_dict. */
 export interface LayerGrads {
   /** Gradient of the input `x`. */
