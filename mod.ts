@@ -31,3 +31,7 @@ export {
   type NaiveLinearAttentionGrads,
   type NaiveLinearAttentionOptions,
 } from "./ops/naive_linear_attention/mod.ts";
+export * from "./layers/mod.ts";
+/** Building blocks of the layers (activations, LayerNorm, convs, RoPE, layouts, …): see ops/nn. */
+export * as nn from "./ops/nn/mod.ts";
+export * from "./ops/safetensors.ts";

@@ -15,19 +15,25 @@ import { add } from "../ops/nn/mod.ts";
 
 /** An op usable in a graph: a plain call and a `vjp` with the same arguments. */
 export interface DifferentiableOp<A extends unknown[], G extends object> {
+  /** The forward. */
   (...args: A): Tensor;
+  /** The forward and its pullback. */
   vjp(...args: A): Vjp<Tensor, Tensor, G>;
 }
 
 /** An op with several outputs (e.g. a feature split). */
 export interface MultiOutputOp<A extends unknown[], G extends object> {
+  /** The forward. */
   (...args: A): Tensor[];
+  /** The forward and its pullback (one upstream gradient per output). */
   vjp(...args: A): Vjp<Tensor[], Tensor[], G>;
 }
 
 /** An op with a list of inputs (e.g. a concat). */
 export interface ListInputOp {
+  /** The forward. */
   (xs: readonly Tensor[]): Tensor;
+  /** The forward and its pullback (one gradient per input). */
   vjp(xs: readonly Tensor[]): Vjp<Tensor, Tensor, { dxs: Tensor[] }>;
 }
 
@@ -39,7 +45,7 @@ interface Node {
 }
 
 /** Which input each pullback key (`dx`, `dweight`, …) is the gradient of. */
-type Routes<G> = { [K in keyof G]?: Tensor };
+export type Routes<G> = { [K in keyof G]?: Tensor };
 
 /** Records a layer's forward, for inference or for a backward. */
 export class Graph {
@@ -48,6 +54,7 @@ export class Graph {
   #nodes: Node[] = [];
   #owned: Tensor[] = [];
 
+  /** `training`: record the ops' vjps for {@linkcode Graph.backward}. */
   constructor(training: boolean) {
     this.training = training;
   }

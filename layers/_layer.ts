@@ -57,6 +57,7 @@ export abstract class Layer {
   readonly #specs: readonly ParamSpec[];
   readonly #name: string;
 
+  /** Layers call this with their name (for messages), state_dict specs and init options. */
   protected constructor(name: string, specs: readonly ParamSpec[], init: LayerInit) {
     this.#name = name;
     this.#specs = specs;

@@ -42,10 +42,11 @@ export type {
 } from "./focused_config.ts";
 
 /** What Focused and Pola share: the key/value path, the value conv, scalar constants. */
-abstract class FocusedLayer extends Layer {
+export abstract class FocusedLayer extends Layer {
   /** Resolved dimensions. */
   readonly config: FocusedLayerConfig;
 
+  /** Subclasses pass their name, resolved config and init options. */
   protected constructor(name: string, config: FocusedLayerConfig, init: LayerInit) {
     super(name, config.specs, init);
     this.config = config;
@@ -86,6 +87,7 @@ abstract class FocusedLayer extends Layer {
     return [this.checkInput(x, "x", height * width, dim), { height, width }];
   }
 
+  /** The Linear named `name` (`<name>.weight`, optional `<name>.bias`) applied to x. */
   protected linear(g: Graph, name: string, x: Tensor): Tensor {
     const w = this.param(`${name}.weight`), b = this.optionalParam(`${name}.bias`);
     return g.call(linear, [x, w, b], { dx: x, dweight: w, dbias: b });
@@ -136,6 +138,7 @@ abstract class FocusedLayer extends Layer {
     return g.call(depthwiseConv2d, [full, w, b, hw], { dx: full, dweight: w, dbias: b });
   }
 
+  /** Records the layer's forward on `g` and returns its output. */
   protected abstract graph(g: Graph, x: Tensor, hw: ImageForwardOptions): Tensor;
 }
 
@@ -186,6 +189,7 @@ export class FocusedLinearAttention extends FocusedLayer {
     return g.call(mul, [uf, norm], { da: uf, db: norm });
   }
 
+  /** SPEC §6.3 on `g`. */
   protected graph(g: Graph, x: Tensor, hw: ImageForwardOptions): Tensor {
     const { heads, eps } = this.config;
     const s = this.divisor(g);
@@ -241,6 +245,7 @@ export class PolaLinearAttention extends FocusedLayer {
     return [g.callList(concatFeatures, [pos, negP]), g.callList(concatFeatures, [negP, pos])];
   }
 
+  /** SPEC §6.4 on `g`. */
   protected graph(g: Graph, x: Tensor, hw: ImageForwardOptions): Tensor {
     const { dim: C, heads, headDim: d, eps, power: alpha } = this.config;
     const s = this.divisor(g);

@@ -48,17 +48,25 @@ export interface PolaLinearAttentionOptions extends FocusedLayerOptions {
 
 /** Resolved dimensions of a Focused or Pola layer. */
 export interface FocusedLayerConfig {
+  /** Channels C. */
   dim: number;
+  /** Heads. */
   heads: number;
+  /** C / heads. */
   headDim: number;
+  /** Biases on the q/qg and kv projections. */
   qkvBias: boolean;
+  /** Spatial-reduction ratio. */
   srRatio: number;
+  /** Kernel of `dwc`. */
   kernelSize: number;
   /** Rows of `positional_encoding`. */
   posRows: number;
   /** Focusing factor (Focused) or alpha (Pola). */
   power: number;
+  /** Attention ε (1e-6). */
   eps: number;
+  /** Every state_dict entry, parameters on the module first, then children. */
   specs: ParamSpec[];
 }
 

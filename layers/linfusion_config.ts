@@ -36,14 +36,21 @@ export interface GeneralizedLinearAttentionOptions {
 
 /** Resolved dimensions of a `GeneralizedLinearAttention`. */
 export interface GeneralizedLinearAttentionConfig {
+  /** Channels of X. */
   queryDim: number;
+  /** Channels of the encoder states (= queryDim in self-attention). */
   kvDim: number;
+  /** Heads. */
   heads: number;
   /** Features per head of the attention: inner / heads. */
   headDim: number;
+  /** Width of Q, K, V (heads · headDim). */
   inner: number;
+  /** Output channels. */
   outDim: number;
+  /** Whether to_q/to_k/to_v have biases. */
   bias: boolean;
+  /** Whether to_out.0 has a bias. */
   outBias: boolean;
   /** Hidden width of the projection MLPs, or null when they are Identity. */
   mid: number | null;

@@ -29,11 +29,17 @@ export interface RopeLayerOptions {
 
 /** Resolved dimensions of an MLLA or RALA layer. */
 export interface RopeLayerConfig {
+  /** Channels C. */
   dim: number;
+  /** Grid rows (inputResolution[0]). */
   height: number;
+  /** Grid columns (inputResolution[1]). */
   width: number;
+  /** Heads. */
   heads: number;
+  /** C / heads. */
   headDim: number;
+  /** Bias on the input projection. */
   qkvBias: boolean;
   /** Attention ε (1e-6). */
   eps: number;

@@ -1,0 +1,40 @@
+/**
+ * The paper layers (SPEC §6) and LinFusion (SPEC §7), with parameters named like the PyTorch
+ * state_dicts, safetensors loading and gradients.
+ * @module
+ */
+export {
+  type ImageForwardOptions,
+  Layer,
+  type LayerGrads,
+  type LayerInit,
+  type LayerVjp,
+} from "./_layer.ts";
+export type { HostTensor, ParamRole, ParamSpec, StateDict } from "./_params.ts";
+export {
+  type DifferentiableOp,
+  Graph,
+  type ListInputOp,
+  type MultiOutputOp,
+  type Routes,
+} from "./_graph.ts";
+export {
+  GeneralizedLinearAttention,
+  type GeneralizedLinearAttentionForward,
+  type GeneralizedLinearAttentionOptions,
+} from "./linfusion.ts";
+export type { GeneralizedLinearAttentionConfig } from "./linfusion_config.ts";
+export {
+  LinFusion,
+  type LinFusionConfig,
+  type LinFusionModuleEntry,
+  type LinFusionOptions,
+} from "./linfusion_model.ts";
+export {
+  FocusedLayer,
+  FocusedLinearAttention,
+  type FocusedLinearAttentionOptions,
+  PolaLinearAttention,
+  type PolaLinearAttentionOptions,
+} from "./focused.ts";
+export type { FocusedLayerConfig, FocusedLayerOptions } from "./focused_config.ts";
