@@ -11,3 +11,5 @@
  * @module
  */
 export * from "./ops/linear_attention/reference.ts";
+/** Float64 references of the `nn` building blocks. */
+export * as nn from "./ops/nn/reference.ts";

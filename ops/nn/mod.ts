@@ -15,6 +15,7 @@
  */
 export { Tensor } from "../_runtime/tensor.ts";
 export type { Vjp } from "../_runtime/autodiff.ts";
+export type { DType } from "../_runtime/tensor.ts";
 export * from "./activations.ts";
 export * from "./binary.ts";
 export * from "./layout.ts";
