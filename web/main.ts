@@ -50,7 +50,7 @@ async function start(): Promise<Page> {
   } — timing by ${clockOf(device)}.`;
   const f16 = $<HTMLSelectElement>("dtype").querySelector<HTMLOptionElement>("[value=f16]")!;
   f16.disabled = !device.features.has("shader-f16");
-  if (f16.disabled) f16.textContent = "f16 (needs shader-f16)";
+  if (f16.disabled) f16.textContent = "f16 (no shader-f16)";
   const select = $<HTMLSelectElement>("op");
   for (const [key, op] of Object.entries(demoOps())) select.add(new Option(op.label, key));
   $("controls").hidden = false;
@@ -67,6 +67,9 @@ async function runDemo(key: string, T: number, dtype: "f32" | "f16"): Promise<De
   const { lib, device } = await ready;
   const op = demoOps()[key];
   if (!op) throw new RangeError(`unknown op ${JSON.stringify(key)}`);
+  $<HTMLInputElement>("length").value = String(T);
+  $<HTMLSelectElement>("op").value = key;
+  $<HTMLSelectElement>("dtype").value = dtype;
   const out = $("run-result");
   out.textContent = `Running ${op.label} at T = ${T} (${dtype})…`;
   try {

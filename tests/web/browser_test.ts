@@ -1,0 +1,102 @@
+/**
+ * The package in a real browser: Debian's headless chromium (driven by playwright-core) loads
+ * the demo page from a local server, runs the page's self-test (linearAttention forward and
+ * backward, f32 and f16 when the adapter has shader-f16, and a layer forward and backward)
+ * against the float64 references, one demo op, a small timing sweep, and saves a screenshot
+ * to docs/demo.png. On a machine without a GPU, chromium's WebGPU runs on SwiftShader (CPU).
+ * Skips, saying so, only when /usr/bin/chromium is not installed.
+ */
+import assert from "node:assert/strict";
+import { buildWeb } from "../../web/build.ts";
+import { resolveWebPath, serveDemo } from "../../web/serve.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const SCREENSHOT = new URL("../../docs/demo.png", import.meta.url).pathname;
+
+const hasChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
+if (!hasChromium) {
+  console.warn(`SKIPPING browser test: ${CHROMIUM} is not installed (apt-get install chromium)`);
+}
+
+/** Flags that make WebGPU work in headless chromium, on the CPU (SwiftShader) without a GPU. */
+const CHROMIUM_ARGS = [
+  "--enable-unsafe-webgpu",
+  "--headless=new",
+  "--no-sandbox",
+  "--disable-gpu-sandbox",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+];
+
+Deno.test("web/serve.ts serves only the page, its stylesheet and dist/", () => {
+  assert.ok(resolveWebPath("/")?.pathname.endsWith("/web/index.html"));
+  assert.ok(resolveWebPath("/dist/main.js")?.pathname.endsWith("/web/dist/main.js"));
+  for (const path of ["/serve.ts", "/dist/../serve.ts", "/dist/%2e%2e/build.ts", "/../deno.json"]) {
+    assert.equal(resolveWebPath(path), undefined, path);
+  }
+});
+
+Deno.test({
+  name: "demo page in headless chromium: self-test vs float64, demo op, chart, screenshot",
+  ignore: !hasChromium,
+  // playwright keeps its pipe to the browser and child processes in the background
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    // A test-only dependency, kept out of deno.json's imports (the package has no npm deps).
+    // deno-lint-ignore no-import-prefix
+    const { chromium } = await import("npm:playwright-core@1");
+    await buildWeb();
+    const server = serveDemo(0);
+    const profile = await Deno.makeTempDir({ prefix: "flash-bla-chromium-" });
+    const browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      args: CHROMIUM_ARGS,
+      ignoreDefaultArgs: ["--headless"], // "--headless=new" above instead
+      viewport: { width: 900, height: 1100 },
+    });
+    try {
+      const page = browser.pages()[0] ?? await browser.newPage();
+      const pageErrors: string[] = [];
+      page.on("pageerror", (e) => pageErrors.push(String(e)));
+      page.on("console", (m) => m.type() === "error" && pageErrors.push(m.text()));
+      await page.goto(`http://localhost:${server.addr.port}/`);
+
+      const ready = await page.evaluate(() => (globalThis as any).flashBla.ready);
+      console.log(`adapter: ${ready.adapter}; features: ${ready.features.join(", ")}`);
+
+      const report = await page.evaluate(() => (globalThis as any).runSelfTest());
+      for (const c of report.checks) {
+        console.log(`  ${c.name} ${c.dtype} ${c.quantity}: ${c.error.toExponential(2)}`);
+        assert.ok(c.ok, `${c.name} ${c.dtype} ${c.quantity}: error ${c.error} > ${c.tol}`);
+      }
+      const ran = new Set(report.checks.map((c: { quantity: string }) => c.quantity));
+      for (const q of ["output", "dq", "dk", "dv"]) assert.ok(ran.has(q), `no check of ${q}`);
+      assert.ok(report.ok);
+
+      const demo = await page.evaluate(() =>
+        (globalThis as any).flashBla.runDemo("linearAttention", 97, "f32")
+      );
+      assert.ok(demo.error <= demo.tol, `demo linearAttention error ${demo.error}`);
+      assert.ok(demo.ms > 0);
+
+      const rows = await page.evaluate(() =>
+        (globalThis as any).flashBla.runBenchmark({ lengths: [64, 128, 256], reps: 2, samples: 3 })
+      );
+      assert.equal(rows.length, 3);
+      for (const row of rows) assert.ok(row.ms["linear attention"] > 0, JSON.stringify(row));
+      assert.equal(await page.locator("#chart svg polyline").count(), 1);
+
+      await Deno.mkdir(new URL(".", `file://${SCREENSHOT}`), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await browser.close();
+      await server.shutdown();
+      await Deno.remove(profile, { recursive: true });
+    }
+  },
+});
