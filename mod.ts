@@ -35,3 +35,8 @@ export * from "./layers/mod.ts";
 /** Building blocks of the layers (activations, LayerNorm, convs, RoPE, layouts, …): see ops/nn. */
 export * as nn from "./ops/nn/mod.ts";
 export * from "./ops/safetensors.ts";
+export {
+  scaledDotProductAttention,
+  type SdpaGrads,
+  type SdpaOptions,
+} from "./ops/sdpa/mod.ts";
