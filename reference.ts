@@ -13,3 +13,9 @@
 export * from "./ops/linear_attention/reference.ts";
 /** Float64 references of the `nn` building blocks. */
 export * as nn from "./ops/nn/reference.ts";
+export {
+  sdpaReference,
+  type SdpaRefOptions,
+  type SdpaRefResult,
+  type SdpaRefTensor,
+} from "./ops/sdpa/reference.ts";
