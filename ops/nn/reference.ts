@@ -382,3 +382,100 @@ export function spatialReductionConvRef(
   }
   return { y, dx, dw, db };
 }
+
+/** Activation names of {@linkcode activationRef}. */
+export type RefActivation = "elu" | "relu" | "leaky_relu" | "softplus" | "sigmoid";
+
+type Scalar = (x: number, slope: number) => number;
+const ACT: Record<RefActivation, [Scalar, Scalar]> = {
+  elu: [(x) => (x > 0 ? x : Math.expm1(x)), (x) => (x > 0 ? 1 : Math.exp(x))],
+  relu: [(x) => Math.max(x, 0), (x) => (x > 0 ? 1 : 0)],
+  leaky_relu: [(x, s) => (x >= 0 ? x : s * x), (x, s) => (x > 0 ? 1 : s)],
+  softplus: [
+    (x) => (x > 20 ? x : Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)))),
+    (x) => (x > 20 ? 1 : 1 / (1 + Math.exp(-x))),
+  ],
+  sigmoid: [(x) => 1 / (1 + Math.exp(-x)), (x) => Math.exp(-x) / (1 + Math.exp(-x)) ** 2],
+};
+
+/** `act(x) + shift` (SPEC §0.2); `slope` is LeakyReLU's (default 0.01). */
+export function activationRef(
+  kind: RefActivation,
+  x: Float64Array<ArrayBuffer>,
+  shift = 0,
+  slope = 0.01,
+): Float64Array<ArrayBuffer> {
+  return x.map((v) => ACT[kind][0](v, slope) + shift);
+}
+
+/** Gradient of {@linkcode activationRef}: `dx = dy · act'(x)`. */
+export function activationGradRef(
+  kind: RefActivation,
+  x: Float64Array<ArrayBuffer>,
+  dy: Float64Array<ArrayBuffer>,
+  slope = 0.01,
+): Float64Array<ArrayBuffer> {
+  return x.map((v, i) => dy[i] * ACT[kind][1](v, slope));
+}
+
+/** Binary op names of {@linkcode binaryRef}. */
+export type RefBinary = "add" | "mul" | "div" | "relu_pow";
+
+// [f(a, b), ∂f/∂a, ∂f/∂b]
+const BIN: Record<RefBinary, (a: number, b: number) => [number, number, number]> = {
+  add: (a, b) => [a + b, 1, 1],
+  mul: (a, b) => [a * b, b, a],
+  div: (a, b) => [a / b, 1 / b, -a / (b * b)],
+  relu_pow: (a, b) => a > 0 ? [a ** b, b * a ** (b - 1), a ** b * Math.log(a)] : [0, 0, 0],
+};
+
+// Calls visit(outIndex, aIndex, bIndex) for every element of the broadcast output.
+function broadcastEach(
+  aShape: number[],
+  bShape: number[],
+  visit: (o: number, ia: number, ib: number) => void,
+): number[] {
+  const rank = Math.max(aShape.length, bShape.length);
+  const pa = [...Array(rank - aShape.length).fill(1), ...aShape];
+  const pb = [...Array(rank - bShape.length).fill(1), ...bShape];
+  const out = pa.map((d, i) => Math.max(d, pb[i]));
+  for (let o = 0; o < prod(out); o++) {
+    let rem = o, ia = 0, ib = 0, sa = 1, sb = 1;
+    for (let d = rank - 1; d >= 0; d--) {
+      const c = rem % out[d];
+      rem = Math.floor(rem / out[d]);
+      if (pa[d] !== 1) ia += c * sa;
+      if (pb[d] !== 1) ib += c * sb;
+      sa *= pa[d];
+      sb *= pb[d];
+    }
+    visit(o, ia, ib);
+  }
+  return out;
+}
+
+/** `alpha · f(a, b)` with broadcasting (`relu_pow`: `max(a, 0)^b`). */
+export function binaryRef(kind: RefBinary, a: Array64, b: Array64, alpha = 1): Array64 {
+  const values: number[] = [];
+  const shape = broadcastEach(a.shape, b.shape, (o, ia, ib) => {
+    values[o] = alpha * BIN[kind](a.data[ia], b.data[ib])[0];
+  });
+  return { data: Float64Array.from(values), shape };
+}
+
+/** Gradients of {@linkcode binaryRef} for upstream `dy`, summed over broadcast dims. */
+export function binaryGradRef(
+  kind: RefBinary,
+  a: Array64,
+  b: Array64,
+  dy: Float64Array<ArrayBuffer>,
+  alpha = 1,
+): { da: Float64Array<ArrayBuffer>; db: Float64Array<ArrayBuffer> } {
+  const da = new Float64Array(a.data.length), db = new Float64Array(b.data.length);
+  broadcastEach(a.shape, b.shape, (o, ia, ib) => {
+    const [, fa, fb] = BIN[kind](a.data[ia], b.data[ib]);
+    da[ia] += alpha * dy[o] * fa;
+    db[ib] += alpha * dy[o] * fb;
+  });
+  return { da, db };
+}
