@@ -175,18 +175,28 @@ export class FocusedLinearAttention extends FocusedLayer {
     super("FocusedLinearAttention", resolveFocusedLinearAttention(options), options);
   }
 
-  /** `focus((relu(t) + 1e-6) / s)` (SPEC §6.3). */
+  /** Per-token Euclidean norm over the channels: `[B, N, C]` → `[B, N, 1]`. */
+  #norm(g: Graph, t: Tensor): Tensor {
+    const squares = g.call(mul, [t, t], { da: t, db: t });
+    const total = g.call(sum, [squares, { axis: -1 }], { dx: squares });
+    return g.call(reluPower, [total, this.constant(g, 0.5)], { da: total });
+  }
+
+  /**
+   * `focus((relu(t) + 1e-6) / s)` with `focus(u) = u^f / ‖u^f‖ · ‖u‖` (SPEC §6.3), evaluated
+   * as `‖u‖ · û^f / ‖û^f‖` with `û = u / ‖u‖` (the same value: focus is homogeneous). With
+   * every channel of a token negative, u ≈ 1e-6 and `‖u^f‖²` underflows f32, which would turn
+   * the backward into NaN; `‖û^f‖ ≥ C^{-f/2}` does not.
+   */
   #feature(g: Graph, t: Tensor, s: Tensor): Tensor {
     const r = g.call(relu, [t, { shift: 1e-6 }], { dx: t });
     const u = g.call(div, [r, s], { da: r, db: s });
-    const uf = g.call(reluPower, [u, this.constant(g, this.config.power)], { da: u });
-    const u2 = g.call(mul, [u, u], { da: u, db: u });
-    const uf2 = g.call(mul, [uf, uf], { da: uf, db: uf });
-    const n1 = g.call(sum, [u2, { axis: -1 }], { dx: u2 });
-    const n2 = g.call(sum, [uf2, { axis: -1 }], { dx: uf2 });
-    const ratio = g.call(div, [n1, n2], { da: n1, db: n2 });
-    const norm = g.call(reluPower, [ratio, this.constant(g, 0.5)], { da: ratio });
-    return g.call(mul, [uf, norm], { da: uf, db: norm });
+    const n1 = this.#norm(g, u);
+    const unit = g.call(div, [u, n1], { da: u, db: n1 });
+    const powered = g.call(reluPower, [unit, this.constant(g, this.config.power)], { da: unit });
+    const n2 = this.#norm(g, powered);
+    const direction = g.call(div, [powered, n2], { da: powered, db: n2 });
+    return g.call(mul, [direction, n1], { da: direction, db: n1 });
   }
 
   /** SPEC §6.3 on `g`. */

@@ -89,7 +89,8 @@ export interface ImageLayerUnderTest {
 /**
  * Checks an image layer `[B, H·W, C]` against its float64 reference: forward (rel. RMS ≤ 1e-4)
  * and the gradients of the input and of every parameter against central finite differences
- * of the reference (≤ 1e-4). `make` builds the layer from a state dict.
+ * of the reference (≤ 1e-4). `make` builds the layer from a state dict; `tweak` may edit the
+ * random parameters in place first.
  */
 export async function checkImageLayer(
   device: GPUDevice,
@@ -97,10 +98,12 @@ export async function checkImageLayer(
   make: (dict: StateDict) => ImageLayerUnderTest,
   reference: (params: Map<string, F64>, x: F64) => F64,
   shape: { batch: number; height: number; width: number; channels: number },
+  tweak: (dict: StateDict) => void = () => {},
 ): Promise<void> {
   const seed = (Math.random() * 2 ** 32) >>> 0;
   const { batch: B, height, width, channels: C } = shape;
   const { dict, f64 } = randomState(specs, seed);
+  tweak(dict); // edits the arrays f64 shares
   const layer = make(dict);
   const x = randomInput(device, [B, height * width, C], seed + 1);
   const dy = randomInput(device, [B, height * width, C], seed + 2);

@@ -56,3 +56,21 @@ for (const c of cases) {
     },
   });
 }
+
+Deno.test({
+  name:
+    "FocusedLinearAttention: tokens with every channel negative (u = 1e-6/s) keep finite gradients",
+  ignore: noGpu,
+  fn: async () => {
+    const opts = { dim: 8, numPatches: 12, numHeads: 2, qkvBias: true, focusingFactor: 4 };
+    const cfg = resolveFocusedLinearAttention(opts);
+    await checkImageLayer(
+      device,
+      cfg.specs,
+      (stateDict) => new FocusedLinearAttention({ ...opts, device, stateDict }),
+      (p, x) => focusedLinearAttentionRef(cfg, p, x, 2, 3, 4),
+      { batch: 2, height: 3, width: 4, channels: 8 },
+      (dict) => dict.get("q.bias")!.data.fill(-30),
+    );
+  },
+});
