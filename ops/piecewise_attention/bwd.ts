@@ -1,0 +1,135 @@
+/**
+ * PISA backward launcher, with the block selection held fixed (the original has no backward).
+ *
+ * Derivation (one (b, h), query t in block i, g = dO_t; SPEC §5.4 notation). With
+ * den = Σ_E e^{x_j} + G, P_j = e^{x_j}/den, R_n = e^{μ_n}/den, w_t = σG/(T·den):
+ *
+ *   o_t = Σ_E P_j v_j + Σ_U R_n vc_n + w_t·(q_t h)
+ *
+ * - exact keys: ∂o/∂x_j = P_j (v_j − o_t), so dx_j = P_j (g·v_j − D_t) with D_t = g·o_t;
+ * - chunk n ∉ Sel(i): μ_n enters e^{μ_n} vc_n, G (numerator via w, and den), so
+ *   dμ_n = R_n (g·vc_n − len_n D'_t) with D'_t = D_t − σ (q_t·y_t)/T and y_t = h gᵀ;
+ * - first-order term with G fixed: dq_t += w_t y_t and dh += w_t q_tᵀ g.
+ *
+ * Then x_j = σ q_t·k_j and μ_n = σ q_t·kc_n give
+ *
+ *   dq_t  = σ Σ_E dx_j k_j + σ Σ_U dμ_n kc_n + w_t y_t
+ *   dk_j  = σ Σ_{t sees j exactly} dx_tj q_t          dv_j = Σ_{t sees j exactly} P_tj g_t
+ *   dkc_n = σ Σ_{t: n ∉ Sel(i(t))} dμ_tn q_t           dvc_n = Σ_{t: n ∉ Sel(i(t))} R_tn g_t
+ *   dh    = Σ_t w_t q_tᵀ g_t
+ *
+ * and through the chunk statistics (kc_n = mean k, vc_n = Σ v, h = Σ_n Σ_j (k_j − kc_n)ᵀ v_j;
+ * qc only moves the selection, which is fixed):
+ *
+ *   dk_j += dkc_n / len_n + (v_j − vc_n/len_n) dhᵀ        dv_j += dvc_n + (k_j − kc_n) dh
+ *
+ * Kernels: per-row D, D', w·y (rows "dq1"); dh (outer "dh" + group sum); dq (row kernel);
+ * exact dk/dv and dkc/dvc (column kernel, two modes); the final sums (rows "dk", "dv").
+ * @module
+ */
+import { type Kernel, launch, Tensor } from "../_runtime/mod.ts";
+import { type PisaRowsMode, pisaRowsWgsl } from "../../shaders/piecewise_attention_stats.ts";
+import {
+  pisaColKernelWgsl,
+  type PisaColMode,
+  pisaColTiles,
+  pisaRowTiles,
+} from "../../shaders/piecewise_attention.ts";
+import { outerKernel, type PisaSaved, rowKernel, sumGroups } from "./fwd.ts";
+import { type PisaPlan, scratch, uniformsOf } from "./plan.ts";
+
+const R = "read", RW = "read_write";
+
+function rowsKernel(plan: PisaPlan, mode: PisaRowsMode): Kernel {
+  const c = { dtype: plan.dtype, layout: plan.layout, mode };
+  const bindings: Kernel["bindings"] = mode === "dq1" ? [R, R, R, R, RW] : [R, R, R, RW];
+  return { name: "pisa_row_products", constants: { ...c }, bindings, wgsl: () => pisaRowsWgsl(c) };
+}
+
+function colKernel(plan: PisaPlan, mode: PisaColMode): Kernel {
+  const c = { dtype: plan.dtype, layout: plan.layout, mode, bt: plan.bt };
+  return {
+    name: "pisa_cols",
+    constants: { ...c },
+    bindings: [R, R, R, R, R, R, R, RW],
+    wgsl: () => pisaColKernelWgsl(c),
+  };
+}
+
+/** Gradients of q, k, v (new tensors in the inputs' dtype and layout). */
+export interface PisaGrads {
+  /** Same shape as q. */
+  dq: Tensor;
+  /** Same shape as k. */
+  dk: Tensor;
+  /** Same shape as v. */
+  dv: Tensor;
+}
+
+/** Records the PISA backward for upstream gradient `dO` (validated, same shape as `o`). */
+export function pisaBackward(
+  plan: PisaPlan,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  o: Tensor,
+  dO: Tensor,
+  saved: PisaSaved,
+): PisaGrads {
+  const { device } = plan;
+  const nBh = plan.B * plan.H;
+  const { chunk, sel, rows } = saved;
+  const u = uniformsOf(plan);
+  launch(device, rowsKernel(plan, "dq1"), {
+    storage: [dO, o, q, chunk, rows],
+    uniforms: u,
+    groups: nBh * Math.ceil(plan.T / 16),
+  });
+  const grads = scratch(plan, plan.sizes.grads, "the gradient scratch");
+  const part = scratch(plan, plan.sizes.part, "the dh partials");
+  launch(device, outerKernel(plan, "dh"), {
+    storage: [q, dO, rows, part],
+    uniforms: u,
+    groups: nBh * plan.params.n_groups * plan.params.n_tiles,
+  });
+  sumGroups(plan, part, grads, plan.params.off_dh);
+  part.destroy();
+
+  const dq = Tensor.empty(device, q.shape, plan.dtype);
+  const qTiles = Math.ceil(plan.T / pisaRowTiles(plan.bt).rows);
+  const dqSlices = Math.ceil(plan.dk / 64);
+  launch(device, rowKernel(plan, "dq"), {
+    storage: [q, k, v, dO, chunk, sel, rows, dq],
+    uniforms: uniformsOf(plan, { n_main: qTiles, n_slices: dqSlices }),
+    groups: nBh * qTiles * dqSlices,
+  });
+
+  const keys = pisaColTiles(plan.bt).keys;
+  const kvSlices = Math.ceil(Math.max(plan.dk, plan.dv) / 64);
+  for (
+    const [mode, tiles] of [["exact", Math.ceil(plan.T / keys)], [
+      "chunks",
+      Math.ceil(plan.nt / keys),
+    ]] as const
+  ) {
+    launch(device, colKernel(plan, mode), {
+      storage: [q, k, v, dO, chunk, sel, rows, grads],
+      uniforms: uniformsOf(plan, { n_main: tiles, n_slices: kvSlices }),
+      groups: nBh * tiles * kvSlices,
+    });
+  }
+  const dk = Tensor.empty(device, k.shape, plan.dtype);
+  const dv = Tensor.empty(device, v.shape, plan.dtype);
+  launch(device, rowsKernel(plan, "dk"), {
+    storage: [v, chunk, grads, dk],
+    uniforms: u,
+    groups: nBh * Math.ceil(plan.T / 16),
+  });
+  launch(device, rowsKernel(plan, "dv"), {
+    storage: [k, chunk, grads, dv],
+    uniforms: u,
+    groups: nBh * Math.ceil(plan.T / 16),
+  });
+  grads.destroy();
+  return { dq, dk, dv };
+}

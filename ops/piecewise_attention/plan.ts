@@ -1,0 +1,137 @@
+/**
+ * PISA problem plan: sizes, scratch layout and the uniform values shared by every kernel.
+ * @module
+ */
+import { deviceContext, type DType, Tensor, type UniformBlock } from "../_runtime/mod.ts";
+import {
+  PISA_SLICE,
+  type PisaLayout,
+  pisaParams,
+} from "../../shaders/piecewise_attention_stats.ts";
+import { pisaTopK } from "./reference.ts";
+
+/** Rows summed per workgroup of the outer-product kernels (a multiple of every block size). */
+const GROUP_ROWS = 1024;
+
+/** Names of the PISA uniforms. */
+export type PisaParamName = typeof pisaParams extends UniformBlock<infer K> ? K : never;
+
+/** Everything the launchers need about one call. */
+export interface PisaPlan {
+  device: GPUDevice;
+  dtype: DType;
+  layout: PisaLayout;
+  B: number;
+  H: number;
+  T: number;
+  dk: number;
+  dv: number;
+  bt: number;
+  nt: number;
+  topK: number;
+  scale: number;
+  useBias: boolean;
+  /** Uniform values; kernels override `n_main` and `n_slices`. */
+  params: Record<PisaParamName, number>;
+  /** f32 elements of the scratch buffers. */
+  sizes: { chunk: number; part: number; sel: number; rows: number; rowsBwd: number; grads: number };
+}
+
+/** Sizes and options after validation. */
+export interface PisaShape {
+  device: GPUDevice;
+  dtype: DType;
+  layout: PisaLayout;
+  B: number;
+  H: number;
+  T: number;
+  dk: number;
+  dv: number;
+  density: number;
+  blockSize: number;
+  scale: number;
+  useBias: boolean;
+}
+
+/** Builds the plan of a validated call. */
+export function planPisa(s: PisaShape): PisaPlan {
+  const nBh = s.B * s.H;
+  const bt = s.blockSize;
+  const nt = Math.ceil(s.T / bt);
+  const topK = pisaTopK(s.density, nt);
+  const nGroups = Math.ceil(s.T / GROUP_ROWS);
+  const nTilesDv = Math.ceil(s.dv / PISA_SLICE);
+  const nTiles = Math.ceil(s.dk / PISA_SLICE) * nTilesDv;
+  const qc = nBh * nt * s.dk, vc = nBh * nt * s.dv, hSize = nBh * s.dk * s.dv;
+  const perRowK = nBh * s.T * s.dk, perRowV = nBh * s.T * s.dv;
+  const params = {
+    n_bh: nBh,
+    heads: s.H,
+    seq: s.T,
+    dk: s.dk,
+    dv: s.dv,
+    bt,
+    nt,
+    top_k: topK,
+    scale: s.scale,
+    n_groups: nGroups,
+    group_rows: GROUP_ROWS,
+    n_tiles: nTiles,
+    n_tiles_dv: nTilesDv,
+    n_slices: 1,
+    n_main: 1,
+    off_kc: qc,
+    off_vc: 2 * qc,
+    off_h: 2 * qc + vc,
+    off_norm: nGroups * hSize,
+    off_out: 0,
+    off_dq1: nBh * s.T * 4,
+    off_dvx: perRowK,
+    off_dkc: perRowK + perRowV,
+    off_dvc: perRowK + perRowV + qc,
+    off_dh: perRowK + perRowV + qc + vc,
+  };
+  return {
+    ...s,
+    bt,
+    nt,
+    topK,
+    params,
+    sizes: {
+      chunk: 2 * qc + vc + hSize,
+      part: nGroups * hSize + nBh * nt * nTiles,
+      sel: nBh * nt * topK,
+      rows: nBh * s.T * 4,
+      rowsBwd: nBh * s.T * (4 + s.dk),
+      grads: perRowK + perRowV + qc + vc + hSize,
+    },
+  };
+}
+
+/** Uniform bytes of `plan` with per-kernel overrides. */
+export function uniformsOf(
+  plan: PisaPlan,
+  over: Partial<Record<PisaParamName, number>> = {},
+): ArrayBuffer {
+  return pisaParams.pack({ ...plan.params, ...over });
+}
+
+/**
+ * An f32 scratch tensor of `elements` (also used for u32 data: the kernels bind it as
+ * `array<u32>`); throws a `RangeError` naming `what` when it cannot be bound whole.
+ */
+export function scratch(plan: PisaPlan, elements: number, what: string): Tensor {
+  checkBindable(plan.device, elements * 4, what);
+  return Tensor.empty(plan.device, [Math.max(1, elements)], "f32");
+}
+
+/** Throws a `RangeError` unless `bytes` fit in one storage binding of `device`. */
+export function checkBindable(device: GPUDevice, bytes: number, what: string): void {
+  const limit = deviceContext(device).maxBindingBytes;
+  if (bytes > limit) {
+    throw new RangeError(
+      `piecewiseSparseAttention: ${what} needs ${bytes} bytes, more than the device's largest ` +
+        `storage binding (${limit} bytes); use fewer batch × heads per call`,
+    );
+  }
+}

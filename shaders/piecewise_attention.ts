@@ -1,0 +1,534 @@
+/**
+ * WGSL generators for PISA's attention kernels (SPEC §5.4): the fused forward, the dq
+ * backward (both "row-stationary": a tile of queries walks over key tiles) and the dk/dv
+ * backward ("column-stationary": a tile of keys walks over the query blocks that see it).
+ *
+ * Two kinds of key tile share one code path:
+ * - exact keys: `min(32, BT)` (row kernels) or `min(64, BT)` (column kernel) rows of a
+ *   selected chunk, weight 1;
+ * - pseudo-keys: non-selected chunks n, with key kc_n, value vc_n (a sum) and denominator
+ *   weight len_n (SPEC §5.4 zeroth-order term).
+ * Scores and products accumulate in f32 through workgroup tiles: 16×16 threads, each holding a
+ * (rows/16)×(cols/16) block; features are consumed 16 at a time and outputs are 64-column
+ * slices (the grid's last axis), so any d_k, d_v up to 256 works.
+ * @module
+ */
+import { pisaBindings, type PisaIo, pisaPrelude } from "./piecewise_attention_stats.ts";
+
+const DKC = 16; // features per step
+const SW = 64; // output columns per workgroup (slice)
+const NEG = "-3.0e38"; // running max before any key (exp(NEG − x) = 0)
+
+/** Tile sizes of the row-stationary kernels for chunk length `bt`. */
+export function pisaRowTiles(bt: number): { rows: number; keys: number } {
+  return { rows: Math.min(64, bt), keys: Math.min(32, bt) };
+}
+
+/** Tile sizes of the column-stationary kernel for chunk length `bt`. */
+export function pisaColTiles(bt: number): { keys: number; rows: number } {
+  return { keys: Math.min(64, bt), rows: Math.min(32, bt) };
+}
+
+/** WGSL: binary searches over one query block's ascending selection `sel[base .. base+top_k)`. */
+const SELECTION_WGSL = /* wgsl */ `
+// The rho-th non-selected chunk: rho + (smallest p with p == top_k or sel[p] − p > rho).
+fn unselected(base: u32, rho: u32) -> u32 {
+  var lo = 0u;
+  var hi = u.top_k;
+  while (lo < hi) {
+    let mid = (lo + hi) / 2u;
+    if (sel[base + mid] - mid > rho) { hi = mid; } else { lo = mid + 1u; }
+  }
+  return rho + lo;
+}
+fn is_selected(base: u32, n: u32) -> bool {
+  var lo = 0u;
+  var hi = u.top_k;
+  while (lo < hi) {
+    let mid = (lo + hi) / 2u;
+    if (sel[base + mid] < n) { lo = mid + 1u; } else { hi = mid; }
+  }
+  return lo < u.top_k && sel[base + lo] == n;
+}
+`;
+
+/**
+ * WGSL loading features `[c0, c0 + 16)` of `count` rows into `dst[f·count + r]` (feature-major),
+ * zero past `width` or where `ok` is false. `src(r, f)` is the element expression for row r and
+ * clamped feature `fc`.
+ */
+function loadChunk(
+  dst: string,
+  count: number,
+  width: string,
+  ok: string,
+  src: string,
+): string {
+  return /* wgsl */ `
+    for (var e = lid; e < ${count * DKC}u; e += 256u) {
+      let r = e / ${DKC}u;
+      let f = c0 + e % ${DKC}u;
+      let fc = min(f, ${width} - 1u);
+      ${dst}[(e % ${DKC}u) * ${count}u + r] = select(0.0, ${src}, f < ${width} && ${ok});
+    }`;
+}
+
+/** WGSL: `acc[i·TN + j] += Σ_f a[f][ty + 16i] · b[f][tx + 16j]` over one 16-feature step. */
+function dotStep(acc: string, a: string, rows: number, b: string, cols: number): string {
+  const TM = rows / 16, TN = cols / 16;
+  return /* wgsl */ `
+    for (var f = 0u; f < ${DKC}u; f++) {
+      for (var i = 0u; i < ${TM}u; i++) {
+        let x = ${a}[f * ${rows}u + ty + 16u * i];
+        for (var j = 0u; j < ${TN}u; j++) {
+          ${acc}[i * ${TN}u + j] = fma(x, ${b}[f * ${cols}u + tx + 16u * j], ${acc}[i * ${TN}u + j]);
+        }
+      }
+    }`;
+}
+
+/** WGSL: the element of a key tile row r (exact: from `exact`; pseudo: from chunk). */
+function keyElement(exact: string, offs: string, pseudo: boolean): string {
+  return pseudo ? `chunk[${offs}[r] + fc]` : `f32(${exact}[${offs}[r] + fc])`;
+}
+
+/** Which row-stationary kernel {@linkcode pisaRowKernelWgsl} generates. */
+export type PisaRowMode = "fwd" | "dq";
+
+/**
+ * Row-stationary kernel, one workgroup per (bh, query tile, 64-column output slice):
+ * - `fwd`: online softmax over the selected chunks' keys and the non-selected chunks'
+ *   pseudo-keys, then `o = (acc + σ·(g/T)·q h) / l`; writes o and per row (lse, w = σg/(T l)).
+ *   Bindings: q, k, v, chunk, sel, o, rows.
+ * - `dq`: `dq = σ Σ dS·key + w·h dOᵀ` with dS = p·(dO·value − weight·D) (D' for pseudo-keys).
+ *   Bindings: q, k, v, dO, chunk, sel, rows, dq.
+ */
+export function pisaRowKernelWgsl(io: PisaIo & { mode: PisaRowMode; bt: number }): string {
+  const { rows: BQ, keys: BKV } = pisaRowTiles(io.bt);
+  const TM = BQ / 16, TN = BKV / 16;
+  const fwd = io.mode === "fwd";
+  const bindings: [string, "read" | "read_write", string][] = fwd
+    ? [
+      ["q", "read", "io"],
+      ["k", "read", "io"],
+      ["v", "read", "io"],
+      ["chunk", "read", "f32"],
+      [
+        "sel",
+        "read",
+        "u32",
+      ],
+      ["o", "read_write", "io"],
+      ["rows", "read_write", "f32"],
+    ]
+    : [
+      ["q", "read", "io"],
+      ["k", "read", "io"],
+      ["v", "read", "io"],
+      ["dO", "read", "io"],
+      [
+        "chunk",
+        "read",
+        "f32",
+      ],
+      ["sel", "read", "u32"],
+      ["rows", "read", "f32"],
+      ["dq", "read_write", "io"],
+    ];
+  const loadQ = (src: string, width: string) =>
+    loadChunk(
+      "s_a",
+      BQ,
+      width,
+      "row0 + r < u.seq",
+      `f32(${src}[row_off(bh, min(row0 + r, u.seq - 1u), ${width}) + fc])`,
+    );
+  // One key tile; `pseudo` is known when the WGSL is generated.
+  const tile = (pseudo: boolean) => {
+    const keyChunk = loadChunk(
+      "s_b",
+      BKV,
+      "u.dk",
+      "s_w[r] > 0.0",
+      keyElement("k", "s_koff", pseudo),
+    );
+    const scores = /* wgsl */ `
+    var s: array<f32, ${TM * TN}>;
+    for (var e = 0u; e < ${TM * TN}u; e++) { s[e] = 0.0; } // zero per iteration
+    for (var c0 = 0u; c0 < u.dk; c0 += ${DKC}u) {${loadQ("q", "u.dk")}${keyChunk}
+      workgroupBarrier();${dotStep("s", "s_a", BQ, "s_b", BKV)}
+      workgroupBarrier();
+    }`;
+    // s_v[r][c]: the value slice (fwd) or the key slice (dq) of the tile.
+    const [sliceSrc, sliceOffs, sliceWidth] = fwd
+      ? ["v", "s_voff", "u.dv"]
+      : ["k", "s_koff", "u.dk"];
+    const loadSlice = /* wgsl */ `
+    for (var e = lid; e < ${BKV * SW}u; e += 256u) {
+      let r = e / ${SW}u;
+      let fc = min(col0 + e % ${SW}u, ${sliceWidth} - 1u);
+      s_v[e] = select(0.0, ${
+      keyElement(sliceSrc, sliceOffs, pseudo)
+    }, col0 + e % ${SW}u < ${sliceWidth} && s_w[r] > 0.0);
+    }`;
+    const product = /* wgsl */ `
+    for (var r = 0u; r < ${BKV}u; r++) {
+      for (var i = 0u; i < ${TM}u; i++) {
+        let p = s_p[(ty + 16u * i) * ${BKV}u + r];
+        for (var c = 0u; c < 4u; c++) { acc[i * 4u + c] = fma(p, s_v[r * ${SW}u + tx + 16u * c], acc[i * 4u + c]); }
+      }
+    }
+    workgroupBarrier();`;
+    if (fwd) {
+      return /* wgsl */ `${scores}${loadSlice}
+    for (var i = 0u; i < ${TM}u; i++) {
+      var mx = ${NEG};
+      for (var j = 0u; j < ${TN}u; j++) {
+        s[i * ${TN}u + j] = select(${NEG}, u.scale * s[i * ${TN}u + j], s_w[tx + 16u * j] > 0.0);
+        mx = max(mx, s[i * ${TN}u + j]);
+      }
+      s_max[(ty + 16u * i) * 16u + tx] = mx;
+    }
+    workgroupBarrier();
+    for (var i = 0u; i < ${TM}u; i++) {
+      var mx = m[i];
+      for (var e = 0u; e < 16u; e++) { mx = max(mx, s_max[(ty + 16u * i) * 16u + e]); }
+      let alpha = exp(m[i] - mx);
+      m[i] = mx;
+      l[i] *= alpha;
+      gs[i] *= alpha;
+      for (var c = 0u; c < 4u; c++) { acc[i * 4u + c] *= alpha; }
+      var psum = 0.0;
+      for (var j = 0u; j < ${TN}u; j++) {
+        let col = tx + 16u * j;
+        let p = select(0.0, exp(s[i * ${TN}u + j] - mx), s_w[col] > 0.0);
+        s_p[(ty + 16u * i) * ${BKV}u + col] = p;
+        psum += p * s_w[col];
+      }
+      s_sum[(ty + 16u * i) * 16u + tx] = psum;
+    }
+    workgroupBarrier();
+    for (var i = 0u; i < ${TM}u; i++) {
+      var tot = 0.0;
+      for (var e = 0u; e < 16u; e++) { tot += s_sum[(ty + 16u * i) * 16u + e]; }
+      l[i] += tot;${pseudo ? "\n      gs[i] += tot;" : ""}
+    }${product}`;
+    }
+    const valueChunk = loadChunk(
+      "s_b",
+      BKV,
+      "u.dv",
+      "s_w[r] > 0.0",
+      keyElement("v", "s_voff", pseudo),
+    );
+    return /* wgsl */ `${scores}
+    var dp: array<f32, ${TM * TN}>;
+    for (var e = 0u; e < ${TM * TN}u; e++) { dp[e] = 0.0; } // zero per iteration
+    for (var c0 = 0u; c0 < u.dv; c0 += ${DKC}u) {${loadQ("dO", "u.dv")}${valueChunk}
+      workgroupBarrier();${dotStep("dp", "s_a", BQ, "s_b", BKV)}
+      workgroupBarrier();
+    }${loadSlice}
+    for (var i = 0u; i < ${TM}u; i++) {
+      for (var j = 0u; j < ${TN}u; j++) {
+        let col = tx + 16u * j;
+        let p = select(0.0, exp(u.scale * s[i * ${TN}u + j] - lse[i]), s_w[col] > 0.0);
+        s_p[(ty + 16u * i) * ${BKV}u + col] = p * (dp[i * ${TN}u + j] - s_w[col] * ${
+      pseudo ? "dprime" : "dsum"
+    }[i]);
+      }
+    }
+    workgroupBarrier();${product}`;
+  };
+  const setupExact = /* wgsl */ `
+      if (lid < ${BKV}u) {
+        let t = sel[selbase + p] * u.bt + sub * ${BKV}u + lid;
+        let tc = min(t, u.seq - 1u);
+        s_koff[lid] = row_off(bh, tc, u.dk);
+        s_voff[lid] = row_off(bh, tc, u.dv);
+        s_w[lid] = select(0.0, 1.0, t < u.seq);
+      }
+      workgroupBarrier();`;
+  const setupPseudo = /* wgsl */ `
+      if (lid < ${BKV}u) {
+        let rho = pt * ${BKV}u + lid;
+        let n = unselected(selbase, min(rho, u.nt - u.top_k - 1u));
+        s_koff[lid] = u.off_kc + (bh * u.nt + n) * u.dk;
+        s_voff[lid] = u.off_vc + (bh * u.nt + n) * u.dv;
+        s_w[lid] = select(0.0, f32(chunk_len(n)), rho < u.nt - u.top_k);
+      }
+      workgroupBarrier();`;
+  const rowState = fwd
+    ? /* wgsl */ `
+  var m: array<f32, ${TM}>;
+  var l: array<f32, ${TM}>;
+  var gs: array<f32, ${TM}>; // G·e^{-m}: the non-selected chunks' share of l
+  for (var i = 0u; i < ${TM}u; i++) { m[i] = ${NEG}; }`
+    : /* wgsl */ `
+  var lse: array<f32, ${TM}>;
+  var dsum: array<f32, ${TM}>;
+  var dprime: array<f32, ${TM}>;
+  for (var i = 0u; i < ${TM}u; i++) {
+    let at = (bh * u.seq + min(row0 + ty + 16u * i, u.seq - 1u)) * 4u;
+    lse[i] = rows[at];
+    dsum[i] = rows[at + 2u];
+    dprime[i] = rows[at + 3u];
+  }`;
+  const epilogue = fwd
+    ? /* wgsl */ `
+  // First-order term σ·(G/T)·q_t h, then o = num / den.
+  var qh: array<f32, ${TM * 4}>;
+  for (var c0 = 0u; c0 < u.dk; c0 += ${DKC}u) {${loadQ("q", "u.dk")}
+    for (var e = lid; e < ${DKC * SW}u; e += 256u) {
+      let a = c0 + e / ${SW}u;
+      let b = col0 + e % ${SW}u;
+      s_v[e] = select(0.0, chunk[u.off_h + (bh * u.dk + min(a, u.dk - 1u)) * u.dv + min(b, u.dv - 1u)], a < u.dk && b < u.dv);
+    }
+    workgroupBarrier();
+    for (var f = 0u; f < ${DKC}u; f++) {
+      for (var i = 0u; i < ${TM}u; i++) {
+        let x = s_a[f * ${BQ}u + ty + 16u * i];
+        for (var c = 0u; c < 4u; c++) { qh[i * 4u + c] = fma(x, s_v[f * ${SW}u + tx + 16u * c], qh[i * 4u + c]); }
+      }
+    }
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < ${TM}u; i++) {
+    let row = row0 + ty + 16u * i;
+    if (row >= u.seq) { break; }
+    let first = u.scale * gs[i] / f32(u.seq);
+    for (var c = 0u; c < 4u; c++) {
+      let col = col0 + tx + 16u * c;
+      if (col < u.dv) { o[row_off(bh, row, u.dv) + col] = io((acc[i * 4u + c] + first * qh[i * 4u + c]) / l[i]); }
+    }
+    if (slice == 0u && tx == 0u) {
+      rows[(bh * u.seq + row) * 4u] = m[i] + log(l[i]);
+      rows[(bh * u.seq + row) * 4u + 1u] = first / l[i];
+    }
+  }`
+    : /* wgsl */ `
+  for (var i = 0u; i < ${TM}u; i++) {
+    let row = row0 + ty + 16u * i;
+    if (row >= u.seq) { break; }
+    for (var c = 0u; c < 4u; c++) {
+      let col = col0 + tx + 16u * c;
+      if (col < u.dk) {
+        let first = rows[u.off_dq1 + (bh * u.seq + row) * u.dk + col];
+        dq[row_off(bh, row, u.dk) + col] = io(u.scale * acc[i * 4u + c] + first);
+      }
+    }
+  }`;
+  return /* wgsl */ `
+${pisaBindings(bindings)}
+${pisaPrelude(io, bindings.length)}
+${SELECTION_WGSL}
+var<workgroup> s_a: array<f32, ${DKC * BQ}>;   // [16 features][BQ queries]
+var<workgroup> s_b: array<f32, ${DKC * BKV}>;  // [16 features][BKV keys]
+var<workgroup> s_v: array<f32, ${BKV * SW}>;   // [BKV keys][64-column slice]
+var<workgroup> s_p: array<f32, ${BQ * BKV}>;   // [BQ][BKV] probabilities (fwd) or dS (dq)
+var<workgroup> s_koff: array<u32, ${BKV}>;     // where each key row starts (k or chunk)
+var<workgroup> s_voff: array<u32, ${BKV}>;
+var<workgroup> s_w: array<f32, ${BKV}>;        // denominator weight; 0 = masked
+${
+    fwd
+      ? `var<workgroup> s_max: array<f32, ${BQ * 16}>;\nvar<workgroup> s_sum: array<f32, ${
+        BQ * 16
+      }>;`
+      : ""
+  }
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let g = flat_group(wid, nwg);
+  if (g >= u.n_bh * u.n_main * u.n_slices) { return; }
+  let slice = g % u.n_slices;
+  let row0 = ((g / u.n_slices) % u.n_main) * ${BQ}u;
+  let bh = g / (u.n_slices * u.n_main);
+  let col0 = slice * ${SW}u;
+  let selbase = (bh * u.nt + row0 / u.bt) * u.top_k;
+  let tx = lid % 16u;
+  let ty = lid / 16u;
+  var acc: array<f32, ${TM * 4}>; // [rows ty + 16i][slice columns tx + 16c]${rowState}
+  for (var p = 0u; p < u.top_k; p++) {
+    for (var sub = 0u; sub < u.bt / ${BKV}u; sub++) {${setupExact}${tile(false)}
+    }
+  }
+  for (var pt = 0u; pt < (u.nt - u.top_k + ${BKV - 1}u) / ${BKV}u; pt++) {${setupPseudo}${
+    tile(true)
+  }
+  }${epilogue}
+}
+`;
+}
+
+/** Which keys {@linkcode pisaColKernelWgsl} walks: exact rows, or non-selected chunks. */
+export type PisaColMode = "exact" | "chunks";
+
+/**
+ * Column-stationary backward, one workgroup per (bh, key tile, 64-column slice of dk and dv):
+ * - `exact`: keys of one chunk n; visits the query blocks i with n ∈ Sel(i) and accumulates
+ *   dk_j = σ Σ_t dS_tj q_t and dv_j = Σ_t P_tj dO_t into grads (dk | dv regions).
+ * - `chunks`: pseudo-keys n (non-selected chunks); visits every query block i, masking the
+ *   chunks i selected, and accumulates dkc_n = σ Σ_t dμ_tn q_t and dvc_n = Σ_t R_tn dO_t.
+ * Bindings: q, k, v, dO, chunk, sel, rows, grads.
+ */
+export function pisaColKernelWgsl(io: PisaIo & { mode: PisaColMode; bt: number }): string {
+  const { keys: BK, rows: BQ } = pisaColTiles(io.bt);
+  const TM = BK / 16, TN = BQ / 16;
+  const pseudo = io.mode === "chunks";
+  const loadQ = (src: string, width: string) =>
+    loadChunk(
+      "s_b",
+      BQ,
+      width,
+      "r0 + r < u.seq",
+      `f32(${src}[row_off(bh, min(r0 + r, u.seq - 1u), ${width}) + fc])`,
+    );
+  const loadRows = (src: string) => /* wgsl */ `
+      for (var e = lid; e < ${BQ * SW}u; e += 256u) {
+        let r = e / ${SW}u;
+        let col = col0 + e % ${SW}u;
+        s_x[e] = select(0.0, f32(${src}[row_off(bh, min(r0 + r, u.seq - 1u), ${
+    src === "q" ? "u.dk" : "u.dv"
+  }) + min(col, ${src === "q" ? "u.dk" : "u.dv"} - 1u)]), r0 + r < u.seq && col < ${
+    src === "q" ? "u.dk" : "u.dv"
+  });
+      }`;
+  const accumulate = (acc: string, src: string) => /* wgsl */ `
+      for (var c = 0u; c < ${BQ}u; c++) {
+        for (var i = 0u; i < ${TM}u; i++) {
+          let x = ${src}[(ty + 16u * i) * ${BQ}u + c];
+          for (var cc = 0u; cc < 4u; cc++) { ${acc}[i * 4u + cc] = fma(x, s_x[c * ${SW}u + tx + 16u * cc], ${acc}[i * 4u + cc]); }
+        }
+      }`;
+  const setup = pseudo
+    ? /* wgsl */ `
+  if (lid < ${BK}u) {
+    let n = min(k0 + lid, u.nt - 1u);
+    s_koff[lid] = u.off_kc + (bh * u.nt + n) * u.dk;
+    s_voff[lid] = u.off_vc + (bh * u.nt + n) * u.dv;
+    s_wbase[lid] = select(0.0, f32(chunk_len(n)), k0 + lid < u.nt);
+  }`
+    : /* wgsl */ `
+  if (lid < ${BK}u) {
+    let t = k0 + lid;
+    let tc = min(t, u.seq - 1u);
+    s_koff[lid] = row_off(bh, tc, u.dk);
+    s_voff[lid] = row_off(bh, tc, u.dv);
+    s_wbase[lid] = select(0.0, 1.0, t < u.seq);
+  }`;
+  // Per query block: which keys it sees (pseudo: those it did not select).
+  const visit = pseudo
+    ? /* wgsl */ `
+    if (lid < ${BK}u) {
+      s_w[lid] = select(s_wbase[lid], 0.0, is_selected((bh * u.nt + i) * u.top_k, min(k0 + lid, u.nt - 1u)));
+    }
+    workgroupBarrier();`
+    : /* wgsl */ `
+    workgroupBarrier(); // everyone has read the previous block's s_flag
+    if (lid == 0u) { s_flag = u32(is_selected((bh * u.nt + i) * u.top_k, k0 / u.bt)); }
+    if (workgroupUniformLoad(&s_flag) == 0u) { continue; }
+    if (lid < ${BK}u) { s_w[lid] = s_wbase[lid]; }
+    workgroupBarrier();`;
+  const keyChunk = (exact: string, offs: string, width: string) =>
+    loadChunk("s_a", BK, width, "s_w[r] > 0.0", keyElement(exact, offs, pseudo));
+  return /* wgsl */ `
+${
+    pisaBindings([
+      ["q", "read", "io"],
+      ["k", "read", "io"],
+      ["v", "read", "io"],
+      ["dO", "read", "io"],
+      [
+        "chunk",
+        "read",
+        "f32",
+      ],
+      ["sel", "read", "u32"],
+      ["rows", "read", "f32"],
+      ["grads", "read_write", "f32"],
+    ])
+  }
+${pisaPrelude(io, 8)}
+${SELECTION_WGSL}
+var<workgroup> s_a: array<f32, ${DKC * BK}>;  // [16 features][BK keys]
+var<workgroup> s_b: array<f32, ${DKC * BQ}>;  // [16 features][BQ queries]
+var<workgroup> s_p: array<f32, ${BK * BQ}>;   // [BK][BQ] probabilities
+var<workgroup> s_ds: array<f32, ${BK * BQ}>;  // [BK][BQ] dS
+var<workgroup> s_x: array<f32, ${BQ * SW}>;   // [BQ][64-column slice] of dO or q
+var<workgroup> s_koff: array<u32, ${BK}>;
+var<workgroup> s_voff: array<u32, ${BK}>;
+var<workgroup> s_wbase: array<f32, ${BK}>;    // key weight (1 or len_n); 0 = past the end
+var<workgroup> s_w: array<f32, ${BK}>;        // weight as seen by the current query block
+var<workgroup> s_lse: array<f32, ${BQ}>;
+var<workgroup> s_d: array<f32, ${BQ}>;        // D (exact) or D' (pseudo-keys) per query
+var<workgroup> s_flag: u32;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let g = flat_group(wid, nwg);
+  if (g >= u.n_bh * u.n_main * u.n_slices) { return; }
+  let slice = g % u.n_slices;
+  let k0 = ((g / u.n_slices) % u.n_main) * ${BK}u; // ${pseudo ? "first chunk" : "first key row"}
+  let bh = g / (u.n_slices * u.n_main);
+  let col0 = slice * ${SW}u;
+  let tx = lid % 16u;
+  let ty = lid / 16u;
+  var dk_acc: array<f32, ${TM * 4}>; // [keys ty + 16i][slice columns tx + 16c]
+  var dv_acc: array<f32, ${TM * 4}>;${setup}
+  for (var i = 0u; i < u.nt; i++) {${visit}
+    for (var r0 = i * u.bt; r0 < min(u.seq, (i + 1u) * u.bt); r0 += ${BQ}u) {
+      if (lid < ${BQ}u) {
+        let at = (bh * u.seq + min(r0 + lid, u.seq - 1u)) * 4u;
+        s_lse[lid] = rows[at];
+        s_d[lid] = rows[at + ${pseudo ? 3 : 2}u];
+      }
+      var st: array<f32, ${TM * TN}>; // scores k·q
+      for (var e = 0u; e < ${TM * TN}u; e++) { st[e] = 0.0; } // zero per iteration
+      for (var c0 = 0u; c0 < u.dk; c0 += ${DKC}u) {${keyChunk("k", "s_koff", "u.dk")}${
+    loadQ("q", "u.dk")
+  }
+        workgroupBarrier();${dotStep("st", "s_a", BK, "s_b", BQ)}
+        workgroupBarrier();
+      }
+      var dpt: array<f32, ${TM * TN}>; // value·dO
+      for (var e = 0u; e < ${TM * TN}u; e++) { dpt[e] = 0.0; } // zero per iteration
+      for (var c0 = 0u; c0 < u.dv; c0 += ${DKC}u) {${keyChunk("v", "s_voff", "u.dv")}${
+    loadQ("dO", "u.dv")
+  }
+        workgroupBarrier();${dotStep("dpt", "s_a", BK, "s_b", BQ)}
+        workgroupBarrier();
+      }
+      for (var i2 = 0u; i2 < ${TM}u; i2++) {
+        let key = ty + 16u * i2;
+        for (var j = 0u; j < ${TN}u; j++) {
+          let c = tx + 16u * j;
+          let ok = s_w[key] > 0.0 && r0 + c < u.seq;
+          let p = select(0.0, exp(u.scale * st[i2 * ${TN}u + j] - s_lse[c]), ok);
+          s_p[key * ${BQ}u + c] = p;
+          s_ds[key * ${BQ}u + c] = p * (dpt[i2 * ${TN}u + j] - s_w[key] * s_d[c]);
+        }
+      }${loadRows("dO")}
+      workgroupBarrier();${accumulate("dv_acc", "s_p")}
+      workgroupBarrier();${loadRows("q")}
+      workgroupBarrier();${accumulate("dk_acc", "s_ds")}
+      workgroupBarrier();
+    }
+  }
+  for (var i = 0u; i < ${TM}u; i++) {
+    let key = k0 + ty + 16u * i;
+    if (key >= ${pseudo ? "u.nt" : "u.seq"}) { break; }
+    for (var c = 0u; c < 4u; c++) {
+      let col = col0 + tx + 16u * c;
+      if (col < u.dk) { grads[${
+    pseudo ? "u.off_dkc + (bh * u.nt" : "(bh * u.seq"
+  } + key) * u.dk + col] = u.scale * dk_acc[i * 4u + c]; }
+      if (col < u.dv) { grads[${
+    pseudo ? "u.off_dvc + (bh * u.nt" : "u.off_dvx + (bh * u.seq"
+  } + key) * u.dv + col] = dv_acc[i * 4u + c]; }
+    }
+  }
+}
+`;
+}
