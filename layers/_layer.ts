@@ -10,7 +10,10 @@ import {
   type ParamSpec,
   randomParameters,
   type StateDict,
+  stateDictFromSafetensors,
+  stateDictToSafetensors,
 } from "./_params.ts";
+import type { SafetensorsFloatDType } from "../ops/safetensors.ts";
 import { Graph, zerosLike } from "./_graph.ts";
 
 /** Options every layer constructor takes besides its own. */
@@ -94,6 +97,33 @@ export abstract class Layer {
     );
     for (const t of this.parameters.values()) t.destroy();
     for (const [name, t] of fresh) this.parameters.set(name, t);
+  }
+
+  /**
+   * Builds a layer from safetensors bytes (a PyTorch `save_file(layer.state_dict())`), F32, F16
+   * or BF16, converted to the layer's dtype; keys and shapes are checked as in
+   * {@linkcode Layer.loadStateDict}.
+   *
+   * @example
+   * ```ts
+   * import { GeneralizedLinearAttention, requestDevice } from "./mod.ts";
+   * const device = await requestDevice();
+   * using a = new GeneralizedLinearAttention({ queryDim: 16, heads: 2, dimHead: 8, device });
+   * const bytes = await a.toSafetensors();
+   * using b = GeneralizedLinearAttention.fromSafetensors(bytes, { queryDim: 16, heads: 2, dimHead: 8, device });
+   * ```
+   */
+  static fromSafetensors<T extends Layer, O extends LayerInit>(
+    this: new (options: O) => T,
+    bytes: Uint8Array,
+    options: O,
+  ): T {
+    return new this({ ...options, stateDict: stateDictFromSafetensors(bytes) });
+  }
+
+  /** The parameters as safetensors bytes (default F32), keyed like the PyTorch state_dict. */
+  async toSafetensors(dtype: SafetensorsFloatDType = "F32"): Promise<Uint8Array<ArrayBuffer>> {
+    return stateDictToSafetensors(await this.stateDict(), dtype);
   }
 
   /** Reads every parameter back (float32 values, PyTorch names and shapes). */

@@ -4,6 +4,13 @@
  * Pure CPU code: the GPU layers and the float64 references both use it.
  * @module
  */
+import {
+  entryToFloat32,
+  parseSafetensors,
+  type SafetensorsFloatDType,
+  type SafetensorsInput,
+  serializeSafetensors,
+} from "../ops/safetensors.ts";
 import { ropeRotationsRef } from "./reference/primitives.ts";
 
 /** How a parameter is initialised by {@linkcode randomParameters}. */
@@ -82,6 +89,34 @@ export function checkStateDict(
       );
     }
   }
+}
+
+/**
+ * The tensors of a safetensors file as a state dict (F64, F32, F16 and BF16 read as float32;
+ * other dtypes are a `TypeError` naming the key).
+ */
+export function stateDictFromSafetensors(bytes: Uint8Array): StateDict {
+  const file = parseSafetensors(bytes);
+  const dict: StateDict = new Map();
+  for (const [name, entry] of file.tensors) {
+    try {
+      dict.set(name, { shape: entry.shape, data: entryToFloat32(entry) });
+    } catch (e) {
+      throw new TypeError(`"${name}": ${(e as Error).message}`);
+    }
+  }
+  return dict;
+}
+
+/** A state dict as safetensors bytes, every tensor stored as `dtype` (default F32). */
+export function stateDictToSafetensors(
+  dict: ReadonlyMap<string, HostTensor>,
+  dtype: SafetensorsFloatDType = "F32",
+  metadata: Record<string, string> = {},
+): Uint8Array<ArrayBuffer> {
+  const tensors: Record<string, SafetensorsInput> = {};
+  for (const [name, t] of dict) tensors[name] = { dtype, shape: t.shape, data: t.data };
+  return serializeSafetensors(tensors, metadata);
 }
 
 /** mulberry32: a small seeded PRNG. */

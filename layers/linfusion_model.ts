@@ -5,7 +5,14 @@
  * @module
  */
 import type { DType } from "../ops/_runtime/mod.ts";
-import { checkStateDict, type HostTensor, type StateDict } from "./_params.ts";
+import type { SafetensorsFloatDType } from "../ops/safetensors.ts";
+import {
+  checkStateDict,
+  type HostTensor,
+  type StateDict,
+  stateDictFromSafetensors,
+  stateDictToSafetensors,
+} from "./_params.ts";
 import { GeneralizedLinearAttention } from "./linfusion.ts";
 
 /** One entry of `modules_list` in LinFusion's config.json (names as in the file). */
@@ -134,6 +141,33 @@ export class LinFusion {
       for (const [k, t] of await layer.stateDict()) out.set(`${i}.${k}`, t);
     }
     return out;
+  }
+
+  /**
+   * Loads a LinFusion checkpoint: the text of its `config.json` and the bytes of its
+   * `diffusion_pytorch_model.safetensors` (F32, F16 or BF16).
+   *
+   * @example
+   * ```ts
+   * import { LinFusion, requestDevice } from "./mod.ts";
+   * const device = await requestDevice();
+   * const config = await Deno.readTextFile("LinFusion-1-5/config.json");
+   * const weights = await Deno.readFile("LinFusion-1-5/diffusion_pytorch_model.safetensors");
+   * using model = LinFusion.fromPretrained(config, weights, { device });
+   * console.log([...model.modules.keys()].length); // 16 for Stable Diffusion 1.5
+   * ```
+   */
+  static fromPretrained(
+    configJson: string | LinFusionConfig,
+    weights: Uint8Array,
+    options: LinFusionOptions,
+  ): LinFusion {
+    return new LinFusion(configJson, { ...options, stateDict: stateDictFromSafetensors(weights) });
+  }
+
+  /** The weights as `diffusion_pytorch_model.safetensors` bytes (default F32). */
+  async toSafetensors(dtype: SafetensorsFloatDType = "F32"): Promise<Uint8Array<ArrayBuffer>> {
+    return stateDictToSafetensors(await this.stateDict(), dtype, { format: "pt" });
   }
 
   /** config.json text, as diffusers' `save_pretrained` writes it. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { GeneralizedLinearAttention } from "../../layers/linfusion.ts";
 import { LinFusion } from "../../layers/linfusion_model.ts";
+import { PolaLinearAttention } from "../../layers/focused.ts";
 import { randomParameters } from "../../layers/_params.ts";
 import { noGpu, testDevice } from "../_helpers.ts";
 
@@ -80,5 +81,45 @@ Deno.test({
       () => new LinFusion({ modules_list: [{ ...config.modules_list[0], heads: 0 }] }, { device }),
       RangeError,
     );
+  },
+});
+
+Deno.test({
+  name:
+    "safetensors: layer and LinFusion round trips (F32 exact, F16/BF16 rounded), bad files rejected",
+  ignore: noGpu,
+  fn: async () => {
+    const opts = { dim: 8, numPatches: 16, numHeads: 2, srRatio: 2, device };
+    using layer = new PolaLinearAttention({ ...opts, seed: 11 });
+    const original = await layer.stateDict();
+    for (const [dtype, tol] of [["F32", 0], ["F16", 2 ** -11], ["BF16", 2 ** -8]] as const) {
+      using copy = PolaLinearAttention.fromSafetensors(await layer.toSafetensors(dtype), opts);
+      const back = await copy.stateDict();
+      for (const [k, t] of original) {
+        const got = back.get(k)!.data;
+        t.data.forEach((v, i) =>
+          assert.ok(Math.abs(got[i] - v) <= tol * Math.abs(v), `${dtype} ${k}`)
+        );
+      }
+    }
+    // a file for another configuration: sr 1 has no sr.*/norm.* and a larger positional encoding
+    using other = new PolaLinearAttention({ ...opts, srRatio: 1, numPatches: 4 });
+    const bytes = await other.toSafetensors();
+    assert.throws(
+      () => PolaLinearAttention.fromSafetensors(bytes, opts),
+      /missing keys: sr\.weight, sr\.bias, norm\.weight, norm\.bias/,
+    );
+    assert.throws(() => PolaLinearAttention.fromSafetensors(new Uint8Array(5), opts), RangeError);
+
+    using model = new LinFusion(config, { device });
+    using loaded = LinFusion.fromPretrained(model.configJson(), await model.toSafetensors("BF16"), {
+      device,
+    });
+    const a = await model.stateDict(), b = await loaded.stateDict();
+    for (const [k, t] of a) {
+      t.data.forEach((v, i) =>
+        assert.ok(Math.abs(b.get(k)!.data[i] - v) <= 2 ** -8 * Math.abs(v), k)
+      );
+    }
   },
 });
