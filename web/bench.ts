@@ -3,7 +3,7 @@
  * the device has `timestamp-query`, else wall clock with one await per batch of launches.
  * @module
  */
-import type { Lib } from "./selftest.ts";
+import type { Lib } from "./check_helpers.ts";
 import type * as FlashBla from "./lib.ts";
 
 type Tensor = FlashBla.Tensor;

@@ -4,7 +4,7 @@
  * @module
  */
 import { type Clock, clockOf, timeWork } from "./bench.ts";
-import { type Lib, positiveFeatures, randn, relRms, rng, tolFor } from "./selftest.ts";
+import { type Lib, positiveFeatures, randn, relRms, rng, tolFor } from "./check_helpers.ts";
 import type * as FlashBla from "./lib.ts";
 
 type DType = FlashBla.DType;

@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { buildWeb } from "../../web/build.ts";
 import { resolveWebPath, serveDemo } from "../../web/serve.ts";
+import { directionalError } from "../../web/layer_check.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = new URL("../../docs/demo.png", import.meta.url).pathname;
@@ -37,6 +38,16 @@ Deno.test("web/serve.ts serves only the page, its stylesheet and dist/", () => {
   for (const path of ["/serve.ts", "/dist/../serve.ts", "/dist/%2e%2e/build.ts", "/../deno.json"]) {
     assert.equal(resolveWebPath(path), undefined, path);
   }
+});
+
+Deno.test("web/layer_check.ts directionalError: ~0 for the true gradient, large for a wrong one", () => {
+  const theta = [0.5, -1.25, 2, 0.75], u = [0.3, -0.7, 1.1, 0.2];
+  const grad = theta.map((t) => 3 * t); // of L(θ) = 1.5 Σ θ²
+  const derivative = grad.reduce((s, g, i) => s + g * u[i], 0);
+  assert.ok(directionalError(grad, u, derivative) < 1e-15);
+  assert.ok(directionalError(grad.map((g) => 1.01 * g), u, derivative) > 1e-3);
+  assert.equal(directionalError([0, 0, 0, 0], u, derivative), Infinity);
+  assert.equal(directionalError([NaN, 0, 0, 0], u, derivative), Infinity);
 });
 
 Deno.test({
@@ -73,8 +84,15 @@ Deno.test({
         console.log(`  ${c.name} ${c.dtype} ${c.quantity}: ${c.error.toExponential(2)}`);
         assert.ok(c.ok, `${c.name} ${c.dtype} ${c.quantity}: error ${c.error} > ${c.tol}`);
       }
-      const ran = new Set(report.checks.map((c: { quantity: string }) => c.quantity));
-      for (const q of ["output", "dq", "dk", "dv"]) assert.ok(ran.has(q), `no check of ${q}`);
+      const ran = new Set(
+        report.checks.map((c: { name: string; quantity: string }) =>
+          `${c.name.split(" ")[0]} ${c.quantity}`
+        ),
+      );
+      const expected = ["output", "dq", "dk", "dv"].map((q) => `linearAttention ${q}`).concat(
+        ["output", "dx (directional)"].map((q) => `GeneralizedLinearAttention ${q}`),
+      );
+      for (const q of expected) assert.ok(ran.has(q), `no check of ${q}`);
       assert.ok(report.ok);
 
       const demo = await page.evaluate(() =>
@@ -93,6 +111,16 @@ Deno.test({
       await Deno.mkdir(new URL(".", `file://${SCREENSHOT}`), { recursive: true });
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
       assert.deepEqual(pageErrors, []);
+
+      // A browser without WebGPU gets a clear message instead of the controls.
+      const bare = await browser.newPage();
+      await bare.addInitScript(() =>
+        Object.defineProperty(Navigator.prototype, "gpu", { get: () => undefined })
+      );
+      await bare.goto(`http://localhost:${server.addr.port}/`);
+      await bare.locator("#no-webgpu").waitFor({ state: "visible" });
+      assert.match(await bare.locator("#no-webgpu").innerText(), /has no WebGPU/);
+      assert.equal(await bare.locator("#controls").isVisible(), false);
     } finally {
       await browser.close();
       await server.shutdown();
