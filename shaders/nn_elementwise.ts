@@ -73,11 +73,14 @@ export type BinaryKind = "add" | "mul" | "div" | "relu_pow";
  * Uniforms of the binary kernels. `dim*`: output shape; `as*`, `bs*`: element strides of a and
  * b (0 along broadcast dims); `os*`: output strides; `xd*`: shape of the tensor indexed by the
  * workgroup/thread (the output in the forward, the differentiated operand in the backward);
- * `r`: output elements per operand element (backward reduce mode).
+ * `r`: output elements per operand element, summed in `chunks` pieces of `chunk` (backward
+ * reduce mode).
  */
 export const binaryParams = new UniformBlock({
   n: "u32",
   r: "u32",
+  chunk: "u32",
+  chunks: "u32",
   alpha: "f32",
   ...Object.fromEntries(
     ["dim", "as", "bs", "os", "xd"].flatMap((p) => rankFields(p).map((f) => [f, "u32"])),
@@ -118,8 +121,10 @@ function coordsWgsl(): string {
  * Binary kernel.
  * - `"forward"`: bindings a, b, out; one thread per output element.
  * - `"grad_a"`/`"grad_b"` with `reduce = false` (operand has the output's shape): bindings a,
- *   b, dy, d; one thread per element. With `reduce = true`: one workgroup per operand element,
- *   summing its `r` output elements in a fixed order.
+ *   b, dy, d; one thread per element. With `reduce = true`: binding d is an f32 array of
+ *   partial sums `[n, chunks]`, one workgroup per (operand element, chunk), each summing up to
+ *   `chunk` of the element's `r` output elements in a fixed order (finish with
+ *   {@linkcode partialSumWgsl}).
  */
 export function binaryWgsl(
   kind: BinaryKind,
@@ -139,18 +144,22 @@ export function binaryWgsl(
   ${load}
   out[i] = ${dtype}(u.alpha * (${op.f}));`;
   } else {
-    bindings += storage(2, "in_dy", dtype, "read") + storage(3, "d", dtype, "read_write");
+    bindings += storage(2, "in_dy", dtype, "read") +
+      storage(3, "d", reduce ? "f32" : dtype, "read_write");
     const term = mode === "grad_a" ? op.da : op.db;
     main = reduce
-      ? `if (g >= u.n) { return; }
+      ? `if (g >= u.n * u.chunks) { return; }
+  let j = g / u.chunks;
+  let first = (g % u.chunks) * u.chunk;
+  let last = min(first + u.chunk, u.r);
   var acc = 0.0;
-  for (var k = lid; k < u.r; k += ${NN_WORKGROUP}u) {
-    let o = coords(g, k);
+  for (var k = first + lid; k < last; k += ${NN_WORKGROUP}u) {
+    let o = coords(j, k);
     ${load} let dy = f32(in_dy[o.z]);
     acc += ${term};
   }
   let total = wg_sum(lid, acc);
-  if (lid == 0u) { d[g] = ${dtype}(u.alpha * total); }`
+  if (lid == 0u) { d[g] = total; }`
       : `let i = g * ${NN_WORKGROUP}u + lid;
   if (i >= u.n) { return; }
   let o = coords(i, 0u);
@@ -162,5 +171,26 @@ ${FLAT_GROUP_WGSL}${reduce ? WG_SUM_WGSL : ""}
 ${coordsWgsl()}
 ${MAIN_WGSL}
   ${main}
+}`;
+}
+
+/** Uniforms of {@linkcode partialSumWgsl}: `rows` rows of `cols` partial sums. */
+export const partialSumParams = new UniformBlock({ rows: "u32", cols: "u32", alpha: "f32" });
+
+/**
+ * Second pass of a chunked reduction: `out[i] = alpha · Σ_c partial[i, c]` (f32 partials, one
+ * workgroup per row, fixed order). Bindings partial, out.
+ */
+export function partialSumWgsl(dtype: DType): string {
+  return `${enableFor(dtype)}${storage(0, "partial", "f32", "read")}${
+    storage(1, "out", dtype, "read_write")
+  }${partialSumParams.wgsl(2)}
+${FLAT_GROUP_WGSL}${WG_SUM_WGSL}
+${MAIN_WGSL}
+  if (g >= u.rows) { return; }
+  var acc = 0.0;
+  for (var c = lid; c < u.cols; c += ${NN_WORKGROUP}u) { acc += partial[g * u.cols + c]; }
+  let total = wg_sum(lid, acc);
+  if (lid == 0u) { out[g] = ${dtype}(u.alpha * total); }
 }`;
 }

@@ -9,7 +9,13 @@ import { checkFinite } from "../_runtime/checks.ts";
 import { launch } from "../_runtime/kernel.ts";
 import { Tensor } from "../_runtime/tensor.ts";
 import { MAX_RANK, padRank, stridesOf } from "../../shaders/nn_common.ts";
-import { type BinaryKind, binaryParams, binaryWgsl } from "../../shaders/nn_elementwise.ts";
+import {
+  type BinaryKind,
+  binaryParams,
+  binaryWgsl,
+  partialSumParams,
+  partialSumWgsl,
+} from "../../shaders/nn_elementwise.ts";
 import { checkTensors, elementGroups, fmtShape, makeVjp } from "./_common.ts";
 
 /** Options of the binary blocks. */
@@ -57,20 +63,22 @@ function broadcastStrides(shape: readonly number[], out: readonly number[]): num
   return padded.map((d, i) => (d === 1 && out[i] !== 1 ? 0 : strides[i]));
 }
 
+/** Output elements summed by one workgroup of a reducing gradient (64 per thread). */
+const REDUCE_CHUNK = 4096;
+
 function pack(
   a: Tensor,
   b: Tensor,
   outShape: readonly number[],
   indexed: readonly number[],
   alpha: number,
-): ArrayBuffer {
+): { uniforms: ArrayBuffer; n: number; chunks: number } {
   const dims = padRank(outShape, 1);
   const xd = padRank(indexed, 1);
-  const fields: Record<string, number> = {
-    n: indexed.reduce((p, d) => p * d, 1),
-    r: dims.reduce((p, d, i) => (xd[i] === d ? p : p * d), 1),
-    alpha,
-  };
+  const n = indexed.reduce((p, d) => p * d, 1);
+  const r = dims.reduce((p, d, i) => (xd[i] === d ? p : p * d), 1);
+  const chunks = Math.ceil(r / REDUCE_CHUNK);
+  const fields: Record<string, number> = { n, r, chunk: REDUCE_CHUNK, chunks, alpha };
   const as = broadcastStrides(a.shape, dims), bs = broadcastStrides(b.shape, dims);
   const os = stridesOf(dims);
   for (let d = 0; d < MAX_RANK; d++) {
@@ -82,7 +90,7 @@ function pack(
       [`xd${d}`]: xd[d],
     });
   }
-  return binaryParams.pack(fields);
+  return { uniforms: binaryParams.pack(fields), n, chunks };
 }
 
 function makeBinary(kind: BinaryKind): BinaryOp {
@@ -101,7 +109,7 @@ function makeBinary(kind: BinaryKind): BinaryOp {
       wgsl: () => binaryWgsl(kind, a.dtype, "forward", false),
     }, {
       storage: [a, b, out],
-      uniforms: pack(a, b, outShape, outShape, alpha),
+      uniforms: pack(a, b, outShape, outShape, alpha).uniforms,
       groups: elementGroups(out.size),
     });
     return out;
@@ -111,16 +119,32 @@ function makeBinary(kind: BinaryKind): BinaryOp {
     const reduce = operand.size !== dy.size;
     const d = Tensor.empty(a.device, operand.shape, a.dtype);
     const mode = which === "a" ? "grad_a" : "grad_b";
+    const p = pack(a, b, dy.shape, operand.shape, alpha);
+    // Summed over broadcast dims in two fixed-order passes: chunks of REDUCE_CHUNK, then rows.
+    const partial = reduce ? Tensor.empty(a.device, [p.n, p.chunks], "f32") : d;
     launch(a.device, {
       name: `nn_${kind}_${mode}`,
       constants: { dtype: a.dtype, reduce },
       bindings: ["read", "read", "read", "read_write"],
       wgsl: () => binaryWgsl(kind, a.dtype, mode, reduce),
     }, {
-      storage: [a, b, dy, d],
-      uniforms: pack(a, b, dy.shape, operand.shape, alpha),
-      groups: reduce ? operand.size : elementGroups(operand.size),
+      storage: [a, b, dy, partial],
+      uniforms: p.uniforms,
+      groups: reduce ? p.n * p.chunks : elementGroups(operand.size),
     });
+    if (reduce) {
+      launch(a.device, {
+        name: "nn_partial_sum",
+        constants: { dtype: a.dtype },
+        bindings: ["read", "read_write"],
+        wgsl: () => partialSumWgsl(a.dtype),
+      }, {
+        storage: [partial, d],
+        uniforms: partialSumParams.pack({ rows: p.n, cols: p.chunks, alpha }),
+        groups: p.n,
+      });
+      partial.destroy();
+    }
     return d;
   };
   const vjp = (a: Tensor, b: Tensor, options: BinaryOptions = {}) => {

@@ -67,12 +67,14 @@ Deno.test({
   },
 });
 
-// [a shape, b shape]: same shapes, per-channel vector, Pola's [1, heads, 1, hd], both broadcast.
+// [a shape, b shape]: same shapes, per-channel vector, Pola's [1, heads, 1, hd], both
+// broadcast, a scalar exponent (Focused's q^f).
 const SHAPES: [number[], number[]][] = [
   [[2, 33, 7], [2, 33, 7]],
   [[2, 33, 7], [7]],
   [[2, 3, 17, 5], [1, 3, 1, 5]],
   [[3, 1, 5], [1, 4, 1]],
+  [[3, 50, 41], [1]], // 6150 elements summed into one: two chunks of the reduction
 ];
 
 Deno.test({
