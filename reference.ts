@@ -19,3 +19,5 @@ export {
   type SdpaRefResult,
   type SdpaRefTensor,
 } from "./ops/sdpa/reference.ts";
+/** Float64 references of the paper layers (SPEC §6), with their option resolution. */
+export * as layers from "./layers/reference/mod.ts";
