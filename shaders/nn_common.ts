@@ -3,6 +3,7 @@
  * N-d index decomposition over scalar uniform fields, and a workgroup tree reduction.
  * @module
  */
+import { FLAT_GROUP_WGSL, UniformBlock } from "../ops/_runtime/kernel.ts";
 import type { DType } from "../ops/_runtime/tensor.ts";
 
 /** Threads per workgroup of every `nn` kernel (elementwise kernels: one element per thread). */
@@ -103,3 +104,34 @@ fn wg_max(lid: u32, v: f32) -> f32 {
   return total;
 }
 `;
+
+/** Rows summed by one workgroup in the first pass of a chunked reduction (64 per thread). */
+export const REDUCE_CHUNK = 4096;
+
+/** Uniforms of {@linkcode partialSumWgsl}. */
+export const partialSumParams = new UniformBlock({
+  rows: "u32",
+  cols: "u32",
+  row_offset: "u32",
+  alpha: "f32",
+});
+
+/**
+ * Second pass of a chunked reduction: `out[i] = alpha · Σ_c partial[row_offset + i, c]` for
+ * `rows` rows of `cols` f32 partial sums (one workgroup per row, fixed order, so results are
+ * deterministic). Bindings partial, out.
+ */
+export function partialSumWgsl(dtype: DType): string {
+  return `${enableFor(dtype)}${storage(0, "partial", "f32", "read")}${
+    storage(1, "out", dtype, "read_write")
+  }${partialSumParams.wgsl(2)}
+${FLAT_GROUP_WGSL}${WG_SUM_WGSL}
+${MAIN_WGSL}
+  if (g >= u.rows) { return; }
+  let base = (u.row_offset + g) * u.cols;
+  var acc = 0.0;
+  for (var c = lid; c < u.cols; c += ${NN_WORKGROUP}u) { acc += partial[base + c]; }
+  let total = wg_sum(lid, acc);
+  if (lid == 0u) { out[g] = ${dtype}(u.alpha * total); }
+}`;
+}

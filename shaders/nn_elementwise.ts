@@ -124,7 +124,7 @@ function coordsWgsl(): string {
  *   b, dy, d; one thread per element. With `reduce = true`: binding d is an f32 array of
  *   partial sums `[n, chunks]`, one workgroup per (operand element, chunk), each summing up to
  *   `chunk` of the element's `r` output elements in a fixed order (finish with
- *   {@linkcode partialSumWgsl}).
+ *   `partialSumWgsl` of nn_common.ts).
  */
 export function binaryWgsl(
   kind: BinaryKind,
@@ -171,26 +171,5 @@ ${FLAT_GROUP_WGSL}${reduce ? WG_SUM_WGSL : ""}
 ${coordsWgsl()}
 ${MAIN_WGSL}
   ${main}
-}`;
-}
-
-/** Uniforms of {@linkcode partialSumWgsl}: `rows` rows of `cols` partial sums. */
-export const partialSumParams = new UniformBlock({ rows: "u32", cols: "u32", alpha: "f32" });
-
-/**
- * Second pass of a chunked reduction: `out[i] = alpha · Σ_c partial[i, c]` (f32 partials, one
- * workgroup per row, fixed order). Bindings partial, out.
- */
-export function partialSumWgsl(dtype: DType): string {
-  return `${enableFor(dtype)}${storage(0, "partial", "f32", "read")}${
-    storage(1, "out", dtype, "read_write")
-  }${partialSumParams.wgsl(2)}
-${FLAT_GROUP_WGSL}${WG_SUM_WGSL}
-${MAIN_WGSL}
-  if (g >= u.rows) { return; }
-  var acc = 0.0;
-  for (var c = lid; c < u.cols; c += ${NN_WORKGROUP}u) { acc += partial[g * u.cols + c]; }
-  let total = wg_sum(lid, acc);
-  if (lid == 0u) { out[g] = ${dtype}(u.alpha * total); }
 }`;
 }

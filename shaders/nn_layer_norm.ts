@@ -1,7 +1,8 @@
 /**
  * WGSL generators of LayerNorm over the last axis (SPEC §0.2: biased variance, eps inside the
- * square root). One workgroup per row for the forward and `dx`; one per channel for the
- * weight and bias gradients (a fixed-order sum over rows, so results are deterministic).
+ * square root). One workgroup per row for the forward and `dx`; the weight and bias gradients
+ * sum over rows in chunks of `chunk` rows per workgroup into f32 partials, finished by
+ * `partialSumWgsl` (nn_common.ts), in a fixed order (deterministic).
  * @module
  */
 import { FLAT_GROUP_WGSL, UniformBlock } from "../ops/_runtime/kernel.ts";
@@ -9,7 +10,13 @@ import type { DType } from "../ops/_runtime/tensor.ts";
 import { enableFor, MAIN_WGSL, NN_WORKGROUP, storage, WG_SUM_WGSL } from "./nn_common.ts";
 
 /** Uniforms: `rows` rows of `c` features. */
-export const layerNormParams = new UniformBlock({ rows: "u32", c: "u32", eps: "f32" });
+export const layerNormParams = new UniformBlock({
+  rows: "u32",
+  c: "u32",
+  eps: "f32",
+  chunk: "u32",
+  chunks: "u32",
+});
 
 /** Which LayerNorm kernel. */
 export type LayerNormPass = "forward" | "grad_x" | "grad_params";
@@ -36,11 +43,12 @@ const BINDINGS: Record<LayerNormPass, [string, "f32" | "io", "read" | "read_writ
       "read_write",
     ],
   ],
+  // partial: f32 [2, C, chunks], weight then bias sums of each chunk of rows.
   grad_params: [["x", "io", "read"], ["dy", "io", "read"], ["stats", "f32", "read"], [
-    "dw",
-    "io",
+    "partial",
+    "f32",
     "read_write",
-  ], ["db", "io", "read_write"]],
+  ]],
 };
 
 const BODY: Record<LayerNormPass, (t: DType) => string> = {
@@ -76,18 +84,21 @@ const BODY: Record<LayerNormPass, (t: DType) => string> = {
     let xhat = (f32(x[row + i]) - mean) * rstd;
     dx[row + i] = ${t}(rstd * (f32(dy[row + i]) * f32(w[i]) - mean_g - xhat * mean_gx));
   }`,
-  grad_params: (t) =>
-    `if (g >= u.c) { return; }
+  grad_params: () =>
+    `if (g >= u.c * u.chunks) { return; }
+  let ch = g / u.chunks;
+  let first = (g % u.chunks) * u.chunk;
+  let last = min(first + u.chunk, u.rows);
   var acc_w = 0.0;
   var acc_b = 0.0;
-  for (var r = lid; r < u.rows; r += ${NN_WORKGROUP}u) {
-    let d = f32(dy[r * u.c + g]);
-    acc_w += d * (f32(x[r * u.c + g]) - stats[2u * r]) * stats[2u * r + 1u];
+  for (var r = first + lid; r < last; r += ${NN_WORKGROUP}u) {
+    let d = f32(dy[r * u.c + ch]);
+    acc_w += d * (f32(x[r * u.c + ch]) - stats[2u * r]) * stats[2u * r + 1u];
     acc_b += d;
   }
   let sum_w = wg_sum(lid, acc_w);
   let sum_b = wg_sum(lid, acc_b);
-  if (lid == 0u) { dw[g] = ${t}(sum_w); db[g] = ${t}(sum_b); }`,
+  if (lid == 0u) { partial[g] = sum_w; partial[u.c * u.chunks + g] = sum_b; }`,
 };
 
 /** Binding accesses of a pass, in order. */

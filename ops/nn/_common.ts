@@ -6,7 +6,8 @@ import type { Vjp } from "../_runtime/autodiff.ts";
 import { checkSameDeviceAndDtype, checkTensor } from "../_runtime/checks.ts";
 import { deviceContext } from "../_runtime/device.ts";
 import type { Tensor } from "../_runtime/tensor.ts";
-import { NN_WORKGROUP } from "../../shaders/nn_common.ts";
+import { launch } from "../_runtime/kernel.ts";
+import { NN_WORKGROUP, partialSumParams, partialSumWgsl } from "../../shaders/nn_common.ts";
 
 /** Workgroups for `n` elements at one element per thread. */
 export function elementGroups(n: number): number {
@@ -84,4 +85,26 @@ export function makeVjp<G>(
     dispose,
     [Symbol.dispose]: dispose,
   };
+}
+
+/**
+ * Records the second pass of a chunked reduction: `out[i] = alpha · Σ_c partial[rowOffset + i,
+ * c]` for every element i of `out`, where `partial` is f32 `[rows, cols]`.
+ */
+export function sumPartials(partial: Tensor, out: Tensor, rowOffset = 0, alpha = 1): void {
+  launch(out.device, {
+    name: "nn_partial_sum",
+    constants: { dtype: out.dtype },
+    bindings: ["read", "read_write"],
+    wgsl: () => partialSumWgsl(out.dtype),
+  }, {
+    storage: [partial, out],
+    uniforms: partialSumParams.pack({
+      rows: out.size,
+      cols: partial.shape[partial.shape.length - 1],
+      row_offset: rowOffset,
+      alpha,
+    }),
+    groups: out.size,
+  });
 }

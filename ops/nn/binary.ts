@@ -8,15 +8,9 @@ import type { Vjp } from "../_runtime/autodiff.ts";
 import { checkFinite } from "../_runtime/checks.ts";
 import { launch } from "../_runtime/kernel.ts";
 import { Tensor } from "../_runtime/tensor.ts";
-import { MAX_RANK, padRank, stridesOf } from "../../shaders/nn_common.ts";
-import {
-  type BinaryKind,
-  binaryParams,
-  binaryWgsl,
-  partialSumParams,
-  partialSumWgsl,
-} from "../../shaders/nn_elementwise.ts";
-import { checkTensors, elementGroups, fmtShape, makeVjp } from "./_common.ts";
+import { MAX_RANK, padRank, REDUCE_CHUNK, stridesOf } from "../../shaders/nn_common.ts";
+import { type BinaryKind, binaryParams, binaryWgsl } from "../../shaders/nn_elementwise.ts";
+import { checkTensors, elementGroups, fmtShape, makeVjp, sumPartials } from "./_common.ts";
 
 /** Options of the binary blocks. */
 export interface BinaryOptions {
@@ -62,9 +56,6 @@ function broadcastStrides(shape: readonly number[], out: readonly number[]): num
   const strides = stridesOf(padded);
   return padded.map((d, i) => (d === 1 && out[i] !== 1 ? 0 : strides[i]));
 }
-
-/** Output elements summed by one workgroup of a reducing gradient (64 per thread). */
-const REDUCE_CHUNK = 4096;
 
 function pack(
   a: Tensor,
@@ -133,16 +124,7 @@ function makeBinary(kind: BinaryKind): BinaryOp {
       groups: reduce ? p.n * p.chunks : elementGroups(operand.size),
     });
     if (reduce) {
-      launch(a.device, {
-        name: "nn_partial_sum",
-        constants: { dtype: a.dtype },
-        bindings: ["read", "read_write"],
-        wgsl: () => partialSumWgsl(a.dtype),
-      }, {
-        storage: [partial, d],
-        uniforms: partialSumParams.pack({ rows: p.n, cols: p.chunks, alpha }),
-        groups: p.n,
-      });
+      sumPartials(partial, d, 0, alpha);
       partial.destroy();
     }
     return d;

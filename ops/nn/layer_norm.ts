@@ -13,7 +13,8 @@ import {
   type LayerNormPass,
   layerNormWgsl,
 } from "../../shaders/nn_layer_norm.ts";
-import { checkShapeIs, checkTensors, makeVjp } from "./_common.ts";
+import { REDUCE_CHUNK } from "../../shaders/nn_common.ts";
+import { checkShapeIs, checkTensors, makeVjp, sumPartials } from "./_common.ts";
 
 /** Options of {@linkcode layerNorm}. */
 export interface LayerNormOptions {
@@ -40,7 +41,13 @@ function run(pass: LayerNormPass, x: Tensor, storage: Tensor[], groups: number, 
     wgsl: () => layerNormWgsl(pass, x.dtype),
   }, {
     storage,
-    uniforms: layerNormParams.pack({ rows: x.size / c, c, eps }),
+    uniforms: layerNormParams.pack({
+      rows: x.size / c,
+      c,
+      eps,
+      chunk: REDUCE_CHUNK,
+      chunks: Math.ceil(x.size / c / REDUCE_CHUNK),
+    }),
     groups,
   });
 }
@@ -114,7 +121,12 @@ layerNorm.vjp = (
     const dweight = Tensor.empty(x.device, [c], x.dtype);
     const dbias = Tensor.empty(x.device, [c], x.dtype);
     run("grad_x", x, [x, weight, dy, stats, dx], x.size / c, eps);
-    run("grad_params", x, [x, dy, stats, dweight, dbias], c, eps);
+    const chunks = Math.ceil(x.size / c / REDUCE_CHUNK);
+    const partial = Tensor.empty(x.device, [2, c, chunks], "f32");
+    run("grad_params", x, [x, dy, stats, partial], c * chunks, eps);
+    sumPartials(partial, dweight, 0);
+    sumPartials(partial, dbias, c);
+    partial.destroy();
     return { dx, dweight, dbias };
   }, () => stats.destroy());
 };
