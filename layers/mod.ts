@@ -38,3 +38,10 @@ export {
   type PolaLinearAttentionOptions,
 } from "./focused.ts";
 export type { FocusedLayerConfig, FocusedLayerOptions } from "./focused_config.ts";
+export {
+  MambaLikeLinearAttention,
+  RALALinearAttention,
+  RopeLayer,
+  type RopeLayerOptions,
+} from "./rope_layers.ts";
+export type { RopeLayerConfig } from "./rope_layers_config.ts";
