@@ -17,6 +17,8 @@ export const dwconvParams = new UniformBlock({
   c: "u32",
   cw: "u32",
   k: "u32",
+  chunk: "u32",
+  chunks: "u32",
 });
 
 /** Which kernel: forward (x, weight, bias, y), dx (dy, weight, dx), or dweight/dbias. */
@@ -50,10 +52,8 @@ function tapLoop(sign: string, src: string): string {
 const BINDINGS: Record<DwconvPass, [string, "read" | "read_write"][]> = {
   forward: [["x", "read"], ["weight", "read"], ["bias", "read"], ["y", "read_write"]],
   grad_x: [["dy", "read"], ["weight", "read"], ["dx", "read_write"]],
-  grad_params: [["x", "read"], ["dy", "read"], ["dweight", "read_write"], [
-    "dbias",
-    "read_write",
-  ]],
+  // partial: f32 [cw·k² weight rows, then cw bias rows; chunks].
+  grad_params: [["x", "read"], ["dy", "read"], ["partial", "read_write"]],
 };
 
 function body(pass: DwconvPass, t: DType): string {
@@ -71,19 +71,22 @@ function body(pass: DwconvPass, t: DType): string {
   ${tapLoop("-", "dy")}
   dx[i] = ${t}(acc);`;
   }
-  // One workgroup per (weight channel, tap); tap k² is the bias. The sum runs over every
-  // batch, token and channel sharing this weight channel, in a fixed order.
+  // One workgroup per (weight channel, tap, chunk); tap k² is the bias. The sum runs over
+  // every batch, token and channel sharing this weight channel, in chunks of `chunk`, in a
+  // fixed order; partialSumWgsl adds the chunks.
   return `let taps = u.k * u.k + 1u;
-  if (g >= u.cw * taps) { return; }
-  let wc = g / taps;
-  let tap = g % taps;
+  if (g >= u.cw * taps * u.chunks) { return; }
+  let wc = g / (taps * u.chunks);
+  let tap = (g / u.chunks) % taps;
   let hw = u.h * u.w;
   let half = i32(u.k / 2u);
   let da = i32(tap / u.k) - half;
   let db = i32(tap % u.k) - half;
   let groups = u.c / u.cw;
+  let first = (g % u.chunks) * u.chunk;
+  let last = min(first + u.chunk, u.batch * hw * groups);
   var acc = 0.0;
-  for (var j = lid; j < u.batch * hw * groups; j += ${NN_WORKGROUP}u) {
+  for (var j = first + lid; j < last; j += ${NN_WORKGROUP}u) {
     let ch = (j % groups) * u.cw + wc;
     let tok = (j / groups) % hw;
     let bi = j / (groups * hw);
@@ -95,9 +98,8 @@ function body(pass: DwconvPass, t: DType): string {
     acc += d * f32(x[(bi * hw + u32(r) * u.w + u32(s)) * u.c + ch]);
   }
   let total = wg_sum(lid, acc);
-  if (lid == 0u) {
-    if (tap == u.k * u.k) { dbias[wc] = ${t}(total); } else { dweight[wc * u.k * u.k + tap] = ${t}(total); }
-  }`;
+  let row = select(wc * u.k * u.k + tap, u.cw * u.k * u.k + wc, tap == u.k * u.k);
+  if (lid == 0u) { partial[row * u.chunks + g % u.chunks] = total; }`;
 }
 
 /** Binding accesses of a pass, in order. */
@@ -107,7 +109,9 @@ export function dwconvBindings(pass: DwconvPass): ("read" | "read_write")[] {
 
 /** Depthwise-conv kernel of `pass`. */
 export function dwconvWgsl(pass: DwconvPass, dtype: DType): string {
-  const decls = BINDINGS[pass].map(([name, access], i) => storage(i, name, dtype, access)).join("");
+  const decls = BINDINGS[pass].map(([name, access], i) =>
+    storage(i, name, name === "partial" ? "f32" : dtype, access)
+  ).join("");
   return `${enableFor(dtype)}${decls}${dwconvParams.wgsl(BINDINGS[pass].length)}
 ${FLAT_GROUP_WGSL}${pass === "grad_params" ? WG_SUM_WGSL : ""}
 ${MAIN_WGSL}

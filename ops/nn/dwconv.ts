@@ -13,6 +13,7 @@ import {
   type DwconvPass,
   dwconvWgsl,
 } from "../../shaders/nn_dwconv.ts";
+import { REDUCE_CHUNK } from "../../shaders/nn_common.ts";
 import {
   checkInt,
   checkShapeIs,
@@ -20,6 +21,7 @@ import {
   elementGroups,
   fmtShape,
   makeVjp,
+  sumPartials,
 } from "./_common.ts";
 
 /** Options of {@linkcode depthwiseConv2d}: the image size of the token grid. */
@@ -64,7 +66,9 @@ function check(x: Tensor, weight: Tensor, bias: Tensor, options: ImageSizeOption
     );
   }
   checkShapeIs(bias, [cw], "bias");
-  return { batch, h, w, c, cw, k };
+  // Parameter gradients sum over batch · tokens · (C / cw) terms in chunks.
+  const chunks = Math.ceil((batch * n * c / cw) / REDUCE_CHUNK);
+  return { batch, h, w, c, cw, k, chunk: REDUCE_CHUNK, chunks };
 }
 
 function run(
@@ -138,7 +142,12 @@ depthwiseConv2d.vjp = (
     const dweight = Tensor.empty(x.device, weight.shape, x.dtype);
     const dbias = Tensor.empty(x.device, bias.shape, x.dtype);
     run("grad_x", dims, [dy, weight, dx], elementGroups(x.size));
-    run("grad_params", dims, [x, dy, dweight, dbias], dims.cw * (dims.k * dims.k + 1));
+    const taps = dims.k * dims.k;
+    const partial = Tensor.empty(x.device, [dims.cw * (taps + 1), dims.chunks], "f32");
+    run("grad_params", dims, [x, dy, partial], dims.cw * (taps + 1) * dims.chunks);
+    sumPartials(partial, dweight, 0);
+    sumPartials(partial, dbias, dims.cw * taps);
+    partial.destroy();
     return { dx, dweight, dbias };
   });
 };

@@ -8,12 +8,13 @@ import { dtypesOf, expectClose, randomPair } from "./_nn_helpers.ts";
 const device = (await testDevice())!;
 
 // [B, H, W, C, cw, k]: MLLA lepe (k 3), RALA lepe (k 5), Focused/Pola dwc shared by heads
-// (cw = hd), non-square images, a kernel larger than the image.
+// (cw = hd), non-square images, a kernel larger than the image, a long reduction.
 const CASES = [
   [2, 5, 7, 6, 6, 3],
   [1, 6, 4, 5, 5, 5],
   [2, 7, 3, 12, 4, 5],
   [1, 2, 3, 3, 3, 7],
+  [2, 33, 31, 8, 2, 3], // 8184 terms per weight: two chunks of the parameter reduction
 ];
 
 Deno.test({
