@@ -34,6 +34,9 @@ export interface LaVariant {
   varlen: boolean;
 }
 
+/** Steps of BR rows a state kernel sums before adding them to its running total. */
+const STATE_FLUSH = 32;
+
 /** Register/workgroup tiling of a state kernel (compile-time constants). */
 export interface StateTiles {
   /** State rows (d_k) per workgroup. */
@@ -130,6 +133,18 @@ function unroll(n: number, body: (i: number) => string): string {
   return Array.from({ length: n }, (_, i) => body(i)).join("\n");
 }
 
+/**
+ * Unrolled `for (e = lid; e < total; e += NT)`: constant-trip loops are written out, which
+ * also keeps lavapipe's (llvmpipe's) cap of 65 535 loop iterations per invocation (counted
+ * over all loops) for the one loop over sequence rows.
+ */
+function strided(total: number, threads: number, body: string): string {
+  return unroll(Math.ceil(total / threads), (k) => {
+    const guard = (k + 1) * threads > total ? `if (e < ${total}u) ` : "";
+    return `    { let e = lid + ${k * threads}u; ${guard}{${body}} }`;
+  });
+}
+
 function declare(bindings: LaBinding[], dtype: DType): string {
   const el = { row: dtype, f32: "f32", u32: "u32" };
   return bindings.map((b, i) =>
@@ -171,7 +186,8 @@ fn row_index(i_seg: u32, r: u32, d: u32) -> u32 {
  * z_r = den_r·m + ε, and with `withDz`, s_c[r] = dz_r = −(dO_r·o_r)/z_r. Rows past the segment
  * get 0. Needs s_m (m), `NT` invocations, NT % R == 0.
  */
-function rowStatsFn(R: number, withDz: boolean): string {
+function rowStatsFn(R: number, NT: number, withDz: boolean): string {
+  const parts = NT / R;
   return `
 fn row_stats(i_seg: u32, r0: u32, n_rows: u32, lid: u32) {
   let parts = NT / ${R}u;
@@ -192,7 +208,7 @@ fn row_stats(i_seg: u32, r0: u32, n_rows: u32, lid: u32) {
   workgroupBarrier();
   if (lid < ${R}u) {
     var sum = vec2f(0.0);
-    for (var i = 0u; i < parts; i++) { sum += s_part[lid * parts + i]; }
+${unroll(parts, (i) => `    sum += s_part[lid * parts + ${i}u];`)}
     let z = sum.x + u.eps;
     let inside = r0 + lid < n_rows;
     s_w[lid] = select(0.0, 1.0 / z, inside);
@@ -251,6 +267,13 @@ export function stateKernel(
   const weight = bwdStats ? "s_w[r]" : "1.0";
   const vecWeight = bwdStats ? "s_c[r]" : "1.0";
   const accIndex = (j: number, cv: number) => `acc[${j * CV + cv}]`;
+  const flush = [
+    ...Array.from(
+      { length: t.ra * CV },
+      (_, i) => `  total[${i}] += acc[${i}]; acc[${i}] = vec4f(0.0);`,
+    ),
+    "  b_total += b_vec; b_vec = 0.0;",
+  ].join("\n");
   const wgsl = `${header(v, bindings, names)}
 const TA = ${t.ta}u;  // d_k rows of the state per workgroup
 const TB = ${t.tb}u;  // d_v columns per workgroup
@@ -264,7 +287,7 @@ ${
 var<workgroup> s_part: array<vec2f, NT>;
 var<workgroup> s_w: array<f32, BR>;  // 1 / z_r
 var<workgroup> s_c: array<f32, BR>;  // dz_r
-${rowStatsFn(t.rows, true)}`
+${rowStatsFn(t.rows, NT, true)}`
       : ""
   }
 
@@ -283,69 +306,95 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   ${bwdStats ? `let o_mat = u.off_mat + o_state;${STAGE_VECTOR}` : ""}
   let tb = lid % ${NTB}u;  // this invocation: state rows ta·RA.., vec4 columns tb·CV..
   let ta = lid / ${NTB}u;
+  // Blocked summation: \`acc\` sums FLUSH steps of BR rows, then is added to \`total\` (f32
+  // error grows with √(rows / (BR·FLUSH)) + √(BR·FLUSH) instead of √rows).
   var acc: array<vec4f, ${t.ra * CV}>;
+  var total: array<vec4f, ${t.ra * CV}>;
   var b_vec = 0.0;  // vector column, row a0 + lid (workgroups with i_b == 0)
+  var b_total = 0.0;
+  var steps = 0u;
   let owns_vec = ${v.normalised} && i_b == 0u && lid < TA && a0 + lid < u.dk;
   for (var r0 = 0u; r0 < n_rows; r0 += BR) {
     ${bwdStats ? "row_stats(i_seg, r0, n_rows, lid);" : ""}
-    for (var e = lid; e < BR * TA; e += NT) {
+${
+    strided(
+      t.rows * t.ta,
+      NT,
+      `
       let r = e / TA;
       let a = e % TA;
       var val = 0.0;
       if (r0 + r < n_rows && a0 + a < u.dk) {
         val = ld_x(row_index(i_seg, r0 + r, u.dk) + a0 + a) * ${weight};
       }
-      s_x[e / 4u][e % 4u] = val;
-    }
-    for (var e = lid; e < BR * TB; e += NT) {
+      s_x[e / 4u][e % 4u] = val;`,
+    )
+  }
+${
+    strided(
+      t.rows * t.tb,
+      NT,
+      `
       let r = e / TB;
       let b = e % TB;
       var val = 0.0;
       if (r0 + r < n_rows && b0 + b < u.dv) { val = ld_y(row_index(i_seg, r0 + r, u.dv) + b0 + b); }
-      s_y[e / 4u][e % 4u] = val;
-    }
-    workgroupBarrier();
-    for (var r = 0u; r < BR; r++) {
-${unroll(RV, (rv) => `      let x${rv} = s_x[(r * TA) / 4u + ta * ${RV}u + ${rv}u];`)}
-${unroll(CV, (cv) => `      let y${cv} = s_y[(r * TB) / 4u + tb * ${CV}u + ${cv}u];`)}
-${
-    unroll(t.ra, (j) =>
-      unroll(
-        CV,
-        (cv) =>
-          `      ${accIndex(j, cv)} = fma(vec4f(x${j >> 2}[${j & 3}]), y${cv}, ${
-            accIndex(j, cv)
-          });`,
-      ))
+      s_y[e / 4u][e % 4u] = val;`,
+    )
   }
-    }
-    ${
-    v.normalised
-      ? `if (owns_vec) {
-      for (var r = 0u; r < min(BR, n_rows - r0); r++) {
-        b_vec += ${vecWeight} * ld_den(row_index(i_seg, r0 + r, u.dk) + a0 + lid);
+    workgroupBarrier();
+${
+    unroll(t.rows, (r) =>
+      `    {
+${unroll(RV, (rv) => `      let x${rv} = s_x[${(r * t.ta) / 4}u + ta * ${RV}u + ${rv}u];`)}
+${unroll(CV, (cv) => `      let y${cv} = s_y[${(r * t.tb) / 4}u + tb * ${CV}u + ${cv}u];`)}
+${
+        unroll(t.ra, (j) =>
+          unroll(
+            CV,
+            (cv) =>
+              `      ${accIndex(j, cv)} = fma(vec4f(x${j >> 2}[${j & 3}]), y${cv}, ${
+                accIndex(j, cv)
+              });`,
+          ))
       }
-    }`
+    }`)
+  }
+${
+    v.normalised
+      ? unroll(t.rows, (r) =>
+        `    if (owns_vec && r0 + ${r}u < n_rows) {
+      b_vec += ${
+          vecWeight.replace("[r]", `[${r}u]`)
+        } * ld_den(row_index(i_seg, r0 + ${r}u, u.dk) + a0 + lid);
+    }`)
       : ""
   }
     workgroupBarrier();
+    steps += 1u;
+    if (steps == ${STATE_FLUSH}u) {
+      steps = 0u;
+${flush}
+    }
   }
+${flush}
   let scale = ${pass === "fwd" ? "seg_sigma(i_seg)" : "1.0"};
   let o_out = u.off_out + o_state;
 ${
     unroll(t.ra, (j) =>
-      unroll(CV, (cv) => `
-  for (var c = 0u; c < 4u; c++) {
+      unroll(CV, (cv) =>
+        unroll(4, (c) => `
+  {
     let a = a0 + ta * ${t.ra}u + ${j}u;
-    let b = b0 + (tb * ${CV}u + ${cv}u) * 4u + c;
+    let b = b0 + (tb * ${CV}u + ${cv}u) * 4u + ${c}u;
     if (a < u.dk && b < u.dv) {
-      out[o_out + a * u.ld + b] = ${accIndex(j, cv)}[c] * scale${
-        withGs ? " + ld_gs(i_seg * u.dk * u.dv + a * u.dv + b)" : ""
-      };
+      out[o_out + a * u.ld + b] = total[${j * CV + cv}][${c}] * scale${
+          withGs ? " + ld_gs(i_seg * u.dk * u.dv + a * u.dv + b)" : ""
+        };
     }
-  }`))
+  }`)))
   }
-  if (owns_vec) { out[o_out + (a0 + lid) * u.ld + u.dv] = b_vec * seg_inv_len(i_seg); }
+  if (owns_vec) { out[o_out + (a0 + lid) * u.ld + u.dv] = b_total * seg_inv_len(i_seg); }
 }
 `;
   return { bindings, wgsl };
@@ -416,7 +465,7 @@ ${
       ? `var<workgroup> s_part: array<vec2f, NT>;
 var<workgroup> s_w: array<f32, BT>;  // 1 / z_r
 var<workgroup> s_c: array<f32, BT>;  // dz_r
-${rowStatsFn(t.bt, role === "dq")}`
+${rowStatsFn(t.bt, NT, role === "dq")}`
       : ""
   }
 
@@ -437,32 +486,46 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let tr = lid / ${NTN}u;
   var acc: array<vec4f, ${t.rt * CV}>;
   for (var i0 = 0u; i0 < ${inner}; i0 += BI) {
-    for (var e = lid; e < BI * BT; e += NT) {
+${
+    strided(
+      t.bi * t.bt,
+      NT,
+      `
       let r = e / BI;
       let i = e % BI;
       var val = 0.0;
       if (r0 + r < n_rows && i0 + i < ${inner}) { val = ld_x(row_index(i_seg, r0 + r, ${inner}) + i0 + i); }
-      s_x[(i * BT + r) / 4u][r % 4u] = val;
-    }
-    for (var e = lid; e < BI * TN; e += NT) {
+      s_x[(i * BT + r) / 4u][r % 4u] = val;`,
+    )
+  }
+${
+    strided(
+      t.bi * t.tn,
+      NT,
+      `
       let i = e / TN;
       let c = e % TN;
       var val = 0.0;
       if (i0 + i < ${inner} && n0 + c < ${outer}) { val = mat[o_mat + ${matIndex}]; }
-      s_mt[e / 4u][e % 4u] = val;
-    }
-    workgroupBarrier();
-    for (var i = 0u; i < BI; i++) {
-${unroll(RV, (rv) => `      let x${rv} = s_x[(i * BT) / 4u + tr * ${RV}u + ${rv}u];`)}
-${unroll(CV, (cv) => `      let m${cv} = s_mt[(i * TN) / 4u + tn * ${CV}u + ${cv}u];`)}
-${
-    unroll(t.rt, (j) =>
-      unroll(
-        CV,
-        (cv) => `      ${acc(j, cv)} = fma(vec4f(x${j >> 2}[${j & 3}]), m${cv}, ${acc(j, cv)});`,
-      ))
+      s_mt[e / 4u][e % 4u] = val;`,
+    )
   }
-    }
+    workgroupBarrier();
+${
+    unroll(t.bi, (i) =>
+      `    {
+${unroll(RV, (rv) => `      let x${rv} = s_x[${(i * t.bt) / 4}u + tr * ${RV}u + ${rv}u];`)}
+${unroll(CV, (cv) => `      let m${cv} = s_mt[${(i * t.tn) / 4}u + tn * ${CV}u + ${cv}u];`)}
+${
+        unroll(t.rt, (j) =>
+          unroll(
+            CV,
+            (cv) =>
+              `      ${acc(j, cv)} = fma(vec4f(x${j >> 2}[${j & 3}]), m${cv}, ${acc(j, cv)});`,
+          ))
+      }
+    }`)
+  }
     workgroupBarrier();
   }
 ${
@@ -471,15 +534,16 @@ ${
     let r = tr * ${t.rt}u + ${j}u;
     let i_out = row_index(i_seg, r0 + r, ${outer});
 ${
-      unroll(CV, (cv) => `
-    for (var c = 0u; c < 4u; c++) {
-      let col = n0 + (tn * ${CV}u + ${cv}u) * 4u + c;
-      let acc_v = ${acc(j, cv)}[c];
+      unroll(CV, (cv) =>
+        unroll(4, (c) => `
+    {
+      let col = n0 + (tn * ${CV}u + ${cv}u) * 4u + ${c}u;
+      let acc_v = ${acc(j, cv)}[${c}];
       if (col < ${outer}) {
         out[u.off_out + i_out + col] = ${et}(${value});
         ${two ? `out2[u.off_out2 + i_out + col] = ${et}(${value2});` : ""}
       }
-    }`)
+    }`))
     }
   }`)
   }

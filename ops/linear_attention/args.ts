@@ -72,7 +72,7 @@ export function checkDense(
       layout === "BHTD" ? "[B, H, T, D]" : "[B, T, H, D]",
     );
   }
-  checkSameDeviceAndDtype(all);
+  sameDeviceAndDtype(op, all);
   const sizes = (t: Tensor) => {
     const [B, a, b, D] = t.shape;
     return layout === "BHTD" ? { B, H: a, T: b, D } : { B, H: b, T: a, D };
@@ -103,6 +103,16 @@ export function checkDense(
   checkFeatures(q.D, `${op}: d_k of ${qName}`, all[qName].shape);
   checkFeatures(vs.D, `${op}: d_v of v`, all.v.shape);
   return { B: q.B, H: q.H, lq: q.T, lk: k.T, dk: q.D, dv: vs.D, layout };
+}
+
+/** `checkSameDeviceAndDtype` with the op's name in front of the message. */
+export function sameDeviceAndDtype(op: string, tensors: Record<string, Tensor>): void {
+  try {
+    checkSameDeviceAndDtype(tensors);
+  } catch (e) {
+    const E = e instanceof RangeError ? RangeError : TypeError;
+    throw new E(`${op}: ${(e as Error).message}`);
+  }
 }
 
 /** A finite number option, or `fallback` when undefined. */
@@ -139,7 +149,7 @@ export function denseProblem(
 /** Checks the upstream gradient of a pullback against the forward output. */
 export function checkCotangent(op: string, name: string, g: unknown, like: Tensor): Tensor {
   const t = checkTensor(g, `${op} pullback: ${name}`);
-  checkSameDeviceAndDtype({ output: like, [name]: t });
+  sameDeviceAndDtype(`${op} pullback`, { output: like, [name]: t });
   if (t.shape.length !== like.shape.length || t.shape.some((d, i) => d !== like.shape[i])) {
     throw new RangeError(
       `${op} pullback: ${name} has shape [${t.shape.join(", ")}], expected ` +
