@@ -1,0 +1,139 @@
+/**
+ * The ops the bench and the profiler time: one table entry per op. Each entry creates its
+ * inputs once and returns closures that record one forward, or one forward + backward, and
+ * free everything they made (so that thousands of launches can be queued per await).
+ *
+ * FLOP counts are the useful work (what the math needs), not what a kernel executes:
+ * - linear attention (fused and naive): fwd 4·B·H·T·D², fwd+bwd 12·B·H·T·D² (bench/NOTES.md);
+ * - SDPA: fwd 4·B·H·T²·D (QKᵀ and PV), fwd+bwd 14·B·H·T²·D: the backward counted as 2.5× the
+ *   forward (dV, dP, dQ, dK plus the recomputed QKᵀ: FlashAttention-2's convention). Our
+ *   backward executes 18·B·H·T²·D in all (it recomputes QKᵀ and dP in both passes).
+ * Bytes: each input read once and each output written once: fwd q, k, v, o (4·B·H·T·D
+ * elements); fwd+bwd adds q, k, v, o, dO read and dq, dk, dv written (12·B·H·T·D).
+ * @module
+ */
+import { type DType, flush, Tensor, type Vjp } from "../ops/_runtime/mod.ts";
+import { linearAttention } from "../ops/linear_attention/mod.ts";
+import { naiveLinearAttention } from "../ops/naive_linear_attention/mod.ts";
+import { scaledDotProductAttention } from "../ops/sdpa/mod.ts";
+
+/** Problem size (q, k, v all `[B, H, T, D]` or `[B, T, H, D]`). */
+export interface Shape {
+  B: number;
+  H: number;
+  T: number;
+  D: number;
+}
+
+/** Memory layout of the inputs. */
+export type Layout = "BHTD" | "BTHD";
+
+/** Recorders of one op at one shape. */
+export interface Runner {
+  /** Records one forward (output freed after submit). */
+  fwd(): void;
+  /** Records one forward + backward (everything freed after submit). */
+  fwdBwd(): void;
+}
+
+/** One timed op. */
+export interface BenchOp {
+  /** CLI name (`--ops`). */
+  name: string;
+  /** Column prefix in the bench table (`<column>_fwd`, `<column>_bwd`). */
+  column: string;
+  /** Useful FLOPs of one call. */
+  flops(s: Shape, withBackward: boolean): number;
+  /** The recorders of this op on `inputs`. */
+  setup(inputs: Inputs): Runner;
+}
+
+type QkvVjp = (q: Tensor, k: Tensor, v: Tensor, o: { layout: Layout }) => Vjp<
+  Tensor,
+  Tensor,
+  { dq: Tensor; dk: Tensor; dv: Tensor }
+>;
+
+/** Positive features in [0.5, 1.5) (like elu+1 of a normal) from a fast LCG. */
+function features(n: number, seed: number): Float32Array<ArrayBuffer> {
+  const out = new Float32Array(n);
+  let x = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    out[i] = 0.5 + x / 4294967296;
+  }
+  return out;
+}
+
+/** The inputs every op is timed on: q, k, v and an upstream gradient dO. */
+export interface Inputs extends Disposable {
+  q: Tensor;
+  k: Tensor;
+  v: Tensor;
+  dO: Tensor;
+  layout: Layout;
+}
+
+/** Creates positive random inputs of shape `s` (q, k like elu+1 features). */
+export function makeInputs(device: GPUDevice, s: Shape, dtype: DType, layout: Layout): Inputs {
+  const shape = layout === "BHTD" ? [s.B, s.H, s.T, s.D] : [s.B, s.T, s.H, s.D];
+  const n = s.B * s.H * s.T * s.D;
+  const [q, k, v, dO] = [1, 2, 3, 4].map((seed) =>
+    Tensor.fromArraySync(device, features(n, seed), shape, dtype)
+  );
+  return {
+    q,
+    k,
+    v,
+    dO,
+    layout,
+    [Symbol.dispose]() {
+      for (const t of [q, k, v, dO]) t.destroy();
+      flush(device);
+    },
+  };
+}
+
+/** Recorders for an op taking `(q, k, v, { layout })` with a `.vjp` of the same signature. */
+function qkvRunner(vjp: QkvVjp) {
+  return ({ q, k, v, dO, layout }: Inputs): Runner => ({
+    fwd() {
+      using run = vjp(q, k, v, { layout });
+      run.output.destroy();
+    },
+    fwdBwd() {
+      using run = vjp(q, k, v, { layout });
+      const g = run.pullback(dO);
+      for (const t of [run.output, g.dq, g.dk, g.dv]) t.destroy();
+    },
+  });
+}
+
+const laFlops = (s: Shape, bwd: boolean) => (bwd ? 12 : 4) * s.B * s.H * s.T * s.D * s.D;
+
+/** Every op the tools know; adding one is one entry. */
+export const BENCH_OPS: readonly BenchOp[] = [
+  {
+    name: "naive_linear_attention",
+    column: "naive_la",
+    flops: laFlops,
+    setup: qkvRunner(naiveLinearAttention.vjp),
+  },
+  {
+    name: "linear_attention",
+    column: "flash_bla",
+    flops: laFlops,
+    setup: qkvRunner(linearAttention.vjp),
+  },
+  {
+    name: "sdpa",
+    column: "sdpa",
+    flops: (s, bwd) => (bwd ? 14 : 4) * s.B * s.H * s.T * s.T * s.D,
+    setup: qkvRunner(scaledDotProductAttention.vjp),
+  },
+];
+
+/** Bytes of one call: inputs read once, outputs written once (see the module doc). */
+export function bytesOf(s: Shape, dtype: DType, withBackward: boolean): number {
+  return (withBackward ? 12 : 4) * s.B * s.H * s.T * s.D * (dtype === "f16" ? 2 : 4);
+}

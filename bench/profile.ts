@@ -1,0 +1,251 @@
+/**
+ * `deno task profile`: GPU timing table of the attention ops on the local adapter.
+ *
+ * Measures device ceilings first (bench/ceilings.ts), then for each op, shape, dtype and mode
+ * prints the median (p20–p80) GPU time from timestamp queries, the achieved GB/s and TFLOP/s
+ * (counts in bench/ops.ts) and their share of the measured ceilings. Run with `--help` for the
+ * flags. With no flags: the linear-attention table (naive, fused, SDPA; fwd and fwd+bwd;
+ * f16 where available and f32) at B8-H16-D64, T ∈ {1024, 4096, 16384, 32768} on a GPU, or at
+ * sizes that finish within a minute on a CPU adapter.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { type DType, requestDevice } from "../ops/_runtime/mod.ts";
+import { BENCH_OPS, bytesOf, type Layout, makeInputs, type Shape } from "./ops.ts";
+import { type Ceilings, measureCeilings } from "./ceilings.ts";
+import { adapterName, type GpuTime, gpuTime, isCpuAdapter } from "./measure.ts";
+
+/** The usage text printed by `--help` and on bad arguments. */
+export const USAGE = `Usage: deno task profile [options]
+
+  --ops LIST      ops to time, comma-separated: ${BENCH_OPS.map((o) => o.name).join(", ")}
+                  (default: all)
+  --B N           batch (default 8; 1 on a CPU adapter)
+  --H N           heads (default 16; 2 on a CPU adapter)
+  --T LIST        sequence lengths (default 1024,4096,16384,32768; 128,256 on a CPU adapter)
+  --D N           head dimension (default 64)
+  --dtype LIST    f16, f32 or f16,f32 (default: f16 where available, and f32)
+  --layout L      BHTD or BTHD (default BHTD)
+  --mode LIST     fwd, fwdbwd or fwd,fwdbwd (default both)
+  --reps N        timed samples per case (default 10; fewer for cases over ~0.5 s)
+  --no-ceilings   skip the ceiling measurements
+  --json          print one JSON document instead of the table
+  -h, --help      this text
+`;
+
+/** Parsed and validated options. */
+export interface ProfileOptions {
+  ops: string[];
+  B?: number;
+  H?: number;
+  T?: number[];
+  D: number;
+  dtypes?: DType[];
+  layout: Layout;
+  modes: ("fwd" | "fwdbwd")[];
+  reps: number;
+  ceilings: boolean;
+  json: boolean;
+  help: boolean;
+}
+
+function list<T extends string>(value: string, allowed: readonly T[], flag: string): T[] {
+  const items = value.split(",").map((s) => s.trim()).filter(Boolean);
+  for (const item of items) {
+    if (!allowed.includes(item as T)) {
+      throw new RangeError(`--${flag}: unknown value "${item}" (allowed: ${allowed.join(", ")})`);
+    }
+  }
+  if (!items.length) throw new RangeError(`--${flag}: empty list`);
+  return items as T[];
+}
+
+function positive(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new RangeError(`--${flag}: expected a positive integer, got "${value}"`);
+  }
+  return n;
+}
+
+/** Parses the command line; throws (TypeError/RangeError) on bad arguments. */
+export function parseProfileArgs(args: string[]): ProfileOptions {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      ops: { type: "string" },
+      B: { type: "string" },
+      H: { type: "string" },
+      T: { type: "string" },
+      D: { type: "string" },
+      dtype: { type: "string" },
+      layout: { type: "string" },
+      mode: { type: "string" },
+      reps: { type: "string" },
+      "no-ceilings": { type: "boolean" },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const names = BENCH_OPS.map((o) => o.name);
+  const D = values.D ? positive(values.D, "D") : 64;
+  if (D > 256) throw new RangeError(`--D: at most 256, got ${D}`);
+  return {
+    ops: values.ops ? list(values.ops, names, "ops") : names,
+    B: values.B ? positive(values.B, "B") : undefined,
+    H: values.H ? positive(values.H, "H") : undefined,
+    T: values.T ? values.T.split(",").map((t) => positive(t, "T")) : undefined,
+    D,
+    dtypes: values.dtype ? list(values.dtype, ["f16", "f32"] as const, "dtype") : undefined,
+    layout: values.layout ? list(values.layout, ["BHTD", "BTHD"] as const, "layout")[0] : "BHTD",
+    modes: values.mode ? list(values.mode, ["fwd", "fwdbwd"] as const, "mode") : ["fwd", "fwdbwd"],
+    reps: values.reps ? positive(values.reps, "reps") : 10,
+    ceilings: !values["no-ceilings"],
+    json: values.json ?? false,
+    help: values.help ?? false,
+  };
+}
+
+/** One measured case. */
+export interface ProfileRow {
+  op: string;
+  mode: "fwd" | "fwdbwd";
+  dtype: DType;
+  layout: Layout;
+  B: number;
+  H: number;
+  T: number;
+  D: number;
+  /** GPU time, ms. */
+  time: GpuTime;
+  flops: number;
+  bytes: number;
+  gbps: number;
+  tflops: number;
+  /** Share of the copy ceiling, % (absent without ceilings). */
+  pctCopy?: number;
+  /** Share of the f32 FMA ceiling (the arithmetic is f32 for both dtypes), %. */
+  pctFma?: number;
+}
+
+const fmt = (x: number, digits = 3) => x.toFixed(digits);
+/** Three significant digits, without exponent notation for small values. */
+const sig = (x: number) => (x >= 100 ? x.toFixed(0) : x.toPrecision(3));
+
+function table(rows: ProfileRow[]): string {
+  const head = "| op | mode | dtype | T | median ms (p20–p80) | GB/s | TFLOP/s | % copy | % FMA |";
+  const lines = rows.map((r) =>
+    `| ${r.op} | ${r.mode} | ${r.dtype} | ${r.T} | ${fmt(r.time.p50)} (${fmt(r.time.p20)}–${
+      fmt(r.time.p80)
+    }) | ${sig(r.gbps)} | ${sig(r.tflops)} | ${r.pctCopy?.toFixed(1) ?? "-"} | ${
+      r.pctFma?.toFixed(1) ?? "-"
+    } |`
+  );
+  return [head, "|---|---|---|---|---|---|---|---|---|", ...lines].join("\n");
+}
+
+async function main(args: string[]): Promise<number> {
+  let o: ProfileOptions;
+  try {
+    o = parseProfileArgs(args);
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (o.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const adapter = await navigator.gpu?.requestAdapter({ powerPreference: "high-performance" });
+  if (!adapter) {
+    console.error("error: no WebGPU adapter on this machine");
+    return 1;
+  }
+  const cpu = isCpuAdapter(adapter.info);
+  const device = await requestDevice();
+  if (!device.features.has("timestamp-query")) {
+    console.error("error: this adapter has no timestamp-query; GPU timing is impossible");
+    return 1;
+  }
+  const hasF16 = device.features.has("shader-f16");
+  const dtypes = o.dtypes ?? (hasF16 ? ["f16", "f32"] : ["f32"]);
+  if (dtypes.includes("f16") && !hasF16) {
+    console.error("error: --dtype f16 needs the shader-f16 feature, which this adapter lacks");
+    return 2;
+  }
+  const base = { B: o.B ?? (cpu ? 1 : 8), H: o.H ?? (cpu ? 2 : 16), D: o.D };
+  const tList = o.T ?? (cpu ? [128, 256] : [1024, 4096, 16384, 32768]);
+  const progress = (s: string) => console.error(s);
+  progress(`flash-bla profile on ${adapterName(adapter.info)}${cpu ? " (CPU adapter)" : ""}`);
+  let ceilings: Ceilings | undefined;
+  if (o.ceilings) {
+    progress("measuring ceilings (copy bandwidth, FMA rate)…");
+    ceilings = await measureCeilings(device, cpu);
+    progress(
+      `ceilings: copy ${sig(ceilings.copyGBs)} GB/s, f32 FMA ${sig(ceilings.f32Tflops)} ` +
+        `TFLOP/s${ceilings.f16Tflops ? `, f16 vec4 FMA ${sig(ceilings.f16Tflops)} TFLOP/s` : ""}`,
+    );
+  }
+  const rows: ProfileRow[] = [];
+  const ops = BENCH_OPS.filter((op) => o.ops.includes(op.name));
+  const total = dtypes.length * tList.length * ops.length * o.modes.length;
+  for (const dtype of dtypes) {
+    for (const T of tList) {
+      const s: Shape = { ...base, T };
+      using inputs = makeInputs(device, s, dtype, o.layout);
+      for (const op of ops) {
+        const runner = op.setup(inputs);
+        for (const mode of o.modes) {
+          const withBwd = mode === "fwdbwd";
+          const work = withBwd ? runner.fwdBwd : runner.fwd;
+          progress(`[${rows.length + 1}/${total}] ${op.name} ${mode} ${dtype} T=${T}…`);
+          // One warm-up sample (compiles) that also sizes the run: long cases get fewer reps.
+          const first = (await gpuTime(device, work, 1)).p50;
+          const reps = first > 500 ? Math.min(o.reps, 3) : o.reps;
+          const time = await gpuTime(device, work, reps, 1);
+          const flops = op.flops(s, withBwd), bytes = bytesOf(s, dtype, withBwd);
+          const gbps = bytes / (time.p50 * 1e6), tflops = flops / (time.p50 * 1e9);
+          rows.push({
+            op: op.name,
+            mode,
+            dtype,
+            layout: o.layout,
+            ...s,
+            time,
+            flops,
+            bytes,
+            gbps,
+            tflops,
+            pctCopy: ceilings && (100 * gbps) / ceilings.copyGBs,
+            pctFma: ceilings && (100 * tflops) / ceilings.f32Tflops,
+          });
+        }
+      }
+    }
+  }
+  if (o.json) {
+    console.log(JSON.stringify(
+      {
+        adapter: adapterName(adapter.info),
+        cpuAdapter: cpu,
+        deno: Deno.version.deno,
+        ceilings,
+        rows,
+      },
+      null,
+      2,
+    ));
+  } else {
+    console.log(
+      `B${base.B}-H${base.H}-D${base.D}, ${o.layout}, GPU time from timestamp queries ` +
+        `(${adapterName(adapter.info)})`,
+    );
+    console.log(table(rows));
+  }
+  device.destroy();
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
