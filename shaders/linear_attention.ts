@@ -91,7 +91,7 @@ export const laParams = new UniformBlock({
   tiles_n: "u32", // output tiles along the fastest grid axis
   tiles_a: "u32", // state kernels: tiles along d_k
   blocks: "u32", // row kernels (dense): row blocks per segment
-  table: "u32", // varlen row kernels: where the block table starts in `meta`
+  table: "u32", // varlen row kernels: where the block table starts in `seqs`
   sigma_default: "u32", // varlen: σ_s = 1/n_s
   sigma: "f32",
   inv_len: "f32", // 1 / L_k (dense)
@@ -111,7 +111,7 @@ export type LaParamName = typeof laParams.fields[number][0];
 
 /** A storage binding of a kernel, in binding order. */
 export interface LaBinding {
-  /** Name (`x`, `y`, `den`, `o`, `mat`, `gs`, `out`, `out2`, `meta`). */
+  /** Name (`x`, `y`, `den`, `o`, `mat`, `gs`, `out`, `out2`, `seqs`). */
   name: string;
   /** Element type: the row dtype, f32 states, or u32 metadata. */
   type: "row" | "f32" | "u32";
@@ -162,8 +162,8 @@ function loaders(names: Record<string, string>): string {
 
 /** Segment geometry (see {@linkcode laParams}). */
 function geometry(v: LaVariant): string {
-  const row0 = v.varlen ? "meta[i_seg / u.he]" : "(i_seg / u.he) * u.rows";
-  const rows = v.varlen ? "meta[i_seg / u.he + 1u] - meta[i_seg / u.he]" : "u.rows";
+  const row0 = v.varlen ? "seqs[i_seg / u.he]" : "(i_seg / u.he) * u.rows";
+  const rows = v.varlen ? "seqs[i_seg / u.he + 1u] - seqs[i_seg / u.he]" : "u.rows";
   // σ and 1/L_k: per sequence for varlen (L_k = n_s), uniforms otherwise.
   const invLen = v.varlen
     ? "select(0.0, 1.0 / f32(seg_rows(i_seg)), seg_rows(i_seg) > 0u)"
@@ -259,9 +259,9 @@ export function stateKernel(
   }
   if (bwdStats) bindings.push(binding("o"), binding("mat", "f32"));
   if (bwdStats) names.o = "o";
-  if (withGs) bindings.push(binding("gs"));
+  if (withGs) bindings.push(binding("gs", "f32"));
   if (withGs) names.gs = "gs";
-  if (v.varlen) bindings.push(binding("meta", "u32"));
+  if (v.varlen) bindings.push(binding("seqs", "u32"));
   bindings.push(binding("out", "f32", true));
   if (!v.normalised) delete names.den;
   const weight = bwdStats ? "s_w[r]" : "1.0";
@@ -432,7 +432,7 @@ export function rowKernel(v: LaVariant, role: RowRole, t: RowTiles): LaShader {
     Object.assign(names, { o: "o", dout: "x" });
   }
   bindings.push(binding("mat", "f32"));
-  if (v.varlen) bindings.push(binding("meta", "u32"));
+  if (v.varlen) bindings.push(binding("seqs", "u32"));
   bindings.push(binding("out", "row", true));
   if (two) bindings.push(binding("out2", "row", true));
   const value = {
@@ -447,8 +447,8 @@ export function rowKernel(v: LaVariant, role: RowRole, t: RowTiles): LaShader {
   const decode = v.varlen
     ? `let h = rest % u.he;
   let e = rest / u.he;
-  let i_seg = meta[u.table + 2u * e] * u.he + h;
-  let r0 = meta[u.table + 2u * e + 1u];`
+  let i_seg = seqs[u.table + 2u * e] * u.he + h;
+  let r0 = seqs[u.table + 2u * e + 1u];`
     : `let i_seg = rest / u.blocks;
   let r0 = (rest % u.blocks) * BT;`;
   const acc = (j: number, cv: number) => `acc[${j * CV + cv}]`;

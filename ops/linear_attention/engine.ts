@@ -123,7 +123,7 @@ function kernelOf(name: string, constants: Kernel["constants"], make: () => LaSh
 }
 
 /** `cu_seqlens` then the row-block table (sequence, first row) of a varlen problem. */
-function metaBuffer(device: GPUDevice, cu: Int32Array, rowBlock: number) {
+function seqsBuffer(device: GPUDevice, cu: Int32Array, rowBlock: number) {
   const table: number[] = [];
   for (let s = 0; s + 1 < cu.length; s++) {
     for (let r = 0; r < cu[s + 1] - cu[s]; r += rowBlock) table.push(s, r);
@@ -151,7 +151,7 @@ function launchSliced(
   params: (segs: number) => Partial<Record<LaParamName, number>>,
 ) {
   const device = Object.values(tensors).find((t) => t)!.device;
-  const meta = p.cu ? metaBuffer(device, p.cu, LA_TILES.rowBlock) : undefined;
+  const seqs = p.cu ? seqsBuffer(device, p.cu, LA_TILES.rowBlock) : undefined;
   for (const s of slices) {
     const values: Record<string, number> = {
       he: p.he,
@@ -162,11 +162,11 @@ function launchSliced(
       sigma_default: p.sigmaDefault ? 1 : 0,
       inv_len: 1 / p.lk,
       eps: p.eps,
-      table: meta?.table ?? 0,
-      ...params(p.cu ? (meta!.entries) : s.count * p.segsPerItem),
+      table: seqs?.table ?? 0,
+      ...params(p.cu ? seqs!.entries : s.count * p.segsPerItem),
     };
     const storage = kernel.bindings.map((b) => {
-      if (b.name === "meta") return { buffer: meta!.buffer };
+      if (b.name === "seqs") return { buffer: seqs!.buffer };
       const t = tensors[b.name];
       if (!t) throw new Error(`${p.op}: internal error, no tensor for binding ${b.name}`);
       const perItem = t.size / p.items;

@@ -7,4 +7,12 @@ export {
   type LinearAttentionGrads,
   type LinearAttentionOptions,
 } from "./linear.ts";
+export {
+  simpleLinearAttention,
+  type SimpleLinearAttentionCotangent,
+  type SimpleLinearAttentionOptions,
+  type SimpleLinearAttentionResult,
+} from "./simple.ts";
+export { decoupledLinearAttention, type DecoupledLinearAttentionGrads } from "./decoupled.ts";
+export { varlenLinearAttention, type VarlenLinearAttentionOptions } from "./varlen.ts";
 export type { Layout } from "./args.ts";

@@ -230,8 +230,8 @@ function dense(args: DenseArgs) {
   return out;
 }
 
-function sum(a: Float64Array<ArrayBuffer>, b: Float64Array<ArrayBuffer>) {
-  return a.map((x, i) => x + b[i]);
+function sum(a: Float64Array, b: Float64Array): Float64Array<ArrayBuffer> {
+  return Float64Array.from(a, (x, i) => x + b[i]);
 }
 
 /**
@@ -292,4 +292,183 @@ export function linearAttentionReferenceGrads(
     eps: options.eps ?? 1e-6,
   });
   return { output: r.output, dq: sum(r.dq, r.dqr), dk: sum(r.dk, r.dkr), dv: r.dv };
+}
+
+/** Options of the `simpleLinearAttention` references. */
+export interface SimpleRefOptions {
+  /** σ; default d_k^-1/2 (SPEC §4). */
+  scale?: number;
+  /** `"BHTD"` (default) or `"BTHD"`. */
+  layout?: "BHTD" | "BTHD";
+}
+
+/**
+ * `simpleLinearAttention` in float64 (SPEC §4): `S = σ KᵀV` ([B, H, d_k, d_v]), `O = Q S`.
+ *
+ * @example
+ * ```ts
+ * import { simpleLinearAttentionReference } from "./reference.ts";
+ * const x = { data: [1, 2, 3, 4], shape: [1, 1, 2, 2] };
+ * const { output, state } = simpleLinearAttentionReference(x, x, x);
+ * ```
+ */
+export function simpleLinearAttentionReference(
+  q: RefTensor,
+  k: RefTensor,
+  v: RefTensor,
+  options: SimpleRefOptions = {},
+): { output: Float64Array<ArrayBuffer>; state: Float64Array<ArrayBuffer> } {
+  const r = dense({
+    q,
+    k,
+    v,
+    layout: options.layout ?? "BHTD",
+    normalised: false,
+    scale: (_, dk) => options.scale ?? 1 / Math.sqrt(dk),
+    eps: 0,
+  });
+  return { output: r.output, state: r.state };
+}
+
+/**
+ * Gradients of `simpleLinearAttention` for the loss `Σ O⊙dO + Σ S⊙gS` (SPEC §4): `gS`, the
+ * upstream gradient of the returned state ([B, H, d_k, d_v]), is optional.
+ *
+ * @example
+ * ```ts
+ * import { simpleLinearAttentionReferenceGrads } from "./reference.ts";
+ * const x = { data: [1, 2, 3, 4], shape: [1, 1, 2, 2] };
+ * const { dq, dk, dv } = simpleLinearAttentionReferenceGrads(x, x, x, [1, 0, 0, 1]);
+ * ```
+ */
+export function simpleLinearAttentionReferenceGrads(
+  q: RefTensor,
+  k: RefTensor,
+  v: RefTensor,
+  dO: ArrayLike<number>,
+  options: SimpleRefOptions & { gS?: ArrayLike<number> } = {},
+): RefGrads & { state: Float64Array<ArrayBuffer> } {
+  const r = dense({
+    q,
+    k,
+    v,
+    dO,
+    gS: options.gS,
+    layout: options.layout ?? "BHTD",
+    normalised: false,
+    scale: (_, dk) => options.scale ?? 1 / Math.sqrt(dk),
+    eps: 0,
+  });
+  return { output: r.output, state: r.state, dq: r.dqr, dk: r.dkr, dv: r.dv };
+}
+
+/** Output and gradients of `decoupledLinearAttention`'s reference. */
+export interface DecoupledRefGrads extends RefGrads {
+  /** Gradient of qRope. */
+  dqRope: Float64Array<ArrayBuffer>;
+  /** Gradient of kRope. */
+  dkRope: Float64Array<ArrayBuffer>;
+}
+
+/**
+ * `decoupledLinearAttention` in float64 (SPEC §2): `o_i = (qRope_i S) / (q_i·m + ε)` with
+ * `S = σ kRopeᵀ V` and `m` the mean of the plain keys; with `dO`, also the five gradients.
+ *
+ * @example
+ * ```ts
+ * import { decoupledLinearAttentionReference } from "./reference.ts";
+ * const x = { data: [1, 2, 3, 4], shape: [1, 1, 2, 2] };
+ * const { output } = decoupledLinearAttentionReference(x, x, x, x, x);
+ * ```
+ */
+export function decoupledLinearAttentionReference(
+  q: RefTensor,
+  k: RefTensor,
+  qRope: RefTensor,
+  kRope: RefTensor,
+  v: RefTensor,
+  dO?: ArrayLike<number>,
+  options: RefOptions = {},
+): DecoupledRefGrads {
+  const r = dense({
+    q,
+    k,
+    v,
+    qr: qRope,
+    kr: kRope,
+    dO,
+    layout: options.layout ?? "BHTD",
+    normalised: true,
+    scale: (Lk) => options.scale ?? 1 / Lk,
+    eps: options.eps ?? 1e-6,
+  });
+  return { output: r.output, dq: r.dq, dk: r.dk, dqRope: r.dqr, dkRope: r.dkr, dv: r.dv };
+}
+
+/** Options of the `varlenLinearAttention` reference. */
+export interface VarlenRefOptions {
+  /** σ for every sequence; default 1/n_s per sequence (SPEC §3). */
+  scale?: number;
+  /** ε; default 1e-6. */
+  eps?: number;
+}
+
+/**
+ * `varlenLinearAttention` in float64 (SPEC §3): packed q, k `[T_total, H, d_k]`, v
+ * `[T_total, H, d_v]`, sequence s = rows `[cu[s], cu[s+1])`, each attended on its own. With
+ * `dO`, also dq, dk, dv.
+ *
+ * @example
+ * ```ts
+ * import { varlenLinearAttentionReference } from "./reference.ts";
+ * const x = { data: [1, 2, 3, 4, 5, 6], shape: [3, 1, 2] };
+ * const { output } = varlenLinearAttentionReference(x, x, x, [0, 1, 3]);
+ * ```
+ */
+export function varlenLinearAttentionReference(
+  q: RefTensor,
+  k: RefTensor,
+  v: RefTensor,
+  cuSeqlens: ArrayLike<number>,
+  dO?: ArrayLike<number>,
+  options: VarlenRefOptions = {},
+): RefGrads {
+  const [T, H, dk] = q.shape, dv = v.shape[2];
+  const out = {
+    output: new Float64Array(T * H * dv),
+    dq: new Float64Array(T * H * dk),
+    dk: new Float64Array(T * H * dk),
+    dv: new Float64Array(T * H * dv),
+  };
+  for (let s = 0; s + 1 < cuSeqlens.length; s++) {
+    const t0 = cuSeqlens[s], n = cuSeqlens[s + 1] - t0;
+    if (n === 0) continue;
+    const variant = { normalised: true, sigma: options.scale ?? 1 / n, eps: options.eps ?? 1e-6 };
+    for (let h = 0; h < H; h++) {
+      const at = (D: number) => (t: number) => ((t0 + t) * H + h) * D;
+      const qs = gather(q.data, at(dk), n, dk), ks = gather(k.data, at(dk), n, dk);
+      const r = segment(
+        {
+          q: qs,
+          k: ks,
+          v: gather(v.data, at(dv), n, dv),
+          qr: qs,
+          kr: ks,
+          dO: dO ? gather(dO, at(dv), n, dv) : undefined,
+        },
+        n,
+        n,
+        dk,
+        dv,
+        variant,
+      );
+      scatter(out.output, r.o, at(dv), n);
+      if (r.dq) {
+        scatter(out.dq, sum(r.dq, r.dqr!), at(dk), n);
+        scatter(out.dk, sum(r.dk!, r.dkr!), at(dk), n);
+        scatter(out.dv, r.dv!, at(dv), n);
+      }
+    }
+  }
+  return out;
 }
