@@ -3,8 +3,8 @@
  * (unfused generic ops), fused linear attention and flash-style SDPA, forward and forward +
  * backward (`_bwd`), one group per T.
  *
- * An await on the GPU costs ≈ 11 ms in Deno, so a bench iteration records one launch and
- * submits it, and only every N-th iteration awaits the queue: Deno's `time/iter (avg)` is the
+ * An await on the GPU costs ≈ 11 ms in Deno, so a bench iteration records one launch, and
+ * only every N-th iteration submits and awaits the queue: Deno's `time/iter (avg)` is the
  * time per launch with one await amortised over N launches (min, max and p75 are not
  * meaningful: most iterations only record). N is chosen per op and T from a GPU-timestamp
  * calibration so that the await is under 5 % of a batch (fewer where the launches' temporaries
@@ -95,8 +95,10 @@ for (const T of tList) {
         n: n * BATCHES,
         async fn() {
           work();
-          flush(device);
-          if (++calls % n === 0) await device.queue.onSubmittedWorkDone();
+          if (++calls % n === 0) {
+            flush(device);
+            await device.queue.onSubmittedWorkDone();
+          }
         },
       });
     }

@@ -49,12 +49,13 @@ export function launchesPerAwait(msPerLaunch: number, awaitMs = 11): number {
   return Math.max(1, Math.ceil(awaitMs / (0.05 * Math.max(msPerLaunch, 1e-4))));
 }
 
-/** Records `n` launches of `work`, submitting as it goes, and awaits the queue once. */
+/**
+ * Records `n` launches of `work` (the recorder submits on its own every few hundred
+ * dispatches), submits the rest and awaits the queue once.
+ */
 export async function runBatch(device: GPUDevice, work: () => void, n: number): Promise<void> {
-  for (let i = 0; i < n; i++) {
-    work();
-    flush(device);
-  }
+  for (let i = 0; i < n; i++) work();
+  flush(device);
   await device.queue.onSubmittedWorkDone();
 }
 
