@@ -105,7 +105,14 @@ export const decoupledLinearAttention: {
     options?: LinearAttentionOptions,
   ): Tensor;
   /** Forward plus pullback; keeps the f32 state until `dispose()`. */
-  vjp: typeof decoupledVjp;
+  vjp(
+    q: Tensor,
+    k: Tensor,
+    qRope: Tensor,
+    kRope: Tensor,
+    v: Tensor,
+    options?: LinearAttentionOptions,
+  ): Vjp<Tensor, Tensor, DecoupledLinearAttentionGrads>;
 } = Object.assign(
   function decoupledLinearAttention(
     q: Tensor,

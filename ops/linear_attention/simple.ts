@@ -148,7 +148,16 @@ export const simpleLinearAttention: {
    * Forward plus pullback (see {@linkcode simpleLinearAttention}). Keeps the f32 state until
    * `dispose()` (with `returnState` the state is the caller's and must stay alive).
    */
-  vjp: typeof simpleVjp;
+  vjp(
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    options?: SimpleLinearAttentionOptions,
+  ): Vjp<
+    Tensor | SimpleLinearAttentionResult,
+    SimpleLinearAttentionCotangent,
+    LinearAttentionGrads
+  >;
 } = Object.assign(
   function simpleLinearAttention(
     q: Tensor,

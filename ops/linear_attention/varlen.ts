@@ -150,7 +150,13 @@ export const varlenLinearAttention: {
     options?: VarlenLinearAttentionOptions,
   ): Tensor;
   /** Forward plus pullback; keeps the f32 states (N·H·d_k·(d_v+1)) until `dispose()`. */
-  vjp: typeof varlenVjp;
+  vjp(
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    cuSeqlens: Int32Array,
+    options?: VarlenLinearAttentionOptions,
+  ): Vjp<Tensor, Tensor, LinearAttentionGrads>;
 } = Object.assign(
   function varlenLinearAttention(
     q: Tensor,
