@@ -32,6 +32,7 @@ export {
   type NaiveLinearAttentionOptions,
 } from "./ops/naive_linear_attention/mod.ts";
 export * from "./layers/mod.ts";
+export * from "./ops/optim/mod.ts";
 /** Building blocks of the layers (activations, LayerNorm, convs, RoPE, layouts, …): see ops/nn. */
 export * as nn from "./ops/nn/mod.ts";
 export * from "./ops/safetensors.ts";

@@ -21,3 +21,5 @@ export {
 } from "./ops/sdpa/reference.ts";
 /** Float64 references of the paper layers (SPEC §6), with their option resolution. */
 export * as layers from "./layers/reference/mod.ts";
+/** Float64 references of the optimizers (SGD, Adam, AdamW) and the MSE loss. */
+export * as optim from "./ops/optim/reference.ts";

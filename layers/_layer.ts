@@ -135,6 +135,20 @@ export abstract class Layer {
     return out;
   }
 
+  /**
+   * The trainable parameters by state_dict key: every entry except buffers such as
+   * `rope.rotations`. The same names as the gradients of `vjp(...).pullback(dy).parameters`,
+   * so it is what an optimizer takes (`new Adam(layer.trainableParameters())`). The tensors
+   * are the layer's own; {@linkcode Layer.loadStateDict} replaces them.
+   */
+  trainableParameters(): Map<string, Tensor> {
+    return new Map(this.#trainableNames().map((n) => [n, this.parameters.get(n)!]));
+  }
+
+  #trainableNames(): string[] {
+    return this.#specs.filter((s) => s.role !== "rotations").map((s) => s.name);
+  }
+
   /** The parameter tensor `name` (a state_dict key). */
   protected param(name: string): Tensor {
     return this.parameters.get(name)!;
@@ -200,7 +214,7 @@ export abstract class Layer {
       g.release();
       throw e;
     }
-    const trainable = this.#specs.filter((s) => s.role !== "rotations").map((s) => s.name);
+    const trainable = this.#trainableNames();
     let released = false;
     const dispose = () => {
       if (!released) g.release(output);
