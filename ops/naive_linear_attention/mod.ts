@@ -9,13 +9,7 @@ import { add, div, mul } from "../nn/binary.ts";
 import { addScalar, scale, transpose } from "../nn/elementwise.ts";
 import { matmul } from "../nn/matmul.ts";
 import { mean, sum } from "../nn/reduce.ts";
-import {
-  checkAlive,
-  checkAttention,
-  checkCotangent,
-  checkLayout,
-  type Layout,
-} from "../sdpa/args.ts";
+import { checkAlive, checkAttention, checkCotangent, checkLayout } from "../sdpa/args.ts";
 
 const OP = "naiveLinearAttention";
 const BHTD_OF_BTHD = [0, 2, 1, 3]; // its own inverse
@@ -27,13 +21,16 @@ export interface NaiveLinearAttentionOptions {
   /** ε, added to the denominator; default 1e-6. */
   eps?: number;
   /** `"BHTD"` (default, `[B, H, T, D]`) or `"BTHD"` (`[B, T, H, D]`). */
-  layout?: Layout;
+  layout?: "BHTD" | "BTHD";
 }
 
 /** Gradients of {@linkcode naiveLinearAttention}, each in its input's shape. */
 export interface NaiveLinearAttentionGrads {
+  /** Gradient of q, shaped like q. */
   dq: Tensor;
+  /** Gradient of k, shaped like k. */
   dk: Tensor;
+  /** Gradient of v, shaped like v. */
   dv: Tensor;
 }
 

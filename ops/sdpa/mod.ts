@@ -28,7 +28,6 @@ import {
   checkAttention,
   checkCotangent,
   checkLayout,
-  type Layout,
 } from "./args.ts";
 
 const OP = "scaledDotProductAttention";
@@ -38,13 +37,16 @@ export interface SdpaOptions {
   /** Factor on the scores q·k; default 1/√d_k. */
   scale?: number;
   /** `"BHTD"` (default, `[B, H, T, D]`) or `"BTHD"` (`[B, T, H, D]`). */
-  layout?: Layout;
+  layout?: "BHTD" | "BTHD";
 }
 
 /** Gradients of {@linkcode scaledDotProductAttention}, each in its input's shape. */
 export interface SdpaGrads {
+  /** Gradient of q, shaped like q. */
   dq: Tensor;
+  /** Gradient of k, shaped like k. */
   dk: Tensor;
+  /** Gradient of v, shaped like v. */
   dv: Tensor;
 }
 

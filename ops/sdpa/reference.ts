@@ -22,9 +22,13 @@ export interface SdpaRefTensor {
 
 /** Output and input gradients, in the inputs' layout. */
 export interface SdpaRefResult {
+  /** The forward output, `[B, H, Lq, dv]` (or BTHD). */
   output: Float64Array<ArrayBuffer>;
+  /** Gradient of q (zeros without `dO`). */
   dq: Float64Array<ArrayBuffer>;
+  /** Gradient of k (zeros without `dO`). */
   dk: Float64Array<ArrayBuffer>;
+  /** Gradient of v (zeros without `dO`). */
   dv: Float64Array<ArrayBuffer>;
 }
 
