@@ -65,6 +65,11 @@ function features(n: number, seed: number): Float32Array<ArrayBuffer> {
   return out;
 }
 
+/** binary16 bits of `x`, converted natively (the runtime's portable encoder is slower). */
+function halfBits(x: Float32Array<ArrayBuffer>): Uint16Array<ArrayBuffer> {
+  return new Uint16Array(new Float16Array(x).buffer);
+}
+
 /** The inputs every op is timed on: q, k, v and an upstream gradient dO. */
 export interface Inputs extends Disposable {
   q: Tensor;
@@ -79,7 +84,12 @@ export function makeInputs(device: GPUDevice, s: Shape, dtype: DType, layout: La
   const shape = layout === "BHTD" ? [s.B, s.H, s.T, s.D] : [s.B, s.T, s.H, s.D];
   const n = s.B * s.H * s.T * s.D;
   const [q, k, v, dO] = [1, 2, 3, 4].map((seed) =>
-    Tensor.fromArraySync(device, features(n, seed), shape, dtype)
+    Tensor.fromArraySync(
+      device,
+      dtype === "f16" ? halfBits(features(n, seed)) : features(n, seed),
+      shape,
+      dtype,
+    )
   );
   return {
     q,
