@@ -1,0 +1,348 @@
+/**
+ * `deno task bench:layers`: GPU time of every paper layer, forward and forward+backward
+ * (`vjp` + `pullback`), at the original's self-test shapes (SPEC §9.2) and at 128×128 tokens,
+ * f32 and f16, with timestamp queries (`timeGpu`: median, p20, p80 over several samples,
+ * one await for all). Also reports what the backward keeps: the bytes the layer's `vjp`
+ * allocates and holds until `dispose()`.
+ *
+ * On a CPU adapter the shapes shrink automatically (tiny C, 8×8 / 16×16 grids) so that the
+ * run ends in well under a minute; pass `--full` to force the real shapes.
+ *
+ * Options: --dtype f32,f16 --shapes selftest,highres --only <layer name part> --samples 10
+ * --full --json. Samples are capped so that the queued ones hold at most 16 GiB.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import {
+  type DType,
+  FocusedLinearAttention,
+  GeneralizedLinearAttention,
+  type Layer,
+  type LayerVjp,
+  MambaLikeLinearAttention,
+  PolaLinearAttention,
+  quantiles,
+  RALALinearAttention,
+  requestDevice,
+  Tensor,
+  timeGpu,
+} from "../mod.ts";
+import { flush } from "../ops/_runtime/mod.ts";
+
+/** One benchmarked shape of one layer. */
+interface LayerShape {
+  batch: number;
+  heads: number;
+  headDim: number;
+  height: number;
+  width: number;
+}
+
+/** A layer under test: its forward and vjp on one input. */
+interface Subject {
+  layer: Layer;
+  forward(x: Tensor): Tensor;
+  vjp(x: Tensor): LayerVjp;
+}
+
+type Make = (device: GPUDevice, dtype: DType, s: LayerShape) => Subject;
+
+const grid = (s: LayerShape) => ({ height: s.height, width: s.width });
+const tokens = (s: LayerShape) => s.height * s.width;
+
+/** Each layer, built as in its `__main__` self-test (SPEC §9.2). */
+const LAYERS: Record<string, { make: Make; selftest: LayerShape }> = {
+  "LinFusion (GeneralizedLinearAttention)": {
+    selftest: { batch: 2, heads: 16, headDim: 64, height: 64, width: 64 },
+    make: (device, dtype, s) => {
+      const C = s.heads * s.headDim;
+      const layer = new GeneralizedLinearAttention({
+        queryDim: C,
+        outDim: C,
+        dimHead: s.headDim,
+        device,
+        dtype,
+      });
+      return { layer, forward: (x) => layer.forward(x), vjp: (x) => layer.vjp(x) };
+    },
+  },
+  MambaLikeLinearAttention: {
+    selftest: { batch: 4, heads: 16, headDim: 32, height: 16, width: 16 },
+    make: (device, dtype, s) => {
+      const layer = new MambaLikeLinearAttention({
+        dim: s.heads * s.headDim,
+        inputResolution: [s.height, s.width],
+        numHeads: s.heads,
+        device,
+        dtype,
+      });
+      return {
+        layer,
+        forward: (x) => layer.forward(x, grid(s)),
+        vjp: (x) => layer.vjp(x, grid(s)),
+      };
+    },
+  },
+  FocusedLinearAttention: {
+    selftest: { batch: 4, heads: 16, headDim: 64, height: 16, width: 16 },
+    make: (device, dtype, s) => {
+      const layer = new FocusedLinearAttention({
+        dim: s.heads * s.headDim,
+        numPatches: 1, // the positional encoding broadcasts, as in the self-test
+        numHeads: s.heads,
+        device,
+        dtype,
+      });
+      return {
+        layer,
+        forward: (x) => layer.forward(x, grid(s)),
+        vjp: (x) => layer.vjp(x, grid(s)),
+      };
+    },
+  },
+  PolaLinearAttention: {
+    selftest: { batch: 4, heads: 8, headDim: 32, height: 16, width: 16 },
+    make: (device, dtype, s) => {
+      const layer = new PolaLinearAttention({
+        dim: s.heads * s.headDim,
+        numPatches: tokens(s),
+        numHeads: s.heads,
+        device,
+        dtype,
+      });
+      return {
+        layer,
+        forward: (x) => layer.forward(x, grid(s)),
+        vjp: (x) => layer.vjp(x, grid(s)),
+      };
+    },
+  },
+  RALALinearAttention: {
+    selftest: { batch: 4, heads: 16, headDim: 32, height: 16, width: 16 },
+    make: (device, dtype, s) => {
+      const layer = new RALALinearAttention({
+        dim: s.heads * s.headDim,
+        inputResolution: [s.height, s.width],
+        numHeads: s.heads,
+        device,
+        dtype,
+      });
+      return {
+        layer,
+        forward: (x) => layer.forward(x, grid(s)),
+        vjp: (x) => layer.vjp(x, grid(s)),
+      };
+    },
+  },
+};
+
+/** The shapes of a layer: its self-test, and 128×128 tokens at batch 1 with the same C/heads. */
+function shapesOf(selftest: LayerShape, tiny: boolean): Record<string, LayerShape> {
+  if (tiny) {
+    const small = { batch: 1, heads: 2, headDim: 16 };
+    return {
+      selftest: { ...small, height: 8, width: 8 },
+      highres: { ...small, height: 16, width: 16 },
+    };
+  }
+  return { selftest, highres: { ...selftest, batch: 1, height: 128, width: 128 } };
+}
+
+/** One result row. */
+interface Row {
+  layer: string;
+  shape: string;
+  dtype: DType;
+  B: number;
+  heads: number;
+  headDim: number;
+  tokens: string;
+  forwardMs: { p20: number; p50: number; p80: number };
+  forwardBackwardMs: { p20: number; p50: number; p80: number };
+  /** Bytes of the buffers `vjp` allocates and keeps until `dispose()` (output included). */
+  vjpKeepsBytes: number;
+  /** `vjpKeepsBytes` in units of the input `x`'s bytes. */
+  vjpKeepsInputs: number;
+  /** Timed samples. */
+  samples: number;
+}
+
+/** Device memory the queued samples of one timing may hold (all are queued before one await). */
+const QUEUED_BYTES_BUDGET = 16 * 2 ** 30;
+
+/**
+ * Bytes of the storage buffers created while `fn` runs and still alive once the work it
+ * recorded is submitted (temporaries are destroyed at the submit): what `fn` keeps.
+ */
+function keptBytes(device: GPUDevice, fn: () => void): number {
+  const create = device.createBuffer;
+  const alive = new Map<GPUBuffer, number>();
+  device.createBuffer = function (descriptor: GPUBufferDescriptor): GPUBuffer {
+    const buffer = create.call(this, descriptor);
+    if (descriptor.usage & 0x0080 /* STORAGE */) {
+      alive.set(buffer, descriptor.size);
+      const destroy = buffer.destroy;
+      buffer.destroy = function () {
+        alive.delete(buffer);
+        destroy.call(this);
+      };
+    }
+    return buffer;
+  };
+  try {
+    fn();
+    flush(device);
+  } finally {
+    device.createBuffer = create;
+  }
+  return [...alive.values()].reduce((a, b) => a + b, 0);
+}
+
+function randomTensor(device: GPUDevice, shape: number[], dtype: DType): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return Tensor.fromArraySync(
+    device,
+    Float32Array.from({ length: n }, () => Math.random() * 2 - 1),
+    shape,
+    dtype,
+  );
+}
+
+/** Frees every tensor of a vjp and its gradients. */
+function runBackward(subject: Subject, x: Tensor, dy: Tensor): void {
+  const f = subject.vjp(x);
+  const grads = f.pullback(dy);
+  grads.dx.destroy();
+  for (const g of grads.parameters.values()) g.destroy();
+  f.dispose();
+  f.output.destroy();
+}
+
+async function benchCase(
+  device: GPUDevice,
+  name: string,
+  make: Make,
+  shapeName: string,
+  s: LayerShape,
+  dtype: DType,
+  maxSamples: number,
+): Promise<Row> {
+  const subject = make(device, dtype, s);
+  const C = s.heads * s.headDim;
+  const x = randomTensor(device, [s.batch, tokens(s), C], dtype);
+  const dy = randomTensor(device, [s.batch, tokens(s), C], dtype);
+  try {
+    // warm-up: compiles every pipeline outside the timed windows
+    subject.forward(x).destroy();
+    runBackward(subject, x, dy);
+    let kept: LayerVjp | undefined;
+    const vjpKeepsBytes = keptBytes(device, () => kept = subject.vjp(x));
+    kept!.dispose();
+    kept!.output.destroy();
+    flush(device);
+    await device.queue.onSubmittedWorkDone();
+    // a fwd+bwd sample holds about twice what the vjp keeps until its work has run
+    const samples = Math.max(
+      3,
+      Math.min(maxSamples, Math.floor(QUEUED_BYTES_BUDGET / (2 * vjpKeepsBytes))),
+    );
+    // each sample is submitted at its end, so its buffers can be freed once it has run
+    const forward = await timeGpu(device, () => {
+      subject.forward(x).destroy();
+      flush(device);
+    }, samples);
+    const both = await timeGpu(device, () => {
+      runBackward(subject, x, dy);
+      flush(device);
+    }, samples);
+    return {
+      layer: name,
+      shape: shapeName,
+      dtype,
+      B: s.batch,
+      heads: s.heads,
+      headDim: s.headDim,
+      tokens: `${s.height}×${s.width}`,
+      forwardMs: quantiles(forward),
+      forwardBackwardMs: quantiles(both),
+      vjpKeepsBytes,
+      vjpKeepsInputs: vjpKeepsBytes / x.byteLength,
+      samples,
+    };
+  } finally {
+    subject.layer.dispose();
+    x.destroy();
+    dy.destroy();
+    flush(device);
+    await device.queue.onSubmittedWorkDone();
+  }
+}
+
+const fmtMs = (q: { p20: number; p50: number; p80: number }) =>
+  `${q.p50.toFixed(3)} (${q.p20.toFixed(3)}–${q.p80.toFixed(3)})`;
+
+/** The rows as a markdown table. */
+export function markdownTable(rows: readonly Row[]): string {
+  const head = "| layer | shape | dtype | B | heads | hd | tokens | forward ms | fwd+bwd ms | " +
+    "vjp keeps (× x) | samples |\n|---|---|---|---|---|---|---|---|---|---|---|";
+  const lines = rows.map((r) =>
+    `| ${r.layer} | ${r.shape} | ${r.dtype} | ${r.B} | ${r.heads} | ${r.headDim} | ${r.tokens} | ` +
+    `${fmtMs(r.forwardMs)} | ${fmtMs(r.forwardBackwardMs)} | ` +
+    `${(r.vjpKeepsBytes / 2 ** 20).toFixed(1)} MiB (${
+      r.vjpKeepsInputs.toFixed(1)
+    }) | ${r.samples} |`
+  );
+  return [head, ...lines].join("\n");
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      dtype: { type: "string", default: "f32,f16" },
+      shapes: { type: "string", default: "selftest,highres" },
+      only: { type: "string" },
+      samples: { type: "string" },
+      full: { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+    },
+  });
+  const device = await requestDevice();
+  const info = (device as GPUDevice & {
+    adapterInfo?: GPUAdapterInfo & { isFallbackAdapter?: boolean };
+  }).adapterInfo;
+  const cpu = !info || info.isFallbackAdapter === true ||
+    /llvmpipe|lavapipe|swiftshader|warp|software/i.test(`${info.description} ${info.device}`);
+  const tiny = cpu && !values.full;
+  const samples = Number(values.samples ?? (tiny ? 3 : 10));
+  const dtypes = values.dtype.split(",").filter((d) =>
+    d === "f32" || (d === "f16" && device.features.has("shader-f16"))
+  ) as DType[];
+  const rows: Row[] = [];
+  for (const [name, { make, selftest }] of Object.entries(LAYERS)) {
+    if (values.only && !name.toLowerCase().includes(values.only.toLowerCase())) continue;
+    for (const [shapeName, shape] of Object.entries(shapesOf(selftest, tiny))) {
+      if (!values.shapes.split(",").includes(shapeName)) continue;
+      for (const dtype of dtypes) {
+        const row = await benchCase(device, name, make, shapeName, shape, dtype, samples);
+        rows.push(row);
+        if (!values.json) {
+          console.error(
+            `${name} ${shapeName} ${dtype}: fwd ${fmtMs(row.forwardMs)} ms, ` +
+              `fwd+bwd ${fmtMs(row.forwardBackwardMs)} ms`,
+          );
+        }
+      }
+    }
+  }
+  const adapter = info?.description || info?.device || "unknown adapter";
+  if (values.json) {
+    console.log(JSON.stringify({ adapter, tiny, samples, rows }, null, 2));
+  } else {
+    console.log(
+      `\n${adapter}${tiny ? " (CPU adapter: tiny shapes; --full for the real ones)" : ""}, ` +
+        `median (p20–p80) of up to ${samples} samples\n`,
+    );
+    console.log(markdownTable(rows));
+  }
+}
