@@ -318,8 +318,8 @@ export function pisaRowKernelWgsl(io: PisaIo & { mode: PisaRowMode; bt: number }
     }
   }`;
   return /* wgsl */ `
-${pisaBindings(bindings)}
 ${pisaPrelude(io, bindings.length)}
+${pisaBindings(bindings)}
 ${SELECTION_WGSL}
 var<workgroup> s_a: array<f32, ${DKC * BQ}>;   // [16 features][BQ queries]
 var<workgroup> s_b: array<f32, ${DKC * BKV}>;  // [16 features][BKV keys]
@@ -433,6 +433,7 @@ export function pisaColKernelWgsl(io: PisaIo & { mode: PisaColMode; bt: number }
   const keyChunk = (exact: string, offs: string, width: string) =>
     loadChunk("s_a", BK, width, "s_w[r] > 0.0", keyElement(exact, offs, pseudo));
   return /* wgsl */ `
+${pisaPrelude(io, 8)}
 ${
     pisaBindings([
       ["q", "read", "io"],
@@ -449,7 +450,6 @@ ${
       ["grads", "read_write", "f32"],
     ])
   }
-${pisaPrelude(io, 8)}
 ${SELECTION_WGSL}
 var<workgroup> s_a: array<f32, ${DKC * BK}>;  // [16 features][BK keys]
 var<workgroup> s_b: array<f32, ${DKC * BQ}>;  // [16 features][BQ queries]

@@ -59,7 +59,7 @@ export interface PisaIo {
 }
 
 /**
- * Common WGSL: f16 enable, `io` alias, the uniforms at `uniformBinding`, `flat_group`, and
+ * Common WGSL, first in every module (it holds the `enable`): f16 enable, `io` alias, the uniforms at `uniformBinding`, `flat_group`, and
  * `row_off(bh, t, d)`, the offset of row t of head bh in a tensor with d features.
  */
 export function pisaPrelude(io: PisaIo, uniformBinding: number): string {
@@ -89,6 +89,7 @@ export function pisaBindings(list: readonly [string, "read" | "read_write", stri
  */
 export function pisaMeansWgsl(io: PisaIo): string {
   return /* wgsl */ `
+${pisaPrelude(io, 4)}
 ${
     pisaBindings([["q", "read", "io"], ["k", "read", "io"], ["v", "read", "io"], [
       "chunk",
@@ -96,7 +97,6 @@ ${
       "f32",
     ]])
   }
-${pisaPrelude(io, 4)}
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
@@ -144,6 +144,7 @@ export function pisaOuterWgsl(io: PisaIo & { mode: PisaOuterMode; bt: number }):
     ? "f32(xs[row_off(bh, tc, u.dk) + ac]) - aux[u.off_kc + (bh * u.nt + n) * u.dk + ac]"
     : "aux[(bh * u.seq + tc) * 4u + 1u] * f32(xs[row_off(bh, tc, u.dk) + ac])";
   return /* wgsl */ `
+${pisaPrelude(io, 4)}
 ${
     pisaBindings([["xs", "read", "io"], ["ys", "read", "io"], ["aux", "read", "f32"], [
       "part",
@@ -151,7 +152,6 @@ ${
       "f32",
     ]])
   }
-${pisaPrelude(io, 4)}
 var<workgroup> s_x: array<f32, ${SB * 64}>; // [SB rows][64 of dk]
 var<workgroup> s_y: array<f32, ${SB * 64}>; // [SB rows][64 of dv]
 var<workgroup> s_red: array<f32, 256>;
@@ -434,8 +434,8 @@ export function pisaRowsWgsl(io: PisaIo & { mode: PisaRowsMode }): string {
     out[row_off(bh, t, ${dout}) + col] = io(exact + chunk_part + acc[m]);
   }`;
   return /* wgsl */ `
-${pisaBindings(bindings)}
 ${pisaPrelude(io, bindings.length)}
+${pisaBindings(bindings)}
 var<workgroup> s_x: array<f32, 256>; // [16 rows][16 of din]
 var<workgroup> s_m: array<f32, 4096>; // [16 of din][256 of dout]
 var<workgroup> s_red: array<vec2f, 256>;

@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { freshSeed, noGpu, rng, testDevice, tolFor } from "../_helpers.ts";
+import type { DType } from "../../ops/_runtime/mod.ts";
+import { type PisaDims, pisaTopK } from "../../ops/piecewise_attention/reference.ts";
+import { compareWithReference, type PisaTestOptions } from "./_pisa.ts";
+
+const device = (await testDevice())!;
+const dtypes: DType[] = device?.features.has("shader-f16") ? ["f32", "f16"] : ["f32"];
+
+// label, dims, options, layout
+const cases: [string, PisaDims, PisaTestOptions, "BHTD" | "BTHD"][] = [
+  ["odd sizes, partial chunk", { B: 2, H: 1, T: 200, dk: 24, dv: 20 }, {
+    density: 0.3,
+    blockSize: 16,
+  }, "BHTD"],
+  ["useBias, BTHD", { B: 1, H: 2, T: 75, dk: 17, dv: 9 }, {
+    density: 0.4,
+    blockSize: 16,
+    useBias: true,
+    scale: 0.3,
+  }, "BTHD"],
+  ["T=1000, blockSize 64", { B: 1, H: 1, T: 1000, dk: 16, dv: 16 }, {
+    density: 0.2,
+    blockSize: 64,
+  }, "BHTD"],
+  ["dk=130, dv=256, blockSize 32", { B: 1, H: 1, T: 77, dk: 130, dv: 256 }, {
+    density: 0.5,
+    blockSize: 32,
+    useBias: true,
+  }, "BHTD"],
+  ["T=1, D=1, blockSize 128", { B: 1, H: 1, T: 1, dk: 1, dv: 1 }, {
+    density: 0.1,
+    blockSize: 128,
+  }, "BHTD"],
+  ["dk=1, dv=3, blockSize 128", { B: 1, H: 2, T: 300, dk: 1, dv: 3 }, {
+    density: 0.5,
+    blockSize: 128,
+  }, "BHTD"],
+];
+
+for (const dtype of dtypes) {
+  for (const [label, d, o, layout] of cases) {
+    // The f16 path differs only in loads and stores: three cases cover it.
+    if (dtype === "f16" && (d.dk > 64 || d.T === 1 || d.T >= 1000)) continue;
+    Deno.test({
+      name: `pisa ${dtype} ${layout} ${label}: selection, fwd and bwd vs float64`,
+      ignore: noGpu,
+      fn: async () => {
+        const seed = freshSeed();
+        const r = await compareWithReference(device, d, o, dtype, layout, rng(seed));
+        const tol = tolFor(dtype);
+        const at = `(seed ${seed})`;
+        if (dtype === "f32") assert.deepEqual(r.selection, r.refSelection, `selection ${at}`);
+        for (const name of ["o", "dq", "dk", "dv"] as const) {
+          assert.ok(r[name] <= tol, `${name}: relative RMS ${r[name]} > ${tol} ${at}`);
+        }
+      },
+    });
+  }
+}
+
+Deno.test({
+  name: "pisa top_k = max(1, trunc(density·NT)) in IEEE double, as the GPU selects",
+  ignore: noGpu,
+  fn: async () => {
+    assert.equal(pisaTopK(0.29, 100), 28); // 0.29·100 = 28.999…
+    assert.equal(pisaTopK(0.001, 100), 1);
+    assert.equal(pisaTopK(1, 7), 7);
+    // T = 1600, blockSize 16: NT = 100, so 28 chunks per query block.
+    const d = { B: 1, H: 1, T: 1600, dk: 8, dv: 4 };
+    const seed = freshSeed();
+    const r = await compareWithReference(
+      device,
+      d,
+      {
+        density: 0.29,
+        blockSize: 16,
+      },
+      "f32",
+      "BHTD",
+      rng(seed),
+    );
+    assert.equal(r.selection.length, 100 * 28);
+    assert.deepEqual(r.selection, r.refSelection, `seed ${seed}`);
+    assert.ok(r.o <= 1e-5 && r.dq <= 1e-5 && r.dk <= 1e-5 && r.dv <= 1e-5, JSON.stringify(r));
+  },
+});
