@@ -249,6 +249,7 @@ export function stateKernel(
 ): LaShader {
   const NT = stateThreads(t);
   const RV = t.ra / 4, CV = t.cv, NTB = t.tb / (4 * CV);
+  const VK = Math.ceil(t.ta / NT); // vector-column rows per invocation (≤ 4)
   const bwdStats = pass === "bwd" && v.normalised;
   // x: numerator rows (k / k_rope / q / q_rope); y: v or dO; den: plain features for m / dm.
   const bindings = [binding("x"), binding("y")];
@@ -272,7 +273,7 @@ export function stateKernel(
       { length: t.ra * CV },
       (_, i) => `  total[${i}] += acc[${i}]; acc[${i}] = vec4f(0.0);`,
     ),
-    "  b_total += b_vec; b_vec = 0.0;",
+    "  b_total += b_vec; b_vec = vec4f(0.0);",
   ].join("\n");
   const wgsl = `${header(v, bindings, names)}
 const TA = ${t.ta}u;  // d_k rows of the state per workgroup
@@ -310,10 +311,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   // error grows with √(rows / (BR·FLUSH)) + √(BR·FLUSH) instead of √rows).
   var acc: array<vec4f, ${t.ra * CV}>;
   var total: array<vec4f, ${t.ra * CV}>;
-  var b_vec = 0.0;  // vector column, row a0 + lid (workgroups with i_b == 0)
-  var b_total = 0.0;
+  // Vector column (workgroups with i_b == 0): this invocation owns state rows
+  // a0 + lid + k·NT for k < ${VK} (component k).
+  var b_vec = vec4f(0.0);
+  var b_total = vec4f(0.0);
   var steps = 0u;
-  let owns_vec = ${v.normalised} && i_b == 0u && lid < TA && a0 + lid < u.dk;
+${
+    unroll(VK, (k) =>
+      `  let owns_vec${k} = ${v.normalised} && i_b == 0u && lid + ${k * NT}u < min(TA, u.dk - a0);`)
+  }
   for (var r0 = 0u; r0 < n_rows; r0 += BR) {
     ${bwdStats ? "row_stats(i_seg, r0, n_rows, lid);" : ""}
 ${
@@ -363,11 +369,11 @@ ${
 ${
     v.normalised
       ? unroll(t.rows, (r) =>
-        `    if (owns_vec && r0 + ${r}u < n_rows) {
-      b_vec += ${
-          vecWeight.replace("[r]", `[${r}u]`)
-        } * ld_den(row_index(i_seg, r0 + ${r}u, u.dk) + a0 + lid);
-    }`)
+        unroll(VK, (k) =>
+          `    if (owns_vec${k} && r0 + ${r}u < n_rows) {
+      b_vec[${k}] += ${vecWeight.replace("[r]", `[${r}u]`)} *
+        ld_den(row_index(i_seg, r0 + ${r}u, u.dk) + a0 + lid + ${k * NT}u);
+    }`))
       : ""
   }
     workgroupBarrier();
@@ -394,7 +400,12 @@ ${
     }
   }`)))
   }
-  if (owns_vec) { out[o_out + (a0 + lid) * u.ld + u.dv] = b_total * seg_inv_len(i_seg); }
+${
+    unroll(VK, (k) =>
+      `  if (owns_vec${k}) {
+    out[o_out + (a0 + lid + ${k * NT}u) * u.ld + u.dv] = b_total[${k}] * seg_inv_len(i_seg);
+  }`)
+  }
 }
 `;
   return { bindings, wgsl };

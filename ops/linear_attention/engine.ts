@@ -24,52 +24,67 @@ import {
   type LaVariant,
   rowKernel,
   type RowRole,
+  rowThreads,
   type RowTiles,
   stateKernel,
+  stateThreads,
   type StateTiles,
 } from "../../shaders/linear_attention.ts";
 
 /**
- * Tile sizes used by the launchers (compile-time constants of the kernels; tune here).
- * Tiles along d_k / d_v shrink to 16 or 32 for small dims; `maxTile` caps them.
+ * Tile sizes of the two kernel shapes (compile-time constants; tune here). Feature tiles are
+ * 16, 32 or 64 (the smallest that covers the dimension, capped by `maxTile`). A combination
+ * the kernels cannot run (too few invocations for the row statistics) falls back to 4 × 4
+ * per invocation.
  */
 export const LA_TILES = {
-  /** Largest state / output tile along a feature dimension. */
-  maxTile: 64,
-  /** Sequence rows a state kernel stages per step (must divide its invocation count). */
-  stateRows: 16,
-  /** Sequence rows per row-kernel workgroup. */
-  rowBlock: 64,
-  /** Inner-dimension step of the row kernels. */
-  innerStep: 16,
-  /** Rows (state kernels: state rows) per invocation, a multiple of 4. */
-  rowsPerThread: 4,
-  /** vec4 output columns per invocation. */
-  vec4sPerThread: 1,
+  /** State kernels: a `d_k × d_v` tile per workgroup, looping over all rows. */
+  state: {
+    /** Largest tile along d_k and d_v. */
+    maxTile: 64,
+    /** Sequence rows staged per step. */
+    rows: 16,
+    /** State rows per invocation (a multiple of 4). */
+    rowsPerThread: 4,
+    /** vec4 state columns per invocation. */
+    vec4sPerThread: 1,
+  },
+  /** Row kernels: a `rows × features` tile of o, dq, dk or dv per workgroup. */
+  rows: {
+    /** Largest tile along the output features. */
+    maxTile: 64,
+    /** Sequence rows per workgroup. */
+    block: 64,
+    /** Inner-dimension step. */
+    inner: 16,
+    /** Rows per invocation (a multiple of 4). */
+    rowsPerThread: 4,
+    /** vec4 output columns per invocation. */
+    vec4sPerThread: 1,
+  },
 };
 
-function featureTile(d: number): number {
-  return Math.min(LA_TILES.maxTile, d <= 16 ? 16 : d <= 32 ? 32 : 64);
+function featureTile(d: number, maxTile: number): number {
+  return Math.min(maxTile, d <= 16 ? 16 : d <= 32 ? 32 : 64);
 }
 
 function stateTiles(dk: number, dv: number): StateTiles {
-  return {
-    ta: Math.max(featureTile(dk), LA_TILES.rowsPerThread),
-    tb: Math.max(featureTile(dv), 4 * LA_TILES.vec4sPerThread),
-    rows: LA_TILES.stateRows,
-    ra: LA_TILES.rowsPerThread,
-    cv: LA_TILES.vec4sPerThread,
-  };
+  const c = LA_TILES.state;
+  const ta = featureTile(dk, c.maxTile), tb = featureTile(dv, c.maxTile);
+  const t = { ta, tb, rows: c.rows, ra: c.rowsPerThread, cv: c.vec4sPerThread };
+  const nt = stateThreads(t);
+  const ok = ta % t.ra === 0 && tb % (4 * t.cv) === 0 && nt >= t.rows &&
+    nt % t.rows === 0 && ta <= 4 * nt;
+  return ok ? t : { ta, tb, rows: 16, ra: 4, cv: 1 };
 }
 
 function rowTiles(outer: number): RowTiles {
-  return {
-    bt: LA_TILES.rowBlock,
-    tn: Math.max(featureTile(outer), 4 * LA_TILES.vec4sPerThread),
-    bi: LA_TILES.innerStep,
-    rt: LA_TILES.rowsPerThread,
-    cv: LA_TILES.vec4sPerThread,
-  };
+  const c = LA_TILES.rows;
+  const tn = featureTile(outer, c.maxTile);
+  const t = { bt: c.block, tn, bi: c.inner, rt: c.rowsPerThread, cv: c.vec4sPerThread };
+  const nt = rowThreads(t);
+  const ok = tn % (4 * t.cv) === 0 && t.bt % t.rt === 0 && nt >= t.bt && nt % t.bt === 0;
+  return ok ? t : { ...t, rt: 4, cv: 1 };
 }
 
 /** One problem: shapes, variant and scalars, already validated. */
@@ -151,7 +166,7 @@ function launchSliced(
   params: (segs: number) => Partial<Record<LaParamName, number>>,
 ) {
   const device = Object.values(tensors).find((t) => t)!.device;
-  const seqs = p.cu ? seqsBuffer(device, p.cu, LA_TILES.rowBlock) : undefined;
+  const seqs = p.cu ? seqsBuffer(device, p.cu, LA_TILES.rows.block) : undefined;
   for (const s of slices) {
     const values: Record<string, number> = {
       he: p.he,
