@@ -18,7 +18,7 @@ import {
   splitHeads,
   sum,
 } from "../ops/nn/mod.ts";
-import { decoupledAttention } from "./_decoupled.ts";
+import { decoupledLinearAttention } from "../ops/linear_attention/mod.ts";
 import type { Graph } from "./_graph.ts";
 import { type ImageForwardOptions, Layer, type LayerInit, type LayerVjp } from "./_layer.ts";
 import {
@@ -92,6 +92,27 @@ export abstract class RopeLayer extends Layer {
     return g.call(splitHeads, [t, this.config.heads], { dx: t });
   }
 
+  /**
+   * The fused decoupled linear attention (SPEC §2, σ = 1/N) of `[B, heads, N, d]` features:
+   * the numerator from the RoPE'd copies, the denominator from the plain ones.
+   */
+  protected attention(
+    g: Graph,
+    q: Tensor,
+    k: Tensor,
+    qRope: Tensor,
+    kRope: Tensor,
+    v: Tensor,
+  ): Tensor {
+    return g.call(decoupledLinearAttention, [q, k, qRope, kRope, v, { eps: this.config.eps }], {
+      dq: q,
+      dk: k,
+      dqRope: qRope,
+      dkRope: kRope,
+      dv: v,
+    });
+  }
+
   /** Records the layer's forward on `g` and returns its output. */
   protected abstract graph(g: Graph, x: Tensor): Tensor;
 }
@@ -108,8 +129,8 @@ export abstract class RopeLayer extends Layer {
  * `rope.rotations` `[H, W, C/2, 2]` (not trained, no gradient).
  *
  * Backward memory ({@linkcode MambaLikeLinearAttention.vjp}): every intermediate (qk, q, k and
- * their RoPE'd copies, each `[B, N, C]`, plus head-split copies) and what the attention op
- * keeps (per-head state and mean).
+ * their RoPE'd copies, each `[B, N, C]`, plus head-split copies) and what the fused
+ * `decoupledLinearAttention` keeps (its f32 per-head state).
  *
  * @example
  * ```ts
@@ -137,7 +158,7 @@ export class MambaLikeLinearAttention extends RopeLayer {
     const qr = g.call(rope2d, [q, rot], { dx: q });
     const kr = g.call(rope2d, [k, rot], { dx: k });
     const [qh, kh, qrh, krh, vh] = [q, k, qr, kr, x].map((t) => this.heads(g, t));
-    const o = decoupledAttention(g, qh, kh, qrh, krh, vh, this.config.eps);
+    const o = this.attention(g, qh, kh, qrh, krh, vh);
     const merged = g.call(mergeHeads, [o], { dx: o });
     const lepe = this.dwConv(g, "lepe", x);
     return g.call(add, [merged, lepe], { da: merged, db: lepe });
@@ -159,7 +180,7 @@ export class MambaLikeLinearAttention extends RopeLayer {
  *
  * Backward memory ({@linkcode RALALinearAttention.vjp}): every intermediate (`[B, N, 4C]`
  * projection, its four parts, features, reweighted keys and RoPE'd copies, gate product) and
- * what the attention op keeps.
+ * what the fused `decoupledLinearAttention` keeps (its f32 per-head state).
  *
  * @example
  * ```ts
@@ -179,7 +200,7 @@ export class RALALinearAttention extends RopeLayer {
 
   /** SPEC §6.5 on `g`. */
   protected graph(g: Graph, x: Tensor): Tensor {
-    const { headDim: d, height, width, eps } = this.config;
+    const { headDim: d, height, width } = this.config;
     const N = height * width, rot = this.param("rope.rotations");
     const [qRaw, kRaw, v, gate] = this.split(g, this.linear(g, "qkvo", x), 4);
     const lepe = this.dwConv(g, "lepe", v);
@@ -194,7 +215,7 @@ export class RALALinearAttention extends RopeLayer {
     const qr = g.call(rope2d, [qh, rot], { dx: qh }); // table F = d: per head
     const kr = g.call(rope2d, [kw, rot], { dx: kw });
     const vh = this.heads(g, v);
-    const o = decoupledAttention(g, qh, kw, qr, kr, vh, eps);
+    const o = this.attention(g, qh, kw, qr, kr, vh);
     const merged = g.call(mergeHeads, [o], { dx: o });
     const withLepe = g.call(add, [merged, lepe], { da: merged, db: lepe });
     const gated = g.call(mul, [withLepe, gate], { da: withLepe, db: gate });
