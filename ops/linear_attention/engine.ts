@@ -18,6 +18,7 @@ import {
   windowOf,
 } from "../_runtime/mod.ts";
 import {
+  LA_MAX_DIM,
   type LaParamName,
   laParams,
   type LaShader,
@@ -68,23 +69,32 @@ function featureTile(d: number, maxTile: number): number {
   return Math.min(maxTile, d <= 16 ? 16 : d <= 32 ? 32 : 64);
 }
 
-function stateTiles(dk: number, dv: number): StateTiles {
+/** Workgroup storage (bytes) the generated kernels declare: staged tiles, m, row stats. */
+function storageBytes(staged: number, threads: number, rows: number): number {
+  return 4 * (staged + LA_MAX_DIM + 2 * threads + 2 * rows);
+}
+
+function stateTiles(dk: number, dv: number, device: GPUDevice): StateTiles {
   const c = LA_TILES.state;
   const ta = featureTile(dk, c.maxTile), tb = featureTile(dv, c.maxTile);
   const t = { ta, tb, rows: c.rows, ra: c.rowsPerThread, cv: c.vec4sPerThread };
   const nt = stateThreads(t);
   const ok = ta % t.ra === 0 && tb % (4 * t.cv) === 0 && nt >= t.rows &&
-    nt % t.rows === 0 && ta <= 4 * nt;
+    nt % t.rows === 0 && ta <= 4 * nt && nt <= device.limits.maxComputeInvocationsPerWorkgroup &&
+    storageBytes(t.rows * (ta + tb), nt, t.rows) <= device.limits.maxComputeWorkgroupStorageSize;
   return ok ? t : { ta, tb, rows: 16, ra: 4, cv: 1 };
 }
 
-function rowTiles(outer: number): RowTiles {
+function rowTiles(outer: number, device: GPUDevice): RowTiles {
   const c = LA_TILES.rows;
   const tn = featureTile(outer, c.maxTile);
   const t = { bt: c.block, tn, bi: c.inner, rt: c.rowsPerThread, cv: c.vec4sPerThread };
   const nt = rowThreads(t);
-  const ok = tn % (4 * t.cv) === 0 && t.bt % t.rt === 0 && nt >= t.bt && nt % t.bt === 0;
-  return ok ? t : { ...t, rt: 4, cv: 1 };
+  const ok = tn % (4 * t.cv) === 0 && t.bt % t.rt === 0 && nt >= t.bt && nt % t.bt === 0 &&
+    nt <= device.limits.maxComputeInvocationsPerWorkgroup &&
+    storageBytes(t.bi * (t.bt + tn), nt, t.bt) <= device.limits.maxComputeWorkgroupStorageSize;
+  // The fallback keeps the row block (the varlen block table depends on it).
+  return ok ? t : { ...t, bi: 16, rt: 4, cv: 1 };
 }
 
 /** One problem: shapes, variant and scalars, already validated. */
@@ -210,7 +220,7 @@ function recordState(
   pass: "fwd" | "bwd",
   tensors: Bound,
 ) {
-  const t = stateTiles(p.dk, p.dv);
+  const t = stateTiles(p.dk, p.dv, tensors.out!.device);
   const withGs = tensors.gs !== undefined;
   const k = kernelOf(
     `la_state_${pass}`,
@@ -228,7 +238,7 @@ function recordState(
 
 function recordRows(p: Problem, slices: Slice[], role: RowRole, tensors: Bound) {
   const outer = role === "o" || role === "dv" ? p.dv : p.dk;
-  const t = rowTiles(outer);
+  const t = rowTiles(outer, tensors.out!.device);
   const k = kernelOf(
     `la_rows_${role}`,
     { ...p.variant, ...t },
