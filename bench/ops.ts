@@ -16,6 +16,7 @@ import { type DType, flush, Tensor, type Vjp } from "../ops/_runtime/mod.ts";
 import { linearAttention } from "../ops/linear_attention/mod.ts";
 import { naiveLinearAttention } from "../ops/naive_linear_attention/mod.ts";
 import { scaledDotProductAttention } from "../ops/sdpa/mod.ts";
+import { piecewiseSparseAttention } from "../ops/piecewise_attention/mod.ts";
 
 /** Problem size (q, k, v all `[B, H, T, D]` or `[B, T, H, D]`). */
 export interface Shape {
@@ -141,7 +142,22 @@ export const BENCH_OPS: readonly BenchOp[] = [
     flops: (s, bwd) => (bwd ? 14 : 4) * s.B * s.H * s.T * s.T * s.D,
     setup: qkvRunner(scaledDotProductAttention.vjp),
   },
+  ...[0.1, 0.3].map((density): BenchOp => ({
+    name: density === 0.1 ? "piecewise_sparse_attention" : `piecewise_sparse_attention_${density}`,
+    column: `pisa_${density}`,
+    flops: (s, bwd) => pisaFlops(s, density, bwd),
+    setup: qkvRunner((q, k, v, o) => piecewiseSparseAttention.vjp(q, k, v, { ...o, density })),
+  })),
 ];
+
+/**
+ * PISA (blockSize 64) counted like SDPA over the keys each query sees: top_k·64 exact keys
+ * plus NT − top_k chunk pseudo-keys (fwd 4·B·H·T·keys·D, fwd+bwd 14·B·H·T·keys·D).
+ */
+function pisaFlops(s: Shape, density: number, bwd: boolean): number {
+  const nt = Math.ceil(s.T / 64), topK = Math.max(1, Math.trunc(density * nt));
+  return (bwd ? 14 : 4) * s.B * s.H * s.T * (topK * 64 + nt - topK) * s.D;
+}
 
 /** Bytes of one call: inputs read once, outputs written once (see the module doc). */
 export function bytesOf(s: Shape, dtype: DType, withBackward: boolean): number {
