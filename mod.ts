@@ -41,3 +41,9 @@ export {
   type SdpaGrads,
   type SdpaOptions,
 } from "./ops/sdpa/mod.ts";
+export {
+  piecewiseSparseAttention,
+  type PiecewiseSparseAttentionOptions,
+  type PisaGrads,
+  type PisaLayout,
+} from "./ops/piecewise_attention/mod.ts";

@@ -19,6 +19,15 @@ export {
   type SdpaRefResult,
   type SdpaRefTensor,
 } from "./ops/sdpa/reference.ts";
+export {
+  piecewiseSparseAttentionBackwardReference,
+  piecewiseSparseAttentionReference,
+  piecewiseSparseAttentionSelectionReference,
+  type PisaDims,
+  type PisaGradsReference,
+  type PisaReferenceOptions,
+  pisaTopK,
+} from "./ops/piecewise_attention/reference.ts";
 /** Float64 references of the paper layers (SPEC §6), with their option resolution. */
 export * as layers from "./layers/reference/mod.ts";
 /** Float64 references of the optimizers (SGD, Adam, AdamW) and the MSE loss. */
