@@ -6,12 +6,15 @@
  * - training (`new Graph(true)`): every op runs through its `vjp`; {@linkcode Graph.backward}
  *   calls the pullbacks in reverse order and sums gradients that reach one tensor twice.
  *
- * The training graph keeps every intermediate tensor and whatever each op's vjp keeps until
+ * After the forward of a training graph, {@linkcode Graph.trimForBackward} frees every
+ * intermediate that no pullback reads (layers/_saved.ts says which tensors each op's
+ * backward reads); the rest, and whatever each op's vjp keeps itself, live until
  * {@linkcode Graph.release}.
  * @module
  */
 import { Tensor, type Vjp } from "../ops/_runtime/mod.ts";
 import { add } from "../ops/nn/mod.ts";
+import { savedTensors } from "./_saved.ts";
 
 /** An op usable in a graph: a plain call and a `vjp` with the same arguments. */
 export interface DifferentiableOp<A extends unknown[], G extends object> {
@@ -39,6 +42,8 @@ export interface ListInputOp {
 
 interface Node {
   outputs: Tensor[];
+  /** The tensors the pullback reads. */
+  saved: Set<Tensor>;
   /** Gradients of the outputs → every tensor the pullback made, and which input each feeds. */
   pullback(dys: Tensor[]): { made: Tensor[]; flows: [Tensor, Tensor][] };
   dispose(): void;
@@ -70,7 +75,7 @@ export class Graph {
   ): Tensor {
     if (!this.training) return this.#own(op(...args));
     const vjp = op.vjp(...args);
-    this.#record([vjp.output], vjp, (dys) => routed(vjp.pullback(dys[0]), grads));
+    this.#record(op, args, [vjp.output], vjp, (dys) => routed(vjp.pullback(dys[0]), grads));
     return this.#own(vjp.output);
   }
 
@@ -82,7 +87,7 @@ export class Graph {
   ): Tensor[] {
     if (!this.training) return op(...args).map((t) => this.#own(t));
     const vjp = op.vjp(...args);
-    this.#record(vjp.output, vjp, (dys) => routed(vjp.pullback(dys), grads));
+    this.#record(op, args, vjp.output, vjp, (dys) => routed(vjp.pullback(dys), grads));
     return vjp.output.map((t) => this.#own(t));
   }
 
@@ -90,15 +95,36 @@ export class Graph {
   callList(op: ListInputOp, xs: readonly Tensor[]): Tensor {
     if (!this.training) return this.#own(op(xs));
     const vjp = op.vjp(xs);
-    this.#record([vjp.output], vjp, (dys) => {
+    this.#record(op, [xs], [vjp.output], vjp, (dys) => {
       const { dxs } = vjp.pullback(dys[0]);
       return { made: dxs, flows: xs.map((x, i) => [x, dxs[i]] as [Tensor, Tensor]) };
     });
     return this.#own(vjp.output);
   }
 
-  #record(outputs: Tensor[], vjp: { dispose(): void }, pullback: Node["pullback"]): void {
-    this.#nodes.push({ outputs, pullback, dispose: () => vjp.dispose() });
+  #record(
+    op: object,
+    args: readonly unknown[],
+    outputs: Tensor[],
+    vjp: { dispose(): void },
+    pullback: Node["pullback"],
+  ): void {
+    const saved = savedTensors(op, args, outputs);
+    this.#nodes.push({ outputs, saved, pullback, dispose: () => vjp.dispose() });
+  }
+
+  /**
+   * Frees every intermediate (tensor made by the graph) that no recorded pullback reads,
+   * except `keep` (the output). Call it once the forward is recorded.
+   */
+  trimForBackward(keep: Tensor): void {
+    const needed = new Set<Tensor>([keep]);
+    for (const node of this.#nodes) for (const t of node.saved) needed.add(t);
+    this.#owned = this.#owned.filter((t) => {
+      if (needed.has(t)) return true;
+      t.destroy();
+      return false;
+    });
   }
 
   /** Adopts a tensor the layer made itself (a constant), so that release() frees it. */

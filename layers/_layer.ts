@@ -214,6 +214,7 @@ export abstract class Layer {
       g.release();
       throw e;
     }
+    g.trimForBackward(output);
     const trainable = this.#trainableNames();
     let released = false;
     const dispose = () => {
