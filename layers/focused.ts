@@ -155,9 +155,13 @@ export abstract class FocusedLayer extends Layer {
  * srRatio > 1). Parameters: `scale`, `positional_encoding`, `q.*`, `kv.*`, `proj.*`,
  * `sr.*` and `norm.*` (srRatio > 1), `dwc.*` (`[C/heads, 1, k, k]`, shared by the heads).
  *
- * Backward memory ({@linkcode FocusedLinearAttention.vjp}): every intermediate (q, k, v and
- * the focusing steps, `[B, N, C]` or `[B, n, C]`, the reduced image, the value conv input)
- * and what the attention op keeps.
+ * Backward memory ({@linkcode FocusedLinearAttention.vjp}): only what the backward reads — for
+ * q and for k the six steps of the focusing map (input, relu, ÷ s, unit vector, power,
+ * direction) and two per-token norms, k before the positional encoding, v, the per-head q,
+ * k, v and attention output, the two summands, the projection input and the output: 22
+ * tensors of `[B, N, C]` (the k/v ones `[B, n, C]`), with srRatio > 1 also the reduced
+ * image and the interpolated v, plus the attention op's f32 state. The `[B, n, 2C]`
+ * projection and the squares of the norms are freed when `vjp` returns.
  *
  * @example
  * ```ts
@@ -227,9 +231,12 @@ export class FocusedLinearAttention extends FocusedLayer {
  * Parameters: `power` `[1, heads, 1, d]`, `scale`, `positional_encoding`, `qg.*`, `kv.*`,
  * `proj.*`, `sr.*`/`norm.*` (srRatio > 1), `dwc.*`.
  *
- * Backward memory ({@linkcode PolaLinearAttention.vjp}): every intermediate (the four
- * polarity features and their `2d`-wide concatenations per head, q, g, k, v, the value
- * conv) and what the two attention calls keep.
+ * Backward memory ({@linkcode PolaLinearAttention.vjp}): only what the backward reads — q, g,
+ * k (before and after the positional encoding) and v, the per-head q, k and their negations,
+ * the `2d`-wide features `[q⁺ ‖ q⁻]`, `[q⁻ ‖ q⁺]`, `[k⁺ ‖ k⁻]`, both value halves and
+ * attention outputs, the two summands, the gate product and the output: 22 tensors' worth of
+ * `[B, N, C]`, plus the two attention calls' f32 states. The `[B, N, 2C]` projections, the
+ * single-polarity powers and the unused `[k⁻ ‖ k⁺]` are freed when `vjp` returns.
  *
  * @example
  * ```ts

@@ -46,10 +46,11 @@ export interface GeneralizedLinearAttentionForward {
  * `projectionMidDim = -1`) and E the encoder states (default X). Parameters are named like
  * the diffusers state_dict (`to_q.weight`, `to_out.0.bias`, `to_q_.1.weight`, …).
  *
- * Backward memory ({@linkcode GeneralizedLinearAttention.vjp}): every intermediate of the
- * forward (projection MLP activations, Q, K, V before and after the feature map, the
- * attention output, all `[B, L, inner]`) plus what the attention op keeps (its state and
- * normaliser per head).
+ * Backward memory ({@linkcode GeneralizedLinearAttention.vjp}): only what the backward reads —
+ * per projection MLP its four activations and `X + P(X)`, Q and K before the feature map,
+ * the per-head Q, K, V and attention output, the merged output, and the output: 18 tensors
+ * of `[B, L, inner]` (the K path `[B, L_k, ·]`), plus the attention op's f32 state
+ * `[B, heads, d, d]`. Other intermediates are freed when `vjp` returns.
  *
  * @example
  * ```ts

@@ -128,9 +128,11 @@ export abstract class RopeLayer extends Layer {
  * Parameters: `qk.weight`, `qk.bias`, `lepe.weight`, `lepe.bias`, and the buffer
  * `rope.rotations` `[H, W, C/2, 2]` (not trained, no gradient).
  *
- * Backward memory ({@linkcode MambaLikeLinearAttention.vjp}): every intermediate (qk, q, k and
- * their RoPE'd copies, each `[B, N, C]`, plus head-split copies) and what the fused
- * `decoupledLinearAttention` keeps (its f32 per-head state).
+ * Backward memory ({@linkcode MambaLikeLinearAttention.vjp}): only what the backward reads —
+ * q and k before the feature map, the per-head q, k, RoPE'd q, k and v, the attention output,
+ * the two summands and the output: 11 tensors of `[B, N, C]`, plus the f32 state
+ * `[B, heads, d, d]` of the fused `decoupledLinearAttention`. The `[B, N, 2C]` projection,
+ * the features and their RoPE'd copies before the head split are freed when `vjp` returns.
  *
  * @example
  * ```ts
@@ -178,9 +180,11 @@ export class MambaLikeLinearAttention extends RopeLayer {
  * its second). Parameters: `qkvo.*`, `lepe.*`, `proj.*`, buffer `rope.rotations`
  * `[H, W, d/2, 2]`.
  *
- * Backward memory ({@linkcode RALALinearAttention.vjp}): every intermediate (`[B, N, 4C]`
- * projection, its four parts, features, reweighted keys and RoPE'd copies, gate product) and
- * what the fused `decoupledLinearAttention` keeps (its f32 per-head state).
+ * Backward memory ({@linkcode RALALinearAttention.vjp}): only what the backward reads — the
+ * four parts of the projection, lepe, the per-head q, k, reweighted k, RoPE'd q and k and v,
+ * the attention output, the gate's operands and product, and the output: 16 tensors of
+ * `[B, N, C]`, plus per-head token weights `[B, heads, N, 1]` and the f32 state of the fused
+ * `decoupledLinearAttention`. The `[B, N, 4C]` projection is freed when `vjp` returns.
  *
  * @example
  * ```ts
