@@ -138,10 +138,12 @@ function unroll(n: number, body: (i: number) => string): string {
  * also keeps lavapipe's (llvmpipe's) cap of 65 535 loop iterations per invocation (counted
  * over all loops) for the one loop over sequence rows.
  */
-function strided(total: number, threads: number, body: string): string {
+function strided(total: number, threads: number, body: string | ((k: number) => string)) {
   return unroll(Math.ceil(total / threads), (k) => {
     const guard = (k + 1) * threads > total ? `if (e < ${total}u) ` : "";
-    return `    { let e = lid + ${k * threads}u; ${guard}{${body}} }`;
+    return `    { let e = lid + ${k * threads}u; ${guard}{${
+      typeof body === "string" ? body : body(k)
+    }} }`;
   });
 }
 
@@ -268,6 +270,24 @@ export function stateKernel(
   const weight = bwdStats ? "s_w[r]" : "1.0";
   const vecWeight = bwdStats ? "s_c[r]" : "1.0";
   const accIndex = (j: number, cv: number) => `acc[${j * CV + cv}]`;
+  // Loads the chunk of rows starting at `first` into pre_x / pre_y (zero past the edges).
+  const load = (first: string) =>
+    strided(t.rows * t.ta, NT, (k) => `
+      let r = e / TA;
+      let a = e % TA;
+      var val = 0.0;
+      if (${first} + r < n_rows && a0 + a < u.dk) {
+        val = ld_x(row_index(i_seg, ${first} + r, u.dk) + a0 + a);
+      }
+      pre_x[${k}] = val;`) + "\n" +
+    strided(t.rows * t.tb, NT, (k) => `
+      let r = e / TB;
+      let b = e % TB;
+      var val = 0.0;
+      if (${first} + r < n_rows && b0 + b < u.dv) {
+        val = ld_y(row_index(i_seg, ${first} + r, u.dv) + b0 + b);
+      }
+      pre_y[${k}] = val;`);
   const flush = [
     ...Array.from(
       { length: t.ra * CV },
@@ -320,35 +340,20 @@ ${
     unroll(VK, (k) =>
       `  let owns_vec${k} = ${v.normalised} && i_b == 0u && lid + ${k * NT}u < min(TA, u.dk - a0);`)
   }
+  // Software pipelining: the next chunk's rows are loaded into registers while this one is
+  // multiplied out of workgroup memory.
+  var pre_x: array<f32, ${Math.ceil((t.rows * t.ta) / NT)}>;
+  var pre_y: array<f32, ${Math.ceil((t.rows * t.tb) / NT)}>;
+${load("0u")}
   for (var r0 = 0u; r0 < n_rows; r0 += BR) {
     ${bwdStats ? "row_stats(i_seg, r0, n_rows, lid);" : ""}
 ${
-    strided(
-      t.rows * t.ta,
-      NT,
-      `
-      let r = e / TA;
-      let a = e % TA;
-      var val = 0.0;
-      if (r0 + r < n_rows && a0 + a < u.dk) {
-        val = ld_x(row_index(i_seg, r0 + r, u.dk) + a0 + a) * ${weight};
-      }
-      s_x[e / 4u][e % 4u] = val;`,
-    )
+    strided(t.rows * t.ta, NT, (k) =>
+      `s_x[e / 4u][e % 4u] = pre_x[${k}] * ${weight.replace("[r]", "[e / TA]")};`)
   }
-${
-    strided(
-      t.rows * t.tb,
-      NT,
-      `
-      let r = e / TB;
-      let b = e % TB;
-      var val = 0.0;
-      if (r0 + r < n_rows && b0 + b < u.dv) { val = ld_y(row_index(i_seg, r0 + r, u.dv) + b0 + b); }
-      s_y[e / 4u][e % 4u] = val;`,
-    )
-  }
+${strided(t.rows * t.tb, NT, (k) => `s_y[e / 4u][e % 4u] = pre_y[${k}];`)}
     workgroupBarrier();
+${load("r0 + BR")}
 ${
     unroll(t.rows, (r) =>
       `    {
