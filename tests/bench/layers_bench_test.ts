@@ -1,0 +1,30 @@
+/**
+ * Smoke test of `deno task bench:layers` on the test adapter: one layer, one shape, --json;
+ * every time is positive, p20 ≤ p50 ≤ p80, and the vjp keeps some memory.
+ */
+import assert from "node:assert/strict";
+import { noGpu } from "../_helpers.ts";
+
+Deno.test({
+  name: "bench:layers --only mamba --shapes selftest --dtype f32 --json runs and reports",
+  ignore: noGpu,
+  fn: async () => {
+    const bench = new URL("../../bench/layers_bench.ts", import.meta.url).pathname;
+    const args = ["run", "-A", bench, "--only", "mamba", "--shapes", "selftest", "--dtype", "f32"];
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [...args, "--json"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
+    const report = JSON.parse(new TextDecoder().decode(stdout));
+    assert.equal(report.rows.length, 1);
+    const [row] = report.rows;
+    assert.equal(row.layer, "MambaLikeLinearAttention");
+    for (const q of [row.forwardMs, row.forwardBackwardMs]) {
+      assert.ok(q.p20 > 0 && q.p20 <= q.p50 && q.p50 <= q.p80, JSON.stringify(q));
+    }
+    assert.ok(row.forwardBackwardMs.p50 > row.forwardMs.p20, "fwd+bwd is slower than fwd");
+    assert.ok(row.vjpKeepsInputs > 1 && row.vjpKeepsInputs < 30, `kept ${row.vjpKeepsInputs}`);
+  },
+});
