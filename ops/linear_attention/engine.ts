@@ -214,6 +214,33 @@ function ceilDiv(a: number, b: number) {
   return Math.ceil(a / b);
 }
 
+/** Loop iterations llvmpipe (Mesa's CPU driver) runs per invocation before it stops a loop. */
+const LLVMPIPE_LOOP_CAP = 65535;
+
+/**
+ * On llvmpipe / lavapipe every shader loop stops after {@linkcode LLVMPIPE_LOOP_CAP}
+ * iterations in total per invocation, which would silently truncate a state kernel's loop
+ * over rows: refuse such lengths there with a `RangeError`.
+ */
+function checkLoopCap(p: Problem, pass: "fwd" | "bwd", device: GPUDevice) {
+  const t = stateTiles(p.dk, p.dv, device);
+  const info = (device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  if (!info?.description?.includes("llvmpipe")) return;
+  const parts = stateThreads(t) / t.rows;
+  const stats = pass === "bwd" && p.variant.normalised;
+  const perStep = 1 + (stats ? Math.ceil(p.dk / parts) + Math.ceil(p.dv / parts) : 0);
+  const maxRows = Math.floor((LLVMPIPE_LOOP_CAP - 64) / perStep) * t.rows;
+  let rows = pass === "fwd" ? p.lk : p.lq;
+  if (p.cu) rows = Math.max(...p.cu.slice(1).map((c, s) => c - p.cu![s]));
+  if (rows > maxRows) {
+    throw new RangeError(
+      `${p.op}: a segment of ${rows} rows is more than this adapter (llvmpipe, whose shader ` +
+        `loops stop after ${LLVMPIPE_LOOP_CAP} iterations) can reduce: at most ${maxRows} ` +
+        `for the ${pass === "fwd" ? "forward" : "backward"} at d_k = ${p.dk}, d_v = ${p.dv}`,
+    );
+  }
+}
+
 function recordState(
   p: Problem,
   slices: Slice[],
@@ -276,6 +303,7 @@ function withFeatures(like: Tensor, d: number): number[] {
  */
 export function forward(p: Problem, x: Inputs): { output: Tensor; state: Tensor } {
   const device = x.q.device;
+  checkLoopCap(p, "fwd", device);
   const state = stateTensor(p, device);
   const output = Tensor.empty(device, withFeatures(x.q, p.dv), x.q.dtype);
   const slices = plan(p, [x.q, x.k, x.v, x.qr, x.kr, output, state]);
@@ -312,6 +340,7 @@ export function backward(
   gs?: Tensor,
 ): Grads {
   const device = x.q.device;
+  checkLoopCap(p, "bwd", device);
   const like = (t: Tensor) => Tensor.empty(device, t.shape, t.dtype);
   const dec = p.variant.decoupled;
   const g: Grads = { dq: like(x.q), dk: like(x.k), dv: like(x.v) };

@@ -92,3 +92,25 @@ Deno.test({
     for (const t of [f.output, g.dq, g.dk, g.dv]) t.destroy();
   },
 });
+
+const llvmpipe = (device as { adapterInfo?: GPUAdapterInfo } | undefined)?.adapterInfo
+  ?.description?.includes("llvmpipe");
+
+Deno.test({
+  name: "linearAttention refuses segments longer than llvmpipe's loop cap (RangeError)",
+  ignore: noGpu || !llvmpipe,
+  fn: async () => {
+    const [T, tooLong] = [1_000_000, 1_100_000];
+    const x = Tensor.fromArraySync(device, new Float32Array(tooLong).fill(1), [1, 1, tooLong, 1]);
+    assert.throws(
+      () => linearAttention(x, x, x),
+      (e: Error) =>
+        e instanceof RangeError && /linearAttention: a segment of 1100000 rows/.test(e.message),
+    );
+    const ok = Tensor.fromArraySync(device, new Float32Array(T).fill(1), [1, 1, T, 1]);
+    const q = Tensor.fromArraySync(device, new Float32Array(3).fill(1), [1, 1, 3, 1]);
+    // L_k = 10⁶ still fits: all-ones inputs give o = 1 / (1 + ε).
+    for (const o of await linearAttention(q, ok, ok).read()) assert.ok(Math.abs(o - 1) < 1e-5);
+    for (const t of [x, ok, q]) t.destroy();
+  },
+});
