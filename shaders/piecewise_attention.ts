@@ -13,10 +13,10 @@
  * slices (the grid's last axis), so any d_k, d_v up to 256 works.
  * @module
  */
-import { pisaBindings, type PisaIo, pisaPrelude } from "./piecewise_attention_stats.ts";
+import { PISA_SLICE, pisaBindings, type PisaIo, pisaPrelude } from "./piecewise_attention_stats.ts";
 
 const DKC = 16; // features per step
-const SW = 64; // output columns per workgroup (slice)
+const SW = PISA_SLICE; // output columns per workgroup
 const NEG = "-3.0e38"; // running max before any key (exp(NEG − x) = 0)
 
 /** Tile sizes of the row-stationary kernels for chunk length `bt`. */

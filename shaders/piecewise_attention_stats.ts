@@ -18,7 +18,7 @@ import type { DType } from "../ops/_runtime/tensor.ts";
 /** Input layouts: `[B, H, T, D]` or `[B, T, H, D]`. */
 export type PisaLayout = "BHTD" | "BTHD";
 
-/** Rows of a 64-wide output tile and the feature chunk of every PISA tile kernel. */
+/** Output columns per workgroup of the PISA tile kernels (wider outputs go over the grid). */
 export const PISA_SLICE = 64;
 
 /** One uniform block shared by all PISA kernels (offsets are in f32 elements of scratch). */

@@ -28,7 +28,11 @@
  * @module
  */
 import { type Kernel, launch, Tensor } from "../_runtime/mod.ts";
-import { type PisaRowsMode, pisaRowsWgsl } from "../../shaders/piecewise_attention_stats.ts";
+import {
+  PISA_SLICE,
+  type PisaRowsMode,
+  pisaRowsWgsl,
+} from "../../shaders/piecewise_attention_stats.ts";
 import {
   pisaColKernelWgsl,
   type PisaColMode,
@@ -97,7 +101,7 @@ export function pisaBackward(
 
   const dq = Tensor.empty(device, q.shape, plan.dtype);
   const qTiles = Math.ceil(plan.T / pisaRowTiles(plan.bt).rows);
-  const dqSlices = Math.ceil(plan.dk / 64);
+  const dqSlices = Math.ceil(plan.dk / PISA_SLICE);
   launch(device, rowKernel(plan, "dq"), {
     storage: [q, k, v, dO, chunk, sel, rows, dq],
     uniforms: uniformsOf(plan, { n_main: qTiles, n_slices: dqSlices }),
@@ -105,7 +109,7 @@ export function pisaBackward(
   });
 
   const keys = pisaColTiles(plan.bt).keys;
-  const kvSlices = Math.ceil(Math.max(plan.dk, plan.dv) / 64);
+  const kvSlices = Math.ceil(Math.max(plan.dk, plan.dv) / PISA_SLICE);
   for (
     const [mode, tiles] of [["exact", Math.ceil(plan.T / keys)], [
       "chunks",

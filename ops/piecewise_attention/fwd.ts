@@ -5,6 +5,7 @@
  */
 import { type Kernel, launch, Tensor } from "../_runtime/mod.ts";
 import {
+  PISA_SLICE,
   type PisaIo,
   pisaMeansWgsl,
   type PisaOuterMode,
@@ -125,7 +126,7 @@ export function pisaForward(
   launch(device, select, { storage: [chunk, part, sel], uniforms: u, groups: nBh * plan.nt });
   part.destroy();
   const nMain = Math.ceil(plan.T / pisaRowTiles(plan.bt).rows);
-  const nSlices = Math.ceil(plan.dv / 64);
+  const nSlices = Math.ceil(plan.dv / PISA_SLICE);
   launch(device, rowKernel(plan, "fwd"), {
     storage: [q, k, v, chunk, sel, o, rows],
     uniforms: uniformsOf(plan, { n_main: nMain, n_slices: nSlices }),
