@@ -368,8 +368,10 @@ export type PisaColMode = "exact" | "chunks";
  * Column-stationary backward, one workgroup per (bh, key tile, 64-column slice of dk and dv):
  * - `exact`: keys of one chunk n; visits the query blocks i with n ∈ Sel(i) and accumulates
  *   dk_j = σ Σ_t dS_tj q_t and dv_j = Σ_t P_tj dO_t into grads (dk | dv regions).
- * - `chunks`: pseudo-keys n (non-selected chunks); visits every query block i, masking the
- *   chunks i selected, and accumulates dkc_n = σ Σ_t dμ_tn q_t and dvc_n = Σ_t R_tn dO_t.
+ * - `chunks`: pseudo-keys n (non-selected chunks); visits the query blocks of its split
+ *   (`split_blocks` blocks; the grid's split axis), masking the chunks each selected, and
+ *   writes that split's share of dkc_n = σ Σ_t dμ_tn q_t and dvc_n = Σ_t R_tn dO_t (summed,
+ *   in split order, by the final dk/dv kernel). `exact` runs with one split.
  * Bindings: q, k, v, dO, chunk, sel, rows, grads.
  */
 export function pisaColKernelWgsl(io: PisaIo & { mode: PisaColMode; bt: number }): string {
@@ -468,16 +470,17 @@ var<workgroup> s_flag: u32;
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
   let g = flat_group(wid, nwg);
-  if (g >= u.n_bh * u.n_main * u.n_slices) { return; }
+  if (g >= u.n_bh * u.n_splits * u.n_main * u.n_slices) { return; }
   let slice = g % u.n_slices;
   let k0 = ((g / u.n_slices) % u.n_main) * ${BK}u; // ${pseudo ? "first chunk" : "first key row"}
-  let bh = g / (u.n_slices * u.n_main);
+  let split = (g / (u.n_slices * u.n_main)) % u.n_splits; // range of query blocks
+  let bh = g / (u.n_slices * u.n_main * u.n_splits);
   let col0 = slice * ${SW}u;
   let tx = lid % 16u;
   let ty = lid / 16u;
   var dk_acc: array<f32, ${TM * 4}>; // [keys ty + 16i][slice columns tx + 16c]
   var dv_acc: array<f32, ${TM * 4}>;${setup}
-  for (var i = 0u; i < u.nt; i++) {${visit}
+  for (var i = split * u.split_blocks; i < min(u.nt, (split + 1u) * u.split_blocks); i++) {${visit}
     for (var r0 = i * u.bt; r0 < min(u.seq, (i + 1u) * u.bt); r0 += ${BQ}u) {
       if (lid < ${BQ}u) {
         let at = (bh * u.seq + min(r0 + lid, u.seq - 1u)) * 4u;
@@ -522,10 +525,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     for (var c = 0u; c < 4u; c++) {
       let col = col0 + tx + 16u * c;
       if (col < u.dk) { grads[${
-    pseudo ? "u.off_dkc + (bh * u.nt" : "(bh * u.seq"
+    pseudo ? "u.off_dkc + ((split * u.n_bh + bh) * u.nt" : "(bh * u.seq"
   } + key) * u.dk + col] = u.scale * dk_acc[i * 4u + c]; }
       if (col < u.dv) { grads[${
-    pseudo ? "u.off_dvc + (bh * u.nt" : "u.off_dvx + (bh * u.seq"
+    pseudo ? "u.off_dvc + ((split * u.n_bh + bh) * u.nt" : "u.off_dvx + (bh * u.seq"
   } + key) * u.dv + col] = dv_acc[i * 4u + c]; }
     }
   }

@@ -38,6 +38,8 @@ export const pisaParams = new UniformBlock({
   n_tiles_dv: "u32",
   n_slices: "u32",
   n_main: "u32",
+  n_splits: "u32",
+  split_blocks: "u32",
   off_kc: "u32",
   off_vc: "u32",
   off_h: "u32",
@@ -427,9 +429,16 @@ export function pisaRowsWgsl(io: PisaIo & { mode: PisaRowsMode }): string {
     ${
       m === "dk"
         ? `let exact = grads[(bh * u.seq + t) * u.dk + col];
-    let chunk_part = grads[u.off_dkc + (bh * u.nt + n) * u.dk + col] / f32(chunk_len(n));`
+    var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+    for (var sp = 0u; sp < u.n_splits; sp++) {
+      chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+    }
+    chunk_part /= f32(chunk_len(n));`
         : `let exact = grads[u.off_dvx + (bh * u.seq + t) * u.dv + col];
-    let chunk_part = grads[u.off_dvc + (bh * u.nt + n) * u.dv + col];`
+    var chunk_part = 0.0; // dvc_n, summed over the query-range splits
+    for (var sp = 0u; sp < u.n_splits; sp++) {
+      chunk_part += grads[u.off_dvc + ((sp * u.n_bh + bh) * u.nt + n) * u.dv + col];
+    }`
     }
     out[row_off(bh, t, ${dout}) + col] = io(exact + chunk_part + acc[m]);
   }`;

@@ -116,10 +116,14 @@ export function pisaBackward(
       Math.ceil(plan.nt / keys),
     ]] as const
   ) {
+    // exact: one split over all query blocks; chunks: the plan's splits.
+    const splits = mode === "exact"
+      ? { n_splits: 1, split_blocks: plan.nt }
+      : { n_splits: plan.params.n_splits, split_blocks: plan.params.split_blocks };
     launch(device, colKernel(plan, mode), {
       storage: [q, k, v, dO, chunk, sel, rows, grads],
-      uniforms: uniformsOf(plan, { n_main: tiles, n_slices: kvSlices }),
-      groups: nBh * tiles * kvSlices,
+      uniforms: uniformsOf(plan, { n_main: tiles, n_slices: kvSlices, ...splits }),
+      groups: nBh * splits.n_splits * tiles * kvSlices,
     });
   }
   const dk = Tensor.empty(device, k.shape, plan.dtype);

@@ -9,9 +9,12 @@ import {
   pisaParams,
 } from "../../shaders/piecewise_attention_stats.ts";
 import { pisaTopK } from "./reference.ts";
+import { pisaColTiles } from "../../shaders/piecewise_attention.ts";
 
 /** Rows summed per workgroup of the outer-product kernels (a multiple of every block size). */
 const GROUP_ROWS = 1024;
+/** Workgroups the chunk-gradient kernel aims for (enough to fill a large GPU). */
+const CHUNK_GRAD_GROUPS = 512;
 
 /** Names of the PISA uniforms. */
 export type PisaParamName = typeof pisaParams extends UniformBlock<infer K> ? K : never;
@@ -64,6 +67,13 @@ export function planPisa(s: PisaShape): PisaPlan {
   const nTiles = Math.ceil(s.dk / PISA_SLICE) * nTilesDv;
   const qc = nBh * nt * s.dk, vc = nBh * nt * s.dv, hSize = nBh * s.dk * s.dv;
   const perRowK = nBh * s.T * s.dk, perRowV = nBh * s.T * s.dv;
+  // The chunk-gradient kernel splits the query blocks so that it has ~CHUNK_GRAD_GROUPS
+  // workgroups even when there are few chunk tiles (partials are summed in a fixed order).
+  const chunkTiles = Math.ceil(nt / pisaColTiles(bt).keys);
+  const kvSlices = Math.ceil(Math.max(s.dk, s.dv) / PISA_SLICE);
+  const wanted = Math.ceil(CHUNK_GRAD_GROUPS / (nBh * chunkTiles * kvSlices));
+  const splitBlocks = Math.ceil(nt / Math.min(nt, wanted));
+  const nSplits = Math.ceil(nt / splitBlocks);
   const params = {
     n_bh: nBh,
     heads: s.H,
@@ -80,6 +90,8 @@ export function planPisa(s: PisaShape): PisaPlan {
     n_tiles_dv: nTilesDv,
     n_slices: 1,
     n_main: 1,
+    n_splits: nSplits,
+    split_blocks: splitBlocks,
     off_kc: qc,
     off_vc: 2 * qc,
     off_h: 2 * qc + vc,
@@ -88,8 +100,8 @@ export function planPisa(s: PisaShape): PisaPlan {
     off_dq1: nBh * s.T * 4,
     off_dvx: perRowK,
     off_dkc: perRowK + perRowV,
-    off_dvc: perRowK + perRowV + qc,
-    off_dh: perRowK + perRowV + qc + vc,
+    off_dvc: perRowK + perRowV + nSplits * qc,
+    off_dh: perRowK + perRowV + nSplits * (qc + vc),
   };
   return {
     ...s,
@@ -103,7 +115,7 @@ export function planPisa(s: PisaShape): PisaPlan {
       sel: nBh * nt * topK,
       rows: nBh * s.T * 4,
       rowsBwd: nBh * s.T * (4 + s.dk),
-      grads: perRowK + perRowV + qc + vc + hSize,
+      grads: perRowK + perRowV + nSplits * (qc + vc) + hSize,
     },
   };
 }
