@@ -417,21 +417,32 @@ export function pisaColKernelWgsl(io: PisaIo & { mode: PisaColMode; bt: number }
     let tc = min(t, u.seq - 1u);
     s_koff[lid] = row_off(bh, tc, u.dk);
     s_voff[lid] = row_off(bh, tc, u.dv);
-    s_wbase[lid] = select(0.0, 1.0, t < u.seq);
+    s_w[lid] = select(0.0, 1.0, t < u.seq);
   }`;
-  // Per query block: which keys it sees (pseudo: those it did not select).
-  const visit = pseudo
+  // The query blocks visited, i. Pseudo-keys: every block of the split, masking the chunks it
+  // selected. Exact keys: only blocks that selected this chunk, found 32 at a time (a bitmask
+  // built with atomicOr, read back uniformly) rather than with barriers for every block.
+  const blocks = pseudo
     ? /* wgsl */ `
+  for (var i = i_lo; i < i_hi; i++) {
     if (lid < ${BK}u) {
       s_w[lid] = select(s_wbase[lid], 0.0, is_selected((bh * u.nt + i) * u.top_k, min(k0 + lid, u.nt - 1u)));
     }
     workgroupBarrier();`
     : /* wgsl */ `
-    workgroupBarrier(); // everyone has read the previous block's s_flag
-    if (lid == 0u) { s_flag = u32(is_selected((bh * u.nt + i) * u.top_k, k0 / u.bt)); }
-    if (workgroupUniformLoad(&s_flag) == 0u) { continue; }
-    if (lid < ${BK}u) { s_w[lid] = s_wbase[lid]; }
-    workgroupBarrier();`;
+  for (var i0 = i_lo; i0 < i_hi; i0 += 32u) {
+    workgroupBarrier(); // everyone has read the previous s_flag
+    if (lid == 0u) { atomicStore(&s_mask, 0u); }
+    workgroupBarrier();
+    if (lid < 32u && i0 + lid < i_hi) {
+      if (is_selected((bh * u.nt + i0 + lid) * u.top_k, k0 / u.bt)) { atomicOr(&s_mask, 1u << lid); }
+    }
+    workgroupBarrier();
+    if (lid == 0u) { s_flag = atomicLoad(&s_mask); }
+    var todo = workgroupUniformLoad(&s_flag); // bit b: block i0 + b selected this chunk
+    while (todo != 0u) {
+    let i = i0 + countTrailingZeros(todo);
+    todo &= todo - 1u;`;
   const keyChunk = (exact: string, offs: string, width: string) =>
     loadChunk("s_a", BK, width, "s_w[r] > 0.0", keyElement(exact, offs, pseudo));
   return /* wgsl */ `
@@ -465,6 +476,7 @@ var<workgroup> s_w: array<f32, ${BK}>;        // weight as seen by the current q
 var<workgroup> s_lse: array<f32, ${BQ}>;
 var<workgroup> s_d: array<f32, ${BQ}>;        // D (exact) or D' (pseudo-keys) per query
 var<workgroup> s_flag: u32;
+var<workgroup> s_mask: atomic<u32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -480,7 +492,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let ty = lid / 16u;
   var dk_acc: array<f32, ${TM * 4}>; // [keys ty + 16i][slice columns tx + 16c]
   var dv_acc: array<f32, ${TM * 4}>;${setup}
-  for (var i = split * u.split_blocks; i < min(u.nt, (split + 1u) * u.split_blocks); i++) {${visit}
+  let i_lo = split * u.split_blocks;
+  let i_hi = min(u.nt, i_lo + u.split_blocks);${blocks}
     for (var r0 = i * u.bt; r0 < min(u.seq, (i + 1u) * u.bt); r0 += ${BQ}u) {
       if (lid < ${BQ}u) {
         let at = (bh * u.seq + min(r0 + lid, u.seq - 1u)) * 4u;
@@ -517,7 +530,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       workgroupBarrier();${loadRows("q")}
       workgroupBarrier();${accumulate("dk_acc", "s_ds")}
       workgroupBarrier();
-    }
+    }${pseudo ? "" : "\n    }"}
   }
   for (var i = 0u; i < ${TM}u; i++) {
     let key = k0 + ty + 16u * i;
