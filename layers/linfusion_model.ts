@@ -70,7 +70,7 @@ function checkEntry(entry: unknown, i: number): LinFusionModuleEntry {
  *
  * @example
  * ```ts
- * import { LinFusion, requestDevice } from "./mod.ts";
+ * import { LinFusion, requestDevice } from "../mod.ts";
  * const device = await requestDevice();
  * const config = { modules_list: [
  *   { module_name: "down_blocks.0.attentions.0.transformer_blocks.0.attn1", dim_n: 32, heads: 2, projection_mid_dim: null },
@@ -147,9 +147,9 @@ export class LinFusion {
    * Loads a LinFusion checkpoint: the text of its `config.json` and the bytes of its
    * `diffusion_pytorch_model.safetensors` (F32, F16 or BF16).
    *
-   * @example
-   * ```ts
-   * import { LinFusion, requestDevice } from "./mod.ts";
+   * @example With a checkpoint downloaded to `LinFusion-1-5/` (not run as a doc test)
+   * ```ts ignore
+   * import { LinFusion, requestDevice } from "../mod.ts";
    * const device = await requestDevice();
    * const config = await Deno.readTextFile("LinFusion-1-5/config.json");
    * const weights = await Deno.readFile("LinFusion-1-5/diffusion_pytorch_model.safetensors");
