@@ -66,7 +66,8 @@ Deno.test({
 
 Deno.test({
   name: "linearAttention with v over lavapipe's real 128 MiB binding (fwd + bwd)",
-  ignore: noGpu,
+  // Only where the binding limit is WebGPU's default (lavapipe, CI); GPUs bind 2 GiB.
+  ignore: noGpu || deviceContext(device).maxBindingBytes > 2 ** 27,
   fn: async () => {
     // v: [1, 2, 270 000, 64] f32 = 138 MB, bound in two (b·h) slices of 69 MB; L_q = 40.
     const [H, lq, lk, dk, dv] = [2, 40, 270_000, 3, 64];
