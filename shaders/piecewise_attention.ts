@@ -19,9 +19,26 @@ const DKC = 16; // features per step
 const SW = PISA_SLICE; // output columns per workgroup
 const NEG = "-3.0e38"; // running max before any key (exp(NEG − x) = 0)
 
-/** Tile sizes of the row-stationary kernels for chunk length `bt`. */
-export function pisaRowTiles(bt: number): { rows: number; keys: number } {
-  return { rows: Math.min(64, bt), keys: Math.min(32, bt) };
+/** Query rows and keys per tile of the row-stationary kernels. */
+export interface PisaRowTiles {
+  rows: number;
+  keys: number;
+}
+
+/** Workgroup memory of the row-stationary forward (the larger of fwd and dq) for `t`. */
+export function pisaRowTileBytes(t: PisaRowTiles): number {
+  return 4 * (DKC * t.rows + DKC * t.keys + t.keys * SW + t.rows * t.keys + t.rows * 16) +
+    12 * t.keys;
+}
+
+/**
+ * Tiles of the row-stationary kernels for chunk length `bt`: 64 rows (or bt), and 64 keys
+ * where `workgroupBytes` allows it (48 KiB GPUs), else 32 (or bt).
+ */
+export function pisaRowTiles(bt: number, workgroupBytes: number): PisaRowTiles {
+  const rows = Math.min(64, bt);
+  const wide = { rows, keys: Math.min(64, bt) };
+  return pisaRowTileBytes(wide) <= workgroupBytes ? wide : { rows, keys: Math.min(32, bt) };
 }
 
 /** Tile sizes of the column-stationary kernel for chunk length `bt`. */
@@ -98,13 +115,16 @@ export type PisaRowMode = "fwd" | "dq";
 /**
  * Row-stationary kernel, one workgroup per (bh, query tile, 64-column output slice):
  * - `fwd`: online softmax over the selected chunks' keys and the non-selected chunks'
- *   pseudo-keys, then `o = (acc + σ·(g/T)·q h) / l`; writes o and per row (lse, w = σg/(T l)).
+ *   pseudo-keys, then `o = (acc + σ·(g/T)·q h) / l`; writes o and per row (lse, w = σg/(T l)),
+ *   and with `saveOutput` an f32 copy of o for the backward's D = dO·o.
  *   Bindings: q, k, v, chunk, sel, o, rows.
  * - `dq`: `dq = σ Σ dS·key + w·h dOᵀ` with dS = p·(dO·value − weight·D) (D' for pseudo-keys).
  *   Bindings: q, k, v, dO, chunk, sel, rows, dq.
  */
-export function pisaRowKernelWgsl(io: PisaIo & { mode: PisaRowMode; bt: number }): string {
-  const { rows: BQ, keys: BKV } = pisaRowTiles(io.bt);
+export function pisaRowKernelWgsl(
+  io: PisaIo & { mode: PisaRowMode; tiles: PisaRowTiles; saveOutput?: boolean },
+): string {
+  const { rows: BQ, keys: BKV } = io.tiles;
   const TM = BQ / 16, TN = BKV / 16;
   const fwd = io.mode === "fwd";
   const bindings: [string, "read" | "read_write", string][] = fwd
@@ -187,12 +207,12 @@ export function pisaRowKernelWgsl(io: PisaIo & { mode: PisaRowMode; bt: number }
         s[i * ${TN}u + j] = select(${NEG}, u.scale * s[i * ${TN}u + j], s_w[tx + 16u * j] > 0.0);
         mx = max(mx, s[i * ${TN}u + j]);
       }
-      s_max[(ty + 16u * i) * 16u + tx] = mx;
+      s_p[(ty + 16u * i) * ${BKV}u + tx] = mx; // row partial maxima (BKV ≥ 16)
     }
     workgroupBarrier();
     for (var i = 0u; i < ${TM}u; i++) {
       var mx = m[i];
-      for (var e = 0u; e < 16u; e++) { mx = max(mx, s_max[(ty + 16u * i) * 16u + e]); }
+      for (var e = 0u; e < 16u; e++) { mx = max(mx, s_p[(ty + 16u * i) * ${BKV}u + e]); }
       let alpha = exp(m[i] - mx);
       m[i] = mx;
       l[i] *= alpha;
@@ -201,11 +221,14 @@ export function pisaRowKernelWgsl(io: PisaIo & { mode: PisaRowMode; bt: number }
       var psum = 0.0;
       for (var j = 0u; j < ${TN}u; j++) {
         let col = tx + 16u * j;
-        let p = select(0.0, exp(s[i * ${TN}u + j] - mx), s_w[col] > 0.0);
-        s_p[(ty + 16u * i) * ${BKV}u + col] = p;
-        psum += p * s_w[col];
+        s[i * ${TN}u + j] = select(0.0, exp(s[i * ${TN}u + j] - mx), s_w[col] > 0.0);
+        psum += s[i * ${TN}u + j] * s_w[col];
       }
       s_sum[(ty + 16u * i) * 16u + tx] = psum;
+    }
+    workgroupBarrier(); // the partial maxima are read: s_p takes the probabilities
+    for (var i = 0u; i < ${TM}u; i++) {
+      for (var j = 0u; j < ${TN}u; j++) { s_p[(ty + 16u * i) * ${BKV}u + tx + 16u * j] = s[i * ${TN}u + j]; }
     }
     workgroupBarrier();
     for (var i = 0u; i < ${TM}u; i++) {
@@ -298,7 +321,12 @@ export function pisaRowKernelWgsl(io: PisaIo & { mode: PisaRowMode; bt: number }
     let first = u.scale * gs[i] / f32(u.seq);
     for (var c = 0u; c < 4u; c++) {
       let col = col0 + tx + 16u * c;
-      if (col < u.dv) { o[row_off(bh, row, u.dv) + col] = io((acc[i * 4u + c] + first * qh[i * 4u + c]) / l[i]); }
+      if (col < u.dv) {
+        let value = (acc[i * 4u + c] + first * qh[i * 4u + c]) / l[i];
+        o[row_off(bh, row, u.dv) + col] = io(value);${
+      io.saveOutput ? "\n        rows[u.off_o32 + (bh * u.seq + row) * u.dv + col] = value;" : ""
+    }
+      }
     }
     if (slice == 0u && tx == 0u) {
       rows[(bh * u.seq + row) * 4u] = m[i] + log(l[i]);
@@ -328,13 +356,7 @@ var<workgroup> s_p: array<f32, ${BQ * BKV}>;   // [BQ][BKV] probabilities (fwd) 
 var<workgroup> s_koff: array<u32, ${BKV}>;     // where each key row starts (k or chunk)
 var<workgroup> s_voff: array<u32, ${BKV}>;
 var<workgroup> s_w: array<f32, ${BKV}>;        // denominator weight; 0 = masked
-${
-    fwd
-      ? `var<workgroup> s_max: array<f32, ${BQ * 16}>;\nvar<workgroup> s_sum: array<f32, ${
-        BQ * 16
-      }>;`
-      : ""
-  }
+${fwd ? `var<workgroup> s_sum: array<f32, ${BQ * 16}>; // [BQ][16] row partial sums` : ""}
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,

@@ -7,7 +7,8 @@
  * - `part`: per row-group partial sums `[BH, groups, dk, dv]` | ‖hc_n‖² per 64×64 tile
  *   `[BH, NT, tiles]`
  * - `sel` (u32): selected chunk indices `[BH, NT, topK]`, ascending per query block
- * - `rows`: per query `[BH, T, 4]` = (lse, w, D, D'); then dq's first-order part `[BH, T, dk]`
+ * - `rows`: per query `[BH, T, 4]` = (lse, w, D, D'); then, for the backward, dq's first-order
+ *   part `[BH, T, dk]` and an f32 copy of o `[BH, T, dv]`
  * - `grads`: dk, dv through the exact blocks `[BH, T, dk]`, `[BH, T, dv]` | dkc `[BH, NT, dk]` |
  *   dvc `[BH, NT, dv]` | dh `[BH, dk, dv]`
  * @module
@@ -46,6 +47,7 @@ export const pisaParams = new UniformBlock({
   off_norm: "u32",
   off_out: "u32",
   off_dq1: "u32",
+  off_o32: "u32",
   off_dvx: "u32",
   off_dkc: "u32",
   off_dvc: "u32",
@@ -367,14 +369,14 @@ export type PisaRowsMode = "dq1" | "dk" | "dv";
 /**
  * Per-row products with a `[dk, dv]` matrix (16 rows per workgroup, 16 threads per row):
  * - `dq1`: y_t = h·dO_tᵀ; writes D_t = dO_t·o_t, D'_t = D_t − σ(q_t·y_t)/T and the first-order
- *   part of dq, w_t·y_t (bindings: dO, o, q, chunk, rows).
+ *   part of dq, w_t·y_t, with o from the forward's f32 copy (bindings: dO, q, chunk, rows).
  * - `dk`: dk_j = dk_exact_j + dkc_n/len_n + (v_j − vc_n/len_n)·dhᵀ (bindings: v, chunk, grads, dk).
  * - `dv`: dv_j = dv_exact_j + dvc_n + (k_j − kc_n)·dh (bindings: k, chunk, grads, dv).
  */
 export function pisaRowsWgsl(io: PisaIo & { mode: PisaRowsMode }): string {
   const m = io.mode;
   const bindings: [string, "read" | "read_write", string][] = m === "dq1"
-    ? [["dO", "read", "io"], ["o", "read", "io"], ["xs", "read", "io"], ["chunk", "read", "f32"], [
+    ? [["dO", "read", "io"], ["xs", "read", "io"], ["chunk", "read", "f32"], [
       "rows",
       "read_write",
       "f32",
@@ -402,7 +404,7 @@ export function pisaRowsWgsl(io: PisaIo & { mode: PisaRowsMode }): string {
   // D_t = dO_t·o_t and q_t·y_t, reduced over the row's 16 threads.
   var d_part = 0.0;
   for (var c = tx; c < u.dv; c += 16u) {
-    d_part += f32(dO[row_off(bh, tc, u.dv) + c]) * f32(o[row_off(bh, tc, u.dv) + c]);
+    d_part += f32(dO[row_off(bh, tc, u.dv) + c]) * rows[u.off_o32 + (bh * u.seq + tc) * u.dv + c];
   }
   var gh_part = 0.0;
   let w = rows[(bh * u.seq + tc) * 4u + 1u];

@@ -37,7 +37,6 @@ import {
   pisaColKernelWgsl,
   type PisaColMode,
   pisaColTiles,
-  pisaRowTiles,
 } from "../../shaders/piecewise_attention.ts";
 import { outerKernel, type PisaSaved, rowKernel, sumGroups } from "./fwd.ts";
 import { type PisaPlan, scratch, uniformsOf } from "./plan.ts";
@@ -46,7 +45,7 @@ const R = "read", RW = "read_write";
 
 function rowsKernel(plan: PisaPlan, mode: PisaRowsMode): Kernel {
   const c = { dtype: plan.dtype, layout: plan.layout, mode };
-  const bindings: Kernel["bindings"] = mode === "dq1" ? [R, R, R, R, RW] : [R, R, R, RW];
+  const bindings: Kernel["bindings"] = [R, R, R, RW];
   return { name: "pisa_row_products", constants: { ...c }, bindings, wgsl: () => pisaRowsWgsl(c) };
 }
 
@@ -70,13 +69,12 @@ export interface PisaGrads {
   dv: Tensor;
 }
 
-/** Records the PISA backward for upstream gradient `dO` (validated, same shape as `o`). */
+/** Records the PISA backward for upstream gradient `dO` (validated, the output's shape). */
 export function pisaBackward(
   plan: PisaPlan,
   q: Tensor,
   k: Tensor,
   v: Tensor,
-  o: Tensor,
   dO: Tensor,
   saved: PisaSaved,
 ): PisaGrads {
@@ -85,7 +83,7 @@ export function pisaBackward(
   const { chunk, sel, rows } = saved;
   const u = uniformsOf(plan);
   launch(device, rowsKernel(plan, "dq1"), {
-    storage: [dO, o, q, chunk, rows],
+    storage: [dO, q, chunk, rows],
     uniforms: u,
     groups: nBh * Math.ceil(plan.T / 16),
   });
@@ -100,7 +98,7 @@ export function pisaBackward(
   part.destroy();
 
   const dq = Tensor.empty(device, q.shape, plan.dtype);
-  const qTiles = Math.ceil(plan.T / pisaRowTiles(plan.bt).rows);
+  const qTiles = Math.ceil(plan.T / plan.rowTiles.rows);
   const dqSlices = Math.ceil(plan.dk / PISA_SLICE);
   launch(device, rowKernel(plan, "dq"), {
     storage: [q, k, v, dO, chunk, sel, rows, dq],

@@ -13,11 +13,7 @@ import {
   pisaSelectWgsl,
   pisaSumGroupsWgsl,
 } from "../../shaders/piecewise_attention_stats.ts";
-import {
-  pisaRowKernelWgsl,
-  type PisaRowMode,
-  pisaRowTiles,
-} from "../../shaders/piecewise_attention.ts";
+import { pisaRowKernelWgsl, type PisaRowMode } from "../../shaders/piecewise_attention.ts";
 import { checkBindable, type PisaPlan, scratch, uniformsOf } from "./plan.ts";
 
 const R = "read", RW = "read_write";
@@ -53,12 +49,17 @@ export function sumGroups(plan: PisaPlan, part: Tensor, out: Tensor, offset: num
 }
 
 /** The row-stationary attention kernel (fwd or dq) for `plan`. */
-export function rowKernel(plan: PisaPlan, mode: PisaRowMode): Kernel {
-  const c = { ...io(plan), mode, bt: plan.bt };
+export function rowKernel(plan: PisaPlan, mode: PisaRowMode, saveOutput = false): Kernel {
+  const c = { ...io(plan), mode, tiles: plan.rowTiles, saveOutput };
   const bindings: Kernel["bindings"] = mode === "fwd"
     ? [R, R, R, R, R, RW, RW]
     : [R, R, R, R, R, R, R, RW];
-  return { name: "pisa_rows", constants: { ...c }, bindings, wgsl: () => pisaRowKernelWgsl(c) };
+  return {
+    name: "pisa_rows",
+    constants: { ...io(plan), mode, ...plan.rowTiles, saveOutput },
+    bindings,
+    wgsl: () => pisaRowKernelWgsl(c),
+  };
 }
 
 /** What the forward leaves for the backward (and for tests). */
@@ -125,9 +126,9 @@ export function pisaForward(
   };
   launch(device, select, { storage: [chunk, part, sel], uniforms: u, groups: nBh * plan.nt });
   part.destroy();
-  const nMain = Math.ceil(plan.T / pisaRowTiles(plan.bt).rows);
+  const nMain = Math.ceil(plan.T / plan.rowTiles.rows);
   const nSlices = Math.ceil(plan.dv / PISA_SLICE);
-  launch(device, rowKernel(plan, "fwd"), {
+  launch(device, rowKernel(plan, "fwd", forBackward), {
     storage: [q, k, v, chunk, sel, o, rows],
     uniforms: uniformsOf(plan, { n_main: nMain, n_slices: nSlices }),
     groups: nBh * nMain * nSlices,

@@ -154,8 +154,9 @@ export function piecewiseSparseAttention(
  * Forward plus pullback of {@linkcode piecewiseSparseAttention}, with the block selection held
  * fixed: gradients flow through the exact blocks, the zeroth-order terms, the first-order term
  * and the chunk statistics mean(k), Σ v and hc (derivation in `bwd.ts`). Keeps the chunk
- * statistics, the selection and 4 + dk floats per query; `q`, `k`, `v` and `output` must stay
- * alive until the last pullback.
+ * statistics, the selection and 4 + d_k + d_v f32 values per query (log-sum-exp, first-order
+ * weight, an f32 copy of the output, so that f16 gradients do not inherit its rounding); `q`,
+ * `k` and `v` must stay alive until the last pullback (the output need not).
  *
  * @example
  * ```ts
@@ -191,7 +192,7 @@ piecewiseSparseAttention.vjp = function piecewiseSparseAttentionVjp(
     pullback(dO: Tensor): PisaGrads {
       if (disposed) throw new TypeError("pullback called after dispose()");
       const g = checkTensor(dO, "dO");
-      for (const [t, name] of [[q, "q"], [k, "k"], [v, "v"], [o, "output"]] as const) {
+      for (const [t, name] of [[q, "q"], [k, "k"], [v, "v"]] as const) {
         if (t.destroyed) throw new TypeError(`${name} was destroyed before the pullback`);
       }
       checkSameDeviceAndDtype({ output: o, dO: g });
@@ -200,7 +201,7 @@ piecewiseSparseAttention.vjp = function piecewiseSparseAttentionVjp(
           `dO must have the output's shape [${o.shape.join(", ")}], got [${g.shape.join(", ")}]`,
         );
       }
-      return pisaBackward(plan, q, k, v, o, g, saved);
+      return pisaBackward(plan, q, k, v, g, saved);
     },
     dispose,
     [Symbol.dispose]: dispose,

@@ -9,7 +9,11 @@ import {
   pisaParams,
 } from "../../shaders/piecewise_attention_stats.ts";
 import { pisaTopK } from "./reference.ts";
-import { pisaColTiles } from "../../shaders/piecewise_attention.ts";
+import {
+  pisaColTiles,
+  type PisaRowTiles,
+  pisaRowTiles,
+} from "../../shaders/piecewise_attention.ts";
 
 /** Rows summed per workgroup of the outer-product kernels (a multiple of every block size). */
 const GROUP_ROWS = 1024;
@@ -34,6 +38,8 @@ export interface PisaPlan {
   topK: number;
   scale: number;
   useBias: boolean;
+  /** Tiles of the forward and dq kernels. */
+  rowTiles: PisaRowTiles;
   /** Uniform values; kernels override `n_main` and `n_slices`. */
   params: Record<PisaParamName, number>;
   /** f32 elements of the scratch buffers. */
@@ -54,6 +60,8 @@ export interface PisaShape {
   blockSize: number;
   scale: number;
   useBias: boolean;
+  /** Forward/dq tiles; by default the largest that fit the device's workgroup memory. */
+  rowTiles?: PisaRowTiles;
 }
 
 /** Builds the plan of a validated call. */
@@ -98,13 +106,17 @@ export function planPisa(s: PisaShape): PisaPlan {
     off_norm: nGroups * hSize,
     off_out: 0,
     off_dq1: nBh * s.T * 4,
+    off_o32: nBh * s.T * (4 + s.dk),
     off_dvx: perRowK,
     off_dkc: perRowK + perRowV,
     off_dvc: perRowK + perRowV + nSplits * qc,
     off_dh: perRowK + perRowV + nSplits * (qc + vc),
   };
+  const rowTiles = s.rowTiles ??
+    pisaRowTiles(bt, s.device.limits.maxComputeWorkgroupStorageSize);
   return {
     ...s,
+    rowTiles,
     bt,
     nt,
     topK,
@@ -114,7 +126,7 @@ export function planPisa(s: PisaShape): PisaPlan {
       part: nGroups * hSize + nBh * nt * nTiles,
       sel: nBh * nt * topK,
       rows: nBh * s.T * 4,
-      rowsBwd: nBh * s.T * (4 + s.dk),
+      rowsBwd: nBh * s.T * (4 + s.dk + s.dv),
       grads: perRowK + perRowV + nSplits * (qc + vc) + hSize,
     },
   };

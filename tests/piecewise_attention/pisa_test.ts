@@ -1,8 +1,16 @@
 import assert from "node:assert/strict";
-import { freshSeed, noGpu, rng, testDevice, tolFor } from "../_helpers.ts";
-import type { DType } from "../../ops/_runtime/mod.ts";
-import { type PisaDims, pisaTopK } from "../../ops/piecewise_attention/reference.ts";
-import { compareWithReference, type PisaTestOptions } from "./_pisa.ts";
+import { assertClose, freshSeed, noGpu, rng, testDevice, tolFor } from "../_helpers.ts";
+import { type DType, Tensor } from "../../ops/_runtime/mod.ts";
+import { pisaBackward } from "../../ops/piecewise_attention/bwd.ts";
+import { pisaForward } from "../../ops/piecewise_attention/fwd.ts";
+import { planPisa } from "../../ops/piecewise_attention/plan.ts";
+import {
+  piecewiseSparseAttentionBackwardReference,
+  piecewiseSparseAttentionReference,
+  type PisaDims,
+  pisaTopK,
+} from "../../ops/piecewise_attention/reference.ts";
+import { compareWithReference, pisaInputs, type PisaTestOptions } from "./_pisa.ts";
 
 const device = (await testDevice())!;
 const dtypes: DType[] = device?.features.has("shader-f16") ? ["f32", "f16"] : ["f32"];
@@ -83,5 +91,48 @@ Deno.test({
     assert.equal(r.selection.length, 100 * 28);
     assert.deepEqual(r.selection, r.refSelection, `seed ${seed}`);
     assert.ok(r.o <= 1e-5 && r.dq <= 1e-5 && r.dk <= 1e-5 && r.dv <= 1e-5, JSON.stringify(r));
+  },
+});
+
+Deno.test({
+  name: "pisa forward/dq tiles of 64 keys (the 48 KiB-GPU choice) and of 32 rows match float64",
+  ignore: noGpu,
+  fn: async () => {
+    const d = { B: 1, H: 2, T: 333, dk: 40, dv: 24 };
+    const o = { density: 0.3, blockSize: 64, useBias: true };
+    for (const rowTiles of [{ rows: 16, keys: 64 }, { rows: 32, keys: 32 }]) {
+      const seed = freshSeed();
+      const x = pisaInputs(d, o.blockSize, "f32", rng(seed));
+      const up = (a: Float64Array<ArrayBuffer>, D: number) =>
+        Tensor.fromArraySync(device, a, [d.B, d.H, d.T, D]);
+      using q = up(x.q, d.dk), k = up(x.k, d.dk), v = up(x.v, d.dv), dO = up(x.dO, d.dv);
+      const plan = planPisa({
+        device,
+        dtype: "f32",
+        layout: "BHTD",
+        ...d,
+        ...o,
+        scale: 1 / Math.sqrt(d.dk),
+        rowTiles,
+      });
+      const { o: out, saved } = pisaForward(plan, q, k, v, true);
+      const g = pisaBackward(plan, q, k, v, dO, saved);
+      const raw = await saved.sel.readRaw();
+      const selection = new Int32Array(raw.buffer, 0, plan.sizes.sel);
+      const ref = { ...o, selection };
+      const at = `tiles ${JSON.stringify(rowTiles)} (seed ${seed})`;
+      assertClose(
+        await out.read(),
+        piecewiseSparseAttentionReference(x.q, x.k, x.v, d, ref),
+        1e-5,
+        `o ${at}`,
+      );
+      const rg = piecewiseSparseAttentionBackwardReference(x.q, x.k, x.v, x.dO, d, ref);
+      for (const n of ["dq", "dk", "dv"] as const) {
+        assertClose(await g[n].read(), rg[n], 1e-5, `${n} ${at}`);
+        g[n].destroy();
+      }
+      for (const t of [out, ...Object.values(saved)]) t.destroy();
+    }
   },
 });
