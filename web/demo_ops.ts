@@ -6,6 +6,7 @@
 import { type Clock, clockOf, timeWork } from "./bench.ts";
 import { type Lib, positiveFeatures, randn, relRms, rng, tolFor } from "./check_helpers.ts";
 import type * as FlashBla from "./lib.ts";
+import { generalizedLinearAttentionRef } from "../layers/reference/linfusion.ts";
 
 type DType = FlashBla.DType;
 
@@ -88,6 +89,55 @@ function attentionDemo(
   };
 }
 
+/**
+ * LinFusion's attention layer (SPEC §6.1; 64 channels, 4 heads of 16, projection MLPs) on
+ * `[1, T, 64]`, checked on its whole output against the float64 reference.
+ */
+function linfusionDemo(): DemoOp {
+  return {
+    label: "Layer: LinFusion GeneralizedLinearAttention",
+    async run(lib, device, T, dtype) {
+      const [queryDim, heads, dimHead] = [64, 4, 16];
+      const random = rng((Math.random() * 2 ** 32) >>> 0);
+      const layer = new lib.GeneralizedLinearAttention({
+        queryDim,
+        heads,
+        dimHead,
+        device,
+        dtype,
+        seed: (random() * 2 ** 31) | 0,
+      });
+      const x = lib.Tensor.fromArraySync(
+        device,
+        randn(T * queryDim, random),
+        [1, T, queryDim],
+        dtype,
+      );
+      try {
+        const y = layer.forward(x);
+        const gpu = await y.read();
+        y.destroy();
+        const params = new Map<string, Float64Array<ArrayBuffer>>();
+        for (const [key, t] of await layer.stateDict()) params.set(key, Float64Array.from(t.data));
+        const xs = Float64Array.from(await x.read()); // the stored (dtype-rounded) values
+        const ref = generalizedLinearAttentionRef(layer.config, params, xs, 1);
+        const ms = await timeWork(lib, device, () => layer.forward(x).destroy(), 4, 5);
+        return {
+          error: relRms(gpu, ref),
+          tol: tolFor(dtype),
+          compared: `the whole output, ${T} tokens × ${queryDim} channels`,
+          ms,
+          clock: clockOf(device),
+          shape: `x [1, ${T}, ${queryDim}], ${heads} heads of ${dimHead}, ${dtype}`,
+        };
+      } finally {
+        x.destroy();
+        layer.dispose();
+      }
+    },
+  };
+}
+
 /** A reference input: row-major values and their shape. */
 interface RefInput {
   data: Float64Array<ArrayBuffer>;
@@ -102,5 +152,11 @@ export function demoOps(): Record<string, DemoOp> {
       (lib) => lib.linearAttention,
       (lib, q, k, v) => lib.reference.linearAttentionReference(q, k, v),
     ),
+    scaledDotProductAttention: attentionDemo(
+      "Softmax attention (SDPA, flash-style)",
+      (lib) => lib.scaledDotProductAttention,
+      (lib, q, k, v) => lib.reference.sdpaReference(q, k, v).output,
+    ),
+    linfusion: linfusionDemo(),
   };
 }

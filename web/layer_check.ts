@@ -59,7 +59,7 @@ export async function checkLayer(
     device,
     seed: (random() * 2 ** 31) | 0,
   });
-  const name = `GeneralizedLinearAttention [${batch}, ${tokens}, ${queryDim}], 2 heads of 5, MLP 7`;
+  const name = `GeneralizedLinearAttention [${batch}, ${tokens}, ${queryDim}]`;
   const x = lib.Tensor.fromArraySync(device, randn(batch * tokens * queryDim, random), [
     batch,
     tokens,

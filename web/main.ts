@@ -110,7 +110,10 @@ async function selfTest(): Promise<SelfTestReport & { adapter: string }> {
 
 /** The ops on the chart. */
 function benchOps(lib: Lib): Record<string, AttentionOp> {
-  return { "linear attention": lib.linearAttention };
+  return {
+    "linear attention": lib.linearAttention,
+    "softmax (SDPA)": lib.scaledDotProductAttention,
+  };
 }
 
 function drawChart(rows: SweepRow[], title: string): void {

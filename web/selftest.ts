@@ -51,28 +51,72 @@ async function compare(
   return out;
 }
 
-/** linearAttention forward and backward at odd sizes against the exact float64 gradients. */
-async function checkLinearAttention(
+/** Input → gradient signature shared by linearAttention and scaledDotProductAttention. */
+type AttentionVjp = Lib["linearAttention"]["vjp"];
+
+/** A float64 reference returning the output and the input gradients for upstream `dO`. */
+type AttentionReference = (
+  q: { data: ArrayLike<number>; shape: number[] },
+  k: { data: ArrayLike<number>; shape: number[] },
+  v: { data: ArrayLike<number>; shape: number[] },
+  dO: ArrayLike<number>,
+) => {
+  output: ArrayLike<number>;
+  dq: ArrayLike<number>;
+  dk: ArrayLike<number>;
+  dv: ArrayLike<number>;
+};
+
+/** How one attention op is checked: its vjp, its reference and how q, k are drawn. */
+interface AttentionCase {
+  name: string;
+  vjp: AttentionVjp;
+  reference: AttentionReference;
+  /** Draws q and k (positive features for linear attention). */
+  features: (n: number, random: () => number) => Float64Array<ArrayBuffer>;
+}
+
+/** The attention ops the self-test checks. */
+function attentionCases(lib: Lib): AttentionCase[] {
+  return [
+    {
+      name: "linearAttention",
+      vjp: lib.linearAttention.vjp,
+      reference: lib.reference.linearAttentionReferenceGrads,
+      features: positiveFeatures,
+    },
+    {
+      name: "scaledDotProductAttention",
+      vjp: lib.scaledDotProductAttention.vjp,
+      reference: lib.reference.sdpaReference,
+      features: randn,
+    },
+  ];
+}
+
+/** One attention op forward and backward at odd sizes against its exact float64 gradients. */
+async function checkAttention(
   lib: Lib,
   device: GPUDevice,
   dtype: DType,
   random: () => number,
+  op: AttentionCase,
 ): Promise<CheckResult[]> {
   const shape = [2, 3, 37, 13]; // B, H, T, D: odd on purpose
   const n = shape.reduce((a, b) => a * b, 1);
-  const q = await upload(lib, device, positiveFeatures(n, random), shape, dtype);
-  const k = await upload(lib, device, positiveFeatures(n, random), shape, dtype);
+  const q = await upload(lib, device, op.features(n, random), shape, dtype);
+  const k = await upload(lib, device, op.features(n, random), shape, dtype);
   const v = await upload(lib, device, randn(n, random), shape, dtype);
   const dO = await upload(lib, device, randn(n, random), shape, dtype);
-  const step = lib.linearAttention.vjp(q.tensor, k.tensor, v.tensor);
+  const step = op.vjp(q.tensor, k.tensor, v.tensor);
   const { dq, dk, dv } = step.pullback(dO.tensor);
-  const ref = lib.reference.linearAttentionReferenceGrads(
+  const ref = op.reference(
     { data: q.values, shape },
     { data: k.values, shape },
     { data: v.values, shape },
     dO.values,
   );
-  const results = await compare(`linearAttention [${shape.join(", ")}]`, dtype, {
+  const results = await compare(`${op.name} [${shape.join(", ")}]`, dtype, {
     output: [step.output, ref.output],
     dq: [dq, ref.dq],
     dk: [dk, ref.dk],
@@ -86,9 +130,9 @@ async function checkLinearAttention(
 }
 
 /**
- * Runs every check on a fresh device with output poisoning on: linearAttention forward and
- * backward (f32, and f16 when the device has `shader-f16`), and LinFusion's attention layer
- * forward and backward.
+ * Runs every check on a fresh device with output poisoning on: linearAttention and
+ * scaledDotProductAttention forward and backward (f32, and f16 when the device has
+ * `shader-f16`), and LinFusion's attention layer forward and backward (f32).
  */
 export async function runSelfTest(lib: Lib): Promise<SelfTestReport> {
   const start = performance.now();
@@ -99,7 +143,9 @@ export async function runSelfTest(lib: Lib): Promise<SelfTestReport> {
   const dtypes: DType[] = device.features.has("shader-f16") ? ["f32", "f16"] : ["f32"];
   const checks: CheckResult[] = [];
   for (const dtype of dtypes) {
-    checks.push(...await checkLinearAttention(lib, device, dtype, random));
+    for (const op of attentionCases(lib)) {
+      checks.push(...await checkAttention(lib, device, dtype, random, op));
+    }
   }
   checks.push(...await checkLayer(lib, device, random));
   device.destroy();

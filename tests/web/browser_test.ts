@@ -1,7 +1,8 @@
 /**
  * The package in a real browser: Debian's headless chromium (driven by playwright-core) loads
- * the demo page from a local server, runs the page's self-test (linearAttention forward and
- * backward, f32 and f16 when the adapter has shader-f16, and a layer forward and backward)
+ * the demo page from a local server, runs the page's self-test (linearAttention and SDPA
+ * forward and backward, f32 and f16 when the adapter has shader-f16, and LinFusion's layer
+ * forward and backward)
  * against the float64 references, one demo op, a small timing sweep, and saves a screenshot
  * to docs/demo.png. On a machine without a GPU, chromium's WebGPU runs on SwiftShader (CPU).
  * Skips, saying so, only when /usr/bin/chromium is not installed.
@@ -31,6 +32,18 @@ const CHROMIUM_ARGS = [
   "--no-first-run",
   "--disable-quic",
 ];
+
+/** Rejects if `promise` does not settle within `seconds` (a GPU hang must fail fast, not stall CI). */
+function within<T>(seconds: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not finish within ${seconds} s (GPU hang?)`)),
+      seconds * 1000,
+    );
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 Deno.test("web/serve.ts serves only the page, its stylesheet and dist/", () => {
   assert.ok(resolveWebPath("/")?.pathname.endsWith("/web/index.html"));
@@ -79,7 +92,11 @@ Deno.test({
       const ready = await page.evaluate(() => (globalThis as any).flashBla.ready);
       console.log(`adapter: ${ready.adapter}; features: ${ready.features.join(", ")}`);
 
-      const report = await page.evaluate(() => (globalThis as any).runSelfTest());
+      const report = await within(
+        90,
+        "the self-test",
+        page.evaluate(() => (globalThis as any).runSelfTest()),
+      );
       for (const c of report.checks) {
         console.log(`  ${c.name} ${c.dtype} ${c.quantity}: ${c.error.toExponential(2)}`);
         assert.ok(c.ok, `${c.name} ${c.dtype} ${c.quantity}: error ${c.error} > ${c.tol}`);
@@ -89,24 +106,41 @@ Deno.test({
           `${c.name.split(" ")[0]} ${c.quantity}`
         ),
       );
-      const expected = ["output", "dq", "dk", "dv"].map((q) => `linearAttention ${q}`).concat(
+      const expected = ["linearAttention", "scaledDotProductAttention"].flatMap((op) =>
+        ["output", "dq", "dk", "dv"].map((q) => `${op} ${q}`)
+      ).concat(
         ["output", "dx (directional)"].map((q) => `GeneralizedLinearAttention ${q}`),
       );
       for (const q of expected) assert.ok(ran.has(q), `no check of ${q}`);
       assert.ok(report.ok);
 
-      const demo = await page.evaluate(() =>
-        (globalThis as any).flashBla.runDemo("linearAttention", 97, "f32")
-      );
-      assert.ok(demo.error <= demo.tol, `demo linearAttention error ${demo.error}`);
-      assert.ok(demo.ms > 0);
+      for (const key of ["scaledDotProductAttention", "linfusion", "linearAttention"]) {
+        const demo = await within(
+          30,
+          `demo ${key}`,
+          page.evaluate((key) => (globalThis as any).flashBla.runDemo(key, 97, "f32"), key),
+        );
+        assert.ok(demo.error <= demo.tol, `demo ${key}: error ${demo.error}`);
+        assert.ok(demo.ms > 0);
+      }
 
-      const rows = await page.evaluate(() =>
-        (globalThis as any).flashBla.runBenchmark({ lengths: [64, 128, 256], reps: 2, samples: 3 })
+      const rows = await within(
+        60,
+        "the benchmark",
+        page.evaluate(() =>
+          (globalThis as any).flashBla.runBenchmark({
+            lengths: [64, 128, 256],
+            reps: 2,
+            samples: 3,
+          })
+        ),
       );
       assert.equal(rows.length, 3);
-      for (const row of rows) assert.ok(row.ms["linear attention"] > 0, JSON.stringify(row));
-      assert.equal(await page.locator("#chart svg polyline").count(), 1);
+      for (const row of rows) {
+        assert.ok(row.ms["linear attention"] > 0, JSON.stringify(row));
+        assert.ok(row.ms["softmax (SDPA)"] > 0, JSON.stringify(row));
+      }
+      assert.equal(await page.locator("#chart svg polyline").count(), 2);
 
       await Deno.mkdir(new URL(".", `file://${SCREENSHOT}`), { recursive: true });
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
