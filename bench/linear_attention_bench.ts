@@ -19,7 +19,7 @@
  */
 import { parseArgs } from "node:util";
 import { type DType, flush, requestDevice } from "../ops/_runtime/mod.ts";
-import { BENCH_OPS, makeInputs, type Shape } from "./ops.ts";
+import { BENCH_OPS, makeInputs, type Shape, TABLE_OPS } from "./ops.ts";
 import {
   adapterName,
   gpuTime,
@@ -68,7 +68,7 @@ for (const T of tList) {
   const s: Shape = { ...base, T };
   const tensorBytes = s.B * s.H * s.T * s.D * (dtype === "f16" ? 2 : 4);
   const inputs = makeInputs(device, s, dtype, "BHTD"); // lives until the benches have run
-  for (const op of BENCH_OPS) {
+  for (const op of BENCH_OPS.filter((o) => TABLE_OPS.includes(o.name))) {
     const runner = op.setup(inputs);
     for (const withBwd of [false, true]) {
       const work = withBwd ? runner.fwdBwd : runner.fwd;

@@ -11,7 +11,7 @@
  */
 import { parseArgs } from "node:util";
 import { type DType, quantiles, requestDevice, timeGpu } from "../ops/_runtime/mod.ts";
-import { BENCH_OPS, bytesOf, type Layout, makeInputs, type Shape } from "./ops.ts";
+import { BENCH_OPS, bytesOf, type Layout, makeInputs, type Shape, TABLE_OPS } from "./ops.ts";
 import { type Ceilings, measureCeilings } from "./ceilings.ts";
 import { adapterName, type GpuTime, gpuTime, isCpuAdapter } from "./measure.ts";
 
@@ -19,7 +19,7 @@ import { adapterName, type GpuTime, gpuTime, isCpuAdapter } from "./measure.ts";
 export const USAGE = `Usage: deno task profile [options]
 
   --ops LIST      ops to time, comma-separated: ${BENCH_OPS.map((o) => o.name).join(", ")}
-                  (default: all)
+                  (default: ${TABLE_OPS.join(", ")})
   --B N           batch (default 8; 1 on a CPU adapter)
   --H N           heads (default 16; 2 on a CPU adapter)
   --T LIST        sequence lengths (default 1024,4096,16384,32768; 128,256 on a CPU adapter)
@@ -93,7 +93,7 @@ export function parseProfileArgs(args: string[]): ProfileOptions {
   const D = values.D ? positive(values.D, "D") : 64;
   if (D > 256) throw new RangeError(`--D: at most 256, got ${D}`);
   return {
-    ops: values.ops ? list(values.ops, names, "ops") : names,
+    ops: values.ops ? list(values.ops, names, "ops") : [...TABLE_OPS],
     B: values.B ? positive(values.B, "B") : undefined,
     H: values.H ? positive(values.H, "H") : undefined,
     T: values.T ? values.T.split(",").map((t) => positive(t, "T")) : undefined,
