@@ -27,6 +27,8 @@ export type { Vjp } from "./ops/_runtime/autodiff.ts";
 export { quantiles, timeGpu } from "./ops/_runtime/timing.ts";
 export * from "./ops/linear_attention/mod.ts";
 export {
+  naiveDecoupledLinearAttention,
+  type NaiveDecoupledGrads,
   naiveLinearAttention,
   type NaiveLinearAttentionGrads,
   type NaiveLinearAttentionOptions,

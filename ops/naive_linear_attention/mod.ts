@@ -6,13 +6,13 @@
  */
 import { checkFinite, type Tensor, type Vjp } from "../_runtime/mod.ts";
 import { add, div, mul } from "../nn/binary.ts";
-import { addScalar, scale, transpose } from "../nn/elementwise.ts";
+import { addScalar, scale } from "../nn/elementwise.ts";
 import { matmul } from "../nn/matmul.ts";
 import { mean, sum } from "../nn/reduce.ts";
-import { checkAlive, checkAttention, checkCotangent, checkLayout } from "../sdpa/args.ts";
+import { checkAttention, checkLayout } from "../sdpa/args.ts";
+import { naiveVjp } from "./_layout.ts";
 
 const OP = "naiveLinearAttention";
-const BHTD_OF_BTHD = [0, 2, 1, 3]; // its own inverse
 
 /** Options of {@linkcode naiveLinearAttention} (the same as `linearAttention`'s). */
 export interface NaiveLinearAttentionOptions {
@@ -25,7 +25,7 @@ export interface NaiveLinearAttentionOptions {
 }
 
 /** Gradients of {@linkcode naiveLinearAttention}, each in its input's shape. */
-export interface NaiveLinearAttentionGrads {
+export interface NaiveLinearAttentionGrads extends Record<string, Tensor> {
   /** Gradient of q, shaped like q. */
   dq: Tensor;
   /** Gradient of k, shaped like k. */
@@ -126,39 +126,14 @@ naiveLinearAttention.vjp = (
   options: NaiveLinearAttentionOptions = {},
 ): Vjp<Tensor, Tensor, NaiveLinearAttentionGrads> => {
   const { layout, shape, sigma, eps } = prepare(q, k, v, options);
-  const bthd = layout === "BTHD";
-  const toBhtd = (t: Tensor) => transpose(t, BHTD_OF_BTHD);
-  const inputs = bthd ? [q, k, v].map(toBhtd) : [q, k, v];
-  const saved = forwardBhtd(inputs[0], inputs[1], inputs[2], sigma, eps);
-  const output = bthd ? toBhtd(saved.o) : saved.o;
-  if (bthd) inputs[2].destroy(); // v is not needed by the backward
-  const owned = [
-    saved.sv,
-    saved.m,
-    saved.z,
-    saved.s,
-    ...(bthd ? [inputs[0], inputs[1], saved.o] : []),
-  ];
-  let disposed = false;
-  const dispose = () => {
-    if (!disposed) { for (const t of owned) t.destroy(); }
-    disposed = true;
-  };
-  return {
-    output,
-    pullback(dO: Tensor): NaiveLinearAttentionGrads {
-      if (disposed) throw new TypeError(`${OP} pullback called after dispose()`);
-      checkCotangent(OP, dO, output);
-      checkAlive(OP, { q, k, output });
-      if (!bthd) return backwardBhtd(saved, dO, sigma, shape.lk);
-      const dOb = toBhtd(dO);
-      const g = backwardBhtd(saved, dOb, sigma, shape.lk);
-      dOb.destroy();
-      const grads = { dq: toBhtd(g.dq), dk: toBhtd(g.dk), dv: toBhtd(g.dv) };
-      for (const t of [g.dq, g.dk, g.dv]) t.destroy();
-      return grads;
-    },
-    dispose,
-    [Symbol.dispose]: dispose,
-  };
+  return naiveVjp(OP, layout, { q, k, v }, ([qb, kb, vb]) => {
+    const x = forwardBhtd(qb, kb, vb, sigma, eps);
+    return {
+      output: x.o,
+      saved: [x.q, x.k, x.sv, x.m, x.z, x.s, x.o],
+      backward: (dO) => backwardBhtd(x, dO, sigma, shape.lk),
+    };
+  });
 };
+
+export { type NaiveDecoupledGrads, naiveDecoupledLinearAttention } from "./decoupled.ts";
