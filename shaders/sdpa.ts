@@ -1,18 +1,28 @@
 /**
- * WGSL generators for flash-style softmax attention (non-causal), forward and backward.
+ * WGSL generators for flash-style softmax attention (non-causal), forward and backward,
+ * register-tiled for GPUs without tensor cores or subgroups.
  *
  * Every kernel gives a workgroup one (b, h) and a block of BR "own" rows (queries in the
  * forward and dq kernels, keys in the dk/dv kernel), and streams the other side in blocks of BC
  * rows through workgroup memory; nothing of size Lq×Lk is ever stored. Threads form a TR×TC
- * grid: thread (tr, tc) owns rows `tr + TR·i` and streamed columns / features `tc + TC·j`.
+ * grid. Thread (tr, tc) owns:
+ * - in a score tile (own × streamed rows): rows `tr + TR·i` and columns `tc + TC·j`
+ *   (strided, so that a warp's reads hit distinct banks);
+ * - in a feature tile (own rows × features): rows `tr + TR·i` and the vec4 column groups
+ *   `tc + TC·u` (features 4(tc + TC·u) … +3).
+ * Workgroup tiles are row-major vec4 arrays whose row stride (in vec4) is odd, so that the
+ * rows read by one warp fall in different banks; every inner loop reads vec4s and does 4·RI·RJ
+ * (or 4·RI·CU·4) FMAs per 2–3 loads per row of the tile.
  * Scores are kept in the log2 domain: `s = (q·k)·scale·log2(e)`, `p = exp2(s − m)`.
  *
- * - forward: online softmax (running max m and sum l per row), o = Σ p·v / l, and the
- *   log-sum-exp `lse = m + log2(l)` (log2 units) saved for the backward.
+ * - forward: online softmax (SPEC: flash attention). The row max of each block is reduced
+ *   across the TC threads of a row through workgroup memory; each thread keeps a partial row
+ *   sum l over its own columns (rescaled with the row max like o) and the partials are summed
+ *   once at the end. o = Σ p·v / l and `lse = m + log2(l)` (log2 units) saved for the backward.
  * - delta: `D_i = rowsum(dO_i ∘ o_i)`.
  * - dq: `dq_i = scale · Σ_j p_ij (dp_ij − D_i) k_j` with `dp_ij = dO_i · v_j`.
  * - dkdv: `dv_j = Σ_i p_ij dO_i`, `dk_j = scale · Σ_i p_ij (dp_ij − D_i) q_i`.
- * Each output element is written by one thread: deterministic, no atomics.
+ * Each output element is written by one thread in a fixed order: deterministic, no atomics.
  * Register tiles declared inside loops get explicit `T()` initialisers: the WGSL spec zeroes
  * them on every iteration anyway, but lavapipe's compiled SPIR-V zeroed them only once.
  * @module
@@ -22,20 +32,23 @@ import type { DType } from "../ops/_runtime/tensor.ts";
 
 /** Block sizes and thread grid of one kernel. */
 export interface SdpaTiles {
-  /** Own rows per workgroup. */
+  /** Own rows per workgroup (a multiple of tr). */
   br: number;
-  /** Streamed rows per step. */
+  /** Streamed rows per step (a multiple of tc and of 4). */
   bc: number;
-  /** Thread rows (divides br). */
+  /** Thread rows. */
   tr: number;
-  /** Thread columns (divides bc). */
+  /** Thread columns. */
   tc: number;
 }
+
+/** The three SDPA kernels. */
+export type SdpaKind = "fwd" | "dq" | "dkdv";
 
 /** Compile-time variant of an SDPA kernel. */
 export interface SdpaVariant extends SdpaTiles {
   /** Which kernel. */
-  kind: "fwd" | "dq" | "dkdv";
+  kind: SdpaKind;
   /** Storage dtype of q, k, v, o and the gradients. */
   dtype: DType;
   /** `"BHTD"` or `"BTHD"`. */
@@ -49,15 +62,32 @@ export interface SdpaVariant extends SdpaTiles {
 /** Largest feature size the kernels take. */
 export const SDPA_MAX_DIM = 256;
 
-/** Candidate tilings, largest first; the launcher takes the first that fits the device. */
-export const SDPA_TILE_CANDIDATES: readonly SdpaTiles[] = [
-  { br: 64, bc: 32, tr: 16, tc: 16 },
-  { br: 32, bc: 32, tr: 16, tc: 16 },
-  { br: 32, bc: 16, tr: 16, tc: 16 },
-  { br: 16, bc: 16, tr: 16, tc: 16 },
-  { br: 16, bc: 8, tr: 16, tc: 8 },
-  { br: 8, bc: 8, tr: 8, tc: 8 },
-];
+/**
+ * Candidate tilings per kernel, preferred first; the launcher takes the first that fits the
+ * device's workgroup memory and size. The first of each fits 48 KiB at d = 64 (H100/H200);
+ * the later ones fit 32 KiB (lavapipe) and large d. Mutable so that the tile sweep
+ * (bench/sdpa_tiles.ts) and the tests can put a tiling first.
+ */
+export const SDPA_TILES: Record<SdpaKind, SdpaTiles[]> = {
+  fwd: [
+    { br: 64, bc: 32, tr: 16, tc: 8 },
+    { br: 32, bc: 32, tr: 8, tc: 8 },
+    { br: 16, bc: 8, tr: 8, tc: 4 },
+    { br: 8, bc: 4, tr: 8, tc: 4 },
+  ],
+  dq: [
+    { br: 64, bc: 16, tr: 16, tc: 8 },
+    { br: 32, bc: 16, tr: 8, tc: 8 },
+    { br: 16, bc: 8, tr: 8, tc: 4 },
+    { br: 8, bc: 4, tr: 8, tc: 4 },
+  ],
+  dkdv: [
+    { br: 32, bc: 32, tr: 16, tc: 8 },
+    { br: 32, bc: 16, tr: 8, tc: 8 },
+    { br: 16, bc: 8, tr: 8, tc: 4 },
+    { br: 8, bc: 4, tr: 8, tc: 4 },
+  ],
+};
 
 /** Uniforms of every SDPA kernel. */
 export const sdpaParams = new UniformBlock({
@@ -70,20 +100,44 @@ export const sdpaParams = new UniformBlock({
   scale: "f32",
 });
 
-/** Features padded to a multiple of the thread columns. */
-function padded(d: number, tc: number): number {
-  return Math.ceil(d / tc) * tc;
+/** Smallest odd number ≥ n: a row stride (in vec4) that spreads rows over the banks. */
+const odd = (n: number) => n % 2 ? n : n + 1;
+
+/** Layout of a feature size d in a workgroup tile: vec4 groups, padded groups, row stride. */
+interface Features {
+  /** Features. */
+  d: number;
+  /** vec4 groups holding data, ⌈d/4⌉. */
+  d4: number;
+  /** Groups per thread column in a feature tile (padded to a multiple of TC). */
+  cu: number;
+  /** Row stride in vec4. */
+  stride: number;
 }
+
+function features(d: number, tc: number): Features {
+  const d4 = Math.ceil(d / 4), cu = Math.ceil(d4 / tc);
+  return { d, d4, cu, stride: odd(cu * tc) };
+}
+
+/** Row stride (vec4) of a BR×BC score tile in workgroup memory. */
+const scoreStride = (t: SdpaTiles) => odd(t.bc / 4);
 
 /** Bytes of workgroup memory the kernel `v` needs. */
 export function sdpaWorkgroupBytes(v: Omit<SdpaVariant, "dtype" | "layout">): number {
-  const dkp = padded(v.dk, v.tc), dvp = padded(v.dv, v.tc), dmax = Math.max(dkp, dvp);
-  const floats = v.kind === "fwd"
-    ? v.br * dkp + v.bc * dmax + v.br * v.bc + 3 * v.br
-    : v.kind === "dq"
-    ? v.br * dkp + v.br * dvp + v.bc * dmax + v.br * v.bc + 2 * v.br
-    : v.br * dkp + v.br * dvp + v.bc * dmax + v.br * v.bc + 2 * v.bc;
-  return 4 * floats;
+  const k = features(v.dk, v.tc).stride, val = features(v.dv, v.tc).stride;
+  const scores = v.br * scoreStride(v);
+  const vec4s = v.kind === "fwd"
+    ? v.br * k + v.bc * Math.max(k, val) + scores
+    : (v.br + v.bc) * (k + val) + (v.kind === "dq" ? 1 : 2) * scores;
+  const floats = v.kind === "fwd" ? v.br * v.tc : v.kind === "dkdv" ? 2 * v.bc : 0;
+  return 16 * vec4s + 4 * floats;
+}
+
+/** Whether `t` is a valid tiling (divisibility; the memory check is the launcher's). */
+export function sdpaTilesValid(t: SdpaTiles): boolean {
+  const int = (x: number) => Number.isInteger(x) && x > 0;
+  return [t.br, t.bc, t.tr, t.tc, t.br / t.tr, t.bc / t.tc, t.bc / 4].every(int);
 }
 
 const unroll = (n: number, body: (i: number) => string) =>
@@ -91,333 +145,364 @@ const unroll = (n: number, body: (i: number) => string) =>
 
 /** WGSL of kernel `v`. */
 export function sdpaWgsl(v: SdpaVariant): string {
+  const g = new Generator(v);
   switch (v.kind) {
     case "fwd":
-      return forwardWgsl(v);
+      return g.forward();
     case "dq":
-      return dqWgsl(v);
+      return g.dq();
     case "dkdv":
-      return dkdvWgsl(v);
+      return g.dkdv();
   }
 }
 
-/** Declarations and helpers shared by the three kernels. */
-function common(v: SdpaVariant, storage: [string, "read" | "read_write", string][]): string {
-  const NT = v.tr * v.tc;
-  const bindings = storage
-    .map(([name, access, type], i) =>
-      `@group(0) @binding(${i}) var<storage, ${access}> ${name}: array<${type}>;`
-    )
-    .join("\n");
-  const rowOffset = v.layout === "BHTD"
-    ? "return (bh * len + t) * d;"
-    : "return ((bh / u.heads) * len + t) * u.heads * d + (bh % u.heads) * d;";
-  return /* wgsl */ `
-${v.dtype === "f16" ? "enable f16;" : ""}
+/** WGSL pieces of one variant: tile loads, the two tile products, stores. */
+class Generator {
+  readonly RI: number;
+  readonly RJ: number;
+  readonly k: Features;
+  readonly v: Features;
+  readonly sp: number;
+
+  constructor(readonly t: SdpaVariant) {
+    this.RI = t.br / t.tr;
+    this.RJ = t.bc / t.tc;
+    this.k = features(t.dk, t.tc);
+    this.v = features(t.dv, t.tc);
+    this.sp = scoreStride(t);
+  }
+
+  /** Declarations shared by the three kernels. */
+  common(storage: [string, "read" | "read_write", string][]): string {
+    const t = this.t;
+    const bindings = storage
+      .map(([name, access, type], i) =>
+        `@group(0) @binding(${i}) var<storage, ${access}> ${name}: array<${type}>;`
+      )
+      .join("\n");
+    const rowOffset = t.layout === "BHTD"
+      ? "return (bh * len + t) * d;"
+      : "return ((bh / u.heads) * len + t) * u.heads * d + (bh % u.heads) * d;";
+    return /* wgsl */ `
+${t.dtype === "f16" ? "enable f16;" : ""}
 ${bindings}
 ${sdpaParams.wgsl(storage.length)}
 ${FLAT_GROUP_WGSL}
-const NT = ${NT}u;
+const TR = ${t.tr}u;
+const TC = ${t.tc}u;
+const NT = ${t.tr * t.tc}u;
 const NEG = -1e30;
 // Element offset of row t of head bh in a tensor of length len and features d.
 fn row_off(bh: u32, t: u32, len: u32, d: u32) -> u32 { ${rowOffset} }
 `;
-}
-
-/**
- * Cooperative load of `rows` rows (from row `t0`, `len` valid) of `src` into `dst`
- * ([rows][dp], zero past the edges), as f32.
- */
-function loadTile(
-  dst: string,
-  src: string,
-  rows: number,
-  d: number,
-  dp: number,
-  t0: string,
-  len: string,
-): string {
-  return `
-  for (var e = lid; e < ${rows * dp}u; e += NT) {
-    let r = e / ${dp}u;
-    let c = e % ${dp}u;
-    var x = 0.0;
-    if (${t0} + r < ${len} && c < ${d}u) { x = f32(${src}[row_off(bh, ${t0} + r, ${len}, ${d}u) + c]); }
-    ${dst}[e] = x;
-  }`;
-}
-
-/** `acc[i][j] += Σ_d a[row_i][d] · b[col_j][d]`: an own-rows × streamed-rows dot tile. */
-function dotTile(v: SdpaVariant, acc: string, a: string, b: string, dp: number): string {
-  const RI = v.br / v.tr, RJ = v.bc / v.tc;
-  return `
-  for (var d = 0u; d < ${dp}u; d++) {
-${unroll(RI, (i) => `    let a${i} = ${a}[(tr + ${v.tr * i}u) * ${dp}u + d];`)}
-${unroll(RJ, (j) => `    let b${j} = ${b}[(tc + ${v.tc * j}u) * ${dp}u + d];`)}
-${
-    unroll(RI * RJ, (ij) => {
-      const i = Math.floor(ij / RJ), j = ij % RJ;
-      return `    ${acc}[${i}][${j}] = fma(a${i}, b${j}, ${acc}[${i}][${j}]);`;
-    })
   }
-  }`;
-}
 
-/** `acc[i][j] += Σ_c p[row_i][c] · x[c][feature_j]`: the product of a score tile and rows. */
-function productTile(v: SdpaVariant, acc: string, p: string, x: string, dp: number): string {
-  const RI = v.br / v.tr, CJ = dp / v.tc;
-  return `
-  for (var c = 0u; c < ${v.bc}u; c++) {
-${unroll(RI, (i) => `    let p${i} = ${p}[(tr + ${v.tr * i}u) * ${v.bc}u + c];`)}
-${unroll(CJ, (j) => `    let x${j} = ${x}[c * ${dp}u + tc + ${v.tc * j}u];`)}
-${
-    unroll(RI * CJ, (ij) => {
-      const i = Math.floor(ij / CJ), j = ij % CJ;
-      return `    ${acc}[${i}][${j}] = fma(p${i}, x${j}, ${acc}[${i}][${j}]);`;
-    })
-  }
-  }`;
-}
-
-/** Writes an own-rows × features accumulator tile (times `factor`) to `dst`. */
-function storeTile(
-  v: SdpaVariant,
-  acc: string,
-  dst: string,
-  d: number,
-  len: string,
-  factor: (i: number) => string,
-): string {
-  const RI = v.br / v.tr, CJ = padded(d, v.tc) / v.tc;
-  return unroll(RI, (i) => `
-  if (t0 + tr + ${v.tr * i}u < ${len}) {
-    let o_row = row_off(bh, t0 + tr + ${v.tr * i}u, ${len}, ${d}u);
-${
-    unroll(CJ, (j) =>
-      `    if (tc + ${v.tc * j}u < ${d}u) { ${dst}[o_row + tc + ${
-        v.tc * j
-      }u] = ${v.dtype}(${acc}[${i}][${j}] * ${factor(i)}); }`)
-  }
-  }`);
-}
-
-function header(v: SdpaVariant): string {
-  return `
-@compute @workgroup_size(${v.tr * v.tc})
+  header(): string {
+    return `
+@compute @workgroup_size(${this.t.tr * this.t.tc})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
   let g = flat_group(wid, nwg);
   if (g >= u.bh_count * u.blocks) { return; }
   let bh = g / u.blocks;
-  let t0 = (g % u.blocks) * ${v.br}u; // first own row
-  let tr = lid / ${v.tc}u;
-  let tc = lid % ${v.tc}u;`;
-}
+  let t0 = (g % u.blocks) * ${this.t.br}u; // first own row
+  let tr = lid / TC;
+  let tc = lid % TC;`;
+  }
 
-function forwardWgsl(v: SdpaVariant): string {
-  const E = v.dtype;
-  const dkp = padded(v.dk, v.tc), dvp = padded(v.dv, v.tc), dmax = Math.max(dkp, dvp);
-  const RI = v.br / v.tr, RJ = v.bc / v.tc, CJ = dvp / v.tc;
-  return common(v, [["q", "read", E], ["k", "read", E], ["v", "read", E], ["o", "read_write", E], [
-    "lse",
-    "read_write",
-    "f32",
-  ]]) + /* wgsl */ `
-var<workgroup> s_q: array<f32, ${v.br * dkp}>;   // [BR][DKP] own queries
-var<workgroup> s_kv: array<f32, ${v.bc * dmax}>; // [BC][DKP] keys, then [BC][DVP] values
-var<workgroup> s_p: array<f32, ${v.br * v.bc}>;  // [BR][BC] scores, then probabilities
-var<workgroup> s_m: array<f32, ${v.br}>;         // running max (log2 units)
-var<workgroup> s_l: array<f32, ${v.br}>;         // running sum of p
-var<workgroup> s_alpha: array<f32, ${v.br}>;     // rescale of this step
-${header(v)}
-  ${loadTile("s_q", "q", v.br, v.dk, dkp, "t0", "u.lq")}
-  if (lid < ${v.br}u) { s_m[lid] = NEG; s_l[lid] = 0.0; }
-  var b_o = array<array<f32, ${CJ}>, ${RI}>(); // [own rows][value features]
-  for (var k0 = 0u; k0 < u.lk; k0 += ${v.bc}u) {
-    workgroupBarrier();
-    ${loadTile("s_kv", "k", v.bc, v.dk, dkp, "k0", "u.lk")}
-    workgroupBarrier();
-    var b_s = array<array<f32, ${RJ}>, ${RI}>();
-    ${dotTile(v, "b_s", "s_q", "s_kv", dkp)}
-${
-    unroll(RI * RJ, (ij) => {
-      const i = Math.floor(ij / RJ), j = ij % RJ;
-      return `    s_p[(tr + ${v.tr * i}u) * ${v.bc}u + tc + ${
-        v.tc * j
-      }u] = select(NEG, b_s[${i}][${j}] * u.scale_log2, k0 + tc + ${v.tc * j}u < u.lk);`;
-    })
-  }
-    workgroupBarrier();
-    // Online softmax, one thread per row; meanwhile the others load the values.
-    if (lid < ${v.br}u) {
-      var mx = s_m[lid];
-      for (var c = 0u; c < ${v.bc}u; c++) { mx = max(mx, s_p[lid * ${v.bc}u + c]); }
-      var rowsum = 0.0;
-      for (var c = 0u; c < ${v.bc}u; c++) {
-        let p = exp2(s_p[lid * ${v.bc}u + c] - mx);
-        s_p[lid * ${v.bc}u + c] = p;
-        rowsum += p;
-      }
-      let alpha = exp2(s_m[lid] - mx);
-      s_alpha[lid] = alpha;
-      s_l[lid] = s_l[lid] * alpha + rowsum;
-      s_m[lid] = mx;
+  /**
+   * Cooperative load of `rows` rows (from row `r0`, `len` valid) of `src` into the vec4 tile
+   * `dst` ([rows][f.stride]), as f32, zero past the edges and in the padding groups.
+   */
+  load(dst: string, src: string, rows: number, f: Features, r0: string, len: string): string {
+    const groups = f.cu * this.t.tc;
+    const guard = (c: number) => f.d % 4 === 0 || c === 0 ? "" : `if (c + ${c}u < ${f.d}u) `;
+    return `
+  for (var e = lid; e < ${rows * groups}u; e += NT) {
+    let r = e / ${groups}u;
+    let c = (e % ${groups}u) * 4u;
+    var x = vec4f();
+    if (${r0} + r < ${len} && c < ${f.d}u) {
+      let o_src = row_off(bh, ${r0} + r, ${len}, ${f.d}u) + c;
+${unroll(4, (c) => `      ${guard(c)}{ x[${c}] = f32(${src}[o_src + ${c}u]); }`)}
     }
-    ${loadTile("s_kv", "v", v.bc, v.dv, dvp, "k0", "u.lk")}
+    ${dst}[r * ${f.stride}u + e % ${groups}u] = x;
+  }`;
+  }
+
+  /** `acc[i][j] += a[own row i] · b[streamed row j]` over the features f (a score tile). */
+  dot(acc: string, a: string, b: string, f: Features): string {
+    const { RI, RJ } = this;
+    const comps = ["x", "y", "z", "w"];
+    return `
+  for (var d4 = 0u; d4 < ${f.d4}u; d4++) {
+${unroll(RI, (i) => `    let a${i} = ${a}[(tr + ${i}u * TR) * ${f.stride}u + d4];`)}
+${unroll(RJ, (j) => `    let b${j} = ${b}[(tc + ${j}u * TC) * ${f.stride}u + d4];`)}
+${
+      unroll(RI * RJ, (ij) => {
+        const i = Math.floor(ij / RJ), j = ij % RJ;
+        const chain = comps.reduce(
+          (sum, c) => `fma(a${i}.${c}, b${j}.${c}, ${sum})`,
+          `${acc}[${i}][${j}]`,
+        );
+        return `    ${acc}[${i}][${j}] = ${chain};`;
+      })
+    }
+  }`;
+  }
+
+  /**
+   * `acc[i][u] += Σ_c p[own row i][c] · x[c][group u]`: a BR×BC score tile (vec4 rows of
+   * stride `sp`) times BC streamed rows of features f.
+   */
+  product(acc: string, p: string, x: string, f: Features): string {
+    const { RI } = this;
+    return `
+  for (var c4 = 0u; c4 < ${this.t.bc / 4}u; c4++) {
+${unroll(RI, (i) => `    let p${i} = ${p}[(tr + ${i}u * TR) * ${this.sp}u + c4];`)}
+${
+      unroll(4, (c) =>
+        unroll(f.cu, (u) =>
+          `    let x${c}_${u} = ${x}[(c4 * 4u + ${c}u) * ${f.stride}u + tc + ${u}u * TC];`) +
+        "\n" +
+        unroll(RI * f.cu, (iu) => {
+          const i = Math.floor(iu / f.cu), u = iu % f.cu;
+          return `    ${acc}[${i}][${u}] = fma(vec4f(p${i}[${c}]), x${c}_${u}, ${acc}[${i}][${u}]);`;
+        }))
+    }
+  }`;
+  }
+
+  /** Writes score-tile element (i, j) of this thread to the vec4 tile `dst`. */
+  putScore(dst: string, i: number, j: number, value: string): string {
+    return `    { let col = tc + ${j}u * TC; ${dst}[(tr + ${i}u * TR) * ${this.sp}u + col / 4u][col % 4u] = ${value}; }`;
+  }
+
+  /** Writes a feature tile (own rows × f, times `factor(i)`) to `dst`. */
+  store(acc: string, dst: string, f: Features, len: string, factor: (i: number) => string) {
+    const { RI } = this;
+    return unroll(RI, (i) => `
+  if (t0 + tr + ${i}u * TR < ${len}) {
+    let o_row = row_off(bh, t0 + tr + ${i}u * TR, ${len}, ${f.d}u);
+${
+      unroll(f.cu, (u) =>
+        `    {
+      let c = (tc + ${u}u * TC) * 4u;
+      let x = ${acc}[${i}][${u}] * ${factor(i)};
+${
+          unroll(4, (c) =>
+            `      if (c + ${c}u < ${f.d}u) { ${dst}[o_row + c + ${c}u] = ${this.t.dtype}(x[${c}]); }`)
+        }
+    }`)
+    }
+  }`);
+  }
+
+  scoreTile(name: string): string {
+    return `var ${name} = array<array<f32, ${this.RJ}>, ${this.RI}>();`;
+  }
+
+  featureTile(name: string, f: Features): string {
+    return `var ${name} = array<array<vec4f, ${f.cu}>, ${this.RI}>();`;
+  }
+
+  /** Per-row values of this thread's own rows (clamped to the last row). */
+  ownRowValues(name: string, src: string): string {
+    return `var ${name} = array<f32, ${this.RI}>();
+${
+      unroll(this.RI, (i) =>
+        `  ${name}[${i}] = ${src}[bh * u.lq + min(t0 + tr + ${i}u * TR, u.lq - 1u)];`)
+    }`;
+  }
+
+  forward(): string {
+    const { t, RI, RJ, k, v } = this;
+    const E = t.dtype;
+    const each = (body: (i: number, j: number) => string) =>
+      unroll(RI * RJ, (ij) => body(Math.floor(ij / RJ), ij % RJ));
+    const rowMax = (i: number) =>
+      Array.from({ length: RJ }, (_, j) => `b_s[${i}][${j}]`).reduce((a, b) => `max(${a}, ${b})`);
+    return this.common([
+      ["q", "read", E],
+      ["k", "read", E],
+      ["v", "read", E],
+      ["o", "read_write", E],
+      ["lse", "read_write", "f32"],
+    ]) + /* wgsl */ `
+var<workgroup> s_q: array<vec4f, ${t.br * k.stride}>;                  // [BR][K] own queries
+var<workgroup> s_kv: array<vec4f, ${
+      t.bc * Math.max(k.stride, v.stride)
+    }>; // [BC][K] keys, then [BC][V] values
+var<workgroup> s_p: array<vec4f, ${t.br * this.sp}>;                   // [BR][BC/4] probabilities
+var<workgroup> s_red: array<f32, ${t.br * t.tc}>;                      // [BR][TC] row partials
+${this.header()}
+  ${this.load("s_q", "q", t.br, k, "t0", "u.lq")}
+  var b_m = array<f32, ${RI}>(${Array(RI).fill("NEG").join(", ")}); // running row max (log2)
+  var b_l = array<f32, ${RI}>(); // partial row sums over this thread's columns
+  ${this.featureTile("b_o", v)} // [own rows][value groups]
+  for (var k0 = 0u; k0 < u.lk; k0 += ${t.bc}u) {
+    workgroupBarrier();
+    ${this.load("s_kv", "k", t.bc, k, "k0", "u.lk")}
+    workgroupBarrier();
+    ${this.scoreTile("b_s")}
+    ${this.dot("b_s", "s_q", "s_kv", k)}
+${
+      each((i, j) =>
+        `    b_s[${i}][${j}] = select(NEG, b_s[${i}][${j}] * u.scale_log2, k0 + tc + ${j}u * TC < u.lk);`
+      )
+    }
+${unroll(RI, (i) => `    s_red[(tr + ${i}u * TR) * TC + tc] = ${rowMax(i)};`)}
     workgroupBarrier();
 ${
-    unroll(
-      RI,
-      (i) =>
-        `    let alpha${i} = s_alpha[tr + ${
-          v.tr * i
-        }u];\n    for (var j = 0u; j < ${CJ}u; j++) { b_o[${i}][j] *= alpha${i}; }`,
-    )
-  }
-    ${productTile(v, "b_o", "s_p", "s_kv", dvp)}
+      unroll(RI, (i) =>
+        `    {
+      var mx = b_m[${i}];
+      for (var c = 0u; c < TC; c++) { mx = max(mx, s_red[(tr + ${i}u * TR) * TC + c]); }
+      let alpha = exp2(b_m[${i}] - mx);
+      b_m[${i}] = mx;
+      b_l[${i}] *= alpha;
+${unroll(v.cu, (u) => `      b_o[${i}][${u}] *= alpha;`)}
+    }`)
+    }
+${
+      each((i, j) =>
+        `    b_s[${i}][${j}] = exp2(b_s[${i}][${j}] - b_m[${i}]);\n    b_l[${i}] += b_s[${i}][${j}];\n` +
+        this.putScore("s_p", i, j, `b_s[${i}][${j}]`)
+      )
+    }
+    ${this.load("s_kv", "v", t.bc, v, "k0", "u.lk")}
+    workgroupBarrier();
+    ${this.product("b_o", "s_p", "s_kv", v)}
   }
   workgroupBarrier();
-${unroll(RI, (i) => `  let inv_l${i} = 1.0 / s_l[tr + ${v.tr * i}u];`)}
-  ${storeTile(v, "b_o", "o", v.dv, "u.lq", (i) => `inv_l${i}`)}
-  if (lid < ${v.br}u && t0 + lid < u.lq) { lse[bh * u.lq + t0 + lid] = s_m[lid] + log2(s_l[lid]); }
+${unroll(RI, (i) => `  s_red[(tr + ${i}u * TR) * TC + tc] = b_l[${i}];`)}
+  workgroupBarrier();
+  var inv_l = array<f32, ${RI}>();
+${
+      unroll(RI, (i) =>
+        `  {
+    var l = 0.0;
+    for (var c = 0u; c < TC; c++) { l += s_red[(tr + ${i}u * TR) * TC + c]; }
+    inv_l[${i}] = 1.0 / l;
+    let t = t0 + tr + ${i}u * TR;
+    if (tc == 0u && t < u.lq) { lse[bh * u.lq + t] = b_m[${i}] + log2(l); }
+  }`)
+    }
+  ${this.store("b_o", "o", v, "u.lq", (i) => `inv_l[${i}]`)}
 }
 `;
-}
+  }
 
-function dqWgsl(v: SdpaVariant): string {
-  const E = v.dtype;
-  const dkp = padded(v.dk, v.tc), dvp = padded(v.dv, v.tc), dmax = Math.max(dkp, dvp);
-  const RI = v.br / v.tr, RJ = v.bc / v.tc, CJ = dkp / v.tc;
-  return common(v, [
-    ["q", "read", E],
-    ["k", "read", E],
-    ["v", "read", E],
-    ["d_o", "read", E],
-    ["lse", "read", "f32"],
-    ["delta", "read", "f32"],
-    ["dq", "read_write", E],
-  ]) + /* wgsl */ `
-var<workgroup> s_q: array<f32, ${v.br * dkp}>;   // [BR][DKP] own queries
-var<workgroup> s_do: array<f32, ${v.br * dvp}>;  // [BR][DVP] their output gradients
-var<workgroup> s_kv: array<f32, ${v.bc * dmax}>; // keys, values, keys again
-var<workgroup> s_ds: array<f32, ${v.br * v.bc}>; // [BR][BC] dS = P ∘ (dP − D)
-var<workgroup> s_lse: array<f32, ${v.br}>;
-var<workgroup> s_delta: array<f32, ${v.br}>;
-${header(v)}
-  ${loadTile("s_q", "q", v.br, v.dk, dkp, "t0", "u.lq")}
-  ${loadTile("s_do", "d_o", v.br, v.dv, dvp, "t0", "u.lq")}
-  if (lid < ${v.br}u) {
-    let t = min(t0 + lid, u.lq - 1u);
-    s_lse[lid] = lse[bh * u.lq + t];
-    s_delta[lid] = delta[bh * u.lq + t];
-  }
-  var b_dq = array<array<f32, ${CJ}>, ${RI}>(); // [own rows][key features]
-  for (var k0 = 0u; k0 < u.lk; k0 += ${v.bc}u) {
+  dq(): string {
+    const { t, RI, RJ, k, v } = this;
+    const E = t.dtype;
+    return this.common([
+      ["q", "read", E],
+      ["k", "read", E],
+      ["v", "read", E],
+      ["d_o", "read", E],
+      ["lse", "read", "f32"],
+      ["delta", "read", "f32"],
+      ["dq", "read_write", E],
+    ]) + /* wgsl */ `
+var<workgroup> s_q: array<vec4f, ${t.br * k.stride}>;  // [BR][K] own queries
+var<workgroup> s_do: array<vec4f, ${t.br * v.stride}>; // [BR][V] their output gradients
+var<workgroup> s_k: array<vec4f, ${t.bc * k.stride}>;  // [BC][K] keys
+var<workgroup> s_v: array<vec4f, ${t.bc * v.stride}>;  // [BC][V] values
+var<workgroup> s_ds: array<vec4f, ${t.br * this.sp}>;  // [BR][BC/4] dS = P ∘ (dP − D)
+${this.header()}
+  ${this.load("s_q", "q", t.br, k, "t0", "u.lq")}
+  ${this.load("s_do", "d_o", t.br, v, "t0", "u.lq")}
+  ${this.ownRowValues("b_lse", "lse")}
+  ${this.ownRowValues("b_delta", "delta")}
+  ${this.featureTile("b_dq", k)} // [own rows][key groups]
+  for (var k0 = 0u; k0 < u.lk; k0 += ${t.bc}u) {
     workgroupBarrier();
-    ${loadTile("s_kv", "k", v.bc, v.dk, dkp, "k0", "u.lk")}
+    ${this.load("s_k", "k", t.bc, k, "k0", "u.lk")}
+    ${this.load("s_v", "v", t.bc, v, "k0", "u.lk")}
     workgroupBarrier();
-    var b_p = array<array<f32, ${RJ}>, ${RI}>();
-    ${dotTile(v, "b_p", "s_q", "s_kv", dkp)}
+    ${this.scoreTile("b_s")}
+    ${this.dot("b_s", "s_q", "s_k", k)}
+    ${this.scoreTile("b_dp")}
+    ${this.dot("b_dp", "s_do", "s_v", v)}
 ${
-    unroll(RI * RJ, (ij) => {
-      const i = Math.floor(ij / RJ), j = ij % RJ;
-      return `    b_p[${i}][${j}] = select(0.0, exp2(b_p[${i}][${j}] * u.scale_log2 - s_lse[tr + ${
-        v.tr * i
-      }u]), k0 + tc + ${v.tc * j}u < u.lk);`;
-    })
-  }
-    workgroupBarrier();
-    ${loadTile("s_kv", "v", v.bc, v.dv, dvp, "k0", "u.lk")}
-    workgroupBarrier();
-    var b_dp = array<array<f32, ${RJ}>, ${RI}>();
-    ${dotTile(v, "b_dp", "s_do", "s_kv", dvp)}
-${
-    unroll(RI * RJ, (ij) => {
-      const i = Math.floor(ij / RJ), j = ij % RJ;
-      return `    s_ds[(tr + ${v.tr * i}u) * ${v.bc}u + tc + ${
-        v.tc * j
-      }u] = b_p[${i}][${j}] * (b_dp[${i}][${j}] - s_delta[tr + ${v.tr * i}u]);`;
-    })
-  }
-    workgroupBarrier();
-    ${loadTile("s_kv", "k", v.bc, v.dk, dkp, "k0", "u.lk")}
-    workgroupBarrier();
-    ${productTile(v, "b_dq", "s_ds", "s_kv", dkp)}
-  }
-  ${storeTile(v, "b_dq", "dq", v.dk, "u.lq", () => "u.scale")}
-}
-`;
-}
-
-function dkdvWgsl(v: SdpaVariant): string {
-  const E = v.dtype;
-  const dkp = padded(v.dk, v.tc), dvp = padded(v.dv, v.tc), dmax = Math.max(dkp, dvp);
-  const RI = v.br / v.tr, RJ = v.bc / v.tc;
-  // Own rows are keys: row_off of k/v uses lk, of q/dO uses lq.
-  return common(v, [
-    ["q", "read", E],
-    ["k", "read", E],
-    ["v", "read", E],
-    ["d_o", "read", E],
-    ["lse", "read", "f32"],
-    ["delta", "read", "f32"],
-    ["dk", "read_write", E],
-    ["dv", "read_write", E],
-  ]) + /* wgsl */ `
-var<workgroup> s_k: array<f32, ${v.br * dkp}>;   // [BR][DKP] own keys
-var<workgroup> s_v: array<f32, ${v.br * dvp}>;   // [BR][DVP] own values
-var<workgroup> s_qd: array<f32, ${v.bc * dmax}>; // queries, output gradients, queries again
-var<workgroup> s_p: array<f32, ${v.br * v.bc}>;  // [BR keys][BC queries] P, then dS
-var<workgroup> s_lse: array<f32, ${v.bc}>;
-var<workgroup> s_delta: array<f32, ${v.bc}>;
-${header(v)}
-  ${loadTile("s_k", "k", v.br, v.dk, dkp, "t0", "u.lk")}
-  ${loadTile("s_v", "v", v.br, v.dv, dvp, "t0", "u.lk")}
-  var b_dk = array<array<f32, ${dkp / v.tc}>, ${RI}>(); // [own keys][key features]
-  var b_dv = array<array<f32, ${dvp / v.tc}>, ${RI}>(); // [own keys][value features]
-  for (var q0 = 0u; q0 < u.lq; q0 += ${v.bc}u) {
-    workgroupBarrier();
-    ${loadTile("s_qd", "q", v.bc, v.dk, dkp, "q0", "u.lq")}
-    if (lid < ${v.bc}u) {
-      let t = min(q0 + lid, u.lq - 1u);
-      s_lse[lid] = lse[bh * u.lq + t];
-      s_delta[lid] = delta[bh * u.lq + t];
+      unroll(RI * RJ, (ij) => {
+        const i = Math.floor(ij / RJ), j = ij % RJ;
+        return `    {
+      let p = select(0.0, exp2(b_s[${i}][${j}] * u.scale_log2 - b_lse[${i}]), k0 + tc + ${j}u * TC < u.lk);
+  ${this.putScore("s_ds", i, j, `p * (b_dp[${i}][${j}] - b_delta[${i}])`)}
+    }`;
+      })
     }
     workgroupBarrier();
-    var b_p = array<array<f32, ${RJ}>, ${RI}>(); // Pᵀ: [own keys][queries]
-    ${dotTile(v, "b_p", "s_k", "s_qd", dkp)}
-${
-    unroll(RI * RJ, (ij) => {
-      const i = Math.floor(ij / RJ), j = ij % RJ;
-      return `    b_p[${i}][${j}] = select(0.0, exp2(b_p[${i}][${j}] * u.scale_log2 - s_lse[tc + ${
-        v.tc * j
-      }u]), q0 + tc + ${v.tc * j}u < u.lq);
-    s_p[(tr + ${v.tr * i}u) * ${v.bc}u + tc + ${v.tc * j}u] = b_p[${i}][${j}];`;
-    })
+    ${this.product("b_dq", "s_ds", "s_k", k)}
   }
-    workgroupBarrier();
-    ${loadTile("s_qd", "d_o", v.bc, v.dv, dvp, "q0", "u.lq")}
-    workgroupBarrier();
-    ${productTile(v, "b_dv", "s_p", "s_qd", dvp)}
-    var b_dp = array<array<f32, ${RJ}>, ${RI}>(); // dPᵀ = V dOᵀ
-    ${dotTile(v, "b_dp", "s_v", "s_qd", dvp)}
-    workgroupBarrier();
-${
-    unroll(RI * RJ, (ij) => {
-      const i = Math.floor(ij / RJ), j = ij % RJ;
-      return `    s_p[(tr + ${v.tr * i}u) * ${v.bc}u + tc + ${
-        v.tc * j
-      }u] = b_p[${i}][${j}] * (b_dp[${i}][${j}] - s_delta[tc + ${v.tc * j}u]);`;
-    })
-  }
-    ${loadTile("s_qd", "q", v.bc, v.dk, dkp, "q0", "u.lq")}
-    workgroupBarrier();
-    ${productTile(v, "b_dk", "s_p", "s_qd", dkp)}
-  }
-  ${storeTile(v, "b_dv", "dv", v.dv, "u.lk", () => "1.0")}
-  ${storeTile(v, "b_dk", "dk", v.dk, "u.lk", () => "u.scale")}
+  ${this.store("b_dq", "dq", k, "u.lq", () => "u.scale")}
 }
 `;
+  }
+
+  dkdv(): string {
+    const { t, RI, RJ, k, v } = this;
+    const E = t.dtype;
+    // Own rows are keys (length lk), streamed rows are queries (length lq).
+    return this.common([
+      ["q", "read", E],
+      ["k", "read", E],
+      ["v", "read", E],
+      ["d_o", "read", E],
+      ["lse", "read", "f32"],
+      ["delta", "read", "f32"],
+      ["dk", "read_write", E],
+      ["dv", "read_write", E],
+    ]) + /* wgsl */ `
+var<workgroup> s_k: array<vec4f, ${t.br * k.stride}>;  // [BR][K] own keys
+var<workgroup> s_v: array<vec4f, ${t.br * v.stride}>;  // [BR][V] own values
+var<workgroup> s_q: array<vec4f, ${t.bc * k.stride}>;  // [BC][K] queries
+var<workgroup> s_do: array<vec4f, ${t.bc * v.stride}>; // [BC][V] output gradients
+var<workgroup> s_pt: array<vec4f, ${t.br * this.sp}>;  // [BR keys][BC/4] Pᵀ
+var<workgroup> s_dst: array<vec4f, ${t.br * this.sp}>; // [BR keys][BC/4] dSᵀ
+var<workgroup> s_lse: array<f32, ${t.bc}>;
+var<workgroup> s_delta: array<f32, ${t.bc}>;
+${this.header()}
+  ${this.load("s_k", "k", t.br, k, "t0", "u.lk")}
+  ${this.load("s_v", "v", t.br, v, "t0", "u.lk")}
+  ${this.featureTile("b_dk", k)} // [own keys][key groups]
+  ${this.featureTile("b_dv", v)} // [own keys][value groups]
+  for (var q0 = 0u; q0 < u.lq; q0 += ${t.bc}u) {
+    workgroupBarrier();
+    ${this.load("s_q", "q", t.bc, k, "q0", "u.lq")}
+    ${this.load("s_do", "d_o", t.bc, v, "q0", "u.lq")}
+    for (var e = lid; e < ${t.bc}u; e += NT) {
+      let row = bh * u.lq + min(q0 + e, u.lq - 1u);
+      s_lse[e] = lse[row];
+      s_delta[e] = delta[row];
+    }
+    workgroupBarrier();
+    ${this.scoreTile("b_s")} // Sᵀ: [own keys][queries]
+    ${this.dot("b_s", "s_k", "s_q", k)}
+    ${this.scoreTile("b_dp")} // dPᵀ = V dOᵀ
+    ${this.dot("b_dp", "s_v", "s_do", v)}
+${
+      unroll(RI * RJ, (ij) => {
+        const i = Math.floor(ij / RJ), j = ij % RJ;
+        return `    {
+      let col = tc + ${j}u * TC;
+      let p = select(0.0, exp2(b_s[${i}][${j}] * u.scale_log2 - s_lse[col]), q0 + col < u.lq);
+  ${this.putScore("s_pt", i, j, "p")}
+  ${this.putScore("s_dst", i, j, `p * (b_dp[${i}][${j}] - s_delta[col])`)}
+    }`;
+      })
+    }
+    workgroupBarrier();
+    ${this.product("b_dv", "s_pt", "s_do", v)}
+    ${this.product("b_dk", "s_dst", "s_q", k)}
+  }
+  ${this.store("b_dv", "dv", v, "u.lk", () => "1.0")}
+  ${this.store("b_dk", "dk", k, "u.lk", () => "u.scale")}
+}
+`;
+  }
 }
 
 /** Uniforms of the delta kernel: `D_i = rowsum(dO_i ∘ o_i)`, one thread per row. */

@@ -15,9 +15,11 @@ import {
   deltaParams,
   deltaWgsl,
   SDPA_MAX_DIM,
-  SDPA_TILE_CANDIDATES,
+  SDPA_TILES,
+  type SdpaKind,
   sdpaParams,
   type SdpaTiles,
+  sdpaTilesValid,
   type SdpaVariant,
   sdpaWgsl,
   sdpaWorkgroupBytes,
@@ -50,12 +52,13 @@ export interface SdpaGrads {
   dv: Tensor;
 }
 
-/** The largest tiling of `kind` that fits the device's workgroup memory and size. */
-function tilesFor(device: GPUDevice, kind: SdpaVariant["kind"], s: AttentionShape): SdpaTiles {
+/** The first tiling of `kind` (SDPA_TILES) that fits the device's workgroup memory and size. */
+function tilesFor(device: GPUDevice, kind: SdpaKind, s: AttentionShape): SdpaTiles {
   const bytes = device.limits.maxComputeWorkgroupStorageSize;
   const threads = device.limits.maxComputeInvocationsPerWorkgroup;
-  const tiles = SDPA_TILE_CANDIDATES.find((t) =>
-    t.tr * t.tc <= threads && sdpaWorkgroupBytes({ ...t, kind, dk: s.dk, dv: s.dv }) <= bytes
+  const tiles = SDPA_TILES[kind].find((t) =>
+    sdpaTilesValid(t) && t.tr * t.tc <= threads &&
+    sdpaWorkgroupBytes({ ...t, kind, dk: s.dk, dv: s.dv }) <= bytes
   );
   if (!tiles) {
     throw new RangeError(
@@ -65,9 +68,13 @@ function tilesFor(device: GPUDevice, kind: SdpaVariant["kind"], s: AttentionShap
   return tiles;
 }
 
-function kernelFor(t: Tensor, kind: SdpaVariant["kind"], s: AttentionShape): Kernel {
+function kernelFor(t: Tensor, kind: SdpaKind, s: AttentionShape): Kernel {
+  const { br, bc, tr, tc } = tilesFor(t.device, kind, s);
   const variant: SdpaVariant = {
-    ...tilesFor(t.device, kind, s),
+    br,
+    bc,
+    tr,
+    tc,
     kind,
     dtype: t.dtype,
     layout: s.layout,
