@@ -8,13 +8,26 @@
  * - SDPA: fwd 4·B·H·T²·D (QKᵀ and PV), fwd+bwd 14·B·H·T²·D: the backward counted as 2.5× the
  *   forward (dV, dP, dQ, dK plus the recomputed QKᵀ: FlashAttention-2's convention). Our
  *   backward executes 18·B·H·T²·D in all (it recomputes QKᵀ and dP in both passes).
+ * - decoupled linear attention (fused and naive) is counted like linear attention (the
+ *   denominator's q·mean(k) is O(T·D), negligible beside the D² terms);
+ * - varlen (`varlen_la`): B sequences of T tokens each, packed `[B·T, H, D]`: the same counts
+ *   as linear attention on `[B, H, T, D]` (`padded_la`, the same op as `linear_attention`,
+ *   under the name of the varlen comparison).
  * Bytes: each input read once and each output written once: fwd q, k, v, o (4·B·H·T·D
- * elements); fwd+bwd adds q, k, v, o, dO read and dq, dk, dv written (12·B·H·T·D).
+ * elements); fwd+bwd adds q, k, v, o, dO read and dq, dk, dv written (12·B·H·T·D). With n
+ * inputs of that size (5 for decoupled): fwd n + 1, fwd+bwd 3n + 3 tensors.
  * @module
  */
 import { type DType, flush, Tensor, type Vjp } from "../ops/_runtime/mod.ts";
-import { linearAttention } from "../ops/linear_attention/mod.ts";
-import { naiveLinearAttention } from "../ops/naive_linear_attention/mod.ts";
+import {
+  decoupledLinearAttention,
+  linearAttention,
+  varlenLinearAttention,
+} from "../ops/linear_attention/mod.ts";
+import {
+  naiveDecoupledLinearAttention,
+  naiveLinearAttention,
+} from "../ops/naive_linear_attention/mod.ts";
 import { scaledDotProductAttention } from "../ops/sdpa/mod.ts";
 import { piecewiseSparseAttention } from "../ops/piecewise_attention/mod.ts";
 
@@ -29,8 +42,8 @@ export interface Shape {
 /** Memory layout of the inputs. */
 export type Layout = "BHTD" | "BTHD";
 
-/** Recorders of one op at one shape. */
-export interface Runner {
+/** Recorders of one op at one shape; disposing frees the tensors its setup made. */
+export interface Runner extends Disposable {
   /** Records one forward (output freed after submit). */
   fwd(): void;
   /** Records one forward + backward (everything freed after submit). */
@@ -45,6 +58,8 @@ export interface BenchOp {
   column: string;
   /** Useful FLOPs of one call. */
   flops(s: Shape, withBackward: boolean): number;
+  /** Inputs of `[B, H, T, D]` size (for the byte count); default 3 (q, k, v). */
+  inputs?: number;
   /** The recorders of this op on `inputs`. */
   setup(inputs: Inputs): Runner;
 }
@@ -80,18 +95,21 @@ export interface Inputs extends Disposable {
   layout: Layout;
 }
 
+/** A tensor of `shape` holding `features(size, seed)`. */
+function featureTensor(
+  device: GPUDevice,
+  shape: readonly number[],
+  dtype: DType,
+  seed: number,
+): Tensor {
+  const x = features(shape.reduce((a, b) => a * b, 1), seed);
+  return Tensor.fromArraySync(device, dtype === "f16" ? halfBits(x) : x, shape, dtype);
+}
+
 /** Creates positive random inputs of shape `s` (q, k like elu+1 features). */
 export function makeInputs(device: GPUDevice, s: Shape, dtype: DType, layout: Layout): Inputs {
   const shape = layout === "BHTD" ? [s.B, s.H, s.T, s.D] : [s.B, s.T, s.H, s.D];
-  const n = s.B * s.H * s.T * s.D;
-  const [q, k, v, dO] = [1, 2, 3, 4].map((seed) =>
-    Tensor.fromArraySync(
-      device,
-      dtype === "f16" ? halfBits(features(n, seed)) : features(n, seed),
-      shape,
-      dtype,
-    )
-  );
+  const [q, k, v, dO] = [1, 2, 3, 4].map((seed) => featureTensor(device, shape, dtype, seed));
   return {
     q,
     k,
@@ -117,7 +135,69 @@ function qkvRunner(vjp: QkvVjp) {
       const g = run.pullback(dO);
       for (const t of [run.output, g.dq, g.dk, g.dv]) t.destroy();
     },
+    [Symbol.dispose]() {},
   });
+}
+
+type DecoupledVjp = (
+  q: Tensor,
+  k: Tensor,
+  qRope: Tensor,
+  kRope: Tensor,
+  v: Tensor,
+  o: { layout: Layout },
+) => Vjp<Tensor, Tensor, Record<"dq" | "dk" | "dqRope" | "dkRope" | "dv", Tensor>>;
+
+/**
+ * Recorders for a decoupled op: q, k, v from the inputs plus qRope, kRope made here
+ * (independent positive features, like the original's benchmark) and freed on dispose.
+ */
+function decoupledRunner(vjp: DecoupledVjp) {
+  return ({ q, k, v, dO, layout }: Inputs): Runner => {
+    const [qRope, kRope] = [5, 6].map((seed) => featureTensor(q.device, q.shape, q.dtype, seed));
+    return {
+      fwd() {
+        using run = vjp(q, k, qRope, kRope, v, { layout });
+        run.output.destroy();
+      },
+      fwdBwd() {
+        using run = vjp(q, k, qRope, kRope, v, { layout });
+        const g = run.pullback(dO);
+        for (const t of [run.output, g.dq, g.dk, g.dqRope, g.dkRope, g.dv]) t.destroy();
+      },
+      [Symbol.dispose]() {
+        qRope.destroy();
+        kRope.destroy();
+      },
+    };
+  };
+}
+
+/**
+ * Recorders of `varlenLinearAttention` on B equal sequences of T tokens: the inputs' values
+ * packed as `[B·T, H, D]` (made here, whatever the inputs' layout; freed on dispose) with
+ * cuSeqlens = [0, T, 2T, …, B·T].
+ */
+function varlenRunner({ q, layout }: Inputs): Runner {
+  const [B, a, b, D] = q.shape;
+  const [H, T] = layout === "BHTD" ? [a, b] : [b, a];
+  const packed = [1, 2, 3, 4].map((seed) => featureTensor(q.device, [B * T, H, D], q.dtype, seed));
+  const [pq, pk, pv, pdO] = packed;
+  const cu = Int32Array.from({ length: B + 1 }, (_, i) => i * T);
+  return {
+    fwd() {
+      using run = varlenLinearAttention.vjp(pq, pk, pv, cu);
+      run.output.destroy();
+    },
+    fwdBwd() {
+      using run = varlenLinearAttention.vjp(pq, pk, pv, cu);
+      const g = run.pullback(pdO);
+      for (const t of [run.output, g.dq, g.dk, g.dv]) t.destroy();
+    },
+    [Symbol.dispose]() {
+      for (const t of packed) t.destroy();
+    },
+  };
 }
 
 const laFlops = (s: Shape, bwd: boolean) => (bwd ? 12 : 4) * s.B * s.H * s.T * s.D * s.D;
@@ -145,6 +225,32 @@ export const BENCH_OPS: readonly BenchOp[] = [
     flops: (s, bwd) => (bwd ? 14 : 4) * s.B * s.H * s.T * s.T * s.D,
     setup: qkvRunner(scaledDotProductAttention.vjp),
   },
+  {
+    name: "naive_decoupled_la",
+    column: "naive_dla",
+    flops: laFlops,
+    inputs: 5,
+    setup: decoupledRunner(naiveDecoupledLinearAttention.vjp),
+  },
+  {
+    name: "decoupled_la",
+    column: "flash_dla",
+    flops: laFlops,
+    inputs: 5,
+    setup: decoupledRunner(decoupledLinearAttention.vjp),
+  },
+  {
+    name: "padded_la",
+    column: "flash_padded",
+    flops: laFlops,
+    setup: qkvRunner(linearAttention.vjp),
+  },
+  {
+    name: "varlen_la",
+    column: "varlen",
+    flops: laFlops,
+    setup: varlenRunner,
+  },
   ...[0.1, 0.3].map((density): BenchOp => ({
     name: density === 0.1 ? "piecewise_sparse_attention" : `piecewise_sparse_attention_${density}`,
     column: `pisa_${density}`,
@@ -162,7 +268,11 @@ function pisaFlops(s: Shape, density: number, bwd: boolean): number {
   return (bwd ? 14 : 4) * s.B * s.H * s.T * (topK * 64 + nt - topK) * s.D;
 }
 
-/** Bytes of one call: inputs read once, outputs written once (see the module doc). */
-export function bytesOf(s: Shape, dtype: DType, withBackward: boolean): number {
-  return (withBackward ? 12 : 4) * s.B * s.H * s.T * s.D * (dtype === "f16" ? 2 : 4);
+/**
+ * Bytes of one call with `inputs` tensors of `[B, H, T, D]` size: inputs read once, outputs
+ * written once (see the module doc).
+ */
+export function bytesOf(s: Shape, dtype: DType, withBackward: boolean, inputs = 3): number {
+  const tensors = withBackward ? 3 * inputs + 3 : inputs + 1;
+  return tensors * s.B * s.H * s.T * s.D * (dtype === "f16" ? 2 : 4);
 }

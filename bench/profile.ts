@@ -19,7 +19,8 @@ import { adapterName, type GpuTime, gpuTime, isCpuAdapter } from "./measure.ts";
 export const USAGE = `Usage: deno task profile [options]
 
   --ops LIST      ops to time, comma-separated: ${BENCH_OPS.map((o) => o.name).join(", ")}
-                  (default: ${TABLE_OPS.join(", ")})
+                  (default: ${TABLE_OPS.join(", ")}); decoupled ops add qRope, kRope;
+                  varlen_la packs B sequences of T tokens as [B·T, H, D] (any --layout)
   --B N           batch (default 8; 1 on a CPU adapter)
   --H N           heads (default 16; 2 on a CPU adapter)
   --T LIST        sequence lengths (default 1024,4096,16384,32768; 128,256 on a CPU adapter)
@@ -209,7 +210,7 @@ async function main(args: string[]): Promise<number> {
       const s: Shape = { ...base, T };
       using inputs = makeInputs(device, s, dtype, o.layout);
       for (const op of ops) {
-        const runner = op.setup(inputs);
+        using runner = op.setup(inputs);
         for (const mode of o.modes) {
           const withBwd = mode === "fwdbwd";
           const work = withBwd ? runner.fwdBwd : runner.fwd;
@@ -220,7 +221,7 @@ async function main(args: string[]): Promise<number> {
           const time = first > 2000
             ? await gpuTimeWith(device, work, first)
             : await gpuTime(device, work, first > 500 ? Math.min(o.reps, 3) : o.reps, 1);
-          const flops = op.flops(s, withBwd), bytes = bytesOf(s, dtype, withBwd);
+          const flops = op.flops(s, withBwd), bytes = bytesOf(s, dtype, withBwd, op.inputs);
           const gbps = bytes / (time.p50 * 1e6), tflops = flops / (time.p50 * 1e9);
           const row: ProfileRow = {
             op: op.name,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { noGpu, testDevice } from "../_helpers.ts";
 import { parseProfileArgs } from "../../bench/profile.ts";
-import { BENCH_OPS, makeInputs } from "../../bench/ops.ts";
+import { BENCH_OPS, makeInputs, TABLE_OPS } from "../../bench/ops.ts";
 import { gpuTime, hostTimePerLaunch, isCpuAdapter, launchesPerAwait } from "../../bench/measure.ts";
 
 const profile = new URL("../../bench/profile.ts", import.meta.url).pathname;
@@ -18,7 +18,7 @@ async function runProfile(args: string[]) {
 
 Deno.test("profile args: defaults, lists and validation", () => {
   const d = parseProfileArgs([]);
-  assert.deepEqual(d.ops, BENCH_OPS.map((o) => o.name));
+  assert.deepEqual(d.ops, TABLE_OPS);
   assert.deepEqual(d.modes, ["fwd", "fwdbwd"]);
   assert.equal(d.D, 64);
   assert.equal(d.layout, "BHTD");
