@@ -89,6 +89,61 @@ export const SDPA_TILES: Record<SdpaKind, SdpaTiles[]> = {
   ],
 };
 
+/** A named choice of tiling for each kernel (one row of the tile sweep). */
+export interface SdpaTileSet {
+  /** Label in the sweep table. */
+  name: string;
+  /** Forward tiling. */
+  fwd: SdpaTiles;
+  /** dq tiling. */
+  dq: SdpaTiles;
+  /** dk/dv tiling. */
+  dkdv: SdpaTiles;
+}
+
+/**
+ * Tilings for 48 KiB GPUs at d = 64 that bench/sdpa_tiles.ts times (the first is the
+ * default, `SDPA_TILES[kind][0]`) and tests/sdpa run at small d on any adapter.
+ */
+export const SDPA_TILE_SWEEP: readonly SdpaTileSet[] = [
+  {
+    name: "default",
+    fwd: SDPA_TILES.fwd[0],
+    dq: SDPA_TILES.dq[0],
+    dkdv: SDPA_TILES.dkdv[0],
+  },
+  {
+    name: "wide keys",
+    fwd: { br: 64, bc: 48, tr: 16, tc: 8 },
+    dq: { br: 48, bc: 24, tr: 16, tc: 8 },
+    dkdv: { br: 48, bc: 16, tr: 16, tc: 8 },
+  },
+  {
+    name: "256 threads",
+    fwd: { br: 64, bc: 32, tr: 16, tc: 16 },
+    dq: { br: 32, bc: 32, tr: 16, tc: 8 },
+    dkdv: { br: 32, bc: 32, tr: 16, tc: 8 },
+  },
+  {
+    name: "64 keys",
+    fwd: { br: 32, bc: 64, tr: 8, tc: 16 },
+    dq: { br: 32, bc: 32, tr: 8, tc: 8 },
+    dkdv: { br: 32, bc: 32, tr: 8, tc: 8 },
+  },
+  {
+    name: "64 threads 8x8",
+    fwd: { br: 64, bc: 32, tr: 8, tc: 8 },
+    dq: { br: 32, bc: 32, tr: 8, tc: 8 },
+    dkdv: { br: 32, bc: 32, tr: 8, tc: 8 },
+  },
+  {
+    name: "96 rows",
+    fwd: { br: 96, bc: 16, tr: 16, tc: 8 },
+    dq: SDPA_TILES.dq[0],
+    dkdv: SDPA_TILES.dkdv[0],
+  },
+];
+
 /** Uniforms of every SDPA kernel. */
 export const sdpaParams = new UniformBlock({
   heads: "u32",
@@ -109,15 +164,18 @@ interface Features {
   d: number;
   /** vec4 groups holding data, ⌈d/4⌉. */
   d4: number;
-  /** Groups per thread column in a feature tile (padded to a multiple of TC). */
+  /** Groups per thread column in a feature tile (⌈d4/TC⌉). */
   cu: number;
+  /** Groups stored per row: d4, or cu·TC (zero-padded) for tiles read by a product. */
+  groups: number;
   /** Row stride in vec4. */
   stride: number;
 }
 
-function features(d: number, tc: number): Features {
+function features(d: number, tc: number, product = false): Features {
   const d4 = Math.ceil(d / 4), cu = Math.ceil(d4 / tc);
-  return { d, d4, cu, stride: odd(cu * tc) };
+  const groups = product ? cu * tc : d4;
+  return { d, d4, cu, groups, stride: odd(groups) };
 }
 
 /** Row stride (vec4) of a BR×BC score tile in workgroup memory. */
@@ -126,10 +184,13 @@ const scoreStride = (t: SdpaTiles) => odd(t.bc / 4);
 /** Bytes of workgroup memory the kernel `v` needs. */
 export function sdpaWorkgroupBytes(v: Omit<SdpaVariant, "dtype" | "layout">): number {
   const k = features(v.dk, v.tc).stride, val = features(v.dv, v.tc).stride;
+  const kp = features(v.dk, v.tc, true).stride, vp = features(v.dv, v.tc, true).stride;
   const scores = v.br * scoreStride(v);
   const vec4s = v.kind === "fwd"
-    ? v.br * k + v.bc * Math.max(k, val) + scores
-    : (v.br + v.bc) * (k + val) + (v.kind === "dq" ? 1 : 2) * scores;
+    ? v.br * k + v.bc * Math.max(k, vp) + scores
+    : v.kind === "dq"
+    ? v.br * (k + val) + v.bc * (kp + val) + scores
+    : v.br * (k + val) + v.bc * (kp + vp) + 2 * scores;
   const floats = v.kind === "fwd" ? v.br * v.tc : v.kind === "dkdv" ? 2 * v.bc : 0;
   return 16 * vec4s + 4 * floats;
 }
@@ -162,6 +223,8 @@ class Generator {
   readonly RJ: number;
   readonly k: Features;
   readonly v: Features;
+  readonly kp: Features;
+  readonly vp: Features;
   readonly sp: number;
 
   constructor(readonly t: SdpaVariant) {
@@ -169,6 +232,8 @@ class Generator {
     this.RJ = t.bc / t.tc;
     this.k = features(t.dk, t.tc);
     this.v = features(t.dv, t.tc);
+    this.kp = features(t.dk, t.tc, true);
+    this.vp = features(t.dv, t.tc, true);
     this.sp = scoreStride(t);
   }
 
@@ -215,7 +280,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
    * `dst` ([rows][f.stride]), as f32, zero past the edges and in the padding groups.
    */
   load(dst: string, src: string, rows: number, f: Features, r0: string, len: string): string {
-    const groups = f.cu * this.t.tc;
+    const groups = f.groups;
     const guard = (c: number) => f.d % 4 === 0 || c === 0 ? "" : `if (c + ${c}u < ${f.d}u) `;
     return `
   for (var e = lid; e < ${rows * groups}u; e += NT) {
@@ -230,14 +295,17 @@ ${unroll(4, (c) => `      ${guard(c)}{ x[${c}] = f32(${src}[o_src + ${c}u]); }`)
   }`;
   }
 
-  /** `acc[i][j] += a[own row i] · b[streamed row j]` over the features f (a score tile). */
-  dot(acc: string, a: string, b: string, f: Features): string {
+  /**
+   * `acc[i][j] += a[own row i] · b[streamed row j]` (a score tile) over features laid out as
+   * `fa` in `a` and `fb` in `b`.
+   */
+  dot(acc: string, a: string, fa: Features, b: string, fb: Features): string {
     const { RI, RJ } = this;
     const comps = ["x", "y", "z", "w"];
     return `
-  for (var d4 = 0u; d4 < ${f.d4}u; d4++) {
-${unroll(RI, (i) => `    let a${i} = ${a}[(tr + ${i}u * TR) * ${f.stride}u + d4];`)}
-${unroll(RJ, (j) => `    let b${j} = ${b}[(tc + ${j}u * TC) * ${f.stride}u + d4];`)}
+  for (var d4 = 0u; d4 < ${fa.d4}u; d4++) {
+${unroll(RI, (i) => `    let a${i} = ${a}[(tr + ${i}u * TR) * ${fa.stride}u + d4];`)}
+${unroll(RJ, (j) => `    let b${j} = ${b}[(tc + ${j}u * TC) * ${fb.stride}u + d4];`)}
 ${
       unroll(RI * RJ, (ij) => {
         const i = Math.floor(ij / RJ), j = ij % RJ;
@@ -316,7 +384,7 @@ ${
   }
 
   forward(): string {
-    const { t, RI, RJ, k, v } = this;
+    const { t, RI, RJ, k, v, vp } = this;
     const E = t.dtype;
     const each = (body: (i: number, j: number) => string) =>
       unroll(RI * RJ, (ij) => body(Math.floor(ij / RJ), ij % RJ));
@@ -331,7 +399,7 @@ ${
     ]) + /* wgsl */ `
 var<workgroup> s_q: array<vec4f, ${t.br * k.stride}>;                  // [BR][K] own queries
 var<workgroup> s_kv: array<vec4f, ${
-      t.bc * Math.max(k.stride, v.stride)
+      t.bc * Math.max(k.stride, vp.stride)
     }>; // [BC][K] keys, then [BC][V] values
 var<workgroup> s_p: array<vec4f, ${t.br * this.sp}>;                   // [BR][BC/4] probabilities
 var<workgroup> s_red: array<f32, ${t.br * t.tc}>;                      // [BR][TC] row partials
@@ -345,7 +413,7 @@ ${this.header()}
     ${this.load("s_kv", "k", t.bc, k, "k0", "u.lk")}
     workgroupBarrier();
     ${this.scoreTile("b_s")}
-    ${this.dot("b_s", "s_q", "s_kv", k)}
+    ${this.dot("b_s", "s_q", k, "s_kv", k)}
 ${
       each((i, j) =>
         `    b_s[${i}][${j}] = select(NEG, b_s[${i}][${j}] * u.scale_log2, k0 + tc + ${j}u * TC < u.lk);`
@@ -370,9 +438,9 @@ ${
         this.putScore("s_p", i, j, `b_s[${i}][${j}]`)
       )
     }
-    ${this.load("s_kv", "v", t.bc, v, "k0", "u.lk")}
+    ${this.load("s_kv", "v", t.bc, vp, "k0", "u.lk")}
     workgroupBarrier();
-    ${this.product("b_o", "s_p", "s_kv", v)}
+    ${this.product("b_o", "s_p", "s_kv", vp)}
   }
   workgroupBarrier();
 ${unroll(RI, (i) => `  s_red[(tr + ${i}u * TR) * TC + tc] = b_l[${i}];`)}
@@ -394,7 +462,7 @@ ${
   }
 
   dq(): string {
-    const { t, RI, RJ, k, v } = this;
+    const { t, RI, RJ, k, v, kp } = this;
     const E = t.dtype;
     return this.common([
       ["q", "read", E],
@@ -407,7 +475,7 @@ ${
     ]) + /* wgsl */ `
 var<workgroup> s_q: array<vec4f, ${t.br * k.stride}>;  // [BR][K] own queries
 var<workgroup> s_do: array<vec4f, ${t.br * v.stride}>; // [BR][V] their output gradients
-var<workgroup> s_k: array<vec4f, ${t.bc * k.stride}>;  // [BC][K] keys
+var<workgroup> s_k: array<vec4f, ${t.bc * kp.stride}>; // [BC][K] keys
 var<workgroup> s_v: array<vec4f, ${t.bc * v.stride}>;  // [BC][V] values
 var<workgroup> s_ds: array<vec4f, ${t.br * this.sp}>;  // [BR][BC/4] dS = P ∘ (dP − D)
 ${this.header()}
@@ -418,13 +486,13 @@ ${this.header()}
   ${this.featureTile("b_dq", k)} // [own rows][key groups]
   for (var k0 = 0u; k0 < u.lk; k0 += ${t.bc}u) {
     workgroupBarrier();
-    ${this.load("s_k", "k", t.bc, k, "k0", "u.lk")}
+    ${this.load("s_k", "k", t.bc, kp, "k0", "u.lk")}
     ${this.load("s_v", "v", t.bc, v, "k0", "u.lk")}
     workgroupBarrier();
     ${this.scoreTile("b_s")}
-    ${this.dot("b_s", "s_q", "s_k", k)}
+    ${this.dot("b_s", "s_q", k, "s_k", kp)}
     ${this.scoreTile("b_dp")}
-    ${this.dot("b_dp", "s_do", "s_v", v)}
+    ${this.dot("b_dp", "s_do", v, "s_v", v)}
 ${
       unroll(RI * RJ, (ij) => {
         const i = Math.floor(ij / RJ), j = ij % RJ;
@@ -435,7 +503,7 @@ ${
       })
     }
     workgroupBarrier();
-    ${this.product("b_dq", "s_ds", "s_k", k)}
+    ${this.product("b_dq", "s_ds", "s_k", kp)}
   }
   ${this.store("b_dq", "dq", k, "u.lq", () => "u.scale")}
 }
@@ -443,7 +511,7 @@ ${
   }
 
   dkdv(): string {
-    const { t, RI, RJ, k, v } = this;
+    const { t, RI, RJ, k, v, kp, vp } = this;
     const E = t.dtype;
     // Own rows are keys (length lk), streamed rows are queries (length lq).
     return this.common([
@@ -458,8 +526,8 @@ ${
     ]) + /* wgsl */ `
 var<workgroup> s_k: array<vec4f, ${t.br * k.stride}>;  // [BR][K] own keys
 var<workgroup> s_v: array<vec4f, ${t.br * v.stride}>;  // [BR][V] own values
-var<workgroup> s_q: array<vec4f, ${t.bc * k.stride}>;  // [BC][K] queries
-var<workgroup> s_do: array<vec4f, ${t.bc * v.stride}>; // [BC][V] output gradients
+var<workgroup> s_q: array<vec4f, ${t.bc * kp.stride}>;  // [BC][K] queries
+var<workgroup> s_do: array<vec4f, ${t.bc * vp.stride}>; // [BC][V] output gradients
 var<workgroup> s_pt: array<vec4f, ${t.br * this.sp}>;  // [BR keys][BC/4] Pᵀ
 var<workgroup> s_dst: array<vec4f, ${t.br * this.sp}>; // [BR keys][BC/4] dSᵀ
 var<workgroup> s_lse: array<f32, ${t.bc}>;
@@ -471,8 +539,8 @@ ${this.header()}
   ${this.featureTile("b_dv", v)} // [own keys][value groups]
   for (var q0 = 0u; q0 < u.lq; q0 += ${t.bc}u) {
     workgroupBarrier();
-    ${this.load("s_q", "q", t.bc, k, "q0", "u.lq")}
-    ${this.load("s_do", "d_o", t.bc, v, "q0", "u.lq")}
+    ${this.load("s_q", "q", t.bc, kp, "q0", "u.lq")}
+    ${this.load("s_do", "d_o", t.bc, vp, "q0", "u.lq")}
     for (var e = lid; e < ${t.bc}u; e += NT) {
       let row = bh * u.lq + min(q0 + e, u.lq - 1u);
       s_lse[e] = lse[row];
@@ -480,9 +548,9 @@ ${this.header()}
     }
     workgroupBarrier();
     ${this.scoreTile("b_s")} // Sᵀ: [own keys][queries]
-    ${this.dot("b_s", "s_k", "s_q", k)}
+    ${this.dot("b_s", "s_k", k, "s_q", kp)}
     ${this.scoreTile("b_dp")} // dPᵀ = V dOᵀ
-    ${this.dot("b_dp", "s_v", "s_do", v)}
+    ${this.dot("b_dp", "s_v", v, "s_do", vp)}
 ${
       unroll(RI * RJ, (ij) => {
         const i = Math.floor(ij / RJ), j = ij % RJ;
@@ -495,8 +563,8 @@ ${
       })
     }
     workgroupBarrier();
-    ${this.product("b_dv", "s_pt", "s_do", v)}
-    ${this.product("b_dk", "s_dst", "s_q", k)}
+    ${this.product("b_dv", "s_pt", "s_do", vp)}
+    ${this.product("b_dk", "s_dst", "s_q", kp)}
   }
   ${this.store("b_dv", "dv", v, "u.lk", () => "1.0")}
   ${this.store("b_dk", "dk", k, "u.lk", () => "u.scale")}
