@@ -1,19 +1,24 @@
 /**
  * One WGSL generator family for the linear-attention ops (SPEC §1–4): normalised, simple,
- * decoupled and variable-length, forward and backward. Two kernel shapes cover everything:
+ * decoupled and variable-length, forward and backward. Three kernel shapes cover everything:
  *
- * - **state kernels** reduce over the rows of one segment (one (b, h), or one (sequence, head)):
- *   `out[a, b] = scale · Σ_r w_r X[r, a] Y[r, b]` for one `TA × TB` tile of the `d_k × d_v`
- *   state, plus (normalised ops) the vector column `out[a, d_v] = inv_len · Σ_r c_r den[r, a]`.
- *   Forward: X = k (or k_rope), Y = v, w = c = 1, giving `[S | m]`. Backward: X = q (or
- *   q_rope), Y = dO, w = 1/z, c = dz, giving `[dS | dm/L_k]` (SPEC §1.3). Workgroups own
- *   output tiles and loop over all rows, so there are no partial states and no atomics.
+ * - **state kernels** reduce one chunk of rows of one segment (one (b, h), or one
+ *   (sequence, head)) for one `TA × TB` tile of the `d_k × d_v` state:
+ *   `P[a, b] = Σ_r X[r, a] · w_r Y[r, b]` plus, in the workgroups of the first column tile of a
+ *   normalised op, the vector column `P[a, d_v] = Σ_r c_r den[r, a]` from the same staged rows.
+ *   That is `[S | m] = Kᵀ[V | 1]` (forward: w = c = 1) and `[dS | dm] = Qᵀ[dO/z | dz]`
+ *   (backward, SPEC §1.3). With several chunks per segment each workgroup writes its partial
+ *   sum to scratch (the not-yet-written output or gradient buffer) and the **reduce kernel**
+ *   adds the partials in a fixed order (deterministic) and applies σ, 1/L_k and the state's
+ *   upstream gradient; with one chunk the state kernel does that itself.
  * - **row kernels** compute one `BT × TN` tile of a per-row output as `X[rows, :] · M`, with M
- *   the state (or its transpose) and a per-role epilogue: `o`, `dq`, `dk`, `dv`.
+ *   the state (or its transpose) and a per-role epilogue: `o`, `dq`, `dk`, `dv`. The output
+ *   kernel's denominator z = q·m + ε is summed from the same staged q tiles.
  *
- * Each invocation owns `RT × 4·CV` outputs in f32 registers; operands are staged in workgroup
- * memory and read back as vec4. Per-row statistics (z = q·m + ε, dz = −dO·o / z) are computed
- * cooperatively inside the kernel that needs them. Tile sizes are compile-time constants.
+ * Each invocation owns `RT × 4·CV` outputs in f32 registers (an unrolled FMA block); operands
+ * are staged in workgroup memory by real loops. The backward's per-row statistics (z and
+ * dz = −dO·o / z) are computed cooperatively per staged step. Tile sizes are compile-time
+ * constants; chunk lengths are uniforms.
  * @module
  */
 import { FLAT_GROUP_WGSL, UniformBlock } from "../ops/_runtime/kernel.ts";
@@ -36,6 +41,9 @@ export interface LaVariant {
 
 /** Steps of BR rows a state kernel sums before adding them to its running total. */
 const STATE_FLUSH = 32;
+
+/** Invocations per workgroup of the reduce kernel. */
+export const REDUCE_THREADS = 256;
 
 /** Register/workgroup tiling of a state kernel (compile-time constants). */
 export interface StateTiles {
@@ -91,7 +99,11 @@ export const laParams = new UniformBlock({
   tiles_n: "u32", // output tiles along the fastest grid axis
   tiles_a: "u32", // state kernels: tiles along d_k
   blocks: "u32", // row kernels (dense): row blocks per segment
-  table: "u32", // varlen row kernels: where the block table starts in `seqs`
+  table: "u32", // varlen: where the row-block or chunk table starts in `seqs`
+  chunk_first: "u32", // varlen: where each sequence's first chunk index starts in `seqs`
+  chunk: "u32", // state kernels: rows per chunk
+  chunks: "u32", // dense: chunks per segment
+  direct: "u32", // state kernels: 1 = one chunk, write the finished state; 0 = partials
   sigma_default: "u32", // varlen: σ_s = 1/n_s
   sigma: "f32",
   inv_len: "f32", // 1 / L_k (dense)
@@ -102,6 +114,7 @@ export const laParams = new UniformBlock({
   off_o: "u32",
   off_mat: "u32",
   off_gs: "u32",
+  off_part: "u32",
   off_out: "u32",
   off_out2: "u32",
 });
@@ -111,9 +124,9 @@ export type LaParamName = typeof laParams.fields[number][0];
 
 /** A storage binding of a kernel, in binding order. */
 export interface LaBinding {
-  /** Name (`x`, `y`, `den`, `o`, `mat`, `gs`, `out`, `out2`, `seqs`). */
+  /** Name (`x`, `y`, `den`, `o`, `mat`, `gs`, `part`, `out`, `out2`, `seqs`). */
   name: string;
-  /** Element type: the row dtype, f32 states, or u32 metadata. */
+  /** Element type: the row dtype, f32 states (and partials), or u32 metadata. */
   type: "row" | "f32" | "u32";
   /** Whether the kernel writes it. */
   write: boolean;
@@ -131,20 +144,6 @@ export type RowRole = "o" | "dq" | "dk" | "dv";
 /** Unrolls `body(i)` for i in [0, n). */
 function unroll(n: number, body: (i: number) => string): string {
   return Array.from({ length: n }, (_, i) => body(i)).join("\n");
-}
-
-/**
- * Unrolled `for (e = lid; e < total; e += NT)`: constant-trip loops are written out, which
- * also keeps lavapipe's (llvmpipe's) cap of 65 535 loop iterations per invocation (counted
- * over all loops) for the one loop over sequence rows.
- */
-function strided(total: number, threads: number, body: string | ((k: number) => string)) {
-  return unroll(Math.ceil(total / threads), (k) => {
-    const guard = (k + 1) * threads > total ? `if (e < ${total}u) ` : "";
-    return `    { let e = lid + ${k * threads}u; ${guard}{${
-      typeof body === "string" ? body : body(k)
-    }} }`;
-  });
 }
 
 function declare(bindings: LaBinding[], dtype: DType): string {
@@ -185,34 +184,32 @@ fn row_index(i_seg: u32, r: u32, d: u32) -> u32 {
 
 /**
  * Cooperative per-row statistics for `R` rows starting at r0 (SPEC §1.3): s_w[r] = 1/z_r with
- * z_r = den_r·m + ε, and with `withDz`, s_c[r] = dz_r = −(dO_r·o_r)/z_r. Rows past the segment
- * get 0. Needs s_m (m), `NT` invocations, NT % R == 0.
+ * z_r = den_r·m + ε and s_c[r] = dz_r = −(dO_r·o_r)/z_r. Rows at or past `end` get 0. Each
+ * row is summed by NT/R neighbouring invocations (coalesced loads). Needs s_m (m).
  */
-function rowStatsFn(R: number, NT: number, withDz: boolean): string {
+function rowStatsFn(R: number, NT: number): string {
   const parts = NT / R;
   return `
-fn row_stats(i_seg: u32, r0: u32, n_rows: u32, lid: u32) {
-  let parts = NT / ${R}u;
-  let r = lid / parts;
-  let p = lid % parts;
+var<workgroup> s_part: array<vec2f, NT>;
+var<workgroup> s_w: array<f32, ${R}>;  // 1 / z_r
+var<workgroup> s_c: array<f32, ${R}>;  // dz_r
+fn row_stats(i_seg: u32, r0: u32, end: u32, lid: u32) {
+  let r = lid / ${parts}u;
+  let p = lid % ${parts}u;
   var part = vec2f(0.0);
-  if (r0 + r < n_rows) {
+  if (r0 + r < end) {
     let i_den = row_index(i_seg, r0 + r, u.dk);
-    for (var a = p; a < u.dk; a += parts) { part.x += ld_den(i_den + a) * s_m[a]; }
-    ${
-    withDz
-      ? `let i_o = row_index(i_seg, r0 + r, u.dv);
-    for (var b = p; b < u.dv; b += parts) { part.y += ld_dout(i_o + b) * ld_o(i_o + b); }`
-      : ""
-  }
+    for (var a = p; a < u.dk; a += ${parts}u) { part.x += ld_den(i_den + a) * s_m[a]; }
+    let i_o = row_index(i_seg, r0 + r, u.dv);
+    for (var b = p; b < u.dv; b += ${parts}u) { part.y += ld_dout(i_o + b) * ld_o(i_o + b); }
   }
   s_part[lid] = part;
   workgroupBarrier();
   if (lid < ${R}u) {
     var sum = vec2f(0.0);
-${unroll(parts, (i) => `    sum += s_part[lid * parts + ${i}u];`)}
+    for (var i = 0u; i < ${parts}u; i += 1u) { sum += s_part[lid * ${parts}u + i]; }
     let z = sum.x + u.eps;
-    let inside = r0 + lid < n_rows;
+    let inside = r0 + lid < end;
     s_w[lid] = select(0.0, 1.0 / z, inside);
     s_c[lid] = select(0.0, -sum.y / z, inside);
   }
@@ -224,6 +221,8 @@ ${unroll(parts, (i) => `    sum += s_part[lid * parts + ${i}u];`)}
 const STAGE_VECTOR = `
   for (var a = lid; a < u.dk; a += NT) { s_m[a] = mat[o_mat + a * u.ld + u.dv]; }
   workgroupBarrier();`;
+
+const S_M = `var<workgroup> s_m: array<f32, ${LA_MAX_DIM}>;`;
 
 function header(v: LaVariant, bindings: LaBinding[], names: Record<string, string>): string {
   return `${v.dtype === "f16" ? "enable f16;\n" : ""}
@@ -239,9 +238,43 @@ function binding(name: string, type: LaBinding["type"] = "row", write = false): 
 }
 
 /**
- * State kernel: forward `[S | m]` (`pass: "fwd"`) or backward `[dS | dm/L_k]` (`"bwd"`).
- * `withGs`: the backward adds an upstream state gradient `gs` to dS (simple, SPEC §4).
- * Grid: segments × tiles_a × tiles_n.
+ * The `RA × 4·CV` register block of one staged step: `acc[j][cv] += x[j] · y[cv]` for `n`
+ * staged rows, unrolled. `xAt(s)`/`yAt(s)` give the vec4 index of the invocation's first x/y
+ * vec4 in staged row `s`.
+ */
+function fmaBlock(
+  n: number,
+  ra: number,
+  cv: number,
+  xAt: (s: number) => string,
+  yAt: (s: number) => string,
+  xName = "s_x",
+  yName = "s_y",
+): string {
+  return unroll(n, (s) =>
+    `    {
+${unroll(ra / 4, (rv) => `      let x${rv} = ${xName}[${xAt(s)} + ${rv}u];`)}
+${unroll(cv, (c) => `      let y${c} = ${yName}[${yAt(s)} + ${c}u];`)}
+${
+      unroll(ra, (j) =>
+        unroll(
+          cv,
+          (c) =>
+            `      acc[${j * cv + c}] = fma(vec4f(x${j >> 2}[${j & 3}]), y${c}, acc[${
+              j * cv + c
+            }]);`,
+        ))
+    }
+    }`);
+}
+
+/**
+ * State kernel: forward `[S | m]` (`pass: "fwd"`) or backward `[dS | dm/L_k]` (`"bwd"`) over
+ * one chunk of rows per workgroup. `withGs`: the backward adds an upstream state gradient `gs`
+ * to dS (simple, SPEC §4; direct mode only, else the reduce kernel adds it).
+ * Grid: dense: (segment, chunk) × tiles_a × tiles_n; varlen: (chunk-table entry, head) × ….
+ * Output: `u.direct` = 1: the finished state of segment i_seg; 0: raw partial sums at partial
+ * index `part` of `out` (f32 scratch).
  */
 export function stateKernel(
   v: LaVariant,
@@ -251,66 +284,40 @@ export function stateKernel(
 ): LaShader {
   const NT = stateThreads(t);
   const RV = t.ra / 4, CV = t.cv, NTB = t.tb / (4 * CV);
-  const VK = Math.ceil(t.ta / NT); // vector-column rows per invocation (≤ 4)
   const bwdStats = pass === "bwd" && v.normalised;
+  const dec = v.normalised && v.decoupled;
   // x: numerator rows (k / k_rope / q / q_rope); y: v or dO; den: plain features for m / dm.
   const bindings = [binding("x"), binding("y")];
-  const names: Record<string, string> = { x: "x", y: "y", den: "x", dout: "y" };
-  if (v.normalised && v.decoupled) {
-    bindings.push(binding("den"));
-    names.den = "den";
+  const names: Record<string, string> = { x: "x", y: "y" };
+  if (dec) bindings.push(binding("den"));
+  if (v.normalised) names.den = dec ? "den" : "x";
+  if (bwdStats) {
+    bindings.push(binding("o"), binding("mat", "f32"));
+    Object.assign(names, { o: "o", dout: "y" });
   }
-  if (bwdStats) bindings.push(binding("o"), binding("mat", "f32"));
-  if (bwdStats) names.o = "o";
   if (withGs) bindings.push(binding("gs", "f32"));
   if (withGs) names.gs = "gs";
   if (v.varlen) bindings.push(binding("seqs", "u32"));
   bindings.push(binding("out", "f32", true));
-  if (!v.normalised) delete names.den;
-  const weight = bwdStats ? "s_w[r]" : "1.0";
-  const vecWeight = bwdStats ? "s_c[r]" : "1.0";
-  const accIndex = (j: number, cv: number) => `acc[${j * CV + cv}]`;
-  // Loads the chunk of rows starting at `first` into pre_x / pre_y (zero past the edges).
-  const load = (first: string) =>
-    strided(t.rows * t.ta, NT, (k) => `
-      let r = e / TA;
-      let a = e % TA;
-      var val = 0.0;
-      if (${first} + r < n_rows && a0 + a < u.dk) {
-        val = ld_x(row_index(i_seg, ${first} + r, u.dk) + a0 + a);
-      }
-      pre_x[${k}] = val;`) + "\n" +
-    strided(t.rows * t.tb, NT, (k) => `
-      let r = e / TB;
-      let b = e % TB;
-      var val = 0.0;
-      if (${first} + r < n_rows && b0 + b < u.dv) {
-        val = ld_y(row_index(i_seg, ${first} + r, u.dv) + b0 + b);
-      }
-      pre_y[${k}] = val;`);
-  const flush = [
-    ...Array.from(
-      { length: t.ra * CV },
-      (_, i) => `  total[${i}] += acc[${i}]; acc[${i}] = vec4f(0.0);`,
-    ),
-    "  b_total += b_vec; b_vec = vec4f(0.0);",
-  ].join("\n");
+  const decode = v.varlen
+    ? `let i_seg = seqs[u.table + 2u * (part / u.he)] * u.he + part % u.he;
+  let r_begin = seqs[u.table + 2u * (part / u.he) + 1u];`
+    : `let i_seg = part / u.chunks;
+  let r_begin = (part % u.chunks) * u.chunk;`;
+  const flush =
+    unroll(t.ra * CV, (i) => `    total[${i}] += acc[${i}];\n    acc[${i}] = vec4f(0.0);`) +
+    "\n    b_total += b_vec;\n    b_vec = 0.0;";
+  const vecRow = (s: number) =>
+    dec ? `s_den[${s * t.ta}u + lid]` : `s_x[${(s * t.ta) / 4}u + lid / 4u][lid % 4u]`;
   const wgsl = `${header(v, bindings, names)}
 const TA = ${t.ta}u;  // d_k rows of the state per workgroup
 const TB = ${t.tb}u;  // d_v columns per workgroup
 const BR = ${t.rows}u;  // sequence rows staged per step
 const NT = ${NT}u;
-var<workgroup> s_x: array<vec4f, ${(t.rows * t.ta) / 4}>;  // [BR][TA]: w_r · x rows
-var<workgroup> s_y: array<vec4f, ${(t.rows * t.tb) / 4}>;  // [BR][TB]: y rows
-${
-    bwdStats
-      ? `var<workgroup> s_m: array<f32, ${LA_MAX_DIM}>;  // m
-var<workgroup> s_part: array<vec2f, NT>;
-var<workgroup> s_w: array<f32, BR>;  // 1 / z_r
-var<workgroup> s_c: array<f32, BR>;  // dz_r
-${rowStatsFn(t.rows, NT, true)}`
-      : ""
-  }
+var<workgroup> s_x: array<vec4f, ${(t.rows * t.ta) / 4}>;  // [BR][TA]: x rows
+var<workgroup> s_y: array<vec4f, ${(t.rows * t.tb) / 4}>;  // [BR][TB]: y rows (bwd: / z_r)
+${dec ? `var<workgroup> s_den: array<f32, ${t.rows * t.ta}>;  // [BR][TA]: plain features` : ""}
+${bwdStats ? `${S_M}\n${rowStatsFn(t.rows, NT)}` : ""}
 
 @compute @workgroup_size(NT)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -319,68 +326,59 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   if (g >= u.groups) { return; }
   let i_b = g % u.tiles_n;
   let i_a = (g / u.tiles_n) % u.tiles_a;
-  let i_seg = g / (u.tiles_n * u.tiles_a);
+  let part = g / (u.tiles_n * u.tiles_a);  // partial index: (segment, chunk)
+  ${decode}
+  let r_end = min(r_begin + u.chunk, seg_rows(i_seg));
   let a0 = i_a * TA;
   let b0 = i_b * TB;
-  let n_rows = seg_rows(i_seg);
-  let o_state = i_seg * u.dk * u.ld;
-  ${bwdStats ? `let o_mat = u.off_mat + o_state;${STAGE_VECTOR}` : ""}
+  // The first column tile also sums the vector column: invocation lid owns state row a0 + lid.
+  let vec_col = ${v.normalised} && i_b == 0u;
+  ${bwdStats ? `let o_mat = u.off_mat + i_seg * u.dk * u.ld;${STAGE_VECTOR}` : ""}
   let tb = lid % ${NTB}u;  // this invocation: state rows ta·RA.., vec4 columns tb·CV..
   let ta = lid / ${NTB}u;
-  // Blocked summation: \`acc\` sums FLUSH steps of BR rows, then is added to \`total\` (f32
-  // error grows with √(rows / (BR·FLUSH)) + √(BR·FLUSH) instead of √rows).
+  // Blocked summation: \`acc\` sums FLUSH steps of BR rows, then is added to \`total\`.
   var acc: array<vec4f, ${t.ra * CV}>;
   var total: array<vec4f, ${t.ra * CV}>;
-  // Vector column (workgroups with i_b == 0): this invocation owns state rows
-  // a0 + lid + k·NT for k < ${VK} (component k).
-  var b_vec = vec4f(0.0);
-  var b_total = vec4f(0.0);
+  var b_vec = 0.0;
+  var b_total = 0.0;
   var steps = 0u;
-${
-    unroll(VK, (k) =>
-      `  let owns_vec${k} = ${v.normalised} && i_b == 0u && lid + ${k * NT}u < min(TA, u.dk - a0);`)
-  }
-  // Software pipelining: the next chunk's rows are loaded into registers while this one is
-  // multiplied out of workgroup memory.
-  var pre_x: array<f32, ${Math.ceil((t.rows * t.ta) / NT)}>;
-  var pre_y: array<f32, ${Math.ceil((t.rows * t.tb) / NT)}>;
-${load("0u")}
-  for (var r0 = 0u; r0 < n_rows; r0 += BR) {
-    ${bwdStats ? "row_stats(i_seg, r0, n_rows, lid);" : ""}
-${
-    strided(t.rows * t.ta, NT, (k) =>
-      `s_x[e / 4u][e % 4u] = pre_x[${k}] * ${weight.replace("[r]", "[e / TA]")};`)
-  }
-${strided(t.rows * t.tb, NT, (k) => `s_y[e / 4u][e % 4u] = pre_y[${k}];`)}
-    workgroupBarrier();
-${load("r0 + BR")}
-${
-    unroll(t.rows, (r) =>
-      `    {
-${unroll(RV, (rv) => `      let x${rv} = s_x[${(r * t.ta) / 4}u + ta * ${RV}u + ${rv}u];`)}
-${unroll(CV, (cv) => `      let y${cv} = s_y[${(r * t.tb) / 4}u + tb * ${CV}u + ${cv}u];`)}
-${
-        unroll(t.ra, (j) =>
-          unroll(
-            CV,
-            (cv) =>
-              `      ${accIndex(j, cv)} = fma(vec4f(x${j >> 2}[${j & 3}]), y${cv}, ${
-                accIndex(j, cv)
-              });`,
-          ))
+  for (var r0 = r_begin; r0 < r_end; r0 += BR) {
+    ${bwdStats ? "row_stats(i_seg, r0, r_end, lid);" : ""}
+    for (var e = lid; e < BR * TA; e += NT) {
+      let r = e / TA;
+      let a = e % TA;
+      var val = 0.0;
+      ${dec ? "var den_val = 0.0;" : ""}
+      if (r0 + r < r_end && a0 + a < u.dk) {
+        let i = row_index(i_seg, r0 + r, u.dk) + a0 + a;
+        val = ld_x(i);
+        ${dec ? "if (vec_col) { den_val = ld_den(i); }" : ""}
       }
-    }`)
-  }
+      s_x[e / 4u][e % 4u] = val;
+      ${dec ? "s_den[e] = den_val;" : ""}
+    }
+    for (var e = lid; e < BR * TB; e += NT) {
+      let r = e / TB;
+      let b = e % TB;
+      var val = 0.0;
+      if (r0 + r < r_end && b0 + b < u.dv) {
+        val = ld_y(row_index(i_seg, r0 + r, u.dv) + b0 + b)${bwdStats ? " * s_w[r]" : ""};
+      }
+      s_y[e / 4u][e % 4u] = val;
+    }
+    workgroupBarrier();
 ${
-    v.normalised
-      ? unroll(t.rows, (r) =>
-        unroll(VK, (k) =>
-          `    if (owns_vec${k} && r0 + ${r}u < n_rows) {
-      b_vec[${k}] += ${vecWeight.replace("[r]", `[${r}u]`)} *
-        ld_den(row_index(i_seg, r0 + ${r}u, u.dk) + a0 + lid + ${k * NT}u);
-    }`))
-      : ""
+    fmaBlock(
+      t.rows,
+      t.ra,
+      CV,
+      (s) => `${(s * t.ta) / 4}u + ta * ${RV}u`,
+      (s) => `${(s * t.tb) / 4}u + tb * ${CV}u`,
+    )
   }
+    if (vec_col && lid < TA) {
+${unroll(t.rows, (s) => `      b_vec += ${vecRow(s)}${bwdStats ? ` * s_c[${s}u]` : ""};`)}
+    }
     workgroupBarrier();
     steps += 1u;
     if (steps == ${STATE_FLUSH}u) {
@@ -389,28 +387,75 @@ ${flush}
     }
   }
 ${flush}
-  let scale = ${pass === "fwd" ? "seg_sigma(i_seg)" : "1.0"};
-  let o_out = u.off_out + o_state;
+  let direct = u.direct != 0u;
+  let scale = select(1.0, ${pass === "fwd" ? "seg_sigma(i_seg)" : "1.0"}, direct);
+  let o_out = u.off_out + select(part, i_seg, direct) * u.dk * u.ld;
 ${
-    unroll(t.ra, (j) =>
-      unroll(CV, (cv) =>
-        unroll(4, (c) => `
-  {
-    let a = a0 + ta * ${t.ra}u + ${j}u;
-    let b = b0 + (tb * ${CV}u + ${cv}u) * 4u + ${c}u;
-    if (a < u.dk && b < u.dv) {
-      out[o_out + a * u.ld + b] = total[${j * CV + cv}][${c}] * scale${
-          withGs ? " + ld_gs(i_seg * u.dk * u.dv + a * u.dv + b)" : ""
-        };
+    unroll(t.ra * CV, (k) =>
+      `  {
+    let a = a0 + ta * ${t.ra}u + ${Math.floor(k / CV)}u;
+    let sums = total[${k}];
+    for (var c = 0u; c < 4u; c += 1u) {
+      let b = b0 + (tb * ${CV}u + ${k % CV}u) * 4u + c;
+      if (a < u.dk && b < u.dv) {
+        var val = sums[c] * scale;
+        ${withGs ? "if (direct) { val += ld_gs(i_seg * u.dk * u.dv + a * u.dv + b); }" : ""}
+        out[o_out + a * u.ld + b] = val;
+      }
     }
-  }`)))
-  }
-${
-    unroll(VK, (k) =>
-      `  if (owns_vec${k}) {
-    out[o_out + (a0 + lid + ${k * NT}u) * u.ld + u.dv] = b_total[${k}] * seg_inv_len(i_seg);
   }`)
   }
+  if (vec_col && lid < min(TA, u.dk - a0)) {
+    out[o_out + (a0 + lid) * u.ld + u.dv] = b_total * select(1.0, seg_inv_len(i_seg), direct);
+  }
+}
+`;
+  return { bindings, wgsl };
+}
+
+/**
+ * Reduce kernel: the state of each segment from its chunks' partial sums (f32 scratch `part`),
+ * added in chunk order (deterministic), then scaled (σ for S in the forward, 1/L_k for the
+ * vector column) plus the upstream state gradient `gs` (`withGs`).
+ * Grid: segments × ⌈d_k·ld / REDUCE_THREADS⌉; `tiles_n` = the second factor.
+ */
+export function reduceKernel(v: LaVariant, pass: "fwd" | "bwd", withGs = false): LaShader {
+  const bindings = [binding("part", "f32")];
+  const names: Record<string, string> = {};
+  if (withGs) bindings.push(binding("gs", "f32"));
+  if (withGs) names.gs = "gs";
+  if (v.varlen) bindings.push(binding("seqs", "u32"));
+  bindings.push(binding("out", "f32", true));
+  // Partial index of chunk c of segment i_seg (see the state kernel's `part`).
+  const range = v.varlen
+    ? `let first = seqs[u.chunk_first + i_seg / u.he];
+  let count = seqs[u.chunk_first + i_seg / u.he + 1u] - first;
+  let stride = u.he;
+  let base = first * u.he + i_seg % u.he;`
+    : `let count = u.chunks;
+  let stride = 1u;
+  let base = i_seg * u.chunks;`;
+  const wgsl = `${header(v, bindings, names)}
+@compute @workgroup_size(${REDUCE_THREADS})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let g = flat_group(wid, nwg);
+  if (g >= u.groups) { return; }
+  let size = u.dk * u.ld;
+  let i_seg = g / u.tiles_n;
+  let e = (g % u.tiles_n) * ${REDUCE_THREADS}u + lid;
+  if (e >= size) { return; }
+  ${range}
+  var sum = 0.0;
+  for (var c = 0u; c < count; c += 1u) { sum += part[u.off_part + (base + c * stride) * size + e]; }
+  let b = e % u.ld;
+  if (b < u.dv) {
+    sum *= ${pass === "fwd" ? "seg_sigma(i_seg)" : "1.0"};
+    ${withGs ? "sum += ld_gs(i_seg * u.dk * u.dv + (e / u.ld) * u.dv + b);" : ""}
+  } else {
+    sum *= seg_inv_len(i_seg);
+  }
+  out[u.off_out + i_seg * size + e] = sum;
 }
 `;
   return { bindings, wgsl };
@@ -419,7 +464,8 @@ ${
 /**
  * Row kernel for `role` (SPEC §1.2, §1.3, §2, §4); the matmul operand X, the state M and the
  * epilogue per role:
- * - `o`:  X = q (q_rope), M = S, o = acc / z (simple: acc)
+ * - `o`:  X = q (q_rope), M = S, o = acc / z (simple: acc), z = q·m + ε summed from the
+ *   staged q tiles (decoupled: plain q tiles staged beside them)
  * - `dq`: X = dO, M = Sᵀ, dq = acc / z + dz·m (decoupled: out = dq_rope = acc / z,
  *   out2 = dq = dz·m; simple: acc)
  * - `dk`: X = v, M = dSᵀ, dk = σ·acc + dm/L_k (decoupled: out = dk_rope, out2 = dk = dm/L_k)
@@ -431,19 +477,19 @@ export function rowKernel(v: LaVariant, role: RowRole, t: RowTiles): LaShader {
   const NT = rowThreads(t);
   const RV = t.rt / 4, CV = t.cv, NTN = t.tn / (4 * CV);
   const n = v.normalised;
-  const stats = n && (role === "o" || role === "dq");
+  const zFromTiles = n && role === "o"; // z summed from the staged q (or plain q) tiles
+  const dqStats = n && role === "dq"; // z and dz from row_stats
   const vector = n && role !== "dv";
   const two = v.decoupled && n && (role === "dq" || role === "dk");
   const inner = role === "o" || role === "dv" ? "u.dk" : "u.dv";
   const outer = role === "o" || role === "dv" ? "u.dv" : "u.dk";
   const transposed = role === "dq" || role === "dk";
+  const stageDen = zFromTiles && v.decoupled;
   const bindings = [binding("x")];
   const names: Record<string, string> = { x: "x" };
-  if (stats) {
-    if (role === "dq" || v.decoupled) bindings.push(binding("den"));
-    names.den = role === "dq" || v.decoupled ? "den" : "x";
-  }
-  if (stats && role === "dq") {
+  if (stageDen || dqStats) bindings.push(binding("den"));
+  if (stageDen || dqStats) names.den = "den";
+  if (dqStats) {
     bindings.push(binding("o"));
     Object.assign(names, { o: "o", dout: "x" });
   }
@@ -467,7 +513,7 @@ export function rowKernel(v: LaVariant, role: RowRole, t: RowTiles): LaShader {
   let r0 = seqs[u.table + 2u * e + 1u];`
     : `let i_seg = rest / u.blocks;
   let r0 = (rest % u.blocks) * BT;`;
-  const acc = (j: number, cv: number) => `acc[${j * CV + cv}]`;
+  const zRow = stageDen ? "s_den[i * BT + lid]" : "s_x[(i * BT + lid) / 4u][lid % 4u]";
   const wgsl = `${header(v, bindings, names)}
 const BT = ${t.bt}u;  // rows per workgroup
 const TN = ${t.tn}u;  // output columns per workgroup
@@ -475,15 +521,14 @@ const BI = ${t.bi}u;  // inner-dimension step
 const NT = ${NT}u;
 var<workgroup> s_x: array<vec4f, ${(t.bi * t.bt) / 4}>;  // [BI][BT]: X chunk, transposed
 var<workgroup> s_mt: array<vec4f, ${(t.bi * t.tn) / 4}>;  // [BI][TN]: state chunk
-${vector ? `var<workgroup> s_m: array<f32, ${LA_MAX_DIM}>;  // m (o, dq) or dm/L_k (dk)` : ""}
 ${
-    stats
-      ? `var<workgroup> s_part: array<vec2f, NT>;
-var<workgroup> s_w: array<f32, BT>;  // 1 / z_r
-var<workgroup> s_c: array<f32, BT>;  // dz_r
-${rowStatsFn(t.bt, NT, role === "dq")}`
+    stageDen
+      ? `var<workgroup> s_den: array<f32, ${t.bi * t.bt}>;  // [BI][BT]: plain q, transposed`
       : ""
   }
+${vector ? `${S_M}  // m (o, dq) or dm/L_k (dk)` : ""}
+${zFromTiles ? "var<workgroup> s_w: array<f32, BT>;  // 1 / z_r" : ""}
+${dqStats ? rowStatsFn(t.bt, NT) : ""}
 
 @compute @workgroup_size(NT)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -497,69 +542,72 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let o_mat = u.off_mat + i_seg * u.dk * u.ld;
   let sigma = seg_sigma(i_seg);
   ${vector ? STAGE_VECTOR : ""}
-  ${stats ? "row_stats(i_seg, r0, n_rows, lid);" : ""}
+  ${dqStats ? "row_stats(i_seg, r0, n_rows, lid);" : ""}
   let tn = lid % ${NTN}u;  // this invocation: rows tr·RT.., vec4 columns tn·CV..
   let tr = lid / ${NTN}u;
   var acc: array<vec4f, ${t.rt * CV}>;
+  ${zFromTiles ? "var z = 0.0;  // invocations lid < BT: q_r·m of row r0 + lid" : ""}
   for (var i0 = 0u; i0 < ${inner}; i0 += BI) {
-${
-    strided(
-      t.bi * t.bt,
-      NT,
-      `
+    for (var e = lid; e < BI * BT; e += NT) {
       let r = e / BI;
       let i = e % BI;
       var val = 0.0;
-      if (r0 + r < n_rows && i0 + i < ${inner}) { val = ld_x(row_index(i_seg, r0 + r, ${inner}) + i0 + i); }
-      s_x[(i * BT + r) / 4u][r % 4u] = val;`,
-    )
-  }
-${
-    strided(
-      t.bi * t.tn,
-      NT,
-      `
+      ${stageDen ? "var den_val = 0.0;" : ""}
+      if (r0 + r < n_rows && i0 + i < ${inner}) {
+        let i_x = row_index(i_seg, r0 + r, ${inner}) + i0 + i;
+        val = ld_x(i_x);
+        ${stageDen ? "den_val = ld_den(i_x);" : ""}
+      }
+      s_x[(i * BT + r) / 4u][r % 4u] = val;
+      ${stageDen ? "s_den[i * BT + r] = den_val;" : ""}
+    }
+    for (var e = lid; e < BI * TN; e += NT) {
       let i = e / TN;
       let c = e % TN;
       var val = 0.0;
       if (i0 + i < ${inner} && n0 + c < ${outer}) { val = mat[o_mat + ${matIndex}]; }
-      s_mt[e / 4u][e % 4u] = val;`,
+      s_mt[e / 4u][e % 4u] = val;
+    }
+    workgroupBarrier();
+${
+    fmaBlock(
+      t.bi,
+      t.rt,
+      CV,
+      (i) => `${(i * t.bt) / 4}u + tr * ${RV}u`,
+      (i) => `${(i * t.tn) / 4}u + tn * ${CV}u`,
+      "s_x",
+      "s_mt",
     )
   }
-    workgroupBarrier();
-${
-    unroll(t.bi, (i) =>
-      `    {
-${unroll(RV, (rv) => `      let x${rv} = s_x[${(i * t.bt) / 4}u + tr * ${RV}u + ${rv}u];`)}
-${unroll(CV, (cv) => `      let m${cv} = s_mt[${(i * t.tn) / 4}u + tn * ${CV}u + ${cv}u];`)}
-${
-        unroll(t.rt, (j) =>
-          unroll(
-            CV,
-            (cv) =>
-              `      ${acc(j, cv)} = fma(vec4f(x${j >> 2}[${j & 3}]), m${cv}, ${acc(j, cv)});`,
-          ))
-      }
-    }`)
+    ${
+    zFromTiles
+      ? `if (lid < BT) {
+      for (var i = 0u; i < min(BI, u.dk - i0); i += 1u) { z += ${zRow} * s_m[i0 + i]; }
+    }`
+      : ""
   }
     workgroupBarrier();
   }
+  ${
+    zFromTiles
+      ? `if (lid < BT) { s_w[lid] = 1.0 / (z + u.eps); }
+  workgroupBarrier();`
+      : ""
+  }
 ${
-    unroll(t.rt, (j) => `
-  if (r0 + tr * ${t.rt}u + ${j}u < n_rows) {
-    let r = tr * ${t.rt}u + ${j}u;
-    let i_out = row_index(i_seg, r0 + r, ${outer});
-${
-      unroll(CV, (cv) =>
-        unroll(4, (c) => `
-    {
-      let col = n0 + (tn * ${CV}u + ${cv}u) * 4u + ${c}u;
-      let acc_v = ${acc(j, cv)}[${c}];
-      if (col < ${outer}) {
-        out[u.off_out + i_out + col] = ${et}(${value});
-        ${two ? `out2[u.off_out2 + i_out + col] = ${et}(${value2});` : ""}
+    unroll(t.rt * CV, (k) =>
+      `  {
+    let r = tr * ${t.rt}u + ${Math.floor(k / CV)}u;
+    let sums = acc[${k}];
+    for (var c = 0u; c < 4u; c += 1u) {
+      let col = n0 + (tn * ${CV}u + ${k % CV}u) * 4u + c;
+      if (r0 + r < n_rows && col < ${outer}) {
+        let acc_v = sums[c];
+        let i_out = row_index(i_seg, r0 + r, ${outer}) + col;
+        out[u.off_out + i_out] = ${et}(${value});
+        ${two ? `out2[u.off_out2 + i_out] = ${et}(${value2});` : ""}
       }
-    }`))
     }
   }`)
   }

@@ -3,8 +3,12 @@
  * and `varlenLinearAttention`: records the forward (state pass, output pass) and the backward
  * (reduction pass, then the dq, dk, dv row passes) of one problem, slice by slice.
  *
- * Extra memory: the forward keeps `[S | m]` (f32, B·H·d_k·(d_v+1)); the backward adds
- * `[dS | dm/L_k]` of the same size while it runs. Nothing depends on T.
+ * The state passes split the rows of each segment into chunks (thousands of workgroups at
+ * large T); each chunk's partial state goes to scratch inside a buffer that is not written yet
+ * (the output o in the forward, the gradient dq in the backward) and a reduce kernel sums the
+ * partials in a fixed order. Extra memory: the forward keeps `[S | m]` (f32,
+ * B·H·d_k·(d_v+1)); the backward adds `[dS | dm/L_k]` of the same size while it runs.
+ * Nothing depends on T.
  * @module
  */
 import {
@@ -17,12 +21,15 @@ import {
   Tensor,
   windowOf,
 } from "../_runtime/mod.ts";
+import { bytesPerElement } from "../_runtime/tensor.ts";
 import {
   LA_MAX_DIM,
   type LaParamName,
   laParams,
   type LaShader,
   type LaVariant,
+  REDUCE_THREADS,
+  reduceKernel,
   rowKernel,
   type RowRole,
   rowThreads,
@@ -39,10 +46,16 @@ import {
  * per invocation.
  */
 export const LA_TILES = {
-  /** State kernels: a `d_k × d_v` tile per workgroup, looping over all rows. */
+  /** State kernels: a `d_k × d_v` tile per workgroup, looping over one chunk of rows. */
   state: {
     /** Largest tile along d_k and d_v. */
     maxTile: 64,
+    /** Fewest rows per chunk (rounded up to a multiple of `rows`). */
+    chunkMin: 64,
+    /** Most rows per chunk, unless the scratch is too small for that many partial states. */
+    chunkMax: 512,
+    /** Chunks are sized for about this many workgroups in the whole state pass. */
+    groups: 4096,
     /** Sequence rows staged per step. */
     rows: 16,
     /** State rows per invocation (a multiple of 4). */
@@ -69,9 +82,12 @@ function featureTile(d: number, maxTile: number): number {
   return Math.min(maxTile, d <= 16 ? 16 : d <= 32 ? 32 : 64);
 }
 
-/** Workgroup storage (bytes) the generated kernels declare: staged tiles, m, row stats. */
-function storageBytes(staged: number, threads: number, rows: number): number {
-  return 4 * (staged + LA_MAX_DIM + 2 * threads + 2 * rows);
+/**
+ * Workgroup storage (bytes) the generated kernels declare at most: staged tiles (`staged`
+ * floats, plus a plain-feature copy of `den` for the decoupled op), m, row stats.
+ */
+function storageBytes(staged: number, den: number, threads: number, rows: number): number {
+  return 4 * (staged + den + LA_MAX_DIM + 2 * threads + 2 * rows);
 }
 
 function stateTiles(dk: number, dv: number, device: GPUDevice): StateTiles {
@@ -80,8 +96,9 @@ function stateTiles(dk: number, dv: number, device: GPUDevice): StateTiles {
   const t = { ta, tb, rows: c.rows, ra: c.rowsPerThread, cv: c.vec4sPerThread };
   const nt = stateThreads(t);
   const ok = ta % t.ra === 0 && tb % (4 * t.cv) === 0 && nt >= t.rows &&
-    nt % t.rows === 0 && ta <= 4 * nt && nt <= device.limits.maxComputeInvocationsPerWorkgroup &&
-    storageBytes(t.rows * (ta + tb), nt, t.rows) <= device.limits.maxComputeWorkgroupStorageSize;
+    nt % t.rows === 0 && ta <= nt && nt <= device.limits.maxComputeInvocationsPerWorkgroup &&
+    storageBytes(t.rows * (ta + tb), t.rows * ta, nt, t.rows) <=
+      device.limits.maxComputeWorkgroupStorageSize;
   return ok ? t : { ta, tb, rows: 16, ra: 4, cv: 1 };
 }
 
@@ -92,7 +109,8 @@ function rowTiles(outer: number, device: GPUDevice): RowTiles {
   const nt = rowThreads(t);
   const ok = tn % (4 * t.cv) === 0 && t.bt % t.rt === 0 && nt >= t.bt && nt % t.bt === 0 &&
     nt <= device.limits.maxComputeInvocationsPerWorkgroup &&
-    storageBytes(t.bi * (t.bt + tn), nt, t.bt) <= device.limits.maxComputeWorkgroupStorageSize;
+    storageBytes(t.bi * (t.bt + tn), t.bi * t.bt, nt, t.bt) <=
+      device.limits.maxComputeWorkgroupStorageSize;
   // The fallback keeps the row block (the varlen block table depends on it).
   return ok ? t : { ...t, bi: 16, rt: 4, cv: 1 };
 }
@@ -147,13 +165,9 @@ function kernelOf(name: string, constants: Kernel["constants"], make: () => LaSh
   return { kernel, bindings: shader.bindings };
 }
 
-/** `cu_seqlens` then the row-block table (sequence, first row) of a varlen problem. */
-function seqsBuffer(device: GPUDevice, cu: Int32Array, rowBlock: number) {
-  const table: number[] = [];
-  for (let s = 0; s + 1 < cu.length; s++) {
-    for (let r = 0; r < cu[s + 1] - cu[s]; r += rowBlock) table.push(s, r);
-  }
-  const data = new Uint32Array([...cu, ...table]);
+/** Uploads u32 metadata (varlen tables) to a storage buffer freed after the next submit. */
+function u32Buffer(device: GPUDevice, values: number[]): GPUBuffer {
+  const data = new Uint32Array(values);
   const buffer = device.createBuffer({
     size: Math.max(data.byteLength, 4),
     usage: BufferUsage.STORAGE,
@@ -162,10 +176,48 @@ function seqsBuffer(device: GPUDevice, cu: Int32Array, rowBlock: number) {
   new Uint32Array(buffer.getMappedRange()).set(data);
   buffer.unmap();
   deviceContext(device).recorder.releaseAfterSubmit(buffer);
-  return { buffer, table: cu.length, entries: table.length / 2 };
+  return buffer;
 }
 
-type Bound = Record<string, Tensor | undefined>;
+/** A varlen table of (sequence, first row) entries, `span` rows each (at least one each). */
+function spanTable(cu: Int32Array, span: number) {
+  const table: number[] = [];
+  const first: number[] = [];
+  for (let s = 0; s + 1 < cu.length; s++) {
+    first.push(table.length / 2);
+    const n = cu[s + 1] - cu[s];
+    for (let r = 0; r === 0 || r < n; r += span) table.push(s, r);
+  }
+  first.push(table.length / 2);
+  return { table, first, entries: table.length / 2 };
+}
+
+/**
+ * `seqs` of a varlen kernel: cu_seqlens, then a table of `span`-row entries, then each
+ * sequence's first entry (N + 1 values).
+ */
+function seqsFor(device: GPUDevice, cu: Int32Array, span: number) {
+  const { table, first, entries } = spanTable(cu, span);
+  const buffer = u32Buffer(device, [...cu, ...table, ...first]);
+  return { buffer, table: cu.length, chunkFirst: cu.length + table.length, entries };
+}
+
+/** A row tensor used as f32 scratch (its contents are overwritten later). */
+interface Scratch {
+  scratchOf: Tensor;
+}
+
+type Bound = Record<string, Tensor | Scratch | undefined>;
+
+/** Binds slice `s`'s window of `t` as f32 words; returns the binding and its word offset. */
+function scratchWindow(t: Tensor, p: Problem, s: Slice) {
+  const perItem = (t.size / p.items) * bytesPerElement(t.dtype);
+  const align = t.device.limits.minStorageBufferOffsetAlignment;
+  const start = s.start * perItem, end = (s.start + s.count) * perItem;
+  const offset = Math.floor(start / align) * align;
+  const size = Math.min(Math.ceil(end / 4) * 4, t.buffer.size) - offset;
+  return { binding: { buffer: t.buffer, offset, size }, words: Math.ceil((start - offset) / 4) };
+}
 
 /** Records one kernel over every slice, binding each tensor's window of the slice. */
 function launchSliced(
@@ -174,9 +226,8 @@ function launchSliced(
   kernel: { kernel: Kernel; bindings: LaShader["bindings"] },
   tensors: Bound,
   params: (segs: number) => Partial<Record<LaParamName, number>>,
+  seqs?: { buffer: GPUBuffer; table: number; chunkFirst: number },
 ) {
-  const device = Object.values(tensors).find((t) => t)!.device;
-  const seqs = p.cu ? seqsBuffer(device, p.cu, LA_TILES.rows.block) : undefined;
   for (const s of slices) {
     const values: Record<string, number> = {
       he: p.he,
@@ -188,12 +239,20 @@ function launchSliced(
       inv_len: 1 / p.lk,
       eps: p.eps,
       table: seqs?.table ?? 0,
-      ...params(p.cu ? seqs!.entries : s.count * p.segsPerItem),
+      chunk_first: seqs?.chunkFirst ?? 0,
+      ...params(s.count * p.segsPerItem),
     };
+    let device: GPUDevice | undefined;
     const storage = kernel.bindings.map((b) => {
       if (b.name === "seqs") return { buffer: seqs!.buffer };
       const t = tensors[b.name];
       if (!t) throw new Error(`${p.op}: internal error, no tensor for binding ${b.name}`);
+      if ("scratchOf" in t) {
+        const w = scratchWindow(t.scratchOf, p, s);
+        values[`off_${b.name}`] = w.words;
+        return w.binding;
+      }
+      device = t.device;
       const perItem = t.size / p.items;
       const w = windowOf(t, s.start * perItem, s.count * perItem);
       values[`off_${b.name}`] = w.elementOffset;
@@ -202,7 +261,7 @@ function launchSliced(
     const uniforms = Object.fromEntries(
       laParams.fields.map(([name]) => [name, values[name] ?? 0]),
     ) as Record<LaParamName, number>;
-    launch(device, kernel.kernel, {
+    launch(device!, kernel.kernel, {
       storage,
       uniforms: laParams.pack(uniforms),
       groups: uniforms.groups,
@@ -214,58 +273,127 @@ function ceilDiv(a: number, b: number) {
   return Math.ceil(a / b);
 }
 
+function roundUp(a: number, b: number) {
+  return ceilDiv(a, b) * b;
+}
+
+/** How a state pass splits its rows: `chunk` rows per workgroup, `chunks` per dense segment. */
+interface ChunkPlan {
+  chunk: number;
+  chunks: number;
+  /** One chunk per segment: the state kernel writes the finished state (no reduce). */
+  direct: boolean;
+}
+
+/**
+ * Chunk length of a state pass reducing `rows` rows per dense segment (varlen: per sequence),
+ * sized for about `LA_TILES.state.groups` workgroups, lengthened until every partial state
+ * (d_k·ld f32 each) fits in `scratch`'s window of one item, else one chunk (direct).
+ */
+function chunkPlan(p: Problem, t: StateTiles, tiles: number, rows: number, scratch: Tensor) {
+  const c = LA_TILES.state;
+  const size = p.dk * (p.dv + (p.variant.normalised ? 1 : 0));
+  const words = Math.floor((scratch.size / p.items) * bytesPerElement(scratch.dtype) / 4) - 1;
+  const lengths = p.cu ? Array.from(p.cu.slice(1), (e, s) => e - p.cu![s]) : [rows];
+  const longest = Math.max(1, ...lengths);
+  // Rows summed by the whole pass (every segment; varlen: every sequence × head).
+  const totalRows = p.cu ? p.cu[p.cu.length - 1] * p.he : rows * p.segsPerItem * p.items;
+  const partials = (chunk: number) =>
+    (p.cu ? spanTable(p.cu, chunk).entries * p.he : p.segsPerItem * ceilDiv(rows, chunk)) * size;
+  let chunk = roundUp(ceilDiv(totalRows * tiles, c.groups), t.rows);
+  chunk = Math.min(Math.max(chunk, roundUp(c.chunkMin, t.rows)), roundUp(c.chunkMax, t.rows));
+  while (chunk < longest && partials(chunk) > words) chunk *= 2;
+  if (chunk >= longest) return { chunk: longest, chunks: 1, direct: true };
+  return { chunk, chunks: ceilDiv(rows, chunk), direct: false };
+}
+
 /** Loop iterations llvmpipe (Mesa's CPU driver) runs per invocation before it stops a loop. */
 const LLVMPIPE_LOOP_CAP = 65535;
 
 /**
  * On llvmpipe / lavapipe every shader loop stops after {@linkcode LLVMPIPE_LOOP_CAP}
  * iterations in total per invocation, which would silently truncate a state kernel's loop
- * over rows: refuse such lengths there with a `RangeError`.
+ * over its chunk: refuse such chunks (only a long segment whose scratch is too small to split
+ * it, e.g. L_q ≪ L_k) there with a `RangeError`.
  */
-function checkLoopCap(p: Problem, pass: "fwd" | "bwd", device: GPUDevice) {
-  const t = stateTiles(p.dk, p.dv, device);
+function checkLoopCap(
+  p: Problem,
+  pass: "fwd" | "bwd",
+  t: StateTiles,
+  chunk: number,
+  device: GPUDevice,
+) {
   const info = (device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
   if (!info?.description?.includes("llvmpipe")) return;
-  const parts = stateThreads(t) / t.rows;
+  const nt = stateThreads(t), parts = nt / t.rows;
   const stats = pass === "bwd" && p.variant.normalised;
-  const perStep = 1 + (stats ? Math.ceil(p.dk / parts) + Math.ceil(p.dv / parts) : 0);
-  const maxRows = Math.floor((LLVMPIPE_LOOP_CAP - 64) / perStep) * t.rows;
-  let rows = pass === "fwd" ? p.lk : p.lq;
-  if (p.cu) rows = Math.max(...p.cu.slice(1).map((c, s) => c - p.cu![s]));
-  if (rows > maxRows) {
+  const perStep = 1 + ceilDiv(t.rows * t.ta, nt) + ceilDiv(t.rows * t.tb, nt) +
+    (stats ? 1 + parts + ceilDiv(p.dk, parts) + ceilDiv(p.dv, parts) : 0);
+  const steps = ceilDiv(chunk, t.rows);
+  if (steps * perStep > LLVMPIPE_LOOP_CAP - 64 - p.dk) {
     throw new RangeError(
-      `${p.op}: a segment of ${rows} rows is more than this adapter (llvmpipe, whose shader ` +
-        `loops stop after ${LLVMPIPE_LOOP_CAP} iterations) can reduce: at most ${maxRows} ` +
-        `for the ${pass === "fwd" ? "forward" : "backward"} at d_k = ${p.dk}, d_v = ${p.dv}`,
+      `${p.op}: a chunk of ${chunk} rows is more than this adapter (llvmpipe, whose shader ` +
+        `loops stop after ${LLVMPIPE_LOOP_CAP} iterations) can reduce in the ` +
+        `${pass === "fwd" ? "forward" : "backward"} at d_k = ${p.dk}, d_v = ${p.dv} (too few ` +
+        `${pass === "fwd" ? "query rows" : "rows"} to split it into chunks)`,
     );
   }
 }
 
+/** Records a state pass (and its reduce) writing `tensors.out`, with scratch in `scratch`. */
 function recordState(
   p: Problem,
   slices: Slice[],
   pass: "fwd" | "bwd",
   tensors: Bound,
+  scratch: Tensor,
 ) {
-  const t = stateTiles(p.dk, p.dv, tensors.out!.device);
+  const out = tensors.out as Tensor;
+  const t = stateTiles(p.dk, p.dv, out.device);
   const withGs = tensors.gs !== undefined;
+  const tilesA = ceilDiv(p.dk, t.ta), tilesB = ceilDiv(p.dv, t.tb);
+  const rows = pass === "fwd" ? p.lk : p.lq;
+  const c = chunkPlan(p, t, tilesA * tilesB, rows, scratch);
+  checkLoopCap(p, pass, t, c.chunk, out.device);
   const k = kernelOf(
     `la_state_${pass}`,
     { ...p.variant, ...t, withGs },
     () => stateKernel(p.variant, pass, t, withGs),
   );
-  const tilesA = ceilDiv(p.dk, t.ta), tilesB = ceilDiv(p.dv, t.tb);
-  launchSliced(p, slices, k, tensors, (segs) => ({
-    groups: (p.cu ? (p.cu.length - 1) * p.he : segs) * tilesA * tilesB,
-    rows: pass === "fwd" ? p.lk : p.lq,
-    tiles_a: tilesA,
-    tiles_n: tilesB,
-  }));
+  const seqs = p.cu ? seqsFor(out.device, p.cu, c.chunk) : undefined;
+  const common = { rows, chunk: c.chunk, chunks: c.chunks, direct: c.direct ? 1 : 0 };
+  const parts = (segs: number) => p.cu ? seqs!.entries * p.he : segs * c.chunks;
+  launchSliced(
+    p,
+    slices,
+    k,
+    { ...tensors, out: c.direct ? out : { scratchOf: scratch } },
+    (segs) => ({
+      ...common,
+      groups: parts(segs) * tilesA * tilesB,
+      tiles_a: tilesA,
+      tiles_n: tilesB,
+    }),
+    seqs,
+  );
+  if (c.direct) return;
+  const r = kernelOf(
+    `la_reduce_${pass}`,
+    { ...p.variant, withGs },
+    () => reduceKernel(p.variant, pass, withGs),
+  );
+  const perSeg = ceilDiv(p.dk * (p.dv + (p.variant.normalised ? 1 : 0)), REDUCE_THREADS);
+  launchSliced(p, slices, r, { part: { scratchOf: scratch }, gs: tensors.gs, out }, (segs) => ({
+    ...common,
+    groups: (p.cu ? (p.cu.length - 1) * p.he : segs) * perSeg,
+    tiles_n: perSeg,
+  }), seqs);
 }
 
 function recordRows(p: Problem, slices: Slice[], role: RowRole, tensors: Bound) {
   const outer = role === "o" || role === "dv" ? p.dv : p.dk;
-  const t = rowTiles(outer, tensors.out!.device);
+  const out = tensors.out as Tensor;
+  const t = rowTiles(outer, out.device);
   const k = kernelOf(
     `la_rows_${role}`,
     { ...p.variant, ...t },
@@ -273,13 +401,14 @@ function recordRows(p: Problem, slices: Slice[], role: RowRole, tensors: Bound) 
   );
   const rows = role === "o" || role === "dq" ? p.lq : p.lk;
   const tilesN = ceilDiv(outer, t.tn), blocks = ceilDiv(rows, t.bt);
+  const seqs = p.cu ? seqsFor(out.device, p.cu, t.bt) : undefined;
   launchSliced(p, slices, k, tensors, (segs) => ({
-    // varlen: `segs` is the number of block-table entries; each covers every head.
-    groups: (p.cu ? segs * p.he : segs * blocks) * tilesN,
+    // varlen: one workgroup per (block-table entry, head).
+    groups: (p.cu ? seqs!.entries * p.he : segs * blocks) * tilesN,
     rows,
     tiles_n: tilesN,
     blocks,
-  }));
+  }), seqs);
 }
 
 function plan(p: Problem, tensors: (Tensor | undefined)[]): Slice[] {
@@ -303,12 +432,17 @@ function withFeatures(like: Tensor, d: number): number[] {
  */
 export function forward(p: Problem, x: Inputs): { output: Tensor; state: Tensor } {
   const device = x.q.device;
-  checkLoopCap(p, "fwd", device);
   const state = stateTensor(p, device);
   const output = Tensor.empty(device, withFeatures(x.q, p.dv), x.q.dtype);
   const slices = plan(p, [x.q, x.k, x.v, x.qr, x.kr, output, state]);
   const dec = p.variant.decoupled;
-  recordState(p, slices, "fwd", { x: x.kr ?? x.k, y: x.v, den: dec ? x.k : undefined, out: state });
+  recordState(
+    p,
+    slices,
+    "fwd",
+    { x: x.kr ?? x.k, y: x.v, den: dec ? x.k : undefined, out: state },
+    output,
+  );
   recordRows(p, slices, "o", {
     x: x.qr ?? x.q,
     den: dec ? x.q : undefined,
@@ -340,7 +474,6 @@ export function backward(
   gs?: Tensor,
 ): Grads {
   const device = x.q.device;
-  checkLoopCap(p, "bwd", device);
   const like = (t: Tensor) => Tensor.empty(device, t.shape, t.dtype);
   const dec = p.variant.decoupled;
   const g: Grads = { dq: like(x.q), dk: like(x.k), dv: like(x.v) };
@@ -372,7 +505,7 @@ export function backward(
     mat: norm ? state : undefined,
     gs,
     out: dstate,
-  });
+  }, g.dq);
   recordRows(p, slices, "dq", {
     x: dO,
     den: norm ? x.q : undefined,
