@@ -27,8 +27,8 @@ export type { Vjp } from "./ops/_runtime/autodiff.ts";
 export { quantiles, timeGpu } from "./ops/_runtime/timing.ts";
 export * from "./ops/linear_attention/mod.ts";
 export {
-  naiveDecoupledLinearAttention,
   type NaiveDecoupledGrads,
+  naiveDecoupledLinearAttention,
   naiveLinearAttention,
   type NaiveLinearAttentionGrads,
   type NaiveLinearAttentionOptions,
@@ -38,11 +38,7 @@ export * from "./ops/optim/mod.ts";
 /** Building blocks of the layers (activations, LayerNorm, convs, RoPE, layouts, …): see ops/nn. */
 export * as nn from "./ops/nn/mod.ts";
 export * from "./ops/safetensors.ts";
-export {
-  scaledDotProductAttention,
-  type SdpaGrads,
-  type SdpaOptions,
-} from "./ops/sdpa/mod.ts";
+export { scaledDotProductAttention, type SdpaGrads, type SdpaOptions } from "./ops/sdpa/mod.ts";
 export {
   piecewiseSparseAttention,
   type PiecewiseSparseAttentionOptions,
