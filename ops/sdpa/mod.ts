@@ -177,8 +177,8 @@ function backward(
 
 /**
  * Softmax attention, non-causal: `o_i = Σ_j softmax_j(scale · q_i·k_j) v_j`, computed
- * flash-attention style (online softmax in workgroup memory; memory O(B·H·Lq) beyond inputs
- * and output). f32 or f16 storage with f32 arithmetic; query and key lengths may differ.
+ * flash-attention style (register-tiled online softmax; memory O(B·H·Lq) beyond inputs and
+ * output). f32 or f16 storage with f32 arithmetic; query and key lengths may differ.
  *
  * @param q `[B, H, Lq, dk]` (or `[B, Lq, H, dk]` with `layout: "BTHD"`), 1 ≤ dk ≤ 256
  * @param k `[B, H, Lk, dk]`, same dtype
