@@ -15,18 +15,32 @@ import { makeInputs } from "./ops.ts";
 type Tiles = typeof LA_TILES;
 const DEFAULT: Tiles = structuredClone(LA_TILES);
 
-/** Candidates: named overrides of the default tiling. */
+/**
+ * Candidates: named overrides of the default tiling. State-pass knobs: `chunkMax`/`chunkMin`
+ * (rows per workgroup, i.e. how many partial states), `groups` (target workgroup count),
+ * `maxTile`/`rows`/`rowsPerThread`/`vec4sPerThread` (tiles); row-pass knobs: `block`,
+ * `inner`, `rowsPerThread`, `vec4sPerThread`.
+ */
 const CANDIDATES: [string, Partial<Tiles["state"]>, Partial<Tiles["rows"]>][] = [
   ["default", {}, {}],
+  ["chunk256", { chunkMax: 256 }, {}],
+  ["chunk1024", { chunkMax: 1024 }, {}],
+  ["chunk2048", { chunkMax: 2048, groups: 1024 }, {}],
+  ["chunkMin128", { chunkMin: 128 }, {}],
+  ["chunkMin256", { chunkMin: 256, chunkMax: 1024 }, {}],
+  ["groups16k", { groups: 16384, chunkMin: 32 }, {}],
   ["state rows32", { rows: 32 }, {}],
+  ["state rows8", { rows: 8 }, {}],
   ["state 32x32", { maxTile: 32 }, {}],
-  ["state 32x32 rows32", { maxTile: 32, rows: 32 }, {}],
   ["state 8x4", { rowsPerThread: 8 }, {}],
+  ["state 8x8", { rowsPerThread: 8, vec4sPerThread: 2 }, {}],
+  ["state 4x8", { vec4sPerThread: 2 }, {}],
   ["rows block128", {}, { block: 128 }],
   ["rows 8x4 block128", {}, { block: 128, rowsPerThread: 8 }],
   ["rows 4x8", {}, { vec4sPerThread: 2 }],
   ["rows 8x8 block128", {}, { block: 128, rowsPerThread: 8, vec4sPerThread: 2 }],
   ["rows inner32", {}, { inner: 32 }],
+  ["rows inner8", {}, { inner: 8 }],
 ];
 
 const { values } = parseArgs({
