@@ -80,7 +80,9 @@ function linearAttentionVjp(
  * - Defaults: σ = 1/L_k, ε = 1e-6. σ scales only the numerator: with σ ≠ 1/L_k the output is
  *   the standard normalised attention times σ·L_k.
  *
- * Runs two fused passes (state, output) with f32 state `[S | m]` as the only temporary.
+ * Runs a state pass split over chunks of keys (partial states kept in the not-yet-written
+ * output, summed in a fixed order by a reduce pass) and an output pass, with the f32 state
+ * `[S | m]` as the only temporary.
  * `linearAttention.vjp(q, k, v, options)` also returns a pullback (see {@linkcode Vjp}).
  *
  * @example
