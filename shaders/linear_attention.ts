@@ -7,8 +7,9 @@
  *   `P[a, b] = Σ_r X[r, a] · w_r Y[r, b]` plus, in the workgroups of the first column tile of a
  *   normalised op, the vector column `P[a, d_v] = Σ_r c_r den[r, a]` from the same staged rows.
  *   That is `[S | m] = Kᵀ[V | 1]` (forward: w = c = 1) and `[dS | dm] = Qᵀ[dO/z | dz]`
- *   (backward, SPEC §1.3). With several chunks per segment each workgroup writes its partial
- *   sum to scratch (the not-yet-written output or gradient buffer) and the **reduce kernel**
+ *   (backward, SPEC §1.3; the 1/z_r and dz_r of each staged row from the staged q, dO and o
+ *   when one tile covers d_k and d_v, else from a per-row prologue). With several chunks per
+ *   segment each workgroup writes its partial sum to scratch (the not-yet-written output or gradient buffer) and the **reduce kernel**
  *   adds the partials in a fixed order (deterministic) and applies σ, 1/L_k and the state's
  *   upstream gradient; with one chunk the state kernel does that itself.
  * - **row kernels** compute one `BT × TN` tile of a per-row output as `X[rows, :] · M`, with M
@@ -16,8 +17,8 @@
  *   kernel's denominator z = q·m + ε is summed from the same staged q tiles.
  *
  * Each invocation owns `RT × 4·CV` outputs in f32 registers (an unrolled FMA block); operands
- * are staged in workgroup memory by real loops. The backward's per-row statistics (z and
- * dz = −dO·o / z) are computed cooperatively per staged step. Tile sizes are compile-time
+ * are staged in workgroup memory by real loops. The dq kernel's per-row statistics (z and
+ * dz = −dO·o / z) are computed cooperatively per row block. Tile sizes are compile-time
  * constants; chunk lengths are uniforms.
  * @module
  */
@@ -183,12 +184,24 @@ fn row_index(i_seg: u32, r: u32, d: u32) -> u32 {
 }
 
 /**
- * Cooperative per-row statistics for `R` rows starting at r0 (SPEC §1.3): s_w[r] = 1/z_r with
- * z_r = den_r·m + ε and s_c[r] = dz_r = −(dO_r·o_r)/z_r. Rows at or past `end` get 0. Each
- * row is summed by NT/R neighbouring invocations (coalesced loads). Needs s_m (m).
+ * Per-row statistics for `R` rows starting at r0 (SPEC §1.3): s_w[r] = 1/z_r with
+ * z_r = den_r·m + ε and s_c[r] = dz_r = −(dO_r·o_r)/z_r; rows at or past `end` get 0. Each row
+ * is summed by NT/R neighbouring invocations: `staged` reads the rows from the staged tiles
+ * (s_den or s_x, s_y, s_o: a tile holds whole rows), else from global memory (coalesced).
+ * Needs s_m (m).
  */
-function rowStatsFn(R: number, NT: number): string {
+function rowStatsFn(R: number, NT: number, staged?: { ta: number; tb: number; den: string }) {
   const parts = NT / R;
+  const sums = staged
+    ? `for (var a = p; a < ${staged.ta}u; a += ${parts}u) { part.x += ${staged.den} * s_m[a]; }
+    for (var b = p; b < ${staged.tb}u; b += ${parts}u) {
+      let i = r * ${staged.tb}u + b;
+      part.y += s_y[i / 4u][i % 4u] * s_o[i];
+    }`
+    : `let i_den = row_index(i_seg, r0 + r, u.dk);
+    for (var a = p; a < u.dk; a += ${parts}u) { part.x += ld_den(i_den + a) * s_m[a]; }
+    let i_o = row_index(i_seg, r0 + r, u.dv);
+    for (var b = p; b < u.dv; b += ${parts}u) { part.y += ld_dout(i_o + b) * ld_o(i_o + b); }`;
   return `
 var<workgroup> s_part: array<vec2f, NT>;
 var<workgroup> s_w: array<f32, ${R}>;  // 1 / z_r
@@ -198,10 +211,7 @@ fn row_stats(i_seg: u32, r0: u32, end: u32, lid: u32) {
   let p = lid % ${parts}u;
   var part = vec2f(0.0);
   if (r0 + r < end) {
-    let i_den = row_index(i_seg, r0 + r, u.dk);
-    for (var a = p; a < u.dk; a += ${parts}u) { part.x += ld_den(i_den + a) * s_m[a]; }
-    let i_o = row_index(i_seg, r0 + r, u.dv);
-    for (var b = p; b < u.dv; b += ${parts}u) { part.y += ld_dout(i_o + b) * ld_o(i_o + b); }
+    ${sums}
   }
   s_part[lid] = part;
   workgroupBarrier();
@@ -250,11 +260,17 @@ function fmaBlock(
   yAt: (s: number) => string,
   xName = "s_x",
   yName = "s_y",
+  yScale?: (s: number) => string,
 ): string {
   return unroll(n, (s) =>
     `    {
 ${unroll(ra / 4, (rv) => `      let x${rv} = ${xName}[${xAt(s)} + ${rv}u];`)}
-${unroll(cv, (c) => `      let y${c} = ${yName}[${yAt(s)} + ${c}u];`)}
+${
+      unroll(
+        cv,
+        (c) => `      let y${c} = ${yName}[${yAt(s)} + ${c}u]${yScale ? ` * ${yScale(s)}` : ""};`,
+      )
+    }
 ${
       unroll(ra, (j) =>
         unroll(
@@ -271,7 +287,8 @@ ${
 /**
  * State kernel: forward `[S | m]` (`pass: "fwd"`) or backward `[dS | dm/L_k]` (`"bwd"`) over
  * one chunk of rows per workgroup. `withGs`: the backward adds an upstream state gradient `gs`
- * to dS (simple, SPEC §4; direct mode only, else the reduce kernel adds it).
+ * to dS (simple, SPEC §4; direct mode only, else the reduce kernel adds it). `wholeRows`: one
+ * tile covers d_k and d_v, so the backward's z and dz come from the staged tiles.
  * Grid: dense: (segment, chunk) × tiles_a × tiles_n; varlen: (chunk-table entry, head) × ….
  * Output: `u.direct` = 1: the finished state of segment i_seg; 0: raw partial sums at partial
  * index `part` of `out` (f32 scratch).
@@ -281,11 +298,14 @@ export function stateKernel(
   pass: "fwd" | "bwd",
   t: StateTiles,
   withGs = false,
+  wholeRows = false,
 ): LaShader {
   const NT = stateThreads(t);
   const RV = t.ra / 4, CV = t.cv, NTB = t.tb / (4 * CV);
   const bwdStats = pass === "bwd" && v.normalised;
   const dec = v.normalised && v.decoupled;
+  // Backward statistics from the staged tiles (one tile covers d_k and d_v): o staged too.
+  const staged = bwdStats && wholeRows;
   // x: numerator rows (k / k_rope / q / q_rope); y: v or dO; den: plain features for m / dm.
   const bindings = [binding("x"), binding("y")];
   const names: Record<string, string> = { x: "x", y: "y" };
@@ -317,7 +337,24 @@ const NT = ${NT}u;
 var<workgroup> s_x: array<vec4f, ${(t.rows * t.ta) / 4}>;  // [BR][TA]: x rows
 var<workgroup> s_y: array<vec4f, ${(t.rows * t.tb) / 4}>;  // [BR][TB]: y rows (bwd: / z_r)
 ${dec ? `var<workgroup> s_den: array<f32, ${t.rows * t.ta}>;  // [BR][TA]: plain features` : ""}
-${bwdStats ? `${S_M}\n${rowStatsFn(t.rows, NT)}` : ""}
+${staged ? `var<workgroup> s_o: array<f32, ${t.rows * t.tb}>;  // [BR][TB]: o rows` : ""}
+${
+    bwdStats
+      ? `${S_M}\n${
+        rowStatsFn(
+          t.rows,
+          NT,
+          staged
+            ? {
+              ta: t.ta,
+              tb: t.tb,
+              den: dec ? "s_den[r * TA + a]" : "s_x[(r * TA + a) / 4u][a % 4u]",
+            }
+            : undefined,
+        )
+      }`
+      : ""
+  }
 
 @compute @workgroup_size(NT)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -333,6 +370,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let b0 = i_b * TB;
   // The first column tile also sums the vector column: invocation lid owns state row a0 + lid.
   let vec_col = ${v.normalised} && i_b == 0u;
+  let with_den = ${staged ? "true" : "vec_col"};  // stage the plain features
   ${bwdStats ? `let o_mat = u.off_mat + i_seg * u.dk * u.ld;${STAGE_VECTOR}` : ""}
   let tb = lid % ${NTB}u;  // this invocation: state rows ta·RA.., vec4 columns tb·CV..
   let ta = lid / ${NTB}u;
@@ -343,7 +381,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   var b_total = 0.0;
   var steps = 0u;
   for (var r0 = r_begin; r0 < r_end; r0 += BR) {
-    ${bwdStats ? "row_stats(i_seg, r0, r_end, lid);" : ""}
+    ${bwdStats && !staged ? "row_stats(i_seg, r0, r_end, lid);" : ""}
     for (var e = lid; e < BR * TA; e += NT) {
       let r = e / TA;
       let a = e % TA;
@@ -352,7 +390,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       if (r0 + r < r_end && a0 + a < u.dk) {
         let i = row_index(i_seg, r0 + r, u.dk) + a0 + a;
         val = ld_x(i);
-        ${dec ? "if (vec_col) { den_val = ld_den(i); }" : ""}
+        ${dec ? "if (with_den) { den_val = ld_den(i); }" : ""}
       }
       s_x[e / 4u][e % 4u] = val;
       ${dec ? "s_den[e] = den_val;" : ""}
@@ -361,12 +399,17 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       let r = e / TB;
       let b = e % TB;
       var val = 0.0;
+      ${staged ? "var o_val = 0.0;" : ""}
       if (r0 + r < r_end && b0 + b < u.dv) {
-        val = ld_y(row_index(i_seg, r0 + r, u.dv) + b0 + b)${bwdStats ? " * s_w[r]" : ""};
+        let i = row_index(i_seg, r0 + r, u.dv) + b0 + b;
+        val = ld_y(i);
+        ${staged ? "o_val = ld_o(i);" : ""}
       }
       s_y[e / 4u][e % 4u] = val;
+      ${staged ? "s_o[e] = o_val;" : ""}
     }
     workgroupBarrier();
+    ${staged ? "row_stats(i_seg, r0, r_end, lid);" : ""}
 ${
     fmaBlock(
       t.rows,
@@ -374,6 +417,9 @@ ${
       CV,
       (s) => `${(s * t.ta) / 4}u + ta * ${RV}u`,
       (s) => `${(s * t.tb) / 4}u + tb * ${CV}u`,
+      "s_x",
+      "s_y",
+      bwdStats ? (s) => `s_w[${s}u]` : undefined,
     )
   }
     if (vec_col && lid < TA) {

@@ -328,7 +328,9 @@ function checkLoopCap(
   const nt = stateThreads(t), parts = nt / t.rows;
   const stats = pass === "bwd" && p.variant.normalised;
   const perStep = 1 + ceilDiv(t.rows * t.ta, nt) + ceilDiv(t.rows * t.tb, nt) +
-    (stats ? 1 + parts + ceilDiv(p.dk, parts) + ceilDiv(p.dv, parts) : 0);
+    (stats
+      ? 1 + parts + ceilDiv(t.rows * t.tb, nt) + ceilDiv(p.dk, parts) + ceilDiv(p.dv, parts)
+      : 0);
   const steps = ceilDiv(chunk, t.rows);
   if (steps * perStep > LLVMPIPE_LOOP_CAP - 64 - p.dk) {
     throw new RangeError(
@@ -352,13 +354,14 @@ function recordState(
   const t = stateTiles(p.dk, p.dv, out.device);
   const withGs = tensors.gs !== undefined;
   const tilesA = ceilDiv(p.dk, t.ta), tilesB = ceilDiv(p.dv, t.tb);
+  const wholeRows = tilesA === 1 && tilesB === 1;
   const rows = pass === "fwd" ? p.lk : p.lq;
   const c = chunkPlan(p, t, tilesA * tilesB, rows, scratch);
   checkLoopCap(p, pass, t, c.chunk, out.device);
   const k = kernelOf(
     `la_state_${pass}`,
-    { ...p.variant, ...t, withGs },
-    () => stateKernel(p.variant, pass, t, withGs),
+    { ...p.variant, ...t, withGs, wholeRows },
+    () => stateKernel(p.variant, pass, t, withGs, wholeRows),
   );
   const seqs = p.cu ? seqsFor(out.device, p.cu, c.chunk) : undefined;
   const common = { rows, chunk: c.chunk, chunks: c.chunks, direct: c.direct ? 1 : 0 };
