@@ -68,8 +68,16 @@ export async function requestDevice(options: RequestDeviceOptions = {}): Promise
     for (const name of REQUESTED_LIMITS) requiredLimits[name] = adapter.limits[name];
   }
   const requiredFeatures = WANTED_FEATURES.filter((f) => adapter.features.has(f));
-  return await adapter.requestDevice({ requiredLimits, requiredFeatures });
+  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
+  adapterOf.set(device, adapter);
+  return device;
 }
+
+/**
+ * Keeps each device's adapter alive as long as the device: Deno 2.9 panics ("Adapter does not
+ * exist") when a GPUAdapter is garbage-collected while its device is still in use.
+ */
+const adapterOf = new WeakMap<GPUDevice, GPUAdapter>();
 
 let defaultDevice: Promise<GPUDevice> | undefined;
 
