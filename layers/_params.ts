@@ -11,6 +11,7 @@ import {
   type SafetensorsInput,
   serializeSafetensors,
 } from "../ops/safetensors.ts";
+import { rng } from "../ops/_random.ts";
 import { ropeRotationsRef } from "./reference/primitives.ts";
 
 /** How a parameter is initialised by {@linkcode randomParameters}. */
@@ -119,25 +120,13 @@ export function stateDictToSafetensors(
   return serializeSafetensors(tensors, metadata);
 }
 
-/** mulberry32: a small seeded PRNG. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Deterministic random parameters for `specs` (same seed → same values): PyTorch-style
  * uniform init for weights and biases, and non-trivial values for every other parameter so
  * that tests exercise them. The RoPE buffer is computed, not random.
  */
 export function randomParameters(specs: readonly ParamSpec[], seed = 0): StateDict {
-  const random = seeded(seed);
+  const random = rng(seed);
   const u = (bound: number) => (2 * random() - 1) * bound;
   const dict: StateDict = new Map();
   for (const spec of specs) {

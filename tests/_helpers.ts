@@ -2,6 +2,10 @@
  * Test helpers: the test device (CPU adapter in CI), seeded random data, error metrics.
  */
 import { requestDevice, setPoisonOutputs } from "../ops/_runtime/mod.ts";
+import { randn, rng } from "../ops/_random.ts";
+
+/** Seeded PRNG (mulberry32; seeds come from the test name) and normal samples. */
+export { randn, rng };
 
 let devicePromise: Promise<GPUDevice | undefined> | undefined;
 
@@ -26,31 +30,9 @@ export function testDevice(): Promise<GPUDevice | undefined> {
 /** Whether GPU tests must be skipped (no adapter at all). */
 export const noGpu = !(await testDevice());
 
-/** Deterministic PRNG (mulberry32) for reproducible failures; seeds come from the test name. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A fresh seed per call, printed on failure through the returned label. */
 export function freshSeed(): number {
   return (Math.random() * 2 ** 32) >>> 0;
-}
-
-/** Standard normal samples (Box–Muller). */
-export function randn(n: number, random: () => number): Float64Array<ArrayBuffer> {
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const u = 1 - random();
-    out[i] = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-  }
-  return out;
 }
 
 /** Uniform samples in [lo, hi). */

@@ -4,6 +4,10 @@
  * @module
  */
 import type * as FlashBla from "./lib.ts";
+import { randn, rng } from "../ops/_random.ts";
+
+/** Seeded PRNG (mulberry32) and normal samples, as the library and tests use them. */
+export { randn, rng };
 
 /** The browser build's module (web/dist/flash-bla.js), typed from its entry. */
 export type Lib = typeof FlashBla;
@@ -43,26 +47,6 @@ export function relRms(actual: ArrayLike<number>, ref: ArrayLike<number>): numbe
     den += ref[i] ** 2;
   }
   return Math.sqrt(num / Math.max(den, 1e-300));
-}
-
-/** Seeded PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Standard normal samples (Box–Muller). */
-export function randn(n: number, random: () => number): Float64Array<ArrayBuffer> {
-  return Float64Array.from(
-    { length: n },
-    () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()),
-  );
 }
 
 /** elu(x) + 1 of normal samples: positive features, as linear attention expects. */
