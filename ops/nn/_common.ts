@@ -56,6 +56,30 @@ export function checkInt(value: unknown, lo: number, name: string): number {
 }
 
 /**
+ * Checks `x` `[B, H·W, C]` against the image size `options.height × options.width` (positive
+ * integers whose product is the token count) and returns the sizes.
+ */
+export function checkImageTokens(
+  x: Tensor,
+  options: { height: number; width: number },
+): { batch: number; n: number; c: number; h: number; w: number } {
+  if (x.shape.length !== 3) {
+    throw new RangeError(`x must have rank 3 ([B, H·W, C]), got shape ${fmtShape(x.shape)}`);
+  }
+  const [batch, n, c] = x.shape;
+  const h = checkInt(options?.height, 1, "options.height");
+  const w = checkInt(options?.width, 1, "options.width");
+  if (h * w !== n) {
+    throw new RangeError(
+      `options.height · options.width (${h}·${w}) must equal the token count of x ${
+        fmtShape(x.shape)
+      }`,
+    );
+  }
+  return { batch, n, c, h, w };
+}
+
+/**
  * Builds a {@linkcode Vjp}: `pullback` checks the upstream gradient's shape and dtype against
  * the output; `release` frees what the forward kept (once).
  */

@@ -15,7 +15,7 @@ import {
 } from "../../shaders/nn_dwconv.ts";
 import { REDUCE_CHUNK } from "../../shaders/nn_common.ts";
 import {
-  checkInt,
+  checkImageTokens,
   checkShapeIs,
   checkTensors,
   elementGroups,
@@ -44,19 +44,7 @@ export interface DepthwiseConv2dGrads {
 
 function check(x: Tensor, weight: Tensor, bias: Tensor, options: ImageSizeOptions) {
   checkTensors({ x, weight, bias });
-  if (x.shape.length !== 3) {
-    throw new RangeError(`x must have rank 3 ([B, H·W, C]), got shape ${fmtShape(x.shape)}`);
-  }
-  const [batch, n, c] = x.shape;
-  const h = checkInt(options?.height, 1, "options.height");
-  const w = checkInt(options?.width, 1, "options.width");
-  if (h * w !== n) {
-    throw new RangeError(
-      `options.height · options.width (${h}·${w}) must equal the token count of x ${
-        fmtShape(x.shape)
-      }`,
-    );
-  }
+  const { batch, n, c, h, w } = checkImageTokens(x, options);
   const [cw, one, k, k2] = weight.shape;
   if (weight.shape.length !== 4 || one !== 1 || k !== k2 || k % 2 !== 1 || c % cw !== 0) {
     throw new RangeError(

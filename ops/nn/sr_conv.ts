@@ -8,7 +8,7 @@
  */
 import type { Vjp } from "../_runtime/autodiff.ts";
 import { Tensor } from "../_runtime/tensor.ts";
-import { checkInt, checkShapeIs, checkTensors, fmtShape } from "./_common.ts";
+import { checkImageTokens, checkInt, checkShapeIs, checkTensors } from "./_common.ts";
 import { contiguous, fillZero, stridedCopy } from "./_copy.ts";
 import type { ImageSizeOptions } from "./dwconv.ts";
 import { linear } from "./matmul.ts";
@@ -31,20 +31,8 @@ export interface SpatialReductionGrads {
 
 function plan(x: Tensor, weight: Tensor, bias: Tensor, options: SpatialReductionOptions) {
   checkTensors({ x, weight, bias });
-  if (x.shape.length !== 3) {
-    throw new RangeError(`x must have rank 3 ([B, H·W, C]), got shape ${fmtShape(x.shape)}`);
-  }
-  const [batch, n, c] = x.shape;
-  const h = checkInt(options?.height, 1, "options.height");
-  const w = checkInt(options?.width, 1, "options.width");
+  const { batch, n, c, h, w } = checkImageTokens(x, options);
   const sr = checkInt(options?.ratio, 1, "options.ratio");
-  if (h * w !== n) {
-    throw new RangeError(
-      `options.height · options.width (${h}·${w}) must equal the token count of x ${
-        fmtShape(x.shape)
-      }`,
-    );
-  }
   if (sr > h || sr > w) {
     throw new RangeError(`options.ratio (${sr}) must not exceed the image size ${h}×${w}`);
   }
