@@ -42,6 +42,15 @@ export function checkLayout(layout: unknown, op: string): Layout {
   return layout === undefined ? "BHTD" : checkOneOf(layout, ["BHTD", "BTHD"], `${op}: layout`);
 }
 
+/** Batch, heads, length and features of a rank-4 tensor in `layout`. */
+export function layoutSizes(
+  t: Tensor,
+  layout: Layout,
+): { B: number; H: number; T: number; D: number } {
+  const [B, a, b, D] = t.shape;
+  return layout === "BHTD" ? { B, H: a, T: b, D } : { B, H: b, T: a, D };
+}
+
 /** A feature size in [1, LA_MAX_DIM]. */
 export function checkFeatures(d: number, name: string, shape: readonly number[]): void {
   if (d < 1 || d > LA_MAX_DIM) {
@@ -73,10 +82,7 @@ export function checkDense(
     );
   }
   sameDeviceAndDtype(op, all);
-  const sizes = (t: Tensor) => {
-    const [B, a, b, D] = t.shape;
-    return layout === "BHTD" ? { B, H: a, T: b, D } : { B, H: b, T: a, D };
-  };
+  const sizes = (t: Tensor) => layoutSizes(t, layout);
   const [qName] = Object.keys(queries), [kName] = Object.keys(keys);
   const q = sizes(all[qName]), k = sizes(all[kName]), vs = sizes(all.v);
   const expect = (name: string, got: number[], want: number[], what: string) => {
@@ -144,6 +150,26 @@ export function denseProblem(
     sigmaDefault: false,
     eps,
   };
+}
+
+/**
+ * Checks the options and tensors of a normalised dense op (`linearAttention`, and
+ * `decoupledLinearAttention` with `decoupled`) and returns its problem: σ = 1/L_k and ε = 1e-6
+ * by default.
+ */
+export function normalisedProblem(
+  op: string,
+  queries: Record<string, unknown>,
+  keys: Record<string, unknown>,
+  v: unknown,
+  options: { scale?: number; eps?: number; layout?: Layout } | undefined,
+  decoupled: boolean,
+): Problem {
+  const opts = checkOptions(options, op);
+  const shape = checkDense(op, queries, keys, v, checkLayout(opts.layout, op));
+  const variant = { dtype: (v as Tensor).dtype, normalised: true, decoupled, varlen: false };
+  const sigma = numberOption(opts.scale, 1 / shape.lk, `${op}: scale`);
+  return denseProblem(op, shape, variant, sigma, numberOption(opts.eps, 1e-6, `${op}: eps`));
 }
 
 /** Checks the upstream gradient of a pullback against the forward output. */

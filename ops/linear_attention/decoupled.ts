@@ -4,16 +4,9 @@
  * @module
  */
 import type { Tensor, Vjp } from "../_runtime/mod.ts";
-import {
-  checkAlive,
-  checkCotangent,
-  checkDense,
-  checkLayout,
-  checkOptions,
-  denseProblem,
-  numberOption,
-} from "./args.ts";
-import { backward, forward, type Inputs, type Problem } from "./engine.ts";
+import { normalisedProblem } from "./args.ts";
+import type { Inputs, Problem } from "./engine.ts";
+import { forwardOutput, fusedVjp } from "./fused.ts";
 import type { LinearAttentionOptions } from "./linear.ts";
 
 /** Gradients of the five inputs of {@linkcode decoupledLinearAttention}. */
@@ -32,21 +25,15 @@ export interface DecoupledLinearAttentionGrads {
 
 const OP = "decoupledLinearAttention";
 
-function setup(
-  x: Required<Inputs>,
-  options?: LinearAttentionOptions,
-): Problem {
-  const opts = checkOptions(options, OP);
-  const shape = checkDense(
+function setup(x: Required<Inputs>, options?: LinearAttentionOptions): Problem {
+  return normalisedProblem(
     OP,
     { q: x.q, qRope: x.qr },
     { k: x.k, kRope: x.kr },
     x.v,
-    checkLayout(opts.layout, OP),
+    options,
+    true,
   );
-  const variant = { dtype: x.q.dtype, normalised: true, decoupled: true, varlen: false };
-  const sigma = numberOption(opts.scale, 1 / shape.lk, `${OP}: scale`);
-  return denseProblem(OP, shape, variant, sigma, numberOption(opts.eps, 1e-6, `${OP}: eps`));
 }
 
 function decoupledVjp(
@@ -58,20 +45,13 @@ function decoupledVjp(
   options?: LinearAttentionOptions,
 ): Vjp<Tensor, Tensor, DecoupledLinearAttentionGrads> {
   const x = { q, k, v, qr: qRope, kr: kRope };
-  const p = setup(x, options);
-  const { output, state } = forward(p, x);
-  const dispose = () => state.destroy();
-  return {
-    output,
-    pullback(dO: Tensor): DecoupledLinearAttentionGrads {
-      if (state.destroyed) throw new TypeError(`${OP} pullback: called after dispose()`);
-      checkAlive(OP, { q, k, qRope, kRope, v, output });
-      const g = backward(p, x, output, state, checkCotangent(OP, "dO", dO, output));
-      return { dq: g.dq, dk: g.dk, dqRope: g.dqr!, dkRope: g.dkr!, dv: g.dv };
-    },
-    dispose,
-    [Symbol.dispose]: dispose,
-  };
+  return fusedVjp(setup(x, options), x, { q, k, qRope, kRope, v }, (g) => ({
+    dq: g.dq,
+    dk: g.dk,
+    dqRope: g.dqr!,
+    dkRope: g.dkr!,
+    dv: g.dv,
+  }));
 }
 
 /**
@@ -123,9 +103,7 @@ export const decoupledLinearAttention: {
     options?: LinearAttentionOptions,
   ): Tensor {
     const x = { q, k, v, qr: qRope, kr: kRope };
-    const { output, state } = forward(setup(x, options), x);
-    state.destroy();
-    return output;
+    return forwardOutput(setup(x, options), x);
   },
   { vjp: decoupledVjp },
 );

@@ -4,17 +4,9 @@
  * @module
  */
 import type { Tensor, Vjp } from "../_runtime/mod.ts";
-import {
-  checkAlive,
-  checkCotangent,
-  checkDense,
-  checkLayout,
-  checkOptions,
-  denseProblem,
-  type Layout,
-  numberOption,
-} from "./args.ts";
-import { backward, forward, type Problem } from "./engine.ts";
+import { type Layout, normalisedProblem } from "./args.ts";
+import type { Problem } from "./engine.ts";
+import { forwardOutput, fusedVjp, qkvGrads } from "./fused.ts";
 
 /** Options of {@linkcode linearAttention}. */
 export interface LinearAttentionOptions {
@@ -39,11 +31,7 @@ export interface LinearAttentionGrads {
 const OP = "linearAttention";
 
 function setup(q: Tensor, k: Tensor, v: Tensor, options?: LinearAttentionOptions): Problem {
-  const opts = checkOptions(options, OP);
-  const shape = checkDense(OP, { q }, { k }, v, checkLayout(opts.layout, OP));
-  const variant = { dtype: q.dtype, normalised: true, decoupled: false, varlen: false };
-  const sigma = numberOption(opts.scale, 1 / shape.lk, `${OP}: scale`);
-  return denseProblem(OP, shape, variant, sigma, numberOption(opts.eps, 1e-6, `${OP}: eps`));
+  return normalisedProblem(OP, { q }, { k }, v, options, false);
 }
 
 function linearAttentionVjp(
@@ -52,21 +40,7 @@ function linearAttentionVjp(
   v: Tensor,
   options?: LinearAttentionOptions,
 ): Vjp<Tensor, Tensor, LinearAttentionGrads> {
-  const p = setup(q, k, v, options);
-  const x = { q, k, v };
-  const { output, state } = forward(p, x);
-  const dispose = () => state.destroy();
-  return {
-    output,
-    pullback(dO: Tensor): LinearAttentionGrads {
-      if (state.destroyed) throw new TypeError(`${OP} pullback: called after dispose()`);
-      checkAlive(OP, { q, k, v, output });
-      const g = backward(p, x, output, state, checkCotangent(OP, "dO", dO, output));
-      return { dq: g.dq, dk: g.dk, dv: g.dv };
-    },
-    dispose,
-    [Symbol.dispose]: dispose,
-  };
+  return fusedVjp(setup(q, k, v, options), { q, k, v }, { q, k, v }, qkvGrads);
 }
 
 /**
@@ -128,9 +102,7 @@ export const linearAttention: {
     v: Tensor,
     options?: LinearAttentionOptions,
   ): Tensor {
-    const { output, state } = forward(setup(q, k, v, options), { q, k, v });
-    state.destroy();
-    return output;
+    return forwardOutput(setup(q, k, v, options), { q, k, v });
   },
   { vjp: linearAttentionVjp },
 );

@@ -4,15 +4,9 @@
  * @module
  */
 import { checkRank, checkTensor, type Tensor, type Vjp } from "../_runtime/mod.ts";
-import {
-  checkAlive,
-  checkCotangent,
-  checkFeatures,
-  checkOptions,
-  numberOption,
-  sameDeviceAndDtype,
-} from "./args.ts";
-import { backward, forward, type Problem } from "./engine.ts";
+import { checkFeatures, checkOptions, numberOption, sameDeviceAndDtype } from "./args.ts";
+import type { Problem } from "./engine.ts";
+import { forwardOutput, fusedVjp, qkvGrads } from "./fused.ts";
 import type { LinearAttentionGrads } from "./linear.ts";
 
 /** Options of {@linkcode varlenLinearAttention}. */
@@ -105,20 +99,7 @@ function varlenVjp(
   cuSeqlens: Int32Array,
   options?: VarlenLinearAttentionOptions,
 ): Vjp<Tensor, Tensor, LinearAttentionGrads> {
-  const p = setup(q, k, v, cuSeqlens, options);
-  const { output, state } = forward(p, { q, k, v });
-  const dispose = () => state.destroy();
-  return {
-    output,
-    pullback(dO: Tensor): LinearAttentionGrads {
-      if (state.destroyed) throw new TypeError(`${OP} pullback: called after dispose()`);
-      checkAlive(OP, { q, k, v, output });
-      const g = backward(p, { q, k, v }, output, state, checkCotangent(OP, "dO", dO, output));
-      return { dq: g.dq, dk: g.dk, dv: g.dv };
-    },
-    dispose,
-    [Symbol.dispose]: dispose,
-  };
+  return fusedVjp(setup(q, k, v, cuSeqlens, options), { q, k, v }, { q, k, v }, qkvGrads);
 }
 
 /**
@@ -165,9 +146,7 @@ export const varlenLinearAttention: {
     cuSeqlens: Int32Array,
     options?: VarlenLinearAttentionOptions,
   ): Tensor {
-    const { output, state } = forward(setup(q, k, v, cuSeqlens, options), { q, k, v });
-    state.destroy();
-    return output;
+    return forwardOutput(setup(q, k, v, cuSeqlens, options), { q, k, v });
   },
   { vjp: varlenVjp },
 );

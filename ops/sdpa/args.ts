@@ -3,16 +3,11 @@
  * rank 4 in one layout, matching batch, heads, lengths and feature sizes.
  * @module
  */
-import {
-  checkOneOf,
-  checkRank,
-  checkSameDeviceAndDtype,
-  checkTensor,
-  type Tensor,
-} from "../_runtime/mod.ts";
+import { checkRank, checkSameDeviceAndDtype, checkTensor, type Tensor } from "../_runtime/mod.ts";
+import { checkLayout, type Layout, layoutSizes } from "../linear_attention/args.ts";
 
-/** Memory layout: `[B, H, T, D]` (default) or `[B, T, H, D]`. */
-export type Layout = "BHTD" | "BTHD";
+/** The layouts and their check are the linear-attention ops' (`"BHTD"` by default). */
+export { checkLayout, type Layout };
 
 /** Sizes of an attention problem. */
 export interface AttentionShape {
@@ -30,11 +25,6 @@ export interface AttentionShape {
   dv: number;
   /** Layout of all tensors. */
   layout: Layout;
-}
-
-/** `layout` checked, `"BHTD"` by default. */
-export function checkLayout(layout: unknown, op: string): Layout {
-  return layout === undefined ? "BHTD" : checkOneOf(layout, ["BHTD", "BTHD"], `${op}: layout`);
 }
 
 /**
@@ -55,11 +45,7 @@ export function checkAttention(
     checkRank(t, 4, `${op}: ${name}`, form);
   }
   checkSameDeviceAndDtype({ q, k, v });
-  const sizes = (t: Tensor) => {
-    const [B, a, b, D] = t.shape;
-    return layout === "BHTD" ? { B, H: a, T: b, D } : { B, H: b, T: a, D };
-  };
-  const sq = sizes(q), sk = sizes(k), sv = sizes(v);
+  const sq = layoutSizes(q, layout), sk = layoutSizes(k, layout), sv = layoutSizes(v, layout);
   const mismatch = (name: string, t: Tensor, what: string) =>
     new RangeError(
       `${op}: ${name} has shape [${t.shape.join(", ")}] but q has [${q.shape.join(", ")}] ` +

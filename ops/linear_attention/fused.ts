@@ -1,0 +1,48 @@
+/**
+ * Forward and forward-plus-pullback on the fused kernels of {@linkcode forward} and
+ * {@linkcode backward}, as the normalised ops (`linearAttention`, `decoupledLinearAttention`,
+ * `varlenLinearAttention`) share them.
+ * @module
+ */
+import type { Tensor, Vjp } from "../_runtime/mod.ts";
+import { checkAlive, checkCotangent } from "./args.ts";
+import { backward, forward, type Grads, type Inputs, type Problem } from "./engine.ts";
+import type { LinearAttentionGrads } from "./linear.ts";
+
+/** Records the forward of `p` on `x` and frees the state: the output alone. */
+export function forwardOutput(p: Problem, x: Inputs): Tensor {
+  const { output, state } = forward(p, x);
+  state.destroy();
+  return output;
+}
+
+/**
+ * Records the forward and returns it with its pullback, which keeps the f32 state until
+ * `dispose()`. `pullback(dO)` checks that the state was not disposed, that the `inputs` (by
+ * name, for the message) and the output were not destroyed, and `dO` against the output, then
+ * records the backward and returns `pick` of its gradients.
+ */
+export function fusedVjp<G>(
+  p: Problem,
+  x: Inputs,
+  inputs: Record<string, Tensor>,
+  pick: (g: Grads) => G,
+): Vjp<Tensor, Tensor, G> {
+  const { output, state } = forward(p, x);
+  const dispose = () => state.destroy();
+  return {
+    output,
+    pullback(dO: Tensor): G {
+      if (state.destroyed) throw new TypeError(`${p.op} pullback: called after dispose()`);
+      checkAlive(p.op, { ...inputs, output });
+      return pick(backward(p, x, output, state, checkCotangent(p.op, "dO", dO, output)));
+    },
+    dispose,
+    [Symbol.dispose]: dispose,
+  };
+}
+
+/** `{ dq, dk, dv }` of the backward's gradients (the ops with inputs q, k, v). */
+export function qkvGrads(g: Grads): LinearAttentionGrads {
+  return { dq: g.dq, dk: g.dk, dv: g.dv };
+}
