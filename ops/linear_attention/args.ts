@@ -19,12 +19,19 @@ export type Layout = "BHTD" | "BTHD";
 
 /** Sizes of a dense problem. */
 export interface DenseShape {
+  /** Batch. */
   B: number;
+  /** Heads. */
   H: number;
+  /** Query length. */
   lq: number;
+  /** Key (and value) length. */
   lk: number;
+  /** Query/key features. */
   dk: number;
+  /** Value features. */
   dv: number;
+  /** Layout of all tensors. */
   layout: Layout;
 }
 

@@ -4,28 +4,18 @@
  * @module
  */
 import { checkRank, checkSameDeviceAndDtype, checkTensor, type Tensor } from "../_runtime/mod.ts";
-import { checkLayout, type Layout, layoutSizes } from "../linear_attention/args.ts";
+import {
+  checkLayout,
+  type DenseShape,
+  type Layout,
+  layoutSizes,
+} from "../linear_attention/args.ts";
 
 /** The layouts and their check are the linear-attention ops' (`"BHTD"` by default). */
 export { checkLayout, type Layout };
 
-/** Sizes of an attention problem. */
-export interface AttentionShape {
-  /** Batch. */
-  B: number;
-  /** Heads. */
-  H: number;
-  /** Query length. */
-  lq: number;
-  /** Key (and value) length. */
-  lk: number;
-  /** Query/key features. */
-  dk: number;
-  /** Value features. */
-  dv: number;
-  /** Layout of all tensors. */
-  layout: Layout;
-}
+/** Sizes of an attention problem: those of the dense linear-attention ops. */
+export type AttentionShape = DenseShape;
 
 /**
  * Checks q `[B, H, Lq, dk]`, k `[B, H, Lk, dk]`, v `[B, H, Lk, dv]` (or `[B, T, H, D]` for
