@@ -1,7 +1,7 @@
 /**
  * Test helpers: the test device (CPU adapter in CI), seeded random data, error metrics.
  */
-import { requestDevice, setPoisonOutputs } from "../ops/_runtime/mod.ts";
+import { type DType, requestDevice, setPoisonOutputs } from "../ops/_runtime/mod.ts";
 import { randn, rng } from "../ops/_random.ts";
 
 /** Seeded PRNG (mulberry32; seeds come from the test name) and normal samples. */
@@ -29,6 +29,11 @@ export function testDevice(): Promise<GPUDevice | undefined> {
 
 /** Whether GPU tests must be skipped (no adapter at all). */
 export const noGpu = !(await testDevice());
+
+/** Storage dtypes to test on `device`: f32, and f16 where it has shader-f16. */
+export function dtypesOf(device: GPUDevice | undefined): DType[] {
+  return device?.features.has("shader-f16") ? ["f32", "f16"] : ["f32"];
+}
 
 /** A fresh seed per call, printed on failure through the returned label. */
 export function freshSeed(): number {
@@ -87,6 +92,6 @@ export function assertClose(
 }
 
 /** Tolerance by storage dtype (DEVELOPERS.md): f32 1e-5, f16 2e-3. */
-export function tolFor(dtype: "f32" | "f16"): number {
+export function tolFor(dtype: DType): number {
   return dtype === "f32" ? 1e-5 : 2e-3;
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   assertClose,
+  dtypesOf,
   eluPlusOne,
   freshSeed,
   noGpu,
@@ -10,12 +11,12 @@ import {
   testDevice,
   tolFor,
 } from "../_helpers.ts";
-import { type DType, Tensor } from "../../ops/_runtime/mod.ts";
+import { Tensor } from "../../ops/_runtime/mod.ts";
 import { naiveDecoupledLinearAttention } from "../../ops/naive_linear_attention/mod.ts";
 import { decoupledLinearAttentionReference } from "../../ops/linear_attention/reference.ts";
 
 const device = (await testDevice())!;
-const dtypes: DType[] = device?.features.has("shader-f16") ? ["f32", "f16"] : ["f32"];
+const dtypes = dtypesOf(device);
 
 // label, B, H, T, L, dk, dv, scale, eps
 const cases: [string, number, number, number, number, number, number, number?, number?][] = [

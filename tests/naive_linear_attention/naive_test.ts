@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   assertClose,
+  dtypesOf,
   eluPlusOne,
   freshSeed,
   noGpu,
@@ -10,11 +11,11 @@ import {
   testDevice,
   tolFor,
 } from "../_helpers.ts";
-import { type DType, Tensor } from "../../ops/_runtime/mod.ts";
+import { Tensor } from "../../ops/_runtime/mod.ts";
 import { naiveLinearAttention } from "../../ops/naive_linear_attention/mod.ts";
 
 const device = (await testDevice())!;
-const dtypes: DType[] = device?.features.has("shader-f16") ? ["f32", "f16"] : ["f32"];
+const dtypes = dtypesOf(device);
 
 /** SPEC §1.2–1.3 in float64 for one (b, h): q [T, dk], k [L, dk], v [L, dv], dO [T, dv]. */
 function referenceHead(

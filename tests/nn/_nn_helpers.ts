@@ -43,8 +43,3 @@ export async function expectClose(
 ): Promise<void> {
   assertClose(await t.read(), ref, tol, `${what} (${t.dtype} ${t})`);
 }
-
-/** Storage dtypes the test device supports. */
-export function dtypesOf(device: GPUDevice): DType[] {
-  return device.features.has("shader-f16") ? ["f32", "f16"] : ["f32"];
-}

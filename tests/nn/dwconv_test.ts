@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { freshSeed, noGpu, rng, testDevice } from "../_helpers.ts";
+import { dtypesOf, freshSeed, noGpu, rng, testDevice } from "../_helpers.ts";
 import { Tensor } from "../../ops/_runtime/mod.ts";
 import { depthwiseConv2d } from "../../ops/nn/mod.ts";
 import { depthwiseConv2dGradRef, depthwiseConv2dRef } from "../../ops/nn/reference.ts";
-import { dtypesOf, expectClose, randomPair } from "./_nn_helpers.ts";
+import { expectClose, randomPair } from "./_nn_helpers.ts";
 
 const device = (await testDevice())!;
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { freshSeed, noGpu, rng, testDevice } from "../_helpers.ts";
+import { dtypesOf, freshSeed, noGpu, rng, testDevice } from "../_helpers.ts";
 import { Tensor } from "../../ops/_runtime/mod.ts";
 import {
   add,
@@ -21,7 +21,7 @@ import {
   type RefActivation,
   type RefBinary,
 } from "../../ops/nn/reference.ts";
-import { dtypesOf, expectClose, randomPair, upload } from "./_nn_helpers.ts";
+import { expectClose, randomPair, upload } from "./_nn_helpers.ts";
 
 const device = (await testDevice())!;
 

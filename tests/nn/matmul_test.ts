@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { assertClose, freshSeed, noGpu, rng, testDevice, tolFor } from "../_helpers.ts";
+import { assertClose, dtypesOf, freshSeed, noGpu, rng, testDevice, tolFor } from "../_helpers.ts";
 import { linear, matmul } from "../../ops/nn/matmul.ts";
 import { type Array64, matmulBackwardReference, matmulReference } from "../../ops/nn/reference.ts";
 import { type DType, Tensor } from "../../ops/_runtime/mod.ts";
@@ -12,7 +12,7 @@ function random64(shape: number[], dtype: DType, random: () => number): [Tensor,
 }
 
 const device = (await testDevice())!;
-const dtypes: DType[] = device?.features.has("shader-f16") ? ["f32", "f16"] : ["f32"];
+const dtypes = dtypesOf(device);
 
 /** Shapes of a and b for batch dims, M, K, N and the transposes. */
 function shapes(

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { freshSeed, noGpu, rng, testDevice } from "../_helpers.ts";
+import { dtypesOf, freshSeed, noGpu, rng, testDevice } from "../_helpers.ts";
 import { mean, sum } from "../../ops/nn/reduce.ts";
 import { addScalar, broadcastTo, scale, transpose } from "../../ops/nn/elementwise.ts";
 import { reduceReference } from "../../ops/nn/reference.ts";
-import { dtypesOf, expectClose, randomPair } from "./_nn_helpers.ts";
+import { expectClose, randomPair } from "./_nn_helpers.ts";
 
 const device = (await testDevice())!;
 

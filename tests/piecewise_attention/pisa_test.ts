@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { assertClose, freshSeed, noGpu, rng, testDevice, tolFor } from "../_helpers.ts";
-import { type DType, Tensor } from "../../ops/_runtime/mod.ts";
+import { assertClose, dtypesOf, freshSeed, noGpu, rng, testDevice, tolFor } from "../_helpers.ts";
+import { Tensor } from "../../ops/_runtime/mod.ts";
 import { pisaBackward } from "../../ops/piecewise_attention/bwd.ts";
 import { pisaForward } from "../../ops/piecewise_attention/fwd.ts";
 import { planPisa } from "../../ops/piecewise_attention/plan.ts";
@@ -13,7 +13,7 @@ import {
 import { compareWithReference, pisaInputs, type PisaTestOptions } from "./_pisa.ts";
 
 const device = (await testDevice())!;
-const dtypes: DType[] = device?.features.has("shader-f16") ? ["f32", "f16"] : ["f32"];
+const dtypes = dtypesOf(device);
 
 // label, dims, options, layout
 const cases: [string, PisaDims, PisaTestOptions, "BHTD" | "BTHD"][] = [

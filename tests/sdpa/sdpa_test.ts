@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   assertClose,
+  dtypesOf,
   freshSeed,
   noGpu,
   randn,
@@ -14,7 +15,7 @@ import { scaledDotProductAttention } from "../../ops/sdpa/mod.ts";
 import { sdpaReference } from "../../ops/sdpa/reference.ts";
 
 const device = (await testDevice())!;
-const dtypes: DType[] = device?.features.has("shader-f16") ? ["f32", "f16"] : ["f32"];
+const dtypes = dtypesOf(device);
 
 // label, B, H, Lq, Lk, dk, dv, scale
 const cases: [string, number, number, number, number, number, number, number | undefined][] = [
