@@ -50,6 +50,17 @@ type Make = (device: GPUDevice, dtype: DType, s: LayerShape) => Subject;
 const grid = (s: LayerShape) => ({ height: s.height, width: s.width });
 const tokens = (s: LayerShape) => s.height * s.width;
 
+/** An image layer: its forward and vjp take the token grid of `s`. */
+interface ImageLayer extends Layer {
+  forward(x: Tensor, options: { height: number; width: number }): Tensor;
+  vjp(x: Tensor, options: { height: number; width: number }): LayerVjp;
+}
+
+/** The subject of an image layer at the grid of `s`. */
+function onGrid(layer: ImageLayer, s: LayerShape): Subject {
+  return { layer, forward: (x) => layer.forward(x, grid(s)), vjp: (x) => layer.vjp(x, grid(s)) };
+}
+
 /** Each layer, built as in its `__main__` self-test (SPEC §9.2). */
 const LAYERS: Record<string, { make: Make; selftest: LayerShape }> = {
   "LinFusion (GeneralizedLinearAttention)": {
@@ -76,11 +87,7 @@ const LAYERS: Record<string, { make: Make; selftest: LayerShape }> = {
         device,
         dtype,
       });
-      return {
-        layer,
-        forward: (x) => layer.forward(x, grid(s)),
-        vjp: (x) => layer.vjp(x, grid(s)),
-      };
+      return onGrid(layer, s);
     },
   },
   FocusedLinearAttention: {
@@ -93,11 +100,7 @@ const LAYERS: Record<string, { make: Make; selftest: LayerShape }> = {
         device,
         dtype,
       });
-      return {
-        layer,
-        forward: (x) => layer.forward(x, grid(s)),
-        vjp: (x) => layer.vjp(x, grid(s)),
-      };
+      return onGrid(layer, s);
     },
   },
   PolaLinearAttention: {
@@ -110,11 +113,7 @@ const LAYERS: Record<string, { make: Make; selftest: LayerShape }> = {
         device,
         dtype,
       });
-      return {
-        layer,
-        forward: (x) => layer.forward(x, grid(s)),
-        vjp: (x) => layer.vjp(x, grid(s)),
-      };
+      return onGrid(layer, s);
     },
   },
   RALALinearAttention: {
@@ -127,11 +126,7 @@ const LAYERS: Record<string, { make: Make; selftest: LayerShape }> = {
         device,
         dtype,
       });
-      return {
-        layer,
-        forward: (x) => layer.forward(x, grid(s)),
-        vjp: (x) => layer.vjp(x, grid(s)),
-      };
+      return onGrid(layer, s);
     },
   },
 };
