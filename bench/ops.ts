@@ -18,7 +18,8 @@
  * inputs of that size (5 for decoupled): fwd n + 1, fwd+bwd 3n + 3 tensors.
  * @module
  */
-import { type DType, flush, Tensor, type Vjp } from "../ops/_runtime/mod.ts";
+import { type DType, flush, type Tensor, type Vjp } from "../ops/_runtime/mod.ts";
+import { featureTensor } from "./inputs.ts";
 import {
   decoupledLinearAttention,
   linearAttention,
@@ -70,22 +71,6 @@ type QkvVjp = (q: Tensor, k: Tensor, v: Tensor, o: { layout: Layout }) => Vjp<
   { dq: Tensor; dk: Tensor; dv: Tensor }
 >;
 
-/** Positive features in [0.5, 1.5) (like elu+1 of a normal) from a fast LCG. */
-function features(n: number, seed: number): Float32Array<ArrayBuffer> {
-  const out = new Float32Array(n);
-  let x = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    out[i] = 0.5 + x / 4294967296;
-  }
-  return out;
-}
-
-/** binary16 bits of `x`, converted natively (the runtime's portable encoder is slower). */
-function halfBits(x: Float32Array<ArrayBuffer>): Uint16Array<ArrayBuffer> {
-  return new Uint16Array(new Float16Array(x).buffer);
-}
-
 /** The inputs every op is timed on: q, k, v and an upstream gradient dO. */
 export interface Inputs extends Disposable {
   q: Tensor;
@@ -95,18 +80,10 @@ export interface Inputs extends Disposable {
   layout: Layout;
 }
 
-/** A tensor of `shape` holding `features(size, seed)`. */
-function featureTensor(
-  device: GPUDevice,
-  shape: readonly number[],
-  dtype: DType,
-  seed: number,
-): Tensor {
-  const x = features(shape.reduce((a, b) => a * b, 1), seed);
-  return Tensor.fromArraySync(device, dtype === "f16" ? halfBits(x) : x, shape, dtype);
-}
-
-/** Creates positive random inputs of shape `s` (q, k like elu+1 features). */
+/**
+ * Creates positive random inputs of shape `s` (q, k like elu+1 features; seeds 1–4), made on
+ * the GPU by `featureTensor` (bench/inputs.ts).
+ */
 export function makeInputs(device: GPUDevice, s: Shape, dtype: DType, layout: Layout): Inputs {
   const shape = layout === "BHTD" ? [s.B, s.H, s.T, s.D] : [s.B, s.T, s.H, s.D];
   const [q, k, v, dO] = [1, 2, 3, 4].map((seed) => featureTensor(device, shape, dtype, seed));
