@@ -1,8 +1,14 @@
 /**
- * Measuring helpers shared by the bench, the profiler and their tests: GPU timestamps
- * (`timeGpu`, in chunks that bound the memory queued work holds), batched host timing (many
- * launches per await, so the ≈ 11 ms an await costs in Deno is amortised), the adapter, and
- * the flags and batched `Deno.bench` registration the bench files share.
+ * Measuring helpers shared by the bench, the profiler, the tile sweeps and their tests: GPU
+ * timestamps (`gpuTime`: samples back to back in one submit, in chunks that bound the memory
+ * queued work holds, after untimed warm-up launches), batched host timing (many launches per
+ * await, so the ≈ 11 ms an await costs in Deno is amortised), the adapter, and the flags and
+ * batched `Deno.bench` registration the bench files share.
+ *
+ * Why back to back: a GPU left idle for the ≈ 11 ms of an await lowers its clock, so a short
+ * kernel timed one sample per submit reads slow (linear attention at T = 1024 on an H100:
+ * 0.62 ms one per submit, 0.31 ms back to back). The original's `triton.testing.do_bench`
+ * also times back-to-back launches after a 25 ms warm-up.
  * @module
  */
 import { parseArgs } from "node:util";
@@ -31,20 +37,59 @@ export interface GpuTime {
 }
 
 /**
- * GPU time of `work` (ms), from `samples` timestamped windows. Windows are resolved in chunks
- * of `perAwait` (work recorded in one chunk stays allocated until its submit).
+ * GPU time of `work` (ms), from `samples` timestamped windows. Windows are recorded back to
+ * back and resolved in chunks of `perSubmit` (one submit and one await each: work recorded in
+ * a chunk stays allocated until its submit); `warmup` untimed launches precede each chunk in
+ * the same submit, so the GPU is busy and at full clock when the timed windows start.
  */
 export async function gpuTime(
   device: GPUDevice,
   work: () => void,
   samples: number,
-  perAwait = samples,
+  perSubmit = samples,
+  warmup = 0,
 ): Promise<GpuTime> {
   const times: number[] = [];
   while (times.length < samples) {
-    times.push(...await timeGpu(device, work, Math.min(perAwait, samples - times.length)));
+    for (let i = 0; i < warmup; i++) work();
+    times.push(...await timeGpu(device, work, Math.min(perSubmit, samples - times.length)));
   }
   return quantiles(times);
+}
+
+/** The untimed warm-up before each chunk of samples, ms (`do_bench`'s default). */
+export const WARMUP_MS = 25;
+
+/**
+ * Bytes the launches queued in one submit may hold at once: 1 GiB on a CPU adapter, 24 GiB on
+ * a GPU (an H100 has 80).
+ */
+export function queueBudget(cpu: boolean): number {
+  return cpu ? 2 ** 30 : 24 * 2 ** 30;
+}
+
+/**
+ * Launches that fit in {@linkcode queueBudget} when each holds up to 16 tensors of
+ * `tensorBytes` (outputs, gradients and temporaries of a forward + backward); at least 1.
+ */
+export function launchesInBudget(tensorBytes: number, cpu: boolean): number {
+  return Math.max(1, Math.floor(queueBudget(cpu) / (16 * tensorBytes)));
+}
+
+/**
+ * How {@linkcode gpuTime} times `samples` samples of a launch of ≈ `launchMs` back to back
+ * when `cap` launches fit in one submit: `warmup` untimed launches (≈ {@linkcode WARMUP_MS},
+ * at most 1000 and half the cap) then `perSubmit` timed samples per submit. `cap` = 1 gives one
+ * sample per submit, no warm-up.
+ */
+export function backToBack(
+  launchMs: number,
+  samples: number,
+  cap: number,
+): { perSubmit: number; warmup: number } {
+  const wanted = Math.ceil(WARMUP_MS / Math.max(launchMs, 1e-3));
+  const warmup = Math.min(wanted, 1000, Math.floor(cap / 2));
+  return { perSubmit: Math.max(1, Math.min(samples, cap - warmup)), warmup };
 }
 
 /** The launches per await that keep one await (≈ 11 ms) under 5 % of the batch. */
@@ -155,8 +200,8 @@ export async function openBench(): Promise<BenchEnv> {
  * An await on the GPU costs ≈ 11 ms in Deno, so an iteration records one launch and only
  * every N-th iteration submits and awaits the queue: Deno's `time/iter (avg)` is the time per
  * launch with one await amortised over N launches (its min, max and p75 are not meaningful:
- * most iterations only record). N comes from a GPU-timestamp calibration so that the await is
- * under 5 % of a batch (fewer where the launches' temporaries would not fit in memory); one
+ * most iterations only record). N comes from a GPU-timestamp calibration (three samples back
+ * to back, like the batches) so that the await is under 5 % of a batch (fewer where the launches' temporaries would not fit in memory); one
  * line per case on stderr gives N and the timestamp median. With `--check` a host batch is
  * also timed the same way and its difference to the median recorded in `env.worst`. The
  * inputs live until the process ends (the benches run after registration).
@@ -170,8 +215,7 @@ export async function benchOps(
 ): Promise<void> {
   const { device, cpu, dtype } = env;
   const batches = cpu ? 2 : 5; // timed batches of N launches per bench
-  const queueBudget = cpu ? 2 ** 30 : 24 * 2 ** 30; // bytes queued launches may hold at once
-  const tensorBytes = s.B * s.H * s.T * s.D * (dtype === "f16" ? 2 : 4);
+  const memoryCap = launchesInBudget(s.B * s.H * s.T * s.D * (dtype === "f16" ? 2 : 4), cpu);
   const inputs = makeInputs(device, s, dtype, "BHTD");
   const runners = ops.map((op) => op.setup(inputs));
   for (const withBwd of [false, true]) {
@@ -179,8 +223,9 @@ export async function benchOps(
       const work = withBwd ? runners[i].fwdBwd : runners[i].fwd;
       const name = `${op.column}_${withBwd ? bwdSuffix : "fwd"}`;
       const first = (await gpuTime(device, work, 1)).p50; // compiles, sizes the calibration
-      const gpu = first > 1000 ? first : (await gpuTime(device, work, 3, 1)).p50;
-      const memoryCap = Math.max(1, Math.floor(queueBudget / (16 * tensorBytes)));
+      const gpu = first > 1000
+        ? first
+        : (await gpuTime(device, work, 3, Math.min(3, memoryCap))).p50;
       const n = Math.min(launchesPerAwait(gpu), memoryCap);
       let line = `${group} ${name.padEnd(20)} ${gpu.toFixed(3).padStart(10)} |`;
       if (env.flags.check) {

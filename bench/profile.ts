@@ -2,7 +2,8 @@
  * `deno task profile`: GPU timing table of the attention ops on the local adapter.
  *
  * Measures device ceilings first (bench/ceilings.ts), then for each op, shape, dtype and mode
- * prints the median (p20–p80) GPU time from timestamp queries, the achieved GB/s and TFLOP/s
+ * prints the median (p20–p80) GPU time from timestamp queries (samples back to back in one
+ * submit after a warm-up, see bench/measure.ts; `--per-submit 1` for one sample per await), the achieved GB/s and TFLOP/s
  * (counts in bench/ops.ts) and their share of the measured ceilings. Run with `--help` for the
  * flags. With no flags: the linear-attention table (naive, fused, SDPA; fwd and fwd+bwd;
  * f16 where available and f32) at B8-H16-D64, T ∈ {1024, 4096, 16384, 32768} on a GPU, or at
@@ -10,10 +11,24 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { type DType, quantiles, requestDevice, timeGpu } from "../ops/_runtime/mod.ts";
+import {
+  bytesPerElement,
+  type DType,
+  quantiles,
+  requestDevice,
+  timeGpu,
+} from "../ops/_runtime/mod.ts";
 import { BENCH_OPS, bytesOf, type Layout, makeInputs, type Shape, TABLE_OPS } from "./ops.ts";
 import { type Ceilings, measureCeilings } from "./ceilings.ts";
-import { adapterName, type GpuTime, gpuTime, isCpuAdapter } from "./measure.ts";
+import {
+  adapterName,
+  backToBack,
+  type GpuTime,
+  gpuTime,
+  isCpuAdapter,
+  launchesInBudget,
+  WARMUP_MS,
+} from "./measure.ts";
 
 /** The usage text printed by `--help` and on bad arguments. */
 export const USAGE = `Usage: deno task profile [options]
@@ -29,6 +44,12 @@ export const USAGE = `Usage: deno task profile [options]
   --layout L      BHTD or BTHD (default BHTD)
   --mode LIST     fwd, fwdbwd or fwd,fwdbwd (default both)
   --reps N        timed samples per case (default 10; fewer for cases over ~0.5 s)
+  --per-submit N  timed samples per submit (default: all --reps, as far as a memory budget
+                  allows, after ~25 ms of untimed warm-up launches in the same submit). An
+                  await costs ~11 ms in Deno and a GPU idle that long lowers its clock, so
+                  short kernels timed one per submit read slow (H100, linear attention at
+                  T = 1024: 0.62 ms vs 0.31 ms back to back). 1: one sample per await, no
+                  warm-up (the old behaviour)
   --no-ceilings   skip the ceiling measurements
   --json          print one JSON document instead of the table
   -h, --help      this text
@@ -45,6 +66,8 @@ export interface ProfileOptions {
   layout: Layout;
   modes: ("fwd" | "fwdbwd")[];
   reps: number;
+  /** `--per-submit`: at most this many samples per submit (default: the memory budget's). */
+  perSubmit?: number;
   ceilings: boolean;
   json: boolean;
   help: boolean;
@@ -85,6 +108,7 @@ export function parseProfileArgs(args: string[]): ProfileOptions {
       layout: { type: "string" },
       mode: { type: "string" },
       reps: { type: "string" },
+      "per-submit": { type: "string" },
       "no-ceilings": { type: "boolean" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
@@ -103,6 +127,7 @@ export function parseProfileArgs(args: string[]): ProfileOptions {
     layout: values.layout ? list(values.layout, ["BHTD", "BTHD"] as const, "layout")[0] : "BHTD",
     modes: values.mode ? list(values.mode, ["fwd", "fwdbwd"] as const, "mode") : ["fwd", "fwdbwd"],
     reps: values.reps ? positive(values.reps, "reps") : 10,
+    perSubmit: values["per-submit"] ? positive(values["per-submit"], "per-submit") : undefined,
     ceilings: !values["no-ceilings"],
     json: values.json ?? false,
     help: values.help ?? false,
@@ -121,6 +146,9 @@ export interface ProfileRow {
   D: number;
   /** GPU time, ms. */
   time: GpuTime;
+  /** Timed samples per submit (1: one per await), after `warmup` untimed launches. */
+  perSubmit: number;
+  warmup: number;
   flops: number;
   bytes: number;
   gbps: number;
@@ -198,8 +226,11 @@ async function main(args: string[]): Promise<number> {
   const rows: ProfileRow[] = [];
   if (!o.json) {
     console.log(
-      `B${base.B}-H${base.H}-D${base.D}, ${o.layout}, GPU time from timestamp queries ` +
-        `(${adapterName(adapter.info)})`,
+      `B${base.B}-H${base.H}-D${base.D}, ${o.layout}, GPU time from timestamp queries, ` +
+        (o.perSubmit === 1
+          ? "one sample per submit"
+          : `samples back to back after ~${WARMUP_MS} ms of warm-up launches`) +
+        ` (${adapterName(adapter.info)})`,
     );
     console.log(TABLE_HEAD);
   }
@@ -208,6 +239,7 @@ async function main(args: string[]): Promise<number> {
   for (const dtype of dtypes) {
     for (const T of tList) {
       const s: Shape = { ...base, T };
+      const memoryCap = launchesInBudget(s.B * s.H * T * s.D * bytesPerElement(dtype), cpu);
       using inputs = makeInputs(device, s, dtype, o.layout);
       for (const op of ops) {
         using runner = op.setup(inputs);
@@ -217,10 +249,16 @@ async function main(args: string[]): Promise<number> {
           progress(`[${rows.length + 1}/${total}] ${op.name} ${mode} ${dtype} T=${T}…`);
           // One warm-up sample (compiles) that also sizes the run: long cases get fewer reps,
           // and over 2 s the warm-up itself counts (compilation is host time, not GPU time).
+          // The reps run back to back after untimed warm-up launches, as far as memory allows.
           const first = (await gpuTime(device, work, 1)).p50;
+          const reps = first > 500 ? Math.min(o.reps, 3) : o.reps;
+          const plan = first > 2000 || o.perSubmit === 1
+            ? { perSubmit: 1, warmup: 0 }
+            : backToBack(first, reps, memoryCap);
+          plan.perSubmit = Math.min(plan.perSubmit, o.perSubmit ?? Infinity);
           const time = first > 2000
             ? await gpuTimeWith(device, work, first)
-            : await gpuTime(device, work, first > 500 ? Math.min(o.reps, 3) : o.reps, 1);
+            : await gpuTime(device, work, reps, plan.perSubmit, plan.warmup);
           const flops = op.flops(s, withBwd), bytes = bytesOf(s, dtype, withBwd, op.inputs);
           const gbps = bytes / (time.p50 * 1e6), tflops = flops / (time.p50 * 1e9);
           const row: ProfileRow = {
@@ -230,6 +268,7 @@ async function main(args: string[]): Promise<number> {
             layout: o.layout,
             ...s,
             time,
+            ...plan,
             flops,
             bytes,
             gbps,

@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { noGpu, testDevice } from "../_helpers.ts";
 import { parseProfileArgs } from "../../bench/profile.ts";
 import { BENCH_OPS, makeInputs, TABLE_OPS } from "../../bench/ops.ts";
-import { gpuTime, hostTimePerLaunch, isCpuAdapter, launchesPerAwait } from "../../bench/measure.ts";
+import {
+  backToBack,
+  gpuTime,
+  hostTimePerLaunch,
+  isCpuAdapter,
+  launchesInBudget,
+  launchesPerAwait,
+  WARMUP_MS,
+} from "../../bench/measure.ts";
 
 const profile = new URL("../../bench/profile.ts", import.meta.url).pathname;
 
@@ -23,6 +31,9 @@ Deno.test("profile args: defaults, lists and validation", () => {
   assert.equal(d.D, 64);
   assert.equal(d.layout, "BHTD");
   assert.equal(d.T, undefined); // chosen from the adapter
+  assert.equal(d.perSubmit, undefined); // back to back, as far as the memory budget allows
+  assert.equal(parseProfileArgs(["--per-submit", "1"]).perSubmit, 1);
+  assert.throws(() => parseProfileArgs(["--per-submit", "0"]), /--per-submit: expected a positive/);
   const o = parseProfileArgs([
     "--ops=sdpa,linear_attention",
     "--T",
@@ -57,7 +68,8 @@ Deno.test("profile args: defaults, lists and validation", () => {
 });
 
 Deno.test("profile CLI: bad arguments print the usage and exit with code 2", async () => {
-  for (const args of [["--bogus"], ["--T", "abc"], ["--mode", "backward"], ["stray"]]) {
+  const bad = [["--bogus"], ["--T", "abc"], ["--mode", "backward"], ["stray"], ["--per-submit=x"]];
+  for (const args of bad) {
     const r = await runProfile(args);
     assert.equal(r.code, 2, `args ${args.join(" ")}: ${r.stderr}`);
     assert.match(r.stderr, /Usage: deno task profile/);
@@ -65,6 +77,7 @@ Deno.test("profile CLI: bad arguments print the usage and exit with code 2", asy
   const help = await runProfile(["--help"]);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--reps N/);
+  assert.match(help.stdout, /--per-submit N .*\n(.*\n)*.*lowers its clock/);
 });
 
 Deno.test({
@@ -100,8 +113,38 @@ Deno.test({
       assert.ok(
         row.time.p50 > 0 && Math.abs(row.tflops - row.flops / (row.time.p50 * 1e9)) < 1e-12,
       );
+      assert.ok(row.perSubmit === 2 && row.warmup >= 1, JSON.stringify(row)); // back to back
     }
   },
+});
+
+Deno.test({
+  name: "profile CLI: --per-submit 1 times one sample per submit, without warm-up",
+  ignore: noGpu,
+  fn: async () => {
+    const args = ["--ops=linear_attention", "--B=1", "--H=2", "--T=33", "--D=16", "--dtype=f32"];
+    const more = ["--mode=fwd", "--reps=3", "--per-submit=1", "--no-ceilings"];
+    const r = await runProfile([...args, ...more]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /one sample per submit/);
+    assert.match(r.stdout, /^\| linear_attention \| fwd \| f32 \| 33 \| /m); // streamed table row
+    const json = await runProfile([...args, ...more, "--json"]);
+    assert.equal(json.code, 0, json.stderr);
+    const [row] = JSON.parse(json.stdout).rows;
+    assert.deepEqual([row.perSubmit, row.warmup], [1, 0]);
+  },
+});
+
+Deno.test("backToBack: ~WARMUP_MS of warm-up and the samples within the memory cap", () => {
+  assert.deepEqual(backToBack(0.5, 10, 1000), { perSubmit: 10, warmup: WARMUP_MS / 0.5 });
+  assert.deepEqual(backToBack(1e-6, 10, 1e6), { perSubmit: 10, warmup: 1000 }); // at most 1000
+  assert.deepEqual(backToBack(0.5, 10, 1), { perSubmit: 1, warmup: 0 }); // one per submit
+  assert.deepEqual(backToBack(0.5, 10, 8), { perSubmit: 4, warmup: 4 }); // half the cap
+  assert.deepEqual(backToBack(100, 3, 3), { perSubmit: 2, warmup: 1 });
+  // H100 budget (24 GiB, 16 tensors a launch): f16 [8, 16, T, 64] at T = 1024 and 32768.
+  assert.equal(launchesInBudget(8 * 16 * 1024 * 64 * 2, false), 96);
+  assert.equal(launchesInBudget(8 * 16 * 32768 * 64 * 2, false), 3);
+  assert.equal(launchesInBudget(8 * 16 * 32768 * 64 * 4, false), 1);
 });
 
 Deno.test({
@@ -118,7 +161,7 @@ Deno.test({
     // 3× the bench's N: the fixed cost of a batch (one await, the first launch's start) ≈ 1.7 %.
     const n = 3 * launchesPerAwait((await gpuTime(device, sdpa.fwd, 1)).p50);
     for (let round = 0; round < 5; round++) { // interleaved, so machine load hits both alike
-      gpu.push((await gpuTime(device, sdpa.fwd, n, 1)).p50);
+      gpu.push((await gpuTime(device, sdpa.fwd, n)).p50); // back to back, like the host batch
       host.push(await hostTimePerLaunch(device, sdpa.fwd, n));
     }
     // Best of the rounds: other processes on the CPU adapter's 2 cores only ever add time.
