@@ -1,19 +1,28 @@
 /**
  * The loop the tile sweeps share (bench/la_tiles.ts, bench/sdpa_tiles.ts): their flags, and
  * for each sequence length and tiling, the output and gradients compared with the first
- * tiling's (same inputs) and the forward and forward+backward GPU times.
+ * tiling's (same inputs; on a bounded prefix, so that T = 32768 reads back 16 MiB, not 2 GiB)
+ * and the forward and forward+backward GPU times (samples back to back, bench/measure.ts).
  * @module
  */
 import { parseArgs } from "node:util";
 import {
+  bytesPerElement,
+  deviceContext,
   type DType,
-  quantiles,
   requestDevice,
-  type Tensor,
+  Tensor,
   timeGpu,
   type Vjp,
 } from "../ops/_runtime/mod.ts";
 import { makeInputs } from "./ops.ts";
+import { backToBack, gpuTime, isCpuAdapter, launchesInBudget } from "./measure.ts";
+
+/** Elements of each of o, dq, dk, dv that the sweeps compare between tilings. */
+export const CHECKED_PREFIX = 2 ** 20;
+
+/** The table column of the comparison, saying what is compared. */
+export const DIFF_COLUMN = "max rel. diff vs first (o, dq, dk, dv: first 2^20 elements each)";
 
 /** An attention op as the sweeps call it: `op(q, k, v)` and `op.vjp(q, k, v)`. */
 export interface SweptOp {
@@ -32,8 +41,34 @@ export interface Sweep {
   dtype: DType;
   /** `--reps`: timed samples per median. */
   reps: number;
+  /** Whether the adapter runs on the CPU (a smaller memory budget for queued samples). */
+  cpu: boolean;
   /** `--only a,b`: whether the tiling `name` is to run (all when the flag is absent). */
   only(name: string): boolean;
+}
+
+/**
+ * The first `n` elements of `t` (all of them when it has fewer) as f32: copied on the GPU into
+ * a tensor of `min(n, t.size)` elements, which alone is read back.
+ *
+ * @example
+ * ```ts
+ * using o = linearAttention(q, k, v);
+ * const head = await readPrefix(o, 2 ** 20); // 4 MiB, whatever o's size
+ * ```
+ */
+export async function readPrefix(t: Tensor, n: number): Promise<Float32Array<ArrayBuffer>> {
+  const count = Math.min(n, t.size);
+  using prefix = Tensor.empty(t.device, [count], t.dtype);
+  const bytes = Math.ceil((count * bytesPerElement(t.dtype)) / 4) * 4; // copies: 4-byte multiples
+  deviceContext(t.device).recorder.encoder().copyBufferToBuffer(
+    t.buffer,
+    0,
+    prefix.buffer,
+    0,
+    bytes,
+  );
+  return await prefix.read();
 }
 
 /** Opens the device and parses `--B --H --D --T --dtype --reps --only` (`T` by default `defaultT`). */
@@ -50,6 +85,8 @@ export async function openSweep(defaultT: string): Promise<Sweep> {
       only: { type: "string" },
     },
   });
+  const adapter = await navigator.gpu.requestAdapter({ powerPreference: "high-performance" });
+  if (!adapter) throw new Error("no WebGPU adapter");
   const device = await requestDevice();
   const [B, H, D, reps] = [values.B, values.H, values.D, values.reps].map(Number);
   const only = values.only?.split(",");
@@ -61,6 +98,7 @@ export async function openSweep(defaultT: string): Promise<Sweep> {
     Ts: values.T.split(",").map(Number),
     dtype: values.dtype as DType,
     reps,
+    cpu: isCpuAdapter(adapter.info),
     only: (name) => !only || only.includes(name),
   };
 }
@@ -82,9 +120,11 @@ export interface SweepRow {
 
 /**
  * For each `T` of `sweep` (inputs [B, H, T, D]) and each tiling: applies it, runs `op.vjp`
- * once to compare output, dq, dk and dv with the first tiling's (catches a tiling that breaks
- * the math), warms up with `warmups` forward+backward runs (compiles), times `reps` forward
- * and forward+backward runs and hands the row to `print`.
+ * once to compare output, dq, dk and dv with the first tiling's on their first
+ * {@linkcode CHECKED_PREFIX} elements (catches a tiling that breaks the math), warms up with
+ * `warmups` forward+backward runs (compiles), times `reps` forward and forward+backward runs
+ * (back to back, after warm-up launches, as far as memory allows) and hands the row to
+ * `print`.
  */
 export async function sweepTilings(
   sweep: Sweep,
@@ -95,6 +135,7 @@ export async function sweepTilings(
 ): Promise<void> {
   const { device, B, H, D, dtype, reps } = sweep;
   for (const T of sweep.Ts) {
+    const cap = launchesInBudget(B * H * T * D * bytesPerElement(dtype), sweep.cpu);
     using inputs = makeInputs(device, { B, H, T, D }, dtype, "BHTD");
     const { q, k, v, dO } = inputs;
     let first: Float32Array[] | undefined;
@@ -108,13 +149,16 @@ export async function sweepTilings(
       };
       using run = op.vjp(q, k, v);
       const g = run.pullback(dO);
-      const outs = await Promise.all([run.output, g.dq, g.dk, g.dv].map((t) => t.read()));
+      const outs = await Promise.all(
+        [run.output, g.dq, g.dk, g.dv].map((t) => readPrefix(t, CHECKED_PREFIX)),
+      );
       for (const t of [run.output, g.dq, g.dk, g.dv]) t.destroy();
       first ??= outs;
       const diff = Math.max(...outs.map((o, i) => relDiff(o, first![i])));
-      await timeGpu(device, fwdBwd, warmups);
-      const fwdMs = quantiles(await timeGpu(device, fwd, reps)).p50;
-      const fwdBwdMs = quantiles(await timeGpu(device, fwdBwd, reps)).p50;
+      const warm = Math.min(...await timeGpu(device, fwdBwd, warmups));
+      const plan = backToBack(warm, reps, cap); // the forward's plan from the slower fwd+bwd
+      const fwdMs = (await gpuTime(device, fwd, reps, plan.perSubmit, plan.warmup)).p50;
+      const fwdBwdMs = (await gpuTime(device, fwdBwd, reps, plan.perSubmit, plan.warmup)).p50;
       print({ T, name: tiling.name, fwdMs, fwdBwdMs, diff });
     }
   }

@@ -1,16 +1,17 @@
 /**
  * Tile sweep for `scaledDotProductAttention` (issue 5): times forward and forward+backward for
  * each tiling of `SDPA_TILE_SWEEP` on one shape, checks every tiling's output and gradients
- * against the first tiling's (same inputs), and prints a table. TFLOP/s count the FMAs the
- * kernels execute: forward 4·B·H·T²·D (QKᵀ, PV), forward+backward 18·B·H·T²·D (plus QKᵀ,
- * dO Vᵀ, dS K in the dq pass and QKᵀ, dO Vᵀ, Pᵀ dO, dSᵀ Q in the dk/dv pass).
+ * against the first tiling's (same inputs; the first 2^20 elements of each), and prints a
+ * table. TFLOP/s count the FMAs the kernels execute: forward 4·B·H·T²·D (QKᵀ, PV),
+ * forward+backward 18·B·H·T²·D (plus QKᵀ, dO Vᵀ, dS K in the dq pass and QKᵀ, dO Vᵀ, Pᵀ dO,
+ * dSᵀ Q in the dk/dv pass).
  *
  *   deno run -A bench/sdpa_tiles.ts [--B 8 --H 16 --D 64 --T 1024,4096 --dtype f16]
  * @module
  */
 import { scaledDotProductAttention } from "../ops/sdpa/mod.ts";
 import { SDPA_TILE_SWEEP, SDPA_TILES, sdpaWorkgroupBytes } from "../shaders/sdpa.ts";
-import { openSweep, sweepTilings } from "./_sweep.ts";
+import { DIFF_COLUMN, openSweep, sweepTilings } from "./_sweep.ts";
 
 const sweep = await openSweep("1024,4096");
 const { device, B, H, D } = sweep;
@@ -25,7 +26,9 @@ const tilings = SDPA_TILE_SWEEP.filter((set) =>
   apply: () => kinds.forEach((kind, i) => SDPA_TILES[kind] = [set[kind], ...defaults[i]]),
 }));
 
-console.log(`| T | tiling | fwd ms | fwd TFLOP/s | fwd+bwd ms | fwd+bwd TFLOP/s | rel. diff |`);
+console.log(
+  `| T | tiling | fwd ms | fwd TFLOP/s | fwd+bwd ms | fwd+bwd TFLOP/s | ${DIFF_COLUMN} |`,
+);
 console.log(`|---|---|---|---|---|---|---|`);
 await sweepTilings(sweep, scaledDotProductAttention, tilings, 1, (row) => {
   const { T, fwdMs, fwdBwdMs } = row;

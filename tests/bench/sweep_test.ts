@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { dtypesOf, noGpu, testDevice } from "../_helpers.ts";
+import { Tensor } from "../../ops/_runtime/mod.ts";
+import { readPrefix } from "../../bench/_sweep.ts";
+
+Deno.test({
+  name: "readPrefix: the first n elements (all when fewer), f32 and f16, odd counts",
+  ignore: noGpu,
+  fn: async () => {
+    const device = (await testDevice())!;
+    const values = Array.from({ length: 37 }, (_, i) => i - 18.5); // exact in f16
+    for (const dtype of dtypesOf(device)) {
+      using t = Tensor.fromArraySync(device, values, [37], dtype);
+      for (const n of [1, 5, 36, 37, 100]) {
+        const got = await readPrefix(t, n);
+        assert.deepEqual(Array.from(got), values.slice(0, n), `${dtype}, n = ${n}`);
+      }
+    }
+  },
+});
+
+Deno.test({
+  name: "la_tiles CLI: one row per T and tiling, the compared prefix in the header",
+  ignore: noGpu,
+  fn: async () => {
+    const script = new URL("../../bench/la_tiles.ts", import.meta.url).pathname;
+    const args = ["--B=1", "--H=2", "--D=16", "--T=33,70", "--dtype=f32", "--reps=2"];
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", script, ...args, "--only=default,chunk256"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    assert.match(stdout, /first 2\^20 elements each/);
+    const rows = stdout.split("\n").filter((l) => /^\| \d/.test(l));
+    assert.deepEqual(rows.map((r) => r.split(" | ").slice(0, 2).join(" ")), [
+      "| 33 default",
+      "| 33 chunk256",
+      "| 70 default",
+      "| 70 chunk256",
+    ]);
+    for (const row of rows) {
+      const diff = Number(row.split(" | ").at(-1)!.replace(" |", ""));
+      assert.ok(diff < 1e-5, row); // the same math, whatever the tiling
+    }
+  },
+});
