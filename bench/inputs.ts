@@ -6,6 +6,8 @@
  * @module
  */
 import {
+  bytesPerElement,
+  deviceContext,
   type DType,
   FLAT_GROUP_WGSL,
   type Kernel,
@@ -15,7 +17,7 @@ import {
 } from "../ops/_runtime/mod.ts";
 
 const WORKGROUP = 256;
-const PARAMS = new UniformBlock({ size: "u32", seed: "u32" });
+const PARAMS = new UniformBlock({ count: "u32", base: "u32", seed: "u32" });
 
 /**
  * The largest f16 below 1.5: f16 outputs are clamped to it, since rounding a value in
@@ -42,10 +44,10 @@ fn pcg(v: u32) -> u32 {
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
-  let i = flat_group(wid, nwg) * ${WORKGROUP}u + lid;
-  if (i >= u.size) { return; }
+  let i = flat_group(wid, nwg) * ${WORKGROUP}u + lid; // within this slice
+  if (i >= u.count) { return; }
   // 23 random bits: 0.5 + k / 2²³ is exact in f32 (24 bits would round 1.5 − 2⁻²⁴ up to 1.5).
-  let x = 0.5 + f32(pcg(pcg(i) ^ pcg(u.seed)) >> 9u) / 8388608.0;
+  let x = 0.5 + f32(pcg(pcg(u.base + i) ^ pcg(u.seed)) >> 9u) / 8388608.0;
   out[i] = ${dtype === "f16" ? `f16(min(x, ${F16_BELOW_1_5}))` : "x"};
 }`,
   };
@@ -55,7 +57,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
  * A tensor of `shape` and `dtype` whose element `i` is `0.5 + (h >> 9) / 2²³` with
  * `h = pcg(pcg(i) ^ pcg(seed))` (uniform in [0.5, 1.5); f16 rounded to nearest, at most
  * {@linkcode F16_BELOW_1_5}). The same `seed` gives the same values on every device; the fill
- * is recorded, not awaited (it runs before any work recorded after it).
+ * is recorded, not awaited (it runs before any work recorded after it), in slices of at most
+ * the device's largest storage binding.
  *
  * @param device the device to make it on
  * @param shape dimensions; at most 2³² elements
@@ -83,10 +86,21 @@ export function featureTensor(
     out.destroy();
     throw new RangeError(`shape: at most 2³² - 1 elements, got ${out.size}`);
   }
-  launch(device, featureKernel(dtype), {
-    storage: [out],
-    uniforms: PARAMS.pack({ size: out.size, seed }),
-    groups: Math.ceil(out.size / WORKGROUP),
-  });
+  const bytes = bytesPerElement(dtype);
+  // Slices start at multiples of 256 elements: byte offsets aligned as bindings need.
+  const perSlice = Math.max(1, Math.floor(deviceContext(device).maxBindingBytes / (256 * bytes))) *
+    256;
+  for (let base = 0; base < out.size; base += perSlice) {
+    const count = Math.min(perSlice, out.size - base);
+    launch(device, featureKernel(dtype), {
+      storage: [{
+        buffer: out.buffer,
+        offset: base * bytes,
+        size: Math.ceil(count * bytes / 4) * 4,
+      }],
+      uniforms: PARAMS.pack({ count, base, seed }),
+      groups: Math.ceil(count / WORKGROUP),
+    });
+  }
   return out;
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { dtypesOf, noGpu, testDevice } from "../_helpers.ts";
+import { deviceContext } from "../../ops/_runtime/mod.ts";
 import { F16_BELOW_1_5, featureTensor } from "../../bench/inputs.ts";
 
 /** Host copy of the kernel's PCG hash (bench/inputs.ts), to pin the values down exactly. */
@@ -44,6 +45,26 @@ Deno.test({
       assert.ok(Math.abs(sq / n - 1 / 12) < 0.002, `${dtype}: variance ${sq / n}`);
       // Another seed: independent values (f16 has 2048 levels: ≈ n / 1024 ties by chance).
       assert.ok(same < n / 200, `${dtype}: seeds 1 and 2 agree on ${same} of ${n} elements`);
+    }
+  },
+});
+
+Deno.test({
+  name: "featureTensor: filled in slices when larger than a storage binding (same values)",
+  ignore: noGpu,
+  fn: async () => {
+    const device = (await testDevice())!;
+    const ctx = deviceContext(device);
+    const saved = ctx.maxBindingBytes;
+    for (const dtype of dtypesOf(device)) {
+      using whole = featureTensor(device, [3001], dtype, 7);
+      ctx.maxBindingBytes = 1024; // 256 f32 or 512 f16 elements a slice: 12 or 6 slices
+      try {
+        using sliced = featureTensor(device, [3001], dtype, 7);
+        assert.deepEqual(await sliced.read(), await whole.read(), dtype);
+      } finally {
+        ctx.maxBindingBytes = saved;
+      }
     }
   },
 });
