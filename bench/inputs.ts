@@ -81,15 +81,13 @@ export function featureTensor(
   if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) {
     throw new RangeError(`seed: expected a u32, got ${seed}`);
   }
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (size >= 2 ** 32) throw new RangeError(`shape: at most 2³² - 1 elements, got ${size}`);
   const out = Tensor.empty(device, shape, dtype);
-  if (out.size >= 2 ** 32) {
-    out.destroy();
-    throw new RangeError(`shape: at most 2³² - 1 elements, got ${out.size}`);
-  }
   const bytes = bytesPerElement(dtype);
   // Slices start at multiples of 256 elements: byte offsets aligned as bindings need.
-  const perSlice = Math.max(1, Math.floor(deviceContext(device).maxBindingBytes / (256 * bytes))) *
-    256;
+  const blocks = Math.floor(deviceContext(device).maxBindingBytes / (256 * bytes));
+  const perSlice = 256 * Math.max(1, blocks);
   for (let base = 0; base < out.size; base += perSlice) {
     const count = Math.min(perSlice, out.size - base);
     launch(device, featureKernel(dtype), {
