@@ -70,12 +70,13 @@ Deno.test({
 });
 
 Deno.test({
-  name: "featureTensor: a bad seed is a RangeError",
+  name: "featureTensor: a bad seed or over 2³² − 1 elements is a RangeError",
   ignore: noGpu,
   fn: async () => {
     const device = (await testDevice())!;
     for (const seed of [-1, 0.5, 2 ** 32]) {
-      assert.throws(() => featureTensor(device, [4], "f32", seed), RangeError);
+      assert.throws(() => featureTensor(device, [4], "f32", seed), /seed: expected a u32/);
     }
+    assert.throws(() => featureTensor(device, [2 ** 16, 2 ** 16], "f16", 1), /shape: at most/);
   },
 });
