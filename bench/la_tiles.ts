@@ -18,7 +18,8 @@ const DEFAULT: Tiles = structuredClone(LA_TILES);
  * Candidates: named overrides of the default tiling. State-pass knobs: `chunkMax`/`chunkMin`
  * (rows per workgroup, i.e. how many partial states), `groups` (target workgroup count),
  * `maxTile`/`rows`/`rowsPerThread`/`vec4sPerThread` (tiles); row-pass knobs: `block`,
- * `inner`, `rowsPerThread`, `vec4sPerThread`.
+ * `inner`, `rowsPerThread`, `vec4sPerThread`; `vecLoads` in either (4 features per staging
+ * load).
  */
 const CANDIDATES: [string, Partial<Tiles["state"]>, Partial<Tiles["rows"]>][] = [
   ["default", {}, {}],
@@ -40,6 +41,9 @@ const CANDIDATES: [string, Partial<Tiles["state"]>, Partial<Tiles["rows"]>][] = 
   ["rows 8x8 block128", {}, { block: 128, rowsPerThread: 8, vec4sPerThread: 2 }],
   ["rows inner32", {}, { inner: 32 }],
   ["rows inner8", {}, { inner: 8 }],
+  ["vec loads state", { vecLoads: true }, {}],
+  ["vec loads rows", {}, { vecLoads: true }],
+  ["vec loads both", { vecLoads: true }, { vecLoads: true }],
 ];
 
 const sweep = await openSweep("1024,32768");

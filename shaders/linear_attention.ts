@@ -147,19 +147,51 @@ function unroll(n: number, body: (i: number) => string): string {
   return Array.from({ length: n }, (_, i) => body(i)).join("\n");
 }
 
-function declare(bindings: LaBinding[], dtype: DType): string {
+/** Whether binding `b` is declared as `array<vec4<dtype>>` (vecLoads: the row tensors read). */
+function isVec4(b: LaBinding, vecLoads: boolean): boolean {
+  return vecLoads && b.type === "row" && !b.write;
+}
+
+function declare(bindings: LaBinding[], dtype: DType, vecLoads: boolean): string {
   const el = { row: dtype, f32: "f32", u32: "u32" };
   return bindings.map((b, i) =>
     `@group(0) @binding(${i}) var<storage, ${b.write ? "read_write" : "read"}> ${b.name}: ` +
-    `array<${el[b.type]}>;`
+    `array<${isVec4(b, vecLoads) ? `vec4<${el[b.type]}>` : el[b.type]}>;`
   ).join("\n");
 }
 
-/** `ld_<name>(i)`: f32 load of element i (relative to the window offset), with aliases. */
-function loaders(names: Record<string, string>): string {
+/**
+ * `ld_<name>(i)`: f32 load of element i (relative to the window offset), with aliases. A
+ * binding declared as vec4s also gets `ld4_<name>(i)`: elements i..i+3 (window offset + i a
+ * multiple of 4, which the launcher checks).
+ */
+function loaders(names: Record<string, string>, vec4s: Set<string>): string {
   return Object.entries(names).map(([alias, b]) =>
-    `fn ld_${alias}(i: u32) -> f32 { return f32(${b}[u.off_${b} + i]); }`
+    vec4s.has(b)
+      ? `fn ld_${alias}(i: u32) -> f32 { let j = u.off_${b} + i; return f32(${b}[j / 4u][j % 4u]); }
+fn ld4_${alias}(i: u32) -> vec4f { return vec4f(${b}[(u.off_${b} + i) / 4u]); }`
+      : `fn ld_${alias}(i: u32) -> f32 { return f32(${b}[u.off_${b} + i]); }`
   ).join("\n");
+}
+
+/**
+ * Text of a staging loop loading one feature (or, with `vec`, 4 consecutive features) per
+ * invocation and iteration from rows of `n` features: items per row, the row and first feature
+ * of item e, the zero value and the loader prefix.
+ */
+function staging(vec: boolean, n: string) {
+  return {
+    count: vec ? `${n} / 4u` : n,
+    row: vec ? `e / (${n} / 4u)` : `e / ${n}`,
+    feature: vec ? `(e % (${n} / 4u)) * 4u` : `e % ${n}`,
+    zero: vec ? "vec4f(0.0)" : "0.0",
+    ld: vec ? "ld4" : "ld",
+  };
+}
+
+/** `name[i]` of an f32 workgroup array, or of one declared as vec4s (`vec4`). */
+function scalarAt(name: string, i: string, vec4: boolean): string {
+  return vec4 ? `${name}[(${i}) / 4u][(${i}) % 4u]` : `${name}[${i}]`;
 }
 
 /** Segment geometry (see {@linkcode laParams}). */
@@ -187,16 +219,21 @@ fn row_index(i_seg: u32, r: u32, d: u32) -> u32 {
  * Per-row statistics for `R` rows starting at r0 (SPEC §1.3): s_w[r] = 1/z_r with
  * z_r = den_r·m + ε and s_c[r] = dz_r = −(dO_r·o_r)/z_r; rows at or past `end` get 0. Each row
  * is summed by NT/R neighbouring invocations: `staged` reads the rows from the staged tiles
- * (s_den or s_x, s_y, s_o: a tile holds whole rows), else from global memory (coalesced).
+ * (`den` and `o` read s_den or s_x and s_o; a tile holds whole rows), else from global memory
+ * (coalesced).
  * Needs s_m (m).
  */
-function rowStatsFn(R: number, NT: number, staged?: { ta: number; tb: number; den: string }) {
+function rowStatsFn(
+  R: number,
+  NT: number,
+  staged?: { ta: number; tb: number; den: string; o: string },
+) {
   const parts = NT / R;
   const sums = staged
     ? `for (var a = p; a < ${staged.ta}u; a += ${parts}u) { part.x += ${staged.den} * s_m[a]; }
     for (var b = p; b < ${staged.tb}u; b += ${parts}u) {
       let i = r * ${staged.tb}u + b;
-      part.y += s_y[i / 4u][i % 4u] * s_o[i];
+      part.y += s_y[i / 4u][i % 4u] * ${staged.o};
     }`
     : `let i_den = row_index(i_seg, r0 + r, u.dk);
     for (var a = p; a < u.dk; a += ${parts}u) { part.x += ld_den(i_den + a) * s_m[a]; }
@@ -234,12 +271,18 @@ const STAGE_VECTOR = `
 
 const S_M = `var<workgroup> s_m: array<f32, ${LA_MAX_DIM}>;`;
 
-function header(v: LaVariant, bindings: LaBinding[], names: Record<string, string>): string {
+function header(
+  v: LaVariant,
+  bindings: LaBinding[],
+  names: Record<string, string>,
+  vecLoads = false,
+): string {
+  const vec4s = new Set(bindings.filter((b) => isVec4(b, vecLoads)).map((b) => b.name));
   return `${v.dtype === "f16" ? "enable f16;\n" : ""}
-${declare(bindings, v.dtype)}
+${declare(bindings, v.dtype, vecLoads)}
 ${laParams.wgsl(bindings.length)}
 ${FLAT_GROUP_WGSL}
-${loaders(names)}
+${loaders(names, vec4s)}
 ${geometry(v)}`;
 }
 
@@ -291,7 +334,8 @@ ${
  * tile covers d_k and d_v, so the backward's z and dz come from the staged tiles.
  * Grid: dense: (segment, chunk) × tiles_a × tiles_n; varlen: (chunk-table entry, head) × ….
  * Output: `u.direct` = 1: the finished state of segment i_seg; 0: raw partial sums at partial
- * index `part` of `out` (f32 scratch).
+ * index `part` of `out` (f32 scratch). `vecLoads`: the staging loops load 4 features per
+ * invocation (d_k, d_v and every row window's offset multiples of 4; the launcher checks).
  */
 export function stateKernel(
   v: LaVariant,
@@ -299,6 +343,7 @@ export function stateKernel(
   t: StateTiles,
   withGs = false,
   wholeRows = false,
+  vecLoads = false,
 ): LaShader {
   const NT = stateThreads(t);
   const RV = t.ra / 4, CV = t.cv, NTB = t.tb / (4 * CV);
@@ -328,16 +373,21 @@ export function stateKernel(
     unroll(t.ra * CV, (i) => `    total[${i}] += acc[${i}];\n    acc[${i}] = vec4f(0.0);`) +
     "\n    b_total += b_vec;\n    b_vec = 0.0;";
   const vecRow = (s: number) =>
-    dec ? `s_den[${s * t.ta}u + lid]` : `s_x[${(s * t.ta) / 4}u + lid / 4u][lid % 4u]`;
-  const wgsl = `${header(v, bindings, names)}
+    dec
+      ? scalarAt("s_den", `${s * t.ta}u + lid`, vecLoads)
+      : `s_x[${(s * t.ta) / 4}u + lid / 4u][lid % 4u]`;
+  // s_den and s_o: f32 arrays, or vec4s written whole by vecLoads' staging loops.
+  const staged4 = (n: number) => vecLoads ? `array<vec4f, ${n / 4}>` : `array<f32, ${n}>`;
+  const sx = staging(vecLoads, "TA"), sy = staging(vecLoads, "TB");
+  const wgsl = `${header(v, bindings, names, vecLoads)}
 const TA = ${t.ta}u;  // d_k rows of the state per workgroup
 const TB = ${t.tb}u;  // d_v columns per workgroup
 const BR = ${t.rows}u;  // sequence rows staged per step
 const NT = ${NT}u;
 var<workgroup> s_x: array<vec4f, ${(t.rows * t.ta) / 4}>;  // [BR][TA]: x rows
 var<workgroup> s_y: array<vec4f, ${(t.rows * t.tb) / 4}>;  // [BR][TB]: y rows (bwd: / z_r)
-${dec ? `var<workgroup> s_den: array<f32, ${t.rows * t.ta}>;  // [BR][TA]: plain features` : ""}
-${staged ? `var<workgroup> s_o: array<f32, ${t.rows * t.tb}>;  // [BR][TB]: o rows` : ""}
+${dec ? `var<workgroup> s_den: ${staged4(t.rows * t.ta)};  // [BR][TA]: plain features` : ""}
+${staged ? `var<workgroup> s_o: ${staged4(t.rows * t.tb)};  // [BR][TB]: o rows` : ""}
 ${
     bwdStats
       ? `${S_M}\n${
@@ -348,7 +398,10 @@ ${
             ? {
               ta: t.ta,
               tb: t.tb,
-              den: dec ? "s_den[r * TA + a]" : "s_x[(r * TA + a) / 4u][a % 4u]",
+              den: dec
+                ? scalarAt("s_den", "r * TA + a", vecLoads)
+                : "s_x[(r * TA + a) / 4u][a % 4u]",
+              o: scalarAt("s_o", "i", vecLoads),
             }
             : undefined,
         )
@@ -382,30 +435,30 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   var steps = 0u;
   for (var r0 = r_begin; r0 < r_end; r0 += BR) {
     ${bwdStats && !staged ? "row_stats(i_seg, r0, r_end, lid);" : ""}
-    for (var e = lid; e < BR * TA; e += NT) {
-      let r = e / TA;
-      let a = e % TA;
-      var val = 0.0;
-      ${dec ? "var den_val = 0.0;" : ""}
+    for (var e = lid; e < BR * ${sx.count}; e += NT) {
+      let r = ${sx.row};
+      let a = ${sx.feature};
+      var val = ${sx.zero};
+      ${dec ? `var den_val = ${sx.zero};` : ""}
       if (r0 + r < r_end && a0 + a < u.dk) {
         let i = row_index(i_seg, r0 + r, u.dk) + a0 + a;
-        val = ld_x(i);
-        ${dec ? "if (with_den) { den_val = ld_den(i); }" : ""}
+        val = ${sx.ld}_x(i);
+        ${dec ? `if (with_den) { den_val = ${sx.ld}_den(i); }` : ""}
       }
-      s_x[e / 4u][e % 4u] = val;
+      ${vecLoads ? "s_x[e] = val;" : "s_x[e / 4u][e % 4u] = val;"}
       ${dec ? "s_den[e] = den_val;" : ""}
     }
-    for (var e = lid; e < BR * TB; e += NT) {
-      let r = e / TB;
-      let b = e % TB;
-      var val = 0.0;
-      ${staged ? "var o_val = 0.0;" : ""}
+    for (var e = lid; e < BR * ${sy.count}; e += NT) {
+      let r = ${sy.row};
+      let b = ${sy.feature};
+      var val = ${sy.zero};
+      ${staged ? `var o_val = ${sy.zero};` : ""}
       if (r0 + r < r_end && b0 + b < u.dv) {
         let i = row_index(i_seg, r0 + r, u.dv) + b0 + b;
-        val = ld_y(i);
-        ${staged ? "o_val = ld_o(i);" : ""}
+        val = ${sy.ld}_y(i);
+        ${staged ? `o_val = ${sy.ld}_o(i);` : ""}
       }
-      s_y[e / 4u][e % 4u] = val;
+      ${vecLoads ? "s_y[e] = val;" : "s_y[e / 4u][e % 4u] = val;"}
       ${staged ? "s_o[e] = o_val;" : ""}
     }
     workgroupBarrier();
@@ -518,8 +571,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
  * - `dv`: X = k (k_rope), M = dS, dv = σ·acc
  *
  * Grid: dense: segments × blocks × tiles_n; varlen: block-table entries × he × tiles_n.
+ * `vecLoads`: the X staging loop loads 4 features per invocation (d_k, d_v and every row
+ * window's offset multiples of 4; the launcher checks).
  */
-export function rowKernel(v: LaVariant, role: RowRole, t: RowTiles): LaShader {
+export function rowKernel(v: LaVariant, role: RowRole, t: RowTiles, vecLoads = false): LaShader {
   const NT = rowThreads(t);
   const RV = t.rt / 4, CV = t.cv, NTN = t.tn / (4 * CV);
   const n = v.normalised;
@@ -560,7 +615,12 @@ export function rowKernel(v: LaVariant, role: RowRole, t: RowTiles): LaShader {
     : `let i_seg = rest / u.blocks;
   let r0 = (rest % u.blocks) * BT;`;
   const zRow = stageDen ? "s_den[i * BT + lid]" : "s_x[(i * BT + lid) / 4u][lid % 4u]";
-  const wgsl = `${header(v, bindings, names)}
+  const sx = staging(vecLoads, "BI");
+  // Staged transposed ([BI][BT]): features i.. of row r (a vec4 of them: one per tile row i).
+  const store = (i: string, c: string, pad: string) =>
+    `s_x[(${i} * BT + r) / 4u][r % 4u] = val${c};
+${pad}${stageDen ? `s_den[${i} * BT + r] = den_val${c};` : ""}`;
+  const wgsl = `${header(v, bindings, names, vecLoads)}
 const BT = ${t.bt}u;  // rows per workgroup
 const TN = ${t.tn}u;  // output columns per workgroup
 const BI = ${t.bi}u;  // inner-dimension step
@@ -594,18 +654,23 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   var acc: array<vec4f, ${t.rt * CV}>;
   ${zFromTiles ? "var z = 0.0;  // invocations lid < BT: q_r·m of row r0 + lid" : ""}
   for (var i0 = 0u; i0 < ${inner}; i0 += BI) {
-    for (var e = lid; e < BI * BT; e += NT) {
-      let r = e / BI;
-      let i = e % BI;
-      var val = 0.0;
-      ${stageDen ? "var den_val = 0.0;" : ""}
+    for (var e = lid; e < ${sx.count} * BT; e += NT) {
+      let r = ${sx.row};
+      let i = ${sx.feature};
+      var val = ${sx.zero};
+      ${stageDen ? `var den_val = ${sx.zero};` : ""}
       if (r0 + r < n_rows && i0 + i < ${inner}) {
         let i_x = row_index(i_seg, r0 + r, ${inner}) + i0 + i;
-        val = ld_x(i_x);
-        ${stageDen ? "den_val = ld_den(i_x);" : ""}
+        val = ${sx.ld}_x(i_x);
+        ${stageDen ? `den_val = ${sx.ld}_den(i_x);` : ""}
       }
-      s_x[(i * BT + r) / 4u][r % 4u] = val;
-      ${stageDen ? "s_den[i * BT + r] = den_val;" : ""}
+      ${
+    vecLoads
+      ? `for (var c = 0u; c < 4u; c += 1u) {
+        ${store("(i + c)", "[c]", "        ")}
+      }`
+      : store("i", "", "      ")
+  }
     }
     for (var e = lid; e < BI * TN; e += NT) {
       let i = e / TN;

@@ -43,7 +43,9 @@ import {
  * Tile sizes of the two kernel shapes (compile-time constants; tune here). Feature tiles are
  * 16, 32 or 64 (the smallest that covers the dimension, capped by `maxTile`). A combination
  * the kernels cannot run (too few invocations for the row statistics) falls back to 4 × 4
- * per invocation.
+ * per invocation. `vecLoads` (off by default, unmeasured): the staging loops load 4 consecutive
+ * features per invocation (one vec4 load) where d_k and d_v are multiples of 4 and every row
+ * tensor's window starts at a multiple of 4 elements, else they stay scalar.
  */
 export const LA_TILES = {
   /** State kernels: a `d_k × d_v` tile per workgroup, looping over one chunk of rows. */
@@ -62,6 +64,8 @@ export const LA_TILES = {
     rowsPerThread: 4,
     /** vec4 state columns per invocation. */
     vec4sPerThread: 1,
+    /** Stage x, y (and den, o) rows 4 features per load (see above). */
+    vecLoads: false,
   },
   /** Row kernels: a `rows × features` tile of o, dq, dk or dv per workgroup. */
   rows: {
@@ -75,6 +79,8 @@ export const LA_TILES = {
     rowsPerThread: 4,
     /** vec4 output columns per invocation. */
     vec4sPerThread: 1,
+    /** Stage x (and den) rows 4 features per load (see above). */
+    vecLoads: false,
   },
 };
 
@@ -219,6 +225,27 @@ function scratchWindow(t: Tensor, p: Problem, s: Slice) {
   return { binding: { buffer: t.buffer, offset, size }, words: Math.ceil((start - offset) / 4) };
 }
 
+/** Bindings of row tensors the kernels read (declared as vec4s with vecLoads). */
+const ROW_INPUTS = ["x", "y", "den", "o"];
+
+/**
+ * Whether the kernels may load 4 features at a time: d_k and d_v multiples of 4 and, in every
+ * slice, each row input's window (as {@linkcode launchSliced} binds it) starting at a multiple
+ * of 4 elements and holding a multiple of 4.
+ */
+function vec4Windows(p: Problem, slices: Slice[], tensors: Bound): boolean {
+  if (p.dk % 4 !== 0 || p.dv % 4 !== 0) return false;
+  return ROW_INPUTS.every((name) => {
+    const t = tensors[name];
+    if (!t || "scratchOf" in t) return true;
+    const perItem = t.size / p.items;
+    return slices.every((s) =>
+      windowOf(t, s.start * perItem, s.count * perItem).elementOffset % 4 === 0 &&
+      (s.count * perItem) % 4 === 0
+    );
+  });
+}
+
 /** Records one kernel over every slice, binding each tensor's window of the slice. */
 function launchSliced(
   p: Problem,
@@ -358,10 +385,11 @@ function recordState(
   const rows = pass === "fwd" ? p.lk : p.lq;
   const c = chunkPlan(p, t, tilesA * tilesB, rows, scratch);
   checkLoopCap(p, pass, t, c.chunk, out.device);
+  const vecLoads = LA_TILES.state.vecLoads && vec4Windows(p, slices, tensors);
   const k = kernelOf(
     `la_state_${pass}`,
-    { ...p.variant, ...t, withGs, wholeRows },
-    () => stateKernel(p.variant, pass, t, withGs, wholeRows),
+    { ...p.variant, ...t, withGs, wholeRows, vecLoads },
+    () => stateKernel(p.variant, pass, t, withGs, wholeRows, vecLoads),
   );
   const seqs = p.cu ? seqsFor(out.device, p.cu, c.chunk) : undefined;
   const common = { rows, chunk: c.chunk, chunks: c.chunks, direct: c.direct ? 1 : 0 };
@@ -397,10 +425,11 @@ function recordRows(p: Problem, slices: Slice[], role: RowRole, tensors: Bound) 
   const outer = role === "o" || role === "dv" ? p.dv : p.dk;
   const out = tensors.out as Tensor;
   const t = rowTiles(outer, out.device);
+  const vecLoads = LA_TILES.rows.vecLoads && vec4Windows(p, slices, tensors);
   const k = kernelOf(
     `la_rows_${role}`,
-    { ...p.variant, ...t },
-    () => rowKernel(p.variant, role, t),
+    { ...p.variant, ...t, vecLoads },
+    () => rowKernel(p.variant, role, t, vecLoads),
   );
   const rows = role === "o" || role === "dq" ? p.lq : p.lk;
   const tilesN = ceilDiv(outer, t.tn), blocks = ceilDiv(rows, t.bt);
