@@ -4,7 +4,8 @@
  * forward and backward, f32 and f16 when the adapter has shader-f16, and LinFusion's layer
  * forward and backward)
  * against the float64 references, one demo op, a small timing sweep, and saves a screenshot
- * to docs/demo.png. On a machine without a GPU, chromium's WebGPU runs on SwiftShader (CPU).
+ * (to a temporary file; to docs/demo.png, the README's picture, with `UPDATE_SCREENSHOT=1`).
+ * On a machine without a GPU, chromium's WebGPU runs on SwiftShader (CPU).
  * Skips, saying so, only when /usr/bin/chromium is not installed.
  */
 import assert from "node:assert/strict";
@@ -13,7 +14,9 @@ import { resolveWebPath, serveDemo } from "../../web/serve.ts";
 import { directionalError } from "../../web/layer_check.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
-const SCREENSHOT = new URL("../../docs/demo.png", import.meta.url).pathname;
+const SCREENSHOT = Deno.env.get("UPDATE_SCREENSHOT") === "1"
+  ? new URL("../../docs/demo.png", import.meta.url).pathname
+  : `${await Deno.makeTempDir({ prefix: "flash-bla-web-" })}/demo.png`;
 
 const hasChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
 if (!hasChromium) {
