@@ -30,6 +30,13 @@ export function testDevice(): Promise<GPUDevice | undefined> {
 /** Whether GPU tests must be skipped (no adapter at all). */
 export const noGpu = !(await testDevice());
 
+/**
+ * Whether f16 cases must be skipped: the adapter lacks `shader-f16` (e.g. llvmpipe over OpenGL,
+ * without Mesa's Vulkan drivers). Said once, like the no-adapter skip.
+ */
+export const noF16 = !noGpu && !(await testDevice())!.features.has("shader-f16");
+if (noF16) console.warn("SKIPPING f16 test cases: this adapter lacks the shader-f16 feature");
+
 /** Storage dtypes to test on `device`: f32, and f16 where it has shader-f16. */
 export function dtypesOf(device: GPUDevice | undefined): DType[] {
   return device?.features.has("shader-f16") ? ["f32", "f16"] : ["f32"];
