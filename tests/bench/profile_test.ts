@@ -167,11 +167,13 @@ Deno.test({
     // Best of the rounds: other processes on the CPU adapter's 2 cores only ever add time.
     const g = Math.min(...gpu), h = Math.min(...host);
     // On a CPU adapter the same 2 cores record, translate and execute, and host time exceeds
-    // the timestamps by 10–25 % (measured on lavapipe); a real GPU overlaps them: 10 %.
+    // the timestamps by 10–35 % (measured on lavapipe, 33 % once in CI): only a gross error
+    // (a per-launch await, a compile inside the batch: ≥ 2×) can be told from that there. A
+    // real GPU overlaps recording with execution: 10 %.
     const cpu = isCpuAdapter((await navigator.gpu.requestAdapter())!.info);
-    const tolerance = cpu ? 0.3 : 0.1;
+    const [below, above] = cpu ? [0.1, 0.6] : [0.1, 0.1];
     assert.ok(
-      Math.abs(h / g - 1) <= tolerance,
+      h / g >= 1 - below && h / g <= 1 + above,
       `host ${h.toFixed(2)} ms vs GPU ${g.toFixed(2)} ms per launch (N = ${n})`,
     );
   },
