@@ -24,7 +24,7 @@ export {
 } from "./ops/_runtime/device.ts";
 export { type DType, Tensor, type TensorData, type TensorOptions } from "./ops/_runtime/tensor.ts";
 export type { Vjp } from "./ops/_runtime/autodiff.ts";
-export { quantiles, timeGpu } from "./ops/_runtime/timing.ts";
+export { type KernelTime, quantiles, timeGpu, timeKernels } from "./ops/_runtime/timing.ts";
 export * from "./ops/linear_attention/mod.ts";
 export {
   type NaiveDecoupledGrads,

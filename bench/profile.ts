@@ -14,9 +14,11 @@ import { parseArgs } from "node:util";
 import {
   bytesPerElement,
   type DType,
+  type KernelTime,
   quantiles,
   requestDevice,
   timeGpu,
+  timeKernels,
 } from "../ops/_runtime/mod.ts";
 import { BENCH_OPS, bytesOf, type Layout, makeInputs, type Shape, TABLE_OPS } from "./ops.ts";
 import { type Ceilings, measureCeilings } from "./ceilings.ts";
@@ -50,6 +52,9 @@ export const USAGE = `Usage: deno task profile [options]
                   short kernels timed one per submit read slow (H100, linear attention at
                   T = 1024: 0.62 ms vs 0.31 ms back to back). 1: one sample per await, no
                   warm-up (the old behaviour)
+  --breakdown     also run each case once with every dispatch timed on its own and print
+                  where the time goes: GPU ms per kernel (after the table; in --json, each
+                  row's "kernels")
   --no-ceilings   skip the ceiling measurements
   --json          print one JSON document instead of the table
   -h, --help      this text
@@ -69,6 +74,7 @@ export interface ProfileOptions {
   /** `--per-submit`: at most this many samples per submit (default: the memory budget's). */
   perSubmit?: number;
   ceilings: boolean;
+  breakdown: boolean;
   json: boolean;
   help: boolean;
 }
@@ -110,6 +116,7 @@ export function parseProfileArgs(args: string[]): ProfileOptions {
       reps: { type: "string" },
       "per-submit": { type: "string" },
       "no-ceilings": { type: "boolean" },
+      breakdown: { type: "boolean" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -129,6 +136,7 @@ export function parseProfileArgs(args: string[]): ProfileOptions {
     reps: values.reps ? positive(values.reps, "reps") : 10,
     perSubmit: values["per-submit"] ? positive(values["per-submit"], "per-submit") : undefined,
     ceilings: !values["no-ceilings"],
+    breakdown: values.breakdown ?? false,
     json: values.json ?? false,
     help: values.help ?? false,
   };
@@ -157,6 +165,8 @@ export interface ProfileRow {
   pctCopy?: number;
   /** Share of the f32 FMA ceiling (the arithmetic is f32 for both dtypes), %. */
   pctFma?: number;
+  /** With `--breakdown`: GPU time per kernel of one run, each dispatch in its own pass. */
+  kernels?: KernelTime[];
 }
 
 const fmt = (x: number, digits = 3) => x.toFixed(digits);
@@ -173,6 +183,20 @@ function tableRow(r: ProfileRow): string {
   }) | ${sig(r.gbps)} | ${sig(r.tflops)} | ${r.pctCopy?.toFixed(1) ?? "-"} | ${
     r.pctFma?.toFixed(1) ?? "-"
   } |`;
+}
+
+const BREAKDOWN_HEAD = "| op | mode | dtype | T | kernel | dispatches | GPU ms | share |\n" +
+  "|---|---|---|---|---|---|---|---|";
+
+/** Rows of the breakdown table: one per kernel of `r`, its share of their sum. */
+function breakdownRows(r: ProfileRow): string[] {
+  const kernels = r.kernels ?? [];
+  const sum = kernels.reduce((a, k) => a + k.ms, 0);
+  return kernels.map((k) =>
+    `| ${r.op} | ${r.mode} | ${r.dtype} | ${r.T} | ${k.name} | ${k.dispatches} | ${fmt(k.ms)} | ${
+      (100 * k.ms / sum).toFixed(1)
+    } % |`
+  );
 }
 
 /** Two more samples of a case that takes over 2 s, with the warm-up sample `first` counted. */
@@ -276,11 +300,20 @@ async function main(args: string[]): Promise<number> {
             pctCopy: ceilings && (100 * gbps) / ceilings.copyGBs,
             pctFma: ceilings && (100 * tflops) / ceilings.f32Tflops,
           };
+          if (o.breakdown) row.kernels = await timeKernels(device, work);
           rows.push(row);
           if (!o.json) console.log(tableRow(row)); // rows stream out as they are measured
         }
       }
     }
+  }
+  if (o.breakdown && !o.json) {
+    console.log(
+      "\nPer kernel (one run, each dispatch in its own timed pass: the sum exceeds the op's " +
+        "time by a few µs per dispatch)",
+    );
+    console.log(BREAKDOWN_HEAD);
+    for (const r of rows) for (const line of breakdownRows(r)) console.log(line);
   }
   if (o.json) {
     console.log(JSON.stringify(

@@ -156,5 +156,5 @@ export function launch(device: GPUDevice, kernel: Kernel, args: LaunchArgs): voi
   if (z > MAX_GROUPS_PER_DIM) {
     throw new RangeError(`flash-bla kernel ${kernel.name}: ${args.groups} workgroups is too many`);
   }
-  ctx.recorder.dispatch(pipeline, bindGroup, x, y, z);
+  ctx.recorder.dispatch(kernel.name, pipeline, bindGroup, x, y, z);
 }

@@ -29,6 +29,12 @@ interface TimingWindow {
   endIndex: number;
 }
 
+/** Per-dispatch timing: dispatch i writes timestamps 2i and 2i + 1 in its own pass. */
+interface DispatchTiming {
+  querySet: GPUQuerySet;
+  names: string[];
+}
+
 /** Records compute dispatches and buffer copies for one device. */
 export class Recorder {
   readonly #device: GPUDevice;
@@ -37,6 +43,7 @@ export class Recorder {
   #pending = 0;
   #releaseAfterSubmit: GPUBuffer[] = [];
   #timing: TimingWindow | undefined;
+  #perDispatch: DispatchTiming | undefined;
 
   constructor(device: GPUDevice) {
     this.#device = device;
@@ -68,19 +75,57 @@ export class Recorder {
     return this.#pass;
   }
 
-  /** Records one dispatch; submits when many are pending. */
+  /** Records one dispatch of kernel `name`; submits when many are pending. */
   dispatch(
+    name: string,
     pipeline: GPUComputePipeline,
     bindGroup: GPUBindGroup,
     x: number,
     y = 1,
     z = 1,
   ): void {
+    const timed = this.#perDispatch;
+    if (timed) this.#beginDispatchPass(timed, name);
     const pass = this.pass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
-    if (++this.#pending >= MAX_PENDING_DISPATCHES && !this.#timing) this.submit();
+    if (timed) this.#endPass();
+    else if (++this.#pending >= MAX_PENDING_DISPATCHES && !this.#timing) this.submit();
+  }
+
+  /**
+   * Starts per-dispatch timing: until {@linkcode endDispatchTiming}, every dispatch runs in
+   * its own pass and writes timestamps `2i`, `2i + 1` of `querySet` (i counts dispatches).
+   */
+  beginDispatchTiming(querySet: GPUQuerySet): void {
+    if (this.#timing) throw new Error("flash-bla: per-dispatch timing inside a timed window");
+    this.#endPass();
+    this.#perDispatch = { querySet, names: [] };
+  }
+
+  /** Ends per-dispatch timing; returns the kernel name of each timed dispatch, in order. */
+  endDispatchTiming(): string[] {
+    const names = this.#perDispatch?.names ?? [];
+    this.#perDispatch = undefined;
+    return names;
+  }
+
+  #beginDispatchPass(timed: DispatchTiming, name: string): void {
+    const i = timed.names.length;
+    if (2 * i + 2 > timed.querySet.count) {
+      throw new RangeError(
+        `flash-bla: more than ${timed.querySet.count / 2} dispatches to time one by one`,
+      );
+    }
+    this.#pass = this.encoder().beginComputePass({
+      timestampWrites: {
+        querySet: timed.querySet,
+        beginningOfPassWriteIndex: 2 * i,
+        endOfPassWriteIndex: 2 * i + 1,
+      },
+    });
+    timed.names.push(name);
   }
 
   /** Destroys `buffer` once the work recorded so far has been submitted. */

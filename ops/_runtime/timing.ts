@@ -32,26 +32,82 @@ export async function timeGpu(
     work();
     recorder.endTiming();
   }
+  const ticks = await readTimestamps(device, querySet);
+  const out: number[] = [];
+  for (let s = 0; s < samples; s++) out.push(Number(ticks[2 * s + 1] - ticks[2 * s]) / 1e6);
+  return out;
+}
+
+/** GPU time of the dispatches of one kernel inside a {@linkcode timeKernels} run. */
+export interface KernelTime {
+  /** Kernel name (e.g. `la_state_fwd`). */
+  name: string;
+  /** Dispatches of this kernel. */
+  dispatches: number;
+  /** Their GPU time summed, ms. */
+  ms: number;
+}
+
+/** Most dispatches {@linkcode timeKernels} can time in one run (a query set holds 4096). */
+export const MAX_TIMED_DISPATCHES = 2048;
+
+/**
+ * Runs `work()` once with every dispatch in its own timed pass and returns the GPU time per
+ * kernel name, in order of first dispatch: where the time of an op goes. Each pass adds a
+ * few µs and the GPU drains between passes, so the sum exceeds the op's time in one pass.
+ */
+export async function timeKernels(device: GPUDevice, work: () => void): Promise<KernelTime[]> {
+  if (!canTimeGpu(device)) {
+    throw new TypeError("this device lacks the 'timestamp-query' feature; GPU timing is off");
+  }
+  const { recorder } = deviceContext(device);
+  const querySet = device.createQuerySet({ type: "timestamp", count: 2 * MAX_TIMED_DISPATCHES });
+  let names: string[];
+  recorder.beginDispatchTiming(querySet);
+  try {
+    work();
+  } finally {
+    names = recorder.endDispatchTiming();
+  }
+  const ticks = await readTimestamps(device, querySet, 2 * names.length);
+  const byName = new Map<string, KernelTime>();
+  names.forEach((name, i) => {
+    const k = byName.get(name) ?? { name, dispatches: 0, ms: 0 };
+    k.dispatches++;
+    k.ms += Number(ticks[2 * i + 1] - ticks[2 * i]) / 1e6;
+    byName.set(name, k);
+  });
+  return [...byName.values()];
+}
+
+/** Submits what is recorded, resolves the first `count` queries of `querySet` and reads them. */
+async function readTimestamps(
+  device: GPUDevice,
+  querySet: GPUQuerySet,
+  count = querySet.count,
+): Promise<BigInt64Array> {
+  const { recorder } = deviceContext(device);
+  const size = Math.max(8, count * 8);
   const resolve = device.createBuffer({
-    size: count * 8,
+    size,
     usage: BufferUsage.QUERY_RESOLVE | BufferUsage.COPY_SRC,
   });
   const staging = device.createBuffer({
-    size: count * 8,
+    size,
     usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
   });
   const encoder = recorder.encoder();
-  encoder.resolveQuerySet(querySet, 0, count, resolve, 0);
-  encoder.copyBufferToBuffer(resolve, 0, staging, 0, count * 8);
+  if (count > 0) {
+    encoder.resolveQuerySet(querySet, 0, count, resolve, 0);
+    encoder.copyBufferToBuffer(resolve, 0, staging, 0, count * 8);
+  }
   recorder.submit();
   await staging.mapAsync(1 /* GPUMapMode.READ */);
   const ticks = new BigInt64Array(staging.getMappedRange().slice(0));
   staging.destroy();
   resolve.destroy();
   querySet.destroy();
-  const out: number[] = [];
-  for (let s = 0; s < samples; s++) out.push(Number(ticks[2 * s + 1] - ticks[2 * s]) / 1e6);
-  return out;
+  return ticks;
 }
 
 /** The median and the 20th and 80th percentiles of `values`. */

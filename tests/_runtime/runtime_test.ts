@@ -8,6 +8,7 @@ import {
   planSlices,
   Tensor,
   timeGpu,
+  timeKernels,
   UniformBlock,
   windowOf,
 } from "../../ops/_runtime/mod.ts";
@@ -125,6 +126,31 @@ Deno.test({
     } finally {
       ctx.maxBindingBytes = saved;
     }
+  },
+});
+
+Deno.test({
+  name: "timeKernels: one entry per kernel name with its dispatch count; work after it is untimed",
+  ignore: noGpu || !device?.features.has("timestamp-query"),
+  fn: async () => {
+    const n = 1 << 16;
+    using tx = Tensor.fromArraySync(device, new Float32Array(n), [n]);
+    using ty = Tensor.empty(device, [n]);
+    const scale = () =>
+      launch(device, scaleKernel, {
+        storage: [tx, ty],
+        uniforms: scaleParams.pack({ n, offset_in: 0, offset_out: 0, factor: 1 }),
+        groups: n / 64,
+      });
+    const kernels = await timeKernels(device, () => {
+      for (let i = 0; i < 3; i++) scale();
+    });
+    assert.equal(kernels.length, 1);
+    assert.equal(kernels[0].name, scaleKernel.name);
+    assert.equal(kernels[0].dispatches, 3);
+    assert.ok(kernels[0].ms > 0 && kernels[0].ms < 1000, `time ${kernels[0].ms}`);
+    scale(); // recorded normally again: one pass, no timestamps
+    assert.deepEqual(await timeKernels(device, () => {}), []);
   },
 });
 

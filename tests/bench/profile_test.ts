@@ -119,6 +119,26 @@ Deno.test({
 });
 
 Deno.test({
+  name: "profile CLI: --breakdown times each kernel of a case (table after the rows, JSON kernels)",
+  ignore: noGpu,
+  fn: async () => {
+    const args = ["--ops=linear_attention", "--B=1", "--H=2", "--T=33", "--D=16", "--dtype=f32"];
+    const more = ["--reps=2", "--no-ceilings", "--breakdown"];
+    const r = await runProfile([...args, ...more]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^\| linear_attention \| fwd \| f32 \| 33 \| la_state_fwd \| 1 \| /m);
+    assert.match(r.stdout, /^\| linear_attention \| fwdbwd \| f32 \| 33 \| la_rows_dq \| 1 \| /m);
+    const json = await runProfile([...args, ...more, "--json"]);
+    assert.equal(json.code, 0, json.stderr);
+    const [fwd, fwdBwd] = JSON.parse(json.stdout).rows;
+    const names = (row: { kernels: { name: string }[] }) => row.kernels.map((k) => k.name);
+    assert.deepEqual(names(fwd), ["la_state_fwd", "la_rows_o"]); // one chunk: no reduce
+    assert.ok(names(fwdBwd).includes("la_state_bwd") && names(fwdBwd).length > 3);
+    for (const k of [...fwd.kernels, ...fwdBwd.kernels]) assert.ok(k.ms > 0 && k.dispatches >= 1);
+  },
+});
+
+Deno.test({
   name: "profile CLI: --per-submit 1 times one sample per submit, without warm-up",
   ignore: noGpu,
   fn: async () => {
