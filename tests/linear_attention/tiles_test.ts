@@ -104,9 +104,9 @@ async function withVecLoads(fn: (launched: string[]) => Promise<void>) {
   const recorder = deviceContext(device).recorder;
   const dispatch = recorder.dispatch;
   const launched: string[] = [];
-  recorder.dispatch = (pipeline, ...rest) => {
+  recorder.dispatch = (name, pipeline, ...rest) => {
     launched.push(pipeline.label);
-    return dispatch.call(recorder, pipeline, ...rest);
+    return dispatch.call(recorder, name, pipeline, ...rest);
   };
   try {
     await fn(launched);
