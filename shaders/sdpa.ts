@@ -29,18 +29,9 @@
  */
 import { FLAT_GROUP_WGSL, UniformBlock } from "../ops/_runtime/kernel.ts";
 import type { DType } from "../ops/_runtime/tensor.ts";
+import { features, scoreStride, type SdpaTiles, TileCode, unroll } from "./attention_tiles.ts";
 
-/** Block sizes and thread grid of one kernel. */
-export interface SdpaTiles {
-  /** Own rows per workgroup (a multiple of tr). */
-  br: number;
-  /** Streamed rows per step (a multiple of tc and of 4). */
-  bc: number;
-  /** Thread rows. */
-  tr: number;
-  /** Thread columns. */
-  tc: number;
-}
+export type { SdpaTiles };
 
 /** The three SDPA kernels. */
 export type SdpaKind = "fwd" | "dq" | "dkdv";
@@ -156,32 +147,6 @@ export const sdpaParams = new UniformBlock({
   scale: "f32",
 });
 
-/** Smallest odd number ≥ n: a row stride (in vec4) that spreads rows over the banks. */
-const odd = (n: number) => n % 2 ? n : n + 1;
-
-/** Layout of a feature size d in a workgroup tile: vec4 groups, padded groups, row stride. */
-interface Features {
-  /** Features. */
-  d: number;
-  /** vec4 groups holding data, ⌈d/4⌉. */
-  d4: number;
-  /** Groups per thread column in a feature tile (⌈d4/TC⌉). */
-  cu: number;
-  /** Groups stored per row: d4, or cu·TC (zero-padded) for tiles read by a product. */
-  groups: number;
-  /** Row stride in vec4. */
-  stride: number;
-}
-
-function features(d: number, tc: number, product = false): Features {
-  const d4 = Math.ceil(d / 4), cu = Math.ceil(d4 / tc);
-  const groups = product ? cu * tc : d4;
-  return { d, d4, cu, groups, stride: odd(groups) };
-}
-
-/** Row stride (vec4) of a BR×BC score tile in workgroup memory. */
-const scoreStride = (t: SdpaTiles) => odd(t.bc / 4);
-
 /** Bytes of workgroup memory the kernel `v` needs. */
 export function sdpaWorkgroupBytes(v: Omit<SdpaVariant, "dtype" | "layout">): number {
   const k = features(v.dk, v.tc).stride, val = features(v.dv, v.tc).stride;
@@ -202,9 +167,6 @@ export function sdpaTilesValid(t: SdpaTiles): boolean {
   return [t.br, t.bc, t.tr, t.tc, t.br / t.tr, t.bc / t.tc, t.bc / 4].every(int);
 }
 
-const unroll = (n: number, body: (i: number) => string) =>
-  Array.from({ length: n }, (_, i) => body(i)).join("\n");
-
 /** WGSL of kernel `v`. */
 export function sdpaWgsl(v: SdpaVariant): string {
   const g = new Generator(v);
@@ -218,24 +180,12 @@ export function sdpaWgsl(v: SdpaVariant): string {
   }
 }
 
-/** WGSL pieces of one variant: tile loads, the two tile products, stores. */
-class Generator {
-  readonly RI: number;
-  readonly RJ: number;
-  readonly k: Features;
-  readonly v: Features;
-  readonly kp: Features;
-  readonly vp: Features;
-  readonly sp: number;
+/** The SDPA kernels: the shared tile pieces plus declarations and the three kernel bodies. */
+class Generator extends TileCode {
+  declare readonly t: SdpaVariant;
 
-  constructor(readonly t: SdpaVariant) {
-    this.RI = t.br / t.tr;
-    this.RJ = t.bc / t.tc;
-    this.k = features(t.dk, t.tc);
-    this.v = features(t.dv, t.tc);
-    this.kp = features(t.dk, t.tc, true);
-    this.vp = features(t.dv, t.tc, true);
-    this.sp = scoreStride(t);
+  constructor(t: SdpaVariant) {
+    super(t);
   }
 
   /** Declarations shared by the three kernels. */
@@ -274,105 +224,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let t0 = (g % u.blocks) * ${this.t.br}u; // first own row
   let tr = lid / TC;
   let tc = lid % TC;`;
-  }
-
-  /**
-   * Cooperative load of `rows` rows (from row `r0`, `len` valid) of `src` into the vec4 tile
-   * `dst` ([rows][f.stride]), as f32, zero past the edges and in the padding groups.
-   */
-  load(dst: string, src: string, rows: number, f: Features, r0: string, len: string): string {
-    const groups = f.groups;
-    const guard = (c: number) => f.d % 4 === 0 || c === 0 ? "" : `if (c + ${c}u < ${f.d}u) `;
-    return `
-  for (var e = lid; e < ${rows * groups}u; e += NT) {
-    let r = e / ${groups}u;
-    let c = (e % ${groups}u) * 4u;
-    var x = vec4f();
-    if (${r0} + r < ${len} && c < ${f.d}u) {
-      let o_src = row_off(bh, ${r0} + r, ${len}, ${f.d}u) + c;
-${unroll(4, (c) => `      ${guard(c)}{ x[${c}] = f32(${src}[o_src + ${c}u]); }`)}
-    }
-    ${dst}[r * ${f.stride}u + e % ${groups}u] = x;
-  }`;
-  }
-
-  /**
-   * `acc[i][j] += a[own row i] · b[streamed row j]` (a score tile) over features laid out as
-   * `fa` in `a` and `fb` in `b`.
-   */
-  dot(acc: string, a: string, fa: Features, b: string, fb: Features): string {
-    const { RI, RJ } = this;
-    const comps = ["x", "y", "z", "w"];
-    return `
-  for (var d4 = 0u; d4 < ${fa.d4}u; d4++) {
-${unroll(RI, (i) => `    let a${i} = ${a}[(tr + ${i}u * TR) * ${fa.stride}u + d4];`)}
-${unroll(RJ, (j) => `    let b${j} = ${b}[(tc + ${j}u * TC) * ${fb.stride}u + d4];`)}
-${
-      unroll(RI * RJ, (ij) => {
-        const i = Math.floor(ij / RJ), j = ij % RJ;
-        const chain = comps.reduce(
-          (sum, c) => `fma(a${i}.${c}, b${j}.${c}, ${sum})`,
-          `${acc}[${i}][${j}]`,
-        );
-        return `    ${acc}[${i}][${j}] = ${chain};`;
-      })
-    }
-  }`;
-  }
-
-  /**
-   * `acc[i][u] += Σ_c p[own row i][c] · x[c][group u]`: a BR×BC score tile (vec4 rows of
-   * stride `sp`) times BC streamed rows of features f.
-   */
-  product(acc: string, p: string, x: string, f: Features): string {
-    const { RI } = this;
-    return `
-  for (var c4 = 0u; c4 < ${this.t.bc / 4}u; c4++) {
-${unroll(RI, (i) => `    let p${i} = ${p}[(tr + ${i}u * TR) * ${this.sp}u + c4];`)}
-${
-      unroll(4, (c) =>
-        unroll(f.cu, (u) =>
-          `    let x${c}_${u} = ${x}[(c4 * 4u + ${c}u) * ${f.stride}u + tc + ${u}u * TC];`) +
-        "\n" +
-        unroll(RI * f.cu, (iu) => {
-          const i = Math.floor(iu / f.cu), u = iu % f.cu;
-          return `    ${acc}[${i}][${u}] = fma(vec4f(p${i}[${c}]), x${c}_${u}, ${acc}[${i}][${u}]);`;
-        }))
-    }
-  }`;
-  }
-
-  /** Writes score-tile element (i, j) of this thread to the vec4 tile `dst`. */
-  putScore(dst: string, i: number, j: number, value: string): string {
-    return `    { let col = tc + ${j}u * TC; ${dst}[(tr + ${i}u * TR) * ${this.sp}u + col / 4u][col % 4u] = ${value}; }`;
-  }
-
-  /** Writes a feature tile (own rows × f, times `factor(i)`) to `dst`. */
-  store(acc: string, dst: string, f: Features, len: string, factor: (i: number) => string) {
-    const { RI } = this;
-    return unroll(RI, (i) => `
-  if (t0 + tr + ${i}u * TR < ${len}) {
-    let o_row = row_off(bh, t0 + tr + ${i}u * TR, ${len}, ${f.d}u);
-${
-      unroll(f.cu, (u) =>
-        `    {
-      let c = (tc + ${u}u * TC) * 4u;
-      let x = ${acc}[${i}][${u}] * ${factor(i)};
-${
-          unroll(4, (c) =>
-            `      if (c + ${c}u < ${f.d}u) { ${dst}[o_row + c + ${c}u] = ${this.t.dtype}(x[${c}]); }`)
-        }
-    }`)
-    }
-  }`);
-  }
-
-  scoreTile(name: string): string {
-    return `var ${name} = array<array<f32, ${this.RJ}>, ${this.RI}>();`;
-  }
-
-  featureTile(name: string, f: Features): string {
-    return `var ${name} = array<array<vec4f, ${f.cu}>, ${this.RI}>();`;
   }
 
   /** Per-row values of this thread's own rows (clamped to the last row). */
