@@ -1,6 +1,6 @@
 /**
  * Register-tiled attention building blocks shared by the softmax-attention kernels
- * (`sdpa.ts`) and PISA's (`piecewise_attention_fwd.ts`): workgroup tiles as row-major vec4
+ * (`sdpa.ts`) and PISA's (`piecewise_attention_rows.ts`): workgroup tiles as row-major vec4
  * arrays with odd row strides, cooperative tile loads, the score-tile `dot` and the
  * probability-times-rows `product`, stores. See `sdpa.ts` for the thread layout.
  *

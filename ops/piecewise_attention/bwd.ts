@@ -37,8 +37,8 @@ import {
   pisaColKernelWgsl,
   type PisaColMode,
   pisaColTiles,
-} from "../../shaders/piecewise_attention.ts";
-import { outerKernel, type PisaSaved, rowKernel, sumGroups } from "./fwd.ts";
+} from "../../shaders/piecewise_attention_cols.ts";
+import { launchRows, outerKernel, type PisaSaved, sumGroups } from "./fwd.ts";
 import { type PisaPlan, scratch, uniformsOf } from "./plan.ts";
 
 const R = "read", RW = "read_write";
@@ -98,13 +98,7 @@ export function pisaBackward(
   part.destroy();
 
   const dq = Tensor.empty(device, q.shape, plan.dtype);
-  const qTiles = Math.ceil(plan.T / plan.rowTiles.rows);
-  const dqSlices = Math.ceil(plan.dk / PISA_SLICE);
-  launch(device, rowKernel(plan, "dq"), {
-    storage: [q, k, v, dO, chunk, sel, rows, dq],
-    uniforms: uniformsOf(plan, { n_main: qTiles, n_slices: dqSlices }),
-    groups: nBh * qTiles * dqSlices,
-  });
+  launchRows(plan, "dq", [q, k, v, dO, chunk, sel, rows, dq]);
 
   const keys = pisaColTiles(plan.bt).keys;
   const kvSlices = Math.ceil(Math.max(plan.dk, plan.dv) / PISA_SLICE);

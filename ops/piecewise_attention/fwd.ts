@@ -5,7 +5,6 @@
  */
 import { type Kernel, launch, Tensor } from "../_runtime/mod.ts";
 import {
-  PISA_SLICE,
   type PisaIo,
   pisaMeansWgsl,
   type PisaOuterMode,
@@ -13,7 +12,7 @@ import {
   pisaSelectWgsl,
   pisaSumGroupsWgsl,
 } from "../../shaders/piecewise_attention_stats.ts";
-import { pisaRowKernelWgsl, type PisaRowMode } from "../../shaders/piecewise_attention.ts";
+import { type PisaRowKind, pisaRowWgsl } from "../../shaders/piecewise_attention_rows.ts";
 import { checkBindable, type PisaPlan, scratch, uniformsOf } from "./plan.ts";
 
 const R = "read", RW = "read_write";
@@ -49,17 +48,32 @@ export function sumGroups(plan: PisaPlan, part: Tensor, out: Tensor, offset: num
 }
 
 /** The row-stationary attention kernel (fwd or dq) for `plan`. */
-export function rowKernel(plan: PisaPlan, mode: PisaRowMode, saveOutput = false): Kernel {
-  const c = { ...io(plan), mode, tiles: plan.rowTiles, saveOutput };
-  const bindings: Kernel["bindings"] = mode === "fwd"
+export function rowKernel(plan: PisaPlan, kind: PisaRowKind, saveOutput = false): Kernel {
+  const variant = { ...io(plan), ...plan.rowTiles[kind], kind, dk: plan.dk, dv: plan.dv };
+  const bindings: Kernel["bindings"] = kind === "fwd"
     ? [R, R, R, R, R, RW, RW]
     : [R, R, R, R, R, R, R, RW];
   return {
-    name: "pisa_rows",
-    constants: { ...io(plan), mode, ...plan.rowTiles, saveOutput },
+    name: `pisa_${kind}`,
+    constants: { ...variant, saveOutput },
     bindings,
-    wgsl: () => pisaRowKernelWgsl(c),
+    wgsl: () => pisaRowWgsl({ ...variant, saveOutput }),
   };
+}
+
+/** Records the row kernel `kind` over every (bh, query tile). */
+export function launchRows(
+  plan: PisaPlan,
+  kind: PisaRowKind,
+  storage: Tensor[],
+  saveOutput = false,
+): void {
+  const nMain = Math.ceil(plan.T / plan.rowTiles[kind].br);
+  launch(plan.device, rowKernel(plan, kind, saveOutput), {
+    storage,
+    uniforms: uniformsOf(plan, { n_main: nMain }),
+    groups: plan.B * plan.H * nMain,
+  });
 }
 
 /** What the forward leaves for the backward (and for tests). */
@@ -126,12 +140,6 @@ export function pisaForward(
   };
   launch(device, select, { storage: [chunk, part, sel], uniforms: u, groups: nBh * plan.nt });
   part.destroy();
-  const nMain = Math.ceil(plan.T / plan.rowTiles.rows);
-  const nSlices = Math.ceil(plan.dv / PISA_SLICE);
-  launch(device, rowKernel(plan, "fwd", forBackward), {
-    storage: [q, k, v, chunk, sel, o, rows],
-    uniforms: uniformsOf(plan, { n_main: nMain, n_slices: nSlices }),
-    groups: nBh * nMain * nSlices,
-  });
+  launchRows(plan, "fwd", [q, k, v, chunk, sel, o, rows], forBackward);
   return { o, saved: { chunk, sel, rows } };
 }

@@ -9,11 +9,9 @@ import {
   pisaParams,
 } from "../../shaders/piecewise_attention_stats.ts";
 import { pisaTopK } from "./reference.ts";
-import {
-  pisaColTiles,
-  type PisaRowTiles,
-  pisaRowTiles,
-} from "../../shaders/piecewise_attention.ts";
+import { pisaColTiles } from "../../shaders/piecewise_attention_cols.ts";
+import { type PisaRowKind, pisaRowTiles } from "../../shaders/piecewise_attention_rows.ts";
+import type { SdpaTiles } from "../../shaders/attention_tiles.ts";
 
 /** Rows summed per workgroup of the outer-product kernels (a multiple of every block size). */
 const GROUP_ROWS = 1024;
@@ -38,8 +36,8 @@ export interface PisaPlan {
   topK: number;
   scale: number;
   useBias: boolean;
-  /** Tiles of the forward and dq kernels. */
-  rowTiles: PisaRowTiles;
+  /** Tiles of the row-stationary kernels (forward, dq). */
+  rowTiles: Record<PisaRowKind, SdpaTiles>;
   /** Uniform values; kernels override `n_main` and `n_slices`. */
   params: Record<PisaParamName, number>;
   /** f32 elements of the scratch buffers. */
@@ -60,8 +58,8 @@ export interface PisaShape {
   blockSize: number;
   scale: number;
   useBias: boolean;
-  /** Forward/dq tiles; by default the largest that fit the device's workgroup memory. */
-  rowTiles?: PisaRowTiles;
+  /** Forward / dq tiles; by default the first of `PISA_ROW_TILES` that fits the device. */
+  rowTiles?: Partial<Record<PisaRowKind, SdpaTiles>>;
 }
 
 /** Builds the plan of a validated call. */
@@ -112,11 +110,11 @@ export function planPisa(s: PisaShape): PisaPlan {
     off_dvc: perRowK + perRowV + nSplits * qc,
     off_dh: perRowK + perRowV + nSplits * (qc + vc),
   };
-  const rowTiles = s.rowTiles ??
-    pisaRowTiles(bt, s.device.limits.maxComputeWorkgroupStorageSize);
+  const tilesOf = (kind: PisaRowKind) =>
+    s.rowTiles?.[kind] ?? pisaRowTiles(kind, bt, s.dk, s.dv, s.device.limits);
   return {
     ...s,
-    rowTiles,
+    rowTiles: { fwd: tilesOf("fwd"), dq: tilesOf("dq") },
     bt,
     nt,
     topK,

@@ -11,6 +11,12 @@ import {
   pisaTopK,
 } from "../../ops/piecewise_attention/reference.ts";
 import { compareWithReference, pisaInputs, type PisaTestOptions } from "./_pisa.ts";
+import type { SdpaTiles } from "../../shaders/attention_tiles.ts";
+import {
+  PISA_ROW_TILES,
+  type PisaRowKind,
+  pisaRowWorkgroupBytes,
+} from "../../shaders/piecewise_attention_rows.ts";
 
 const device = (await testDevice())!;
 const dtypes = dtypesOf(device);
@@ -95,12 +101,23 @@ Deno.test({
 });
 
 Deno.test({
-  name: "pisa forward/dq tiles of 64 keys (the 48 KiB-GPU choice) and of 32 rows match float64",
+  name: "pisa: every forward/dq tiling that fits the device matches float64",
   ignore: noGpu,
   fn: async () => {
     const d = { B: 1, H: 2, T: 333, dk: 40, dv: 24 };
     const o = { density: 0.3, blockSize: 64, useBias: true };
-    for (const rowTiles of [{ rows: 16, keys: 64 }, { rows: 32, keys: 32 }]) {
+    const fits = (kind: PisaRowKind, t: SdpaTiles) =>
+      pisaRowWorkgroupBytes(kind, t, d.dk, d.dv) <=
+        device.limits.maxComputeWorkgroupStorageSize &&
+      t.tr * t.tc <= device.limits.maxComputeInvocationsPerWorkgroup;
+    const fwd = PISA_ROW_TILES.fwd.filter((t) => fits("fwd", t));
+    const dq = PISA_ROW_TILES.dq.filter((t) => fits("dq", t));
+    assert.ok(fwd.length >= 2 && dq.length >= 2, "at least two tilings of each run here");
+    for (let i = 0; i < Math.max(fwd.length, dq.length); i++) {
+      const rowTiles = {
+        fwd: fwd[Math.min(i, fwd.length - 1)],
+        dq: dq[Math.min(i, dq.length - 1)],
+      };
       const seed = freshSeed();
       const x = pisaInputs(d, o.blockSize, "f32", rng(seed));
       const up = (a: Float64Array<ArrayBuffer>, D: number) =>
