@@ -1,274 +1,223 @@
 /**
- * WGSL generator for PISA's column-stationary dk/dv backward (SPEC §5.4; the row-stationary
- * forward and dq are in `piecewise_attention_rows.ts`): a tile of keys walks over the query
- * blocks that see it, and the selection searches both share.
+ * PISA's column-stationary dk/dv backward (SPEC §5.4; derivation in
+ * ops/piecewise_attention/bwd.ts), register-tiled like the SDPA dk/dv kernel (the pieces of
+ * `attention_tiles.ts`; thread layout in `sdpa.ts`). The row-stationary forward and dq are in
+ * `piecewise_attention_rows.ts`.
  *
- * Two kinds of key tile share one code path:
- * - exact keys: `min(64, BT)` rows of a selected chunk, weight 1;
- * - pseudo-keys: non-selected chunks n, with key kc_n, value vc_n (a sum) and denominator
- *   weight len_n (SPEC §5.4 zeroth-order term).
- * Scores and products accumulate in f32 through workgroup tiles: 16×16 threads, each holding a
- * (rows/16)×(cols/16) block; features are consumed 16 at a time and outputs are 64-column
- * slices (the grid's last axis), so any d_k, d_v up to 256 works.
+ * One workgroup per (bh, split of the query blocks, BR own keys), streaming BC query rows at a
+ * time of the query blocks that see its keys:
+ * - `exact`: own keys are BR rows of one chunk n; visits the query blocks i with n ∈ Sel(i)
+ *   (found 32 blocks at a time with a bitmask) and writes dk_j = σ Σ_t dS_tj q_t and
+ *   dv_j = Σ_t P_tj dO_t into grads (dk | dv regions). One split.
+ * - `chunks`: own keys are BR pseudo-keys (chunks n: key kc_n, value vc_n); visits every
+ *   query block of its split, weighting chunk n by len_n where it is not selected and by 0
+ *   where it is, and writes that split's share of dkc_n = σ Σ_t dμ_tn q_t and
+ *   dvc_n = Σ_t R_tn dO_t (summed in split order by the final dk/dv kernel).
+ * With p = exp(σ q·key − lse) and dS = p·(dO·value − weight·D) (D' for pseudo-keys).
+ * Bindings: q, k, v, dO, chunk, sel, rows, grads.
  * @module
  */
-import { PISA_SLICE, pisaBindings, type PisaIo, pisaPrelude } from "./piecewise_attention_stats.ts";
+import { type SdpaTiles, TileCode, unroll } from "./attention_tiles.ts";
+import { PisaTileCode } from "./piecewise_attention_rows.ts";
+import {
+  pisaBindings,
+  type PisaIo,
+  pisaPrelude,
+  SELECTION_WGSL,
+} from "./piecewise_attention_stats.ts";
 
-const DKC = 16; // features per step
-const SW = PISA_SLICE; // output columns per workgroup
-
-/** Tile sizes of the column-stationary kernel for chunk length `bt`. */
-export function pisaColTiles(bt: number): { keys: number; rows: number } {
-  return { keys: Math.min(64, bt), rows: Math.min(32, bt) };
-}
-
-/** WGSL: binary searches over one query block's ascending selection `sel[base .. base+top_k)`. */
-export const SELECTION_WGSL = /* wgsl */ `
-// The rho-th non-selected chunk: rho + (smallest p with p == top_k or sel[p] − p > rho).
-fn unselected(base: u32, rho: u32) -> u32 {
-  var lo = 0u;
-  var hi = u.top_k;
-  while (lo < hi) {
-    let mid = (lo + hi) / 2u;
-    if (sel[base + mid] - mid > rho) { hi = mid; } else { lo = mid + 1u; }
-  }
-  return rho + lo;
-}
-fn is_selected(base: u32, n: u32) -> bool {
-  var lo = 0u;
-  var hi = u.top_k;
-  while (lo < hi) {
-    let mid = (lo + hi) / 2u;
-    if (sel[base + mid] < n) { lo = mid + 1u; } else { hi = mid; }
-  }
-  return lo < u.top_k && sel[base + lo] == n;
-}
-`;
-
-/**
- * WGSL loading features `[c0, c0 + 16)` of `count` rows into `dst[f·count + r]` (feature-major),
- * zero past `width` or where `ok` is false. `src(r, f)` is the element expression for row r and
- * clamped feature `fc`.
- */
-function loadChunk(
-  dst: string,
-  count: number,
-  width: string,
-  ok: string,
-  src: string,
-): string {
-  return /* wgsl */ `
-    for (var e = lid; e < ${count * DKC}u; e += 256u) {
-      let r = e / ${DKC}u;
-      let f = c0 + e % ${DKC}u;
-      let fc = min(f, ${width} - 1u);
-      ${dst}[(e % ${DKC}u) * ${count}u + r] = select(0.0, ${src}, f < ${width} && ${ok});
-    }`;
-}
-
-/** WGSL: `acc[i·TN + j] += Σ_f a[f][ty + 16i] · b[f][tx + 16j]` over one 16-feature step. */
-function dotStep(acc: string, a: string, rows: number, b: string, cols: number): string {
-  const TM = rows / 16, TN = cols / 16;
-  return /* wgsl */ `
-    for (var f = 0u; f < ${DKC}u; f++) {
-      for (var i = 0u; i < ${TM}u; i++) {
-        let x = ${a}[f * ${rows}u + ty + 16u * i];
-        for (var j = 0u; j < ${TN}u; j++) {
-          ${acc}[i * ${TN}u + j] = fma(x, ${b}[f * ${cols}u + tx + 16u * j], ${acc}[i * ${TN}u + j]);
-        }
-      }
-    }`;
-}
-
-/** WGSL: the element of a key tile row r (exact: from `exact`; pseudo: from chunk). */
-function keyElement(exact: string, offs: string, pseudo: boolean): string {
-  return pseudo ? `chunk[${offs}[r] + fc]` : `f32(${exact}[${offs}[r] + fc])`;
-}
-
-/** Which keys {@linkcode pisaColKernelWgsl} walks: exact rows, or non-selected chunks. */
+/** Which keys the column kernel owns: rows of selected chunks, or non-selected chunks. */
 export type PisaColMode = "exact" | "chunks";
 
 /**
- * Column-stationary backward, one workgroup per (bh, key tile, 64-column slice of dk and dv):
- * - `exact`: keys of one chunk n; visits the query blocks i with n ∈ Sel(i) and accumulates
- *   dk_j = σ Σ_t dS_tj q_t and dv_j = Σ_t P_tj dO_t into grads (dk | dv regions).
- * - `chunks`: pseudo-keys n (non-selected chunks); visits the query blocks of its split
- *   (`split_blocks` blocks; the grid's split axis), masking the chunks each selected, and
- *   writes that split's share of dkc_n = σ Σ_t dμ_tn q_t and dvc_n = Σ_t R_tn dO_t (summed,
- *   in split order, by the final dk/dv kernel). `exact` runs with one split.
- * Bindings: q, k, v, dO, chunk, sel, rows, grads.
+ * Candidate tilings, preferred first (the SDPA dk/dv kernel's); the launcher takes the first
+ * with br, bc ≤ blockSize that fits the device's workgroup memory and size.
  */
-export function pisaColKernelWgsl(io: PisaIo & { mode: PisaColMode; bt: number }): string {
-  const { keys: BK, rows: BQ } = pisaColTiles(io.bt);
-  const TM = BK / 16, TN = BQ / 16;
-  const pseudo = io.mode === "chunks";
-  const loadQ = (src: string, width: string) =>
-    loadChunk(
-      "s_b",
-      BQ,
-      width,
-      "r0 + r < u.seq",
-      `f32(${src}[row_off(bh, min(r0 + r, u.seq - 1u), ${width}) + fc])`,
+export const PISA_COL_TILES: readonly SdpaTiles[] = [
+  { br: 32, bc: 32, tr: 16, tc: 8 },
+  { br: 32, bc: 16, tr: 8, tc: 8 },
+  { br: 16, bc: 8, tr: 8, tc: 4 },
+  { br: 8, bc: 4, tr: 8, tc: 4 },
+];
+
+/** Compile-time variant of the column kernel. */
+export interface PisaColVariant extends PisaIo, SdpaTiles {
+  mode: PisaColMode;
+  dk: number;
+  dv: number;
+}
+
+/** Bytes of workgroup memory of the column kernel with tiling `t` at `dk`, `dv`. */
+export function pisaColWorkgroupBytes(t: SdpaTiles, dk: number, dv: number): number {
+  const c = new TileCode({ ...t, dk, dv, dtype: "f32" });
+  const vec4s = t.br * (c.k.stride + c.v.stride) + t.bc * (c.kp.stride + c.vp.stride) +
+    2 * t.br * c.sp;
+  return 16 * vec4s + 4 * (2 * t.bc + t.br + 2);
+}
+
+/** The first of {@linkcode PISA_COL_TILES} that fits chunks of `bt` rows and the limits. */
+export function pisaColTiles(
+  bt: number,
+  dk: number,
+  dv: number,
+  limits: { maxComputeWorkgroupStorageSize: number; maxComputeInvocationsPerWorkgroup: number },
+): SdpaTiles {
+  const tiles = PISA_COL_TILES.find((t) =>
+    t.br <= bt && t.bc <= bt && t.tr * t.tc <= limits.maxComputeInvocationsPerWorkgroup &&
+    pisaColWorkgroupBytes(t, dk, dv) <= limits.maxComputeWorkgroupStorageSize
+  );
+  if (!tiles) {
+    throw new RangeError(
+      `piecewiseSparseAttention: no dk/dv tiling fits this device's workgroup memory ` +
+        `(${limits.maxComputeWorkgroupStorageSize} bytes) at d_k = ${dk}, d_v = ${dv}`,
     );
-  const loadRows = (src: string) => /* wgsl */ `
-      for (var e = lid; e < ${BQ * SW}u; e += 256u) {
-        let r = e / ${SW}u;
-        let col = col0 + e % ${SW}u;
-        s_x[e] = select(0.0, f32(${src}[row_off(bh, min(r0 + r, u.seq - 1u), ${
-    src === "q" ? "u.dk" : "u.dv"
-  }) + min(col, ${src === "q" ? "u.dk" : "u.dv"} - 1u)]), r0 + r < u.seq && col < ${
-    src === "q" ? "u.dk" : "u.dv"
-  });
-      }`;
-  const accumulate = (acc: string, src: string) => /* wgsl */ `
-      for (var c = 0u; c < ${BQ}u; c++) {
-        for (var i = 0u; i < ${TM}u; i++) {
-          let x = ${src}[(ty + 16u * i) * ${BQ}u + c];
-          for (var cc = 0u; cc < 4u; cc++) { ${acc}[i * 4u + cc] = fma(x, s_x[c * ${SW}u + tx + 16u * cc], ${acc}[i * 4u + cc]); }
-        }
-      }`;
-  const setup = pseudo
-    ? /* wgsl */ `
-  if (lid < ${BK}u) {
-    let n = min(k0 + lid, u.nt - 1u);
-    s_koff[lid] = u.off_kc + (bh * u.nt + n) * u.dk;
-    s_voff[lid] = u.off_vc + (bh * u.nt + n) * u.dv;
-    s_wbase[lid] = select(0.0, f32(chunk_len(n)), k0 + lid < u.nt);
-  }`
-    : /* wgsl */ `
-  if (lid < ${BK}u) {
-    let t = k0 + lid;
-    let tc = min(t, u.seq - 1u);
-    s_koff[lid] = row_off(bh, tc, u.dk);
-    s_voff[lid] = row_off(bh, tc, u.dv);
-    s_w[lid] = select(0.0, 1.0, t < u.seq);
-  }`;
-  // The query blocks visited, i. Pseudo-keys: every block of the split, masking the chunks it
-  // selected. Exact keys: only blocks that selected this chunk, found 32 at a time (a bitmask
-  // built with atomicOr, read back uniformly) rather than with barriers for every block.
-  const blocks = pseudo
-    ? /* wgsl */ `
-  for (var i = i_lo; i < i_hi; i++) {
-    if (lid < ${BK}u) {
-      s_w[lid] = select(s_wbase[lid], 0.0, is_selected((bh * u.nt + i) * u.top_k, min(k0 + lid, u.nt - 1u)));
+  }
+  return tiles;
+}
+
+/** WGSL of the column kernel `v` (see the module doc). */
+export function pisaColWgsl(v: PisaColVariant): string {
+  const c = new PisaTileCode(v);
+  const { RI, RJ, k, kp, vp } = c;
+  const V = c.v;
+  const pseudo = v.mode === "chunks";
+  // Own keys: exact rows of k, v or rows bh·NT + n of kc, vc; weight 1 or s_wk (per block).
+  const loadOwn = pseudo
+    ? `${
+      c.loadRows("s_k", "chunk", v.br, k, "t0 + r < u.nt", "u.off_kc + (bh * u.nt + t0 + r) * u.dk")
     }
-    workgroupBarrier();`
-    : /* wgsl */ `
+  ${c.loadRows("s_v", "chunk", v.br, V, "t0 + r < u.nt", "u.off_vc + (bh * u.nt + t0 + r) * u.dv")}`
+    : `${c.load("s_k", "k", v.br, k, "t0", "u.seq")}
+  ${c.load("s_v", "v", v.br, V, "t0", "u.seq")}`;
+  const weight = (i: number) => pseudo ? `s_wk[tr + ${i}u * TR]` : "1.0";
+  // The query rows of block i, BC at a time (BC ≤ bt divides it).
+  const visit = `
+    for (var r0 = i * u.bt; r0 < min(u.seq, (i + 1u) * u.bt); r0 += BC) {
+      workgroupBarrier();
+      ${c.load("s_q", "q", v.bc, kp, "r0", "u.seq")}
+      ${c.load("s_do", "dO", v.bc, vp, "r0", "u.seq")}
+      for (var e = lid; e < BC; e += NT) {
+        let at = (bh * u.seq + min(r0 + e, u.seq - 1u)) * 4u;
+        s_lse[e] = rows[at] * 1.4426950408889634; // log2 units
+        s_delta[e] = rows[at + ${pseudo ? 3 : 2}u]; // ${pseudo ? "D'" : "D"}
+      }
+      workgroupBarrier();
+      ${c.scoreTile("b_s")} // Sᵀ: [own keys][queries]
+      ${c.dot("b_s", "s_k", k, "s_q", kp)}
+      ${c.scoreTile("b_dp")} // dPᵀ = V dOᵀ
+      ${c.dot("b_dp", "s_v", V, "s_do", vp)}
+${
+    unroll(RI * RJ, (ij) => {
+      const i = Math.floor(ij / RJ), j = ij % RJ;
+      const ok = `r0 + col < u.seq${pseudo ? ` && ${weight(i)} > 0.0` : ""}`;
+      return `      {
+        let col = tc + ${j}u * TC;
+        let p = select(0.0, exp2(b_s[${i}][${j}] * scale_log2 - s_lse[col]), ${ok});
+    ${c.putScore("s_pt", i, j, "p")}
+    ${c.putScore("s_dst", i, j, `p * (b_dp[${i}][${j}] - ${weight(i)} * s_delta[col])`)}
+      }`;
+    })
+  }
+      workgroupBarrier();
+      ${c.product("b_dv", "s_pt", "s_do", vp)}
+      ${c.product("b_dk", "s_dst", "s_q", kp)}
+    }`;
+  const blocks = pseudo
+    ? `
+  for (var i = i_lo; i < i_hi; i++) {
+    workgroupBarrier(); // s_wk is read by the previous block's tiles
+    if (lid < ${v.br}u) {
+      let n = t0 + lid;
+      let seen = n < u.nt && !is_selected((bh * u.nt + i) * u.top_k, n);
+      s_wk[lid] = select(0.0, f32(chunk_len(min(n, u.nt - 1u))), seen);
+    }
+    ${visit}
+  }`
+    : `
   for (var i0 = i_lo; i0 < i_hi; i0 += 32u) {
     workgroupBarrier(); // everyone has read the previous s_flag
     if (lid == 0u) { atomicStore(&s_mask, 0u); }
     workgroupBarrier();
     if (lid < 32u && i0 + lid < i_hi) {
-      if (is_selected((bh * u.nt + i0 + lid) * u.top_k, k0 / u.bt)) { atomicOr(&s_mask, 1u << lid); }
+      if (is_selected((bh * u.nt + i0 + lid) * u.top_k, t0 / u.bt)) { atomicOr(&s_mask, 1u << lid); }
     }
     workgroupBarrier();
     if (lid == 0u) { s_flag = atomicLoad(&s_mask); }
     var todo = workgroupUniformLoad(&s_flag); // bit b: block i0 + b selected this chunk
     while (todo != 0u) {
-    let i = i0 + countTrailingZeros(todo);
-    todo &= todo - 1u;`;
-  const keyChunk = (exact: string, offs: string, width: string) =>
-    loadChunk("s_a", BK, width, "s_w[r] > 0.0", keyElement(exact, offs, pseudo));
-  return /* wgsl */ `
-${pisaPrelude(io, 8)}
+      let i = i0 + countTrailingZeros(todo);
+      todo &= todo - 1u;
+      ${visit}
+    }
+  }`;
+  /** Stores own-key rows of `acc` × `factor` into grads at `base(key)`, for keys < `count`. */
+  const store = (acc: string, f: { d: number; cu: number }, base: string, factor: string) =>
+    unroll(RI, (i) => `
+  if (t0 + tr + ${i}u * TR < ${pseudo ? "u.nt" : "u.seq"}) {
+    let key = t0 + tr + ${i}u * TR;
+    let o_row = ${base};
 ${
-    pisaBindings([
-      ["q", "read", "io"],
-      ["k", "read", "io"],
-      ["v", "read", "io"],
-      ["dO", "read", "io"],
-      [
-        "chunk",
-        "read",
-        "f32",
-      ],
-      ["sel", "read", "u32"],
-      ["rows", "read", "f32"],
-      ["grads", "read_write", "f32"],
-    ])
-  }
+      unroll(f.cu, (u) =>
+        `    for (var e = 0u; e < 4u; e++) {
+      let col = (tc + ${u}u * TC) * 4u + e;
+      if (col < ${f.d}u) { grads[o_row + col] = ${factor} * ${acc}[${i}][${u}][e]; }
+    }`)
+    }
+  }`);
+  const [dkBase, dvBase] = pseudo
+    ? [
+      "u.off_dkc + ((split * u.n_bh + bh) * u.nt + key) * u.dk",
+      "u.off_dvc + ((split * u.n_bh + bh) * u.nt + key) * u.dv",
+    ]
+    : ["(bh * u.seq + key) * u.dk", "u.off_dvx + (bh * u.seq + key) * u.dv"];
+  const bindings: [string, "read" | "read_write", string][] = [
+    ["q", "read", "io"],
+    ["k", "read", "io"],
+    ["v", "read", "io"],
+    ["dO", "read", "io"],
+    ["chunk", "read", "f32"],
+    ["sel", "read", "u32"],
+    ["rows", "read", "f32"],
+    ["grads", "read_write", "f32"],
+  ];
+  return /* wgsl */ `
+${pisaPrelude(v, bindings.length)}
+${pisaBindings(bindings)}
 ${SELECTION_WGSL}
-var<workgroup> s_a: array<f32, ${DKC * BK}>;  // [16 features][BK keys]
-var<workgroup> s_b: array<f32, ${DKC * BQ}>;  // [16 features][BQ queries]
-var<workgroup> s_p: array<f32, ${BK * BQ}>;   // [BK][BQ] probabilities
-var<workgroup> s_ds: array<f32, ${BK * BQ}>;  // [BK][BQ] dS
-var<workgroup> s_x: array<f32, ${BQ * SW}>;   // [BQ][64-column slice] of dO or q
-var<workgroup> s_koff: array<u32, ${BK}>;
-var<workgroup> s_voff: array<u32, ${BK}>;
-var<workgroup> s_wbase: array<f32, ${BK}>;    // key weight (1 or len_n); 0 = past the end
-var<workgroup> s_w: array<f32, ${BK}>;        // weight as seen by the current query block
-var<workgroup> s_lse: array<f32, ${BQ}>;
-var<workgroup> s_d: array<f32, ${BQ}>;        // D (exact) or D' (pseudo-keys) per query
+const TR = ${v.tr}u;
+const TC = ${v.tc}u;
+const NT = ${v.tr * v.tc}u;
+const BC = ${v.bc}u;
+var<workgroup> s_k: array<vec4f, ${v.br * k.stride}>; // [BR][K] own keys
+var<workgroup> s_v: array<vec4f, ${v.br * V.stride}>; // [BR][V] own values
+var<workgroup> s_q: array<vec4f, ${v.bc * kp.stride}>; // [BC][K] queries
+var<workgroup> s_do: array<vec4f, ${v.bc * vp.stride}>; // [BC][V] output gradients
+var<workgroup> s_pt: array<vec4f, ${v.br * c.sp}>; // [BR keys][BC/4] Pᵀ
+var<workgroup> s_dst: array<vec4f, ${v.br * c.sp}>; // [BR keys][BC/4] dSᵀ
+var<workgroup> s_lse: array<f32, ${v.bc}>;
+var<workgroup> s_delta: array<f32, ${v.bc}>;
+var<workgroup> s_wk: array<f32, ${v.br}>; // chunks: own key weight as seen by block i
 var<workgroup> s_flag: u32;
 var<workgroup> s_mask: atomic<u32>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(${v.tr * v.tc})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
   let g = flat_group(wid, nwg);
-  if (g >= u.n_bh * u.n_splits * u.n_main * u.n_slices) { return; }
-  let slice = g % u.n_slices;
-  let k0 = ((g / u.n_slices) % u.n_main) * ${BK}u; // ${pseudo ? "first chunk" : "first key row"}
-  let split = (g / (u.n_slices * u.n_main)) % u.n_splits; // range of query blocks
-  let bh = g / (u.n_slices * u.n_main * u.n_splits);
-  let col0 = slice * ${SW}u;
-  let tx = lid % 16u;
-  let ty = lid / 16u;
-  var dk_acc: array<f32, ${TM * 4}>; // [keys ty + 16i][slice columns tx + 16c]
-  var dv_acc: array<f32, ${TM * 4}>;${setup}
+  if (g >= u.n_bh * u.n_splits * u.n_main) { return; }
+  let t0 = (g % u.n_main) * ${v.br}u; // first own ${pseudo ? "chunk" : "key row"}
+  let split = (g / u.n_main) % u.n_splits; // range of query blocks
+  let bh = g / (u.n_main * u.n_splits);
+  let tr = lid / TC;
+  let tc = lid % TC;
+  let scale_log2 = u.scale * 1.4426950408889634;
+  ${loadOwn}
+  ${c.featureTile("b_dk", k)} // [own keys][key groups]
+  ${c.featureTile("b_dv", V)} // [own keys][value groups]
   let i_lo = split * u.split_blocks;
   let i_hi = min(u.nt, i_lo + u.split_blocks);${blocks}
-    for (var r0 = i * u.bt; r0 < min(u.seq, (i + 1u) * u.bt); r0 += ${BQ}u) {
-      if (lid < ${BQ}u) {
-        let at = (bh * u.seq + min(r0 + lid, u.seq - 1u)) * 4u;
-        s_lse[lid] = rows[at];
-        s_d[lid] = rows[at + ${pseudo ? 3 : 2}u];
-      }
-      var st: array<f32, ${TM * TN}>; // scores k·q
-      for (var e = 0u; e < ${TM * TN}u; e++) { st[e] = 0.0; } // zero per iteration
-      for (var c0 = 0u; c0 < u.dk; c0 += ${DKC}u) {${keyChunk("k", "s_koff", "u.dk")}${
-    loadQ("q", "u.dk")
-  }
-        workgroupBarrier();${dotStep("st", "s_a", BK, "s_b", BQ)}
-        workgroupBarrier();
-      }
-      var dpt: array<f32, ${TM * TN}>; // value·dO
-      for (var e = 0u; e < ${TM * TN}u; e++) { dpt[e] = 0.0; } // zero per iteration
-      for (var c0 = 0u; c0 < u.dv; c0 += ${DKC}u) {${keyChunk("v", "s_voff", "u.dv")}${
-    loadQ("dO", "u.dv")
-  }
-        workgroupBarrier();${dotStep("dpt", "s_a", BK, "s_b", BQ)}
-        workgroupBarrier();
-      }
-      for (var i2 = 0u; i2 < ${TM}u; i2++) {
-        let key = ty + 16u * i2;
-        for (var j = 0u; j < ${TN}u; j++) {
-          let c = tx + 16u * j;
-          let ok = s_w[key] > 0.0 && r0 + c < u.seq;
-          let p = select(0.0, exp(u.scale * st[i2 * ${TN}u + j] - s_lse[c]), ok);
-          s_p[key * ${BQ}u + c] = p;
-          s_ds[key * ${BQ}u + c] = p * (dpt[i2 * ${TN}u + j] - s_w[key] * s_d[c]);
-        }
-      }${loadRows("dO")}
-      workgroupBarrier();${accumulate("dv_acc", "s_p")}
-      workgroupBarrier();${loadRows("q")}
-      workgroupBarrier();${accumulate("dk_acc", "s_ds")}
-      workgroupBarrier();
-    }${pseudo ? "" : "\n    }"}
-  }
-  for (var i = 0u; i < ${TM}u; i++) {
-    let key = k0 + ty + 16u * i;
-    if (key >= ${pseudo ? "u.nt" : "u.seq"}) { break; }
-    for (var c = 0u; c < 4u; c++) {
-      let col = col0 + tx + 16u * c;
-      if (col < u.dk) { grads[${
-    pseudo ? "u.off_dkc + ((split * u.n_bh + bh) * u.nt" : "(bh * u.seq"
-  } + key) * u.dk + col] = u.scale * dk_acc[i * 4u + c]; }
-      if (col < u.dv) { grads[${
-    pseudo ? "u.off_dvc + ((split * u.n_bh + bh) * u.nt" : "u.off_dvx + (bh * u.seq"
-  } + key) * u.dv + col] = dv_acc[i * 4u + c]; }
-    }
-  }
+${store("b_dk", k, dkBase, "u.scale")}
+${store("b_dv", V, dvBase, "1.0")}
 }
 `;
 }

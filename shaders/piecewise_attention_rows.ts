@@ -18,8 +18,12 @@
  * @module
  */
 import { type Features, type SdpaTiles, TileCode, unroll } from "./attention_tiles.ts";
-import { pisaBindings, type PisaIo, pisaPrelude } from "./piecewise_attention_stats.ts";
-import { SELECTION_WGSL } from "./piecewise_attention_cols.ts";
+import {
+  pisaBindings,
+  type PisaIo,
+  pisaPrelude,
+  SELECTION_WGSL,
+} from "./piecewise_attention_stats.ts";
 
 /** The two row-stationary kernels. */
 export type PisaRowKind = "fwd" | "dq";
@@ -91,7 +95,7 @@ export function pisaRowTiles(
 }
 
 /** PISA's tile pieces: rows are addressed with PISA's `row_off(bh, t, d)`. */
-class PisaTileCode extends TileCode {
+export class PisaTileCode extends TileCode {
   override rowOffset(row: string, _len: string, f: Features): string {
     return `row_off(bh, ${row}, ${f.d}u)`;
   }

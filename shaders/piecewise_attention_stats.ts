@@ -484,3 +484,26 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 }
 `;
 }
+
+/** WGSL: binary searches over one query block's ascending selection `sel[base .. base+top_k)`. */
+export const SELECTION_WGSL = /* wgsl */ `
+// The rho-th non-selected chunk: rho + (smallest p with p == top_k or sel[p] − p > rho).
+fn unselected(base: u32, rho: u32) -> u32 {
+  var lo = 0u;
+  var hi = u.top_k;
+  while (lo < hi) {
+    let mid = (lo + hi) / 2u;
+    if (sel[base + mid] - mid > rho) { hi = mid; } else { lo = mid + 1u; }
+  }
+  return rho + lo;
+}
+fn is_selected(base: u32, n: u32) -> bool {
+  var lo = 0u;
+  var hi = u.top_k;
+  while (lo < hi) {
+    let mid = (lo + hi) / 2u;
+    if (sel[base + mid] < n) { lo = mid + 1u; } else { hi = mid; }
+  }
+  return lo < u.top_k && sel[base + lo] == n;
+}
+`;

@@ -28,16 +28,8 @@
  * @module
  */
 import { type Kernel, launch, Tensor } from "../_runtime/mod.ts";
-import {
-  PISA_SLICE,
-  type PisaRowsMode,
-  pisaRowsWgsl,
-} from "../../shaders/piecewise_attention_stats.ts";
-import {
-  pisaColKernelWgsl,
-  type PisaColMode,
-  pisaColTiles,
-} from "../../shaders/piecewise_attention_cols.ts";
+import { type PisaRowsMode, pisaRowsWgsl } from "../../shaders/piecewise_attention_stats.ts";
+import { type PisaColMode, pisaColWgsl } from "../../shaders/piecewise_attention_cols.ts";
 import { launchRows, outerKernel, type PisaSaved, sumGroups } from "./fwd.ts";
 import { type PisaPlan, scratch, uniformsOf } from "./plan.ts";
 
@@ -50,12 +42,13 @@ function rowsKernel(plan: PisaPlan, mode: PisaRowsMode): Kernel {
 }
 
 function colKernel(plan: PisaPlan, mode: PisaColMode): Kernel {
-  const c = { dtype: plan.dtype, layout: plan.layout, mode, bt: plan.bt };
+  const c = { dtype: plan.dtype, layout: plan.layout, mode, dk: plan.dk, dv: plan.dv };
+  const variant = { ...c, ...plan.colTiles };
   return {
     name: "pisa_cols",
-    constants: { ...c },
+    constants: { ...variant },
     bindings: [R, R, R, R, R, R, R, RW],
-    wgsl: () => pisaColKernelWgsl(c),
+    wgsl: () => pisaColWgsl(variant),
   };
 }
 
@@ -100,22 +93,17 @@ export function pisaBackward(
   const dq = Tensor.empty(device, q.shape, plan.dtype);
   launchRows(plan, "dq", [q, k, v, dO, chunk, sel, rows, dq]);
 
-  const keys = pisaColTiles(plan.bt).keys;
-  const kvSlices = Math.ceil(Math.max(plan.dk, plan.dv) / PISA_SLICE);
-  for (
-    const [mode, tiles] of [["exact", Math.ceil(plan.T / keys)], [
-      "chunks",
-      Math.ceil(plan.nt / keys),
-    ]] as const
-  ) {
+  const keys = plan.colTiles.br;
+  for (const [mode, tiles] of [["exact", plan.T], ["chunks", plan.nt]] as const) {
     // exact: one split over all query blocks; chunks: the plan's splits.
     const splits = mode === "exact"
       ? { n_splits: 1, split_blocks: plan.nt }
       : { n_splits: plan.params.n_splits, split_blocks: plan.params.split_blocks };
+    const nMain = Math.ceil(tiles / keys);
     launch(device, colKernel(plan, mode), {
       storage: [q, k, v, dO, chunk, sel, rows, grads],
-      uniforms: uniformsOf(plan, { n_main: tiles, n_slices: kvSlices, ...splits }),
-      groups: nBh * splits.n_splits * tiles * kvSlices,
+      uniforms: uniformsOf(plan, { n_main: nMain, ...splits }),
+      groups: nBh * splits.n_splits * nMain,
     });
   }
   const dk = Tensor.empty(device, k.shape, plan.dtype);

@@ -38,6 +38,8 @@ export interface PisaPlan {
   useBias: boolean;
   /** Tiles of the row-stationary kernels (forward, dq). */
   rowTiles: Record<PisaRowKind, SdpaTiles>;
+  /** Tiles of the column-stationary kernel (dk, dv). */
+  colTiles: SdpaTiles;
   /** Uniform values; kernels override `n_main` and `n_slices`. */
   params: Record<PisaParamName, number>;
   /** f32 elements of the scratch buffers. */
@@ -60,6 +62,8 @@ export interface PisaShape {
   useBias: boolean;
   /** Forward / dq tiles; by default the first of `PISA_ROW_TILES` that fits the device. */
   rowTiles?: Partial<Record<PisaRowKind, SdpaTiles>>;
+  /** dk/dv tiles; by default the first of `PISA_COL_TILES` that fits the device. */
+  colTiles?: SdpaTiles;
 }
 
 /** Builds the plan of a validated call. */
@@ -75,9 +79,9 @@ export function planPisa(s: PisaShape): PisaPlan {
   const perRowK = nBh * s.T * s.dk, perRowV = nBh * s.T * s.dv;
   // The chunk-gradient kernel splits the query blocks so that it has ~CHUNK_GRAD_GROUPS
   // workgroups even when there are few chunk tiles (partials are summed in a fixed order).
-  const chunkTiles = Math.ceil(nt / pisaColTiles(bt).keys);
-  const kvSlices = Math.ceil(Math.max(s.dk, s.dv) / PISA_SLICE);
-  const wanted = Math.ceil(CHUNK_GRAD_GROUPS / (nBh * chunkTiles * kvSlices));
+  const colTiles = s.colTiles ?? pisaColTiles(bt, s.dk, s.dv, s.device.limits);
+  const chunkTiles = Math.ceil(nt / colTiles.br);
+  const wanted = Math.ceil(CHUNK_GRAD_GROUPS / (nBh * chunkTiles));
   const splitBlocks = Math.ceil(nt / Math.min(nt, wanted));
   const nSplits = Math.ceil(nt / splitBlocks);
   const params = {
@@ -115,6 +119,7 @@ export function planPisa(s: PisaShape): PisaPlan {
   return {
     ...s,
     rowTiles: { fwd: tilesOf("fwd"), dq: tilesOf("dq") },
+    colTiles,
     bt,
     nt,
     topK,

@@ -12,6 +12,7 @@ import {
 } from "../../ops/piecewise_attention/reference.ts";
 import { compareWithReference, pisaInputs, type PisaTestOptions } from "./_pisa.ts";
 import type { SdpaTiles } from "../../shaders/attention_tiles.ts";
+import { PISA_COL_TILES, pisaColWorkgroupBytes } from "../../shaders/piecewise_attention_cols.ts";
 import {
   PISA_ROW_TILES,
   type PisaRowKind,
@@ -101,23 +102,25 @@ Deno.test({
 });
 
 Deno.test({
-  name: "pisa: every forward/dq tiling that fits the device matches float64",
+  name: "pisa: every forward, dq and dk/dv tiling that fits the device matches float64",
   ignore: noGpu,
   fn: async () => {
     const d = { B: 1, H: 2, T: 333, dk: 40, dv: 24 };
     const o = { density: 0.3, blockSize: 64, useBias: true };
-    const fits = (kind: PisaRowKind, t: SdpaTiles) =>
-      pisaRowWorkgroupBytes(kind, t, d.dk, d.dv) <=
-        device.limits.maxComputeWorkgroupStorageSize &&
+    const fits = (bytes: (t: SdpaTiles, dk: number, dv: number) => number) => (t: SdpaTiles) =>
+      bytes(t, d.dk, d.dv) <= device.limits.maxComputeWorkgroupStorageSize &&
       t.tr * t.tc <= device.limits.maxComputeInvocationsPerWorkgroup;
-    const fwd = PISA_ROW_TILES.fwd.filter((t) => fits("fwd", t));
-    const dq = PISA_ROW_TILES.dq.filter((t) => fits("dq", t));
-    assert.ok(fwd.length >= 2 && dq.length >= 2, "at least two tilings of each run here");
-    for (let i = 0; i < Math.max(fwd.length, dq.length); i++) {
-      const rowTiles = {
-        fwd: fwd[Math.min(i, fwd.length - 1)],
-        dq: dq[Math.min(i, dq.length - 1)],
-      };
+    const rowBytes = (kind: PisaRowKind) => (t: SdpaTiles, dk: number, dv: number) =>
+      pisaRowWorkgroupBytes(kind, t, dk, dv);
+    const fwd = PISA_ROW_TILES.fwd.filter(fits(rowBytes("fwd")));
+    const dq = PISA_ROW_TILES.dq.filter(fits(rowBytes("dq")));
+    const cols = PISA_COL_TILES.filter(fits(pisaColWorkgroupBytes));
+    const runs = Math.max(fwd.length, dq.length, cols.length);
+    assert.ok(Math.min(fwd.length, dq.length, cols.length) >= 2, "two tilings of each run here");
+    const nth = <T>(list: T[], i: number) => list[Math.min(i, list.length - 1)];
+    for (let i = 0; i < runs; i++) {
+      const rowTiles = { fwd: nth(fwd, i), dq: nth(dq, i) };
+      const colTiles = nth(cols, i);
       const seed = freshSeed();
       const x = pisaInputs(d, o.blockSize, "f32", rng(seed));
       const up = (a: Float64Array<ArrayBuffer>, D: number) =>
@@ -131,13 +134,14 @@ Deno.test({
         ...o,
         scale: 1 / Math.sqrt(d.dk),
         rowTiles,
+        colTiles,
       });
       const { o: out, saved } = pisaForward(plan, q, k, v, true);
       const g = pisaBackward(plan, q, k, v, dO, saved);
       const raw = await saved.sel.readRaw();
       const selection = new Int32Array(raw.buffer, 0, plan.sizes.sel);
       const ref = { ...o, selection };
-      const at = `tiles ${JSON.stringify(rowTiles)} (seed ${seed})`;
+      const at = `tiles ${JSON.stringify({ ...rowTiles, cols: colTiles })} (seed ${seed})`;
       assertClose(
         await out.read(),
         piecewiseSparseAttentionReference(x.q, x.k, x.v, d, ref),
