@@ -16,6 +16,7 @@
  */
 import { FLAT_GROUP_WGSL, UniformBlock } from "../ops/_runtime/kernel.ts";
 import type { DType } from "../ops/_runtime/tensor.ts";
+import { unroll } from "./attention_tiles.ts";
 
 /** Input layouts: `[B, H, T, D]` or `[B, T, H, D]`. */
 export type PisaLayout = "BHTD" | "BTHD";
@@ -367,15 +368,21 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 /** Which per-row epilogue {@linkcode pisaRowsWgsl} computes. */
 export type PisaRowsMode = "dq1" | "dk" | "dv";
 
+/** Rows per workgroup of {@linkcode pisaRowsWgsl} (16 threads per row, 4 rows per thread). */
+export const PISA_ROWS_PER_GROUP = 64;
+
 /**
- * Per-row products with a `[dk, dv]` matrix (16 rows per workgroup, 16 threads per row):
+ * Per-row products with a `[dk, dv]` matrix (64 rows per workgroup; 16 threads per row, each
+ * holding 4 rows × `outGroups` output columns, outGroups = ⌈output width / 16⌉ so that the
+ * accumulators stay in registers):
  * - `dq1`: y_t = h·dO_tᵀ; writes D_t = dO_t·o_t, D'_t = D_t − σ(q_t·y_t)/T and the first-order
  *   part of dq, w_t·y_t, with o from the forward's f32 copy (bindings: dO, q, chunk, rows).
  * - `dk`: dk_j = dk_exact_j + dkc_n/len_n + (v_j − vc_n/len_n)·dhᵀ (bindings: v, chunk, grads, dk).
  * - `dv`: dv_j = dv_exact_j + dvc_n + (k_j − kc_n)·dh (bindings: k, chunk, grads, dv).
  */
-export function pisaRowsWgsl(io: PisaIo & { mode: PisaRowsMode }): string {
+export function pisaRowsWgsl(io: PisaIo & { mode: PisaRowsMode; outGroups: number }): string {
   const m = io.mode;
+  const M = io.outGroups;
   const bindings: [string, "read" | "read_write", string][] = m === "dq1"
     ? [["dO", "read", "io"], ["xs", "read", "io"], ["chunk", "read", "f32"], [
       "rows",
@@ -400,84 +407,99 @@ export function pisaRowsWgsl(io: PisaIo & { mode: PisaRowsMode }): string {
     dk: "grads[u.off_dh + (bh * u.dk + col) * u.dv + ec]",
     dv: "grads[u.off_dh + (bh * u.dk + ec) * u.dv + col]",
   }[m];
+  // Row i of this thread: t (clamped: tc) and its chunk n.
+  const rowOf = `let t = r0 + ty + 16u * i;
+    let tc = min(t, u.seq - 1u);
+    let n = tc / u.bt;`;
   const epilogue = m === "dq1"
     ? /* wgsl */ `
   // D_t = dO_t·o_t and q_t·y_t, reduced over the row's 16 threads.
-  var d_part = 0.0;
-  for (var c = tx; c < u.dv; c += 16u) {
-    d_part += f32(dO[row_off(bh, tc, u.dv) + c]) * rows[u.off_o32 + (bh * u.seq + tc) * u.dv + c];
-  }
-  var gh_part = 0.0;
-  let w = rows[(bh * u.seq + tc) * 4u + 1u];
-  for (var m = 0u; m < n_out; m++) {
-    let col = tx + 16u * m;
-    if (col < u.dk) {
-      gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[m];
-      if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[m]; }
+  for (var i = 0u; i < 4u; i++) {
+    ${rowOf}
+    var d_part = 0.0;
+    for (var c = tx; c < u.dv; c += 16u) {
+      d_part += f32(dO[row_off(bh, tc, u.dv) + c]) * rows[u.off_o32 + (bh * u.seq + tc) * u.dv + c];
     }
+    var gh_part = 0.0;
+    let w = rows[(bh * u.seq + tc) * 4u + 1u];
+    for (var m = 0u; m < ${M}u; m++) {
+      let col = tx + 16u * m;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[i][m];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[i][m]; }
+      }
+    }
+    s_red[(ty + 16u * i) * 16u + tx] = vec2f(d_part, gh_part);
   }
-  s_red[lid] = vec2f(d_part, gh_part);
   workgroupBarrier();
-  if (tx == 0u && t < u.seq) {
+  let t = r0 + lid;
+  if (lid < 64u && t < u.seq) {
     var s = vec2f(0.0);
-    for (var e = 0u; e < 16u; e++) { s += s_red[ty * 16u + e]; }
+    for (var e = 0u; e < 16u; e++) { s += s_red[lid * 16u + e]; }
     rows[(bh * u.seq + t) * 4u + 2u] = s.x;
     rows[(bh * u.seq + t) * 4u + 3u] = s.x - u.scale * s.y / f32(u.seq);
   }`
     : /* wgsl */ `
-  if (t >= u.seq) { return; }
-  for (var m = 0u; m < n_out; m++) {
-    let col = tx + 16u * m;
-    if (col >= ${dout}) { break; }
-    ${
+  for (var i = 0u; i < 4u; i++) {
+    ${rowOf}
+    if (t >= u.seq) { break; }
+    for (var m = 0u; m < ${M}u; m++) {
+      let col = tx + 16u * m;
+      if (col >= ${dout}) { break; }
+      ${
       m === "dk"
         ? `let exact = grads[(bh * u.seq + t) * u.dk + col];
-    var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
-    for (var sp = 0u; sp < u.n_splits; sp++) {
-      chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
-    }
-    chunk_part /= f32(chunk_len(n));`
+      var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+      for (var sp = 0u; sp < u.n_splits; sp++) {
+        chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+      }
+      chunk_part /= f32(chunk_len(n));`
         : `let exact = grads[u.off_dvx + (bh * u.seq + t) * u.dv + col];
-    var chunk_part = 0.0; // dvc_n, summed over the query-range splits
-    for (var sp = 0u; sp < u.n_splits; sp++) {
-      chunk_part += grads[u.off_dvc + ((sp * u.n_bh + bh) * u.nt + n) * u.dv + col];
-    }`
+      var chunk_part = 0.0; // dvc_n, summed over the query-range splits
+      for (var sp = 0u; sp < u.n_splits; sp++) {
+        chunk_part += grads[u.off_dvc + ((sp * u.n_bh + bh) * u.nt + n) * u.dv + col];
+      }`
     }
-    out[row_off(bh, t, ${dout}) + col] = io(exact + chunk_part + acc[m]);
+      out[row_off(bh, t, ${dout}) + col] = io(exact + chunk_part + acc[i][m]);
+    }
   }`;
   return /* wgsl */ `
 ${pisaPrelude(io, bindings.length)}
 ${pisaBindings(bindings)}
-var<workgroup> s_x: array<f32, 256>; // [16 rows][16 of din]
-var<workgroup> s_m: array<f32, 4096>; // [16 of din][256 of dout]
-var<workgroup> s_red: array<vec2f, 256>;
+var<workgroup> s_x: array<f32, 1024>; // [64 rows][16 of din]
+var<workgroup> s_m: array<f32, ${16 * 16 * M}>; // [16 of din][16·M of dout]
+${m === "dq1" ? "var<workgroup> s_red: array<vec2f, 1024>; // [64 rows][16 threads]" : ""}
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
   let g = flat_group(wid, nwg);
-  let row_tiles = (u.seq + 15u) / 16u;
+  let row_tiles = (u.seq + 63u) / 64u;
   if (g >= u.n_bh * row_tiles) { return; }
   let bh = g / row_tiles;
   let tx = lid % 16u;
   let ty = lid / 16u;
-  let t = (g % row_tiles) * 16u + ty;
-  let tc = min(t, u.seq - 1u);
-  let n = tc / u.bt;
-  let n_out = (${dout} + 15u) / 16u;
-  var acc: array<f32, 16>; // output columns tx + 16m, m < n_out
+  let r0 = (g % row_tiles) * 64u;
+  var acc: array<array<f32, ${M}>, 4>; // [row ty + 16i][output column tx + 16m]
   for (var e0 = 0u; e0 < ${din}; e0 += 16u) {
-    let ec = min(e0 + tx, ${din} - 1u);
-    s_x[lid] = select(0.0, ${x}, e0 + tx < ${din});
-    for (var idx = lid; idx < 16u * ${dout}; idx += 256u) {
-      let col = idx % ${dout};
-      let ec = min(e0 + idx / ${dout}, ${din} - 1u);
-      s_m[(idx / ${dout}) * 256u + col] = select(0.0, ${matrix}, e0 + idx / ${dout} < ${din});
+    for (var idx = lid; idx < 1024u; idx += 256u) {
+      let tc = min(r0 + idx / 16u, u.seq - 1u);
+      let n = tc / u.bt;
+      let ec = min(e0 + idx % 16u, ${din} - 1u);
+      s_x[idx] = select(0.0, ${x}, e0 + idx % 16u < ${din});
+    }
+    for (var idx = lid; idx < ${16 * 16 * M}u; idx += 256u) {
+      let col = min(idx % ${16 * M}u, ${dout} - 1u);
+      let ec = min(e0 + idx / ${16 * M}u, ${din} - 1u);
+      s_m[idx] = select(0.0, ${matrix}, e0 + idx / ${16 * M}u < ${din});
     }
     workgroupBarrier();
     for (var e = 0u; e < 16u; e++) {
-      let xe = s_x[ty * 16u + e];
-      for (var m = 0u; m < n_out; m++) { acc[m] = fma(xe, s_m[e * 256u + tx + 16u * m], acc[m]); }
+${unroll(M, (mm) => `      let m${mm} = s_m[e * ${16 * M}u + tx + ${16 * mm}u];`)}
+      for (var i = 0u; i < 4u; i++) {
+        let xe = s_x[(ty + 16u * i) * 16u + e];
+${unroll(M, (mm) => `        acc[i][${mm}] = fma(xe, m${mm}, acc[i][${mm}]);`)}
+      }
     }
     workgroupBarrier();
   }${epilogue}

@@ -28,7 +28,11 @@
  * @module
  */
 import { type Kernel, launch, Tensor } from "../_runtime/mod.ts";
-import { type PisaRowsMode, pisaRowsWgsl } from "../../shaders/piecewise_attention_stats.ts";
+import {
+  PISA_ROWS_PER_GROUP,
+  type PisaRowsMode,
+  pisaRowsWgsl,
+} from "../../shaders/piecewise_attention_stats.ts";
 import { type PisaColMode, pisaColWgsl } from "../../shaders/piecewise_attention_cols.ts";
 import { launchRows, outerKernel, type PisaSaved, sumGroups } from "./fwd.ts";
 import { type PisaPlan, scratch, uniformsOf } from "./plan.ts";
@@ -36,7 +40,8 @@ import { type PisaPlan, scratch, uniformsOf } from "./plan.ts";
 const R = "read", RW = "read_write";
 
 function rowsKernel(plan: PisaPlan, mode: PisaRowsMode): Kernel {
-  const c = { dtype: plan.dtype, layout: plan.layout, mode };
+  const outGroups = Math.ceil((mode === "dv" ? plan.dv : plan.dk) / 16);
+  const c = { dtype: plan.dtype, layout: plan.layout, mode, outGroups };
   const bindings: Kernel["bindings"] = [R, R, R, RW];
   return { name: "pisa_row_products", constants: { ...c }, bindings, wgsl: () => pisaRowsWgsl(c) };
 }
@@ -78,7 +83,7 @@ export function pisaBackward(
   launch(device, rowsKernel(plan, "dq1"), {
     storage: [dO, q, chunk, rows],
     uniforms: u,
-    groups: nBh * Math.ceil(plan.T / 16),
+    groups: nBh * Math.ceil(plan.T / PISA_ROWS_PER_GROUP),
   });
   const grads = scratch(plan, plan.sizes.grads, "the gradient scratch");
   const part = scratch(plan, plan.sizes.part, "the dh partials");
@@ -111,12 +116,12 @@ export function pisaBackward(
   launch(device, rowsKernel(plan, "dk"), {
     storage: [v, chunk, grads, dk],
     uniforms: u,
-    groups: nBh * Math.ceil(plan.T / 16),
+    groups: nBh * Math.ceil(plan.T / PISA_ROWS_PER_GROUP),
   });
   launch(device, rowsKernel(plan, "dv"), {
     storage: [k, chunk, grads, dv],
     uniforms: u,
-    groups: nBh * Math.ceil(plan.T / 16),
+    groups: nBh * Math.ceil(plan.T / PISA_ROWS_PER_GROUP),
   });
   grads.destroy();
   return { dq, dk, dv };
