@@ -175,6 +175,47 @@ ${
   }`;
   }
 
+  /** `body(i, j)` for every element (i, j) of this thread's score tile. */
+  eachScore(body: (i: number, j: number) => string): string {
+    return unroll(this.RI * this.RJ, (ij) => body(Math.floor(ij / this.RJ), ij % this.RJ));
+  }
+
+  /**
+   * Online-softmax rescale of one score tile `b_s` (flash attention): scores × `scale` (log2
+   * units), NEG where `valid(j)` fails; the row max over the TC threads of each row through
+   * `s_red` ([BR][TC] f32); then the running max `b_m`, the per-row partials `rowArrays` and
+   * the feature tile `tile` (features f) are rescaled by 2^(old max − new max).
+   */
+  onlineMax(
+    scale: string,
+    valid: (j: number) => string,
+    rowArrays: string[],
+    tile: string,
+    f: Features,
+  ): string {
+    const { RI, RJ } = this;
+    const rowMax = (i: number) =>
+      Array.from({ length: RJ }, (_, j) => `b_s[${i}][${j}]`).reduce((a, b) => `max(${a}, ${b})`);
+    return `${
+      this.eachScore((i, j) =>
+        `    b_s[${i}][${j}] = select(NEG, b_s[${i}][${j}] * ${scale}, ${valid(j)});`
+      )
+    }
+${unroll(RI, (i) => `    s_red[(tr + ${i}u * TR) * TC + tc] = ${rowMax(i)};`)}
+    workgroupBarrier();
+${
+      unroll(RI, (i) =>
+        `    {
+      var mx = b_m[${i}];
+      for (var c = 0u; c < TC; c++) { mx = max(mx, s_red[(tr + ${i}u * TR) * TC + c]); }
+      let alpha = exp2(b_m[${i}] - mx);
+      b_m[${i}] = mx;
+${rowArrays.map((a) => `      ${a}[${i}] *= alpha;`).join("\n")}
+${unroll(f.cu, (u) => `      ${tile}[${i}][${u}] *= alpha;`)}
+    }`)
+    }`;
+  }
+
   /** Writes score-tile element (i, j) of this thread to the vec4 tile `dst`. */
   putScore(dst: string, i: number, j: number, value: string): string {
     return `    { let col = tc + ${j}u * TC; ${dst}[(tr + ${i}u * TR) * ${this.sp}u + col / 4u][col % 4u] = ${value}; }`;

@@ -17,62 +17,18 @@
  * Bindings: q, k, v, dO, chunk, sel, rows, grads.
  * @module
  */
-import { type SdpaTiles, TileCode, unroll } from "./attention_tiles.ts";
-import { PisaTileCode } from "./piecewise_attention_rows.ts";
-import {
-  pisaBindings,
-  type PisaIo,
-  pisaPrelude,
-  SELECTION_WGSL,
-} from "./piecewise_attention_stats.ts";
+import { type SdpaTiles, unroll } from "./attention_tiles.ts";
+import { backwardBindings, PisaTileCode, pisaTileHeader } from "./piecewise_attention_rows.ts";
+import type { PisaIo } from "./piecewise_attention_stats.ts";
 
 /** Which keys the column kernel owns: rows of selected chunks, or non-selected chunks. */
 export type PisaColMode = "exact" | "chunks";
-
-/**
- * Candidate tilings, preferred first (the SDPA dk/dv kernel's); the launcher takes the first
- * with br, bc ≤ blockSize that fits the device's workgroup memory and size.
- */
-export const PISA_COL_TILES: readonly SdpaTiles[] = [
-  { br: 32, bc: 32, tr: 16, tc: 8 },
-  { br: 32, bc: 16, tr: 8, tc: 8 },
-  { br: 16, bc: 8, tr: 8, tc: 4 },
-  { br: 8, bc: 4, tr: 8, tc: 4 },
-];
 
 /** Compile-time variant of the column kernel. */
 export interface PisaColVariant extends PisaIo, SdpaTiles {
   mode: PisaColMode;
   dk: number;
   dv: number;
-}
-
-/** Bytes of workgroup memory of the column kernel with tiling `t` at `dk`, `dv`. */
-export function pisaColWorkgroupBytes(t: SdpaTiles, dk: number, dv: number): number {
-  const c = new TileCode({ ...t, dk, dv, dtype: "f32" });
-  const vec4s = t.br * (c.k.stride + c.v.stride) + t.bc * (c.kp.stride + c.vp.stride) +
-    2 * t.br * c.sp;
-  return 16 * vec4s + 4 * (2 * t.bc + t.br + 2);
-}
-
-/** The first of {@linkcode PISA_COL_TILES} that fits chunks of `bt` rows and the limits. */
-export function pisaColTiles(
-  bt: number,
-  dk: number,
-  dv: number,
-  limits: { maxComputeWorkgroupStorageSize: number; maxComputeInvocationsPerWorkgroup: number },
-): SdpaTiles {
-  const tiles = PISA_COL_TILES.find((t) =>
-    t.br <= bt && t.bc <= bt && t.tr * t.tc <= limits.maxComputeInvocationsPerWorkgroup &&
-    pisaColWorkgroupBytes(t, dk, dv) <= limits.maxComputeWorkgroupStorageSize
-  );
-  if (!tiles) {
-    throw new RangeError(
-      `piecewiseSparseAttention: no dk/dv tiling fits this device's workgroup memory ` +
-        `(${limits.maxComputeWorkgroupStorageSize} bytes) at d_k = ${dk}, d_v = ${dv}`,
-    );
-  }
-  return tiles;
 }
 
 /** WGSL of the column kernel `v` (see the module doc). */
@@ -170,24 +126,8 @@ ${
       "u.off_dvc + ((split * u.n_bh + bh) * u.nt + key) * u.dv",
     ]
     : ["(bh * u.seq + key) * u.dk", "u.off_dvx + (bh * u.seq + key) * u.dv"];
-  const bindings: [string, "read" | "read_write", string][] = [
-    ["q", "read", "io"],
-    ["k", "read", "io"],
-    ["v", "read", "io"],
-    ["dO", "read", "io"],
-    ["chunk", "read", "f32"],
-    ["sel", "read", "u32"],
-    ["rows", "read", "f32"],
-    ["grads", "read_write", "f32"],
-  ];
-  return /* wgsl */ `
-${pisaPrelude(v, bindings.length)}
-${pisaBindings(bindings)}
-${SELECTION_WGSL}
-const TR = ${v.tr}u;
-const TC = ${v.tc}u;
-const NT = ${v.tr * v.tc}u;
-const BC = ${v.bc}u;
+  const bindings = backwardBindings(["grads", "read_write", "f32"]);
+  return /* wgsl */ `${pisaTileHeader(v, bindings)}
 var<workgroup> s_k: array<vec4f, ${v.br * k.stride}>; // [BR][K] own keys
 var<workgroup> s_v: array<vec4f, ${v.br * V.stride}>; // [BR][V] own values
 var<workgroup> s_q: array<vec4f, ${v.bc * kp.stride}>; // [BC][K] queries

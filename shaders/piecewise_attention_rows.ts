@@ -28,28 +28,6 @@ import {
 /** The two row-stationary kernels. */
 export type PisaRowKind = "fwd" | "dq";
 
-/**
- * Candidate tilings per kernel, preferred first; the launcher takes the first whose rows and
- * key tile fit in one chunk (br, bc ≤ blockSize: both powers of two, so they divide it) and
- * whose workgroup memory and size fit the device. The first of each fits 48 KiB at d = 64
- * (H100/H200; the SDPA kernels' sweep winners with bc a power of two).
- */
-export const PISA_ROW_TILES: Record<PisaRowKind, readonly SdpaTiles[]> = {
-  fwd: [
-    { br: 64, bc: 32, tr: 16, tc: 8 },
-    { br: 32, bc: 32, tr: 8, tc: 8 },
-    { br: 16, bc: 16, tr: 8, tc: 4 },
-    { br: 16, bc: 8, tr: 8, tc: 4 },
-    { br: 8, bc: 4, tr: 8, tc: 4 },
-  ],
-  dq: [
-    { br: 64, bc: 16, tr: 16, tc: 8 },
-    { br: 32, bc: 16, tr: 8, tc: 8 },
-    { br: 16, bc: 8, tr: 8, tc: 4 },
-    { br: 8, bc: 4, tr: 8, tc: 4 },
-  ],
-};
-
 /** Compile-time variant of a PISA row kernel. */
 export interface PisaRowVariant extends PisaIo, SdpaTiles {
   kind: PisaRowKind;
@@ -59,46 +37,45 @@ export interface PisaRowVariant extends PisaIo, SdpaTiles {
   saveOutput: boolean;
 }
 
-/** Bytes of workgroup memory of kernel `kind` with tiling `t` at `dk`, `dv`. */
-export function pisaRowWorkgroupBytes(
-  kind: PisaRowKind,
-  t: SdpaTiles,
-  dk: number,
-  dv: number,
-): number {
-  const c = new TileCode({ ...t, dk, dv, dtype: "f32" });
-  const vec4s = kind === "fwd"
-    ? t.br * c.k.stride + t.bc * Math.max(c.k.stride, c.vp.stride) + t.br * c.sp
-    : t.br * (c.k.stride + c.v.stride) + t.bc * (c.kp.stride + c.v.stride) + t.br * c.sp;
-  return 16 * vec4s + 4 * ((kind === "fwd" ? t.br * t.tc : 0) + 2 * t.bc);
-}
-
-/** The first tiling of `kind` that fits chunks of `bt` rows and the device's limits. */
-export function pisaRowTiles(
-  kind: PisaRowKind,
-  bt: number,
-  dk: number,
-  dv: number,
-  limits: { maxComputeWorkgroupStorageSize: number; maxComputeInvocationsPerWorkgroup: number },
-): SdpaTiles {
-  const fits = (t: SdpaTiles) =>
-    t.br <= bt && t.bc <= bt && t.tr * t.tc <= limits.maxComputeInvocationsPerWorkgroup &&
-    pisaRowWorkgroupBytes(kind, t, dk, dv) <= limits.maxComputeWorkgroupStorageSize;
-  const tiles = PISA_ROW_TILES[kind].find(fits);
-  if (!tiles) {
-    throw new RangeError(
-      `piecewiseSparseAttention: no ${kind} tiling fits this device's workgroup memory ` +
-        `(${limits.maxComputeWorkgroupStorageSize} bytes) at d_k = ${dk}, d_v = ${dv}`,
-    );
-  }
-  return tiles;
-}
-
 /** PISA's tile pieces: rows are addressed with PISA's `row_off(bh, t, d)`. */
 export class PisaTileCode extends TileCode {
   override rowOffset(row: string, _len: string, f: Features): string {
     return `row_off(bh, ${row}, ${f.d}u)`;
   }
+}
+
+/**
+ * The start of a register-tiled PISA kernel: prelude, `bindings`, the selection searches and
+ * the thread-grid constants the tile pieces use.
+ */
+export function pisaTileHeader(
+  v: PisaIo & SdpaTiles,
+  bindings: [string, "read" | "read_write", string][],
+): string {
+  return `
+${pisaPrelude(v, bindings.length)}
+${pisaBindings(bindings)}
+${SELECTION_WGSL}
+const TR = ${v.tr}u;
+const TC = ${v.tc}u;
+const NT = ${v.tr * v.tc}u;
+const BC = ${v.bc}u;`;
+}
+
+/** The bindings of the backward attention kernels: q, k, v, dO, chunk, sel, rows, `out`. */
+export function backwardBindings(
+  out: [string, "read_write", string],
+): [string, "read" | "read_write", string][] {
+  return [
+    ["q", "read", "io"],
+    ["k", "read", "io"],
+    ["v", "read", "io"],
+    ["dO", "read", "io"],
+    ["chunk", "read", "f32"],
+    ["sel", "read", "u32"],
+    ["rows", "read", "f32"],
+    out,
+  ];
 }
 
 /** WGSL of the PISA row kernel `v` (see the module doc). */
@@ -115,25 +92,9 @@ export function pisaRowWgsl(v: PisaRowVariant): string {
       ["o", "read_write", "io"],
       ["rows", "read_write", "f32"],
     ]
-    : [
-      ["q", "read", "io"],
-      ["k", "read", "io"],
-      ["v", "read", "io"],
-      ["dO", "read", "io"],
-      ["chunk", "read", "f32"],
-      ["sel", "read", "u32"],
-      ["rows", "read", "f32"],
-      ["dq", "read_write", "io"],
-    ];
+    : backwardBindings(["dq", "read_write", "io"]);
   const kernel = fwd ? forward(c, v) : dq(c, v);
-  return /* wgsl */ `
-${pisaPrelude(v, bindings.length)}
-${pisaBindings(bindings)}
-${SELECTION_WGSL}
-const TR = ${v.tr}u;
-const TC = ${v.tc}u;
-const NT = ${v.tr * v.tc}u;
-const BC = ${v.bc}u;
+  return /* wgsl */ `${pisaTileHeader(v, bindings)}
 const NEG = -1e30;
 ${kernel.declarations}
 var<workgroup> s_key: array<u32, ${v.bc}>; // pseudo-keys: row bh·NT + n of kc and vc
@@ -206,12 +167,8 @@ function pseudoRow(which: "key" | "value"): string {
 }
 
 function forward(c: PisaTileCode, v: PisaRowVariant): RowKernelParts {
-  const { RI, RJ, k, vp } = c;
+  const { RI, k, vp } = c;
   const V = c.v;
-  const each = (body: (i: number, j: number) => string) =>
-    unroll(RI * RJ, (ij) => body(Math.floor(ij / RJ), ij % RJ));
-  const rowMax = (i: number) =>
-    Array.from({ length: RJ }, (_, j) => `b_s[${i}][${j}]`).reduce((a, b) => `max(${a}, ${b})`);
   /** Sum over the TC threads of each own row of the per-thread partials `b` (into `out`). */
   const rowSum = (b: string, out: string) => `
   workgroupBarrier();
@@ -227,27 +184,9 @@ ${
   const tile = (pseudo: boolean) => `
     ${c.scoreTile("b_s")}
     ${c.dot("b_s", "s_q", k, "s_kv", k)}
+${c.onlineMax("scale_log2", (j) => keyOf(pseudo, j).valid, ["b_l", "b_g"], "b_o", V)}
 ${
-    each((i, j) =>
-      `    b_s[${i}][${j}] = select(NEG, b_s[${i}][${j}] * scale_log2, ${keyOf(pseudo, j).valid});`
-    )
-  }
-${unroll(RI, (i) => `    s_red[(tr + ${i}u * TR) * TC + tc] = ${rowMax(i)};`)}
-    workgroupBarrier();
-${
-    unroll(RI, (i) =>
-      `    {
-      var mx = b_m[${i}];
-      for (var c = 0u; c < TC; c++) { mx = max(mx, s_red[(tr + ${i}u * TR) * TC + c]); }
-      let alpha = exp2(b_m[${i}] - mx);
-      b_m[${i}] = mx;
-      b_l[${i}] *= alpha;
-      b_g[${i}] *= alpha;
-${unroll(V.cu, (u) => `      b_o[${i}][${u}] *= alpha;`)}
-    }`)
-  }
-${
-    each((i, j) =>
+    c.eachScore((i, j) =>
       `    b_s[${i}][${j}] = exp2(b_s[${i}][${j}] - b_m[${i}]);\n` +
       (pseudo
         ? `    { let pw = b_s[${i}][${j}] * ${

@@ -236,12 +236,8 @@ ${
   }
 
   forward(): string {
-    const { t, RI, RJ, k, v, vp } = this;
+    const { t, RI, k, v, vp } = this;
     const E = t.dtype;
-    const each = (body: (i: number, j: number) => string) =>
-      unroll(RI * RJ, (ij) => body(Math.floor(ij / RJ), ij % RJ));
-    const rowMax = (i: number) =>
-      Array.from({ length: RJ }, (_, j) => `b_s[${i}][${j}]`).reduce((a, b) => `max(${a}, ${b})`);
     return this.common([
       ["q", "read", E],
       ["k", "read", E],
@@ -266,26 +262,9 @@ ${this.header()}
     workgroupBarrier();
     ${this.scoreTile("b_s")}
     ${this.dot("b_s", "s_q", k, "s_kv", k)}
+${this.onlineMax("u.scale_log2", (j) => `k0 + tc + ${j}u * TC < u.lk`, ["b_l"], "b_o", v)}
 ${
-      each((i, j) =>
-        `    b_s[${i}][${j}] = select(NEG, b_s[${i}][${j}] * u.scale_log2, k0 + tc + ${j}u * TC < u.lk);`
-      )
-    }
-${unroll(RI, (i) => `    s_red[(tr + ${i}u * TR) * TC + tc] = ${rowMax(i)};`)}
-    workgroupBarrier();
-${
-      unroll(RI, (i) =>
-        `    {
-      var mx = b_m[${i}];
-      for (var c = 0u; c < TC; c++) { mx = max(mx, s_red[(tr + ${i}u * TR) * TC + c]); }
-      let alpha = exp2(b_m[${i}] - mx);
-      b_m[${i}] = mx;
-      b_l[${i}] *= alpha;
-${unroll(v.cu, (u) => `      b_o[${i}][${u}] *= alpha;`)}
-    }`)
-    }
-${
-      each((i, j) =>
+      this.eachScore((i, j) =>
         `    b_s[${i}][${j}] = exp2(b_s[${i}][${j}] - b_m[${i}]);\n    b_l[${i}] += b_s[${i}][${j}];\n` +
         this.putScore("s_p", i, j, `b_s[${i}][${j}]`)
       )

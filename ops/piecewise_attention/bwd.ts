@@ -48,7 +48,7 @@ function rowsKernel(plan: PisaPlan, mode: PisaRowsMode): Kernel {
 
 function colKernel(plan: PisaPlan, mode: PisaColMode): Kernel {
   const c = { dtype: plan.dtype, layout: plan.layout, mode, dk: plan.dk, dv: plan.dv };
-  const variant = { ...c, ...plan.colTiles };
+  const variant = { ...c, ...plan.tiles.dkdv };
   return {
     name: "pisa_cols",
     constants: { ...variant },
@@ -98,7 +98,7 @@ export function pisaBackward(
   const dq = Tensor.empty(device, q.shape, plan.dtype);
   launchRows(plan, "dq", [q, k, v, dO, chunk, sel, rows, dq]);
 
-  const keys = plan.colTiles.br;
+  const keys = plan.tiles.dkdv.br;
   for (const [mode, tiles] of [["exact", plan.T], ["chunks", plan.nt]] as const) {
     // exact: one split over all query blocks; chunks: the plan's splits.
     const splits = mode === "exact"

@@ -49,7 +49,7 @@ export function sumGroups(plan: PisaPlan, part: Tensor, out: Tensor, offset: num
 
 /** The row-stationary attention kernel (fwd or dq) for `plan`. */
 export function rowKernel(plan: PisaPlan, kind: PisaRowKind, saveOutput = false): Kernel {
-  const variant = { ...io(plan), ...plan.rowTiles[kind], kind, dk: plan.dk, dv: plan.dv };
+  const variant = { ...io(plan), ...plan.tiles[kind], kind, dk: plan.dk, dv: plan.dv };
   const bindings: Kernel["bindings"] = kind === "fwd"
     ? [R, R, R, R, R, RW, RW]
     : [R, R, R, R, R, R, R, RW];
@@ -68,7 +68,7 @@ export function launchRows(
   storage: Tensor[],
   saveOutput = false,
 ): void {
-  const nMain = Math.ceil(plan.T / plan.rowTiles[kind].br);
+  const nMain = Math.ceil(plan.T / plan.tiles[kind].br);
   launch(plan.device, rowKernel(plan, kind, saveOutput), {
     storage,
     uniforms: uniformsOf(plan, { n_main: nMain }),

@@ -9,8 +9,7 @@ import {
   pisaParams,
 } from "../../shaders/piecewise_attention_stats.ts";
 import { pisaTopK } from "./reference.ts";
-import { pisaColTiles } from "../../shaders/piecewise_attention_cols.ts";
-import { type PisaRowKind, pisaRowTiles } from "../../shaders/piecewise_attention_rows.ts";
+import { type PisaTileKind, pisaTiles } from "../../shaders/piecewise_attention_tiles.ts";
 import type { SdpaTiles } from "../../shaders/attention_tiles.ts";
 
 /** Rows summed per workgroup of the outer-product kernels (a multiple of every block size). */
@@ -36,10 +35,8 @@ export interface PisaPlan {
   topK: number;
   scale: number;
   useBias: boolean;
-  /** Tiles of the row-stationary kernels (forward, dq). */
-  rowTiles: Record<PisaRowKind, SdpaTiles>;
-  /** Tiles of the column-stationary kernel (dk, dv). */
-  colTiles: SdpaTiles;
+  /** Tiles of the attention kernels: forward, dq and the dk/dv (column) kernel. */
+  tiles: Record<PisaTileKind, SdpaTiles>;
   /** Uniform values; kernels override `n_main` and `n_slices`. */
   params: Record<PisaParamName, number>;
   /** f32 elements of the scratch buffers. */
@@ -60,10 +57,8 @@ export interface PisaShape {
   blockSize: number;
   scale: number;
   useBias: boolean;
-  /** Forward / dq tiles; by default the first of `PISA_ROW_TILES` that fits the device. */
-  rowTiles?: Partial<Record<PisaRowKind, SdpaTiles>>;
-  /** dk/dv tiles; by default the first of `PISA_COL_TILES` that fits the device. */
-  colTiles?: SdpaTiles;
+  /** Attention kernel tiles; by default the first of `PISA_TILES` that fits the device. */
+  tiles?: Partial<Record<PisaTileKind, SdpaTiles>>;
 }
 
 /** Builds the plan of a validated call. */
@@ -79,8 +74,10 @@ export function planPisa(s: PisaShape): PisaPlan {
   const perRowK = nBh * s.T * s.dk, perRowV = nBh * s.T * s.dv;
   // The chunk-gradient kernel splits the query blocks so that it has ~CHUNK_GRAD_GROUPS
   // workgroups even when there are few chunk tiles (partials are summed in a fixed order).
-  const colTiles = s.colTiles ?? pisaColTiles(bt, s.dk, s.dv, s.device.limits);
-  const chunkTiles = Math.ceil(nt / colTiles.br);
+  const tilesOf = (kind: PisaTileKind) =>
+    s.tiles?.[kind] ?? pisaTiles(kind, bt, s.dk, s.dv, s.device.limits);
+  const tiles = { fwd: tilesOf("fwd"), dq: tilesOf("dq"), dkdv: tilesOf("dkdv") };
+  const chunkTiles = Math.ceil(nt / tiles.dkdv.br);
   const wanted = Math.ceil(CHUNK_GRAD_GROUPS / (nBh * chunkTiles));
   const splitBlocks = Math.ceil(nt / Math.min(nt, wanted));
   const nSplits = Math.ceil(nt / splitBlocks);
@@ -114,12 +111,9 @@ export function planPisa(s: PisaShape): PisaPlan {
     off_dvc: perRowK + perRowV + nSplits * qc,
     off_dh: perRowK + perRowV + nSplits * (qc + vc),
   };
-  const tilesOf = (kind: PisaRowKind) =>
-    s.rowTiles?.[kind] ?? pisaRowTiles(kind, bt, s.dk, s.dv, s.device.limits);
   return {
     ...s,
-    rowTiles: { fwd: tilesOf("fwd"), dq: tilesOf("dq") },
-    colTiles,
+    tiles,
     bt,
     nt,
     topK,

@@ -11,13 +11,11 @@ import {
   pisaTopK,
 } from "../../ops/piecewise_attention/reference.ts";
 import { compareWithReference, pisaInputs, type PisaTestOptions } from "./_pisa.ts";
-import type { SdpaTiles } from "../../shaders/attention_tiles.ts";
-import { PISA_COL_TILES, pisaColWorkgroupBytes } from "../../shaders/piecewise_attention_cols.ts";
 import {
-  PISA_ROW_TILES,
-  type PisaRowKind,
-  pisaRowWorkgroupBytes,
-} from "../../shaders/piecewise_attention_rows.ts";
+  PISA_TILES,
+  type PisaTileKind,
+  pisaWorkgroupBytes,
+} from "../../shaders/piecewise_attention_tiles.ts";
 
 const device = (await testDevice())!;
 const dtypes = dtypesOf(device);
@@ -107,20 +105,17 @@ Deno.test({
   fn: async () => {
     const d = { B: 1, H: 2, T: 333, dk: 40, dv: 24 };
     const o = { density: 0.3, blockSize: 64, useBias: true };
-    const fits = (bytes: (t: SdpaTiles, dk: number, dv: number) => number) => (t: SdpaTiles) =>
-      bytes(t, d.dk, d.dv) <= device.limits.maxComputeWorkgroupStorageSize &&
-      t.tr * t.tc <= device.limits.maxComputeInvocationsPerWorkgroup;
-    const rowBytes = (kind: PisaRowKind) => (t: SdpaTiles, dk: number, dv: number) =>
-      pisaRowWorkgroupBytes(kind, t, dk, dv);
-    const fwd = PISA_ROW_TILES.fwd.filter(fits(rowBytes("fwd")));
-    const dq = PISA_ROW_TILES.dq.filter(fits(rowBytes("dq")));
-    const cols = PISA_COL_TILES.filter(fits(pisaColWorkgroupBytes));
-    const runs = Math.max(fwd.length, dq.length, cols.length);
-    assert.ok(Math.min(fwd.length, dq.length, cols.length) >= 2, "two tilings of each run here");
-    const nth = <T>(list: T[], i: number) => list[Math.min(i, list.length - 1)];
+    const fitting = (kind: PisaTileKind) =>
+      PISA_TILES[kind].filter((t) =>
+        pisaWorkgroupBytes(kind, t, d.dk, d.dv) <= device.limits.maxComputeWorkgroupStorageSize &&
+        t.tr * t.tc <= device.limits.maxComputeInvocationsPerWorkgroup
+      );
+    const lists = { fwd: fitting("fwd"), dq: fitting("dq"), dkdv: fitting("dkdv") };
+    const runs = Math.max(...Object.values(lists).map((l) => l.length));
+    assert.ok(Object.values(lists).every((l) => l.length >= 2), "two tilings of each run here");
+    const nth = (kind: PisaTileKind, i: number) => lists[kind][Math.min(i, lists[kind].length - 1)];
     for (let i = 0; i < runs; i++) {
-      const rowTiles = { fwd: nth(fwd, i), dq: nth(dq, i) };
-      const colTiles = nth(cols, i);
+      const tiles = { fwd: nth("fwd", i), dq: nth("dq", i), dkdv: nth("dkdv", i) };
       const seed = freshSeed();
       const x = pisaInputs(d, o.blockSize, "f32", rng(seed));
       const up = (a: Float64Array<ArrayBuffer>, D: number) =>
@@ -133,15 +128,14 @@ Deno.test({
         ...d,
         ...o,
         scale: 1 / Math.sqrt(d.dk),
-        rowTiles,
-        colTiles,
+        tiles,
       });
       const { o: out, saved } = pisaForward(plan, q, k, v, true);
       const g = pisaBackward(plan, q, k, v, dO, saved);
       const raw = await saved.sel.readRaw();
       const selection = new Int32Array(raw.buffer, 0, plan.sizes.sel);
       const ref = { ...o, selection };
-      const at = `tiles ${JSON.stringify({ ...rowTiles, cols: colTiles })} (seed ${seed})`;
+      const at = `tiles ${JSON.stringify(tiles)} (seed ${seed})`;
       assertClose(
         await out.read(),
         piecewiseSparseAttentionReference(x.q, x.k, x.v, d, ref),
