@@ -21,8 +21,8 @@ import { unroll } from "./attention_tiles.ts";
 /** Input layouts: `[B, H, T, D]` or `[B, T, H, D]`. */
 export type PisaLayout = "BHTD" | "BTHD";
 
-/** Output columns per workgroup of the PISA tile kernels (wider outputs go over the grid). */
-export const PISA_SLICE = 64;
+/** Side of the outer-product kernels' square tiles of the `[dk, dv]` result. */
+export const PISA_OUTER_TILE = 64;
 
 /** One uniform block shared by all PISA kernels (offsets are in f32 elements of scratch). */
 export const pisaParams = new UniformBlock({
@@ -39,7 +39,6 @@ export const pisaParams = new UniformBlock({
   group_rows: "u32",
   n_tiles: "u32",
   n_tiles_dv: "u32",
-  n_slices: "u32",
   n_main: "u32",
   n_splits: "u32",
   split_blocks: "u32",

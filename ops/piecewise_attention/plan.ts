@@ -4,7 +4,7 @@
  */
 import { deviceContext, type DType, Tensor, type UniformBlock } from "../_runtime/mod.ts";
 import {
-  PISA_SLICE,
+  PISA_OUTER_TILE,
   type PisaLayout,
   pisaParams,
 } from "../../shaders/piecewise_attention_stats.ts";
@@ -37,7 +37,7 @@ export interface PisaPlan {
   useBias: boolean;
   /** Tiles of the attention kernels: forward, dq and the dk/dv (column) kernel. */
   tiles: Record<PisaTileKind, SdpaTiles>;
-  /** Uniform values; kernels override `n_main` and `n_slices`. */
+  /** Uniform values; kernels override `n_main` (and the splits). */
   params: Record<PisaParamName, number>;
   /** f32 elements of the scratch buffers. */
   sizes: { chunk: number; part: number; sel: number; rows: number; rowsBwd: number; grads: number };
@@ -68,8 +68,8 @@ export function planPisa(s: PisaShape): PisaPlan {
   const nt = Math.ceil(s.T / bt);
   const topK = pisaTopK(s.density, nt);
   const nGroups = Math.ceil(s.T / GROUP_ROWS);
-  const nTilesDv = Math.ceil(s.dv / PISA_SLICE);
-  const nTiles = Math.ceil(s.dk / PISA_SLICE) * nTilesDv;
+  const nTilesDv = Math.ceil(s.dv / PISA_OUTER_TILE);
+  const nTiles = Math.ceil(s.dk / PISA_OUTER_TILE) * nTilesDv;
   const qc = nBh * nt * s.dk, vc = nBh * nt * s.dv, hSize = nBh * s.dk * s.dv;
   const perRowK = nBh * s.T * s.dk, perRowV = nBh * s.T * s.dv;
   // The chunk-gradient kernel splits the query blocks so that it has ~CHUNK_GRAD_GROUPS
@@ -95,7 +95,6 @@ export function planPisa(s: PisaShape): PisaPlan {
     group_rows: GROUP_ROWS,
     n_tiles: nTiles,
     n_tiles_dv: nTilesDv,
-    n_slices: 1,
     n_main: 1,
     n_splits: nSplits,
     split_blocks: splitBlocks,
