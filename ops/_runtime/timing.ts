@@ -66,7 +66,7 @@ export async function timeKernels(device: GPUDevice, work: () => void): Promise<
   recorder.beginDispatchTiming(querySet);
   try {
     work();
-  } finally {
+  } finally { // on a throw, passes already recorded keep the query set: it is left to GC
     names = recorder.endDispatchTiming();
   }
   const ticks = await readTimestamps(device, querySet, 2 * names.length);

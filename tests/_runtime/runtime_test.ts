@@ -151,6 +151,13 @@ Deno.test({
     assert.ok(kernels[0].ms > 0 && kernels[0].ms < 1000, `time ${kernels[0].ms}`);
     scale(); // recorded normally again: one pass, no timestamps
     assert.deepEqual(await timeKernels(device, () => {}), []);
+    await assert.rejects(() =>
+      timeKernels(device, () => {
+        scale();
+        throw new RangeError("from the work");
+      }), /from the work/);
+    const again = await timeKernels(device, scale); // the failed run left no timing state
+    assert.equal(again[0].dispatches, 1);
   },
 });
 
