@@ -20,21 +20,12 @@ const CHUNK_GRAD_GROUPS = 512;
 /** Names of the PISA uniforms. */
 export type PisaParamName = typeof pisaParams extends UniformBlock<infer K> ? K : never;
 
-/** Everything the launchers need about one call. */
-export interface PisaPlan {
-  device: GPUDevice;
-  dtype: DType;
-  layout: PisaLayout;
-  B: number;
-  H: number;
-  T: number;
-  dk: number;
-  dv: number;
+/** Everything the launchers need about one call: the validated shape plus what follows from it. */
+export interface PisaPlan extends Omit<PisaShape, "density" | "blockSize" | "tiles"> {
+  /** Chunk length (the block size) and chunk count. */
   bt: number;
   nt: number;
   topK: number;
-  scale: number;
-  useBias: boolean;
   /** Tiles of the attention kernels: forward, dq and the dk/dv (column) kernel. */
   tiles: Record<PisaTileKind, SdpaTiles>;
   /** Uniform values; kernels override `n_main` (and the splits). */
