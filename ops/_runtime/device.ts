@@ -15,6 +15,13 @@ export interface RequestDeviceOptions {
    * workgroup storage); `"default"` keeps WebGPU's default limits (128 MiB bindings).
    */
   limits?: "adapter" | "default";
+  /**
+   * Request the `subgroups` feature (default `true`). Deno's adapters do not list it in
+   * `adapter.features` although devices requested with it work, so it is asked for and the
+   * request retried without it when refused. `false` gives a device on the kernels' portable
+   * path (what browsers without subgroups run).
+   */
+  subgroups?: boolean;
 }
 
 /** Limits the runtime asks for when `limits: "adapter"`. */
@@ -44,7 +51,7 @@ function gpuApi(): GPU {
 
 /**
  * Requests a WebGPU device set up for flash-bla: the adapter's real limits, plus
- * `shader-f16` and `timestamp-query` when offered.
+ * `shader-f16`, `timestamp-query` and `subgroups` when offered.
  *
  * @example
  * ```ts
@@ -68,9 +75,35 @@ export async function requestDevice(options: RequestDeviceOptions = {}): Promise
     for (const name of REQUESTED_LIMITS) requiredLimits[name] = adapter.limits[name];
   }
   const requiredFeatures = WANTED_FEATURES.filter((f) => adapter.features.has(f));
-  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
+  let device: GPUDevice | undefined;
+  if (options.subgroups ?? true) {
+    try {
+      device = await adapter.requestDevice({
+        requiredLimits,
+        requiredFeatures: [...requiredFeatures, "subgroups" as GPUFeatureName],
+      });
+    } catch {
+      // The adapter has no subgroups: the portable path below.
+    }
+  }
+  device ??= await adapter.requestDevice({ requiredLimits, requiredFeatures });
   adapterOf.set(device, adapter);
   return device;
+}
+
+/**
+ * Subgroup size of `device` when it has the `subgroups` feature, else `undefined` (kernels
+ * take their portable path). Read from the adapter's `subgroupMinSize`/`subgroupMaxSize`;
+ * kernels that depend on the size check `subgroup_size` at run time too.
+ */
+export function subgroupSize(device: GPUDevice): number | undefined {
+  if (!device.features.has("subgroups" as GPUFeatureName)) return undefined;
+  const info = (adapterOf.get(device)?.info ?? (device as { adapterInfo?: GPUAdapterInfo })
+    .adapterInfo) as
+      | (GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number })
+      | undefined;
+  const min = info?.subgroupMinSize, max = info?.subgroupMaxSize;
+  return min !== undefined && min === max ? min : undefined;
 }
 
 /**

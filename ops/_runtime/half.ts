@@ -11,6 +11,11 @@ const u32 = new Uint32Array(f32.buffer);
 export function toHalfBits(value: number): number {
   f32[0] = value;
   const x = u32[0];
+  // A tie in the float32 bits may not be a tie of `value` (double rounding): the part float32
+  // rounding dropped decides it.
+  const dropped = Math.abs(value) - Math.abs(f32[0]);
+  const up = (rest: number, half: number, h: number) =>
+    rest > half || (rest === half && (dropped > 0 || (dropped === 0 && (h & 1) === 1)));
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
@@ -24,12 +29,12 @@ export function toHalfBits(value: number): number {
     const half = 1 << (shift - 1);
     const rest = mant & ((1 << shift) - 1);
     let h = mant >>> shift;
-    if (rest > half || (rest === half && (h & 1))) h++;
+    if (up(rest, half, h)) h++;
     return sign | h;
   }
   let h = (e << 10) | (mant >>> 13);
   const rest = mant & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && (h & 1))) h++; // may carry into the exponent: correct
+  if (up(rest, 0x1000, h)) h++; // may carry into the exponent: correct
   return sign | h;
 }
 
