@@ -5,17 +5,20 @@
  */
 import {
   checkFinite,
+  checkOneOf,
   deviceContext,
   type Kernel,
   launch,
+  subgroupSize,
   Tensor,
   type Vjp,
 } from "../_runtime/mod.ts";
+import { fitsSubgroup } from "../../shaders/attention_tiles.ts";
 import {
   deltaParams,
   deltaWgsl,
   SDPA_MAX_DIM,
-  SDPA_TILES,
+  sdpaCandidates,
   type SdpaKind,
   sdpaParams,
   type SdpaTiles,
@@ -40,6 +43,28 @@ export interface SdpaOptions {
   scale?: number;
   /** `"BHTD"` (default, `[B, H, T, D]`) or `"BTHD"` (`[B, T, H, D]`). */
   layout?: "BHTD" | "BTHD";
+  /**
+   * Arithmetic precision: `"f32"` (default) or `"f16"`. Both run f32 products, f32
+   * accumulation and f32 softmax statistics today, so they give the same results: on the GPUs
+   * measured (NVIDIA H100, H200 through WebGPU) f16 FMAs issue at the f32 rate, so f16 products
+   * would only add conversions (bench/NOTES.md). The option is validated so that code written
+   * for a faster f16 path later runs unchanged.
+   */
+  precision?: "f32" | "f16";
+}
+
+/**
+ * Internal tuning of {@linkcode scaledDotProductAttentionWith} (the tile sweep and tests):
+ * which path and tilings the kernels use.
+ */
+export interface SdpaTuning {
+  /** Take the subgroup path where the device has subgroups (default `true`). */
+  subgroups?: boolean;
+  /**
+   * Tiling per kernel; by default the first candidate of `sdpaCandidates` that fits the
+   * device. A given tiling must fit (RangeError otherwise).
+   */
+  tiles?: Partial<Record<SdpaKind, SdpaTiles>>;
 }
 
 /** Gradients of {@linkcode scaledDotProductAttention}, each in its input's shape. */
@@ -52,40 +77,64 @@ export interface SdpaGrads {
   dv: Tensor;
 }
 
-/** The first tiling of `kind` (SDPA_TILES) that fits the device's workgroup memory and size. */
-function tilesFor(device: GPUDevice, kind: SdpaKind, s: AttentionShape): SdpaTiles {
-  const bytes = device.limits.maxComputeWorkgroupStorageSize;
-  const threads = device.limits.maxComputeInvocationsPerWorkgroup;
-  const tiles = SDPA_TILES[kind].find((t) =>
-    sdpaTilesValid(t) && t.tr * t.tc <= threads &&
-    sdpaWorkgroupBytes({ ...t, kind, dk: s.dk, dv: s.dv }) <= bytes
-  );
-  if (!tiles) {
-    throw new RangeError(
-      `${OP}: d_k = ${s.dk}, d_v = ${s.dv} need more workgroup memory than this device has`,
-    );
-  }
-  return tiles;
+/** A tiling and the path (subgroup size or portable) one kernel runs with. */
+interface KernelChoice {
+  tiles: SdpaTiles;
+  subgroup: number | undefined;
 }
 
-function kernelFor(t: Tensor, kind: SdpaKind, s: AttentionShape): Kernel {
-  const { br, bc, tr, tc } = tilesFor(t.device, kind, s);
+/**
+ * The tiling of kernel `kind`: the tuning's, else the first candidate that fits the device's
+ * workgroup memory and size, on the subgroup path when the device has subgroups (and the
+ * tuning allows them) and a candidate fits there, else on the portable path.
+ */
+function choose(
+  device: GPUDevice,
+  kind: SdpaKind,
+  s: AttentionShape,
+  tuning: SdpaTuning,
+): KernelChoice {
+  const bytes = device.limits.maxComputeWorkgroupStorageSize;
+  const threads = device.limits.maxComputeInvocationsPerWorkgroup;
+  const size = tuning.subgroups ?? true ? subgroupSize(device) : undefined;
+  const fits = (tiles: SdpaTiles, subgroup: number | undefined) =>
+    sdpaTilesValid(tiles) && tiles.tr * tiles.tc <= threads &&
+    (subgroup === undefined || fitsSubgroup(tiles, subgroup)) &&
+    sdpaWorkgroupBytes({ ...tiles, kind, dk: s.dk, dv: s.dv, subgroup }) <= bytes;
+  const given = tuning.tiles?.[kind];
+  if (given) {
+    const subgroup = size !== undefined && fitsSubgroup(given, size) ? size : undefined;
+    if (!fits(given, subgroup)) {
+      throw new RangeError(`${OP}: ${kind} tiling ${JSON.stringify(given)} does not fit`);
+    }
+    return { tiles: given, subgroup };
+  }
+  const paths = size === undefined ? [undefined] : [size, undefined];
+  for (const subgroup of paths) {
+    const tiles = sdpaCandidates(kind, subgroup !== undefined).find((t) => fits(t, subgroup));
+    if (tiles) return { tiles, subgroup };
+  }
+  throw new RangeError(
+    `${OP}: d_k = ${s.dk}, d_v = ${s.dv} need more workgroup memory than this device has`,
+  );
+}
+
+function kernelFor(t: Tensor, kind: SdpaKind, s: AttentionShape, tuning: SdpaTuning): Kernel {
+  const { tiles, subgroup } = choose(t.device, kind, s, tuning);
   const variant: SdpaVariant = {
-    br,
-    bc,
-    tr,
-    tc,
+    ...tiles,
     kind,
     dtype: t.dtype,
     layout: s.layout,
     dk: s.dk,
     dv: s.dv,
+    subgroup,
   };
   const reads = kind === "fwd" ? 3 : 6;
   const writes = kind === "dkdv" ? 2 : kind === "fwd" ? 2 : 1;
   return {
     name: `sdpa_${kind}`,
-    constants: { ...variant },
+    constants: { ...variant, subgroup: subgroup ?? 0, shuffle: tiles.shuffle ?? false },
     bindings: [...Array(reads).fill("read"), ...Array(writes).fill("read_write")],
     wgsl: () => sdpaWgsl(variant),
   };
@@ -125,15 +174,23 @@ function prepare(q: Tensor, k: Tensor, v: Tensor, options: SdpaOptions) {
   const scale = options.scale === undefined
     ? 1 / Math.sqrt(shape.dk)
     : checkFinite(options.scale, `${OP}: scale`);
+  checkOneOf(options.precision ?? "f32", ["f32", "f16"] as const, `${OP}: precision`);
   checkBindings({ q, k, v });
   return { shape, scale };
 }
 
-function forward(q: Tensor, k: Tensor, v: Tensor, s: AttentionShape, scale: number) {
+function forward(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  s: AttentionShape,
+  scale: number,
+  tuning: SdpaTuning,
+) {
   const outShape = s.layout === "BHTD" ? [s.B, s.H, s.lq, s.dv] : [s.B, s.lq, s.H, s.dv];
   const output = Tensor.empty(q.device, outShape, q.dtype);
   const lse = Tensor.empty(q.device, [s.B, s.H, s.lq], "f32"); // log2 units
-  const kernel = kernelFor(q, "fwd", s);
+  const kernel = kernelFor(q, "fwd", s, tuning);
   launch(q.device, kernel, {
     storage: [q, k, v, output, lse],
     ...uniforms(s, kernel, s.lq, scale),
@@ -146,6 +203,7 @@ function backward(
   dO: Tensor,
   s: AttentionShape,
   scale: number,
+  tuning: SdpaTuning,
 ): SdpaGrads {
   const device = dO.device;
   const delta = Tensor.empty(device, [s.B, s.H, s.lq], "f32");
@@ -164,9 +222,9 @@ function backward(
   const dk = Tensor.empty(device, x.k.shape, dO.dtype);
   const dv = Tensor.empty(device, x.v.shape, dO.dtype);
   const inputs = [x.q, x.k, x.v, dO, x.lse, delta];
-  const dqKernel = kernelFor(dO, "dq", s);
+  const dqKernel = kernelFor(dO, "dq", s, tuning);
   launch(device, dqKernel, { storage: [...inputs, dq], ...uniforms(s, dqKernel, s.lq, scale) });
-  const dkdvKernel = kernelFor(dO, "dkdv", s);
+  const dkdvKernel = kernelFor(dO, "dkdv", s, tuning);
   launch(device, dkdvKernel, {
     storage: [...inputs, dk, dv],
     ...uniforms(s, dkdvKernel, s.lk, scale),
@@ -178,12 +236,14 @@ function backward(
 /**
  * Softmax attention, non-causal: `o_i = Σ_j softmax_j(scale · q_i·k_j) v_j`, computed
  * flash-attention style (register-tiled online softmax; memory O(B·H·Lq) beyond inputs and
- * output). f32 or f16 storage with f32 arithmetic; query and key lengths may differ.
+ * output). f32 or f16 storage with f32 arithmetic; query and key lengths may differ. Uses
+ * subgroup operations where the device has them (see `requestDevice`), else a portable path.
  *
  * @param q `[B, H, Lq, dk]` (or `[B, Lq, H, dk]` with `layout: "BTHD"`), 1 ≤ dk ≤ 256
  * @param k `[B, H, Lk, dk]`, same dtype
  * @param v `[B, H, Lk, dv]`, 1 ≤ dv ≤ 256
- * @param options `scale` (default 1/√dk), `layout` (default `"BHTD"`)
+ * @param options `scale` (default 1/√dk), `layout` (default `"BHTD"`), `precision` (default
+ * `"f32"`; `"f16"` gives the same results on the GPUs measured, see {@linkcode SdpaOptions})
  * @returns o, `[B, H, Lq, dv]` (or `[B, Lq, H, dv]`)
  * @example
  * ```ts
@@ -201,8 +261,12 @@ export function scaledDotProductAttention(
   v: Tensor,
   options: SdpaOptions = {},
 ): Tensor {
+  return run(q, k, v, options, {});
+}
+
+function run(q: Tensor, k: Tensor, v: Tensor, options: SdpaOptions, tuning: SdpaTuning): Tensor {
   const { shape, scale } = prepare(q, k, v, options);
-  const { output, lse } = forward(q, k, v, shape, scale);
+  const { output, lse } = forward(q, k, v, shape, scale, tuning);
   lse.destroy();
   return output;
 }
@@ -218,9 +282,17 @@ scaledDotProductAttention.vjp = (
   k: Tensor,
   v: Tensor,
   options: SdpaOptions = {},
-): Vjp<Tensor, Tensor, SdpaGrads> => {
+): Vjp<Tensor, Tensor, SdpaGrads> => runVjp(q, k, v, options, {});
+
+function runVjp(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options: SdpaOptions,
+  tuning: SdpaTuning,
+): Vjp<Tensor, Tensor, SdpaGrads> {
   const { shape, scale } = prepare(q, k, v, options);
-  const { output, lse } = forward(q, k, v, shape, scale);
+  const { output, lse } = forward(q, k, v, shape, scale, tuning);
   let disposed = false;
   const dispose = () => {
     if (!disposed) lse.destroy();
@@ -232,9 +304,24 @@ scaledDotProductAttention.vjp = (
       if (disposed) throw new TypeError(`${OP} pullback called after dispose()`);
       checkCotangent(OP, dO, output);
       checkAlive(OP, { q, k, v, output });
-      return backward({ q, k, v, output, lse }, dO, shape, scale);
+      return backward({ q, k, v, output, lse }, dO, shape, scale, tuning);
     },
     dispose,
     [Symbol.dispose]: dispose,
   };
-};
+}
+
+/**
+ * {@linkcode scaledDotProductAttention} (and its `vjp`) with the path and tilings of
+ * `tuning`: for the tile sweep (bench/sdpa_sweep.ts) and the tests of every tiling.
+ */
+export function scaledDotProductAttentionWith(tuning: SdpaTuning): {
+  (q: Tensor, k: Tensor, v: Tensor, options?: SdpaOptions): Tensor;
+  vjp(q: Tensor, k: Tensor, v: Tensor, options?: SdpaOptions): Vjp<Tensor, Tensor, SdpaGrads>;
+} {
+  const op = (q: Tensor, k: Tensor, v: Tensor, options: SdpaOptions = {}) =>
+    run(q, k, v, options, tuning);
+  op.vjp = (q: Tensor, k: Tensor, v: Tensor, options: SdpaOptions = {}) =>
+    runVjp(q, k, v, options, tuning);
+  return op;
+}
