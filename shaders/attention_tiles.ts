@@ -244,7 +244,8 @@ ${
     const { RI, RJ } = this;
     const rowMax = (i: number) =>
       Array.from({ length: RJ }, (_, j) => `b_s[${i}][${j}]`).reduce((a, b) => `max(${a}, ${b})`);
-    const rescale = (i: number) => `      let alpha = exp2(b_m[${i}] - mx);
+    const rescale = (i: number) =>
+      `      let alpha = exp2(b_m[${i}] - mx);
       b_m[${i}] = mx;
 ${rowArrays.map((a) => `      ${a}[${i}] *= alpha;`).join("\n")}
 ${unroll(f.cu, (u) => `      ${tile}[${i}][${u}] *= alpha;`)}`;
@@ -284,7 +285,12 @@ ${rescale(i)}
     if (this.subgroup) {
       return `
   var ${out} = ${b};
-${unroll(RI, (i) => `  {\n    var x = ${out}[${i}];\n${this.butterfly("sum", "x")}\n    ${out}[${i}] = x;\n  }`)}`;
+${
+        unroll(RI, (i) =>
+          `  {\n    var x = ${out}[${i}];\n${
+            this.butterfly("sum", "x")
+          }\n    ${out}[${i}] = x;\n  }`)
+      }`;
     }
     return `
   workgroupBarrier();
@@ -350,6 +356,13 @@ ${
     }`)
     }
   }`;
+  }
+
+  /** Declaration of the workgroup score tile `name` (none when scores go by shuffles). */
+  scoreScratch(name: string, what: string): string {
+    return this.shuffle
+      ? ""
+      : `var<workgroup> ${name}: array<vec4f, ${this.t.br * this.sp}>; // [BR][BC/4] ${what}`;
   }
 
   /** Writes score-tile element (i, j) of this thread to the vec4 tile `dst`. */

@@ -229,7 +229,8 @@ ${
   }
   }
 ${
-    unroll(4, (i) => `  {
+    unroll(4, (i) =>
+      `  {
     let a = a0 + 4u * ty + ${i}u;
     for (var l = 0u; l < 4u; l++) {
       let b = b0 + 4u * tx + l;
@@ -412,14 +413,16 @@ export function pisaRowsWgsl(io: PisaIo & { mode: PisaRowsMode; outGroups: numbe
   }[m];
   // Row i of this thread: t (clamped: tc) and its chunk n. Rows and output columns are
   // unrolled so that the accumulators are indexed by constants (registers, not memory).
-  const rowOf = (i: number) => `let t = r0 + ty + ${16 * i}u;
+  const rowOf = (i: number) =>
+    `let t = r0 + ty + ${16 * i}u;
     let tc = min(t, u.seq - 1u);
     let n = tc / u.bt;`;
   const epilogue = m === "dq1"
     ? /* wgsl */ `
   // D_t = dO_t·o_t and q_t·y_t, reduced over the row's 16 threads.
 ${
-      unroll(4, (i) => `  {
+      unroll(4, (i) =>
+        `  {
     ${rowOf(i)}
     var d_part = 0.0;
     for (var c = tx; c < u.dv; c += 16u) {
@@ -428,14 +431,15 @@ ${
     var gh_part = 0.0;
     let w = rows[(bh * u.seq + tc) * 4u + 1u];
 ${
-        unroll(M, (mm) => `    {
+          unroll(M, (mm) =>
+            `    {
       let col = tx + ${16 * mm}u;
       if (col < u.dk) {
         gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[${i}][${mm}];
         if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[${i}][${mm}]; }
       }
     }`)
-      }
+        }
     s_red[(ty + ${16 * i}u) * 16u + tx] = vec2f(d_part, gh_part);
   }`)
     }
@@ -451,23 +455,24 @@ ${
   {
     ${rowOf(i)}
 ${
-      unroll(M, (mm) => `    {
+      unroll(M, (mm) =>
+        `    {
       let col = tx + ${16 * mm}u;
       if (t < u.seq && col < ${dout}) {
         ${
-        m === "dk"
-          ? `let exact = grads[(bh * u.seq + t) * u.dk + col];
+          m === "dk"
+            ? `let exact = grads[(bh * u.seq + t) * u.dk + col];
         var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
         for (var sp = 0u; sp < u.n_splits; sp++) {
           chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
         }
         chunk_part /= f32(chunk_len(n));`
-          : `let exact = grads[u.off_dvx + (bh * u.seq + t) * u.dv + col];
+            : `let exact = grads[u.off_dvx + (bh * u.seq + t) * u.dv + col];
         var chunk_part = 0.0; // dvc_n, summed over the query-range splits
         for (var sp = 0u; sp < u.n_splits; sp++) {
           chunk_part += grads[u.off_dvc + ((sp * u.n_bh + bh) * u.nt + n) * u.dv + col];
         }`
-      }
+        }
         out[row_off(bh, t, ${dout}) + col] = io(exact + chunk_part + acc[${i}][${mm}]);
       }
     }`)

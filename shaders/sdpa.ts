@@ -297,13 +297,6 @@ ${
     }`;
   }
 
-  /** Declaration of the workgroup score tile `name` (none when scores go by shuffles). */
-  scoreScratch(name: string, what: string): string {
-    return this.shuffle
-      ? ""
-      : `var<workgroup> ${name}: array<vec4f, ${this.t.br * this.sp}>; // [BR][BC/4] ${what}`;
-  }
-
   forward(): string {
     const { t, RI, k, v, vp } = this;
     const E = t.dtype;

@@ -49,13 +49,14 @@ export function sumGroups(plan: PisaPlan, part: Tensor, out: Tensor, offset: num
 
 /** The row-stationary attention kernel (fwd or dq) for `plan`. */
 export function rowKernel(plan: PisaPlan, kind: PisaRowKind, saveOutput = false): Kernel {
-  const variant = { ...io(plan), ...plan.tiles[kind], kind, dk: plan.dk, dv: plan.dv };
+  const { tiles, subgroup } = plan.tiles[kind];
+  const variant = { ...io(plan), ...tiles, subgroup, kind, dk: plan.dk, dv: plan.dv };
   const bindings: Kernel["bindings"] = kind === "fwd"
     ? [R, R, R, R, R, RW, RW]
     : [R, R, R, R, R, R, R, RW];
   return {
     name: `pisa_${kind}`,
-    constants: { ...variant, saveOutput },
+    constants: { ...variant, subgroup: subgroup ?? 0, shuffle: !!tiles.shuffle, saveOutput },
     bindings,
     wgsl: () => pisaRowWgsl({ ...variant, saveOutput }),
   };
@@ -68,7 +69,7 @@ export function launchRows(
   storage: Tensor[],
   saveOutput = false,
 ): void {
-  const nMain = Math.ceil(plan.T / plan.tiles[kind].br);
+  const nMain = Math.ceil(plan.T / plan.tiles[kind].tiles.br);
   launch(plan.device, rowKernel(plan, kind, saveOutput), {
     storage,
     uniforms: uniformsOf(plan, { n_main: nMain }),
