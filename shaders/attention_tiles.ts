@@ -99,6 +99,12 @@ export class TileCode {
   readonly subgroup: boolean;
   /** Score tiles shared by shuffles (no workgroup score tile). */
   readonly shuffle: boolean;
+  /**
+   * d_k and d_v are multiples of 4, so every row of q, k, v, dO starts at a multiple of 4
+   * elements: those tensors are bound as vec4 arrays (see {@linkcode ioType}) and staged one
+   * vec4 per load.
+   */
+  readonly vec4Io: boolean;
 
   constructor(readonly t: TileShape) {
     if (t.subgroup !== undefined && !fitsSubgroup(t, t.subgroup)) {
@@ -106,6 +112,7 @@ export class TileCode {
     }
     this.subgroup = t.subgroup !== undefined;
     this.shuffle = this.subgroup && t.shuffle === true;
+    this.vec4Io = t.dk % 4 === 0 && t.dv % 4 === 0;
     this.RI = t.br / t.tr;
     this.RJ = t.bc / t.tc;
     this.k = features(t.dk, t.tc);
@@ -115,11 +122,29 @@ export class TileCode {
     this.sp = scoreStride(t);
   }
 
+  /** WGSL element type of a q, k, v or dO binding whose storage type is `scalar`. */
+  ioType(scalar: string): string {
+    return this.vec4Io ? `vec4<${scalar}>` : scalar;
+  }
+
   /**
-   * Cooperative load of `rows` rows (from row `r0`, `len` valid) of `src` into the vec4 tile
-   * `dst` ([rows][f.stride]), as f32, zero past the edges and in the padding groups.
+   * Cooperative load of `rows` rows (from row `r0`, `len` valid) of the q, k, v or dO
+   * binding `src` (see {@linkcode ioType}) into the vec4 tile `dst` ([rows][f.stride]), as
+   * f32, zero past the edges and in the padding groups.
    */
   load(dst: string, src: string, rows: number, f: Features, r0: string, len: string): string {
+    if (this.vec4Io) {
+      return `
+  for (var e = lid; e < ${rows * f.groups}u; e += NT) {
+    let r = e / ${f.groups}u;
+    let c4 = e % ${f.groups}u;
+    var x = vec4f();
+    if (${r0} + r < ${len} && c4 < ${f.d4}u) {
+      x = vec4f(${src}[${this.rowOffset(`${r0} + r`, len, f)} / 4u + c4]);
+    }
+    ${dst}[r * ${f.stride}u + c4] = x;
+  }`;
+    }
     return this.loadRows(
       dst,
       src,

@@ -166,7 +166,7 @@ ${
       "u.off_dvc + ((split * u.n_bh + bh) * u.nt + key) * u.dv",
     ]
     : ["(bh * u.seq + key) * u.dk", "u.off_dvx + (bh * u.seq + key) * u.dv"];
-  const bindings = backwardBindings(["grads", "read_write", "f32"]).map((
+  const bindings = backwardBindings(c, ["grads", "read_write", "f32"]).map((
     b,
   ): [string, "read" | "read_write", string] => b[0] === "sel" ? ["seen", "read", "u32"] : b);
   return /* wgsl */ `${pisaTileHeader(v, bindings, false)}

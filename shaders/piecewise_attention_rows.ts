@@ -65,15 +65,19 @@ const NT = ${v.tr * v.tc}u;
 const BC = ${v.bc}u;`;
 }
 
-/** The bindings of the backward attention kernels: q, k, v, dO, chunk, sel, rows, `out`. */
+/**
+ * The bindings of the backward attention kernels: q, k, v, dO (as `c` stages them), chunk,
+ * sel, rows, `out`.
+ */
 export function backwardBindings(
+  c: PisaTileCode,
   out: [string, "read_write", string],
 ): [string, "read" | "read_write", string][] {
   return [
-    ["q", "read", "io"],
-    ["k", "read", "io"],
-    ["v", "read", "io"],
-    ["dO", "read", "io"],
+    ["q", "read", c.ioType("io")],
+    ["k", "read", c.ioType("io")],
+    ["v", "read", c.ioType("io")],
+    ["dO", "read", c.ioType("io")],
     ["chunk", "read", "f32"],
     ["sel", "read", "u32"],
     ["rows", "read", "f32"],
@@ -87,15 +91,15 @@ export function pisaRowWgsl(v: PisaRowVariant): string {
   const fwd = v.kind === "fwd";
   const bindings: [string, "read" | "read_write", string][] = fwd
     ? [
-      ["q", "read", "io"],
-      ["k", "read", "io"],
-      ["v", "read", "io"],
+      ["q", "read", c.ioType("io")],
+      ["k", "read", c.ioType("io")],
+      ["v", "read", c.ioType("io")],
       ["chunk", "read", "f32"],
       ["sel", "read", "u32"],
       ["o", "read_write", "io"],
       ["rows", "read_write", "f32"],
     ]
-    : backwardBindings(["dq", "read_write", "io"]);
+    : backwardBindings(c, ["dq", "read_write", "io"]);
   const kernel = fwd ? forward(c, v) : dq(c, v);
   return /* wgsl */ `${pisaTileHeader(v, bindings)}
 const NEG = -1e30;

@@ -312,9 +312,9 @@ var<workgroup> s_red: array<f32, ${t.br * t.tc}>; // [BR][TC] row partials`;
     const keys = this.subgroup ? "s_k" : "s_kv", values = this.subgroup ? "s_v" : "s_kv";
     const loadValues = this.load(values, "v", t.bc, vp, "k0", "u.lk");
     return this.common([
-      ["q", "read", E],
-      ["k", "read", E],
-      ["v", "read", E],
+      ["q", "read", this.ioType(E)],
+      ["k", "read", this.ioType(E)],
+      ["v", "read", this.ioType(E)],
       ["o", "read_write", E],
       ["lse", "read_write", "f32"],
     ]) + /* wgsl */ `
@@ -362,10 +362,10 @@ ${
     const { t, RI, RJ, k, v, kp } = this;
     const E = t.dtype;
     return this.common([
-      ["q", "read", E],
-      ["k", "read", E],
-      ["v", "read", E],
-      ["d_o", "read", E],
+      ["q", "read", this.ioType(E)],
+      ["k", "read", this.ioType(E)],
+      ["v", "read", this.ioType(E)],
+      ["d_o", "read", this.ioType(E)],
       ["lse", "read", "f32"],
       ["delta", "read", "f32"],
       ["dq", "read_write", E],
@@ -413,10 +413,10 @@ ${this.shareScores([["b_s", "s_ds"]])}
     const E = t.dtype;
     // Own rows are keys (length lk), streamed rows are queries (length lq).
     return this.common([
-      ["q", "read", E],
-      ["k", "read", E],
-      ["v", "read", E],
-      ["d_o", "read", E],
+      ["q", "read", this.ioType(E)],
+      ["k", "read", this.ioType(E)],
+      ["v", "read", this.ioType(E)],
+      ["d_o", "read", this.ioType(E)],
       ["lse", "read", "f32"],
       ["delta", "read", "f32"],
       ["dk", "read_write", E],
