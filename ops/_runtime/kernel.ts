@@ -121,8 +121,26 @@ function asBinding(arg: StorageArg): GPUBufferBinding {
   return "buffer" in arg && "shape" in arg ? { buffer: arg.buffer } : arg as GPUBufferBinding;
 }
 
+let launchListener: { listen: (kernel: Kernel) => void; dispatch: boolean } | undefined;
+
+/**
+ * Calls `listen` with every kernel launched from now on (`undefined` stops): the WGSL snapshot
+ * test and `deno task wgsl` read the generated code of each variant this way. With
+ * `dispatch: false` launches record nothing (no compile, no work; outputs stay unwritten).
+ */
+export function onLaunch(
+  listen: ((kernel: Kernel) => void) | undefined,
+  options: { dispatch?: boolean } = {},
+): void {
+  launchListener = listen && { listen, dispatch: options.dispatch ?? true };
+}
+
 /** Records one dispatch of `kernel` on `device`. */
 export function launch(device: GPUDevice, kernel: Kernel, args: LaunchArgs): void {
+  if (launchListener) {
+    launchListener.listen(kernel);
+    if (!launchListener.dispatch) return;
+  }
   if (args.storage.length !== kernel.bindings.length) {
     throw new Error(
       `flash-bla kernel ${kernel.name}: ${args.storage.length} storage bindings for ` +
