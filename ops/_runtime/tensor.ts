@@ -6,8 +6,9 @@ import { deviceContext, getDefaultDevice } from "./device.ts";
 import { BufferUsage } from "./recorder.ts";
 import { decodeHalf, encodeHalf } from "./half.ts";
 
-/** Storage dtypes. Arithmetic always accumulates in f32. */
-export type DType = "f32" | "f16";
+import type { DType } from "../../shaders/common.ts";
+
+export type { DType };
 
 /** Bytes per element of `dtype`. */
 export function bytesPerElement(dtype: DType): number {

@@ -17,14 +17,12 @@ import * as nn from "../../ops/nn/mod.ts";
 import {
   decoupledLinearAttention,
   linearAttention,
+  naiveDecoupledLinearAttention,
+  naiveLinearAttention,
   simpleLinearAttention,
   type SimpleLinearAttentionResult,
   varlenLinearAttention,
 } from "../../ops/linear_attention/mod.ts";
-import {
-  naiveDecoupledLinearAttention,
-  naiveLinearAttention,
-} from "../../ops/naive_linear_attention/mod.ts";
 import { scaledDotProductAttention } from "../../ops/sdpa/mod.ts";
 import { piecewiseSparseAttention } from "../../ops/piecewise_attention/mod.ts";
 import { Adam, AdamW, mseLoss, SGD } from "../../ops/optim/mod.ts";

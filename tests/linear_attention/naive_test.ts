@@ -12,7 +12,7 @@ import {
   tolFor,
 } from "../_helpers.ts";
 import { Tensor } from "../../ops/_runtime/mod.ts";
-import { naiveLinearAttention } from "../../ops/naive_linear_attention/mod.ts";
+import { naiveLinearAttention } from "../../ops/linear_attention/naive.ts";
 
 const device = (await testDevice())!;
 const dtypes = dtypesOf(device);

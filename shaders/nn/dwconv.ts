@@ -5,9 +5,9 @@
  * across heads (Focused/Pola `dwc`, SPEC §6.3).
  * @module
  */
-import { FLAT_GROUP_WGSL, UniformBlock } from "../ops/_runtime/kernel.ts";
-import type { DType } from "../ops/_runtime/tensor.ts";
-import { enableFor, MAIN_WGSL, NN_WORKGROUP, storage, WG_SUM_WGSL } from "./nn_common.ts";
+import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import type { DType } from "../common.ts";
+import { enableFor, MAIN_WGSL, NN_WORKGROUP, storage, WG_SUM_WGSL } from "./common.ts";
 
 /** Uniforms: batch, image height/width, channels, weight channels, kernel size. */
 export const dwconvParams = new UniformBlock({

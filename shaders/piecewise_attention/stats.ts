@@ -14,9 +14,9 @@
  *   dvc `[BH, NT, dv]` | dh `[BH, dk, dv]`
  * @module
  */
-import { FLAT_GROUP_WGSL, UniformBlock } from "../ops/_runtime/kernel.ts";
-import type { DType } from "../ops/_runtime/tensor.ts";
-import { unroll } from "./attention_tiles.ts";
+import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import type { DType } from "../common.ts";
+import { unroll } from "../attention_tiles.ts";
 
 /** Input layouts: `[B, H, T, D]` or `[B, T, H, D]`. */
 export type PisaLayout = "BHTD" | "BTHD";

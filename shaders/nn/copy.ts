@@ -4,8 +4,8 @@
  * every coordinate `c` of a rank-6 copy shape `dim`; and a zero fill.
  * @module
  */
-import { FLAT_GROUP_WGSL, UniformBlock } from "../ops/_runtime/kernel.ts";
-import type { DType } from "../ops/_runtime/tensor.ts";
+import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import type { DType } from "../common.ts";
 import {
   decomposeWgsl,
   enableFor,
@@ -13,7 +13,7 @@ import {
   NN_WORKGROUP,
   rankFields,
   storage,
-} from "./nn_common.ts";
+} from "./common.ts";
 
 /** Uniforms of the copy kernel (`n`: elements to copy; the fill uses `n` and `dst_off`). */
 export const copyParams = new UniformBlock(

@@ -16,8 +16,8 @@ import { addScalar, broadcastTo, scale } from "../nn/elementwise.ts";
 import { matmul } from "../nn/matmul.ts";
 import { mean, sum } from "../nn/reduce.ts";
 import { checkAttention, checkLayout } from "../sdpa/args.ts";
-import type { NaiveLinearAttentionOptions } from "./mod.ts";
-import { type BhtdRun, naiveVjp } from "./_layout.ts";
+import type { NaiveLinearAttentionOptions } from "./naive.ts";
+import { type BhtdRun, naiveVjp } from "./naive_layout.ts";
 
 const OP = "naiveDecoupledLinearAttention";
 

@@ -3,8 +3,8 @@
  * N-d index decomposition over scalar uniform fields, and a workgroup tree reduction.
  * @module
  */
-import { FLAT_GROUP_WGSL, UniformBlock } from "../ops/_runtime/kernel.ts";
-import type { DType } from "../ops/_runtime/tensor.ts";
+import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import type { DType } from "../common.ts";
 
 /** Threads per workgroup of every `nn` kernel (elementwise kernels: one element per thread). */
 export const NN_WORKGROUP = 64;

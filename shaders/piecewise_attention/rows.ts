@@ -17,13 +17,8 @@
  *   derivation). Bindings: q, k, v, dO, chunk, sel, rows, dq.
  * @module
  */
-import { type Features, type SdpaTiles, TileCode, unroll } from "./attention_tiles.ts";
-import {
-  pisaBindings,
-  type PisaIo,
-  pisaPrelude,
-  SELECTION_WGSL,
-} from "./piecewise_attention_stats.ts";
+import { type Features, type SdpaTiles, TileCode, unroll } from "../attention_tiles.ts";
+import { pisaBindings, type PisaIo, pisaPrelude, SELECTION_WGSL } from "./stats.ts";
 
 /** The two row-stationary kernels. */
 export type PisaRowKind = "fwd" | "dq";

@@ -27,9 +27,9 @@
  * them on every iteration anyway, but lavapipe's compiled SPIR-V zeroed them only once.
  * @module
  */
-import { FLAT_GROUP_WGSL, UniformBlock } from "../ops/_runtime/kernel.ts";
-import type { DType } from "../ops/_runtime/tensor.ts";
-import { features, scoreStride, type SdpaTiles, TileCode, unroll } from "./attention_tiles.ts";
+import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import type { DType } from "../common.ts";
+import { features, scoreStride, type SdpaTiles, TileCode, unroll } from "../attention_tiles.ts";
 
 export type { SdpaTiles };
 

@@ -4,8 +4,8 @@
  * over the dimensions the operand was broadcast along.
  * @module
  */
-import { FLAT_GROUP_WGSL, UniformBlock } from "../ops/_runtime/kernel.ts";
-import type { DType } from "../ops/_runtime/tensor.ts";
+import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import type { DType } from "../common.ts";
 import {
   enableFor,
   MAIN_WGSL,
@@ -14,7 +14,7 @@ import {
   rankFields,
   storage,
   WG_SUM_WGSL,
-} from "./nn_common.ts";
+} from "./common.ts";
 
 /** Activations of SPEC §0.2. */
 export type ActivationKind = "elu" | "relu" | "leaky_relu" | "softplus" | "sigmoid";

@@ -5,9 +5,9 @@
  * short, fixed-order loop), so it needs no atomics.
  * @module
  */
-import { FLAT_GROUP_WGSL, UniformBlock } from "../ops/_runtime/kernel.ts";
-import type { DType } from "../ops/_runtime/tensor.ts";
-import { enableFor, MAIN_WGSL, NN_WORKGROUP, storage } from "./nn_common.ts";
+import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import type { DType } from "../common.ts";
+import { enableFor, MAIN_WGSL, NN_WORKGROUP, storage } from "./common.ts";
 
 /** Uniforms: `outer` rows of `n` source / `big_n` output tokens of `c` channels; scale = n/N. */
 export const interp1dParams = new UniformBlock({

@@ -10,7 +10,7 @@ import { addScalar, scale } from "../nn/elementwise.ts";
 import { matmul } from "../nn/matmul.ts";
 import { mean, sum } from "../nn/reduce.ts";
 import { checkAttention, checkLayout } from "../sdpa/args.ts";
-import { naiveVjp } from "./_layout.ts";
+import { naiveVjp } from "./naive_layout.ts";
 
 const OP = "naiveLinearAttention";
 
@@ -135,5 +135,3 @@ naiveLinearAttention.vjp = (
     };
   });
 };
-
-export { type NaiveDecoupledGrads, naiveDecoupledLinearAttention } from "./decoupled.ts";

@@ -14,8 +14,8 @@
  * PyTorch passes Python scalars (`1 − f32(β₂)` would be off by up to 1e-5 relative).
  * @module
  */
-import { FLAT_GROUP_WGSL, UniformBlock } from "../ops/_runtime/kernel.ts";
-import type { DType } from "../ops/_runtime/tensor.ts";
+import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import type { DType } from "../common.ts";
 
 /** The update rules: plain SGD, SGD with a momentum buffer, Adam/AdamW. */
 export type UpdateRule = "sgd" | "sgd_momentum" | "adam";

@@ -4,8 +4,8 @@
  * blockSize a tile never straddles two chunks.
  * @module
  */
-import type { SdpaTiles } from "./attention_tiles.ts";
-import { SDPA_TILES, type SdpaKind, sdpaWorkgroupBytes } from "./sdpa.ts";
+import type { SdpaTiles } from "../attention_tiles.ts";
+import { SDPA_TILES, type SdpaKind, sdpaWorkgroupBytes } from "../sdpa/kernels.ts";
 
 /** PISA's kernels by the SDPA kernel they are shaped like. */
 export type PisaTileKind = SdpaKind;

@@ -17,9 +17,9 @@
  * Bindings: q, k, v, dO, chunk, sel, rows, grads.
  * @module
  */
-import { type SdpaTiles, unroll } from "./attention_tiles.ts";
-import { backwardBindings, PisaTileCode, pisaTileHeader } from "./piecewise_attention_rows.ts";
-import type { PisaIo } from "./piecewise_attention_stats.ts";
+import { type SdpaTiles, unroll } from "../attention_tiles.ts";
+import { backwardBindings, PisaTileCode, pisaTileHeader } from "./rows.ts";
+import type { PisaIo } from "./stats.ts";
 
 /** Which keys the column kernel owns: rows of selected chunks, or non-selected chunks. */
 export type PisaColMode = "exact" | "chunks";

@@ -7,8 +7,8 @@
  * adds their partial sums. `lanes` is 1 when inner = 1 (a row sum), else 16.
  * @module
  */
-import { FLAT_GROUP_WGSL, UniformBlock } from "../ops/_runtime/kernel.ts";
-import type { DType } from "../ops/_runtime/tensor.ts";
+import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import type { DType } from "../common.ts";
 
 /** Compile-time variant of the reduction kernel. */
 export interface ReduceVariant {

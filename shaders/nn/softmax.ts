@@ -3,16 +3,9 @@
  * per row (max, sum of exponentials, write). The backward is `dx = y ⊙ (dy − Σ y ⊙ dy)`.
  * @module
  */
-import { FLAT_GROUP_WGSL, UniformBlock } from "../ops/_runtime/kernel.ts";
-import type { DType } from "../ops/_runtime/tensor.ts";
-import {
-  enableFor,
-  MAIN_WGSL,
-  NN_WORKGROUP,
-  storage,
-  WG_MAX_WGSL,
-  WG_SUM_WGSL,
-} from "./nn_common.ts";
+import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import type { DType } from "../common.ts";
+import { enableFor, MAIN_WGSL, NN_WORKGROUP, storage, WG_MAX_WGSL, WG_SUM_WGSL } from "./common.ts";
 
 /** Uniforms: `outer · inner` rows of `n` elements with stride `inner`. */
 export const softmaxParams = new UniformBlock({ outer: "u32", n: "u32", inner: "u32" });

@@ -12,7 +12,7 @@ import {
   tolFor,
 } from "../_helpers.ts";
 import { Tensor } from "../../ops/_runtime/mod.ts";
-import { naiveDecoupledLinearAttention } from "../../ops/naive_linear_attention/mod.ts";
+import { naiveDecoupledLinearAttention } from "../../ops/linear_attention/naive_decoupled.ts";
 import { decoupledLinearAttentionReference } from "../../ops/linear_attention/reference.ts";
 
 const device = (await testDevice())!;

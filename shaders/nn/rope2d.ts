@@ -6,9 +6,9 @@
  * The inverse (the gradient) rotates by −φ.
  * @module
  */
-import { FLAT_GROUP_WGSL, UniformBlock } from "../ops/_runtime/kernel.ts";
-import type { DType } from "../ops/_runtime/tensor.ts";
-import { enableFor, MAIN_WGSL, NN_WORKGROUP, storage } from "./nn_common.ts";
+import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import type { DType } from "../common.ts";
+import { enableFor, MAIN_WGSL, NN_WORKGROUP, storage } from "./common.ts";
 
 /** Uniforms: pairs to rotate, tokens N, last-axis length L, rotated width F. */
 export const rope2dParams = new UniformBlock({ pairs: "u32", n: "u32", l: "u32", f: "u32" });

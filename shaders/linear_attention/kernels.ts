@@ -22,8 +22,8 @@
  * constants; chunk lengths are uniforms.
  * @module
  */
-import { FLAT_GROUP_WGSL, UniformBlock } from "../ops/_runtime/kernel.ts";
-import type { DType } from "../ops/_runtime/tensor.ts";
+import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import type { DType } from "../common.ts";
 
 /** Largest d_k and d_v the kernels take (the vector m is staged whole in workgroup memory). */
 export const LA_MAX_DIM = 256;

@@ -3,9 +3,9 @@
  * element per thread, math in f32.
  * @module
  */
-import { FLAT_GROUP_WGSL, UniformBlock } from "../ops/_runtime/kernel.ts";
-import type { DType } from "../ops/_runtime/tensor.ts";
-import { enableFor, MAIN_WGSL, NN_WORKGROUP, storage } from "./nn_common.ts";
+import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import type { DType } from "../common.ts";
+import { enableFor, MAIN_WGSL, NN_WORKGROUP, storage } from "./common.ts";
 
 /** Uniforms of the affine kernel. */
 export const affineParams = new UniformBlock({ n: "u32", alpha: "f32", beta: "f32" });
