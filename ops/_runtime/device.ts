@@ -7,7 +7,7 @@
  */
 import { Recorder } from "./recorder.ts";
 import { BindGroupCache } from "./bind_groups.ts";
-import { GpuErrors } from "./gpu_errors.ts";
+import { type GpuErrorRecord, GpuErrors } from "./gpu_errors.ts";
 import { BufferPool, type MemoryInfo } from "./pool.ts";
 import { UniformArena } from "./uniforms.ts";
 
@@ -133,7 +133,7 @@ export function setDefaultDevice(device: GPUDevice): void {
   defaultDevice = Promise.resolve(device);
 }
 
-export type { MemoryInfo };
+export type { GpuErrorRecord, MemoryInfo };
 
 /** Per-device runtime state. */
 export interface DeviceContext {
@@ -244,4 +244,21 @@ export function setPoolCapacity(device: GPUDevice, bytes: number): void {
   const { pool } = deviceContext(device);
   pool.capacity = bytes;
   pool.trim();
+}
+
+/**
+ * Every GPU error seen on `device` so far (validation, out-of-memory, internal, device lost),
+ * including uncaptured ones from outside the runtime: see ops/_runtime/gpu_errors.ts.
+ */
+export function gpuErrors(device: GPUDevice): readonly GpuErrorRecord[] {
+  return deviceContext(device).errors.records;
+}
+
+/**
+ * Submits the work recorded on `device`, waits until every error scope of the runtime has
+ * resolved, and returns {@linkcode gpuErrors}: a test's "no GPU error happened" check.
+ */
+export function settledGpuErrors(device: GPUDevice): Promise<readonly GpuErrorRecord[]> {
+  flush(device);
+  return deviceContext(device).errors.settled();
 }

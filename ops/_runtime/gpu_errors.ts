@@ -7,9 +7,9 @@
  * recorded after a failed submit may depend on it, so every later read rejects too (create a
  * new device to go on). After `device.lost`, every op and read throws an error saying so.
  *
- * Each device keeps the record of every GPU error seen ({@linkcode gpuErrors}), including
+ * Each device keeps the record of every GPU error seen (`gpuErrors(device)` in device.ts), including
  * uncaptured ones from outside the runtime's scopes, so that tests can check that none
- * happened ({@linkcode settledGpuErrors}).
+ * happened (`settledGpuErrors(device)`).
  * @module
  */
 
