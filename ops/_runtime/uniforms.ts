@@ -6,8 +6,14 @@
  * @module
  */
 
-/** Bytes of one arena buffer (256 slots at the usual 256-byte offset alignment). */
-const CHUNK_BYTES = 64 * 1024;
+import { MAX_PENDING_DISPATCHES } from "./recorder.ts";
+
+/**
+ * Slots of one arena buffer: the dispatches of one submit (more only inside timed windows,
+ * which do not submit on their own), so that a launch's bind group does not depend on its
+ * place in the submit.
+ */
+const CHUNK_SLOTS = MAX_PENDING_DISPATCHES;
 
 /** Where a uniform block was written. */
 export interface UniformSlot {
@@ -21,30 +27,33 @@ export interface UniformSlot {
 export class UniformArena {
   readonly #device: GPUDevice;
   readonly #align: number;
+  readonly #chunk: number;
   readonly #create: () => GPUBuffer;
   readonly #buffers: GPUBuffer[] = [];
   /** Host copy of every buffer, back to back. */
-  #host = new Uint8Array(CHUNK_BYTES);
+  #host: Uint8Array<ArrayBuffer>;
   /** Next free byte of each buffer. */
   readonly #used: number[] = [];
   #current = 0;
 
-  /** `create` makes one arena buffer of {@linkcode CHUNK_BYTES} bytes (inside error scopes). */
+  /** `create` makes one arena buffer of `bytes` bytes (inside error scopes). */
   constructor(device: GPUDevice, create: (bytes: number) => GPUBuffer) {
     this.#device = device;
     this.#align = device.limits.minUniformBufferOffsetAlignment;
-    this.#create = () => create(CHUNK_BYTES);
+    this.#chunk = CHUNK_SLOTS * this.#align;
+    this.#host = new Uint8Array(this.#chunk);
+    this.#create = () => create(this.#chunk);
   }
 
   /** Copies `block` into the next free slot. */
   write(block: ArrayBuffer): UniformSlot {
     const bytes = block.byteLength;
     let i = this.#current;
-    if (i < this.#buffers.length && this.#used[i] + bytes > CHUNK_BYTES) i++;
+    if (i < this.#buffers.length && this.#used[i] + bytes > this.#chunk) i++;
     if (i === this.#buffers.length) this.#grow();
     this.#current = i;
     const offset = this.#used[i];
-    this.#host.set(new Uint8Array(block), i * CHUNK_BYTES + offset);
+    this.#host.set(new Uint8Array(block), i * this.#chunk + offset);
     this.#used[i] = offset + Math.ceil(bytes / this.#align) * this.#align;
     return { buffer: this.#buffers[i], offset };
   }
@@ -52,7 +61,7 @@ export class UniformArena {
   #grow(): void {
     this.#buffers.push(this.#create());
     this.#used.push(0);
-    if (this.#host.length < this.#buffers.length * CHUNK_BYTES) {
+    if (this.#host.length < this.#buffers.length * this.#chunk) {
       const host = new Uint8Array(2 * this.#host.length);
       host.set(this.#host);
       this.#host = host;
@@ -67,7 +76,7 @@ export class UniformArena {
         this.#buffers[i],
         0,
         this.#host,
-        i * CHUNK_BYTES,
+        i * this.#chunk,
         this.#used[i],
       );
       this.#used[i] = 0;
