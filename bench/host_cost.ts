@@ -1,11 +1,13 @@
 /**
  * `deno task bench:host`: what the CPU spends recording an op (issue 13). Each round records N
  * launches of an op on tiny inputs (B1-H1-T16-D16, f32, so the GPU work is negligible), then
- * submits once and awaits the queue; the host time per launch is the recording time of the
- * round divided by N (the submit and the await are outside the measurement). Prints the median
- * of the rounds per op, and the pool's counters after the run.
+ * submits once and awaits the queue. Per launch it reports the recording time (N launches,
+ * fewer dispatches than the recorder submits on its own) and the recording plus the submit
+ * (the submit's share: finishing the command buffer, uploading the uniform arena, the queue
+ * submit); the await is outside both. Prints the median of the rounds per op, and the pool's
+ * counters after the run.
  *
- * Flags: `--rounds N` (default 7), `--n N` launches per round (default 200), `--json`.
+ * Flags: `--rounds N` (default 15), `--n N` launches per round (default 64), `--json`.
  * @module
  */
 import { parseArgs } from "node:util";
@@ -39,34 +41,43 @@ export function hostCases(q: Tensor, k: Tensor, v: Tensor, dO: Tensor): HostCase
   ];
 }
 
+/** Host ms per launch: recording alone, and recording plus the submit. */
+export interface HostMs {
+  record: number;
+  withSubmit: number;
+}
+
 /**
  * Median host ms per launch of `work` over `rounds` rounds of `n` launches, each round
- * recorded back to back and then submitted and awaited once (outside the timing).
+ * recorded back to back, then submitted and awaited once (the await outside the timing).
  */
 export async function hostMsPerLaunch(
   device: GPUDevice,
   work: () => void,
   n: number,
   rounds: number,
-): Promise<number> {
-  const times: number[] = [];
+): Promise<HostMs> {
+  const record: number[] = [], withSubmit: number[] = [];
   for (let r = 0; r < rounds + 1; r++) {
     const t0 = performance.now();
     for (let i = 0; i < n; i++) work();
-    const ms = (performance.now() - t0) / n;
+    const t1 = performance.now();
     flush(device);
+    const t2 = performance.now();
     await device.queue.onSubmittedWorkDone();
-    if (r > 0) times.push(ms); // round 0 compiles and fills the pool
+    if (r === 0) continue; // round 0 compiles and fills the pool
+    record.push((t1 - t0) / n);
+    withSubmit.push((t2 - t0) / n);
   }
-  return quantiles(times).p50;
+  return { record: quantiles(record).p50, withSubmit: quantiles(withSubmit).p50 };
 }
 
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
     options: {
-      rounds: { type: "string", default: "7" },
-      n: { type: "string", default: "200" },
+      rounds: { type: "string", default: "15" },
+      n: { type: "string", default: "64" },
       json: { type: "boolean", default: false },
     },
   });
@@ -81,13 +92,17 @@ if (import.meta.main) {
   const [q, k, v, dO] = [0, 1, 2, 3].map(() => Tensor.fromArraySync(device, data, shape));
   const rows = [];
   for (const c of hostCases(q, k, v, dO)) {
-    rows.push({ op: c.name, hostMs: await hostMsPerLaunch(device, c.work, n, rounds) });
+    rows.push({ op: c.name, ...await hostMsPerLaunch(device, c.work, n, rounds) });
   }
   const memory = memoryInfo(device);
   if (values.json) console.log(JSON.stringify({ shape, n, rounds, rows, memory }));
   else {
     console.log(`host ms per launch, B1-H1-T16-D16 f32, median of ${rounds} rounds of ${n}:`);
-    for (const r of rows) console.log(`  ${r.op.padEnd(32)} ${r.hostMs.toFixed(4)} ms`);
+    console.log(`  ${"op".padEnd(32)} ${"record".padStart(8)} ${"+ submit".padStart(9)}`);
+    for (const r of rows) {
+      const cells = [r.record, r.withSubmit].map((ms) => ms.toFixed(4).padStart(8));
+      console.log(`  ${r.op.padEnd(32)} ${cells.join("  ")}`);
+    }
     console.log(`memoryInfo: ${JSON.stringify(memory)}`);
   }
 }
