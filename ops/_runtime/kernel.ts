@@ -5,15 +5,17 @@
  * @module
  */
 import { type DeviceContext, deviceContext } from "./device.ts";
-import { BufferUsage } from "./recorder.ts";
-import type { Tensor } from "./tensor.ts";
+import { paddedBytes, storageBuffer, type Tensor } from "./tensor.ts";
 
 export { FLAT_GROUP_WGSL, UniformBlock, type UniformType } from "../../shaders/common.ts";
 
 /** How a kernel uses a storage binding. */
 export type Access = "read" | "read_write";
 
-/** A compute kernel: storage bindings 0..n-1, then the uniform block at binding n. */
+/**
+ * A compute kernel: storage bindings 0..n-1, then the uniform block at binding n (bound in the
+ * uniform arena at a dynamic offset, ops/_runtime/uniforms.ts).
+ */
 export interface Kernel {
   /** Kernel name, shown in compile errors. */
   name: string;
@@ -34,7 +36,11 @@ function layoutFor(ctx: DeviceContext, kernel: Kernel): GPUBindGroupLayout {
     visibility: 4, /* GPUShaderStage.COMPUTE */
     buffer: { type: access === "read" ? "read-only-storage" : "storage" },
   }));
-  entries.push({ binding: kernel.bindings.length, visibility: 4, buffer: { type: "uniform" } });
+  entries.push({
+    binding: kernel.bindings.length,
+    visibility: 4,
+    buffer: { type: "uniform", hasDynamicOffset: true },
+  });
   return ctx.device.createBindGroupLayout({ label: kernel.name, entries });
 }
 
@@ -55,16 +61,23 @@ export function pipelineFor(
         console.error(`flash-bla kernel ${key}: ${m.message} at line ${m.lineNum}: ${line}`);
       }
     });
-    const layout = ctx.device.createPipelineLayout({ bindGroupLayouts: [layoutFor(ctx, kernel)] });
-    pipeline = ctx.device.createComputePipeline({
-      label: key,
-      layout,
-      compute: { module, entryPoint: "main" },
+    pipeline = ctx.errors.scoped(key, () => {
+      const layout = ctx.device.createPipelineLayout({
+        bindGroupLayouts: [layoutFor(ctx, kernel)],
+      });
+      return ctx.device.createComputePipeline({
+        label: key,
+        layout,
+        compute: { module, entryPoint: "main" },
+      });
     });
     ctx.pipelines.set(key, pipeline);
+    groupLayouts.set(pipeline, pipeline.getBindGroupLayout(0));
   }
   return pipeline;
 }
+
+const groupLayouts = new WeakMap<GPUComputePipeline, GPUBindGroupLayout>();
 
 /** A storage binding: a whole tensor, or a window of a buffer. */
 export type StorageArg = Tensor | GPUBufferBinding;
@@ -80,7 +93,7 @@ export interface LaunchArgs {
 }
 
 function asBinding(arg: StorageArg): GPUBufferBinding {
-  return "buffer" in arg && "shape" in arg ? { buffer: arg.buffer } : arg as GPUBufferBinding;
+  return "shape" in arg ? { buffer: storageBuffer(arg), offset: 0, size: paddedBytes(arg) } : arg;
 }
 
 let launchListener: { listen: (kernel: Kernel) => void; dispatch: boolean } | undefined;
@@ -97,7 +110,10 @@ export function onLaunch(
   launchListener = listen && { listen, dispatch: options.dispatch ?? true };
 }
 
-/** Records one dispatch of `kernel` on `device`. */
+/**
+ * Records one dispatch of `kernel` on `device`: its uniforms go to the uniform arena, its bind
+ * group comes from the cache when every buffer is the runtime's.
+ */
 export function launch(device: GPUDevice, kernel: Kernel, args: LaunchArgs): void {
   if (launchListener) {
     launchListener.listen(kernel);
@@ -111,24 +127,7 @@ export function launch(device: GPUDevice, kernel: Kernel, args: LaunchArgs): voi
   }
   if (args.groups <= 0) return;
   const ctx = deviceContext(device);
-  const pipeline = pipelineFor(ctx, kernel);
-  const uniform = device.createBuffer({
-    size: args.uniforms.byteLength,
-    usage: BufferUsage.UNIFORM,
-    mappedAtCreation: true,
-  });
-  new Uint8Array(uniform.getMappedRange()).set(new Uint8Array(args.uniforms));
-  uniform.unmap();
-  ctx.recorder.releaseAfterSubmit(uniform);
-  const entries: GPUBindGroupEntry[] = args.storage.map((arg, binding) => ({
-    binding,
-    resource: asBinding(arg),
-  }));
-  entries.push({ binding: args.storage.length, resource: { buffer: uniform } });
-  const bindGroup = device.createBindGroup({
-    layout: pipeline.getBindGroupLayout(0),
-    entries,
-  });
+  ctx.errors.checkLost();
   const x = Math.min(args.groups, MAX_GROUPS_PER_DIM);
   const rest = Math.ceil(args.groups / x);
   const y = Math.min(rest, MAX_GROUPS_PER_DIM);
@@ -136,5 +135,20 @@ export function launch(device: GPUDevice, kernel: Kernel, args: LaunchArgs): voi
   if (z > MAX_GROUPS_PER_DIM) {
     throw new RangeError(`flash-bla kernel ${kernel.name}: ${args.groups} workgroups is too many`);
   }
-  ctx.recorder.dispatch(kernel.name, pipeline, bindGroup, x, y, z);
+  const pipeline = pipelineFor(ctx, kernel);
+  const uniform = ctx.recorder.uniforms(args.uniforms);
+  const entries = args.storage.map(asBinding);
+  entries.push({ buffer: uniform.buffer, offset: 0, size: args.uniforms.byteLength });
+  const bindGroup = ctx.bindGroups.get(
+    pipeline,
+    entries,
+    () =>
+      ctx.errors.scoped(kernel.name, () =>
+        device.createBindGroup({
+          label: kernel.name,
+          layout: groupLayouts.get(pipeline)!,
+          entries: entries.map((resource, binding) => ({ binding, resource })),
+        })),
+  );
+  ctx.recorder.dispatch(kernel.name, pipeline, bindGroup, uniform.offset, x, y, z);
 }
