@@ -37,8 +37,8 @@ import {
   sdpaTilesValid,
   sdpaWorkgroupBytes,
   tilesOnPath,
-} from "../shaders/sdpa.ts";
-import { pisaTilesFit } from "../shaders/piecewise_attention_tiles.ts";
+} from "../shaders/sdpa/kernels.ts";
+import { pisaTilesFit } from "../shaders/piecewise_attention/tiles.ts";
 import { scaledDotProductAttentionWith } from "../ops/sdpa/mod.ts";
 import { piecewiseSparseAttentionWith } from "../ops/piecewise_attention/mod.ts";
 import { makeInputs } from "./ops.ts";

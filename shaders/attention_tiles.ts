@@ -1,6 +1,6 @@
 /**
  * Register-tiled attention building blocks shared by the softmax-attention kernels
- * (`sdpa.ts`) and PISA's (`piecewise_attention_rows.ts`, `piecewise_attention_cols.ts`):
+ * (`sdpa/kernels.ts`) and PISA's (`piecewise_attention/rows.ts`, `piecewise_attention/cols.ts`):
  * workgroup tiles as row-major vec4 arrays with odd row strides, cooperative tile loads, the
  * score-tile `dot` and the probability-times-rows `product`, the online-softmax row max, row
  * sums, stores. See `sdpa.ts` for the thread layout.
@@ -19,7 +19,7 @@
  * with `shuffle` `row_lane` ({@linkcode TileCode.laneDeclarations}).
  * @module
  */
-import type { DType } from "../ops/_runtime/tensor.ts";
+import type { DType } from "./common.ts";
 
 /** Block sizes and thread grid of one kernel. */
 export interface SdpaTiles {

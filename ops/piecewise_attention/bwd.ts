@@ -33,13 +33,13 @@ import {
   PISA_ROWS_PER_GROUP,
   type PisaRowsMode,
   pisaRowsWgsl,
-} from "../../shaders/piecewise_attention_stats.ts";
+} from "../../shaders/piecewise_attention/stats.ts";
 import {
   PISA_SEEN_GROUP,
   type PisaColMode,
   pisaColWgsl,
   pisaSeenWgsl,
-} from "../../shaders/piecewise_attention_cols.ts";
+} from "../../shaders/piecewise_attention/cols.ts";
 import { launchRows, outerKernel, type PisaSaved, sumGroups } from "./fwd.ts";
 import { type PisaPlan, scratch, uniformsOf } from "./plan.ts";
 

@@ -3,39 +3,13 @@
  * (online softmax, log-sum-exp saved, nothing of size Lq×Lk in memory), forward and backward.
  * @module
  */
-import {
-  checkFinite,
-  checkOneOf,
-  deviceContext,
-  type Kernel,
-  launch,
-  subgroupSize,
-  Tensor,
-  type Vjp,
-} from "../_runtime/mod.ts";
-import { fitsSubgroup } from "../../shaders/attention_tiles.ts";
-import {
-  deltaParams,
-  deltaWgsl,
-  SDPA_MAX_DIM,
-  sdpaCandidates,
-  type SdpaKind,
-  sdpaParams,
-  type SdpaTiles,
-  sdpaTilesValid,
-  type SdpaVariant,
-  sdpaWgsl,
-  sdpaWorkgroupBytes,
-} from "../../shaders/sdpa.ts";
-import {
-  type AttentionShape,
-  checkAlive,
-  checkAttention,
-  checkCotangent,
-  checkLayout,
-} from "./args.ts";
+import { checkFinite, checkOneOf, deviceContext, type Tensor, type Vjp } from "../_runtime/mod.ts";
+import { SDPA_MAX_DIM } from "../../shaders/sdpa/kernels.ts";
+import { checkAlive, checkAttention, checkCotangent, checkLayout } from "./args.ts";
+import { backward, type SdpaGrads } from "./bwd.ts";
+import { forward, OP, type SdpaTuning } from "./fwd.ts";
 
-const OP = "scaledDotProductAttention";
+export type { SdpaGrads, SdpaTuning };
 
 /** Options of {@linkcode scaledDotProductAttention}. */
 export interface SdpaOptions {
@@ -51,109 +25,6 @@ export interface SdpaOptions {
    * for a faster f16 path later runs unchanged.
    */
   precision?: "f32" | "f16";
-}
-
-/**
- * Internal tuning of {@linkcode scaledDotProductAttentionWith} (the tile sweep and tests):
- * which path and tilings the kernels use.
- */
-export interface SdpaTuning {
-  /** Take the subgroup path where the device has subgroups (default `true`). */
-  subgroups?: boolean;
-  /**
-   * Tiling per kernel; by default the first candidate of `sdpaCandidates` that fits the
-   * device. A given tiling must fit (RangeError otherwise).
-   */
-  tiles?: Partial<Record<SdpaKind, SdpaTiles>>;
-}
-
-/** Gradients of {@linkcode scaledDotProductAttention}, each in its input's shape. */
-export interface SdpaGrads {
-  /** Gradient of q, shaped like q. */
-  dq: Tensor;
-  /** Gradient of k, shaped like k. */
-  dk: Tensor;
-  /** Gradient of v, shaped like v. */
-  dv: Tensor;
-}
-
-/** A tiling and the path (subgroup size or portable) one kernel runs with. */
-interface KernelChoice {
-  tiles: SdpaTiles;
-  subgroup: number | undefined;
-}
-
-/**
- * The tiling of kernel `kind`: the tuning's, else the first candidate that fits the device's
- * workgroup memory and size, on the subgroup path when the device has subgroups (and the
- * tuning allows them) and a candidate fits there, else on the portable path.
- */
-function choose(
-  device: GPUDevice,
-  kind: SdpaKind,
-  s: AttentionShape,
-  tuning: SdpaTuning,
-): KernelChoice {
-  const bytes = device.limits.maxComputeWorkgroupStorageSize;
-  const threads = device.limits.maxComputeInvocationsPerWorkgroup;
-  const size = tuning.subgroups ?? true ? subgroupSize(device) : undefined;
-  const fits = (tiles: SdpaTiles, subgroup: number | undefined) =>
-    sdpaTilesValid(tiles) && tiles.tr * tiles.tc <= threads &&
-    (subgroup === undefined || fitsSubgroup(tiles, subgroup)) &&
-    sdpaWorkgroupBytes({ ...tiles, kind, dk: s.dk, dv: s.dv, subgroup }) <= bytes;
-  const given = tuning.tiles?.[kind];
-  if (given) {
-    const subgroup = size !== undefined && fitsSubgroup(given, size) ? size : undefined;
-    if (!fits(given, subgroup)) {
-      throw new RangeError(`${OP}: ${kind} tiling ${JSON.stringify(given)} does not fit`);
-    }
-    return { tiles: given, subgroup };
-  }
-  const paths = size === undefined ? [undefined] : [size, undefined];
-  for (const subgroup of paths) {
-    const tiles = sdpaCandidates(kind, subgroup !== undefined).find((t) => fits(t, subgroup));
-    if (tiles) return { tiles, subgroup };
-  }
-  throw new RangeError(
-    `${OP}: d_k = ${s.dk}, d_v = ${s.dv} need more workgroup memory than this device has`,
-  );
-}
-
-function kernelFor(t: Tensor, kind: SdpaKind, s: AttentionShape, tuning: SdpaTuning): Kernel {
-  const { tiles, subgroup } = choose(t.device, kind, s, tuning);
-  const variant: SdpaVariant = {
-    ...tiles,
-    kind,
-    dtype: t.dtype,
-    layout: s.layout,
-    dk: s.dk,
-    dv: s.dv,
-    subgroup,
-  };
-  const reads = kind === "fwd" ? 3 : 6;
-  const writes = kind === "dkdv" ? 2 : kind === "fwd" ? 2 : 1;
-  return {
-    name: `sdpa_${kind}`,
-    constants: { ...variant, subgroup: subgroup ?? 0, shuffle: tiles.shuffle ?? false },
-    bindings: [...Array(reads).fill("read"), ...Array(writes).fill("read_write")],
-    wgsl: () => sdpaWgsl(variant),
-  };
-}
-
-function uniforms(s: AttentionShape, kernel: Kernel, ownLength: number, scale: number) {
-  const blocks = Math.ceil(ownLength / (kernel.constants.br as number));
-  return {
-    uniforms: sdpaParams.pack({
-      heads: s.H,
-      lq: s.lq,
-      lk: s.lk,
-      bh_count: s.B * s.H,
-      blocks,
-      scale_log2: scale * Math.LOG2E,
-      scale,
-    }),
-    groups: s.B * s.H * blocks,
-  };
 }
 
 function checkBindings(tensors: Record<string, Tensor>): void {
@@ -177,60 +48,6 @@ function prepare(q: Tensor, k: Tensor, v: Tensor, options: SdpaOptions) {
   checkOneOf(options.precision ?? "f32", ["f32", "f16"] as const, `${OP}: precision`);
   checkBindings({ q, k, v });
   return { shape, scale };
-}
-
-function forward(
-  q: Tensor,
-  k: Tensor,
-  v: Tensor,
-  s: AttentionShape,
-  scale: number,
-  tuning: SdpaTuning,
-) {
-  const outShape = s.layout === "BHTD" ? [s.B, s.H, s.lq, s.dv] : [s.B, s.lq, s.H, s.dv];
-  const output = Tensor.empty(q.device, outShape, q.dtype);
-  const lse = Tensor.empty(q.device, [s.B, s.H, s.lq], "f32"); // log2 units
-  const kernel = kernelFor(q, "fwd", s, tuning);
-  launch(q.device, kernel, {
-    storage: [q, k, v, output, lse],
-    ...uniforms(s, kernel, s.lq, scale),
-  });
-  return { output, lse };
-}
-
-function backward(
-  x: { q: Tensor; k: Tensor; v: Tensor; output: Tensor; lse: Tensor },
-  dO: Tensor,
-  s: AttentionShape,
-  scale: number,
-  tuning: SdpaTuning,
-): SdpaGrads {
-  const device = dO.device;
-  const delta = Tensor.empty(device, [s.B, s.H, s.lq], "f32");
-  const rows = s.B * s.H * s.lq;
-  launch(device, {
-    name: "sdpa_delta",
-    constants: { dtype: dO.dtype, layout: s.layout, dv: s.dv },
-    bindings: ["read", "read", "read_write"],
-    wgsl: () => deltaWgsl(dO.dtype, s.layout, s.dv),
-  }, {
-    storage: [x.output, dO, delta],
-    uniforms: deltaParams.pack({ rows, heads: s.H, lq: s.lq }),
-    groups: Math.ceil(rows / 64),
-  });
-  const dq = Tensor.empty(device, x.q.shape, dO.dtype);
-  const dk = Tensor.empty(device, x.k.shape, dO.dtype);
-  const dv = Tensor.empty(device, x.v.shape, dO.dtype);
-  const inputs = [x.q, x.k, x.v, dO, x.lse, delta];
-  const dqKernel = kernelFor(dO, "dq", s, tuning);
-  launch(device, dqKernel, { storage: [...inputs, dq], ...uniforms(s, dqKernel, s.lq, scale) });
-  const dkdvKernel = kernelFor(dO, "dkdv", s, tuning);
-  launch(device, dkdvKernel, {
-    storage: [...inputs, dk, dv],
-    ...uniforms(s, dkdvKernel, s.lk, scale),
-  });
-  delta.destroy();
-  return { dq, dk, dv };
 }
 
 /**
