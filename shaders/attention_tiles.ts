@@ -3,7 +3,7 @@
  * (`sdpa/kernels.ts`) and PISA's (`piecewise_attention/rows.ts`, `piecewise_attention/cols.ts`):
  * workgroup tiles as row-major vec4 arrays with odd row strides, cooperative tile loads, the
  * score-tile `dot` and the probability-times-rows `product`, the online-softmax row max, row
- * sums, stores. See `sdpa.ts` for the thread layout.
+ * sums, stores. See `sdpa/kernels.ts` for the thread layout.
  *
  * Two paths. Portable (no subgroups): the TC threads of a score row meet through workgroup
  * memory (row max and row sums through `s_red`, score tiles through a BR×BC tile), with a

@@ -1,8 +1,8 @@
 /**
  * PISA's column-stationary dk/dv backward (SPEC §5.4; derivation in
  * ops/piecewise_attention/bwd.ts), register-tiled like the SDPA dk/dv kernel (the pieces of
- * `attention_tiles.ts`; thread layout in `sdpa.ts`). The row-stationary forward and dq are in
- * `piecewise_attention_rows.ts`.
+ * `attention_tiles.ts`; thread layout in `sdpa/kernels.ts`). The row-stationary forward and dq are in
+ * `rows.ts`.
  *
  * One workgroup per (bh, split of the query blocks, BR own keys), streaming BC query rows at a
  * time of the query blocks that see its keys:

@@ -1,7 +1,7 @@
 /**
  * PISA's row-stationary attention kernels (SPEC §5.4), register-tiled like the SDPA kernels
- * (the pieces of `attention_tiles.ts`; thread layout in `sdpa.ts`): the forward and the dq
- * backward. The column-stationary dk/dv backward is in `piecewise_attention_cols.ts`.
+ * (the pieces of `attention_tiles.ts`; thread layout in `sdpa/kernels.ts`): the forward and the dq
+ * backward. The column-stationary dk/dv backward is in `cols.ts`.
  *
  * One workgroup per (bh, BR queries of one query block i). The streamed key tiles are BC rows
  * of each selected chunk (exact keys, weight 1), then BC non-selected chunks at a time as
@@ -173,7 +173,7 @@ function forward(c: PisaTileCode, v: PisaRowVariant): RowKernelParts {
   const { RI, k, vp } = c;
   const V = c.v;
   // Portable: keys, then values, through one tile (its reuse is fenced by the row-max
-  // barrier). Subgroup path: keys and values staged together (see sdpa.ts).
+  // barrier). Subgroup path: keys and values staged together (see sdpa/kernels.ts).
   const keys = c.subgroup ? "s_k" : "s_kv", values = c.subgroup ? "s_v" : "s_kv";
   const loadValues = (pseudo: boolean) =>
     pseudo

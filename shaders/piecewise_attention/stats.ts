@@ -1,7 +1,7 @@
 /**
  * WGSL generators for PISA's chunk statistics, block selection and per-row epilogues
- * (SPEC §5.2–5.3); the attention kernels themselves are in `piecewise_attention_rows.ts` and
- * `piecewise_attention_cols.ts`.
+ * (SPEC §5.2–5.3); the attention kernels themselves are in `rows.ts` and
+ * `cols.ts`.
  *
  * Scratch buffers (f32 unless said, always `[B·H, ...]`-major whatever the input layout):
  * - `chunk`: qc `[BH, NT, dk]` | kc `[BH, NT, dk]` | vc `[BH, NT, dv]` | h `[BH, dk, dv]`
