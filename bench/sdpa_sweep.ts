@@ -1,7 +1,7 @@
 /**
  * Tile sweep of the softmax-attention kernels (issue 17): every tiling of `SDPA_TILE_SWEEP`
  * on every path (`SDPA_PATHS`: portable, subgroup reductions with score tiles in workgroup
- * memory, subgroups with shuffles) for SDPA (forward and forward+backward at B8-H16-D64,
+ * memory, subgroups with shuffles; for SDPA also with the forward's prefetch) for SDPA (forward and forward+backward at B8-H16-D64,
  * T = 4096) and PISA (density 0.1, B2-H16-D64, T = 32768; the tilings whose tiles are powers
  * of two), f16 storage, GPU timestamps, medians of samples back to back. Each row's output and
  * gradients are compared with the first row's of the same op (the portable default: catches a
@@ -30,6 +30,7 @@ import {
 import { fitsSubgroup, type SdpaTiles } from "../shaders/attention_tiles.ts";
 import {
   SDPA_PATHS,
+  SDPA_PREFETCH_PATH,
   SDPA_TILE_SWEEP,
   type SdpaKind,
   type SdpaPath,
@@ -110,17 +111,18 @@ const sdpaFits: FitCheck = (kind, t, size) =>
 const pisaFits: FitCheck = (kind, t, size) =>
   pisaTilesFit(kind, t, 64, pisaShape.D, pisaShape.D, limits, size);
 
-const sdpaCandidates: Candidate[] = SDPA_TILE_SWEEP.flatMap((set) =>
-  SDPA_PATHS.map((path) => {
-    const tiles = tilesOnPath(set, path);
-    const reason = unfit(tiles, path, sdpaFits);
-    const op = reason ? undefined : scaledDotProductAttentionWith({
-      subgroups: path.subgroups,
-      tiles,
-    });
-    return { tiling: `${set.name} (${setLabel(set)})`, path: path.name, op, reason };
-  })
-);
+const sdpaCandidatesOn = (paths: readonly SdpaPath[]): Candidate[] =>
+  SDPA_TILE_SWEEP.flatMap((set) =>
+    paths.map((path) => {
+      const tiles = tilesOnPath(set, path);
+      const reason = unfit(tiles, path, sdpaFits);
+      const op = reason ? undefined : scaledDotProductAttentionWith({
+        subgroups: path.subgroups,
+        tiles,
+      });
+      return { tiling: `${set.name} (${setLabel(set)})`, path: path.name, op, reason };
+    })
+  );
 // PISA: its own default tilings (the first power-of-two candidates), then the sweep's sets
 // whose tiles are all powers of two.
 const pisaCandidates: Candidate[] = [
@@ -150,16 +152,21 @@ interface Row extends Candidate {
   diff?: number;
 }
 
+/**
+ * Times `candidates` on inputs of shape `s`; the diff column compares with `reference` (the
+ * outputs of an earlier sweep on the same inputs), else with the first row.
+ */
 async function sweep(
   candidates: Candidate[],
   s: { B: number; H: number; T: number; D: number },
   reps: number,
-): Promise<Row[]> {
+  reference?: Float32Array[],
+): Promise<{ rows: Row[]; first?: Float32Array[] }> {
   const rows: Row[] = [];
   const cap = launchesInBudget(s.B * s.H * s.T * s.D * bytesPerElement(dtype), cpu);
   using inputs = makeInputs(device, s, dtype, "BHTD");
   const { q, k, v, dO } = inputs;
-  let first: Float32Array[] | undefined;
+  let first = reference;
   for (const c of candidates) {
     if (!c.op) {
       rows.push(c);
@@ -192,7 +199,7 @@ async function sweep(
     console.error(line(row, s)); // progress
     rows.push(row);
   }
-  return rows;
+  return { rows, first };
 }
 
 const tflops =
@@ -226,8 +233,14 @@ async function breakdown(op: Op, s: { B: number; H: number; T: number; D: number
 const header = (what: string) =>
   `| tiling (fwd, dq, dk/dv: BR×BC/TR×TC) | path | fwd ms${what} | fwd+bwd ms${what} | ` +
   `bwd ms | max rel. diff vs first row |\n|---|---|---|---|---|---|`;
-const sdpaRows = await sweep(sdpaCandidates, sdpaShape, Number(values.reps));
-const pisaRows = await sweep(pisaCandidates, pisaShape, Number(values["pisa-reps"]));
+// The forward's prefetch last: the rows most likely to be cut by the budget.
+const sdpa = await sweep(sdpaCandidatesOn(SDPA_PATHS), sdpaShape, Number(values.reps));
+const pisaRows = (await sweep(pisaCandidates, pisaShape, Number(values["pisa-reps"]))).rows;
+const prefetch = sdpaCandidatesOn([SDPA_PREFETCH_PATH]);
+const sdpaRows = [
+  ...sdpa.rows,
+  ...(await sweep(prefetch, sdpaShape, Number(values.reps), sdpa.first)).rows,
+];
 const breakdowns: string[] = [];
 for (
   const [name, rows, s] of [["SDPA", sdpaRows, sdpaShape], ["PISA", pisaRows, pisaShape]] as const

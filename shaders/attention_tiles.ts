@@ -36,6 +36,12 @@ export interface SdpaTiles {
    * through workgroup memory (a BR×BC tile and a barrier fewer per step).
    */
   shuffle?: boolean;
+  /**
+   * Forward on the subgroup path with vec4 loads only: the next key and value tiles are loaded
+   * into registers while the current ones are multiplied (one tile of global-load latency
+   * hidden, at ⌈2·BC·groups / threads⌉ vec4 registers).
+   */
+  prefetch?: boolean;
 }
 
 /** A tiling with the feature sizes and storage dtype a kernel is generated for. */
@@ -158,6 +164,53 @@ export class TileCode {
   /** WGSL: the element offset of row `row` (of `len`) of head `bh` in a tensor of features f. */
   rowOffset(row: string, len: string, f: Features): string {
     return `row_off(bh, ${row}, ${len}, ${f.d}u)`;
+  }
+
+  /** vec4 registers per thread of a cooperative fetch of `rows` rows of features f. */
+  fetchRegisters(rows: number, f: Features): number {
+    return Math.ceil((rows * f.groups) / (this.t.tr * this.t.tc));
+  }
+
+  /**
+   * Loads `rows` rows (from row `r0`, `len` valid) of the vec4 binding `src` into this thread's
+   * registers `regs` (declared by `declare`; vec4 storage type `type`), in the order in which
+   * {@linkcode storeFetched} puts them into a tile (vec4Io only).
+   */
+  fetch(
+    regs: string,
+    type: string,
+    src: string,
+    rows: number,
+    f: Features,
+    r0: string,
+    len: string,
+    declare: boolean,
+  ): string {
+    const n = this.fetchRegisters(rows, f);
+    return `${declare ? `var ${regs} = array<${type}, ${n}>();` : ""}
+${
+      unroll(n, (i) =>
+        `  {
+    let e = lid + ${i}u * NT;
+    let r = e / ${f.groups}u;
+    let c4 = e % ${f.groups}u;
+    ${regs}[${i}] = ${type}();
+    if (e < ${rows * f.groups}u && ${r0} + r < ${len} && c4 < ${f.d4}u) {
+      ${regs}[${i}] = ${src}[${this.rowOffset(`${r0} + r`, len, f)} / 4u + c4];
+    }
+  }`)
+    }`;
+  }
+
+  /** Stores the registers of {@linkcode fetch} into the tile `dst`, as f32. */
+  storeFetched(dst: string, regs: string, rows: number, f: Features): string {
+    return unroll(this.fetchRegisters(rows, f), (i) =>
+      `  {
+    let e = lid + ${i}u * NT;
+    if (e < ${
+        rows * f.groups
+      }u) { ${dst}[(e / ${f.groups}u) * ${f.stride}u + e % ${f.groups}u] = vec4f(${regs}[${i}]); }
+  }`);
   }
 
   /**

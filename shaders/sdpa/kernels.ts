@@ -174,6 +174,8 @@ export interface SdpaPath {
   subgroups: boolean;
   /** Score tiles by shuffles (subgroup path). */
   shuffle: boolean;
+  /** Forward prefetch (subgroup path with vec4 loads). */
+  prefetch?: boolean;
 }
 
 /** Portable; subgroup reductions with score tiles in workgroup memory; and with shuffles. */
@@ -183,9 +185,17 @@ export const SDPA_PATHS: readonly SdpaPath[] = Object.freeze([
   { name: "subgroups+shuffle", subgroups: true, shuffle: true },
 ]);
 
-/** The tilings of `set` with the `shuffle` flag of `path`, per kernel. */
+/** The subgroup path with shuffles and the forward's prefetch (SDPA only; vec4 loads). */
+export const SDPA_PREFETCH_PATH: SdpaPath = Object.freeze({
+  name: "subgroups+shuffle+prefetch",
+  subgroups: true,
+  shuffle: true,
+  prefetch: true,
+});
+
+/** The tilings of `set` with the `shuffle` and `prefetch` flags of `path`, per kernel. */
 export function tilesOnPath(set: SdpaTileSet, path: SdpaPath): Record<SdpaKind, SdpaTiles> {
-  const on = (t: SdpaTiles) => ({ ...t, shuffle: path.shuffle });
+  const on = (t: SdpaTiles) => ({ ...t, shuffle: path.shuffle, prefetch: path.prefetch });
   return { fwd: on(set.fwd), dq: on(set.dq), dkdv: on(set.dkdv) };
 }
 
@@ -311,6 +321,19 @@ var<workgroup> s_v: array<vec4f, ${t.bc * vp.stride}>; // [BC][V] values`
 var<workgroup> s_red: array<f32, ${t.br * t.tc}>; // [BR][TC] row partials`;
     const keys = this.subgroup ? "s_k" : "s_kv", values = this.subgroup ? "s_v" : "s_kv";
     const loadValues = this.load(values, "v", t.bc, vp, "k0", "u.lk");
+    // Prefetch: the tiles of step k0 + BC are fetched into registers during step k0.
+    const prefetch = this.subgroup && this.vec4Io && t.prefetch === true;
+    const fetch = (r0: string, declare: boolean) =>
+      `${this.fetch("f_k", `vec4<${E}>`, "k", t.bc, k, r0, "u.lk", declare)}
+${this.fetch("f_v", `vec4<${E}>`, "v", t.bc, vp, r0, "u.lk", declare)}`;
+    const stage = prefetch
+      ? `${this.storeFetched(keys, "f_k", t.bc, k)}
+${this.storeFetched(values, "f_v", t.bc, vp)}
+    workgroupBarrier();
+${fetch(`k0 + ${t.bc}u`, false)}`
+      : `${this.load(keys, "k", t.bc, k, "k0", "u.lk")}
+    ${this.subgroup ? loadValues : ""}
+    workgroupBarrier();`;
     return this.common([
       ["q", "read", this.ioType(E)],
       ["k", "read", this.ioType(E)],
@@ -326,11 +349,10 @@ ${this.header()}
   var b_m = array<f32, ${RI}>(${Array(RI).fill("NEG").join(", ")}); // running row max (log2)
   var b_l = array<f32, ${RI}>(); // partial row sums over this thread's columns
   ${this.featureTile("b_o", v)} // [own rows][value groups]
+  ${prefetch ? fetch("0u", true) : ""}
   for (var k0 = 0u; k0 < u.lk; k0 += ${t.bc}u) {
     workgroupBarrier();
-    ${this.load(keys, "k", t.bc, k, "k0", "u.lk")}
-    ${this.subgroup ? loadValues : ""}
-    workgroupBarrier();
+    ${stage}
     ${this.scoreTile("b_s")}
     ${this.dot("b_s", "s_q", k, keys, k)}
 ${this.onlineMax("u.scale_log2", (j) => `k0 + tc + ${j}u * TC < u.lk`, ["b_l"], "b_o", v)}

@@ -1,6 +1,7 @@
 /**
  * Every tiling of the sweep (bench/sdpa_sweep.ts), on every path (portable, subgroups with
- * score tiles in workgroup memory, subgroups with shuffles), run against the float64
+ * score tiles in workgroup memory, subgroups with shuffles, and with the forward's prefetch;
+ * d_k = 20, d_v = 12 take the vec4 loads), run against the float64
  * reference at small, odd sizes, so that the tilings chosen for 48 KiB GPUs are tested on any
  * adapter (at d = 64 they would not fit lavapipe's 32 KiB); and the default tilings on a device
  * requested without subgroups (the browsers' portable path).
@@ -28,6 +29,7 @@ import { scaledDotProductAttentionWith, type SdpaTuning } from "../../ops/sdpa/m
 import { sdpaReference } from "../../ops/sdpa/reference.ts";
 import {
   SDPA_PATHS,
+  SDPA_PREFETCH_PATH,
   SDPA_TILE_SWEEP,
   sdpaTilesValid,
   sdpaWorkgroupBytes,
@@ -67,7 +69,7 @@ async function checkAgainstReference(dev: GPUDevice, tuning: SdpaTuning, dtype: 
 }
 
 for (const set of SDPA_TILE_SWEEP) {
-  for (const path of SDPA_PATHS) {
+  for (const path of [...SDPA_PATHS, SDPA_PREFETCH_PATH]) {
     Deno.test({
       name: `sdpa tiling "${set.name}", ${path.name}, Lq${Lq} Lk${Lk} dk${dk} dv${dv}: fwd + bwd`,
       ignore: noGpu,
