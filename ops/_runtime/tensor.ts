@@ -377,7 +377,8 @@ function poison(ctx: DeviceContext, buffer: GPUBuffer, bytes: number): void {
   let source = poisonSources.get(ctx.device);
   if (!source || source.size < bytes) {
     if (source) ctx.destroyBuffer(source);
-    const size = Math.max(bytes, 2 * (source?.size ?? 0), 1024);
+    const limit = Math.floor(ctx.device.limits.maxBufferSize / 4) * 4;
+    const size = Math.min(Math.max(bytes, 2 * (source?.size ?? 0), 1024), limit);
     source = ctx.errors.scoped(
       "createBuffer (poison)",
       () => ctx.device.createBuffer({ size, usage: BufferUsage.COPY_SRC, mappedAtCreation: true }),
