@@ -7,6 +7,8 @@
 import { type DeviceContext, deviceContext } from "./device.ts";
 import { paddedBytes, storageBuffer, type Tensor } from "./tensor.ts";
 
+export { FLAT_GROUP_WGSL, UniformBlock, type UniformType } from "../../shaders/common.ts";
+
 /** How a kernel uses a storage binding. */
 export type Access = "read" | "read_write";
 
@@ -27,46 +29,6 @@ export interface Kernel {
 
 /** Workgroups along one dispatch dimension (WebGPU's guaranteed limit). */
 export const MAX_GROUPS_PER_DIM = 65535;
-
-/**
- * WGSL helper: the flat index of this workgroup in a grid launched by {@linkcode launch}
- * (which splits large counts over y and z). Kernels must return when it is ≥ their count.
- */
-export const FLAT_GROUP_WGSL = /* wgsl */ `
-fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
-`;
-
-/** Field types of a uniform block. */
-export type UniformType = "u32" | "i32" | "f32";
-
-/** A uniform struct declared once and used for both the WGSL text and the packing. */
-export class UniformBlock<K extends string> {
-  readonly fields: readonly [K, UniformType][];
-
-  constructor(fields: Record<K, UniformType>) {
-    this.fields = Object.entries(fields) as [K, UniformType][];
-  }
-
-  /** WGSL declaration of the struct and its binding (`var<uniform> u: Params`). */
-  wgsl(binding: number): string {
-    const body = this.fields.map(([k, t]) => `  ${k}: ${t},`).join("\n");
-    return `struct Params {\n${body}\n}\n@group(0) @binding(${binding}) var<uniform> u: Params;\n`;
-  }
-
-  /** Packs `values` in field order, padded to 16 bytes. */
-  pack(values: Record<K, number>): ArrayBuffer {
-    const bytes = Math.max(16, Math.ceil((this.fields.length * 4) / 16) * 16);
-    const buffer = new ArrayBuffer(bytes);
-    const view = new DataView(buffer);
-    this.fields.forEach(([k, t], i) => {
-      const v = values[k];
-      if (t === "f32") view.setFloat32(i * 4, v, true);
-      else if (t === "i32") view.setInt32(i * 4, v, true);
-      else view.setUint32(i * 4, v, true);
-    });
-    return buffer;
-  }
-}
 
 function layoutFor(ctx: DeviceContext, kernel: Kernel): GPUBindGroupLayout {
   const entries: GPUBindGroupLayoutEntry[] = kernel.bindings.map((access, binding) => ({
@@ -134,11 +96,29 @@ function asBinding(arg: StorageArg): GPUBufferBinding {
   return "shape" in arg ? { buffer: storageBuffer(arg), offset: 0, size: paddedBytes(arg) } : arg;
 }
 
+let launchListener: { listen: (kernel: Kernel) => void; dispatch: boolean } | undefined;
+
+/**
+ * Calls `listen` with every kernel launched from now on (`undefined` stops): the WGSL snapshot
+ * test and `deno task wgsl` read the generated code of each variant this way. With
+ * `dispatch: false` launches record nothing (no compile, no work; outputs stay unwritten).
+ */
+export function onLaunch(
+  listen: ((kernel: Kernel) => void) | undefined,
+  options: { dispatch?: boolean } = {},
+): void {
+  launchListener = listen && { listen, dispatch: options.dispatch ?? true };
+}
+
 /**
  * Records one dispatch of `kernel` on `device`: its uniforms go to the uniform arena, its bind
  * group comes from the cache when every buffer is the runtime's.
  */
 export function launch(device: GPUDevice, kernel: Kernel, args: LaunchArgs): void {
+  if (launchListener) {
+    launchListener.listen(kernel);
+    if (!launchListener.dispatch) return;
+  }
   if (args.storage.length !== kernel.bindings.length) {
     throw new Error(
       `flash-bla kernel ${kernel.name}: ${args.storage.length} storage bindings for ` +

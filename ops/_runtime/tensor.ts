@@ -9,8 +9,9 @@ import { BufferUsage } from "./recorder.ts";
 import { decodeHalf, encodeHalf } from "./half.ts";
 import { STORAGE_USAGE } from "./pool.ts";
 
-/** Storage dtypes. Arithmetic always accumulates in f32. */
-export type DType = "f32" | "f16";
+import type { DType } from "../../shaders/common.ts";
+
+export type { DType };
 
 /** Bytes per element of `dtype`. */
 export function bytesPerElement(dtype: DType): number {

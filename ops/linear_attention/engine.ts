@@ -37,7 +37,7 @@ import {
   stateKernel,
   stateThreads,
   type StateTiles,
-} from "../../shaders/linear_attention.ts";
+} from "../../shaders/linear_attention/kernels.ts";
 
 /**
  * Tile sizes of the two kernel shapes (compile-time constants; tune here). Feature tiles are

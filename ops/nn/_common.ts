@@ -7,7 +7,7 @@ import { checkSameDeviceAndDtype, checkTensor } from "../_runtime/checks.ts";
 import { deviceContext } from "../_runtime/device.ts";
 import type { Tensor } from "../_runtime/tensor.ts";
 import { launch } from "../_runtime/kernel.ts";
-import { NN_WORKGROUP, partialSumParams, partialSumWgsl } from "../../shaders/nn_common.ts";
+import { NN_WORKGROUP, partialSumParams, partialSumWgsl } from "../../shaders/nn/common.ts";
 
 /** Workgroups for `n` elements at one element per thread. */
 export function elementGroups(n: number): number {

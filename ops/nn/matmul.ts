@@ -13,7 +13,7 @@ import {
   type Vjp,
   windowOf,
 } from "../_runtime/mod.ts";
-import { MATMUL_TILE, matmulParams, matmulWgsl } from "../../shaders/matmul.ts";
+import { MATMUL_TILE, matmulParams, matmulWgsl } from "../../shaders/nn/matmul.ts";
 import { sum } from "./reduce.ts";
 
 /** Options of {@linkcode matmul}. */

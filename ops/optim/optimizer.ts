@@ -10,7 +10,7 @@ import {
   optimParams,
   STATE_NAMES,
   type UpdateRule,
-} from "../../shaders/optim.ts";
+} from "../../shaders/optim/update.ts";
 
 /** Named tensors: a `Map` (e.g. a layer's `parameters`) or a plain object. */
 export type NamedTensors = ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>;
