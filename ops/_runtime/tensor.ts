@@ -364,6 +364,18 @@ function upload(device: GPUDevice, data: ArrayBufferView<ArrayBuffer>): GPUBuffe
   return buffer;
 }
 
+/**
+ * A pooled storage buffer holding `data` (e.g. a kernel's u32 tables) for the work recorded
+ * until the next submit, after which it goes back to the pool. Bind it whole or from offset 0:
+ * it may be larger than `data` (its size class).
+ */
+export function uploadTemporary(device: GPUDevice, data: ArrayBufferView<ArrayBuffer>): GPUBuffer {
+  const buffer = upload(device, data);
+  const ctx = deviceContext(device);
+  ctx.recorder.afterSubmit(() => ctx.pool.release(buffer));
+  return buffer;
+}
+
 /** NaN in f32 (0x7fc07fc0) and in both f16 halves (0x7fc0), for poisoning outputs. */
 const POISON_WORD = 0x7fc07fc0;
 
@@ -378,7 +390,8 @@ function poison(ctx: DeviceContext, buffer: GPUBuffer, bytes: number): void {
   let source = poisonSources.get(ctx.device);
   if (!source || source.size < bytes) {
     if (source) ctx.destroyBuffer(source);
-    const size = Math.max(bytes, 2 * (source?.size ?? 0), 1024);
+    const limit = Math.floor(ctx.device.limits.maxBufferSize / 4) * 4;
+    const size = Math.min(Math.max(bytes, 2 * (source?.size ?? 0), 1024), limit);
     source = ctx.errors.scoped(
       "createBuffer (poison)",
       () => ctx.device.createBuffer({ size, usage: BufferUsage.COPY_SRC, mappedAtCreation: true }),
