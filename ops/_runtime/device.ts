@@ -4,6 +4,7 @@
  * Library code uses only web-standard WebGPU APIs so that it runs in Deno and in browsers.
  * @module
  */
+import { checkDevice } from "./device_checks.ts";
 import { Recorder } from "./recorder.ts";
 
 /** Options for {@linkcode requestDevice}. */
@@ -125,7 +126,7 @@ export function getDefaultDevice(): Promise<GPUDevice> {
 
 /** Makes `device` (for example one created by the application) the default device. */
 export function setDefaultDevice(device: GPUDevice): void {
-  defaultDevice = Promise.resolve(device);
+  defaultDevice = Promise.resolve(checkDevice(device, "device"));
 }
 
 /** Per-device runtime state. */

@@ -15,7 +15,7 @@ import { div, mul } from "../nn/binary.ts";
 import { addScalar, broadcastTo, scale } from "../nn/elementwise.ts";
 import { matmul } from "../nn/matmul.ts";
 import { mean, sum } from "../nn/reduce.ts";
-import { checkAttention, checkLayout } from "../sdpa/args.ts";
+import { checkAttention, checkLayout, checkOptions } from "../sdpa/args.ts";
 import type { NaiveLinearAttentionOptions } from "./mod.ts";
 import { type BhtdRun, naiveVjp } from "./_layout.ts";
 
@@ -78,8 +78,9 @@ function prepare(
   qRope: Tensor,
   kRope: Tensor,
   v: Tensor,
-  options: NaiveLinearAttentionOptions,
+  given: NaiveLinearAttentionOptions | undefined,
 ) {
+  const options = checkOptions(given, OP);
   const layout = checkLayout(options.layout, OP);
   const shape = checkAttention(OP, q, k, v, layout, Infinity);
   for (

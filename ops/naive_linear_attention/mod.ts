@@ -9,7 +9,7 @@ import { add, div, mul } from "../nn/binary.ts";
 import { addScalar, scale } from "../nn/elementwise.ts";
 import { matmul } from "../nn/matmul.ts";
 import { mean, sum } from "../nn/reduce.ts";
-import { checkAttention, checkLayout } from "../sdpa/args.ts";
+import { checkAttention, checkLayout, checkOptions } from "../sdpa/args.ts";
 import { naiveVjp } from "./_layout.ts";
 
 const OP = "naiveLinearAttention";
@@ -45,7 +45,13 @@ interface Saved {
   o: Tensor; // output [B, H, T, dv]
 }
 
-function prepare(q: Tensor, k: Tensor, v: Tensor, options: NaiveLinearAttentionOptions) {
+function prepare(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  given: NaiveLinearAttentionOptions | undefined,
+) {
+  const options = checkOptions(given, OP);
   const layout = checkLayout(options.layout, OP);
   const shape = checkAttention(OP, q, k, v, layout, Infinity);
   const sigma = options.scale === undefined

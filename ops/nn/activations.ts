@@ -72,7 +72,7 @@ function makeActivation(kind: ActivationKind): Activation {
         groups: elementGroups(x.size),
       });
       return { dx };
-    });
+    }, { saved: { x } });
   };
   return Object.assign(forward, { vjp });
 }

@@ -10,7 +10,14 @@ import { launch } from "../_runtime/kernel.ts";
 import { Tensor } from "../_runtime/tensor.ts";
 import { MAX_RANK, padRank, REDUCE_CHUNK, stridesOf } from "../../shaders/nn_common.ts";
 import { type BinaryKind, binaryParams, binaryWgsl } from "../../shaders/nn_elementwise.ts";
-import { checkTensors, elementGroups, fmtShape, makeVjp, sumPartials } from "./_common.ts";
+import {
+  checkTensors,
+  elementGroups,
+  emptyInBinding,
+  fmtShape,
+  makeVjp,
+  sumPartials,
+} from "./_common.ts";
 
 /** Options of the binary blocks. */
 export interface BinaryOptions {
@@ -84,6 +91,13 @@ function pack(
   return { uniforms: binaryParams.pack(fields), n, chunks };
 }
 
+const publicName: Record<BinaryKind, string> = {
+  add: "add",
+  mul: "mul",
+  div: "div",
+  relu_pow: "reluPower",
+};
+
 function makeBinary(kind: BinaryKind): BinaryOp {
   const prepare = (a: Tensor, b: Tensor, options: BinaryOptions) => {
     checkTensors({ a, b });
@@ -92,7 +106,10 @@ function makeBinary(kind: BinaryKind): BinaryOp {
   };
   const forward = (a: Tensor, b: Tensor, options: BinaryOptions = {}): Tensor => {
     const { alpha, outShape } = prepare(a, b, options);
-    const out = Tensor.empty(a.device, outShape, a.dtype);
+    const what = `${publicName[kind]}: the broadcast of a ${fmtShape(a.shape)} and b ${
+      fmtShape(b.shape)
+    }`;
+    const out = emptyInBinding(a.device, outShape, a.dtype, what);
     launch(a.device, {
       name: `nn_${kind}_fwd`,
       constants: { dtype: a.dtype },
@@ -135,7 +152,7 @@ function makeBinary(kind: BinaryKind): BinaryOp {
     return makeVjp(output, (dy) => ({
       da: grad(a, b, dy, "a", alpha),
       db: grad(a, b, dy, "b", alpha),
-    }));
+    }), { saved: { a, b } });
   };
   return Object.assign(forward, { vjp });
 }

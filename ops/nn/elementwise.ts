@@ -6,7 +6,7 @@
 import { checkFinite, launch, Tensor, type Vjp } from "../_runtime/mod.ts";
 import { affineParams, affineWgsl } from "../../shaders/affine.ts";
 import { MAX_RANK } from "../../shaders/nn_common.ts";
-import { checkTensors, elementGroups, makeVjp } from "./_common.ts";
+import { checkTensors, elementGroups, emptyInBinding, makeVjp } from "./_common.ts";
 import { contiguous, stridedCopy } from "./_copy.ts";
 
 function affine(x: Tensor, alpha: number, beta: number): Tensor {
@@ -139,7 +139,7 @@ export function broadcastTo(
     );
   }
   const own = contiguous(viewShape);
-  const y = Tensor.empty(x.device, outShape, x.dtype);
+  const y = emptyInBinding(x.device, outShape, x.dtype, "broadcastTo: outShape");
   stridedCopy(outShape, {
     tensor: x,
     offset: 0,

@@ -135,4 +135,6 @@ export function rope2d(x: Tensor, rotations: Tensor): Tensor {
  * ```
  */
 rope2d.vjp = (x: Tensor, rotations: Tensor): Vjp<Tensor, Tensor, { dx: Tensor }> =>
-  makeVjp(rotate(x, rotations, false), (dy) => ({ dx: rotate(dy, rotations, true) }));
+  makeVjp(rotate(x, rotations, false), (dy) => ({ dx: rotate(dy, rotations, true) }), {
+    saved: { rotations },
+  });

@@ -80,5 +80,5 @@ softmax.vjp = (x: Tensor, options: SoftmaxOptions = {}): Vjp<Tensor, Tensor, { d
     const dx = Tensor.empty(x.device, x.shape, x.dtype);
     run(x, [output, dy, dx], dims, true);
     return { dx };
-  });
+  }, { saved: { output } });
 };

@@ -4,8 +4,10 @@
  * @module
  */
 import {
+  bufferBytes,
   checkFinite,
   deviceContext,
+  type DType,
   type Kernel,
   launch,
   Tensor,
@@ -30,6 +32,7 @@ import {
   checkAttention,
   checkCotangent,
   checkLayout,
+  checkOptions,
 } from "./args.ts";
 
 const OP = "scaledDotProductAttention";
@@ -107,31 +110,46 @@ function uniforms(s: AttentionShape, kernel: Kernel, ownLength: number, scale: n
   };
 }
 
-function checkBindings(tensors: Record<string, Tensor>): void {
-  for (const [name, t] of Object.entries(tensors)) {
-    const max = deviceContext(t.device).maxBindingBytes;
-    if (t.byteLength > max) {
+const outputShape = (s: AttentionShape) =>
+  s.layout === "BHTD" ? [s.B, s.H, s.lq, s.dv] : [s.B, s.lq, s.H, s.dv];
+
+/**
+ * Every tensor the kernels bind whole (inputs, output, the f32 log-sum-exp and delta rows)
+ * must fit one storage binding: a `RangeError` naming the first that does not.
+ */
+function checkBindings(device: GPUDevice, tensors: Record<string, [number[], DType]>): void {
+  const max = deviceContext(device).maxBindingBytes;
+  for (const [name, [shape, dtype]] of Object.entries(tensors)) {
+    const bytes = bufferBytes(shape, dtype);
+    if (bytes > max) {
       throw new RangeError(
-        `${OP}: ${name} ${t} (${t.byteLength} bytes) exceeds the device's largest storage ` +
-          `binding (${max} bytes)`,
+        `${OP}: ${name} ${dtype} [${shape.join(", ")}] (${bytes} bytes) exceeds the device's ` +
+          `largest storage binding (${max} bytes)`,
       );
     }
   }
 }
 
-function prepare(q: Tensor, k: Tensor, v: Tensor, options: SdpaOptions) {
-  const layout = checkLayout(options.layout, OP);
+function prepare(q: Tensor, k: Tensor, v: Tensor, options: SdpaOptions | undefined) {
+  const opts = checkOptions(options, OP);
+  const layout = checkLayout(opts.layout, OP);
   const shape = checkAttention(OP, q, k, v, layout, SDPA_MAX_DIM);
-  const scale = options.scale === undefined
+  const scale = opts.scale === undefined
     ? 1 / Math.sqrt(shape.dk)
-    : checkFinite(options.scale, `${OP}: scale`);
-  checkBindings({ q, k, v });
+    : checkFinite(opts.scale, `${OP}: scale`);
+  const spec = (t: Tensor): [number[], DType] => [[...t.shape], t.dtype];
+  checkBindings(q.device, {
+    q: spec(q),
+    k: spec(k),
+    v: spec(v),
+    "the output": [outputShape(shape), q.dtype],
+    "the log-sum-exp rows": [[shape.B, shape.H, shape.lq], "f32"],
+  });
   return { shape, scale };
 }
 
 function forward(q: Tensor, k: Tensor, v: Tensor, s: AttentionShape, scale: number) {
-  const outShape = s.layout === "BHTD" ? [s.B, s.H, s.lq, s.dv] : [s.B, s.lq, s.H, s.dv];
-  const output = Tensor.empty(q.device, outShape, q.dtype);
+  const output = Tensor.empty(q.device, outputShape(s), q.dtype);
   const lse = Tensor.empty(q.device, [s.B, s.H, s.lq], "f32"); // log2 units
   const kernel = kernelFor(q, "fwd", s);
   launch(q.device, kernel, {
