@@ -8,10 +8,13 @@
  * @module
  */
 import { decodeHalf, encodeHalf } from "./_runtime/half.ts";
-import { type DType, Tensor } from "./_runtime/tensor.ts";
+import { checkDtype, type DType, Tensor } from "./_runtime/tensor.ts";
+import { checkDevice } from "./_runtime/device_checks.ts";
 
 /** Float dtypes this module converts. */
 export type SafetensorsFloatDType = "F64" | "F32" | "F16" | "BF16";
+
+const FLOAT_DTYPES: readonly string[] = ["F64", "F32", "F16", "BF16"];
 
 /** Bytes per element of every dtype the format defines. */
 const DTYPE_BYTES: Record<string, number> = {
@@ -321,7 +324,8 @@ export interface LoadTensorsOptions {
 /**
  * Uploads every float tensor of a safetensors file to `device`, converted to `options.dtype`
  * (F64/F32/BF16 → f32 then rounded for f16; F16 → f16 bit-exact). Scalars become shape `[1]`.
- * Returns the tensors by name and the file's metadata.
+ * Entries of other dtypes (integers, BOOL, F8) are skipped: {@linkcode parseSafetensors} lists
+ * them. Returns the tensors by name and the file's metadata.
  *
  * @example
  * ```ts
@@ -337,11 +341,19 @@ export function loadTensors(
   device: GPUDevice,
   options: LoadTensorsOptions = {},
 ): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
+  checkDevice(device, "device");
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`options must be an object, got ${String(options)}`);
+  }
   const dtype = options.dtype ?? "f32";
+  checkDtype(device, dtype, "options.dtype");
   const file = parseSafetensors(bytes);
   const tensors = new Map<string, Tensor>();
+  let current = "";
   try {
     for (const [name, entry] of file.tensors) {
+      if (!FLOAT_DTYPES.includes(entry.dtype)) continue;
+      current = name;
       const shape = entry.shape.length === 0 ? [1] : entry.shape;
       const data = entry.dtype === "F16" && dtype === "f16"
         ? new Uint16Array(aligned(entry.bytes))
@@ -350,6 +362,7 @@ export function loadTensors(
     }
   } catch (e) {
     for (const t of tensors.values()) t.destroy();
+    if (e instanceof Error) e.message = `entry ${JSON.stringify(current)}: ${e.message}`;
     throw e;
   }
   return { tensors, metadata: file.metadata };

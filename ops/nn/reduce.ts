@@ -28,8 +28,18 @@ interface ReducePlan {
 }
 
 function planReduce(x: Tensor, options: ReduceOptions, name: string): ReducePlan {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`${name} options must be an object, got ${String(options)}`);
+  }
   const rank = x.shape.length;
   const axis = options.axis ?? -1;
+  const isPair = Array.isArray(axis) && axis.length === 2 &&
+    axis.every((a) => typeof a === "number");
+  if (typeof axis !== "number" && !isPair) {
+    throw new TypeError(
+      `${name} options.axis must be a number or [first, last], got ${JSON.stringify(axis)}`,
+    );
+  }
   const [lo, hi] = (typeof axis === "number" ? [axis, axis] : axis).map((a) =>
     a < 0 ? a + rank : a
   );
