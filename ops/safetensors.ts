@@ -185,6 +185,9 @@ function aligned(bytes: Uint8Array): ArrayBuffer {
  * ```
  */
 export function entryToFloat32(entry: SafetensorsEntry): Float32Array<ArrayBuffer> {
+  if (typeof entry !== "object" || entry === null || !(entry.bytes instanceof Uint8Array)) {
+    throw new TypeError("entry must be a SafetensorsEntry ({ dtype, shape, bytes })");
+  }
   if (!LITTLE_ENDIAN) throw new Error("safetensors: big-endian platforms are not supported");
   switch (entry.dtype) {
     case "F32":
@@ -228,6 +231,9 @@ function toBf16Bits(values: ArrayLike<number>): Uint16Array<ArrayBuffer> {
 }
 
 function encode(name: string, t: SafetensorsInput): Uint8Array {
+  if (typeof t !== "object" || t === null || !Array.isArray(t.shape) || !t.data) {
+    throw new TypeError(`tensors.${name} must be { dtype, shape, data }`);
+  }
   const n = t.shape.reduce((p, d) => p * d, 1);
   if (t.data.length !== n) {
     throw new RangeError(
@@ -279,6 +285,11 @@ export function serializeSafetensors(
   metadata: Record<string, string> = {},
 ): Uint8Array<ArrayBuffer> {
   if (!LITTLE_ENDIAN) throw new Error("safetensors: big-endian platforms are not supported");
+  for (const [name, value] of [["tensors", tensors], ["metadata", metadata]] as const) {
+    if (typeof value !== "object" || value === null) {
+      throw new TypeError(`${name} must be an object, got ${String(value)}`);
+    }
+  }
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) {
     for (const [k, v] of Object.entries(metadata)) {
@@ -393,6 +404,9 @@ export async function saveTensors(
   tensors: Record<string, Tensor> | Map<string, Tensor>,
   options: SaveTensorsOptions = {},
 ): Promise<Uint8Array<ArrayBuffer>> {
+  if (typeof tensors !== "object" || tensors === null) {
+    throw new TypeError(`tensors must be an object or Map of Tensors, got ${String(tensors)}`);
+  }
   const entries = tensors instanceof Map ? [...tensors] : Object.entries(tensors);
   const inputs: Record<string, SafetensorsInput> = {};
   for (const [name, t] of entries) {

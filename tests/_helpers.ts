@@ -22,9 +22,39 @@ export function testDevice(): Promise<GPUDevice | undefined> {
     }
     const device = await requestDevice();
     setPoisonOutputs(device, true);
+    failOnGpuErrors(device);
     return device;
   })();
   return devicePromise;
+}
+
+/**
+ * The GPU-error guard: every uncaptured GPU error of `device` (a validation or out-of-memory
+ * error, which WebGPU otherwise only reports here while reads return zeros) is rethrown as an
+ * uncaught error, which fails the test file, naming the test that was running and the error.
+ */
+export function failOnGpuErrors(device: GPUDevice): void {
+  device.addEventListener("uncapturederror", (event) => {
+    const error = (event as GPUUncapturedErrorEvent).error;
+    throw new Error(`GPU ${error.constructor.name} (the library let it through): ${error.message}`);
+  });
+}
+
+let smallDevicePromise: Promise<GPUDevice | undefined> | undefined;
+
+/**
+ * A second device with WebGPU's default limits (256 MiB buffers, 128 MiB storage bindings),
+ * guarded like {@linkcode testDevice}: for too-large-shape cases that must be refused before
+ * anything is allocated.
+ */
+export function smallLimitsDevice(): Promise<GPUDevice | undefined> {
+  smallDevicePromise ??= testDevice().then(async (main) => {
+    if (!main) return undefined;
+    const device = await requestDevice({ limits: "default" });
+    failOnGpuErrors(device);
+    return device;
+  });
+  return smallDevicePromise;
 }
 
 /** Whether GPU tests must be skipped (no adapter at all). */

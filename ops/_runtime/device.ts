@@ -62,6 +62,9 @@ function gpuApi(): GPU {
  * ```
  */
 export async function requestDevice(options: RequestDeviceOptions = {}): Promise<GPUDevice> {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`options must be an object, got ${String(options)}`);
+  }
   const adapter = await gpuApi().requestAdapter({
     powerPreference: options.powerPreference ?? "high-performance",
   });
@@ -169,5 +172,6 @@ export function deviceContext(device: GPUDevice): DeviceContext {
  * yourself to start GPU work early.
  */
 export function flush(device: GPUDevice): void {
+  checkDevice(device, "device");
   deviceContext(device).recorder.submit();
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Vjp } from "../_runtime/autodiff.ts";
-import { checkFinite } from "../_runtime/checks.ts";
+import { checkFinite, checkOptionsObject, checkShapeArray } from "../_runtime/checks.ts";
 import { launch } from "../_runtime/kernel.ts";
 import { Tensor } from "../_runtime/tensor.ts";
 import { MAX_RANK, padRank, REDUCE_CHUNK, stridesOf } from "../../shaders/nn_common.ts";
@@ -42,6 +42,8 @@ export interface BinaryOp {
 
 /** The broadcast shape of `a` and `b` (right-aligned; a dim of 1 stretches). */
 export function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
+  checkShapeArray(a, "a");
+  checkShapeArray(b, "b");
   const rank = Math.max(a.length, b.length);
   if (rank > MAX_RANK) throw new RangeError(`rank ${rank} exceeds the maximum of ${MAX_RANK}`);
   const pa = [...Array(rank - a.length).fill(1), ...a];
@@ -99,8 +101,9 @@ const publicName: Record<BinaryKind, string> = {
 };
 
 function makeBinary(kind: BinaryKind): BinaryOp {
-  const prepare = (a: Tensor, b: Tensor, options: BinaryOptions) => {
+  const prepare = (a: Tensor, b: Tensor, given: BinaryOptions | undefined) => {
     checkTensors({ a, b });
+    const options = checkOptionsObject(given);
     const alpha = checkFinite(options.alpha ?? 1, "options.alpha");
     return { alpha, outShape: broadcastShape(a.shape, b.shape) };
   };

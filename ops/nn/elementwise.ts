@@ -3,7 +3,7 @@
  * vjp. Broadcasting binary ops (`add`, `mul`, `div`) live in binary.ts.
  * @module
  */
-import { checkFinite, launch, Tensor, type Vjp } from "../_runtime/mod.ts";
+import { checkFinite, checkShapeArray, launch, Tensor, type Vjp } from "../_runtime/mod.ts";
 import { affineParams, affineWgsl } from "../../shaders/affine.ts";
 import { MAX_RANK } from "../../shaders/nn_common.ts";
 import { checkTensors, elementGroups, emptyInBinding, makeVjp } from "./_common.ts";
@@ -85,6 +85,7 @@ addScalar.vjp = (x: Tensor, value: number): Vjp<Tensor, Tensor, { dx: Tensor }> 
  */
 export function transpose(x: Tensor, perm: readonly number[]): Tensor {
   checkTensors({ x });
+  checkShapeArray(perm, "perm");
   const rank = x.shape.length;
   const sorted = [...perm].sort((p, q) => p - q);
   if (rank > MAX_RANK || perm.length !== rank || sorted.some((p, i) => p !== i)) {
@@ -130,6 +131,8 @@ export function broadcastTo(
   outShape: readonly number[],
 ): Tensor {
   checkTensors({ x });
+  checkShapeArray(viewShape, "viewShape");
+  checkShapeArray(outShape, "outShape");
   const n = viewShape.reduce((p, d) => p * d, 1);
   const fits = viewShape.length === outShape.length && outShape.length <= MAX_RANK &&
     viewShape.every((d, i) => d === outShape[i] || d === 1);
