@@ -1,7 +1,7 @@
 /**
  * Test helpers: the test device (CPU adapter in CI), seeded random data, error metrics.
  */
-import { type DType, requestDevice, setPoisonOutputs } from "../ops/_runtime/mod.ts";
+import { deviceContext, type DType, requestDevice, setPoisonOutputs } from "../ops/_runtime/mod.ts";
 import { randn, rng } from "../ops/_random.ts";
 
 /** Seeded PRNG (mulberry32; seeds come from the test name) and normal samples. */
@@ -55,6 +55,22 @@ export function smallLimitsDevice(): Promise<GPUDevice | undefined> {
     return device;
   });
   return smallDevicePromise;
+}
+
+/** Runs `fn` with the device's storage-binding limit lowered to `bytes` (restored after). */
+export async function withBindingLimit<T>(
+  device: GPUDevice,
+  bytes: number,
+  fn: () => Promise<T> | T,
+): Promise<T> {
+  const ctx = deviceContext(device);
+  const saved = ctx.maxBindingBytes;
+  ctx.maxBindingBytes = bytes;
+  try {
+    return await fn();
+  } finally {
+    ctx.maxBindingBytes = saved;
+  }
 }
 
 /** Whether GPU tests must be skipped (no adapter at all). */
