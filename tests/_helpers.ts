@@ -1,8 +1,11 @@
 /**
  * Test helpers: the test device (CPU adapter in CI), seeded random data, error metrics.
+ * Importing this module also installs the GPU-error guard (tests/_gpu_guard.ts): a test that
+ * causes a GPU error on the test devices fails.
  */
 import { deviceContext, type DType, requestDevice, setPoisonOutputs } from "../ops/_runtime/mod.ts";
 import { randn, rng } from "../ops/_random.ts";
+import { guardGpuErrors } from "./_gpu_guard.ts";
 
 /** Seeded PRNG (mulberry32; seeds come from the test name) and normal samples. */
 export { randn, rng };
@@ -22,22 +25,10 @@ export function testDevice(): Promise<GPUDevice | undefined> {
     }
     const device = await requestDevice();
     setPoisonOutputs(device, true);
-    failOnGpuErrors(device);
+    guardGpuErrors(device);
     return device;
   })();
   return devicePromise;
-}
-
-/**
- * The GPU-error guard: every uncaptured GPU error of `device` (a validation or out-of-memory
- * error, which WebGPU otherwise only reports here while reads return zeros) is rethrown as an
- * uncaught error, which fails the test file, naming the test that was running and the error.
- */
-export function failOnGpuErrors(device: GPUDevice): void {
-  device.addEventListener("uncapturederror", (event) => {
-    const error = (event as GPUUncapturedErrorEvent).error;
-    throw new Error(`GPU ${error.constructor.name} (the library let it through): ${error.message}`);
-  });
 }
 
 let smallDevicePromise: Promise<GPUDevice | undefined> | undefined;
@@ -51,7 +42,7 @@ export function smallLimitsDevice(): Promise<GPUDevice | undefined> {
   smallDevicePromise ??= testDevice().then(async (main) => {
     if (!main) return undefined;
     const device = await requestDevice({ limits: "default" });
-    failOnGpuErrors(device);
+    guardGpuErrors(device);
     return device;
   });
   return smallDevicePromise;
