@@ -8,6 +8,9 @@ import { noGpu, testDevice } from "../_helpers.ts";
 import { counting } from "./_tensors.ts";
 import * as nn from "../../ops/nn/mod.ts";
 import { scaledDotProductAttention } from "../../ops/sdpa/mod.ts";
+import { linearAttention } from "../../ops/linear_attention/mod.ts";
+import { naiveLinearAttention } from "../../ops/naive_linear_attention/mod.ts";
+import { piecewiseSparseAttention } from "../../ops/piecewise_attention/mod.ts";
 import { flush, type Tensor } from "../../ops/_runtime/mod.ts";
 import { MambaLikeLinearAttention } from "../../layers/mod.ts";
 
@@ -95,6 +98,33 @@ const CASES: Case[] = [
       return { vjp: scaledDotProductAttention.vjp(q, t([1, 1, 4, 2]), t([1, 1, 4, 2])), victim: q };
     },
     message: /q was destroyed/,
+  },
+  {
+    what: "linearAttention (v)",
+    make: () => {
+      const v = t([1, 1, 4, 2]);
+      return { vjp: linearAttention.vjp(t([1, 1, 3, 2]), t([1, 1, 4, 2]), v), victim: v };
+    },
+    message: /v was destroyed/,
+  },
+  {
+    what: "naiveLinearAttention (k)",
+    make: () => {
+      const k = t([1, 1, 4, 2]);
+      return { vjp: naiveLinearAttention.vjp(t([1, 1, 3, 2]), k, t([1, 1, 4, 2])), victim: k };
+    },
+    message: /k was destroyed/,
+  },
+  {
+    what: "piecewiseSparseAttention (k)",
+    make: () => {
+      const k = t([1, 1, 20, 4]);
+      const vjp = piecewiseSparseAttention.vjp(t([1, 1, 20, 4]), k, t([1, 1, 20, 4]), {
+        blockSize: 16,
+      });
+      return { vjp, victim: k };
+    },
+    message: /k was destroyed/,
   },
 ];
 
