@@ -1,46 +1,49 @@
 /**
  * The suite's GPU-error guard: once this module is loaded (tests/_helpers.ts loads it), every
- * `Deno.test` registered afterwards fails when a GPU error (validation, out-of-memory) was
- * reported on a guarded device while it ran, naming the errors. WebGPU reports such errors
- * only through events, while reads return zeros: without the guard a test could pass on them.
+ * `Deno.test` registered afterwards fails when a GPU error (validation, out-of-memory, a lost
+ * device) was recorded on a guarded device while it ran, naming the errors and the kernels of
+ * the failed submit. The runtime records every such error (`gpuErrors`, ops/_runtime/gpu_errors.ts);
+ * the guard checks that a test added none, so that no test passes on work the GPU refused.
  * (Deno then reports a failing test's location as this file; its stack points to the test.)
  */
+import { type GpuErrorRecord, gpuErrors, settledGpuErrors } from "../ops/_runtime/mod.ts";
 
-const reported = new Map<GPUDevice, string[]>();
+const guardedDevices = new Set<GPUDevice>();
 
 /**
- * Guards `device`: GPU errors it reports during a test fail that test. Returns a function that
- * stops guarding it (for the guard's own test).
+ * Guards `device`: GPU errors recorded on it during a test fail that test. Returns a function
+ * that stops guarding it (for the guard's own test).
  */
 export function guardGpuErrors(device: GPUDevice): () => void {
-  const release = () => reported.delete(device);
-  if (reported.has(device)) return release;
-  const messages: string[] = [];
-  reported.set(device, messages);
-  device.addEventListener("uncapturederror", (event) => {
-    const error = (event as GPUUncapturedErrorEvent).error;
-    messages.push(`${error.constructor.name}: ${error.message}`);
-  });
-  return release;
+  guardedDevices.add(device);
+  return () => guardedDevices.delete(device);
 }
 
-/** Waits for the GPU work of every guarded device, then counts the errors reported so far. */
+/** Settles the GPU work of every guarded device, then counts the errors recorded so far. */
 async function errorCounts(): Promise<Map<GPUDevice, number>> {
-  for (const device of reported.keys()) await device.queue.onSubmittedWorkDone();
-  await new Promise((resolve) => setTimeout(resolve, 0)); // events fire after the work
-  return new Map([...reported].map(([device, messages]) => [device, messages.length]));
+  for (const device of guardedDevices) {
+    await settledGpuErrors(device);
+    await device.queue.onSubmittedWorkDone();
+  }
+  await new Promise((resolve) => setTimeout(resolve, 0)); // uncaptured errors arrive as events
+  return new Map([...guardedDevices].map((device) => [device, gpuErrors(device).length]));
+}
+
+function describe(record: GpuErrorRecord): string {
+  const where = record.kernels.length ? ` in ${record.kernels.slice(0, 8).join(", ")}` : "";
+  return `${record.kind}${where}: ${record.message}`;
 }
 
 type TestFn = (t: Deno.TestContext) => void | Promise<void>;
 
-/** `fn`, failing when a guarded device reports a GPU error while it runs. */
+/** `fn`, failing when a guarded device records a GPU error while it runs. */
 export function guarded(fn: TestFn): TestFn {
   return async (t) => {
     const before = await errorCounts();
     await fn(t);
     await errorCounts();
-    const fresh = [...reported].flatMap(([device, messages]) =>
-      messages.slice(before.get(device) ?? 0)
+    const fresh = [...guardedDevices].flatMap((device) =>
+      gpuErrors(device).slice(before.get(device) ?? 0).map(describe)
     );
     if (fresh.length > 0) {
       throw new Error(`this test caused ${fresh.length} GPU error(s): ${fresh.join("; ")}`);

@@ -8,7 +8,7 @@ import { deviceContext } from "../_runtime/device.ts";
 import { type DType, Tensor } from "../_runtime/tensor.ts";
 import { bufferBytes } from "../_runtime/device_checks.ts";
 import { launch } from "../_runtime/kernel.ts";
-import { NN_WORKGROUP, partialSumParams, partialSumWgsl } from "../../shaders/nn_common.ts";
+import { NN_WORKGROUP, partialSumParams, partialSumWgsl } from "../../shaders/nn/common.ts";
 
 /** Workgroups for `n` elements at one element per thread. */
 export function elementGroups(n: number): number {

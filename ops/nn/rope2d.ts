@@ -9,7 +9,7 @@ import { checkTensor } from "../_runtime/checks.ts";
 import { launch } from "../_runtime/kernel.ts";
 import { checkDtype, type DType, Tensor } from "../_runtime/tensor.ts";
 import { bufferBytes, checkBufferBytes, checkDevice } from "../_runtime/device_checks.ts";
-import { rope2dParams, rope2dWgsl } from "../../shaders/nn_rope2d.ts";
+import { rope2dParams, rope2dWgsl } from "../../shaders/nn/rope2d.ts";
 import { checkInt, checkTensors, elementGroups, fmtShape, makeVjp } from "./_common.ts";
 
 function checkGrid(h: number, w: number, f: number): void {

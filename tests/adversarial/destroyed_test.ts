@@ -9,7 +9,7 @@ import { counting } from "./_tensors.ts";
 import * as nn from "../../ops/nn/mod.ts";
 import { scaledDotProductAttention } from "../../ops/sdpa/mod.ts";
 import { linearAttention } from "../../ops/linear_attention/mod.ts";
-import { naiveLinearAttention } from "../../ops/naive_linear_attention/mod.ts";
+import { naiveLinearAttention } from "../../ops/linear_attention/naive.ts";
 import { piecewiseSparseAttention } from "../../ops/piecewise_attention/mod.ts";
 import { flush, type Tensor } from "../../ops/_runtime/mod.ts";
 import { MambaLikeLinearAttention } from "../../layers/mod.ts";
