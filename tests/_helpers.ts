@@ -135,7 +135,7 @@ export function assertClose(
   }
 }
 
-/** Tolerance by storage dtype (DEVELOPERS.md): f32 1e-5, f16 2e-3. */
+/** Tolerance by storage dtype (CONTRIBUTING.md): f32 1e-5, f16 2e-3. */
 export function tolFor(dtype: DType): number {
   return dtype === "f32" ? 1e-5 : 2e-3;
 }
