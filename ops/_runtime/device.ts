@@ -70,6 +70,13 @@ export async function requestDevice(options: RequestDeviceOptions = {}): Promise
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`options must be an object, got ${String(options)}`);
   }
+  const limits = options.limits ?? "adapter", subgroups = options.subgroups ?? true;
+  if (limits !== "adapter" && limits !== "default") {
+    throw new TypeError(`options.limits must be "adapter" or "default", got ${String(limits)}`);
+  }
+  if (typeof subgroups !== "boolean") {
+    throw new TypeError(`options.subgroups must be true or false, got ${String(subgroups)}`);
+  }
   const adapter = await gpuApi().requestAdapter({
     powerPreference: options.powerPreference ?? "high-performance",
   });
@@ -80,12 +87,12 @@ export async function requestDevice(options: RequestDeviceOptions = {}): Promise
     );
   }
   const requiredLimits: Record<string, number> = {};
-  if ((options.limits ?? "adapter") === "adapter") {
+  if (limits === "adapter") {
     for (const name of REQUESTED_LIMITS) requiredLimits[name] = adapter.limits[name];
   }
   const requiredFeatures = WANTED_FEATURES.filter((f) => adapter.features.has(f));
   let device: GPUDevice | undefined;
-  if (options.subgroups ?? true) {
+  if (subgroups) {
     try {
       device = await adapter.requestDevice({
         requiredLimits,

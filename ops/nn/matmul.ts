@@ -4,6 +4,7 @@
  * @module
  */
 import {
+  checkOptionsObject,
   checkSameDeviceAndDtype,
   checkTensor,
   type Kernel,
@@ -110,10 +111,15 @@ function plan(a: Tensor, b: Tensor, options: MatmulOptions, names = MATMUL_NAMES
   checkTensor(a, names.a);
   checkTensor(b, names.b);
   checkSameDeviceAndDtype({ [names.a]: a, [names.b]: b });
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`${names.op}: options must be an object, got ${String(options)}`);
+  const { transposeA: transA = false, transposeB: transB = false } = checkOptionsObject(
+    options,
+    `${names.op}: options`,
+  );
+  for (const [flag, key] of [[transA, "transposeA"], [transB, "transposeB"]] as const) {
+    if (typeof flag !== "boolean") {
+      throw new TypeError(`${names.op}: options.${key} must be true or false, got ${String(flag)}`);
+    }
   }
-  const transA = options.transposeA ?? false, transB = options.transposeB ?? false;
   for (const [t, name] of [[a, names.a], [b, names.b]] as const) {
     if (t.shape.length < 2) {
       throw new RangeError(`${name} must have rank ≥ 2 ([..., rows, cols]), got [${t.shape}]`);

@@ -162,6 +162,13 @@ Deno.test({
       TypeError,
       /an array holding a non-number/,
     );
+    using m = counting(device, [2, 2]);
+    const yes = "yes" as unknown as boolean;
+    await refuses(() => lib.nn.matmul(m, m, { transposeA: yes }), TypeError, /transposeA/);
+    await refuses(() => lib.nn.sum(m, { keepDims: yes }), TypeError, /sum options\.keepDims/);
+    const bogus = "bogus" as unknown as "default";
+    await refuses(() => lib.requestDevice({ limits: bogus }), TypeError, /options\.limits/);
+    await refuses(() => lib.requestDevice({ subgroups: yes }), TypeError, /options\.subgroups/);
     const empty = lib.serializeSafetensors({});
     const f64 = { dtype: "f64" as lib.DType };
     await refuses(() => lib.loadTensors(empty, device, f64), TypeError, /options\.dtype/);
