@@ -72,6 +72,13 @@ export abstract class FocusedLayer extends Layer {
       }
     }
     const { srRatio: sr, posRows, dim } = this.config;
+    const xc = this.checkInput(x, "x", null, dim);
+    if (xc.shape[1] !== height * width) {
+      throw new RangeError(
+        `options.height · options.width (${height}·${width}) must equal the token count of x ` +
+          `[${xc.shape.join(", ")}]`,
+      );
+    }
     const keys = Math.floor(height / sr) * Math.floor(width / sr);
     if (keys < 1) {
       throw new RangeError(`height × width (${height} × ${width}) is smaller than srRatio ${sr}`);
@@ -84,7 +91,7 @@ export abstract class FocusedLayer extends Layer {
           }`,
       );
     }
-    return [this.checkInput(x, "x", height * width, dim), { height, width }];
+    return [xc, { height, width }];
   }
 
   /** The Linear named `name` (`<name>.weight`, optional `<name>.bias`) applied to x. */

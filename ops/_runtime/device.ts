@@ -5,6 +5,7 @@
  * Library code uses only web-standard WebGPU APIs so that it runs in Deno and in browsers.
  * @module
  */
+import { checkDevice } from "./device_checks.ts";
 import { Recorder } from "./recorder.ts";
 import { BindGroupCache } from "./bind_groups.ts";
 import { type GpuErrorRecord, GpuErrors } from "./gpu_errors.ts";
@@ -66,6 +67,16 @@ function gpuApi(): GPU {
  * ```
  */
 export async function requestDevice(options: RequestDeviceOptions = {}): Promise<GPUDevice> {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`options must be an object, got ${String(options)}`);
+  }
+  const limits = options.limits ?? "adapter", subgroups = options.subgroups ?? true;
+  if (limits !== "adapter" && limits !== "default") {
+    throw new TypeError(`options.limits must be "adapter" or "default", got ${String(limits)}`);
+  }
+  if (typeof subgroups !== "boolean") {
+    throw new TypeError(`options.subgroups must be true or false, got ${String(subgroups)}`);
+  }
   const adapter = await gpuApi().requestAdapter({
     powerPreference: options.powerPreference ?? "high-performance",
   });
@@ -76,12 +87,12 @@ export async function requestDevice(options: RequestDeviceOptions = {}): Promise
     );
   }
   const requiredLimits: Record<string, number> = {};
-  if ((options.limits ?? "adapter") === "adapter") {
+  if (limits === "adapter") {
     for (const name of REQUESTED_LIMITS) requiredLimits[name] = adapter.limits[name];
   }
   const requiredFeatures = WANTED_FEATURES.filter((f) => adapter.features.has(f));
   let device: GPUDevice | undefined;
-  if (options.subgroups ?? true) {
+  if (subgroups) {
     try {
       device = await adapter.requestDevice({
         requiredLimits,
@@ -130,7 +141,7 @@ export function getDefaultDevice(): Promise<GPUDevice> {
 
 /** Makes `device` (for example one created by the application) the default device. */
 export function setDefaultDevice(device: GPUDevice): void {
-  defaultDevice = Promise.resolve(device);
+  defaultDevice = Promise.resolve(checkDevice(device, "device"));
 }
 
 export type { GpuErrorRecord, MemoryInfo };
@@ -167,6 +178,7 @@ export function deviceContext(device: GPUDevice): DeviceContext {
 }
 
 function createContext(device: GPUDevice): DeviceContext {
+  checkDevice(device, "device"); // every function taking a device gets here first
   const errors = new GpuErrors(device);
   const bindGroups = new BindGroupCache();
   const uniforms = new UniformArena(device, (size) => {
@@ -205,6 +217,7 @@ function createContext(device: GPUDevice): DeviceContext {
  * yourself to start GPU work early.
  */
 export function flush(device: GPUDevice): void {
+  checkDevice(device, "device");
   deviceContext(device).recorder.submit();
 }
 

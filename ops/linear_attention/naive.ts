@@ -10,6 +10,7 @@ import { addScalar, scale } from "../nn/elementwise.ts";
 import { matmul } from "../nn/matmul.ts";
 import { mean, sum } from "../nn/reduce.ts";
 import { checkAttention, checkLayout } from "../sdpa/args.ts";
+import { checkOptions } from "./args.ts";
 import { naiveVjp } from "./naive_layout.ts";
 
 const OP = "naiveLinearAttention";
@@ -45,7 +46,13 @@ interface Saved {
   o: Tensor; // output [B, H, T, dv]
 }
 
-function prepare(q: Tensor, k: Tensor, v: Tensor, options: NaiveLinearAttentionOptions) {
+function prepare(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  given: NaiveLinearAttentionOptions | undefined,
+) {
+  const options = checkOptions(given, OP);
   const layout = checkLayout(options.layout, OP);
   const shape = checkAttention(OP, q, k, v, layout, Infinity);
   const sigma = options.scale === undefined

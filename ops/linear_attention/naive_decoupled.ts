@@ -16,6 +16,7 @@ import { addScalar, broadcastTo, scale } from "../nn/elementwise.ts";
 import { matmul } from "../nn/matmul.ts";
 import { mean, sum } from "../nn/reduce.ts";
 import { checkAttention, checkLayout } from "../sdpa/args.ts";
+import { checkOptions } from "./args.ts";
 import type { NaiveLinearAttentionOptions } from "./naive.ts";
 import { type BhtdRun, naiveVjp } from "./naive_layout.ts";
 
@@ -78,8 +79,9 @@ function prepare(
   qRope: Tensor,
   kRope: Tensor,
   v: Tensor,
-  options: NaiveLinearAttentionOptions,
+  given: NaiveLinearAttentionOptions | undefined,
 ) {
+  const options = checkOptions(given, OP);
   const layout = checkLayout(options.layout, OP);
   const shape = checkAttention(OP, q, k, v, layout, Infinity);
   for (

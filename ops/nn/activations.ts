@@ -4,7 +4,7 @@
  * @module
  */
 import type { Vjp } from "../_runtime/autodiff.ts";
-import { checkFinite } from "../_runtime/checks.ts";
+import { checkFinite, checkOptionsObject } from "../_runtime/checks.ts";
 import { launch } from "../_runtime/kernel.ts";
 import { Tensor } from "../_runtime/tensor.ts";
 import {
@@ -45,12 +45,14 @@ function kernel(kind: ActivationKind, dtype: Tensor["dtype"], backward: boolean)
 }
 
 function makeActivation(kind: ActivationKind): Activation {
-  const params = (x: Tensor, options: ActivationOptions) =>
-    activationParams.pack({
+  const params = (x: Tensor, given: ActivationOptions | undefined) => {
+    const options = checkOptionsObject(given);
+    return activationParams.pack({
       n: x.size,
       shift: checkFinite(options.shift ?? 0, "options.shift"),
       slope: checkFinite(options.slope ?? 0.01, "options.slope"),
     });
+  };
   const forward = (x: Tensor, options: ActivationOptions = {}): Tensor => {
     checkTensors({ x });
     const uniforms = params(x, options);
@@ -72,7 +74,7 @@ function makeActivation(kind: ActivationKind): Activation {
         groups: elementGroups(x.size),
       });
       return { dx };
-    });
+    }, { saved: { x } });
   };
   return Object.assign(forward, { vjp });
 }

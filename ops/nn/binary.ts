@@ -5,12 +5,19 @@
  * @module
  */
 import type { Vjp } from "../_runtime/autodiff.ts";
-import { checkFinite } from "../_runtime/checks.ts";
+import { checkFinite, checkOptionsObject, checkShapeArray } from "../_runtime/checks.ts";
 import { launch } from "../_runtime/kernel.ts";
 import { Tensor } from "../_runtime/tensor.ts";
 import { MAX_RANK, padRank, REDUCE_CHUNK, stridesOf } from "../../shaders/nn/common.ts";
 import { type BinaryKind, binaryParams, binaryWgsl } from "../../shaders/nn/elementwise.ts";
-import { checkTensors, elementGroups, fmtShape, makeVjp, sumPartials } from "./_common.ts";
+import {
+  checkTensors,
+  elementGroups,
+  emptyInBinding,
+  fmtShape,
+  makeVjp,
+  sumPartials,
+} from "./_common.ts";
 
 /** Options of the binary blocks. */
 export interface BinaryOptions {
@@ -35,6 +42,8 @@ export interface BinaryOp {
 
 /** The broadcast shape of `a` and `b` (right-aligned; a dim of 1 stretches). */
 export function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
+  checkShapeArray(a, "a");
+  checkShapeArray(b, "b");
   const rank = Math.max(a.length, b.length);
   if (rank > MAX_RANK) throw new RangeError(`rank ${rank} exceeds the maximum of ${MAX_RANK}`);
   const pa = [...Array(rank - a.length).fill(1), ...a];
@@ -84,15 +93,26 @@ function pack(
   return { uniforms: binaryParams.pack(fields), n, chunks };
 }
 
+const publicName: Record<BinaryKind, string> = {
+  add: "add",
+  mul: "mul",
+  div: "div",
+  relu_pow: "reluPower",
+};
+
 function makeBinary(kind: BinaryKind): BinaryOp {
-  const prepare = (a: Tensor, b: Tensor, options: BinaryOptions) => {
+  const prepare = (a: Tensor, b: Tensor, given: BinaryOptions | undefined) => {
     checkTensors({ a, b });
+    const options = checkOptionsObject(given);
     const alpha = checkFinite(options.alpha ?? 1, "options.alpha");
     return { alpha, outShape: broadcastShape(a.shape, b.shape) };
   };
   const forward = (a: Tensor, b: Tensor, options: BinaryOptions = {}): Tensor => {
     const { alpha, outShape } = prepare(a, b, options);
-    const out = Tensor.empty(a.device, outShape, a.dtype);
+    const what = `${publicName[kind]}: the broadcast of a ${fmtShape(a.shape)} and b ${
+      fmtShape(b.shape)
+    }`;
+    const out = emptyInBinding(a.device, outShape, a.dtype, what);
     launch(a.device, {
       name: `nn_${kind}_fwd`,
       constants: { dtype: a.dtype },
@@ -135,7 +155,7 @@ function makeBinary(kind: BinaryKind): BinaryOp {
     return makeVjp(output, (dy) => ({
       da: grad(a, b, dy, "a", alpha),
       db: grad(a, b, dy, "b", alpha),
-    }));
+    }), { saved: { a, b } });
   };
   return Object.assign(forward, { vjp });
 }

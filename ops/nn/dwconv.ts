@@ -137,5 +137,5 @@ depthwiseConv2d.vjp = (
     sumPartials(partial, dbias, dims.cw * taps);
     partial.destroy();
     return { dx, dweight, dbias };
-  });
+  }, { saved: { x, weight } });
 };

@@ -3,10 +3,10 @@
  * vjp. Broadcasting binary ops (`add`, `mul`, `div`) live in binary.ts.
  * @module
  */
-import { checkFinite, launch, Tensor, type Vjp } from "../_runtime/mod.ts";
+import { checkFinite, checkShapeArray, launch, Tensor, type Vjp } from "../_runtime/mod.ts";
 import { affineParams, affineWgsl } from "../../shaders/nn/affine.ts";
 import { MAX_RANK } from "../../shaders/nn/common.ts";
-import { checkTensors, elementGroups, makeVjp } from "./_common.ts";
+import { checkTensors, elementGroups, emptyInBinding, makeVjp } from "./_common.ts";
 import { contiguous, stridedCopy } from "./_copy.ts";
 
 function affine(x: Tensor, alpha: number, beta: number): Tensor {
@@ -85,6 +85,7 @@ addScalar.vjp = (x: Tensor, value: number): Vjp<Tensor, Tensor, { dx: Tensor }> 
  */
 export function transpose(x: Tensor, perm: readonly number[]): Tensor {
   checkTensors({ x });
+  checkShapeArray(perm, "perm");
   const rank = x.shape.length;
   const sorted = [...perm].sort((p, q) => p - q);
   if (rank > MAX_RANK || perm.length !== rank || sorted.some((p, i) => p !== i)) {
@@ -130,6 +131,8 @@ export function broadcastTo(
   outShape: readonly number[],
 ): Tensor {
   checkTensors({ x });
+  checkShapeArray(viewShape, "viewShape");
+  checkShapeArray(outShape, "outShape");
   const n = viewShape.reduce((p, d) => p * d, 1);
   const fits = viewShape.length === outShape.length && outShape.length <= MAX_RANK &&
     viewShape.every((d, i) => d === outShape[i] || d === 1);
@@ -139,7 +142,7 @@ export function broadcastTo(
     );
   }
   const own = contiguous(viewShape);
-  const y = Tensor.empty(x.device, outShape, x.dtype);
+  const y = emptyInBinding(x.device, outShape, x.dtype, "broadcastTo: outShape");
   stridedCopy(outShape, {
     tensor: x,
     offset: 0,

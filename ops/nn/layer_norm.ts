@@ -14,7 +14,7 @@ import {
   layerNormWgsl,
 } from "../../shaders/nn/layer_norm.ts";
 import { REDUCE_CHUNK } from "../../shaders/nn/common.ts";
-import { checkShapeIs, checkTensors, makeVjp, sumPartials } from "./_common.ts";
+import { checkShapeIs, checkTensors, emptyInBinding, makeVjp, sumPartials } from "./_common.ts";
 
 /** Options of {@linkcode layerNorm}. */
 export interface LayerNormOptions {
@@ -62,7 +62,7 @@ function forward(x: Tensor, weight: Tensor, bias: Tensor, options: LayerNormOpti
   checkShapeIs(bias, [c], "bias");
   const rows = x.size / c;
   const y = Tensor.empty(x.device, x.shape, x.dtype);
-  const stats = Tensor.empty(x.device, [rows, 2], "f32");
+  const stats = emptyInBinding(x.device, [rows, 2], "f32", "layerNorm: the row statistics");
   run("forward", x, [x, weight, bias, y, stats], rows, eps);
   return { y, stats, eps };
 }
@@ -128,5 +128,5 @@ layerNorm.vjp = (
     sumPartials(partial, dbias, c);
     partial.destroy();
     return { dx, dweight, dbias };
-  }, () => stats.destroy());
+  }, { saved: { x, weight }, release: () => stats.destroy() });
 };

@@ -6,7 +6,7 @@
  */
 import type { Vjp } from "../_runtime/autodiff.ts";
 import { Tensor } from "../_runtime/tensor.ts";
-import { checkInt, checkTensors, fmtShape, makeVjp } from "./_common.ts";
+import { checkInt, checkTensors, emptyInBinding, fmtShape, makeVjp } from "./_common.ts";
 import { contiguous, stridedCopy } from "./_copy.ts";
 
 function checkRank3(x: Tensor, name: string, layout: string): void {
@@ -236,7 +236,8 @@ export function concatFeatures(xs: readonly Tensor[]): Tensor {
     }
   });
   const m = xs.reduce((a, x) => a + x.shape[x.shape.length - 1], 0);
-  const out = Tensor.empty(first.device, [...first.shape.slice(0, -1), m], first.dtype);
+  const shape = [...first.shape.slice(0, -1), m];
+  const out = emptyInBinding(first.device, shape, first.dtype, "concatFeatures: the output");
   let start = 0;
   for (const x of xs) {
     copyColumns(out, x, start, false);

@@ -28,8 +28,18 @@ interface ReducePlan {
 }
 
 function planReduce(x: Tensor, options: ReduceOptions, name: string): ReducePlan {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`${name} options must be an object, got ${String(options)}`);
+  }
   const rank = x.shape.length;
   const axis = options.axis ?? -1;
+  const isPair = Array.isArray(axis) && axis.length === 2 &&
+    axis.every((a) => typeof a === "number");
+  if (typeof axis !== "number" && !isPair) {
+    throw new TypeError(
+      `${name} options.axis must be a number or [first, last], got ${JSON.stringify(axis)}`,
+    );
+  }
   const [lo, hi] = (typeof axis === "number" ? [axis, axis] : axis).map((a) =>
     a < 0 ? a + rank : a
   );
@@ -37,9 +47,11 @@ function planReduce(x: Tensor, options: ReduceOptions, name: string): ReducePlan
   checkIntRange(hi, lo, rank - 1, `${name} axis (last)`);
   const prod = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
   const keptShape = x.shape.map((d, i) => (i >= lo && i <= hi ? 1 : d));
-  const outShape = options.keepDims ?? true
-    ? keptShape
-    : x.shape.filter((_, i) => i < lo || i > hi);
+  const keepDims = options.keepDims ?? true;
+  if (typeof keepDims !== "boolean") {
+    throw new TypeError(`${name} options.keepDims must be true or false, got ${String(keepDims)}`);
+  }
+  const outShape = keepDims ? keptShape : x.shape.filter((_, i) => i < lo || i > hi);
   return {
     outer: prod(x.shape.slice(0, lo)),
     n: prod(x.shape.slice(lo, hi + 1)),

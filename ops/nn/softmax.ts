@@ -5,6 +5,7 @@
  * @module
  */
 import type { Vjp } from "../_runtime/autodiff.ts";
+import { checkOptionsObject } from "../_runtime/checks.ts";
 import { launch } from "../_runtime/kernel.ts";
 import { Tensor } from "../_runtime/tensor.ts";
 import { softmaxParams, softmaxWgsl } from "../../shaders/nn/softmax.ts";
@@ -16,9 +17,9 @@ export interface SoftmaxOptions {
   axis?: number;
 }
 
-function plan(x: Tensor, options: SoftmaxOptions) {
+function plan(x: Tensor, options: SoftmaxOptions | undefined) {
   const rank = x.shape.length;
-  const given = options.axis ?? -1;
+  const given = checkOptionsObject(options).axis ?? -1;
   const axis = given < 0 ? given + rank : given;
   if (!Number.isInteger(given) || axis < 0 || axis >= rank) {
     throw new RangeError(
@@ -80,5 +81,5 @@ softmax.vjp = (x: Tensor, options: SoftmaxOptions = {}): Vjp<Tensor, Tensor, { d
     const dx = Tensor.empty(x.device, x.shape, x.dtype);
     run(x, [output, dy, dx], dims, true);
     return { dx };
-  });
+  }, { saved: { output } });
 };

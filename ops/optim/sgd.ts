@@ -4,7 +4,7 @@
  * @module
  */
 import { checkAtLeast, type NamedTensors, Optimizer } from "./optimizer.ts";
-import { checkFinite } from "../_runtime/mod.ts";
+import { checkFinite, checkOptionsObject } from "../_runtime/mod.ts";
 
 /** Options of {@linkcode SGD} (PyTorch's names and defaults). */
 export interface SGDOptions {
@@ -59,7 +59,7 @@ export class SGD extends Optimizer {
    * @param options learning rate, momentum, dampening, weight decay, nesterov
    */
   constructor(params: NamedTensors, options: SGDOptions = {}) {
-    const momentum = checkAtLeast(options.momentum ?? 0, 0, "momentum");
+    const momentum = checkAtLeast(checkOptionsObject(options).momentum ?? 0, 0, "momentum");
     super(params, momentum > 0 ? "sgd_momentum" : "sgd", options.lr ?? 1e-3);
     this.momentum = momentum;
     this.dampening = checkFinite(options.dampening ?? 0, "dampening");

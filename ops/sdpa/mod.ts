@@ -3,9 +3,17 @@
  * (online softmax, log-sum-exp saved, nothing of size Lq×Lk in memory), forward and backward.
  * @module
  */
-import { checkFinite, checkOneOf, deviceContext, type Tensor, type Vjp } from "../_runtime/mod.ts";
+import {
+  bufferBytes,
+  checkFinite,
+  checkOneOf,
+  deviceContext,
+  type DType,
+  type Tensor,
+  type Vjp,
+} from "../_runtime/mod.ts";
 import { SDPA_MAX_DIM } from "../../shaders/sdpa/kernels.ts";
-import { checkAlive, checkAttention, checkCotangent, checkLayout } from "./args.ts";
+import { checkAlive, checkAttention, checkCotangent, checkLayout, checkOptions } from "./args.ts";
 import { backward, type SdpaGrads } from "./bwd.ts";
 import { forward, OP, type SdpaTuning } from "./fwd.ts";
 
@@ -27,26 +35,40 @@ export interface SdpaOptions {
   precision?: "f32" | "f16";
 }
 
-function checkBindings(tensors: Record<string, Tensor>): void {
-  for (const [name, t] of Object.entries(tensors)) {
-    const max = deviceContext(t.device).maxBindingBytes;
-    if (t.byteLength > max) {
+/**
+ * Every tensor the kernels bind whole (inputs, output, the f32 log-sum-exp and delta rows)
+ * must fit one storage binding: a `RangeError` naming the first that does not.
+ */
+function checkBindings(device: GPUDevice, tensors: Record<string, [number[], DType]>): void {
+  const max = deviceContext(device).maxBindingBytes;
+  for (const [name, [shape, dtype]] of Object.entries(tensors)) {
+    const bytes = bufferBytes(shape, dtype);
+    if (bytes > max) {
       throw new RangeError(
-        `${OP}: ${name} ${t} (${t.byteLength} bytes) exceeds the device's largest storage ` +
-          `binding (${max} bytes)`,
+        `${OP}: ${name} ${dtype} [${shape.join(", ")}] (${bytes} bytes) exceeds the device's ` +
+          `largest storage binding (${max} bytes)`,
       );
     }
   }
 }
 
-function prepare(q: Tensor, k: Tensor, v: Tensor, options: SdpaOptions) {
-  const layout = checkLayout(options.layout, OP);
+function prepare(q: Tensor, k: Tensor, v: Tensor, options: SdpaOptions | undefined) {
+  const opts = checkOptions(options, OP);
+  const layout = checkLayout(opts.layout, OP);
   const shape = checkAttention(OP, q, k, v, layout, SDPA_MAX_DIM);
-  const scale = options.scale === undefined
+  const scale = opts.scale === undefined
     ? 1 / Math.sqrt(shape.dk)
-    : checkFinite(options.scale, `${OP}: scale`);
-  checkOneOf(options.precision ?? "f32", ["f32", "f16"] as const, `${OP}: precision`);
-  checkBindings({ q, k, v });
+    : checkFinite(opts.scale, `${OP}: scale`);
+  checkOneOf(opts.precision ?? "f32", ["f32", "f16"] as const, `${OP}: precision`);
+  const spec = (t: Tensor): [number[], DType] => [[...t.shape], t.dtype];
+  const { B, H, lq, dv } = shape;
+  checkBindings(q.device, {
+    q: spec(q),
+    k: spec(k),
+    v: spec(v),
+    "the output": [layout === "BHTD" ? [B, H, lq, dv] : [B, lq, H, dv], q.dtype],
+    "the log-sum-exp rows": [[B, H, lq], "f32"],
+  });
   return { shape, scale };
 }
 
