@@ -143,7 +143,7 @@ export const SDPA_TILE_SWEEP: readonly SdpaTileSet[] = Object.freeze([
   {
     name: "96 rows",
     fwd: { br: 96, bc: 32, tr: 16, tc: 8 },
-    dq: { br: 48, bc: 24, tr: 16, tc: 8 },
+    dq: { br: 48, bc: 32, tr: 16, tc: 8 },
     dkdv: { br: 48, bc: 32, tr: 16, tc: 8 },
   },
   {
