@@ -30,6 +30,7 @@
 import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
 import type { DType } from "../common.ts";
 import {
+  type Features,
   features,
   scoreStride,
   type SdpaTiles,
@@ -298,6 +299,35 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   ${this.laneDeclarations()}`;
   }
 
+  /** Prefetch of the streamed tiles (subgroup path, vec4 loads, a fetch per thread row). */
+  get prefetch(): boolean {
+    const t = this.t;
+    return this.subgroup && this.vec4Io && t.prefetch === true && t.bc <= t.tr * t.tc;
+  }
+
+  /**
+   * Staging of the streamed tiles `[tile, binding, features]` of the step at row `r0` (of
+   * `len`), ending with the barrier after which they are read. With {@linkcode prefetch} they
+   * come from registers fetched during the previous step, which then fetch step r0 + BC (one
+   * step of global-load latency hidden); `init` (before the loop) fetches the first step.
+   */
+  streamed(parts: [string, string, Features][], r0: string, len: string) {
+    const { t } = this;
+    if (!this.prefetch) {
+      const loads = parts.map(([tile, src, f]) => this.load(tile, src, t.bc, f, r0, len));
+      return { init: "", stage: `${loads.join("\n")}\n    workgroupBarrier();` };
+    }
+    const type = `vec4<${t.dtype}>`;
+    const fetch = (at: string, declare: boolean) =>
+      parts.map(([_, src, f]) => this.fetch(`f_${src}`, type, src, t.bc, f, at, len, declare))
+        .join("\n");
+    const stores = parts.map(([tile, src, f]) => this.storeFetched(tile, `f_${src}`, t.bc, f));
+    return {
+      init: fetch("0u", true),
+      stage: `${stores.join("\n")}\n    workgroupBarrier();\n${fetch(`${r0} + ${t.bc}u`, false)}`,
+    };
+  }
+
   /** Per-row values of this thread's own rows (clamped to the last row). */
   ownRowValues(name: string, src: string): string {
     return `var ${name} = array<f32, ${this.RI}>();
@@ -321,19 +351,12 @@ var<workgroup> s_v: array<vec4f, ${t.bc * vp.stride}>; // [BC][V] values`
 var<workgroup> s_red: array<f32, ${t.br * t.tc}>; // [BR][TC] row partials`;
     const keys = this.subgroup ? "s_k" : "s_kv", values = this.subgroup ? "s_v" : "s_kv";
     const loadValues = this.load(values, "v", t.bc, vp, "k0", "u.lk");
-    // Prefetch: the tiles of step k0 + BC are fetched into registers during step k0.
-    const prefetch = this.subgroup && this.vec4Io && t.prefetch === true;
-    const fetch = (r0: string, declare: boolean) =>
-      `${this.fetch("f_k", `vec4<${E}>`, "k", t.bc, k, r0, "u.lk", declare)}
-${this.fetch("f_v", `vec4<${E}>`, "v", t.bc, vp, r0, "u.lk", declare)}`;
-    const stage = prefetch
-      ? `${this.storeFetched(keys, "f_k", t.bc, k)}
-${this.storeFetched(values, "f_v", t.bc, vp)}
-    workgroupBarrier();
-${fetch(`k0 + ${t.bc}u`, false)}`
-      : `${this.load(keys, "k", t.bc, k, "k0", "u.lk")}
-    ${this.subgroup ? loadValues : ""}
-    workgroupBarrier();`;
+    const stream = this.subgroup
+      ? this.streamed([[keys, "k", k], [values, "v", vp]], "k0", "u.lk")
+      : {
+        init: "",
+        stage: `${this.load(keys, "k", t.bc, k, "k0", "u.lk")}\n    workgroupBarrier();`,
+      };
     return this.common([
       ["q", "read", this.ioType(E)],
       ["k", "read", this.ioType(E)],
@@ -349,10 +372,10 @@ ${this.header()}
   var b_m = array<f32, ${RI}>(${Array(RI).fill("NEG").join(", ")}); // running row max (log2)
   var b_l = array<f32, ${RI}>(); // partial row sums over this thread's columns
   ${this.featureTile("b_o", v)} // [own rows][value groups]
-  ${prefetch ? fetch("0u", true) : ""}
+  ${stream.init}
   for (var k0 = 0u; k0 < u.lk; k0 += ${t.bc}u) {
     workgroupBarrier();
-    ${stage}
+    ${stream.stage}
     ${this.scoreTile("b_s")}
     ${this.dot("b_s", "s_q", k, keys, k)}
 ${this.onlineMax("u.scale_log2", (j) => `k0 + tc + ${j}u * TC < u.lk`, ["b_l"], "b_o", v)}
@@ -383,6 +406,7 @@ ${
   dq(): string {
     const { t, RI, RJ, k, v, kp } = this;
     const E = t.dtype;
+    const stream = this.streamed([["s_k", "k", kp], ["s_v", "v", v]], "k0", "u.lk");
     return this.common([
       ["q", "read", this.ioType(E)],
       ["k", "read", this.ioType(E)],
@@ -403,11 +427,10 @@ ${this.header()}
   ${this.ownRowValues("b_lse", "lse")}
   ${this.ownRowValues("b_delta", "delta")}
   ${this.featureTile("b_dq", k)} // [own rows][key groups]
+  ${stream.init}
   for (var k0 = 0u; k0 < u.lk; k0 += ${t.bc}u) {
     workgroupBarrier();
-    ${this.load("s_k", "k", t.bc, kp, "k0", "u.lk")}
-    ${this.load("s_v", "v", t.bc, v, "k0", "u.lk")}
-    workgroupBarrier();
+    ${stream.stage}
     ${this.scoreTile("b_s")}
     ${this.dot("b_s", "s_q", k, "s_k", kp)}
     ${this.scoreTile("b_dp")}
@@ -433,6 +456,26 @@ ${this.shareScores([["b_s", "s_ds"]])}
   dkdv(): string {
     const { t, RI, RJ, k, v, kp, vp } = this;
     const E = t.dtype;
+    const stream = this.streamed([["s_q", "q", kp], ["s_do", "d_o", vp]], "q0", "u.lq");
+    // The queries' lse and delta: loaded with the tiles, or (prefetch, BC ≤ threads) fetched a
+    // step ahead into f_lse, f_delta.
+    const fetchStats = (at: string) => `
+    if (lid < ${t.bc}u) {
+      let row = bh * u.lq + min(${at} + lid, u.lq - 1u);
+      f_lse = lse[row];
+      f_delta = delta[row];
+    }`;
+    const statsInit = this.prefetch
+      ? `var f_lse = 0.0;\n  var f_delta = 0.0;${fetchStats("0u")}`
+      : "";
+    const statsStage = this.prefetch
+      ? `if (lid < ${t.bc}u) { s_lse[lid] = f_lse; s_delta[lid] = f_delta; }`
+      : `for (var e = lid; e < ${t.bc}u; e += NT) {
+      let row = bh * u.lq + min(q0 + e, u.lq - 1u);
+      s_lse[e] = lse[row];
+      s_delta[e] = delta[row];
+    }`;
+    const statsNext = this.prefetch ? fetchStats(`q0 + ${t.bc}u`) : "";
     // Own rows are keys (length lk), streamed rows are queries (length lq).
     return this.common([
       ["q", "read", this.ioType(E)],
@@ -457,16 +500,13 @@ ${this.header()}
   ${this.load("s_v", "v", t.br, v, "t0", "u.lk")}
   ${this.featureTile("b_dk", k)} // [own keys][key groups]
   ${this.featureTile("b_dv", v)} // [own keys][value groups]
+  ${statsInit}
+  ${stream.init}
   for (var q0 = 0u; q0 < u.lq; q0 += ${t.bc}u) {
     workgroupBarrier();
-    ${this.load("s_q", "q", t.bc, kp, "q0", "u.lq")}
-    ${this.load("s_do", "d_o", t.bc, vp, "q0", "u.lq")}
-    for (var e = lid; e < ${t.bc}u; e += NT) {
-      let row = bh * u.lq + min(q0 + e, u.lq - 1u);
-      s_lse[e] = lse[row];
-      s_delta[e] = delta[row];
-    }
-    workgroupBarrier();
+    ${statsStage}
+    ${stream.stage}
+    ${statsNext}
     ${this.scoreTile("b_s")} // Sᵀ: [own keys][queries], then Pᵀ
     ${this.dot("b_s", "s_k", k, "s_q", kp)}
     ${this.scoreTile("b_dp")} // dPᵀ = V dOᵀ, then dSᵀ

@@ -70,8 +70,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   }
   var b_dk = array<array<vec4f, 16>, 2>(); // [own keys][key groups]
   var b_dv = array<array<vec4f, 4>, 2>(); // [own keys][value groups]
+  
+  
   for (var q0 = 0u; q0 < u.lq; q0 += 8u) {
     workgroupBarrier();
+    for (var e = lid; e < 8u; e += NT) {
+      let row = bh * u.lq + min(q0 + e, u.lq - 1u);
+      s_lse[e] = lse[row];
+      s_delta[e] = delta[row];
+    }
     
   for (var e = lid; e < 512u; e += NT) {
     let r = e / 64u;
@@ -82,7 +89,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
     s_q[r * 65u + c4] = x;
   }
-    
+
   for (var e = lid; e < 128u; e += NT) {
     let r = e / 16u;
     let c4 = e % 16u;
@@ -92,12 +99,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
     s_do[r * 17u + c4] = x;
   }
-    for (var e = lid; e < 8u; e += NT) {
-      let row = bh * u.lq + min(q0 + e, u.lq - 1u);
-      s_lse[e] = lse[row];
-      s_delta[e] = delta[row];
-    }
     workgroupBarrier();
+    
     var b_s = array<array<f32, 2>, 2>(); // Sᵀ: [own keys][queries], then Pᵀ
     
   for (var d4 = 0u; d4 < 64u; d4++) {

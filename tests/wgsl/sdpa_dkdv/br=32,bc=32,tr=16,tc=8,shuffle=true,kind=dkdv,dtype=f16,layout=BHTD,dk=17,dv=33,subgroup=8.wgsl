@@ -78,8 +78,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   }
   var b_dk = array<array<vec4f, 1>, 2>(); // [own keys][key groups]
   var b_dv = array<array<vec4f, 2>, 2>(); // [own keys][value groups]
+  
+  
   for (var q0 = 0u; q0 < u.lq; q0 += 32u) {
     workgroupBarrier();
+    for (var e = lid; e < 32u; e += NT) {
+      let row = bh * u.lq + min(q0 + e, u.lq - 1u);
+      s_lse[e] = lse[row];
+      s_delta[e] = delta[row];
+    }
     
   for (var e = lid; e < 256u; e += NT) {
     let r = e / 8u;
@@ -94,7 +101,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
     s_q[r * 9u + e % 8u] = x;
   }
-    
+
   for (var e = lid; e < 512u; e += NT) {
     let r = e / 16u;
     let c = (e % 16u) * 4u;
@@ -108,12 +115,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
     s_do[r * 17u + e % 16u] = x;
   }
-    for (var e = lid; e < 32u; e += NT) {
-      let row = bh * u.lq + min(q0 + e, u.lq - 1u);
-      s_lse[e] = lse[row];
-      s_delta[e] = delta[row];
-    }
     workgroupBarrier();
+    
     var b_s = array<array<f32, 4>, 2>(); // Sᵀ: [own keys][queries], then Pᵀ
     
   for (var d4 = 0u; d4 < 5u; d4++) {

@@ -71,6 +71,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   b_delta[0] = delta[bh * u.lq + min(t0 + tr + 0u * TR, u.lq - 1u)];
   b_delta[1] = delta[bh * u.lq + min(t0 + tr + 1u * TR, u.lq - 1u)];
   var b_dq = array<array<vec4f, 8>, 2>(); // [own rows][key groups]
+  
   for (var k0 = 0u; k0 < u.lk; k0 += 8u) {
     workgroupBarrier();
     
@@ -83,7 +84,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
     s_k[r * 33u + c4] = x;
   }
-    
+
   for (var e = lid; e < 256u; e += NT) {
     let r = e / 32u;
     let c4 = e % 32u;

@@ -83,6 +83,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   b_delta[2] = delta[bh * u.lq + min(t0 + tr + 2u * TR, u.lq - 1u)];
   b_delta[3] = delta[bh * u.lq + min(t0 + tr + 3u * TR, u.lq - 1u)];
   var b_dq = array<array<vec4f, 1>, 4>(); // [own rows][key groups]
+  
   for (var k0 = 0u; k0 < u.lk; k0 += 16u) {
     workgroupBarrier();
     
@@ -99,7 +100,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
     s_k[r * 9u + e % 8u] = x;
   }
-    
+
   for (var e = lid; e < 144u; e += NT) {
     let r = e / 9u;
     let c = (e % 9u) * 4u;

@@ -54,6 +54,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   var b_m = array<f32, 2>(NEG, NEG); // running row max (log2)
   var b_l = array<f32, 2>(); // partial row sums over this thread's columns
   var b_o = array<array<vec4f, 4>, 2>(); // [own rows][value groups]
+  
   for (var k0 = 0u; k0 < u.lk; k0 += 8u) {
     workgroupBarrier();
     
@@ -66,7 +67,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
     s_k[r * 65u + c4] = x;
   }
-    
+
   for (var e = lid; e < 128u; e += NT) {
     let r = e / 16u;
     let c4 = e % 16u;
