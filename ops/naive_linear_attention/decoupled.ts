@@ -132,7 +132,9 @@ export function naiveDecoupledLinearAttention(
   v: Tensor,
   options: NaiveLinearAttentionOptions = {},
 ): Tensor {
-  using run = naiveDecoupledLinearAttention.vjp(q, k, qRope, kRope, v, options);
+  // No `using` in library code: engines without explicit resource management must parse it.
+  const run = naiveDecoupledLinearAttention.vjp(q, k, qRope, kRope, v, options);
+  run.dispose(); // frees what was kept for the backward; the output stays the caller's
   return run.output;
 }
 

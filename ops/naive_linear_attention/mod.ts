@@ -110,7 +110,9 @@ export function naiveLinearAttention(
   v: Tensor,
   options: NaiveLinearAttentionOptions = {},
 ): Tensor {
-  using run = naiveLinearAttention.vjp(q, k, v, options);
+  // No `using` in library code: engines without explicit resource management must parse it.
+  const run = naiveLinearAttention.vjp(q, k, v, options);
+  run.dispose(); // frees what was kept for the backward; the output stays the caller's
   return run.output;
 }
 
