@@ -22,6 +22,11 @@ export interface RequestDeviceOptions {
    * path (what browsers without subgroups run).
    */
   subgroups?: boolean;
+  /**
+   * The WebGPU entry point to use instead of `navigator.gpu`: in Node, `create([])` from the npm
+   * `webgpu` package (Dawn), see docs/node.md.
+   */
+  gpu?: GPU;
 }
 
 /** Limits the runtime asks for when `limits: "adapter"`. */
@@ -43,7 +48,8 @@ function gpuApi(): GPU {
   if (!gpu) {
     throw new Error(
       "flash-bla: WebGPU is not available here (navigator.gpu is undefined). " +
-        "Use Deno ≥ 2, or a browser with WebGPU enabled.",
+        "Use Deno ≥ 2 or a browser with WebGPU; in Node, pass a WebGPU implementation: " +
+        "requestDevice({ gpu: create([]) }) with the npm `webgpu` package (docs/node.md).",
     );
   }
   return gpu;
@@ -61,13 +67,14 @@ function gpuApi(): GPU {
  * ```
  */
 export async function requestDevice(options: RequestDeviceOptions = {}): Promise<GPUDevice> {
-  const adapter = await gpuApi().requestAdapter({
+  const adapter = await (options.gpu ?? gpuApi()).requestAdapter({
     powerPreference: options.powerPreference ?? "high-performance",
   });
   if (!adapter) {
     throw new Error(
       "flash-bla: no WebGPU adapter found. On a machine without a GPU, install Mesa's " +
-        "Vulkan drivers (Debian: apt-get install mesa-vulkan-drivers) to get a CPU adapter.",
+        "Vulkan drivers (Debian: apt-get install mesa-vulkan-drivers) to get a CPU adapter " +
+        "(Deno and browsers; Node's `webgpu` package needs a GPU: docs/node.md).",
     );
   }
   const requiredLimits: Record<string, number> = {};
