@@ -29,7 +29,7 @@ import {
 } from "../mod.ts";
 import { flush } from "../ops/_runtime/mod.ts";
 import { oneOf, positiveInt, runCli, UsageError } from "./cli.ts";
-import { adapterName, isCpuAdapter } from "./measure.ts";
+import { adapterName, isCpuAdapter } from "./adapter.ts";
 
 /** One benchmarked shape of one layer. */
 interface LayerShape {

@@ -12,6 +12,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { adapterName, isCpuAdapter } from "./adapter.ts";
 import {
   isUsageError,
   oneOf,
@@ -23,29 +24,8 @@ import {
 import { type DType, flush, quantiles, requestDevice, timeGpu } from "../ops/_runtime/mod.ts";
 import { type BenchOp, makeInputs, type Shape } from "./ops.ts";
 
-/** Whether the adapter runs on the CPU (lavapipe, llvmpipe, SwiftShader, WARP). */
-export function isCpuAdapter(info: GPUAdapterInfo): boolean {
-  const i = info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
-  return i.isFallbackAdapter === true ||
-    /llvmpipe|lavapipe|swiftshader|warp|software/i.test(`${i.description} ${i.device}`);
-}
-
-/** Vulkan's vendor id of Mesa (VK_VENDOR_ID_MESA), whose CPU driver is lavapipe. */
-const MESA_VENDOR_ID = 0x10005;
-
-/**
- * A short name of the adapter. Mesa's Vulkan CPU driver (lavapipe) calls its device after the
- * llvmpipe rasterizer it runs on, so that one reads `lavapipe (llvmpipe (LLVM 15.0.6, 256 bits))`
- * rather than being mistaken for the OpenGL driver.
- */
-export function adapterName(info: GPUAdapterInfo): string {
-  const name = info.description ||
-    [info.vendor, info.architecture, info.device].filter(Boolean).join(" ") ||
-    "unknown adapter";
-  const lavapipe = (Number(info.vendor) === MESA_VENDOR_ID || info.vendor === "mesa") &&
-    /llvmpipe/i.test(name);
-  return lavapipe ? `lavapipe (${name})` : name;
-}
+/** Re-exported for the bench files and sweeps that import them from here. */
+export { adapterName, isCpuAdapter };
 
 /** Median, p20 and p80 of GPU times in ms. */
 export interface GpuTime {

@@ -21,6 +21,7 @@ import {
   Tensor,
 } from "../mod.ts";
 import { oneOf, positiveInt, positiveNumber, runCli, UsageError } from "../bench/cli.ts";
+import { isCpuAdapter } from "../bench/adapter.ts";
 
 /** Options of {@linkcode trainDemo}. */
 export interface TrainDemoOptions {
@@ -174,15 +175,10 @@ export function parseTrainDemoArgs(args: string[]): TrainDemoFlags {
   return flags;
 }
 
-/** Whether the adapter is a CPU rasterizer (lavapipe, llvmpipe, SwiftShader, WARP). */
+/** Whether `device` runs on a CPU adapter (then the demo trains a small model). */
 function onCpuAdapter(device: GPUDevice): boolean {
-  const info =
-    (device as GPUDevice & { adapterInfo?: GPUAdapterInfo & { isFallbackAdapter?: boolean } })
-      .adapterInfo;
-  return !info || info.isFallbackAdapter === true ||
-    /llvmpipe|lavapipe|swiftshader|warp|software|cpu/i.test(
-      `${info.description} ${info.device} ${info.architecture} ${info.vendor}`,
-    );
+  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  return !info || isCpuAdapter(info);
 }
 
 async function main(flags: TrainDemoFlags): Promise<number> {
