@@ -47,7 +47,16 @@ function formatTick(v: number): string {
   return v >= 1000 ? `${v / 1000}k` : v >= 1 ? String(+v.toPrecision(3)) : v.toPrecision(2);
 }
 
-/** An SVG document (string) plotting every series on log-log axes, with a legend. */
+/** A point's value as its label: three significant digits. */
+export function formatValue(v: number): string {
+  return v >= 100 ? v.toFixed(0) : String(+v.toPrecision(3));
+}
+
+/**
+ * An SVG document (string) plotting every series on log-log axes, with a legend. The x ticks
+ * sit at the measured x values (up to 12 of them; log ticks beyond), and every point is
+ * labelled with its y value (above it for the first series, below for the second, …).
+ */
 export function logLogChart(series: Series[], options: ChartOptions): string {
   const { width = 640, height = 360 } = options;
   const margin = { left: 64, right: 150, top: 36, bottom: 48 };
@@ -67,10 +76,15 @@ export function logLogChart(series: Series[], options: ChartOptions): string {
     `<text x="${margin.left}" y="20" font-size="14" font-weight="600">` +
     `${escapeXml(options.title)}</text>`,
   ];
-  for (const t of logTicks(x0, x1)) {
+  const measuredX = [...new Set(xs)].sort((a, b) => a - b);
+  const xTicks = measuredX.length && measuredX.length <= 12 ? measuredX : logTicks(x0, x1);
+  for (const t of xTicks) {
+    const label = measuredX.length <= 12 ? String(t) : formatTick(t);
     parts.push(
       `<line x1="${px(t)}" x2="${px(t)}" y1="${margin.top}" y2="${margin.top + h}" stroke="#eee"/>`,
-      `<text x="${px(t)}" y="${margin.top + h + 16}" text-anchor="middle">${formatTick(t)}</text>`,
+      `<text class="x-tick" x="${px(t)}" y="${
+        margin.top + h + 16
+      }" text-anchor="middle">${label}</text>`,
     );
   }
   for (const t of logTicks(y0, y1)) {
@@ -94,7 +108,10 @@ export function logLogChart(series: Series[], options: ChartOptions): string {
     parts.push(
       `<polyline points="${path}" fill="none" stroke="${s.color}" stroke-width="2"/>`,
       ...pts.map(([x, y]) =>
-        `<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${s.color}"/>`
+        `<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${s.color}"/>` +
+        `<text class="value" x="${px(x).toFixed(1)}" y="${
+          (py(y) + (i % 2 ? 15 : -7)).toFixed(1)
+        }" text-anchor="middle" font-size="10" fill="${s.color}">${formatValue(y)}</text>`
       ),
       `<line x1="${width - margin.right + 12}" x2="${width - margin.right + 32}" ` +
         `y1="${margin.top + 10 + 18 * i}" y2="${margin.top + 10 + 18 * i}" ` +

@@ -79,7 +79,11 @@ Deno.test({
       await page.goto(`http://localhost:${server.addr.port}/`);
 
       const ready = await page.evaluate(() => (globalThis as any).flashBla.ready);
-      console.log(`adapter: ${ready.adapter}; features: ${ready.features.join(", ")}`);
+      console.log(
+        `adapter: ${ready.adapter}${ready.cpu ? " (CPU)" : ""}; features: ${
+          ready.features.join(", ")
+        }`,
+      );
 
       const report = await within(
         90,
@@ -130,6 +134,14 @@ Deno.test({
         assert.ok(row.ms["softmax (SDPA)"] > 0, JSON.stringify(row));
       }
       assert.equal(await page.locator("#chart svg polyline").count(), 2);
+      assert.equal(await page.locator("#chart svg text.value").count(), 6); // a label per point
+      assert.deepEqual(await page.locator("#chart svg text.x-tick").allInnerTexts(), [
+        "64",
+        "128",
+        "256",
+      ]);
+      assert.match(await page.locator("#bench-status").innerText(), /Done: 3 lengths/);
+      assert.equal(await page.locator("#cancel").isVisible(), false);
 
       await Deno.mkdir(new URL(".", `file://${SCREENSHOT}`), { recursive: true });
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
