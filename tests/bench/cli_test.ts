@@ -93,6 +93,25 @@ for (const entry of ENTRIES) {
   });
 }
 
+Deno.test("web/serve.ts (deno task demo:web): --help exits 0, a bad port exits 2", async () => {
+  const serve = (args: string[]) =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-net", "--allow-read", `${ROOT}web/serve.ts`, ...args],
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+  const help = await serve(["--help"]);
+  assert.equal(help.code, 0);
+  assert.match(new TextDecoder().decode(help.stdout), /^Usage: deno task demo:web/);
+  const bad = await serve(["--port", "http"]);
+  assert.equal(bad.code, 2);
+  assert.deepEqual(ownLines(new TextDecoder().decode(bad.stderr)), [
+    'error: --port: expected an integer from 0 to 65535, got "http"',
+    "hint: `deno task demo:web --help` lists the flags",
+  ]);
+});
+
 Deno.test("cli value parsers refuse what is not a number, naming the flag", () => {
   assert.equal(positiveInt("12", "--n"), 12);
   assert.deepEqual(positiveInts("64, 128,", "--T"), [64, 128]);
