@@ -72,7 +72,7 @@ Deno.test("profile CLI: --help prints the usage (exit 0)", async () => {
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--reps N/);
   assert.match(help.stdout, /--per-submit N .*\n(.*\n)*.*lowers its clock/);
-  assert.match(help.stdout, /--csv .*\n(.*\n)*  --plot FILE/);
+  assert.match(help.stdout, /--csv .*\n(.*\n)* {2}--plot FILE/);
 });
 
 Deno.test({
