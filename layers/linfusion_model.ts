@@ -70,7 +70,7 @@ function checkEntry(entry: unknown, i: number): LinFusionModuleEntry {
  *
  * @example
  * ```ts
- * import { LinFusion, requestDevice } from "../mod.ts";
+ * import { LinFusion, requestDevice } from "@flash-bla/flash-bla";
  * const device = await requestDevice();
  * const config = { modules_list: [
  *   { module_name: "down_blocks.0.attentions.0.transformer_blocks.0.attn1", dim_n: 32, heads: 2, projection_mid_dim: null },

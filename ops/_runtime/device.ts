@@ -61,7 +61,7 @@ function gpuApi(): GPU {
  *
  * @example
  * ```ts
- * import { requestDevice } from "./mod.ts";
+ * import { requestDevice } from "@flash-bla/flash-bla";
  * const device = await requestDevice();
  * console.log(device.features.has("shader-f16"));
  * ```

@@ -52,7 +52,7 @@ function checkShape(shape: readonly number[], name: string): number {
  *
  * @example
  * ```ts
- * import { Tensor } from "./mod.ts";
+ * import { Tensor } from "@flash-bla/flash-bla";
  * using t = await Tensor.fromArray([1, 2, 3, 4, 5, 6], [2, 3], { dtype: "f16" });
  * console.log(t.shape, await t.read()); // [2, 3] Float32Array [1, 2, 3, 4, 5, 6]
  * ```

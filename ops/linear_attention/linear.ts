@@ -61,7 +61,7 @@ function linearAttentionVjp(
  *
  * @example
  * ```ts
- * import { linearAttention, Tensor } from "../../mod.ts";
+ * import { linearAttention, Tensor } from "@flash-bla/flash-bla";
  * const [B, H, T, D] = [1, 2, 16, 8];
  * const data = Float32Array.from({ length: B * H * T * D }, () => Math.random());
  * using q = await Tensor.fromArray(data, [B, H, T, D]);

@@ -116,7 +116,7 @@ function prepare(
  * @returns o, `[B, H, T, dv]` (or `[B, T, H, dv]`)
  * @example
  * ```ts
- * import { naiveDecoupledLinearAttention, Tensor } from "../../mod.ts";
+ * import { naiveDecoupledLinearAttention, Tensor } from "@flash-bla/flash-bla";
  * const data = Float32Array.from({ length: 2 * 16 * 8 }, () => Math.random());
  * using q = await Tensor.fromArray(data, [1, 2, 16, 8]);
  * using o = naiveDecoupledLinearAttention(q, q, q, q, q);

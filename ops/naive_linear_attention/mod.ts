@@ -96,7 +96,7 @@ function backwardBhtd(x: Saved, dO: Tensor, sigma: number, lk: number): NaiveLin
  * @returns o, `[B, H, T, dv]` (or `[B, T, H, dv]`)
  * @example
  * ```ts
- * import { naiveLinearAttention, Tensor } from "../../mod.ts";
+ * import { naiveLinearAttention, Tensor } from "@flash-bla/flash-bla";
  * const data = Float32Array.from({ length: 2 * 16 * 8 }, () => Math.random());
  * using q = await Tensor.fromArray(data, [1, 2, 16, 8]);
  * using o = naiveLinearAttention(q, q, q);
