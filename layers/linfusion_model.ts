@@ -149,7 +149,7 @@ export class LinFusion {
    *
    * @example With a checkpoint downloaded to `LinFusion-1-5/` (not run as a doc test)
    * ```ts ignore
-   * import { LinFusion, requestDevice } from "../mod.ts";
+   * import { LinFusion, requestDevice } from "@flash-bla/flash-bla";
    * const device = await requestDevice();
    * const config = await Deno.readTextFile("LinFusion-1-5/config.json");
    * const weights = await Deno.readFile("LinFusion-1-5/diffusion_pytorch_model.safetensors");

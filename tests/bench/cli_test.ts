@@ -66,6 +66,11 @@ const ENTRIES: { task: string; usage: RegExp; bad: [string[], RegExp][] }[] = [
     ],
   },
   {
+    task: "bench:host",
+    usage: /^Usage: deno task bench:host/m,
+    bad: [[["--rounds", "x"], /^error: --rounds: expected a positive integer, got "x"$/]],
+  },
+  {
     task: "bench",
     usage: /^Usage: deno task bench/m,
     bad: [
