@@ -55,7 +55,7 @@ export function formatValue(v: number): string {
 /**
  * An SVG document (string) plotting every series on log-log axes, with a legend. The x ticks
  * sit at the measured x values (up to 12 of them; log ticks beyond), and every point is
- * labelled with its y value (above it for the first series, below for the second, …).
+ * labelled with its y value: above the point when it is the highest at its x, else below.
  */
 export function logLogChart(series: Series[], options: ChartOptions): string {
   const { width = 640, height = 360 } = options;
@@ -63,8 +63,9 @@ export function logLogChart(series: Series[], options: ChartOptions): string {
   const all = series.flatMap((s) => s.points).filter(([x, y]) => x > 0 && y > 0);
   const [xs, ys] = [all.map((p) => p[0]), all.map((p) => p[1])];
   const x0 = all.length ? Math.min(...xs) : 1, x1 = all.length ? Math.max(...xs) : 10;
-  const y0 = (all.length ? Math.min(...ys) : 0.1) / 1.3;
-  const y1 = (all.length ? Math.max(...ys) : 10) * 1.3;
+  // Headroom for the value labels above the highest and below the lowest points.
+  const y0 = (all.length ? Math.min(...ys) : 0.1) / 1.6;
+  const y1 = (all.length ? Math.max(...ys) : 10) * 1.6;
   const w = width - margin.left - margin.right, h = height - margin.top - margin.bottom;
   const xSpan = Math.log(x1 / x0) || Math.log(2); // one point: avoid 0/0
   const px = (x: number) => margin.left + (w * Math.log(x / x0)) / xSpan;
@@ -102,6 +103,15 @@ export function logLogChart(series: Series[], options: ChartOptions): string {
     `<text transform="translate(16 ${margin.top + h / 2}) rotate(-90)" text-anchor="middle">` +
       `${escapeXml(options.yLabel)}</text>`,
   );
+  // A value label sits centred over its point, but inside the frame at the first and last x.
+  const labelX = (x: number) =>
+    x === x0
+      ? `x="${(px(x) + 4).toFixed(1)}" text-anchor="start"`
+      : x === x1
+      ? `x="${(px(x) - 4).toFixed(1)}" text-anchor="end"`
+      : `x="${px(x).toFixed(1)}" text-anchor="middle"`;
+  const highest = new Map<number, number>();
+  for (const [x, y] of all) highest.set(x, Math.max(y, highest.get(x) ?? y));
   series.forEach((s, i) => {
     const pts = s.points.filter(([x, y]) => x > 0 && y > 0);
     const path = pts.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(" ");
@@ -109,9 +119,9 @@ export function logLogChart(series: Series[], options: ChartOptions): string {
       `<polyline points="${path}" fill="none" stroke="${s.color}" stroke-width="2"/>`,
       ...pts.map(([x, y]) =>
         `<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${s.color}"/>` +
-        `<text class="value" x="${px(x).toFixed(1)}" y="${
-          (py(y) + (i % 2 ? 15 : -7)).toFixed(1)
-        }" text-anchor="middle" font-size="10" fill="${s.color}">${formatValue(y)}</text>`
+        `<text class="value" ${labelX(x)} y="${
+          (py(y) + (y >= (highest.get(x) ?? y) ? -7 : 15)).toFixed(1)
+        }" font-size="10" fill="${s.color}">${formatValue(y)}</text>`
       ),
       `<line x1="${width - margin.right + 12}" x2="${width - margin.right + 32}" ` +
         `y1="${margin.top + 10 + 18 * i}" y2="${margin.top + 10 + 18 * i}" ` +
