@@ -20,7 +20,6 @@ import {
   type Layer,
   type LayerVjp,
   MambaLikeLinearAttention,
-  memoryInfo,
   PolaLinearAttention,
   quantiles,
   RALALinearAttention,
@@ -28,7 +27,7 @@ import {
   Tensor,
   timeGpu,
 } from "../mod.ts";
-import { flush } from "../ops/_runtime/mod.ts";
+import { flush, memoryInfo } from "../ops/_runtime/mod.ts";
 import { oneOf, positiveInt, runCli, UsageError } from "./cli.ts";
 import { adapterName, isCpuAdapter } from "./adapter.ts";
 
@@ -169,8 +168,8 @@ interface Row {
 const QUEUED_BYTES_BUDGET = 16 * 2 ** 30;
 
 /**
- * Bytes of the tensors `fn` leaves alive once the work it recorded is submitted (temporaries
- * go back to the pool at the submit): what `fn` keeps, in the pool's size classes.
+ * Bytes of the tensors created while `fn` runs and still alive once the work it recorded is
+ * submitted (temporaries are back in the pool by then): what `fn` keeps.
  */
 function keptBytes(device: GPUDevice, fn: () => void): number {
   const before = memoryInfo(device).liveBytes;
