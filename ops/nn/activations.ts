@@ -85,7 +85,8 @@ function makeActivation(kind: ActivationKind): Activation {
  *
  * @example
  * ```ts
- * import { elu, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { elu } = nn;
  * using x = await Tensor.fromArray([-1, 0, 2], [3]);
  * using y = elu(x, { shift: 1 }); // [e^-1, 1, 3]
  * console.log(await y.read());
@@ -98,7 +99,8 @@ export const elu: Activation = makeActivation("elu");
  *
  * @example
  * ```ts
- * import { eluPlusOne, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { eluPlusOne } = nn;
  * using x = await Tensor.fromArray([-1, 0, 2], [3]);
  * const { output, pullback } = eluPlusOne.vjp(x);
  * using dy = await Tensor.fromArray([1, 1, 1], [3]);
@@ -116,7 +118,8 @@ export const eluPlusOne: Activation = Object.assign(
  *
  * @example
  * ```ts
- * import { relu, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { relu } = nn;
  * using x = await Tensor.fromArray([-1, 0.5], [2]);
  * using y = relu(x, { shift: 1e-6 });
  * console.log(await y.read()); // [1e-6, 0.500001]
@@ -129,7 +132,8 @@ export const relu: Activation = makeActivation("relu");
  *
  * @example
  * ```ts
- * import { leakyRelu, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { leakyRelu } = nn;
  * using x = await Tensor.fromArray([-2, 3], [2]);
  * using y = leakyRelu(x);
  * console.log(await y.read()); // [-0.02, 3]
@@ -142,7 +146,8 @@ export const leakyRelu: Activation = makeActivation("leaky_relu");
  *
  * @example
  * ```ts
- * import { softplus, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { softplus } = nn;
  * using x = await Tensor.fromArray([0, 30], [2]);
  * using y = softplus(x);
  * console.log(await y.read()); // [0.6931, 30]
@@ -155,7 +160,8 @@ export const softplus: Activation = makeActivation("softplus");
  *
  * @example
  * ```ts
- * import { sigmoid, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { sigmoid } = nn;
  * using x = await Tensor.fromArray([0], [1]);
  * using y = sigmoid(x);
  * console.log(await y.read()); // [0.5]

@@ -165,7 +165,8 @@ function makeBinary(kind: BinaryKind): BinaryOp {
  *
  * @example
  * ```ts
- * import { add, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { add } = nn;
  * using x = await Tensor.fromArray([1, 2, 3, 4], [2, 2]);
  * using pos = await Tensor.fromArray([10, 20], [1, 2]);
  * using y = add(x, pos); // [[11, 22], [13, 24]]
@@ -180,7 +181,8 @@ export const add: BinaryOp = makeBinary("add");
  *
  * @example
  * ```ts
- * import { mul, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { mul } = nn;
  * using x = await Tensor.fromArray([1, 2, 3, 4], [2, 2]);
  * using gate = await Tensor.fromArray([0, 1, 2, 3], [2, 2]);
  * const { output, pullback } = mul.vjp(x, gate);
@@ -196,7 +198,8 @@ export const mul: BinaryOp = makeBinary("mul");
  *
  * @example
  * ```ts
- * import { div, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { div } = nn;
  * using x = await Tensor.fromArray([1, 2, 3, 4], [2, 2]);
  * using s = await Tensor.fromArray([2, 4], [2]);
  * using y = div(x, s); // [[0.5, 0.5], [1.5, 1]]
@@ -213,7 +216,8 @@ export const div: BinaryOp = makeBinary("div");
  *
  * @example
  * ```ts
- * import { reluPower, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { reluPower } = nn;
  * using x = await Tensor.fromArray([-1, 2, 3], [3]);
  * using p = await Tensor.fromArray([3], [1]);
  * using y = reluPower(x, p); // [0, 8, 27]

@@ -47,7 +47,8 @@ function run(src: Tensor, dst: Tensor, dims: ReturnType<typeof plan>, backward: 
  *
  * @example
  * ```ts
- * import { interpolateTokens, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { interpolateTokens } = nn;
  * using x = await Tensor.fromArray([0, 10], [1, 2, 1]);
  * using y = interpolateTokens(x, 4); // [0, 2.5, 7.5, 10]
  * console.log(await y.read());
@@ -66,7 +67,8 @@ export function interpolateTokens(x: Tensor, size: number): Tensor {
  *
  * @example
  * ```ts
- * import { interpolateTokens, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { interpolateTokens } = nn;
  * using x = await Tensor.fromArray([0, 10], [1, 2, 1]);
  * using v = interpolateTokens.vjp(x, 4);
  * using dy = await Tensor.fromArray([1, 1, 1, 1], [1, 4, 1]);

@@ -73,7 +73,8 @@ function forward(x: Tensor, weight: Tensor, bias: Tensor, options: LayerNormOpti
  *
  * @example
  * ```ts
- * import { layerNorm, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { layerNorm } = nn;
  * using x = await Tensor.fromArray([1, 2, 3, 4, 6, 8], [2, 3]);
  * using w = await Tensor.fromArray([1, 1, 1], [3]);
  * using b = await Tensor.fromArray([0, 0, 0], [3]);
@@ -98,7 +99,8 @@ export function layerNorm(
  *
  * @example
  * ```ts
- * import { layerNorm, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { layerNorm } = nn;
  * using x = await Tensor.fromArray([1, 2, 3, 4, 6, 8], [2, 3]);
  * using w = await Tensor.fromArray([1, 2, 3], [3]);
  * using b = await Tensor.fromArray([0, 0, 0], [3]);

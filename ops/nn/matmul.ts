@@ -173,8 +173,9 @@ function plan(a: Tensor, b: Tensor, options: MatmulOptions, names = MATMUL_NAMES
  * @returns `[..., M, N]`
  * @example
  * ```ts
- * import { Tensor } from "../../mod.ts";
- * import { matmul } from "./matmul.ts";
+ * import { Tensor } from "@flash-bla/flash-bla";
+ * import { nn } from "@flash-bla/flash-bla";
+ * const { matmul } = nn;
  * using a = await Tensor.fromArray(new Float32Array(2 * 3 * 5).fill(1), [2, 3, 5]);
  * using b = await Tensor.fromArray(new Float32Array(4 * 5).fill(1), [4, 5]);
  * using c = matmul(a, b, { transposeB: true }); // [2, 3, 4], all 5
@@ -277,8 +278,9 @@ function checkBias(weight: Tensor, bias: Tensor | undefined): void {
  * @returns `[..., out]`
  * @example
  * ```ts
- * import { Tensor } from "../../mod.ts";
- * import { linear } from "./matmul.ts";
+ * import { Tensor } from "@flash-bla/flash-bla";
+ * import { nn } from "@flash-bla/flash-bla";
+ * const { linear } = nn;
  * using x = await Tensor.fromArray(new Float32Array(2 * 7 * 5).fill(1), [2, 7, 5]);
  * using w = await Tensor.fromArray(new Float32Array(3 * 5).fill(0.5), [3, 5]);
  * using b = await Tensor.fromArray([1, 2, 3], [3]);

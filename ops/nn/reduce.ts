@@ -100,8 +100,9 @@ function reduce(x: Tensor, options: ReduceOptions, isMean: boolean, name: string
  * @returns `x`'s shape with the reduced axes set to 1 (or removed without `keepDims`)
  * @example
  * ```ts
- * import { Tensor } from "../../mod.ts";
- * import { sum } from "./reduce.ts";
+ * import { Tensor } from "@flash-bla/flash-bla";
+ * import { nn } from "@flash-bla/flash-bla";
+ * const { sum } = nn;
  * using x = await Tensor.fromArray([1, 2, 3, 4, 5, 6], [2, 3]);
  * using s = sum(x, { axis: 0 }); // [1, 3]: [5, 7, 9]
  * ```
@@ -118,8 +119,9 @@ export function sum(x: Tensor, options: ReduceOptions = {}): Tensor {
  * @returns `x`'s shape with the reduced axes set to 1 (or removed without `keepDims`)
  * @example
  * ```ts
- * import { Tensor } from "../../mod.ts";
- * import { mean } from "./reduce.ts";
+ * import { Tensor } from "@flash-bla/flash-bla";
+ * import { nn } from "@flash-bla/flash-bla";
+ * const { mean } = nn;
  * using x = await Tensor.fromArray([1, 2, 3, 4, 5, 6], [2, 3]);
  * using m = mean(x); // [2, 1]: [2, 5]
  * ```

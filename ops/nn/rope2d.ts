@@ -50,8 +50,9 @@ export function rope2dRotationsData(h: number, w: number, f: number): Float32Arr
  *
  * @example
  * ```ts
- * import { getDefaultDevice } from "../../mod.ts";
- * import { rope2dRotations } from "./mod.ts";
+ * import { getDefaultDevice } from "@flash-bla/flash-bla";
+ * import { nn } from "@flash-bla/flash-bla";
+ * const { rope2dRotations } = nn;
  * using rot = rope2dRotations(await getDefaultDevice(), 4, 6, 8); // [4, 6, 4, 2]
  * console.log(rot.shape);
  * ```
@@ -119,7 +120,8 @@ function rotate(x: Tensor, rotations: Tensor, inverse: boolean): Tensor {
  *
  * @example
  * ```ts
- * import { rope2d, rope2dRotations, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { rope2d, rope2dRotations } = nn;
  * using x = await Tensor.fromArray(new Float32Array(6 * 8).fill(1), [1, 6, 8]);
  * using rot = rope2dRotations(x.device, 2, 3, 8);
  * using y = rope2d(x, rot);
@@ -136,7 +138,8 @@ export function rope2d(x: Tensor, rotations: Tensor): Tensor {
  *
  * @example
  * ```ts
- * import { rope2d, rope2dRotations, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { rope2d, rope2dRotations } = nn;
  * using x = await Tensor.fromArray(new Float32Array(4 * 4).fill(1), [1, 1, 4, 4]);
  * using rot = rope2dRotations(x.device, 2, 2, 4);
  * using v = rope2d.vjp(x, rot);

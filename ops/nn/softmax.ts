@@ -46,7 +46,8 @@ function run(x: Tensor, storage: Tensor[], dims: ReturnType<typeof plan>, backwa
  *
  * @example
  * ```ts
- * import { softmax, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { softmax } = nn;
  * using logits = await Tensor.fromArray([0, 1, 2, 0, 0, 0], [1, 3, 2]);
  * using e = softmax(logits, { axis: 1 }); // columns sum to 1
  * console.log(await e.read());
@@ -66,7 +67,8 @@ export function softmax(x: Tensor, options: SoftmaxOptions = {}): Tensor {
  *
  * @example
  * ```ts
- * import { softmax, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { softmax } = nn;
  * using x = await Tensor.fromArray([0, 1, 2], [3]);
  * using v = softmax.vjp(x);
  * using dy = await Tensor.fromArray([1, 0, 0], [3]);
