@@ -13,7 +13,7 @@ import {
   type Vjp,
   windowOf,
 } from "../_runtime/mod.ts";
-import { MATMUL_TILE, matmulParams, matmulWgsl } from "../../shaders/nn/matmul.ts";
+import { MATMUL_TILE, matmulParams, matmulStorage, matmulWgsl } from "../../shaders/nn/matmul.ts";
 import { sum } from "./reduce.ts";
 
 /** Options of {@linkcode matmul}. */
@@ -51,7 +51,8 @@ function record(
   const kernel: Kernel = {
     name: "matmul",
     constants: { ...variant },
-    bindings: bias ? ["read", "read", "read_write", "read"] : ["read", "read", "read_write"],
+    storage: matmulStorage(variant),
+    uniforms: matmulParams,
     wgsl: () => matmulWgsl(variant),
   };
   const { m, n, k } = dims;
@@ -63,11 +64,9 @@ function record(
     const wa = windowOf(a, s.start * dims.strideA, dims.strideA ? s.count * dims.strideA : a.size);
     const wb = windowOf(b, s.start * dims.strideB, dims.strideB ? s.count * dims.strideB : b.size);
     const wc = windowOf(c, s.start * m * n, s.count * m * n);
-    const storage = [wa.binding, wb.binding, wc.binding];
-    if (bias) storage.push({ buffer: bias.buffer });
     launch(a.device, kernel, {
-      storage,
-      uniforms: matmulParams.pack({
+      storage: { a: wa.binding, b: wb.binding, c: wc.binding, bias },
+      uniforms: {
         m,
         n,
         k,
@@ -80,7 +79,7 @@ function record(
         off_bias: 0,
         stride_a: dims.strideA,
         stride_b: dims.strideB,
-      }),
+      },
       groups: tilesM * tilesN * s.count,
     });
   }
