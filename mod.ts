@@ -18,9 +18,13 @@
 export {
   flush,
   getDefaultDevice,
+  type MemoryInfo,
+  memoryInfo,
+  releasePool,
   requestDevice,
   type RequestDeviceOptions,
   setDefaultDevice,
+  setPoolCapacity,
 } from "./ops/_runtime/device.ts";
 export { type DType, Tensor, type TensorData, type TensorOptions } from "./ops/_runtime/tensor.ts";
 export type { Vjp } from "./ops/_runtime/autodiff.ts";

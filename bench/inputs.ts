@@ -13,6 +13,7 @@ import {
   type Kernel,
   launch,
   readWrite,
+  storageBuffer,
   Tensor,
   UniformBlock,
 } from "../ops/_runtime/mod.ts";
@@ -92,7 +93,11 @@ export function featureTensor(
     const count = Math.min(perSlice, out.size - base);
     launch(device, featureKernel(dtype), {
       storage: {
-        out: { buffer: out.buffer, offset: base * bytes, size: Math.ceil(count * bytes / 4) * 4 },
+        out: {
+          buffer: storageBuffer(out),
+          offset: base * bytes,
+          size: Math.ceil(count * bytes / 4) * 4,
+        },
       },
       uniforms: { count, base, seed },
       groups: Math.ceil(count / WORKGROUP),

@@ -6,8 +6,7 @@
  * @module
  */
 import { type DeviceContext, deviceContext } from "./device.ts";
-import { BufferUsage } from "./recorder.ts";
-import type { Tensor } from "./tensor.ts";
+import { paddedBytes, storageBuffer, type Tensor } from "./tensor.ts";
 import type { StorageBinding, UniformBlock } from "../../shaders/common.ts";
 
 export {
@@ -22,7 +21,7 @@ export {
 
 /**
  * A compute kernel: storage bindings 0..n-1 in `storage` order, then the uniform block `u` at
- * binding n.
+ * binding n (bound in the uniform arena at a dynamic offset, ops/_runtime/uniforms.ts).
  */
 export interface Kernel<U extends string = string> {
   /** Kernel name, shown in compile errors. */
@@ -63,7 +62,11 @@ function layoutFor(ctx: DeviceContext, kernel: Kernel): GPUBindGroupLayout {
     visibility: 4, /* GPUShaderStage.COMPUTE */
     buffer: { type: access === "read" ? "read-only-storage" : "storage" },
   }));
-  entries.push({ binding: kernel.storage.length, visibility: 4, buffer: { type: "uniform" } });
+  entries.push({
+    binding: kernel.storage.length,
+    visibility: 4,
+    buffer: { type: "uniform", hasDynamicOffset: true },
+  });
   return ctx.device.createBindGroupLayout({ label: kernel.name, entries });
 }
 
@@ -84,16 +87,23 @@ export function pipelineFor(
         console.error(`flash-bla kernel ${key}: ${m.message} at line ${m.lineNum}: ${line}`);
       }
     });
-    const layout = ctx.device.createPipelineLayout({ bindGroupLayouts: [layoutFor(ctx, kernel)] });
-    pipeline = ctx.device.createComputePipeline({
-      label: key,
-      layout,
-      compute: { module, entryPoint: "main" },
+    pipeline = ctx.errors.scoped(key, () => {
+      const layout = ctx.device.createPipelineLayout({
+        bindGroupLayouts: [layoutFor(ctx, kernel)],
+      });
+      return ctx.device.createComputePipeline({
+        label: key,
+        layout,
+        compute: { module, entryPoint: "main" },
+      });
     });
     ctx.pipelines.set(key, pipeline);
+    groupLayouts.set(pipeline, pipeline.getBindGroupLayout(0));
   }
   return pipeline;
 }
+
+const groupLayouts = new WeakMap<GPUComputePipeline, GPUBindGroupLayout>();
 
 /** A storage binding: a whole tensor, or a window of a buffer. */
 export type StorageArg = Tensor | GPUBufferBinding;
@@ -109,14 +119,14 @@ export interface LaunchArgs<U extends string = string> {
 }
 
 function asBinding(arg: StorageArg): GPUBufferBinding {
-  return "buffer" in arg && "shape" in arg ? { buffer: arg.buffer } : arg as GPUBufferBinding;
+  return "shape" in arg ? { buffer: storageBuffer(arg), offset: 0, size: paddedBytes(arg) } : arg;
 }
 
-/** The bind-group entries of `kernel`'s storage bindings, each bound by name. */
-function storageEntries(
+/** What to bind to each of `kernel`'s storage bindings (in binding order), found by name. */
+function storageBindings(
   kernel: Kernel,
   given: Record<string, StorageArg | undefined>,
-): GPUBindGroupEntry[] {
+): GPUBufferBinding[] {
   const declared = new Set(kernel.storage.map((b) => b.name));
   const extra = Object.keys(given).filter((name) => given[name] && !declared.has(name));
   const missing = [...declared].filter((name) => !given[name]);
@@ -126,10 +136,7 @@ function storageEntries(
         `given [${Object.keys(given).filter((name) => given[name]).join(", ")}]`,
     );
   }
-  return kernel.storage.map(({ name }, binding) => ({
-    binding,
-    resource: asBinding(given[name]!),
-  }));
+  return kernel.storage.map(({ name }) => asBinding(given[name]!));
 }
 
 let launchListener: { listen: (kernel: Kernel) => void; dispatch: boolean } | undefined;
@@ -146,34 +153,23 @@ export function onLaunch(
   launchListener = listen && { listen, dispatch: options.dispatch ?? true };
 }
 
-/** Records one dispatch of `kernel` on `device`. */
+/**
+ * Records one dispatch of `kernel` on `device`: its uniforms go to the uniform arena, its bind
+ * group comes from the cache when every buffer is the runtime's.
+ */
 export function launch<U extends string>(
   device: GPUDevice,
   kernel: Kernel<U>,
   args: LaunchArgs<U>,
 ): void {
-  const entries = storageEntries(kernel, args.storage);
+  const storage = storageBindings(kernel, args.storage);
   if (launchListener) {
     launchListener.listen(kernel);
     if (!launchListener.dispatch) return;
   }
   if (args.groups <= 0) return;
   const ctx = deviceContext(device);
-  const pipeline = pipelineFor(ctx, kernel);
-  const packed = kernel.uniforms.pack(args.uniforms);
-  const uniform = device.createBuffer({
-    size: packed.byteLength,
-    usage: BufferUsage.UNIFORM,
-    mappedAtCreation: true,
-  });
-  new Uint8Array(uniform.getMappedRange()).set(new Uint8Array(packed));
-  uniform.unmap();
-  ctx.recorder.releaseAfterSubmit(uniform);
-  entries.push({ binding: kernel.storage.length, resource: { buffer: uniform } });
-  const bindGroup = device.createBindGroup({
-    layout: pipeline.getBindGroupLayout(0),
-    entries,
-  });
+  ctx.errors.checkLost();
   const x = Math.min(args.groups, MAX_GROUPS_PER_DIM);
   const rest = Math.ceil(args.groups / x);
   const y = Math.min(rest, MAX_GROUPS_PER_DIM);
@@ -181,5 +177,20 @@ export function launch<U extends string>(
   if (z > MAX_GROUPS_PER_DIM) {
     throw new RangeError(`flash-bla kernel ${kernel.name}: ${args.groups} workgroups is too many`);
   }
-  ctx.recorder.dispatch(kernel.name, pipeline, bindGroup, x, y, z);
+  const pipeline = pipelineFor(ctx, kernel);
+  const packed = kernel.uniforms.pack(args.uniforms);
+  const uniform = ctx.recorder.uniforms(packed);
+  const entries = [...storage, { buffer: uniform.buffer, offset: 0, size: packed.byteLength }];
+  const bindGroup = ctx.bindGroups.get(
+    pipeline,
+    entries,
+    () =>
+      ctx.errors.scoped(kernel.name, () =>
+        device.createBindGroup({
+          label: kernel.name,
+          layout: groupLayouts.get(pipeline)!,
+          entries: entries.map((resource, binding) => ({ binding, resource })),
+        })),
+  );
+  ctx.recorder.dispatch(kernel.name, pipeline, bindGroup, uniform.offset, x, y, z);
 }

@@ -39,7 +39,7 @@ export function checkTensors(tensors: Record<string, unknown>): Tensor[] {
   const checked = Object.entries(tensors).map(([name, t]) => {
     const tensor = checkTensor(t, name);
     const limit = deviceContext(tensor.device).maxBindingBytes;
-    if (tensor.buffer.size > limit) {
+    if (tensor.byteLength > limit) {
       throw new RangeError(
         `${name} ${tensor} is larger than the device's largest storage binding (${limit} bytes)`,
       );

@@ -60,7 +60,7 @@ export abstract class Optimizer {
         );
       }
       const limit = deviceContext(t.device).maxBindingBytes;
-      if (t.buffer.size > limit) {
+      if (t.byteLength > limit) {
         throw new RangeError(
           `params["${name}"] ${t} is larger than the device's largest storage binding (${limit} bytes)`,
         );
