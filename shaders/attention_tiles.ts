@@ -8,7 +8,7 @@
  * constants `TR`, `TC`, `NT`, and a `row_off` function (see {@linkcode TileCode.rowOffset}).
  * @module
  */
-import type { DType } from "./common.ts";
+import { type DType, unroll } from "./common.ts";
 
 /** Block sizes and thread grid of one kernel. */
 export interface SdpaTiles {
@@ -57,10 +57,6 @@ export function features(d: number, tc: number, product = false): Features {
 
 /** Row stride (vec4) of a BR×BC score tile in workgroup memory. */
 export const scoreStride = (t: SdpaTiles) => odd(t.bc / 4);
-
-/** Unrolls `body(i)` for i in [0, n). */
-export const unroll = (n: number, body: (i: number) => string) =>
-  Array.from({ length: n }, (_, i) => body(i)).join("\n");
 
 /** WGSL pieces of one tiling: tile loads, the two tile products, stores. */
 export class TileCode {

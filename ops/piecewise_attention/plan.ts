@@ -6,7 +6,7 @@ import { deviceContext, type DType, Tensor, type UniformBlock } from "../_runtim
 import {
   PISA_OUTER_TILE,
   type PisaLayout,
-  pisaParams,
+  type pisaParams,
 } from "../../shaders/piecewise_attention/stats.ts";
 import { pisaTopK } from "./top_k.ts";
 import { type PisaTileKind, pisaTiles } from "../../shaders/piecewise_attention/tiles.ts";
@@ -119,12 +119,12 @@ export function planPisa(s: PisaShape): PisaPlan {
   };
 }
 
-/** Uniform bytes of `plan` with per-kernel overrides. */
+/** Uniform values of `plan` with per-kernel overrides. */
 export function uniformsOf(
   plan: PisaPlan,
   over: Partial<Record<PisaParamName, number>> = {},
-): ArrayBuffer {
-  return pisaParams.pack({ ...plan.params, ...over });
+): Record<PisaParamName, number> {
+  return { ...plan.params, ...over };
 }
 
 /**

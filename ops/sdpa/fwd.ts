@@ -8,6 +8,7 @@ import {
   SDPA_TILES,
   type SdpaKind,
   sdpaParams,
+  sdpaStorage,
   type SdpaTiles,
   sdpaTilesValid,
   type SdpaVariant,
@@ -48,12 +49,11 @@ export function kernelFor(t: Tensor, kind: SdpaKind, s: AttentionShape): Kernel 
     dk: s.dk,
     dv: s.dv,
   };
-  const reads = kind === "fwd" ? 3 : 6;
-  const writes = kind === "dkdv" ? 2 : kind === "fwd" ? 2 : 1;
   return {
     name: `sdpa_${kind}`,
     constants: { ...variant },
-    bindings: [...Array(reads).fill("read"), ...Array(writes).fill("read_write")],
+    storage: sdpaStorage(variant),
+    uniforms: sdpaParams,
     wgsl: () => sdpaWgsl(variant),
   };
 }
@@ -61,7 +61,7 @@ export function kernelFor(t: Tensor, kind: SdpaKind, s: AttentionShape): Kernel 
 export function uniforms(s: AttentionShape, kernel: Kernel, ownLength: number, scale: number) {
   const blocks = Math.ceil(ownLength / (kernel.constants.br as number));
   return {
-    uniforms: sdpaParams.pack({
+    uniforms: {
       heads: s.H,
       lq: s.lq,
       lk: s.lk,
@@ -69,7 +69,7 @@ export function uniforms(s: AttentionShape, kernel: Kernel, ownLength: number, s
       blocks,
       scale_log2: scale * Math.LOG2E,
       scale,
-    }),
+    },
     groups: s.B * s.H * blocks,
   };
 }
@@ -81,7 +81,7 @@ export function forward(q: Tensor, k: Tensor, v: Tensor, s: AttentionShape, scal
   const lse = Tensor.empty(q.device, [s.B, s.H, s.lq], "f32"); // log2 units
   const kernel = kernelFor(q, "fwd", s);
   launch(q.device, kernel, {
-    storage: [q, k, v, output, lse],
+    storage: { q, k, v, o: output, lse },
     ...uniforms(s, kernel, s.lq, scale),
   });
   return { output, lse };

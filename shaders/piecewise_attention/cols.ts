@@ -17,8 +17,9 @@
  * Bindings: q, k, v, dO, chunk, sel, rows, grads.
  * @module
  */
-import { type SdpaTiles, unroll } from "../attention_tiles.ts";
-import { backwardBindings, PisaTileCode, pisaTileHeader } from "./rows.ts";
+import type { SdpaTiles } from "../attention_tiles.ts";
+import { readWrite, type StorageBinding, unroll } from "../common.ts";
+import { backwardStorage, PisaTileCode, pisaTileHeader } from "./rows.ts";
 import type { PisaIo } from "./stats.ts";
 
 /** Which keys the column kernel owns: rows of selected chunks, or non-selected chunks. */
@@ -29,6 +30,11 @@ export interface PisaColVariant extends PisaIo, SdpaTiles {
   mode: PisaColMode;
   dk: number;
   dv: number;
+}
+
+/** Storage of the column kernel `v`. */
+export function pisaColStorage(v: PisaColVariant): StorageBinding[] {
+  return backwardStorage(v, readWrite("grads", "f32"));
 }
 
 /** WGSL of the column kernel `v` (see the module doc). */
@@ -126,8 +132,7 @@ ${
       "u.off_dvc + ((split * u.n_bh + bh) * u.nt + key) * u.dv",
     ]
     : ["(bh * u.seq + key) * u.dk", "u.off_dvx + (bh * u.seq + key) * u.dv"];
-  const bindings = backwardBindings(["grads", "read_write", "f32"]);
-  return /* wgsl */ `${pisaTileHeader(v, bindings)}
+  return /* wgsl */ `${pisaTileHeader(v)}
 var<workgroup> s_k: array<vec4f, ${v.br * k.stride}>; // [BR][K] own keys
 var<workgroup> s_v: array<vec4f, ${v.br * V.stride}>; // [BR][V] own values
 var<workgroup> s_q: array<vec4f, ${v.bc * kp.stride}>; // [BC][K] queries
