@@ -18,21 +18,18 @@
 export {
   flush,
   getDefaultDevice,
+  type MemoryInfo,
+  memoryInfo,
+  releasePool,
   requestDevice,
   type RequestDeviceOptions,
   setDefaultDevice,
+  setPoolCapacity,
 } from "./ops/_runtime/device.ts";
 export { type DType, Tensor, type TensorData, type TensorOptions } from "./ops/_runtime/tensor.ts";
 export type { Vjp } from "./ops/_runtime/autodiff.ts";
 export { type KernelTime, quantiles, timeGpu, timeKernels } from "./ops/_runtime/timing.ts";
 export * from "./ops/linear_attention/mod.ts";
-export {
-  type NaiveDecoupledGrads,
-  naiveDecoupledLinearAttention,
-  naiveLinearAttention,
-  type NaiveLinearAttentionGrads,
-  type NaiveLinearAttentionOptions,
-} from "./ops/naive_linear_attention/mod.ts";
 export * from "./layers/mod.ts";
 export * from "./ops/optim/mod.ts";
 /** Building blocks of the layers (activations, LayerNorm, convs, RoPE, layouts, …): see ops/nn. */

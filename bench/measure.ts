@@ -201,9 +201,10 @@ export async function openBench(): Promise<BenchEnv> {
  * every N-th iteration submits and awaits the queue: Deno's `time/iter (avg)` is the time per
  * launch with one await amortised over N launches (its min, max and p75 are not meaningful:
  * most iterations only record). N comes from a GPU-timestamp calibration (three samples back
- * to back, like the batches) so that the await is under 5 % of a batch (fewer where the launches' temporaries would not fit in memory); one
- * line per case on stderr gives N and the timestamp median. With `--check` a host batch is
- * also timed the same way and its difference to the median recorded in `env.worst`. The
+ * to back, like the batches) so that the await is under 5 % of a batch: queued launches
+ * hold no memory of their own, since each one's outputs and temporaries go back to the buffer
+ * pool for the next (ops/_runtime/pool.ts). One line per case on stderr gives N and the
+ * timestamp median. With `--check` a host batch is also timed the same way and its difference to the median recorded in `env.worst`. The
  * inputs live until the process ends (the benches run after registration).
  */
 export async function benchOps(
@@ -215,7 +216,6 @@ export async function benchOps(
 ): Promise<void> {
   const { device, cpu, dtype } = env;
   const batches = cpu ? 2 : 5; // timed batches of N launches per bench
-  const memoryCap = launchesInBudget(s.B * s.H * s.T * s.D * (dtype === "f16" ? 2 : 4), cpu);
   const inputs = makeInputs(device, s, dtype, "BHTD");
   const runners = ops.map((op) => op.setup(inputs));
   for (const withBwd of [false, true]) {
@@ -225,8 +225,8 @@ export async function benchOps(
       const first = (await gpuTime(device, work, 1)).p50; // compiles, sizes the calibration
       const gpu = first > 1000
         ? first
-        : (await gpuTime(device, work, 3, Math.min(3, memoryCap))).p50;
-      const n = Math.min(launchesPerAwait(gpu), memoryCap);
+        : (await gpuTime(device, work, 3)).p50;
+      const n = launchesPerAwait(gpu);
       let line = `${group} ${name.padEnd(20)} ${gpu.toFixed(3).padStart(10)} |`;
       if (env.flags.check) {
         const host = await hostTimePerLaunch(device, work, n);

@@ -12,7 +12,7 @@ import {
   serializeSafetensors,
 } from "../ops/safetensors.ts";
 import { rng } from "../ops/_random.ts";
-import { ropeRotationsRef } from "./reference/primitives.ts";
+import { rope2dRotationsData } from "../ops/nn/rope2d.ts";
 
 /** How a parameter is initialised by {@linkcode randomParameters}. */
 export type ParamRole =
@@ -134,7 +134,7 @@ export function randomParameters(specs: readonly ParamSpec[], seed = 0): StateDi
     let data: Float64Array<ArrayBuffer>;
     if (spec.role === "rotations") {
       const [Hr, Wr, F] = spec.rope!;
-      data = ropeRotationsRef(Hr, Wr, F);
+      data = Float64Array.from(rope2dRotationsData(Hr, Wr, F));
     } else {
       const bound = spec.role === "weight" || spec.role === "bias"
         ? 1 / Math.sqrt(spec.fanIn!)

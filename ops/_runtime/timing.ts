@@ -86,7 +86,7 @@ async function readTimestamps(
   querySet: GPUQuerySet,
   count = querySet.count,
 ): Promise<BigInt64Array> {
-  const { recorder } = deviceContext(device);
+  const { recorder, errors } = deviceContext(device);
   const size = Math.max(8, count * 8);
   const resolve = device.createBuffer({
     size,
@@ -102,7 +102,7 @@ async function readTimestamps(
     encoder.copyBufferToBuffer(resolve, 0, staging, 0, count * 8);
   }
   recorder.submit();
-  await staging.mapAsync(1 /* GPUMapMode.READ */);
+  await errors.settle(staging.mapAsync(1 /* GPUMapMode.READ */));
   const ticks = new BigInt64Array(staging.getMappedRange().slice(0));
   staging.destroy();
   resolve.destroy();

@@ -11,7 +11,7 @@ import {
   checkTensor,
   type Tensor,
 } from "../_runtime/mod.ts";
-import { LA_MAX_DIM, type LaVariant } from "../../shaders/linear_attention.ts";
+import { LA_MAX_DIM, type LaVariant } from "../../shaders/linear_attention/kernels.ts";
 import type { Problem } from "./engine.ts";
 
 /** Memory layout of the dense ops' tensors. */

@@ -21,7 +21,7 @@ import {
   Tensor,
   windowOf,
 } from "../_runtime/mod.ts";
-import { bytesPerElement } from "../_runtime/tensor.ts";
+import { bytesPerElement, paddedBytes, storageBuffer } from "../_runtime/tensor.ts";
 import {
   LA_MAX_DIM,
   type LaParamName,
@@ -37,7 +37,7 @@ import {
   stateKernel,
   stateThreads,
   type StateTiles,
-} from "../../shaders/linear_attention.ts";
+} from "../../shaders/linear_attention/kernels.ts";
 
 /**
  * Tile sizes of the two kernel shapes (compile-time constants; tune here). Feature tiles are
@@ -221,8 +221,9 @@ function scratchWindow(t: Tensor, p: Problem, s: Slice) {
   const align = t.device.limits.minStorageBufferOffsetAlignment;
   const start = s.start * perItem, end = (s.start + s.count) * perItem;
   const offset = Math.floor(start / align) * align;
-  const size = Math.min(Math.ceil(end / 4) * 4, t.buffer.size) - offset;
-  return { binding: { buffer: t.buffer, offset, size }, words: Math.ceil((start - offset) / 4) };
+  const size = Math.min(Math.ceil(end / 4) * 4, paddedBytes(t)) - offset;
+  const binding = { buffer: storageBuffer(t), offset, size };
+  return { binding, words: Math.ceil((start - offset) / 4) };
 }
 
 /** Bindings of row tensors the kernels read (declared as vec4s with vecLoads). */

@@ -6,7 +6,9 @@
 import type { Tensor, Vjp } from "../_runtime/mod.ts";
 import { type Layout, normalisedProblem } from "./args.ts";
 import type { Problem } from "./engine.ts";
-import { forwardOutput, fusedVjp, qkvGrads } from "./fused.ts";
+import { forwardOutput, fusedVjp, type LinearAttentionGrads, qkvGrads } from "./fused.ts";
+
+export type { LinearAttentionGrads };
 
 /** Options of {@linkcode linearAttention}. */
 export interface LinearAttentionOptions {
@@ -16,16 +18,6 @@ export interface LinearAttentionOptions {
   eps?: number;
   /** `"BHTD"` (`[B, H, T, D]`, default) or `"BTHD"` (`[B, T, H, D]`). */
   layout?: Layout;
-}
-
-/** Gradients returned by the pullback of {@linkcode linearAttention.vjp}. */
-export interface LinearAttentionGrads {
-  /** Gradient of q, shaped like q. */
-  dq: Tensor;
-  /** Gradient of k, shaped like k. */
-  dk: Tensor;
-  /** Gradient of v, shaped like v. */
-  dv: Tensor;
 }
 
 const OP = "linearAttention";

@@ -15,7 +15,7 @@ import {
   numberOption,
 } from "./args.ts";
 import { backward, forward } from "./engine.ts";
-import type { LinearAttentionGrads } from "./linear.ts";
+import type { LinearAttentionGrads } from "./fused.ts";
 
 /** Options of {@linkcode simpleLinearAttention}. */
 export interface SimpleLinearAttentionOptions {

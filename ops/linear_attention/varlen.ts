@@ -7,7 +7,7 @@ import { checkRank, checkTensor, type Tensor, type Vjp } from "../_runtime/mod.t
 import { checkFeatures, checkOptions, numberOption, sameDeviceAndDtype } from "./args.ts";
 import type { Problem } from "./engine.ts";
 import { forwardOutput, fusedVjp, qkvGrads } from "./fused.ts";
-import type { LinearAttentionGrads } from "./linear.ts";
+import type { LinearAttentionGrads } from "./fused.ts";
 
 /** Options of {@linkcode varlenLinearAttention}. */
 export interface VarlenLinearAttentionOptions {

@@ -7,7 +7,7 @@ import { checkSameDeviceAndDtype, checkTensor } from "../_runtime/checks.ts";
 import { deviceContext } from "../_runtime/device.ts";
 import type { Tensor } from "../_runtime/tensor.ts";
 import { launch } from "../_runtime/kernel.ts";
-import { NN_WORKGROUP, partialSumParams, partialSumWgsl } from "../../shaders/nn_common.ts";
+import { NN_WORKGROUP, partialSumParams, partialSumWgsl } from "../../shaders/nn/common.ts";
 
 /** Workgroups for `n` elements at one element per thread. */
 export function elementGroups(n: number): number {
@@ -34,7 +34,7 @@ export function checkTensors(tensors: Record<string, unknown>): Tensor[] {
   const checked = Object.entries(tensors).map(([name, t]) => {
     const tensor = checkTensor(t, name);
     const limit = deviceContext(tensor.device).maxBindingBytes;
-    if (tensor.buffer.size > limit) {
+    if (tensor.byteLength > limit) {
       throw new RangeError(
         `${name} ${tensor} is larger than the device's largest storage binding (${limit} bytes)`,
       );

@@ -11,7 +11,7 @@ import {
   type ActivationKind,
   activationParams,
   activationWgsl,
-} from "../../shaders/nn_elementwise.ts";
+} from "../../shaders/nn/elementwise.ts";
 import { checkTensors, elementGroups, makeVjp } from "./_common.ts";
 
 /** Options of the activations. */

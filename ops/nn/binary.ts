@@ -8,8 +8,8 @@ import type { Vjp } from "../_runtime/autodiff.ts";
 import { checkFinite } from "../_runtime/checks.ts";
 import { launch } from "../_runtime/kernel.ts";
 import { Tensor } from "../_runtime/tensor.ts";
-import { MAX_RANK, padRank, REDUCE_CHUNK, stridesOf } from "../../shaders/nn_common.ts";
-import { type BinaryKind, binaryParams, binaryWgsl } from "../../shaders/nn_elementwise.ts";
+import { MAX_RANK, padRank, REDUCE_CHUNK, stridesOf } from "../../shaders/nn/common.ts";
+import { type BinaryKind, binaryParams, binaryWgsl } from "../../shaders/nn/elementwise.ts";
 import { checkTensors, elementGroups, fmtShape, makeVjp, sumPartials } from "./_common.ts";
 
 /** Options of the binary blocks. */

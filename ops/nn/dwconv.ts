@@ -12,8 +12,8 @@ import {
   dwconvParams,
   type DwconvPass,
   dwconvWgsl,
-} from "../../shaders/nn_dwconv.ts";
-import { REDUCE_CHUNK } from "../../shaders/nn_common.ts";
+} from "../../shaders/nn/dwconv.ts";
+import { REDUCE_CHUNK } from "../../shaders/nn/common.ts";
 import {
   checkImageTokens,
   checkShapeIs,

@@ -4,8 +4,8 @@
  * @module
  */
 import { checkFinite, launch, Tensor, type Vjp } from "../_runtime/mod.ts";
-import { affineParams, affineWgsl } from "../../shaders/affine.ts";
-import { MAX_RANK } from "../../shaders/nn_common.ts";
+import { affineParams, affineWgsl } from "../../shaders/nn/affine.ts";
+import { MAX_RANK } from "../../shaders/nn/common.ts";
 import { checkTensors, elementGroups, makeVjp } from "./_common.ts";
 import { contiguous, stridedCopy } from "./_copy.ts";
 

@@ -8,7 +8,7 @@
 import type { Vjp } from "../_runtime/autodiff.ts";
 import { launch } from "../_runtime/kernel.ts";
 import { Tensor } from "../_runtime/tensor.ts";
-import { interp1dParams, interp1dWgsl } from "../../shaders/nn_interp1d.ts";
+import { interp1dParams, interp1dWgsl } from "../../shaders/nn/interp1d.ts";
 import { checkInt, checkTensors, elementGroups, fmtShape, makeVjp } from "./_common.ts";
 
 function plan(x: Tensor, size: number) {

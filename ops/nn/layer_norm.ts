@@ -12,8 +12,8 @@ import {
   layerNormParams,
   type LayerNormPass,
   layerNormWgsl,
-} from "../../shaders/nn_layer_norm.ts";
-import { REDUCE_CHUNK } from "../../shaders/nn_common.ts";
+} from "../../shaders/nn/layer_norm.ts";
+import { REDUCE_CHUNK } from "../../shaders/nn/common.ts";
 import { checkShapeIs, checkTensors, makeVjp, sumPartials } from "./_common.ts";
 
 /** Options of {@linkcode layerNorm}. */

@@ -13,7 +13,7 @@ import {
   type Vjp,
   windowOf,
 } from "../_runtime/mod.ts";
-import { MATMUL_TILE, matmulParams, matmulWgsl } from "../../shaders/matmul.ts";
+import { MATMUL_TILE, matmulParams, matmulWgsl } from "../../shaders/nn/matmul.ts";
 import { sum } from "./reduce.ts";
 
 /** Options of {@linkcode matmul}. */
@@ -64,7 +64,7 @@ function record(
     const wb = windowOf(b, s.start * dims.strideB, dims.strideB ? s.count * dims.strideB : b.size);
     const wc = windowOf(c, s.start * m * n, s.count * m * n);
     const storage = [wa.binding, wb.binding, wc.binding];
-    if (bias) storage.push({ buffer: bias.buffer });
+    if (bias) storage.push(windowOf(bias, 0, bias.size).binding);
     launch(a.device, kernel, {
       storage,
       uniforms: matmulParams.pack({

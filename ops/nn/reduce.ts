@@ -3,7 +3,7 @@
  * @module
  */
 import { checkIntRange, type Kernel, launch, Tensor, type Vjp } from "../_runtime/mod.ts";
-import { reduceParams, reduceWgsl } from "../../shaders/reduce.ts";
+import { reduceParams, reduceWgsl } from "../../shaders/nn/reduce.ts";
 import { broadcastTo } from "./elementwise.ts";
 import { checkTensors, makeVjp } from "./_common.ts";
 import { scale } from "./elementwise.ts";

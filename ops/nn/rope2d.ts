@@ -8,7 +8,7 @@ import type { Vjp } from "../_runtime/autodiff.ts";
 import { checkTensor } from "../_runtime/checks.ts";
 import { launch } from "../_runtime/kernel.ts";
 import { type DType, Tensor } from "../_runtime/tensor.ts";
-import { rope2dParams, rope2dWgsl } from "../../shaders/nn_rope2d.ts";
+import { rope2dParams, rope2dWgsl } from "../../shaders/nn/rope2d.ts";
 import { checkInt, checkTensors, elementGroups, fmtShape, makeVjp } from "./_common.ts";
 
 /**

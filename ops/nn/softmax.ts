@@ -7,7 +7,7 @@
 import type { Vjp } from "../_runtime/autodiff.ts";
 import { launch } from "../_runtime/kernel.ts";
 import { Tensor } from "../_runtime/tensor.ts";
-import { softmaxParams, softmaxWgsl } from "../../shaders/nn_softmax.ts";
+import { softmaxParams, softmaxWgsl } from "../../shaders/nn/softmax.ts";
 import { checkTensors, makeVjp } from "./_common.ts";
 
 /** Options of {@linkcode softmax}. */

@@ -12,7 +12,7 @@ import {
   type Tensor,
   type Vjp,
 } from "../_runtime/mod.ts";
-import type { PisaLayout } from "../../shaders/piecewise_attention_stats.ts";
+import type { PisaLayout } from "../../shaders/piecewise_attention/stats.ts";
 import { pisaBackward, type PisaGrads } from "./bwd.ts";
 import { pisaForward } from "./fwd.ts";
 import { type PisaPlan, planPisa } from "./plan.ts";

@@ -4,6 +4,9 @@
  * does not depend on any group size. The backward holds the block selection fixed.
  * @module
  */
+import { pisaTopK } from "./top_k.ts";
+
+export { pisaTopK };
 
 /** Sizes of a PISA problem: `q, k: [B, H, T, dk]`, `v, o: [B, H, T, dv]`. */
 export interface PisaDims {
@@ -34,11 +37,6 @@ export interface PisaReferenceOptions {
    * computing one, e.g. the GPU's, so that near-ties cannot flip between implementations.
    */
   selection?: Int32Array;
-}
-
-/** `top_k = max(1, trunc(density · NT))`, the product in IEEE double as in the original. */
-export function pisaTopK(density: number, chunks: number): number {
-  return Math.max(1, Math.trunc(density * chunks));
 }
 
 /** Per-(b, h) chunk statistics of SPEC §5.2 in float64. */
