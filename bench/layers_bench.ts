@@ -27,7 +27,7 @@ import {
   Tensor,
   timeGpu,
 } from "../mod.ts";
-import { flush } from "../ops/_runtime/mod.ts";
+import { flush, memoryInfo } from "../ops/_runtime/mod.ts";
 
 /** One benchmarked shape of one layer. */
 interface LayerShape {
@@ -166,31 +166,14 @@ interface Row {
 const QUEUED_BYTES_BUDGET = 16 * 2 ** 30;
 
 /**
- * Bytes of the storage buffers created while `fn` runs and still alive once the work it
- * recorded is submitted (temporaries are destroyed at the submit): what `fn` keeps.
+ * Bytes of the tensors created while `fn` runs and still alive once the work it recorded is
+ * submitted (temporaries are back in the pool by then): what `fn` keeps.
  */
 function keptBytes(device: GPUDevice, fn: () => void): number {
-  const create = device.createBuffer;
-  const alive = new Map<GPUBuffer, number>();
-  device.createBuffer = function (descriptor: GPUBufferDescriptor): GPUBuffer {
-    const buffer = create.call(this, descriptor);
-    if (descriptor.usage & 0x0080 /* STORAGE */) {
-      alive.set(buffer, descriptor.size);
-      const destroy = buffer.destroy;
-      buffer.destroy = function () {
-        alive.delete(buffer);
-        destroy.call(this);
-      };
-    }
-    return buffer;
-  };
-  try {
-    fn();
-    flush(device);
-  } finally {
-    device.createBuffer = create;
-  }
-  return [...alive.values()].reduce((a, b) => a + b, 0);
+  const before = memoryInfo(device).liveBytes;
+  fn();
+  flush(device);
+  return memoryInfo(device).liveBytes - before;
 }
 
 function randomTensor(device: GPUDevice, shape: number[], dtype: DType): Tensor {

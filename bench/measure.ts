@@ -223,9 +223,7 @@ export async function benchOps(
       const work = withBwd ? runners[i].fwdBwd : runners[i].fwd;
       const name = `${op.column}_${withBwd ? bwdSuffix : "fwd"}`;
       const first = (await gpuTime(device, work, 1)).p50; // compiles, sizes the calibration
-      const gpu = first > 1000
-        ? first
-        : (await gpuTime(device, work, 3)).p50;
+      const gpu = first > 1000 ? first : (await gpuTime(device, work, 3)).p50;
       const n = launchesPerAwait(gpu);
       let line = `${group} ${name.padEnd(20)} ${gpu.toFixed(3).padStart(10)} |`;
       if (env.flags.check) {
