@@ -4,7 +4,15 @@
  * `shader-f16`) arithmetic; 1 FMA = 2 FLOPs.
  * @module
  */
-import { FLAT_GROUP_WGSL, type Kernel, launch, Tensor, UniformBlock } from "../ops/_runtime/mod.ts";
+import {
+  FLAT_GROUP_WGSL,
+  type Kernel,
+  launch,
+  read,
+  readWrite,
+  Tensor,
+  UniformBlock,
+} from "../ops/_runtime/mod.ts";
 import { gpuTime } from "./measure.ts";
 
 /** Measured ceilings. */
@@ -21,11 +29,9 @@ const copyParams = new UniformBlock({ n: "u32" });
 const copyKernel: Kernel = {
   name: "ceiling_copy",
   constants: {},
-  bindings: ["read", "read_write"],
+  storage: [read("src", "vec4f"), readWrite("dst", "vec4f")],
+  uniforms: copyParams,
   wgsl: () => `
-@group(0) @binding(0) var<storage, read> src: array<vec4f>;
-@group(0) @binding(1) var<storage, read_write> dst: array<vec4f>;
-${copyParams.wgsl(2)}
 ${FLAT_GROUP_WGSL}
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -44,11 +50,10 @@ function fmaKernel(dtype: "f32" | "f16"): Kernel {
   return {
     name: "ceiling_fma",
     constants: { dtype },
-    bindings: ["read_write"],
+    storage: [readWrite("sink", "f32")],
+    uniforms: fmaParams,
     wgsl: () => `
 ${dtype === "f16" ? "enable f16;" : ""}
-@group(0) @binding(0) var<storage, read_write> sink: array<f32>;
-${fmaParams.wgsl(1)}
 ${FLAT_GROUP_WGSL}
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -73,8 +78,8 @@ export async function measureCeilings(device: GPUDevice, small: boolean): Promis
   using dst = Tensor.empty(device, [vec4s * 4]);
   const copy = await gpuTime(device, () =>
     launch(device, copyKernel, {
-      storage: [src, dst],
-      uniforms: copyParams.pack({ n: vec4s }),
+      storage: { src, dst },
+      uniforms: { n: vec4s },
       groups: Math.ceil(vec4s / 256),
     }), small ? 3 : 10);
   const copyGBs = (2 * vec4s * 16) / (copy.p50 * 1e6);
@@ -84,8 +89,8 @@ export async function measureCeilings(device: GPUDevice, small: boolean): Promis
     const kernel = fmaKernel(dtype);
     const t = await gpuTime(device, () =>
       launch(device, kernel, {
-        storage: [sink],
-        uniforms: fmaParams.pack({ iters, seed: 0.5 }),
+        storage: { sink },
+        uniforms: { iters, seed: 0.5 },
         groups,
       }), small ? 3 : 10);
     return (groups * 256 * iters * FMA_CHAINS * 4 * 2) / (t.p50 * 1e9);

@@ -125,7 +125,7 @@ export abstract class Layer {
    *
    * @example
    * ```ts
-   * import { GeneralizedLinearAttention, requestDevice } from "../mod.ts";
+   * import { GeneralizedLinearAttention, requestDevice } from "@flash-bla/flash-bla";
    * const device = await requestDevice();
    * using a = new GeneralizedLinearAttention({ queryDim: 16, heads: 2, dimHead: 8, device });
    * const bytes = await a.toSafetensors();

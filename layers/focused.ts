@@ -172,7 +172,7 @@ export abstract class FocusedLayer extends Layer {
  *
  * @example
  * ```ts
- * import { FocusedLinearAttention, requestDevice, Tensor } from "../mod.ts";
+ * import { FocusedLinearAttention, requestDevice, Tensor } from "@flash-bla/flash-bla";
  * const device = await requestDevice();
  * using fla = new FocusedLinearAttention({ dim: 32, numPatches: 64, numHeads: 4, srRatio: 2, device });
  * using x = Tensor.fromArraySync(device, new Float32Array(64 * 32).fill(0.5), [1, 64, 32]);
@@ -247,7 +247,7 @@ export class FocusedLinearAttention extends FocusedLayer {
  *
  * @example
  * ```ts
- * import { PolaLinearAttention, requestDevice, Tensor } from "../mod.ts";
+ * import { PolaLinearAttention, requestDevice, Tensor } from "@flash-bla/flash-bla";
  * const device = await requestDevice();
  * using pola = new PolaLinearAttention({ dim: 32, numPatches: 48, numHeads: 4, device });
  * using x = Tensor.fromArraySync(device, new Float32Array(48 * 32).fill(0.5), [1, 48, 32]);

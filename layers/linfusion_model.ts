@@ -77,7 +77,7 @@ function checkEntry(entry: unknown, i: number): LinFusionModuleEntry {
  *
  * @example
  * ```ts
- * import { LinFusion, requestDevice } from "../mod.ts";
+ * import { LinFusion, requestDevice } from "@flash-bla/flash-bla";
  * const device = await requestDevice();
  * const config = { modules_list: [
  *   { module_name: "down_blocks.0.attentions.0.transformer_blocks.0.attn1", dim_n: 32, heads: 2, projection_mid_dim: null },
@@ -156,7 +156,7 @@ export class LinFusion {
    *
    * @example With a checkpoint downloaded to `LinFusion-1-5/` (not run as a doc test)
    * ```ts ignore
-   * import { LinFusion, requestDevice } from "../mod.ts";
+   * import { LinFusion, requestDevice } from "@flash-bla/flash-bla";
    * const device = await requestDevice();
    * const config = await Deno.readTextFile("LinFusion-1-5/config.json");
    * const weights = await Deno.readFile("LinFusion-1-5/diffusion_pytorch_model.safetensors");

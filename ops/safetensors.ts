@@ -105,7 +105,7 @@ function checkEntry(name: string, value: unknown, dataBytes: number) {
  *
  * @example
  * ```ts
- * import { parseSafetensors, serializeSafetensors } from "./safetensors.ts";
+ * import { parseSafetensors, serializeSafetensors } from "@flash-bla/flash-bla";
  * const bytes = serializeSafetensors({ w: { dtype: "F32", shape: [2], data: new Float32Array([1, 2]) } });
  * const file = parseSafetensors(bytes);
  * console.log(file.tensors.get("w")); // { dtype: "F32", shape: [2], bytes: Uint8Array(8) }
@@ -179,7 +179,7 @@ function aligned(bytes: Uint8Array): ArrayBuffer {
  *
  * @example
  * ```ts
- * import { entryToFloat32, parseSafetensors, serializeSafetensors } from "./safetensors.ts";
+ * import { entryToFloat32, parseSafetensors, serializeSafetensors } from "@flash-bla/flash-bla";
  * const bytes = serializeSafetensors({ w: { dtype: "BF16", shape: [2], data: new Float32Array([1, 2]) } });
  * console.log(entryToFloat32(parseSafetensors(bytes).tensors.get("w")!)); // Float32Array [1, 2]
  * ```
@@ -272,7 +272,7 @@ function encode(name: string, t: SafetensorsInput): Uint8Array {
  *
  * @example
  * ```ts
- * import { serializeSafetensors } from "./safetensors.ts";
+ * import { serializeSafetensors } from "@flash-bla/flash-bla";
  * const bytes = serializeSafetensors(
  *   { "to_q.weight": { dtype: "F16", shape: [2, 2], data: new Float32Array([1, 0, 0, 1]) } },
  *   { format: "pt" },
@@ -340,8 +340,8 @@ export interface LoadTensorsOptions {
  *
  * @example
  * ```ts
- * import { getDefaultDevice } from "../mod.ts";
- * import { loadTensors } from "./safetensors.ts";
+ * import { getDefaultDevice } from "@flash-bla/flash-bla";
+ * import { loadTensors } from "@flash-bla/flash-bla";
  * const bytes = await Deno.readFile("/tmp/example.safetensors");
  * const { tensors } = loadTensors(bytes, await getDefaultDevice(), { dtype: "f16" });
  * console.log(tensors.get("to_q.weight")?.shape);
@@ -393,8 +393,8 @@ export interface SaveTensorsOptions {
  *
  * @example
  * ```ts
- * import { Tensor } from "../mod.ts";
- * import { saveTensors } from "./safetensors.ts";
+ * import { Tensor } from "@flash-bla/flash-bla";
+ * import { saveTensors } from "@flash-bla/flash-bla";
  * using w = await Tensor.fromArray([1, 2, 3], [3]);
  * const bytes = await saveTensors({ "proj.bias": w }, { dtype: "BF16" });
  * await Deno.writeFile("/tmp/proj.safetensors", bytes);

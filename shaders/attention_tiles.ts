@@ -19,7 +19,7 @@
  * with `shuffle` `row_lane` ({@linkcode TileCode.laneDeclarations}).
  * @module
  */
-import type { DType } from "./common.ts";
+import { type DType, unroll } from "./common.ts";
 
 /** Block sizes and thread grid of one kernel. */
 export interface SdpaTiles {
@@ -59,6 +59,13 @@ export interface TileShape extends SdpaTiles {
   subgroup?: number;
 }
 
+/**
+ * WGSL element type of the q, k, v, dO bindings of an attention kernel with storage dtype
+ * `dtype`: vec4 when d_k and d_v are multiples of 4 (see {@linkcode TileCode.vec4Io}).
+ */
+export const ioType = (dtype: DType, dk: number, dv: number) =>
+  dk % 4 === 0 && dv % 4 === 0 ? `vec4<${dtype}>` : dtype;
+
 /** Whether tiling `t` can take the subgroup path on subgroups of `size` (TC divides it). */
 export const fitsSubgroup = (t: SdpaTiles, size: number) => size % t.tc === 0;
 
@@ -88,10 +95,6 @@ export function features(d: number, tc: number, product = false): Features {
 /** Row stride (vec4) of a BR×BC score tile in workgroup memory. */
 export const scoreStride = (t: SdpaTiles) => odd(t.bc / 4);
 
-/** Unrolls `body(i)` for i in [0, n). */
-export const unroll = (n: number, body: (i: number) => string) =>
-  Array.from({ length: n }, (_, i) => body(i)).join("\n");
-
 /** WGSL pieces of one tiling: tile loads, the two tile products, stores. */
 export class TileCode {
   readonly RI: number;
@@ -107,8 +110,8 @@ export class TileCode {
   readonly shuffle: boolean;
   /**
    * d_k and d_v are multiples of 4, so every row of q, k, v, dO starts at a multiple of 4
-   * elements: those tensors are bound as vec4 arrays (see {@linkcode ioType}) and staged one
-   * vec4 per load.
+   * elements: those tensors are bound as vec4 arrays ({@linkcode ioType}) and staged one vec4
+   * per load.
    */
   readonly vec4Io: boolean;
 
@@ -128,14 +131,9 @@ export class TileCode {
     this.sp = scoreStride(t);
   }
 
-  /** WGSL element type of a q, k, v or dO binding whose storage type is `scalar`. */
-  ioType(scalar: string): string {
-    return this.vec4Io ? `vec4<${scalar}>` : scalar;
-  }
-
   /**
    * Cooperative load of `rows` rows (from row `r0`, `len` valid) of the q, k, v or dO
-   * binding `src` (see {@linkcode ioType}) into the vec4 tile `dst` ([rows][f.stride]), as
+   * binding `src` ({@linkcode ioType}) into the vec4 tile `dst` ([rows][f.stride]), as
    * f32, zero past the edges and in the padding groups.
    */
   load(dst: string, src: string, rows: number, f: Features, r0: string, len: string): string {

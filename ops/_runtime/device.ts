@@ -28,6 +28,11 @@ export interface RequestDeviceOptions {
    * path (what browsers without subgroups run).
    */
   subgroups?: boolean;
+  /**
+   * The WebGPU entry point to use instead of `navigator.gpu`: in Node, `create([])` from the npm
+   * `webgpu` package (Dawn), see docs/node.md.
+   */
+  gpu?: GPU;
 }
 
 /** Limits the runtime asks for when `limits: "adapter"`. */
@@ -49,7 +54,8 @@ function gpuApi(): GPU {
   if (!gpu) {
     throw new Error(
       "flash-bla: WebGPU is not available here (navigator.gpu is undefined). " +
-        "Use Deno ≥ 2, or a browser with WebGPU enabled.",
+        "Use Deno ≥ 2 or a browser with WebGPU; in Node, pass a WebGPU implementation: " +
+        "requestDevice({ gpu: create([]) }) with the npm `webgpu` package (docs/node.md).",
     );
   }
   return gpu;
@@ -61,7 +67,7 @@ function gpuApi(): GPU {
  *
  * @example
  * ```ts
- * import { requestDevice } from "./mod.ts";
+ * import { requestDevice } from "@flash-bla/flash-bla";
  * const device = await requestDevice();
  * console.log(device.features.has("shader-f16"));
  * ```
@@ -77,13 +83,14 @@ export async function requestDevice(options: RequestDeviceOptions = {}): Promise
   if (typeof subgroups !== "boolean") {
     throw new TypeError(`options.subgroups must be true or false, got ${String(subgroups)}`);
   }
-  const adapter = await gpuApi().requestAdapter({
+  const adapter = await (options.gpu ?? gpuApi()).requestAdapter({
     powerPreference: options.powerPreference ?? "high-performance",
   });
   if (!adapter) {
     throw new Error(
       "flash-bla: no WebGPU adapter found. On a machine without a GPU, install Mesa's " +
-        "Vulkan drivers (Debian: apt-get install mesa-vulkan-drivers) to get a CPU adapter.",
+        "Vulkan drivers (Debian: apt-get install mesa-vulkan-drivers) to get a CPU adapter " +
+        "(Deno and browsers; Node's `webgpu` package needs a GPU: docs/node.md).",
     );
   }
   const requiredLimits: Record<string, number> = {};
@@ -228,7 +235,7 @@ export function flush(device: GPUDevice): void {
  *
  * @example
  * ```ts
- * import { getDefaultDevice, memoryInfo, Tensor } from "./mod.ts";
+ * import { getDefaultDevice, memoryInfo, Tensor } from "@flash-bla/flash-bla";
  * const device = await getDefaultDevice();
  * using t = Tensor.empty(device, [1024]);
  * console.log(memoryInfo(device)); // { liveTensors: 1, liveBytes: 4096, pooledBytes: 0 }

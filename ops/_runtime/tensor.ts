@@ -60,7 +60,7 @@ let rawBuffer: (t: Tensor) => GPUBuffer;
  *
  * @example
  * ```ts
- * import { Tensor } from "./mod.ts";
+ * import { Tensor } from "@flash-bla/flash-bla";
  * using t = await Tensor.fromArray([1, 2, 3, 4, 5, 6], [2, 3], { dtype: "f16" });
  * console.log(t.shape, await t.read()); // [2, 3] Float32Array [1, 2, 3, 4, 5, 6]
  * ```
@@ -110,7 +110,7 @@ export class Tensor {
    *
    * @example
    * ```ts
-   * import { linearAttention, Tensor } from "./mod.ts";
+   * import { linearAttention, Tensor } from "@flash-bla/flash-bla";
    * using x = await Tensor.fromArray(new Float32Array(2 * 4 * 8).fill(1), [1, 2, 4, 8]);
    * using o = linearAttention(x, x, x);
    * const encoder = o.device.createCommandEncoder(); // other code, after o is computed:
@@ -228,7 +228,7 @@ export class Tensor {
    *
    * @example
    * ```ts
-   * import { getDefaultDevice, linearAttention, Tensor } from "./mod.ts";
+   * import { getDefaultDevice, linearAttention, Tensor } from "@flash-bla/flash-bla";
    * const device = await getDefaultDevice();
    * const buffer = device.createBuffer({
    *   size: 2 * 4 * 8 * 4,

@@ -103,7 +103,7 @@ function backwardBhtd(x: Saved, dO: Tensor, sigma: number, lk: number): NaiveLin
  * @returns o, `[B, H, T, dv]` (or `[B, T, H, dv]`)
  * @example
  * ```ts
- * import { naiveLinearAttention, Tensor } from "../../mod.ts";
+ * import { naiveLinearAttention, Tensor } from "@flash-bla/flash-bla";
  * const data = Float32Array.from({ length: 2 * 16 * 8 }, () => Math.random());
  * using q = await Tensor.fromArray(data, [1, 2, 16, 8]);
  * using o = naiveLinearAttention(q, q, q);
@@ -117,7 +117,9 @@ export function naiveLinearAttention(
   v: Tensor,
   options: NaiveLinearAttentionOptions = {},
 ): Tensor {
-  using run = naiveLinearAttention.vjp(q, k, v, options);
+  // No `using` in library code: engines without explicit resource management must parse it.
+  const run = naiveLinearAttention.vjp(q, k, v, options);
+  run.dispose(); // frees what was kept for the backward; the output stays the caller's
   return run.output;
 }
 

@@ -118,7 +118,7 @@ function prepare(
  * @returns o, `[B, H, T, dv]` (or `[B, T, H, dv]`)
  * @example
  * ```ts
- * import { naiveDecoupledLinearAttention, Tensor } from "../../mod.ts";
+ * import { naiveDecoupledLinearAttention, Tensor } from "@flash-bla/flash-bla";
  * const data = Float32Array.from({ length: 2 * 16 * 8 }, () => Math.random());
  * using q = await Tensor.fromArray(data, [1, 2, 16, 8]);
  * using o = naiveDecoupledLinearAttention(q, q, q, q, q);
@@ -134,7 +134,9 @@ export function naiveDecoupledLinearAttention(
   v: Tensor,
   options: NaiveLinearAttentionOptions = {},
 ): Tensor {
-  using run = naiveDecoupledLinearAttention.vjp(q, k, qRope, kRope, v, options);
+  // No `using` in library code: engines without explicit resource management must parse it.
+  const run = naiveDecoupledLinearAttention.vjp(q, k, qRope, kRope, v, options);
+  run.dispose(); // frees what was kept for the backward; the output stays the caller's
   return run.output;
 }
 

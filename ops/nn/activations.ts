@@ -10,6 +10,7 @@ import { Tensor } from "../_runtime/tensor.ts";
 import {
   type ActivationKind,
   activationParams,
+  activationStorage,
   activationWgsl,
 } from "../../shaders/nn/elementwise.ts";
 import { checkTensors, elementGroups, makeVjp } from "./_common.ts";
@@ -39,7 +40,8 @@ function kernel(kind: ActivationKind, dtype: Tensor["dtype"], backward: boolean)
   return {
     name: `nn_${kind}_${backward ? "bwd" : "fwd"}`,
     constants: { dtype },
-    bindings: backward ? ["read", "read", "read_write"] as const : ["read", "read_write"] as const,
+    storage: activationStorage(dtype, backward),
+    uniforms: activationParams,
     wgsl: () => activationWgsl(kind, dtype, backward),
   };
 }
@@ -47,18 +49,18 @@ function kernel(kind: ActivationKind, dtype: Tensor["dtype"], backward: boolean)
 function makeActivation(kind: ActivationKind): Activation {
   const params = (x: Tensor, given: ActivationOptions | undefined) => {
     const options = checkOptionsObject(given);
-    return activationParams.pack({
+    return {
       n: x.size,
       shift: checkFinite(options.shift ?? 0, "options.shift"),
       slope: checkFinite(options.slope ?? 0.01, "options.slope"),
-    });
+    };
   };
   const forward = (x: Tensor, options: ActivationOptions = {}): Tensor => {
     checkTensors({ x });
     const uniforms = params(x, options);
     const y = Tensor.empty(x.device, x.shape, x.dtype);
     launch(x.device, kernel(kind, x.dtype, false), {
-      storage: [x, y],
+      storage: { x, y },
       uniforms,
       groups: elementGroups(x.size),
     });
@@ -69,7 +71,7 @@ function makeActivation(kind: ActivationKind): Activation {
     return makeVjp(output, (dy) => {
       const dx = Tensor.empty(x.device, x.shape, x.dtype);
       launch(x.device, kernel(kind, x.dtype, true), {
-        storage: [x, dy, dx],
+        storage: { x, dy, dx },
         uniforms: params(x, options),
         groups: elementGroups(x.size),
       });
@@ -85,7 +87,8 @@ function makeActivation(kind: ActivationKind): Activation {
  *
  * @example
  * ```ts
- * import { elu, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { elu } = nn;
  * using x = await Tensor.fromArray([-1, 0, 2], [3]);
  * using y = elu(x, { shift: 1 }); // [e^-1, 1, 3]
  * console.log(await y.read());
@@ -98,7 +101,8 @@ export const elu: Activation = makeActivation("elu");
  *
  * @example
  * ```ts
- * import { eluPlusOne, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { eluPlusOne } = nn;
  * using x = await Tensor.fromArray([-1, 0, 2], [3]);
  * const { output, pullback } = eluPlusOne.vjp(x);
  * using dy = await Tensor.fromArray([1, 1, 1], [3]);
@@ -116,7 +120,8 @@ export const eluPlusOne: Activation = Object.assign(
  *
  * @example
  * ```ts
- * import { relu, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { relu } = nn;
  * using x = await Tensor.fromArray([-1, 0.5], [2]);
  * using y = relu(x, { shift: 1e-6 });
  * console.log(await y.read()); // [1e-6, 0.500001]
@@ -129,7 +134,8 @@ export const relu: Activation = makeActivation("relu");
  *
  * @example
  * ```ts
- * import { leakyRelu, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { leakyRelu } = nn;
  * using x = await Tensor.fromArray([-2, 3], [2]);
  * using y = leakyRelu(x);
  * console.log(await y.read()); // [-0.02, 3]
@@ -142,7 +148,8 @@ export const leakyRelu: Activation = makeActivation("leaky_relu");
  *
  * @example
  * ```ts
- * import { softplus, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { softplus } = nn;
  * using x = await Tensor.fromArray([0, 30], [2]);
  * using y = softplus(x);
  * console.log(await y.read()); // [0.6931, 30]
@@ -155,7 +162,8 @@ export const softplus: Activation = makeActivation("softplus");
  *
  * @example
  * ```ts
- * import { sigmoid, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { sigmoid } = nn;
  * using x = await Tensor.fromArray([0], [1]);
  * using y = sigmoid(x);
  * console.log(await y.read()); // [0.5]

@@ -4,7 +4,7 @@
  * @module
  */
 import { checkFinite, checkShapeArray, launch, Tensor, type Vjp } from "../_runtime/mod.ts";
-import { affineParams, affineWgsl } from "../../shaders/nn/affine.ts";
+import { affineParams, affineStorage, affineWgsl } from "../../shaders/nn/affine.ts";
 import { MAX_RANK } from "../../shaders/nn/common.ts";
 import { checkTensors, elementGroups, emptyInBinding, makeVjp } from "./_common.ts";
 import { contiguous, stridedCopy } from "./_copy.ts";
@@ -15,11 +15,12 @@ function affine(x: Tensor, alpha: number, beta: number): Tensor {
   launch(x.device, {
     name: "nn_affine",
     constants: { dtype: x.dtype },
-    bindings: ["read", "read_write"],
+    storage: affineStorage(x.dtype),
+    uniforms: affineParams,
     wgsl: () => affineWgsl(x.dtype),
   }, {
-    storage: [x, y],
-    uniforms: affineParams.pack({ n: x.size, alpha, beta }),
+    storage: { x, y },
+    uniforms: { n: x.size, alpha, beta },
     groups: elementGroups(x.size),
   });
   return y;
@@ -33,8 +34,9 @@ function affine(x: Tensor, alpha: number, beta: number): Tensor {
  * @returns `x`'s shape
  * @example
  * ```ts
- * import { Tensor } from "../../mod.ts";
- * import { scale } from "./elementwise.ts";
+ * import { Tensor } from "@flash-bla/flash-bla";
+ * import { nn } from "@flash-bla/flash-bla";
+ * const { scale } = nn;
  * using x = await Tensor.fromArray([1, 2], [2]);
  * using y = scale(x, 0.5); // [0.5, 1]
  * ```
@@ -55,8 +57,9 @@ scale.vjp = (x: Tensor, factor: number): Vjp<Tensor, Tensor, { dx: Tensor }> =>
  * @returns `x`'s shape
  * @example
  * ```ts
- * import { Tensor } from "../../mod.ts";
- * import { addScalar } from "./elementwise.ts";
+ * import { Tensor } from "@flash-bla/flash-bla";
+ * import { nn } from "@flash-bla/flash-bla";
+ * const { addScalar } = nn;
  * using x = await Tensor.fromArray([1, 2], [2]);
  * using y = addScalar(x, 1e-6);
  * ```
@@ -77,8 +80,9 @@ addScalar.vjp = (x: Tensor, value: number): Vjp<Tensor, Tensor, { dx: Tensor }> 
  * @returns shape `perm.map((p) => x.shape[p])`
  * @example
  * ```ts
- * import { Tensor } from "../../mod.ts";
- * import { transpose } from "./elementwise.ts";
+ * import { Tensor } from "@flash-bla/flash-bla";
+ * import { nn } from "@flash-bla/flash-bla";
+ * const { transpose } = nn;
  * using x = await Tensor.fromArray(new Float32Array(24), [2, 3, 4]);
  * using y = transpose(x, [0, 2, 1]); // [2, 4, 3]
  * ```
@@ -119,8 +123,9 @@ transpose.vjp = (x: Tensor, perm: readonly number[]): Vjp<Tensor, Tensor, { dx: 
  * @param outShape the result's shape
  * @example
  * ```ts
- * import { Tensor } from "../../mod.ts";
- * import { broadcastTo } from "./elementwise.ts";
+ * import { Tensor } from "@flash-bla/flash-bla";
+ * import { nn } from "@flash-bla/flash-bla";
+ * const { broadcastTo } = nn;
  * using x = await Tensor.fromArray([1, 2], [2]);
  * using y = broadcastTo(x, [2, 1], [2, 3]); // [[1, 1, 1], [2, 2, 2]]
  * ```

@@ -9,7 +9,7 @@ import { checkTensor } from "../_runtime/checks.ts";
 import { launch } from "../_runtime/kernel.ts";
 import { checkDtype, type DType, Tensor } from "../_runtime/tensor.ts";
 import { bufferBytes, checkBufferBytes, checkDevice } from "../_runtime/device_checks.ts";
-import { rope2dParams, rope2dWgsl } from "../../shaders/nn/rope2d.ts";
+import { rope2dParams, rope2dStorage, rope2dWgsl } from "../../shaders/nn/rope2d.ts";
 import { checkInt, checkTensors, elementGroups, fmtShape, makeVjp } from "./_common.ts";
 
 function checkGrid(h: number, w: number, f: number): void {
@@ -50,8 +50,9 @@ export function rope2dRotationsData(h: number, w: number, f: number): Float32Arr
  *
  * @example
  * ```ts
- * import { getDefaultDevice } from "../../mod.ts";
- * import { rope2dRotations } from "./mod.ts";
+ * import { getDefaultDevice } from "@flash-bla/flash-bla";
+ * import { nn } from "@flash-bla/flash-bla";
+ * const { rope2dRotations } = nn;
  * using rot = rope2dRotations(await getDefaultDevice(), 4, 6, 8); // [4, 6, 4, 2]
  * console.log(rot.shape);
  * ```
@@ -99,11 +100,12 @@ function rotate(x: Tensor, rotations: Tensor, inverse: boolean): Tensor {
   launch(x.device, {
     name: `nn_rope2d_${inverse ? "inverse" : "forward"}`,
     constants: { dtype: x.dtype, table: rotations.dtype },
-    bindings: ["read", "read", "read_write"],
+    storage: rope2dStorage(x.dtype, rotations.dtype),
+    uniforms: rope2dParams,
     wgsl: () => rope2dWgsl(x.dtype, rotations.dtype, inverse),
   }, {
-    storage: [x, rotations, y],
-    uniforms: rope2dParams.pack({ pairs: x.size / 2, ...dims }),
+    storage: { x, rot: rotations, y },
+    uniforms: { pairs: x.size / 2, ...dims },
     groups: elementGroups(x.size / 2),
   });
   return y;
@@ -119,7 +121,8 @@ function rotate(x: Tensor, rotations: Tensor, inverse: boolean): Tensor {
  *
  * @example
  * ```ts
- * import { rope2d, rope2dRotations, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { rope2d, rope2dRotations } = nn;
  * using x = await Tensor.fromArray(new Float32Array(6 * 8).fill(1), [1, 6, 8]);
  * using rot = rope2dRotations(x.device, 2, 3, 8);
  * using y = rope2d(x, rot);
@@ -136,7 +139,8 @@ export function rope2d(x: Tensor, rotations: Tensor): Tensor {
  *
  * @example
  * ```ts
- * import { rope2d, rope2dRotations, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { rope2d, rope2dRotations } = nn;
  * using x = await Tensor.fromArray(new Float32Array(4 * 4).fill(1), [1, 1, 4, 4]);
  * using rot = rope2dRotations(x.device, 2, 2, 4);
  * using v = rope2d.vjp(x, rot);

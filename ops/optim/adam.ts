@@ -36,7 +36,7 @@ function checkBeta(value: unknown, name: string): number {
  *
  * @example
  * ```ts
- * import { Adam, Tensor } from "../../mod.ts";
+ * import { Adam, Tensor } from "@flash-bla/flash-bla";
  * using w = await Tensor.fromArray([1, 2, 3], [3]);
  * using gw = await Tensor.fromArray([0.5, -0.5, 0], [3]);
  * using opt = new Adam({ w }, { lr: 0.01 });
@@ -99,7 +99,7 @@ export class Adam extends Optimizer {
  *
  * @example
  * ```ts
- * import { AdamW, Tensor } from "../../mod.ts";
+ * import { AdamW, Tensor } from "@flash-bla/flash-bla";
  * using w = await Tensor.fromArray([1, 2, 3], [3]);
  * using gw = await Tensor.fromArray([0.5, -0.5, 0], [3]);
  * using opt = new AdamW(new Map([["w", w]]), { lr: 0.01, weightDecay: 0.1 });

@@ -33,7 +33,7 @@ export interface SGDOptions {
  *
  * @example
  * ```ts
- * import { SGD, Tensor } from "../../mod.ts";
+ * import { SGD, Tensor } from "@flash-bla/flash-bla";
  * using w = await Tensor.fromArray([1, 2, 3], [3]);
  * using gw = await Tensor.fromArray([0.5, 0.5, 0.5], [3]);
  * using opt = new SGD(new Map([["w", w]]), { lr: 0.1, momentum: 0.9 });

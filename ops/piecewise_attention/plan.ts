@@ -12,7 +12,7 @@ import {
 import {
   PISA_OUTER_TILE,
   type PisaLayout,
-  pisaParams,
+  type pisaParams,
 } from "../../shaders/piecewise_attention/stats.ts";
 import { pisaTopK } from "./top_k.ts";
 import {
@@ -154,12 +154,12 @@ export function planPisa(s: PisaShape): PisaPlan {
   };
 }
 
-/** Uniform bytes of `plan` with per-kernel overrides. */
+/** Uniform values of `plan` with per-kernel overrides. */
 export function uniformsOf(
   plan: PisaPlan,
   over: Partial<Record<PisaParamName, number>> = {},
-): ArrayBuffer {
-  return pisaParams.pack({ ...plan.params, ...over });
+): Record<PisaParamName, number> {
+  return { ...plan.params, ...over };
 }
 
 /**

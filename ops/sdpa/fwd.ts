@@ -9,6 +9,7 @@ import {
   sdpaCandidates,
   type SdpaKind,
   sdpaParams,
+  sdpaStorage,
   type SdpaTiles,
   sdpaTilesValid,
   type SdpaVariant,
@@ -93,12 +94,11 @@ export function kernelFor(
     dv: s.dv,
     subgroup,
   };
-  const reads = kind === "fwd" ? 3 : 6;
-  const writes = kind === "dkdv" ? 2 : kind === "fwd" ? 2 : 1;
   return {
     name: `sdpa_${kind}`,
     constants: { ...variant, subgroup: subgroup ?? 0, shuffle: tiles.shuffle ?? false },
-    bindings: [...Array(reads).fill("read"), ...Array(writes).fill("read_write")],
+    storage: sdpaStorage(variant),
+    uniforms: sdpaParams,
     wgsl: () => sdpaWgsl(variant),
   };
 }
@@ -106,7 +106,7 @@ export function kernelFor(
 export function uniforms(s: AttentionShape, kernel: Kernel, ownLength: number, scale: number) {
   const blocks = Math.ceil(ownLength / (kernel.constants.br as number));
   return {
-    uniforms: sdpaParams.pack({
+    uniforms: {
       heads: s.H,
       lq: s.lq,
       lk: s.lk,
@@ -114,7 +114,7 @@ export function uniforms(s: AttentionShape, kernel: Kernel, ownLength: number, s
       blocks,
       scale_log2: scale * Math.LOG2E,
       scale,
-    }),
+    },
     groups: s.B * s.H * blocks,
   };
 }
@@ -133,7 +133,7 @@ export function forward(
   const lse = Tensor.empty(q.device, [s.B, s.H, s.lq], "f32"); // log2 units
   const kernel = kernelFor(q, "fwd", s, tuning);
   launch(q.device, kernel, {
-    storage: [q, k, v, output, lse],
+    storage: { q, k, v, o: output, lse },
     ...uniforms(s, kernel, s.lq, scale),
   });
   return { output, lse };

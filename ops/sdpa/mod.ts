@@ -86,7 +86,7 @@ function prepare(q: Tensor, k: Tensor, v: Tensor, options: SdpaOptions | undefin
  * @returns o, `[B, H, Lq, dv]` (or `[B, Lq, H, dv]`)
  * @example
  * ```ts
- * import { scaledDotProductAttention, Tensor } from "../../mod.ts";
+ * import { scaledDotProductAttention, Tensor } from "@flash-bla/flash-bla";
  * const data = Float32Array.from({ length: 2 * 16 * 8 }, () => Math.random());
  * using q = await Tensor.fromArray(data, [1, 2, 16, 8]);
  * using o = scaledDotProductAttention(q, q, q);

@@ -22,7 +22,7 @@
  * constants; chunk lengths are uniforms.
  * @module
  */
-import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import { FLAT_GROUP_WGSL, type StorageBinding, UniformBlock, unroll } from "../common.ts";
 import type { DType } from "../common.ts";
 
 /** Largest d_k and d_v the kernels take (the vector m is staged whole in workgroup memory). */
@@ -133,31 +133,27 @@ export interface LaBinding {
   write: boolean;
 }
 
-/** A generated kernel: its bindings and WGSL. */
+/** A generated kernel: its storage bindings and WGSL. */
 export interface LaShader {
-  bindings: LaBinding[];
+  storage: StorageBinding[];
   wgsl: string;
 }
 
 /** The four row-kernel roles. */
 export type RowRole = "o" | "dq" | "dk" | "dv";
 
-/** Unrolls `body(i)` for i in [0, n). */
-function unroll(n: number, body: (i: number) => string): string {
-  return Array.from({ length: n }, (_, i) => body(i)).join("\n");
-}
-
 /** Whether binding `b` is declared as `array<vec4<dtype>>` (vecLoads: the row tensors read). */
 function isVec4(b: LaBinding, vecLoads: boolean): boolean {
   return vecLoads && b.type === "row" && !b.write;
 }
 
-function declare(bindings: LaBinding[], dtype: DType, vecLoads: boolean): string {
+function storageOf(bindings: LaBinding[], dtype: DType, vecLoads = false): StorageBinding[] {
   const el = { row: dtype, f32: "f32", u32: "u32" };
-  return bindings.map((b, i) =>
-    `@group(0) @binding(${i}) var<storage, ${b.write ? "read_write" : "read"}> ${b.name}: ` +
-    `array<${isVec4(b, vecLoads) ? `vec4<${el[b.type]}>` : el[b.type]}>;`
-  ).join("\n");
+  return bindings.map((b) => ({
+    name: b.name,
+    access: b.write ? "read_write" : "read",
+    type: isVec4(b, vecLoads) ? `vec4<${el[b.type]}>` : el[b.type],
+  }));
 }
 
 /**
@@ -279,8 +275,6 @@ function header(
 ): string {
   const vec4s = new Set(bindings.filter((b) => isVec4(b, vecLoads)).map((b) => b.name));
   return `${v.dtype === "f16" ? "enable f16;\n" : ""}
-${declare(bindings, v.dtype, vecLoads)}
-${laParams.wgsl(bindings.length)}
 ${FLAT_GROUP_WGSL}
 ${loaders(names, vec4s)}
 ${geometry(v)}`;
@@ -509,7 +503,7 @@ ${
   }
 }
 `;
-  return { bindings, wgsl };
+  return { storage: storageOf(bindings, v.dtype, vecLoads), wgsl };
 }
 
 /**
@@ -557,7 +551,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   out[u.off_out + i_seg * size + e] = sum;
 }
 `;
-  return { bindings, wgsl };
+  return { storage: storageOf(bindings, v.dtype), wgsl };
 }
 
 /**
@@ -724,5 +718,5 @@ ${
   }
 }
 `;
-  return { bindings, wgsl };
+  return { storage: storageOf(bindings, v.dtype, vecLoads), wgsl };
 }

@@ -19,10 +19,10 @@
  * once per backward by {@linkcode pisaSeenWgsl}.
  * @module
  */
-import { type SdpaTiles, unroll } from "../attention_tiles.ts";
-import { backwardBindings, PisaTileCode, pisaTileHeader } from "./rows.ts";
-import { pisaBindings, type PisaIo, pisaParams, SELECTION_WGSL } from "./stats.ts";
-import { FLAT_GROUP_WGSL } from "../common.ts";
+import type { SdpaTiles } from "../attention_tiles.ts";
+import { FLAT_GROUP_WGSL, read, readWrite, type StorageBinding, unroll } from "../common.ts";
+import { backwardStorage, PisaTileCode, pisaTileHeader } from "./rows.ts";
+import { type PisaIo, SELECTION_WGSL } from "./stats.ts";
 
 /** Which keys the column kernel owns: rows of selected chunks, or non-selected chunks. */
 export type PisaColMode = "exact" | "chunks";
@@ -36,18 +36,26 @@ export interface PisaColVariant extends PisaIo, SdpaTiles {
   subgroup?: number;
 }
 
+/** Storage of the column kernel `v`: the backward's, with `seen` in place of `sel`. */
+export function pisaColStorage(v: PisaColVariant): StorageBinding[] {
+  return backwardStorage(v, readWrite("grads", "f32")).map((b) =>
+    b.name === "sel" ? read("seen", "u32") : b
+  );
+}
+
+/** Storage of {@linkcode pisaSeenWgsl}. */
+export const PISA_SEEN_STORAGE: StorageBinding[] = [read("sel", "u32"), readWrite("seen", "u32")];
+
 /** Threads per workgroup of {@linkcode pisaSeenWgsl}. */
 export const PISA_SEEN_GROUP = 256;
 
 /**
  * The selection inverted: one thread per word `seen[(bh·NT + n)·W + w]` (W = ⌈NT/32⌉) sets bit
  * b where chunk n ∈ Sel(32w + b), by a binary search in each of the 32 blocks' ascending
- * selections. Bindings: sel (u32), seen (u32).
+ * selections. Storage: {@linkcode PISA_SEEN_STORAGE}.
  */
 export function pisaSeenWgsl(): string {
   return /* wgsl */ `
-${pisaBindings([["sel", "read", "u32"], ["seen", "read_write", "u32"]])}
-${pisaParams.wgsl(2)}
 ${FLAT_GROUP_WGSL}
 ${SELECTION_WGSL}
 @compute @workgroup_size(${PISA_SEEN_GROUP})
@@ -161,10 +169,7 @@ ${
       "u.off_dvc + ((split * u.n_bh + bh) * u.nt + key) * u.dv",
     ]
     : ["(bh * u.seq + key) * u.dk", "u.off_dvx + (bh * u.seq + key) * u.dv"];
-  const bindings = backwardBindings(c, ["grads", "read_write", "f32"]).map((
-    b,
-  ): [string, "read" | "read_write", string] => b[0] === "sel" ? ["seen", "read", "u32"] : b);
-  return /* wgsl */ `${pisaTileHeader(v, bindings, false)}
+  return /* wgsl */ `${pisaTileHeader(v, false)}
 var<workgroup> s_k: array<vec4f, ${v.br * k.stride}>; // [BR][K] own keys
 var<workgroup> s_v: array<vec4f, ${v.br * V.stride}>; // [BR][V] own values
 var<workgroup> s_q: array<vec4f, ${v.bc * kp.stride}>; // [BC][K] queries

@@ -17,8 +17,9 @@
  *   derivation). Bindings: q, k, v, dO, chunk, sel, rows, dq.
  * @module
  */
-import { type Features, type SdpaTiles, TileCode, unroll } from "../attention_tiles.ts";
-import { pisaBindings, type PisaIo, pisaPrelude, SELECTION_WGSL } from "./stats.ts";
+import { type Features, ioType, type SdpaTiles, TileCode } from "../attention_tiles.ts";
+import { read, readWrite, type StorageBinding, unroll } from "../common.ts";
+import { type PisaIo, pisaPrelude, SELECTION_WGSL } from "./stats.ts";
 
 /** The two row-stationary kernels. */
 export type PisaRowKind = "fwd" | "dq";
@@ -42,17 +43,12 @@ export class PisaTileCode extends TileCode {
 }
 
 /**
- * The start of a register-tiled PISA kernel: prelude, `bindings`, the selection searches
- * (`selection`: they read the binding `sel`) and the thread-grid constants the tile pieces use.
+ * The start of a register-tiled PISA kernel: prelude, the selection searches (`selection`:
+ * they read the binding `sel`) and the thread-grid constants the tile pieces use.
  */
-export function pisaTileHeader(
-  v: PisaIo & SdpaTiles,
-  bindings: [string, "read" | "read_write", string][],
-  selection = true,
-): string {
+export function pisaTileHeader(v: PisaIo & SdpaTiles, selection = true): string {
   return `
-${pisaPrelude(v, bindings.length)}
-${pisaBindings(bindings)}
+${pisaPrelude(v)}
 ${selection ? SELECTION_WGSL : ""}
 const TR = ${v.tr}u;
 const TC = ${v.tc}u;
@@ -61,42 +57,48 @@ const BC = ${v.bc}u;`;
 }
 
 /**
- * The bindings of the backward attention kernels: q, k, v, dO (as `c` stages them), chunk,
- * sel, rows, `out`.
+ * Storage of the backward attention kernels: q, k, v, dO (vec4 arrays when d_k, d_v are
+ * multiples of 4: see `TileCode.vec4Io`), chunk, sel, rows, `out`.
  */
-export function backwardBindings(
-  c: PisaTileCode,
-  out: [string, "read_write", string],
-): [string, "read" | "read_write", string][] {
+export function backwardStorage(
+  v: PisaIo & { dk: number; dv: number },
+  out: StorageBinding,
+): StorageBinding[] {
+  const t = ioType(v.dtype, v.dk, v.dv);
   return [
-    ["q", "read", c.ioType("io")],
-    ["k", "read", c.ioType("io")],
-    ["v", "read", c.ioType("io")],
-    ["dO", "read", c.ioType("io")],
-    ["chunk", "read", "f32"],
-    ["sel", "read", "u32"],
-    ["rows", "read", "f32"],
+    read("q", t),
+    read("k", t),
+    read("v", t),
+    read("dO", t),
+    read("chunk", "f32"),
+    read("sel", "u32"),
+    read("rows", "f32"),
     out,
   ];
+}
+
+/** Storage of the PISA row kernel `v`. */
+export function pisaRowStorage(v: PisaRowVariant): StorageBinding[] {
+  const t = v.dtype, staged = ioType(t, v.dk, v.dv);
+  return v.kind === "fwd"
+    ? [
+      read("q", staged),
+      read("k", staged),
+      read("v", staged),
+      read("chunk", "f32"),
+      read("sel", "u32"),
+      readWrite("o", t),
+      readWrite("rows", "f32"),
+    ]
+    : backwardStorage(v, readWrite("dq", t));
 }
 
 /** WGSL of the PISA row kernel `v` (see the module doc). */
 export function pisaRowWgsl(v: PisaRowVariant): string {
   const c = new PisaTileCode(v);
   const fwd = v.kind === "fwd";
-  const bindings: [string, "read" | "read_write", string][] = fwd
-    ? [
-      ["q", "read", c.ioType("io")],
-      ["k", "read", c.ioType("io")],
-      ["v", "read", c.ioType("io")],
-      ["chunk", "read", "f32"],
-      ["sel", "read", "u32"],
-      ["o", "read_write", "io"],
-      ["rows", "read_write", "f32"],
-    ]
-    : backwardBindings(c, ["dq", "read_write", "io"]);
   const kernel = fwd ? forward(c, v) : dq(c, v);
-  return /* wgsl */ `${pisaTileHeader(v, bindings)}
+  return /* wgsl */ `${pisaTileHeader(v)}
 const NEG = -1e30;
 ${kernel.declarations}
 var<workgroup> s_key: array<u32, ${v.bc}>; // pseudo-keys: row bh·NT + n of kc and vc

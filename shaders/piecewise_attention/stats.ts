@@ -14,9 +14,15 @@
  *   dvc `[BH, NT, dv]` | dh `[BH, dk, dv]`
  * @module
  */
-import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import {
+  FLAT_GROUP_WGSL,
+  read,
+  readWrite,
+  type StorageBinding,
+  UniformBlock,
+  unroll,
+} from "../common.ts";
 import type { DType } from "../common.ts";
-import { unroll } from "../attention_tiles.ts";
 
 /** Input layouts: `[B, H, T, D]` or `[B, T, H, D]`. */
 export type PisaLayout = "BHTD" | "BTHD";
@@ -64,28 +70,27 @@ export interface PisaIo {
 }
 
 /**
- * Common WGSL, first in every module (it holds the `enable`): f16 enable, `io` alias, the uniforms at `uniformBinding`, `flat_group`, and
- * `row_off(bh, t, d)`, the offset of row t of head bh in a tensor with d features.
+ * Common WGSL, first in every module (it holds the `enable`): f16 enable, `io` alias,
+ * `flat_group`, and `row_off(bh, t, d)`, the offset of row t of head bh in a tensor with d
+ * features.
  */
-export function pisaPrelude(io: PisaIo, uniformBinding: number): string {
+export function pisaPrelude(io: PisaIo): string {
   const rowOff = io.layout === "BHTD"
     ? "(bh * u.seq + t) * d"
     : "((bh / u.heads) * u.seq + t) * u.heads * d + (bh % u.heads) * d";
   return /* wgsl */ `
 ${io.dtype === "f16" ? "enable f16;" : ""}
 alias io = ${io.dtype};
-${pisaParams.wgsl(uniformBinding)}
 ${FLAT_GROUP_WGSL}
 fn row_off(bh: u32, t: u32, d: u32) -> u32 { return ${rowOff}; }
 fn chunk_len(n: u32) -> u32 { return min(u.bt, u.seq - n * u.bt); }
 `;
 }
 
-/** WGSL declaring storage bindings in order: `[name, access, element type]`. */
-export function pisaBindings(list: readonly [string, "read" | "read_write", string][]): string {
-  return list.map(([name, access, type], i) =>
-    `@group(0) @binding(${i}) var<storage, ${access}> ${name}: array<${type}>;`
-  ).join("\n");
+/** Storage of {@linkcode pisaMeansWgsl}. */
+export function pisaMeansStorage(io: PisaIo): StorageBinding[] {
+  const t = io.dtype;
+  return [read("q", t), read("k", t), read("v", t), readWrite("chunk", "f32")];
 }
 
 /**
@@ -94,14 +99,7 @@ export function pisaBindings(list: readonly [string, "read" | "read_write", stri
  */
 export function pisaMeansWgsl(io: PisaIo): string {
   return /* wgsl */ `
-${pisaPrelude(io, 4)}
-${
-    pisaBindings([["q", "read", "io"], ["k", "read", "io"], ["v", "read", "io"], [
-      "chunk",
-      "read_write",
-      "f32",
-    ]])
-  }
+${pisaPrelude(io)}
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
@@ -134,6 +132,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 /** Which sum of outer products {@linkcode pisaOuterWgsl} computes. */
 export type PisaOuterMode = "moments" | "dh";
 
+/** Storage of {@linkcode pisaOuterWgsl}. */
+export function pisaOuterStorage(io: PisaIo): StorageBinding[] {
+  return [read("xs", io.dtype), read("ys", io.dtype), read("aux", "f32"), readWrite("part", "f32")];
+}
+
 /**
  * Sums of row outer products `Σ_r x_rᵀ y_r` over a group of rows, one 64×64 tile of the
  * `[dk, dv]` result per workgroup, into `part`. 16×16 threads; thread (tx, ty) owns rows
@@ -152,14 +155,7 @@ export function pisaOuterWgsl(io: PisaIo & { mode: PisaOuterMode; bt: number }):
     ? "f32(xs[row_off(bh, tc, u.dk) + ac]) - aux[u.off_kc + (bh * u.nt + n) * u.dk + ac]"
     : "aux[(bh * u.seq + tc) * 4u + 1u] * f32(xs[row_off(bh, tc, u.dk) + ac])";
   return /* wgsl */ `
-${pisaPrelude(io, 4)}
-${
-    pisaBindings([["xs", "read", "io"], ["ys", "read", "io"], ["aux", "read", "f32"], [
-      "part",
-      "read_write",
-      "f32",
-    ]])
-  }
+${pisaPrelude(io)}
 var<workgroup> s_x: array<vec4f, ${SB * 16}>; // [SB rows][16 groups of 4 of dk]
 var<workgroup> s_y: array<vec4f, ${SB * 16}>; // [SB rows][16 groups of 4 of dv]
 var<workgroup> s_red: array<f32, 256>;
@@ -250,8 +246,6 @@ ${
  */
 export function pisaSumGroupsWgsl(): string {
   return /* wgsl */ `
-${pisaBindings([["part", "read", "f32"], ["out", "read_write", "f32"]])}
-${pisaParams.wgsl(2)}
 ${FLAT_GROUP_WGSL}
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -267,6 +261,19 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 }
 `;
 }
+
+/** Storage of {@linkcode pisaSumGroupsWgsl}. */
+export const PISA_SUM_GROUPS_STORAGE: StorageBinding[] = [
+  read("part", "f32"),
+  readWrite("out", "f32"),
+];
+
+/** Storage of {@linkcode pisaSelectWgsl}. */
+export const PISA_SELECT_STORAGE: StorageBinding[] = [
+  read("chunk", "f32"),
+  read("part", "f32"),
+  readWrite("sel", "u32"),
+];
 
 /**
  * Block selection (SPEC §5.3), one workgroup per (bh, query block i): scores
@@ -284,8 +291,6 @@ export function pisaSelectWgsl(v: { keysPerThread: number; useBias: boolean }): 
     score += log(sqrt(norm2) + 1e-5);`
     : "";
   return /* wgsl */ `
-${pisaBindings([["chunk", "read", "f32"], ["part", "read", "f32"], ["sel", "read_write", "u32"]])}
-${pisaParams.wgsl(3)}
 ${FLAT_GROUP_WGSL}
 var<workgroup> s_qc: array<f32, 256>;
 var<workgroup> s_count: array<atomic<u32>, 33>; // one counter per radix bit, then "greater"
@@ -375,6 +380,14 @@ export type PisaRowsMode = "dq1" | "dk" | "dv";
 /** Rows per workgroup of {@linkcode pisaRowsWgsl} (16 threads per row, 4 rows per thread). */
 export const PISA_ROWS_PER_GROUP = 64;
 
+/** Storage of {@linkcode pisaRowsWgsl}. */
+export function pisaRowsStorage(io: PisaIo & { mode: PisaRowsMode }): StorageBinding[] {
+  const t = io.dtype;
+  return io.mode === "dq1"
+    ? [read("dO", t), read("xs", t), read("chunk", "f32"), readWrite("rows", "f32")]
+    : [read("xs", t), read("chunk", "f32"), read("grads", "f32"), readWrite("out", t)];
+}
+
 /**
  * Per-row products with a `[dk, dv]` matrix (64 rows per workgroup; 16 threads per row, each
  * holding 4 rows × `outGroups` output columns, outGroups = ⌈output width / 16⌉ so that the
@@ -387,17 +400,6 @@ export const PISA_ROWS_PER_GROUP = 64;
 export function pisaRowsWgsl(io: PisaIo & { mode: PisaRowsMode; outGroups: number }): string {
   const m = io.mode;
   const M = io.outGroups;
-  const bindings: [string, "read" | "read_write", string][] = m === "dq1"
-    ? [["dO", "read", "io"], ["xs", "read", "io"], ["chunk", "read", "f32"], [
-      "rows",
-      "read_write",
-      "f32",
-    ]]
-    : [["xs", "read", "io"], ["chunk", "read", "f32"], ["grads", "read", "f32"], [
-      "out",
-      "read_write",
-      "io",
-    ]];
   // x-row width, output width, x value, and matrix element M[e][col].
   const [din, dout] = m === "dv" ? ["u.dk", "u.dv"] : ["u.dv", "u.dk"];
   const x = {
@@ -479,8 +481,7 @@ ${
     }
   }`);
   return /* wgsl */ `
-${pisaPrelude(io, bindings.length)}
-${pisaBindings(bindings)}
+${pisaPrelude(io)}
 var<workgroup> s_x: array<f32, 1024>; // [64 rows][16 of din]
 var<workgroup> s_m: array<f32, ${16 * 16 * M}>; // [16 of din][16·M of dout]
 ${m === "dq1" ? "var<workgroup> s_red: array<vec2f, 1024>; // [64 rows][16 threads]" : ""}

@@ -27,16 +27,23 @@
  * them on every iteration anyway, but lavapipe's compiled SPIR-V zeroed them only once.
  * @module
  */
-import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import {
+  FLAT_GROUP_WGSL,
+  read,
+  readWrite,
+  type StorageBinding,
+  UniformBlock,
+  unroll,
+} from "../common.ts";
 import type { DType } from "../common.ts";
 import {
   type Features,
   features,
+  ioType,
   scoreStride,
   type SdpaTiles,
   TileCode,
   type TileShape,
-  unroll,
 } from "../attention_tiles.ts";
 
 export type { SdpaTiles };
@@ -239,6 +246,33 @@ export function sdpaTilesValid(t: SdpaTiles): boolean {
   return [t.br, t.bc, t.tr, t.tc, t.br / t.tr, t.bc / t.tc, t.bc / 4].every(int);
 }
 
+/** Storage of kernel `v`. */
+export function sdpaStorage(v: SdpaVariant): StorageBinding[] {
+  const E = v.dtype, staged = ioType(E, v.dk, v.dv); // q, k, v, dO: see TileCode.vec4Io
+  const inputs = [read("q", staged), read("k", staged), read("v", staged)];
+  switch (v.kind) {
+    case "fwd":
+      return [...inputs, readWrite("o", E), readWrite("lse", "f32")];
+    case "dq":
+      return [
+        ...inputs,
+        read("d_o", staged),
+        read("lse", "f32"),
+        read("delta", "f32"),
+        readWrite("dq", E),
+      ];
+    case "dkdv":
+      return [
+        ...inputs,
+        read("d_o", staged),
+        read("lse", "f32"),
+        read("delta", "f32"),
+        readWrite("dk", E),
+        readWrite("dv", E),
+      ];
+  }
+}
+
 /** WGSL of kernel `v`. */
 export function sdpaWgsl(v: SdpaVariant): string {
   const g = new Generator(v);
@@ -261,20 +295,13 @@ class Generator extends TileCode {
   }
 
   /** Declarations shared by the three kernels. */
-  common(storage: [string, "read" | "read_write", string][]): string {
+  common(): string {
     const t = this.t;
-    const bindings = storage
-      .map(([name, access, type], i) =>
-        `@group(0) @binding(${i}) var<storage, ${access}> ${name}: array<${type}>;`
-      )
-      .join("\n");
     const rowOffset = t.layout === "BHTD"
       ? "return (bh * len + t) * d;"
       : "return ((bh / u.heads) * len + t) * u.heads * d + (bh % u.heads) * d;";
     return /* wgsl */ `
 ${t.dtype === "f16" ? "enable f16;" : ""}
-${bindings}
-${sdpaParams.wgsl(storage.length)}
 ${FLAT_GROUP_WGSL}
 const TR = ${t.tr}u;
 const TC = ${t.tc}u;
@@ -339,7 +366,6 @@ ${
 
   forward(): string {
     const { t, RI, k, v, vp } = this;
-    const E = t.dtype;
     // Portable: keys, then values, through one tile (its reuse is fenced by the row-max
     // barrier). Subgroup path: keys and values staged together, two barriers per step.
     const tiles = this.subgroup
@@ -357,13 +383,7 @@ var<workgroup> s_red: array<f32, ${t.br * t.tc}>; // [BR][TC] row partials`;
         init: "",
         stage: `${this.load(keys, "k", t.bc, k, "k0", "u.lk")}\n    workgroupBarrier();`,
       };
-    return this.common([
-      ["q", "read", this.ioType(E)],
-      ["k", "read", this.ioType(E)],
-      ["v", "read", this.ioType(E)],
-      ["o", "read_write", E],
-      ["lse", "read_write", "f32"],
-    ]) + /* wgsl */ `
+    return this.common() + /* wgsl */ `
 var<workgroup> s_q: array<vec4f, ${t.br * k.stride}>; // [BR][K] own queries
 ${tiles}
 ${this.scoreScratch("s_p", "probabilities")}
@@ -405,17 +425,8 @@ ${
 
   dq(): string {
     const { t, RI, RJ, k, v, kp } = this;
-    const E = t.dtype;
     const stream = this.streamed([["s_k", "k", kp], ["s_v", "v", v]], "k0", "u.lk");
-    return this.common([
-      ["q", "read", this.ioType(E)],
-      ["k", "read", this.ioType(E)],
-      ["v", "read", this.ioType(E)],
-      ["d_o", "read", this.ioType(E)],
-      ["lse", "read", "f32"],
-      ["delta", "read", "f32"],
-      ["dq", "read_write", E],
-    ]) + /* wgsl */ `
+    return this.common() + /* wgsl */ `
 var<workgroup> s_q: array<vec4f, ${t.br * k.stride}>;  // [BR][K] own queries
 var<workgroup> s_do: array<vec4f, ${t.br * v.stride}>; // [BR][V] their output gradients
 var<workgroup> s_k: array<vec4f, ${t.bc * kp.stride}>; // [BC][K] keys
@@ -455,7 +466,6 @@ ${this.shareScores([["b_s", "s_ds"]])}
 
   dkdv(): string {
     const { t, RI, RJ, k, v, kp, vp } = this;
-    const E = t.dtype;
     const stream = this.streamed([["s_q", "q", kp], ["s_do", "d_o", vp]], "q0", "u.lq");
     // The queries' lse and delta: loaded with the tiles, or (prefetch, BC ≤ threads) fetched a
     // step ahead into f_lse, f_delta.
@@ -477,16 +487,7 @@ ${this.shareScores([["b_s", "s_ds"]])}
     }`;
     const statsNext = this.prefetch ? fetchStats(`q0 + ${t.bc}u`) : "";
     // Own rows are keys (length lk), streamed rows are queries (length lq).
-    return this.common([
-      ["q", "read", this.ioType(E)],
-      ["k", "read", this.ioType(E)],
-      ["v", "read", this.ioType(E)],
-      ["d_o", "read", this.ioType(E)],
-      ["lse", "read", "f32"],
-      ["delta", "read", "f32"],
-      ["dk", "read_write", E],
-      ["dv", "read_write", E],
-    ]) + /* wgsl */ `
+    return this.common() + /* wgsl */ `
 var<workgroup> s_k: array<vec4f, ${t.br * k.stride}>;  // [BR][K] own keys
 var<workgroup> s_v: array<vec4f, ${t.br * v.stride}>;  // [BR][V] own values
 var<workgroup> s_q: array<vec4f, ${t.bc * kp.stride}>;  // [BC][K] queries
@@ -537,17 +538,18 @@ ${this.shareScores([["b_s", "s_pt"], ["b_dp", "s_dst"]])}
 /** Uniforms of the delta kernel: `D_i = rowsum(dO_i ∘ o_i)`, one thread per row. */
 export const deltaParams = new UniformBlock({ rows: "u32", heads: "u32", lq: "u32" });
 
-/** WGSL of the delta kernel (bindings o, dO, delta). */
+/** Storage of the delta kernel: o, dO, delta. */
+export function deltaStorage(dtype: DType): StorageBinding[] {
+  return [read("o", dtype), read("d_o", dtype), readWrite("delta", "f32")];
+}
+
+/** WGSL of the delta kernel. */
 export function deltaWgsl(dtype: DType, layout: "BHTD" | "BTHD", dv: number): string {
   const row = layout === "BHTD"
     ? "i * D"
     : "((bh / u.heads) * u.lq + t) * u.heads * D + (bh % u.heads) * D";
   return /* wgsl */ `
 ${dtype === "f16" ? "enable f16;" : ""}
-@group(0) @binding(0) var<storage, read> o: array<${dtype}>;
-@group(0) @binding(1) var<storage, read> d_o: array<${dtype}>;
-@group(0) @binding(2) var<storage, read_write> delta: array<f32>;
-${deltaParams.wgsl(3)}
 ${FLAT_GROUP_WGSL}
 const D = ${dv}u;
 @compute @workgroup_size(64)

@@ -1,7 +1,14 @@
 
 
 
-alias io = f32;
+@group(0) @binding(0) var<storage, read> q: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> k: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> v: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> dO: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> chunk: array<f32>;
+@group(0) @binding(5) var<storage, read> seen: array<u32>;
+@group(0) @binding(6) var<storage, read> rows: array<f32>;
+@group(0) @binding(7) var<storage, read_write> grads: array<f32>;
 struct Params {
   n_bh: u32,
   heads: u32,
@@ -32,21 +39,13 @@ struct Params {
   off_dh: u32,
 }
 @group(0) @binding(8) var<uniform> u: Params;
-
+alias io = f32;
 
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 fn row_off(bh: u32, t: u32, d: u32) -> u32 { return ((bh / u.heads) * u.seq + t) * u.heads * d + (bh % u.heads) * d; }
 fn chunk_len(n: u32) -> u32 { return min(u.bt, u.seq - n * u.bt); }
 
-@group(0) @binding(0) var<storage, read> q: array<vec4<io>>;
-@group(0) @binding(1) var<storage, read> k: array<vec4<io>>;
-@group(0) @binding(2) var<storage, read> v: array<vec4<io>>;
-@group(0) @binding(3) var<storage, read> dO: array<vec4<io>>;
-@group(0) @binding(4) var<storage, read> chunk: array<f32>;
-@group(0) @binding(5) var<storage, read> seen: array<u32>;
-@group(0) @binding(6) var<storage, read> rows: array<f32>;
-@group(0) @binding(7) var<storage, read_write> grads: array<f32>;
 
 const TR = 8u;
 const TC = 4u;

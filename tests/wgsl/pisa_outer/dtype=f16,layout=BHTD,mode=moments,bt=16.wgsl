@@ -1,7 +1,10 @@
 
 
 enable f16;
-alias io = f16;
+@group(0) @binding(0) var<storage, read> xs: array<f16>;
+@group(0) @binding(1) var<storage, read> ys: array<f16>;
+@group(0) @binding(2) var<storage, read> aux: array<f32>;
+@group(0) @binding(3) var<storage, read_write> part: array<f32>;
 struct Params {
   n_bh: u32,
   heads: u32,
@@ -32,17 +35,13 @@ struct Params {
   off_dh: u32,
 }
 @group(0) @binding(4) var<uniform> u: Params;
-
+alias io = f16;
 
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 fn row_off(bh: u32, t: u32, d: u32) -> u32 { return (bh * u.seq + t) * d; }
 fn chunk_len(n: u32) -> u32 { return min(u.bt, u.seq - n * u.bt); }
 
-@group(0) @binding(0) var<storage, read> xs: array<io>;
-@group(0) @binding(1) var<storage, read> ys: array<io>;
-@group(0) @binding(2) var<storage, read> aux: array<f32>;
-@group(0) @binding(3) var<storage, read_write> part: array<f32>;
 var<workgroup> s_x: array<vec4f, 256>; // [SB rows][16 groups of 4 of dk]
 var<workgroup> s_y: array<vec4f, 256>; // [SB rows][16 groups of 4 of dv]
 var<workgroup> s_red: array<f32, 256>;

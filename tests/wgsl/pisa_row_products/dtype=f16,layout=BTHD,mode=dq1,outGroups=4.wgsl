@@ -1,7 +1,10 @@
 
 
 enable f16;
-alias io = f16;
+@group(0) @binding(0) var<storage, read> dO: array<f16>;
+@group(0) @binding(1) var<storage, read> xs: array<f16>;
+@group(0) @binding(2) var<storage, read> chunk: array<f32>;
+@group(0) @binding(3) var<storage, read_write> rows: array<f32>;
 struct Params {
   n_bh: u32,
   heads: u32,
@@ -32,17 +35,13 @@ struct Params {
   off_dh: u32,
 }
 @group(0) @binding(4) var<uniform> u: Params;
-
+alias io = f16;
 
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 fn row_off(bh: u32, t: u32, d: u32) -> u32 { return ((bh / u.heads) * u.seq + t) * u.heads * d + (bh % u.heads) * d; }
 fn chunk_len(n: u32) -> u32 { return min(u.bt, u.seq - n * u.bt); }
 
-@group(0) @binding(0) var<storage, read> dO: array<io>;
-@group(0) @binding(1) var<storage, read> xs: array<io>;
-@group(0) @binding(2) var<storage, read> chunk: array<f32>;
-@group(0) @binding(3) var<storage, read_write> rows: array<f32>;
 var<workgroup> s_x: array<f32, 1024>; // [64 rows][16 of din]
 var<workgroup> s_m: array<f32, 1024>; // [16 of din][16·M of dout]
 var<workgroup> s_red: array<vec2f, 1024>; // [64 rows][16 threads]
