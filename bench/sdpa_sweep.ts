@@ -42,7 +42,7 @@ import {
 import { pisaTilesFit } from "../shaders/piecewise_attention/tiles.ts";
 import { scaledDotProductAttentionWith } from "../ops/sdpa/mod.ts";
 import { piecewiseSparseAttentionWith } from "../ops/piecewise_attention/mod.ts";
-import { makeInputs } from "./ops.ts";
+import { type Inputs, makeInputs } from "./ops.ts";
 import { adapterName, backToBack, gpuTime, isCpuAdapter, launchesInBudget } from "./measure.ts";
 import { CHECKED_PREFIX, readPrefix, relDiff } from "./_sweep.ts";
 
@@ -64,7 +64,8 @@ const budgetMs = Number(values.budget) * 1000;
 const started = performance.now();
 const adapter = await navigator.gpu.requestAdapter({ powerPreference: "high-performance" });
 if (!adapter) throw new Error("no WebGPU adapter");
-const device = await requestDevice();
+// Replaced after a GPU error: the runtime fails every later read on a device that had one.
+let device = await requestDevice();
 const subgroup = subgroupSize(device);
 const cpu = isCpuAdapter(adapter.info);
 const kinds: SdpaKind[] = ["fwd", "dq", "dkdv"];
@@ -164,8 +165,7 @@ async function sweep(
 ): Promise<{ rows: Row[]; first?: Float32Array[] }> {
   const rows: Row[] = [];
   const cap = launchesInBudget(s.B * s.H * s.T * s.D * bytesPerElement(dtype), cpu);
-  using inputs = makeInputs(device, s, dtype, "BHTD");
-  const { q, k, v, dO } = inputs;
+  let inputs = makeInputs(device, s, dtype, "BHTD");
   let first = reference;
   for (const c of candidates) {
     if (!c.op) {
@@ -176,30 +176,50 @@ async function sweep(
       rows.push({ ...c, reason: "skipped: time budget" });
       continue;
     }
-    const op = c.op;
-    const fwd = () => op(q, k, v).destroy();
-    const fwdBwd = () => {
-      using run = op.vjp(q, k, v);
-      const g = run.pullback(dO);
-      for (const t of [run.output, g.dq, g.dk, g.dv]) t.destroy();
-    };
+    try {
+      const { outs, fwdMs, fwdBwdMs } = await measure(c.op, inputs, reps, cap);
+      first ??= outs;
+      const diff = Math.max(...outs.map((o, i) => relDiff(o, first![i])));
+      const row = { ...c, fwdMs, fwdBwdMs, diff };
+      console.error(line(row, s)); // progress
+      rows.push(row);
+    } catch (e) { // a kernel the driver refused: note it, go on on a fresh device
+      const reason = `error: ${(e as Error).message.replaceAll("|", "/").slice(0, 160)}`;
+      console.error(c.tiling, c.path, reason);
+      rows.push({ ...c, reason });
+      inputs[Symbol.dispose]();
+      device = await requestDevice();
+      inputs = makeInputs(device, s, dtype, "BHTD");
+    }
+  }
+  inputs[Symbol.dispose]();
+  return { rows, first };
+}
+
+/**
+ * One row: o, dq, dk, dv of one forward+backward (first {@linkcode CHECKED_PREFIX} elements
+ * each), then the medians of `reps` forward and forward+backward GPU times, back to back.
+ */
+async function measure(op: Op, inputs: Inputs, reps: number, cap: number) {
+  const { q, k, v, dO } = inputs;
+  const fwd = () => op(q, k, v).destroy();
+  const fwdBwd = () => {
     using run = op.vjp(q, k, v);
     const g = run.pullback(dO);
-    const outs = await Promise.all(
-      [run.output, g.dq, g.dk, g.dv].map((t) => readPrefix(t, CHECKED_PREFIX)),
-    );
     for (const t of [run.output, g.dq, g.dk, g.dv]) t.destroy();
-    first ??= outs;
-    const diff = Math.max(...outs.map((o, i) => relDiff(o, first![i])));
-    const warm = Math.min(...await timeGpu(device, fwdBwd, 1));
-    const plan = backToBack(warm, reps, cap);
-    const fwdMs = (await gpuTime(device, fwd, reps, plan.perSubmit, plan.warmup)).p50;
-    const fwdBwdMs = (await gpuTime(device, fwdBwd, reps, plan.perSubmit, plan.warmup)).p50;
-    const row = { ...c, fwdMs, fwdBwdMs, diff };
-    console.error(line(row, s)); // progress
-    rows.push(row);
-  }
-  return { rows, first };
+  };
+  using run = op.vjp(q, k, v);
+  const g = run.pullback(dO);
+  const outs = await Promise.all(
+    [run.output, g.dq, g.dk, g.dv].map((t) => readPrefix(t, CHECKED_PREFIX)),
+  );
+  for (const t of [run.output, g.dq, g.dk, g.dv]) t.destroy();
+  const device = q.device;
+  const warm = Math.min(...await timeGpu(device, fwdBwd, 1));
+  const plan = backToBack(warm, reps, cap);
+  const fwdMs = (await gpuTime(device, fwd, reps, plan.perSubmit, plan.warmup)).p50;
+  const fwdBwdMs = (await gpuTime(device, fwdBwd, reps, plan.perSubmit, plan.warmup)).p50;
+  return { outs, fwdMs, fwdBwdMs };
 }
 
 const tflops =
@@ -247,9 +267,15 @@ for (
 ) {
   for (const r of rows.slice(0, 3)) { // the default tilings on each path
     if (!r.op || performance.now() - started > budgetMs + 8_000) continue;
-    breakdowns.push(`- ${name} ${r.tiling}, ${r.path}: ${await breakdown(r.op, s)}`);
+    try {
+      breakdowns.push(`- ${name} ${r.tiling}, ${r.path}: ${await breakdown(r.op, s)}`);
+    } catch (e) {
+      breakdowns.push(`- ${name} ${r.tiling}, ${r.path}: error ${(e as Error).message}`);
+      device = await requestDevice();
+    }
   }
 }
+
 const { B, H, T, D } = sdpaShape;
 const report = `# SDPA / PISA tile sweep (bench/sdpa_sweep.ts)
 
