@@ -11,6 +11,9 @@
  *
  *   deno run --no-lock -A bench/sdpa_sweep.ts --out <dir> [--sdpa 8,16,4096,64]
  *     [--pisa 2,16,32768,64] [--dtype f16] [--reps 5] [--pisa-reps 3] [--budget 120]
+ *     [--only "default,96 rows"] [--no-pisa]
+ *
+ * `--only` keeps the named tile sets (PISA's own default always runs); `--no-pisa` skips PISA.
  *
  * TFLOP/s (SDPA) count forward 4·B·H·T²·D and forward+backward 14·B·H·T²·D (issue 17's
  * convention; the kernels execute 18·B·H·T²·D, recomputing the scores in both backward passes).
@@ -56,6 +59,8 @@ const { values } = parseArgs({
     reps: { type: "string", default: "5" },
     "pisa-reps": { type: "string", default: "3" },
     budget: { type: "string", default: "120" },
+    only: { type: "string" },
+    "no-pisa": { type: "boolean" },
   },
 });
 if (!values.out) throw new TypeError("--out <dir> is required");
@@ -90,6 +95,8 @@ const shape = (flag: string) => {
 };
 const sdpaShape = shape(values.sdpa), pisaShape = shape(values.pisa);
 const limits = device.limits;
+const only = values.only?.split(",");
+const sets = SDPA_TILE_SWEEP.filter((set) => !only || only.includes(set.name));
 const describe = (t: SdpaTiles) => `${t.br}×${t.bc}/${t.tr}×${t.tc}`;
 const setLabel = (set: SdpaTileSet) => kinds.map((k) => describe(set[k])).join(", ");
 
@@ -113,7 +120,7 @@ const pisaFits: FitCheck = (kind, t, size) =>
   pisaTilesFit(kind, t, 64, pisaShape.D, pisaShape.D, limits, size);
 
 const sdpaCandidatesOn = (paths: readonly SdpaPath[]): Candidate[] =>
-  SDPA_TILE_SWEEP.flatMap((set) =>
+  sets.flatMap((set) =>
     paths.map((path) => {
       const tiles = tilesOnPath(set, path);
       const reason = unfit(tiles, path, sdpaFits);
@@ -132,7 +139,9 @@ const pisaCandidates: Candidate[] = [
     const op = reason ? undefined : piecewiseSparseAttentionWith({ subgroups: path.subgroups });
     return { tiling: "default", path: path.name, op, reason };
   }),
-  ...SDPA_TILE_SWEEP.slice(1).filter((set) => kinds.every((k) => pisaFits(k, set[k], undefined)))
+  ...sets.filter((set) =>
+    set !== SDPA_TILE_SWEEP[0] && kinds.every((k) => pisaFits(k, set[k], undefined))
+  )
     .flatMap((set) =>
       SDPA_PATHS.map((path) => {
         const tiles = tilesOnPath(set, path);
@@ -255,7 +264,9 @@ const header = (what: string) =>
   `bwd ms | max rel. diff vs first row |\n|---|---|---|---|---|---|`;
 // The forward's prefetch last: the rows most likely to be cut by the budget.
 const sdpa = await sweep(sdpaCandidatesOn(SDPA_PATHS), sdpaShape, Number(values.reps));
-const pisaRows = (await sweep(pisaCandidates, pisaShape, Number(values["pisa-reps"]))).rows;
+const pisaRows = values["no-pisa"]
+  ? []
+  : (await sweep(pisaCandidates, pisaShape, Number(values["pisa-reps"]))).rows;
 const prefetch = sdpaCandidatesOn([SDPA_PREFETCH_PATH]);
 const sdpaRows = [
   ...sdpa.rows,
