@@ -134,7 +134,8 @@ const sdpaCandidatesOn = (paths: readonly SdpaPath[]): Candidate[] =>
 // PISA: its own default tilings (the first power-of-two candidates), then the sweep's sets
 // whose tiles are all powers of two.
 const pisaCandidates: Candidate[] = [
-  ...SDPA_PATHS.map((path) => {
+  // (the default tilings choose their own score sharing: one row per path)
+  ...SDPA_PATHS.filter((path) => !path.shuffle).map((path) => {
     const reason = path.subgroups && subgroup === undefined ? "no subgroups" : undefined;
     const op = reason ? undefined : piecewiseSparseAttentionWith({ subgroups: path.subgroups });
     return { tiling: "default", path: path.name, op, reason };

@@ -99,18 +99,22 @@ Deno.test({
   },
 });
 
-for (const subgroups of [false, true]) {
+for (
+  const [subgroups, shuffle] of [[false, false], [true, false], [true, true]] as const
+) {
   Deno.test({
     name: `pisa: every forward, dq and dk/dv tiling that fits the device matches float64 (${
-      subgroups ? "subgroup" : "portable"
-    } path)`,
+      subgroups
+        ? `subgroup path, score tiles ${shuffle ? "by shuffles" : "in memory"}`
+        : "portable path"
+    })`,
     ignore: noGpu || (subgroups && subgroupSize(device) === undefined),
     fn: async () => {
       const d = { B: 1, H: 2, T: 333, dk: 40, dv: 24 };
       const o = { density: 0.3, blockSize: 64, useBias: true };
       const size = subgroups ? subgroupSize(device) : undefined;
       const fitting = (kind: PisaTileKind) =>
-        pisaCandidates(kind, subgroups).filter((t) =>
+        pisaCandidates(kind, subgroups).map((t) => ({ ...t, shuffle })).filter((t) =>
           pisaTilesFit(kind, t, o.blockSize, d.dk, d.dv, device.limits, size)
         );
       const lists = { fwd: fitting("fwd"), dq: fitting("dq"), dkdv: fitting("dkdv") };

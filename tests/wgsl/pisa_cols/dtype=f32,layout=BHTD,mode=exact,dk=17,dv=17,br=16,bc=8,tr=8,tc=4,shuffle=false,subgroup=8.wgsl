@@ -1,10 +1,10 @@
 
 
-enable f16;
-@group(0) @binding(0) var<storage, read> q: array<f16>;
-@group(0) @binding(1) var<storage, read> k: array<f16>;
-@group(0) @binding(2) var<storage, read> v: array<f16>;
-@group(0) @binding(3) var<storage, read> dO: array<f16>;
+
+@group(0) @binding(0) var<storage, read> q: array<f32>;
+@group(0) @binding(1) var<storage, read> k: array<f32>;
+@group(0) @binding(2) var<storage, read> v: array<f32>;
+@group(0) @binding(3) var<storage, read> dO: array<f32>;
 @group(0) @binding(4) var<storage, read> chunk: array<f32>;
 @group(0) @binding(5) var<storage, read> seen: array<u32>;
 @group(0) @binding(6) var<storage, read> rows: array<f32>;
@@ -39,7 +39,7 @@ struct Params {
   off_dh: u32,
 }
 @group(0) @binding(8) var<uniform> u: Params;
-alias io = f16;
+alias io = f32;
 
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
@@ -55,8 +55,8 @@ var<workgroup> s_k: array<vec4f, 80>; // [BR][K] own keys
 var<workgroup> s_v: array<vec4f, 80>; // [BR][V] own values
 var<workgroup> s_q: array<vec4f, 72>; // [BC][K] queries
 var<workgroup> s_do: array<vec4f, 72>; // [BC][V] output gradients
-
-
+var<workgroup> s_pt: array<vec4f, 48>; // [BR][BC/4] Pᵀ (own keys × queries)
+var<workgroup> s_dst: array<vec4f, 48>; // [BR][BC/4] dSᵀ
 var<workgroup> s_lse: array<f32, 8>;
 var<workgroup> s_delta: array<f32, 8>;
 var<workgroup> s_wk: array<f32, 16>; // chunks: own key weight as seen by block i
@@ -64,7 +64,7 @@ var<workgroup> s_flag: u32;
 
 @compute @workgroup_size(32)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32, @builtin(subgroup_invocation_id) sid: u32) {
+        @builtin(local_invocation_index) lid: u32) {
   let g = flat_group(wid, nwg);
   if (g >= u.n_bh * u.n_splits * u.n_main) { return; }
   let t0 = (g % u.n_main) * 16u; // first own key row
@@ -72,7 +72,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let bh = g / (u.n_main * u.n_splits);
   let tr = lid / TC;
   let tc = lid % TC;
-  let row_lane = sid - tc; // lanes row_lane .. row_lane + TC − 1
+  
   let words = (u.nt + 31u) / 32u; // of each chunk's row in seen
   let scale_log2 = u.scale * 1.4426950408889634;
   
@@ -199,59 +199,72 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         b_s[1][1] = p;
         b_dp[1][1] = p * (b_dp[1][1] - 1.0 * s_delta[col]);
       }
-
+    { let col = tc + 0u * TC; s_pt[(tr + 0u * TR) * 3u + col / 4u][col % 4u] = b_s[0][0]; }
+    { let col = tc + 1u * TC; s_pt[(tr + 0u * TR) * 3u + col / 4u][col % 4u] = b_s[0][1]; }
+    { let col = tc + 0u * TC; s_pt[(tr + 1u * TR) * 3u + col / 4u][col % 4u] = b_s[1][0]; }
+    { let col = tc + 1u * TC; s_pt[(tr + 1u * TR) * 3u + col / 4u][col % 4u] = b_s[1][1]; }
+    { let col = tc + 0u * TC; s_dst[(tr + 0u * TR) * 3u + col / 4u][col % 4u] = b_dp[0][0]; }
+    { let col = tc + 1u * TC; s_dst[(tr + 0u * TR) * 3u + col / 4u][col % 4u] = b_dp[0][1]; }
+    { let col = tc + 0u * TC; s_dst[(tr + 1u * TR) * 3u + col / 4u][col % 4u] = b_dp[1][0]; }
+    { let col = tc + 1u * TC; s_dst[(tr + 1u * TR) * 3u + col / 4u][col % 4u] = b_dp[1][1]; }
+      workgroupBarrier();
       
-      
-  for (var src = 0u; src < TC; src++) { // column c = src + TC·j lives in lane row_lane + src
-    let lane = row_lane + src;
-    {
-      let c = src + 0u * TC;
-      let p0 = subgroupShuffle(b_s[0][0], lane);
-      let p1 = subgroupShuffle(b_s[1][0], lane);
-      let x0 = s_do[c * 9u + tc + 0u * TC];
-      let x1 = s_do[c * 9u + tc + 1u * TC];
-      b_dv[0][0] = fma(vec4f(p0), x0, b_dv[0][0]);
-      b_dv[0][1] = fma(vec4f(p0), x1, b_dv[0][1]);
-      b_dv[1][0] = fma(vec4f(p1), x0, b_dv[1][0]);
-      b_dv[1][1] = fma(vec4f(p1), x1, b_dv[1][1]);
-    }
-    {
-      let c = src + 1u * TC;
-      let p0 = subgroupShuffle(b_s[0][1], lane);
-      let p1 = subgroupShuffle(b_s[1][1], lane);
-      let x0 = s_do[c * 9u + tc + 0u * TC];
-      let x1 = s_do[c * 9u + tc + 1u * TC];
-      b_dv[0][0] = fma(vec4f(p0), x0, b_dv[0][0]);
-      b_dv[0][1] = fma(vec4f(p0), x1, b_dv[0][1]);
-      b_dv[1][0] = fma(vec4f(p1), x0, b_dv[1][0]);
-      b_dv[1][1] = fma(vec4f(p1), x1, b_dv[1][1]);
-    }
+  for (var c4 = 0u; c4 < 2u; c4++) {
+    let p0 = s_pt[(tr + 0u * TR) * 3u + c4];
+    let p1 = s_pt[(tr + 1u * TR) * 3u + c4];
+    let x0_0 = s_do[(c4 * 4u + 0u) * 9u + tc + 0u * TC];
+    let x0_1 = s_do[(c4 * 4u + 0u) * 9u + tc + 1u * TC];
+    b_dv[0][0] = fma(vec4f(p0[0]), x0_0, b_dv[0][0]);
+    b_dv[0][1] = fma(vec4f(p0[0]), x0_1, b_dv[0][1]);
+    b_dv[1][0] = fma(vec4f(p1[0]), x0_0, b_dv[1][0]);
+    b_dv[1][1] = fma(vec4f(p1[0]), x0_1, b_dv[1][1]);
+    let x1_0 = s_do[(c4 * 4u + 1u) * 9u + tc + 0u * TC];
+    let x1_1 = s_do[(c4 * 4u + 1u) * 9u + tc + 1u * TC];
+    b_dv[0][0] = fma(vec4f(p0[1]), x1_0, b_dv[0][0]);
+    b_dv[0][1] = fma(vec4f(p0[1]), x1_1, b_dv[0][1]);
+    b_dv[1][0] = fma(vec4f(p1[1]), x1_0, b_dv[1][0]);
+    b_dv[1][1] = fma(vec4f(p1[1]), x1_1, b_dv[1][1]);
+    let x2_0 = s_do[(c4 * 4u + 2u) * 9u + tc + 0u * TC];
+    let x2_1 = s_do[(c4 * 4u + 2u) * 9u + tc + 1u * TC];
+    b_dv[0][0] = fma(vec4f(p0[2]), x2_0, b_dv[0][0]);
+    b_dv[0][1] = fma(vec4f(p0[2]), x2_1, b_dv[0][1]);
+    b_dv[1][0] = fma(vec4f(p1[2]), x2_0, b_dv[1][0]);
+    b_dv[1][1] = fma(vec4f(p1[2]), x2_1, b_dv[1][1]);
+    let x3_0 = s_do[(c4 * 4u + 3u) * 9u + tc + 0u * TC];
+    let x3_1 = s_do[(c4 * 4u + 3u) * 9u + tc + 1u * TC];
+    b_dv[0][0] = fma(vec4f(p0[3]), x3_0, b_dv[0][0]);
+    b_dv[0][1] = fma(vec4f(p0[3]), x3_1, b_dv[0][1]);
+    b_dv[1][0] = fma(vec4f(p1[3]), x3_0, b_dv[1][0]);
+    b_dv[1][1] = fma(vec4f(p1[3]), x3_1, b_dv[1][1]);
   }
       
-  for (var src = 0u; src < TC; src++) { // column c = src + TC·j lives in lane row_lane + src
-    let lane = row_lane + src;
-    {
-      let c = src + 0u * TC;
-      let p0 = subgroupShuffle(b_dp[0][0], lane);
-      let p1 = subgroupShuffle(b_dp[1][0], lane);
-      let x0 = s_q[c * 9u + tc + 0u * TC];
-      let x1 = s_q[c * 9u + tc + 1u * TC];
-      b_dk[0][0] = fma(vec4f(p0), x0, b_dk[0][0]);
-      b_dk[0][1] = fma(vec4f(p0), x1, b_dk[0][1]);
-      b_dk[1][0] = fma(vec4f(p1), x0, b_dk[1][0]);
-      b_dk[1][1] = fma(vec4f(p1), x1, b_dk[1][1]);
-    }
-    {
-      let c = src + 1u * TC;
-      let p0 = subgroupShuffle(b_dp[0][1], lane);
-      let p1 = subgroupShuffle(b_dp[1][1], lane);
-      let x0 = s_q[c * 9u + tc + 0u * TC];
-      let x1 = s_q[c * 9u + tc + 1u * TC];
-      b_dk[0][0] = fma(vec4f(p0), x0, b_dk[0][0]);
-      b_dk[0][1] = fma(vec4f(p0), x1, b_dk[0][1]);
-      b_dk[1][0] = fma(vec4f(p1), x0, b_dk[1][0]);
-      b_dk[1][1] = fma(vec4f(p1), x1, b_dk[1][1]);
-    }
+  for (var c4 = 0u; c4 < 2u; c4++) {
+    let p0 = s_dst[(tr + 0u * TR) * 3u + c4];
+    let p1 = s_dst[(tr + 1u * TR) * 3u + c4];
+    let x0_0 = s_q[(c4 * 4u + 0u) * 9u + tc + 0u * TC];
+    let x0_1 = s_q[(c4 * 4u + 0u) * 9u + tc + 1u * TC];
+    b_dk[0][0] = fma(vec4f(p0[0]), x0_0, b_dk[0][0]);
+    b_dk[0][1] = fma(vec4f(p0[0]), x0_1, b_dk[0][1]);
+    b_dk[1][0] = fma(vec4f(p1[0]), x0_0, b_dk[1][0]);
+    b_dk[1][1] = fma(vec4f(p1[0]), x0_1, b_dk[1][1]);
+    let x1_0 = s_q[(c4 * 4u + 1u) * 9u + tc + 0u * TC];
+    let x1_1 = s_q[(c4 * 4u + 1u) * 9u + tc + 1u * TC];
+    b_dk[0][0] = fma(vec4f(p0[1]), x1_0, b_dk[0][0]);
+    b_dk[0][1] = fma(vec4f(p0[1]), x1_1, b_dk[0][1]);
+    b_dk[1][0] = fma(vec4f(p1[1]), x1_0, b_dk[1][0]);
+    b_dk[1][1] = fma(vec4f(p1[1]), x1_1, b_dk[1][1]);
+    let x2_0 = s_q[(c4 * 4u + 2u) * 9u + tc + 0u * TC];
+    let x2_1 = s_q[(c4 * 4u + 2u) * 9u + tc + 1u * TC];
+    b_dk[0][0] = fma(vec4f(p0[2]), x2_0, b_dk[0][0]);
+    b_dk[0][1] = fma(vec4f(p0[2]), x2_1, b_dk[0][1]);
+    b_dk[1][0] = fma(vec4f(p1[2]), x2_0, b_dk[1][0]);
+    b_dk[1][1] = fma(vec4f(p1[2]), x2_1, b_dk[1][1]);
+    let x3_0 = s_q[(c4 * 4u + 3u) * 9u + tc + 0u * TC];
+    let x3_1 = s_q[(c4 * 4u + 3u) * 9u + tc + 1u * TC];
+    b_dk[0][0] = fma(vec4f(p0[3]), x3_0, b_dk[0][0]);
+    b_dk[0][1] = fma(vec4f(p0[3]), x3_1, b_dk[0][1]);
+    b_dk[1][0] = fma(vec4f(p1[3]), x3_0, b_dk[1][0]);
+    b_dk[1][1] = fma(vec4f(p1[3]), x3_1, b_dk[1][1]);
   }
     }
     }

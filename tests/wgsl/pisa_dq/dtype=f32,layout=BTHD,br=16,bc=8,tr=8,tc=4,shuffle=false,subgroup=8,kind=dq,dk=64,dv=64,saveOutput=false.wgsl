@@ -1,14 +1,14 @@
 
 
-enable f16;
-@group(0) @binding(0) var<storage, read> q: array<vec4<f16>>;
-@group(0) @binding(1) var<storage, read> k: array<vec4<f16>>;
-@group(0) @binding(2) var<storage, read> v: array<vec4<f16>>;
-@group(0) @binding(3) var<storage, read> dO: array<vec4<f16>>;
+
+@group(0) @binding(0) var<storage, read> q: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> k: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> v: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> dO: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> chunk: array<f32>;
 @group(0) @binding(5) var<storage, read> sel: array<u32>;
 @group(0) @binding(6) var<storage, read> rows: array<f32>;
-@group(0) @binding(7) var<storage, read_write> dq: array<f16>;
+@group(0) @binding(7) var<storage, read_write> dq: array<f32>;
 struct Params {
   n_bh: u32,
   heads: u32,
@@ -39,7 +39,7 @@ struct Params {
   off_dh: u32,
 }
 @group(0) @binding(8) var<uniform> u: Params;
-alias io = f16;
+alias io = f32;
 
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
@@ -77,20 +77,20 @@ var<workgroup> s_q: array<vec4f, 272>; // [BR][K] own queries
 var<workgroup> s_do: array<vec4f, 272>; // [BR][V] their output gradients
 var<workgroup> s_k: array<vec4f, 136>; // [BC][K] keys
 var<workgroup> s_v: array<vec4f, 136>; // [BC][V] values
-
+var<workgroup> s_ds: array<vec4f, 48>; // [BR][BC/4] dS
 var<workgroup> s_key: array<u32, 8>; // pseudo-keys: row bh·NT + n of kc and vc
 var<workgroup> s_w: array<f32, 8>; // pseudo-keys: weight len_n; 0 = past the last
 
 @compute @workgroup_size(32)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32, @builtin(subgroup_invocation_id) sid: u32) {
+        @builtin(local_invocation_index) lid: u32) {
   let g = flat_group(wid, nwg);
   if (g >= u.n_bh * u.n_main) { return; }
   let bh = g / u.n_main;
   let t0 = (g % u.n_main) * 16u; // first own query; all in query block t0 / bt
   let tr = lid / TC;
   let tc = lid % TC;
-  let row_lane = sid - tc; // lanes row_lane .. row_lane + TC − 1
+  
   let selbase = (bh * u.nt + t0 / u.bt) * u.top_k;
   let scale_log2 = u.scale * 1.4426950408889634;
 
@@ -190,45 +190,63 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       let p = select(0.0, exp2(b_s[1][1] * scale_log2 - b_lse[1]), k0 + (tc + 1u * TC) < u.seq);
       b_s[1][1] = p * (b_dp[1][1] - 1.0 * b_delta[1]); // dS
     }
-
+    { let col = tc + 0u * TC; s_ds[(tr + 0u * TR) * 3u + col / 4u][col % 4u] = b_s[0][0]; }
+    { let col = tc + 1u * TC; s_ds[(tr + 0u * TR) * 3u + col / 4u][col % 4u] = b_s[0][1]; }
+    { let col = tc + 0u * TC; s_ds[(tr + 1u * TR) * 3u + col / 4u][col % 4u] = b_s[1][0]; }
+    { let col = tc + 1u * TC; s_ds[(tr + 1u * TR) * 3u + col / 4u][col % 4u] = b_s[1][1]; }
+    workgroupBarrier();
     
-    
-  for (var src = 0u; src < TC; src++) { // column c = src + TC·j lives in lane row_lane + src
-    let lane = row_lane + src;
-    {
-      let c = src + 0u * TC;
-      let p0 = subgroupShuffle(b_s[0][0], lane);
-      let p1 = subgroupShuffle(b_s[1][0], lane);
-      let x0 = s_k[c * 17u + tc + 0u * TC];
-      let x1 = s_k[c * 17u + tc + 1u * TC];
-      let x2 = s_k[c * 17u + tc + 2u * TC];
-      let x3 = s_k[c * 17u + tc + 3u * TC];
-      b_dq[0][0] = fma(vec4f(p0), x0, b_dq[0][0]);
-      b_dq[0][1] = fma(vec4f(p0), x1, b_dq[0][1]);
-      b_dq[0][2] = fma(vec4f(p0), x2, b_dq[0][2]);
-      b_dq[0][3] = fma(vec4f(p0), x3, b_dq[0][3]);
-      b_dq[1][0] = fma(vec4f(p1), x0, b_dq[1][0]);
-      b_dq[1][1] = fma(vec4f(p1), x1, b_dq[1][1]);
-      b_dq[1][2] = fma(vec4f(p1), x2, b_dq[1][2]);
-      b_dq[1][3] = fma(vec4f(p1), x3, b_dq[1][3]);
-    }
-    {
-      let c = src + 1u * TC;
-      let p0 = subgroupShuffle(b_s[0][1], lane);
-      let p1 = subgroupShuffle(b_s[1][1], lane);
-      let x0 = s_k[c * 17u + tc + 0u * TC];
-      let x1 = s_k[c * 17u + tc + 1u * TC];
-      let x2 = s_k[c * 17u + tc + 2u * TC];
-      let x3 = s_k[c * 17u + tc + 3u * TC];
-      b_dq[0][0] = fma(vec4f(p0), x0, b_dq[0][0]);
-      b_dq[0][1] = fma(vec4f(p0), x1, b_dq[0][1]);
-      b_dq[0][2] = fma(vec4f(p0), x2, b_dq[0][2]);
-      b_dq[0][3] = fma(vec4f(p0), x3, b_dq[0][3]);
-      b_dq[1][0] = fma(vec4f(p1), x0, b_dq[1][0]);
-      b_dq[1][1] = fma(vec4f(p1), x1, b_dq[1][1]);
-      b_dq[1][2] = fma(vec4f(p1), x2, b_dq[1][2]);
-      b_dq[1][3] = fma(vec4f(p1), x3, b_dq[1][3]);
-    }
+  for (var c4 = 0u; c4 < 2u; c4++) {
+    let p0 = s_ds[(tr + 0u * TR) * 3u + c4];
+    let p1 = s_ds[(tr + 1u * TR) * 3u + c4];
+    let x0_0 = s_k[(c4 * 4u + 0u) * 17u + tc + 0u * TC];
+    let x0_1 = s_k[(c4 * 4u + 0u) * 17u + tc + 1u * TC];
+    let x0_2 = s_k[(c4 * 4u + 0u) * 17u + tc + 2u * TC];
+    let x0_3 = s_k[(c4 * 4u + 0u) * 17u + tc + 3u * TC];
+    b_dq[0][0] = fma(vec4f(p0[0]), x0_0, b_dq[0][0]);
+    b_dq[0][1] = fma(vec4f(p0[0]), x0_1, b_dq[0][1]);
+    b_dq[0][2] = fma(vec4f(p0[0]), x0_2, b_dq[0][2]);
+    b_dq[0][3] = fma(vec4f(p0[0]), x0_3, b_dq[0][3]);
+    b_dq[1][0] = fma(vec4f(p1[0]), x0_0, b_dq[1][0]);
+    b_dq[1][1] = fma(vec4f(p1[0]), x0_1, b_dq[1][1]);
+    b_dq[1][2] = fma(vec4f(p1[0]), x0_2, b_dq[1][2]);
+    b_dq[1][3] = fma(vec4f(p1[0]), x0_3, b_dq[1][3]);
+    let x1_0 = s_k[(c4 * 4u + 1u) * 17u + tc + 0u * TC];
+    let x1_1 = s_k[(c4 * 4u + 1u) * 17u + tc + 1u * TC];
+    let x1_2 = s_k[(c4 * 4u + 1u) * 17u + tc + 2u * TC];
+    let x1_3 = s_k[(c4 * 4u + 1u) * 17u + tc + 3u * TC];
+    b_dq[0][0] = fma(vec4f(p0[1]), x1_0, b_dq[0][0]);
+    b_dq[0][1] = fma(vec4f(p0[1]), x1_1, b_dq[0][1]);
+    b_dq[0][2] = fma(vec4f(p0[1]), x1_2, b_dq[0][2]);
+    b_dq[0][3] = fma(vec4f(p0[1]), x1_3, b_dq[0][3]);
+    b_dq[1][0] = fma(vec4f(p1[1]), x1_0, b_dq[1][0]);
+    b_dq[1][1] = fma(vec4f(p1[1]), x1_1, b_dq[1][1]);
+    b_dq[1][2] = fma(vec4f(p1[1]), x1_2, b_dq[1][2]);
+    b_dq[1][3] = fma(vec4f(p1[1]), x1_3, b_dq[1][3]);
+    let x2_0 = s_k[(c4 * 4u + 2u) * 17u + tc + 0u * TC];
+    let x2_1 = s_k[(c4 * 4u + 2u) * 17u + tc + 1u * TC];
+    let x2_2 = s_k[(c4 * 4u + 2u) * 17u + tc + 2u * TC];
+    let x2_3 = s_k[(c4 * 4u + 2u) * 17u + tc + 3u * TC];
+    b_dq[0][0] = fma(vec4f(p0[2]), x2_0, b_dq[0][0]);
+    b_dq[0][1] = fma(vec4f(p0[2]), x2_1, b_dq[0][1]);
+    b_dq[0][2] = fma(vec4f(p0[2]), x2_2, b_dq[0][2]);
+    b_dq[0][3] = fma(vec4f(p0[2]), x2_3, b_dq[0][3]);
+    b_dq[1][0] = fma(vec4f(p1[2]), x2_0, b_dq[1][0]);
+    b_dq[1][1] = fma(vec4f(p1[2]), x2_1, b_dq[1][1]);
+    b_dq[1][2] = fma(vec4f(p1[2]), x2_2, b_dq[1][2]);
+    b_dq[1][3] = fma(vec4f(p1[2]), x2_3, b_dq[1][3]);
+    let x3_0 = s_k[(c4 * 4u + 3u) * 17u + tc + 0u * TC];
+    let x3_1 = s_k[(c4 * 4u + 3u) * 17u + tc + 1u * TC];
+    let x3_2 = s_k[(c4 * 4u + 3u) * 17u + tc + 2u * TC];
+    let x3_3 = s_k[(c4 * 4u + 3u) * 17u + tc + 3u * TC];
+    b_dq[0][0] = fma(vec4f(p0[3]), x3_0, b_dq[0][0]);
+    b_dq[0][1] = fma(vec4f(p0[3]), x3_1, b_dq[0][1]);
+    b_dq[0][2] = fma(vec4f(p0[3]), x3_2, b_dq[0][2]);
+    b_dq[0][3] = fma(vec4f(p0[3]), x3_3, b_dq[0][3]);
+    b_dq[1][0] = fma(vec4f(p1[3]), x3_0, b_dq[1][0]);
+    b_dq[1][1] = fma(vec4f(p1[3]), x3_1, b_dq[1][1]);
+    b_dq[1][2] = fma(vec4f(p1[3]), x3_2, b_dq[1][2]);
+    b_dq[1][3] = fma(vec4f(p1[3]), x3_3, b_dq[1][3]);
   }
     }
   }
@@ -312,45 +330,63 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       let p = select(0.0, exp2(b_s[1][1] * scale_log2 - b_lse[1]), s_w[(tc + 1u * TC)] > 0.0);
       b_s[1][1] = p * (b_dp[1][1] - s_w[(tc + 1u * TC)] * b_dprime[1]); // dS
     }
-
+    { let col = tc + 0u * TC; s_ds[(tr + 0u * TR) * 3u + col / 4u][col % 4u] = b_s[0][0]; }
+    { let col = tc + 1u * TC; s_ds[(tr + 0u * TR) * 3u + col / 4u][col % 4u] = b_s[0][1]; }
+    { let col = tc + 0u * TC; s_ds[(tr + 1u * TR) * 3u + col / 4u][col % 4u] = b_s[1][0]; }
+    { let col = tc + 1u * TC; s_ds[(tr + 1u * TR) * 3u + col / 4u][col % 4u] = b_s[1][1]; }
+    workgroupBarrier();
     
-    
-  for (var src = 0u; src < TC; src++) { // column c = src + TC·j lives in lane row_lane + src
-    let lane = row_lane + src;
-    {
-      let c = src + 0u * TC;
-      let p0 = subgroupShuffle(b_s[0][0], lane);
-      let p1 = subgroupShuffle(b_s[1][0], lane);
-      let x0 = s_k[c * 17u + tc + 0u * TC];
-      let x1 = s_k[c * 17u + tc + 1u * TC];
-      let x2 = s_k[c * 17u + tc + 2u * TC];
-      let x3 = s_k[c * 17u + tc + 3u * TC];
-      b_dq[0][0] = fma(vec4f(p0), x0, b_dq[0][0]);
-      b_dq[0][1] = fma(vec4f(p0), x1, b_dq[0][1]);
-      b_dq[0][2] = fma(vec4f(p0), x2, b_dq[0][2]);
-      b_dq[0][3] = fma(vec4f(p0), x3, b_dq[0][3]);
-      b_dq[1][0] = fma(vec4f(p1), x0, b_dq[1][0]);
-      b_dq[1][1] = fma(vec4f(p1), x1, b_dq[1][1]);
-      b_dq[1][2] = fma(vec4f(p1), x2, b_dq[1][2]);
-      b_dq[1][3] = fma(vec4f(p1), x3, b_dq[1][3]);
-    }
-    {
-      let c = src + 1u * TC;
-      let p0 = subgroupShuffle(b_s[0][1], lane);
-      let p1 = subgroupShuffle(b_s[1][1], lane);
-      let x0 = s_k[c * 17u + tc + 0u * TC];
-      let x1 = s_k[c * 17u + tc + 1u * TC];
-      let x2 = s_k[c * 17u + tc + 2u * TC];
-      let x3 = s_k[c * 17u + tc + 3u * TC];
-      b_dq[0][0] = fma(vec4f(p0), x0, b_dq[0][0]);
-      b_dq[0][1] = fma(vec4f(p0), x1, b_dq[0][1]);
-      b_dq[0][2] = fma(vec4f(p0), x2, b_dq[0][2]);
-      b_dq[0][3] = fma(vec4f(p0), x3, b_dq[0][3]);
-      b_dq[1][0] = fma(vec4f(p1), x0, b_dq[1][0]);
-      b_dq[1][1] = fma(vec4f(p1), x1, b_dq[1][1]);
-      b_dq[1][2] = fma(vec4f(p1), x2, b_dq[1][2]);
-      b_dq[1][3] = fma(vec4f(p1), x3, b_dq[1][3]);
-    }
+  for (var c4 = 0u; c4 < 2u; c4++) {
+    let p0 = s_ds[(tr + 0u * TR) * 3u + c4];
+    let p1 = s_ds[(tr + 1u * TR) * 3u + c4];
+    let x0_0 = s_k[(c4 * 4u + 0u) * 17u + tc + 0u * TC];
+    let x0_1 = s_k[(c4 * 4u + 0u) * 17u + tc + 1u * TC];
+    let x0_2 = s_k[(c4 * 4u + 0u) * 17u + tc + 2u * TC];
+    let x0_3 = s_k[(c4 * 4u + 0u) * 17u + tc + 3u * TC];
+    b_dq[0][0] = fma(vec4f(p0[0]), x0_0, b_dq[0][0]);
+    b_dq[0][1] = fma(vec4f(p0[0]), x0_1, b_dq[0][1]);
+    b_dq[0][2] = fma(vec4f(p0[0]), x0_2, b_dq[0][2]);
+    b_dq[0][3] = fma(vec4f(p0[0]), x0_3, b_dq[0][3]);
+    b_dq[1][0] = fma(vec4f(p1[0]), x0_0, b_dq[1][0]);
+    b_dq[1][1] = fma(vec4f(p1[0]), x0_1, b_dq[1][1]);
+    b_dq[1][2] = fma(vec4f(p1[0]), x0_2, b_dq[1][2]);
+    b_dq[1][3] = fma(vec4f(p1[0]), x0_3, b_dq[1][3]);
+    let x1_0 = s_k[(c4 * 4u + 1u) * 17u + tc + 0u * TC];
+    let x1_1 = s_k[(c4 * 4u + 1u) * 17u + tc + 1u * TC];
+    let x1_2 = s_k[(c4 * 4u + 1u) * 17u + tc + 2u * TC];
+    let x1_3 = s_k[(c4 * 4u + 1u) * 17u + tc + 3u * TC];
+    b_dq[0][0] = fma(vec4f(p0[1]), x1_0, b_dq[0][0]);
+    b_dq[0][1] = fma(vec4f(p0[1]), x1_1, b_dq[0][1]);
+    b_dq[0][2] = fma(vec4f(p0[1]), x1_2, b_dq[0][2]);
+    b_dq[0][3] = fma(vec4f(p0[1]), x1_3, b_dq[0][3]);
+    b_dq[1][0] = fma(vec4f(p1[1]), x1_0, b_dq[1][0]);
+    b_dq[1][1] = fma(vec4f(p1[1]), x1_1, b_dq[1][1]);
+    b_dq[1][2] = fma(vec4f(p1[1]), x1_2, b_dq[1][2]);
+    b_dq[1][3] = fma(vec4f(p1[1]), x1_3, b_dq[1][3]);
+    let x2_0 = s_k[(c4 * 4u + 2u) * 17u + tc + 0u * TC];
+    let x2_1 = s_k[(c4 * 4u + 2u) * 17u + tc + 1u * TC];
+    let x2_2 = s_k[(c4 * 4u + 2u) * 17u + tc + 2u * TC];
+    let x2_3 = s_k[(c4 * 4u + 2u) * 17u + tc + 3u * TC];
+    b_dq[0][0] = fma(vec4f(p0[2]), x2_0, b_dq[0][0]);
+    b_dq[0][1] = fma(vec4f(p0[2]), x2_1, b_dq[0][1]);
+    b_dq[0][2] = fma(vec4f(p0[2]), x2_2, b_dq[0][2]);
+    b_dq[0][3] = fma(vec4f(p0[2]), x2_3, b_dq[0][3]);
+    b_dq[1][0] = fma(vec4f(p1[2]), x2_0, b_dq[1][0]);
+    b_dq[1][1] = fma(vec4f(p1[2]), x2_1, b_dq[1][1]);
+    b_dq[1][2] = fma(vec4f(p1[2]), x2_2, b_dq[1][2]);
+    b_dq[1][3] = fma(vec4f(p1[2]), x2_3, b_dq[1][3]);
+    let x3_0 = s_k[(c4 * 4u + 3u) * 17u + tc + 0u * TC];
+    let x3_1 = s_k[(c4 * 4u + 3u) * 17u + tc + 1u * TC];
+    let x3_2 = s_k[(c4 * 4u + 3u) * 17u + tc + 2u * TC];
+    let x3_3 = s_k[(c4 * 4u + 3u) * 17u + tc + 3u * TC];
+    b_dq[0][0] = fma(vec4f(p0[3]), x3_0, b_dq[0][0]);
+    b_dq[0][1] = fma(vec4f(p0[3]), x3_1, b_dq[0][1]);
+    b_dq[0][2] = fma(vec4f(p0[3]), x3_2, b_dq[0][2]);
+    b_dq[0][3] = fma(vec4f(p0[3]), x3_3, b_dq[0][3]);
+    b_dq[1][0] = fma(vec4f(p1[3]), x3_0, b_dq[1][0]);
+    b_dq[1][1] = fma(vec4f(p1[3]), x3_1, b_dq[1][1]);
+    b_dq[1][2] = fma(vec4f(p1[3]), x3_2, b_dq[1][2]);
+    b_dq[1][3] = fma(vec4f(p1[3]), x3_3, b_dq[1][3]);
   }
   }
 
@@ -407,34 +443,34 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     {
       let c = (tc + 0u * TC) * 4u;
       let x = b_dq[0][0] * 1.0;
-      if (c + 0u < 64u) { dq[o_row + c + 0u] = f16(x[0]); }
-      if (c + 1u < 64u) { dq[o_row + c + 1u] = f16(x[1]); }
-      if (c + 2u < 64u) { dq[o_row + c + 2u] = f16(x[2]); }
-      if (c + 3u < 64u) { dq[o_row + c + 3u] = f16(x[3]); }
+      if (c + 0u < 64u) { dq[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 64u) { dq[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 64u) { dq[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 64u) { dq[o_row + c + 3u] = f32(x[3]); }
     }
     {
       let c = (tc + 1u * TC) * 4u;
       let x = b_dq[0][1] * 1.0;
-      if (c + 0u < 64u) { dq[o_row + c + 0u] = f16(x[0]); }
-      if (c + 1u < 64u) { dq[o_row + c + 1u] = f16(x[1]); }
-      if (c + 2u < 64u) { dq[o_row + c + 2u] = f16(x[2]); }
-      if (c + 3u < 64u) { dq[o_row + c + 3u] = f16(x[3]); }
+      if (c + 0u < 64u) { dq[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 64u) { dq[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 64u) { dq[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 64u) { dq[o_row + c + 3u] = f32(x[3]); }
     }
     {
       let c = (tc + 2u * TC) * 4u;
       let x = b_dq[0][2] * 1.0;
-      if (c + 0u < 64u) { dq[o_row + c + 0u] = f16(x[0]); }
-      if (c + 1u < 64u) { dq[o_row + c + 1u] = f16(x[1]); }
-      if (c + 2u < 64u) { dq[o_row + c + 2u] = f16(x[2]); }
-      if (c + 3u < 64u) { dq[o_row + c + 3u] = f16(x[3]); }
+      if (c + 0u < 64u) { dq[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 64u) { dq[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 64u) { dq[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 64u) { dq[o_row + c + 3u] = f32(x[3]); }
     }
     {
       let c = (tc + 3u * TC) * 4u;
       let x = b_dq[0][3] * 1.0;
-      if (c + 0u < 64u) { dq[o_row + c + 0u] = f16(x[0]); }
-      if (c + 1u < 64u) { dq[o_row + c + 1u] = f16(x[1]); }
-      if (c + 2u < 64u) { dq[o_row + c + 2u] = f16(x[2]); }
-      if (c + 3u < 64u) { dq[o_row + c + 3u] = f16(x[3]); }
+      if (c + 0u < 64u) { dq[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 64u) { dq[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 64u) { dq[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 64u) { dq[o_row + c + 3u] = f32(x[3]); }
     }
   }
 
@@ -443,34 +479,34 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     {
       let c = (tc + 0u * TC) * 4u;
       let x = b_dq[1][0] * 1.0;
-      if (c + 0u < 64u) { dq[o_row + c + 0u] = f16(x[0]); }
-      if (c + 1u < 64u) { dq[o_row + c + 1u] = f16(x[1]); }
-      if (c + 2u < 64u) { dq[o_row + c + 2u] = f16(x[2]); }
-      if (c + 3u < 64u) { dq[o_row + c + 3u] = f16(x[3]); }
+      if (c + 0u < 64u) { dq[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 64u) { dq[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 64u) { dq[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 64u) { dq[o_row + c + 3u] = f32(x[3]); }
     }
     {
       let c = (tc + 1u * TC) * 4u;
       let x = b_dq[1][1] * 1.0;
-      if (c + 0u < 64u) { dq[o_row + c + 0u] = f16(x[0]); }
-      if (c + 1u < 64u) { dq[o_row + c + 1u] = f16(x[1]); }
-      if (c + 2u < 64u) { dq[o_row + c + 2u] = f16(x[2]); }
-      if (c + 3u < 64u) { dq[o_row + c + 3u] = f16(x[3]); }
+      if (c + 0u < 64u) { dq[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 64u) { dq[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 64u) { dq[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 64u) { dq[o_row + c + 3u] = f32(x[3]); }
     }
     {
       let c = (tc + 2u * TC) * 4u;
       let x = b_dq[1][2] * 1.0;
-      if (c + 0u < 64u) { dq[o_row + c + 0u] = f16(x[0]); }
-      if (c + 1u < 64u) { dq[o_row + c + 1u] = f16(x[1]); }
-      if (c + 2u < 64u) { dq[o_row + c + 2u] = f16(x[2]); }
-      if (c + 3u < 64u) { dq[o_row + c + 3u] = f16(x[3]); }
+      if (c + 0u < 64u) { dq[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 64u) { dq[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 64u) { dq[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 64u) { dq[o_row + c + 3u] = f32(x[3]); }
     }
     {
       let c = (tc + 3u * TC) * 4u;
       let x = b_dq[1][3] * 1.0;
-      if (c + 0u < 64u) { dq[o_row + c + 0u] = f16(x[0]); }
-      if (c + 1u < 64u) { dq[o_row + c + 1u] = f16(x[1]); }
-      if (c + 2u < 64u) { dq[o_row + c + 2u] = f16(x[2]); }
-      if (c + 3u < 64u) { dq[o_row + c + 3u] = f16(x[3]); }
+      if (c + 0u < 64u) { dq[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 64u) { dq[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 64u) { dq[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 64u) { dq[o_row + c + 3u] = f32(x[3]); }
     }
   }
 }

@@ -77,20 +77,20 @@ var<workgroup> s_q: array<vec4f, 528>; // [BR][K] own queries
 var<workgroup> s_do: array<vec4f, 528>; // [BR][V] their output gradients
 var<workgroup> s_k: array<vec4f, 264>; // [BC][K] keys
 var<workgroup> s_v: array<vec4f, 264>; // [BC][V] values
-
+var<workgroup> s_ds: array<vec4f, 48>; // [BR][BC/4] dS
 var<workgroup> s_key: array<u32, 8>; // pseudo-keys: row bh·NT + n of kc and vc
 var<workgroup> s_w: array<f32, 8>; // pseudo-keys: weight len_n; 0 = past the last
 
 @compute @workgroup_size(32)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32, @builtin(subgroup_invocation_id) sid: u32) {
+        @builtin(local_invocation_index) lid: u32) {
   let g = flat_group(wid, nwg);
   if (g >= u.n_bh * u.n_main) { return; }
   let bh = g / u.n_main;
   let t0 = (g % u.n_main) * 16u; // first own query; all in query block t0 / bt
   let tr = lid / TC;
   let tc = lid % TC;
-  let row_lane = sid - tc; // lanes row_lane .. row_lane + TC − 1
+  
   let selbase = (bh * u.nt + t0 / u.bt) * u.top_k;
   let scale_log2 = u.scale * 1.4426950408889634;
 
@@ -190,69 +190,111 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       let p = select(0.0, exp2(b_s[1][1] * scale_log2 - b_lse[1]), k0 + (tc + 1u * TC) < u.seq);
       b_s[1][1] = p * (b_dp[1][1] - 1.0 * b_delta[1]); // dS
     }
-
+    { let col = tc + 0u * TC; s_ds[(tr + 0u * TR) * 3u + col / 4u][col % 4u] = b_s[0][0]; }
+    { let col = tc + 1u * TC; s_ds[(tr + 0u * TR) * 3u + col / 4u][col % 4u] = b_s[0][1]; }
+    { let col = tc + 0u * TC; s_ds[(tr + 1u * TR) * 3u + col / 4u][col % 4u] = b_s[1][0]; }
+    { let col = tc + 1u * TC; s_ds[(tr + 1u * TR) * 3u + col / 4u][col % 4u] = b_s[1][1]; }
+    workgroupBarrier();
     
-    
-  for (var src = 0u; src < TC; src++) { // column c = src + TC·j lives in lane row_lane + src
-    let lane = row_lane + src;
-    {
-      let c = src + 0u * TC;
-      let p0 = subgroupShuffle(b_s[0][0], lane);
-      let p1 = subgroupShuffle(b_s[1][0], lane);
-      let x0 = s_k[c * 33u + tc + 0u * TC];
-      let x1 = s_k[c * 33u + tc + 1u * TC];
-      let x2 = s_k[c * 33u + tc + 2u * TC];
-      let x3 = s_k[c * 33u + tc + 3u * TC];
-      let x4 = s_k[c * 33u + tc + 4u * TC];
-      let x5 = s_k[c * 33u + tc + 5u * TC];
-      let x6 = s_k[c * 33u + tc + 6u * TC];
-      let x7 = s_k[c * 33u + tc + 7u * TC];
-      b_dq[0][0] = fma(vec4f(p0), x0, b_dq[0][0]);
-      b_dq[0][1] = fma(vec4f(p0), x1, b_dq[0][1]);
-      b_dq[0][2] = fma(vec4f(p0), x2, b_dq[0][2]);
-      b_dq[0][3] = fma(vec4f(p0), x3, b_dq[0][3]);
-      b_dq[0][4] = fma(vec4f(p0), x4, b_dq[0][4]);
-      b_dq[0][5] = fma(vec4f(p0), x5, b_dq[0][5]);
-      b_dq[0][6] = fma(vec4f(p0), x6, b_dq[0][6]);
-      b_dq[0][7] = fma(vec4f(p0), x7, b_dq[0][7]);
-      b_dq[1][0] = fma(vec4f(p1), x0, b_dq[1][0]);
-      b_dq[1][1] = fma(vec4f(p1), x1, b_dq[1][1]);
-      b_dq[1][2] = fma(vec4f(p1), x2, b_dq[1][2]);
-      b_dq[1][3] = fma(vec4f(p1), x3, b_dq[1][3]);
-      b_dq[1][4] = fma(vec4f(p1), x4, b_dq[1][4]);
-      b_dq[1][5] = fma(vec4f(p1), x5, b_dq[1][5]);
-      b_dq[1][6] = fma(vec4f(p1), x6, b_dq[1][6]);
-      b_dq[1][7] = fma(vec4f(p1), x7, b_dq[1][7]);
-    }
-    {
-      let c = src + 1u * TC;
-      let p0 = subgroupShuffle(b_s[0][1], lane);
-      let p1 = subgroupShuffle(b_s[1][1], lane);
-      let x0 = s_k[c * 33u + tc + 0u * TC];
-      let x1 = s_k[c * 33u + tc + 1u * TC];
-      let x2 = s_k[c * 33u + tc + 2u * TC];
-      let x3 = s_k[c * 33u + tc + 3u * TC];
-      let x4 = s_k[c * 33u + tc + 4u * TC];
-      let x5 = s_k[c * 33u + tc + 5u * TC];
-      let x6 = s_k[c * 33u + tc + 6u * TC];
-      let x7 = s_k[c * 33u + tc + 7u * TC];
-      b_dq[0][0] = fma(vec4f(p0), x0, b_dq[0][0]);
-      b_dq[0][1] = fma(vec4f(p0), x1, b_dq[0][1]);
-      b_dq[0][2] = fma(vec4f(p0), x2, b_dq[0][2]);
-      b_dq[0][3] = fma(vec4f(p0), x3, b_dq[0][3]);
-      b_dq[0][4] = fma(vec4f(p0), x4, b_dq[0][4]);
-      b_dq[0][5] = fma(vec4f(p0), x5, b_dq[0][5]);
-      b_dq[0][6] = fma(vec4f(p0), x6, b_dq[0][6]);
-      b_dq[0][7] = fma(vec4f(p0), x7, b_dq[0][7]);
-      b_dq[1][0] = fma(vec4f(p1), x0, b_dq[1][0]);
-      b_dq[1][1] = fma(vec4f(p1), x1, b_dq[1][1]);
-      b_dq[1][2] = fma(vec4f(p1), x2, b_dq[1][2]);
-      b_dq[1][3] = fma(vec4f(p1), x3, b_dq[1][3]);
-      b_dq[1][4] = fma(vec4f(p1), x4, b_dq[1][4]);
-      b_dq[1][5] = fma(vec4f(p1), x5, b_dq[1][5]);
-      b_dq[1][6] = fma(vec4f(p1), x6, b_dq[1][6]);
-      b_dq[1][7] = fma(vec4f(p1), x7, b_dq[1][7]);
-    }
+  for (var c4 = 0u; c4 < 2u; c4++) {
+    let p0 = s_ds[(tr + 0u * TR) * 3u + c4];
+    let p1 = s_ds[(tr + 1u * TR) * 3u + c4];
+    let x0_0 = s_k[(c4 * 4u + 0u) * 33u + tc + 0u * TC];
+    let x0_1 = s_k[(c4 * 4u + 0u) * 33u + tc + 1u * TC];
+    let x0_2 = s_k[(c4 * 4u + 0u) * 33u + tc + 2u * TC];
+    let x0_3 = s_k[(c4 * 4u + 0u) * 33u + tc + 3u * TC];
+    let x0_4 = s_k[(c4 * 4u + 0u) * 33u + tc + 4u * TC];
+    let x0_5 = s_k[(c4 * 4u + 0u) * 33u + tc + 5u * TC];
+    let x0_6 = s_k[(c4 * 4u + 0u) * 33u + tc + 6u * TC];
+    let x0_7 = s_k[(c4 * 4u + 0u) * 33u + tc + 7u * TC];
+    b_dq[0][0] = fma(vec4f(p0[0]), x0_0, b_dq[0][0]);
+    b_dq[0][1] = fma(vec4f(p0[0]), x0_1, b_dq[0][1]);
+    b_dq[0][2] = fma(vec4f(p0[0]), x0_2, b_dq[0][2]);
+    b_dq[0][3] = fma(vec4f(p0[0]), x0_3, b_dq[0][3]);
+    b_dq[0][4] = fma(vec4f(p0[0]), x0_4, b_dq[0][4]);
+    b_dq[0][5] = fma(vec4f(p0[0]), x0_5, b_dq[0][5]);
+    b_dq[0][6] = fma(vec4f(p0[0]), x0_6, b_dq[0][6]);
+    b_dq[0][7] = fma(vec4f(p0[0]), x0_7, b_dq[0][7]);
+    b_dq[1][0] = fma(vec4f(p1[0]), x0_0, b_dq[1][0]);
+    b_dq[1][1] = fma(vec4f(p1[0]), x0_1, b_dq[1][1]);
+    b_dq[1][2] = fma(vec4f(p1[0]), x0_2, b_dq[1][2]);
+    b_dq[1][3] = fma(vec4f(p1[0]), x0_3, b_dq[1][3]);
+    b_dq[1][4] = fma(vec4f(p1[0]), x0_4, b_dq[1][4]);
+    b_dq[1][5] = fma(vec4f(p1[0]), x0_5, b_dq[1][5]);
+    b_dq[1][6] = fma(vec4f(p1[0]), x0_6, b_dq[1][6]);
+    b_dq[1][7] = fma(vec4f(p1[0]), x0_7, b_dq[1][7]);
+    let x1_0 = s_k[(c4 * 4u + 1u) * 33u + tc + 0u * TC];
+    let x1_1 = s_k[(c4 * 4u + 1u) * 33u + tc + 1u * TC];
+    let x1_2 = s_k[(c4 * 4u + 1u) * 33u + tc + 2u * TC];
+    let x1_3 = s_k[(c4 * 4u + 1u) * 33u + tc + 3u * TC];
+    let x1_4 = s_k[(c4 * 4u + 1u) * 33u + tc + 4u * TC];
+    let x1_5 = s_k[(c4 * 4u + 1u) * 33u + tc + 5u * TC];
+    let x1_6 = s_k[(c4 * 4u + 1u) * 33u + tc + 6u * TC];
+    let x1_7 = s_k[(c4 * 4u + 1u) * 33u + tc + 7u * TC];
+    b_dq[0][0] = fma(vec4f(p0[1]), x1_0, b_dq[0][0]);
+    b_dq[0][1] = fma(vec4f(p0[1]), x1_1, b_dq[0][1]);
+    b_dq[0][2] = fma(vec4f(p0[1]), x1_2, b_dq[0][2]);
+    b_dq[0][3] = fma(vec4f(p0[1]), x1_3, b_dq[0][3]);
+    b_dq[0][4] = fma(vec4f(p0[1]), x1_4, b_dq[0][4]);
+    b_dq[0][5] = fma(vec4f(p0[1]), x1_5, b_dq[0][5]);
+    b_dq[0][6] = fma(vec4f(p0[1]), x1_6, b_dq[0][6]);
+    b_dq[0][7] = fma(vec4f(p0[1]), x1_7, b_dq[0][7]);
+    b_dq[1][0] = fma(vec4f(p1[1]), x1_0, b_dq[1][0]);
+    b_dq[1][1] = fma(vec4f(p1[1]), x1_1, b_dq[1][1]);
+    b_dq[1][2] = fma(vec4f(p1[1]), x1_2, b_dq[1][2]);
+    b_dq[1][3] = fma(vec4f(p1[1]), x1_3, b_dq[1][3]);
+    b_dq[1][4] = fma(vec4f(p1[1]), x1_4, b_dq[1][4]);
+    b_dq[1][5] = fma(vec4f(p1[1]), x1_5, b_dq[1][5]);
+    b_dq[1][6] = fma(vec4f(p1[1]), x1_6, b_dq[1][6]);
+    b_dq[1][7] = fma(vec4f(p1[1]), x1_7, b_dq[1][7]);
+    let x2_0 = s_k[(c4 * 4u + 2u) * 33u + tc + 0u * TC];
+    let x2_1 = s_k[(c4 * 4u + 2u) * 33u + tc + 1u * TC];
+    let x2_2 = s_k[(c4 * 4u + 2u) * 33u + tc + 2u * TC];
+    let x2_3 = s_k[(c4 * 4u + 2u) * 33u + tc + 3u * TC];
+    let x2_4 = s_k[(c4 * 4u + 2u) * 33u + tc + 4u * TC];
+    let x2_5 = s_k[(c4 * 4u + 2u) * 33u + tc + 5u * TC];
+    let x2_6 = s_k[(c4 * 4u + 2u) * 33u + tc + 6u * TC];
+    let x2_7 = s_k[(c4 * 4u + 2u) * 33u + tc + 7u * TC];
+    b_dq[0][0] = fma(vec4f(p0[2]), x2_0, b_dq[0][0]);
+    b_dq[0][1] = fma(vec4f(p0[2]), x2_1, b_dq[0][1]);
+    b_dq[0][2] = fma(vec4f(p0[2]), x2_2, b_dq[0][2]);
+    b_dq[0][3] = fma(vec4f(p0[2]), x2_3, b_dq[0][3]);
+    b_dq[0][4] = fma(vec4f(p0[2]), x2_4, b_dq[0][4]);
+    b_dq[0][5] = fma(vec4f(p0[2]), x2_5, b_dq[0][5]);
+    b_dq[0][6] = fma(vec4f(p0[2]), x2_6, b_dq[0][6]);
+    b_dq[0][7] = fma(vec4f(p0[2]), x2_7, b_dq[0][7]);
+    b_dq[1][0] = fma(vec4f(p1[2]), x2_0, b_dq[1][0]);
+    b_dq[1][1] = fma(vec4f(p1[2]), x2_1, b_dq[1][1]);
+    b_dq[1][2] = fma(vec4f(p1[2]), x2_2, b_dq[1][2]);
+    b_dq[1][3] = fma(vec4f(p1[2]), x2_3, b_dq[1][3]);
+    b_dq[1][4] = fma(vec4f(p1[2]), x2_4, b_dq[1][4]);
+    b_dq[1][5] = fma(vec4f(p1[2]), x2_5, b_dq[1][5]);
+    b_dq[1][6] = fma(vec4f(p1[2]), x2_6, b_dq[1][6]);
+    b_dq[1][7] = fma(vec4f(p1[2]), x2_7, b_dq[1][7]);
+    let x3_0 = s_k[(c4 * 4u + 3u) * 33u + tc + 0u * TC];
+    let x3_1 = s_k[(c4 * 4u + 3u) * 33u + tc + 1u * TC];
+    let x3_2 = s_k[(c4 * 4u + 3u) * 33u + tc + 2u * TC];
+    let x3_3 = s_k[(c4 * 4u + 3u) * 33u + tc + 3u * TC];
+    let x3_4 = s_k[(c4 * 4u + 3u) * 33u + tc + 4u * TC];
+    let x3_5 = s_k[(c4 * 4u + 3u) * 33u + tc + 5u * TC];
+    let x3_6 = s_k[(c4 * 4u + 3u) * 33u + tc + 6u * TC];
+    let x3_7 = s_k[(c4 * 4u + 3u) * 33u + tc + 7u * TC];
+    b_dq[0][0] = fma(vec4f(p0[3]), x3_0, b_dq[0][0]);
+    b_dq[0][1] = fma(vec4f(p0[3]), x3_1, b_dq[0][1]);
+    b_dq[0][2] = fma(vec4f(p0[3]), x3_2, b_dq[0][2]);
+    b_dq[0][3] = fma(vec4f(p0[3]), x3_3, b_dq[0][3]);
+    b_dq[0][4] = fma(vec4f(p0[3]), x3_4, b_dq[0][4]);
+    b_dq[0][5] = fma(vec4f(p0[3]), x3_5, b_dq[0][5]);
+    b_dq[0][6] = fma(vec4f(p0[3]), x3_6, b_dq[0][6]);
+    b_dq[0][7] = fma(vec4f(p0[3]), x3_7, b_dq[0][7]);
+    b_dq[1][0] = fma(vec4f(p1[3]), x3_0, b_dq[1][0]);
+    b_dq[1][1] = fma(vec4f(p1[3]), x3_1, b_dq[1][1]);
+    b_dq[1][2] = fma(vec4f(p1[3]), x3_2, b_dq[1][2]);
+    b_dq[1][3] = fma(vec4f(p1[3]), x3_3, b_dq[1][3]);
+    b_dq[1][4] = fma(vec4f(p1[3]), x3_4, b_dq[1][4]);
+    b_dq[1][5] = fma(vec4f(p1[3]), x3_5, b_dq[1][5]);
+    b_dq[1][6] = fma(vec4f(p1[3]), x3_6, b_dq[1][6]);
+    b_dq[1][7] = fma(vec4f(p1[3]), x3_7, b_dq[1][7]);
   }
     }
   }
@@ -336,69 +378,111 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       let p = select(0.0, exp2(b_s[1][1] * scale_log2 - b_lse[1]), s_w[(tc + 1u * TC)] > 0.0);
       b_s[1][1] = p * (b_dp[1][1] - s_w[(tc + 1u * TC)] * b_dprime[1]); // dS
     }
-
+    { let col = tc + 0u * TC; s_ds[(tr + 0u * TR) * 3u + col / 4u][col % 4u] = b_s[0][0]; }
+    { let col = tc + 1u * TC; s_ds[(tr + 0u * TR) * 3u + col / 4u][col % 4u] = b_s[0][1]; }
+    { let col = tc + 0u * TC; s_ds[(tr + 1u * TR) * 3u + col / 4u][col % 4u] = b_s[1][0]; }
+    { let col = tc + 1u * TC; s_ds[(tr + 1u * TR) * 3u + col / 4u][col % 4u] = b_s[1][1]; }
+    workgroupBarrier();
     
-    
-  for (var src = 0u; src < TC; src++) { // column c = src + TC·j lives in lane row_lane + src
-    let lane = row_lane + src;
-    {
-      let c = src + 0u * TC;
-      let p0 = subgroupShuffle(b_s[0][0], lane);
-      let p1 = subgroupShuffle(b_s[1][0], lane);
-      let x0 = s_k[c * 33u + tc + 0u * TC];
-      let x1 = s_k[c * 33u + tc + 1u * TC];
-      let x2 = s_k[c * 33u + tc + 2u * TC];
-      let x3 = s_k[c * 33u + tc + 3u * TC];
-      let x4 = s_k[c * 33u + tc + 4u * TC];
-      let x5 = s_k[c * 33u + tc + 5u * TC];
-      let x6 = s_k[c * 33u + tc + 6u * TC];
-      let x7 = s_k[c * 33u + tc + 7u * TC];
-      b_dq[0][0] = fma(vec4f(p0), x0, b_dq[0][0]);
-      b_dq[0][1] = fma(vec4f(p0), x1, b_dq[0][1]);
-      b_dq[0][2] = fma(vec4f(p0), x2, b_dq[0][2]);
-      b_dq[0][3] = fma(vec4f(p0), x3, b_dq[0][3]);
-      b_dq[0][4] = fma(vec4f(p0), x4, b_dq[0][4]);
-      b_dq[0][5] = fma(vec4f(p0), x5, b_dq[0][5]);
-      b_dq[0][6] = fma(vec4f(p0), x6, b_dq[0][6]);
-      b_dq[0][7] = fma(vec4f(p0), x7, b_dq[0][7]);
-      b_dq[1][0] = fma(vec4f(p1), x0, b_dq[1][0]);
-      b_dq[1][1] = fma(vec4f(p1), x1, b_dq[1][1]);
-      b_dq[1][2] = fma(vec4f(p1), x2, b_dq[1][2]);
-      b_dq[1][3] = fma(vec4f(p1), x3, b_dq[1][3]);
-      b_dq[1][4] = fma(vec4f(p1), x4, b_dq[1][4]);
-      b_dq[1][5] = fma(vec4f(p1), x5, b_dq[1][5]);
-      b_dq[1][6] = fma(vec4f(p1), x6, b_dq[1][6]);
-      b_dq[1][7] = fma(vec4f(p1), x7, b_dq[1][7]);
-    }
-    {
-      let c = src + 1u * TC;
-      let p0 = subgroupShuffle(b_s[0][1], lane);
-      let p1 = subgroupShuffle(b_s[1][1], lane);
-      let x0 = s_k[c * 33u + tc + 0u * TC];
-      let x1 = s_k[c * 33u + tc + 1u * TC];
-      let x2 = s_k[c * 33u + tc + 2u * TC];
-      let x3 = s_k[c * 33u + tc + 3u * TC];
-      let x4 = s_k[c * 33u + tc + 4u * TC];
-      let x5 = s_k[c * 33u + tc + 5u * TC];
-      let x6 = s_k[c * 33u + tc + 6u * TC];
-      let x7 = s_k[c * 33u + tc + 7u * TC];
-      b_dq[0][0] = fma(vec4f(p0), x0, b_dq[0][0]);
-      b_dq[0][1] = fma(vec4f(p0), x1, b_dq[0][1]);
-      b_dq[0][2] = fma(vec4f(p0), x2, b_dq[0][2]);
-      b_dq[0][3] = fma(vec4f(p0), x3, b_dq[0][3]);
-      b_dq[0][4] = fma(vec4f(p0), x4, b_dq[0][4]);
-      b_dq[0][5] = fma(vec4f(p0), x5, b_dq[0][5]);
-      b_dq[0][6] = fma(vec4f(p0), x6, b_dq[0][6]);
-      b_dq[0][7] = fma(vec4f(p0), x7, b_dq[0][7]);
-      b_dq[1][0] = fma(vec4f(p1), x0, b_dq[1][0]);
-      b_dq[1][1] = fma(vec4f(p1), x1, b_dq[1][1]);
-      b_dq[1][2] = fma(vec4f(p1), x2, b_dq[1][2]);
-      b_dq[1][3] = fma(vec4f(p1), x3, b_dq[1][3]);
-      b_dq[1][4] = fma(vec4f(p1), x4, b_dq[1][4]);
-      b_dq[1][5] = fma(vec4f(p1), x5, b_dq[1][5]);
-      b_dq[1][6] = fma(vec4f(p1), x6, b_dq[1][6]);
-      b_dq[1][7] = fma(vec4f(p1), x7, b_dq[1][7]);
-    }
+  for (var c4 = 0u; c4 < 2u; c4++) {
+    let p0 = s_ds[(tr + 0u * TR) * 3u + c4];
+    let p1 = s_ds[(tr + 1u * TR) * 3u + c4];
+    let x0_0 = s_k[(c4 * 4u + 0u) * 33u + tc + 0u * TC];
+    let x0_1 = s_k[(c4 * 4u + 0u) * 33u + tc + 1u * TC];
+    let x0_2 = s_k[(c4 * 4u + 0u) * 33u + tc + 2u * TC];
+    let x0_3 = s_k[(c4 * 4u + 0u) * 33u + tc + 3u * TC];
+    let x0_4 = s_k[(c4 * 4u + 0u) * 33u + tc + 4u * TC];
+    let x0_5 = s_k[(c4 * 4u + 0u) * 33u + tc + 5u * TC];
+    let x0_6 = s_k[(c4 * 4u + 0u) * 33u + tc + 6u * TC];
+    let x0_7 = s_k[(c4 * 4u + 0u) * 33u + tc + 7u * TC];
+    b_dq[0][0] = fma(vec4f(p0[0]), x0_0, b_dq[0][0]);
+    b_dq[0][1] = fma(vec4f(p0[0]), x0_1, b_dq[0][1]);
+    b_dq[0][2] = fma(vec4f(p0[0]), x0_2, b_dq[0][2]);
+    b_dq[0][3] = fma(vec4f(p0[0]), x0_3, b_dq[0][3]);
+    b_dq[0][4] = fma(vec4f(p0[0]), x0_4, b_dq[0][4]);
+    b_dq[0][5] = fma(vec4f(p0[0]), x0_5, b_dq[0][5]);
+    b_dq[0][6] = fma(vec4f(p0[0]), x0_6, b_dq[0][6]);
+    b_dq[0][7] = fma(vec4f(p0[0]), x0_7, b_dq[0][7]);
+    b_dq[1][0] = fma(vec4f(p1[0]), x0_0, b_dq[1][0]);
+    b_dq[1][1] = fma(vec4f(p1[0]), x0_1, b_dq[1][1]);
+    b_dq[1][2] = fma(vec4f(p1[0]), x0_2, b_dq[1][2]);
+    b_dq[1][3] = fma(vec4f(p1[0]), x0_3, b_dq[1][3]);
+    b_dq[1][4] = fma(vec4f(p1[0]), x0_4, b_dq[1][4]);
+    b_dq[1][5] = fma(vec4f(p1[0]), x0_5, b_dq[1][5]);
+    b_dq[1][6] = fma(vec4f(p1[0]), x0_6, b_dq[1][6]);
+    b_dq[1][7] = fma(vec4f(p1[0]), x0_7, b_dq[1][7]);
+    let x1_0 = s_k[(c4 * 4u + 1u) * 33u + tc + 0u * TC];
+    let x1_1 = s_k[(c4 * 4u + 1u) * 33u + tc + 1u * TC];
+    let x1_2 = s_k[(c4 * 4u + 1u) * 33u + tc + 2u * TC];
+    let x1_3 = s_k[(c4 * 4u + 1u) * 33u + tc + 3u * TC];
+    let x1_4 = s_k[(c4 * 4u + 1u) * 33u + tc + 4u * TC];
+    let x1_5 = s_k[(c4 * 4u + 1u) * 33u + tc + 5u * TC];
+    let x1_6 = s_k[(c4 * 4u + 1u) * 33u + tc + 6u * TC];
+    let x1_7 = s_k[(c4 * 4u + 1u) * 33u + tc + 7u * TC];
+    b_dq[0][0] = fma(vec4f(p0[1]), x1_0, b_dq[0][0]);
+    b_dq[0][1] = fma(vec4f(p0[1]), x1_1, b_dq[0][1]);
+    b_dq[0][2] = fma(vec4f(p0[1]), x1_2, b_dq[0][2]);
+    b_dq[0][3] = fma(vec4f(p0[1]), x1_3, b_dq[0][3]);
+    b_dq[0][4] = fma(vec4f(p0[1]), x1_4, b_dq[0][4]);
+    b_dq[0][5] = fma(vec4f(p0[1]), x1_5, b_dq[0][5]);
+    b_dq[0][6] = fma(vec4f(p0[1]), x1_6, b_dq[0][6]);
+    b_dq[0][7] = fma(vec4f(p0[1]), x1_7, b_dq[0][7]);
+    b_dq[1][0] = fma(vec4f(p1[1]), x1_0, b_dq[1][0]);
+    b_dq[1][1] = fma(vec4f(p1[1]), x1_1, b_dq[1][1]);
+    b_dq[1][2] = fma(vec4f(p1[1]), x1_2, b_dq[1][2]);
+    b_dq[1][3] = fma(vec4f(p1[1]), x1_3, b_dq[1][3]);
+    b_dq[1][4] = fma(vec4f(p1[1]), x1_4, b_dq[1][4]);
+    b_dq[1][5] = fma(vec4f(p1[1]), x1_5, b_dq[1][5]);
+    b_dq[1][6] = fma(vec4f(p1[1]), x1_6, b_dq[1][6]);
+    b_dq[1][7] = fma(vec4f(p1[1]), x1_7, b_dq[1][7]);
+    let x2_0 = s_k[(c4 * 4u + 2u) * 33u + tc + 0u * TC];
+    let x2_1 = s_k[(c4 * 4u + 2u) * 33u + tc + 1u * TC];
+    let x2_2 = s_k[(c4 * 4u + 2u) * 33u + tc + 2u * TC];
+    let x2_3 = s_k[(c4 * 4u + 2u) * 33u + tc + 3u * TC];
+    let x2_4 = s_k[(c4 * 4u + 2u) * 33u + tc + 4u * TC];
+    let x2_5 = s_k[(c4 * 4u + 2u) * 33u + tc + 5u * TC];
+    let x2_6 = s_k[(c4 * 4u + 2u) * 33u + tc + 6u * TC];
+    let x2_7 = s_k[(c4 * 4u + 2u) * 33u + tc + 7u * TC];
+    b_dq[0][0] = fma(vec4f(p0[2]), x2_0, b_dq[0][0]);
+    b_dq[0][1] = fma(vec4f(p0[2]), x2_1, b_dq[0][1]);
+    b_dq[0][2] = fma(vec4f(p0[2]), x2_2, b_dq[0][2]);
+    b_dq[0][3] = fma(vec4f(p0[2]), x2_3, b_dq[0][3]);
+    b_dq[0][4] = fma(vec4f(p0[2]), x2_4, b_dq[0][4]);
+    b_dq[0][5] = fma(vec4f(p0[2]), x2_5, b_dq[0][5]);
+    b_dq[0][6] = fma(vec4f(p0[2]), x2_6, b_dq[0][6]);
+    b_dq[0][7] = fma(vec4f(p0[2]), x2_7, b_dq[0][7]);
+    b_dq[1][0] = fma(vec4f(p1[2]), x2_0, b_dq[1][0]);
+    b_dq[1][1] = fma(vec4f(p1[2]), x2_1, b_dq[1][1]);
+    b_dq[1][2] = fma(vec4f(p1[2]), x2_2, b_dq[1][2]);
+    b_dq[1][3] = fma(vec4f(p1[2]), x2_3, b_dq[1][3]);
+    b_dq[1][4] = fma(vec4f(p1[2]), x2_4, b_dq[1][4]);
+    b_dq[1][5] = fma(vec4f(p1[2]), x2_5, b_dq[1][5]);
+    b_dq[1][6] = fma(vec4f(p1[2]), x2_6, b_dq[1][6]);
+    b_dq[1][7] = fma(vec4f(p1[2]), x2_7, b_dq[1][7]);
+    let x3_0 = s_k[(c4 * 4u + 3u) * 33u + tc + 0u * TC];
+    let x3_1 = s_k[(c4 * 4u + 3u) * 33u + tc + 1u * TC];
+    let x3_2 = s_k[(c4 * 4u + 3u) * 33u + tc + 2u * TC];
+    let x3_3 = s_k[(c4 * 4u + 3u) * 33u + tc + 3u * TC];
+    let x3_4 = s_k[(c4 * 4u + 3u) * 33u + tc + 4u * TC];
+    let x3_5 = s_k[(c4 * 4u + 3u) * 33u + tc + 5u * TC];
+    let x3_6 = s_k[(c4 * 4u + 3u) * 33u + tc + 6u * TC];
+    let x3_7 = s_k[(c4 * 4u + 3u) * 33u + tc + 7u * TC];
+    b_dq[0][0] = fma(vec4f(p0[3]), x3_0, b_dq[0][0]);
+    b_dq[0][1] = fma(vec4f(p0[3]), x3_1, b_dq[0][1]);
+    b_dq[0][2] = fma(vec4f(p0[3]), x3_2, b_dq[0][2]);
+    b_dq[0][3] = fma(vec4f(p0[3]), x3_3, b_dq[0][3]);
+    b_dq[0][4] = fma(vec4f(p0[3]), x3_4, b_dq[0][4]);
+    b_dq[0][5] = fma(vec4f(p0[3]), x3_5, b_dq[0][5]);
+    b_dq[0][6] = fma(vec4f(p0[3]), x3_6, b_dq[0][6]);
+    b_dq[0][7] = fma(vec4f(p0[3]), x3_7, b_dq[0][7]);
+    b_dq[1][0] = fma(vec4f(p1[3]), x3_0, b_dq[1][0]);
+    b_dq[1][1] = fma(vec4f(p1[3]), x3_1, b_dq[1][1]);
+    b_dq[1][2] = fma(vec4f(p1[3]), x3_2, b_dq[1][2]);
+    b_dq[1][3] = fma(vec4f(p1[3]), x3_3, b_dq[1][3]);
+    b_dq[1][4] = fma(vec4f(p1[3]), x3_4, b_dq[1][4]);
+    b_dq[1][5] = fma(vec4f(p1[3]), x3_5, b_dq[1][5]);
+    b_dq[1][6] = fma(vec4f(p1[3]), x3_6, b_dq[1][6]);
+    b_dq[1][7] = fma(vec4f(p1[3]), x3_7, b_dq[1][7]);
   }
   }
 

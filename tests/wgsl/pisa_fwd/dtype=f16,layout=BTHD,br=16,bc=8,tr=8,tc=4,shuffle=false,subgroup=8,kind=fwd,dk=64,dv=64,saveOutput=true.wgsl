@@ -75,20 +75,20 @@ const NEG = -1e30;
 var<workgroup> s_q: array<vec4f, 272>; // [BR][K] own queries
 var<workgroup> s_k: array<vec4f, 136>; // [BC][K] keys
 var<workgroup> s_v: array<vec4f, 136>; // [BC][V] values; then rows of h
-
+var<workgroup> s_p: array<vec4f, 48>; // [BR][BC/4] probabilities
 var<workgroup> s_key: array<u32, 8>; // pseudo-keys: row bh·NT + n of kc and vc
 var<workgroup> s_w: array<f32, 8>; // pseudo-keys: weight len_n; 0 = past the last
 
 @compute @workgroup_size(32)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32, @builtin(subgroup_invocation_id) sid: u32) {
+        @builtin(local_invocation_index) lid: u32) {
   let g = flat_group(wid, nwg);
   if (g >= u.n_bh * u.n_main) { return; }
   let bh = g / u.n_main;
   let t0 = (g % u.n_main) * 16u; // first own query; all in query block t0 / bt
   let tr = lid / TC;
   let tc = lid % TC;
-  let row_lane = sid - tc; // lanes row_lane .. row_lane + TC − 1
+  
   let selbase = (bh * u.nt + t0 / u.bt) * u.top_k;
   let scale_log2 = u.scale * 1.4426950408889634;
 
@@ -182,45 +182,63 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     b_l[1] += b_s[1][0];
     b_s[1][1] = exp2(b_s[1][1] - b_m[1]);
     b_l[1] += b_s[1][1];
-
+    { let col = tc + 0u * TC; s_p[(tr + 0u * TR) * 3u + col / 4u][col % 4u] = b_s[0][0]; }
+    { let col = tc + 1u * TC; s_p[(tr + 0u * TR) * 3u + col / 4u][col % 4u] = b_s[0][1]; }
+    { let col = tc + 0u * TC; s_p[(tr + 1u * TR) * 3u + col / 4u][col % 4u] = b_s[1][0]; }
+    { let col = tc + 1u * TC; s_p[(tr + 1u * TR) * 3u + col / 4u][col % 4u] = b_s[1][1]; }
+    workgroupBarrier();
     
-    
-  for (var src = 0u; src < TC; src++) { // column c = src + TC·j lives in lane row_lane + src
-    let lane = row_lane + src;
-    {
-      let c = src + 0u * TC;
-      let p0 = subgroupShuffle(b_s[0][0], lane);
-      let p1 = subgroupShuffle(b_s[1][0], lane);
-      let x0 = s_v[c * 17u + tc + 0u * TC];
-      let x1 = s_v[c * 17u + tc + 1u * TC];
-      let x2 = s_v[c * 17u + tc + 2u * TC];
-      let x3 = s_v[c * 17u + tc + 3u * TC];
-      b_o[0][0] = fma(vec4f(p0), x0, b_o[0][0]);
-      b_o[0][1] = fma(vec4f(p0), x1, b_o[0][1]);
-      b_o[0][2] = fma(vec4f(p0), x2, b_o[0][2]);
-      b_o[0][3] = fma(vec4f(p0), x3, b_o[0][3]);
-      b_o[1][0] = fma(vec4f(p1), x0, b_o[1][0]);
-      b_o[1][1] = fma(vec4f(p1), x1, b_o[1][1]);
-      b_o[1][2] = fma(vec4f(p1), x2, b_o[1][2]);
-      b_o[1][3] = fma(vec4f(p1), x3, b_o[1][3]);
-    }
-    {
-      let c = src + 1u * TC;
-      let p0 = subgroupShuffle(b_s[0][1], lane);
-      let p1 = subgroupShuffle(b_s[1][1], lane);
-      let x0 = s_v[c * 17u + tc + 0u * TC];
-      let x1 = s_v[c * 17u + tc + 1u * TC];
-      let x2 = s_v[c * 17u + tc + 2u * TC];
-      let x3 = s_v[c * 17u + tc + 3u * TC];
-      b_o[0][0] = fma(vec4f(p0), x0, b_o[0][0]);
-      b_o[0][1] = fma(vec4f(p0), x1, b_o[0][1]);
-      b_o[0][2] = fma(vec4f(p0), x2, b_o[0][2]);
-      b_o[0][3] = fma(vec4f(p0), x3, b_o[0][3]);
-      b_o[1][0] = fma(vec4f(p1), x0, b_o[1][0]);
-      b_o[1][1] = fma(vec4f(p1), x1, b_o[1][1]);
-      b_o[1][2] = fma(vec4f(p1), x2, b_o[1][2]);
-      b_o[1][3] = fma(vec4f(p1), x3, b_o[1][3]);
-    }
+  for (var c4 = 0u; c4 < 2u; c4++) {
+    let p0 = s_p[(tr + 0u * TR) * 3u + c4];
+    let p1 = s_p[(tr + 1u * TR) * 3u + c4];
+    let x0_0 = s_v[(c4 * 4u + 0u) * 17u + tc + 0u * TC];
+    let x0_1 = s_v[(c4 * 4u + 0u) * 17u + tc + 1u * TC];
+    let x0_2 = s_v[(c4 * 4u + 0u) * 17u + tc + 2u * TC];
+    let x0_3 = s_v[(c4 * 4u + 0u) * 17u + tc + 3u * TC];
+    b_o[0][0] = fma(vec4f(p0[0]), x0_0, b_o[0][0]);
+    b_o[0][1] = fma(vec4f(p0[0]), x0_1, b_o[0][1]);
+    b_o[0][2] = fma(vec4f(p0[0]), x0_2, b_o[0][2]);
+    b_o[0][3] = fma(vec4f(p0[0]), x0_3, b_o[0][3]);
+    b_o[1][0] = fma(vec4f(p1[0]), x0_0, b_o[1][0]);
+    b_o[1][1] = fma(vec4f(p1[0]), x0_1, b_o[1][1]);
+    b_o[1][2] = fma(vec4f(p1[0]), x0_2, b_o[1][2]);
+    b_o[1][3] = fma(vec4f(p1[0]), x0_3, b_o[1][3]);
+    let x1_0 = s_v[(c4 * 4u + 1u) * 17u + tc + 0u * TC];
+    let x1_1 = s_v[(c4 * 4u + 1u) * 17u + tc + 1u * TC];
+    let x1_2 = s_v[(c4 * 4u + 1u) * 17u + tc + 2u * TC];
+    let x1_3 = s_v[(c4 * 4u + 1u) * 17u + tc + 3u * TC];
+    b_o[0][0] = fma(vec4f(p0[1]), x1_0, b_o[0][0]);
+    b_o[0][1] = fma(vec4f(p0[1]), x1_1, b_o[0][1]);
+    b_o[0][2] = fma(vec4f(p0[1]), x1_2, b_o[0][2]);
+    b_o[0][3] = fma(vec4f(p0[1]), x1_3, b_o[0][3]);
+    b_o[1][0] = fma(vec4f(p1[1]), x1_0, b_o[1][0]);
+    b_o[1][1] = fma(vec4f(p1[1]), x1_1, b_o[1][1]);
+    b_o[1][2] = fma(vec4f(p1[1]), x1_2, b_o[1][2]);
+    b_o[1][3] = fma(vec4f(p1[1]), x1_3, b_o[1][3]);
+    let x2_0 = s_v[(c4 * 4u + 2u) * 17u + tc + 0u * TC];
+    let x2_1 = s_v[(c4 * 4u + 2u) * 17u + tc + 1u * TC];
+    let x2_2 = s_v[(c4 * 4u + 2u) * 17u + tc + 2u * TC];
+    let x2_3 = s_v[(c4 * 4u + 2u) * 17u + tc + 3u * TC];
+    b_o[0][0] = fma(vec4f(p0[2]), x2_0, b_o[0][0]);
+    b_o[0][1] = fma(vec4f(p0[2]), x2_1, b_o[0][1]);
+    b_o[0][2] = fma(vec4f(p0[2]), x2_2, b_o[0][2]);
+    b_o[0][3] = fma(vec4f(p0[2]), x2_3, b_o[0][3]);
+    b_o[1][0] = fma(vec4f(p1[2]), x2_0, b_o[1][0]);
+    b_o[1][1] = fma(vec4f(p1[2]), x2_1, b_o[1][1]);
+    b_o[1][2] = fma(vec4f(p1[2]), x2_2, b_o[1][2]);
+    b_o[1][3] = fma(vec4f(p1[2]), x2_3, b_o[1][3]);
+    let x3_0 = s_v[(c4 * 4u + 3u) * 17u + tc + 0u * TC];
+    let x3_1 = s_v[(c4 * 4u + 3u) * 17u + tc + 1u * TC];
+    let x3_2 = s_v[(c4 * 4u + 3u) * 17u + tc + 2u * TC];
+    let x3_3 = s_v[(c4 * 4u + 3u) * 17u + tc + 3u * TC];
+    b_o[0][0] = fma(vec4f(p0[3]), x3_0, b_o[0][0]);
+    b_o[0][1] = fma(vec4f(p0[3]), x3_1, b_o[0][1]);
+    b_o[0][2] = fma(vec4f(p0[3]), x3_2, b_o[0][2]);
+    b_o[0][3] = fma(vec4f(p0[3]), x3_3, b_o[0][3]);
+    b_o[1][0] = fma(vec4f(p1[3]), x3_0, b_o[1][0]);
+    b_o[1][1] = fma(vec4f(p1[3]), x3_1, b_o[1][1]);
+    b_o[1][2] = fma(vec4f(p1[3]), x3_2, b_o[1][2]);
+    b_o[1][3] = fma(vec4f(p1[3]), x3_3, b_o[1][3]);
   }
     }
   }
@@ -314,45 +332,63 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     { let pw = b_s[1][0] * s_w[(tc + 0u * TC)]; b_l[1] += pw; b_g[1] += pw; }
     b_s[1][1] = exp2(b_s[1][1] - b_m[1]);
     { let pw = b_s[1][1] * s_w[(tc + 1u * TC)]; b_l[1] += pw; b_g[1] += pw; }
-
+    { let col = tc + 0u * TC; s_p[(tr + 0u * TR) * 3u + col / 4u][col % 4u] = b_s[0][0]; }
+    { let col = tc + 1u * TC; s_p[(tr + 0u * TR) * 3u + col / 4u][col % 4u] = b_s[0][1]; }
+    { let col = tc + 0u * TC; s_p[(tr + 1u * TR) * 3u + col / 4u][col % 4u] = b_s[1][0]; }
+    { let col = tc + 1u * TC; s_p[(tr + 1u * TR) * 3u + col / 4u][col % 4u] = b_s[1][1]; }
+    workgroupBarrier();
     
-    
-  for (var src = 0u; src < TC; src++) { // column c = src + TC·j lives in lane row_lane + src
-    let lane = row_lane + src;
-    {
-      let c = src + 0u * TC;
-      let p0 = subgroupShuffle(b_s[0][0], lane);
-      let p1 = subgroupShuffle(b_s[1][0], lane);
-      let x0 = s_v[c * 17u + tc + 0u * TC];
-      let x1 = s_v[c * 17u + tc + 1u * TC];
-      let x2 = s_v[c * 17u + tc + 2u * TC];
-      let x3 = s_v[c * 17u + tc + 3u * TC];
-      b_o[0][0] = fma(vec4f(p0), x0, b_o[0][0]);
-      b_o[0][1] = fma(vec4f(p0), x1, b_o[0][1]);
-      b_o[0][2] = fma(vec4f(p0), x2, b_o[0][2]);
-      b_o[0][3] = fma(vec4f(p0), x3, b_o[0][3]);
-      b_o[1][0] = fma(vec4f(p1), x0, b_o[1][0]);
-      b_o[1][1] = fma(vec4f(p1), x1, b_o[1][1]);
-      b_o[1][2] = fma(vec4f(p1), x2, b_o[1][2]);
-      b_o[1][3] = fma(vec4f(p1), x3, b_o[1][3]);
-    }
-    {
-      let c = src + 1u * TC;
-      let p0 = subgroupShuffle(b_s[0][1], lane);
-      let p1 = subgroupShuffle(b_s[1][1], lane);
-      let x0 = s_v[c * 17u + tc + 0u * TC];
-      let x1 = s_v[c * 17u + tc + 1u * TC];
-      let x2 = s_v[c * 17u + tc + 2u * TC];
-      let x3 = s_v[c * 17u + tc + 3u * TC];
-      b_o[0][0] = fma(vec4f(p0), x0, b_o[0][0]);
-      b_o[0][1] = fma(vec4f(p0), x1, b_o[0][1]);
-      b_o[0][2] = fma(vec4f(p0), x2, b_o[0][2]);
-      b_o[0][3] = fma(vec4f(p0), x3, b_o[0][3]);
-      b_o[1][0] = fma(vec4f(p1), x0, b_o[1][0]);
-      b_o[1][1] = fma(vec4f(p1), x1, b_o[1][1]);
-      b_o[1][2] = fma(vec4f(p1), x2, b_o[1][2]);
-      b_o[1][3] = fma(vec4f(p1), x3, b_o[1][3]);
-    }
+  for (var c4 = 0u; c4 < 2u; c4++) {
+    let p0 = s_p[(tr + 0u * TR) * 3u + c4];
+    let p1 = s_p[(tr + 1u * TR) * 3u + c4];
+    let x0_0 = s_v[(c4 * 4u + 0u) * 17u + tc + 0u * TC];
+    let x0_1 = s_v[(c4 * 4u + 0u) * 17u + tc + 1u * TC];
+    let x0_2 = s_v[(c4 * 4u + 0u) * 17u + tc + 2u * TC];
+    let x0_3 = s_v[(c4 * 4u + 0u) * 17u + tc + 3u * TC];
+    b_o[0][0] = fma(vec4f(p0[0]), x0_0, b_o[0][0]);
+    b_o[0][1] = fma(vec4f(p0[0]), x0_1, b_o[0][1]);
+    b_o[0][2] = fma(vec4f(p0[0]), x0_2, b_o[0][2]);
+    b_o[0][3] = fma(vec4f(p0[0]), x0_3, b_o[0][3]);
+    b_o[1][0] = fma(vec4f(p1[0]), x0_0, b_o[1][0]);
+    b_o[1][1] = fma(vec4f(p1[0]), x0_1, b_o[1][1]);
+    b_o[1][2] = fma(vec4f(p1[0]), x0_2, b_o[1][2]);
+    b_o[1][3] = fma(vec4f(p1[0]), x0_3, b_o[1][3]);
+    let x1_0 = s_v[(c4 * 4u + 1u) * 17u + tc + 0u * TC];
+    let x1_1 = s_v[(c4 * 4u + 1u) * 17u + tc + 1u * TC];
+    let x1_2 = s_v[(c4 * 4u + 1u) * 17u + tc + 2u * TC];
+    let x1_3 = s_v[(c4 * 4u + 1u) * 17u + tc + 3u * TC];
+    b_o[0][0] = fma(vec4f(p0[1]), x1_0, b_o[0][0]);
+    b_o[0][1] = fma(vec4f(p0[1]), x1_1, b_o[0][1]);
+    b_o[0][2] = fma(vec4f(p0[1]), x1_2, b_o[0][2]);
+    b_o[0][3] = fma(vec4f(p0[1]), x1_3, b_o[0][3]);
+    b_o[1][0] = fma(vec4f(p1[1]), x1_0, b_o[1][0]);
+    b_o[1][1] = fma(vec4f(p1[1]), x1_1, b_o[1][1]);
+    b_o[1][2] = fma(vec4f(p1[1]), x1_2, b_o[1][2]);
+    b_o[1][3] = fma(vec4f(p1[1]), x1_3, b_o[1][3]);
+    let x2_0 = s_v[(c4 * 4u + 2u) * 17u + tc + 0u * TC];
+    let x2_1 = s_v[(c4 * 4u + 2u) * 17u + tc + 1u * TC];
+    let x2_2 = s_v[(c4 * 4u + 2u) * 17u + tc + 2u * TC];
+    let x2_3 = s_v[(c4 * 4u + 2u) * 17u + tc + 3u * TC];
+    b_o[0][0] = fma(vec4f(p0[2]), x2_0, b_o[0][0]);
+    b_o[0][1] = fma(vec4f(p0[2]), x2_1, b_o[0][1]);
+    b_o[0][2] = fma(vec4f(p0[2]), x2_2, b_o[0][2]);
+    b_o[0][3] = fma(vec4f(p0[2]), x2_3, b_o[0][3]);
+    b_o[1][0] = fma(vec4f(p1[2]), x2_0, b_o[1][0]);
+    b_o[1][1] = fma(vec4f(p1[2]), x2_1, b_o[1][1]);
+    b_o[1][2] = fma(vec4f(p1[2]), x2_2, b_o[1][2]);
+    b_o[1][3] = fma(vec4f(p1[2]), x2_3, b_o[1][3]);
+    let x3_0 = s_v[(c4 * 4u + 3u) * 17u + tc + 0u * TC];
+    let x3_1 = s_v[(c4 * 4u + 3u) * 17u + tc + 1u * TC];
+    let x3_2 = s_v[(c4 * 4u + 3u) * 17u + tc + 2u * TC];
+    let x3_3 = s_v[(c4 * 4u + 3u) * 17u + tc + 3u * TC];
+    b_o[0][0] = fma(vec4f(p0[3]), x3_0, b_o[0][0]);
+    b_o[0][1] = fma(vec4f(p0[3]), x3_1, b_o[0][1]);
+    b_o[0][2] = fma(vec4f(p0[3]), x3_2, b_o[0][2]);
+    b_o[0][3] = fma(vec4f(p0[3]), x3_3, b_o[0][3]);
+    b_o[1][0] = fma(vec4f(p1[3]), x3_0, b_o[1][0]);
+    b_o[1][1] = fma(vec4f(p1[3]), x3_1, b_o[1][1]);
+    b_o[1][2] = fma(vec4f(p1[3]), x3_2, b_o[1][2]);
+    b_o[1][3] = fma(vec4f(p1[3]), x3_3, b_o[1][3]);
   }
   }
 

@@ -55,8 +55,8 @@ var<workgroup> s_k: array<vec4f, 528>; // [BR][K] own keys
 var<workgroup> s_v: array<vec4f, 528>; // [BR][V] own values
 var<workgroup> s_q: array<vec4f, 264>; // [BC][K] queries
 var<workgroup> s_do: array<vec4f, 264>; // [BC][V] output gradients
-
-
+var<workgroup> s_pt: array<vec4f, 48>; // [BR][BC/4] Pᵀ (own keys × queries)
+var<workgroup> s_dst: array<vec4f, 48>; // [BR][BC/4] dSᵀ
 var<workgroup> s_lse: array<f32, 8>;
 var<workgroup> s_delta: array<f32, 8>;
 var<workgroup> s_wk: array<f32, 16>; // chunks: own key weight as seen by block i
@@ -64,7 +64,7 @@ var<workgroup> s_flag: u32;
 
 @compute @workgroup_size(32)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32, @builtin(subgroup_invocation_id) sid: u32) {
+        @builtin(local_invocation_index) lid: u32) {
   let g = flat_group(wid, nwg);
   if (g >= u.n_bh * u.n_splits * u.n_main) { return; }
   let t0 = (g % u.n_main) * 16u; // first own key row
@@ -72,7 +72,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let bh = g / (u.n_main * u.n_splits);
   let tr = lid / TC;
   let tc = lid % TC;
-  let row_lane = sid - tc; // lanes row_lane .. row_lane + TC − 1
+  
   let words = (u.nt + 31u) / 32u; // of each chunk's row in seen
   let scale_log2 = u.scale * 1.4426950408889634;
   
@@ -183,131 +183,216 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         b_s[1][1] = p;
         b_dp[1][1] = p * (b_dp[1][1] - 1.0 * s_delta[col]);
       }
-
+    { let col = tc + 0u * TC; s_pt[(tr + 0u * TR) * 3u + col / 4u][col % 4u] = b_s[0][0]; }
+    { let col = tc + 1u * TC; s_pt[(tr + 0u * TR) * 3u + col / 4u][col % 4u] = b_s[0][1]; }
+    { let col = tc + 0u * TC; s_pt[(tr + 1u * TR) * 3u + col / 4u][col % 4u] = b_s[1][0]; }
+    { let col = tc + 1u * TC; s_pt[(tr + 1u * TR) * 3u + col / 4u][col % 4u] = b_s[1][1]; }
+    { let col = tc + 0u * TC; s_dst[(tr + 0u * TR) * 3u + col / 4u][col % 4u] = b_dp[0][0]; }
+    { let col = tc + 1u * TC; s_dst[(tr + 0u * TR) * 3u + col / 4u][col % 4u] = b_dp[0][1]; }
+    { let col = tc + 0u * TC; s_dst[(tr + 1u * TR) * 3u + col / 4u][col % 4u] = b_dp[1][0]; }
+    { let col = tc + 1u * TC; s_dst[(tr + 1u * TR) * 3u + col / 4u][col % 4u] = b_dp[1][1]; }
+      workgroupBarrier();
       
-      
-  for (var src = 0u; src < TC; src++) { // column c = src + TC·j lives in lane row_lane + src
-    let lane = row_lane + src;
-    {
-      let c = src + 0u * TC;
-      let p0 = subgroupShuffle(b_s[0][0], lane);
-      let p1 = subgroupShuffle(b_s[1][0], lane);
-      let x0 = s_do[c * 33u + tc + 0u * TC];
-      let x1 = s_do[c * 33u + tc + 1u * TC];
-      let x2 = s_do[c * 33u + tc + 2u * TC];
-      let x3 = s_do[c * 33u + tc + 3u * TC];
-      let x4 = s_do[c * 33u + tc + 4u * TC];
-      let x5 = s_do[c * 33u + tc + 5u * TC];
-      let x6 = s_do[c * 33u + tc + 6u * TC];
-      let x7 = s_do[c * 33u + tc + 7u * TC];
-      b_dv[0][0] = fma(vec4f(p0), x0, b_dv[0][0]);
-      b_dv[0][1] = fma(vec4f(p0), x1, b_dv[0][1]);
-      b_dv[0][2] = fma(vec4f(p0), x2, b_dv[0][2]);
-      b_dv[0][3] = fma(vec4f(p0), x3, b_dv[0][3]);
-      b_dv[0][4] = fma(vec4f(p0), x4, b_dv[0][4]);
-      b_dv[0][5] = fma(vec4f(p0), x5, b_dv[0][5]);
-      b_dv[0][6] = fma(vec4f(p0), x6, b_dv[0][6]);
-      b_dv[0][7] = fma(vec4f(p0), x7, b_dv[0][7]);
-      b_dv[1][0] = fma(vec4f(p1), x0, b_dv[1][0]);
-      b_dv[1][1] = fma(vec4f(p1), x1, b_dv[1][1]);
-      b_dv[1][2] = fma(vec4f(p1), x2, b_dv[1][2]);
-      b_dv[1][3] = fma(vec4f(p1), x3, b_dv[1][3]);
-      b_dv[1][4] = fma(vec4f(p1), x4, b_dv[1][4]);
-      b_dv[1][5] = fma(vec4f(p1), x5, b_dv[1][5]);
-      b_dv[1][6] = fma(vec4f(p1), x6, b_dv[1][6]);
-      b_dv[1][7] = fma(vec4f(p1), x7, b_dv[1][7]);
-    }
-    {
-      let c = src + 1u * TC;
-      let p0 = subgroupShuffle(b_s[0][1], lane);
-      let p1 = subgroupShuffle(b_s[1][1], lane);
-      let x0 = s_do[c * 33u + tc + 0u * TC];
-      let x1 = s_do[c * 33u + tc + 1u * TC];
-      let x2 = s_do[c * 33u + tc + 2u * TC];
-      let x3 = s_do[c * 33u + tc + 3u * TC];
-      let x4 = s_do[c * 33u + tc + 4u * TC];
-      let x5 = s_do[c * 33u + tc + 5u * TC];
-      let x6 = s_do[c * 33u + tc + 6u * TC];
-      let x7 = s_do[c * 33u + tc + 7u * TC];
-      b_dv[0][0] = fma(vec4f(p0), x0, b_dv[0][0]);
-      b_dv[0][1] = fma(vec4f(p0), x1, b_dv[0][1]);
-      b_dv[0][2] = fma(vec4f(p0), x2, b_dv[0][2]);
-      b_dv[0][3] = fma(vec4f(p0), x3, b_dv[0][3]);
-      b_dv[0][4] = fma(vec4f(p0), x4, b_dv[0][4]);
-      b_dv[0][5] = fma(vec4f(p0), x5, b_dv[0][5]);
-      b_dv[0][6] = fma(vec4f(p0), x6, b_dv[0][6]);
-      b_dv[0][7] = fma(vec4f(p0), x7, b_dv[0][7]);
-      b_dv[1][0] = fma(vec4f(p1), x0, b_dv[1][0]);
-      b_dv[1][1] = fma(vec4f(p1), x1, b_dv[1][1]);
-      b_dv[1][2] = fma(vec4f(p1), x2, b_dv[1][2]);
-      b_dv[1][3] = fma(vec4f(p1), x3, b_dv[1][3]);
-      b_dv[1][4] = fma(vec4f(p1), x4, b_dv[1][4]);
-      b_dv[1][5] = fma(vec4f(p1), x5, b_dv[1][5]);
-      b_dv[1][6] = fma(vec4f(p1), x6, b_dv[1][6]);
-      b_dv[1][7] = fma(vec4f(p1), x7, b_dv[1][7]);
-    }
+  for (var c4 = 0u; c4 < 2u; c4++) {
+    let p0 = s_pt[(tr + 0u * TR) * 3u + c4];
+    let p1 = s_pt[(tr + 1u * TR) * 3u + c4];
+    let x0_0 = s_do[(c4 * 4u + 0u) * 33u + tc + 0u * TC];
+    let x0_1 = s_do[(c4 * 4u + 0u) * 33u + tc + 1u * TC];
+    let x0_2 = s_do[(c4 * 4u + 0u) * 33u + tc + 2u * TC];
+    let x0_3 = s_do[(c4 * 4u + 0u) * 33u + tc + 3u * TC];
+    let x0_4 = s_do[(c4 * 4u + 0u) * 33u + tc + 4u * TC];
+    let x0_5 = s_do[(c4 * 4u + 0u) * 33u + tc + 5u * TC];
+    let x0_6 = s_do[(c4 * 4u + 0u) * 33u + tc + 6u * TC];
+    let x0_7 = s_do[(c4 * 4u + 0u) * 33u + tc + 7u * TC];
+    b_dv[0][0] = fma(vec4f(p0[0]), x0_0, b_dv[0][0]);
+    b_dv[0][1] = fma(vec4f(p0[0]), x0_1, b_dv[0][1]);
+    b_dv[0][2] = fma(vec4f(p0[0]), x0_2, b_dv[0][2]);
+    b_dv[0][3] = fma(vec4f(p0[0]), x0_3, b_dv[0][3]);
+    b_dv[0][4] = fma(vec4f(p0[0]), x0_4, b_dv[0][4]);
+    b_dv[0][5] = fma(vec4f(p0[0]), x0_5, b_dv[0][5]);
+    b_dv[0][6] = fma(vec4f(p0[0]), x0_6, b_dv[0][6]);
+    b_dv[0][7] = fma(vec4f(p0[0]), x0_7, b_dv[0][7]);
+    b_dv[1][0] = fma(vec4f(p1[0]), x0_0, b_dv[1][0]);
+    b_dv[1][1] = fma(vec4f(p1[0]), x0_1, b_dv[1][1]);
+    b_dv[1][2] = fma(vec4f(p1[0]), x0_2, b_dv[1][2]);
+    b_dv[1][3] = fma(vec4f(p1[0]), x0_3, b_dv[1][3]);
+    b_dv[1][4] = fma(vec4f(p1[0]), x0_4, b_dv[1][4]);
+    b_dv[1][5] = fma(vec4f(p1[0]), x0_5, b_dv[1][5]);
+    b_dv[1][6] = fma(vec4f(p1[0]), x0_6, b_dv[1][6]);
+    b_dv[1][7] = fma(vec4f(p1[0]), x0_7, b_dv[1][7]);
+    let x1_0 = s_do[(c4 * 4u + 1u) * 33u + tc + 0u * TC];
+    let x1_1 = s_do[(c4 * 4u + 1u) * 33u + tc + 1u * TC];
+    let x1_2 = s_do[(c4 * 4u + 1u) * 33u + tc + 2u * TC];
+    let x1_3 = s_do[(c4 * 4u + 1u) * 33u + tc + 3u * TC];
+    let x1_4 = s_do[(c4 * 4u + 1u) * 33u + tc + 4u * TC];
+    let x1_5 = s_do[(c4 * 4u + 1u) * 33u + tc + 5u * TC];
+    let x1_6 = s_do[(c4 * 4u + 1u) * 33u + tc + 6u * TC];
+    let x1_7 = s_do[(c4 * 4u + 1u) * 33u + tc + 7u * TC];
+    b_dv[0][0] = fma(vec4f(p0[1]), x1_0, b_dv[0][0]);
+    b_dv[0][1] = fma(vec4f(p0[1]), x1_1, b_dv[0][1]);
+    b_dv[0][2] = fma(vec4f(p0[1]), x1_2, b_dv[0][2]);
+    b_dv[0][3] = fma(vec4f(p0[1]), x1_3, b_dv[0][3]);
+    b_dv[0][4] = fma(vec4f(p0[1]), x1_4, b_dv[0][4]);
+    b_dv[0][5] = fma(vec4f(p0[1]), x1_5, b_dv[0][5]);
+    b_dv[0][6] = fma(vec4f(p0[1]), x1_6, b_dv[0][6]);
+    b_dv[0][7] = fma(vec4f(p0[1]), x1_7, b_dv[0][7]);
+    b_dv[1][0] = fma(vec4f(p1[1]), x1_0, b_dv[1][0]);
+    b_dv[1][1] = fma(vec4f(p1[1]), x1_1, b_dv[1][1]);
+    b_dv[1][2] = fma(vec4f(p1[1]), x1_2, b_dv[1][2]);
+    b_dv[1][3] = fma(vec4f(p1[1]), x1_3, b_dv[1][3]);
+    b_dv[1][4] = fma(vec4f(p1[1]), x1_4, b_dv[1][4]);
+    b_dv[1][5] = fma(vec4f(p1[1]), x1_5, b_dv[1][5]);
+    b_dv[1][6] = fma(vec4f(p1[1]), x1_6, b_dv[1][6]);
+    b_dv[1][7] = fma(vec4f(p1[1]), x1_7, b_dv[1][7]);
+    let x2_0 = s_do[(c4 * 4u + 2u) * 33u + tc + 0u * TC];
+    let x2_1 = s_do[(c4 * 4u + 2u) * 33u + tc + 1u * TC];
+    let x2_2 = s_do[(c4 * 4u + 2u) * 33u + tc + 2u * TC];
+    let x2_3 = s_do[(c4 * 4u + 2u) * 33u + tc + 3u * TC];
+    let x2_4 = s_do[(c4 * 4u + 2u) * 33u + tc + 4u * TC];
+    let x2_5 = s_do[(c4 * 4u + 2u) * 33u + tc + 5u * TC];
+    let x2_6 = s_do[(c4 * 4u + 2u) * 33u + tc + 6u * TC];
+    let x2_7 = s_do[(c4 * 4u + 2u) * 33u + tc + 7u * TC];
+    b_dv[0][0] = fma(vec4f(p0[2]), x2_0, b_dv[0][0]);
+    b_dv[0][1] = fma(vec4f(p0[2]), x2_1, b_dv[0][1]);
+    b_dv[0][2] = fma(vec4f(p0[2]), x2_2, b_dv[0][2]);
+    b_dv[0][3] = fma(vec4f(p0[2]), x2_3, b_dv[0][3]);
+    b_dv[0][4] = fma(vec4f(p0[2]), x2_4, b_dv[0][4]);
+    b_dv[0][5] = fma(vec4f(p0[2]), x2_5, b_dv[0][5]);
+    b_dv[0][6] = fma(vec4f(p0[2]), x2_6, b_dv[0][6]);
+    b_dv[0][7] = fma(vec4f(p0[2]), x2_7, b_dv[0][7]);
+    b_dv[1][0] = fma(vec4f(p1[2]), x2_0, b_dv[1][0]);
+    b_dv[1][1] = fma(vec4f(p1[2]), x2_1, b_dv[1][1]);
+    b_dv[1][2] = fma(vec4f(p1[2]), x2_2, b_dv[1][2]);
+    b_dv[1][3] = fma(vec4f(p1[2]), x2_3, b_dv[1][3]);
+    b_dv[1][4] = fma(vec4f(p1[2]), x2_4, b_dv[1][4]);
+    b_dv[1][5] = fma(vec4f(p1[2]), x2_5, b_dv[1][5]);
+    b_dv[1][6] = fma(vec4f(p1[2]), x2_6, b_dv[1][6]);
+    b_dv[1][7] = fma(vec4f(p1[2]), x2_7, b_dv[1][7]);
+    let x3_0 = s_do[(c4 * 4u + 3u) * 33u + tc + 0u * TC];
+    let x3_1 = s_do[(c4 * 4u + 3u) * 33u + tc + 1u * TC];
+    let x3_2 = s_do[(c4 * 4u + 3u) * 33u + tc + 2u * TC];
+    let x3_3 = s_do[(c4 * 4u + 3u) * 33u + tc + 3u * TC];
+    let x3_4 = s_do[(c4 * 4u + 3u) * 33u + tc + 4u * TC];
+    let x3_5 = s_do[(c4 * 4u + 3u) * 33u + tc + 5u * TC];
+    let x3_6 = s_do[(c4 * 4u + 3u) * 33u + tc + 6u * TC];
+    let x3_7 = s_do[(c4 * 4u + 3u) * 33u + tc + 7u * TC];
+    b_dv[0][0] = fma(vec4f(p0[3]), x3_0, b_dv[0][0]);
+    b_dv[0][1] = fma(vec4f(p0[3]), x3_1, b_dv[0][1]);
+    b_dv[0][2] = fma(vec4f(p0[3]), x3_2, b_dv[0][2]);
+    b_dv[0][3] = fma(vec4f(p0[3]), x3_3, b_dv[0][3]);
+    b_dv[0][4] = fma(vec4f(p0[3]), x3_4, b_dv[0][4]);
+    b_dv[0][5] = fma(vec4f(p0[3]), x3_5, b_dv[0][5]);
+    b_dv[0][6] = fma(vec4f(p0[3]), x3_6, b_dv[0][6]);
+    b_dv[0][7] = fma(vec4f(p0[3]), x3_7, b_dv[0][7]);
+    b_dv[1][0] = fma(vec4f(p1[3]), x3_0, b_dv[1][0]);
+    b_dv[1][1] = fma(vec4f(p1[3]), x3_1, b_dv[1][1]);
+    b_dv[1][2] = fma(vec4f(p1[3]), x3_2, b_dv[1][2]);
+    b_dv[1][3] = fma(vec4f(p1[3]), x3_3, b_dv[1][3]);
+    b_dv[1][4] = fma(vec4f(p1[3]), x3_4, b_dv[1][4]);
+    b_dv[1][5] = fma(vec4f(p1[3]), x3_5, b_dv[1][5]);
+    b_dv[1][6] = fma(vec4f(p1[3]), x3_6, b_dv[1][6]);
+    b_dv[1][7] = fma(vec4f(p1[3]), x3_7, b_dv[1][7]);
   }
       
-  for (var src = 0u; src < TC; src++) { // column c = src + TC·j lives in lane row_lane + src
-    let lane = row_lane + src;
-    {
-      let c = src + 0u * TC;
-      let p0 = subgroupShuffle(b_dp[0][0], lane);
-      let p1 = subgroupShuffle(b_dp[1][0], lane);
-      let x0 = s_q[c * 33u + tc + 0u * TC];
-      let x1 = s_q[c * 33u + tc + 1u * TC];
-      let x2 = s_q[c * 33u + tc + 2u * TC];
-      let x3 = s_q[c * 33u + tc + 3u * TC];
-      let x4 = s_q[c * 33u + tc + 4u * TC];
-      let x5 = s_q[c * 33u + tc + 5u * TC];
-      let x6 = s_q[c * 33u + tc + 6u * TC];
-      let x7 = s_q[c * 33u + tc + 7u * TC];
-      b_dk[0][0] = fma(vec4f(p0), x0, b_dk[0][0]);
-      b_dk[0][1] = fma(vec4f(p0), x1, b_dk[0][1]);
-      b_dk[0][2] = fma(vec4f(p0), x2, b_dk[0][2]);
-      b_dk[0][3] = fma(vec4f(p0), x3, b_dk[0][3]);
-      b_dk[0][4] = fma(vec4f(p0), x4, b_dk[0][4]);
-      b_dk[0][5] = fma(vec4f(p0), x5, b_dk[0][5]);
-      b_dk[0][6] = fma(vec4f(p0), x6, b_dk[0][6]);
-      b_dk[0][7] = fma(vec4f(p0), x7, b_dk[0][7]);
-      b_dk[1][0] = fma(vec4f(p1), x0, b_dk[1][0]);
-      b_dk[1][1] = fma(vec4f(p1), x1, b_dk[1][1]);
-      b_dk[1][2] = fma(vec4f(p1), x2, b_dk[1][2]);
-      b_dk[1][3] = fma(vec4f(p1), x3, b_dk[1][3]);
-      b_dk[1][4] = fma(vec4f(p1), x4, b_dk[1][4]);
-      b_dk[1][5] = fma(vec4f(p1), x5, b_dk[1][5]);
-      b_dk[1][6] = fma(vec4f(p1), x6, b_dk[1][6]);
-      b_dk[1][7] = fma(vec4f(p1), x7, b_dk[1][7]);
-    }
-    {
-      let c = src + 1u * TC;
-      let p0 = subgroupShuffle(b_dp[0][1], lane);
-      let p1 = subgroupShuffle(b_dp[1][1], lane);
-      let x0 = s_q[c * 33u + tc + 0u * TC];
-      let x1 = s_q[c * 33u + tc + 1u * TC];
-      let x2 = s_q[c * 33u + tc + 2u * TC];
-      let x3 = s_q[c * 33u + tc + 3u * TC];
-      let x4 = s_q[c * 33u + tc + 4u * TC];
-      let x5 = s_q[c * 33u + tc + 5u * TC];
-      let x6 = s_q[c * 33u + tc + 6u * TC];
-      let x7 = s_q[c * 33u + tc + 7u * TC];
-      b_dk[0][0] = fma(vec4f(p0), x0, b_dk[0][0]);
-      b_dk[0][1] = fma(vec4f(p0), x1, b_dk[0][1]);
-      b_dk[0][2] = fma(vec4f(p0), x2, b_dk[0][2]);
-      b_dk[0][3] = fma(vec4f(p0), x3, b_dk[0][3]);
-      b_dk[0][4] = fma(vec4f(p0), x4, b_dk[0][4]);
-      b_dk[0][5] = fma(vec4f(p0), x5, b_dk[0][5]);
-      b_dk[0][6] = fma(vec4f(p0), x6, b_dk[0][6]);
-      b_dk[0][7] = fma(vec4f(p0), x7, b_dk[0][7]);
-      b_dk[1][0] = fma(vec4f(p1), x0, b_dk[1][0]);
-      b_dk[1][1] = fma(vec4f(p1), x1, b_dk[1][1]);
-      b_dk[1][2] = fma(vec4f(p1), x2, b_dk[1][2]);
-      b_dk[1][3] = fma(vec4f(p1), x3, b_dk[1][3]);
-      b_dk[1][4] = fma(vec4f(p1), x4, b_dk[1][4]);
-      b_dk[1][5] = fma(vec4f(p1), x5, b_dk[1][5]);
-      b_dk[1][6] = fma(vec4f(p1), x6, b_dk[1][6]);
-      b_dk[1][7] = fma(vec4f(p1), x7, b_dk[1][7]);
-    }
+  for (var c4 = 0u; c4 < 2u; c4++) {
+    let p0 = s_dst[(tr + 0u * TR) * 3u + c4];
+    let p1 = s_dst[(tr + 1u * TR) * 3u + c4];
+    let x0_0 = s_q[(c4 * 4u + 0u) * 33u + tc + 0u * TC];
+    let x0_1 = s_q[(c4 * 4u + 0u) * 33u + tc + 1u * TC];
+    let x0_2 = s_q[(c4 * 4u + 0u) * 33u + tc + 2u * TC];
+    let x0_3 = s_q[(c4 * 4u + 0u) * 33u + tc + 3u * TC];
+    let x0_4 = s_q[(c4 * 4u + 0u) * 33u + tc + 4u * TC];
+    let x0_5 = s_q[(c4 * 4u + 0u) * 33u + tc + 5u * TC];
+    let x0_6 = s_q[(c4 * 4u + 0u) * 33u + tc + 6u * TC];
+    let x0_7 = s_q[(c4 * 4u + 0u) * 33u + tc + 7u * TC];
+    b_dk[0][0] = fma(vec4f(p0[0]), x0_0, b_dk[0][0]);
+    b_dk[0][1] = fma(vec4f(p0[0]), x0_1, b_dk[0][1]);
+    b_dk[0][2] = fma(vec4f(p0[0]), x0_2, b_dk[0][2]);
+    b_dk[0][3] = fma(vec4f(p0[0]), x0_3, b_dk[0][3]);
+    b_dk[0][4] = fma(vec4f(p0[0]), x0_4, b_dk[0][4]);
+    b_dk[0][5] = fma(vec4f(p0[0]), x0_5, b_dk[0][5]);
+    b_dk[0][6] = fma(vec4f(p0[0]), x0_6, b_dk[0][6]);
+    b_dk[0][7] = fma(vec4f(p0[0]), x0_7, b_dk[0][7]);
+    b_dk[1][0] = fma(vec4f(p1[0]), x0_0, b_dk[1][0]);
+    b_dk[1][1] = fma(vec4f(p1[0]), x0_1, b_dk[1][1]);
+    b_dk[1][2] = fma(vec4f(p1[0]), x0_2, b_dk[1][2]);
+    b_dk[1][3] = fma(vec4f(p1[0]), x0_3, b_dk[1][3]);
+    b_dk[1][4] = fma(vec4f(p1[0]), x0_4, b_dk[1][4]);
+    b_dk[1][5] = fma(vec4f(p1[0]), x0_5, b_dk[1][5]);
+    b_dk[1][6] = fma(vec4f(p1[0]), x0_6, b_dk[1][6]);
+    b_dk[1][7] = fma(vec4f(p1[0]), x0_7, b_dk[1][7]);
+    let x1_0 = s_q[(c4 * 4u + 1u) * 33u + tc + 0u * TC];
+    let x1_1 = s_q[(c4 * 4u + 1u) * 33u + tc + 1u * TC];
+    let x1_2 = s_q[(c4 * 4u + 1u) * 33u + tc + 2u * TC];
+    let x1_3 = s_q[(c4 * 4u + 1u) * 33u + tc + 3u * TC];
+    let x1_4 = s_q[(c4 * 4u + 1u) * 33u + tc + 4u * TC];
+    let x1_5 = s_q[(c4 * 4u + 1u) * 33u + tc + 5u * TC];
+    let x1_6 = s_q[(c4 * 4u + 1u) * 33u + tc + 6u * TC];
+    let x1_7 = s_q[(c4 * 4u + 1u) * 33u + tc + 7u * TC];
+    b_dk[0][0] = fma(vec4f(p0[1]), x1_0, b_dk[0][0]);
+    b_dk[0][1] = fma(vec4f(p0[1]), x1_1, b_dk[0][1]);
+    b_dk[0][2] = fma(vec4f(p0[1]), x1_2, b_dk[0][2]);
+    b_dk[0][3] = fma(vec4f(p0[1]), x1_3, b_dk[0][3]);
+    b_dk[0][4] = fma(vec4f(p0[1]), x1_4, b_dk[0][4]);
+    b_dk[0][5] = fma(vec4f(p0[1]), x1_5, b_dk[0][5]);
+    b_dk[0][6] = fma(vec4f(p0[1]), x1_6, b_dk[0][6]);
+    b_dk[0][7] = fma(vec4f(p0[1]), x1_7, b_dk[0][7]);
+    b_dk[1][0] = fma(vec4f(p1[1]), x1_0, b_dk[1][0]);
+    b_dk[1][1] = fma(vec4f(p1[1]), x1_1, b_dk[1][1]);
+    b_dk[1][2] = fma(vec4f(p1[1]), x1_2, b_dk[1][2]);
+    b_dk[1][3] = fma(vec4f(p1[1]), x1_3, b_dk[1][3]);
+    b_dk[1][4] = fma(vec4f(p1[1]), x1_4, b_dk[1][4]);
+    b_dk[1][5] = fma(vec4f(p1[1]), x1_5, b_dk[1][5]);
+    b_dk[1][6] = fma(vec4f(p1[1]), x1_6, b_dk[1][6]);
+    b_dk[1][7] = fma(vec4f(p1[1]), x1_7, b_dk[1][7]);
+    let x2_0 = s_q[(c4 * 4u + 2u) * 33u + tc + 0u * TC];
+    let x2_1 = s_q[(c4 * 4u + 2u) * 33u + tc + 1u * TC];
+    let x2_2 = s_q[(c4 * 4u + 2u) * 33u + tc + 2u * TC];
+    let x2_3 = s_q[(c4 * 4u + 2u) * 33u + tc + 3u * TC];
+    let x2_4 = s_q[(c4 * 4u + 2u) * 33u + tc + 4u * TC];
+    let x2_5 = s_q[(c4 * 4u + 2u) * 33u + tc + 5u * TC];
+    let x2_6 = s_q[(c4 * 4u + 2u) * 33u + tc + 6u * TC];
+    let x2_7 = s_q[(c4 * 4u + 2u) * 33u + tc + 7u * TC];
+    b_dk[0][0] = fma(vec4f(p0[2]), x2_0, b_dk[0][0]);
+    b_dk[0][1] = fma(vec4f(p0[2]), x2_1, b_dk[0][1]);
+    b_dk[0][2] = fma(vec4f(p0[2]), x2_2, b_dk[0][2]);
+    b_dk[0][3] = fma(vec4f(p0[2]), x2_3, b_dk[0][3]);
+    b_dk[0][4] = fma(vec4f(p0[2]), x2_4, b_dk[0][4]);
+    b_dk[0][5] = fma(vec4f(p0[2]), x2_5, b_dk[0][5]);
+    b_dk[0][6] = fma(vec4f(p0[2]), x2_6, b_dk[0][6]);
+    b_dk[0][7] = fma(vec4f(p0[2]), x2_7, b_dk[0][7]);
+    b_dk[1][0] = fma(vec4f(p1[2]), x2_0, b_dk[1][0]);
+    b_dk[1][1] = fma(vec4f(p1[2]), x2_1, b_dk[1][1]);
+    b_dk[1][2] = fma(vec4f(p1[2]), x2_2, b_dk[1][2]);
+    b_dk[1][3] = fma(vec4f(p1[2]), x2_3, b_dk[1][3]);
+    b_dk[1][4] = fma(vec4f(p1[2]), x2_4, b_dk[1][4]);
+    b_dk[1][5] = fma(vec4f(p1[2]), x2_5, b_dk[1][5]);
+    b_dk[1][6] = fma(vec4f(p1[2]), x2_6, b_dk[1][6]);
+    b_dk[1][7] = fma(vec4f(p1[2]), x2_7, b_dk[1][7]);
+    let x3_0 = s_q[(c4 * 4u + 3u) * 33u + tc + 0u * TC];
+    let x3_1 = s_q[(c4 * 4u + 3u) * 33u + tc + 1u * TC];
+    let x3_2 = s_q[(c4 * 4u + 3u) * 33u + tc + 2u * TC];
+    let x3_3 = s_q[(c4 * 4u + 3u) * 33u + tc + 3u * TC];
+    let x3_4 = s_q[(c4 * 4u + 3u) * 33u + tc + 4u * TC];
+    let x3_5 = s_q[(c4 * 4u + 3u) * 33u + tc + 5u * TC];
+    let x3_6 = s_q[(c4 * 4u + 3u) * 33u + tc + 6u * TC];
+    let x3_7 = s_q[(c4 * 4u + 3u) * 33u + tc + 7u * TC];
+    b_dk[0][0] = fma(vec4f(p0[3]), x3_0, b_dk[0][0]);
+    b_dk[0][1] = fma(vec4f(p0[3]), x3_1, b_dk[0][1]);
+    b_dk[0][2] = fma(vec4f(p0[3]), x3_2, b_dk[0][2]);
+    b_dk[0][3] = fma(vec4f(p0[3]), x3_3, b_dk[0][3]);
+    b_dk[0][4] = fma(vec4f(p0[3]), x3_4, b_dk[0][4]);
+    b_dk[0][5] = fma(vec4f(p0[3]), x3_5, b_dk[0][5]);
+    b_dk[0][6] = fma(vec4f(p0[3]), x3_6, b_dk[0][6]);
+    b_dk[0][7] = fma(vec4f(p0[3]), x3_7, b_dk[0][7]);
+    b_dk[1][0] = fma(vec4f(p1[3]), x3_0, b_dk[1][0]);
+    b_dk[1][1] = fma(vec4f(p1[3]), x3_1, b_dk[1][1]);
+    b_dk[1][2] = fma(vec4f(p1[3]), x3_2, b_dk[1][2]);
+    b_dk[1][3] = fma(vec4f(p1[3]), x3_3, b_dk[1][3]);
+    b_dk[1][4] = fma(vec4f(p1[3]), x3_4, b_dk[1][4]);
+    b_dk[1][5] = fma(vec4f(p1[3]), x3_5, b_dk[1][5]);
+    b_dk[1][6] = fma(vec4f(p1[3]), x3_6, b_dk[1][6]);
+    b_dk[1][7] = fma(vec4f(p1[3]), x3_7, b_dk[1][7]);
   }
     }
     }
