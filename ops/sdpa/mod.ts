@@ -3,9 +3,15 @@
  * (online softmax, log-sum-exp saved, nothing of size Lq×Lk in memory), forward and backward.
  * @module
  */
-import { checkFinite, deviceContext, type Tensor, type Vjp } from "../_runtime/mod.ts";
+import { deviceContext, type Tensor, type Vjp } from "../_runtime/mod.ts";
 import { SDPA_MAX_DIM } from "../../shaders/sdpa/kernels.ts";
-import { checkAlive, checkAttention, checkCotangent, checkLayout } from "./args.ts";
+import {
+  checkAttention,
+  checkCotangent,
+  checkLayout,
+  checkLive,
+  numberOption,
+} from "../_attention_args.ts";
 import { backward, type SdpaGrads } from "./bwd.ts";
 import { forward, OP } from "./fwd.ts";
 
@@ -33,10 +39,8 @@ function checkBindings(tensors: Record<string, Tensor>): void {
 
 function prepare(q: Tensor, k: Tensor, v: Tensor, options: SdpaOptions) {
   const layout = checkLayout(options.layout, OP);
-  const shape = checkAttention(OP, q, k, v, layout, SDPA_MAX_DIM);
-  const scale = options.scale === undefined
-    ? 1 / Math.sqrt(shape.dk)
-    : checkFinite(options.scale, `${OP}: scale`);
+  const shape = checkAttention(OP, { q }, { k }, v, layout, SDPA_MAX_DIM);
+  const scale = numberOption(options.scale, 1 / Math.sqrt(shape.dk), `${OP}: scale`);
   checkBindings({ q, k, v });
   return { shape, scale };
 }
@@ -95,9 +99,8 @@ scaledDotProductAttention.vjp = (
   return {
     output,
     pullback(dO: Tensor): SdpaGrads {
-      if (disposed) throw new TypeError(`${OP} pullback called after dispose()`);
-      checkCotangent(OP, dO, output);
-      checkAlive(OP, { q, k, v, output });
+      checkLive(OP, disposed, { q, k, v, output });
+      checkCotangent(OP, "dO", dO, output);
       return backward({ q, k, v, output, lse }, dO, shape, scale);
     },
     dispose,
