@@ -7,10 +7,11 @@
  * submit); the await is outside both. Prints the median of the rounds per op, and the pool's
  * counters after the run.
  *
- * Flags: `--rounds N` (default 15), `--n N` launches per round (default 64), `--json`.
+ * Flags: `deno task bench:host --help` (HOST_USAGE).
  * @module
  */
 import { parseArgs } from "node:util";
+import { positiveInt, runCli } from "./cli.ts";
 import { flush, memoryInfo, quantiles, requestDevice, Tensor } from "../ops/_runtime/mod.ts";
 import { linearAttention } from "../ops/linear_attention/mod.ts";
 
@@ -72,20 +73,35 @@ export async function hostMsPerLaunch(
   return { record: quantiles(record).p50, withSubmit: quantiles(withSubmit).p50 };
 }
 
-if (import.meta.main) {
+/** The usage text of `deno task bench:host --help`. */
+export const HOST_USAGE = `Usage: deno task bench:host [options]
+
+  --rounds N      timed rounds per op, the median is reported (default 15)
+  --n N           launches recorded per round (default 64)
+  --json          print one JSON document instead of the table
+  -h, --help      this text
+`;
+
+/** Parses the `bench:host` command line; a `UsageError` names the bad flag. */
+export function parseHostArgs(args: string[]): { rounds: number; n: number; json: boolean } {
   const { values } = parseArgs({
-    args: Deno.args,
+    args,
+    strict: true,
+    allowPositionals: false,
     options: {
       rounds: { type: "string", default: "15" },
       n: { type: "string", default: "64" },
       json: { type: "boolean", default: false },
     },
   });
-  const rounds = Number(values.rounds), n = Number(values.n);
-  if (!(Number.isInteger(rounds) && rounds > 0 && Number.isInteger(n) && n > 0)) {
-    console.error("bench/host_cost.ts: --rounds and --n take positive integers");
-    Deno.exit(2);
-  }
+  return {
+    rounds: positiveInt(values.rounds, "--rounds"),
+    n: positiveInt(values.n, "--n"),
+    json: values.json,
+  };
+}
+
+async function main({ rounds, n, json }: ReturnType<typeof parseHostArgs>): Promise<number> {
   const device = await requestDevice();
   const shape = [1, 1, 16, 16];
   const data = Float32Array.from({ length: 256 }, (_, i) => 0.5 + ((i * 37) % 101) / 101);
@@ -95,7 +111,7 @@ if (import.meta.main) {
     rows.push({ op: c.name, ...await hostMsPerLaunch(device, c.work, n, rounds) });
   }
   const memory = memoryInfo(device);
-  if (values.json) console.log(JSON.stringify({ shape, n, rounds, rows, memory }));
+  if (json) console.log(JSON.stringify({ shape, n, rounds, rows, memory }));
   else {
     console.log(`host ms per launch, B1-H1-T16-D16 f32, median of ${rounds} rounds of ${n}:`);
     console.log(`  ${"op".padEnd(32)} ${"record".padStart(8)} ${"+ submit".padStart(9)}`);
@@ -105,4 +121,10 @@ if (import.meta.main) {
     }
     console.log(`memoryInfo: ${JSON.stringify(memory)}`);
   }
+  device.destroy();
+  return 0;
+}
+
+if (import.meta.main) {
+  await runCli("deno task bench:host", HOST_USAGE, Deno.args, parseHostArgs, main);
 }

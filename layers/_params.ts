@@ -195,6 +195,15 @@ export function checkPositiveInt(value: unknown, name: string): number {
   return value;
 }
 
+/** `value` when it is a boolean, `fallback` when undefined; else a `TypeError` naming `name`. */
+export function checkBoolean(value: unknown, fallback: boolean, name: string): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") {
+    throw new TypeError(`${name} must be true or false, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
 /** Throws a `RangeError` unless `a` is a multiple of `b`. */
 export function checkDivisible(a: number, b: number, what: string): void {
   if (a % b !== 0) throw new RangeError(`${what}: ${a} is not divisible by ${b}`);

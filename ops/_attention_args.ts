@@ -7,6 +7,7 @@
 import {
   checkFinite,
   checkOneOf,
+  checkOptionsObject,
   checkRank,
   checkSameDeviceAndDtype,
   checkTensor,
@@ -36,11 +37,7 @@ export interface AttentionShape {
 
 /** Throws unless `options` is undefined or an object; returns it (or `{}`). */
 export function checkOptions<T extends object>(options: T | undefined, op: string): T {
-  if (options === undefined) return {} as T;
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`${op}: options must be an object, got ${String(options)}`);
-  }
-  return options;
+  return checkOptionsObject(options, `${op}: options`);
 }
 
 /** `options.layout`, checked; `"BHTD"` by default. */

@@ -5,6 +5,7 @@
  * Library code uses only web-standard WebGPU APIs so that it runs in Deno and in browsers.
  * @module
  */
+import { checkDevice } from "./device_checks.ts";
 import { Recorder } from "./recorder.ts";
 import { BindGroupCache } from "./bind_groups.ts";
 import { type GpuErrorRecord, GpuErrors } from "./gpu_errors.ts";
@@ -27,6 +28,11 @@ export interface RequestDeviceOptions {
    * path (what browsers without subgroups run).
    */
   subgroups?: boolean;
+  /**
+   * The WebGPU entry point to use instead of `navigator.gpu`: in Node, `create([])` from the npm
+   * `webgpu` package (Dawn), see docs/node.md.
+   */
+  gpu?: GPU;
 }
 
 /** Limits the runtime asks for when `limits: "adapter"`. */
@@ -48,7 +54,8 @@ function gpuApi(): GPU {
   if (!gpu) {
     throw new Error(
       "flash-bla: WebGPU is not available here (navigator.gpu is undefined). " +
-        "Use Deno ≥ 2, or a browser with WebGPU enabled.",
+        "Use Deno ≥ 2 or a browser with WebGPU; in Node, pass a WebGPU implementation: " +
+        "requestDevice({ gpu: create([]) }) with the npm `webgpu` package (docs/node.md).",
     );
   }
   return gpu;
@@ -60,28 +67,39 @@ function gpuApi(): GPU {
  *
  * @example
  * ```ts
- * import { requestDevice } from "./mod.ts";
+ * import { requestDevice } from "@flash-bla/flash-bla";
  * const device = await requestDevice();
  * console.log(device.features.has("shader-f16"));
  * ```
  */
 export async function requestDevice(options: RequestDeviceOptions = {}): Promise<GPUDevice> {
-  const adapter = await gpuApi().requestAdapter({
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`options must be an object, got ${String(options)}`);
+  }
+  const limits = options.limits ?? "adapter", subgroups = options.subgroups ?? true;
+  if (limits !== "adapter" && limits !== "default") {
+    throw new TypeError(`options.limits must be "adapter" or "default", got ${String(limits)}`);
+  }
+  if (typeof subgroups !== "boolean") {
+    throw new TypeError(`options.subgroups must be true or false, got ${String(subgroups)}`);
+  }
+  const adapter = await (options.gpu ?? gpuApi()).requestAdapter({
     powerPreference: options.powerPreference ?? "high-performance",
   });
   if (!adapter) {
     throw new Error(
       "flash-bla: no WebGPU adapter found. On a machine without a GPU, install Mesa's " +
-        "Vulkan drivers (Debian: apt-get install mesa-vulkan-drivers) to get a CPU adapter.",
+        "Vulkan drivers (Debian: apt-get install mesa-vulkan-drivers) to get a CPU adapter " +
+        "(Deno and browsers; Node's `webgpu` package needs a GPU: docs/node.md).",
     );
   }
   const requiredLimits: Record<string, number> = {};
-  if ((options.limits ?? "adapter") === "adapter") {
+  if (limits === "adapter") {
     for (const name of REQUESTED_LIMITS) requiredLimits[name] = adapter.limits[name];
   }
   const requiredFeatures = WANTED_FEATURES.filter((f) => adapter.features.has(f));
   let device: GPUDevice | undefined;
-  if (options.subgroups ?? true) {
+  if (subgroups) {
     try {
       device = await adapter.requestDevice({
         requiredLimits,
@@ -130,7 +148,7 @@ export function getDefaultDevice(): Promise<GPUDevice> {
 
 /** Makes `device` (for example one created by the application) the default device. */
 export function setDefaultDevice(device: GPUDevice): void {
-  defaultDevice = Promise.resolve(device);
+  defaultDevice = Promise.resolve(checkDevice(device, "device"));
 }
 
 export type { GpuErrorRecord, MemoryInfo };
@@ -167,6 +185,7 @@ export function deviceContext(device: GPUDevice): DeviceContext {
 }
 
 function createContext(device: GPUDevice): DeviceContext {
+  checkDevice(device, "device"); // every function taking a device gets here first
   const errors = new GpuErrors(device);
   const bindGroups = new BindGroupCache();
   const uniforms = new UniformArena(device, (size) => {
@@ -205,6 +224,7 @@ function createContext(device: GPUDevice): DeviceContext {
  * yourself to start GPU work early.
  */
 export function flush(device: GPUDevice): void {
+  checkDevice(device, "device");
   deviceContext(device).recorder.submit();
 }
 
@@ -215,7 +235,7 @@ export function flush(device: GPUDevice): void {
  *
  * @example
  * ```ts
- * import { getDefaultDevice, memoryInfo, Tensor } from "./mod.ts";
+ * import { getDefaultDevice, memoryInfo, Tensor } from "@flash-bla/flash-bla";
  * const device = await getDefaultDevice();
  * using t = Tensor.empty(device, [1024]);
  * console.log(memoryInfo(device)); // { liveTensors: 1, liveBytes: 4096, pooledBytes: 0 }

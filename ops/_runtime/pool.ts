@@ -88,7 +88,7 @@ export class BufferPool {
     let i = list.length - 1;
     if (forUpload) {
       const submits = this.#submits();
-      i = list.findIndex((f) => f.releasedAt < submits);
+      i = list.findLastIndex((f) => f.releasedAt < submits);
       if (i < 0) return undefined;
     }
     const [free] = list.splice(i, 1);

@@ -53,7 +53,7 @@ export class Recorder {
   #encoder: GPUCommandEncoder | undefined;
   #pass: GPUComputePassEncoder | undefined;
   #pending = 0;
-  #releaseAfterSubmit: GPUBuffer[] = [];
+  #afterSubmit: (() => void)[] = [];
   #timing: TimingWindow | undefined;
   #perDispatch: DispatchTiming | undefined;
 
@@ -155,7 +155,12 @@ export class Recorder {
 
   /** Destroys `buffer` once the work recorded so far has been submitted. */
   releaseAfterSubmit(buffer: GPUBuffer): void {
-    this.#releaseAfterSubmit.push(buffer);
+    this.afterSubmit(() => buffer.destroy());
+  }
+
+  /** Calls `done` once the work recorded so far has been submitted. */
+  afterSubmit(done: () => void): void {
+    this.#afterSubmit.push(done);
   }
 
   /**
@@ -190,8 +195,9 @@ export class Recorder {
     }
     this.submits++;
     this.#pending = 0;
-    for (const buffer of this.#releaseAfterSubmit) buffer.destroy();
-    this.#releaseAfterSubmit = [];
+    const callbacks = this.#afterSubmit;
+    this.#afterSubmit = [];
+    for (const done of callbacks) done();
   }
 
   #endPass(): void {

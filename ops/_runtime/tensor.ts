@@ -7,6 +7,7 @@
 import { type DeviceContext, deviceContext, getDefaultDevice } from "./device.ts";
 import { BufferUsage } from "./recorder.ts";
 import { decodeHalf, encodeHalf } from "./half.ts";
+import { bufferBytes, checkBufferBytes, checkDevice } from "./device_checks.ts";
 import { STORAGE_USAGE } from "./pool.ts";
 
 import type { DType } from "../../shaders/common.ts";
@@ -59,7 +60,7 @@ let rawBuffer: (t: Tensor) => GPUBuffer;
  *
  * @example
  * ```ts
- * import { Tensor } from "./mod.ts";
+ * import { Tensor } from "@flash-bla/flash-bla";
  * using t = await Tensor.fromArray([1, 2, 3, 4, 5, 6], [2, 3], { dtype: "f16" });
  * console.log(t.shape, await t.read()); // [2, 3] Float32Array [1, 2, 3, 4, 5, 6]
  * ```
@@ -109,7 +110,7 @@ export class Tensor {
    *
    * @example
    * ```ts
-   * import { linearAttention, Tensor } from "./mod.ts";
+   * import { linearAttention, Tensor } from "@flash-bla/flash-bla";
    * using x = await Tensor.fromArray(new Float32Array(2 * 4 * 8).fill(1), [1, 2, 4, 8]);
    * using o = linearAttention(x, x, x);
    * const encoder = o.device.createCommandEncoder(); // other code, after o is computed:
@@ -160,7 +161,14 @@ export class Tensor {
     shape: readonly number[],
     options: TensorOptions = {},
   ): Promise<Tensor> {
-    const device = options.device ?? await getDefaultDevice();
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(
+        `options must be an object, got ${options === null ? "null" : typeof options}`,
+      );
+    }
+    const device = options.device === undefined
+      ? await getDefaultDevice()
+      : checkDevice(options.device, "options.device");
     return Tensor.fromArraySync(device, data, shape, options.dtype ?? "f32");
   }
 
@@ -171,7 +179,27 @@ export class Tensor {
     shape: readonly number[],
     dtype: DType = "f32",
   ): Tensor {
+    checkDevice(device, "device");
     const size = checkShape(shape, "shape");
+    checkDtype(device, dtype, "dtype");
+    checkBufferBytes(device, bufferBytes(shape, dtype), `shape [${shape.join(", ")}] (${dtype})`);
+    const isNumbers = Array.isArray(data) && data.every((v) => typeof v === "number");
+    if (
+      !(isNumbers || data instanceof Float32Array || data instanceof Float64Array ||
+        data instanceof Uint16Array)
+    ) {
+      const got = Array.isArray(data)
+        ? "an array holding a non-number"
+        : data === null
+        ? "null"
+        : typeof data === "object"
+        ? (data as object).constructor?.name
+        : typeof data;
+      throw new TypeError(
+        "data must be a Float32Array, Float64Array, Uint16Array (f16 bits) or an array of " +
+          `numbers, got ${got}`,
+      );
+    }
     if (data.length !== size) {
       throw new RangeError(
         `data has ${data.length} elements but shape [${shape.join(", ")}] needs ${size}`,
@@ -180,7 +208,6 @@ export class Tensor {
     if (data instanceof Uint16Array && dtype !== "f16") {
       throw new TypeError("data given as Uint16Array (binary16 bits) needs dtype 'f16'");
     }
-    checkDtype(device, dtype, "dtype");
     const bytes = dtype === "f32"
       ? new Float32Array(data)
       : data instanceof Uint16Array
@@ -201,7 +228,7 @@ export class Tensor {
    *
    * @example
    * ```ts
-   * import { getDefaultDevice, linearAttention, Tensor } from "./mod.ts";
+   * import { getDefaultDevice, linearAttention, Tensor } from "@flash-bla/flash-bla";
    * const device = await getDefaultDevice();
    * const buffer = device.createBuffer({
    *   size: 2 * 4 * 8 * 4,
@@ -364,6 +391,18 @@ function upload(device: GPUDevice, data: ArrayBufferView<ArrayBuffer>): GPUBuffe
   return buffer;
 }
 
+/**
+ * A pooled storage buffer holding `data` (e.g. a kernel's u32 tables) for the work recorded
+ * until the next submit, after which it goes back to the pool. Bind it whole or from offset 0:
+ * it may be larger than `data` (its size class).
+ */
+export function uploadTemporary(device: GPUDevice, data: ArrayBufferView<ArrayBuffer>): GPUBuffer {
+  const buffer = upload(device, data);
+  const ctx = deviceContext(device);
+  ctx.recorder.afterSubmit(() => ctx.pool.release(buffer));
+  return buffer;
+}
+
 /** NaN in f32 (0x7fc07fc0) and in both f16 halves (0x7fc0), for poisoning outputs. */
 const POISON_WORD = 0x7fc07fc0;
 
@@ -378,7 +417,8 @@ function poison(ctx: DeviceContext, buffer: GPUBuffer, bytes: number): void {
   let source = poisonSources.get(ctx.device);
   if (!source || source.size < bytes) {
     if (source) ctx.destroyBuffer(source);
-    const size = Math.max(bytes, 2 * (source?.size ?? 0), 1024);
+    const limit = Math.floor(ctx.device.limits.maxBufferSize / 4) * 4;
+    const size = Math.min(Math.max(bytes, 2 * (source?.size ?? 0), 1024), limit);
     source = ctx.errors.scoped(
       "createBuffer (poison)",
       () => ctx.device.createBuffer({ size, usage: BufferUsage.COPY_SRC, mappedAtCreation: true }),

@@ -11,17 +11,13 @@
  * Nothing depends on T.
  * @module
  */
+import { type Kernel, launch, planSlices, type Slice, Tensor, windowOf } from "../_runtime/mod.ts";
 import {
-  BufferUsage,
-  deviceContext,
-  type Kernel,
-  launch,
-  planSlices,
-  type Slice,
-  Tensor,
-  windowOf,
-} from "../_runtime/mod.ts";
-import { bytesPerElement, paddedBytes, storageBuffer } from "../_runtime/tensor.ts";
+  bytesPerElement,
+  paddedBytes,
+  storageBuffer,
+  uploadTemporary,
+} from "../_runtime/tensor.ts";
 import {
   LA_MAX_DIM,
   type LaParamName,
@@ -172,18 +168,9 @@ function kernelOf(name: string, constants: Kernel["constants"], make: () => LaSh
   return kernel;
 }
 
-/** Uploads u32 metadata (varlen tables) to a storage buffer freed after the next submit. */
+/** Uploads u32 metadata (varlen tables) to a pooled buffer held until the next submit. */
 function u32Buffer(device: GPUDevice, values: number[]): GPUBuffer {
-  const data = new Uint32Array(values);
-  const buffer = device.createBuffer({
-    size: Math.max(data.byteLength, 4),
-    usage: BufferUsage.STORAGE,
-    mappedAtCreation: true,
-  });
-  new Uint32Array(buffer.getMappedRange()).set(data);
-  buffer.unmap();
-  deviceContext(device).recorder.releaseAfterSubmit(buffer);
-  return buffer;
+  return uploadTemporary(device, new Uint32Array(values));
 }
 
 /** A varlen table of (sequence, first row) entries, `span` rows each (at least one each). */

@@ -54,7 +54,7 @@ function linearAttentionVjp(
  *
  * @example
  * ```ts
- * import { linearAttention, Tensor } from "../../mod.ts";
+ * import { linearAttention, Tensor } from "@flash-bla/flash-bla";
  * const [B, H, T, D] = [1, 2, 16, 8];
  * const data = Float32Array.from({ length: B * H * T * D }, () => Math.random());
  * using q = await Tensor.fromArray(data, [B, H, T, D]);
@@ -74,7 +74,7 @@ export const linearAttention: {
    *
    * @example
    * ```ts
-   * import { linearAttention, Tensor } from "../../mod.ts";
+   * import { linearAttention, Tensor } from "@flash-bla/flash-bla";
    * const x = Float32Array.from({ length: 2 * 8 * 4 }, () => Math.random());
    * using q = await Tensor.fromArray(x, [1, 2, 8, 4]);
    * using f = linearAttention.vjp(q, q, q);

@@ -9,7 +9,7 @@ import { add, div, mul } from "../nn/binary.ts";
 import { addScalar, scale } from "../nn/elementwise.ts";
 import { matmul } from "../nn/matmul.ts";
 import { mean, sum } from "../nn/reduce.ts";
-import { checkAttention, checkLayout, numberOption } from "../_attention_args.ts";
+import { checkAttention, checkLayout, checkOptions, numberOption } from "../_attention_args.ts";
 import { naiveVjp } from "./naive_layout.ts";
 
 const OP = "naiveLinearAttention";
@@ -45,7 +45,13 @@ interface Saved {
   o: Tensor; // output [B, H, T, dv]
 }
 
-function prepare(q: Tensor, k: Tensor, v: Tensor, options: NaiveLinearAttentionOptions) {
+function prepare(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  given: NaiveLinearAttentionOptions | undefined,
+) {
+  const options = checkOptions(given, OP);
   const layout = checkLayout(options.layout, OP);
   const shape = checkAttention(OP, { q }, { k }, v, layout, Infinity);
   const sigma = numberOption(options.scale, 1 / shape.lk, `${OP}: scale`);
@@ -94,7 +100,7 @@ function backwardBhtd(x: Saved, dO: Tensor, sigma: number, lk: number): NaiveLin
  * @returns o, `[B, H, T, dv]` (or `[B, T, H, dv]`)
  * @example
  * ```ts
- * import { naiveLinearAttention, Tensor } from "../../mod.ts";
+ * import { naiveLinearAttention, Tensor } from "@flash-bla/flash-bla";
  * const data = Float32Array.from({ length: 2 * 16 * 8 }, () => Math.random());
  * using q = await Tensor.fromArray(data, [1, 2, 16, 8]);
  * using o = naiveLinearAttention(q, q, q);
@@ -108,7 +114,9 @@ export function naiveLinearAttention(
   v: Tensor,
   options: NaiveLinearAttentionOptions = {},
 ): Tensor {
-  using run = naiveLinearAttention.vjp(q, k, v, options);
+  // No `using` in library code: engines without explicit resource management must parse it.
+  const run = naiveLinearAttention.vjp(q, k, v, options);
+  run.dispose(); // frees what was kept for the backward; the output stays the caller's
   return run.output;
 }
 

@@ -9,7 +9,7 @@ import { div, mul } from "../nn/binary.ts";
 import { addScalar, broadcastTo, scale } from "../nn/elementwise.ts";
 import { matmul } from "../nn/matmul.ts";
 import { mean, sum } from "../nn/reduce.ts";
-import { checkAttention, checkLayout, numberOption } from "../_attention_args.ts";
+import { checkAttention, checkLayout, checkOptions, numberOption } from "../_attention_args.ts";
 import type { NaiveLinearAttentionOptions } from "./naive.ts";
 import { type BhtdRun, naiveVjp } from "./naive_layout.ts";
 
@@ -72,8 +72,9 @@ function prepare(
   qRope: Tensor,
   kRope: Tensor,
   v: Tensor,
-  options: NaiveLinearAttentionOptions,
+  given: NaiveLinearAttentionOptions | undefined,
 ) {
+  const options = checkOptions(given, OP);
   const layout = checkLayout(options.layout, OP);
   const shape = checkAttention(OP, { q, qRope }, { k, kRope }, v, layout, Infinity);
   const sigma = numberOption(options.scale, 1 / shape.lk, `${OP}: scale`);
@@ -96,7 +97,7 @@ function prepare(
  * @returns o, `[B, H, T, dv]` (or `[B, T, H, dv]`)
  * @example
  * ```ts
- * import { naiveDecoupledLinearAttention, Tensor } from "../../mod.ts";
+ * import { naiveDecoupledLinearAttention, Tensor } from "@flash-bla/flash-bla";
  * const data = Float32Array.from({ length: 2 * 16 * 8 }, () => Math.random());
  * using q = await Tensor.fromArray(data, [1, 2, 16, 8]);
  * using o = naiveDecoupledLinearAttention(q, q, q, q, q);
@@ -112,7 +113,9 @@ export function naiveDecoupledLinearAttention(
   v: Tensor,
   options: NaiveLinearAttentionOptions = {},
 ): Tensor {
-  using run = naiveDecoupledLinearAttention.vjp(q, k, qRope, kRope, v, options);
+  // No `using` in library code: engines without explicit resource management must parse it.
+  const run = naiveDecoupledLinearAttention.vjp(q, k, qRope, kRope, v, options);
+  run.dispose(); // frees what was kept for the backward; the output stays the caller's
   return run.output;
 }
 

@@ -110,7 +110,7 @@ function simpleVjp(
  *
  * @example
  * ```ts
- * import { simpleLinearAttention, Tensor } from "../../mod.ts";
+ * import { simpleLinearAttention, Tensor } from "@flash-bla/flash-bla";
  * const x = Float32Array.from({ length: 2 * 8 * 4 }, () => Math.random());
  * using q = await Tensor.fromArray(x, [1, 2, 8, 4]);
  * const { output, state } = simpleLinearAttention(q, q, q, { returnState: true });

@@ -121,7 +121,7 @@ function varlenVjp(
  *
  * @example
  * ```ts
- * import { Tensor, varlenLinearAttention } from "../../mod.ts";
+ * import { Tensor, varlenLinearAttention } from "@flash-bla/flash-bla";
  * const x = Float32Array.from({ length: 10 * 2 * 4 }, () => Math.random());
  * using q = await Tensor.fromArray(x, [10, 2, 4]);
  * using o = varlenLinearAttention(q, q, q, new Int32Array([0, 3, 3, 10]));

@@ -14,7 +14,7 @@ import {
   layerNormWgsl,
 } from "../../shaders/nn/layer_norm.ts";
 import { REDUCE_CHUNK } from "../../shaders/nn/common.ts";
-import { checkShapeIs, checkTensors, makeVjp, sumPartials } from "./_common.ts";
+import { checkShapeIs, checkTensors, emptyInBinding, makeVjp, sumPartials } from "./_common.ts";
 
 /** Options of {@linkcode layerNorm}. */
 export interface LayerNormOptions {
@@ -69,7 +69,7 @@ function forward(x: Tensor, weight: Tensor, bias: Tensor, options: LayerNormOpti
   checkShapeIs(bias, [c], "bias");
   const rows = x.size / c;
   const y = Tensor.empty(x.device, x.shape, x.dtype);
-  const stats = Tensor.empty(x.device, [rows, 2], "f32");
+  const stats = emptyInBinding(x.device, [rows, 2], "f32", "layerNorm: the row statistics");
   run("forward", x, { x, w: weight, b: bias, y, stats }, rows, eps);
   return { y, stats, eps };
 }
@@ -80,7 +80,8 @@ function forward(x: Tensor, weight: Tensor, bias: Tensor, options: LayerNormOpti
  *
  * @example
  * ```ts
- * import { layerNorm, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { layerNorm } = nn;
  * using x = await Tensor.fromArray([1, 2, 3, 4, 6, 8], [2, 3]);
  * using w = await Tensor.fromArray([1, 1, 1], [3]);
  * using b = await Tensor.fromArray([0, 0, 0], [3]);
@@ -105,7 +106,8 @@ export function layerNorm(
  *
  * @example
  * ```ts
- * import { layerNorm, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { layerNorm } = nn;
  * using x = await Tensor.fromArray([1, 2, 3, 4, 6, 8], [2, 3]);
  * using w = await Tensor.fromArray([1, 2, 3], [3]);
  * using b = await Tensor.fromArray([0, 0, 0], [3]);
@@ -135,5 +137,5 @@ layerNorm.vjp = (
     sumPartials(partial, dbias, c);
     partial.destroy();
     return { dx, dweight, dbias };
-  }, () => stats.destroy());
+  }, { saved: { x, weight }, release: () => stats.destroy() });
 };

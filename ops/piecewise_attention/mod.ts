@@ -103,7 +103,7 @@ function validate(
  *
  * @example
  * ```ts
- * import { piecewiseSparseAttention, Tensor } from "../../mod.ts";
+ * import { piecewiseSparseAttention, Tensor } from "@flash-bla/flash-bla";
  * const [B, H, T, D] = [1, 2, 200, 32];
  * const data = () => Float32Array.from({ length: B * H * T * D }, () => Math.random() - 0.5);
  * using q = await Tensor.fromArray(data(), [B, H, T, D]);
@@ -135,7 +135,7 @@ export function piecewiseSparseAttention(
  *
  * @example
  * ```ts
- * import { piecewiseSparseAttention, Tensor } from "../../mod.ts";
+ * import { piecewiseSparseAttention, Tensor } from "@flash-bla/flash-bla";
  * const shape = [1, 1, 100, 16];
  * const data = () => Float32Array.from({ length: 1600 }, () => Math.random() - 0.5);
  * using q = await Tensor.fromArray(data(), shape);

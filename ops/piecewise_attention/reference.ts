@@ -106,7 +106,7 @@ function resolve(d: PisaDims, opts: PisaReferenceOptions) {
  *
  * @example
  * ```ts
- * import { piecewiseSparseAttentionSelectionReference } from "./reference.ts";
+ * import { piecewiseSparseAttentionSelectionReference } from "@flash-bla/flash-bla/reference";
  * const d = { B: 1, H: 1, T: 32, dk: 2, dv: 2 };
  * const x = new Float64Array(64).map(Math.random);
  * const sel = piecewiseSparseAttentionSelectionReference(x, x, x, d, { blockSize: 16 });
@@ -223,7 +223,7 @@ function selectionOf(
  *
  * @example
  * ```ts
- * import { piecewiseSparseAttentionReference } from "./reference.ts";
+ * import { piecewiseSparseAttentionReference } from "@flash-bla/flash-bla/reference";
  * const d = { B: 1, H: 1, T: 40, dk: 4, dv: 4 };
  * const x = new Float64Array(160).map(Math.random);
  * const o = piecewiseSparseAttentionReference(x, x, x, d, { blockSize: 16, density: 0.5 });
@@ -270,7 +270,7 @@ export interface PisaGradsReference {
  *
  * @example
  * ```ts
- * import { piecewiseSparseAttentionBackwardReference } from "./reference.ts";
+ * import { piecewiseSparseAttentionBackwardReference } from "@flash-bla/flash-bla/reference";
  * const d = { B: 1, H: 1, T: 40, dk: 4, dv: 4 };
  * const x = new Float64Array(160).map(Math.random);
  * const g = piecewiseSparseAttentionBackwardReference(x, x, x, x, d, { blockSize: 16 });

@@ -3,13 +3,14 @@
  * (online softmax, log-sum-exp saved, nothing of size Lq×Lk in memory), forward and backward.
  * @module
  */
-import { deviceContext, type Tensor, type Vjp } from "../_runtime/mod.ts";
+import { bufferBytes, deviceContext, type DType, type Tensor, type Vjp } from "../_runtime/mod.ts";
 import { SDPA_MAX_DIM } from "../../shaders/sdpa/kernels.ts";
 import {
   checkAttention,
   checkCotangent,
   checkLayout,
   checkLive,
+  checkOptions,
   numberOption,
 } from "../_attention_args.ts";
 import { backward, type SdpaGrads } from "./bwd.ts";
@@ -25,23 +26,37 @@ export interface SdpaOptions {
   layout?: "BHTD" | "BTHD";
 }
 
-function checkBindings(tensors: Record<string, Tensor>): void {
-  for (const [name, t] of Object.entries(tensors)) {
-    const max = deviceContext(t.device).maxBindingBytes;
-    if (t.byteLength > max) {
+/**
+ * Every tensor the kernels bind whole (inputs, output, the f32 log-sum-exp and delta rows)
+ * must fit one storage binding: a `RangeError` naming the first that does not.
+ */
+function checkBindings(device: GPUDevice, tensors: Record<string, [number[], DType]>): void {
+  const max = deviceContext(device).maxBindingBytes;
+  for (const [name, [shape, dtype]] of Object.entries(tensors)) {
+    const bytes = bufferBytes(shape, dtype);
+    if (bytes > max) {
       throw new RangeError(
-        `${OP}: ${name} ${t} (${t.byteLength} bytes) exceeds the device's largest storage ` +
-          `binding (${max} bytes)`,
+        `${OP}: ${name} ${dtype} [${shape.join(", ")}] (${bytes} bytes) exceeds the device's ` +
+          `largest storage binding (${max} bytes)`,
       );
     }
   }
 }
 
-function prepare(q: Tensor, k: Tensor, v: Tensor, options: SdpaOptions) {
-  const layout = checkLayout(options.layout, OP);
+function prepare(q: Tensor, k: Tensor, v: Tensor, options: SdpaOptions | undefined) {
+  const opts = checkOptions(options, OP);
+  const layout = checkLayout(opts.layout, OP);
   const shape = checkAttention(OP, { q }, { k }, v, layout, SDPA_MAX_DIM);
-  const scale = numberOption(options.scale, 1 / Math.sqrt(shape.dk), `${OP}: scale`);
-  checkBindings({ q, k, v });
+  const scale = numberOption(opts.scale, 1 / Math.sqrt(shape.dk), `${OP}: scale`);
+  const spec = (t: Tensor): [number[], DType] => [[...t.shape], t.dtype];
+  const { B, H, lq, dv } = shape;
+  checkBindings(q.device, {
+    q: spec(q),
+    k: spec(k),
+    v: spec(v),
+    "the output": [layout === "BHTD" ? [B, H, lq, dv] : [B, lq, H, dv], q.dtype],
+    "the log-sum-exp rows": [[B, H, lq], "f32"],
+  });
   return { shape, scale };
 }
 
@@ -57,7 +72,7 @@ function prepare(q: Tensor, k: Tensor, v: Tensor, options: SdpaOptions) {
  * @returns o, `[B, H, Lq, dv]` (or `[B, Lq, H, dv]`)
  * @example
  * ```ts
- * import { scaledDotProductAttention, Tensor } from "../../mod.ts";
+ * import { scaledDotProductAttention, Tensor } from "@flash-bla/flash-bla";
  * const data = Float32Array.from({ length: 2 * 16 * 8 }, () => Math.random());
  * using q = await Tensor.fromArray(data, [1, 2, 16, 8]);
  * using o = scaledDotProductAttention(q, q, q);
