@@ -5,7 +5,6 @@
  */
 import {
   bufferBytes,
-  checkFinite,
   checkOneOf,
   deviceContext,
   type DType,
@@ -13,7 +12,14 @@ import {
   type Vjp,
 } from "../_runtime/mod.ts";
 import { SDPA_MAX_DIM } from "../../shaders/sdpa/kernels.ts";
-import { checkAlive, checkAttention, checkCotangent, checkLayout, checkOptions } from "./args.ts";
+import {
+  checkAttention,
+  checkCotangent,
+  checkLayout,
+  checkLive,
+  checkOptions,
+  numberOption,
+} from "../_attention_args.ts";
 import { backward, type SdpaGrads } from "./bwd.ts";
 import { forward, OP, type SdpaTuning } from "./fwd.ts";
 
@@ -55,10 +61,8 @@ function checkBindings(device: GPUDevice, tensors: Record<string, [number[], DTy
 function prepare(q: Tensor, k: Tensor, v: Tensor, options: SdpaOptions | undefined) {
   const opts = checkOptions(options, OP);
   const layout = checkLayout(opts.layout, OP);
-  const shape = checkAttention(OP, q, k, v, layout, SDPA_MAX_DIM);
-  const scale = opts.scale === undefined
-    ? 1 / Math.sqrt(shape.dk)
-    : checkFinite(opts.scale, `${OP}: scale`);
+  const shape = checkAttention(OP, { q }, { k }, v, layout, SDPA_MAX_DIM);
+  const scale = numberOption(opts.scale, 1 / Math.sqrt(shape.dk), `${OP}: scale`);
   checkOneOf(opts.precision ?? "f32", ["f32", "f16"] as const, `${OP}: precision`);
   const spec = (t: Tensor): [number[], DType] => [[...t.shape], t.dtype];
   const { B, H, lq, dv } = shape;
@@ -140,9 +144,8 @@ function runVjp(
   return {
     output,
     pullback(dO: Tensor): SdpaGrads {
-      if (disposed) throw new TypeError(`${OP} pullback called after dispose()`);
-      checkCotangent(OP, dO, output);
-      checkAlive(OP, { q, k, v, output });
+      checkLive(OP, disposed, { q, k, v, output });
+      checkCotangent(OP, "dO", dO, output);
       return backward({ q, k, v, output, lse }, dO, shape, scale, tuning);
     },
     dispose,
