@@ -5,7 +5,7 @@
  * @module
  */
 import type { Tensor, Vjp } from "../_runtime/mod.ts";
-import { checkAlive, checkCotangent } from "./args.ts";
+import { checkCotangent, checkLive } from "../_attention_args.ts";
 import { backward, forward, type Grads, type Inputs, type Problem } from "./engine.ts";
 
 /** Records the forward of `p` on `x` and frees the state: the output alone. */
@@ -32,8 +32,7 @@ export function fusedVjp<G>(
   return {
     output,
     pullback(dO: Tensor): G {
-      if (state.destroyed) throw new TypeError(`${p.op} pullback: called after dispose()`);
-      checkAlive(p.op, { ...inputs, output });
+      checkLive(p.op, state.destroyed, { ...inputs, output });
       return pick(backward(p, x, output, state, checkCotangent(p.op, "dO", dO, output)));
     },
     dispose,

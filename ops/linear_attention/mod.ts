@@ -22,4 +22,4 @@ export {
   type NaiveLinearAttentionOptions,
 } from "./naive.ts";
 export { type NaiveDecoupledGrads, naiveDecoupledLinearAttention } from "./naive_decoupled.ts";
-export type { Layout } from "./args.ts";
+export type { Layout } from "../_attention_args.ts";

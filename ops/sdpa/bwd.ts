@@ -5,7 +5,7 @@
  */
 import { launch, Tensor } from "../_runtime/mod.ts";
 import { deltaParams, deltaStorage, deltaWgsl } from "../../shaders/sdpa/kernels.ts";
-import type { AttentionShape } from "./args.ts";
+import type { AttentionShape } from "../_attention_args.ts";
 import { kernelFor, uniforms } from "./fwd.ts";
 
 /** Gradients of `scaledDotProductAttention`, each in its input's shape. */

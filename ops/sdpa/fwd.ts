@@ -15,7 +15,7 @@ import {
   sdpaWgsl,
   sdpaWorkgroupBytes,
 } from "../../shaders/sdpa/kernels.ts";
-import type { AttentionShape } from "./args.ts";
+import type { AttentionShape } from "../_attention_args.ts";
 
 /** The op's name, for error messages. */
 export const OP = "scaledDotProductAttention";

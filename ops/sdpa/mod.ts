@@ -3,16 +3,16 @@
  * (online softmax, log-sum-exp saved, nothing of size Lq×Lk in memory), forward and backward.
  * @module
  */
-import {
-  bufferBytes,
-  checkFinite,
-  deviceContext,
-  type DType,
-  type Tensor,
-  type Vjp,
-} from "../_runtime/mod.ts";
+import { bufferBytes, deviceContext, type DType, type Tensor, type Vjp } from "../_runtime/mod.ts";
 import { SDPA_MAX_DIM } from "../../shaders/sdpa/kernels.ts";
-import { checkAlive, checkAttention, checkCotangent, checkLayout, checkOptions } from "./args.ts";
+import {
+  checkAttention,
+  checkCotangent,
+  checkLayout,
+  checkLive,
+  checkOptions,
+  numberOption,
+} from "../_attention_args.ts";
 import { backward, type SdpaGrads } from "./bwd.ts";
 import { forward, OP } from "./fwd.ts";
 
@@ -46,10 +46,8 @@ function checkBindings(device: GPUDevice, tensors: Record<string, [number[], DTy
 function prepare(q: Tensor, k: Tensor, v: Tensor, options: SdpaOptions | undefined) {
   const opts = checkOptions(options, OP);
   const layout = checkLayout(opts.layout, OP);
-  const shape = checkAttention(OP, q, k, v, layout, SDPA_MAX_DIM);
-  const scale = opts.scale === undefined
-    ? 1 / Math.sqrt(shape.dk)
-    : checkFinite(opts.scale, `${OP}: scale`);
+  const shape = checkAttention(OP, { q }, { k }, v, layout, SDPA_MAX_DIM);
+  const scale = numberOption(opts.scale, 1 / Math.sqrt(shape.dk), `${OP}: scale`);
   const spec = (t: Tensor): [number[], DType] => [[...t.shape], t.dtype];
   const { B, H, lq, dv } = shape;
   checkBindings(q.device, {
@@ -116,9 +114,8 @@ scaledDotProductAttention.vjp = (
   return {
     output,
     pullback(dO: Tensor): SdpaGrads {
-      if (disposed) throw new TypeError(`${OP} pullback called after dispose()`);
-      checkCotangent(OP, dO, output);
-      checkAlive(OP, { q, k, v, output });
+      checkLive(OP, disposed, { q, k, v, output });
+      checkCotangent(OP, "dO", dO, output);
       return backward({ q, k, v, output, lse }, dO, shape, scale);
     },
     dispose,

@@ -161,8 +161,9 @@ Deno.test({
       [() => f(q, q, v, { layout: "BHDT" as "BHTD" }), TypeError, /layout/],
       [() => f(q, v, v), RangeError, /k/],
       [() => f(q, q, t([1, 2, 21, 4])), RangeError, /v/],
+      [() => f(q, t([1, 2, 21, 8]), t([1, 2, 21, 4])), RangeError, /k has shape .*equal q's 20/],
       [() => f(q, q, t([2, 20, 4])), RangeError, /v/],
-      [() => f(q, q, t([1, 2, 20, 257])), RangeError, /v features/],
+      [() => f(q, q, t([1, 2, 20, 257])), RangeError, /d_v of v/],
       [() => f(q, q, t([1, 2, 20, 4], "f16")), TypeError, /dtype/],
       [() => f(q, {} as Tensor, v), TypeError, /k/],
     ];

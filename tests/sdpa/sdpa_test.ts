@@ -107,9 +107,9 @@ Deno.test({
     using vBad = t([1, 2, 6, 4]);
     const sdpa = scaledDotProductAttention;
     assert.throws(() => sdpa(q, k3, q), { name: "RangeError", message: /k must have rank 4/ });
-    assert.throws(() => sdpa(q, kBad, q), /batch and heads/);
+    assert.throws(() => sdpa(q, kBad, q), /batch × heads/);
     assert.throws(() => sdpa(q, q, vBad), /key lengths/);
-    assert.throws(() => sdpa(big, big, big), /D must be in \[1, 256\]/);
+    assert.throws(() => sdpa(big, big, big), /d_k of q must be in \[1, 256\]/);
     assert.throws(() => sdpa(q, q, q, { scale: NaN }), { name: "RangeError", message: /scale/ });
     assert.throws(() => sdpa(q, q, q, { layout: "x" as "BHTD" }), /layout/);
     assert.throws(() => sdpa(q, "k" as never, q), {
