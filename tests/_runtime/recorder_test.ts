@@ -1,6 +1,6 @@
 /**
- * The recorder's submit schedule: after a flush the first automatic submit comes after a few
- * dispatches, then twice as many each time (on a GPU); on a CPU adapter every 512.
+ * The recorder's submit schedule: on a GPU, after a flush the first automatic submit comes after
+ * 16 dispatches, then 32, then every 64; on a CPU adapter every 512.
  */
 import assert from "node:assert/strict";
 import { noGpu } from "../_helpers.ts";
@@ -16,6 +16,7 @@ import {
 } from "../../ops/_runtime/mod.ts";
 import {
   FIRST_SUBMIT_DISPATCHES,
+  GPU_SUBMIT_DISPATCHES,
   MAX_PENDING_DISPATCHES,
   Recorder,
 } from "../../ops/_runtime/recorder.ts";
@@ -68,12 +69,13 @@ async function submitsFor(launches: number, submitEarly: boolean) {
 }
 
 Deno.test({
-  name: "recorder: submits after 16, 32, 64 … dispatches from a flush, or every 512 on a CPU",
+  name:
+    "recorder: submits after 16, 32, then every 64 dispatches from a flush, or every 512 on a CPU",
   ignore: noGpu,
   fn: async () => {
-    assert.equal(FIRST_SUBMIT_DISPATCHES, 16);
-    // 16 + 32 + 64 + 128 = 240 ≤ 300 < 496: four automatic submits.
-    assert.equal(await submitsFor(300, true), 4);
+    assert.deepEqual([FIRST_SUBMIT_DISPATCHES, GPU_SUBMIT_DISPATCHES], [16, 64]);
+    // 16 + 32 + 64 + 64 + 64 + 64 = 304 > 300 ≥ 240: five automatic submits.
+    assert.equal(await submitsFor(300, true), 5);
     assert.equal(await submitsFor(300, false), 0);
     assert.equal(await submitsFor(MAX_PENDING_DISPATCHES + 5, false), 1);
   },
