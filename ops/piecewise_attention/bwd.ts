@@ -24,7 +24,8 @@
  *   dk_j += dkc_n / len_n + (v_j − vc_n/len_n) dhᵀ        dv_j += dvc_n + (k_j − kc_n) dh
  *
  * Kernels: per-row D, D', w·y (rows "dq1"); dh (outer "dh" + group sum); dq (row kernel);
- * exact dk/dv and dkc/dvc (column kernel, two modes); the final sums (rows "dk", "dv").
+ * the inverted selection ("seen"); exact dk/dv and dkc/dvc (column kernel, two modes); the
+ * final sums (rows "dk", "dv").
  * @module
  */
 import { type Kernel, launch, Tensor } from "../_runtime/mod.ts";
@@ -36,9 +37,12 @@ import {
   pisaRowsWgsl,
 } from "../../shaders/piecewise_attention/stats.ts";
 import {
+  PISA_SEEN_GROUP,
+  PISA_SEEN_STORAGE,
   type PisaColMode,
   pisaColStorage,
   pisaColWgsl,
+  pisaSeenWgsl,
 } from "../../shaders/piecewise_attention/cols.ts";
 import { launchRows, outerKernel, type PisaSaved, sumGroups } from "./fwd.ts";
 import { type PisaParamName, type PisaPlan, scratch, uniformsOf } from "./plan.ts";
@@ -57,10 +61,11 @@ function rowsKernel(plan: PisaPlan, mode: PisaRowsMode): Kernel<PisaParamName> {
 
 function colKernel(plan: PisaPlan, mode: PisaColMode): Kernel<PisaParamName> {
   const c = { dtype: plan.dtype, layout: plan.layout, mode, dk: plan.dk, dv: plan.dv };
-  const variant = { ...c, ...plan.tiles.dkdv };
+  const { tiles, subgroup } = plan.tiles.dkdv;
+  const variant = { ...c, ...tiles, subgroup };
   return {
     name: "pisa_cols",
-    constants: { ...variant },
+    constants: { ...variant, subgroup: subgroup ?? 0, shuffle: !!tiles.shuffle },
     storage: pisaColStorage(variant),
     uniforms: pisaParams,
     wgsl: () => pisaColWgsl(variant),
@@ -108,7 +113,20 @@ export function pisaBackward(
   const dq = Tensor.empty(device, q.shape, plan.dtype);
   launchRows(plan, "dq", { q, k, v, dO, chunk, sel, rows, dq });
 
-  const keys = plan.tiles.dkdv.br;
+  // The selection inverted (which query blocks see each chunk), for the column kernel.
+  const seen = scratch(plan, plan.sizes.seen, "the inverted selection");
+  launch(device, {
+    name: "pisa_seen",
+    constants: {},
+    storage: PISA_SEEN_STORAGE,
+    uniforms: pisaParams,
+    wgsl: pisaSeenWgsl,
+  }, {
+    storage: { sel, seen },
+    uniforms: u,
+    groups: Math.ceil(plan.sizes.seen / PISA_SEEN_GROUP),
+  });
+  const keys = plan.tiles.dkdv.tiles.br;
   for (const [mode, tiles] of [["exact", plan.T], ["chunks", plan.nt]] as const) {
     // exact: one split over all query blocks; chunks: the plan's splits.
     const splits = mode === "exact"
@@ -116,11 +134,12 @@ export function pisaBackward(
       : { n_splits: plan.params.n_splits, split_blocks: plan.params.split_blocks };
     const nMain = Math.ceil(tiles / keys);
     launch(device, colKernel(plan, mode), {
-      storage: { q, k, v, dO, chunk, sel, rows, grads },
+      storage: { q, k, v, dO, chunk, seen, rows, grads },
       uniforms: uniformsOf(plan, { n_main: nMain, ...splits }),
       groups: nBh * splits.n_splits * nMain,
     });
   }
+  seen.destroy();
   const dk = Tensor.empty(device, k.shape, plan.dtype);
   const dv = Tensor.empty(device, v.shape, plan.dtype);
   launch(device, rowsKernel(plan, "dk"), {

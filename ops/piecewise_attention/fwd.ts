@@ -62,10 +62,11 @@ export function rowKernel(
   kind: PisaRowKind,
   saveOutput = false,
 ): Kernel<PisaParamName> {
-  const variant = { ...io(plan), ...plan.tiles[kind], kind, dk: plan.dk, dv: plan.dv, saveOutput };
+  const { tiles, subgroup } = plan.tiles[kind];
+  const variant = { ...io(plan), ...tiles, subgroup, kind, dk: plan.dk, dv: plan.dv, saveOutput };
   return {
     name: `pisa_${kind}`,
-    constants: { ...variant },
+    constants: { ...variant, subgroup: subgroup ?? 0, shuffle: !!tiles.shuffle },
     storage: pisaRowStorage(variant),
     uniforms: pisaParams,
     wgsl: () => pisaRowWgsl(variant),
@@ -79,7 +80,7 @@ export function launchRows(
   storage: Record<string, Tensor>,
   saveOutput = false,
 ): void {
-  const nMain = Math.ceil(plan.T / plan.tiles[kind].br);
+  const nMain = Math.ceil(plan.T / plan.tiles[kind].tiles.br);
   launch(plan.device, rowKernel(plan, kind, saveOutput), {
     storage,
     uniforms: uniformsOf(plan, { n_main: nMain }),

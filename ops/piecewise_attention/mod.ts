@@ -3,7 +3,7 @@
  * backward on the GPU.
  * @module
  */
-import { checkFinite, type Tensor, type Vjp } from "../_runtime/mod.ts";
+import { checkFinite, checkOneOf, type Tensor, type Vjp } from "../_runtime/mod.ts";
 import {
   checkAttention,
   checkCotangent,
@@ -15,7 +15,7 @@ import {
 import type { PisaLayout } from "../../shaders/piecewise_attention/stats.ts";
 import { pisaBackward, type PisaGrads } from "./bwd.ts";
 import { pisaForward } from "./fwd.ts";
-import { type PisaPlan, planPisa } from "./plan.ts";
+import { type PisaPlan, type PisaShape, planPisa } from "./plan.ts";
 
 export type { PisaGrads, PisaLayout };
 
@@ -34,7 +34,18 @@ export interface PiecewiseSparseAttentionOptions {
   useBias?: boolean;
   /** `"BHTD"` (default): `[B, H, T, D]`; `"BTHD"`: `[B, T, H, D]`. */
   layout?: PisaLayout;
+  /**
+   * Arithmetic precision: `"f32"` (default) or `"f16"`. Both run f32 products, f32
+   * accumulation and f32 softmax statistics today, so they give the same results: on the GPUs
+   * measured (NVIDIA H100, H200 through WebGPU) f16 FMAs issue at the f32 rate, so f16 products
+   * would only add conversions (bench/NOTES.md). The option is validated so that code written
+   * for a faster f16 path later runs unchanged.
+   */
+  precision?: "f32" | "f16";
 }
+
+/** Internal tuning of {@linkcode piecewiseSparseAttentionWith}: kernel path and tilings. */
+export type PisaTuning = Pick<PisaShape, "tiles" | "subgroups">;
 
 const OP = "piecewiseSparseAttention";
 const MAX_FEATURES = 256;
@@ -44,6 +55,7 @@ function validate(
   k: unknown,
   v: unknown,
   options: PiecewiseSparseAttentionOptions,
+  tuning: PisaTuning,
 ): PisaPlan {
   const opts = checkOptions(options, OP);
   const layout = checkLayout(opts.layout, OP);
@@ -71,8 +83,10 @@ function validate(
   if (typeof useBias !== "boolean") {
     throw new TypeError(`${OP}: useBias must be a boolean, got ${typeof useBias}`);
   }
+  checkOneOf(opts.precision ?? "f32", ["f32", "f16"] as const, `${OP}: precision`);
   const { device, dtype } = q as Tensor;
   return planPisa({
+    ...tuning,
     device,
     dtype,
     layout,
@@ -119,7 +133,17 @@ export function piecewiseSparseAttention(
   v: Tensor,
   options: PiecewiseSparseAttentionOptions = {},
 ): Tensor {
-  const plan = validate(q, k, v, options);
+  return run(q, k, v, options, {});
+}
+
+function run(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options: PiecewiseSparseAttentionOptions,
+  tuning: PisaTuning,
+): Tensor {
+  const plan = validate(q, k, v, options, tuning);
   const { o, saved } = pisaForward(plan, q, k, v, false);
   for (const t of Object.values(saved)) t.destroy();
   return o;
@@ -154,7 +178,17 @@ piecewiseSparseAttention.vjp = function piecewiseSparseAttentionVjp(
   v: Tensor,
   options: PiecewiseSparseAttentionOptions = {},
 ): Vjp<Tensor, Tensor, PisaGrads> {
-  const plan = validate(q, k, v, options);
+  return runVjp(q, k, v, options, {});
+};
+
+function runVjp(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options: PiecewiseSparseAttentionOptions,
+  tuning: PisaTuning,
+): Vjp<Tensor, Tensor, PisaGrads> {
+  const plan = validate(q, k, v, options, tuning);
   const { o, saved } = pisaForward(plan, q, k, v, true);
   let disposed = false;
   const dispose = () => {
@@ -172,4 +206,24 @@ piecewiseSparseAttention.vjp = function piecewiseSparseAttentionVjp(
     dispose,
     [Symbol.dispose]: dispose,
   };
-};
+}
+
+/**
+ * {@linkcode piecewiseSparseAttention} (and its `vjp`) with the kernel path and tilings of
+ * `tuning`: for the tile sweep (bench/sdpa_sweep.ts).
+ */
+export function piecewiseSparseAttentionWith(tuning: PisaTuning): {
+  (q: Tensor, k: Tensor, v: Tensor, options?: PiecewiseSparseAttentionOptions): Tensor;
+  vjp(
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    options?: PiecewiseSparseAttentionOptions,
+  ): Vjp<Tensor, Tensor, PisaGrads>;
+} {
+  const op = (q: Tensor, k: Tensor, v: Tensor, options: PiecewiseSparseAttentionOptions = {}) =>
+    run(q, k, v, options, tuning);
+  op.vjp = (q: Tensor, k: Tensor, v: Tensor, options: PiecewiseSparseAttentionOptions = {}) =>
+    runVjp(q, k, v, options, tuning);
+  return op;
+}

@@ -6,7 +6,7 @@
 import { launch, Tensor } from "../_runtime/mod.ts";
 import { deltaParams, deltaStorage, deltaWgsl } from "../../shaders/sdpa/kernels.ts";
 import type { AttentionShape } from "../_attention_args.ts";
-import { kernelFor, uniforms } from "./fwd.ts";
+import { kernelFor, type SdpaTuning, uniforms } from "./fwd.ts";
 
 /** Gradients of `scaledDotProductAttention`, each in its input's shape. */
 export interface SdpaGrads {
@@ -24,6 +24,7 @@ export function backward(
   dO: Tensor,
   s: AttentionShape,
   scale: number,
+  tuning: SdpaTuning,
 ): SdpaGrads {
   const device = dO.device;
   const delta = Tensor.empty(device, [s.B, s.H, s.lq], "f32");
@@ -43,9 +44,9 @@ export function backward(
   const dk = Tensor.empty(device, x.k.shape, dO.dtype);
   const dv = Tensor.empty(device, x.v.shape, dO.dtype);
   const inputs = { q: x.q, k: x.k, v: x.v, d_o: dO, lse: x.lse, delta };
-  const dqKernel = kernelFor(dO, "dq", s);
+  const dqKernel = kernelFor(dO, "dq", s, tuning);
   launch(device, dqKernel, { storage: { ...inputs, dq }, ...uniforms(s, dqKernel, s.lq, scale) });
-  const dkdvKernel = kernelFor(dO, "dkdv", s);
+  const dkdvKernel = kernelFor(dO, "dkdv", s, tuning);
   launch(device, dkdvKernel, {
     storage: { ...inputs, dk, dv },
     ...uniforms(s, dkdvKernel, s.lk, scale),

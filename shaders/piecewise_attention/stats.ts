@@ -1,7 +1,7 @@
 /**
  * WGSL generators for PISA's chunk statistics, block selection and per-row epilogues
- * (SPEC §5.2–5.3); the attention kernels themselves are in `piecewise_attention_rows.ts` and
- * `piecewise_attention_cols.ts`.
+ * (SPEC §5.2–5.3); the attention kernels themselves are in `rows.ts` and
+ * `cols.ts`.
  *
  * Scratch buffers (f32 unless said, always `[B·H, ...]`-major whatever the input layout):
  * - `chunk`: qc `[BH, NT, dk]` | kc `[BH, NT, dk]` | vc `[BH, NT, dv]` | h `[BH, dk, dv]`
@@ -139,7 +139,10 @@ export function pisaOuterStorage(io: PisaIo): StorageBinding[] {
 
 /**
  * Sums of row outer products `Σ_r x_rᵀ y_r` over a group of rows, one 64×64 tile of the
- * `[dk, dv]` result per workgroup (16×16 threads, 4×4 each), into `part`:
+ * `[dk, dv]` result per workgroup, into `part`. 16×16 threads; thread (tx, ty) owns rows
+ * a = 4ty … 4ty + 3 and columns b = 4tx … 4tx + 3 as four vec4 accumulators, fed per staged
+ * row by one vec4 of x and one of y from workgroup memory (2 loads per 16 FMAs, constant
+ * register indices):
  * - `moments` (SPEC §5.2): x = k_j − kc_n, y = v_j, so the group's partial of h = Σ_n hc_n; it
  *   also writes each chunk's ‖hc_n‖² over the tile (for the use_bias scores).
  * - `dh` (backward): x = w_t q_t, y = dO_t, so the partial of dh = Σ_t w_t q_tᵀ dO_t.
@@ -153,8 +156,8 @@ export function pisaOuterWgsl(io: PisaIo & { mode: PisaOuterMode; bt: number }):
     : "aux[(bh * u.seq + tc) * 4u + 1u] * f32(xs[row_off(bh, tc, u.dk) + ac])";
   return /* wgsl */ `
 ${pisaPrelude(io)}
-var<workgroup> s_x: array<f32, ${SB * 64}>; // [SB rows][64 of dk]
-var<workgroup> s_y: array<f32, ${SB * 64}>; // [SB rows][64 of dv]
+var<workgroup> s_x: array<vec4f, ${SB * 16}>; // [SB rows][16 groups of 4 of dk]
+var<workgroup> s_y: array<vec4f, ${SB * 16}>; // [SB rows][16 groups of 4 of dv]
 var<workgroup> s_red: array<f32, 256>;
 
 @compute @workgroup_size(256)
@@ -170,66 +173,68 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let tx = lid % 16u;
   let ty = lid / 16u;
   let row_end = min(u.seq, (grp + 1u) * u.group_rows);
-  var total: array<f32, 16>; // [a = ty + 16i][b = tx + 16j] at i * 4 + j
+  var total = array<vec4f, 4>(); // [a = 4ty + i][b = 4tx .. 4tx + 3]
   for (var c0 = grp * u.group_rows; c0 < row_end; c0 += u.bt) {
     let n = c0 / u.bt;
     let c_end = min(c0 + u.bt, u.seq);
-    var acc: array<f32, 16>;
-    for (var e = 0u; e < 16u; e++) { acc[e] = 0.0; } // zero per iteration
+    var acc = array<vec4f, 4>(vec4f(), vec4f(), vec4f(), vec4f()); // this chunk's hc (tile)
     for (var s0 = c0; s0 < c_end; s0 += ${SB}u) {
-      for (var e = lid; e < ${SB * 64}u; e += 256u) {
-        let r = e / 64u;
-        let t = s0 + r;
+      for (var e = lid; e < ${SB * 16}u; e += 256u) {
+        let t = s0 + e / 16u;
         let tc = min(t, c_end - 1u);
-        let ac = min(a0 + e % 64u, u.dk - 1u);
-        let bc = min(b0 + e % 64u, u.dv - 1u);
-        s_x[e] = select(0.0, ${xValue}, t < c_end && a0 + e % 64u < u.dk);
-        s_y[e] = select(0.0, f32(ys[row_off(bh, tc, u.dv) + bc]), t < c_end && b0 + e % 64u < u.dv);
+        var x = vec4f();
+        var y = vec4f();
+        for (var l = 0u; l < 4u; l++) {
+          let a = a0 + (e % 16u) * 4u + l;
+          let b = b0 + (e % 16u) * 4u + l;
+          let ac = min(a, u.dk - 1u);
+          let bc = min(b, u.dv - 1u);
+          x[l] = select(0.0, ${xValue}, t < c_end && a < u.dk);
+          y[l] = select(0.0, f32(ys[row_off(bh, tc, u.dv) + bc]), t < c_end && b < u.dv);
+        }
+        s_x[e] = x;
+        s_y[e] = y;
       }
       workgroupBarrier();
       for (var r = 0u; r < ${SB}u; r++) {
-        for (var i = 0u; i < 4u; i++) {
-          let x = s_x[r * 64u + ty + 16u * i];
-          for (var j = 0u; j < 4u; j++) {
-            acc[i * 4u + j] = fma(x, s_y[r * 64u + tx + 16u * j], acc[i * 4u + j]);
-          }
-        }
+        let x = s_x[r * 16u + ty];
+        let y = s_y[r * 16u + tx];
+${unroll(4, (i) => `        acc[${i}] = fma(vec4f(x[${i}]), y, acc[${i}]);`)}
       }
       workgroupBarrier();
     }
-    var sq = 0.0;
-    for (var e = 0u; e < 16u; e++) {
-      total[e] += acc[e];
-      sq += acc[e] * acc[e];
-    }
+${unroll(4, (i) => `    total[${i}] += acc[${i}];`)}
 ${
     moments
       ? `    // ‖hc_n‖² over this tile: 256 → 16 → 1 partial sums, fixed order.
-    s_red[lid] = sq;
+    s_red[lid] = ${unroll(4, (i) => `dot(acc[${i}], acc[${i}])`).split("\n").join(" + ")};
     workgroupBarrier();
     if (lid < 16u) {
       var s = 0.0;
       for (var e = 0u; e < 16u; e++) { s += s_red[lid * 16u + e]; }
-      s_x[lid] = s;
+      s_red[lid * 16u] = s;
     }
     workgroupBarrier();
     if (lid == 0u) {
       var s = 0.0;
-      for (var e = 0u; e < 16u; e++) { s += s_x[e]; }
+      for (var e = 0u; e < 16u; e++) { s += s_red[e * 16u]; }
       part[u.off_norm + (bh * u.nt + n) * u.n_tiles + tile] = s;
     }
     workgroupBarrier();`
       : ""
   }
   }
-  for (var i = 0u; i < 4u; i++) {
-    let a = a0 + ty + 16u * i;
-    for (var j = 0u; j < 4u; j++) {
-      let b = b0 + tx + 16u * j;
+${
+    unroll(4, (i) =>
+      `  {
+    let a = a0 + 4u * ty + ${i}u;
+    for (var l = 0u; l < 4u; l++) {
+      let b = b0 + 4u * tx + l;
       if (a < u.dk && b < u.dv) {
-        part[((bh * u.n_groups + grp) * u.dk + a) * u.dv + b] = total[i * 4u + j];
+        part[((bh * u.n_groups + grp) * u.dk + a) * u.dv + b] = total[${i}][l];
       }
     }
+  }`)
   }
 }
 `;
@@ -408,30 +413,38 @@ export function pisaRowsWgsl(io: PisaIo & { mode: PisaRowsMode; outGroups: numbe
     dk: "grads[u.off_dh + (bh * u.dk + col) * u.dv + ec]",
     dv: "grads[u.off_dh + (bh * u.dk + ec) * u.dv + col]",
   }[m];
-  // Row i of this thread: t (clamped: tc) and its chunk n.
-  const rowOf = `let t = r0 + ty + 16u * i;
+  // Row i of this thread: t (clamped: tc) and its chunk n. Rows and output columns are
+  // unrolled so that the accumulators are indexed by constants (registers, not memory).
+  const rowOf = (i: number) =>
+    `let t = r0 + ty + ${16 * i}u;
     let tc = min(t, u.seq - 1u);
     let n = tc / u.bt;`;
   const epilogue = m === "dq1"
     ? /* wgsl */ `
   // D_t = dO_t·o_t and q_t·y_t, reduced over the row's 16 threads.
-  for (var i = 0u; i < 4u; i++) {
-    ${rowOf}
+${
+      unroll(4, (i) =>
+        `  {
+    ${rowOf(i)}
     var d_part = 0.0;
     for (var c = tx; c < u.dv; c += 16u) {
       d_part += f32(dO[row_off(bh, tc, u.dv) + c]) * rows[u.off_o32 + (bh * u.seq + tc) * u.dv + c];
     }
     var gh_part = 0.0;
     let w = rows[(bh * u.seq + tc) * 4u + 1u];
-    for (var m = 0u; m < ${M}u; m++) {
-      let col = tx + 16u * m;
+${
+          unroll(M, (mm) =>
+            `    {
+      let col = tx + ${16 * mm}u;
       if (col < u.dk) {
-        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[i][m];
-        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[i][m]; }
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[${i}][${mm}];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[${i}][${mm}]; }
       }
+    }`)
+        }
+    s_red[(ty + ${16 * i}u) * 16u + tx] = vec2f(d_part, gh_part);
+  }`)
     }
-    s_red[(ty + 16u * i) * 16u + tx] = vec2f(d_part, gh_part);
-  }
   workgroupBarrier();
   let t = r0 + lid;
   if (lid < 64u && t < u.seq) {
@@ -440,30 +453,33 @@ export function pisaRowsWgsl(io: PisaIo & { mode: PisaRowsMode; outGroups: numbe
     rows[(bh * u.seq + t) * 4u + 2u] = s.x;
     rows[(bh * u.seq + t) * 4u + 3u] = s.x - u.scale * s.y / f32(u.seq);
   }`
-    : /* wgsl */ `
-  for (var i = 0u; i < 4u; i++) {
-    ${rowOf}
-    if (t >= u.seq) { break; }
-    for (var m = 0u; m < ${M}u; m++) {
-      let col = tx + 16u * m;
-      if (col >= ${dout}) { break; }
-      ${
-      m === "dk"
-        ? `let exact = grads[(bh * u.seq + t) * u.dk + col];
-      var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
-      for (var sp = 0u; sp < u.n_splits; sp++) {
-        chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+    : unroll(4, (i) => /* wgsl */ `
+  {
+    ${rowOf(i)}
+${
+      unroll(M, (mm) =>
+        `    {
+      let col = tx + ${16 * mm}u;
+      if (t < u.seq && col < ${dout}) {
+        ${
+          m === "dk"
+            ? `let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));`
+            : `let exact = grads[u.off_dvx + (bh * u.seq + t) * u.dv + col];
+        var chunk_part = 0.0; // dvc_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dvc + ((sp * u.n_bh + bh) * u.nt + n) * u.dv + col];
+        }`
+        }
+        out[row_off(bh, t, ${dout}) + col] = io(exact + chunk_part + acc[${i}][${mm}]);
       }
-      chunk_part /= f32(chunk_len(n));`
-        : `let exact = grads[u.off_dvx + (bh * u.seq + t) * u.dv + col];
-      var chunk_part = 0.0; // dvc_n, summed over the query-range splits
-      for (var sp = 0u; sp < u.n_splits; sp++) {
-        chunk_part += grads[u.off_dvc + ((sp * u.n_bh + bh) * u.nt + n) * u.dv + col];
-      }`
+    }`)
     }
-      out[row_off(bh, t, ${dout}) + col] = io(exact + chunk_part + acc[i][m]);
-    }
-  }`;
+  }`);
   return /* wgsl */ `
 ${pisaPrelude(io)}
 var<workgroup> s_x: array<f32, 1024>; // [64 rows][16 of din]
@@ -496,10 +512,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     workgroupBarrier();
     for (var e = 0u; e < 16u; e++) {
 ${unroll(M, (mm) => `      let m${mm} = s_m[e * ${16 * M}u + tx + ${16 * mm}u];`)}
-      for (var i = 0u; i < 4u; i++) {
-        let xe = s_x[(ty + 16u * i) * 16u + e];
-${unroll(M, (mm) => `        acc[i][${mm}] = fma(xe, m${mm}, acc[i][${mm}]);`)}
-      }
+${
+    unroll(4, (i) =>
+      `      {
+        let xe = s_x[(ty + ${16 * i}u) * 16u + e];
+${unroll(M, (mm) => `        acc[${i}][${mm}] = fma(xe, m${mm}, acc[${i}][${mm}]);`)}
+      }`)
+  }
     }
     workgroupBarrier();
   }${epilogue}
