@@ -11,8 +11,8 @@ import {
   checkTensor,
   type Tensor,
 } from "../_runtime/mod.ts";
-import { LA_MAX_DIM, type LaVariant } from "../../shaders/linear_attention.ts";
-import type { Problem } from "./engine.ts";
+import { LA_MAX_DIM, type LaPrecision, type LaVariant } from "../../shaders/linear_attention.ts";
+import { type LaTilingOverrides, type Problem, tilingOf } from "./engine.ts";
 
 /** Memory layout of the dense ops' tensors. */
 export type Layout = "BHTD" | "BTHD";
@@ -33,6 +33,38 @@ export interface DenseShape {
   dv: number;
   /** Layout of all tensors. */
   layout: Layout;
+}
+
+/** Options every op of the family takes. */
+export interface KernelOptions {
+  /**
+   * Arithmetic of the products: `"f32"` (default) multiplies in f32; `"f16"` stages the
+   * operands in f16 and sums each staged step's products in f16 before adding them to the f32
+   * accumulators (the normaliser z, the mean m and all sums across steps and chunks stay f32).
+   * It is an opt-in for speed at about 1e-3 relative error against float64 (see
+   * bench/NOTES.md for what it gains on a given GPU); needs `shader-f16`.
+   */
+  precision?: LaPrecision;
+  /** Kernel tiling over the defaults (benchmarks and tests; the default suits most GPUs). */
+  tiling?: LaTilingOverrides;
+}
+
+/** `options.precision` (checked against `device`'s features) and `options.tiling`. */
+export function kernelOptions(
+  opts: KernelOptions,
+  op: string,
+  device: GPUDevice,
+): { precision: LaPrecision; tiling: ReturnType<typeof tilingOf> } {
+  const precision = opts.precision === undefined
+    ? "f32"
+    : checkOneOf(opts.precision, ["f32", "f16"], `${op}: precision`);
+  if (precision === "f16" && !device.features.has("shader-f16")) {
+    throw new TypeError(`${op}: precision "f16" needs a device with the shader-f16 feature`);
+  }
+  if (opts.tiling !== undefined && (typeof opts.tiling !== "object" || opts.tiling === null)) {
+    throw new TypeError(`${op}: tiling must be an object, got ${String(opts.tiling)}`);
+  }
+  return { precision, tiling: tilingOf(opts.tiling) };
 }
 
 /** Throws unless `options` is undefined or an object; returns it (or `{}`). */
@@ -138,8 +170,9 @@ export function denseProblem(
   op: string,
   s: DenseShape,
   variant: LaVariant,
-  sigma: number,
+  scale: number,
   eps: number,
+  kernel: Pick<Problem, "precision" | "tiling">,
 ): Problem {
   const bhtd = s.layout === "BHTD";
   return {
@@ -153,9 +186,10 @@ export function denseProblem(
     dk: s.dk,
     dv: s.dv,
     statePrefix: [s.B, s.H],
-    sigma,
-    sigmaDefault: false,
+    scale,
+    scaleDefault: false,
     eps,
+    ...kernel,
   };
 }
 
@@ -169,14 +203,16 @@ export function normalisedProblem(
   queries: Record<string, unknown>,
   keys: Record<string, unknown>,
   v: unknown,
-  options: { scale?: number; eps?: number; layout?: Layout } | undefined,
+  options: { scale?: number; eps?: number; layout?: Layout } & KernelOptions | undefined,
   decoupled: boolean,
 ): Problem {
   const opts = checkOptions(options, op);
   const shape = checkDense(op, queries, keys, v, checkLayout(opts.layout, op));
   const variant = { dtype: (v as Tensor).dtype, normalised: true, decoupled, varlen: false };
-  const sigma = numberOption(opts.scale, 1 / shape.lk, `${op}: scale`);
-  return denseProblem(op, shape, variant, sigma, numberOption(opts.eps, 1e-6, `${op}: eps`));
+  const scale = numberOption(opts.scale, 1 / shape.lk, `${op}: scale`);
+  const eps = numberOption(opts.eps, 1e-6, `${op}: eps`);
+  const kernel = kernelOptions(opts, op, (v as Tensor).device);
+  return denseProblem(op, shape, variant, scale, eps, kernel);
 }
 
 /** Checks the upstream gradient of a pullback against the forward output. */

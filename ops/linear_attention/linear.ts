@@ -4,12 +4,12 @@
  * @module
  */
 import type { Tensor, Vjp } from "../_runtime/mod.ts";
-import { type Layout, normalisedProblem } from "./args.ts";
+import { type KernelOptions, type Layout, normalisedProblem } from "./args.ts";
 import type { Problem } from "./engine.ts";
 import { forwardOutput, fusedVjp, qkvGrads } from "./fused.ts";
 
 /** Options of {@linkcode linearAttention}. */
-export interface LinearAttentionOptions {
+export interface LinearAttentionOptions extends KernelOptions {
   /** σ, which scales the numerator state only (SPEC §1.2); default 1/L_k. */
   scale?: number;
   /** ε, added to the denominator q·m; default 1e-6. */

@@ -5,6 +5,8 @@
  */
 import { checkRank, checkTensor, type Tensor, type Vjp } from "../_runtime/mod.ts";
 import {
+  kernelOptions,
+  type KernelOptions,
   checkAlive,
   checkCotangent,
   checkDense,
@@ -18,7 +20,7 @@ import { backward, forward } from "./engine.ts";
 import type { LinearAttentionGrads } from "./linear.ts";
 
 /** Options of {@linkcode simpleLinearAttention}. */
-export interface SimpleLinearAttentionOptions {
+export interface SimpleLinearAttentionOptions extends KernelOptions {
   /** σ in `S = σ·KᵀV`; default d_k^-1/2. */
   scale?: number;
   /** `"BHTD"` (`[B, H, T, D]`, default) or `"BTHD"` (`[B, T, H, D]`). */
@@ -47,8 +49,9 @@ function setup(q: Tensor, k: Tensor, v: Tensor, options?: SimpleLinearAttentionO
   }
   const shape = checkDense(OP, { q }, { k }, v, checkLayout(opts.layout, OP));
   const variant = { dtype: q.dtype, normalised: false, decoupled: false, varlen: false };
-  const sigma = numberOption(opts.scale, 1 / Math.sqrt(shape.dk), `${OP}: scale`);
-  return { p: denseProblem(OP, shape, variant, sigma, 0), returnState: !!opts.returnState };
+  const scale = numberOption(opts.scale, 1 / Math.sqrt(shape.dk), `${OP}: scale`);
+  const kernel = kernelOptions(opts, OP, q.device);
+  return { p: denseProblem(OP, shape, variant, scale, 0, kernel), returnState: !!opts.returnState };
 }
 
 /** Checks the state gradient: `[B, H, d_k, d_v]`, f32, on the state's device. */
@@ -92,7 +95,7 @@ function simpleVjp(
       if (gs && !returnState) {
         throw new TypeError(`${OP} pullback: a state gradient needs returnState: true`);
       }
-      const g = backward(p, { q, k, v }, output, state, dO, gs);
+      const g = backward(p, { q, k, v }, { output, state }, dO, gs);
       return { dq: g.dq, dk: g.dk, dv: g.dv };
     },
     dispose,

@@ -4,13 +4,20 @@
  * @module
  */
 import { checkRank, checkTensor, type Tensor, type Vjp } from "../_runtime/mod.ts";
-import { checkFeatures, checkOptions, numberOption, sameDeviceAndDtype } from "./args.ts";
+import {
+  checkFeatures,
+  checkOptions,
+  kernelOptions,
+  type KernelOptions,
+  numberOption,
+  sameDeviceAndDtype,
+} from "./args.ts";
 import type { Problem } from "./engine.ts";
 import { forwardOutput, fusedVjp, qkvGrads } from "./fused.ts";
 import type { LinearAttentionGrads } from "./linear.ts";
 
 /** Options of {@linkcode varlenLinearAttention}. */
-export interface VarlenLinearAttentionOptions {
+export interface VarlenLinearAttentionOptions extends KernelOptions {
   /** σ for every sequence; default 1/n_s for sequence s of length n_s. */
   scale?: number;
   /** ε, added to the denominator; default 1e-6. */
@@ -85,10 +92,11 @@ function setup(
     dk,
     dv: v.shape[2],
     statePrefix: [cu.length - 1, H],
-    sigma: numberOption(opts.scale, 0, `${OP}: scale`),
-    sigmaDefault: opts.scale === undefined,
+    scale: numberOption(opts.scale, 0, `${OP}: scale`),
+    scaleDefault: opts.scale === undefined,
     eps: numberOption(opts.eps, 1e-6, `${OP}: eps`),
     cu,
+    ...kernelOptions(opts, OP, q.device),
   };
 }
 
