@@ -378,7 +378,9 @@ fn store_x(buf: u32, k: u32, val: vec4f) {
   s_x[buf][e / QA][(e % QA) / (RA / 4u)][e % (RA / 4u)] = ${vec}(val);
 }
 
-// y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB${bwdNorm ? ", divided by z_r" : ""}.
+// y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB${
+    bwdNorm ? ", divided by z_r" : ""
+  }.
 fn fetch_y(r0: u32, k: u32) -> vec4f {
   let r = r0 + lid / QB + k * (NT / QB);
   let b = b0 + 4u * (lid % QB);
@@ -578,7 +580,11 @@ var<workgroup> s_y: array<array<array<array<${vec}, RN / 4u>, NTN>, STEP>, ${mod
 ${vector ? `var<workgroup> s_vec: array<f32, ${LA_MAX_DIM}>;  // m (o, dq) or dm/L_k (dk)` : ""}
 ${norm && role !== "dk" && role !== "dv" ? "var<workgroup> s_w: array<f32, BT>;  // 1 / z_r" : ""}
 ${dzOut ? "var<workgroup> s_c: array<f32, BT>;  // dz_r" : ""}
-${zOut ? "var<workgroup> s_red: array<f32, BT * QI>;  // partial q·m per (row, vec4 of features)" : ""}
+${
+    zOut
+      ? "var<workgroup> s_red: array<f32, BT * QI>;  // partial q·m per (row, vec4 of features)"
+      : ""
+  }
 ${dzOut ? "var<workgroup> s_red: array<f32, BT * NTN>;  // partial x_num·acc per (row, tn)" : ""}
 
 var<private> i_seg: u32;
@@ -627,7 +633,9 @@ fn store_m(buf: u32, k: u32, val: f32) {
   let e = lid + k * NT;
   let i = ${transposed ? "e % STEP" : "e / TN"};
   let col = ${transposed ? "e / STEP" : "e % TN"};
-  s_y[buf][i][col / RN][(col % RN) / 4u][col % 4u] = ${mode.precision === "f16" ? "f16(val)" : "val"};
+  s_y[buf][i][col / RN][(col % RN) / 4u][col % 4u] = ${
+    mode.precision === "f16" ? "f16(val)" : "val"
+  };
 }
 ${
     dzOut
@@ -716,7 +724,10 @@ ${
 ${
         unroll(t.rm, (j) =>
           `  s_red[(tm * RT + ${j}u) * NTN + tn] = ${
-            unroll(t.rn / 4, (c) => `dot_part(tm * RT + ${j}u, (tn * (RN / 4u) + ${c}u) * 4u, acc_${j}_${c})`)
+            unroll(
+              t.rn / 4,
+              (c) => `dot_part(tm * RT + ${j}u, (tn * (RN / 4u) + ${c}u) * 4u, acc_${j}_${c})`,
+            )
               .split("\n").join(" + ")
           };`)
       }
@@ -730,7 +741,11 @@ ${
   workgroupBarrier();`
       : ""
   }
-${block.each((j, c, acc) => `  put(tm * RT + ${j}u, (tn * (RN / 4u) + ${c}u) * 4u, ${acc}, scale);`)}
+${
+    block.each((j, c, acc) =>
+      `  put(tm * RT + ${j}u, (tn * (RN / 4u) + ${c}u) * 4u, ${acc}, scale);`
+    )
+  }
 }
 `;
   return { bindings, wgsl };

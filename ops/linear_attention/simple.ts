@@ -5,14 +5,14 @@
  */
 import { checkRank, checkTensor, type Tensor, type Vjp } from "../_runtime/mod.ts";
 import {
-  kernelOptions,
-  type KernelOptions,
   checkAlive,
   checkCotangent,
   checkDense,
   checkLayout,
   checkOptions,
   denseProblem,
+  type KernelOptions,
+  kernelOptions,
   type Layout,
   numberOption,
 } from "./args.ts";

@@ -7,8 +7,8 @@ import { checkRank, checkTensor, type Tensor, type Vjp } from "../_runtime/mod.t
 import {
   checkFeatures,
   checkOptions,
-  kernelOptions,
   type KernelOptions,
+  kernelOptions,
   numberOption,
   sameDeviceAndDtype,
 } from "./args.ts";
