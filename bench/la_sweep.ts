@@ -31,6 +31,8 @@ const CANDIDATES: Candidate[] = [
   ["f16 precision, no subgroups", { subgroups: false }, "f16"],
   ["1 buffer", { buffers: 1 }, "f32"],
   ["scalar loads", { vecLoads: false }, "f32"],
+  ["full unroll", { unroll: 0 }, "f32"],
+  ["unroll 4", { unroll: 4 }, "f32"],
   ["state steps 32", { state: { steps: 32 } }, "f32"],
   ["state steps 8", { state: { steps: 8 } }, "f32"],
   ["state 4x4", { state: { rowsPerThread: 4, colsPerThread: 4 } }, "f32"],

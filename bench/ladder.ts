@@ -9,7 +9,8 @@
  *    dynamic (clamped by Naga) or constant indices.
  * 4. The state kernel itself (shaders/linear_attention.ts, forward of the simple op: a staged
  *    `KᵀV` over chunks of rows): one vs two staging buffers, scalar vs vec4 global loads, with
- *    the x operand shared by subgroup shuffles, and f16 staging with f16 product chains.
+ *    the x operand shared by subgroup shuffles, f16 staging with f16 product chains, and the
+ *    FMA loop over the 16 staged rows unrolled 2× (default) or fully (constant indices).
  *
  *   deno run -A bench/ladder.ts [--small] [--rungs a,b]   (--small: CPU-adapter sizes)
  * @module
@@ -264,6 +265,7 @@ export const RUNGS = [
   "state kernel, 2 buffers, vec4 loads",
   "state kernel, 2 buffers, vec4 loads, subgroup x",
   "state kernel, 2 buffers, vec4 loads, f16 staging + f16 chains",
+  "state kernel, 2 buffers, vec4 loads, 16 steps unrolled",
 ] as const;
 
 /** Runs the rungs whose names pass `only`, in order; `small`: CPU-adapter sizes. */
@@ -276,7 +278,11 @@ export async function runLadder(
   const sg = subgroupSize(device);
   const shuffle = sg !== undefined && sg % 8 === 0; // lane groups of 8 (64 / 8 columns)
   const state = (m: Partial<KernelMode>) => (): Promise<number> =>
-    stateRate(device, { precision: "f32", vec4: false, shuffle: false, buffers: 2, ...m }, small);
+    stateRate(
+      device,
+      { precision: "f32", vec4: false, shuffle: false, buffers: 2, unroll: 2, ...m },
+      small,
+    );
   const runs: [string, (() => Promise<number>) | undefined][] = [
     [RUNGS[0], () => fmaRate(device, "f32", small)],
     [RUNGS[1], f16 ? () => fmaRate(device, "vec4h", small) : undefined],
@@ -289,6 +295,7 @@ export async function runLadder(
     [RUNGS[8], state({ vec4: true })],
     [RUNGS[9], shuffle ? state({ vec4: true, shuffle: true }) : undefined],
     [RUNGS[10], f16 ? state({ vec4: true, precision: "f16" }) : undefined],
+    [RUNGS[11], state({ vec4: true, unroll: 16 })],
   ];
   const out: Rung[] = [];
   for (const [name, run] of runs) {

@@ -67,6 +67,8 @@ export interface KernelMode {
   shuffle: boolean;
   /** Staging buffers: 2 = one barrier per step (fetch of the next step overlaps the FMAs). */
   buffers: 1 | 2;
+  /** Staged indices per iteration of the FMA loop (divides the tile's `steps`). */
+  unroll: number;
 }
 
 /** Invocations of a workgroup with tile `t`. */
@@ -201,9 +203,10 @@ function staged(v: LaVariant, mode: KernelMode) {
 
 /**
  * The generated register block: accumulator declarations (`decl`), the products of one staged
- * buffer (`fma`: `acc_j_c += x[j] · y[c]` for every staged index s, with `x`, `y` read from
- * `s_x[buf][s][tm]`, `s_y[buf][s][tn]`) and `each(f)`: `f(j, c, acc_j_c)` for every
- * accumulator. f16 precision sums each staged step's products in f16 (`h_j_c`) first.
+ * buffer (`fma`: a loop over the staged indices s, `mode.unroll` per iteration, each
+ * `acc_j_c += x[j] · y[c]` with `x`, `y` read from `s_x[buf][s][tm]`, `s_y[buf][s][tn]`) and
+ * `each(f)`: `f(j, c, acc_j_c)` for every accumulator. f16 precision sums each staged step's
+ * products in f16 (`h_j_c`) first.
  */
 function registerBlock(t: Tile, mode: KernelMode) {
   const xv = t.rm / 4, yv = t.rn / 4;
@@ -211,43 +214,49 @@ function registerBlock(t: Tile, mode: KernelMode) {
   const names = unroll(t.rm, (j) => unroll(yv, (c) => `${j}_${c}`)).split("\n");
   const decl = names.map((n) => `  var acc_${n} = vec4f(0.0);`).join("\n");
   const el = half ? "f16" : "f32";
-  const xOf = (s: number, v: number) =>
+  const xOf = (v: number) =>
     mode.shuffle
       ? `vec4<${el}>(${
-        unroll(4, (c) => `subgroupShuffle(x_own${s}, x_lane + ${v * 4 + c}u)`).split("\n").join(
-          ", ",
-        )
+        Array.from({ length: 4 }, (_, c) => `subgroupShuffle(x_own, x_lane + ${v * 4 + c}u)`)
+          .join(", ")
       })`
-      : `s_x[buf][${s}][tm][${v}]`;
+      : `s_x[buf][s][tm][${v}]`;
   const target = (n: string) => (half ? `h_${n}` : `acc_${n}`);
-  const fma = unroll(t.steps, (s) =>
-    `    {
-${mode.shuffle ? `      let x_own${s} = s_x[buf][${s}][tm][tn / 4u][tn % 4u];` : ""}
-${unroll(xv, (v) => `      let x${v} = ${xOf(s, v)};`)}
-${unroll(yv, (c) => `      let y${c} = s_y[buf][${s}][tn][${c}];`)}
+  const step = (u: number) =>
+    `      {
+        let s = s2 + ${u}u;
+${mode.shuffle ? "        let x_own = s_x[buf][s][tm][tn / 4u][tn % 4u];" : ""}
+${unroll(xv, (v) => `        let x${v} = ${xOf(v)};`)}
+${unroll(yv, (c) => `        let y${c} = s_y[buf][s][tn][${c}];`)}
 ${
       unroll(t.rm, (j) =>
         unroll(yv, (c) => {
           const n = target(`${j}_${c}`);
-          return `      ${n} = fma(vec4<${el}>(x${j >> 2}[${j & 3}]), y${c}, ${n});`;
+          return `        ${n} = fma(vec4<${el}>(x${j >> 2}[${j & 3}]), y${c}, ${n});`;
         }))
     }
-    }`);
-  const body = half
+      }`;
+  const loop = `    for (var s2 = 0u; s2 < STEP; s2 += ${mode.unroll}u) {
+${unroll(mode.unroll, step)}
+    }`;
+  const fma = half
     ? `${names.map((n) => `    var h_${n} = vec4h(0.0);`).join("\n")}
-${fma}
+${loop}
 ${names.map((n) => `    acc_${n} += vec4f(h_${n});`).join("\n")}`
-    : fma;
+    : loop;
   const each = (f: (j: number, c: number, acc: string) => string) =>
     unroll(t.rm, (j) => unroll(yv, (c) => f(j, c, `acc_${j}_${c}`)));
-  return { decl, fma: body, each };
+  return { decl, fma, each };
 }
 
-/** The lines fetching this invocation's `count` items of operand `op` and storing them. */
-function fetchStore(op: string, count: number) {
+/**
+ * The lines fetching this invocation's `count` items of operand `op` and storing them;
+ * `extra(k)` adds arguments to the fetch of item k.
+ */
+function fetchStore(op: string, count: number, extra = (_k: number) => "") {
   return {
     fetch: (from: string) =>
-      unroll(count, (k) => `    let f_${op}${k} = fetch_${op}(${from}, ${k}u);`),
+      unroll(count, (k) => `    let f_${op}${k} = fetch_${op}(${from}, ${k}u${extra(k)});`),
     store: (buf: string) => unroll(count, (k) => `    store_${op}(${buf}, ${k}u, f_${op}${k});`),
   };
 }
@@ -416,7 +425,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   r_end = min(r_begin + u.chunk, seg_rows(i_seg));
   a0 = ((g / u.tiles_n) % u.tiles_a) * TA;
   b0 = (g % u.tiles_n) * TB;
-  vec_col = ${norm} && b0 == 0u;
+  vec_col = ${norm ? "b0 == 0u" : "false"};
   let tn = lid % NTB;  // this invocation: state rows a0 + tm·RA.., columns b0 + tn·RB..
   let tm = lid / NTB;
   ${laneSetup(mode)}
@@ -543,7 +552,8 @@ export function rowKernel(v: LaVariant, role: RowRole, t: Tile, mode: KernelMode
   const fx = (t.m * t.steps) / 4 / nt, fm = (t.steps * t.n) / nt;
   const { vec, enable } = staged(v, mode);
   const block = registerBlock(t, mode);
-  const x = fetchStore("x", fx), m = fetchStore("m", fm);
+  const x = fetchStore("x", fx, (k) => (zOut ? `, &z_part${k}` : ""));
+  const m = fetchStore("m", fm);
   const et = v.dtype;
   const value = {
     o: norm ? "acc_v * s_w[r]" : "acc_v",
@@ -593,11 +603,12 @@ var<private> n_rows: u32;
 var<private> n0: u32;
 var<private> o_mat: u32;
 var<private> lid: u32;
-${zOut ? "var<private> z_part: array<f32, FX>;  // q·m of the rows this invocation fetches" : ""}
 const FX = ${fx}u;  // X vec4s each invocation fetches per step
 
-// X features i0 + 4·(lid % QI).. of row r0 + lid / QI + k·NT/QI (0 past the rows or features).
-fn fetch_x(i0: u32, k: u32) -> vec4f {
+// X features i0 + 4·(lid % QI).. of row r0 + lid / QI + k·NT/QI (0 past the rows or features)${
+    zOut ? ";\n// adds their share of q·m to *z_share" : "."
+  }
+fn fetch_x(i0: u32, k: u32${zOut ? ", z_share: ptr<function, f32>" : ""}) -> vec4f {
   let r = r0 + lid / QI + k * (NT / QI);
   let i = i0 + 4u * (lid % QI);
   if (r >= n_rows || i >= ${inner}) { return vec4f(0.0); }
@@ -606,7 +617,7 @@ fn fetch_x(i0: u32, k: u32) -> vec4f {
   ${
     zOut
       ? `let m4 = vec4f(s_vec[i], s_vec[i + 1u], s_vec[i + 2u], s_vec[i + 3u]);
-  z_part[k] += dot(${v.decoupled ? `ld4_den(i_x, ${inner} - i)` : "val"}, m4);`
+  *z_share += dot(${v.decoupled ? `ld4_den(i_x, ${inner} - i)` : "val"}, m4);`
       : ""
   }
   return val;
@@ -694,6 +705,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let tm = lid / NTN;
   ${laneSetup(mode)}
 ${block.decl}
+${
+    zOut
+      ? unroll(fx, (k) => `  var z_part${k} = 0.0;  // q·m share of the rows of fetch item ${k}`)
+      : ""
+  }
   let s_begin = 0u;
   let s_end = ${inner};
 ${
@@ -707,7 +723,7 @@ ${
 ${
     zOut
       ? `  // z_r = q_r·m + ε from the fetching invocations' shares; written for the backward.
-  for (var k = 0u; k < FX; k += 1u) { s_red[(lid / QI + k * (NT / QI)) * QI + lid % QI] = z_part[k]; }
+${unroll(fx, (k) => `  s_red[(lid / QI + ${k}u * (NT / QI)) * QI + lid % QI] = z_part${k};`)}
   workgroupBarrier();
   for (var r = lid; r < BT; r += NT) {
     var zr = u.eps;

@@ -74,6 +74,8 @@ export interface LaTiling {
   };
   /** Staging buffers per operand: 2 overlaps the next step's loads with the FMAs. */
   buffers: 1 | 2;
+  /** Staged steps per iteration of the FMA loop (the rest is a loop; 0: all of them). */
+  unroll: number;
   /** Load 4 features per access where d_k, d_v and every row window allow it. */
   vecLoads: boolean;
   /** Share operands through subgroup shuffles where the device has subgroups. */
@@ -93,6 +95,7 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
   },
   rows: { maxTile: 64, block: 64, rowsPerThread: 8, colsPerThread: 8, steps: 16 },
   buffers: 2,
+  unroll: 2,
   vecLoads: true,
   subgroups: true,
 });
@@ -122,6 +125,7 @@ function featureTile(d: number, maxTile: number): number {
 function fits(t: Tile, fetched: number, bytes: number, device: GPUDevice): boolean {
   const nt = tileThreads(t);
   return t.rm % 4 === 0 && t.rn % 4 === 0 && t.m % t.rm === 0 && t.n % t.rn === 0 &&
+    t.steps % 4 === 0 &&
     Number.isInteger(fetched / nt) && fetched / nt <= 16 &&
     nt <= device.limits.maxComputeInvocationsPerWorkgroup &&
     bytes <= device.limits.maxComputeWorkgroupStorageSize;
@@ -439,6 +443,10 @@ function modeOf(p: Problem, t: Tile, vec4: boolean, device: GPUDevice): KernelMo
     vec4,
     shuffle: canShuffle(t, p.tiling, device),
     buffers: p.tiling.buffers,
+    // The largest divisor of the steps up to the wanted unroll.
+    unroll: [t.steps, 16, 8, 4, 2, 1].find((u) =>
+      u <= (p.tiling.unroll || t.steps) && t.steps % u === 0
+    )!,
   };
 }
 

@@ -15,4 +15,6 @@ export {
 } from "./simple.ts";
 export { decoupledLinearAttention, type DecoupledLinearAttentionGrads } from "./decoupled.ts";
 export { varlenLinearAttention, type VarlenLinearAttentionOptions } from "./varlen.ts";
-export type { Layout } from "./args.ts";
+export type { KernelOptions, Layout } from "./args.ts";
+export type { LaTiling, LaTilingOverrides } from "./engine.ts";
+export type { LaPrecision } from "../../shaders/linear_attention.ts";
