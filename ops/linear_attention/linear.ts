@@ -75,9 +75,9 @@ export const linearAttention: {
   (q: Tensor, k: Tensor, v: Tensor, options?: LinearAttentionOptions): Tensor;
   /**
    * Forward plus pullback: `pullback(dO)` returns `{ dq, dk, dv }` (new tensors). Keeps the
-   * f32 state (B·H·d_k·(d_v+1) floats) until `dispose()`; q, k, v and the output must stay
-   * alive until the last pullback. The backward's only temporary is a second state-sized
-   * buffer; it is deterministic (no atomics, fixed summation order).
+   * f32 state (B·H·d_k·(d_v+1) floats) and z (B·H·L_q floats) until `dispose()`; q, k, v must
+   * stay alive until the last pullback. The backward's temporaries are a second state-sized
+   * buffer and dz (B·H·L_q floats); it is deterministic (no atomics, fixed summation order).
    *
    * @example
    * ```ts

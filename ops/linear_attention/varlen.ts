@@ -138,7 +138,7 @@ export const varlenLinearAttention: {
     cuSeqlens: Int32Array,
     options?: VarlenLinearAttentionOptions,
   ): Tensor;
-  /** Forward plus pullback; keeps the f32 states (N·H·d_k·(d_v+1)) until `dispose()`. */
+  /** Forward plus pullback; keeps the f32 states (N·H·d_k·(d_v+1)) and z (T_total·H) until `dispose()`. */
   vjp(
     q: Tensor,
     k: Tensor,
