@@ -44,6 +44,8 @@ const CANDIDATES: Candidate[] = [
   ["rows block 128", { rows: { block: 128 } }, "f32"],
   ["rows steps 32", { rows: { steps: 32 } }, "f32"],
   ["rows steps 8", { rows: { steps: 8 } }, "f32"],
+  ["steps 8 both", { state: { steps: 8 }, rows: { steps: 8 } }, "f32"],
+  ["f16 precision, steps 8 both", { state: { steps: 8 }, rows: { steps: 8 } }, "f16"],
 ];
 
 /** Candidates in f32 storage (`--f32T`). */

@@ -195,10 +195,20 @@ fn row_index(i_seg: u32, r: u32, d: u32) -> u32 {
 }`;
 }
 
+/**
+ * Whether WGSL must declare `enable subgroups;` to use subgroup builtins: browsers require it,
+ * Deno's Naga rejects it.
+ */
+const SUBGROUPS_DIRECTIVE = !globalThis.navigator?.userAgent?.startsWith("Deno/");
+
 /** WGSL type of a staged vec4 and the enables a kernel needs. */
 function staged(v: LaVariant, mode: KernelMode) {
   const f16 = v.dtype === "f16" || mode.precision === "f16";
-  return { vec: mode.precision === "f16" ? "vec4h" : "vec4f", enable: f16 ? "enable f16;" : "" };
+  const enables = [
+    f16 ? "enable f16;" : "",
+    mode.shuffle && SUBGROUPS_DIRECTIVE ? "enable subgroups;" : "",
+  ];
+  return { vec: mode.precision === "f16" ? "vec4h" : "vec4f", enable: enables.join("\n") };
 }
 
 /**
