@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { linearAttentionReference } from "./reference.ts";
+ * import { linearAttentionReference } from "@flash-bla/flash-bla/reference";
  * const x = { data: [1, 2, 3, 4], shape: [1, 1, 2, 2] };
  * console.log(linearAttentionReference(x, x, x));
  * ```

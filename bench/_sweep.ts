@@ -11,6 +11,7 @@ import {
   deviceContext,
   type DType,
   requestDevice,
+  storageBuffer,
   Tensor,
   timeGpu,
   type Vjp,
@@ -62,9 +63,9 @@ export async function readPrefix(t: Tensor, n: number): Promise<Float32Array<Arr
   using prefix = Tensor.empty(t.device, [count], t.dtype);
   const bytes = Math.ceil((count * bytesPerElement(t.dtype)) / 4) * 4; // copies: 4-byte multiples
   deviceContext(t.device).recorder.encoder().copyBufferToBuffer(
-    t.buffer,
+    storageBuffer(t),
     0,
-    prefix.buffer,
+    storageBuffer(prefix),
     0,
     bytes,
   );

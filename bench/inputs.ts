@@ -12,6 +12,7 @@ import {
   FLAT_GROUP_WGSL,
   type Kernel,
   launch,
+  storageBuffer,
   Tensor,
   UniformBlock,
 } from "../ops/_runtime/mod.ts";
@@ -92,7 +93,7 @@ export function featureTensor(
     const count = Math.min(perSlice, out.size - base);
     launch(device, featureKernel(dtype), {
       storage: [{
-        buffer: out.buffer,
+        buffer: storageBuffer(out),
         offset: base * bytes,
         size: Math.ceil(count * bytes / 4) * 4,
       }],

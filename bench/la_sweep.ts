@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import { type DType, requestDevice } from "../ops/_runtime/mod.ts";
 import type { LaTilingOverrides } from "../ops/linear_attention/engine.ts";
 import { linearAttention } from "../ops/linear_attention/mod.ts";
-import type { LaPrecision } from "../shaders/linear_attention.ts";
+import type { LaPrecision } from "../shaders/linear_attention/kernels.ts";
 import { ladderTable, runLadder } from "./ladder.ts";
 import { isCpuAdapter } from "./measure.ts";
 import { DIFF_COLUMN, sweepTilings, type SweptOp } from "./_sweep.ts";

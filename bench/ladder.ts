@@ -7,7 +7,7 @@
  * 2. Register-only 8×8 tile: an invocation's 64 accumulators fed from 4 vec4 registers.
  * 3. + workgroup operands: the same tile reading x and y from workgroup memory each step, with
  *    dynamic (clamped by Naga) or constant indices.
- * 4. The state kernel itself (shaders/linear_attention.ts, forward of the simple op: a staged
+ * 4. The state kernel itself (shaders/linear_attention/kernels.ts, forward of the simple op: a staged
  *    `KᵀV` over chunks of rows): one vs two staging buffers, scalar vs vec4 global loads, with
  *    the x operand shared by subgroup shuffles, f16 staging with f16 product chains, and the
  *    FMA loop over the 16 staged rows unrolled 2× (default) or fully (constant indices).
@@ -31,7 +31,7 @@ import {
   laParams,
   stateKernel,
   type Tile,
-} from "../shaders/linear_attention.ts";
+} from "../shaders/linear_attention/kernels.ts";
 import { gpuTime, isCpuAdapter } from "./measure.ts";
 
 /** Element types of the FMA ceiling. */

@@ -8,8 +8,8 @@
  * On a CPU adapter the shapes shrink automatically (tiny C, 8×8 / 16×16 grids) so that the
  * run ends in well under a minute; pass `--full` to force the real shapes.
  *
- * Options: --dtype f32,f16 --shapes selftest,highres --only <layer name part> --samples 10
- * --full --json. Samples are capped so that the queued ones hold at most 16 GiB.
+ * Flags: `--help` (LAYERS_USAGE). Samples are capped so that the queued ones hold at most
+ * 16 GiB.
  * @module
  */
 import { parseArgs } from "node:util";
@@ -27,7 +27,9 @@ import {
   Tensor,
   timeGpu,
 } from "../mod.ts";
-import { flush } from "../ops/_runtime/mod.ts";
+import { flush, memoryInfo } from "../ops/_runtime/mod.ts";
+import { oneOf, positiveInt, runCli, UsageError } from "./cli.ts";
+import { adapterName, isCpuAdapter } from "./adapter.ts";
 
 /** One benchmarked shape of one layer. */
 interface LayerShape {
@@ -166,31 +168,14 @@ interface Row {
 const QUEUED_BYTES_BUDGET = 16 * 2 ** 30;
 
 /**
- * Bytes of the storage buffers created while `fn` runs and still alive once the work it
- * recorded is submitted (temporaries are destroyed at the submit): what `fn` keeps.
+ * Bytes of the tensors created while `fn` runs and still alive once the work it recorded is
+ * submitted (temporaries are back in the pool by then): what `fn` keeps.
  */
 function keptBytes(device: GPUDevice, fn: () => void): number {
-  const create = device.createBuffer;
-  const alive = new Map<GPUBuffer, number>();
-  device.createBuffer = function (descriptor: GPUBufferDescriptor): GPUBuffer {
-    const buffer = create.call(this, descriptor);
-    if (descriptor.usage & 0x0080 /* STORAGE */) {
-      alive.set(buffer, descriptor.size);
-      const destroy = buffer.destroy;
-      buffer.destroy = function () {
-        alive.delete(buffer);
-        destroy.call(this);
-      };
-    }
-    return buffer;
-  };
-  try {
-    fn();
-    flush(device);
-  } finally {
-    device.createBuffer = create;
-  }
-  return [...alive.values()].reduce((a, b) => a + b, 0);
+  const before = memoryInfo(device).liveBytes;
+  fn();
+  flush(device);
+  return memoryInfo(device).liveBytes - before;
 }
 
 function randomTensor(device: GPUDevice, shape: number[], dtype: DType): Tensor {
@@ -290,9 +275,34 @@ export function markdownTable(rows: readonly Row[]): string {
   return [head, ...lines].join("\n");
 }
 
-if (import.meta.main) {
+/** The usage text of `deno task bench:layers --help`. */
+export const LAYERS_USAGE = `Usage: deno task bench:layers [options]
+
+  --dtype LIST    f32, f16 or f32,f16 (default f32,f16; f16 only where the adapter has it)
+  --shapes LIST   selftest, highres or both (default selftest,highres)
+  --only NAME     only the layers whose name contains NAME (case-insensitive), e.g. mamba
+  --samples N     timed samples per case (default 10; 3 on a CPU adapter)
+  --full          the real shapes on a CPU adapter too (slow)
+  --json          print one JSON document instead of the table
+  -h, --help      this text
+`;
+
+/** Parsed `bench:layers` flags. */
+export interface LayersBenchOptions {
+  dtypes: DType[];
+  shapes: ("selftest" | "highres")[];
+  only?: string;
+  samples?: number;
+  full: boolean;
+  json: boolean;
+}
+
+/** Parses the `bench:layers` command line; a `UsageError` names the bad flag. */
+export function parseLayersBenchArgs(args: string[]): LayersBenchOptions {
   const { values } = parseArgs({
-    args: Deno.args,
+    args,
+    strict: true,
+    allowPositionals: false,
     options: {
       dtype: { type: "string", default: "f32,f16" },
       shapes: { type: "string", default: "selftest,highres" },
@@ -302,22 +312,36 @@ if (import.meta.main) {
       json: { type: "boolean", default: false },
     },
   });
+  const list = <T extends string>(value: string, allowed: readonly T[], flag: string) =>
+    value.split(",").map((v) => oneOf(v.trim(), allowed, flag));
+  const only = values.only?.toLowerCase();
+  if (only !== undefined && !Object.keys(LAYERS).some((n) => n.toLowerCase().includes(only))) {
+    throw new UsageError(
+      `--only: no layer name contains "${values.only}" (layers: ${Object.keys(LAYERS).join(", ")})`,
+    );
+  }
+  return {
+    dtypes: list(values.dtype, ["f32", "f16"] as const, "--dtype"),
+    shapes: list(values.shapes, ["selftest", "highres"] as const, "--shapes"),
+    only: values.only,
+    samples: values.samples === undefined ? undefined : positiveInt(values.samples, "--samples"),
+    full: values.full,
+    json: values.json,
+  };
+}
+
+async function main(values: LayersBenchOptions): Promise<number> {
   const device = await requestDevice();
-  const info = (device as GPUDevice & {
-    adapterInfo?: GPUAdapterInfo & { isFallbackAdapter?: boolean };
-  }).adapterInfo;
-  const cpu = !info || info.isFallbackAdapter === true ||
-    /llvmpipe|lavapipe|swiftshader|warp|software/i.test(`${info.description} ${info.device}`);
+  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  const cpu = !info || isCpuAdapter(info);
   const tiny = cpu && !values.full;
-  const samples = Number(values.samples ?? (tiny ? 3 : 10));
-  const dtypes = values.dtype.split(",").filter((d) =>
-    d === "f32" || (d === "f16" && device.features.has("shader-f16"))
-  ) as DType[];
+  const samples = values.samples ?? (tiny ? 3 : 10);
+  const dtypes = values.dtypes.filter((d) => d === "f32" || device.features.has("shader-f16"));
   const rows: Row[] = [];
   for (const [name, { make, selftest }] of Object.entries(LAYERS)) {
     if (values.only && !name.toLowerCase().includes(values.only.toLowerCase())) continue;
     for (const [shapeName, shape] of Object.entries(shapesOf(selftest, tiny))) {
-      if (!values.shapes.split(",").includes(shapeName)) continue;
+      if (!values.shapes.includes(shapeName as "selftest")) continue;
       for (const dtype of dtypes) {
         const row = await benchCase(device, name, make, shapeName, shape, dtype, samples);
         rows.push(row);
@@ -330,7 +354,7 @@ if (import.meta.main) {
       }
     }
   }
-  const adapter = info?.description || info?.device || "unknown adapter";
+  const adapter = info ? adapterName(info) : "unknown adapter";
   if (values.json) {
     console.log(JSON.stringify({ adapter, tiny, samples, rows }, null, 2));
   } else {
@@ -340,4 +364,10 @@ if (import.meta.main) {
     );
     console.log(markdownTable(rows));
   }
+  device.destroy();
+  return 0;
+}
+
+if (import.meta.main) {
+  await runCli("deno task bench:layers", LAYERS_USAGE, Deno.args, parseLayersBenchArgs, main);
 }

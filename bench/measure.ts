@@ -12,22 +12,20 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { adapterName, isCpuAdapter } from "./adapter.ts";
+import {
+  isUsageError,
+  oneOf,
+  positiveInt,
+  positiveInts,
+  printUsageError,
+  wantsHelp,
+} from "./cli.ts";
 import { type DType, flush, quantiles, requestDevice, timeGpu } from "../ops/_runtime/mod.ts";
 import { type BenchOp, makeInputs, type Shape } from "./ops.ts";
 
-/** Whether the adapter runs on the CPU (lavapipe, llvmpipe, SwiftShader, WARP). */
-export function isCpuAdapter(info: GPUAdapterInfo): boolean {
-  const i = info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
-  return i.isFallbackAdapter === true ||
-    /llvmpipe|lavapipe|swiftshader|warp|software/i.test(`${i.description} ${i.device}`);
-}
-
-/** A short name of the adapter, e.g. `llvmpipe (LLVM 15.0.6, 256 bits)`. */
-export function adapterName(info: GPUAdapterInfo): string {
-  return info.description ||
-    [info.vendor, info.architecture, info.device].filter(Boolean).join(" ") ||
-    "unknown adapter";
-}
+/** Re-exported for the bench files and sweeps that import them from here. */
+export { adapterName, isCpuAdapter };
 
 /** Median, p20 and p80 of GPU times in ms. */
 export interface GpuTime {
@@ -140,7 +138,21 @@ export interface BenchFlags {
   check: boolean;
 }
 
-/** Parses {@linkcode BenchFlags} from `args` and the environment. */
+/** The usage text of the bench files (`deno task bench --help`). */
+export const BENCH_USAGE =
+  `Usage: deno task bench [-- flags]   (or the BENCH_* environment variables)
+
+  --B N / BENCH_B          batch (default 8; 1 on a CPU adapter)
+  --H N / BENCH_H          heads (default 16; 2 on a CPU adapter)
+  --D N / BENCH_D          head dimension (default 64)
+  --T LIST / BENCH_T       sequence lengths, comma-separated (default by adapter)
+  --n LIST / BENCH_N       per-sequence lengths of the varlen group
+  --dtype D / BENCH_DTYPE  f16 or f32 (default f16 where the adapter has shader-f16)
+  --check / BENCH_CHECK=1  compare the host-timed batches with GPU timestamps
+  -h, --help               this text
+`;
+
+/** Parses {@linkcode BenchFlags} from `args` and the environment; a `UsageError` names the flag. */
 export function parseBenchFlags(args: string[]): BenchFlags {
   const env = (name: string) => Deno.env.get(name);
   const { values } = parseArgs({
@@ -155,18 +167,24 @@ export function parseBenchFlags(args: string[]): BenchFlags {
       check: { type: "boolean", default: env("BENCH_CHECK") === "1" },
     },
   });
-  const int = (s: string | undefined) => (s ? Number.parseInt(s, 10) : undefined);
-  const ints = (s: string | undefined) => s?.split(",").map(Number);
-  if (values.dtype !== undefined && values.dtype !== "f16" && values.dtype !== "f32") {
-    throw new RangeError(`--dtype: f16 or f32, got "${values.dtype}"`);
-  }
+  const flag = (name: string) => `--${name} / BENCH_${name.toUpperCase()}`;
+  const int = (name: "B" | "H" | "D") => {
+    const value = values[name];
+    return value === undefined ? undefined : positiveInt(value, flag(name));
+  };
+  const ints = (name: "T" | "n") => {
+    const value = values[name];
+    return value === undefined ? undefined : positiveInts(value, flag(name));
+  };
   return {
-    B: int(values.B),
-    H: int(values.H),
-    D: int(values.D),
-    T: ints(values.T),
-    n: ints(values.n),
-    dtype: values.dtype as DType | undefined,
+    B: int("B"),
+    H: int("H"),
+    D: int("D"),
+    T: ints("T"),
+    n: ints("n"),
+    dtype: values.dtype === undefined
+      ? undefined
+      : oneOf<DType>(values.dtype, ["f16", "f32"], flag("dtype")),
     check: values.check,
   };
 }
@@ -182,9 +200,29 @@ export interface BenchEnv {
   worst: number;
 }
 
+/**
+ * {@linkcode parseBenchFlags}, as a command line: `--help` prints the usage and exits 0, a bad
+ * flag prints one error line and a hint and exits 2 (before `deno bench` runs anything).
+ */
+function benchFlagsOrExit(args: string[]): BenchFlags {
+  // The task ends in `--`, so `deno task bench -- --T 64` arrives as `-- --T 64`.
+  if (args[0] === "--") args = args.slice(1);
+  if (wantsHelp(args)) {
+    console.log(BENCH_USAGE);
+    Deno.exit(0);
+  }
+  try {
+    return parseBenchFlags(args);
+  } catch (e) {
+    if (!isUsageError(e)) throw e;
+    printUsageError(e, "deno task bench");
+    Deno.exit(2);
+  }
+}
+
 /** Opens the device for a bench file and parses its flags (`Deno.args`). */
 export async function openBench(): Promise<BenchEnv> {
-  const flags = parseBenchFlags(Deno.args);
+  const flags = benchFlagsOrExit(Deno.args);
   const adapter = await navigator.gpu.requestAdapter({ powerPreference: "high-performance" });
   if (!adapter) throw new Error("no WebGPU adapter");
   const device = await requestDevice();
@@ -201,9 +239,10 @@ export async function openBench(): Promise<BenchEnv> {
  * every N-th iteration submits and awaits the queue: Deno's `time/iter (avg)` is the time per
  * launch with one await amortised over N launches (its min, max and p75 are not meaningful:
  * most iterations only record). N comes from a GPU-timestamp calibration (three samples back
- * to back, like the batches) so that the await is under 5 % of a batch (fewer where the launches' temporaries would not fit in memory); one
- * line per case on stderr gives N and the timestamp median. With `--check` a host batch is
- * also timed the same way and its difference to the median recorded in `env.worst`. The
+ * to back, like the batches) so that the await is under 5 % of a batch: queued launches
+ * hold no memory of their own, since each one's outputs and temporaries go back to the buffer
+ * pool for the next (ops/_runtime/pool.ts). One line per case on stderr gives N and the
+ * timestamp median. With `--check` a host batch is also timed the same way and its difference to the median recorded in `env.worst`. The
  * inputs live until the process ends (the benches run after registration).
  */
 export async function benchOps(
@@ -215,7 +254,6 @@ export async function benchOps(
 ): Promise<void> {
   const { device, cpu, dtype } = env;
   const batches = cpu ? 2 : 5; // timed batches of N launches per bench
-  const memoryCap = launchesInBudget(s.B * s.H * s.T * s.D * (dtype === "f16" ? 2 : 4), cpu);
   const inputs = makeInputs(device, s, dtype, "BHTD");
   const runners = ops.map((op) => op.setup(inputs));
   for (const withBwd of [false, true]) {
@@ -223,10 +261,8 @@ export async function benchOps(
       const work = withBwd ? runners[i].fwdBwd : runners[i].fwd;
       const name = `${op.column}_${withBwd ? bwdSuffix : "fwd"}`;
       const first = (await gpuTime(device, work, 1)).p50; // compiles, sizes the calibration
-      const gpu = first > 1000
-        ? first
-        : (await gpuTime(device, work, 3, Math.min(3, memoryCap))).p50;
-      const n = Math.min(launchesPerAwait(gpu), memoryCap);
+      const gpu = first > 1000 ? first : (await gpuTime(device, work, 3)).p50;
+      const n = launchesPerAwait(gpu);
       let line = `${group} ${name.padEnd(20)} ${gpu.toFixed(3).padStart(10)} |`;
       if (env.flags.check) {
         const host = await hostTimePerLaunch(device, work, n);

@@ -23,12 +23,10 @@ import { featureTensor } from "./inputs.ts";
 import {
   decoupledLinearAttention,
   linearAttention,
-  varlenLinearAttention,
-} from "../ops/linear_attention/mod.ts";
-import {
   naiveDecoupledLinearAttention,
   naiveLinearAttention,
-} from "../ops/naive_linear_attention/mod.ts";
+  varlenLinearAttention,
+} from "../ops/linear_attention/mod.ts";
 import { scaledDotProductAttention } from "../ops/sdpa/mod.ts";
 import { piecewiseSparseAttention } from "../ops/piecewise_attention/mod.ts";
 

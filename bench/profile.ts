@@ -11,6 +11,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { oneOf, positiveInt, positiveInts, runCli, UsageError } from "./cli.ts";
+import { profilePlotSvg } from "./plot.ts";
 import {
   bytesPerElement,
   type DType,
@@ -32,7 +34,7 @@ import {
   WARMUP_MS,
 } from "./measure.ts";
 
-/** The usage text printed by `--help` and on bad arguments. */
+/** The usage text printed by `--help`. */
 export const USAGE = `Usage: deno task profile [options]
 
   --ops LIST      ops to time, comma-separated: ${BENCH_OPS.map((o) => o.name).join(", ")}
@@ -57,6 +59,9 @@ export const USAGE = `Usage: deno task profile [options]
                   row's "kernels")
   --no-ceilings   skip the ceiling measurements
   --json          print one JSON document instead of the table
+  --csv           print CSV (one line per case, a header first) instead of the table
+  --plot FILE     also write an SVG picture of the table: GPU time vs T per op, log axes,
+                  the ceilings' bound for each op dashed
   -h, --help      this text
 `;
 
@@ -76,29 +81,23 @@ export interface ProfileOptions {
   ceilings: boolean;
   breakdown: boolean;
   json: boolean;
-  help: boolean;
+  csv: boolean;
+  /** `--plot`: the SVG file to write. */
+  plot?: string;
 }
 
 function list<T extends string>(value: string, allowed: readonly T[], flag: string): T[] {
   const items = value.split(",").map((s) => s.trim()).filter(Boolean);
-  for (const item of items) {
-    if (!allowed.includes(item as T)) {
-      throw new RangeError(`--${flag}: unknown value "${item}" (allowed: ${allowed.join(", ")})`);
-    }
-  }
-  if (!items.length) throw new RangeError(`--${flag}: empty list`);
-  return items as T[];
+  if (!items.length) throw new UsageError(`--${flag}: empty list`);
+  return items.map((item) => oneOf(item, allowed, `--${flag}`));
 }
 
-function positive(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new RangeError(`--${flag}: expected a positive integer, got "${value}"`);
-  }
-  return n;
-}
+const positive = (value: string, flag: string) => positiveInt(value, `--${flag}`);
 
-/** Parses the command line; throws (TypeError/RangeError) on bad arguments. */
+/**
+ * Parses the command line (`--help` is handled before, by `runCli`); throws a `UsageError`
+ * (or `parseArgs`' TypeError) naming the flag on bad arguments.
+ */
 export function parseProfileArgs(args: string[]): ProfileOptions {
   const { values } = parseArgs({
     args,
@@ -118,17 +117,22 @@ export function parseProfileArgs(args: string[]): ProfileOptions {
       "no-ceilings": { type: "boolean" },
       breakdown: { type: "boolean" },
       json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
+      csv: { type: "boolean" },
+      plot: { type: "string" },
     },
   });
   const names = BENCH_OPS.map((o) => o.name);
   const D = values.D ? positive(values.D, "D") : 64;
-  if (D > 256) throw new RangeError(`--D: at most 256, got ${D}`);
+  if (D > 256) throw new UsageError(`--D: at most 256, got ${D}`);
+  if (values.json && values.csv) throw new UsageError("--json and --csv: choose one");
+  if (values.plot !== undefined && !values.plot.endsWith(".svg")) {
+    throw new UsageError(`--plot: expected a file name ending in .svg, got "${values.plot}"`);
+  }
   return {
     ops: values.ops ? list(values.ops, names, "ops") : [...TABLE_OPS],
     B: values.B ? positive(values.B, "B") : undefined,
     H: values.H ? positive(values.H, "H") : undefined,
-    T: values.T ? values.T.split(",").map((t) => positive(t, "T")) : undefined,
+    T: values.T ? positiveInts(values.T, "--T") : undefined,
     D,
     dtypes: values.dtype ? list(values.dtype, ["f16", "f32"] as const, "dtype") : undefined,
     layout: values.layout ? list(values.layout, ["BHTD", "BTHD"] as const, "layout")[0] : "BHTD",
@@ -138,7 +142,8 @@ export function parseProfileArgs(args: string[]): ProfileOptions {
     ceilings: !values["no-ceilings"],
     breakdown: values.breakdown ?? false,
     json: values.json ?? false,
-    help: values.help ?? false,
+    csv: values.csv ?? false,
+    plot: values.plot,
   };
 }
 
@@ -205,18 +210,36 @@ async function gpuTimeWith(device: GPUDevice, work: () => void, first: number): 
   return quantiles([first, ...more, ...await timeGpu(device, work, 1)]);
 }
 
-async function main(args: string[]): Promise<number> {
-  let o: ProfileOptions;
-  try {
-    o = parseProfileArgs(args);
-  } catch (e) {
-    console.error(`error: ${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (o.help) {
-    console.log(USAGE);
-    return 0;
-  }
+/** The columns of `--csv`, in order: a name and how to read it from a row. */
+const CSV_COLUMNS: [string, (r: ProfileRow) => string | number | undefined][] = [
+  ["op", (r) => r.op],
+  ["mode", (r) => r.mode],
+  ["dtype", (r) => r.dtype],
+  ["layout", (r) => r.layout],
+  ["B", (r) => r.B],
+  ["H", (r) => r.H],
+  ["T", (r) => r.T],
+  ["D", (r) => r.D],
+  ["median_ms", (r) => r.time.p50],
+  ["p20_ms", (r) => r.time.p20],
+  ["p80_ms", (r) => r.time.p80],
+  ["gb_per_s", (r) => r.gbps],
+  ["tflop_per_s", (r) => r.tflops],
+  ["pct_copy", (r) => r.pctCopy],
+  ["pct_fma", (r) => r.pctFma],
+  ["per_submit", (r) => r.perSubmit],
+  ["warmup", (r) => r.warmup],
+  ["bytes", (r) => r.bytes],
+  ["flops", (r) => r.flops],
+];
+
+/** `--csv` output: a header line, then one line per row (empty fields where unmeasured). */
+export function profileCsv(rows: readonly ProfileRow[]): string {
+  const lines = rows.map((r) => CSV_COLUMNS.map(([, get]) => get(r) ?? "").join(","));
+  return [CSV_COLUMNS.map(([name]) => name).join(","), ...lines].join("\n") + "\n";
+}
+
+async function main(o: ProfileOptions): Promise<number> {
   const adapter = await navigator.gpu?.requestAdapter({ powerPreference: "high-performance" });
   if (!adapter) {
     console.error("error: no WebGPU adapter on this machine");
@@ -232,6 +255,7 @@ async function main(args: string[]): Promise<number> {
   const dtypes = o.dtypes ?? (hasF16 ? ["f16", "f32"] : ["f32"]);
   if (dtypes.includes("f16") && !hasF16) {
     console.error("error: --dtype f16 needs the shader-f16 feature, which this adapter lacks");
+    console.error("hint: --dtype f32");
     return 2;
   }
   const base = { B: o.B ?? (cpu ? 1 : 8), H: o.H ?? (cpu ? 2 : 16), D: o.D };
@@ -248,7 +272,8 @@ async function main(args: string[]): Promise<number> {
     );
   }
   const rows: ProfileRow[] = [];
-  if (!o.json) {
+  const table = !o.json && !o.csv;
+  if (table) {
     console.log(
       `B${base.B}-H${base.H}-D${base.D}, ${o.layout}, GPU time from timestamp queries, ` +
         (o.perSubmit === 1
@@ -302,12 +327,12 @@ async function main(args: string[]): Promise<number> {
           };
           if (o.breakdown) row.kernels = await timeKernels(device, work);
           rows.push(row);
-          if (!o.json) console.log(tableRow(row)); // rows stream out as they are measured
+          if (table) console.log(tableRow(row)); // rows stream out as they are measured
         }
       }
     }
   }
-  if (o.breakdown && !o.json) {
+  if (o.breakdown && table) {
     console.log(
       "\nPer kernel (one run, each dispatch in its own timed pass: the sum exceeds the op's " +
         "time by a few µs per dispatch)",
@@ -328,8 +353,17 @@ async function main(args: string[]): Promise<number> {
       2,
     ));
   }
+  if (o.csv) console.log(profileCsv(rows).trimEnd());
+  if (o.plot) {
+    const title = `flash-bla profile, B${base.B}-H${base.H}-D${base.D} ${o.layout}, ` +
+      adapterName(adapter.info);
+    await Deno.writeTextFile(o.plot, profilePlotSvg(rows, title, ceilings));
+    progress(`wrote ${o.plot}`);
+  }
   device.destroy();
   return 0;
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) {
+  await runCli("deno task profile", USAGE, Deno.args, parseProfileArgs, main);
+}

@@ -10,7 +10,7 @@
  * @module
  */
 import { scaledDotProductAttention } from "../ops/sdpa/mod.ts";
-import { SDPA_TILE_SWEEP, SDPA_TILES, sdpaWorkgroupBytes } from "../shaders/sdpa.ts";
+import { SDPA_TILE_SWEEP, SDPA_TILES, sdpaWorkgroupBytes } from "../shaders/sdpa/kernels.ts";
 import { DIFF_COLUMN, openSweep, sweepTilings } from "./_sweep.ts";
 
 const sweep = await openSweep("1024,4096");

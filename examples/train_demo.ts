@@ -7,8 +7,8 @@
  * The target is the output of a second MLLA with other random weights on the same fixed
  * random input: a random target the student can reach, so the loss can fall far.
  *
- * Options: --steps (300) --log-every (25) --lr (0.01) --dim --heads --batch (by adapter:
- * small on a CPU adapter) --dtype f32|f16 --max-ratio (0.1).
+ * Flags: `deno task train-demo --help` (TRAIN_DEMO_USAGE); the sizes default by adapter (small
+ * on a CPU adapter).
  * @module
  */
 import { parseArgs } from "node:util";
@@ -20,6 +20,8 @@ import {
   requestDevice,
   Tensor,
 } from "../mod.ts";
+import { oneOf, positiveInt, positiveNumber, runCli, UsageError } from "../bench/cli.ts";
+import { isCpuAdapter } from "../bench/adapter.ts";
 
 /** Options of {@linkcode trainDemo}. */
 export interface TrainDemoOptions {
@@ -105,20 +107,41 @@ export async function trainDemo(options: TrainDemoOptions): Promise<[number, num
   return losses;
 }
 
-/** Whether the adapter is a CPU rasterizer (lavapipe, llvmpipe, SwiftShader, WARP). */
-function onCpuAdapter(device: GPUDevice): boolean {
-  const info =
-    (device as GPUDevice & { adapterInfo?: GPUAdapterInfo & { isFallbackAdapter?: boolean } })
-      .adapterInfo;
-  return !info || info.isFallbackAdapter === true ||
-    /llvmpipe|lavapipe|swiftshader|warp|software|cpu/i.test(
-      `${info.description} ${info.device} ${info.architecture} ${info.vendor}`,
-    );
+/** The usage text of `deno task train-demo --help`. */
+export const TRAIN_DEMO_USAGE = `Usage: deno task train-demo [options]
+
+Fits a small MambaLikeLinearAttention on a 16×16 token grid to a random target with Adam, on
+the GPU; exits 1 unless the final loss is at most --max-ratio of the initial one.
+
+  --steps N       optimizer steps (default 300)
+  --log-every N   report the loss every N steps (default 25)
+  --lr X          Adam's learning rate (default 0.01)
+  --dim C         channels, a multiple of 4 (default 256; 16 on a CPU adapter)
+  --heads N       heads, C/heads even (default 8; 2 on a CPU adapter)
+  --batch N       batch size (default 8; 1 on a CPU adapter)
+  --dtype D       f32 or f16 (default f32)
+  --max-ratio X   the final/initial loss that counts as success (default 0.1)
+  -h, --help      this text
+`;
+
+/** Parsed train-demo flags; the adapter fills in what is `undefined`. */
+export interface TrainDemoFlags {
+  steps: number;
+  logEvery: number;
+  lr: number;
+  dim?: number;
+  heads?: number;
+  batch?: number;
+  dtype: DType;
+  maxRatio: number;
 }
 
-if (import.meta.main) {
+/** Parses the train-demo command line; a `UsageError` names the bad flag. */
+export function parseTrainDemoArgs(args: string[]): TrainDemoFlags {
   const { values } = parseArgs({
-    args: Deno.args,
+    args,
+    strict: true,
+    allowPositionals: false,
     options: {
       steps: { type: "string", default: "300" },
       "log-every": { type: "string", default: "25" },
@@ -130,17 +153,51 @@ if (import.meta.main) {
       "max-ratio": { type: "string", default: "0.1" },
     },
   });
+  const optionalInt = (value: string | undefined, flag: string) =>
+    value === undefined ? undefined : positiveInt(value, flag);
+  const flags: TrainDemoFlags = {
+    steps: positiveInt(values.steps, "--steps"),
+    logEvery: positiveInt(values["log-every"], "--log-every"),
+    lr: positiveNumber(values.lr, "--lr"),
+    dim: optionalInt(values.dim, "--dim"),
+    heads: optionalInt(values.heads, "--heads"),
+    batch: optionalInt(values.batch, "--batch"),
+    dtype: oneOf<DType>(values.dtype, ["f32", "f16"], "--dtype"),
+    maxRatio: positiveNumber(values["max-ratio"], "--max-ratio"),
+  };
+  const { dim, heads } = flags;
+  if (dim !== undefined && dim % 4 !== 0) {
+    throw new UsageError(`--dim: expected a multiple of 4, got ${dim}`);
+  }
+  if (dim !== undefined && heads !== undefined && (dim % heads !== 0 || (dim / heads) % 2)) {
+    throw new UsageError(`--heads: --dim/--heads must be an even integer, got ${dim}/${heads}`);
+  }
+  return flags;
+}
+
+/** Whether `device` runs on a CPU adapter (then the demo trains a small model). */
+function onCpuAdapter(device: GPUDevice): boolean {
+  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  return !info || isCpuAdapter(info);
+}
+
+async function main(flags: TrainDemoFlags): Promise<number> {
   const device = await requestDevice();
+  if (flags.dtype === "f16" && !device.features.has("shader-f16")) {
+    console.error("error: --dtype f16 needs the shader-f16 feature, which this adapter lacks");
+    console.error("hint: --dtype f32");
+    return 2;
+  }
   const cpu = onCpuAdapter(device);
   const config = {
     device,
-    steps: Number(values.steps),
-    logEvery: Number(values["log-every"]),
-    lr: Number(values.lr),
-    dim: Number(values.dim ?? (cpu ? 16 : 256)),
-    heads: Number(values.heads ?? (cpu ? 2 : 8)),
-    batch: Number(values.batch ?? (cpu ? 1 : 8)),
-    dtype: values.dtype as DType,
+    steps: flags.steps,
+    logEvery: flags.logEvery,
+    lr: flags.lr,
+    dim: flags.dim ?? (cpu ? 16 : 256),
+    heads: flags.heads ?? (cpu ? 2 : 8),
+    batch: flags.batch ?? (cpu ? 1 : 8),
+    dtype: flags.dtype,
   };
   console.log(
     `MLLA ${GRID}×${GRID} tokens, C ${config.dim}, ${config.heads} heads, batch ${config.batch}, ` +
@@ -155,8 +212,14 @@ if (import.meta.main) {
   const seconds = (performance.now() - start) / 1000;
   const ratio = losses[losses.length - 1][1] / losses[0][1];
   console.log(`final/initial loss ${ratio.toExponential(3)} in ${seconds.toFixed(1)} s`);
-  if (!(ratio <= Number(values["max-ratio"]))) {
-    console.error(`FAIL: the loss ratio ${ratio} is above --max-ratio ${values["max-ratio"]}`);
-    Deno.exit(1);
+  device.destroy();
+  if (!(ratio <= flags.maxRatio)) {
+    console.error(`FAIL: the loss ratio ${ratio} is above --max-ratio ${flags.maxRatio}`);
+    return 1;
   }
+  return 0;
+}
+
+if (import.meta.main) {
+  await runCli("deno task train-demo", TRAIN_DEMO_USAGE, Deno.args, parseTrainDemoArgs, main);
 }

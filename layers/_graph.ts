@@ -138,6 +138,23 @@ export class Graph {
   }
 
   /**
+   * Throws a `TypeError` when a tensor some pullback reads was destroyed, naming it by `names`
+   * (the layer's input, output and parameters); call it before {@linkcode Graph.backward} so
+   * that nothing is recorded on a freed buffer.
+   */
+  checkSavedAlive(names: ReadonlyMap<Tensor, string>): void {
+    for (const node of this.#nodes) {
+      for (const t of node.saved) {
+        if (t.destroyed) {
+          throw new TypeError(
+            `${names.get(t) ?? "an intermediate tensor"} was destroyed before the backward`,
+          );
+        }
+      }
+    }
+  }
+
+  /**
    * Gradients of `leaves` for the upstream gradient `dy` of `output`: one new tensor per leaf
    * that `output` depends on (absent otherwise). Can be called more than once.
    */

@@ -3,7 +3,14 @@
  * state_dict, loading and saving them, and `forward`/`vjp` built from one graph function.
  * @module
  */
-import { checkTensor, type DType, Tensor, type Vjp } from "../ops/_runtime/mod.ts";
+import {
+  bufferBytes,
+  checkBufferBytes,
+  checkTensor,
+  type DType,
+  Tensor,
+  type Vjp,
+} from "../ops/_runtime/mod.ts";
 import {
   checkStateDict,
   type HostTensor,
@@ -74,7 +81,19 @@ export abstract class Layer {
         `${name}: options.dtype must be "f32" or "f16", got ${String(init.dtype)}`,
       );
     }
-    this.loadStateDict(init.stateDict ?? randomParameters(specs, init.seed ?? 0));
+    const seed = init.seed ?? 0;
+    if (!Number.isSafeInteger(seed)) {
+      throw new TypeError(`${name}: options.seed must be an integer, got ${JSON.stringify(seed)}`);
+    }
+    // Before any host array of that size is built by the random init.
+    for (const s of specs) {
+      checkBufferBytes(
+        this.device,
+        bufferBytes(s.shape, this.dtype),
+        `${name}: parameter "${s.name}" [${s.shape.join(", ")}]`,
+      );
+    }
+    this.loadStateDict(init.stateDict ?? randomParameters(specs, seed));
   }
 
   /** The state_dict entries of this layer (names, shapes, init roles), in the original's order. */
@@ -106,7 +125,7 @@ export abstract class Layer {
    *
    * @example
    * ```ts
-   * import { GeneralizedLinearAttention, requestDevice } from "../mod.ts";
+   * import { GeneralizedLinearAttention, requestDevice } from "@flash-bla/flash-bla";
    * const device = await requestDevice();
    * using a = new GeneralizedLinearAttention({ queryDim: 16, heads: 2, dimHead: 8, device });
    * const bytes = await a.toSafetensors();
@@ -128,6 +147,7 @@ export abstract class Layer {
 
   /** Reads every parameter back (float32 values, PyTorch names and shapes). */
   async stateDict(): Promise<StateDict> {
+    this.#checkNotDisposed();
     const out: StateDict = new Map();
     for (const s of this.#specs) {
       out.set(s.name, { shape: [...s.shape], data: await this.parameters.get(s.name)!.read() });
@@ -161,6 +181,7 @@ export abstract class Layer {
 
   /** Checks that `x` is a `[B, tokens, channels]` tensor of this layer's device and dtype. */
   protected checkInput(x: unknown, name: string, tokens: number | null, channels: number): Tensor {
+    this.#checkNotDisposed();
     const t = checkTensor(x, name);
     if (t.device !== this.device) {
       throw new TypeError(`${name} is on another device than the layer`);
@@ -178,6 +199,15 @@ export abstract class Layer {
       );
     }
     return t;
+  }
+
+  #checkNotDisposed(): void {
+    if (this.parameters.size === 0) {
+      throw new TypeError(
+        `${this.#name} was disposed (its parameters are freed); load a state dict or build a ` +
+          `new layer`,
+      );
+    }
   }
 
   /** Frees every parameter tensor. */
@@ -216,6 +246,14 @@ export abstract class Layer {
     }
     g.trimForBackward(output);
     const trainable = this.#trainableNames();
+    const names = new Map<Tensor, string>([
+      [x, "x"],
+      [output, "the output"],
+      ...[...this.parameters].map(([n, t]) =>
+        [t, `parameter "${n}" (freed by dispose() or loadStateDict())`] as const
+      ),
+    ]);
+    if (encoder) names.set(encoder, "encoderHiddenStates");
     let released = false;
     const dispose = () => {
       if (!released) g.release(output);
@@ -233,6 +271,7 @@ export abstract class Layer {
             }]`,
           );
         }
+        g.checkSavedAlive(names);
         const params = trainable.map((n) => this.parameters.get(n)!);
         const leaves = encoder ? [x, encoder, ...params] : [x, ...params];
         const grads = g.backward(output, dy, leaves);

@@ -12,7 +12,7 @@ import {
   serializeSafetensors,
 } from "../ops/safetensors.ts";
 import { rng } from "../ops/_random.ts";
-import { ropeRotationsRef } from "./reference/primitives.ts";
+import { rope2dRotationsData } from "../ops/nn/rope2d.ts";
 
 /** How a parameter is initialised by {@linkcode randomParameters}. */
 export type ParamRole =
@@ -134,7 +134,7 @@ export function randomParameters(specs: readonly ParamSpec[], seed = 0): StateDi
     let data: Float64Array<ArrayBuffer>;
     if (spec.role === "rotations") {
       const [Hr, Wr, F] = spec.rope!;
-      data = ropeRotationsRef(Hr, Wr, F);
+      data = Float64Array.from(rope2dRotationsData(Hr, Wr, F));
     } else {
       const bound = spec.role === "weight" || spec.role === "bias"
         ? 1 / Math.sqrt(spec.fanIn!)
@@ -191,6 +191,15 @@ export function convSpecs(
 export function checkPositiveInt(value: unknown, name: string): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
     throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** `value` when it is a boolean, `fallback` when undefined; else a `TypeError` naming `name`. */
+export function checkBoolean(value: unknown, fallback: boolean, name: string): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") {
+    throw new TypeError(`${name} must be true or false, got ${JSON.stringify(value)}`);
   }
   return value;
 }

@@ -72,6 +72,13 @@ export abstract class FocusedLayer extends Layer {
       }
     }
     const { srRatio: sr, posRows, dim } = this.config;
+    const xc = this.checkInput(x, "x", null, dim);
+    if (xc.shape[1] !== height * width) {
+      throw new RangeError(
+        `options.height · options.width (${height}·${width}) must equal the token count of x ` +
+          `[${xc.shape.join(", ")}]`,
+      );
+    }
     const keys = Math.floor(height / sr) * Math.floor(width / sr);
     if (keys < 1) {
       throw new RangeError(`height × width (${height} × ${width}) is smaller than srRatio ${sr}`);
@@ -84,7 +91,7 @@ export abstract class FocusedLayer extends Layer {
           }`,
       );
     }
-    return [this.checkInput(x, "x", height * width, dim), { height, width }];
+    return [xc, { height, width }];
   }
 
   /** The Linear named `name` (`<name>.weight`, optional `<name>.bias`) applied to x. */
@@ -165,7 +172,7 @@ export abstract class FocusedLayer extends Layer {
  *
  * @example
  * ```ts
- * import { FocusedLinearAttention, requestDevice, Tensor } from "../mod.ts";
+ * import { FocusedLinearAttention, requestDevice, Tensor } from "@flash-bla/flash-bla";
  * const device = await requestDevice();
  * using fla = new FocusedLinearAttention({ dim: 32, numPatches: 64, numHeads: 4, srRatio: 2, device });
  * using x = Tensor.fromArraySync(device, new Float32Array(64 * 32).fill(0.5), [1, 64, 32]);
@@ -240,7 +247,7 @@ export class FocusedLinearAttention extends FocusedLayer {
  *
  * @example
  * ```ts
- * import { PolaLinearAttention, requestDevice, Tensor } from "../mod.ts";
+ * import { PolaLinearAttention, requestDevice, Tensor } from "@flash-bla/flash-bla";
  * const device = await requestDevice();
  * using pola = new PolaLinearAttention({ dim: 32, numPatches: 48, numHeads: 4, device });
  * using x = Tensor.fromArraySync(device, new Float32Array(48 * 32).fill(0.5), [1, 48, 32]);

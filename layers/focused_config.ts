@@ -4,6 +4,7 @@
  * @module
  */
 import {
+  checkBoolean,
   checkDivisible,
   checkPositiveInt,
   convSpecs,
@@ -85,7 +86,7 @@ function resolveShared(options: FocusedLayerOptions, layer: string, firstProj: s
   if (posRows < 1) {
     throw new RangeError(`numPatches (${numPatches}) must be ≥ srRatio² (${sr * sr})`);
   }
-  const qkvBias = options.qkvBias ?? false;
+  const qkvBias = checkBoolean(options.qkvBias, false, "qkvBias");
   const headDim = dim / heads;
   const qOut = firstProj === "qg" ? 2 * dim : dim;
   const own: ParamSpec[] = [

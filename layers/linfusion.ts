@@ -54,7 +54,7 @@ export interface GeneralizedLinearAttentionForward {
  *
  * @example
  * ```ts
- * import { GeneralizedLinearAttention, requestDevice, Tensor } from "../mod.ts";
+ * import { GeneralizedLinearAttention, requestDevice, Tensor } from "@flash-bla/flash-bla";
  * const device = await requestDevice();
  * using attn = new GeneralizedLinearAttention({ queryDim: 64, heads: 4, dimHead: 16, device });
  * using x = Tensor.fromArraySync(device, new Float32Array(2 * 100 * 64).fill(0.1), [2, 100, 64]);

@@ -3,7 +3,13 @@
  * diffusers `Attention` dimensions and state_dict entries. Pure CPU code.
  * @module
  */
-import { checkPositiveInt, layerNormSpecs, linearSpecs, type ParamSpec } from "./_params.ts";
+import {
+  checkBoolean,
+  checkPositiveInt,
+  layerNormSpecs,
+  linearSpecs,
+  type ParamSpec,
+} from "./_params.ts";
 
 /**
  * Constructor options, named like diffusers `Attention`'s arguments in camelCase:
@@ -72,13 +78,16 @@ export function resolveGeneralizedLinearAttention(
   const dimHead = checkPositiveInt(options.dimHead ?? 64, "dimHead");
   const outDimOpt = options.outDim ?? null;
   if (outDimOpt !== null) checkPositiveInt(outDimOpt, "outDim");
-  const inner = outDimOpt ?? dimHead * checkPositiveInt(options.heads ?? 8, "heads");
-  const heads = outDimOpt !== null ? Math.floor(outDimOpt / dimHead) : options.heads ?? 8;
-  if (heads < 1 || inner % heads !== 0) {
+  if (outDimOpt !== null && outDimOpt % dimHead !== 0) {
+    // diffusers takes heads = out_dim // dim_head and silently changes the head width.
     throw new RangeError(
-      `outDim (${inner}) must be a positive multiple of heads (${heads}) and ≥ dimHead (${dimHead})`,
+      `outDim (${outDimOpt}) must be a multiple of dimHead (${dimHead}): heads = outDim / ` +
+        `dimHead, where diffusers' integer division would silently change the head width`,
     );
   }
+  const headsOpt = checkPositiveInt(options.heads ?? 8, "heads");
+  const inner = outDimOpt ?? dimHead * headsOpt;
+  const heads = inner / dimHead;
   const outDim = outDimOpt ?? queryDim;
   const midOpt = options.projectionMidDim ?? null;
   if (midOpt !== null && midOpt !== -1) checkPositiveInt(midOpt, "projectionMidDim");
@@ -89,7 +98,8 @@ export function resolveGeneralizedLinearAttention(
         `queryDim ${queryDim}, crossAttentionDim ${kvDim}, inner ${inner} (SPEC §6.1)`,
     );
   }
-  const bias = options.bias ?? false, outBias = options.outBias ?? true;
+  const bias = checkBoolean(options.bias, false, "bias");
+  const outBias = checkBoolean(options.outBias, true, "outBias");
   const specs = [
     ...linearSpecs("to_q", queryDim, inner, bias),
     ...linearSpecs("to_k", kvDim, inner, bias),

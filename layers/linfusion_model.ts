@@ -54,6 +54,13 @@ function checkEntry(entry: unknown, i: number): LinFusionModuleEntry {
       throw new RangeError(`${where}.${key} must be a positive integer, got ${String(e[key])}`);
     }
   }
+  if (e.dim_n % e.heads !== 0) {
+    // The original takes dim_head = dim_n // heads, then diffusers heads = dim_n // dim_head:
+    // another head count than the config's, or a division by zero.
+    throw new RangeError(
+      `${where}: heads (${e.heads}) must divide dim_n (${e.dim_n}) (dim_head = dim_n / heads)`,
+    );
+  }
   const mid = e.projection_mid_dim ?? null;
   if (mid !== null && !Number.isInteger(mid)) {
     throw new TypeError(`${where}.projection_mid_dim must be an integer or null`);
@@ -70,7 +77,7 @@ function checkEntry(entry: unknown, i: number): LinFusionModuleEntry {
  *
  * @example
  * ```ts
- * import { LinFusion, requestDevice } from "../mod.ts";
+ * import { LinFusion, requestDevice } from "@flash-bla/flash-bla";
  * const device = await requestDevice();
  * const config = { modules_list: [
  *   { module_name: "down_blocks.0.attentions.0.transformer_blocks.0.attn1", dim_n: 32, heads: 2, projection_mid_dim: null },
@@ -89,7 +96,7 @@ export class LinFusion {
 
   /** Builds the modules of `config` (an object or config.json text). */
   constructor(config: LinFusionConfig | string, options: LinFusionOptions) {
-    const parsed = typeof config === "string" ? JSON.parse(config) : config;
+    const parsed = typeof config === "string" ? parseConfig(config) : config;
     if (!Array.isArray(parsed?.modules_list)) {
       throw new TypeError("config must have a modules_list array (LinFusion's config.json)");
     }
@@ -149,7 +156,7 @@ export class LinFusion {
    *
    * @example With a checkpoint downloaded to `LinFusion-1-5/` (not run as a doc test)
    * ```ts ignore
-   * import { LinFusion, requestDevice } from "../mod.ts";
+   * import { LinFusion, requestDevice } from "@flash-bla/flash-bla";
    * const device = await requestDevice();
    * const config = await Deno.readTextFile("LinFusion-1-5/config.json");
    * const weights = await Deno.readFile("LinFusion-1-5/diffusion_pytorch_model.safetensors");
@@ -203,6 +210,16 @@ function splitStateDict(dict: ReadonlyMap<string, HostTensor>, modules: number):
     );
   }
   return parts;
+}
+
+function parseConfig(text: string): LinFusionConfig {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new TypeError(
+      `config is not valid JSON (LinFusion's config.json): ${(e as Error).message}`,
+    );
+  }
 }
 
 function prefixed(err: unknown, where: string): unknown {

@@ -136,7 +136,7 @@ export abstract class RopeLayer extends Layer {
  *
  * @example
  * ```ts
- * import { MambaLikeLinearAttention, requestDevice, Tensor } from "../mod.ts";
+ * import { MambaLikeLinearAttention, requestDevice, Tensor } from "@flash-bla/flash-bla";
  * const device = await requestDevice();
  * using mlla = new MambaLikeLinearAttention({ dim: 32, inputResolution: [6, 8], numHeads: 4, device });
  * using x = Tensor.fromArraySync(device, new Float32Array(48 * 32).fill(0.5), [1, 48, 32]);
@@ -188,7 +188,7 @@ export class MambaLikeLinearAttention extends RopeLayer {
  *
  * @example
  * ```ts
- * import { RALALinearAttention, requestDevice, Tensor } from "../mod.ts";
+ * import { RALALinearAttention, requestDevice, Tensor } from "@flash-bla/flash-bla";
  * const device = await requestDevice();
  * using rala = new RALALinearAttention({ dim: 32, inputResolution: [4, 4], numHeads: 2, device });
  * using x = Tensor.fromArraySync(device, new Float32Array(16 * 32).fill(0.5), [1, 16, 32]);

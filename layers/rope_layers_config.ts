@@ -4,6 +4,7 @@
  * @module
  */
 import {
+  checkBoolean,
   checkDivisible,
   checkPositiveInt,
   convSpecs,
@@ -60,7 +61,8 @@ function resolveCommon(options: RopeLayerOptions, layer: string) {
   const height = checkPositiveInt(res[0], "inputResolution[0]");
   const width = checkPositiveInt(res[1], "inputResolution[1]");
   checkDivisible(dim, heads, "dim must be divisible by numHeads");
-  return { dim, heads, headDim: dim / heads, height, width, qkvBias: options.qkvBias ?? true };
+  const qkvBias = checkBoolean(options.qkvBias, true, "qkvBias");
+  return { dim, heads, headDim: dim / heads, height, width, qkvBias };
 }
 
 /** MLLA (SPEC §6.2): RoPE over all C channels, so C must be a multiple of 4 (SPEC §11.11). */

@@ -8,10 +8,13 @@
  * @module
  */
 import { decodeHalf, encodeHalf } from "./_runtime/half.ts";
-import { type DType, Tensor } from "./_runtime/tensor.ts";
+import { checkDtype, type DType, Tensor } from "./_runtime/tensor.ts";
+import { checkDevice } from "./_runtime/device_checks.ts";
 
 /** Float dtypes this module converts. */
 export type SafetensorsFloatDType = "F64" | "F32" | "F16" | "BF16";
+
+const FLOAT_DTYPES: readonly string[] = ["F64", "F32", "F16", "BF16"];
 
 /** Bytes per element of every dtype the format defines. */
 const DTYPE_BYTES: Record<string, number> = {
@@ -102,7 +105,7 @@ function checkEntry(name: string, value: unknown, dataBytes: number) {
  *
  * @example
  * ```ts
- * import { parseSafetensors, serializeSafetensors } from "./safetensors.ts";
+ * import { parseSafetensors, serializeSafetensors } from "@flash-bla/flash-bla";
  * const bytes = serializeSafetensors({ w: { dtype: "F32", shape: [2], data: new Float32Array([1, 2]) } });
  * const file = parseSafetensors(bytes);
  * console.log(file.tensors.get("w")); // { dtype: "F32", shape: [2], bytes: Uint8Array(8) }
@@ -176,12 +179,15 @@ function aligned(bytes: Uint8Array): ArrayBuffer {
  *
  * @example
  * ```ts
- * import { entryToFloat32, parseSafetensors, serializeSafetensors } from "./safetensors.ts";
+ * import { entryToFloat32, parseSafetensors, serializeSafetensors } from "@flash-bla/flash-bla";
  * const bytes = serializeSafetensors({ w: { dtype: "BF16", shape: [2], data: new Float32Array([1, 2]) } });
  * console.log(entryToFloat32(parseSafetensors(bytes).tensors.get("w")!)); // Float32Array [1, 2]
  * ```
  */
 export function entryToFloat32(entry: SafetensorsEntry): Float32Array<ArrayBuffer> {
+  if (typeof entry !== "object" || entry === null || !(entry.bytes instanceof Uint8Array)) {
+    throw new TypeError("entry must be a SafetensorsEntry ({ dtype, shape, bytes })");
+  }
   if (!LITTLE_ENDIAN) throw new Error("safetensors: big-endian platforms are not supported");
   switch (entry.dtype) {
     case "F32":
@@ -225,6 +231,9 @@ function toBf16Bits(values: ArrayLike<number>): Uint16Array<ArrayBuffer> {
 }
 
 function encode(name: string, t: SafetensorsInput): Uint8Array {
+  if (typeof t !== "object" || t === null || !Array.isArray(t.shape) || !t.data) {
+    throw new TypeError(`tensors.${name} must be { dtype, shape, data }`);
+  }
   const n = t.shape.reduce((p, d) => p * d, 1);
   if (t.data.length !== n) {
     throw new RangeError(
@@ -263,7 +272,7 @@ function encode(name: string, t: SafetensorsInput): Uint8Array {
  *
  * @example
  * ```ts
- * import { serializeSafetensors } from "./safetensors.ts";
+ * import { serializeSafetensors } from "@flash-bla/flash-bla";
  * const bytes = serializeSafetensors(
  *   { "to_q.weight": { dtype: "F16", shape: [2, 2], data: new Float32Array([1, 0, 0, 1]) } },
  *   { format: "pt" },
@@ -276,6 +285,11 @@ export function serializeSafetensors(
   metadata: Record<string, string> = {},
 ): Uint8Array<ArrayBuffer> {
   if (!LITTLE_ENDIAN) throw new Error("safetensors: big-endian platforms are not supported");
+  for (const [name, value] of [["tensors", tensors], ["metadata", metadata]] as const) {
+    if (typeof value !== "object" || value === null) {
+      throw new TypeError(`${name} must be an object, got ${String(value)}`);
+    }
+  }
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) {
     for (const [k, v] of Object.entries(metadata)) {
@@ -321,12 +335,13 @@ export interface LoadTensorsOptions {
 /**
  * Uploads every float tensor of a safetensors file to `device`, converted to `options.dtype`
  * (F64/F32/BF16 → f32 then rounded for f16; F16 → f16 bit-exact). Scalars become shape `[1]`.
- * Returns the tensors by name and the file's metadata.
+ * Entries of other dtypes (integers, BOOL, F8) are skipped: {@linkcode parseSafetensors} lists
+ * them. Returns the tensors by name and the file's metadata.
  *
  * @example
  * ```ts
- * import { getDefaultDevice } from "../mod.ts";
- * import { loadTensors } from "./safetensors.ts";
+ * import { getDefaultDevice } from "@flash-bla/flash-bla";
+ * import { loadTensors } from "@flash-bla/flash-bla";
  * const bytes = await Deno.readFile("/tmp/example.safetensors");
  * const { tensors } = loadTensors(bytes, await getDefaultDevice(), { dtype: "f16" });
  * console.log(tensors.get("to_q.weight")?.shape);
@@ -337,11 +352,19 @@ export function loadTensors(
   device: GPUDevice,
   options: LoadTensorsOptions = {},
 ): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
+  checkDevice(device, "device");
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`options must be an object, got ${String(options)}`);
+  }
   const dtype = options.dtype ?? "f32";
+  checkDtype(device, dtype, "options.dtype");
   const file = parseSafetensors(bytes);
   const tensors = new Map<string, Tensor>();
+  let current = "";
   try {
     for (const [name, entry] of file.tensors) {
+      if (!FLOAT_DTYPES.includes(entry.dtype)) continue;
+      current = name;
       const shape = entry.shape.length === 0 ? [1] : entry.shape;
       const data = entry.dtype === "F16" && dtype === "f16"
         ? new Uint16Array(aligned(entry.bytes))
@@ -350,6 +373,7 @@ export function loadTensors(
     }
   } catch (e) {
     for (const t of tensors.values()) t.destroy();
+    if (e instanceof Error) e.message = `entry ${JSON.stringify(current)}: ${e.message}`;
     throw e;
   }
   return { tensors, metadata: file.metadata };
@@ -369,8 +393,8 @@ export interface SaveTensorsOptions {
  *
  * @example
  * ```ts
- * import { Tensor } from "../mod.ts";
- * import { saveTensors } from "./safetensors.ts";
+ * import { Tensor } from "@flash-bla/flash-bla";
+ * import { saveTensors } from "@flash-bla/flash-bla";
  * using w = await Tensor.fromArray([1, 2, 3], [3]);
  * const bytes = await saveTensors({ "proj.bias": w }, { dtype: "BF16" });
  * await Deno.writeFile("/tmp/proj.safetensors", bytes);
@@ -380,6 +404,9 @@ export async function saveTensors(
   tensors: Record<string, Tensor> | Map<string, Tensor>,
   options: SaveTensorsOptions = {},
 ): Promise<Uint8Array<ArrayBuffer>> {
+  if (typeof tensors !== "object" || tensors === null) {
+    throw new TypeError(`tensors must be an object or Map of Tensors, got ${String(tensors)}`);
+  }
   const entries = tensors instanceof Map ? [...tensors] : Object.entries(tensors);
   const inputs: Record<string, SafetensorsInput> = {};
   for (const [name, t] of entries) {

@@ -8,7 +8,7 @@
  * constants `TR`, `TC`, `NT`, and a `row_off` function (see {@linkcode TileCode.rowOffset}).
  * @module
  */
-import type { DType } from "../ops/_runtime/tensor.ts";
+import type { DType } from "./common.ts";
 
 /** Block sizes and thread grid of one kernel. */
 export interface SdpaTiles {

@@ -1,8 +1,11 @@
 /**
  * Test helpers: the test device (CPU adapter in CI), seeded random data, error metrics.
+ * Importing this module also installs the GPU-error guard (tests/_gpu_guard.ts): a test that
+ * causes a GPU error on the test devices fails.
  */
-import { type DType, requestDevice, setPoisonOutputs } from "../ops/_runtime/mod.ts";
+import { deviceContext, type DType, requestDevice, setPoisonOutputs } from "../ops/_runtime/mod.ts";
 import { randn, rng } from "../ops/_random.ts";
+import { guardGpuErrors } from "./_gpu_guard.ts";
 
 /** Seeded PRNG (mulberry32; seeds come from the test name) and normal samples. */
 export { randn, rng };
@@ -22,9 +25,43 @@ export function testDevice(): Promise<GPUDevice | undefined> {
     }
     const device = await requestDevice();
     setPoisonOutputs(device, true);
+    guardGpuErrors(device);
     return device;
   })();
   return devicePromise;
+}
+
+let smallDevicePromise: Promise<GPUDevice | undefined> | undefined;
+
+/**
+ * A second device with WebGPU's default limits (256 MiB buffers, 128 MiB storage bindings),
+ * guarded like {@linkcode testDevice}: for too-large-shape cases that must be refused before
+ * anything is allocated.
+ */
+export function smallLimitsDevice(): Promise<GPUDevice | undefined> {
+  smallDevicePromise ??= testDevice().then(async (main) => {
+    if (!main) return undefined;
+    const device = await requestDevice({ limits: "default" });
+    guardGpuErrors(device);
+    return device;
+  });
+  return smallDevicePromise;
+}
+
+/** Runs `fn` with the device's storage-binding limit lowered to `bytes` (restored after). */
+export async function withBindingLimit<T>(
+  device: GPUDevice,
+  bytes: number,
+  fn: () => Promise<T> | T,
+): Promise<T> {
+  const ctx = deviceContext(device);
+  const saved = ctx.maxBindingBytes;
+  ctx.maxBindingBytes = bytes;
+  try {
+    return await fn();
+  } finally {
+    ctx.maxBindingBytes = saved;
+  }
 }
 
 /** Whether GPU tests must be skipped (no adapter at all). */
@@ -98,7 +135,7 @@ export function assertClose(
   }
 }
 
-/** Tolerance by storage dtype (DEVELOPERS.md): f32 1e-5, f16 2e-3. */
+/** Tolerance by storage dtype (CONTRIBUTING.md): f32 1e-5, f16 2e-3. */
 export function tolFor(dtype: DType): number {
   return dtype === "f32" ? 1e-5 : 2e-3;
 }

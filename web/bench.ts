@@ -99,8 +99,29 @@ export function clockOf(device: GPUDevice): Clock {
   return device.features.has("timestamp-query") ? "gpu timestamps" : "wall clock";
 }
 
+/** Where a {@linkcode sweep} is: `done` of `total` (op, length) steps, and the one running. */
+export interface SweepProgress {
+  done: number;
+  total: number;
+  op: string;
+  T: number;
+}
+
+/** Callbacks and cancellation of {@linkcode sweep}. */
+export interface SweepHooks {
+  /** Called with the rows so far after each length (to redraw a chart). */
+  onRow?: (rows: SweepRow[]) => void;
+  /** Called before each (op, length) step starts. */
+  onProgress?: (progress: SweepProgress) => void;
+  /**
+   * Stops the sweep before its next step (a step already on the GPU finishes first); the
+   * rows measured so far are returned, a partly measured length included.
+   */
+  signal?: AbortSignal;
+}
+
 /**
- * Times every op at every length; calls `onRow` after each length (to redraw a chart).
+ * Times every op at every length, reporting progress and stopping early when `signal` aborts.
  * An op that throws at some length (e.g. out of memory) is left out of that row.
  */
 export async function sweep(
@@ -108,13 +129,19 @@ export async function sweep(
   device: GPUDevice,
   ops: Record<string, AttentionOp>,
   options: SweepOptions,
-  onRow?: (rows: SweepRow[]) => void,
+  hooks: SweepHooks = {},
 ): Promise<SweepRow[]> {
   const { batch = 1, heads = 4, headDim = 64, dtype = "f32", reps = 4, samples = 5 } = options;
+  const { onRow, onProgress, signal } = hooks;
   const rows: SweepRow[] = [];
+  const total = options.lengths.length * Object.keys(ops).length;
+  let done = 0;
   for (const T of options.lengths) {
+    if (signal?.aborted) break;
     const row: SweepRow = { T, ms: {} };
     for (const [name, op] of Object.entries(ops)) {
+      if (signal?.aborted) break;
+      onProgress?.({ done, total, op: name, T });
       try {
         row.ms[name] = await timeOp(
           lib,
@@ -128,9 +155,18 @@ export async function sweep(
       } catch (error) {
         console.warn(`${name} at T=${T} skipped:`, error);
       }
+      done++;
     }
-    rows.push(row);
+    if (Object.keys(row.ms).length) rows.push(row);
     onRow?.(rows);
   }
   return rows;
+}
+
+/**
+ * Sweep sizes for an adapter: a CPU adapter (SwiftShader, lavapipe, WARP) takes seconds per
+ * point at T = 1024, so it starts small.
+ */
+export function defaultsFor(cpu: boolean): { runLength: number; maxLength: number } {
+  return cpu ? { runLength: 256, maxLength: 512 } : { runLength: 1024, maxLength: 4096 };
 }

@@ -6,7 +6,8 @@
  * @module
  */
 import { type Lib, runSelfTest, type SelfTestReport } from "./selftest.ts";
-import { type AttentionOp, clockOf, sweep, type SweepRow } from "./bench.ts";
+import { type AttentionOp, clockOf, defaultsFor, sweep, type SweepRow } from "./bench.ts";
+import { isCpuAdapter } from "../bench/adapter.ts";
 import { demoOps, type DemoResult } from "./demo_ops.ts";
 import { logLogChart } from "./chart.ts";
 
@@ -22,6 +23,8 @@ interface Page {
   lib: Lib;
   device: GPUDevice;
   adapter: string;
+  /** Whether the adapter runs on the CPU (then the sizes default small). */
+  cpu: boolean;
 }
 
 /** Shows why the demo cannot run, and rejects every API call with that reason. */
@@ -45,16 +48,20 @@ async function start(): Promise<Page> {
   const info = adapter.info;
   const name = [info?.vendor, info?.architecture, info?.description].filter((s) => s).join(" · ");
   const features = ["shader-f16", "timestamp-query"].filter((f) => device.features.has(f));
-  $("status").textContent = `GPU: ${name || "unknown adapter"} — features: ${
-    features.join(", ") || "none"
-  } — timing by ${clockOf(device)}.`;
+  const cpu = isCpuAdapter(info);
+  $("status").textContent = `GPU: ${name || "unknown adapter"}${
+    cpu ? " (runs on the CPU: small sizes by default)" : ""
+  } — features: ${features.join(", ") || "none"} — timing by ${clockOf(device)}.`;
+  const defaults = defaultsFor(cpu);
+  $<HTMLInputElement>("length").value = String(defaults.runLength);
+  $<HTMLSelectElement>("max-length").value = String(defaults.maxLength);
   const f16 = $<HTMLSelectElement>("dtype").querySelector<HTMLOptionElement>("[value=f16]")!;
   f16.disabled = !device.features.has("shader-f16");
   if (f16.disabled) f16.textContent = "f16 (no shader-f16)";
   const select = $<HTMLSelectElement>("op");
   for (const [key, op] of Object.entries(demoOps())) select.add(new Option(op.label, key));
   $("controls").hidden = false;
-  return { lib, device, adapter: name };
+  return { lib, device, adapter: name, cpu };
 }
 
 const ready = start();
@@ -132,9 +139,9 @@ function drawChart(rows: SweepRow[], title: string): void {
 
 /** Options of {@linkcode runBenchmark}. */
 interface BenchmarkOptions {
-  /** Sequence lengths; default powers of two from 256 to `maxLength`. */
+  /** Sequence lengths; default powers of two from 128 to `maxLength`. */
   lengths?: number[];
-  /** Largest length when `lengths` is not given; default 4096. */
+  /** Largest length when `lengths` is not given; default by adapter (512 on a CPU). */
   maxLength?: number;
   /** Launches per timed sample; default 4. */
   reps?: number;
@@ -142,26 +149,57 @@ interface BenchmarkOptions {
   samples?: number;
 }
 
-/** Times the ops at each length, redrawing the chart after each, and returns the rows. */
+/** Cancels the running benchmark (the Cancel button). */
+let cancelBenchmark: (() => void) | undefined;
+
+/**
+ * Times the ops at each length, showing progress and redrawing the chart after each; Cancel
+ * stops it after the step on the GPU. Returns the rows measured.
+ */
 async function runBenchmark(options: BenchmarkOptions = {}): Promise<SweepRow[]> {
-  const { lib, device, adapter } = await ready;
+  const { lib, device, adapter, cpu } = await ready;
+  const maxLength = options.maxLength ?? defaultsFor(cpu).maxLength;
   const lengths = options.lengths ?? [];
-  for (let T = 256; !options.lengths && T <= (options.maxLength ?? 4096); T *= 2) lengths.push(T);
+  for (let T = 128; !options.lengths && T <= maxLength; T *= 2) lengths.push(T);
   const [B, H, D] = [1, 4, 64];
   const title = `forward, B=${B} H=${H} D=${D} f32 — ${adapter || "GPU"} (${clockOf(device)})`;
-  $("chart").textContent = "Timing…";
-  return await sweep(
-    lib,
-    device,
-    benchOps(lib),
-    { lengths, batch: B, heads: H, headDim: D, reps: options.reps, samples: options.samples },
-    (rows) => drawChart(rows, title),
-  );
+  const controller = new AbortController();
+  const [bar, status, cancel] = [
+    $<HTMLProgressElement>("bench-progress"),
+    $("bench-status"),
+    $<HTMLButtonElement>("cancel"),
+  ];
+  cancelBenchmark = () => controller.abort();
+  [bar.hidden, cancel.hidden, cancel.disabled] = [false, false, false];
+  $("chart").textContent = "";
+  try {
+    const rows = await sweep(
+      lib,
+      device,
+      benchOps(lib),
+      { lengths, batch: B, heads: H, headDim: D, reps: options.reps, samples: options.samples },
+      {
+        signal: controller.signal,
+        onRow: (rows) => drawChart(rows, title),
+        onProgress: ({ done, total, op, T }) => {
+          [bar.value, bar.max] = [done, total];
+          status.textContent = `Timing ${op} at T = ${T} (${done + 1} of ${total})…`;
+        },
+      },
+    );
+    status.textContent = controller.signal.aborted
+      ? `Cancelled: ${rows.length} of ${lengths.length} lengths measured.`
+      : `Done: ${lengths.length} lengths.`;
+    return rows;
+  } finally {
+    [bar.hidden, cancel.hidden] = [true, true];
+    cancelBenchmark = undefined;
+  }
 }
 
-/** Runs `task` with every button disabled, logging failures to the console. */
+/** Runs `task` with every button but Cancel disabled, logging failures to the console. */
 function exclusive(task: () => Promise<unknown>): void {
-  const buttons = [...document.querySelectorAll("button")];
+  const buttons = [...document.querySelectorAll<HTMLButtonElement>("button:not(#cancel)")];
   buttons.forEach((b) => (b.disabled = true));
   task().catch((error) => console.error(error)).finally(() =>
     buttons.forEach((b) => (b.disabled = false))
@@ -175,6 +213,11 @@ $("run-form").addEventListener("submit", (event) => {
   exclusive(() => runDemo($<HTMLSelectElement>("op").value, T, dtype));
 });
 $("selftest").addEventListener("click", () => exclusive(selfTest));
+$("cancel").addEventListener("click", () => {
+  $<HTMLButtonElement>("cancel").disabled = true;
+  $("bench-status").textContent = "Cancelling after the step on the GPU…";
+  cancelBenchmark?.();
+});
 $("bench-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const maxLength = Number($<HTMLSelectElement>("max-length").value);
@@ -183,9 +226,14 @@ $("bench-form").addEventListener("submit", (event) => {
 
 /** The page's API, used by tests/web/browser_test.ts. */
 const api = {
-  ready: ready.then(({ adapter, device }) => ({ adapter, features: [...device.features] })),
+  ready: ready.then(({ adapter, device, cpu }) => ({
+    adapter,
+    cpu,
+    features: [...device.features],
+  })),
   runDemo,
   runSelfTest: selfTest,
   runBenchmark,
+  cancelBenchmark: () => cancelBenchmark?.(),
 };
 Object.assign(globalThis, { flashBla: api, runSelfTest: selfTest });

@@ -9,6 +9,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { runCli, UsageError } from "../bench/cli.ts";
 
 const WEB_DIR = new URL("./", import.meta.url);
 
@@ -60,12 +61,36 @@ export function serveDemo(port = 8123, hostname = "127.0.0.1"): Deno.HttpServer<
   return Deno.serve({ port, hostname, onListen() {} }, handle);
 }
 
-if (import.meta.main) {
+/** The usage text of `deno task demo:web --help`. */
+export const SERVE_USAGE =
+  `Usage: deno task demo:web [options]   (builds web/dist/, then serves the page)
+
+  --port N        port to listen on (default 8123; 0 picks a free one)
+  --hostname H    address to bind (default 127.0.0.1; 0.0.0.0 for other machines)
+  -h, --help      this text
+`;
+
+/** Parses the server's command line; a `UsageError` names the bad flag. */
+export function parseServeArgs(args: string[]): { port: number; hostname: string } {
   const { values } = parseArgs({
-    args: Deno.args,
+    args,
+    strict: true,
+    allowPositionals: false,
     options: { port: { type: "string", default: "8123" }, hostname: { type: "string" } },
   });
-  const server = serveDemo(Number(values.port), values.hostname ?? "127.0.0.1");
-  console.log(`flash-bla browser demo: http://localhost:${server.addr.port}/`);
-  console.log("Open it in a browser with WebGPU (Chrome/Edge ≥ 113, Safari 26, Firefox 141+).");
+  const port = Number(values.port);
+  if (values.port.trim() === "" || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`--port: expected an integer from 0 to 65535, got "${values.port}"`);
+  }
+  return { port, hostname: values.hostname ?? "127.0.0.1" };
+}
+
+if (import.meta.main) {
+  await runCli("deno task demo:web", SERVE_USAGE, Deno.args, parseServeArgs, async (o) => {
+    const server = serveDemo(o.port, o.hostname);
+    console.log(`flash-bla browser demo: http://localhost:${server.addr.port}/`);
+    console.log("Open it in a browser with WebGPU (Chrome/Edge ≥ 113, Safari 26, Firefox 141+).");
+    await server.finished;
+    return 0;
+  });
 }

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { layers } from "../../reference.ts";
+ * import { layers } from "@flash-bla/flash-bla/reference";
  * const cfg = layers.resolveMambaLikeLinearAttention({ dim: 8, inputResolution: [2, 2], numHeads: 2 });
  * const params = layers.toFloat64(layers.randomParameters(cfg.specs, 1));
  * const y = layers.mambaLikeLinearAttentionRef(cfg, params, new Float64Array(4 * 8).fill(0.5), 1);

@@ -1,7 +1,7 @@
 /**
  * The differentiation pattern every op and layer follows:
  *
- * ```ts
+ * ```text
  * const { output, pullback } = op.vjp(inputs..., options);
  * const grads = pullback(dOutput);   // one gradient tensor per differentiable input
  * ```

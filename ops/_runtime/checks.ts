@@ -87,8 +87,30 @@ export function checkOneOf<T extends string>(
   return value as T;
 }
 
+/** `options`, or `{}` when undefined; a `TypeError` naming `name` for anything but an object. */
+export function checkOptionsObject<T extends object>(options: T | undefined, name = "options"): T {
+  if (options === undefined) return {} as T;
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`${name} must be an object, got ${describe(options)}`);
+  }
+  return options;
+}
+
+/** Throws a `TypeError` unless `value` is an array of non-negative integers (a shape). */
+export function checkShapeArray(value: unknown, name: string): readonly number[] {
+  if (!Array.isArray(value) || !value.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new TypeError(
+      `${name} must be an array of non-negative integers, got ${
+        Array.isArray(value) ? `[${value.join(", ")}]` : describe(value)
+      }`,
+    );
+  }
+  return value;
+}
+
 function describe(value: unknown): string {
   if (value === null) return "null";
+  if (value === undefined) return "undefined";
   if (typeof value === "object") return value.constructor?.name ?? "object";
   return `${typeof value} ${String(value)}`;
 }

@@ -1,10 +1,16 @@
 /**
- * Device acquisition and per-device state (kernel cache, command recorder).
+ * Device acquisition and per-device state (kernel cache, command recorder, buffer pool,
+ * bind-group cache, GPU error record).
  *
  * Library code uses only web-standard WebGPU APIs so that it runs in Deno and in browsers.
  * @module
  */
+import { checkDevice } from "./device_checks.ts";
 import { Recorder } from "./recorder.ts";
+import { BindGroupCache } from "./bind_groups.ts";
+import { type GpuErrorRecord, GpuErrors } from "./gpu_errors.ts";
+import { BufferPool, type MemoryInfo } from "./pool.ts";
+import { UniformArena } from "./uniforms.ts";
 
 /** Options for {@linkcode requestDevice}. */
 export interface RequestDeviceOptions {
@@ -22,6 +28,11 @@ export interface RequestDeviceOptions {
    * path (what browsers without subgroups run).
    */
   subgroups?: boolean;
+  /**
+   * The WebGPU entry point to use instead of `navigator.gpu`: in Node, `create([])` from the npm
+   * `webgpu` package (Dawn), see docs/node.md.
+   */
+  gpu?: GPU;
 }
 
 /** Limits the runtime asks for when `limits: "adapter"`. */
@@ -43,7 +54,8 @@ function gpuApi(): GPU {
   if (!gpu) {
     throw new Error(
       "flash-bla: WebGPU is not available here (navigator.gpu is undefined). " +
-        "Use Deno ≥ 2, or a browser with WebGPU enabled.",
+        "Use Deno ≥ 2 or a browser with WebGPU; in Node, pass a WebGPU implementation: " +
+        "requestDevice({ gpu: create([]) }) with the npm `webgpu` package (docs/node.md).",
     );
   }
   return gpu;
@@ -55,28 +67,39 @@ function gpuApi(): GPU {
  *
  * @example
  * ```ts
- * import { requestDevice } from "./mod.ts";
+ * import { requestDevice } from "@flash-bla/flash-bla";
  * const device = await requestDevice();
  * console.log(device.features.has("shader-f16"));
  * ```
  */
 export async function requestDevice(options: RequestDeviceOptions = {}): Promise<GPUDevice> {
-  const adapter = await gpuApi().requestAdapter({
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`options must be an object, got ${String(options)}`);
+  }
+  const limits = options.limits ?? "adapter", subgroups = options.subgroups ?? true;
+  if (limits !== "adapter" && limits !== "default") {
+    throw new TypeError(`options.limits must be "adapter" or "default", got ${String(limits)}`);
+  }
+  if (typeof subgroups !== "boolean") {
+    throw new TypeError(`options.subgroups must be true or false, got ${String(subgroups)}`);
+  }
+  const adapter = await (options.gpu ?? gpuApi()).requestAdapter({
     powerPreference: options.powerPreference ?? "high-performance",
   });
   if (!adapter) {
     throw new Error(
       "flash-bla: no WebGPU adapter found. On a machine without a GPU, install Mesa's " +
-        "Vulkan drivers (Debian: apt-get install mesa-vulkan-drivers) to get a CPU adapter.",
+        "Vulkan drivers (Debian: apt-get install mesa-vulkan-drivers) to get a CPU adapter " +
+        "(Deno and browsers; Node's `webgpu` package needs a GPU: docs/node.md).",
     );
   }
   const requiredLimits: Record<string, number> = {};
-  if ((options.limits ?? "adapter") === "adapter") {
+  if (limits === "adapter") {
     for (const name of REQUESTED_LIMITS) requiredLimits[name] = adapter.limits[name];
   }
   const requiredFeatures = WANTED_FEATURES.filter((f) => adapter.features.has(f));
   let device: GPUDevice | undefined;
-  if (options.subgroups ?? true) {
+  if (subgroups) {
     try {
       device = await adapter.requestDevice({
         requiredLimits,
@@ -125,8 +148,10 @@ export function getDefaultDevice(): Promise<GPUDevice> {
 
 /** Makes `device` (for example one created by the application) the default device. */
 export function setDefaultDevice(device: GPUDevice): void {
-  defaultDevice = Promise.resolve(device);
+  defaultDevice = Promise.resolve(checkDevice(device, "device"));
 }
+
+export type { GpuErrorRecord, MemoryInfo };
 
 /** Per-device runtime state. */
 export interface DeviceContext {
@@ -140,6 +165,14 @@ export interface DeviceContext {
   maxBindingBytes: number;
   /** Whether new output tensors are filled with NaN (a test aid). */
   poisonOutputs: boolean;
+  /** Free storage buffers by size class, and the memory counters. */
+  pool: BufferPool;
+  /** Bind groups of the runtime's own buffers. */
+  bindGroups: BindGroupCache;
+  /** Error scopes and the record of GPU errors. */
+  errors: GpuErrors;
+  /** Destroys a runtime-owned buffer once the work recorded so far is submitted. */
+  destroyBuffer(buffer: GPUBuffer): void;
 }
 
 const contexts = new WeakMap<GPUDevice, DeviceContext>();
@@ -147,19 +180,42 @@ const contexts = new WeakMap<GPUDevice, DeviceContext>();
 /** The runtime state of `device`, created on first use. */
 export function deviceContext(device: GPUDevice): DeviceContext {
   let ctx = contexts.get(device);
-  if (!ctx) {
-    ctx = {
-      device,
-      recorder: new Recorder(device),
-      pipelines: new Map(),
-      maxBindingBytes: Math.min(
-        device.limits.maxStorageBufferBindingSize,
-        device.limits.maxBufferSize,
-      ),
-      poisonOutputs: false,
-    };
-    contexts.set(device, ctx);
-  }
+  if (!ctx) ctx = createContext(device);
+  return ctx;
+}
+
+function createContext(device: GPUDevice): DeviceContext {
+  checkDevice(device, "device"); // every function taking a device gets here first
+  const errors = new GpuErrors(device);
+  const bindGroups = new BindGroupCache();
+  const uniforms = new UniformArena(device, (size) => {
+    const buffer = errors.scoped(
+      "createBuffer (uniforms)",
+      () => device.createBuffer({ size, usage: 0x0040 | 0x0008 }),
+    ); // UNIFORM | COPY_DST
+    bindGroups.track(buffer);
+    return buffer;
+  });
+  const recorder = new Recorder(device, errors, uniforms);
+  const destroyBuffer = (buffer: GPUBuffer) => {
+    bindGroups.forget(buffer);
+    recorder.releaseAfterSubmit(buffer);
+  };
+  const ctx: DeviceContext = {
+    device,
+    recorder,
+    pipelines: new Map(),
+    maxBindingBytes: Math.min(
+      device.limits.maxStorageBufferBindingSize,
+      device.limits.maxBufferSize,
+    ),
+    poisonOutputs: false,
+    pool: new BufferPool(device, () => recorder.submits, destroyBuffer),
+    bindGroups,
+    errors,
+    destroyBuffer,
+  };
+  contexts.set(device, ctx);
   return ctx;
 }
 
@@ -168,5 +224,61 @@ export function deviceContext(device: GPUDevice): DeviceContext {
  * yourself to start GPU work early.
  */
 export function flush(device: GPUDevice): void {
+  checkDevice(device, "device");
   deviceContext(device).recorder.submit();
+}
+
+/**
+ * What the runtime holds on `device`, like TF.js's `tf.memory()`: live tensors, the bytes of
+ * their buffers (size classes, so up to 25 % above the data), and the bytes of free buffers
+ * the pool keeps for reuse.
+ *
+ * @example
+ * ```ts
+ * import { getDefaultDevice, memoryInfo, Tensor } from "@flash-bla/flash-bla";
+ * const device = await getDefaultDevice();
+ * using t = Tensor.empty(device, [1024]);
+ * console.log(memoryInfo(device)); // { liveTensors: 1, liveBytes: 4096, pooledBytes: 0 }
+ * ```
+ */
+export function memoryInfo(device: GPUDevice): MemoryInfo {
+  return deviceContext(device).pool.info();
+}
+
+/**
+ * Gives the pool's free buffers back to the device (they are destroyed once the work recorded
+ * so far has been submitted). Live tensors are untouched.
+ */
+export function releasePool(device: GPUDevice): void {
+  deviceContext(device).pool.clear();
+}
+
+/**
+ * Sets how many bytes of free buffers the pool of `device` keeps (default 2 GiB); beyond it,
+ * the oldest released are destroyed. 0 turns reuse off.
+ */
+export function setPoolCapacity(device: GPUDevice, bytes: number): void {
+  if (!(Number.isFinite(bytes) && bytes >= 0)) {
+    throw new RangeError(`bytes must be a finite number ≥ 0, got ${bytes}`);
+  }
+  const { pool } = deviceContext(device);
+  pool.capacity = bytes;
+  pool.trim();
+}
+
+/**
+ * Every GPU error seen on `device` so far (validation, out-of-memory, internal, device lost),
+ * including uncaptured ones from outside the runtime: see ops/_runtime/gpu_errors.ts.
+ */
+export function gpuErrors(device: GPUDevice): readonly GpuErrorRecord[] {
+  return deviceContext(device).errors.records;
+}
+
+/**
+ * Submits the work recorded on `device`, waits until every error scope of the runtime has
+ * resolved, and returns {@linkcode gpuErrors}: a test's "no GPU error happened" check.
+ */
+export function settledGpuErrors(device: GPUDevice): Promise<readonly GpuErrorRecord[]> {
+  flush(device);
+  return deviceContext(device).errors.settled();
 }

@@ -5,13 +5,17 @@
  * @module
  */
 import { type DeviceContext, deviceContext } from "./device.ts";
-import { BufferUsage } from "./recorder.ts";
-import type { Tensor } from "./tensor.ts";
+import { paddedBytes, storageBuffer, type Tensor } from "./tensor.ts";
+
+export { FLAT_GROUP_WGSL, UniformBlock, type UniformType } from "../../shaders/common.ts";
 
 /** How a kernel uses a storage binding. */
 export type Access = "read" | "read_write";
 
-/** A compute kernel: storage bindings 0..n-1, then the uniform block at binding n. */
+/**
+ * A compute kernel: storage bindings 0..n-1, then the uniform block at binding n (bound in the
+ * uniform arena at a dynamic offset, ops/_runtime/uniforms.ts).
+ */
 export interface Kernel {
   /** Kernel name, shown in compile errors. */
   name: string;
@@ -26,53 +30,17 @@ export interface Kernel {
 /** Workgroups along one dispatch dimension (WebGPU's guaranteed limit). */
 export const MAX_GROUPS_PER_DIM = 65535;
 
-/**
- * WGSL helper: the flat index of this workgroup in a grid launched by {@linkcode launch}
- * (which splits large counts over y and z). Kernels must return when it is ≥ their count.
- */
-export const FLAT_GROUP_WGSL = /* wgsl */ `
-fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
-`;
-
-/** Field types of a uniform block. */
-export type UniformType = "u32" | "i32" | "f32";
-
-/** A uniform struct declared once and used for both the WGSL text and the packing. */
-export class UniformBlock<K extends string> {
-  readonly fields: readonly [K, UniformType][];
-
-  constructor(fields: Record<K, UniformType>) {
-    this.fields = Object.entries(fields) as [K, UniformType][];
-  }
-
-  /** WGSL declaration of the struct and its binding (`var<uniform> u: Params`). */
-  wgsl(binding: number): string {
-    const body = this.fields.map(([k, t]) => `  ${k}: ${t},`).join("\n");
-    return `struct Params {\n${body}\n}\n@group(0) @binding(${binding}) var<uniform> u: Params;\n`;
-  }
-
-  /** Packs `values` in field order, padded to 16 bytes. */
-  pack(values: Record<K, number>): ArrayBuffer {
-    const bytes = Math.max(16, Math.ceil((this.fields.length * 4) / 16) * 16);
-    const buffer = new ArrayBuffer(bytes);
-    const view = new DataView(buffer);
-    this.fields.forEach(([k, t], i) => {
-      const v = values[k];
-      if (t === "f32") view.setFloat32(i * 4, v, true);
-      else if (t === "i32") view.setInt32(i * 4, v, true);
-      else view.setUint32(i * 4, v, true);
-    });
-    return buffer;
-  }
-}
-
 function layoutFor(ctx: DeviceContext, kernel: Kernel): GPUBindGroupLayout {
   const entries: GPUBindGroupLayoutEntry[] = kernel.bindings.map((access, binding) => ({
     binding,
     visibility: 4, /* GPUShaderStage.COMPUTE */
     buffer: { type: access === "read" ? "read-only-storage" : "storage" },
   }));
-  entries.push({ binding: kernel.bindings.length, visibility: 4, buffer: { type: "uniform" } });
+  entries.push({
+    binding: kernel.bindings.length,
+    visibility: 4,
+    buffer: { type: "uniform", hasDynamicOffset: true },
+  });
   return ctx.device.createBindGroupLayout({ label: kernel.name, entries });
 }
 
@@ -93,16 +61,23 @@ export function pipelineFor(
         console.error(`flash-bla kernel ${key}: ${m.message} at line ${m.lineNum}: ${line}`);
       }
     });
-    const layout = ctx.device.createPipelineLayout({ bindGroupLayouts: [layoutFor(ctx, kernel)] });
-    pipeline = ctx.device.createComputePipeline({
-      label: key,
-      layout,
-      compute: { module, entryPoint: "main" },
+    pipeline = ctx.errors.scoped(key, () => {
+      const layout = ctx.device.createPipelineLayout({
+        bindGroupLayouts: [layoutFor(ctx, kernel)],
+      });
+      return ctx.device.createComputePipeline({
+        label: key,
+        layout,
+        compute: { module, entryPoint: "main" },
+      });
     });
     ctx.pipelines.set(key, pipeline);
+    groupLayouts.set(pipeline, pipeline.getBindGroupLayout(0));
   }
   return pipeline;
 }
+
+const groupLayouts = new WeakMap<GPUComputePipeline, GPUBindGroupLayout>();
 
 /** A storage binding: a whole tensor, or a window of a buffer. */
 export type StorageArg = Tensor | GPUBufferBinding;
@@ -118,11 +93,32 @@ export interface LaunchArgs {
 }
 
 function asBinding(arg: StorageArg): GPUBufferBinding {
-  return "buffer" in arg && "shape" in arg ? { buffer: arg.buffer } : arg as GPUBufferBinding;
+  return "shape" in arg ? { buffer: storageBuffer(arg), offset: 0, size: paddedBytes(arg) } : arg;
 }
 
-/** Records one dispatch of `kernel` on `device`. */
+let launchListener: { listen: (kernel: Kernel) => void; dispatch: boolean } | undefined;
+
+/**
+ * Calls `listen` with every kernel launched from now on (`undefined` stops): the WGSL snapshot
+ * test and `deno task wgsl` read the generated code of each variant this way. With
+ * `dispatch: false` launches record nothing (no compile, no work; outputs stay unwritten).
+ */
+export function onLaunch(
+  listen: ((kernel: Kernel) => void) | undefined,
+  options: { dispatch?: boolean } = {},
+): void {
+  launchListener = listen && { listen, dispatch: options.dispatch ?? true };
+}
+
+/**
+ * Records one dispatch of `kernel` on `device`: its uniforms go to the uniform arena, its bind
+ * group comes from the cache when every buffer is the runtime's.
+ */
 export function launch(device: GPUDevice, kernel: Kernel, args: LaunchArgs): void {
+  if (launchListener) {
+    launchListener.listen(kernel);
+    if (!launchListener.dispatch) return;
+  }
   if (args.storage.length !== kernel.bindings.length) {
     throw new Error(
       `flash-bla kernel ${kernel.name}: ${args.storage.length} storage bindings for ` +
@@ -131,24 +127,7 @@ export function launch(device: GPUDevice, kernel: Kernel, args: LaunchArgs): voi
   }
   if (args.groups <= 0) return;
   const ctx = deviceContext(device);
-  const pipeline = pipelineFor(ctx, kernel);
-  const uniform = device.createBuffer({
-    size: args.uniforms.byteLength,
-    usage: BufferUsage.UNIFORM,
-    mappedAtCreation: true,
-  });
-  new Uint8Array(uniform.getMappedRange()).set(new Uint8Array(args.uniforms));
-  uniform.unmap();
-  ctx.recorder.releaseAfterSubmit(uniform);
-  const entries: GPUBindGroupEntry[] = args.storage.map((arg, binding) => ({
-    binding,
-    resource: asBinding(arg),
-  }));
-  entries.push({ binding: args.storage.length, resource: { buffer: uniform } });
-  const bindGroup = device.createBindGroup({
-    layout: pipeline.getBindGroupLayout(0),
-    entries,
-  });
+  ctx.errors.checkLost();
   const x = Math.min(args.groups, MAX_GROUPS_PER_DIM);
   const rest = Math.ceil(args.groups / x);
   const y = Math.min(rest, MAX_GROUPS_PER_DIM);
@@ -156,5 +135,20 @@ export function launch(device: GPUDevice, kernel: Kernel, args: LaunchArgs): voi
   if (z > MAX_GROUPS_PER_DIM) {
     throw new RangeError(`flash-bla kernel ${kernel.name}: ${args.groups} workgroups is too many`);
   }
-  ctx.recorder.dispatch(kernel.name, pipeline, bindGroup, x, y, z);
+  const pipeline = pipelineFor(ctx, kernel);
+  const uniform = ctx.recorder.uniforms(args.uniforms);
+  const entries = args.storage.map(asBinding);
+  entries.push({ buffer: uniform.buffer, offset: 0, size: args.uniforms.byteLength });
+  const bindGroup = ctx.bindGroups.get(
+    pipeline,
+    entries,
+    () =>
+      ctx.errors.scoped(kernel.name, () =>
+        device.createBindGroup({
+          label: kernel.name,
+          layout: groupLayouts.get(pipeline)!,
+          entries: entries.map((resource, binding) => ({ binding, resource })),
+        })),
+  );
+  ctx.recorder.dispatch(kernel.name, pipeline, bindGroup, uniform.offset, x, y, z);
 }

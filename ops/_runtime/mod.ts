@@ -8,5 +8,6 @@ export * from "./kernel.ts";
 export * from "./slices.ts";
 export * from "./timing.ts";
 export * from "./checks.ts";
+export * from "./device_checks.ts";
 export type * from "./autodiff.ts";
 export { BufferUsage } from "./recorder.ts";

@@ -4,10 +4,14 @@
  * Every op appends dispatches to one open compute pass; WebGPU orders the storage accesses of
  * successive dispatches, so dependent kernels can share a pass (a pass costs ≈ 6 µs, a
  * dispatch ≈ 2 µs on an H100/H200). Nothing is awaited between ops: awaiting the GPU costs
- * ≈ 11 ms in Deno. Work is submitted when a result is read, a tensor is destroyed, or
- * {@linkcode MAX_PENDING_DISPATCHES} have been recorded.
+ * ≈ 11 ms in Deno. Work is submitted when a result is read, a tensor's buffer is handed out,
+ * or {@linkcode MAX_PENDING_DISPATCHES} have been recorded. Each submit uploads the launches'
+ * uniforms first (ops/_runtime/uniforms.ts) and runs inside error scopes naming its kernels
+ * (ops/_runtime/gpu_errors.ts).
  * @module
  */
+import type { GpuErrors } from "./gpu_errors.ts";
+import type { UniformArena, UniformSlot } from "./uniforms.ts";
 
 /** Dispatches recorded before the recorder submits on its own. */
 export const MAX_PENDING_DISPATCHES = 512;
@@ -38,15 +42,30 @@ interface DispatchTiming {
 /** Records compute dispatches and buffer copies for one device. */
 export class Recorder {
   readonly #device: GPUDevice;
+  readonly #errors: GpuErrors;
+  readonly #uniforms: UniformArena;
+  /** Kernels dispatched since the last submit, named if that submit fails. */
+  readonly #kernels = new Set<string>();
+  /** The dynamic offset of the next `setBindGroup`. */
+  readonly #offsets = new Uint32Array(1);
+  /** Submits so far (an upload may reuse a buffer released before the last one). */
+  submits = 0;
   #encoder: GPUCommandEncoder | undefined;
   #pass: GPUComputePassEncoder | undefined;
   #pending = 0;
-  #releaseAfterSubmit: GPUBuffer[] = [];
+  #afterSubmit: (() => void)[] = [];
   #timing: TimingWindow | undefined;
   #perDispatch: DispatchTiming | undefined;
 
-  constructor(device: GPUDevice) {
+  constructor(device: GPUDevice, errors: GpuErrors, uniforms: UniformArena) {
     this.#device = device;
+    this.#errors = errors;
+    this.#uniforms = uniforms;
+  }
+
+  /** Writes a launch's uniform block to the arena uploaded before the next submit. */
+  uniforms(block: ArrayBuffer): UniformSlot {
+    return this.#uniforms.write(block);
   }
 
   /** The encoder for non-compute commands (copies); ends the open compute pass. */
@@ -75,11 +94,15 @@ export class Recorder {
     return this.#pass;
   }
 
-  /** Records one dispatch of kernel `name`; submits when many are pending. */
+  /**
+   * Records one dispatch of kernel `name` (its uniform block at dynamic offset
+   * `uniformOffset` of the bind group's arena buffer); submits when many are pending.
+   */
   dispatch(
     name: string,
     pipeline: GPUComputePipeline,
     bindGroup: GPUBindGroup,
+    uniformOffset: number,
     x: number,
     y = 1,
     z = 1,
@@ -88,8 +111,10 @@ export class Recorder {
     if (timed) this.#beginDispatchPass(timed, name);
     const pass = this.pass();
     pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
+    this.#offsets[0] = uniformOffset;
+    pass.setBindGroup(0, bindGroup, this.#offsets, 0, 1);
     pass.dispatchWorkgroups(x, y, z);
+    this.#kernels.add(name);
     if (timed) this.#endPass();
     else if (++this.#pending >= MAX_PENDING_DISPATCHES && !this.#timing) this.submit();
   }
@@ -130,7 +155,12 @@ export class Recorder {
 
   /** Destroys `buffer` once the work recorded so far has been submitted. */
   releaseAfterSubmit(buffer: GPUBuffer): void {
-    this.#releaseAfterSubmit.push(buffer);
+    this.afterSubmit(() => buffer.destroy());
+  }
+
+  /** Calls `done` once the work recorded so far has been submitted. */
+  afterSubmit(done: () => void): void {
+    this.#afterSubmit.push(done);
   }
 
   /**
@@ -152,16 +182,22 @@ export class Recorder {
     this.#timing = undefined;
   }
 
-  /** Submits everything recorded so far. */
+  /** Submits everything recorded so far, uniforms first, inside error scopes. */
   submit(): void {
     this.#endPass();
     if (this.#encoder) {
+      this.#errors.open();
+      this.#uniforms.upload();
       this.#device.queue.submit([this.#encoder.finish()]);
+      this.#errors.close(this.#kernels.size ? [...this.#kernels] : ["copies"]);
+      this.#kernels.clear();
       this.#encoder = undefined;
     }
+    this.submits++;
     this.#pending = 0;
-    for (const buffer of this.#releaseAfterSubmit) buffer.destroy();
-    this.#releaseAfterSubmit = [];
+    const callbacks = this.#afterSubmit;
+    this.#afterSubmit = [];
+    for (const done of callbacks) done();
   }
 
   #endPass(): void {

@@ -6,7 +6,7 @@
  * @module
  */
 import { deviceContext } from "./device.ts";
-import { bytesPerElement, type Tensor } from "./tensor.ts";
+import { bytesPerElement, paddedBytes, storageBuffer, type Tensor } from "./tensor.ts";
 
 /** A window of a tensor bound as storage, and where the tensor's element `first` lies in it. */
 export interface Window {
@@ -22,9 +22,9 @@ export function windowOf(tensor: Tensor, first: number, count: number): Window {
   const align = tensor.device.limits.minStorageBufferOffsetAlignment;
   const start = first * bytes;
   const offset = Math.floor(start / align) * align;
-  const end = Math.min(Math.ceil(((first + count) * bytes) / 4) * 4, tensor.buffer.size);
+  const end = Math.min(Math.ceil(((first + count) * bytes) / 4) * 4, paddedBytes(tensor));
   return {
-    binding: { buffer: tensor.buffer, offset, size: Math.max(end - offset, 4) },
+    binding: { buffer: storageBuffer(tensor), offset, size: Math.max(end - offset, 4) },
     elementOffset: (start - offset) / bytes,
   };
 }

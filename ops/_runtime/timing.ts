@@ -4,11 +4,19 @@
  * @module
  */
 import { deviceContext } from "./device.ts";
+import { checkDevice } from "./device_checks.ts";
 import { BufferUsage } from "./recorder.ts";
 
 /** Whether `device` can time work on the GPU (`timestamp-query`). */
 export function canTimeGpu(device: GPUDevice): boolean {
   return device.features.has("timestamp-query");
+}
+
+function checkTimedWork(device: GPUDevice, work: () => void): void {
+  checkDevice(device, "device");
+  if (typeof work !== "function") {
+    throw new TypeError(`work must be a function, got ${typeof work}`);
+  }
 }
 
 /**
@@ -21,6 +29,10 @@ export async function timeGpu(
   work: () => void,
   samples: number,
 ): Promise<number[]> {
+  checkTimedWork(device, work);
+  if (!Number.isInteger(samples) || samples < 1) {
+    throw new RangeError(`samples must be a positive integer, got ${String(samples)}`);
+  }
   if (!canTimeGpu(device)) {
     throw new TypeError("this device lacks the 'timestamp-query' feature; GPU timing is off");
   }
@@ -57,6 +69,7 @@ export const MAX_TIMED_DISPATCHES = 2048;
  * few µs and the GPU drains between passes, so the sum exceeds the op's time in one pass.
  */
 export async function timeKernels(device: GPUDevice, work: () => void): Promise<KernelTime[]> {
+  checkTimedWork(device, work);
   if (!canTimeGpu(device)) {
     throw new TypeError("this device lacks the 'timestamp-query' feature; GPU timing is off");
   }
@@ -86,7 +99,7 @@ async function readTimestamps(
   querySet: GPUQuerySet,
   count = querySet.count,
 ): Promise<BigInt64Array> {
-  const { recorder } = deviceContext(device);
+  const { recorder, errors } = deviceContext(device);
   const size = Math.max(8, count * 8);
   const resolve = device.createBuffer({
     size,
@@ -102,7 +115,7 @@ async function readTimestamps(
     encoder.copyBufferToBuffer(resolve, 0, staging, 0, count * 8);
   }
   recorder.submit();
-  await staging.mapAsync(1 /* GPUMapMode.READ */);
+  await errors.settle(staging.mapAsync(1 /* GPUMapMode.READ */));
   const ticks = new BigInt64Array(staging.getMappedRange().slice(0));
   staging.destroy();
   resolve.destroy();
@@ -112,6 +125,9 @@ async function readTimestamps(
 
 /** The median and the 20th and 80th percentiles of `values`. */
 export function quantiles(values: readonly number[]): { p20: number; p50: number; p80: number } {
+  if (!Array.isArray(values) || values.length === 0 || values.some((v) => typeof v !== "number")) {
+    throw new TypeError("values must be a non-empty array of numbers");
+  }
   const sorted = [...values].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
   return { p20: at(0.2), p50: at(0.5), p80: at(0.8) };

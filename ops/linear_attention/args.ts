@@ -11,7 +11,11 @@ import {
   checkTensor,
   type Tensor,
 } from "../_runtime/mod.ts";
-import { LA_MAX_DIM, type LaPrecision, type LaVariant } from "../../shaders/linear_attention.ts";
+import {
+  LA_MAX_DIM,
+  type LaPrecision,
+  type LaVariant,
+} from "../../shaders/linear_attention/kernels.ts";
 import { type LaTilingOverrides, type Problem, tilingOf } from "./engine.ts";
 
 /** Memory layout of the dense ops' tensors. */

@@ -67,7 +67,7 @@ function decoupledVjp(
  *
  * @example
  * ```ts
- * import { decoupledLinearAttention, Tensor } from "../../mod.ts";
+ * import { decoupledLinearAttention, Tensor } from "@flash-bla/flash-bla";
  * const x = Float32Array.from({ length: 2 * 8 * 4 }, () => Math.random());
  * using q = await Tensor.fromArray(x, [1, 2, 8, 4]);
  * using o = decoupledLinearAttention(q, q, q, q, q);

@@ -11,17 +11,13 @@
  * adds `[dS | dm/L_k]` of the state's size and dz per query row while it runs.
  * @module
  */
+import { type Kernel, launch, planSlices, type Slice, Tensor, windowOf } from "../_runtime/mod.ts";
 import {
-  BufferUsage,
-  deviceContext,
-  type Kernel,
-  launch,
-  planSlices,
-  type Slice,
-  Tensor,
-  windowOf,
-} from "../_runtime/mod.ts";
-import { bytesPerElement } from "../_runtime/tensor.ts";
+  bytesPerElement,
+  paddedBytes,
+  storageBuffer,
+  uploadTemporary,
+} from "../_runtime/tensor.ts";
 import { subgroupSize } from "../_runtime/device.ts";
 import {
   type KernelMode,
@@ -38,7 +34,7 @@ import {
   stateKernel,
   type Tile,
   tileThreads,
-} from "../../shaders/linear_attention.ts";
+} from "../../shaders/linear_attention/kernels.ts";
 
 /** Kernel tiling of the family; {@linkcode LA_DEFAULT_TILING} holds the defaults. */
 export interface LaTiling {
@@ -249,18 +245,9 @@ function kernelOf(name: string, constants: Kernel["constants"], make: () => LaSh
   return { kernel, bindings: shader.bindings };
 }
 
-/** Uploads u32 metadata (varlen tables) to a storage buffer freed after the next submit. */
+/** Uploads u32 metadata (varlen tables) to a pooled buffer held until the next submit. */
 function u32Buffer(device: GPUDevice, values: number[]): GPUBuffer {
-  const data = new Uint32Array(values);
-  const buffer = device.createBuffer({
-    size: Math.max(data.byteLength, 4),
-    usage: BufferUsage.STORAGE,
-    mappedAtCreation: true,
-  });
-  new Uint32Array(buffer.getMappedRange()).set(data);
-  buffer.unmap();
-  deviceContext(device).recorder.releaseAfterSubmit(buffer);
-  return buffer;
+  return uploadTemporary(device, new Uint32Array(values));
 }
 
 /** A varlen table of (sequence, first row) entries, `span` rows each (at least one each). */
@@ -299,8 +286,9 @@ function scratchWindow(t: Tensor, p: Problem, s: Slice) {
   const align = t.device.limits.minStorageBufferOffsetAlignment;
   const start = s.start * perItem, end = (s.start + s.count) * perItem;
   const offset = Math.floor(start / align) * align;
-  const size = Math.min(Math.ceil(end / 4) * 4, t.buffer.size) - offset;
-  return { binding: { buffer: t.buffer, offset, size }, words: Math.ceil((start - offset) / 4) };
+  const size = Math.min(Math.ceil(end / 4) * 4, paddedBytes(t)) - offset;
+  const binding = { buffer: storageBuffer(t), offset, size };
+  return { binding, words: Math.ceil((start - offset) / 4) };
 }
 
 /** Bindings of row tensors the kernels read (declared as vec4s with vecLoads). */

@@ -7,7 +7,6 @@
 import type { Tensor, Vjp } from "../_runtime/mod.ts";
 import { checkAlive, checkCotangent } from "./args.ts";
 import { backward, forward, type Grads, type Inputs, type Problem, release } from "./engine.ts";
-import type { LinearAttentionGrads } from "./linear.ts";
 
 /** Records the forward of `p` on `x` and frees the state: the output alone. */
 export function forwardOutput(p: Problem, x: Inputs): Tensor {
@@ -42,6 +41,16 @@ export function fusedVjp<G>(
     dispose,
     [Symbol.dispose]: dispose,
   };
+}
+
+/** Gradients returned by the pullback of `linearAttention.vjp` (and of the other ops with inputs q, k, v). */
+export interface LinearAttentionGrads {
+  /** Gradient of q, shaped like q. */
+  dq: Tensor;
+  /** Gradient of k, shaped like k. */
+  dk: Tensor;
+  /** Gradient of v, shaped like v. */
+  dv: Tensor;
 }
 
 /** `{ dq, dk, dv }` of the backward's gradients (the ops with inputs q, k, v). */

@@ -6,7 +6,9 @@
 import type { Tensor, Vjp } from "../_runtime/mod.ts";
 import { type KernelOptions, type Layout, normalisedProblem } from "./args.ts";
 import type { Problem } from "./engine.ts";
-import { forwardOutput, fusedVjp, qkvGrads } from "./fused.ts";
+import { forwardOutput, fusedVjp, type LinearAttentionGrads, qkvGrads } from "./fused.ts";
+
+export type { LinearAttentionGrads };
 
 /** Options of {@linkcode linearAttention}. */
 export interface LinearAttentionOptions extends KernelOptions {
@@ -16,16 +18,6 @@ export interface LinearAttentionOptions extends KernelOptions {
   eps?: number;
   /** `"BHTD"` (`[B, H, T, D]`, default) or `"BTHD"` (`[B, T, H, D]`). */
   layout?: Layout;
-}
-
-/** Gradients returned by the pullback of {@linkcode linearAttention.vjp}. */
-export interface LinearAttentionGrads {
-  /** Gradient of q, shaped like q. */
-  dq: Tensor;
-  /** Gradient of k, shaped like k. */
-  dk: Tensor;
-  /** Gradient of v, shaped like v. */
-  dv: Tensor;
 }
 
 const OP = "linearAttention";
@@ -61,7 +53,7 @@ function linearAttentionVjp(
  *
  * @example
  * ```ts
- * import { linearAttention, Tensor } from "../../mod.ts";
+ * import { linearAttention, Tensor } from "@flash-bla/flash-bla";
  * const [B, H, T, D] = [1, 2, 16, 8];
  * const data = Float32Array.from({ length: B * H * T * D }, () => Math.random());
  * using q = await Tensor.fromArray(data, [B, H, T, D]);
@@ -81,7 +73,7 @@ export const linearAttention: {
    *
    * @example
    * ```ts
-   * import { linearAttention, Tensor } from "../../mod.ts";
+   * import { linearAttention, Tensor } from "@flash-bla/flash-bla";
    * const x = Float32Array.from({ length: 2 * 8 * 4 }, () => Math.random());
    * using q = await Tensor.fromArray(x, [1, 2, 8, 4]);
    * using f = linearAttention.vjp(q, q, q);

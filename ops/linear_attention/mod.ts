@@ -1,5 +1,6 @@
 /**
- * The linear-attention op family (SPEC §1–4): fused WGSL forward and backward kernels.
+ * The linear-attention op family (SPEC §1–4): fused WGSL forward and backward kernels, and
+ * the naive compositions of `nn` ops they are measured against.
  * @module
  */
 export {
@@ -15,6 +16,12 @@ export {
 } from "./simple.ts";
 export { decoupledLinearAttention, type DecoupledLinearAttentionGrads } from "./decoupled.ts";
 export { varlenLinearAttention, type VarlenLinearAttentionOptions } from "./varlen.ts";
+export {
+  naiveLinearAttention,
+  type NaiveLinearAttentionGrads,
+  type NaiveLinearAttentionOptions,
+} from "./naive.ts";
+export { type NaiveDecoupledGrads, naiveDecoupledLinearAttention } from "./naive_decoupled.ts";
 export type { KernelOptions, Layout } from "./args.ts";
 export type { LaTiling, LaTilingOverrides } from "./engine.ts";
-export type { LaPrecision } from "../../shaders/linear_attention.ts";
+export type { LaPrecision } from "../../shaders/linear_attention/kernels.ts";

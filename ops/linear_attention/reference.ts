@@ -241,7 +241,7 @@ function sum(a: Float64Array, b: Float64Array): Float64Array<ArrayBuffer> {
  *
  * @example
  * ```ts
- * import { linearAttentionReference } from "./reference.ts";
+ * import { linearAttentionReference } from "@flash-bla/flash-bla/reference";
  * const x = { data: [1, 2, 3, 4], shape: [1, 1, 2, 2] };
  * console.log(linearAttentionReference(x, x, x));
  * ```
@@ -269,7 +269,7 @@ export function linearAttentionReference(
  *
  * @example
  * ```ts
- * import { linearAttentionReferenceGrads } from "./reference.ts";
+ * import { linearAttentionReferenceGrads } from "@flash-bla/flash-bla/reference";
  * const x = { data: [1, 2, 3, 4], shape: [1, 1, 2, 2] };
  * const { dq, dk, dv } = linearAttentionReferenceGrads(x, x, x, [1, 0, 0, 1]);
  * ```
@@ -307,7 +307,7 @@ export interface SimpleRefOptions {
  *
  * @example
  * ```ts
- * import { simpleLinearAttentionReference } from "./reference.ts";
+ * import { simpleLinearAttentionReference } from "@flash-bla/flash-bla/reference";
  * const x = { data: [1, 2, 3, 4], shape: [1, 1, 2, 2] };
  * const { output, state } = simpleLinearAttentionReference(x, x, x);
  * ```
@@ -336,7 +336,7 @@ export function simpleLinearAttentionReference(
  *
  * @example
  * ```ts
- * import { simpleLinearAttentionReferenceGrads } from "./reference.ts";
+ * import { simpleLinearAttentionReferenceGrads } from "@flash-bla/flash-bla/reference";
  * const x = { data: [1, 2, 3, 4], shape: [1, 1, 2, 2] };
  * const { dq, dk, dv } = simpleLinearAttentionReferenceGrads(x, x, x, [1, 0, 0, 1]);
  * ```
@@ -376,7 +376,7 @@ export interface DecoupledRefGrads extends RefGrads {
  *
  * @example
  * ```ts
- * import { decoupledLinearAttentionReference } from "./reference.ts";
+ * import { decoupledLinearAttentionReference } from "@flash-bla/flash-bla/reference";
  * const x = { data: [1, 2, 3, 4], shape: [1, 1, 2, 2] };
  * const { output } = decoupledLinearAttentionReference(x, x, x, x, x);
  * ```
@@ -420,7 +420,7 @@ export interface VarlenRefOptions {
  *
  * @example
  * ```ts
- * import { varlenLinearAttentionReference } from "./reference.ts";
+ * import { varlenLinearAttentionReference } from "@flash-bla/flash-bla/reference";
  * const x = { data: [1, 2, 3, 4, 5, 6], shape: [3, 1, 2] };
  * const { output } = varlenLinearAttentionReference(x, x, x, [0, 1, 3]);
  * ```

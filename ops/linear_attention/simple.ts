@@ -17,7 +17,7 @@ import {
   numberOption,
 } from "./args.ts";
 import { backward, forward } from "./engine.ts";
-import type { LinearAttentionGrads } from "./linear.ts";
+import type { LinearAttentionGrads } from "./fused.ts";
 
 /** Options of {@linkcode simpleLinearAttention}. */
 export interface SimpleLinearAttentionOptions extends KernelOptions {
@@ -115,7 +115,7 @@ function simpleVjp(
  *
  * @example
  * ```ts
- * import { simpleLinearAttention, Tensor } from "../../mod.ts";
+ * import { simpleLinearAttention, Tensor } from "@flash-bla/flash-bla";
  * const x = Float32Array.from({ length: 2 * 8 * 4 }, () => Math.random());
  * using q = await Tensor.fromArray(x, [1, 2, 8, 4]);
  * const { output, state } = simpleLinearAttention(q, q, q, { returnState: true });

@@ -14,7 +14,7 @@ import {
 } from "./args.ts";
 import type { Problem } from "./engine.ts";
 import { forwardOutput, fusedVjp, qkvGrads } from "./fused.ts";
-import type { LinearAttentionGrads } from "./linear.ts";
+import type { LinearAttentionGrads } from "./fused.ts";
 
 /** Options of {@linkcode varlenLinearAttention}. */
 export interface VarlenLinearAttentionOptions extends KernelOptions {
@@ -123,7 +123,7 @@ function varlenVjp(
  *
  * @example
  * ```ts
- * import { Tensor, varlenLinearAttention } from "../../mod.ts";
+ * import { Tensor, varlenLinearAttention } from "@flash-bla/flash-bla";
  * const x = Float32Array.from({ length: 10 * 2 * 4 }, () => Math.random());
  * using q = await Tensor.fromArray(x, [10, 2, 4]);
  * using o = varlenLinearAttention(q, q, q, new Int32Array([0, 3, 3, 10]));

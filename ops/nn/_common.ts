@@ -5,9 +5,10 @@
 import type { Vjp } from "../_runtime/autodiff.ts";
 import { checkSameDeviceAndDtype, checkTensor } from "../_runtime/checks.ts";
 import { deviceContext } from "../_runtime/device.ts";
-import type { Tensor } from "../_runtime/tensor.ts";
+import { type DType, Tensor } from "../_runtime/tensor.ts";
+import { bufferBytes } from "../_runtime/device_checks.ts";
 import { launch } from "../_runtime/kernel.ts";
-import { NN_WORKGROUP, partialSumParams, partialSumWgsl } from "../../shaders/nn_common.ts";
+import { NN_WORKGROUP, partialSumParams, partialSumWgsl } from "../../shaders/nn/common.ts";
 
 /** Workgroups for `n` elements at one element per thread. */
 export function elementGroups(n: number): number {
@@ -34,7 +35,7 @@ export function checkTensors(tensors: Record<string, unknown>): Tensor[] {
   const checked = Object.entries(tensors).map(([name, t]) => {
     const tensor = checkTensor(t, name);
     const limit = deviceContext(tensor.device).maxBindingBytes;
-    if (tensor.buffer.size > limit) {
+    if (tensor.byteLength > limit) {
       throw new RangeError(
         `${name} ${tensor} is larger than the device's largest storage binding (${limit} bytes)`,
       );
@@ -45,6 +46,42 @@ export function checkTensors(tensors: Record<string, unknown>): Tensor[] {
     Object.fromEntries(Object.keys(tensors).map((name, i) => [name, checked[i]])),
   );
   return checked;
+}
+
+/**
+ * `Tensor.empty` for a block's output or temporary: a `RangeError` naming `what` when it
+ * would exceed the device's largest storage binding (the blocks bind whole tensors).
+ */
+export function emptyInBinding(
+  device: GPUDevice,
+  shape: readonly number[],
+  dtype: DType,
+  what: string,
+): Tensor {
+  const limit = deviceContext(device).maxBindingBytes;
+  const bytes = bufferBytes(shape, dtype);
+  if (bytes > limit) {
+    throw new RangeError(
+      `${what} ${fmtShape(shape)} (${dtype}, ${bytes} bytes) would exceed the device's largest ` +
+        `storage binding (${limit} bytes)`,
+    );
+  }
+  return Tensor.empty(device, shape, dtype);
+}
+
+/**
+ * Throws a `TypeError` naming the first destroyed tensor of `saved` (a pullback's inputs), so
+ * that no backward kernel is recorded on a freed buffer.
+ */
+export function checkSavedAlive(saved: Record<string, Tensor>): void {
+  for (const [name, t] of Object.entries(saved)) {
+    if (t.destroyed) {
+      throw new TypeError(
+        `pullback: ${name} was destroyed before the backward (keep the vjp's inputs alive ` +
+          `until its last pullback)`,
+      );
+    }
+  }
 }
 
 /** Throws a `RangeError` unless `value` is an integer ≥ `lo`. */
@@ -79,14 +116,22 @@ export function checkImageTokens(
   return { batch, n, c, h, w };
 }
 
+/** What a block's vjp keeps for its backward. */
+export interface Kept {
+  /** The caller's tensors the backward reads, by argument name (checked alive first). */
+  saved?: Record<string, Tensor>;
+  /** Frees what the forward kept itself (called once, by `dispose()`). */
+  release?: () => void;
+}
+
 /**
  * Builds a {@linkcode Vjp}: `pullback` checks the upstream gradient's shape and dtype against
- * the output; `release` frees what the forward kept (once).
+ * the output and that every `saved` tensor is alive, before recording anything.
  */
 export function makeVjp<G>(
   output: Tensor,
   pullback: (dy: Tensor) => G,
-  release: () => void = () => {},
+  { saved = {}, release = () => {} }: Kept = {},
 ): Vjp<Tensor, Tensor, G> {
   let released = false;
   const dispose = () => {
@@ -104,6 +149,7 @@ export function makeVjp<G>(
         );
       }
       checkShapeIs(dy, output.shape, "dy");
+      checkSavedAlive(saved);
       return pullback(dy);
     },
     dispose,

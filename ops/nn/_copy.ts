@@ -4,8 +4,8 @@
  */
 import { launch } from "../_runtime/kernel.ts";
 import type { DType, Tensor } from "../_runtime/tensor.ts";
-import { MAX_RANK, padRank, stridesOf } from "../../shaders/nn_common.ts";
-import { copyParams, copyWgsl } from "../../shaders/nn_copy.ts";
+import { MAX_RANK, padRank, stridesOf } from "../../shaders/nn/common.ts";
+import { copyParams, copyWgsl } from "../../shaders/nn/copy.ts";
 import { elementGroups } from "./_common.ts";
 
 /** One side of a strided copy: a tensor, an element offset and a stride per copy dimension. */

@@ -4,14 +4,14 @@
  * @module
  */
 import type { Vjp } from "../_runtime/autodiff.ts";
-import { checkFinite } from "../_runtime/checks.ts";
+import { checkFinite, checkOptionsObject } from "../_runtime/checks.ts";
 import { launch } from "../_runtime/kernel.ts";
 import { Tensor } from "../_runtime/tensor.ts";
 import {
   type ActivationKind,
   activationParams,
   activationWgsl,
-} from "../../shaders/nn_elementwise.ts";
+} from "../../shaders/nn/elementwise.ts";
 import { checkTensors, elementGroups, makeVjp } from "./_common.ts";
 
 /** Options of the activations. */
@@ -45,12 +45,14 @@ function kernel(kind: ActivationKind, dtype: Tensor["dtype"], backward: boolean)
 }
 
 function makeActivation(kind: ActivationKind): Activation {
-  const params = (x: Tensor, options: ActivationOptions) =>
-    activationParams.pack({
+  const params = (x: Tensor, given: ActivationOptions | undefined) => {
+    const options = checkOptionsObject(given);
+    return activationParams.pack({
       n: x.size,
       shift: checkFinite(options.shift ?? 0, "options.shift"),
       slope: checkFinite(options.slope ?? 0.01, "options.slope"),
     });
+  };
   const forward = (x: Tensor, options: ActivationOptions = {}): Tensor => {
     checkTensors({ x });
     const uniforms = params(x, options);
@@ -72,7 +74,7 @@ function makeActivation(kind: ActivationKind): Activation {
         groups: elementGroups(x.size),
       });
       return { dx };
-    });
+    }, { saved: { x } });
   };
   return Object.assign(forward, { vjp });
 }
@@ -83,7 +85,8 @@ function makeActivation(kind: ActivationKind): Activation {
  *
  * @example
  * ```ts
- * import { elu, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { elu } = nn;
  * using x = await Tensor.fromArray([-1, 0, 2], [3]);
  * using y = elu(x, { shift: 1 }); // [e^-1, 1, 3]
  * console.log(await y.read());
@@ -96,7 +99,8 @@ export const elu: Activation = makeActivation("elu");
  *
  * @example
  * ```ts
- * import { eluPlusOne, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { eluPlusOne } = nn;
  * using x = await Tensor.fromArray([-1, 0, 2], [3]);
  * const { output, pullback } = eluPlusOne.vjp(x);
  * using dy = await Tensor.fromArray([1, 1, 1], [3]);
@@ -114,7 +118,8 @@ export const eluPlusOne: Activation = Object.assign(
  *
  * @example
  * ```ts
- * import { relu, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { relu } = nn;
  * using x = await Tensor.fromArray([-1, 0.5], [2]);
  * using y = relu(x, { shift: 1e-6 });
  * console.log(await y.read()); // [1e-6, 0.500001]
@@ -127,7 +132,8 @@ export const relu: Activation = makeActivation("relu");
  *
  * @example
  * ```ts
- * import { leakyRelu, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { leakyRelu } = nn;
  * using x = await Tensor.fromArray([-2, 3], [2]);
  * using y = leakyRelu(x);
  * console.log(await y.read()); // [-0.02, 3]
@@ -140,7 +146,8 @@ export const leakyRelu: Activation = makeActivation("leaky_relu");
  *
  * @example
  * ```ts
- * import { softplus, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { softplus } = nn;
  * using x = await Tensor.fromArray([0, 30], [2]);
  * using y = softplus(x);
  * console.log(await y.read()); // [0.6931, 30]
@@ -153,7 +160,8 @@ export const softplus: Activation = makeActivation("softplus");
  *
  * @example
  * ```ts
- * import { sigmoid, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { sigmoid } = nn;
  * using x = await Tensor.fromArray([0], [1]);
  * using y = sigmoid(x);
  * console.log(await y.read()); // [0.5]

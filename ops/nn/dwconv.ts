@@ -12,8 +12,8 @@ import {
   dwconvParams,
   type DwconvPass,
   dwconvWgsl,
-} from "../../shaders/nn_dwconv.ts";
-import { REDUCE_CHUNK } from "../../shaders/nn_common.ts";
+} from "../../shaders/nn/dwconv.ts";
+import { REDUCE_CHUNK } from "../../shaders/nn/common.ts";
 import {
   checkImageTokens,
   checkShapeIs,
@@ -82,7 +82,8 @@ function run(
  *
  * @example
  * ```ts
- * import { depthwiseConv2d, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { depthwiseConv2d } = nn;
  * const [B, H, W, C] = [1, 2, 3, 4];
  * using x = await Tensor.fromArray(new Float32Array(B * H * W * C).fill(1), [B, H * W, C]);
  * using w = await Tensor.fromArray(new Float32Array(C * 9).fill(1), [C, 1, 3, 3]);
@@ -108,7 +109,8 @@ export function depthwiseConv2d(
  *
  * @example
  * ```ts
- * import { depthwiseConv2d, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { depthwiseConv2d } = nn;
  * using x = await Tensor.fromArray(new Float32Array(12).fill(1), [1, 6, 2]);
  * using w = await Tensor.fromArray(new Float32Array(9).fill(1), [1, 1, 3, 3]);
  * using b = await Tensor.fromArray([0], [1]);
@@ -137,5 +139,5 @@ depthwiseConv2d.vjp = (
     sumPartials(partial, dbias, dims.cw * taps);
     partial.destroy();
     return { dx, dweight, dbias };
-  });
+  }, { saved: { x, weight } });
 };

@@ -3,10 +3,10 @@
  * vjp. Broadcasting binary ops (`add`, `mul`, `div`) live in binary.ts.
  * @module
  */
-import { checkFinite, launch, Tensor, type Vjp } from "../_runtime/mod.ts";
-import { affineParams, affineWgsl } from "../../shaders/affine.ts";
-import { MAX_RANK } from "../../shaders/nn_common.ts";
-import { checkTensors, elementGroups, makeVjp } from "./_common.ts";
+import { checkFinite, checkShapeArray, launch, Tensor, type Vjp } from "../_runtime/mod.ts";
+import { affineParams, affineWgsl } from "../../shaders/nn/affine.ts";
+import { MAX_RANK } from "../../shaders/nn/common.ts";
+import { checkTensors, elementGroups, emptyInBinding, makeVjp } from "./_common.ts";
 import { contiguous, stridedCopy } from "./_copy.ts";
 
 function affine(x: Tensor, alpha: number, beta: number): Tensor {
@@ -33,8 +33,9 @@ function affine(x: Tensor, alpha: number, beta: number): Tensor {
  * @returns `x`'s shape
  * @example
  * ```ts
- * import { Tensor } from "../../mod.ts";
- * import { scale } from "./elementwise.ts";
+ * import { Tensor } from "@flash-bla/flash-bla";
+ * import { nn } from "@flash-bla/flash-bla";
+ * const { scale } = nn;
  * using x = await Tensor.fromArray([1, 2], [2]);
  * using y = scale(x, 0.5); // [0.5, 1]
  * ```
@@ -55,8 +56,9 @@ scale.vjp = (x: Tensor, factor: number): Vjp<Tensor, Tensor, { dx: Tensor }> =>
  * @returns `x`'s shape
  * @example
  * ```ts
- * import { Tensor } from "../../mod.ts";
- * import { addScalar } from "./elementwise.ts";
+ * import { Tensor } from "@flash-bla/flash-bla";
+ * import { nn } from "@flash-bla/flash-bla";
+ * const { addScalar } = nn;
  * using x = await Tensor.fromArray([1, 2], [2]);
  * using y = addScalar(x, 1e-6);
  * ```
@@ -77,14 +79,16 @@ addScalar.vjp = (x: Tensor, value: number): Vjp<Tensor, Tensor, { dx: Tensor }> 
  * @returns shape `perm.map((p) => x.shape[p])`
  * @example
  * ```ts
- * import { Tensor } from "../../mod.ts";
- * import { transpose } from "./elementwise.ts";
+ * import { Tensor } from "@flash-bla/flash-bla";
+ * import { nn } from "@flash-bla/flash-bla";
+ * const { transpose } = nn;
  * using x = await Tensor.fromArray(new Float32Array(24), [2, 3, 4]);
  * using y = transpose(x, [0, 2, 1]); // [2, 4, 3]
  * ```
  */
 export function transpose(x: Tensor, perm: readonly number[]): Tensor {
   checkTensors({ x });
+  checkShapeArray(perm, "perm");
   const rank = x.shape.length;
   const sorted = [...perm].sort((p, q) => p - q);
   if (rank > MAX_RANK || perm.length !== rank || sorted.some((p, i) => p !== i)) {
@@ -118,8 +122,9 @@ transpose.vjp = (x: Tensor, perm: readonly number[]): Vjp<Tensor, Tensor, { dx: 
  * @param outShape the result's shape
  * @example
  * ```ts
- * import { Tensor } from "../../mod.ts";
- * import { broadcastTo } from "./elementwise.ts";
+ * import { Tensor } from "@flash-bla/flash-bla";
+ * import { nn } from "@flash-bla/flash-bla";
+ * const { broadcastTo } = nn;
  * using x = await Tensor.fromArray([1, 2], [2]);
  * using y = broadcastTo(x, [2, 1], [2, 3]); // [[1, 1, 1], [2, 2, 2]]
  * ```
@@ -130,6 +135,8 @@ export function broadcastTo(
   outShape: readonly number[],
 ): Tensor {
   checkTensors({ x });
+  checkShapeArray(viewShape, "viewShape");
+  checkShapeArray(outShape, "outShape");
   const n = viewShape.reduce((p, d) => p * d, 1);
   const fits = viewShape.length === outShape.length && outShape.length <= MAX_RANK &&
     viewShape.every((d, i) => d === outShape[i] || d === 1);
@@ -139,7 +146,7 @@ export function broadcastTo(
     );
   }
   const own = contiguous(viewShape);
-  const y = Tensor.empty(x.device, outShape, x.dtype);
+  const y = emptyInBinding(x.device, outShape, x.dtype, "broadcastTo: outShape");
   stridedCopy(outShape, {
     tensor: x,
     offset: 0,

@@ -8,8 +8,15 @@
 import type { Vjp } from "../_runtime/autodiff.ts";
 import { launch } from "../_runtime/kernel.ts";
 import { Tensor } from "../_runtime/tensor.ts";
-import { interp1dParams, interp1dWgsl } from "../../shaders/nn_interp1d.ts";
-import { checkInt, checkTensors, elementGroups, fmtShape, makeVjp } from "./_common.ts";
+import { interp1dParams, interp1dWgsl } from "../../shaders/nn/interp1d.ts";
+import {
+  checkInt,
+  checkTensors,
+  elementGroups,
+  emptyInBinding,
+  fmtShape,
+  makeVjp,
+} from "./_common.ts";
 
 function plan(x: Tensor, size: number) {
   checkTensors({ x });
@@ -40,7 +47,8 @@ function run(src: Tensor, dst: Tensor, dims: ReturnType<typeof plan>, backward: 
  *
  * @example
  * ```ts
- * import { interpolateTokens, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { interpolateTokens } = nn;
  * using x = await Tensor.fromArray([0, 10], [1, 2, 1]);
  * using y = interpolateTokens(x, 4); // [0, 2.5, 7.5, 10]
  * console.log(await y.read());
@@ -48,7 +56,8 @@ function run(src: Tensor, dst: Tensor, dims: ReturnType<typeof plan>, backward: 
  */
 export function interpolateTokens(x: Tensor, size: number): Tensor {
   const dims = plan(x, size);
-  const y = Tensor.empty(x.device, [...x.shape.slice(0, -2), size, dims.c], x.dtype);
+  const shape = [...x.shape.slice(0, -2), size, dims.c];
+  const y = emptyInBinding(x.device, shape, x.dtype, `interpolateTokens: size ${size} gives`);
   run(x, y, dims, false);
   return y;
 }
@@ -58,7 +67,8 @@ export function interpolateTokens(x: Tensor, size: number): Tensor {
  *
  * @example
  * ```ts
- * import { interpolateTokens, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { interpolateTokens } = nn;
  * using x = await Tensor.fromArray([0, 10], [1, 2, 1]);
  * using v = interpolateTokens.vjp(x, 4);
  * using dy = await Tensor.fromArray([1, 1, 1, 1], [1, 4, 1]);

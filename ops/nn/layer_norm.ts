@@ -12,9 +12,9 @@ import {
   layerNormParams,
   type LayerNormPass,
   layerNormWgsl,
-} from "../../shaders/nn_layer_norm.ts";
-import { REDUCE_CHUNK } from "../../shaders/nn_common.ts";
-import { checkShapeIs, checkTensors, makeVjp, sumPartials } from "./_common.ts";
+} from "../../shaders/nn/layer_norm.ts";
+import { REDUCE_CHUNK } from "../../shaders/nn/common.ts";
+import { checkShapeIs, checkTensors, emptyInBinding, makeVjp, sumPartials } from "./_common.ts";
 
 /** Options of {@linkcode layerNorm}. */
 export interface LayerNormOptions {
@@ -62,7 +62,7 @@ function forward(x: Tensor, weight: Tensor, bias: Tensor, options: LayerNormOpti
   checkShapeIs(bias, [c], "bias");
   const rows = x.size / c;
   const y = Tensor.empty(x.device, x.shape, x.dtype);
-  const stats = Tensor.empty(x.device, [rows, 2], "f32");
+  const stats = emptyInBinding(x.device, [rows, 2], "f32", "layerNorm: the row statistics");
   run("forward", x, [x, weight, bias, y, stats], rows, eps);
   return { y, stats, eps };
 }
@@ -73,7 +73,8 @@ function forward(x: Tensor, weight: Tensor, bias: Tensor, options: LayerNormOpti
  *
  * @example
  * ```ts
- * import { layerNorm, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { layerNorm } = nn;
  * using x = await Tensor.fromArray([1, 2, 3, 4, 6, 8], [2, 3]);
  * using w = await Tensor.fromArray([1, 1, 1], [3]);
  * using b = await Tensor.fromArray([0, 0, 0], [3]);
@@ -98,7 +99,8 @@ export function layerNorm(
  *
  * @example
  * ```ts
- * import { layerNorm, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { layerNorm } = nn;
  * using x = await Tensor.fromArray([1, 2, 3, 4, 6, 8], [2, 3]);
  * using w = await Tensor.fromArray([1, 2, 3], [3]);
  * using b = await Tensor.fromArray([0, 0, 0], [3]);
@@ -128,5 +130,5 @@ layerNorm.vjp = (
     sumPartials(partial, dbias, c);
     partial.destroy();
     return { dx, dweight, dbias };
-  }, () => stats.destroy());
+  }, { saved: { x, weight }, release: () => stats.destroy() });
 };

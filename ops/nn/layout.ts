@@ -6,7 +6,7 @@
  */
 import type { Vjp } from "../_runtime/autodiff.ts";
 import { Tensor } from "../_runtime/tensor.ts";
-import { checkInt, checkTensors, fmtShape, makeVjp } from "./_common.ts";
+import { checkInt, checkTensors, emptyInBinding, fmtShape, makeVjp } from "./_common.ts";
 import { contiguous, stridedCopy } from "./_copy.ts";
 
 function checkRank3(x: Tensor, name: string, layout: string): void {
@@ -21,7 +21,8 @@ function checkRank3(x: Tensor, name: string, layout: string): void {
  *
  * @example
  * ```ts
- * import { splitHeads, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { splitHeads } = nn;
  * using x = await Tensor.fromArray([0, 1, 2, 3, 4, 5, 6, 7], [1, 2, 4]);
  * using h = splitHeads(x, 2); // [1, 2, 2, 2]: [[0, 1], [4, 5]], [[2, 3], [6, 7]]
  * console.log(h.shape, await h.read());
@@ -50,7 +51,8 @@ export function splitHeads(x: Tensor, heads: number): Tensor {
  *
  * @example
  * ```ts
- * import { splitHeads, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { splitHeads } = nn;
  * using x = await Tensor.fromArray([0, 1, 2, 3], [1, 1, 4]);
  * using v = splitHeads.vjp(x, 2);
  * const { dx } = v.pullback(v.output); // dx equals x
@@ -65,7 +67,8 @@ splitHeads.vjp = (x: Tensor, heads: number): Vjp<Tensor, Tensor, { dx: Tensor }>
  *
  * @example
  * ```ts
- * import { mergeHeads, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { mergeHeads } = nn;
  * using x = await Tensor.fromArray([0, 1, 4, 5, 2, 3, 6, 7], [1, 2, 2, 2]);
  * using y = mergeHeads(x); // [1, 2, 4]: [0..7]
  * console.log(y.shape, await y.read());
@@ -92,7 +95,8 @@ export function mergeHeads(x: Tensor): Tensor {
  *
  * @example
  * ```ts
- * import { mergeHeads, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { mergeHeads } = nn;
  * using x = await Tensor.fromArray([0, 1, 2, 3], [1, 2, 1, 2]);
  * using v = mergeHeads.vjp(x);
  * const { dx } = v.pullback(v.output); // dx equals x
@@ -132,7 +136,8 @@ function checkSizes(sizes: readonly number[], m: number, x: Tensor): void {
  *
  * @example
  * ```ts
- * import { splitFeatures, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { splitFeatures } = nn;
  * using x = await Tensor.fromArray([0, 1, 2, 3, 4, 5], [2, 3]);
  * const [a, b] = splitFeatures(x, [2, 1]); // [[0, 1], [3, 4]] and [[2], [5]]
  * console.log(await a.read(), await b.read());
@@ -157,7 +162,8 @@ export function splitFeatures(x: Tensor, sizes: readonly number[]): Tensor[] {
  *
  * @example
  * ```ts
- * import { splitFeatures, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { splitFeatures } = nn;
  * using x = await Tensor.fromArray([0, 1, 2, 3], [1, 4]);
  * using v = splitFeatures.vjp(x, [3, 1]);
  * const { dx } = v.pullback(v.output); // dx equals x
@@ -194,7 +200,8 @@ splitFeatures.vjp = (
  *
  * @example
  * ```ts
- * import { chunkSizes } from "./mod.ts";
+ * import { nn } from "@flash-bla/flash-bla";
+ * const { chunkSizes } = nn;
  * console.log(chunkSizes(5, 2)); // [3, 2]
  * ```
  */
@@ -213,7 +220,8 @@ export function chunkSizes(m: number, chunks: number): number[] {
  *
  * @example
  * ```ts
- * import { concatFeatures, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { concatFeatures } = nn;
  * using a = await Tensor.fromArray([0, 1, 3, 4], [2, 2]);
  * using b = await Tensor.fromArray([2, 5], [2, 1]);
  * using y = concatFeatures([a, b]); // [[0, 1, 2], [3, 4, 5]]
@@ -236,7 +244,8 @@ export function concatFeatures(xs: readonly Tensor[]): Tensor {
     }
   });
   const m = xs.reduce((a, x) => a + x.shape[x.shape.length - 1], 0);
-  const out = Tensor.empty(first.device, [...first.shape.slice(0, -1), m], first.dtype);
+  const shape = [...first.shape.slice(0, -1), m];
+  const out = emptyInBinding(first.device, shape, first.dtype, "concatFeatures: the output");
   let start = 0;
   for (const x of xs) {
     copyColumns(out, x, start, false);
@@ -251,7 +260,8 @@ export function concatFeatures(xs: readonly Tensor[]): Tensor {
  *
  * @example
  * ```ts
- * import { concatFeatures, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { concatFeatures } = nn;
  * using a = await Tensor.fromArray([0, 1], [1, 2]);
  * using b = await Tensor.fromArray([2], [1, 1]);
  * using v = concatFeatures.vjp([a, b]);

@@ -4,6 +4,7 @@
  * @module
  */
 import {
+  checkOptionsObject,
   checkSameDeviceAndDtype,
   checkTensor,
   type Kernel,
@@ -13,8 +14,9 @@ import {
   type Vjp,
   windowOf,
 } from "../_runtime/mod.ts";
-import { MATMUL_TILE, matmulParams, matmulWgsl } from "../../shaders/matmul.ts";
+import { MATMUL_TILE, matmulParams, matmulWgsl } from "../../shaders/nn/matmul.ts";
 import { sum } from "./reduce.ts";
+import { checkSavedAlive } from "./_common.ts";
 
 /** Options of {@linkcode matmul}. */
 export interface MatmulOptions {
@@ -64,7 +66,7 @@ function record(
     const wb = windowOf(b, s.start * dims.strideB, dims.strideB ? s.count * dims.strideB : b.size);
     const wc = windowOf(c, s.start * m * n, s.count * m * n);
     const storage = [wa.binding, wb.binding, wc.binding];
-    if (bias) storage.push({ buffer: bias.buffer });
+    if (bias) storage.push(windowOf(bias, 0, bias.size).binding);
     launch(a.device, kernel, {
       storage,
       uniforms: matmulParams.pack({
@@ -93,12 +95,32 @@ interface MatmulPlan {
   batchShape: number[];
 }
 
-function plan(a: Tensor, b: Tensor, options: MatmulOptions): MatmulPlan {
-  checkTensor(a, "a");
-  checkTensor(b, "b");
-  checkSameDeviceAndDtype({ a, b });
-  const transA = options.transposeA ?? false, transB = options.transposeB ?? false;
-  for (const [t, name] of [[a, "a"], [b, "b"]] as const) {
+/** How messages name the op and its operands: matmul's own, or linear's `x` and `weight`. */
+interface Names {
+  op: string;
+  a: string;
+  b: string;
+  /** The upstream gradient. */
+  dc: string;
+}
+
+const MATMUL_NAMES: Names = { op: "matmul", a: "a", b: "b", dc: "dc" };
+const LINEAR_NAMES: Names = { op: "linear", a: "x", b: "weight", dc: "dy" };
+
+function plan(a: Tensor, b: Tensor, options: MatmulOptions, names = MATMUL_NAMES): MatmulPlan {
+  checkTensor(a, names.a);
+  checkTensor(b, names.b);
+  checkSameDeviceAndDtype({ [names.a]: a, [names.b]: b });
+  const { transposeA: transA = false, transposeB: transB = false } = checkOptionsObject(
+    options,
+    `${names.op}: options`,
+  );
+  for (const [flag, key] of [[transA, "transposeA"], [transB, "transposeB"]] as const) {
+    if (typeof flag !== "boolean") {
+      throw new TypeError(`${names.op}: options.${key} must be true or false, got ${String(flag)}`);
+    }
+  }
+  for (const [t, name] of [[a, names.a], [b, names.b]] as const) {
     if (t.shape.length < 2) {
       throw new RangeError(`${name} must have rank ≥ 2 ([..., rows, cols]), got [${t.shape}]`);
     }
@@ -108,7 +130,7 @@ function plan(a: Tensor, b: Tensor, options: MatmulOptions): MatmulPlan {
   const [kb, n] = transB ? [b.shape[rb - 1], b.shape[rb - 2]] : [b.shape[rb - 2], b.shape[rb - 1]];
   if (ka !== kb) {
     throw new RangeError(
-      `matmul: a [${a.shape}]${transA ? "ᵀ" : ""} and b [${b.shape}]${
+      `${names.op}: ${names.a} [${a.shape}]${transA ? "ᵀ" : ""} and ${names.b} [${b.shape}]${
         transB ? "ᵀ" : ""
       } have inner sizes ${ka} and ${kb}`,
     );
@@ -116,7 +138,8 @@ function plan(a: Tensor, b: Tensor, options: MatmulOptions): MatmulPlan {
   const batchA = a.shape.slice(0, -2), batchB = b.shape.slice(0, -2);
   if (batchA.length && batchB.length && batchA.join() !== batchB.join()) {
     throw new RangeError(
-      `matmul: batch dimensions of a [${a.shape}] and b [${b.shape}] differ (they must be equal, ` +
+      `${names.op}: batch dimensions of ${names.a} [${a.shape}] and ${names.b} [${b.shape}] ` +
+        `differ (they must be equal, ` +
         `or one operand must be 2-D)`,
     );
   }
@@ -150,8 +173,9 @@ function plan(a: Tensor, b: Tensor, options: MatmulOptions): MatmulPlan {
  * @returns `[..., M, N]`
  * @example
  * ```ts
- * import { Tensor } from "../../mod.ts";
- * import { matmul } from "./matmul.ts";
+ * import { Tensor } from "@flash-bla/flash-bla";
+ * import { nn } from "@flash-bla/flash-bla";
+ * const { matmul } = nn;
  * using a = await Tensor.fromArray(new Float32Array(2 * 3 * 5).fill(1), [2, 3, 5]);
  * using b = await Tensor.fromArray(new Float32Array(4 * 5).fill(1), [4, 5]);
  * using c = matmul(a, b, { transposeB: true }); // [2, 3, 4], all 5
@@ -183,12 +207,20 @@ function unbatch(g: Tensor, operand: Tensor, batchRank: number): Tensor {
  * d op(A) = dC·op(B)ᵀ and d op(B) = op(A)ᵀ·dC, each transposed back when the operand is
  * stored transposed; a broadcast operand's gradient is summed over the batch.
  */
-function matmulGrads(a: Tensor, b: Tensor, dc: Tensor, options: MatmulOptions): MatmulGrads {
-  const p = plan(a, b, options);
-  checkTensor(dc, "dc");
+function matmulGrads(
+  a: Tensor,
+  b: Tensor,
+  dc: Tensor,
+  options: MatmulOptions,
+  names = MATMUL_NAMES,
+): MatmulGrads {
+  checkTensor(dc, names.dc);
+  checkSavedAlive({ [names.a]: a, [names.b]: b });
+  const p = plan(a, b, options, names);
   if (dc.shape.join() !== p.outShape.join()) {
-    throw new RangeError(`dc must have shape [${p.outShape}], got [${dc.shape}]`);
+    throw new RangeError(`${names.dc} must have shape [${p.outShape}], got [${dc.shape}]`);
   }
+  checkSameDeviceAndDtype({ [names.a]: a, [names.dc]: dc });
   const tA = p.dims.transA, tB = p.dims.transB;
   const nb = p.batchShape.length;
   const da = unbatch(
@@ -246,8 +278,9 @@ function checkBias(weight: Tensor, bias: Tensor | undefined): void {
  * @returns `[..., out]`
  * @example
  * ```ts
- * import { Tensor } from "../../mod.ts";
- * import { linear } from "./matmul.ts";
+ * import { Tensor } from "@flash-bla/flash-bla";
+ * import { nn } from "@flash-bla/flash-bla";
+ * const { linear } = nn;
  * using x = await Tensor.fromArray(new Float32Array(2 * 7 * 5).fill(1), [2, 7, 5]);
  * using w = await Tensor.fromArray(new Float32Array(3 * 5).fill(0.5), [3, 5]);
  * using b = await Tensor.fromArray([1, 2, 3], [3]);
@@ -260,7 +293,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
     throw new RangeError(`weight must have shape [out, in], got [${weight.shape}]`);
   }
   checkBias(weight, bias);
-  const p = plan(x, weight, { transposeB: true });
+  const p = plan(x, weight, { transposeB: true }, LINEAR_NAMES);
   return record(x, weight, p.dims, p.outShape, bias);
 }
 
@@ -281,7 +314,7 @@ export interface LinearGrads {
 linear.vjp = (x: Tensor, weight: Tensor, bias?: Tensor): Vjp<Tensor, Tensor, LinearGrads> => ({
   output: linear(x, weight, bias),
   pullback(dy: Tensor): LinearGrads {
-    const { da, db } = matmulGrads(x, weight, dy, { transposeB: true });
+    const { da, db } = matmulGrads(x, weight, dy, { transposeB: true }, LINEAR_NAMES);
     const grads: LinearGrads = { dx: da, dweight: db };
     if (bias) grads.dbias = sum(dy, { axis: [0, dy.shape.length - 2], keepDims: false });
     return grads;

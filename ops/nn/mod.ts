@@ -5,7 +5,8 @@
  *
  * @example
  * ```ts
- * import { eluPlusOne, mul, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { eluPlusOne, mul } = nn;
  * using x = await Tensor.fromArray([-1, 0, 1, 2], [1, 2, 2]);
  * using g = await Tensor.fromArray([1, 2], [2]);
  * using y = mul(eluPlusOne(x), g);

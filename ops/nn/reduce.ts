@@ -3,7 +3,7 @@
  * @module
  */
 import { checkIntRange, type Kernel, launch, Tensor, type Vjp } from "../_runtime/mod.ts";
-import { reduceParams, reduceWgsl } from "../../shaders/reduce.ts";
+import { reduceParams, reduceWgsl } from "../../shaders/nn/reduce.ts";
 import { broadcastTo } from "./elementwise.ts";
 import { checkTensors, makeVjp } from "./_common.ts";
 import { scale } from "./elementwise.ts";
@@ -28,8 +28,18 @@ interface ReducePlan {
 }
 
 function planReduce(x: Tensor, options: ReduceOptions, name: string): ReducePlan {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`${name} options must be an object, got ${String(options)}`);
+  }
   const rank = x.shape.length;
   const axis = options.axis ?? -1;
+  const isPair = Array.isArray(axis) && axis.length === 2 &&
+    axis.every((a) => typeof a === "number");
+  if (typeof axis !== "number" && !isPair) {
+    throw new TypeError(
+      `${name} options.axis must be a number or [first, last], got ${JSON.stringify(axis)}`,
+    );
+  }
   const [lo, hi] = (typeof axis === "number" ? [axis, axis] : axis).map((a) =>
     a < 0 ? a + rank : a
   );
@@ -37,9 +47,11 @@ function planReduce(x: Tensor, options: ReduceOptions, name: string): ReducePlan
   checkIntRange(hi, lo, rank - 1, `${name} axis (last)`);
   const prod = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
   const keptShape = x.shape.map((d, i) => (i >= lo && i <= hi ? 1 : d));
-  const outShape = options.keepDims ?? true
-    ? keptShape
-    : x.shape.filter((_, i) => i < lo || i > hi);
+  const keepDims = options.keepDims ?? true;
+  if (typeof keepDims !== "boolean") {
+    throw new TypeError(`${name} options.keepDims must be true or false, got ${String(keepDims)}`);
+  }
+  const outShape = keepDims ? keptShape : x.shape.filter((_, i) => i < lo || i > hi);
   return {
     outer: prod(x.shape.slice(0, lo)),
     n: prod(x.shape.slice(lo, hi + 1)),
@@ -88,8 +100,9 @@ function reduce(x: Tensor, options: ReduceOptions, isMean: boolean, name: string
  * @returns `x`'s shape with the reduced axes set to 1 (or removed without `keepDims`)
  * @example
  * ```ts
- * import { Tensor } from "../../mod.ts";
- * import { sum } from "./reduce.ts";
+ * import { Tensor } from "@flash-bla/flash-bla";
+ * import { nn } from "@flash-bla/flash-bla";
+ * const { sum } = nn;
  * using x = await Tensor.fromArray([1, 2, 3, 4, 5, 6], [2, 3]);
  * using s = sum(x, { axis: 0 }); // [1, 3]: [5, 7, 9]
  * ```
@@ -106,8 +119,9 @@ export function sum(x: Tensor, options: ReduceOptions = {}): Tensor {
  * @returns `x`'s shape with the reduced axes set to 1 (or removed without `keepDims`)
  * @example
  * ```ts
- * import { Tensor } from "../../mod.ts";
- * import { mean } from "./reduce.ts";
+ * import { Tensor } from "@flash-bla/flash-bla";
+ * import { nn } from "@flash-bla/flash-bla";
+ * const { mean } = nn;
  * using x = await Tensor.fromArray([1, 2, 3, 4, 5, 6], [2, 3]);
  * using m = mean(x); // [2, 1]: [2, 5]
  * ```

@@ -20,7 +20,8 @@ const prod = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
  *
  * @example
  * ```ts
- * import { matmulReference } from "./reference.ts";
+ * import { nn } from "@flash-bla/flash-bla/reference";
+ * const { matmulReference } = nn;
  * const c = matmulReference(
  *   { data: new Float64Array([1, 2, 3, 4]), shape: [2, 2] },
  *   { data: new Float64Array([1, 0, 0, 1]), shape: [2, 2] },
@@ -63,7 +64,8 @@ export function matmulReference(
  *
  * @example
  * ```ts
- * import { matmulBackwardReference } from "./reference.ts";
+ * import { nn } from "@flash-bla/flash-bla/reference";
+ * const { matmulBackwardReference } = nn;
  * const one = { data: new Float64Array([1]), shape: [1, 1] };
  * const { da, db } = matmulBackwardReference(one, one, one);
  * ```
@@ -103,7 +105,8 @@ export function matmulBackwardReference(
  *
  * @example
  * ```ts
- * import { reduceReference } from "./reference.ts";
+ * import { nn } from "@flash-bla/flash-bla/reference";
+ * const { reduceReference } = nn;
  * const s = reduceReference({ data: new Float64Array([1, 2, 3, 4]), shape: [2, 2] }, 0, 0);
  * ```
  */

@@ -7,9 +7,17 @@
 import type { Vjp } from "../_runtime/autodiff.ts";
 import { checkTensor } from "../_runtime/checks.ts";
 import { launch } from "../_runtime/kernel.ts";
-import { type DType, Tensor } from "../_runtime/tensor.ts";
-import { rope2dParams, rope2dWgsl } from "../../shaders/nn_rope2d.ts";
+import { checkDtype, type DType, Tensor } from "../_runtime/tensor.ts";
+import { bufferBytes, checkBufferBytes, checkDevice } from "../_runtime/device_checks.ts";
+import { rope2dParams, rope2dWgsl } from "../../shaders/nn/rope2d.ts";
 import { checkInt, checkTensors, elementGroups, fmtShape, makeVjp } from "./_common.ts";
+
+function checkGrid(h: number, w: number, f: number): void {
+  checkInt(h, 1, "height");
+  checkInt(w, 1, "width");
+  checkInt(f, 4, "features");
+  if (f % 4 !== 0) throw new RangeError(`features must be a multiple of 4, got ${f}`);
+}
 
 /**
  * The RoPE table for an `H × W` grid and rotated width F (F % 4 = 0): `[H, W, F/2, 2]` of
@@ -19,10 +27,7 @@ import { checkInt, checkTensors, elementGroups, fmtShape, makeVjp } from "./_com
  * RangeError.
  */
 export function rope2dRotationsData(h: number, w: number, f: number): Float32Array<ArrayBuffer> {
-  checkInt(h, 1, "height");
-  checkInt(w, 1, "width");
-  checkInt(f, 4, "features");
-  if (f % 4 !== 0) throw new RangeError(`features must be a multiple of 4, got ${f}`);
+  checkGrid(h, w, f);
   const kMax = f / 4, fr = Math.fround;
   const theta = Array.from({ length: kMax }, (_, m) => fr(1 / fr(10000 ** fr(m / kMax))));
   const out = new Float32Array(h * w * f);
@@ -45,8 +50,9 @@ export function rope2dRotationsData(h: number, w: number, f: number): Float32Arr
  *
  * @example
  * ```ts
- * import { getDefaultDevice } from "../../mod.ts";
- * import { rope2dRotations } from "./mod.ts";
+ * import { getDefaultDevice } from "@flash-bla/flash-bla";
+ * import { nn } from "@flash-bla/flash-bla";
+ * const { rope2dRotations } = nn;
  * using rot = rope2dRotations(await getDefaultDevice(), 4, 6, 8); // [4, 6, 4, 2]
  * console.log(rot.shape);
  * ```
@@ -58,8 +64,13 @@ export function rope2dRotations(
   features: number,
   dtype: DType = "f32",
 ): Tensor {
+  checkDevice(device, "device");
+  checkGrid(height, width, features);
+  const shape = [height, width, features / 2, 2];
+  checkDtype(device, dtype, "dtype");
+  checkBufferBytes(device, bufferBytes(shape, dtype), `rope2dRotations [${shape.join(", ")}]`);
   const data = rope2dRotationsData(height, width, features);
-  return Tensor.fromArraySync(device, data, [height, width, features / 2, 2], dtype);
+  return Tensor.fromArraySync(device, data, shape, dtype);
 }
 
 function check(x: Tensor, rotations: Tensor) {
@@ -109,7 +120,8 @@ function rotate(x: Tensor, rotations: Tensor, inverse: boolean): Tensor {
  *
  * @example
  * ```ts
- * import { rope2d, rope2dRotations, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { rope2d, rope2dRotations } = nn;
  * using x = await Tensor.fromArray(new Float32Array(6 * 8).fill(1), [1, 6, 8]);
  * using rot = rope2dRotations(x.device, 2, 3, 8);
  * using y = rope2d(x, rot);
@@ -126,7 +138,8 @@ export function rope2d(x: Tensor, rotations: Tensor): Tensor {
  *
  * @example
  * ```ts
- * import { rope2d, rope2dRotations, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { rope2d, rope2dRotations } = nn;
  * using x = await Tensor.fromArray(new Float32Array(4 * 4).fill(1), [1, 1, 4, 4]);
  * using rot = rope2dRotations(x.device, 2, 2, 4);
  * using v = rope2d.vjp(x, rot);
@@ -135,4 +148,6 @@ export function rope2d(x: Tensor, rotations: Tensor): Tensor {
  * ```
  */
 rope2d.vjp = (x: Tensor, rotations: Tensor): Vjp<Tensor, Tensor, { dx: Tensor }> =>
-  makeVjp(rotate(x, rotations, false), (dy) => ({ dx: rotate(dy, rotations, true) }));
+  makeVjp(rotate(x, rotations, false), (dy) => ({ dx: rotate(dy, rotations, true) }), {
+    saved: { rotations },
+  });

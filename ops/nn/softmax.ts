@@ -5,9 +5,10 @@
  * @module
  */
 import type { Vjp } from "../_runtime/autodiff.ts";
+import { checkOptionsObject } from "../_runtime/checks.ts";
 import { launch } from "../_runtime/kernel.ts";
 import { Tensor } from "../_runtime/tensor.ts";
-import { softmaxParams, softmaxWgsl } from "../../shaders/nn_softmax.ts";
+import { softmaxParams, softmaxWgsl } from "../../shaders/nn/softmax.ts";
 import { checkTensors, makeVjp } from "./_common.ts";
 
 /** Options of {@linkcode softmax}. */
@@ -16,9 +17,9 @@ export interface SoftmaxOptions {
   axis?: number;
 }
 
-function plan(x: Tensor, options: SoftmaxOptions) {
+function plan(x: Tensor, options: SoftmaxOptions | undefined) {
   const rank = x.shape.length;
-  const given = options.axis ?? -1;
+  const given = checkOptionsObject(options).axis ?? -1;
   const axis = given < 0 ? given + rank : given;
   if (!Number.isInteger(given) || axis < 0 || axis >= rank) {
     throw new RangeError(
@@ -45,7 +46,8 @@ function run(x: Tensor, storage: Tensor[], dims: ReturnType<typeof plan>, backwa
  *
  * @example
  * ```ts
- * import { softmax, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { softmax } = nn;
  * using logits = await Tensor.fromArray([0, 1, 2, 0, 0, 0], [1, 3, 2]);
  * using e = softmax(logits, { axis: 1 }); // columns sum to 1
  * console.log(await e.read());
@@ -65,7 +67,8 @@ export function softmax(x: Tensor, options: SoftmaxOptions = {}): Tensor {
  *
  * @example
  * ```ts
- * import { softmax, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { softmax } = nn;
  * using x = await Tensor.fromArray([0, 1, 2], [3]);
  * using v = softmax.vjp(x);
  * using dy = await Tensor.fromArray([1, 0, 0], [3]);
@@ -80,5 +83,5 @@ softmax.vjp = (x: Tensor, options: SoftmaxOptions = {}): Vjp<Tensor, Tensor, { d
     const dx = Tensor.empty(x.device, x.shape, x.dtype);
     run(x, [output, dy, dx], dims, true);
     return { dx };
-  });
+  }, { saved: { output } });
 };

@@ -73,7 +73,8 @@ function patchesOf(x: Tensor, p: ReturnType<typeof plan>): Tensor {
  *
  * @example
  * ```ts
- * import { spatialReductionConv, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { spatialReductionConv } = nn;
  * const [B, H, W, C, sr] = [1, 5, 4, 3, 2];
  * using x = await Tensor.fromArray(new Float32Array(B * H * W * C).fill(1), [B, H * W, C]);
  * using w = await Tensor.fromArray(new Float32Array(C * C * sr * sr).fill(0.5), [C, C, sr, sr]);
@@ -104,7 +105,8 @@ export function spatialReductionConv(
  *
  * @example
  * ```ts
- * import { spatialReductionConv, Tensor } from "./mod.ts";
+ * import { nn, Tensor } from "@flash-bla/flash-bla";
+ * const { spatialReductionConv } = nn;
  * using x = await Tensor.fromArray(new Float32Array(2 * 2 * 2).fill(1), [1, 4, 2]);
  * using w = await Tensor.fromArray(new Float32Array(2 * 2 * 4).fill(1), [2, 2, 2, 2]);
  * using b = await Tensor.fromArray([0, 0], [2]);

@@ -4,6 +4,7 @@
  * @module
  */
 import { checkAtLeast, type NamedTensors, Optimizer } from "./optimizer.ts";
+import { checkOptionsObject } from "../_runtime/mod.ts";
 
 /** Options of {@linkcode Adam} and {@linkcode AdamW} (PyTorch's names and defaults). */
 export interface AdamOptions {
@@ -35,7 +36,7 @@ function checkBeta(value: unknown, name: string): number {
  *
  * @example
  * ```ts
- * import { Adam, Tensor } from "../../mod.ts";
+ * import { Adam, Tensor } from "@flash-bla/flash-bla";
  * using w = await Tensor.fromArray([1, 2, 3], [3]);
  * using gw = await Tensor.fromArray([0.5, -0.5, 0], [3]);
  * using opt = new Adam({ w }, { lr: 0.01 });
@@ -61,7 +62,7 @@ export class Adam extends Optimizer {
    * @param options learning rate, betas, eps, weight decay
    */
   constructor(params: NamedTensors, options: AdamOptions = {}) {
-    super(params, "adam", options.lr ?? 1e-3);
+    super(params, "adam", checkOptionsObject(options).lr ?? 1e-3);
     const betas = options.betas ?? [0.9, 0.999];
     if (!Array.isArray(betas) || betas.length !== 2) {
       throw new TypeError(`betas must be a pair [β₁, β₂], got ${String(betas)}`);
@@ -98,7 +99,7 @@ export class Adam extends Optimizer {
  *
  * @example
  * ```ts
- * import { AdamW, Tensor } from "../../mod.ts";
+ * import { AdamW, Tensor } from "@flash-bla/flash-bla";
  * using w = await Tensor.fromArray([1, 2, 3], [3]);
  * using gw = await Tensor.fromArray([0.5, -0.5, 0], [3]);
  * using opt = new AdamW(new Map([["w", w]]), { lr: 0.01, weightDecay: 0.1 });

@@ -22,7 +22,7 @@ export interface MseLoss {
  * @param target the prediction's shape, dtype and device
  * @example
  * ```ts
- * import { mseLoss, Tensor } from "../../mod.ts";
+ * import { mseLoss, Tensor } from "@flash-bla/flash-bla";
  * using y = await Tensor.fromArray([1, 2, 3], [3]);
  * using t = await Tensor.fromArray([1, 2, 5], [3]);
  * const { loss, grad } = mseLoss(y, t); // loss 4/3, grad [0, 0, -4/3]

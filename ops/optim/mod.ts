@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { Adam, mseLoss, Tensor } from "../../mod.ts";
+ * import { Adam, mseLoss, Tensor } from "@flash-bla/flash-bla";
  * using w = await Tensor.fromArray([0, 0, 0], [3]);
  * using target = await Tensor.fromArray([1, 2, 3], [3]);
  * using opt = new Adam({ w }, { lr: 0.1 });

@@ -10,7 +10,7 @@ import {
   optimParams,
   STATE_NAMES,
   type UpdateRule,
-} from "../../shaders/optim.ts";
+} from "../../shaders/optim/update.ts";
 
 /** Named tensors: a `Map` (e.g. a layer's `parameters`) or a plain object. */
 export type NamedTensors = ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>;
@@ -59,7 +59,7 @@ export abstract class Optimizer {
         );
       }
       const limit = deviceContext(t.device).maxBindingBytes;
-      if (t.buffer.size > limit) {
+      if (t.byteLength > limit) {
         throw new RangeError(
           `params["${name}"] ${t} is larger than the device's largest storage binding (${limit} bytes)`,
         );

@@ -41,7 +41,8 @@ export type StoreParam = (value: number) => number;
  *
  * @example
  * ```ts
- * import { sgdReference } from "./reference.ts";
+ * import { optim } from "@flash-bla/flash-bla/reference";
+ * const { sgdReference } = optim;
  * const r = sgdReference([1, 2], [[0.5, 0.5], [0.5, 0.5]], { lr: 0.1, momentum: 0.9 });
  * console.log(r.param); // [0.855, 1.855]
  * ```
@@ -74,7 +75,8 @@ export function sgdReference(
  *
  * @example
  * ```ts
- * import { adamReference } from "./reference.ts";
+ * import { optim } from "@flash-bla/flash-bla/reference";
+ * const { adamReference } = optim;
  * const r = adamReference([1, 2], [[0.5, -0.5]], { lr: 0.01 });
  * console.log(r.param); // ≈ [0.99, 2.01]
  * ```
@@ -112,7 +114,8 @@ export function adamReference(
  *
  * @example
  * ```ts
- * import { mseLossReference } from "./reference.ts";
+ * import { optim } from "@flash-bla/flash-bla/reference";
+ * const { mseLossReference } = optim;
  * console.log(mseLossReference([1, 2, 3], [1, 2, 5])); // { loss: 4/3, grad: [0, 0, -4/3] }
  * ```
  */

@@ -4,7 +4,7 @@
  * @module
  */
 import { checkAtLeast, type NamedTensors, Optimizer } from "./optimizer.ts";
-import { checkFinite } from "../_runtime/mod.ts";
+import { checkFinite, checkOptionsObject } from "../_runtime/mod.ts";
 
 /** Options of {@linkcode SGD} (PyTorch's names and defaults). */
 export interface SGDOptions {
@@ -33,7 +33,7 @@ export interface SGDOptions {
  *
  * @example
  * ```ts
- * import { SGD, Tensor } from "../../mod.ts";
+ * import { SGD, Tensor } from "@flash-bla/flash-bla";
  * using w = await Tensor.fromArray([1, 2, 3], [3]);
  * using gw = await Tensor.fromArray([0.5, 0.5, 0.5], [3]);
  * using opt = new SGD(new Map([["w", w]]), { lr: 0.1, momentum: 0.9 });
@@ -59,7 +59,7 @@ export class SGD extends Optimizer {
    * @param options learning rate, momentum, dampening, weight decay, nesterov
    */
   constructor(params: NamedTensors, options: SGDOptions = {}) {
-    const momentum = checkAtLeast(options.momentum ?? 0, 0, "momentum");
+    const momentum = checkAtLeast(checkOptionsObject(options).momentum ?? 0, 0, "momentum");
     super(params, momentum > 0 ? "sgd_momentum" : "sgd", options.lr ?? 1e-3);
     this.momentum = momentum;
     this.dampening = checkFinite(options.dampening ?? 0, "dampening");

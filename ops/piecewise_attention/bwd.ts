@@ -32,8 +32,8 @@ import {
   PISA_ROWS_PER_GROUP,
   type PisaRowsMode,
   pisaRowsWgsl,
-} from "../../shaders/piecewise_attention_stats.ts";
-import { type PisaColMode, pisaColWgsl } from "../../shaders/piecewise_attention_cols.ts";
+} from "../../shaders/piecewise_attention/stats.ts";
+import { type PisaColMode, pisaColWgsl } from "../../shaders/piecewise_attention/cols.ts";
 import { launchRows, outerKernel, type PisaSaved, sumGroups } from "./fwd.ts";
 import { type PisaPlan, scratch, uniformsOf } from "./plan.ts";
 

@@ -11,8 +11,8 @@ import {
   pisaOuterWgsl,
   pisaSelectWgsl,
   pisaSumGroupsWgsl,
-} from "../../shaders/piecewise_attention_stats.ts";
-import { type PisaRowKind, pisaRowWgsl } from "../../shaders/piecewise_attention_rows.ts";
+} from "../../shaders/piecewise_attention/stats.ts";
+import { type PisaRowKind, pisaRowWgsl } from "../../shaders/piecewise_attention/rows.ts";
 import { checkBindable, type PisaPlan, scratch, uniformsOf } from "./plan.ts";
 
 const R = "read", RW = "read_write";

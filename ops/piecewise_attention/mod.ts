@@ -12,7 +12,7 @@ import {
   type Tensor,
   type Vjp,
 } from "../_runtime/mod.ts";
-import type { PisaLayout } from "../../shaders/piecewise_attention_stats.ts";
+import type { PisaLayout } from "../../shaders/piecewise_attention/stats.ts";
 import { pisaBackward, type PisaGrads } from "./bwd.ts";
 import { pisaForward } from "./fwd.ts";
 import { type PisaPlan, planPisa } from "./plan.ts";
@@ -128,7 +128,7 @@ function validate(
  *
  * @example
  * ```ts
- * import { piecewiseSparseAttention, Tensor } from "../../mod.ts";
+ * import { piecewiseSparseAttention, Tensor } from "@flash-bla/flash-bla";
  * const [B, H, T, D] = [1, 2, 200, 32];
  * const data = () => Float32Array.from({ length: B * H * T * D }, () => Math.random() - 0.5);
  * using q = await Tensor.fromArray(data(), [B, H, T, D]);
@@ -160,7 +160,7 @@ export function piecewiseSparseAttention(
  *
  * @example
  * ```ts
- * import { piecewiseSparseAttention, Tensor } from "../../mod.ts";
+ * import { piecewiseSparseAttention, Tensor } from "@flash-bla/flash-bla";
  * const shape = [1, 1, 100, 16];
  * const data = () => Float32Array.from({ length: 1600 }, () => Math.random() - 0.5);
  * using q = await Tensor.fromArray(data(), shape);

@@ -7,9 +7,9 @@ import {
   PISA_OUTER_TILE,
   type PisaLayout,
   pisaParams,
-} from "../../shaders/piecewise_attention_stats.ts";
-import { pisaTopK } from "./reference.ts";
-import { type PisaTileKind, pisaTiles } from "../../shaders/piecewise_attention_tiles.ts";
+} from "../../shaders/piecewise_attention/stats.ts";
+import { pisaTopK } from "./top_k.ts";
+import { type PisaTileKind, pisaTiles } from "../../shaders/piecewise_attention/tiles.ts";
 import type { SdpaTiles } from "../../shaders/attention_tiles.ts";
 
 /** Rows summed per workgroup of the outer-product kernels (a multiple of every block size). */

@@ -4,6 +4,9 @@
  * does not depend on any group size. The backward holds the block selection fixed.
  * @module
  */
+import { pisaTopK } from "./top_k.ts";
+
+export { pisaTopK };
 
 /** Sizes of a PISA problem: `q, k: [B, H, T, dk]`, `v, o: [B, H, T, dv]`. */
 export interface PisaDims {
@@ -34,11 +37,6 @@ export interface PisaReferenceOptions {
    * computing one, e.g. the GPU's, so that near-ties cannot flip between implementations.
    */
   selection?: Int32Array;
-}
-
-/** `top_k = max(1, trunc(density · NT))`, the product in IEEE double as in the original. */
-export function pisaTopK(density: number, chunks: number): number {
-  return Math.max(1, Math.trunc(density * chunks));
 }
 
 /** Per-(b, h) chunk statistics of SPEC §5.2 in float64. */
@@ -108,7 +106,7 @@ function resolve(d: PisaDims, opts: PisaReferenceOptions) {
  *
  * @example
  * ```ts
- * import { piecewiseSparseAttentionSelectionReference } from "./reference.ts";
+ * import { piecewiseSparseAttentionSelectionReference } from "@flash-bla/flash-bla/reference";
  * const d = { B: 1, H: 1, T: 32, dk: 2, dv: 2 };
  * const x = new Float64Array(64).map(Math.random);
  * const sel = piecewiseSparseAttentionSelectionReference(x, x, x, d, { blockSize: 16 });
@@ -225,7 +223,7 @@ function selectionOf(
  *
  * @example
  * ```ts
- * import { piecewiseSparseAttentionReference } from "./reference.ts";
+ * import { piecewiseSparseAttentionReference } from "@flash-bla/flash-bla/reference";
  * const d = { B: 1, H: 1, T: 40, dk: 4, dv: 4 };
  * const x = new Float64Array(160).map(Math.random);
  * const o = piecewiseSparseAttentionReference(x, x, x, d, { blockSize: 16, density: 0.5 });
@@ -272,7 +270,7 @@ export interface PisaGradsReference {
  *
  * @example
  * ```ts
- * import { piecewiseSparseAttentionBackwardReference } from "./reference.ts";
+ * import { piecewiseSparseAttentionBackwardReference } from "@flash-bla/flash-bla/reference";
  * const d = { B: 1, H: 1, T: 40, dk: 4, dv: 4 };
  * const x = new Float64Array(160).map(Math.random);
  * const g = piecewiseSparseAttentionBackwardReference(x, x, x, x, d, { blockSize: 16 });

@@ -6,13 +6,17 @@
 import { checkRank, checkSameDeviceAndDtype, checkTensor, type Tensor } from "../_runtime/mod.ts";
 import {
   checkLayout,
+  checkOptions,
   type DenseShape,
   type Layout,
   layoutSizes,
 } from "../linear_attention/args.ts";
 
-/** The layouts and their check are the linear-attention ops' (`"BHTD"` by default). */
-export { checkLayout, type Layout };
+/**
+ * The layouts and the checks of the layout and of the options object are the linear-attention
+ * ops' (`"BHTD"` by default).
+ */
+export { checkLayout, checkOptions, type Layout };
 
 /** Sizes of an attention problem: those of the dense linear-attention ops. */
 export type AttentionShape = DenseShape;

@@ -39,7 +39,7 @@ export interface SdpaRefResult {
  *
  * @example
  * ```ts
- * import { sdpaReference } from "./reference.ts";
+ * import { sdpaReference } from "@flash-bla/flash-bla/reference";
  * const x = { data: [1, 2, 3, 4], shape: [1, 1, 2, 2] };
  * const { output, dq } = sdpaReference(x, x, x, [1, 0, 0, 1]);
  * ```

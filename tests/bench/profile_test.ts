@@ -67,17 +67,73 @@ Deno.test("profile args: defaults, lists and validation", () => {
   assert.throws(() => parseProfileArgs(["extra"]));
 });
 
-Deno.test("profile CLI: bad arguments print the usage and exit with code 2", async () => {
-  const bad = [["--bogus"], ["--T", "abc"], ["--mode", "backward"], ["stray"], ["--per-submit=x"]];
-  for (const args of bad) {
-    const r = await runProfile(args);
-    assert.equal(r.code, 2, `args ${args.join(" ")}: ${r.stderr}`);
-    assert.match(r.stderr, /Usage: deno task profile/);
-  }
+Deno.test("profile CLI: --help prints the usage (exit 0)", async () => {
   const help = await runProfile(["--help"]);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--reps N/);
   assert.match(help.stdout, /--per-submit N .*\n(.*\n)*.*lowers its clock/);
+  assert.match(help.stdout, /--csv .*\n(.*\n)* {2}--plot FILE/);
+});
+
+Deno.test({
+  name: "profile CLI: --csv prints a header and one line per case; --plot writes the SVG",
+  ignore: noGpu,
+  fn: async () => {
+    const svg = await Deno.makeTempFile({ suffix: ".svg" });
+    try {
+      const r = await runProfile([
+        "--ops=linear_attention,sdpa",
+        "--B=1",
+        "--H=1",
+        "--T=16,48",
+        "--D=8",
+        "--dtype=f32",
+        "--mode=fwd",
+        "--reps=2",
+        "--no-ceilings",
+        "--csv",
+        `--plot=${svg}`,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      const [head, ...lines] = r.stdout.trimEnd().split("\n");
+      const columns = head.split(",");
+      assert.deepEqual(columns.slice(0, 9), [
+        "op",
+        "mode",
+        "dtype",
+        "layout",
+        "B",
+        "H",
+        "T",
+        "D",
+        "median_ms",
+      ]);
+      assert.equal(lines.length, 4, r.stdout);
+      const rows = lines.map((line) =>
+        Object.fromEntries(line.split(",").map((v, i) => [columns[i], v]))
+      );
+      assert.deepEqual(rows.map((row) => `${row.op} ${row.T}`), [
+        "linear_attention 16",
+        "sdpa 16",
+        "linear_attention 48",
+        "sdpa 48",
+      ]);
+      for (const row of rows) {
+        assert.ok(Number(row.median_ms) > 0 && Number(row.p20_ms) <= Number(row.median_ms));
+        assert.equal(row.pct_copy, ""); // --no-ceilings: not measured
+        if (row.op === "linear_attention") {
+          assert.equal(Number(row.flops), 4 * 1 * 1 * Number(row.T) * 8 * 8);
+        }
+      }
+      const picture = await Deno.readTextFile(svg);
+      assert.match(picture, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+      assert.equal(picture.match(/class="measured"/g)?.length, 2); // one line per op
+      assert.equal(picture.match(/class="bound"/g), null); // no ceilings, no bound lines
+      assert.match(r.stderr, new RegExp(`wrote ${svg}`));
+    } finally {
+      await Deno.remove(svg);
+    }
+  },
 });
 
 Deno.test({

@@ -99,7 +99,7 @@ Deno.test({
     using x16 = Tensor.fromArraySync(device, new Float32Array(16 * 8), [1, 16, 8]);
     assert.throws(
       () => fla.forward(x16, { height: 4, width: 5 }),
-      /x must have shape \[B, 20, 8\]/,
+      /options\.height · options\.width \(4·5\) must equal the token count of x \[1, 16, 8\]/,
     );
     assert.throws(() => fla.forward(x16, { height: 4.5, width: 4 }), RangeError);
   },

@@ -3,6 +3,8 @@
  * rounding for the references, and GPU-vs-reference comparison of outputs and gradients.
  */
 import { type DType, Tensor } from "../../ops/_runtime/mod.ts";
+import { linearAttention } from "../../ops/linear_attention/mod.ts";
+import { linearAttentionReferenceGrads } from "../../ops/linear_attention/reference.ts";
 import { assertClose, eluPlusOne, freshSeed, randn, rng, roundToF16, tolFor } from "../_helpers.ts";
 
 /** Sizes, dtype and layout of one dense case. */
@@ -66,4 +68,29 @@ export async function compare(
   for (const [what, [t, ref]] of Object.entries(pairs)) {
     assertClose(await t.read(), ref, tol, `${what} (${label(c, seed)})`);
   }
+}
+
+/** Runs forward + backward on fresh inputs and checks o, dq, dk, dv against the reference. */
+export async function checkLinearAttention(
+  device: GPUDevice,
+  c: Case,
+  options: { scale?: number; eps?: number } = {},
+): Promise<void> {
+  const { seed, random } = seeded();
+  const q = makeInput(device, c, c.lq, c.dk, random, "features");
+  const k = makeInput(device, c, c.lk, c.dk, random, "features");
+  const v = makeInput(device, c, c.lk, c.dv, random, "normal");
+  const dO = makeInput(device, c, c.lq, c.dv, random, "normal");
+  const opts = { ...options, layout: c.layout };
+  using f = linearAttention.vjp(q.tensor, k.tensor, v.tensor, opts);
+  const g = f.pullback(dO.tensor);
+  const ref = linearAttentionReferenceGrads(q, k, v, dO.data, opts);
+  await compare(c, seed, {
+    o: [f.output, ref.output],
+    dq: [g.dq, ref.dq],
+    dk: [g.dk, ref.dk],
+    dv: [g.dv, ref.dv],
+  });
+  for (const t of [q, k, v, dO]) t.tensor.destroy();
+  for (const t of [f.output, g.dq, g.dk, g.dv]) t.destroy();
 }

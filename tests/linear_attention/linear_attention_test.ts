@@ -1,31 +1,9 @@
 import assert from "node:assert/strict";
 import { noF16, noGpu, relRms, testDevice } from "../_helpers.ts";
 import { linearAttention } from "../../ops/linear_attention/mod.ts";
-import { linearAttentionReferenceGrads } from "../../ops/linear_attention/reference.ts";
-import { type Case, compare, type Input, label, makeInput, seeded } from "./_cases.ts";
+import { type Case, checkLinearAttention, type Input, label, makeInput, seeded } from "./_cases.ts";
 
 const device = (await testDevice())!;
-
-/** Runs forward + backward on fresh inputs and checks o, dq, dk, dv against the reference. */
-async function check(c: Case, options: { scale?: number; eps?: number } = {}) {
-  const { seed, random } = seeded();
-  const q = makeInput(device, c, c.lq, c.dk, random, "features");
-  const k = makeInput(device, c, c.lk, c.dk, random, "features");
-  const v = makeInput(device, c, c.lk, c.dv, random, "normal");
-  const dO = makeInput(device, c, c.lq, c.dv, random, "normal");
-  const opts = { ...options, layout: c.layout };
-  using f = linearAttention.vjp(q.tensor, k.tensor, v.tensor, opts);
-  const g = f.pullback(dO.tensor);
-  const ref = linearAttentionReferenceGrads(q, k, v, dO.data, opts);
-  await compare(c, seed, {
-    o: [f.output, ref.output],
-    dq: [g.dq, ref.dq],
-    dk: [g.dk, ref.dk],
-    dv: [g.dv, ref.dv],
-  });
-  for (const t of [q, k, v, dO]) t.tensor.destroy();
-  for (const t of [f.output, g.dq, g.dk, g.dv]) t.destroy();
-}
 
 const f32 = "f32" as const, f16 = "f16" as const, BHTD = "BHTD" as const;
 const BTHD = "BTHD" as const;
@@ -49,7 +27,7 @@ for (const c of CASES) {
   Deno.test({
     name: `linearAttention fwd+bwd vs f64 reference: ${label(c, 0).replace(" seed 0", "")}`,
     ignore: noGpu || (c.dtype === "f16" && noF16),
-    fn: () => check(c, c.lk === 1 || c.dk === 1 ? { eps: 4 * c.dk } : {}),
+    fn: () => checkLinearAttention(device, c, c.lk === 1 || c.dk === 1 ? { eps: 4 * c.dk } : {}),
   });
 }
 
@@ -58,8 +36,8 @@ Deno.test({
   ignore: noGpu,
   fn: async () => {
     const c: Case = { B: 1, H: 2, lq: 63, lk: 63, dk: 60, dv: 64, dtype: f32, layout: BHTD };
-    await check(c, { scale: 0.3 });
-    await check(c, { eps: 1 });
+    await checkLinearAttention(device, c, { scale: 0.3 });
+    await checkLinearAttention(device, c, { eps: 1 });
     const { seed, random } = seeded();
     const [q, k, v] = [
       makeInput(device, c, c.lq, c.dk, random, "features"),

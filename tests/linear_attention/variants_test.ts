@@ -27,7 +27,7 @@ import {
   simpleLinearAttentionReferenceGrads,
   varlenLinearAttentionReference,
 } from "../../ops/linear_attention/reference.ts";
-import type { LaPrecision } from "../../shaders/linear_attention.ts";
+import type { LaPrecision } from "../../shaders/linear_attention/kernels.ts";
 import { type Case, compare, label, makeInput, seeded } from "./_cases.ts";
 
 const device = (await testDevice())!;

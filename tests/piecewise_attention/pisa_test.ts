@@ -15,7 +15,7 @@ import {
   PISA_TILES,
   type PisaTileKind,
   pisaWorkgroupBytes,
-} from "../../shaders/piecewise_attention_tiles.ts";
+} from "../../shaders/piecewise_attention/tiles.ts";
 
 const device = (await testDevice())!;
 const dtypes = dtypesOf(device);

@@ -13,7 +13,7 @@ import {
   SDPA_TILES,
   sdpaTilesValid,
   sdpaWorkgroupBytes,
-} from "../../shaders/sdpa.ts";
+} from "../../shaders/sdpa/kernels.ts";
 
 const device = (await testDevice())!;
 const [B, H, Lq, Lk, dk, dv] = [1, 2, 70, 45, 20, 12];

@@ -7,11 +7,17 @@
  * (to a temporary file; to docs/demo.png, the README's picture, with `UPDATE_SCREENSHOT=1`).
  * On a machine without a GPU, chromium's WebGPU runs on SwiftShader (CPU).
  * Skips, saying so, only when /usr/bin/chromium is not installed.
+ *
+ * Its own config (tests/web/deno.json, with its own lock) holds the npm dependency, so the main
+ * deno.lock has none and the package, profiler, benchmarks and demos run offline:
+ *
+ * ```sh
+ * deno test -A --config tests/web/deno.json tests/web/browser_test.ts
+ * ```
  */
 import assert from "node:assert/strict";
 import { buildWeb } from "../../web/build.ts";
-import { resolveWebPath, serveDemo } from "../../web/serve.ts";
-import { directionalError } from "../../web/layer_check.ts";
+import { serveDemo } from "../../web/serve.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = Deno.env.get("UPDATE_SCREENSHOT") === "1"
@@ -48,24 +54,6 @@ function within<T>(seconds: number, what: string, promise: Promise<T>): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-Deno.test("web/serve.ts serves only the page, its stylesheet and dist/", () => {
-  assert.ok(resolveWebPath("/")?.pathname.endsWith("/web/index.html"));
-  assert.ok(resolveWebPath("/dist/main.js")?.pathname.endsWith("/web/dist/main.js"));
-  for (const path of ["/serve.ts", "/dist/../serve.ts", "/dist/%2e%2e/build.ts", "/../deno.json"]) {
-    assert.equal(resolveWebPath(path), undefined, path);
-  }
-});
-
-Deno.test("web/layer_check.ts directionalError: ~0 for the true gradient, large for a wrong one", () => {
-  const theta = [0.5, -1.25, 2, 0.75], u = [0.3, -0.7, 1.1, 0.2];
-  const grad = theta.map((t) => 3 * t); // of L(θ) = 1.5 Σ θ²
-  const derivative = grad.reduce((s, g, i) => s + g * u[i], 0);
-  assert.ok(directionalError(grad, u, derivative) < 1e-15);
-  assert.ok(directionalError(grad.map((g) => 1.01 * g), u, derivative) > 1e-3);
-  assert.equal(directionalError([0, 0, 0, 0], u, derivative), Infinity);
-  assert.equal(directionalError([NaN, 0, 0, 0], u, derivative), Infinity);
-});
-
 Deno.test({
   name: "demo page in headless chromium: self-test vs float64, demo op, chart, screenshot",
   ignore: !hasChromium,
@@ -73,9 +61,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    // A test-only dependency, kept out of deno.json's imports (the package has no npm deps).
-    // deno-lint-ignore no-import-prefix
-    const { chromium } = await import("npm:playwright-core@1");
+    const { chromium } = await import("playwright-core"); // mapped in tests/web/deno.json
     await buildWeb();
     const server = serveDemo(0);
     const profile = await Deno.makeTempDir({ prefix: "flash-bla-chromium-" });
@@ -93,7 +79,11 @@ Deno.test({
       await page.goto(`http://localhost:${server.addr.port}/`);
 
       const ready = await page.evaluate(() => (globalThis as any).flashBla.ready);
-      console.log(`adapter: ${ready.adapter}; features: ${ready.features.join(", ")}`);
+      console.log(
+        `adapter: ${ready.adapter}${ready.cpu ? " (CPU)" : ""}; features: ${
+          ready.features.join(", ")
+        }`,
+      );
 
       const report = await within(
         90,
@@ -144,6 +134,14 @@ Deno.test({
         assert.ok(row.ms["softmax (SDPA)"] > 0, JSON.stringify(row));
       }
       assert.equal(await page.locator("#chart svg polyline").count(), 2);
+      assert.equal(await page.locator("#chart svg text.value").count(), 6); // a label per point
+      assert.deepEqual(await page.locator("#chart svg text.x-tick").allInnerTexts(), [
+        "64",
+        "128",
+        "256",
+      ]);
+      assert.match(await page.locator("#bench-status").innerText(), /Done: 3 lengths/);
+      assert.equal(await page.locator("#cancel").isVisible(), false);
 
       await Deno.mkdir(new URL(".", `file://${SCREENSHOT}`), { recursive: true });
       await page.screenshot({ path: SCREENSHOT, fullPage: true });

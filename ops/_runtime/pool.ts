@@ -1,0 +1,150 @@
+/**
+ * The buffer pool: storage buffers of destroyed tensors and temporaries wait here, by size
+ * class, for a later allocation of their class (PyTorch's caching allocator, TF.js's buffer
+ * manager), so that a training loop stops creating (and the driver stops zeroing) device
+ * memory after its first step.
+ *
+ * Reuse is safe by queue order: a buffer released while recorded (not yet submitted) kernels
+ * still read it may serve the next op at once, since that op's writes are recorded, and so
+ * run, after those reads. `queue.writeBuffer` is the exception: it runs before the commands
+ * not yet submitted, so an upload only takes a buffer released before the last submit.
+ * @module
+ */
+
+/** Usage of every pooled buffer: storage, and copies in and out. */
+export const STORAGE_USAGE = 0x0080 | 0x0004 | 0x0008; // STORAGE | COPY_SRC | COPY_DST
+
+/** Pooled bytes kept at most before the oldest buffers are destroyed (2 GiB). */
+export const DEFAULT_POOL_CAPACITY = 2 ** 31;
+
+/** The smallest size class (bytes). */
+const MIN_CLASS = 256;
+
+/**
+ * The size class of a buffer for `bytes` bytes: the next multiple of a quarter of the power
+ * of two below `bytes` (at most 25 % unused), at least 256 bytes, and never larger than
+ * `limit` (the largest binding or buffer) unless `bytes` is.
+ */
+export function sizeClass(bytes: number, limit: number): number {
+  if (bytes <= MIN_CLASS) return MIN_CLASS;
+  const step = 2 ** (Math.floor(Math.log2(bytes)) - 2);
+  const size = Math.ceil(bytes / step) * step;
+  return size <= limit || bytes > limit ? size : Math.ceil(bytes / 4) * 4;
+}
+
+/** What {@linkcode memoryInfo} reports. */
+export interface MemoryInfo {
+  /** Tensors created and not destroyed (including ones wrapping a caller's buffer). */
+  liveTensors: number;
+  /** Bytes of the library's buffers held by live tensors (their size classes). */
+  liveBytes: number;
+  /** Bytes of free buffers waiting in the pool. */
+  pooledBytes: number;
+}
+
+interface Free {
+  buffer: GPUBuffer;
+  /** Submits done when it was released: uploads need a submit since. */
+  releasedAt: number;
+}
+
+/** One device's pool and memory counters. */
+export class BufferPool {
+  readonly #device: GPUDevice;
+  readonly #limit: number;
+  readonly #submits: () => number;
+  readonly #destroy: (buffer: GPUBuffer) => void;
+  /** Free buffers by size class, most recently released last. */
+  readonly #free = new Map<number, Free[]>();
+  /** Every free buffer, oldest release first (the eviction order). */
+  readonly #age = new Set<Free>();
+  #pooledBytes = 0;
+  /** Pooled bytes kept at most (see {@linkcode setPoolCapacity}). */
+  capacity = DEFAULT_POOL_CAPACITY;
+  /** Live tensors and the bytes of their pooled-kind buffers, kept by `Tensor`. */
+  liveTensors = 0;
+  liveBytes = 0;
+
+  /**
+   * `submits` counts the submits so far; `destroy` frees a buffer once the work recorded so far
+   * has been submitted (and forgets what refers to it).
+   */
+  constructor(device: GPUDevice, submits: () => number, destroy: (buffer: GPUBuffer) => void) {
+    this.#device = device;
+    this.#limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+    this.#submits = submits;
+    this.#destroy = destroy;
+  }
+
+  /**
+   * A buffer of at least `bytes` bytes (its size class) for the caller's exclusive use.
+   * `forUpload`: the caller will fill it with `queue.writeBuffer`, so it must not be read by
+   * work recorded but not submitted yet. Returns `undefined` when none is free (the caller
+   * creates one of {@linkcode BufferPool.classOf} bytes).
+   */
+  take(bytes: number, forUpload = false): GPUBuffer | undefined {
+    const list = this.#free.get(this.classOf(bytes));
+    if (!list?.length) return undefined;
+    let i = list.length - 1;
+    if (forUpload) {
+      const submits = this.#submits();
+      i = list.findLastIndex((f) => f.releasedAt < submits);
+      if (i < 0) return undefined;
+    }
+    const [free] = list.splice(i, 1);
+    this.#age.delete(free);
+    this.#pooledBytes -= free.buffer.size;
+    return free.buffer;
+  }
+
+  /** Creates a buffer of `bytes`' size class (what {@linkcode BufferPool.take} would give). */
+  create(bytes: number, mappedAtCreation = false): GPUBuffer {
+    return this.#device.createBuffer({
+      size: this.classOf(bytes),
+      usage: STORAGE_USAGE,
+      mappedAtCreation,
+    });
+  }
+
+  /** The size class of a request for `bytes` bytes on this device. */
+  classOf(bytes: number): number {
+    return sizeClass(bytes, this.#limit);
+  }
+
+  /** Returns `buffer` (made by {@linkcode BufferPool.create}) to the pool. */
+  release(buffer: GPUBuffer): void {
+    const free = { buffer, releasedAt: this.#submits() };
+    let list = this.#free.get(buffer.size);
+    if (!list) this.#free.set(buffer.size, list = []);
+    list.push(free);
+    this.#age.add(free);
+    this.#pooledBytes += buffer.size;
+    this.trim();
+  }
+
+  /** Destroys free buffers, oldest first, until at most `bytes` are pooled. */
+  trim(bytes: number = this.capacity): void {
+    for (const free of this.#age) {
+      if (this.#pooledBytes <= bytes) break;
+      const list = this.#free.get(free.buffer.size)!;
+      list.splice(list.indexOf(free), 1);
+      this.#age.delete(free);
+      this.#pooledBytes -= free.buffer.size;
+      this.#destroy(free.buffer);
+    }
+  }
+
+  /** Destroys every free buffer. */
+  clear(): void {
+    this.trim(0);
+  }
+
+  /** The counters of {@linkcode memoryInfo}. */
+  info(): MemoryInfo {
+    return {
+      liveTensors: this.liveTensors,
+      liveBytes: this.liveBytes,
+      pooledBytes: this.#pooledBytes,
+    };
+  }
+}

@@ -1,0 +1,778 @@
+/**
+ * WGSL for the linear-attention family (SPEC §1–4): normalised, simple, decoupled and
+ * variable-length, forward and backward. Every product is one shape, an outer-product tile
+ * `C[m, n] += Σ_s X[s, m] · Y[s, n]` with `s` staged through workgroup memory:
+ *
+ * - **state kernel** (s = sequence rows of one chunk, m = d_k, n = d_v):
+ *   forward `S = KᵀV`, `m = Σ k_r`; backward `dS = Qᵀ(dO/z)`, `dm = Σ dz_r q_r` (SPEC §1.3).
+ *   Several chunks per segment write partial sums that the **reduce kernel** adds in chunk
+ *   order (deterministic); one chunk writes the finished state.
+ * - **row kernel** (s = inner features, m = sequence rows, n = output features): `o = qS / z`
+ *   (writes z per row, f32), `dq = dO·Sᵀ/z + dz·m` (dz = −(q·dO·Sᵀ)/z² from the f32 products,
+ *   written per row for the state backward), `dk = σ·v·dSᵀ + dm/L_k`, `dv = σ·k·dS`.
+ *
+ * Each kernel is one WGSL template with named constants; only the register block (an
+ * invocation's `RM × RN` accumulators, named `acc_j_c`) and the per-step fetch/store lines
+ * are generated, so that every register and workgroup index in the hot loop is a constant or
+ * loop-invariant (Naga clamps dynamic indices). Global rows are fetched 4 features at a time
+ * into registers, stored into one of two staging buffers while the other is multiplied (one
+ * barrier per step), optionally as f16 (`precision: "f16"`: f16 products in chains of one
+ * staged step, flushed into the f32 accumulators). With subgroups the `x` operand of each
+ * step is read once per lane group and broadcast by `subgroupShuffle`.
+ * @module
+ */
+import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import type { DType } from "../common.ts";
+
+/** Largest d_k and d_v the kernels take. */
+export const LA_MAX_DIM = 256;
+
+/** Arithmetic of the products: f32, or f16 products in short chains (f32 accumulators). */
+export type LaPrecision = "f32" | "f16";
+
+/** Which member of the family (compile-time). */
+export interface LaVariant {
+  /** Storage dtype of the row tensors (states are always f32). */
+  dtype: DType;
+  /** With the normaliser z = q·m + ε (false: simple linear attention, SPEC §4). */
+  normalised: boolean;
+  /** Numerator from rotary features, denominator from plain ones (SPEC §2). */
+  decoupled: boolean;
+  /** Segments are packed sequences given by `cu_seqlens` (SPEC §3). */
+  varlen: boolean;
+}
+
+/** Invocations per workgroup of the reduce kernel. */
+export const REDUCE_THREADS = 256;
+
+/**
+ * One outer-product tile: `m × n` outputs per workgroup, `rm × rn` per invocation (multiples
+ * of 4), `steps` reduction indices staged per barrier.
+ */
+export interface Tile {
+  m: number;
+  n: number;
+  rm: number;
+  rn: number;
+  steps: number;
+}
+
+/** How a kernel is compiled besides its tile. */
+export interface KernelMode {
+  /** Staging and product precision. */
+  precision: LaPrecision;
+  /** Row tensors declared as vec4s (d % 4 = 0 and aligned windows; the launcher checks). */
+  vec4: boolean;
+  /** Share the x operand through `subgroupShuffle` (lane groups of `n / rn` lanes). */
+  shuffle: boolean;
+  /** Staging buffers: 2 = one barrier per step (fetch of the next step overlaps the FMAs). */
+  buffers: 1 | 2;
+  /** Staged indices per iteration of the FMA loop (divides the tile's `steps`). */
+  unroll: number;
+}
+
+/** Invocations of a workgroup with tile `t`. */
+export function tileThreads(t: Tile): number {
+  return (t.m / t.rm) * (t.n / t.rn);
+}
+
+/**
+ * Uniforms shared by every kernel of the family. A segment `i_seg` is one (b, h) of the
+ * current slice (or one (sequence, head)); its row r of a tensor with feature size d starts at
+ * element `off + (row0(i_seg) + r) · he · d + (i_seg % he) · d`, which covers [B·H, 1, T, D]
+ * (`he` = 1), [B, T, H, D] (`he` = H) and packed [T_total, H, D]. The per-row f32 statistics
+ * (z, dz) use the same index with d = 1.
+ */
+export const laParams = new UniformBlock({
+  groups: "u32", // workgroups in this launch
+  rows: "u32", // rows per segment (dense)
+  he: "u32", // heads interleaved in a row (1 for BHTD)
+  dk: "u32",
+  dv: "u32",
+  ld: "u32", // state row length: dv + 1 (normalised: m is the last column) or dv
+  tiles_n: "u32", // output tiles along the fastest grid axis
+  tiles_a: "u32", // state kernels: tiles along d_k
+  blocks: "u32", // row kernels (dense): row blocks per segment
+  table: "u32", // varlen: where the row-block or chunk table starts in `seqs`
+  chunk_first: "u32", // varlen: where each sequence's first chunk index starts in `seqs`
+  chunk: "u32", // state kernels: rows per chunk
+  chunks: "u32", // dense: chunks per segment
+  direct: "u32", // state kernels: 1 = one chunk, write the finished state; 0 = partials
+  scale_default: "u32", // varlen: scale_s = 1/n_s
+  scale: "f32",
+  inv_len: "f32", // 1 / L_k (dense)
+  eps: "f32",
+  off_x: "u32",
+  off_y: "u32",
+  off_den: "u32",
+  off_mat: "u32",
+  off_gs: "u32",
+  off_z: "u32",
+  off_dz: "u32",
+  off_part: "u32",
+  off_out: "u32",
+  off_out2: "u32",
+});
+
+/** Field names of {@linkcode laParams}. */
+export type LaParamName = typeof laParams.fields[number][0];
+
+/** A storage binding of a kernel, in binding order. */
+export interface LaBinding {
+  /** Name (`x`, `y`, `den`, `mat`, `gs`, `z`, `dz`, `part`, `out`, `out2`, `seqs`). */
+  name: string;
+  /** Element type: the row dtype, f32 (states, partials, row statistics) or u32 metadata. */
+  type: "row" | "f32" | "u32";
+  /** Whether the kernel writes it. */
+  write: boolean;
+}
+
+/** A generated kernel: its bindings and WGSL. */
+export interface LaShader {
+  bindings: LaBinding[];
+  wgsl: string;
+}
+
+/** The four row-kernel roles. */
+export type RowRole = "o" | "dq" | "dk" | "dv";
+
+/** `body(i)` for i in [0, n), joined by newlines. */
+function unroll(n: number, body: (i: number) => string): string {
+  return Array.from({ length: n }, (_, i) => body(i)).join("\n");
+}
+
+function binding(name: string, type: LaBinding["type"] = "row", write = false): LaBinding {
+  return { name, type, write };
+}
+
+/** Row tensors the kernels read: declared as vec4s in vec4 mode. */
+function isVec4(b: LaBinding, vec4: boolean): boolean {
+  return vec4 && b.type === "row" && !b.write;
+}
+
+/**
+ * Binding declarations, then `ld_<name>(i)` (f32 of element i after the window offset) and,
+ * for the row tensors read, `ld4_<name>(i, n)`: elements i..i+3 of which the first n exist
+ * (the rest 0). `aliases` maps extra loader names to bindings.
+ */
+function declare(bindings: LaBinding[], dtype: DType, vec4: boolean): string {
+  const el = { row: dtype, f32: "f32", u32: "u32" };
+  const decls = bindings.map((b, i) =>
+    `@group(0) @binding(${i}) var<storage, ${b.write ? "read_write" : "read"}> ${b.name}: ` +
+    `array<${isVec4(b, vec4) ? `vec4<${el[b.type]}>` : el[b.type]}>;`
+  );
+  const loads = bindings.filter((b) => b.type === "row" && !b.write).map((b) =>
+    vec4
+      ? `fn ld4_${b.name}(i: u32, n: u32) -> vec4f { return vec4f(${b.name}[(u.off_${b.name} + i) / 4u]); }
+fn ld_${b.name}(i: u32) -> f32 { let j = u.off_${b.name} + i; return f32(${b.name}[j / 4u][j % 4u]); }`
+      : `fn ld_${b.name}(i: u32) -> f32 { return f32(${b.name}[u.off_${b.name} + i]); }
+fn ld4_${b.name}(i: u32, n: u32) -> vec4f {
+  var v = vec4f(0.0);
+  for (var c = 0u; c < min(n, 4u); c += 1u) { v[c] = ld_${b.name}(i + c); }
+  return v;
+}`
+  );
+  return [...decls, laParams.wgsl(bindings.length), FLAT_GROUP_WGSL, ...loads].join("\n");
+}
+
+/** Segment geometry (see {@linkcode laParams}). */
+function geometry(v: LaVariant): string {
+  const row0 = v.varlen ? "seqs[i_seg / u.he]" : "(i_seg / u.he) * u.rows";
+  const rows = v.varlen ? "seqs[i_seg / u.he + 1u] - seqs[i_seg / u.he]" : "u.rows";
+  // scale and 1/L_k: per sequence for varlen (L_k = n_s), uniforms otherwise.
+  const invLen = v.varlen
+    ? "select(0.0, 1.0 / f32(seg_rows(i_seg)), seg_rows(i_seg) > 0u)"
+    : "u.inv_len";
+  const scale = v.varlen ? `select(u.scale, seg_inv_len(i_seg), u.scale_default != 0u)` : "u.scale";
+  return `
+fn seg_row0(i_seg: u32) -> u32 { return ${row0}; }
+fn seg_rows(i_seg: u32) -> u32 { return ${rows}; }
+fn seg_inv_len(i_seg: u32) -> f32 { return ${invLen}; }
+fn seg_scale(i_seg: u32) -> f32 { return ${scale}; }
+// Element index (before the window offset) of row r of segment i_seg, feature size d.
+fn row_index(i_seg: u32, r: u32, d: u32) -> u32 {
+  return (seg_row0(i_seg) + r) * u.he * d + (i_seg % u.he) * d;
+}`;
+}
+
+/**
+ * Whether WGSL must declare `enable subgroups;` to use subgroup builtins: browsers require it,
+ * Deno's Naga rejects it.
+ */
+const SUBGROUPS_DIRECTIVE = !globalThis.navigator?.userAgent?.startsWith("Deno/");
+
+/** WGSL type of a staged vec4 and the enables a kernel needs. */
+function staged(v: LaVariant, mode: KernelMode) {
+  const f16 = v.dtype === "f16" || mode.precision === "f16";
+  const enables = [
+    f16 ? "enable f16;" : "",
+    mode.shuffle && SUBGROUPS_DIRECTIVE ? "enable subgroups;" : "",
+  ];
+  return { vec: mode.precision === "f16" ? "vec4h" : "vec4f", enable: enables.join("\n") };
+}
+
+/**
+ * The generated register block: accumulator declarations (`decl`), the products of one staged
+ * buffer (`fma`: a loop over the staged indices s, `mode.unroll` per iteration, each
+ * `acc_j_c += x[j] · y[c]` with `x`, `y` read from `s_x[buf][s][tm]`, `s_y[buf][s][tn]`) and
+ * `each(f)`: `f(j, c, acc_j_c)` for every accumulator. f16 precision sums each staged step's
+ * products in f16 (`h_j_c`) first.
+ */
+function registerBlock(t: Tile, mode: KernelMode) {
+  const xv = t.rm / 4, yv = t.rn / 4;
+  const half = mode.precision === "f16";
+  const names = unroll(t.rm, (j) => unroll(yv, (c) => `${j}_${c}`)).split("\n");
+  const decl = names.map((n) => `  var acc_${n} = vec4f(0.0);`).join("\n");
+  const el = half ? "f16" : "f32";
+  const xOf = (v: number) =>
+    mode.shuffle
+      ? `vec4<${el}>(${
+        Array.from({ length: 4 }, (_, c) => `subgroupShuffle(x_own, x_lane + ${v * 4 + c}u)`)
+          .join(", ")
+      })`
+      : `s_x[buf][s][tm][${v}]`;
+  const target = (n: string) => (half ? `h_${n}` : `acc_${n}`);
+  const step = (u: number) =>
+    `      {
+        let s = s2 + ${u}u;
+${mode.shuffle ? "        let x_own = s_x[buf][s][tm][tn / 4u][tn % 4u];" : ""}
+${unroll(xv, (v) => `        let x${v} = ${xOf(v)};`)}
+${unroll(yv, (c) => `        let y${c} = s_y[buf][s][tn][${c}];`)}
+${
+      unroll(t.rm, (j) =>
+        unroll(yv, (c) => {
+          const n = target(`${j}_${c}`);
+          return `        ${n} = fma(vec4<${el}>(x${j >> 2}[${j & 3}]), y${c}, ${n});`;
+        }))
+    }
+      }`;
+  const loop = `    for (var s2 = 0u; s2 < STEP; s2 += ${mode.unroll}u) {
+${unroll(mode.unroll, step)}
+    }`;
+  const fma = half
+    ? `${names.map((n) => `    var h_${n} = vec4h(0.0);`).join("\n")}
+${loop}
+${names.map((n) => `    acc_${n} += vec4f(h_${n});`).join("\n")}`
+    : loop;
+  const each = (f: (j: number, c: number, acc: string) => string) =>
+    unroll(t.rm, (j) => unroll(yv, (c) => f(j, c, `acc_${j}_${c}`)));
+  return { decl, fma, each };
+}
+
+/**
+ * The lines fetching this invocation's `count` items of operand `op` and storing them;
+ * `extra(k)` adds arguments to the fetch of item k.
+ */
+function fetchStore(op: string, count: number, extra = (_k: number) => "") {
+  return {
+    fetch: (from: string) =>
+      unroll(count, (k) => `    let f_${op}${k} = fetch_${op}(${from}, ${k}u${extra(k)});`),
+    store: (buf: string) => unroll(count, (k) => `    store_${op}(${buf}, ${k}u, f_${op}${k});`),
+  };
+}
+
+/**
+ * The staged main loop shared by both kernel shapes: `s0` runs from `begin` to `end` in steps
+ * of `STEP`; `fetch(from)`/`store(buf)` are the generated lines, `fma` the register block
+ * (reading buffer `buf`).
+ */
+function stagedLoop(
+  mode: KernelMode,
+  fetch: (from: string) => string,
+  store: (buf: string) => string,
+  fma: string,
+): string {
+  if (mode.buffers === 1) {
+    return `  for (var s0 = s_begin; s0 < s_end; s0 += STEP) {
+    let buf = 0u;
+${fetch("s0")}
+${store("0u")}
+    workgroupBarrier();
+${fma}
+    workgroupBarrier();
+  }`;
+  }
+  return `  {
+${fetch("s_begin")}
+${store("0u")}
+  }
+  workgroupBarrier();
+  var buf = 0u;
+  for (var s0 = s_begin; s0 < s_end; s0 += STEP) {
+    // Fetch the next step into registers, multiply this one, then stage the next one in the
+    // other buffer: nobody reads that buffer since the last barrier.
+${fetch("s0 + STEP")}
+${fma}
+${store("1u - buf")}
+    workgroupBarrier();
+    buf = 1u - buf;
+  }`;
+}
+
+/** Lane bookkeeping of the subgroup path (x operands shared inside groups of NTN lanes). */
+function laneSetup(mode: KernelMode): string {
+  return mode.shuffle ? "let x_lane = sg_lane - tn;  // lane of (tm, tn = 0)" : "";
+}
+
+function laneBuiltin(mode: KernelMode): string {
+  return mode.shuffle ? ",\n        @builtin(subgroup_invocation_id) sg_lane: u32" : "";
+}
+
+/**
+ * State kernel: forward `[S | m]` (`pass: "fwd"`) or backward `[dS | dm/L_k]` (`"bwd"`) over
+ * one chunk of rows per workgroup, a `t.m × t.n` tile of the state. `withGs`: the backward
+ * adds an upstream state gradient `gs` to dS (simple, SPEC §4; direct mode only, else the
+ * reduce kernel adds it). Grid: dense: (segment, chunk) × tiles_a × tiles_n; varlen:
+ * (chunk-table entry, head) × …. Output: `u.direct` = 1: the finished state of segment i_seg;
+ * 0: raw partial sums at partial index `part` of `out` (f32 scratch).
+ */
+export function stateKernel(
+  v: LaVariant,
+  pass: "fwd" | "bwd",
+  t: Tile,
+  mode: KernelMode,
+  withGs = false,
+): LaShader {
+  const norm = v.normalised, dec = v.normalised && v.decoupled;
+  const bwdNorm = pass === "bwd" && norm;
+  // x: numerator rows (k / k_rope / q / q_rope); y: v or dO; den: plain features of m / dm.
+  const bindings = [binding("x"), binding("y")];
+  if (dec) bindings.push(binding("den"));
+  if (bwdNorm) bindings.push(binding("z", "f32"), binding("dz", "f32"));
+  if (withGs) bindings.push(binding("gs", "f32"));
+  if (v.varlen) bindings.push(binding("seqs", "u32"));
+  bindings.push(binding("out", "f32", true));
+  const nt = tileThreads(t);
+  const fx = (t.steps * t.m) / 4 / nt, fy = (t.steps * t.n) / 4 / nt;
+  const { vec, enable } = staged(v, mode);
+  const block = registerBlock(t, mode);
+  const x = fetchStore("x", fx), y = fetchStore("y", fy);
+  const decode = v.varlen
+    ? `i_seg = seqs[u.table + 2u * (part / u.he)] * u.he + part % u.he;
+  let r_begin = seqs[u.table + 2u * (part / u.he) + 1u];`
+    : `i_seg = part / u.chunks;
+  let r_begin = (part % u.chunks) * u.chunk;`;
+  // Weight c_r of row r in the vector column: 1 (m) or dz_r (dm); y's row weight: 1/z_r.
+  const vecWeight = bwdNorm ? "dz[u.off_dz + row_index(i_seg, r, 1u)]" : "1.0";
+  const wgsl = `${enable}
+${declare(bindings, v.dtype, mode.vec4)}
+${geometry(v)}
+
+const TA = ${t.m}u;  // state rows (features of x) per workgroup
+const TB = ${t.n}u;  // state columns (features of y) per workgroup
+const STEP = ${t.steps}u;  // sequence rows staged per step
+const RA = ${t.rm}u;  // state rows per invocation
+const RB = ${t.rn}u;  // state columns per invocation
+const NTA = TA / RA;
+const NTB = TB / RB;
+const NT = NTA * NTB;
+const QA = TA / 4u;  // vec4s per staged x row
+const QB = TB / 4u;  // vec4s per staged y row
+// s_x[buf][s][ta][i]: features a0 + 4·(ta·RA/4 + i).. of staged row s (likewise s_y).
+var<workgroup> s_x: array<array<array<array<${vec}, RA / 4u>, NTA>, STEP>, ${mode.buffers}>;
+var<workgroup> s_y: array<array<array<array<${vec}, RB / 4u>, NTB>, STEP>, ${mode.buffers}>;
+${norm ? "var<workgroup> s_red: array<vec4f, NT>;  // partial sums of the vector column" : ""}
+
+var<private> i_seg: u32;
+var<private> r_end: u32;
+var<private> a0: u32;
+var<private> b0: u32;
+var<private> lid: u32;
+var<private> vec_col: bool;  // this workgroup also sums the vector column (m or dm)
+var<private> m_part: vec4f;  // its share: features a0 + 4·(lid % QA).. of the rows it fetched
+
+// x features a0 + 4·(lid % QA).. of row r0 + lid / QA + k·NT/QA (0 past the chunk or d_k).
+fn fetch_x(r0: u32, k: u32) -> vec4f {
+  let r = r0 + lid / QA + k * (NT / QA);
+  let a = a0 + 4u * (lid % QA);
+  if (r >= r_end || a >= u.dk) { return vec4f(0.0); }
+  let i = row_index(i_seg, r, u.dk) + a;
+  let val = ld4_x(i, u.dk - a);
+  if (vec_col) { m_part += ${dec ? "ld4_den(i, u.dk - a)" : "val"} * ${vecWeight}; }
+  return val;
+}
+
+fn store_x(buf: u32, k: u32, val: vec4f) {
+  let e = lid + k * NT;
+  s_x[buf][e / QA][(e % QA) / (RA / 4u)][e % (RA / 4u)] = ${vec}(val);
+}
+
+// y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB${
+    bwdNorm ? ", divided by z_r" : ""
+  }.
+fn fetch_y(r0: u32, k: u32) -> vec4f {
+  let r = r0 + lid / QB + k * (NT / QB);
+  let b = b0 + 4u * (lid % QB);
+  if (r >= r_end || b >= u.dv) { return vec4f(0.0); }
+  let val = ld4_y(row_index(i_seg, r, u.dv) + b, u.dv - b);
+  return ${bwdNorm ? "val / z[u.off_z + row_index(i_seg, r, 1u)]" : "val"};
+}
+
+fn store_y(buf: u32, k: u32, val: vec4f) {
+  let e = lid + k * NT;
+  s_y[buf][e / QB][(e % QB) / (RB / 4u)][e % (RB / 4u)] = ${vec}(val);
+}
+
+fn put(a: u32, b4: u32, sums: vec4f, o_out: u32, scale: f32, direct: bool) {
+  for (var c = 0u; c < 4u; c += 1u) {
+    let b = b4 + c;
+    if (a < u.dk && b < u.dv) {
+      var val = sums[c] * scale;
+      ${withGs ? "if (direct) { val += gs[u.off_gs + i_seg * u.dk * u.dv + a * u.dv + b]; }" : ""}
+      out[o_out + a * u.ld + b] = val;
+    }
+  }
+}
+
+@compute @workgroup_size(NT)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid_in: u32${laneBuiltin(mode)}) {
+  let g = flat_group(wid, nwg);
+  if (g >= u.groups) { return; }
+  lid = lid_in;
+  let part = g / (u.tiles_n * u.tiles_a);  // partial index: (segment, chunk)
+  ${decode}
+  r_end = min(r_begin + u.chunk, seg_rows(i_seg));
+  a0 = ((g / u.tiles_n) % u.tiles_a) * TA;
+  b0 = (g % u.tiles_n) * TB;
+  vec_col = ${norm ? "b0 == 0u" : "false"};
+  let tn = lid % NTB;  // this invocation: state rows a0 + tm·RA.., columns b0 + tn·RB..
+  let tm = lid / NTB;
+  ${laneSetup(mode)}
+${block.decl}
+  let s_begin = r_begin;
+  let s_end = r_end;
+${
+    stagedLoop(
+      mode,
+      (from) => `${x.fetch(from)}\n${y.fetch(from)}`,
+      (buf) => `${x.store(buf)}\n${y.store(buf)}`,
+      block.fma,
+    )
+  }
+  let direct = u.direct != 0u;
+  let scale = select(1.0, ${pass === "fwd" ? "seg_scale(i_seg)" : "1.0"}, direct);
+  let o_out = u.off_out + select(part, i_seg, direct) * u.dk * u.ld;
+${
+    block.each((j, c, acc) =>
+      `  put(a0 + tm * RA + ${j}u, b0 + (tn * (RB / 4u) + ${c}u) * 4u, ${acc}, o_out, scale, direct);`
+    )
+  }
+${
+    norm
+      ? `  // The vector column: the invocations that fetched features a0 + 4·i.. add their shares.
+  s_red[lid] = m_part;
+  workgroupBarrier();
+  if (vec_col && lid < QA) {
+    var sum = vec4f(0.0);
+    for (var k = lid; k < NT; k += QA) { sum += s_red[k]; }
+    let len_scale = select(1.0, seg_inv_len(i_seg), direct);
+    for (var c = 0u; c < 4u; c += 1u) {
+      let a = a0 + 4u * lid + c;
+      if (a < u.dk) { out[o_out + a * u.ld + u.dv] = sum[c] * len_scale; }
+    }
+  }`
+      : ""
+  }
+}
+`;
+  return { bindings, wgsl };
+}
+
+/**
+ * Reduce kernel: the state of each segment from its chunks' partial sums (f32 scratch `part`),
+ * added in chunk order (deterministic), then scaled (the scale for S in the forward, 1/L_k for
+ * the vector column) plus the upstream state gradient `gs` (`withGs`).
+ * Grid: segments × ⌈d_k·ld / REDUCE_THREADS⌉; `tiles_n` = the second factor.
+ */
+export function reduceKernel(v: LaVariant, pass: "fwd" | "bwd", withGs = false): LaShader {
+  const bindings = [binding("part", "f32")];
+  if (withGs) bindings.push(binding("gs", "f32"));
+  if (v.varlen) bindings.push(binding("seqs", "u32"));
+  bindings.push(binding("out", "f32", true));
+  // Partial index of chunk c of segment i_seg (see the state kernel's `part`).
+  const range = v.varlen
+    ? `let first = seqs[u.chunk_first + i_seg / u.he];
+  let count = seqs[u.chunk_first + i_seg / u.he + 1u] - first;
+  let stride = u.he;
+  let base = first * u.he + i_seg % u.he;`
+    : `let count = u.chunks;
+  let stride = 1u;
+  let base = i_seg * u.chunks;`;
+  const wgsl = `${declare(bindings, v.dtype, false)}
+${geometry(v)}
+@compute @workgroup_size(${REDUCE_THREADS})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let g = flat_group(wid, nwg);
+  if (g >= u.groups) { return; }
+  let size = u.dk * u.ld;
+  let i_seg = g / u.tiles_n;
+  let e = (g % u.tiles_n) * ${REDUCE_THREADS}u + lid;
+  if (e >= size) { return; }
+  ${range}
+  var sum = 0.0;
+  for (var c = 0u; c < count; c += 1u) { sum += part[u.off_part + (base + c * stride) * size + e]; }
+  let b = e % u.ld;
+  if (b < u.dv) {
+    sum *= ${pass === "fwd" ? "seg_scale(i_seg)" : "1.0"};
+    ${withGs ? "sum += gs[u.off_gs + i_seg * u.dk * u.dv + (e / u.ld) * u.dv + b];" : ""}
+  } else {
+    sum *= seg_inv_len(i_seg);
+  }
+  out[u.off_out + i_seg * size + e] = sum;
+}
+`;
+  return { bindings, wgsl };
+}
+
+/**
+ * Row kernel for `role` (SPEC §1.2, §1.3, §2, §4) over a `t.m` rows × `t.n` output features
+ * tile: X (rows × inner) times M (inner × outputs) and an epilogue per role:
+ * - `o`:  X = q (q_rope), M = S; normalised: z = q·m + ε (decoupled: plain q, `den`) summed
+ *   while q is fetched, o = acc / z, z written to `z` (f32, one per row)
+ * - `dq`: X = dO, M = Sᵀ; normalised: dz = −(x_num·acc)/z² with x_num = q (q_rope: `den`)
+ *   written to `dz`, dq = acc / z + dz·m (decoupled: out = dq_rope = acc / z, out2 = dq =
+ *   dz·m); needs the whole d_k in one tile (t.n ≥ d_k)
+ * - `dk`: X = v, M = dSᵀ, dk = scale·acc + dm/L_k (decoupled: out = dk_rope, out2 = dk = dm/L_k)
+ * - `dv`: X = k (k_rope), M = dS, dv = scale·acc
+ *
+ * Grid: dense: segments × blocks × tiles_n; varlen: block-table entries × he × tiles_n.
+ */
+export function rowKernel(v: LaVariant, role: RowRole, t: Tile, mode: KernelMode): LaShader {
+  const norm = v.normalised;
+  const zOut = norm && role === "o";
+  const dzOut = norm && role === "dq";
+  const vector = norm && role !== "dv"; // reads the vector column of the state
+  const two = v.decoupled && norm && (role === "dq" || role === "dk");
+  const inner = role === "o" || role === "dv" ? "u.dk" : "u.dv";
+  const outer = role === "o" || role === "dv" ? "u.dv" : "u.dk";
+  const transposed = role === "dq" || role === "dk";
+  const den = (zOut && v.decoupled) || dzOut;
+  const bindings = [binding("x")];
+  if (den) bindings.push(binding("den"));
+  bindings.push(binding("mat", "f32"));
+  if (dzOut) bindings.push(binding("z", "f32"));
+  if (v.varlen) bindings.push(binding("seqs", "u32"));
+  bindings.push(binding("out", "row", true));
+  if (two) bindings.push(binding("out2", "row", true));
+  if (zOut) bindings.push(binding("z", "f32", true));
+  if (dzOut) bindings.push(binding("dz", "f32", true));
+  const nt = tileThreads(t);
+  const fx = (t.m * t.steps) / 4 / nt, fm = (t.steps * t.n) / nt;
+  const { vec, enable } = staged(v, mode);
+  const block = registerBlock(t, mode);
+  const x = fetchStore("x", fx, (k) => (zOut ? `, &z_part${k}` : ""));
+  const m = fetchStore("m", fm);
+  const et = v.dtype;
+  const value = {
+    o: norm ? "acc_v * s_w[r]" : "acc_v",
+    dq: norm ? (v.decoupled ? "acc_v * s_w[r]" : "acc_v * s_w[r] + s_c[r] * m_col") : "acc_v",
+    dk: norm && !v.decoupled ? "scale * acc_v + m_col" : "scale * acc_v",
+    dv: "scale * acc_v",
+  }[role];
+  const value2 = role === "dq" ? "s_c[r] * m_col" : "m_col";
+  const matIndex = transposed ? "(n0 + col) * u.ld + i0 + i" : "(i0 + i) * u.ld + n0 + col";
+  const decode = v.varlen
+    ? `let h = rest % u.he;
+  let e = rest / u.he;
+  i_seg = seqs[u.table + 2u * e] * u.he + h;
+  r0 = seqs[u.table + 2u * e + 1u];`
+    : `i_seg = rest / u.blocks;
+  r0 = (rest % u.blocks) * BT;`;
+  const wgsl = `${enable}
+${declare(bindings, v.dtype, mode.vec4)}
+${geometry(v)}
+
+const BT = ${t.m}u;  // sequence rows per workgroup
+const TN = ${t.n}u;  // output features per workgroup
+const STEP = ${t.steps}u;  // inner features staged per step
+const RT = ${t.rm}u;  // rows per invocation
+const RN = ${t.rn}u;  // output features per invocation
+const NTM = BT / RT;
+const NTN = TN / RN;
+const NT = NTM * NTN;
+const QI = STEP / 4u;  // vec4s of a staged X row
+// s_x[buf][i][tr][j]: inner feature i0 + i of rows r0 + 4·(tr·RT/4 + j).. (X transposed);
+// s_y[buf][i][tn][j]: M[i0 + i][n0 + 4·(tn·RN/4 + j)..].
+var<workgroup> s_x: array<array<array<array<${vec}, RT / 4u>, NTM>, STEP>, ${mode.buffers}>;
+var<workgroup> s_y: array<array<array<array<${vec}, RN / 4u>, NTN>, STEP>, ${mode.buffers}>;
+${vector ? `var<workgroup> s_vec: array<f32, ${LA_MAX_DIM}>;  // m (o, dq) or dm/L_k (dk)` : ""}
+${norm && role !== "dk" && role !== "dv" ? "var<workgroup> s_w: array<f32, BT>;  // 1 / z_r" : ""}
+${dzOut ? "var<workgroup> s_c: array<f32, BT>;  // dz_r" : ""}
+${
+    zOut
+      ? "var<workgroup> s_red: array<f32, BT * QI>;  // partial q·m per (row, vec4 of features)"
+      : ""
+  }
+${dzOut ? "var<workgroup> s_red: array<f32, BT * NTN>;  // partial x_num·acc per (row, tn)" : ""}
+
+var<private> i_seg: u32;
+var<private> r0: u32;
+var<private> n_rows: u32;
+var<private> n0: u32;
+var<private> o_mat: u32;
+var<private> lid: u32;
+const FX = ${fx}u;  // X vec4s each invocation fetches per step
+
+// X features i0 + 4·(lid % QI).. of row r0 + lid / QI + k·NT/QI (0 past the rows or features)${
+    zOut ? ";\n// adds their share of q·m to *z_share" : "."
+  }
+fn fetch_x(i0: u32, k: u32${zOut ? ", z_share: ptr<function, f32>" : ""}) -> vec4f {
+  let r = r0 + lid / QI + k * (NT / QI);
+  let i = i0 + 4u * (lid % QI);
+  if (r >= n_rows || i >= ${inner}) { return vec4f(0.0); }
+  let i_x = row_index(i_seg, r, ${inner}) + i;
+  let val = ld4_x(i_x, ${inner} - i);
+  ${
+    zOut
+      ? `let m4 = vec4f(s_vec[i], s_vec[i + 1u], s_vec[i + 2u], s_vec[i + 3u]);
+  *z_share += dot(${v.decoupled ? `ld4_den(i_x, ${inner} - i)` : "val"}, m4);`
+      : ""
+  }
+  return val;
+}
+
+fn store_x(buf: u32, k: u32, val: vec4f) {
+  let r = lid / QI + k * (NT / QI);
+  let i = 4u * (lid % QI);
+  for (var c = 0u; c < 4u; c += 1u) {
+    s_x[buf][i + c][r / RT][(r % RT) / 4u][r % 4u] = ${vec}(val)[c];
+  }
+}
+
+// M[i0 + i][n0 + col] of the state (element k of this invocation's share of the step).
+fn fetch_m(i0: u32, k: u32) -> f32 {
+  let e = lid + k * NT;
+  let i = ${transposed ? "e % STEP" : "e / TN"};
+  let col = ${transposed ? "e / STEP" : "e % TN"};
+  if (i0 + i >= ${inner} || n0 + col >= ${outer}) { return 0.0; }
+  return mat[o_mat + ${matIndex}];
+}
+
+fn store_m(buf: u32, k: u32, val: f32) {
+  let e = lid + k * NT;
+  let i = ${transposed ? "e % STEP" : "e / TN"};
+  let col = ${transposed ? "e / STEP" : "e % TN"};
+  s_y[buf][i][col / RN][(col % RN) / 4u][col % 4u] = ${
+    mode.precision === "f16" ? "f16(val)" : "val"
+  };
+}
+${
+    dzOut
+      ? `
+// x_num·acc over this invocation's columns of row r (the first half of dz_r).
+fn dot_part(r: u32, col4: u32, acc: vec4f) -> f32 {
+  var sum = 0.0;
+  for (var c = 0u; c < 4u; c += 1u) {
+    let col = n0 + col4 + c;
+    if (r0 + r < n_rows && col < u.dk) { sum += acc[c] * ld_den(row_index(i_seg, r0 + r, u.dk) + col); }
+  }
+  return sum;
+}`
+      : ""
+  }
+
+fn put(r: u32, col4: u32, sums: vec4f, scale: f32) {
+  for (var c = 0u; c < 4u; c += 1u) {
+    let col = n0 + col4 + c;
+    if (r0 + r < n_rows && col < ${outer}) {
+      let acc_v = sums[c];
+      ${vector ? "let m_col = s_vec[col];" : ""}
+      let i_out = row_index(i_seg, r0 + r, ${outer}) + col;
+      out[u.off_out + i_out] = ${et}(${value});
+      ${two ? `out2[u.off_out2 + i_out] = ${et}(${value2});` : ""}
+    }
+  }
+}
+
+@compute @workgroup_size(NT)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid_in: u32${laneBuiltin(mode)}) {
+  let g = flat_group(wid, nwg);
+  if (g >= u.groups) { return; }
+  lid = lid_in;
+  n0 = (g % u.tiles_n) * TN;
+  let rest = g / u.tiles_n;
+  ${decode}
+  n_rows = seg_rows(i_seg);
+  o_mat = u.off_mat + i_seg * u.dk * u.ld;
+  let scale = seg_scale(i_seg);
+  ${
+    vector
+      ? `for (var a = lid; a < u.dk; a += NT) { s_vec[a] = mat[o_mat + a * u.ld + u.dv]; }
+  workgroupBarrier();`
+      : ""
+  }
+  ${
+    dzOut
+      ? `for (var r = lid; r < BT; r += NT) {
+    s_w[r] = select(0.0, 1.0 / z[u.off_z + row_index(i_seg, r0 + r, 1u)], r0 + r < n_rows);
+  }`
+      : ""
+  }
+  let tn = lid % NTN;  // this invocation: rows r0 + tm·RT.., features n0 + tn·RN..
+  let tm = lid / NTN;
+  ${laneSetup(mode)}
+${block.decl}
+${
+    zOut
+      ? unroll(fx, (k) => `  var z_part${k} = 0.0;  // q·m share of the rows of fetch item ${k}`)
+      : ""
+  }
+  let s_begin = 0u;
+  let s_end = ${inner};
+${
+    stagedLoop(
+      mode,
+      (from) => `${x.fetch(from)}\n${m.fetch(from)}`,
+      (buf) => `${x.store(buf)}\n${m.store(buf)}`,
+      block.fma,
+    )
+  }
+${
+    zOut
+      ? `  // z_r = q_r·m + ε from the fetching invocations' shares; written for the backward.
+${unroll(fx, (k) => `  s_red[(lid / QI + ${k}u * (NT / QI)) * QI + lid % QI] = z_part${k};`)}
+  workgroupBarrier();
+  for (var r = lid; r < BT; r += NT) {
+    var zr = u.eps;
+    for (var i = 0u; i < QI; i += 1u) { zr += s_red[r * QI + i]; }
+    s_w[r] = 1.0 / zr;
+    if (r0 + r < n_rows) { z[u.off_z + row_index(i_seg, r0 + r, 1u)] = zr; }
+  }
+  workgroupBarrier();`
+      : ""
+  }
+${
+    dzOut
+      ? `  // dz_r = −(x_num·acc)/z_r²: the invocations of row r add their columns' shares.
+${
+        unroll(t.rm, (j) =>
+          `  s_red[(tm * RT + ${j}u) * NTN + tn] = ${
+            unroll(
+              t.rn / 4,
+              (c) => `dot_part(tm * RT + ${j}u, (tn * (RN / 4u) + ${c}u) * 4u, acc_${j}_${c})`,
+            )
+              .split("\n").join(" + ")
+          };`)
+      }
+  workgroupBarrier();
+  for (var r = lid; r < BT; r += NT) {
+    var d = 0.0;
+    for (var i = 0u; i < NTN; i += 1u) { d += s_red[r * NTN + i]; }
+    s_c[r] = -d * s_w[r] * s_w[r];
+    if (r0 + r < n_rows) { dz[u.off_dz + row_index(i_seg, r0 + r, 1u)] = s_c[r]; }
+  }
+  workgroupBarrier();`
+      : ""
+  }
+${
+    block.each((j, c, acc) =>
+      `  put(tm * RT + ${j}u, (tn * (RN / 4u) + ${c}u) * 4u, ${acc}, scale);`
+    )
+  }
+}
+`;
+  return { bindings, wgsl };
+}

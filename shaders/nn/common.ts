@@ -1,0 +1,137 @@
+/**
+ * WGSL pieces shared by the `ops/nn` building-block shaders: storage declarations per dtype,
+ * N-d index decomposition over scalar uniform fields, and a workgroup tree reduction.
+ * @module
+ */
+import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import type { DType } from "../common.ts";
+
+/** Threads per workgroup of every `nn` kernel (elementwise kernels: one element per thread). */
+export const NN_WORKGROUP = 64;
+
+/** Largest rank of the strided/broadcast kernels (shapes are padded with leading 1s). */
+export const MAX_RANK = 6;
+
+/** `enable f16;` when `dtype` is f16. */
+export function enableFor(dtype: DType): string {
+  return dtype === "f16" ? "enable f16;\n" : "";
+}
+
+/** A storage array binding of `dtype` elements. */
+export function storage(
+  binding: number,
+  name: string,
+  dtype: DType | "f32",
+  access: "read" | "read_write",
+): string {
+  return `@group(0) @binding(${binding}) var<storage, ${access}> ${name}: array<${dtype}>;\n`;
+}
+
+/** Field names `${prefix}0 … ${prefix}5` (one per padded dimension). */
+export function rankFields(prefix: string): string[] {
+  return Array.from({ length: MAX_RANK }, (_, d) => `${prefix}${d}`);
+}
+
+/** Pads `dims` with leading `fill` to {@linkcode MAX_RANK} entries. */
+export function padRank(dims: readonly number[], fill: number): number[] {
+  return [...Array(MAX_RANK - dims.length).fill(fill), ...dims];
+}
+
+/**
+ * WGSL statements decomposing flat index `flat` over the dims `u.${dim}d` (last fastest) into
+ * `c0 … c5`, accumulating `offset += c_d · u.${stride}d` for each `[offset, stride]` pair.
+ */
+export function decomposeWgsl(
+  flat: string,
+  dim: string,
+  offsets: readonly [string, string][],
+): string {
+  const lines = [`var rem = ${flat};`];
+  for (let d = MAX_RANK - 1; d >= 0; d--) {
+    lines.push(`let c${d} = rem % u.${dim}${d}; rem = rem / u.${dim}${d};`);
+    for (const [offset, stride] of offsets) lines.push(`${offset} += c${d} * u.${stride}${d};`);
+  }
+  return lines.join("\n  ");
+}
+
+/** Row-major strides of `dims`. */
+export function stridesOf(dims: readonly number[]): number[] {
+  const s = Array(dims.length).fill(1);
+  for (let d = dims.length - 2; d >= 0; d--) s[d] = s[d + 1] * dims[d + 1];
+  return s;
+}
+
+/**
+ * WGSL function `wg_sum(lid, v) -> f32`: the sum of `v` over the {@linkcode NN_WORKGROUP}
+ * threads (fixed tree order, so results are deterministic). Every thread must call it.
+ */
+export const WG_SUM_WGSL = /* wgsl */ `
+var<workgroup> s_sum: array<f32, ${NN_WORKGROUP}>;
+fn wg_sum(lid: u32, v: f32) -> f32 {
+  workgroupBarrier();
+  s_sum[lid] = v;
+  workgroupBarrier();
+  for (var w = ${NN_WORKGROUP / 2}u; w > 0u; w = w / 2u) {
+    if (lid < w) { s_sum[lid] = s_sum[lid] + s_sum[lid + w]; }
+    workgroupBarrier();
+  }
+  let total = s_sum[0];
+  workgroupBarrier();
+  return total;
+}
+`;
+
+/** Entry-point header: `main` with flat group `g` and local index `lid`. */
+export const MAIN_WGSL = /* wgsl */ `
+@compute @workgroup_size(${NN_WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let g = flat_group(wid, nwg);`;
+
+/** WGSL function `wg_max(lid, v) -> f32`: like `wg_sum`, the maximum over the workgroup. */
+export const WG_MAX_WGSL = /* wgsl */ `
+var<workgroup> s_max: array<f32, ${NN_WORKGROUP}>;
+fn wg_max(lid: u32, v: f32) -> f32 {
+  workgroupBarrier();
+  s_max[lid] = v;
+  workgroupBarrier();
+  for (var w = ${NN_WORKGROUP / 2}u; w > 0u; w = w / 2u) {
+    if (lid < w) { s_max[lid] = max(s_max[lid], s_max[lid + w]); }
+    workgroupBarrier();
+  }
+  let total = s_max[0];
+  workgroupBarrier();
+  return total;
+}
+`;
+
+/** Rows summed by one workgroup in the first pass of a chunked reduction (64 per thread). */
+export const REDUCE_CHUNK = 4096;
+
+/** Uniforms of {@linkcode partialSumWgsl}. */
+export const partialSumParams = new UniformBlock({
+  rows: "u32",
+  cols: "u32",
+  row_offset: "u32",
+  alpha: "f32",
+});
+
+/**
+ * Second pass of a chunked reduction: `out[i] = alpha · Σ_c partial[row_offset + i, c]` for
+ * `rows` rows of `cols` f32 partial sums (one workgroup per row, fixed order, so results are
+ * deterministic). Bindings partial, out.
+ */
+export function partialSumWgsl(dtype: DType): string {
+  return `${enableFor(dtype)}${storage(0, "partial", "f32", "read")}${
+    storage(1, "out", dtype, "read_write")
+  }${partialSumParams.wgsl(2)}
+${FLAT_GROUP_WGSL}${WG_SUM_WGSL}
+${MAIN_WGSL}
+  if (g >= u.rows) { return; }
+  let base = (u.row_offset + g) * u.cols;
+  var acc = 0.0;
+  for (var c = lid; c < u.cols; c += ${NN_WORKGROUP}u) { acc += partial[base + c]; }
+  let total = wg_sum(lid, acc);
+  if (lid == 0u) { out[g] = ${dtype}(u.alpha * total); }
+}`;
+}

@@ -1,0 +1,175 @@
+/**
+ * WGSL generators for elementwise blocks (SPEC §0.2): unary activations and their derivative,
+ * and broadcasting binary ops (`alpha · f(a, b)`) with the gradient of either operand, summed
+ * over the dimensions the operand was broadcast along.
+ * @module
+ */
+import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import type { DType } from "../common.ts";
+import {
+  enableFor,
+  MAIN_WGSL,
+  MAX_RANK,
+  NN_WORKGROUP,
+  rankFields,
+  storage,
+  WG_SUM_WGSL,
+} from "./common.ts";
+
+/** Activations of SPEC §0.2. */
+export type ActivationKind = "elu" | "relu" | "leaky_relu" | "softplus" | "sigmoid";
+
+/** Uniforms of the activation kernels: `y = act(x) + shift`. */
+export const activationParams = new UniformBlock({ n: "u32", shift: "f32", slope: "f32" });
+
+// f(x) and f'(x) in f32. softplus uses a log1p that stays accurate for tiny exp(x).
+const ACTIVATIONS: Record<ActivationKind, { f: string; df: string }> = {
+  elu: { f: "select(exp(x) - 1.0, x, x > 0.0)", df: "select(exp(x), 1.0, x > 0.0)" },
+  relu: { f: "max(x, 0.0)", df: "select(0.0, 1.0, x > 0.0)" },
+  leaky_relu: { f: "select(u.slope * x, x, x >= 0.0)", df: "select(u.slope, 1.0, x > 0.0)" },
+  softplus: {
+    f: "select(max(x, 0.0) + log1p_(exp(-abs(x))), x, x > 20.0)",
+    df: "select(1.0 / (1.0 + exp(-x)), 1.0, x > 20.0)",
+  },
+  sigmoid: { f: "1.0 / (1.0 + exp(-x))", df: "sigmoid_d(x)" },
+};
+
+const ACTIVATION_HELPERS = /* wgsl */ `
+fn log1p_(z: f32) -> f32 {
+  let w = 1.0 + z;
+  if (w == 1.0) { return z; }
+  return log(w) * z / (w - 1.0);
+}
+fn sigmoid_d(x: f32) -> f32 { let s = 1.0 / (1.0 + exp(-x)); return s * (1.0 - s); }
+`;
+
+/**
+ * Activation kernel. Forward bindings: x, y. Backward: x, dy, dx with `dx = dy · act'(x)`.
+ */
+export function activationWgsl(kind: ActivationKind, dtype: DType, backward: boolean): string {
+  const { f, df } = ACTIVATIONS[kind];
+  const bindings = backward
+    ? storage(0, "x", dtype, "read") + storage(1, "dy", dtype, "read") +
+      storage(2, "dx", dtype, "read_write")
+    : storage(0, "x", dtype, "read") + storage(1, "y", dtype, "read_write");
+  const body = backward
+    ? `dx[i] = ${dtype}(f32(dy[i]) * d_act(f32(x[i])));`
+    : `y[i] = ${dtype}(act(f32(x[i])) + u.shift);`;
+  return `${enableFor(dtype)}${bindings}${activationParams.wgsl(backward ? 3 : 2)}
+${FLAT_GROUP_WGSL}${ACTIVATION_HELPERS}
+fn act(x: f32) -> f32 { return ${f}; }
+fn d_act(x: f32) -> f32 { return ${df}; }
+${MAIN_WGSL}
+  let i = g * ${NN_WORKGROUP}u + lid;
+  if (i >= u.n) { return; }
+  ${body}
+}`;
+}
+
+/** Broadcasting binary ops: `out = alpha · f(a, b)`. `relu_pow` is `max(a, 0)^b` (0^b = 0). */
+export type BinaryKind = "add" | "mul" | "div" | "relu_pow";
+
+/**
+ * Uniforms of the binary kernels. `dim*`: output shape; `as*`, `bs*`: element strides of a and
+ * b (0 along broadcast dims); `os*`: output strides; `xd*`: shape of the tensor indexed by the
+ * workgroup/thread (the output in the forward, the differentiated operand in the backward);
+ * `r`: output elements per operand element, summed in `chunks` pieces of `chunk` (backward
+ * reduce mode).
+ */
+export const binaryParams = new UniformBlock({
+  n: "u32",
+  r: "u32",
+  chunk: "u32",
+  chunks: "u32",
+  alpha: "f32",
+  ...Object.fromEntries(
+    ["dim", "as", "bs", "os", "xd"].flatMap((p) => rankFields(p).map((f) => [f, "u32"])),
+  ),
+} as Record<string, "u32" | "f32">);
+
+// f(a, b) and its partial derivatives times the upstream gradient `dy` (alpha applied outside).
+const BINARY: Record<BinaryKind, { f: string; da: string; db: string }> = {
+  add: { f: "a + b", da: "dy", db: "dy" },
+  mul: { f: "a * b", da: "dy * b", db: "dy * a" },
+  div: { f: "a / b", da: "dy / b", db: "-dy * a / (b * b)" },
+  relu_pow: {
+    f: "select(0.0, pow(a, b), a > 0.0)",
+    da: "select(0.0, dy * b * pow(a, b - 1.0), a > 0.0)",
+    db: "select(0.0, dy * pow(a, b) * log(a), a > 0.0)",
+  },
+};
+
+// Offsets (ai, bi, oi) of output element with coordinates taken from `j` along dims where
+// the indexed shape xd equals the output shape, and from `k` along the broadcast dims.
+function coordsWgsl(): string {
+  const lines = [
+    "fn coords(j: u32, k: u32) -> vec3u {",
+    "  var jr = j; var kr = k; var o = vec3u(0u);",
+  ];
+  for (let d = MAX_RANK - 1; d >= 0; d--) {
+    lines.push(
+      `  { var c = 0u; if (u.xd${d} == u.dim${d}) { c = jr % u.xd${d}; jr = jr / u.xd${d}; }` +
+        ` else { c = kr % u.dim${d}; kr = kr / u.dim${d}; }` +
+        ` o += c * vec3u(u.as${d}, u.bs${d}, u.os${d}); }`,
+    );
+  }
+  lines.push("  return o;", "}");
+  return lines.join("\n");
+}
+
+/**
+ * Binary kernel.
+ * - `"forward"`: bindings a, b, out; one thread per output element.
+ * - `"grad_a"`/`"grad_b"` with `reduce = false` (operand has the output's shape): bindings a,
+ *   b, dy, d; one thread per element. With `reduce = true`: binding d is an f32 array of
+ *   partial sums `[n, chunks]`, one workgroup per (operand element, chunk), each summing up to
+ *   `chunk` of the element's `r` output elements in a fixed order (finish with
+ *   `partialSumWgsl` of nn_common.ts).
+ */
+export function binaryWgsl(
+  kind: BinaryKind,
+  dtype: DType,
+  mode: "forward" | "grad_a" | "grad_b",
+  reduce: boolean,
+): string {
+  const op = BINARY[kind];
+  const load = "let a = f32(in_a[o.x]); let b = f32(in_b[o.y]);";
+  let bindings = storage(0, "in_a", dtype, "read") + storage(1, "in_b", dtype, "read");
+  let main: string;
+  if (mode === "forward") {
+    bindings += storage(2, "out", dtype, "read_write");
+    main = `let i = g * ${NN_WORKGROUP}u + lid;
+  if (i >= u.n) { return; }
+  let o = coords(i, 0u);
+  ${load}
+  out[i] = ${dtype}(u.alpha * (${op.f}));`;
+  } else {
+    bindings += storage(2, "in_dy", dtype, "read") +
+      storage(3, "d", reduce ? "f32" : dtype, "read_write");
+    const term = mode === "grad_a" ? op.da : op.db;
+    main = reduce
+      ? `if (g >= u.n * u.chunks) { return; }
+  let j = g / u.chunks;
+  let first = (g % u.chunks) * u.chunk;
+  let last = min(first + u.chunk, u.r);
+  var acc = 0.0;
+  for (var k = first + lid; k < last; k += ${NN_WORKGROUP}u) {
+    let o = coords(j, k);
+    ${load} let dy = f32(in_dy[o.z]);
+    acc += ${term};
+  }
+  let total = wg_sum(lid, acc);
+  if (lid == 0u) { d[g] = total; }`
+      : `let i = g * ${NN_WORKGROUP}u + lid;
+  if (i >= u.n) { return; }
+  let o = coords(i, 0u);
+  ${load} let dy = f32(in_dy[o.z]);
+  d[i] = ${dtype}(u.alpha * (${term}));`;
+  }
+  return `${enableFor(dtype)}${bindings}${binaryParams.wgsl(mode === "forward" ? 3 : 4)}
+${FLAT_GROUP_WGSL}${reduce ? WG_SUM_WGSL : ""}
+${coordsWgsl()}
+${MAIN_WGSL}
+  ${main}
+}`;
+}

@@ -1,0 +1,119 @@
+/**
+ * WGSL generators of LayerNorm over the last axis (SPEC §0.2: biased variance, eps inside the
+ * square root). One workgroup per row for the forward and `dx`; the weight and bias gradients
+ * sum over rows in chunks of `chunk` rows per workgroup into f32 partials, finished by
+ * `partialSumWgsl` (nn_common.ts), in a fixed order (deterministic).
+ * @module
+ */
+import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import type { DType } from "../common.ts";
+import { enableFor, MAIN_WGSL, NN_WORKGROUP, storage, WG_SUM_WGSL } from "./common.ts";
+
+/** Uniforms: `rows` rows of `c` features. */
+export const layerNormParams = new UniformBlock({
+  rows: "u32",
+  c: "u32",
+  eps: "f32",
+  chunk: "u32",
+  chunks: "u32",
+});
+
+/** Which LayerNorm kernel. */
+export type LayerNormPass = "forward" | "grad_x" | "grad_params";
+
+const BINDINGS: Record<LayerNormPass, [string, "f32" | "io", "read" | "read_write"][]> = {
+  // stats: per row [mean, 1/sqrt(var + eps)], f32.
+  forward: [["x", "io", "read"], ["w", "io", "read"], ["b", "io", "read"], [
+    "y",
+    "io",
+    "read_write",
+  ], [
+    "stats",
+    "f32",
+    "read_write",
+  ]],
+  grad_x: [
+    ["x", "io", "read"],
+    ["w", "io", "read"],
+    ["dy", "io", "read"],
+    ["stats", "f32", "read"],
+    [
+      "dx",
+      "io",
+      "read_write",
+    ],
+  ],
+  // partial: f32 [2, C, chunks], weight then bias sums of each chunk of rows.
+  grad_params: [["x", "io", "read"], ["dy", "io", "read"], ["stats", "f32", "read"], [
+    "partial",
+    "f32",
+    "read_write",
+  ]],
+};
+
+const BODY: Record<LayerNormPass, (t: DType) => string> = {
+  forward: (t) =>
+    `if (g >= u.rows) { return; }
+  let row = g * u.c;
+  var acc = 0.0;
+  for (var i = lid; i < u.c; i += ${NN_WORKGROUP}u) { acc += f32(x[row + i]); }
+  let mean = wg_sum(lid, acc) / f32(u.c);
+  acc = 0.0;
+  for (var i = lid; i < u.c; i += ${NN_WORKGROUP}u) { let d = f32(x[row + i]) - mean; acc += d * d; }
+  let rstd = inverseSqrt(wg_sum(lid, acc) / f32(u.c) + u.eps);
+  for (var i = lid; i < u.c; i += ${NN_WORKGROUP}u) {
+    y[row + i] = ${t}((f32(x[row + i]) - mean) * rstd * f32(w[i]) + f32(b[i]));
+  }
+  if (lid == 0u) { stats[2u * g] = mean; stats[2u * g + 1u] = rstd; }`,
+  // dx = rstd · (ĝ − mean(ĝ) − x̂ · mean(ĝ ⊙ x̂)), with ĝ = dy ⊙ w.
+  grad_x: (t) =>
+    `if (g >= u.rows) { return; }
+  let row = g * u.c;
+  let mean = stats[2u * g];
+  let rstd = stats[2u * g + 1u];
+  var acc_g = 0.0;
+  var acc_gx = 0.0;
+  for (var i = lid; i < u.c; i += ${NN_WORKGROUP}u) {
+    let gi = f32(dy[row + i]) * f32(w[i]);
+    acc_g += gi;
+    acc_gx += gi * (f32(x[row + i]) - mean) * rstd;
+  }
+  let mean_g = wg_sum(lid, acc_g) / f32(u.c);
+  let mean_gx = wg_sum(lid, acc_gx) / f32(u.c);
+  for (var i = lid; i < u.c; i += ${NN_WORKGROUP}u) {
+    let xhat = (f32(x[row + i]) - mean) * rstd;
+    dx[row + i] = ${t}(rstd * (f32(dy[row + i]) * f32(w[i]) - mean_g - xhat * mean_gx));
+  }`,
+  grad_params: () =>
+    `if (g >= u.c * u.chunks) { return; }
+  let ch = g / u.chunks;
+  let first = (g % u.chunks) * u.chunk;
+  let last = min(first + u.chunk, u.rows);
+  var acc_w = 0.0;
+  var acc_b = 0.0;
+  for (var r = first + lid; r < last; r += ${NN_WORKGROUP}u) {
+    let d = f32(dy[r * u.c + ch]);
+    acc_w += d * (f32(x[r * u.c + ch]) - stats[2u * r]) * stats[2u * r + 1u];
+    acc_b += d;
+  }
+  let sum_w = wg_sum(lid, acc_w);
+  let sum_b = wg_sum(lid, acc_b);
+  if (lid == 0u) { partial[g] = sum_w; partial[u.c * u.chunks + g] = sum_b; }`,
+};
+
+/** Binding accesses of a pass, in order. */
+export function layerNormBindings(pass: LayerNormPass): ("read" | "read_write")[] {
+  return BINDINGS[pass].map(([, , access]) => access);
+}
+
+/** LayerNorm kernel of `pass`. */
+export function layerNormWgsl(pass: LayerNormPass, dtype: DType): string {
+  const decls = BINDINGS[pass].map(([name, type, access], i) =>
+    storage(i, name, type === "f32" ? "f32" : dtype, access)
+  ).join("");
+  return `${enableFor(dtype)}${decls}${layerNormParams.wgsl(BINDINGS[pass].length)}
+${FLAT_GROUP_WGSL}${WG_SUM_WGSL}
+${MAIN_WGSL}
+  ${BODY[pass](dtype)}
+}`;
+}

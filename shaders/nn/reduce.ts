@@ -1,0 +1,70 @@
+/**
+ * WGSL generator for a sum (or mean) over the middle axis of a tensor viewed as
+ * `[outer, n, inner]`, giving `[outer, inner]`, accumulated in f32.
+ *
+ * A workgroup of 256 threads owns one `outer` index and `lanes` consecutive `inner` indices;
+ * the other `256 / lanes` threads of each lane stride over n, then a tree in workgroup memory
+ * adds their partial sums. `lanes` is 1 when inner = 1 (a row sum), else 16.
+ * @module
+ */
+import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import type { DType } from "../common.ts";
+
+/** Compile-time variant of the reduction kernel. */
+export interface ReduceVariant {
+  /** Storage dtype of input and output. */
+  dtype: DType;
+  /** Threads along `inner` (1 or 16); the rest of the 256 stride over n. */
+  lanes: number;
+}
+
+/** Threads per workgroup. */
+export const REDUCE_THREADS = 256;
+
+/** Uniforms: the view's sizes, the factor applied to each sum (1 or 1/n), offsets. */
+export const reduceParams = new UniformBlock({
+  outer: "u32",
+  n: "u32",
+  inner: "u32",
+  inner_blocks: "u32",
+  factor: "f32",
+  off_x: "u32",
+  off_y: "u32",
+});
+
+/** WGSL of the reduction kernel for `v`. */
+export function reduceWgsl(v: ReduceVariant): string {
+  const L = v.lanes, S = REDUCE_THREADS / v.lanes;
+  return /* wgsl */ `
+${v.dtype === "f16" ? "enable f16;" : ""}
+@group(0) @binding(0) var<storage, read> x: array<${v.dtype}>;
+@group(0) @binding(1) var<storage, read_write> y: array<${v.dtype}>;
+${reduceParams.wgsl(2)}
+${FLAT_GROUP_WGSL}
+var<workgroup> s_sum: array<f32, ${REDUCE_THREADS}>; // [${S} strides][${L} lanes]
+
+@compute @workgroup_size(${REDUCE_THREADS})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let g = flat_group(wid, nwg);
+  if (g >= u.outer * u.inner_blocks) { return; }
+  let i_outer = g / u.inner_blocks;
+  let i_inner = (g % u.inner_blocks) * ${L}u + lid % ${L}u;
+  let i_stride = lid / ${L}u;
+  var acc = 0.0;
+  if (i_inner < u.inner) {
+    let o_x = u.off_x + i_outer * u.n * u.inner + i_inner;
+    for (var j = i_stride; j < u.n; j += ${S}u) { acc += f32(x[o_x + j * u.inner]); }
+  }
+  s_sum[lid] = acc;
+  workgroupBarrier();
+  for (var half = ${REDUCE_THREADS / 2}u; half >= ${L}u; half /= 2u) {
+    if (lid < half) { s_sum[lid] += s_sum[lid + half]; }
+    workgroupBarrier();
+  }
+  if (lid < ${L}u && i_inner < u.inner) {
+    y[u.off_y + i_outer * u.inner + i_inner] = ${v.dtype}(s_sum[lid] * u.factor);
+  }
+}
+`;
+}

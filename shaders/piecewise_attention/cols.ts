@@ -1,0 +1,163 @@
+/**
+ * PISA's column-stationary dk/dv backward (SPEC §5.4; derivation in
+ * ops/piecewise_attention/bwd.ts), register-tiled like the SDPA dk/dv kernel (the pieces of
+ * `attention_tiles.ts`; thread layout in `sdpa.ts`). The row-stationary forward and dq are in
+ * `piecewise_attention_rows.ts`.
+ *
+ * One workgroup per (bh, split of the query blocks, BR own keys), streaming BC query rows at a
+ * time of the query blocks that see its keys:
+ * - `exact`: own keys are BR rows of one chunk n; visits the query blocks i with n ∈ Sel(i)
+ *   (found 32 blocks at a time with a bitmask) and writes dk_j = σ Σ_t dS_tj q_t and
+ *   dv_j = Σ_t P_tj dO_t into grads (dk | dv regions). One split.
+ * - `chunks`: own keys are BR pseudo-keys (chunks n: key kc_n, value vc_n); visits every
+ *   query block of its split, weighting chunk n by len_n where it is not selected and by 0
+ *   where it is, and writes that split's share of dkc_n = σ Σ_t dμ_tn q_t and
+ *   dvc_n = Σ_t R_tn dO_t (summed in split order by the final dk/dv kernel).
+ * With p = exp(σ q·key − lse) and dS = p·(dO·value − weight·D) (D' for pseudo-keys).
+ * Bindings: q, k, v, dO, chunk, sel, rows, grads.
+ * @module
+ */
+import { type SdpaTiles, unroll } from "../attention_tiles.ts";
+import { backwardBindings, PisaTileCode, pisaTileHeader } from "./rows.ts";
+import type { PisaIo } from "./stats.ts";
+
+/** Which keys the column kernel owns: rows of selected chunks, or non-selected chunks. */
+export type PisaColMode = "exact" | "chunks";
+
+/** Compile-time variant of the column kernel. */
+export interface PisaColVariant extends PisaIo, SdpaTiles {
+  mode: PisaColMode;
+  dk: number;
+  dv: number;
+}
+
+/** WGSL of the column kernel `v` (see the module doc). */
+export function pisaColWgsl(v: PisaColVariant): string {
+  const c = new PisaTileCode(v);
+  const { RI, RJ, k, kp, vp } = c;
+  const V = c.v;
+  const pseudo = v.mode === "chunks";
+  // Own keys: exact rows of k, v or rows bh·NT + n of kc, vc; weight 1 or s_wk (per block).
+  const loadOwn = pseudo
+    ? `${
+      c.loadRows("s_k", "chunk", v.br, k, "t0 + r < u.nt", "u.off_kc + (bh * u.nt + t0 + r) * u.dk")
+    }
+  ${c.loadRows("s_v", "chunk", v.br, V, "t0 + r < u.nt", "u.off_vc + (bh * u.nt + t0 + r) * u.dv")}`
+    : `${c.load("s_k", "k", v.br, k, "t0", "u.seq")}
+  ${c.load("s_v", "v", v.br, V, "t0", "u.seq")}`;
+  const weight = (i: number) => pseudo ? `s_wk[tr + ${i}u * TR]` : "1.0";
+  // The query rows of block i, BC at a time (BC ≤ bt divides it).
+  const visit = `
+    for (var r0 = i * u.bt; r0 < min(u.seq, (i + 1u) * u.bt); r0 += BC) {
+      workgroupBarrier();
+      ${c.load("s_q", "q", v.bc, kp, "r0", "u.seq")}
+      ${c.load("s_do", "dO", v.bc, vp, "r0", "u.seq")}
+      for (var e = lid; e < BC; e += NT) {
+        let at = (bh * u.seq + min(r0 + e, u.seq - 1u)) * 4u;
+        s_lse[e] = rows[at] * 1.4426950408889634; // log2 units
+        s_delta[e] = rows[at + ${pseudo ? 3 : 2}u]; // ${pseudo ? "D'" : "D"}
+      }
+      workgroupBarrier();
+      ${c.scoreTile("b_s")} // Sᵀ: [own keys][queries]
+      ${c.dot("b_s", "s_k", k, "s_q", kp)}
+      ${c.scoreTile("b_dp")} // dPᵀ = V dOᵀ
+      ${c.dot("b_dp", "s_v", V, "s_do", vp)}
+${
+    unroll(RI * RJ, (ij) => {
+      const i = Math.floor(ij / RJ), j = ij % RJ;
+      const ok = `r0 + col < u.seq${pseudo ? ` && ${weight(i)} > 0.0` : ""}`;
+      return `      {
+        let col = tc + ${j}u * TC;
+        let p = select(0.0, exp2(b_s[${i}][${j}] * scale_log2 - s_lse[col]), ${ok});
+    ${c.putScore("s_pt", i, j, "p")}
+    ${c.putScore("s_dst", i, j, `p * (b_dp[${i}][${j}] - ${weight(i)} * s_delta[col])`)}
+      }`;
+    })
+  }
+      workgroupBarrier();
+      ${c.product("b_dv", "s_pt", "s_do", vp)}
+      ${c.product("b_dk", "s_dst", "s_q", kp)}
+    }`;
+  const blocks = pseudo
+    ? `
+  for (var i = i_lo; i < i_hi; i++) {
+    workgroupBarrier(); // s_wk is read by the previous block's tiles
+    if (lid < ${v.br}u) {
+      let n = t0 + lid;
+      let seen = n < u.nt && !is_selected((bh * u.nt + i) * u.top_k, n);
+      s_wk[lid] = select(0.0, f32(chunk_len(min(n, u.nt - 1u))), seen);
+    }
+    ${visit}
+  }`
+    : `
+  for (var i0 = i_lo; i0 < i_hi; i0 += 32u) {
+    workgroupBarrier(); // everyone has read the previous s_flag
+    if (lid == 0u) { atomicStore(&s_mask, 0u); }
+    workgroupBarrier();
+    if (lid < 32u && i0 + lid < i_hi) {
+      if (is_selected((bh * u.nt + i0 + lid) * u.top_k, t0 / u.bt)) { atomicOr(&s_mask, 1u << lid); }
+    }
+    workgroupBarrier();
+    if (lid == 0u) { s_flag = atomicLoad(&s_mask); }
+    var todo = workgroupUniformLoad(&s_flag); // bit b: block i0 + b selected this chunk
+    while (todo != 0u) {
+      let i = i0 + countTrailingZeros(todo);
+      todo &= todo - 1u;
+      ${visit}
+    }
+  }`;
+  /** Stores own-key rows of `acc` × `factor` into grads at `base(key)`, for keys < `count`. */
+  const store = (acc: string, f: { d: number; cu: number }, base: string, factor: string) =>
+    unroll(RI, (i) => `
+  if (t0 + tr + ${i}u * TR < ${pseudo ? "u.nt" : "u.seq"}) {
+    let key = t0 + tr + ${i}u * TR;
+    let o_row = ${base};
+${
+      unroll(f.cu, (u) =>
+        `    for (var e = 0u; e < 4u; e++) {
+      let col = (tc + ${u}u * TC) * 4u + e;
+      if (col < ${f.d}u) { grads[o_row + col] = ${factor} * ${acc}[${i}][${u}][e]; }
+    }`)
+    }
+  }`);
+  const [dkBase, dvBase] = pseudo
+    ? [
+      "u.off_dkc + ((split * u.n_bh + bh) * u.nt + key) * u.dk",
+      "u.off_dvc + ((split * u.n_bh + bh) * u.nt + key) * u.dv",
+    ]
+    : ["(bh * u.seq + key) * u.dk", "u.off_dvx + (bh * u.seq + key) * u.dv"];
+  const bindings = backwardBindings(["grads", "read_write", "f32"]);
+  return /* wgsl */ `${pisaTileHeader(v, bindings)}
+var<workgroup> s_k: array<vec4f, ${v.br * k.stride}>; // [BR][K] own keys
+var<workgroup> s_v: array<vec4f, ${v.br * V.stride}>; // [BR][V] own values
+var<workgroup> s_q: array<vec4f, ${v.bc * kp.stride}>; // [BC][K] queries
+var<workgroup> s_do: array<vec4f, ${v.bc * vp.stride}>; // [BC][V] output gradients
+var<workgroup> s_pt: array<vec4f, ${v.br * c.sp}>; // [BR keys][BC/4] Pᵀ
+var<workgroup> s_dst: array<vec4f, ${v.br * c.sp}>; // [BR keys][BC/4] dSᵀ
+var<workgroup> s_lse: array<f32, ${v.bc}>;
+var<workgroup> s_delta: array<f32, ${v.bc}>;
+var<workgroup> s_wk: array<f32, ${v.br}>; // chunks: own key weight as seen by block i
+var<workgroup> s_flag: u32;
+var<workgroup> s_mask: atomic<u32>;
+
+@compute @workgroup_size(${v.tr * v.tc})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let g = flat_group(wid, nwg);
+  if (g >= u.n_bh * u.n_splits * u.n_main) { return; }
+  let t0 = (g % u.n_main) * ${v.br}u; // first own ${pseudo ? "chunk" : "key row"}
+  let split = (g / u.n_main) % u.n_splits; // range of query blocks
+  let bh = g / (u.n_main * u.n_splits);
+  let tr = lid / TC;
+  let tc = lid % TC;
+  let scale_log2 = u.scale * 1.4426950408889634;
+  ${loadOwn}
+  ${c.featureTile("b_dk", k)} // [own keys][key groups]
+  ${c.featureTile("b_dv", V)} // [own keys][value groups]
+  let i_lo = split * u.split_blocks;
+  let i_hi = min(u.nt, i_lo + u.split_blocks);${blocks}
+${store("b_dk", k, dkBase, "u.scale")}
+${store("b_dv", V, dvBase, "1.0")}
+}
+`;
+}

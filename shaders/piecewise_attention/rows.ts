@@ -1,0 +1,337 @@
+/**
+ * PISA's row-stationary attention kernels (SPEC §5.4), register-tiled like the SDPA kernels
+ * (the pieces of `attention_tiles.ts`; thread layout in `sdpa.ts`): the forward and the dq
+ * backward. The column-stationary dk/dv backward is in `piecewise_attention_cols.ts`.
+ *
+ * One workgroup per (bh, BR queries of one query block i). The streamed key tiles are BC rows
+ * of each selected chunk (exact keys, weight 1), then BC non-selected chunks at a time as
+ * pseudo-keys: key kc_n, value vc_n (a sum) and denominator weight len_n.
+ *
+ * - forward: online softmax in the log2 domain (`s = σ q·k·log2 e`); the row max m rescales
+ *   o, l and g (the pseudo-keys' share of l) together, so the result is the SPEC's intended
+ *   formula, independent of any grouping of the chunks. Epilogue: `o = (acc + σ·(g/T)·q h) / l`;
+ *   `rows` gets per query (lse in natural-log units, w = σ·g/(T·l)) and, with `saveOutput`, an
+ *   f32 copy of o for the backward's D = dO·o. Bindings: q, k, v, chunk, sel, o, rows.
+ * - dq: `dq = σ Σ dS·key + w·y` with `dS = p·(dO·value − weight·D)` (D' for pseudo-keys) and
+ *   the first-order part w·y precomputed in `rows` (ops/piecewise_attention/bwd.ts has the
+ *   derivation). Bindings: q, k, v, dO, chunk, sel, rows, dq.
+ * @module
+ */
+import { type Features, type SdpaTiles, TileCode, unroll } from "../attention_tiles.ts";
+import { pisaBindings, type PisaIo, pisaPrelude, SELECTION_WGSL } from "./stats.ts";
+
+/** The two row-stationary kernels. */
+export type PisaRowKind = "fwd" | "dq";
+
+/** Compile-time variant of a PISA row kernel. */
+export interface PisaRowVariant extends PisaIo, SdpaTiles {
+  kind: PisaRowKind;
+  dk: number;
+  dv: number;
+  /** Forward: also write an f32 copy of o into `rows` (for the backward). */
+  saveOutput: boolean;
+}
+
+/** PISA's tile pieces: rows are addressed with PISA's `row_off(bh, t, d)`. */
+export class PisaTileCode extends TileCode {
+  override rowOffset(row: string, _len: string, f: Features): string {
+    return `row_off(bh, ${row}, ${f.d}u)`;
+  }
+}
+
+/**
+ * The start of a register-tiled PISA kernel: prelude, `bindings`, the selection searches and
+ * the thread-grid constants the tile pieces use.
+ */
+export function pisaTileHeader(
+  v: PisaIo & SdpaTiles,
+  bindings: [string, "read" | "read_write", string][],
+): string {
+  return `
+${pisaPrelude(v, bindings.length)}
+${pisaBindings(bindings)}
+${SELECTION_WGSL}
+const TR = ${v.tr}u;
+const TC = ${v.tc}u;
+const NT = ${v.tr * v.tc}u;
+const BC = ${v.bc}u;`;
+}
+
+/** The bindings of the backward attention kernels: q, k, v, dO, chunk, sel, rows, `out`. */
+export function backwardBindings(
+  out: [string, "read_write", string],
+): [string, "read" | "read_write", string][] {
+  return [
+    ["q", "read", "io"],
+    ["k", "read", "io"],
+    ["v", "read", "io"],
+    ["dO", "read", "io"],
+    ["chunk", "read", "f32"],
+    ["sel", "read", "u32"],
+    ["rows", "read", "f32"],
+    out,
+  ];
+}
+
+/** WGSL of the PISA row kernel `v` (see the module doc). */
+export function pisaRowWgsl(v: PisaRowVariant): string {
+  const c = new PisaTileCode(v);
+  const fwd = v.kind === "fwd";
+  const bindings: [string, "read" | "read_write", string][] = fwd
+    ? [
+      ["q", "read", "io"],
+      ["k", "read", "io"],
+      ["v", "read", "io"],
+      ["chunk", "read", "f32"],
+      ["sel", "read", "u32"],
+      ["o", "read_write", "io"],
+      ["rows", "read_write", "f32"],
+    ]
+    : backwardBindings(["dq", "read_write", "io"]);
+  const kernel = fwd ? forward(c, v) : dq(c, v);
+  return /* wgsl */ `${pisaTileHeader(v, bindings)}
+const NEG = -1e30;
+${kernel.declarations}
+var<workgroup> s_key: array<u32, ${v.bc}>; // pseudo-keys: row bh·NT + n of kc and vc
+var<workgroup> s_w: array<f32, ${v.bc}>; // pseudo-keys: weight len_n; 0 = past the last
+
+@compute @workgroup_size(${v.tr * v.tc})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let g = flat_group(wid, nwg);
+  if (g >= u.n_bh * u.n_main) { return; }
+  let bh = g / u.n_main;
+  let t0 = (g % u.n_main) * ${v.br}u; // first own query; all in query block t0 / bt
+  let tr = lid / TC;
+  let tc = lid % TC;
+  let selbase = (bh * u.nt + t0 / u.bt) * u.top_k;
+  let scale_log2 = u.scale * 1.4426950408889634;
+${kernel.prologue}
+  for (var p = 0u; p < u.top_k; p++) { // exact keys: the selected chunks, BC rows at a time
+    let first_row = sel[selbase + p] * u.bt;
+    for (var k0 = first_row; k0 < first_row + u.bt; k0 += BC) {
+      workgroupBarrier();
+${kernel.loadExact}
+      workgroupBarrier();
+${kernel.tile(false)}
+    }
+  }
+  let n_pseudo = u.nt - u.top_k;
+  for (var k0 = 0u; k0 < n_pseudo; k0 += BC) { // pseudo-keys: BC non-selected chunks at a time
+    workgroupBarrier();
+    if (lid < BC) {
+      let rho = k0 + lid;
+      let n = unselected(selbase, min(rho, n_pseudo - 1u));
+      s_key[lid] = bh * u.nt + n;
+      s_w[lid] = select(0.0, f32(chunk_len(n)), rho < n_pseudo);
+    }
+    workgroupBarrier();
+${kernel.loadPseudo}
+    workgroupBarrier();
+${kernel.tile(true)}
+  }
+${kernel.epilogue}
+}
+`;
+}
+
+/** The kernel-specific parts of {@linkcode pisaRowWgsl}. */
+interface RowKernelParts {
+  declarations: string;
+  prologue: string;
+  /** Loads of the tile of keys k0.. of a selected chunk. */
+  loadExact: string;
+  /** Loads of the pseudo-key tile described by s_key, s_w. */
+  loadPseudo: string;
+  /** One streamed tile, after its loads. */
+  tile: (pseudo: boolean) => string;
+  epilogue: string;
+}
+
+/** Whether streamed column j of this thread is a real key, and its denominator weight. */
+function keyOf(pseudo: boolean, j: number): { valid: string; weight: string } {
+  const col = `(tc + ${j}u * TC)`;
+  return pseudo
+    ? { valid: `s_w[${col}] > 0.0`, weight: `s_w[${col}]` }
+    : { valid: `k0 + ${col} < u.seq`, weight: "1.0" };
+}
+
+/** Pseudo-key rows of kc (`key`) or vc (`value`) at the chunk statistics, for loadRows. */
+function pseudoRow(which: "key" | "value"): string {
+  return which === "key" ? "u.off_kc + s_key[r] * u.dk" : "u.off_vc + s_key[r] * u.dv";
+}
+
+function forward(c: PisaTileCode, v: PisaRowVariant): RowKernelParts {
+  const { RI, k, vp } = c;
+  const V = c.v;
+  /** Sum over the TC threads of each own row of the per-thread partials `b` (into `out`). */
+  const rowSum = (b: string, out: string) => `
+  workgroupBarrier();
+${unroll(RI, (i) => `  s_red[(tr + ${i}u * TR) * TC + tc] = ${b}[${i}];`)}
+  workgroupBarrier();
+  var ${out} = array<f32, ${RI}>();
+${
+    unroll(RI, (i) =>
+      `  for (var c = 0u; c < TC; c++) { ${out}[${i}] += s_red[(tr + ${i}u * TR) * TC + c]; }`)
+  }`;
+  // Scores, online-softmax update, values into s_kv, o += P·V; pseudo-keys weigh their
+  // probabilities by len_n in l and g.
+  const tile = (pseudo: boolean) => `
+    ${c.scoreTile("b_s")}
+    ${c.dot("b_s", "s_q", k, "s_kv", k)}
+${c.onlineMax("scale_log2", (j) => keyOf(pseudo, j).valid, ["b_l", "b_g"], "b_o", V)}
+${
+    c.eachScore((i, j) =>
+      `    b_s[${i}][${j}] = exp2(b_s[${i}][${j}] - b_m[${i}]);\n` +
+      (pseudo
+        ? `    { let pw = b_s[${i}][${j}] * ${
+          keyOf(true, j).weight
+        }; b_l[${i}] += pw; b_g[${i}] += pw; }\n`
+        : `    b_l[${i}] += b_s[${i}][${j}];\n`) +
+      c.putScore("s_p", i, j, `b_s[${i}][${j}]`)
+    )
+  }
+    ${
+    pseudo
+      ? c.loadRows("s_kv", "chunk", v.bc, vp, "s_w[r] > 0.0", pseudoRow("value"))
+      : c.load("s_kv", "v", v.bc, vp, "k0", "u.seq")
+  }
+    workgroupBarrier();
+    ${c.product("b_o", "s_p", "s_kv", vp)}`;
+  const saveOutput = unroll(RI, (i) => `
+  if (t0 + tr + ${i}u * TR < u.seq) {
+    let o_row = u.off_o32 + (bh * u.seq + t0 + tr + ${i}u * TR) * u.dv;
+${
+    unroll(V.cu, (u) =>
+      `    for (var e = 0u; e < 4u; e++) {
+      let c = (tc + ${u}u * TC) * 4u + e;
+      if (c < u.dv) { rows[o_row + c] = b_o[${i}][${u}][e] * inv_l[${i}]; }
+    }`)
+  }
+  }`);
+  return {
+    declarations: `
+var<workgroup> s_q: array<vec4f, ${v.br * k.stride}>; // [BR][K] own queries
+var<workgroup> s_kv: array<vec4f, ${
+      v.bc * Math.max(k.stride, vp.stride)
+    }>; // [BC][K] keys, then [BC][V] values
+var<workgroup> s_p: array<vec4f, ${v.br * c.sp}>; // [BR][BC/4] probabilities
+var<workgroup> s_red: array<f32, ${v.br * v.tc}>; // [BR][TC] row partials`,
+    prologue: `
+  ${c.load("s_q", "q", v.br, k, "t0", "u.seq")}
+  var b_m = array<f32, ${RI}>(${Array(RI).fill("NEG").join(", ")}); // running row max (log2)
+  var b_l = array<f32, ${RI}>(); // partial row sums over this thread's columns
+  var b_g = array<f32, ${RI}>(); // the pseudo-keys' share of b_l
+  ${c.featureTile("b_o", V)} // [own rows][value groups]`,
+    loadExact: c.load("s_kv", "k", v.bc, k, "k0", "u.seq"),
+    loadPseudo: c.loadRows("s_kv", "chunk", v.bc, k, "s_w[r] > 0.0", pseudoRow("key")),
+    tile,
+    epilogue: `${rowSum("b_l", "l")}${rowSum("b_g", "gsum")}
+  // First-order term (SPEC §5.4): q h, h staged BC rows at a time.
+  ${c.featureTile("b_h", V)}
+  for (var a0 = 0u; a0 < u.dk; a0 += BC) {
+    workgroupBarrier();
+    ${
+      c.loadRows(
+        "s_kv",
+        "chunk",
+        v.bc,
+        vp,
+        "a0 + r < u.dk",
+        "u.off_h + (bh * u.dk + a0 + r) * u.dv",
+      )
+    }
+    workgroupBarrier();
+    for (var a = 0u; a < min(BC, u.dk - a0); a++) {
+      let f = a0 + a;
+${unroll(V.cu, (u) => `      let h${u} = s_kv[a * ${vp.stride}u + tc + ${u}u * TC];`)}
+${
+      unroll(RI, (i) =>
+        `      { let x = vec4f(s_q[(tr + ${i}u * TR) * ${k.stride}u + f / 4u][f % 4u]);
+${unroll(V.cu, (u) => `        b_h[${i}][${u}] = fma(x, h${u}, b_h[${i}][${u}]);`)} }`)
+    }
+    }
+  }
+  var inv_l = array<f32, ${RI}>();
+${
+      unroll(RI, (i) =>
+        `  {
+    let first = u.scale * gsum[${i}] / f32(u.seq);
+${unroll(V.cu, (u) => `    b_o[${i}][${u}] = fma(vec4f(first), b_h[${i}][${u}], b_o[${i}][${u}]);`)}
+    inv_l[${i}] = 1.0 / l[${i}];
+    let t = t0 + tr + ${i}u * TR;
+    if (tc == 0u && t < u.seq) {
+      rows[(bh * u.seq + t) * 4u] = (b_m[${i}] + log2(l[${i}])) * 0.6931471805599453;
+      rows[(bh * u.seq + t) * 4u + 1u] = first / l[${i}];
+    }
+  }`)
+    }
+  ${c.store("b_o", "o", V, "u.seq", (i) => `inv_l[${i}]`)}${v.saveOutput ? saveOutput : ""}`,
+  };
+}
+
+function dq(c: PisaTileCode, v: PisaRowVariant): RowKernelParts {
+  const { RI, RJ, k, kp } = c;
+  const V = c.v;
+  /** Per-row value `at` (0: lse, 2: D, 3: D') of this thread's own rows, clamped. */
+  const rowValues = (name: string, at: number, factor = "") =>
+    `var ${name} = array<f32, ${RI}>();
+${
+      unroll(
+        RI,
+        (i) =>
+          `  ${name}[${i}] = rows[(bh * u.seq + min(t0 + tr + ${i}u * TR, u.seq - 1u)) * 4u + ${at}u]${factor};`,
+      )
+    }`;
+  const tile = (pseudo: boolean) => `
+    ${c.scoreTile("b_s")}
+    ${c.dot("b_s", "s_q", k, "s_k", kp)}
+    ${c.scoreTile("b_dp")}
+    ${c.dot("b_dp", "s_do", V, "s_v", V)}
+${
+    unroll(RI * RJ, (ij) => {
+      const i = Math.floor(ij / RJ), j = ij % RJ;
+      const key = keyOf(pseudo, j);
+      const d = pseudo ? "b_dprime" : "b_delta";
+      return `    {
+      let p = select(0.0, exp2(b_s[${i}][${j}] * scale_log2 - b_lse[${i}]), ${key.valid});
+  ${c.putScore("s_ds", i, j, `p * (b_dp[${i}][${j}] - ${key.weight} * ${d}[${i}])`)}
+    }`;
+    })
+  }
+    workgroupBarrier();
+    ${c.product("b_dq", "s_ds", "s_k", kp)}`;
+  return {
+    declarations: `
+var<workgroup> s_q: array<vec4f, ${v.br * k.stride}>; // [BR][K] own queries
+var<workgroup> s_do: array<vec4f, ${v.br * V.stride}>; // [BR][V] their output gradients
+var<workgroup> s_k: array<vec4f, ${v.bc * kp.stride}>; // [BC][K] keys
+var<workgroup> s_v: array<vec4f, ${v.bc * V.stride}>; // [BC][V] values
+var<workgroup> s_ds: array<vec4f, ${v.br * c.sp}>; // [BR][BC/4] dS`,
+    prologue: `
+  ${c.load("s_q", "q", v.br, k, "t0", "u.seq")}
+  ${c.load("s_do", "dO", v.br, V, "t0", "u.seq")}
+  ${rowValues("b_lse", 0, " * 1.4426950408889634")} // log2 units
+  ${rowValues("b_delta", 2)}
+  ${rowValues("b_dprime", 3)}
+  ${c.featureTile("b_dq", k)} // [own rows][key groups]`,
+    loadExact: `${c.load("s_k", "k", v.bc, kp, "k0", "u.seq")}
+${c.load("s_v", "v", v.bc, V, "k0", "u.seq")}`,
+    loadPseudo: `${c.loadRows("s_k", "chunk", v.bc, kp, "s_w[r] > 0.0", pseudoRow("key"))}
+${c.loadRows("s_v", "chunk", v.bc, V, "s_w[r] > 0.0", pseudoRow("value"))}`,
+    tile,
+    // dq = σ·acc + w·y (the first-order part, precomputed per row in rows at off_dq1).
+    epilogue: unroll(RI, (i) => `
+  {
+    let t = min(t0 + tr + ${i}u * TR, u.seq - 1u);
+${
+      unroll(k.cu, (u) =>
+        `    for (var e = 0u; e < 4u; e++) {
+      let c = (tc + ${u}u * TC) * 4u + e;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[${i}][${u}][e] = fma(u.scale, b_dq[${i}][${u}][e], first);
+    }`)
+    }
+  }`) + `\n  ${c.store("b_dq", "dq", k, "u.seq", () => "1.0")}`,
+  };
+}

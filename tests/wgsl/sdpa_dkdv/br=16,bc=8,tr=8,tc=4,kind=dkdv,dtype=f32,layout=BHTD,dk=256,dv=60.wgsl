@@ -1,0 +1,752 @@
+
+
+@group(0) @binding(0) var<storage, read> q: array<f32>;
+@group(0) @binding(1) var<storage, read> k: array<f32>;
+@group(0) @binding(2) var<storage, read> v: array<f32>;
+@group(0) @binding(3) var<storage, read> d_o: array<f32>;
+@group(0) @binding(4) var<storage, read> lse: array<f32>;
+@group(0) @binding(5) var<storage, read> delta: array<f32>;
+@group(0) @binding(6) var<storage, read_write> dk: array<f32>;
+@group(0) @binding(7) var<storage, read_write> dv: array<f32>;
+struct Params {
+  heads: u32,
+  lq: u32,
+  lk: u32,
+  bh_count: u32,
+  blocks: u32,
+  scale_log2: f32,
+  scale: f32,
+}
+@group(0) @binding(8) var<uniform> u: Params;
+
+
+fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
+
+const TR = 8u;
+const TC = 4u;
+const NT = 32u;
+const NEG = -1e30;
+// Element offset of row t of head bh in a tensor of length len and features d.
+fn row_off(bh: u32, t: u32, len: u32, d: u32) -> u32 { return (bh * len + t) * d; }
+
+var<workgroup> s_k: array<vec4f, 1040>;  // [BR][K] own keys
+var<workgroup> s_v: array<vec4f, 240>;  // [BR][V] own values
+var<workgroup> s_q: array<vec4f, 520>;  // [BC][K] queries
+var<workgroup> s_do: array<vec4f, 136>; // [BC][V] output gradients
+var<workgroup> s_pt: array<vec4f, 48>;  // [BR keys][BC/4] Pᵀ
+var<workgroup> s_dst: array<vec4f, 48>; // [BR keys][BC/4] dSᵀ
+var<workgroup> s_lse: array<f32, 8>;
+var<workgroup> s_delta: array<f32, 8>;
+
+@compute @workgroup_size(32)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let g = flat_group(wid, nwg);
+  if (g >= u.bh_count * u.blocks) { return; }
+  let bh = g / u.blocks;
+  let t0 = (g % u.blocks) * 16u; // first own row
+  let tr = lid / TC;
+  let tc = lid % TC;
+  
+  for (var e = lid; e < 1024u; e += NT) {
+    let r = e / 64u;
+    let c = (e % 64u) * 4u;
+    var x = vec4f();
+    if (t0 + r < u.lk && c < 256u) {
+      let o_src = row_off(bh, t0 + r, u.lk, 256u) + c;
+      { x[0] = f32(k[o_src + 0u]); }
+      { x[1] = f32(k[o_src + 1u]); }
+      { x[2] = f32(k[o_src + 2u]); }
+      { x[3] = f32(k[o_src + 3u]); }
+    }
+    s_k[r * 65u + e % 64u] = x;
+  }
+  
+  for (var e = lid; e < 240u; e += NT) {
+    let r = e / 15u;
+    let c = (e % 15u) * 4u;
+    var x = vec4f();
+    if (t0 + r < u.lk && c < 60u) {
+      let o_src = row_off(bh, t0 + r, u.lk, 60u) + c;
+      { x[0] = f32(v[o_src + 0u]); }
+      { x[1] = f32(v[o_src + 1u]); }
+      { x[2] = f32(v[o_src + 2u]); }
+      { x[3] = f32(v[o_src + 3u]); }
+    }
+    s_v[r * 15u + e % 15u] = x;
+  }
+  var b_dk = array<array<vec4f, 16>, 2>(); // [own keys][key groups]
+  var b_dv = array<array<vec4f, 4>, 2>(); // [own keys][value groups]
+  for (var q0 = 0u; q0 < u.lq; q0 += 8u) {
+    workgroupBarrier();
+    
+  for (var e = lid; e < 512u; e += NT) {
+    let r = e / 64u;
+    let c = (e % 64u) * 4u;
+    var x = vec4f();
+    if (q0 + r < u.lq && c < 256u) {
+      let o_src = row_off(bh, q0 + r, u.lq, 256u) + c;
+      { x[0] = f32(q[o_src + 0u]); }
+      { x[1] = f32(q[o_src + 1u]); }
+      { x[2] = f32(q[o_src + 2u]); }
+      { x[3] = f32(q[o_src + 3u]); }
+    }
+    s_q[r * 65u + e % 64u] = x;
+  }
+    
+  for (var e = lid; e < 128u; e += NT) {
+    let r = e / 16u;
+    let c = (e % 16u) * 4u;
+    var x = vec4f();
+    if (q0 + r < u.lq && c < 60u) {
+      let o_src = row_off(bh, q0 + r, u.lq, 60u) + c;
+      { x[0] = f32(d_o[o_src + 0u]); }
+      { x[1] = f32(d_o[o_src + 1u]); }
+      { x[2] = f32(d_o[o_src + 2u]); }
+      { x[3] = f32(d_o[o_src + 3u]); }
+    }
+    s_do[r * 17u + e % 16u] = x;
+  }
+    for (var e = lid; e < 8u; e += NT) {
+      let row = bh * u.lq + min(q0 + e, u.lq - 1u);
+      s_lse[e] = lse[row];
+      s_delta[e] = delta[row];
+    }
+    workgroupBarrier();
+    var b_s = array<array<f32, 2>, 2>(); // Sᵀ: [own keys][queries]
+    
+  for (var d4 = 0u; d4 < 64u; d4++) {
+    let a0 = s_k[(tr + 0u * TR) * 65u + d4];
+    let a1 = s_k[(tr + 1u * TR) * 65u + d4];
+    let b0 = s_q[(tc + 0u * TC) * 65u + d4];
+    let b1 = s_q[(tc + 1u * TC) * 65u + d4];
+    b_s[0][0] = fma(a0.w, b0.w, fma(a0.z, b0.z, fma(a0.y, b0.y, fma(a0.x, b0.x, b_s[0][0]))));
+    b_s[0][1] = fma(a0.w, b1.w, fma(a0.z, b1.z, fma(a0.y, b1.y, fma(a0.x, b1.x, b_s[0][1]))));
+    b_s[1][0] = fma(a1.w, b0.w, fma(a1.z, b0.z, fma(a1.y, b0.y, fma(a1.x, b0.x, b_s[1][0]))));
+    b_s[1][1] = fma(a1.w, b1.w, fma(a1.z, b1.z, fma(a1.y, b1.y, fma(a1.x, b1.x, b_s[1][1]))));
+  }
+    var b_dp = array<array<f32, 2>, 2>(); // dPᵀ = V dOᵀ
+    
+  for (var d4 = 0u; d4 < 15u; d4++) {
+    let a0 = s_v[(tr + 0u * TR) * 15u + d4];
+    let a1 = s_v[(tr + 1u * TR) * 15u + d4];
+    let b0 = s_do[(tc + 0u * TC) * 17u + d4];
+    let b1 = s_do[(tc + 1u * TC) * 17u + d4];
+    b_dp[0][0] = fma(a0.w, b0.w, fma(a0.z, b0.z, fma(a0.y, b0.y, fma(a0.x, b0.x, b_dp[0][0]))));
+    b_dp[0][1] = fma(a0.w, b1.w, fma(a0.z, b1.z, fma(a0.y, b1.y, fma(a0.x, b1.x, b_dp[0][1]))));
+    b_dp[1][0] = fma(a1.w, b0.w, fma(a1.z, b0.z, fma(a1.y, b0.y, fma(a1.x, b0.x, b_dp[1][0]))));
+    b_dp[1][1] = fma(a1.w, b1.w, fma(a1.z, b1.z, fma(a1.y, b1.y, fma(a1.x, b1.x, b_dp[1][1]))));
+  }
+    {
+      let col = tc + 0u * TC;
+      let p = select(0.0, exp2(b_s[0][0] * u.scale_log2 - s_lse[col]), q0 + col < u.lq);
+      { let col = tc + 0u * TC; s_pt[(tr + 0u * TR) * 3u + col / 4u][col % 4u] = p; }
+      { let col = tc + 0u * TC; s_dst[(tr + 0u * TR) * 3u + col / 4u][col % 4u] = p * (b_dp[0][0] - s_delta[col]); }
+    }
+    {
+      let col = tc + 1u * TC;
+      let p = select(0.0, exp2(b_s[0][1] * u.scale_log2 - s_lse[col]), q0 + col < u.lq);
+      { let col = tc + 1u * TC; s_pt[(tr + 0u * TR) * 3u + col / 4u][col % 4u] = p; }
+      { let col = tc + 1u * TC; s_dst[(tr + 0u * TR) * 3u + col / 4u][col % 4u] = p * (b_dp[0][1] - s_delta[col]); }
+    }
+    {
+      let col = tc + 0u * TC;
+      let p = select(0.0, exp2(b_s[1][0] * u.scale_log2 - s_lse[col]), q0 + col < u.lq);
+      { let col = tc + 0u * TC; s_pt[(tr + 1u * TR) * 3u + col / 4u][col % 4u] = p; }
+      { let col = tc + 0u * TC; s_dst[(tr + 1u * TR) * 3u + col / 4u][col % 4u] = p * (b_dp[1][0] - s_delta[col]); }
+    }
+    {
+      let col = tc + 1u * TC;
+      let p = select(0.0, exp2(b_s[1][1] * u.scale_log2 - s_lse[col]), q0 + col < u.lq);
+      { let col = tc + 1u * TC; s_pt[(tr + 1u * TR) * 3u + col / 4u][col % 4u] = p; }
+      { let col = tc + 1u * TC; s_dst[(tr + 1u * TR) * 3u + col / 4u][col % 4u] = p * (b_dp[1][1] - s_delta[col]); }
+    }
+    workgroupBarrier();
+    
+  for (var c4 = 0u; c4 < 2u; c4++) {
+    let p0 = s_pt[(tr + 0u * TR) * 3u + c4];
+    let p1 = s_pt[(tr + 1u * TR) * 3u + c4];
+    let x0_0 = s_do[(c4 * 4u + 0u) * 17u + tc + 0u * TC];
+    let x0_1 = s_do[(c4 * 4u + 0u) * 17u + tc + 1u * TC];
+    let x0_2 = s_do[(c4 * 4u + 0u) * 17u + tc + 2u * TC];
+    let x0_3 = s_do[(c4 * 4u + 0u) * 17u + tc + 3u * TC];
+    b_dv[0][0] = fma(vec4f(p0[0]), x0_0, b_dv[0][0]);
+    b_dv[0][1] = fma(vec4f(p0[0]), x0_1, b_dv[0][1]);
+    b_dv[0][2] = fma(vec4f(p0[0]), x0_2, b_dv[0][2]);
+    b_dv[0][3] = fma(vec4f(p0[0]), x0_3, b_dv[0][3]);
+    b_dv[1][0] = fma(vec4f(p1[0]), x0_0, b_dv[1][0]);
+    b_dv[1][1] = fma(vec4f(p1[0]), x0_1, b_dv[1][1]);
+    b_dv[1][2] = fma(vec4f(p1[0]), x0_2, b_dv[1][2]);
+    b_dv[1][3] = fma(vec4f(p1[0]), x0_3, b_dv[1][3]);
+    let x1_0 = s_do[(c4 * 4u + 1u) * 17u + tc + 0u * TC];
+    let x1_1 = s_do[(c4 * 4u + 1u) * 17u + tc + 1u * TC];
+    let x1_2 = s_do[(c4 * 4u + 1u) * 17u + tc + 2u * TC];
+    let x1_3 = s_do[(c4 * 4u + 1u) * 17u + tc + 3u * TC];
+    b_dv[0][0] = fma(vec4f(p0[1]), x1_0, b_dv[0][0]);
+    b_dv[0][1] = fma(vec4f(p0[1]), x1_1, b_dv[0][1]);
+    b_dv[0][2] = fma(vec4f(p0[1]), x1_2, b_dv[0][2]);
+    b_dv[0][3] = fma(vec4f(p0[1]), x1_3, b_dv[0][3]);
+    b_dv[1][0] = fma(vec4f(p1[1]), x1_0, b_dv[1][0]);
+    b_dv[1][1] = fma(vec4f(p1[1]), x1_1, b_dv[1][1]);
+    b_dv[1][2] = fma(vec4f(p1[1]), x1_2, b_dv[1][2]);
+    b_dv[1][3] = fma(vec4f(p1[1]), x1_3, b_dv[1][3]);
+    let x2_0 = s_do[(c4 * 4u + 2u) * 17u + tc + 0u * TC];
+    let x2_1 = s_do[(c4 * 4u + 2u) * 17u + tc + 1u * TC];
+    let x2_2 = s_do[(c4 * 4u + 2u) * 17u + tc + 2u * TC];
+    let x2_3 = s_do[(c4 * 4u + 2u) * 17u + tc + 3u * TC];
+    b_dv[0][0] = fma(vec4f(p0[2]), x2_0, b_dv[0][0]);
+    b_dv[0][1] = fma(vec4f(p0[2]), x2_1, b_dv[0][1]);
+    b_dv[0][2] = fma(vec4f(p0[2]), x2_2, b_dv[0][2]);
+    b_dv[0][3] = fma(vec4f(p0[2]), x2_3, b_dv[0][3]);
+    b_dv[1][0] = fma(vec4f(p1[2]), x2_0, b_dv[1][0]);
+    b_dv[1][1] = fma(vec4f(p1[2]), x2_1, b_dv[1][1]);
+    b_dv[1][2] = fma(vec4f(p1[2]), x2_2, b_dv[1][2]);
+    b_dv[1][3] = fma(vec4f(p1[2]), x2_3, b_dv[1][3]);
+    let x3_0 = s_do[(c4 * 4u + 3u) * 17u + tc + 0u * TC];
+    let x3_1 = s_do[(c4 * 4u + 3u) * 17u + tc + 1u * TC];
+    let x3_2 = s_do[(c4 * 4u + 3u) * 17u + tc + 2u * TC];
+    let x3_3 = s_do[(c4 * 4u + 3u) * 17u + tc + 3u * TC];
+    b_dv[0][0] = fma(vec4f(p0[3]), x3_0, b_dv[0][0]);
+    b_dv[0][1] = fma(vec4f(p0[3]), x3_1, b_dv[0][1]);
+    b_dv[0][2] = fma(vec4f(p0[3]), x3_2, b_dv[0][2]);
+    b_dv[0][3] = fma(vec4f(p0[3]), x3_3, b_dv[0][3]);
+    b_dv[1][0] = fma(vec4f(p1[3]), x3_0, b_dv[1][0]);
+    b_dv[1][1] = fma(vec4f(p1[3]), x3_1, b_dv[1][1]);
+    b_dv[1][2] = fma(vec4f(p1[3]), x3_2, b_dv[1][2]);
+    b_dv[1][3] = fma(vec4f(p1[3]), x3_3, b_dv[1][3]);
+  }
+    
+  for (var c4 = 0u; c4 < 2u; c4++) {
+    let p0 = s_dst[(tr + 0u * TR) * 3u + c4];
+    let p1 = s_dst[(tr + 1u * TR) * 3u + c4];
+    let x0_0 = s_q[(c4 * 4u + 0u) * 65u + tc + 0u * TC];
+    let x0_1 = s_q[(c4 * 4u + 0u) * 65u + tc + 1u * TC];
+    let x0_2 = s_q[(c4 * 4u + 0u) * 65u + tc + 2u * TC];
+    let x0_3 = s_q[(c4 * 4u + 0u) * 65u + tc + 3u * TC];
+    let x0_4 = s_q[(c4 * 4u + 0u) * 65u + tc + 4u * TC];
+    let x0_5 = s_q[(c4 * 4u + 0u) * 65u + tc + 5u * TC];
+    let x0_6 = s_q[(c4 * 4u + 0u) * 65u + tc + 6u * TC];
+    let x0_7 = s_q[(c4 * 4u + 0u) * 65u + tc + 7u * TC];
+    let x0_8 = s_q[(c4 * 4u + 0u) * 65u + tc + 8u * TC];
+    let x0_9 = s_q[(c4 * 4u + 0u) * 65u + tc + 9u * TC];
+    let x0_10 = s_q[(c4 * 4u + 0u) * 65u + tc + 10u * TC];
+    let x0_11 = s_q[(c4 * 4u + 0u) * 65u + tc + 11u * TC];
+    let x0_12 = s_q[(c4 * 4u + 0u) * 65u + tc + 12u * TC];
+    let x0_13 = s_q[(c4 * 4u + 0u) * 65u + tc + 13u * TC];
+    let x0_14 = s_q[(c4 * 4u + 0u) * 65u + tc + 14u * TC];
+    let x0_15 = s_q[(c4 * 4u + 0u) * 65u + tc + 15u * TC];
+    b_dk[0][0] = fma(vec4f(p0[0]), x0_0, b_dk[0][0]);
+    b_dk[0][1] = fma(vec4f(p0[0]), x0_1, b_dk[0][1]);
+    b_dk[0][2] = fma(vec4f(p0[0]), x0_2, b_dk[0][2]);
+    b_dk[0][3] = fma(vec4f(p0[0]), x0_3, b_dk[0][3]);
+    b_dk[0][4] = fma(vec4f(p0[0]), x0_4, b_dk[0][4]);
+    b_dk[0][5] = fma(vec4f(p0[0]), x0_5, b_dk[0][5]);
+    b_dk[0][6] = fma(vec4f(p0[0]), x0_6, b_dk[0][6]);
+    b_dk[0][7] = fma(vec4f(p0[0]), x0_7, b_dk[0][7]);
+    b_dk[0][8] = fma(vec4f(p0[0]), x0_8, b_dk[0][8]);
+    b_dk[0][9] = fma(vec4f(p0[0]), x0_9, b_dk[0][9]);
+    b_dk[0][10] = fma(vec4f(p0[0]), x0_10, b_dk[0][10]);
+    b_dk[0][11] = fma(vec4f(p0[0]), x0_11, b_dk[0][11]);
+    b_dk[0][12] = fma(vec4f(p0[0]), x0_12, b_dk[0][12]);
+    b_dk[0][13] = fma(vec4f(p0[0]), x0_13, b_dk[0][13]);
+    b_dk[0][14] = fma(vec4f(p0[0]), x0_14, b_dk[0][14]);
+    b_dk[0][15] = fma(vec4f(p0[0]), x0_15, b_dk[0][15]);
+    b_dk[1][0] = fma(vec4f(p1[0]), x0_0, b_dk[1][0]);
+    b_dk[1][1] = fma(vec4f(p1[0]), x0_1, b_dk[1][1]);
+    b_dk[1][2] = fma(vec4f(p1[0]), x0_2, b_dk[1][2]);
+    b_dk[1][3] = fma(vec4f(p1[0]), x0_3, b_dk[1][3]);
+    b_dk[1][4] = fma(vec4f(p1[0]), x0_4, b_dk[1][4]);
+    b_dk[1][5] = fma(vec4f(p1[0]), x0_5, b_dk[1][5]);
+    b_dk[1][6] = fma(vec4f(p1[0]), x0_6, b_dk[1][6]);
+    b_dk[1][7] = fma(vec4f(p1[0]), x0_7, b_dk[1][7]);
+    b_dk[1][8] = fma(vec4f(p1[0]), x0_8, b_dk[1][8]);
+    b_dk[1][9] = fma(vec4f(p1[0]), x0_9, b_dk[1][9]);
+    b_dk[1][10] = fma(vec4f(p1[0]), x0_10, b_dk[1][10]);
+    b_dk[1][11] = fma(vec4f(p1[0]), x0_11, b_dk[1][11]);
+    b_dk[1][12] = fma(vec4f(p1[0]), x0_12, b_dk[1][12]);
+    b_dk[1][13] = fma(vec4f(p1[0]), x0_13, b_dk[1][13]);
+    b_dk[1][14] = fma(vec4f(p1[0]), x0_14, b_dk[1][14]);
+    b_dk[1][15] = fma(vec4f(p1[0]), x0_15, b_dk[1][15]);
+    let x1_0 = s_q[(c4 * 4u + 1u) * 65u + tc + 0u * TC];
+    let x1_1 = s_q[(c4 * 4u + 1u) * 65u + tc + 1u * TC];
+    let x1_2 = s_q[(c4 * 4u + 1u) * 65u + tc + 2u * TC];
+    let x1_3 = s_q[(c4 * 4u + 1u) * 65u + tc + 3u * TC];
+    let x1_4 = s_q[(c4 * 4u + 1u) * 65u + tc + 4u * TC];
+    let x1_5 = s_q[(c4 * 4u + 1u) * 65u + tc + 5u * TC];
+    let x1_6 = s_q[(c4 * 4u + 1u) * 65u + tc + 6u * TC];
+    let x1_7 = s_q[(c4 * 4u + 1u) * 65u + tc + 7u * TC];
+    let x1_8 = s_q[(c4 * 4u + 1u) * 65u + tc + 8u * TC];
+    let x1_9 = s_q[(c4 * 4u + 1u) * 65u + tc + 9u * TC];
+    let x1_10 = s_q[(c4 * 4u + 1u) * 65u + tc + 10u * TC];
+    let x1_11 = s_q[(c4 * 4u + 1u) * 65u + tc + 11u * TC];
+    let x1_12 = s_q[(c4 * 4u + 1u) * 65u + tc + 12u * TC];
+    let x1_13 = s_q[(c4 * 4u + 1u) * 65u + tc + 13u * TC];
+    let x1_14 = s_q[(c4 * 4u + 1u) * 65u + tc + 14u * TC];
+    let x1_15 = s_q[(c4 * 4u + 1u) * 65u + tc + 15u * TC];
+    b_dk[0][0] = fma(vec4f(p0[1]), x1_0, b_dk[0][0]);
+    b_dk[0][1] = fma(vec4f(p0[1]), x1_1, b_dk[0][1]);
+    b_dk[0][2] = fma(vec4f(p0[1]), x1_2, b_dk[0][2]);
+    b_dk[0][3] = fma(vec4f(p0[1]), x1_3, b_dk[0][3]);
+    b_dk[0][4] = fma(vec4f(p0[1]), x1_4, b_dk[0][4]);
+    b_dk[0][5] = fma(vec4f(p0[1]), x1_5, b_dk[0][5]);
+    b_dk[0][6] = fma(vec4f(p0[1]), x1_6, b_dk[0][6]);
+    b_dk[0][7] = fma(vec4f(p0[1]), x1_7, b_dk[0][7]);
+    b_dk[0][8] = fma(vec4f(p0[1]), x1_8, b_dk[0][8]);
+    b_dk[0][9] = fma(vec4f(p0[1]), x1_9, b_dk[0][9]);
+    b_dk[0][10] = fma(vec4f(p0[1]), x1_10, b_dk[0][10]);
+    b_dk[0][11] = fma(vec4f(p0[1]), x1_11, b_dk[0][11]);
+    b_dk[0][12] = fma(vec4f(p0[1]), x1_12, b_dk[0][12]);
+    b_dk[0][13] = fma(vec4f(p0[1]), x1_13, b_dk[0][13]);
+    b_dk[0][14] = fma(vec4f(p0[1]), x1_14, b_dk[0][14]);
+    b_dk[0][15] = fma(vec4f(p0[1]), x1_15, b_dk[0][15]);
+    b_dk[1][0] = fma(vec4f(p1[1]), x1_0, b_dk[1][0]);
+    b_dk[1][1] = fma(vec4f(p1[1]), x1_1, b_dk[1][1]);
+    b_dk[1][2] = fma(vec4f(p1[1]), x1_2, b_dk[1][2]);
+    b_dk[1][3] = fma(vec4f(p1[1]), x1_3, b_dk[1][3]);
+    b_dk[1][4] = fma(vec4f(p1[1]), x1_4, b_dk[1][4]);
+    b_dk[1][5] = fma(vec4f(p1[1]), x1_5, b_dk[1][5]);
+    b_dk[1][6] = fma(vec4f(p1[1]), x1_6, b_dk[1][6]);
+    b_dk[1][7] = fma(vec4f(p1[1]), x1_7, b_dk[1][7]);
+    b_dk[1][8] = fma(vec4f(p1[1]), x1_8, b_dk[1][8]);
+    b_dk[1][9] = fma(vec4f(p1[1]), x1_9, b_dk[1][9]);
+    b_dk[1][10] = fma(vec4f(p1[1]), x1_10, b_dk[1][10]);
+    b_dk[1][11] = fma(vec4f(p1[1]), x1_11, b_dk[1][11]);
+    b_dk[1][12] = fma(vec4f(p1[1]), x1_12, b_dk[1][12]);
+    b_dk[1][13] = fma(vec4f(p1[1]), x1_13, b_dk[1][13]);
+    b_dk[1][14] = fma(vec4f(p1[1]), x1_14, b_dk[1][14]);
+    b_dk[1][15] = fma(vec4f(p1[1]), x1_15, b_dk[1][15]);
+    let x2_0 = s_q[(c4 * 4u + 2u) * 65u + tc + 0u * TC];
+    let x2_1 = s_q[(c4 * 4u + 2u) * 65u + tc + 1u * TC];
+    let x2_2 = s_q[(c4 * 4u + 2u) * 65u + tc + 2u * TC];
+    let x2_3 = s_q[(c4 * 4u + 2u) * 65u + tc + 3u * TC];
+    let x2_4 = s_q[(c4 * 4u + 2u) * 65u + tc + 4u * TC];
+    let x2_5 = s_q[(c4 * 4u + 2u) * 65u + tc + 5u * TC];
+    let x2_6 = s_q[(c4 * 4u + 2u) * 65u + tc + 6u * TC];
+    let x2_7 = s_q[(c4 * 4u + 2u) * 65u + tc + 7u * TC];
+    let x2_8 = s_q[(c4 * 4u + 2u) * 65u + tc + 8u * TC];
+    let x2_9 = s_q[(c4 * 4u + 2u) * 65u + tc + 9u * TC];
+    let x2_10 = s_q[(c4 * 4u + 2u) * 65u + tc + 10u * TC];
+    let x2_11 = s_q[(c4 * 4u + 2u) * 65u + tc + 11u * TC];
+    let x2_12 = s_q[(c4 * 4u + 2u) * 65u + tc + 12u * TC];
+    let x2_13 = s_q[(c4 * 4u + 2u) * 65u + tc + 13u * TC];
+    let x2_14 = s_q[(c4 * 4u + 2u) * 65u + tc + 14u * TC];
+    let x2_15 = s_q[(c4 * 4u + 2u) * 65u + tc + 15u * TC];
+    b_dk[0][0] = fma(vec4f(p0[2]), x2_0, b_dk[0][0]);
+    b_dk[0][1] = fma(vec4f(p0[2]), x2_1, b_dk[0][1]);
+    b_dk[0][2] = fma(vec4f(p0[2]), x2_2, b_dk[0][2]);
+    b_dk[0][3] = fma(vec4f(p0[2]), x2_3, b_dk[0][3]);
+    b_dk[0][4] = fma(vec4f(p0[2]), x2_4, b_dk[0][4]);
+    b_dk[0][5] = fma(vec4f(p0[2]), x2_5, b_dk[0][5]);
+    b_dk[0][6] = fma(vec4f(p0[2]), x2_6, b_dk[0][6]);
+    b_dk[0][7] = fma(vec4f(p0[2]), x2_7, b_dk[0][7]);
+    b_dk[0][8] = fma(vec4f(p0[2]), x2_8, b_dk[0][8]);
+    b_dk[0][9] = fma(vec4f(p0[2]), x2_9, b_dk[0][9]);
+    b_dk[0][10] = fma(vec4f(p0[2]), x2_10, b_dk[0][10]);
+    b_dk[0][11] = fma(vec4f(p0[2]), x2_11, b_dk[0][11]);
+    b_dk[0][12] = fma(vec4f(p0[2]), x2_12, b_dk[0][12]);
+    b_dk[0][13] = fma(vec4f(p0[2]), x2_13, b_dk[0][13]);
+    b_dk[0][14] = fma(vec4f(p0[2]), x2_14, b_dk[0][14]);
+    b_dk[0][15] = fma(vec4f(p0[2]), x2_15, b_dk[0][15]);
+    b_dk[1][0] = fma(vec4f(p1[2]), x2_0, b_dk[1][0]);
+    b_dk[1][1] = fma(vec4f(p1[2]), x2_1, b_dk[1][1]);
+    b_dk[1][2] = fma(vec4f(p1[2]), x2_2, b_dk[1][2]);
+    b_dk[1][3] = fma(vec4f(p1[2]), x2_3, b_dk[1][3]);
+    b_dk[1][4] = fma(vec4f(p1[2]), x2_4, b_dk[1][4]);
+    b_dk[1][5] = fma(vec4f(p1[2]), x2_5, b_dk[1][5]);
+    b_dk[1][6] = fma(vec4f(p1[2]), x2_6, b_dk[1][6]);
+    b_dk[1][7] = fma(vec4f(p1[2]), x2_7, b_dk[1][7]);
+    b_dk[1][8] = fma(vec4f(p1[2]), x2_8, b_dk[1][8]);
+    b_dk[1][9] = fma(vec4f(p1[2]), x2_9, b_dk[1][9]);
+    b_dk[1][10] = fma(vec4f(p1[2]), x2_10, b_dk[1][10]);
+    b_dk[1][11] = fma(vec4f(p1[2]), x2_11, b_dk[1][11]);
+    b_dk[1][12] = fma(vec4f(p1[2]), x2_12, b_dk[1][12]);
+    b_dk[1][13] = fma(vec4f(p1[2]), x2_13, b_dk[1][13]);
+    b_dk[1][14] = fma(vec4f(p1[2]), x2_14, b_dk[1][14]);
+    b_dk[1][15] = fma(vec4f(p1[2]), x2_15, b_dk[1][15]);
+    let x3_0 = s_q[(c4 * 4u + 3u) * 65u + tc + 0u * TC];
+    let x3_1 = s_q[(c4 * 4u + 3u) * 65u + tc + 1u * TC];
+    let x3_2 = s_q[(c4 * 4u + 3u) * 65u + tc + 2u * TC];
+    let x3_3 = s_q[(c4 * 4u + 3u) * 65u + tc + 3u * TC];
+    let x3_4 = s_q[(c4 * 4u + 3u) * 65u + tc + 4u * TC];
+    let x3_5 = s_q[(c4 * 4u + 3u) * 65u + tc + 5u * TC];
+    let x3_6 = s_q[(c4 * 4u + 3u) * 65u + tc + 6u * TC];
+    let x3_7 = s_q[(c4 * 4u + 3u) * 65u + tc + 7u * TC];
+    let x3_8 = s_q[(c4 * 4u + 3u) * 65u + tc + 8u * TC];
+    let x3_9 = s_q[(c4 * 4u + 3u) * 65u + tc + 9u * TC];
+    let x3_10 = s_q[(c4 * 4u + 3u) * 65u + tc + 10u * TC];
+    let x3_11 = s_q[(c4 * 4u + 3u) * 65u + tc + 11u * TC];
+    let x3_12 = s_q[(c4 * 4u + 3u) * 65u + tc + 12u * TC];
+    let x3_13 = s_q[(c4 * 4u + 3u) * 65u + tc + 13u * TC];
+    let x3_14 = s_q[(c4 * 4u + 3u) * 65u + tc + 14u * TC];
+    let x3_15 = s_q[(c4 * 4u + 3u) * 65u + tc + 15u * TC];
+    b_dk[0][0] = fma(vec4f(p0[3]), x3_0, b_dk[0][0]);
+    b_dk[0][1] = fma(vec4f(p0[3]), x3_1, b_dk[0][1]);
+    b_dk[0][2] = fma(vec4f(p0[3]), x3_2, b_dk[0][2]);
+    b_dk[0][3] = fma(vec4f(p0[3]), x3_3, b_dk[0][3]);
+    b_dk[0][4] = fma(vec4f(p0[3]), x3_4, b_dk[0][4]);
+    b_dk[0][5] = fma(vec4f(p0[3]), x3_5, b_dk[0][5]);
+    b_dk[0][6] = fma(vec4f(p0[3]), x3_6, b_dk[0][6]);
+    b_dk[0][7] = fma(vec4f(p0[3]), x3_7, b_dk[0][7]);
+    b_dk[0][8] = fma(vec4f(p0[3]), x3_8, b_dk[0][8]);
+    b_dk[0][9] = fma(vec4f(p0[3]), x3_9, b_dk[0][9]);
+    b_dk[0][10] = fma(vec4f(p0[3]), x3_10, b_dk[0][10]);
+    b_dk[0][11] = fma(vec4f(p0[3]), x3_11, b_dk[0][11]);
+    b_dk[0][12] = fma(vec4f(p0[3]), x3_12, b_dk[0][12]);
+    b_dk[0][13] = fma(vec4f(p0[3]), x3_13, b_dk[0][13]);
+    b_dk[0][14] = fma(vec4f(p0[3]), x3_14, b_dk[0][14]);
+    b_dk[0][15] = fma(vec4f(p0[3]), x3_15, b_dk[0][15]);
+    b_dk[1][0] = fma(vec4f(p1[3]), x3_0, b_dk[1][0]);
+    b_dk[1][1] = fma(vec4f(p1[3]), x3_1, b_dk[1][1]);
+    b_dk[1][2] = fma(vec4f(p1[3]), x3_2, b_dk[1][2]);
+    b_dk[1][3] = fma(vec4f(p1[3]), x3_3, b_dk[1][3]);
+    b_dk[1][4] = fma(vec4f(p1[3]), x3_4, b_dk[1][4]);
+    b_dk[1][5] = fma(vec4f(p1[3]), x3_5, b_dk[1][5]);
+    b_dk[1][6] = fma(vec4f(p1[3]), x3_6, b_dk[1][6]);
+    b_dk[1][7] = fma(vec4f(p1[3]), x3_7, b_dk[1][7]);
+    b_dk[1][8] = fma(vec4f(p1[3]), x3_8, b_dk[1][8]);
+    b_dk[1][9] = fma(vec4f(p1[3]), x3_9, b_dk[1][9]);
+    b_dk[1][10] = fma(vec4f(p1[3]), x3_10, b_dk[1][10]);
+    b_dk[1][11] = fma(vec4f(p1[3]), x3_11, b_dk[1][11]);
+    b_dk[1][12] = fma(vec4f(p1[3]), x3_12, b_dk[1][12]);
+    b_dk[1][13] = fma(vec4f(p1[3]), x3_13, b_dk[1][13]);
+    b_dk[1][14] = fma(vec4f(p1[3]), x3_14, b_dk[1][14]);
+    b_dk[1][15] = fma(vec4f(p1[3]), x3_15, b_dk[1][15]);
+  }
+  }
+  
+  if (t0 + tr + 0u * TR < u.lk) {
+    let o_row = row_off(bh, t0 + tr + 0u * TR, u.lk, 60u);
+    {
+      let c = (tc + 0u * TC) * 4u;
+      let x = b_dv[0][0] * 1.0;
+      if (c + 0u < 60u) { dv[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 60u) { dv[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 60u) { dv[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 60u) { dv[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 1u * TC) * 4u;
+      let x = b_dv[0][1] * 1.0;
+      if (c + 0u < 60u) { dv[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 60u) { dv[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 60u) { dv[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 60u) { dv[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 2u * TC) * 4u;
+      let x = b_dv[0][2] * 1.0;
+      if (c + 0u < 60u) { dv[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 60u) { dv[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 60u) { dv[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 60u) { dv[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 3u * TC) * 4u;
+      let x = b_dv[0][3] * 1.0;
+      if (c + 0u < 60u) { dv[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 60u) { dv[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 60u) { dv[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 60u) { dv[o_row + c + 3u] = f32(x[3]); }
+    }
+  }
+
+  if (t0 + tr + 1u * TR < u.lk) {
+    let o_row = row_off(bh, t0 + tr + 1u * TR, u.lk, 60u);
+    {
+      let c = (tc + 0u * TC) * 4u;
+      let x = b_dv[1][0] * 1.0;
+      if (c + 0u < 60u) { dv[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 60u) { dv[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 60u) { dv[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 60u) { dv[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 1u * TC) * 4u;
+      let x = b_dv[1][1] * 1.0;
+      if (c + 0u < 60u) { dv[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 60u) { dv[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 60u) { dv[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 60u) { dv[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 2u * TC) * 4u;
+      let x = b_dv[1][2] * 1.0;
+      if (c + 0u < 60u) { dv[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 60u) { dv[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 60u) { dv[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 60u) { dv[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 3u * TC) * 4u;
+      let x = b_dv[1][3] * 1.0;
+      if (c + 0u < 60u) { dv[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 60u) { dv[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 60u) { dv[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 60u) { dv[o_row + c + 3u] = f32(x[3]); }
+    }
+  }
+  
+  if (t0 + tr + 0u * TR < u.lk) {
+    let o_row = row_off(bh, t0 + tr + 0u * TR, u.lk, 256u);
+    {
+      let c = (tc + 0u * TC) * 4u;
+      let x = b_dk[0][0] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 1u * TC) * 4u;
+      let x = b_dk[0][1] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 2u * TC) * 4u;
+      let x = b_dk[0][2] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 3u * TC) * 4u;
+      let x = b_dk[0][3] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 4u * TC) * 4u;
+      let x = b_dk[0][4] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 5u * TC) * 4u;
+      let x = b_dk[0][5] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 6u * TC) * 4u;
+      let x = b_dk[0][6] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 7u * TC) * 4u;
+      let x = b_dk[0][7] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 8u * TC) * 4u;
+      let x = b_dk[0][8] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 9u * TC) * 4u;
+      let x = b_dk[0][9] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 10u * TC) * 4u;
+      let x = b_dk[0][10] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 11u * TC) * 4u;
+      let x = b_dk[0][11] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 12u * TC) * 4u;
+      let x = b_dk[0][12] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 13u * TC) * 4u;
+      let x = b_dk[0][13] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 14u * TC) * 4u;
+      let x = b_dk[0][14] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 15u * TC) * 4u;
+      let x = b_dk[0][15] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+  }
+
+  if (t0 + tr + 1u * TR < u.lk) {
+    let o_row = row_off(bh, t0 + tr + 1u * TR, u.lk, 256u);
+    {
+      let c = (tc + 0u * TC) * 4u;
+      let x = b_dk[1][0] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 1u * TC) * 4u;
+      let x = b_dk[1][1] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 2u * TC) * 4u;
+      let x = b_dk[1][2] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 3u * TC) * 4u;
+      let x = b_dk[1][3] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 4u * TC) * 4u;
+      let x = b_dk[1][4] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 5u * TC) * 4u;
+      let x = b_dk[1][5] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 6u * TC) * 4u;
+      let x = b_dk[1][6] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 7u * TC) * 4u;
+      let x = b_dk[1][7] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 8u * TC) * 4u;
+      let x = b_dk[1][8] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 9u * TC) * 4u;
+      let x = b_dk[1][9] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 10u * TC) * 4u;
+      let x = b_dk[1][10] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 11u * TC) * 4u;
+      let x = b_dk[1][11] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 12u * TC) * 4u;
+      let x = b_dk[1][12] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 13u * TC) * 4u;
+      let x = b_dk[1][13] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 14u * TC) * 4u;
+      let x = b_dk[1][14] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 15u * TC) * 4u;
+      let x = b_dk[1][15] * u.scale;
+      if (c + 0u < 256u) { dk[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 256u) { dk[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 256u) { dk[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 256u) { dk[o_row + c + 3u] = f32(x[3]); }
+    }
+  }
+}
