@@ -127,14 +127,21 @@ for (
       precisionOf = precision;
     },
   }));
-  await sweepTilings(sweep, op, tilings, 2, async ({ T, name, fwdMs, fwdBwdMs, diff }) => {
-    const flops = 4 * B * H * T * D * D;
-    const row = `| ${T} | ${name} | ${fwdMs.toFixed(3)} | ${(flops / fwdMs / 1e9).toFixed(1)} | ` +
-      `${fwdBwdMs.toFixed(3)} | ${(3 * flops / fwdBwdMs / 1e9).toFixed(1)} | ` +
-      `${diff.toExponential(1)} |`;
-    sections[sections.length - 1] += "\n" + row;
-    await report(row);
-  });
+  try {
+    await sweepTilings(sweep, op, tilings, 2, async ({ T, name, fwdMs, fwdBwdMs, diff }) => {
+      const flops = 4 * B * H * T * D * D;
+      const row =
+        `| ${T} | ${name} | ${fwdMs.toFixed(3)} | ${(flops / fwdMs / 1e9).toFixed(1)} | ` +
+        `${fwdBwdMs.toFixed(3)} | ${(3 * flops / fwdBwdMs / 1e9).toFixed(1)} | ` +
+        `${diff.toExponential(1)} |`;
+      sections[sections.length - 1] += "\n" + row;
+      await report(row);
+    });
+  } catch (e) {
+    // Keep what was measured and go on with the next section.
+    sections.push(`(${dtype} section stopped: ${(e as Error).message})`);
+    await report(sections.at(-1));
+  }
 }
 await report();
 console.error(`la_sweep: ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -132,10 +132,14 @@ function stagedBytes(precision: LaPrecision): number {
   return precision === "f16" ? 2 : 4;
 }
 
-/** Whether the x operand can be shared by subgroup shuffles (groups of n/rn lanes). */
-function canShuffle(t: Tile, tiling: LaTiling, device: GPUDevice): boolean {
+/**
+ * Whether the x operand can be shared by subgroup shuffles (groups of n/rn lanes): f32
+ * operands only (16-bit shuffles need a Vulkan feature wgpu may not enable).
+ */
+function canShuffle(p: Problem, t: Tile, device: GPUDevice): boolean {
   const sg = subgroupSize(device), lanes = t.n / t.rn;
-  return tiling.subgroups && sg !== undefined && lanes >= t.rm && sg % lanes === 0;
+  return p.tiling.subgroups && p.precision === "f32" && sg !== undefined && lanes >= t.rm &&
+    sg % lanes === 0;
 }
 
 function stateTile(p: Problem, device: GPUDevice): Tile {
@@ -429,7 +433,7 @@ function modeOf(p: Problem, t: Tile, vec4: boolean, device: GPUDevice): KernelMo
   return {
     precision: p.precision,
     vec4,
-    shuffle: canShuffle(t, p.tiling, device),
+    shuffle: canShuffle(p, t, device),
     buffers: p.tiling.buffers,
     // The largest divisor of the steps up to the wanted unroll.
     unroll: [t.steps, 16, 8, 4, 2, 1].find((u) =>
