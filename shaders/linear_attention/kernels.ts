@@ -189,10 +189,14 @@ fn seg_row0(i_seg: u32) -> u32 { return ${row0}; }
 fn seg_rows(i_seg: u32) -> u32 { return ${rows}; }
 fn seg_inv_len(i_seg: u32) -> f32 { return ${invLen}; }
 fn seg_scale(i_seg: u32) -> f32 { return ${scale}; }
-// Element index (before the window offset) of row r of segment i_seg, feature size d.
-fn row_index(i_seg: u32, r: u32, d: u32) -> u32 {
-  return (seg_row0(i_seg) + r) * u.he * d + (i_seg % u.he) * d;
-}`;
+var<private> seg_first: u32;  // first row of the current segment
+var<private> seg_head: u32;  // its head within an interleaved row
+fn enter_segment(i_seg: u32) {
+  seg_first = seg_row0(i_seg);
+  seg_head = i_seg % u.he;
+}
+// Element index (before the window offset) of row r of the current segment, feature size d.
+fn row_at(r: u32, d: u32) -> u32 { return (seg_first + r) * u.he * d + seg_head * d; }`;
 }
 
 /**
@@ -214,7 +218,7 @@ function staged(v: LaVariant, mode: KernelMode) {
 /**
  * The generated register block: accumulator declarations (`decl`), the products of one staged
  * buffer (`fma`: a loop over the staged indices s, `mode.unroll` per iteration, each
- * `acc_j_c += x[j] · y[c]` with `x`, `y` read from `s_x[buf][s][tm]`, `s_y[buf][s][tn]`) and
+ * `acc_j_c += x[j] · y[c]` with `x`, `y` read from `s_x[buf][s][·][tm]`, `s_y[buf][s][·][tn]`) and
  * `each(f)`: `f(j, c, acc_j_c)` for every accumulator. f16 precision sums each staged step's
  * products in f16 (`h_j_c`) first.
  */
@@ -230,14 +234,14 @@ function registerBlock(t: Tile, mode: KernelMode) {
         Array.from({ length: 4 }, (_, c) => `subgroupShuffle(x_own, x_lane + ${v * 4 + c}u)`)
           .join(", ")
       })`
-      : `s_x[buf][s][tm][${v}]`;
+      : `s_x[buf][s][${v}][tm]`;
   const target = (n: string) => (half ? `h_${n}` : `acc_${n}`);
   const step = (u: number) =>
     `      {
         let s = s2 + ${u}u;
-${mode.shuffle ? "        let x_own = s_x[buf][s][tm][tn / 4u][tn % 4u];" : ""}
+${mode.shuffle ? "        let x_own = s_x[buf][s][tn / 4u][tm][tn % 4u];" : ""}
 ${unroll(xv, (v) => `        let x${v} = ${xOf(v)};`)}
-${unroll(yv, (c) => `        let y${c} = s_y[buf][s][tn][${c}];`)}
+${unroll(yv, (c) => `        let y${c} = s_y[buf][s][${c}][tn];`)}
 ${
       unroll(t.rm, (j) =>
         unroll(yv, (c) => {
@@ -353,7 +357,7 @@ export function stateKernel(
     : `i_seg = part / u.chunks;
   let r_begin = (part % u.chunks) * u.chunk;`;
   // Weight c_r of row r in the vector column: 1 (m) or dz_r (dm); y's row weight: 1/z_r.
-  const vecWeight = bwdNorm ? "dz[u.off_dz + row_index(i_seg, r, 1u)]" : "1.0";
+  const vecWeight = bwdNorm ? "dz[u.off_dz + row_at(r, 1u)]" : "1.0";
   const wgsl = `${enable}
 ${declare(bindings, v.dtype, mode.vec4)}
 ${geometry(v)}
@@ -368,9 +372,10 @@ const NTB = TB / RB;
 const NT = NTA * NTB;
 const QA = TA / 4u;  // vec4s per staged x row
 const QB = TB / 4u;  // vec4s per staged y row
-// s_x[buf][s][ta][i]: features a0 + 4·(ta·RA/4 + i).. of staged row s (likewise s_y).
-var<workgroup> s_x: array<array<array<array<${vec}, RA / 4u>, NTA>, STEP>, ${mode.buffers}>;
-var<workgroup> s_y: array<array<array<array<${vec}, RB / 4u>, NTB>, STEP>, ${mode.buffers}>;
+// s_x[buf][s][i][ta]: features a0 + 4·(ta·RA/4 + i).. of staged row s (likewise s_y): the
+// invocations of a subgroup read neighbouring vec4s (no bank conflicts).
+var<workgroup> s_x: array<array<array<array<${vec}, NTA>, RA / 4u>, STEP>, ${mode.buffers}>;
+var<workgroup> s_y: array<array<array<array<${vec}, NTB>, RB / 4u>, STEP>, ${mode.buffers}>;
 ${norm ? "var<workgroup> s_red: array<vec4f, NT>;  // partial sums of the vector column" : ""}
 
 var<private> i_seg: u32;
@@ -386,7 +391,7 @@ fn fetch_x(r0: u32, k: u32) -> vec4f {
   let r = r0 + lid / QA + k * (NT / QA);
   let a = a0 + 4u * (lid % QA);
   if (r >= r_end || a >= u.dk) { return vec4f(0.0); }
-  let i = row_index(i_seg, r, u.dk) + a;
+  let i = row_at(r, u.dk) + a;
   let val = ld4_x(i, u.dk - a);
   if (vec_col) { m_part += ${dec ? "ld4_den(i, u.dk - a)" : "val"} * ${vecWeight}; }
   return val;
@@ -394,7 +399,7 @@ fn fetch_x(r0: u32, k: u32) -> vec4f {
 
 fn store_x(buf: u32, k: u32, val: vec4f) {
   let e = lid + k * NT;
-  s_x[buf][e / QA][(e % QA) / (RA / 4u)][e % (RA / 4u)] = ${vec}(val);
+  s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = ${vec}(val);
 }
 
 // y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB${
@@ -404,13 +409,13 @@ fn fetch_y(r0: u32, k: u32) -> vec4f {
   let r = r0 + lid / QB + k * (NT / QB);
   let b = b0 + 4u * (lid % QB);
   if (r >= r_end || b >= u.dv) { return vec4f(0.0); }
-  let val = ld4_y(row_index(i_seg, r, u.dv) + b, u.dv - b);
-  return ${bwdNorm ? "val / z[u.off_z + row_index(i_seg, r, 1u)]" : "val"};
+  let val = ld4_y(row_at(r, u.dv) + b, u.dv - b);
+  return ${bwdNorm ? "val / z[u.off_z + row_at(r, 1u)]" : "val"};
 }
 
 fn store_y(buf: u32, k: u32, val: vec4f) {
   let e = lid + k * NT;
-  s_y[buf][e / QB][(e % QB) / (RB / 4u)][e % (RB / 4u)] = ${vec}(val);
+  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = ${vec}(val);
 }
 
 fn put(a: u32, b4: u32, sums: vec4f, o_out: u32, scale: f32, direct: bool) {
@@ -432,6 +437,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   lid = lid_in;
   let part = g / (u.tiles_n * u.tiles_a);  // partial index: (segment, chunk)
   ${decode}
+  enter_segment(i_seg);
   r_end = min(r_begin + u.chunk, seg_rows(i_seg));
   a0 = ((g / u.tiles_n) % u.tiles_a) * TA;
   b0 = (g % u.tiles_n) * TB;
@@ -593,10 +599,10 @@ const NTM = BT / RT;
 const NTN = TN / RN;
 const NT = NTM * NTN;
 const QI = STEP / 4u;  // vec4s of a staged X row
-// s_x[buf][i][tr][j]: inner feature i0 + i of rows r0 + 4·(tr·RT/4 + j).. (X transposed);
-// s_y[buf][i][tn][j]: M[i0 + i][n0 + 4·(tn·RN/4 + j)..].
-var<workgroup> s_x: array<array<array<array<${vec}, RT / 4u>, NTM>, STEP>, ${mode.buffers}>;
-var<workgroup> s_y: array<array<array<array<${vec}, RN / 4u>, NTN>, STEP>, ${mode.buffers}>;
+// s_x[buf][i][j][tm]: inner feature i0 + i of rows r0 + 4·(tm·RT/4 + j).. (X transposed);
+// s_y[buf][i][j][tn]: M[i0 + i][n0 + 4·(tn·RN/4 + j)..].
+var<workgroup> s_x: array<array<array<array<${vec}, NTM>, RT / 4u>, STEP>, ${mode.buffers}>;
+var<workgroup> s_y: array<array<array<array<${vec}, NTN>, RN / 4u>, STEP>, ${mode.buffers}>;
 ${vector ? `var<workgroup> s_vec: array<f32, ${LA_MAX_DIM}>;  // m (o, dq) or dm/L_k (dk)` : ""}
 ${norm && role !== "dk" && role !== "dv" ? "var<workgroup> s_w: array<f32, BT>;  // 1 / z_r" : ""}
 ${dzOut ? "var<workgroup> s_c: array<f32, BT>;  // dz_r" : ""}
@@ -622,7 +628,7 @@ fn fetch_x(i0: u32, k: u32${zOut ? ", z_share: ptr<function, f32>" : ""}) -> vec
   let r = r0 + lid / QI + k * (NT / QI);
   let i = i0 + 4u * (lid % QI);
   if (r >= n_rows || i >= ${inner}) { return vec4f(0.0); }
-  let i_x = row_index(i_seg, r, ${inner}) + i;
+  let i_x = row_at(r, ${inner}) + i;
   let val = ld4_x(i_x, ${inner} - i);
   ${
     zOut
@@ -637,7 +643,7 @@ fn store_x(buf: u32, k: u32, val: vec4f) {
   let r = lid / QI + k * (NT / QI);
   let i = 4u * (lid % QI);
   for (var c = 0u; c < 4u; c += 1u) {
-    s_x[buf][i + c][r / RT][(r % RT) / 4u][r % 4u] = ${vec}(val)[c];
+    s_x[buf][i + c][(r % RT) / 4u][r / RT][r % 4u] = ${vec}(val)[c];
   }
 }
 
@@ -654,7 +660,7 @@ fn store_m(buf: u32, k: u32, val: f32) {
   let e = lid + k * NT;
   let i = ${transposed ? "e % STEP" : "e / TN"};
   let col = ${transposed ? "e / STEP" : "e % TN"};
-  s_y[buf][i][col / RN][(col % RN) / 4u][col % 4u] = ${
+  s_y[buf][i][(col % RN) / 4u][col / RN][col % 4u] = ${
     mode.precision === "f16" ? "f16(val)" : "val"
   };
 }
@@ -666,7 +672,7 @@ fn dot_part(r: u32, col4: u32, acc: vec4f) -> f32 {
   var sum = 0.0;
   for (var c = 0u; c < 4u; c += 1u) {
     let col = n0 + col4 + c;
-    if (r0 + r < n_rows && col < u.dk) { sum += acc[c] * ld_den(row_index(i_seg, r0 + r, u.dk) + col); }
+    if (r0 + r < n_rows && col < u.dk) { sum += acc[c] * ld_den(row_at(r0 + r, u.dk) + col); }
   }
   return sum;
 }`
@@ -679,7 +685,7 @@ fn put(r: u32, col4: u32, sums: vec4f, scale: f32) {
     if (r0 + r < n_rows && col < ${outer}) {
       let acc_v = sums[c];
       ${vector ? "let m_col = s_vec[col];" : ""}
-      let i_out = row_index(i_seg, r0 + r, ${outer}) + col;
+      let i_out = row_at(r0 + r, ${outer}) + col;
       out[u.off_out + i_out] = ${et}(${value});
       ${two ? `out2[u.off_out2 + i_out] = ${et}(${value2});` : ""}
     }
@@ -695,6 +701,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   n0 = (g % u.tiles_n) * TN;
   let rest = g / u.tiles_n;
   ${decode}
+  enter_segment(i_seg);
   n_rows = seg_rows(i_seg);
   o_mat = u.off_mat + i_seg * u.dk * u.ld;
   let scale = seg_scale(i_seg);
@@ -707,7 +714,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   ${
     dzOut
       ? `for (var r = lid; r < BT; r += NT) {
-    s_w[r] = select(0.0, 1.0 / z[u.off_z + row_index(i_seg, r0 + r, 1u)], r0 + r < n_rows);
+    s_w[r] = select(0.0, 1.0 / z[u.off_z + row_at(r0 + r, 1u)], r0 + r < n_rows);
   }`
       : ""
   }
@@ -739,7 +746,7 @@ ${unroll(fx, (k) => `  s_red[(lid / QI + ${k}u * (NT / QI)) * QI + lid % QI] = z
     var zr = u.eps;
     for (var i = 0u; i < QI; i += 1u) { zr += s_red[r * QI + i]; }
     s_w[r] = 1.0 / zr;
-    if (r0 + r < n_rows) { z[u.off_z + row_index(i_seg, r0 + r, 1u)] = zr; }
+    if (r0 + r < n_rows) { z[u.off_z + row_at(r0 + r, 1u)] = zr; }
   }
   workgroupBarrier();`
       : ""
@@ -762,7 +769,7 @@ ${
     var d = 0.0;
     for (var i = 0u; i < NTN; i += 1u) { d += s_red[r * NTN + i]; }
     s_c[r] = -d * s_w[r] * s_w[r];
-    if (r0 + r < n_rows) { dz[u.off_dz + row_index(i_seg, r0 + r, 1u)] = s_c[r]; }
+    if (r0 + r < n_rows) { dz[u.off_dz + row_at(r0 + r, 1u)] = s_c[r]; }
   }
   workgroupBarrier();`
       : ""

@@ -40,10 +40,14 @@ fn seg_row0(i_seg: u32) -> u32 { return (i_seg / u.he) * u.rows; }
 fn seg_rows(i_seg: u32) -> u32 { return u.rows; }
 fn seg_inv_len(i_seg: u32) -> f32 { return u.inv_len; }
 fn seg_scale(i_seg: u32) -> f32 { return u.scale; }
-// Element index (before the window offset) of row r of segment i_seg, feature size d.
-fn row_index(i_seg: u32, r: u32, d: u32) -> u32 {
-  return (seg_row0(i_seg) + r) * u.he * d + (i_seg % u.he) * d;
+var<private> seg_first: u32;  // first row of the current segment
+var<private> seg_head: u32;  // its head within an interleaved row
+fn enter_segment(i_seg: u32) {
+  seg_first = seg_row0(i_seg);
+  seg_head = i_seg % u.he;
 }
+// Element index (before the window offset) of row r of the current segment, feature size d.
+fn row_at(r: u32, d: u32) -> u32 { return (seg_first + r) * u.he * d + seg_head * d; }
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {

@@ -49,10 +49,14 @@ fn seg_row0(i_seg: u32) -> u32 { return (i_seg / u.he) * u.rows; }
 fn seg_rows(i_seg: u32) -> u32 { return u.rows; }
 fn seg_inv_len(i_seg: u32) -> f32 { return u.inv_len; }
 fn seg_scale(i_seg: u32) -> f32 { return u.scale; }
-// Element index (before the window offset) of row r of segment i_seg, feature size d.
-fn row_index(i_seg: u32, r: u32, d: u32) -> u32 {
-  return (seg_row0(i_seg) + r) * u.he * d + (i_seg % u.he) * d;
+var<private> seg_first: u32;  // first row of the current segment
+var<private> seg_head: u32;  // its head within an interleaved row
+fn enter_segment(i_seg: u32) {
+  seg_first = seg_row0(i_seg);
+  seg_head = i_seg % u.he;
 }
+// Element index (before the window offset) of row r of the current segment, feature size d.
+fn row_at(r: u32, d: u32) -> u32 { return (seg_first + r) * u.he * d + seg_head * d; }
 
 const BT = 64u;  // sequence rows per workgroup
 const TN = 64u;  // output features per workgroup
@@ -63,10 +67,10 @@ const NTM = BT / RT;
 const NTN = TN / RN;
 const NT = NTM * NTN;
 const QI = STEP / 4u;  // vec4s of a staged X row
-// s_x[buf][i][tr][j]: inner feature i0 + i of rows r0 + 4·(tr·RT/4 + j).. (X transposed);
-// s_y[buf][i][tn][j]: M[i0 + i][n0 + 4·(tn·RN/4 + j)..].
-var<workgroup> s_x: array<array<array<array<vec4f, RT / 4u>, NTM>, STEP>, 2>;
-var<workgroup> s_y: array<array<array<array<vec4f, RN / 4u>, NTN>, STEP>, 2>;
+// s_x[buf][i][j][tm]: inner feature i0 + i of rows r0 + 4·(tm·RT/4 + j).. (X transposed);
+// s_y[buf][i][j][tn]: M[i0 + i][n0 + 4·(tn·RN/4 + j)..].
+var<workgroup> s_x: array<array<array<array<vec4f, NTM>, RT / 4u>, STEP>, 2>;
+var<workgroup> s_y: array<array<array<array<vec4f, NTN>, RN / 4u>, STEP>, 2>;
 
 
 
@@ -86,7 +90,7 @@ fn fetch_x(i0: u32, k: u32) -> vec4f {
   let r = r0 + lid / QI + k * (NT / QI);
   let i = i0 + 4u * (lid % QI);
   if (r >= n_rows || i >= u.dk) { return vec4f(0.0); }
-  let i_x = row_index(i_seg, r, u.dk) + i;
+  let i_x = row_at(r, u.dk) + i;
   let val = ld4_x(i_x, u.dk - i);
   
   return val;
@@ -96,7 +100,7 @@ fn store_x(buf: u32, k: u32, val: vec4f) {
   let r = lid / QI + k * (NT / QI);
   let i = 4u * (lid % QI);
   for (var c = 0u; c < 4u; c += 1u) {
-    s_x[buf][i + c][r / RT][(r % RT) / 4u][r % 4u] = vec4f(val)[c];
+    s_x[buf][i + c][(r % RT) / 4u][r / RT][r % 4u] = vec4f(val)[c];
   }
 }
 
@@ -113,7 +117,7 @@ fn store_m(buf: u32, k: u32, val: f32) {
   let e = lid + k * NT;
   let i = e / TN;
   let col = e % TN;
-  s_y[buf][i][col / RN][(col % RN) / 4u][col % 4u] = val;
+  s_y[buf][i][(col % RN) / 4u][col / RN][col % 4u] = val;
 }
 
 
@@ -123,7 +127,7 @@ fn put(r: u32, col4: u32, sums: vec4f, scale: f32) {
     if (r0 + r < n_rows && col < u.dv) {
       let acc_v = sums[c];
       
-      let i_out = row_index(i_seg, r0 + r, u.dv) + col;
+      let i_out = row_at(r0 + r, u.dv) + col;
       out[u.off_out + i_out] = f16(scale * acc_v);
       
     }
@@ -141,6 +145,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let rest = g / u.tiles_n;
   i_seg = rest / u.blocks;
   r0 = (rest % u.blocks) * BT;
+  enter_segment(i_seg);
   n_rows = seg_rows(i_seg);
   o_mat = u.off_mat + i_seg * u.dk * u.ld;
   let scale = seg_scale(i_seg);
@@ -238,11 +243,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     for (var s2 = 0u; s2 < STEP; s2 += 2u) {
       {
         let s = s2 + 0u;
-        let x_own = s_x[buf][s][tm][tn / 4u][tn % 4u];
+        let x_own = s_x[buf][s][tn / 4u][tm][tn % 4u];
         let x0 = vec4<f32>(subgroupShuffle(x_own, x_lane + 0u), subgroupShuffle(x_own, x_lane + 1u), subgroupShuffle(x_own, x_lane + 2u), subgroupShuffle(x_own, x_lane + 3u));
         let x1 = vec4<f32>(subgroupShuffle(x_own, x_lane + 4u), subgroupShuffle(x_own, x_lane + 5u), subgroupShuffle(x_own, x_lane + 6u), subgroupShuffle(x_own, x_lane + 7u));
-        let y0 = s_y[buf][s][tn][0];
-        let y1 = s_y[buf][s][tn][1];
+        let y0 = s_y[buf][s][0][tn];
+        let y1 = s_y[buf][s][1][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_0_1 = fma(vec4<f32>(x0[0]), y1, acc_0_1);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -262,11 +267,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       }
       {
         let s = s2 + 1u;
-        let x_own = s_x[buf][s][tm][tn / 4u][tn % 4u];
+        let x_own = s_x[buf][s][tn / 4u][tm][tn % 4u];
         let x0 = vec4<f32>(subgroupShuffle(x_own, x_lane + 0u), subgroupShuffle(x_own, x_lane + 1u), subgroupShuffle(x_own, x_lane + 2u), subgroupShuffle(x_own, x_lane + 3u));
         let x1 = vec4<f32>(subgroupShuffle(x_own, x_lane + 4u), subgroupShuffle(x_own, x_lane + 5u), subgroupShuffle(x_own, x_lane + 6u), subgroupShuffle(x_own, x_lane + 7u));
-        let y0 = s_y[buf][s][tn][0];
-        let y1 = s_y[buf][s][tn][1];
+        let y0 = s_y[buf][s][0][tn];
+        let y1 = s_y[buf][s][1][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_0_1 = fma(vec4<f32>(x0[0]), y1, acc_0_1);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);

@@ -47,10 +47,14 @@ fn seg_row0(i_seg: u32) -> u32 { return (i_seg / u.he) * u.rows; }
 fn seg_rows(i_seg: u32) -> u32 { return u.rows; }
 fn seg_inv_len(i_seg: u32) -> f32 { return u.inv_len; }
 fn seg_scale(i_seg: u32) -> f32 { return u.scale; }
-// Element index (before the window offset) of row r of segment i_seg, feature size d.
-fn row_index(i_seg: u32, r: u32, d: u32) -> u32 {
-  return (seg_row0(i_seg) + r) * u.he * d + (i_seg % u.he) * d;
+var<private> seg_first: u32;  // first row of the current segment
+var<private> seg_head: u32;  // its head within an interleaved row
+fn enter_segment(i_seg: u32) {
+  seg_first = seg_row0(i_seg);
+  seg_head = i_seg % u.he;
 }
+// Element index (before the window offset) of row r of the current segment, feature size d.
+fn row_at(r: u32, d: u32) -> u32 { return (seg_first + r) * u.he * d + seg_head * d; }
 
 const TA = 16u;  // state rows (features of x) per workgroup
 const TB = 16u;  // state columns (features of y) per workgroup
@@ -62,9 +66,10 @@ const NTB = TB / RB;
 const NT = NTA * NTB;
 const QA = TA / 4u;  // vec4s per staged x row
 const QB = TB / 4u;  // vec4s per staged y row
-// s_x[buf][s][ta][i]: features a0 + 4·(ta·RA/4 + i).. of staged row s (likewise s_y).
-var<workgroup> s_x: array<array<array<array<vec4f, RA / 4u>, NTA>, STEP>, 2>;
-var<workgroup> s_y: array<array<array<array<vec4f, RB / 4u>, NTB>, STEP>, 2>;
+// s_x[buf][s][i][ta]: features a0 + 4·(ta·RA/4 + i).. of staged row s (likewise s_y): the
+// invocations of a subgroup read neighbouring vec4s (no bank conflicts).
+var<workgroup> s_x: array<array<array<array<vec4f, NTA>, RA / 4u>, STEP>, 2>;
+var<workgroup> s_y: array<array<array<array<vec4f, NTB>, RB / 4u>, STEP>, 2>;
 var<workgroup> s_red: array<vec4f, NT>;  // partial sums of the vector column
 
 var<private> i_seg: u32;
@@ -80,7 +85,7 @@ fn fetch_x(r0: u32, k: u32) -> vec4f {
   let r = r0 + lid / QA + k * (NT / QA);
   let a = a0 + 4u * (lid % QA);
   if (r >= r_end || a >= u.dk) { return vec4f(0.0); }
-  let i = row_index(i_seg, r, u.dk) + a;
+  let i = row_at(r, u.dk) + a;
   let val = ld4_x(i, u.dk - a);
   if (vec_col) { m_part += val * 1.0; }
   return val;
@@ -88,7 +93,7 @@ fn fetch_x(r0: u32, k: u32) -> vec4f {
 
 fn store_x(buf: u32, k: u32, val: vec4f) {
   let e = lid + k * NT;
-  s_x[buf][e / QA][(e % QA) / (RA / 4u)][e % (RA / 4u)] = vec4f(val);
+  s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = vec4f(val);
 }
 
 // y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB.
@@ -96,13 +101,13 @@ fn fetch_y(r0: u32, k: u32) -> vec4f {
   let r = r0 + lid / QB + k * (NT / QB);
   let b = b0 + 4u * (lid % QB);
   if (r >= r_end || b >= u.dv) { return vec4f(0.0); }
-  let val = ld4_y(row_index(i_seg, r, u.dv) + b, u.dv - b);
+  let val = ld4_y(row_at(r, u.dv) + b, u.dv - b);
   return val;
 }
 
 fn store_y(buf: u32, k: u32, val: vec4f) {
   let e = lid + k * NT;
-  s_y[buf][e / QB][(e % QB) / (RB / 4u)][e % (RB / 4u)] = vec4f(val);
+  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = vec4f(val);
 }
 
 fn put(a: u32, b4: u32, sums: vec4f, o_out: u32, scale: f32, direct: bool) {
@@ -126,6 +131,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let part = g / (u.tiles_n * u.tiles_a);  // partial index: (segment, chunk)
   i_seg = part / u.chunks;
   let r_begin = (part % u.chunks) * u.chunk;
+  enter_segment(i_seg);
   r_end = min(r_begin + u.chunk, seg_rows(i_seg));
   a0 = ((g / u.tiles_n) % u.tiles_a) * TA;
   b0 = (g % u.tiles_n) * TB;
@@ -173,9 +179,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     for (var s2 = 0u; s2 < STEP; s2 += 2u) {
       {
         let s = s2 + 0u;
-        let x_own = s_x[buf][s][tm][tn / 4u][tn % 4u];
+        let x_own = s_x[buf][s][tn / 4u][tm][tn % 4u];
         let x0 = vec4<f32>(subgroupShuffle(x_own, x_lane + 0u), subgroupShuffle(x_own, x_lane + 1u), subgroupShuffle(x_own, x_lane + 2u), subgroupShuffle(x_own, x_lane + 3u));
-        let y0 = s_y[buf][s][tn][0];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -183,9 +189,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       }
       {
         let s = s2 + 1u;
-        let x_own = s_x[buf][s][tm][tn / 4u][tn % 4u];
+        let x_own = s_x[buf][s][tn / 4u][tm][tn % 4u];
         let x0 = vec4<f32>(subgroupShuffle(x_own, x_lane + 0u), subgroupShuffle(x_own, x_lane + 1u), subgroupShuffle(x_own, x_lane + 2u), subgroupShuffle(x_own, x_lane + 3u));
-        let y0 = s_y[buf][s][tn][0];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
