@@ -23,33 +23,31 @@ import { DIFF_COLUMN, sweepTilings, type SweptOp } from "./_sweep.ts";
 /** A candidate: a name, tiling overrides and a precision. */
 type Candidate = [string, LaTilingOverrides, LaPrecision];
 
+/** 4 × 4 outputs per invocation. */
+const FOUR = { rowsPerThread: 4, colsPerThread: 4 };
+
 /** Candidates in the storage dtype (the first is the reference of the diff column). */
 const CANDIDATES: Candidate[] = [
   ["default", {}, "f32"],
   ["f16 precision", {}, "f16"],
   ["no subgroups", { subgroups: false }, "f32"],
-  ["f16 precision, no subgroups", { subgroups: false }, "f16"],
-  ["1 buffer", { buffers: 1 }, "f32"],
+  ["2 buffers", { buffers: 2 }, "f32"],
+  ["steps 16 both", { state: { steps: 16 }, rows: { steps: 16 } }, "f32"],
+  ["steps 4 both", { state: { steps: 4 }, rows: { steps: 4 } }, "f32"],
   ["scalar loads", { vecLoads: false }, "f32"],
   ["full unroll", { unroll: 0 }, "f32"],
-  ["unroll 4", { unroll: 4 }, "f32"],
-  ["state steps 32", { state: { steps: 32 } }, "f32"],
-  ["state steps 8", { state: { steps: 8 } }, "f32"],
   ["state 4x4", { state: { rowsPerThread: 4, colsPerThread: 4 } }, "f32"],
-  ["state 8x4", { state: { colsPerThread: 4 } }, "f32"],
-  ["chunk 1024", { state: { chunkMax: 1024, groups: 4096 } }, "f32"],
-  ["chunk 256", { state: { chunkMax: 256, groups: 16384 } }, "f32"],
   ["rows 4x4", { rows: { rowsPerThread: 4, colsPerThread: 4 } }, "f32"],
-  ["rows 8x4", { rows: { colsPerThread: 4 } }, "f32"],
+  ["both 4x4", { state: FOUR, rows: FOUR }, "f32"],
+  ["state 8x4, rows 8x4", { state: { colsPerThread: 4 }, rows: { colsPerThread: 4 } }, "f32"],
   ["rows block 128", { rows: { block: 128 } }, "f32"],
-  ["rows steps 32", { rows: { steps: 32 } }, "f32"],
-  ["rows steps 8", { rows: { steps: 8 } }, "f32"],
-  ["steps 8 both", { state: { steps: 8 }, rows: { steps: 8 } }, "f32"],
-  ["f16 precision, steps 8 both", { state: { steps: 8 }, rows: { steps: 8 } }, "f16"],
+  ["chunk 1024", { state: { chunkMax: 1024, groups: 4096 } }, "f32"],
+  ["f16 precision, 2 buffers", { buffers: 2 }, "f16"],
+  ["f16 precision, both 4x4", { state: FOUR, rows: FOUR }, "f16"],
 ];
 
 /** Candidates in f32 storage (`--f32T`). */
-const F32_CANDIDATES = ["default", "f16 precision", "scalar loads", "1 buffer"];
+const F32_CANDIDATES = ["default", "f16 precision", "2 buffers", "both 4x4"];
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -57,7 +57,9 @@ export function fmaKernel(type: FmaType): Kernel {
   const chains = Array.from({ length: FMA_CHAINS }, (_, c) => c);
   const body = Array.from(
     { length: FMA_UNROLL },
-    () => chains.map((c) => `    a${c} = fma(a${c}, y, x);`).join("\n"),
+    // Each chain also adds its neighbour: a recurrence the compiler cannot reassociate into
+    // fewer FMAs (a = a·y + x can be, under fast math).
+    () => chains.map((c) => `    a${c} = fma(a${c}, y, a${(c + 1) % FMA_CHAINS});`).join("\n"),
   ).join("\n");
   return {
     name: "ceiling_fma",
@@ -72,7 +74,7 @@ ${FLAT_GROUP_WGSL}
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
   let x = ${t}(${el}(u.seed + f32(lid) * 1e-7));
-  let y = ${t}(${el}(0.999));
+  let y = ${t}(${el}(0.499));
 ${chains.map((c) => `  var a${c} = ${t}(${el}(${c}.0 * 1e-3));`).join("\n")}
   for (var i = 0u; i < u.iters; i++) {
 ${body}
@@ -114,7 +116,8 @@ function tileStep(): string {
   const lines: string[] = [];
   for (let j = 0; j < 8; j++) {
     for (let c = 0; c < 2; c++) {
-      lines.push(`      a${j}_${c} = fma(vec4f(x${j >> 2}[${j & 3}]), y${c}, a${j}_${c});`);
+      // acc = x·acc + y: the instructions of acc += x·y, but no reassociation folds steps.
+      lines.push(`      a${j}_${c} = fma(vec4f(x${j >> 2}[${j & 3}]), a${j}_${c}, y${c});`);
     }
   }
   return lines.join("\n");
@@ -171,6 +174,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let x0 = seed; let x1 = seed * 0.5; let y0 = seed * 0.25; let y1 = seed * 0.125;
 ${accs.map((a) => `  var ${a} = vec4f(0.0);`).join("\n")}
   for (var i = 0u; i < u.iters; i++) {
+    workgroupBarrier();  // keeps the workgroup loads inside the loop
 ${body}
   }
   let s = ${accs.join(" + ")};

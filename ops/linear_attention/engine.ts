@@ -84,13 +84,13 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
     maxTile: 64,
     rowsPerThread: 8,
     colsPerThread: 8,
-    steps: 16,
+    steps: 8,
     chunkMin: 64,
     chunkMax: 512,
     groups: 8192,
   },
-  rows: { maxTile: 64, block: 64, rowsPerThread: 8, colsPerThread: 8, steps: 16 },
-  buffers: 2,
+  rows: { maxTile: 64, block: 64, rowsPerThread: 8, colsPerThread: 8, steps: 8 },
+  buffers: 1,
   unroll: 2,
   vecLoads: true,
   subgroups: true,
@@ -429,11 +429,17 @@ function checkLoopCap(p: Problem, pass: "fwd" | "bwd", t: Tile, chunk: number, d
 }
 
 /** The compile-time mode of a kernel with tile `t` for problem `p` on these slices. */
-function modeOf(p: Problem, t: Tile, vec4: boolean, device: GPUDevice): KernelMode {
+function modeOf(
+  p: Problem,
+  t: Tile,
+  vec4: boolean,
+  device: GPUDevice,
+  precision: LaPrecision = p.precision,
+): KernelMode {
   return {
-    precision: p.precision,
+    precision,
     vec4,
-    shuffle: canShuffle(p, t, device),
+    shuffle: canShuffle({ ...p, precision }, t, device),
     buffers: p.tiling.buffers,
     // The largest divisor of the steps up to the wanted unroll.
     unroll: [t.steps, 16, 8, 4, 2, 1].find((u) =>
@@ -457,7 +463,9 @@ function recordState(
   const rows = pass === "fwd" ? p.lk : p.lq;
   const c = chunkPlan(p, t, tilesA * tilesB, rows, scratch);
   checkLoopCap(p, pass, t, c.chunk, out.device);
-  const mode = modeOf(p, t, vec4Windows(p, slices, tensors), out.device);
+  // S feeds dq, whose terms can nearly cancel: the forward state's products stay f32.
+  const precision = pass === "fwd" ? "f32" : p.precision;
+  const mode = modeOf(p, t, vec4Windows(p, slices, tensors), out.device, precision);
   const k = kernelOf(
     `la_state_${pass}`,
     { ...p.variant, ...t, ...mode, withGs },
@@ -497,7 +505,10 @@ function recordRows(p: Problem, slices: Slice[], role: RowRole, tensors: Bound) 
   const outer = role === "o" || role === "dv" ? p.dv : p.dk;
   const out = tensors.out as Tensor;
   const t = rowTile(p, role, out.device);
-  const mode = modeOf(p, t, vec4Windows(p, slices, tensors), out.device);
+  // dq and dk are sums of terms that can nearly cancel (dq: acc/z − (q·acc)/z²·m; dk:
+  // scale·v·dSᵀ + dm/L_k): their products stay f32 whatever the precision.
+  const precision = role === "dq" || role === "dk" ? "f32" : p.precision;
+  const mode = modeOf(p, t, vec4Windows(p, slices, tensors), out.device, precision);
   const k = kernelOf(
     `la_rows_${role}`,
     { ...p.variant, ...t, ...mode },
