@@ -1,5 +1,6 @@
 /**
- * The loop the tile sweeps share (bench/la_sweep.ts, bench/sdpa_tiles.ts): their flags, and
+ * The loop the tile sweeps share (bench/la_sweep.ts; bench/sdpa_sweep.ts uses its pieces): their
+ * flags, and
  * for each sequence length and tiling, the output and gradients compared with the first
  * tiling's (same inputs; on a bounded prefix, so that T = 32768 reads back 16 MiB, not 2 GiB)
  * and the forward and forward+backward GPU times (samples back to back, bench/measure.ts).
@@ -166,7 +167,7 @@ export async function sweepTilings(
 }
 
 /** Relative RMS difference ‖a − b‖ / ‖b‖ (Infinity when not finite). */
-function relDiff(a: Float32Array, b: Float32Array): number {
+export function relDiff(a: Float32Array, b: Float32Array): number {
   let num = 0, den = 0;
   for (let i = 0; i < a.length; i++) {
     num += (a[i] - b[i]) ** 2;

@@ -5,7 +5,15 @@
  * 16× unrolled body); 1 FMA = 2 FLOPs.
  * @module
  */
-import { FLAT_GROUP_WGSL, type Kernel, launch, Tensor, UniformBlock } from "../ops/_runtime/mod.ts";
+import {
+  FLAT_GROUP_WGSL,
+  type Kernel,
+  launch,
+  read,
+  readWrite,
+  Tensor,
+  UniformBlock,
+} from "../ops/_runtime/mod.ts";
 import { fmaRate } from "./ladder.ts";
 import { gpuTime } from "./measure.ts";
 
@@ -23,11 +31,9 @@ const copyParams = new UniformBlock({ n: "u32" });
 const copyKernel: Kernel = {
   name: "ceiling_copy",
   constants: {},
-  bindings: ["read", "read_write"],
+  storage: [read("src", "vec4f"), readWrite("dst", "vec4f")],
+  uniforms: copyParams,
   wgsl: () => `
-@group(0) @binding(0) var<storage, read> src: array<vec4f>;
-@group(0) @binding(1) var<storage, read_write> dst: array<vec4f>;
-${copyParams.wgsl(2)}
 ${FLAT_GROUP_WGSL}
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -44,8 +50,8 @@ export async function measureCeilings(device: GPUDevice, small: boolean): Promis
   using dst = Tensor.empty(device, [vec4s * 4]);
   const copy = await gpuTime(device, () =>
     launch(device, copyKernel, {
-      storage: [src, dst],
-      uniforms: copyParams.pack({ n: vec4s }),
+      storage: { src, dst },
+      uniforms: { n: vec4s },
       groups: Math.ceil(vec4s / 256),
     }), small ? 3 : 10);
   const copyGBs = (2 * vec4s * 16) / (copy.p50 * 1e6);

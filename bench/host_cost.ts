@@ -76,7 +76,7 @@ export async function hostMsPerLaunch(
 /** The usage text of `deno task bench:host --help`. */
 export const HOST_USAGE = `Usage: deno task bench:host [options]
 
-  --rounds N      timed rounds per op, the median is reported (default 15)
+  --rounds N      timed rounds per op, the median is reported (default 40)
   --n N           launches recorded per round (default 64)
   --json          print one JSON document instead of the table
   -h, --help      this text
@@ -89,7 +89,7 @@ export function parseHostArgs(args: string[]): { rounds: number; n: number; json
     strict: true,
     allowPositionals: false,
     options: {
-      rounds: { type: "string", default: "15" },
+      rounds: { type: "string", default: "40" },
       n: { type: "string", default: "64" },
       json: { type: "boolean", default: false },
     },

@@ -12,6 +12,7 @@ import {
   FLAT_GROUP_WGSL,
   type Kernel,
   launch,
+  readWrite,
   storageBuffer,
   Tensor,
   UniformBlock,
@@ -30,11 +31,10 @@ function featureKernel(dtype: DType): Kernel {
   return {
     name: "bench_features",
     constants: { dtype },
-    bindings: ["read_write"],
+    storage: [readWrite("out", dtype)],
+    uniforms: PARAMS,
     wgsl: () =>
       /* wgsl */ `${dtype === "f16" ? "enable f16;" : ""}
-${PARAMS.wgsl(1)}
-@group(0) @binding(0) var<storage, read_write> out: array<${dtype}>;
 ${FLAT_GROUP_WGSL}
 // PCG hash (Jarzynski & Olano 2020): a bijection of u32 with well-mixed output bits.
 fn pcg(v: u32) -> u32 {
@@ -92,12 +92,14 @@ export function featureTensor(
   for (let base = 0; base < out.size; base += perSlice) {
     const count = Math.min(perSlice, out.size - base);
     launch(device, featureKernel(dtype), {
-      storage: [{
-        buffer: storageBuffer(out),
-        offset: base * bytes,
-        size: Math.ceil(count * bytes / 4) * 4,
-      }],
-      uniforms: PARAMS.pack({ count, base, seed }),
+      storage: {
+        out: {
+          buffer: storageBuffer(out),
+          offset: base * bytes,
+          size: Math.ceil(count * bytes / 4) * 4,
+        },
+      },
+      uniforms: { count, base, seed },
       groups: Math.ceil(count / WORKGROUP),
     });
   }

@@ -20,6 +20,7 @@ import {
   FLAT_GROUP_WGSL,
   type Kernel,
   launch,
+  readWrite,
   requestDevice,
   subgroupSize,
   Tensor,
@@ -64,11 +65,10 @@ export function fmaKernel(type: FmaType): Kernel {
   return {
     name: "ceiling_fma",
     constants: { type },
-    bindings: ["read_write"],
+    storage: [readWrite("sink", "f32")],
+    uniforms: fmaParams,
     wgsl: () => `
 ${el === "f16" ? "enable f16;" : ""}
-@group(0) @binding(0) var<storage, read_write> sink: array<f32>;
-${fmaParams.wgsl(1)}
 ${FLAT_GROUP_WGSL}
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -98,8 +98,8 @@ export async function fmaRate(
   const kernel = fmaKernel(type);
   const t = await gpuTime(device, () =>
     launch(device, kernel, {
-      storage: [sink],
-      uniforms: fmaParams.pack({ iters, seed: 0.5 }),
+      storage: { sink },
+      uniforms: { iters, seed: 0.5 },
       groups,
     }), samples);
   return (groups * 256 * iters * fmaPerIteration(type) * 2) / (t.p50 * 1e9);
@@ -148,10 +148,9 @@ ${tileStep()}
   return {
     name: "ladder_tile",
     constants: { rung },
-    bindings: ["read_write"],
+    storage: [readWrite("sink", "f32")],
+    uniforms: fmaParams,
     wgsl: () => `
-@group(0) @binding(0) var<storage, read_write> sink: array<f32>;
-${fmaParams.wgsl(1)}
 ${FLAT_GROUP_WGSL}
 var<workgroup> s_x: array<array<array<vec4f, 2>, 8>, ${TILE_STEPS}>;
 var<workgroup> s_y: array<array<array<vec4f, 2>, 8>, ${TILE_STEPS}>;
@@ -190,8 +189,8 @@ async function tileRate(device: GPUDevice, rung: TileRung, small: boolean): Prom
   const kernel = tileKernel(rung);
   const t = await gpuTime(device, () =>
     launch(device, kernel, {
-      storage: [sink],
-      uniforms: fmaParams.pack({ iters, seed: 0.5 }),
+      storage: { sink },
+      uniforms: { iters, seed: 0.5 },
       groups,
     }), small ? 3 : 10);
   const fmas = groups * TILE_THREADS * iters * TILE_STEPS * 64;
@@ -213,10 +212,11 @@ async function stateRate(
   const variant = { dtype, normalised: false, decoupled: false, varlen: false } as const;
   const tile: Tile = { m: d, n: d, rm: 8, rn: 8, steps: 16 };
   const shader = stateKernel(variant, "fwd", tile, mode);
-  const kernel: Kernel = {
+  const kernel: Kernel<LaParamName> = {
     name: "ladder_state",
     constants: { ...mode },
-    bindings: shader.bindings.map((b) => (b.write ? "read_write" : "read")),
+    storage: shader.storage,
+    uniforms: laParams,
     wgsl: () => shader.wgsl,
   };
   const chunks = rows / chunk;
@@ -235,15 +235,12 @@ async function stateRate(
     chunk,
     chunks,
   };
-  const uniforms = laParams.pack(
-    Object.fromEntries(laParams.fields.map(([k]) => [k, values[k] ?? 0])) as Record<
-      LaParamName,
-      number
-    >,
-  );
+  const uniforms = Object.fromEntries(
+    laParams.fields.map(([k]) => [k, values[k] ?? 0]),
+  ) as Record<LaParamName, number>;
   const t = await gpuTime(device, () =>
     launch(device, kernel, {
-      storage: [x, y, out],
+      storage: { x, y, out },
       uniforms,
       groups: segments * chunks,
     }), small ? 3 : 10);

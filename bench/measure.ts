@@ -21,7 +21,14 @@ import {
   printUsageError,
   wantsHelp,
 } from "./cli.ts";
-import { type DType, flush, quantiles, requestDevice, timeGpu } from "../ops/_runtime/mod.ts";
+import {
+  type DType,
+  flush,
+  quantiles,
+  requestDevice,
+  setPoolCapacity,
+  timeGpu,
+} from "../ops/_runtime/mod.ts";
 import { type BenchOp, makeInputs, type Shape } from "./ops.ts";
 
 /** Re-exported for the bench files and sweeps that import them from here. */
@@ -60,7 +67,8 @@ export const WARMUP_MS = 25;
 
 /**
  * Bytes the launches queued in one submit may hold at once: 1 GiB on a CPU adapter, 24 GiB on
- * a GPU (an H100 has 80).
+ * a GPU (an H100 has 80). Also the buffer pool's capacity in the bench and the profiler
+ * ({@linkcode benchDevice}).
  */
 export function queueBudget(cpu: boolean): number {
   return cpu ? 2 ** 30 : 24 * 2 ** 30;
@@ -220,14 +228,26 @@ function benchFlagsOrExit(args: string[]): BenchFlags {
   }
 }
 
+/**
+ * A device for timing: its buffer pool keeps up to {@linkcode queueBudget} bytes, so that every
+ * launch reuses what the previous one freed. (A naive linear-attention forward + backward frees
+ * ≈ 12 input-sized buffers, 3 GiB at B8-H16-T16384-D64 f16: above the library's 2 GiB default,
+ * the pool would destroy and re-create buffers every launch.)
+ */
+export async function benchDevice(cpu: boolean): Promise<GPUDevice> {
+  const device = await requestDevice();
+  setPoolCapacity(device, queueBudget(cpu));
+  return device;
+}
+
 /** Opens the device for a bench file and parses its flags (`Deno.args`). */
 export async function openBench(): Promise<BenchEnv> {
   const flags = benchFlagsOrExit(Deno.args);
   const adapter = await navigator.gpu.requestAdapter({ powerPreference: "high-performance" });
   if (!adapter) throw new Error("no WebGPU adapter");
-  const device = await requestDevice();
-  const dtype = flags.dtype ?? (device.features.has("shader-f16") ? "f16" : "f32");
   const cpu = isCpuAdapter(adapter.info);
+  const device = await benchDevice(cpu);
+  const dtype = flags.dtype ?? (device.features.has("shader-f16") ? "f16" : "f32");
   return { device, cpu, adapter: adapterName(adapter.info), dtype, flags, worst: 0 };
 }
 

@@ -18,7 +18,6 @@ import {
   type DType,
   type KernelTime,
   quantiles,
-  requestDevice,
   timeGpu,
   timeKernels,
 } from "../ops/_runtime/mod.ts";
@@ -27,6 +26,7 @@ import { type Ceilings, measureCeilings } from "./ceilings.ts";
 import {
   adapterName,
   backToBack,
+  benchDevice,
   type GpuTime,
   gpuTime,
   isCpuAdapter,
@@ -246,7 +246,7 @@ async function main(o: ProfileOptions): Promise<number> {
     return 1;
   }
   const cpu = isCpuAdapter(adapter.info);
-  const device = await requestDevice();
+  const device = await benchDevice(cpu);
   if (!device.features.has("timestamp-query")) {
     console.error("error: this adapter has no timestamp-query; GPU timing is impossible");
     return 1;

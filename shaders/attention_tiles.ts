@@ -1,14 +1,25 @@
 /**
  * Register-tiled attention building blocks shared by the softmax-attention kernels
- * (`sdpa.ts`) and PISA's (`piecewise_attention_rows.ts`): workgroup tiles as row-major vec4
- * arrays with odd row strides, cooperative tile loads, the score-tile `dot` and the
- * probability-times-rows `product`, stores. See `sdpa.ts` for the thread layout.
+ * (`sdpa/kernels.ts`) and PISA's (`piecewise_attention/rows.ts`, `piecewise_attention/cols.ts`):
+ * workgroup tiles as row-major vec4 arrays with odd row strides, cooperative tile loads, the
+ * score-tile `dot` and the probability-times-rows `product`, the online-softmax row max, row
+ * sums, stores. See `sdpa/kernels.ts` for the thread layout.
+ *
+ * Two paths. Portable (no subgroups): the TC threads of a score row meet through workgroup
+ * memory (row max and row sums through `s_red`, score tiles through a BR×BC tile), with a
+ * barrier each time. Subgroup path (`subgroup` = the device's subgroup size, a multiple of TC):
+ * a row's TC threads are consecutive invocations, hence consecutive lanes of one subgroup
+ * (lane = local index mod subgroup size), so row max and row sums are butterflies of
+ * `subgroupShuffleXor` (log2 TC steps, no barrier, every lane gets the same bits), and with
+ * `shuffle` the score tiles stay in registers: the product reads lane `row_lane + c mod TC`'s
+ * score of column c by `subgroupShuffle`.
  *
  * The generated code expects, in scope: `lid`, `bh`, `t0` (first own row), `tr`, `tc`, the
- * constants `TR`, `TC`, `NT`, and a `row_off` function (see {@linkcode TileCode.rowOffset}).
+ * constants `TR`, `TC`, `NT`, a `row_off` function (see {@linkcode TileCode.rowOffset}), and
+ * with `shuffle` `row_lane` ({@linkcode TileCode.laneDeclarations}).
  * @module
  */
-import type { DType } from "./common.ts";
+import { type DType, unroll } from "./common.ts";
 
 /** Block sizes and thread grid of one kernel. */
 export interface SdpaTiles {
@@ -20,6 +31,17 @@ export interface SdpaTiles {
   tr: number;
   /** Thread columns. */
   tc: number;
+  /**
+   * Subgroup path only: score tiles go from thread to thread by subgroup shuffles instead of
+   * through workgroup memory (a BR×BC tile and a barrier fewer per step).
+   */
+  shuffle?: boolean;
+  /**
+   * Forward on the subgroup path with vec4 loads only: the next key and value tiles are loaded
+   * into registers while the current ones are multiplied (one tile of global-load latency
+   * hidden, at ⌈2·BC·groups / threads⌉ vec4 registers).
+   */
+  prefetch?: boolean;
 }
 
 /** A tiling with the feature sizes and storage dtype a kernel is generated for. */
@@ -30,7 +52,22 @@ export interface TileShape extends SdpaTiles {
   dv: number;
   /** Storage dtype of the tensors read and written. */
   dtype: DType;
+  /**
+   * Subgroup size the kernel is generated for (the subgroup path; TC must divide it), or
+   * `undefined` for the portable path.
+   */
+  subgroup?: number;
 }
+
+/**
+ * WGSL element type of the q, k, v, dO bindings of an attention kernel with storage dtype
+ * `dtype`: vec4 when d_k and d_v are multiples of 4 (see {@linkcode TileCode.vec4Io}).
+ */
+export const ioType = (dtype: DType, dk: number, dv: number) =>
+  dk % 4 === 0 && dv % 4 === 0 ? `vec4<${dtype}>` : dtype;
+
+/** Whether tiling `t` can take the subgroup path on subgroups of `size` (TC divides it). */
+export const fitsSubgroup = (t: SdpaTiles, size: number) => size % t.tc === 0;
 
 /** Smallest odd number ≥ n: a row stride (in vec4) that spreads rows over the banks. */
 export const odd = (n: number) => n % 2 ? n : n + 1;
@@ -58,10 +95,6 @@ export function features(d: number, tc: number, product = false): Features {
 /** Row stride (vec4) of a BR×BC score tile in workgroup memory. */
 export const scoreStride = (t: SdpaTiles) => odd(t.bc / 4);
 
-/** Unrolls `body(i)` for i in [0, n). */
-export const unroll = (n: number, body: (i: number) => string) =>
-  Array.from({ length: n }, (_, i) => body(i)).join("\n");
-
 /** WGSL pieces of one tiling: tile loads, the two tile products, stores. */
 export class TileCode {
   readonly RI: number;
@@ -71,8 +104,24 @@ export class TileCode {
   readonly kp: Features;
   readonly vp: Features;
   readonly sp: number;
+  /** Row reductions by subgroup butterflies. */
+  readonly subgroup: boolean;
+  /** Score tiles shared by shuffles (no workgroup score tile). */
+  readonly shuffle: boolean;
+  /**
+   * d_k and d_v are multiples of 4, so every row of q, k, v, dO starts at a multiple of 4
+   * elements: those tensors are bound as vec4 arrays ({@linkcode ioType}) and staged one vec4
+   * per load.
+   */
+  readonly vec4Io: boolean;
 
   constructor(readonly t: TileShape) {
+    if (t.subgroup !== undefined && !fitsSubgroup(t, t.subgroup)) {
+      throw new Error(`tiling ${JSON.stringify(t)}: TC does not divide the subgroup size`);
+    }
+    this.subgroup = t.subgroup !== undefined;
+    this.shuffle = this.subgroup && t.shuffle === true;
+    this.vec4Io = t.dk % 4 === 0 && t.dv % 4 === 0;
     this.RI = t.br / t.tr;
     this.RJ = t.bc / t.tc;
     this.k = features(t.dk, t.tc);
@@ -83,10 +132,23 @@ export class TileCode {
   }
 
   /**
-   * Cooperative load of `rows` rows (from row `r0`, `len` valid) of `src` into the vec4 tile
-   * `dst` ([rows][f.stride]), as f32, zero past the edges and in the padding groups.
+   * Cooperative load of `rows` rows (from row `r0`, `len` valid) of the q, k, v or dO
+   * binding `src` ({@linkcode ioType}) into the vec4 tile `dst` ([rows][f.stride]), as
+   * f32, zero past the edges and in the padding groups.
    */
   load(dst: string, src: string, rows: number, f: Features, r0: string, len: string): string {
+    if (this.vec4Io) {
+      return `
+  for (var e = lid; e < ${rows * f.groups}u; e += NT) {
+    let r = e / ${f.groups}u;
+    let c4 = e % ${f.groups}u;
+    var x = vec4f();
+    if (${r0} + r < ${len} && c4 < ${f.d4}u) {
+      x = vec4f(${src}[${this.rowOffset(`${r0} + r`, len, f)} / 4u + c4]);
+    }
+    ${dst}[r * ${f.stride}u + c4] = x;
+  }`;
+    }
     return this.loadRows(
       dst,
       src,
@@ -100,6 +162,53 @@ export class TileCode {
   /** WGSL: the element offset of row `row` (of `len`) of head `bh` in a tensor of features f. */
   rowOffset(row: string, len: string, f: Features): string {
     return `row_off(bh, ${row}, ${len}, ${f.d}u)`;
+  }
+
+  /** vec4 registers per thread of a cooperative fetch of `rows` rows of features f. */
+  fetchRegisters(rows: number, f: Features): number {
+    return Math.ceil((rows * f.groups) / (this.t.tr * this.t.tc));
+  }
+
+  /**
+   * Loads `rows` rows (from row `r0`, `len` valid) of the vec4 binding `src` into this thread's
+   * registers `regs` (declared by `declare`; vec4 storage type `type`), in the order in which
+   * {@linkcode storeFetched} puts them into a tile (vec4Io only).
+   */
+  fetch(
+    regs: string,
+    type: string,
+    src: string,
+    rows: number,
+    f: Features,
+    r0: string,
+    len: string,
+    declare: boolean,
+  ): string {
+    const n = this.fetchRegisters(rows, f);
+    return `${declare ? `var ${regs} = array<${type}, ${n}>();` : ""}
+${
+      unroll(n, (i) =>
+        `  {
+    let e = lid + ${i}u * NT;
+    let r = e / ${f.groups}u;
+    let c4 = e % ${f.groups}u;
+    ${regs}[${i}] = ${type}();
+    if (e < ${rows * f.groups}u && ${r0} + r < ${len} && c4 < ${f.d4}u) {
+      ${regs}[${i}] = ${src}[${this.rowOffset(`${r0} + r`, len, f)} / 4u + c4];
+    }
+  }`)
+    }`;
+  }
+
+  /** Stores the registers of {@linkcode fetch} into the tile `dst`, as f32. */
+  storeFetched(dst: string, regs: string, rows: number, f: Features): string {
+    return unroll(this.fetchRegisters(rows, f), (i) =>
+      `  {
+    let e = lid + ${i}u * NT;
+    if (e < ${
+        rows * f.groups
+      }u) { ${dst}[(e / ${f.groups}u) * ${f.stride}u + e % ${f.groups}u] = vec4f(${regs}[${i}]); }
+  }`);
   }
 
   /**
@@ -181,10 +290,25 @@ ${
   }
 
   /**
+   * WGSL statements that replace `v` (an f32 variable) in every thread of a row by the
+   * reduction `op` over the row's TC threads: a butterfly of `subgroupShuffleXor` (subgroup
+   * path only; the result is bitwise the same in every lane).
+   */
+  butterfly(op: "max" | "sum", v: string, indent = "    "): string {
+    const steps: string[] = [];
+    for (let off = this.t.tc / 2; off >= 1; off /= 2) {
+      const other = `subgroupShuffleXor(${v}, ${off}u)`;
+      steps.push(`${indent}${v} = ${op === "max" ? `max(${v}, ${other})` : `${v} + ${other}`};`);
+    }
+    return steps.join("\n");
+  }
+
+  /**
    * Online-softmax rescale of one score tile `b_s` (flash attention): scores × `scale` (log2
-   * units), NEG where `valid(j)` fails; the row max over the TC threads of each row through
-   * `s_red` ([BR][TC] f32); then the running max `b_m`, the per-row partials `rowArrays` and
-   * the feature tile `tile` (features f) are rescaled by 2^(old max − new max).
+   * units), NEG where `valid(j)` fails; the row max over the TC threads of each row (through
+   * `s_red` ([BR][TC] f32) and a barrier, or a subgroup butterfly); then the running max `b_m`,
+   * the per-row partials `rowArrays` and the feature tile `tile` (features f) are rescaled by
+   * 2^(old max − new max).
    */
   onlineMax(
     scale: string,
@@ -196,11 +320,26 @@ ${
     const { RI, RJ } = this;
     const rowMax = (i: number) =>
       Array.from({ length: RJ }, (_, j) => `b_s[${i}][${j}]`).reduce((a, b) => `max(${a}, ${b})`);
-    return `${
-      this.eachScore((i, j) =>
-        `    b_s[${i}][${j}] = select(NEG, b_s[${i}][${j}] * ${scale}, ${valid(j)});`
-      )
+    const rescale = (i: number) =>
+      `      let alpha = exp2(b_m[${i}] - mx);
+      b_m[${i}] = mx;
+${rowArrays.map((a) => `      ${a}[${i}] *= alpha;`).join("\n")}
+${unroll(f.cu, (u) => `      ${tile}[${i}][${u}] *= alpha;`)}`;
+    const scaled = this.eachScore((i, j) =>
+      `    b_s[${i}][${j}] = select(NEG, b_s[${i}][${j}] * ${scale}, ${valid(j)});`
+    );
+    if (this.subgroup) {
+      return `${scaled}
+${
+        unroll(RI, (i) =>
+          `    {
+      var mx = max(b_m[${i}], ${rowMax(i)});
+${this.butterfly("max", "mx", "      ")}
+${rescale(i)}
+    }`)
+      }`;
     }
+    return `${scaled}
 ${unroll(RI, (i) => `    s_red[(tr + ${i}u * TR) * TC + tc] = ${rowMax(i)};`)}
     workgroupBarrier();
 ${
@@ -208,12 +347,98 @@ ${
         `    {
       var mx = b_m[${i}];
       for (var c = 0u; c < TC; c++) { mx = max(mx, s_red[(tr + ${i}u * TR) * TC + c]); }
-      let alpha = exp2(b_m[${i}] - mx);
-      b_m[${i}] = mx;
-${rowArrays.map((a) => `      ${a}[${i}] *= alpha;`).join("\n")}
-${unroll(f.cu, (u) => `      ${tile}[${i}][${u}] *= alpha;`)}
+${rescale(i)}
     }`)
     }`;
+  }
+
+  /**
+   * Declares `out` (RI floats): the sums of the per-thread partials `b` over each own row's TC
+   * threads, in a fixed order (through `s_red` between two barriers, or a subgroup butterfly).
+   */
+  rowTotals(b: string, out: string): string {
+    const { RI } = this;
+    if (this.subgroup) {
+      return `
+  var ${out} = ${b};
+${
+        unroll(RI, (i) =>
+          `  {\n    var x = ${out}[${i}];\n${
+            this.butterfly("sum", "x")
+          }\n    ${out}[${i}] = x;\n  }`)
+      }`;
+    }
+    return `
+  workgroupBarrier();
+${unroll(RI, (i) => `  s_red[(tr + ${i}u * TR) * TC + tc] = ${b}[${i}];`)}
+  workgroupBarrier();
+  var ${out} = array<f32, ${RI}>();
+${
+      unroll(RI, (i) =>
+        `  for (var c = 0u; c < TC; c++) { ${out}[${i}] += s_red[(tr + ${i}u * TR) * TC + c]; }`)
+    }`;
+  }
+
+  /** The WGSL parameter of `main` the subgroup pieces need (with a leading comma), or "". */
+  get laneParameter(): string {
+    return this.shuffle ? ", @builtin(subgroup_invocation_id) sid: u32" : "";
+  }
+
+  /** Declares `row_lane`, the subgroup lane of this row's thread tc = 0 (shuffle only). */
+  laneDeclarations(): string {
+    return this.shuffle ? "let row_lane = sid - tc; // lanes row_lane .. row_lane + TC − 1" : "";
+  }
+
+  /**
+   * Makes the register score tiles available to {@linkcode productOf}: each `[register tile,
+   * workgroup tile]` pair is written to the workgroup tile (portable or memory path; the
+   * caller then needs a barrier, {@linkcode shareBarrier}), or nothing (shuffle path).
+   */
+  shareScores(pairs: [string, string][]): string {
+    if (this.shuffle) return "";
+    return pairs.map(([reg, tile]) =>
+      this.eachScore((i, j) => this.putScore(tile, i, j, `${reg}[${i}][${j}]`))
+    ).join("\n");
+  }
+
+  /** The barrier between {@linkcode shareScores} and {@linkcode productOf} ("" with shuffles). */
+  get shareBarrier(): string {
+    return this.shuffle ? "" : "workgroupBarrier();";
+  }
+
+  /**
+   * `acc[i][u] += Σ_c P[own row i][c] · x[c][group u]` with P the BR×BC score tile held in
+   * registers `reg` by the row's threads: read from the workgroup tile `tile` (see
+   * {@linkcode shareScores}), or lane by lane through `subgroupShuffle`.
+   */
+  productOf(acc: string, reg: string, tile: string, x: string, f: Features): string {
+    if (!this.shuffle) return this.product(acc, tile, x, f);
+    const { RI, RJ } = this;
+    return `
+  for (var src = 0u; src < TC; src++) { // column c = src + TC·j lives in lane row_lane + src
+    let lane = row_lane + src;
+${
+      unroll(RJ, (j) =>
+        `    {
+      let c = src + ${j}u * TC;
+${unroll(RI, (i) => `      let p${i} = subgroupShuffle(${reg}[${i}][${j}], lane);`)}
+${unroll(f.cu, (u) => `      let x${u} = ${x}[c * ${f.stride}u + tc + ${u}u * TC];`)}
+${
+          unroll(RI * f.cu, (iu) => {
+            const i = Math.floor(iu / f.cu), u = iu % f.cu;
+            return `      ${acc}[${i}][${u}] = fma(vec4f(p${i}), x${u}, ${acc}[${i}][${u}]);`;
+          })
+        }
+    }`)
+    }
+  }`;
+  }
+
+  /** Declaration of the workgroup score tile `name` (none when scores go by shuffles). */
+  scoreScratch(name: string, what: string): string {
+    return this.shuffle
+      ? ""
+      : `var<workgroup> ${name}: array<vec4f, ${this.t.br * this.sp}>; // [BR][BC/4] ${what}`;
   }
 
   /** Writes score-tile element (i, j) of this thread to the vec4 tile `dst`. */

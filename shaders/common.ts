@@ -1,6 +1,7 @@
 /**
  * The ground floor of the kernels: what every WGSL generator needs and the runtime builds on
- * (storage dtypes, the uniform block, the grid split). Imports nothing.
+ * (storage dtypes, storage bindings and the uniform block by name, the grid split, `unroll`).
+ * Imports nothing.
  * @module
  */
 
@@ -14,6 +15,36 @@ export type DType = "f32" | "f16";
 export const FLAT_GROUP_WGSL = /* wgsl */ `
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 `;
+
+/** How a kernel uses a storage binding. */
+export type Access = "read" | "read_write";
+
+/**
+ * A storage binding of a kernel, declared by the runtime as
+ * `var<storage, access> name: array<type>` (and bound by name at launch).
+ */
+export interface StorageBinding {
+  /** The WGSL variable name, also the key the launcher binds a tensor to. */
+  name: string;
+  access: Access;
+  /** WGSL element type: `f32`, `f16`, `u32`, `vec4<f16>`, … */
+  type: string;
+}
+
+/** A binding the kernel only reads. */
+export function read(name: string, type: string): StorageBinding {
+  return { name, access: "read", type };
+}
+
+/** A binding the kernel writes (and may read). */
+export function readWrite(name: string, type: string): StorageBinding {
+  return { name, access: "read_write", type };
+}
+
+/** Unrolls `body(i)` for i in [0, n), one per line. */
+export function unroll(n: number, body: (i: number) => string): string {
+  return Array.from({ length: n }, (_, i) => body(i)).join("\n");
+}
 
 /** Field types of a uniform block. */
 export type UniformType = "u32" | "i32" | "f32";

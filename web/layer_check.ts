@@ -28,8 +28,12 @@ export function directionalError(
   return Number.isFinite(err) ? err : Infinity;
 }
 
-/** `(L(θ + h·u) − L(θ − h·u)) / 2h` for `loss` evaluated with θ replaced in place. */
-function centralDifference(theta: F64, u: ArrayLike<number>, loss: () => number, h = 1e-5) {
+/**
+ * `(L(θ + h·u) − L(θ − h·u)) / 2h` for `loss` evaluated with θ replaced in place. h is small
+ * (f64 round-off ≈ 1e-16 / h stays far below the tolerance) so that a step rarely crosses a
+ * LeakyReLU kink of the layer's MLP (with h = 1e-5 one run in four failed here).
+ */
+function centralDifference(theta: F64, u: ArrayLike<number>, loss: () => number, h = 1e-7) {
   const saved = theta.slice();
   const at = (s: number) => {
     for (let i = 0; i < theta.length; i++) theta[i] = saved[i] + s * h * u[i];

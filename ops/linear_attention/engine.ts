@@ -240,13 +240,14 @@ function kernelOf(name: string, constants: Kernel["constants"], make: () => LaSh
   const key = `${name}:${JSON.stringify(constants)}`;
   let shader = shaders.get(key);
   if (!shader) shaders.set(key, shader = make());
-  const kernel: Kernel = {
+  const kernel: Kernel<LaParamName> = {
     name,
     constants,
-    bindings: shader.bindings.map((b) => (b.write ? "read_write" : "read")),
+    storage: shader.storage,
+    uniforms: laParams,
     wgsl: () => shader.wgsl,
   };
-  return { kernel, bindings: shader.bindings };
+  return kernel;
 }
 
 /** Uploads u32 metadata (varlen tables) to a pooled buffer held until the next submit. */
@@ -320,7 +321,7 @@ function vec4Windows(p: Problem, slices: Slice[], tensors: Bound): boolean {
 function launchSliced(
   p: Problem,
   slices: Slice[],
-  kernel: { kernel: Kernel; bindings: LaShader["bindings"] },
+  kernel: Kernel<LaParamName>,
   tensors: Bound,
   params: (segs: number) => Partial<Record<LaParamName, number>>,
   seqs?: { buffer: GPUBuffer; table: number; chunkFirst: number },
@@ -340,27 +341,27 @@ function launchSliced(
       ...params(s.count * p.segsPerItem),
     };
     let device: GPUDevice | undefined;
-    const storage = kernel.bindings.map((b) => {
-      if (b.name === "seqs") return { buffer: seqs!.buffer };
+    const storage = Object.fromEntries(kernel.storage.map((b) => {
+      if (b.name === "seqs") return [b.name, { buffer: seqs!.buffer }];
       const t = tensors[b.name];
       if (!t) throw new Error(`${p.op}: internal error, no tensor for binding ${b.name}`);
       if ("scratchOf" in t) {
         const w = scratchWindow(t.scratchOf, p, s);
         values[`off_${b.name}`] = w.words;
-        return w.binding;
+        return [b.name, w.binding];
       }
       device = t.device;
       const perItem = t.size / p.items;
       const w = windowOf(t, s.start * perItem, s.count * perItem);
       values[`off_${b.name}`] = w.elementOffset;
-      return w.binding;
-    });
+      return [b.name, w.binding];
+    }));
     const uniforms = Object.fromEntries(
       laParams.fields.map(([name]) => [name, values[name] ?? 0]),
     ) as Record<LaParamName, number>;
-    launch(device!, kernel.kernel, {
+    launch(device!, kernel, {
       storage,
-      uniforms: laParams.pack(uniforms),
+      uniforms,
       groups: uniforms.groups,
     });
   }

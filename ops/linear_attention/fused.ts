@@ -5,7 +5,7 @@
  * @module
  */
 import type { Tensor, Vjp } from "../_runtime/mod.ts";
-import { checkAlive, checkCotangent } from "./args.ts";
+import { checkCotangent, checkLive } from "../_attention_args.ts";
 import { backward, forward, type Grads, type Inputs, type Problem, release } from "./engine.ts";
 
 /** Records the forward of `p` on `x` and frees the state: the output alone. */
@@ -34,8 +34,7 @@ export function fusedVjp<G>(
   return {
     output,
     pullback(dO: Tensor): G {
-      if (saved.state.destroyed) throw new TypeError(`${p.op} pullback: called after dispose()`);
-      checkAlive(p.op, inputs);
+      checkLive(p.op, saved.state.destroyed, inputs);
       return pick(backward(p, x, saved, checkCotangent(p.op, "dO", dO, output)));
     },
     dispose,

@@ -4,7 +4,8 @@
  * @module
  */
 import type { Tensor, Vjp } from "../_runtime/mod.ts";
-import { type KernelOptions, type Layout, normalisedProblem } from "./args.ts";
+import type { Layout } from "../_attention_args.ts";
+import { type KernelOptions, normalisedProblem } from "./args.ts";
 import type { Problem } from "./engine.ts";
 import { forwardOutput, fusedVjp, type LinearAttentionGrads, qkvGrads } from "./fused.ts";
 

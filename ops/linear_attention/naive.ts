@@ -4,13 +4,12 @@
  * kernels, kept as the benchmark baseline for `linearAttention`.
  * @module
  */
-import { checkFinite, type Tensor, type Vjp } from "../_runtime/mod.ts";
+import type { Tensor, Vjp } from "../_runtime/mod.ts";
 import { add, div, mul } from "../nn/binary.ts";
 import { addScalar, scale } from "../nn/elementwise.ts";
 import { matmul } from "../nn/matmul.ts";
 import { mean, sum } from "../nn/reduce.ts";
-import { checkAttention, checkLayout } from "../sdpa/args.ts";
-import { checkOptions } from "./args.ts";
+import { checkAttention, checkLayout, checkOptions, numberOption } from "../_attention_args.ts";
 import { naiveVjp } from "./naive_layout.ts";
 
 const OP = "naiveLinearAttention";
@@ -54,11 +53,9 @@ function prepare(
 ) {
   const options = checkOptions(given, OP);
   const layout = checkLayout(options.layout, OP);
-  const shape = checkAttention(OP, q, k, v, layout, Infinity);
-  const sigma = options.scale === undefined
-    ? 1 / shape.lk
-    : checkFinite(options.scale, `${OP}: scale`);
-  const eps = options.eps === undefined ? 1e-6 : checkFinite(options.eps, `${OP}: eps`);
+  const shape = checkAttention(OP, { q }, { k }, v, layout, Infinity);
+  const sigma = numberOption(options.scale, 1 / shape.lk, `${OP}: scale`);
+  const eps = numberOption(options.eps, 1e-6, `${OP}: eps`);
   return { layout, shape, sigma, eps };
 }
 

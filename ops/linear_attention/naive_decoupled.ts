@@ -4,19 +4,12 @@
  * of the fused `decoupledLinearAttention`.
  * @module
  */
-import {
-  checkFinite,
-  checkSameDeviceAndDtype,
-  checkTensor,
-  type Tensor,
-  type Vjp,
-} from "../_runtime/mod.ts";
+import type { Tensor, Vjp } from "../_runtime/mod.ts";
 import { div, mul } from "../nn/binary.ts";
 import { addScalar, broadcastTo, scale } from "../nn/elementwise.ts";
 import { matmul } from "../nn/matmul.ts";
 import { mean, sum } from "../nn/reduce.ts";
-import { checkAttention, checkLayout } from "../sdpa/args.ts";
-import { checkOptions } from "./args.ts";
+import { checkAttention, checkLayout, checkOptions, numberOption } from "../_attention_args.ts";
 import type { NaiveLinearAttentionOptions } from "./naive.ts";
 import { type BhtdRun, naiveVjp } from "./naive_layout.ts";
 
@@ -83,23 +76,9 @@ function prepare(
 ) {
   const options = checkOptions(given, OP);
   const layout = checkLayout(options.layout, OP);
-  const shape = checkAttention(OP, q, k, v, layout, Infinity);
-  for (
-    const [name, t, like, likeName] of [["qRope", qRope, q, "q"], ["kRope", kRope, k, "k"]] as const
-  ) {
-    checkTensor(t, `${OP}: ${name}`);
-    if (t.shape.join() !== like.shape.join()) {
-      throw new RangeError(
-        `${OP}: ${name} has shape [${t.shape.join(", ")}], expected ${likeName}'s ` +
-          `[${like.shape.join(", ")}]`,
-      );
-    }
-  }
-  checkSameDeviceAndDtype({ q, qRope, kRope });
-  const sigma = options.scale === undefined
-    ? 1 / shape.lk
-    : checkFinite(options.scale, `${OP}: scale`);
-  const eps = options.eps === undefined ? 1e-6 : checkFinite(options.eps, `${OP}: eps`);
+  const shape = checkAttention(OP, { q, qRope }, { k, kRope }, v, layout, Infinity);
+  const sigma = numberOption(options.scale, 1 / shape.lk, `${OP}: scale`);
+  const eps = numberOption(options.eps, 1e-6, `${OP}: eps`);
   return { layout, sigma, eps };
 }
 

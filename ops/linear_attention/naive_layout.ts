@@ -6,7 +6,7 @@
  */
 import type { Tensor, Vjp } from "../_runtime/mod.ts";
 import { transpose } from "../nn/elementwise.ts";
-import { checkAlive, checkCotangent, type Layout } from "../sdpa/args.ts";
+import { checkCotangent, checkLive, type Layout } from "../_attention_args.ts";
 
 const BHTD_OF_BTHD = [0, 2, 1, 3]; // its own inverse
 
@@ -52,9 +52,8 @@ export function naiveVjp<G extends Record<string, Tensor>>(
   return {
     output,
     pullback(dO: Tensor): G {
-      if (disposed) throw new TypeError(`${op} pullback called after dispose()`);
-      checkCotangent(op, dO, output);
-      checkAlive(op, mustLive);
+      checkLive(op, disposed, mustLive);
+      checkCotangent(op, "dO", dO, output);
       if (!bthd) return run.backward(dO);
       const dOb = toBhtd(dO);
       const g = run.backward(dOb);

@@ -5,17 +5,16 @@
  */
 import { checkRank, checkTensor, type Tensor, type Vjp } from "../_runtime/mod.ts";
 import {
-  checkAlive,
+  checkAttention,
   checkCotangent,
-  checkDense,
   checkLayout,
+  checkLive,
   checkOptions,
-  denseProblem,
-  type KernelOptions,
-  kernelOptions,
   type Layout,
   numberOption,
-} from "./args.ts";
+} from "../_attention_args.ts";
+import { LA_MAX_DIM } from "../../shaders/linear_attention/kernels.ts";
+import { denseProblem, type KernelOptions, kernelOptions } from "./args.ts";
 import { backward, forward } from "./engine.ts";
 import type { LinearAttentionGrads } from "./fused.ts";
 
@@ -47,7 +46,7 @@ function setup(q: Tensor, k: Tensor, v: Tensor, options?: SimpleLinearAttentionO
   if (opts.returnState !== undefined && typeof opts.returnState !== "boolean") {
     throw new TypeError(`${OP}: returnState must be a boolean, got ${String(opts.returnState)}`);
   }
-  const shape = checkDense(OP, { q }, { k }, v, checkLayout(opts.layout, OP));
+  const shape = checkAttention(OP, { q }, { k }, v, checkLayout(opts.layout, OP), LA_MAX_DIM);
   const variant = { dtype: q.dtype, normalised: false, decoupled: false, varlen: false };
   const scale = numberOption(opts.scale, 1 / Math.sqrt(shape.dk), `${OP}: scale`);
   const kernel = kernelOptions(opts, OP, q.device);
@@ -82,10 +81,7 @@ function simpleVjp(
   return {
     output: returnState ? { output, state } : output,
     pullback(cotangent: SimpleLinearAttentionCotangent): LinearAttentionGrads {
-      if (!returnState && state.destroyed) {
-        throw new TypeError(`${OP} pullback: called after dispose()`);
-      }
-      checkAlive(OP, { q, k, v, state });
+      checkLive(OP, !returnState && state.destroyed, { q, k, v, state });
       const isPair = typeof cotangent === "object" && cotangent !== null &&
         !("buffer" in cotangent) && "output" in cotangent;
       const dO = checkCotangent(OP, "dO", isPair ? cotangent.output : cotangent, output);

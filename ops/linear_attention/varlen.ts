@@ -7,11 +7,11 @@ import { checkRank, checkTensor, type Tensor, type Vjp } from "../_runtime/mod.t
 import {
   checkFeatures,
   checkOptions,
-  type KernelOptions,
-  kernelOptions,
   numberOption,
   sameDeviceAndDtype,
-} from "./args.ts";
+} from "../_attention_args.ts";
+import { LA_MAX_DIM } from "../../shaders/linear_attention/kernels.ts";
+import { type KernelOptions, kernelOptions } from "./args.ts";
 import type { Problem } from "./engine.ts";
 import { forwardOutput, fusedVjp, qkvGrads } from "./fused.ts";
 import type { LinearAttentionGrads } from "./fused.ts";
@@ -78,8 +78,8 @@ function setup(
   if (total < 1 || H < 1) {
     throw new RangeError(`${OP}: q needs T_total, H ≥ 1, got [${q.shape.join(", ")}]`);
   }
-  checkFeatures(dk, `${OP}: d_k of q`, q.shape);
-  checkFeatures(v.shape[2], `${OP}: d_v of v`, v.shape);
+  checkFeatures(dk, LA_MAX_DIM, `${OP}: d_k of q`, q.shape);
+  checkFeatures(v.shape[2], LA_MAX_DIM, `${OP}: d_v of v`, v.shape);
   const cu = checkCuSeqlens(cuSeqlens, total);
   return {
     op: OP,

@@ -8,7 +8,12 @@ import { deviceContext } from "../_runtime/device.ts";
 import { type DType, Tensor } from "../_runtime/tensor.ts";
 import { bufferBytes } from "../_runtime/device_checks.ts";
 import { launch } from "../_runtime/kernel.ts";
-import { NN_WORKGROUP, partialSumParams, partialSumWgsl } from "../../shaders/nn/common.ts";
+import {
+  NN_WORKGROUP,
+  partialSumParams,
+  partialSumStorage,
+  partialSumWgsl,
+} from "../../shaders/nn/common.ts";
 
 /** Workgroups for `n` elements at one element per thread. */
 export function elementGroups(n: number): number {
@@ -165,16 +170,17 @@ export function sumPartials(partial: Tensor, out: Tensor, rowOffset = 0, alpha =
   launch(out.device, {
     name: "nn_partial_sum",
     constants: { dtype: out.dtype },
-    bindings: ["read", "read_write"],
+    storage: partialSumStorage(out.dtype),
+    uniforms: partialSumParams,
     wgsl: () => partialSumWgsl(out.dtype),
   }, {
-    storage: [partial, out],
-    uniforms: partialSumParams.pack({
+    storage: { partial, out },
+    uniforms: {
       rows: out.size,
       cols: partial.shape[partial.shape.length - 1],
       row_offset: rowOffset,
       alpha,
-    }),
+    },
     groups: out.size,
   });
 }

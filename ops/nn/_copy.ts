@@ -5,7 +5,7 @@
 import { launch } from "../_runtime/kernel.ts";
 import type { DType, Tensor } from "../_runtime/tensor.ts";
 import { MAX_RANK, padRank, stridesOf } from "../../shaders/nn/common.ts";
-import { copyParams, copyWgsl } from "../../shaders/nn/copy.ts";
+import { copyParams, copyStorage, copyWgsl } from "../../shaders/nn/copy.ts";
 import { elementGroups } from "./_common.ts";
 
 /** One side of a strided copy: a tensor, an element offset and a stride per copy dimension. */
@@ -19,7 +19,8 @@ function copyKernel(dtype: DType, fill: boolean) {
   return {
     name: fill ? "nn_fill_zero" : "nn_strided_copy",
     constants: { dtype },
-    bindings: fill ? ["read_write"] as const : ["read", "read_write"] as const,
+    storage: copyStorage(dtype, fill),
+    uniforms: copyParams,
     wgsl: () => copyWgsl(dtype, fill),
   };
 }
@@ -34,8 +35,8 @@ export function stridedCopy(shape: readonly number[], src: StridedView, dst: Str
     Object.assign(fields, { [`dim${d}`]: dims[d], [`ss${d}`]: ss[d], [`ds${d}`]: ds[d] });
   }
   launch(src.tensor.device, copyKernel(src.tensor.dtype, false), {
-    storage: [src.tensor, dst.tensor],
-    uniforms: copyParams.pack(fields),
+    storage: { src: src.tensor, dst: dst.tensor },
+    uniforms: fields,
     groups: elementGroups(n),
   });
 }
@@ -47,8 +48,8 @@ export function fillZero(t: Tensor): void {
     Object.assign(fields, { [`dim${d}`]: 1, [`ss${d}`]: 0, [`ds${d}`]: 0 });
   }
   launch(t.device, copyKernel(t.dtype, true), {
-    storage: [t],
-    uniforms: copyParams.pack(fields),
+    storage: { dst: t },
+    uniforms: fields,
     groups: elementGroups(t.size),
   });
 }

@@ -10,6 +10,7 @@ import { Tensor } from "../_runtime/tensor.ts";
 import {
   type ActivationKind,
   activationParams,
+  activationStorage,
   activationWgsl,
 } from "../../shaders/nn/elementwise.ts";
 import { checkTensors, elementGroups, makeVjp } from "./_common.ts";
@@ -39,7 +40,8 @@ function kernel(kind: ActivationKind, dtype: Tensor["dtype"], backward: boolean)
   return {
     name: `nn_${kind}_${backward ? "bwd" : "fwd"}`,
     constants: { dtype },
-    bindings: backward ? ["read", "read", "read_write"] as const : ["read", "read_write"] as const,
+    storage: activationStorage(dtype, backward),
+    uniforms: activationParams,
     wgsl: () => activationWgsl(kind, dtype, backward),
   };
 }
@@ -47,18 +49,18 @@ function kernel(kind: ActivationKind, dtype: Tensor["dtype"], backward: boolean)
 function makeActivation(kind: ActivationKind): Activation {
   const params = (x: Tensor, given: ActivationOptions | undefined) => {
     const options = checkOptionsObject(given);
-    return activationParams.pack({
+    return {
       n: x.size,
       shift: checkFinite(options.shift ?? 0, "options.shift"),
       slope: checkFinite(options.slope ?? 0.01, "options.slope"),
-    });
+    };
   };
   const forward = (x: Tensor, options: ActivationOptions = {}): Tensor => {
     checkTensors({ x });
     const uniforms = params(x, options);
     const y = Tensor.empty(x.device, x.shape, x.dtype);
     launch(x.device, kernel(kind, x.dtype, false), {
-      storage: [x, y],
+      storage: { x, y },
       uniforms,
       groups: elementGroups(x.size),
     });
@@ -69,7 +71,7 @@ function makeActivation(kind: ActivationKind): Activation {
     return makeVjp(output, (dy) => {
       const dx = Tensor.empty(x.device, x.shape, x.dtype);
       launch(x.device, kernel(kind, x.dtype, true), {
-        storage: [x, dy, dx],
+        storage: { x, dy, dx },
         uniforms: params(x, options),
         groups: elementGroups(x.size),
       });

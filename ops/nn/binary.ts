@@ -9,7 +9,12 @@ import { checkFinite, checkOptionsObject, checkShapeArray } from "../_runtime/ch
 import { launch } from "../_runtime/kernel.ts";
 import { Tensor } from "../_runtime/tensor.ts";
 import { MAX_RANK, padRank, REDUCE_CHUNK, stridesOf } from "../../shaders/nn/common.ts";
-import { type BinaryKind, binaryParams, binaryWgsl } from "../../shaders/nn/elementwise.ts";
+import {
+  type BinaryKind,
+  binaryParams,
+  binaryStorage,
+  binaryWgsl,
+} from "../../shaders/nn/elementwise.ts";
 import {
   checkTensors,
   elementGroups,
@@ -66,13 +71,13 @@ function broadcastStrides(shape: readonly number[], out: readonly number[]): num
   return padded.map((d, i) => (d === 1 && out[i] !== 1 ? 0 : strides[i]));
 }
 
-function pack(
+function uniformsOf(
   a: Tensor,
   b: Tensor,
   outShape: readonly number[],
   indexed: readonly number[],
   alpha: number,
-): { uniforms: ArrayBuffer; n: number; chunks: number } {
+): { uniforms: Record<string, number>; n: number; chunks: number } {
   const dims = padRank(outShape, 1);
   const xd = padRank(indexed, 1);
   const n = indexed.reduce((p, d) => p * d, 1);
@@ -90,7 +95,7 @@ function pack(
       [`xd${d}`]: xd[d],
     });
   }
-  return { uniforms: binaryParams.pack(fields), n, chunks };
+  return { uniforms: fields, n, chunks };
 }
 
 const publicName: Record<BinaryKind, string> = {
@@ -116,11 +121,12 @@ function makeBinary(kind: BinaryKind): BinaryOp {
     launch(a.device, {
       name: `nn_${kind}_fwd`,
       constants: { dtype: a.dtype },
-      bindings: ["read", "read", "read_write"],
+      storage: binaryStorage(a.dtype, "forward", false),
+      uniforms: binaryParams,
       wgsl: () => binaryWgsl(kind, a.dtype, "forward", false),
     }, {
-      storage: [a, b, out],
-      uniforms: pack(a, b, outShape, outShape, alpha).uniforms,
+      storage: { in_a: a, in_b: b, out },
+      uniforms: uniformsOf(a, b, outShape, outShape, alpha).uniforms,
       groups: elementGroups(out.size),
     });
     return out;
@@ -130,16 +136,17 @@ function makeBinary(kind: BinaryKind): BinaryOp {
     const reduce = operand.size !== dy.size;
     const d = Tensor.empty(a.device, operand.shape, a.dtype);
     const mode = which === "a" ? "grad_a" : "grad_b";
-    const p = pack(a, b, dy.shape, operand.shape, alpha);
+    const p = uniformsOf(a, b, dy.shape, operand.shape, alpha);
     // Summed over broadcast dims in two fixed-order passes: chunks of REDUCE_CHUNK, then rows.
     const partial = reduce ? Tensor.empty(a.device, [p.n, p.chunks], "f32") : d;
     launch(a.device, {
       name: `nn_${kind}_${mode}`,
       constants: { dtype: a.dtype, reduce },
-      bindings: ["read", "read", "read", "read_write"],
+      storage: binaryStorage(a.dtype, mode, reduce),
+      uniforms: binaryParams,
       wgsl: () => binaryWgsl(kind, a.dtype, mode, reduce),
     }, {
-      storage: [a, b, dy, partial],
+      storage: { in_a: a, in_b: b, in_dy: dy, d: partial },
       uniforms: p.uniforms,
       groups: reduce ? p.n * p.chunks : elementGroups(operand.size),
     });

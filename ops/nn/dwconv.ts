@@ -8,9 +8,9 @@ import type { Vjp } from "../_runtime/autodiff.ts";
 import { launch } from "../_runtime/kernel.ts";
 import { Tensor } from "../_runtime/tensor.ts";
 import {
-  dwconvBindings,
   dwconvParams,
   type DwconvPass,
+  dwconvStorage,
   dwconvWgsl,
 } from "../../shaders/nn/dwconv.ts";
 import { REDUCE_CHUNK } from "../../shaders/nn/common.ts";
@@ -62,16 +62,17 @@ function check(x: Tensor, weight: Tensor, bias: Tensor, options: ImageSizeOption
 function run(
   pass: DwconvPass,
   dims: ReturnType<typeof check>,
-  storage: Tensor[],
+  storage: Record<string, Tensor>,
   groups: number,
 ): void {
-  const t = storage[0];
+  const t = Object.values(storage)[0]; // every tensor has the op's dtype
   launch(t.device, {
     name: `nn_dwconv_${pass}`,
     constants: { dtype: t.dtype },
-    bindings: dwconvBindings(pass),
+    storage: dwconvStorage(pass, t.dtype),
+    uniforms: dwconvParams,
     wgsl: () => dwconvWgsl(pass, t.dtype),
-  }, { storage, uniforms: dwconvParams.pack(dims), groups });
+  }, { storage, uniforms: dims, groups });
 }
 
 /**
@@ -100,7 +101,7 @@ export function depthwiseConv2d(
 ): Tensor {
   const dims = check(x, weight, bias, options);
   const y = Tensor.empty(x.device, x.shape, x.dtype);
-  run("forward", dims, [x, weight, bias, y], elementGroups(x.size));
+  run("forward", dims, { x, weight, bias, y }, elementGroups(x.size));
   return y;
 }
 
@@ -131,10 +132,10 @@ depthwiseConv2d.vjp = (
     const dx = Tensor.empty(x.device, x.shape, x.dtype);
     const dweight = Tensor.empty(x.device, weight.shape, x.dtype);
     const dbias = Tensor.empty(x.device, bias.shape, x.dtype);
-    run("grad_x", dims, [dy, weight, dx], elementGroups(x.size));
+    run("grad_x", dims, { dy, weight, dx }, elementGroups(x.size));
     const taps = dims.k * dims.k;
     const partial = Tensor.empty(x.device, [dims.cw * (taps + 1), dims.chunks], "f32");
-    run("grad_params", dims, [x, dy, partial], dims.cw * (taps + 1) * dims.chunks);
+    run("grad_params", dims, { x, dy, partial }, dims.cw * (taps + 1) * dims.chunks);
     sumPartials(partial, dweight, 0);
     sumPartials(partial, dbias, dims.cw * taps);
     partial.destroy();

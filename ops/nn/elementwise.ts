@@ -4,7 +4,7 @@
  * @module
  */
 import { checkFinite, checkShapeArray, launch, Tensor, type Vjp } from "../_runtime/mod.ts";
-import { affineParams, affineWgsl } from "../../shaders/nn/affine.ts";
+import { affineParams, affineStorage, affineWgsl } from "../../shaders/nn/affine.ts";
 import { MAX_RANK } from "../../shaders/nn/common.ts";
 import { checkTensors, elementGroups, emptyInBinding, makeVjp } from "./_common.ts";
 import { contiguous, stridedCopy } from "./_copy.ts";
@@ -15,11 +15,12 @@ function affine(x: Tensor, alpha: number, beta: number): Tensor {
   launch(x.device, {
     name: "nn_affine",
     constants: { dtype: x.dtype },
-    bindings: ["read", "read_write"],
+    storage: affineStorage(x.dtype),
+    uniforms: affineParams,
     wgsl: () => affineWgsl(x.dtype),
   }, {
-    storage: [x, y],
-    uniforms: affineParams.pack({ n: x.size, alpha, beta }),
+    storage: { x, y },
+    uniforms: { n: x.size, alpha, beta },
     groups: elementGroups(x.size),
   });
   return y;

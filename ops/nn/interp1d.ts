@@ -8,7 +8,7 @@
 import type { Vjp } from "../_runtime/autodiff.ts";
 import { launch } from "../_runtime/kernel.ts";
 import { Tensor } from "../_runtime/tensor.ts";
-import { interp1dParams, interp1dWgsl } from "../../shaders/nn/interp1d.ts";
+import { interp1dParams, interp1dStorage, interp1dWgsl } from "../../shaders/nn/interp1d.ts";
 import {
   checkInt,
   checkTensors,
@@ -35,9 +35,14 @@ function run(src: Tensor, dst: Tensor, dims: ReturnType<typeof plan>, backward: 
   launch(src.device, {
     name: `nn_interp1d_${backward ? "bwd" : "fwd"}`,
     constants: { dtype: src.dtype },
-    bindings: ["read", "read_write"],
+    storage: interp1dStorage(src.dtype, backward),
+    uniforms: interp1dParams,
     wgsl: () => interp1dWgsl(src.dtype, backward),
-  }, { storage: [src, dst], uniforms: interp1dParams.pack(dims), groups: elementGroups(dst.size) });
+  }, {
+    storage: backward ? { dy: src, dx: dst } : { x: src, y: dst },
+    uniforms: dims,
+    groups: elementGroups(dst.size),
+  });
 }
 
 /**

@@ -8,9 +8,9 @@ import { checkFinite } from "../_runtime/checks.ts";
 import { launch } from "../_runtime/kernel.ts";
 import { Tensor } from "../_runtime/tensor.ts";
 import {
-  layerNormBindings,
   layerNormParams,
   type LayerNormPass,
+  layerNormStorage,
   layerNormWgsl,
 } from "../../shaders/nn/layer_norm.ts";
 import { REDUCE_CHUNK } from "../../shaders/nn/common.ts";
@@ -32,22 +32,29 @@ export interface LayerNormGrads {
   dbias: Tensor;
 }
 
-function run(pass: LayerNormPass, x: Tensor, storage: Tensor[], groups: number, eps: number) {
+function run(
+  pass: LayerNormPass,
+  x: Tensor,
+  storage: Record<string, Tensor>,
+  groups: number,
+  eps: number,
+) {
   const c = x.shape[x.shape.length - 1];
   launch(x.device, {
     name: `nn_layer_norm_${pass}`,
     constants: { dtype: x.dtype },
-    bindings: layerNormBindings(pass),
+    storage: layerNormStorage(pass, x.dtype),
+    uniforms: layerNormParams,
     wgsl: () => layerNormWgsl(pass, x.dtype),
   }, {
     storage,
-    uniforms: layerNormParams.pack({
+    uniforms: {
       rows: x.size / c,
       c,
       eps,
       chunk: REDUCE_CHUNK,
       chunks: Math.ceil(x.size / c / REDUCE_CHUNK),
-    }),
+    },
     groups,
   });
 }
@@ -63,7 +70,7 @@ function forward(x: Tensor, weight: Tensor, bias: Tensor, options: LayerNormOpti
   const rows = x.size / c;
   const y = Tensor.empty(x.device, x.shape, x.dtype);
   const stats = emptyInBinding(x.device, [rows, 2], "f32", "layerNorm: the row statistics");
-  run("forward", x, [x, weight, bias, y, stats], rows, eps);
+  run("forward", x, { x, w: weight, b: bias, y, stats }, rows, eps);
   return { y, stats, eps };
 }
 
@@ -122,10 +129,10 @@ layerNorm.vjp = (
     const dx = Tensor.empty(x.device, x.shape, x.dtype);
     const dweight = Tensor.empty(x.device, [c], x.dtype);
     const dbias = Tensor.empty(x.device, [c], x.dtype);
-    run("grad_x", x, [x, weight, dy, stats, dx], x.size / c, eps);
+    run("grad_x", x, { x, w: weight, dy, stats, dx }, x.size / c, eps);
     const chunks = Math.ceil(x.size / c / REDUCE_CHUNK);
     const partial = Tensor.empty(x.device, [2, c, chunks], "f32");
-    run("grad_params", x, [x, dy, stats, partial], c * chunks, eps);
+    run("grad_params", x, { x, dy, stats, partial }, c * chunks, eps);
     sumPartials(partial, dweight, 0);
     sumPartials(partial, dbias, c);
     partial.destroy();

@@ -14,7 +14,7 @@ import {
   type Vjp,
   windowOf,
 } from "../_runtime/mod.ts";
-import { MATMUL_TILE, matmulParams, matmulWgsl } from "../../shaders/nn/matmul.ts";
+import { MATMUL_TILE, matmulParams, matmulStorage, matmulWgsl } from "../../shaders/nn/matmul.ts";
 import { sum } from "./reduce.ts";
 import { checkSavedAlive } from "./_common.ts";
 
@@ -53,7 +53,8 @@ function record(
   const kernel: Kernel = {
     name: "matmul",
     constants: { ...variant },
-    bindings: bias ? ["read", "read", "read_write", "read"] : ["read", "read", "read_write"],
+    storage: matmulStorage(variant),
+    uniforms: matmulParams,
     wgsl: () => matmulWgsl(variant),
   };
   const { m, n, k } = dims;
@@ -65,11 +66,9 @@ function record(
     const wa = windowOf(a, s.start * dims.strideA, dims.strideA ? s.count * dims.strideA : a.size);
     const wb = windowOf(b, s.start * dims.strideB, dims.strideB ? s.count * dims.strideB : b.size);
     const wc = windowOf(c, s.start * m * n, s.count * m * n);
-    const storage = [wa.binding, wb.binding, wc.binding];
-    if (bias) storage.push(windowOf(bias, 0, bias.size).binding);
     launch(a.device, kernel, {
-      storage,
-      uniforms: matmulParams.pack({
+      storage: { a: wa.binding, b: wb.binding, c: wc.binding, bias },
+      uniforms: {
         m,
         n,
         k,
@@ -82,7 +81,7 @@ function record(
         off_bias: 0,
         stride_a: dims.strideA,
         stride_b: dims.strideB,
-      }),
+      },
       groups: tilesM * tilesN * s.count,
     });
   }

@@ -3,7 +3,7 @@
  * @module
  */
 import { checkIntRange, type Kernel, launch, Tensor, type Vjp } from "../_runtime/mod.ts";
-import { reduceParams, reduceWgsl } from "../../shaders/nn/reduce.ts";
+import { reduceParams, reduceStorage, reduceWgsl } from "../../shaders/nn/reduce.ts";
 import { broadcastTo } from "./elementwise.ts";
 import { checkTensors, makeVjp } from "./_common.ts";
 import { scale } from "./elementwise.ts";
@@ -62,11 +62,13 @@ function planReduce(x: Tensor, options: ReduceOptions, name: string): ReducePlan
 }
 
 function reduceKernel(x: Tensor, lanes: number): Kernel {
+  const variant = { dtype: x.dtype, lanes };
   return {
     name: "reduce",
-    constants: { dtype: x.dtype, lanes },
-    bindings: ["read", "read_write"],
-    wgsl: () => reduceWgsl({ dtype: x.dtype, lanes }),
+    constants: variant,
+    storage: reduceStorage(variant),
+    uniforms: reduceParams,
+    wgsl: () => reduceWgsl(variant),
   };
 }
 
@@ -77,8 +79,8 @@ function reduce(x: Tensor, options: ReduceOptions, isMean: boolean, name: string
   const lanes = p.inner === 1 ? 1 : 16;
   const innerBlocks = Math.ceil(p.inner / lanes);
   launch(x.device, reduceKernel(x, lanes), {
-    storage: [x, y],
-    uniforms: reduceParams.pack({
+    storage: { x, y },
+    uniforms: {
       outer: p.outer,
       n: p.n,
       inner: p.inner,
@@ -86,7 +88,7 @@ function reduce(x: Tensor, options: ReduceOptions, isMean: boolean, name: string
       factor: isMean ? 1 / p.n : 1,
       off_x: 0,
       off_y: 0,
-    }),
+    },
     groups: p.outer * innerBlocks,
   });
   return y;

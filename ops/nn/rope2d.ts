@@ -9,7 +9,7 @@ import { checkTensor } from "../_runtime/checks.ts";
 import { launch } from "../_runtime/kernel.ts";
 import { checkDtype, type DType, Tensor } from "../_runtime/tensor.ts";
 import { bufferBytes, checkBufferBytes, checkDevice } from "../_runtime/device_checks.ts";
-import { rope2dParams, rope2dWgsl } from "../../shaders/nn/rope2d.ts";
+import { rope2dParams, rope2dStorage, rope2dWgsl } from "../../shaders/nn/rope2d.ts";
 import { checkInt, checkTensors, elementGroups, fmtShape, makeVjp } from "./_common.ts";
 
 function checkGrid(h: number, w: number, f: number): void {
@@ -100,11 +100,12 @@ function rotate(x: Tensor, rotations: Tensor, inverse: boolean): Tensor {
   launch(x.device, {
     name: `nn_rope2d_${inverse ? "inverse" : "forward"}`,
     constants: { dtype: x.dtype, table: rotations.dtype },
-    bindings: ["read", "read", "read_write"],
+    storage: rope2dStorage(x.dtype, rotations.dtype),
+    uniforms: rope2dParams,
     wgsl: () => rope2dWgsl(x.dtype, rotations.dtype, inverse),
   }, {
-    storage: [x, rotations, y],
-    uniforms: rope2dParams.pack({ pairs: x.size / 2, ...dims }),
+    storage: { x, rot: rotations, y },
+    uniforms: { pairs: x.size / 2, ...dims },
     groups: elementGroups(x.size / 2),
   });
   return y;

@@ -8,7 +8,7 @@ import type { Vjp } from "../_runtime/autodiff.ts";
 import { checkOptionsObject } from "../_runtime/checks.ts";
 import { launch } from "../_runtime/kernel.ts";
 import { Tensor } from "../_runtime/tensor.ts";
-import { softmaxParams, softmaxWgsl } from "../../shaders/nn/softmax.ts";
+import { softmaxParams, softmaxStorage, softmaxWgsl } from "../../shaders/nn/softmax.ts";
 import { checkTensors, makeVjp } from "./_common.ts";
 
 /** Options of {@linkcode softmax}. */
@@ -31,13 +31,19 @@ function plan(x: Tensor, options: SoftmaxOptions | undefined) {
   return { outer, n: x.shape[axis], inner };
 }
 
-function run(x: Tensor, storage: Tensor[], dims: ReturnType<typeof plan>, backward: boolean) {
+function run(
+  x: Tensor,
+  storage: Record<string, Tensor>,
+  dims: ReturnType<typeof plan>,
+  backward: boolean,
+) {
   launch(x.device, {
     name: `nn_softmax_${backward ? "bwd" : "fwd"}`,
     constants: { dtype: x.dtype },
-    bindings: backward ? ["read", "read", "read_write"] : ["read", "read_write"],
+    storage: softmaxStorage(x.dtype, backward),
+    uniforms: softmaxParams,
     wgsl: () => softmaxWgsl(x.dtype, backward),
-  }, { storage, uniforms: softmaxParams.pack(dims), groups: dims.outer * dims.inner });
+  }, { storage, uniforms: dims, groups: dims.outer * dims.inner });
 }
 
 /**
@@ -57,7 +63,7 @@ export function softmax(x: Tensor, options: SoftmaxOptions = {}): Tensor {
   checkTensors({ x });
   const dims = plan(x, options);
   const y = Tensor.empty(x.device, x.shape, x.dtype);
-  run(x, [x, y], dims, false);
+  run(x, { x, y }, dims, false);
   return y;
 }
 
@@ -81,7 +87,7 @@ softmax.vjp = (x: Tensor, options: SoftmaxOptions = {}): Vjp<Tensor, Tensor, { d
   const dims = plan(x, options);
   return makeVjp(output, (dy) => {
     const dx = Tensor.empty(x.device, x.shape, x.dtype);
-    run(x, [output, dy, dx], dims, true);
+    run(x, { y: output, dy, dx }, dims, true);
     return { dx };
   }, { saved: { output } });
 };

@@ -6,6 +6,7 @@
 import { checkFinite, checkTensor, deviceContext, launch, Tensor } from "../_runtime/mod.ts";
 import {
   OPTIM_WORKGROUP,
+  optimizerStorage,
   optimizerWgsl,
   optimParams,
   STATE_NAMES,
@@ -40,7 +41,7 @@ export abstract class Optimizer {
   readonly device: GPUDevice;
   readonly #rule: UpdateRule;
   readonly #params: Map<string, Tensor>;
-  readonly #state = new Map<string, Tensor[]>();
+  readonly #state = new Map<string, Record<string, Tensor>>();
   #lr = 0;
   #steps = 0;
 
@@ -96,8 +97,7 @@ export abstract class Optimizer {
    */
   state(name: string): Record<string, Tensor> {
     if (!this.#params.has(name)) throw new TypeError(`no parameter named "${name}"`);
-    const tensors = this.#state.get(name) ?? [];
-    return Object.fromEntries(tensors.map((t, i) => [STATE_NAMES[this.#rule][i], t]));
+    return { ...this.#state.get(name) };
   }
 
   /** Rule-specific uniforms of step `step` (1-based), without the element count `n`. */
@@ -136,28 +136,29 @@ export abstract class Optimizer {
     }
     const values = this.uniforms(++this.#steps);
     const rule = this.#rule;
-    const block = optimParams[rule];
     for (const [name, p] of this.#params) {
       const state = this.#stateOf(name, p);
-      launch(this.device, {
+      launch<string>(this.device, {
         name: "optim_update",
         constants: { rule, dtype: p.dtype },
-        bindings: ["read_write", "read", ...state.map(() => "read_write" as const)],
+        storage: optimizerStorage(rule, p.dtype),
+        uniforms: optimParams[rule],
         wgsl: () => optimizerWgsl(rule, p.dtype),
       }, {
-        storage: [p, given.get(name)!, ...state],
-        uniforms: block.pack({ ...values, n: p.size } as never),
+        storage: { param: p, grad: given.get(name)!, ...state },
+        uniforms: { ...values, n: p.size },
         groups: Math.ceil(p.size / OPTIM_WORKGROUP),
       });
     }
   }
 
-  #stateOf(name: string, p: Tensor): Tensor[] {
+  #stateOf(name: string, p: Tensor): Record<string, Tensor> {
     let state = this.#state.get(name);
     if (!state) {
-      state = STATE_NAMES[this.#rule].map(() =>
-        Tensor.fromArraySync(p.device, new Float32Array(p.size), p.shape, "f32")
-      );
+      state = Object.fromEntries(STATE_NAMES[this.#rule].map((s) => [
+        s,
+        Tensor.fromArraySync(p.device, new Float32Array(p.size), p.shape, "f32"),
+      ]));
       this.#state.set(name, state);
     }
     return state;
@@ -165,7 +166,7 @@ export abstract class Optimizer {
 
   /** Frees the state tensors (the parameters stay the caller's). */
   dispose(): void {
-    for (const state of this.#state.values()) for (const t of state) t.destroy();
+    for (const state of this.#state.values()) for (const t of Object.values(state)) t.destroy();
     this.#state.clear();
   }
 

@@ -24,35 +24,50 @@
  *   dk_j += dkc_n / len_n + (v_j − vc_n/len_n) dhᵀ        dv_j += dvc_n + (k_j − kc_n) dh
  *
  * Kernels: per-row D, D', w·y (rows "dq1"); dh (outer "dh" + group sum); dq (row kernel);
- * exact dk/dv and dkc/dvc (column kernel, two modes); the final sums (rows "dk", "dv").
+ * the inverted selection ("seen"); exact dk/dv and dkc/dvc (column kernel, two modes); the
+ * final sums (rows "dk", "dv").
  * @module
  */
 import { type Kernel, launch, Tensor } from "../_runtime/mod.ts";
 import {
   PISA_ROWS_PER_GROUP,
+  pisaParams,
   type PisaRowsMode,
+  pisaRowsStorage,
   pisaRowsWgsl,
 } from "../../shaders/piecewise_attention/stats.ts";
-import { type PisaColMode, pisaColWgsl } from "../../shaders/piecewise_attention/cols.ts";
+import {
+  PISA_SEEN_GROUP,
+  PISA_SEEN_STORAGE,
+  type PisaColMode,
+  pisaColStorage,
+  pisaColWgsl,
+  pisaSeenWgsl,
+} from "../../shaders/piecewise_attention/cols.ts";
 import { launchRows, outerKernel, type PisaSaved, sumGroups } from "./fwd.ts";
-import { type PisaPlan, scratch, uniformsOf } from "./plan.ts";
+import { type PisaParamName, type PisaPlan, scratch, uniformsOf } from "./plan.ts";
 
-const R = "read", RW = "read_write";
-
-function rowsKernel(plan: PisaPlan, mode: PisaRowsMode): Kernel {
+function rowsKernel(plan: PisaPlan, mode: PisaRowsMode): Kernel<PisaParamName> {
   const outGroups = Math.ceil((mode === "dv" ? plan.dv : plan.dk) / 16);
   const c = { dtype: plan.dtype, layout: plan.layout, mode, outGroups };
-  const bindings: Kernel["bindings"] = [R, R, R, RW];
-  return { name: "pisa_row_products", constants: { ...c }, bindings, wgsl: () => pisaRowsWgsl(c) };
+  return {
+    name: "pisa_row_products",
+    constants: { ...c },
+    storage: pisaRowsStorage(c),
+    uniforms: pisaParams,
+    wgsl: () => pisaRowsWgsl(c),
+  };
 }
 
-function colKernel(plan: PisaPlan, mode: PisaColMode): Kernel {
+function colKernel(plan: PisaPlan, mode: PisaColMode): Kernel<PisaParamName> {
   const c = { dtype: plan.dtype, layout: plan.layout, mode, dk: plan.dk, dv: plan.dv };
-  const variant = { ...c, ...plan.tiles.dkdv };
+  const { tiles, subgroup } = plan.tiles.dkdv;
+  const variant = { ...c, ...tiles, subgroup };
   return {
     name: "pisa_cols",
-    constants: { ...variant },
-    bindings: [R, R, R, R, R, R, R, RW],
+    constants: { ...variant, subgroup: subgroup ?? 0, shuffle: !!tiles.shuffle },
+    storage: pisaColStorage(variant),
+    uniforms: pisaParams,
     wgsl: () => pisaColWgsl(variant),
   };
 }
@@ -81,14 +96,14 @@ export function pisaBackward(
   const { chunk, sel, rows } = saved;
   const u = uniformsOf(plan);
   launch(device, rowsKernel(plan, "dq1"), {
-    storage: [dO, q, chunk, rows],
+    storage: { dO, xs: q, chunk, rows },
     uniforms: u,
     groups: nBh * Math.ceil(plan.T / PISA_ROWS_PER_GROUP),
   });
   const grads = scratch(plan, plan.sizes.grads, "the gradient scratch");
   const part = scratch(plan, plan.sizes.part, "the dh partials");
   launch(device, outerKernel(plan, "dh"), {
-    storage: [q, dO, rows, part],
+    storage: { xs: q, ys: dO, aux: rows, part },
     uniforms: u,
     groups: nBh * plan.params.n_groups * plan.params.n_tiles,
   });
@@ -96,9 +111,22 @@ export function pisaBackward(
   part.destroy();
 
   const dq = Tensor.empty(device, q.shape, plan.dtype);
-  launchRows(plan, "dq", [q, k, v, dO, chunk, sel, rows, dq]);
+  launchRows(plan, "dq", { q, k, v, dO, chunk, sel, rows, dq });
 
-  const keys = plan.tiles.dkdv.br;
+  // The selection inverted (which query blocks see each chunk), for the column kernel.
+  const seen = scratch(plan, plan.sizes.seen, "the inverted selection");
+  launch(device, {
+    name: "pisa_seen",
+    constants: {},
+    storage: PISA_SEEN_STORAGE,
+    uniforms: pisaParams,
+    wgsl: pisaSeenWgsl,
+  }, {
+    storage: { sel, seen },
+    uniforms: u,
+    groups: Math.ceil(plan.sizes.seen / PISA_SEEN_GROUP),
+  });
+  const keys = plan.tiles.dkdv.tiles.br;
   for (const [mode, tiles] of [["exact", plan.T], ["chunks", plan.nt]] as const) {
     // exact: one split over all query blocks; chunks: the plan's splits.
     const splits = mode === "exact"
@@ -106,20 +134,21 @@ export function pisaBackward(
       : { n_splits: plan.params.n_splits, split_blocks: plan.params.split_blocks };
     const nMain = Math.ceil(tiles / keys);
     launch(device, colKernel(plan, mode), {
-      storage: [q, k, v, dO, chunk, sel, rows, grads],
+      storage: { q, k, v, dO, chunk, seen, rows, grads },
       uniforms: uniformsOf(plan, { n_main: nMain, ...splits }),
       groups: nBh * splits.n_splits * nMain,
     });
   }
+  seen.destroy();
   const dk = Tensor.empty(device, k.shape, plan.dtype);
   const dv = Tensor.empty(device, v.shape, plan.dtype);
   launch(device, rowsKernel(plan, "dk"), {
-    storage: [v, chunk, grads, dk],
+    storage: { xs: v, chunk, grads, out: dk },
     uniforms: u,
     groups: nBh * Math.ceil(plan.T / PISA_ROWS_PER_GROUP),
   });
   launch(device, rowsKernel(plan, "dv"), {
-    storage: [k, chunk, grads, dv],
+    storage: { xs: k, chunk, grads, out: dv },
     uniforms: u,
     groups: nBh * Math.ceil(plan.T / PISA_ROWS_PER_GROUP),
   });

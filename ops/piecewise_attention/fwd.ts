@@ -5,59 +5,71 @@
  */
 import { type Kernel, launch, Tensor } from "../_runtime/mod.ts";
 import {
+  PISA_SELECT_STORAGE,
+  PISA_SUM_GROUPS_STORAGE,
   type PisaIo,
+  pisaMeansStorage,
   pisaMeansWgsl,
   type PisaOuterMode,
+  pisaOuterStorage,
   pisaOuterWgsl,
+  pisaParams,
   pisaSelectWgsl,
   pisaSumGroupsWgsl,
 } from "../../shaders/piecewise_attention/stats.ts";
-import { type PisaRowKind, pisaRowWgsl } from "../../shaders/piecewise_attention/rows.ts";
-import { checkBindable, type PisaPlan, scratch, uniformsOf } from "./plan.ts";
-
-const R = "read", RW = "read_write";
+import {
+  type PisaRowKind,
+  pisaRowStorage,
+  pisaRowWgsl,
+} from "../../shaders/piecewise_attention/rows.ts";
+import { checkBindable, type PisaParamName, type PisaPlan, scratch, uniformsOf } from "./plan.ts";
 
 function io(plan: PisaPlan): PisaIo {
   return { dtype: plan.dtype, layout: plan.layout };
 }
 
 /** The outer-product kernel (moments or dh) for `plan`. */
-export function outerKernel(plan: PisaPlan, mode: PisaOuterMode): Kernel {
+export function outerKernel(plan: PisaPlan, mode: PisaOuterMode): Kernel<PisaParamName> {
   const c = { ...io(plan), mode, bt: plan.bt };
   return {
     name: "pisa_outer",
     constants: { ...c },
-    bindings: [R, R, R, RW],
+    storage: pisaOuterStorage(c),
+    uniforms: pisaParams,
     wgsl: () => pisaOuterWgsl(c),
   };
 }
 
 /** Sums outer-product partials into `out` at element `offset` (h or dh). */
 export function sumGroups(plan: PisaPlan, part: Tensor, out: Tensor, offset: number): void {
-  const kernel: Kernel = {
+  const kernel: Kernel<PisaParamName> = {
     name: "pisa_sum_groups",
     constants: {},
-    bindings: [R, RW],
+    storage: PISA_SUM_GROUPS_STORAGE,
+    uniforms: pisaParams,
     wgsl: pisaSumGroupsWgsl,
   };
   launch(plan.device, kernel, {
-    storage: [part, out],
+    storage: { part, out },
     uniforms: uniformsOf(plan, { off_out: offset }),
     groups: Math.ceil((plan.B * plan.H * plan.dk * plan.dv) / 256),
   });
 }
 
 /** The row-stationary attention kernel (fwd or dq) for `plan`. */
-export function rowKernel(plan: PisaPlan, kind: PisaRowKind, saveOutput = false): Kernel {
-  const variant = { ...io(plan), ...plan.tiles[kind], kind, dk: plan.dk, dv: plan.dv };
-  const bindings: Kernel["bindings"] = kind === "fwd"
-    ? [R, R, R, R, R, RW, RW]
-    : [R, R, R, R, R, R, R, RW];
+export function rowKernel(
+  plan: PisaPlan,
+  kind: PisaRowKind,
+  saveOutput = false,
+): Kernel<PisaParamName> {
+  const { tiles, subgroup } = plan.tiles[kind];
+  const variant = { ...io(plan), ...tiles, subgroup, kind, dk: plan.dk, dv: plan.dv, saveOutput };
   return {
     name: `pisa_${kind}`,
-    constants: { ...variant, saveOutput },
-    bindings,
-    wgsl: () => pisaRowWgsl({ ...variant, saveOutput }),
+    constants: { ...variant, subgroup: subgroup ?? 0, shuffle: !!tiles.shuffle },
+    storage: pisaRowStorage(variant),
+    uniforms: pisaParams,
+    wgsl: () => pisaRowWgsl(variant),
   };
 }
 
@@ -65,10 +77,10 @@ export function rowKernel(plan: PisaPlan, kind: PisaRowKind, saveOutput = false)
 export function launchRows(
   plan: PisaPlan,
   kind: PisaRowKind,
-  storage: Tensor[],
+  storage: Record<string, Tensor>,
   saveOutput = false,
 ): void {
-  const nMain = Math.ceil(plan.T / plan.tiles[kind].br);
+  const nMain = Math.ceil(plan.T / plan.tiles[kind].tiles.br);
   launch(plan.device, rowKernel(plan, kind, saveOutput), {
     storage,
     uniforms: uniformsOf(plan, { n_main: nMain }),
@@ -117,29 +129,31 @@ export function pisaForward(
     plan.dtype,
   );
   const u = uniformsOf(plan);
-  const means: Kernel = {
+  const means: Kernel<PisaParamName> = {
     name: "pisa_means",
     constants: { ...io(plan) },
-    bindings: [R, R, R, RW],
+    storage: pisaMeansStorage(io(plan)),
+    uniforms: pisaParams,
     wgsl: () => pisaMeansWgsl(io(plan)),
   };
-  launch(device, means, { storage: [q, k, v, chunk], uniforms: u, groups: nBh * plan.nt });
+  launch(device, means, { storage: { q, k, v, chunk }, uniforms: u, groups: nBh * plan.nt });
   launch(device, outerKernel(plan, "moments"), {
-    storage: [k, v, chunk, part],
+    storage: { xs: k, ys: v, aux: chunk, part },
     uniforms: u,
     groups: nBh * plan.params.n_groups * plan.params.n_tiles,
   });
   sumGroups(plan, part, chunk, plan.params.off_h);
   const keysPerThread = 2 ** Math.ceil(Math.log2(Math.ceil(plan.nt / 256)));
   const selectC = { keysPerThread, useBias: plan.useBias };
-  const select: Kernel = {
+  const select: Kernel<PisaParamName> = {
     name: "pisa_select",
     constants: selectC,
-    bindings: [R, R, RW],
+    storage: PISA_SELECT_STORAGE,
+    uniforms: pisaParams,
     wgsl: () => pisaSelectWgsl(selectC),
   };
-  launch(device, select, { storage: [chunk, part, sel], uniforms: u, groups: nBh * plan.nt });
+  launch(device, select, { storage: { chunk, part, sel }, uniforms: u, groups: nBh * plan.nt });
   part.destroy();
-  launchRows(plan, "fwd", [q, k, v, chunk, sel, o, rows], forBackward);
+  launchRows(plan, "fwd", { q, k, v, chunk, sel, o, rows }, forBackward);
   return { o, saved: { chunk, sel, rows } };
 }

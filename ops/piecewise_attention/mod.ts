@@ -3,19 +3,19 @@
  * backward on the GPU.
  * @module
  */
+import { checkFinite, checkOneOf, type Tensor, type Vjp } from "../_runtime/mod.ts";
 import {
-  checkFinite,
-  checkOneOf,
-  checkRank,
-  checkSameDeviceAndDtype,
-  checkTensor,
-  type Tensor,
-  type Vjp,
-} from "../_runtime/mod.ts";
+  checkAttention,
+  checkCotangent,
+  checkLayout,
+  checkLive,
+  checkOptions,
+  numberOption,
+} from "../_attention_args.ts";
 import type { PisaLayout } from "../../shaders/piecewise_attention/stats.ts";
 import { pisaBackward, type PisaGrads } from "./bwd.ts";
 import { pisaForward } from "./fwd.ts";
-import { type PisaPlan, planPisa } from "./plan.ts";
+import { type PisaPlan, type PisaShape, planPisa } from "./plan.ts";
 
 export type { PisaGrads, PisaLayout };
 
@@ -34,8 +34,20 @@ export interface PiecewiseSparseAttentionOptions {
   useBias?: boolean;
   /** `"BHTD"` (default): `[B, H, T, D]`; `"BTHD"`: `[B, T, H, D]`. */
   layout?: PisaLayout;
+  /**
+   * Arithmetic precision: `"f32"` (default) or `"f16"`. Both run f32 products, f32
+   * accumulation and f32 softmax statistics today, so they give the same results: on the GPUs
+   * measured (NVIDIA H100, H200 through WebGPU) f16 FMAs issue at the f32 rate, so f16 products
+   * would only add conversions (bench/NOTES.md). The option is validated so that code written
+   * for a faster f16 path later runs unchanged.
+   */
+  precision?: "f32" | "f16";
 }
 
+/** Internal tuning of {@linkcode piecewiseSparseAttentionWith}: kernel path and tilings. */
+export type PisaTuning = Pick<PisaShape, "tiles" | "subgroups">;
+
+const OP = "piecewiseSparseAttention";
 const MAX_FEATURES = 256;
 
 function validate(
@@ -43,72 +55,49 @@ function validate(
   k: unknown,
   v: unknown,
   options: PiecewiseSparseAttentionOptions,
+  tuning: PisaTuning,
 ): PisaPlan {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(
-      `options must be an object, got ${options === null ? "null" : typeof options}`,
+  const opts = checkOptions(options, OP);
+  const layout = checkLayout(opts.layout, OP);
+  const s = checkAttention(OP, { q }, { k }, v, layout, MAX_FEATURES);
+  if (s.lk !== s.lq) {
+    throw new RangeError(
+      `${OP}: k has shape [${(k as Tensor).shape.join(", ")}]: its length must equal q's ` +
+        `${s.lq} (PISA attends a sequence to itself)`,
     );
   }
-  const tq = checkTensor(q, "q"), tk = checkTensor(k, "k"), tv = checkTensor(v, "v");
-  checkSameDeviceAndDtype({ q: tq, k: tk, v: tv });
-  const layout = checkOneOf(options.layout ?? "BHTD", ["BHTD", "BTHD"] as const, "options.layout");
-  const names = layout === "BHTD" ? "[B, H, T, D]" : "[B, T, H, D]";
-  for (const [t, name] of [[tq, "q"], [tk, "k"], [tv, "v"]] as const) checkRank(t, 4, name, names);
-  const [B, a, b, dk] = tq.shape;
-  const [H, T] = layout === "BHTD" ? [a, b] : [b, a];
-  const same = (t: Tensor, name: string, last: number | undefined) => {
-    const s = t.shape;
-    if (
-      s[0] !== tq.shape[0] || s[1] !== tq.shape[1] || s[2] !== tq.shape[2] ||
-      (last !== undefined && s[3] !== last)
-    ) {
-      throw new RangeError(
-        `${name} must match q's batch, heads and length ${names}: q is [${tq.shape.join(", ")}], ` +
-          `${name} is [${s.join(", ")}]`,
-      );
-    }
-  };
-  same(tk, "k", dk);
-  same(tv, "v", undefined);
-  const dv = tv.shape[3];
-  if (B < 1 || H < 1 || T < 1) {
-    throw new RangeError(`q must have B, H, T ≥ 1, got [${tq.shape.join(", ")}]`);
-  }
-  for (const [d, name] of [[dk, "q/k features"], [dv, "v features"]] as const) {
-    if (d < 1 || d > MAX_FEATURES) {
-      throw new RangeError(`${name} must be in [1, ${MAX_FEATURES}], got ${d}`);
-    }
-  }
-  const density = checkFinite(options.density ?? 0.1, "options.density");
+  const density = checkFinite(opts.density ?? 0.1, `${OP}: density`);
   if (!(density > 0 && density <= 1)) {
-    throw new RangeError(`options.density must be in (0, 1], got ${density}`);
+    throw new RangeError(`${OP}: density must be in (0, 1], got ${density}`);
   }
-  const blockSize = options.blockSize ?? 64;
+  const blockSize = opts.blockSize ?? 64;
   if (typeof blockSize !== "number") {
-    throw new TypeError(`options.blockSize must be a number, got ${typeof blockSize}`);
+    throw new TypeError(`${OP}: blockSize must be a number, got ${typeof blockSize}`);
   }
   if (![16, 32, 64, 128].includes(blockSize)) {
     throw new RangeError(
-      `options.blockSize must be a power of two from 16 to 128, got ${blockSize}`,
+      `${OP}: blockSize must be a power of two from 16 to 128, got ${blockSize}`,
     );
   }
-  const scale = checkFinite(options.scale ?? 1 / Math.sqrt(dk), "options.scale");
-  const useBias = options.useBias ?? false;
+  const useBias = opts.useBias ?? false;
   if (typeof useBias !== "boolean") {
-    throw new TypeError(`options.useBias must be a boolean, got ${typeof useBias}`);
+    throw new TypeError(`${OP}: useBias must be a boolean, got ${typeof useBias}`);
   }
+  checkOneOf(opts.precision ?? "f32", ["f32", "f16"] as const, `${OP}: precision`);
+  const { device, dtype } = q as Tensor;
   return planPisa({
-    device: tq.device,
-    dtype: tq.dtype,
+    ...tuning,
+    device,
+    dtype,
     layout,
-    B,
-    H,
-    T,
-    dk,
-    dv,
+    B: s.B,
+    H: s.H,
+    T: s.lq,
+    dk: s.dk,
+    dv: s.dv,
     density,
     blockSize,
-    scale,
+    scale: numberOption(opts.scale, 1 / Math.sqrt(s.dk), `${OP}: scale`),
     useBias,
   });
 }
@@ -144,7 +133,17 @@ export function piecewiseSparseAttention(
   v: Tensor,
   options: PiecewiseSparseAttentionOptions = {},
 ): Tensor {
-  const plan = validate(q, k, v, options);
+  return run(q, k, v, options, {});
+}
+
+function run(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options: PiecewiseSparseAttentionOptions,
+  tuning: PisaTuning,
+): Tensor {
+  const plan = validate(q, k, v, options, tuning);
   const { o, saved } = pisaForward(plan, q, k, v, false);
   for (const t of Object.values(saved)) t.destroy();
   return o;
@@ -179,7 +178,17 @@ piecewiseSparseAttention.vjp = function piecewiseSparseAttentionVjp(
   v: Tensor,
   options: PiecewiseSparseAttentionOptions = {},
 ): Vjp<Tensor, Tensor, PisaGrads> {
-  const plan = validate(q, k, v, options);
+  return runVjp(q, k, v, options, {});
+};
+
+function runVjp(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options: PiecewiseSparseAttentionOptions,
+  tuning: PisaTuning,
+): Vjp<Tensor, Tensor, PisaGrads> {
+  const plan = validate(q, k, v, options, tuning);
   const { o, saved } = pisaForward(plan, q, k, v, true);
   let disposed = false;
   const dispose = () => {
@@ -190,20 +199,31 @@ piecewiseSparseAttention.vjp = function piecewiseSparseAttentionVjp(
   return {
     output: o,
     pullback(dO: Tensor): PisaGrads {
-      if (disposed) throw new TypeError("pullback called after dispose()");
-      const g = checkTensor(dO, "dO");
-      for (const [t, name] of [[q, "q"], [k, "k"], [v, "v"]] as const) {
-        if (t.destroyed) throw new TypeError(`${name} was destroyed before the pullback`);
-      }
-      checkSameDeviceAndDtype({ output: o, dO: g });
-      if (g.shape.length !== 4 || g.shape.some((d, i) => d !== o.shape[i])) {
-        throw new RangeError(
-          `dO must have the output's shape [${o.shape.join(", ")}], got [${g.shape.join(", ")}]`,
-        );
-      }
+      checkLive(OP, disposed, { q, k, v });
+      const g = checkCotangent(OP, "dO", dO, o);
       return pisaBackward(plan, q, k, v, g, saved);
     },
     dispose,
     [Symbol.dispose]: dispose,
   };
-};
+}
+
+/**
+ * {@linkcode piecewiseSparseAttention} (and its `vjp`) with the kernel path and tilings of
+ * `tuning`: for the tile sweep (bench/sdpa_sweep.ts).
+ */
+export function piecewiseSparseAttentionWith(tuning: PisaTuning): {
+  (q: Tensor, k: Tensor, v: Tensor, options?: PiecewiseSparseAttentionOptions): Tensor;
+  vjp(
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    options?: PiecewiseSparseAttentionOptions,
+  ): Vjp<Tensor, Tensor, PisaGrads>;
+} {
+  const op = (q: Tensor, k: Tensor, v: Tensor, options: PiecewiseSparseAttentionOptions = {}) =>
+    run(q, k, v, options, tuning);
+  op.vjp = (q: Tensor, k: Tensor, v: Tensor, options: PiecewiseSparseAttentionOptions = {}) =>
+    runVjp(q, k, v, options, tuning);
+  return op;
+}

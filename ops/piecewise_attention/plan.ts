@@ -2,14 +2,25 @@
  * PISA problem plan: sizes, scratch layout and the uniform values shared by every kernel.
  * @module
  */
-import { deviceContext, type DType, Tensor, type UniformBlock } from "../_runtime/mod.ts";
+import {
+  deviceContext,
+  type DType,
+  subgroupSize,
+  Tensor,
+  type UniformBlock,
+} from "../_runtime/mod.ts";
 import {
   PISA_OUTER_TILE,
   type PisaLayout,
-  pisaParams,
+  type pisaParams,
 } from "../../shaders/piecewise_attention/stats.ts";
 import { pisaTopK } from "./top_k.ts";
-import { type PisaTileKind, pisaTiles } from "../../shaders/piecewise_attention/tiles.ts";
+import {
+  type PisaTileChoice,
+  type PisaTileKind,
+  pisaTiles,
+  pisaTilesFit,
+} from "../../shaders/piecewise_attention/tiles.ts";
 import type { SdpaTiles } from "../../shaders/attention_tiles.ts";
 
 /** Rows summed per workgroup of the outer-product kernels (a multiple of every block size). */
@@ -21,17 +32,25 @@ const CHUNK_GRAD_GROUPS = 512;
 export type PisaParamName = typeof pisaParams extends UniformBlock<infer K> ? K : never;
 
 /** Everything the launchers need about one call: the validated shape plus what follows from it. */
-export interface PisaPlan extends Omit<PisaShape, "density" | "blockSize" | "tiles"> {
+export interface PisaPlan extends Omit<PisaShape, "density" | "blockSize" | "tiles" | "subgroups"> {
   /** Chunk length (the block size) and chunk count. */
   bt: number;
   nt: number;
   topK: number;
-  /** Tiles of the attention kernels: forward, dq and the dk/dv (column) kernel. */
-  tiles: Record<PisaTileKind, SdpaTiles>;
+  /** Tiles and path of the attention kernels: forward, dq and the dk/dv (column) kernel. */
+  tiles: Record<PisaTileKind, PisaTileChoice>;
   /** Uniform values; kernels override `n_main` (and the splits). */
   params: Record<PisaParamName, number>;
   /** f32 elements of the scratch buffers. */
-  sizes: { chunk: number; part: number; sel: number; rows: number; rowsBwd: number; grads: number };
+  sizes: {
+    chunk: number;
+    part: number;
+    sel: number;
+    seen: number;
+    rows: number;
+    rowsBwd: number;
+    grads: number;
+  };
 }
 
 /** Sizes and options after validation. */
@@ -48,8 +67,13 @@ export interface PisaShape {
   blockSize: number;
   scale: number;
   useBias: boolean;
-  /** Attention kernel tiles; by default the first of `PISA_TILES` that fits the device. */
+  /**
+   * Attention kernel tiles (each must fit: RangeError otherwise); by default the first
+   * candidate that fits the device (`pisaTiles`).
+   */
   tiles?: Partial<Record<PisaTileKind, SdpaTiles>>;
+  /** Take the subgroup path where the device has subgroups (default `true`). */
+  subgroups?: boolean;
 }
 
 /** Builds the plan of a validated call. */
@@ -65,10 +89,20 @@ export function planPisa(s: PisaShape): PisaPlan {
   const perRowK = nBh * s.T * s.dk, perRowV = nBh * s.T * s.dv;
   // The chunk-gradient kernel splits the query blocks so that it has ~CHUNK_GRAD_GROUPS
   // workgroups even when there are few chunk tiles (partials are summed in a fixed order).
-  const tilesOf = (kind: PisaTileKind) =>
-    s.tiles?.[kind] ?? pisaTiles(kind, bt, s.dk, s.dv, s.device.limits);
+  const size = s.subgroups ?? true ? subgroupSize(s.device) : undefined;
+  const tilesOf = (kind: PisaTileKind): PisaTileChoice => {
+    const given = s.tiles?.[kind];
+    if (!given) return pisaTiles(kind, bt, s.dk, s.dv, s.device.limits, size);
+    const subgroup = size !== undefined && size % given.tc === 0 ? size : undefined;
+    if (!pisaTilesFit(kind, given, bt, s.dk, s.dv, s.device.limits, subgroup)) {
+      throw new RangeError(
+        `piecewiseSparseAttention: ${kind} tiling ${JSON.stringify(given)} does not fit`,
+      );
+    }
+    return { tiles: given, subgroup };
+  };
   const tiles = { fwd: tilesOf("fwd"), dq: tilesOf("dq"), dkdv: tilesOf("dkdv") };
-  const chunkTiles = Math.ceil(nt / tiles.dkdv.br);
+  const chunkTiles = Math.ceil(nt / tiles.dkdv.tiles.br);
   const wanted = Math.ceil(CHUNK_GRAD_GROUPS / (nBh * chunkTiles));
   const splitBlocks = Math.ceil(nt / Math.min(nt, wanted));
   const nSplits = Math.ceil(nt / splitBlocks);
@@ -112,6 +146,7 @@ export function planPisa(s: PisaShape): PisaPlan {
       chunk: 2 * qc + vc + hSize,
       part: nGroups * hSize + nBh * nt * nTiles,
       sel: nBh * nt * topK,
+      seen: nBh * nt * Math.ceil(nt / 32),
       rows: nBh * s.T * 4,
       rowsBwd: nBh * s.T * (4 + s.dk + s.dv),
       grads: perRowK + perRowV + nSplits * (qc + vc) + hSize,
@@ -119,12 +154,12 @@ export function planPisa(s: PisaShape): PisaPlan {
   };
 }
 
-/** Uniform bytes of `plan` with per-kernel overrides. */
+/** Uniform values of `plan` with per-kernel overrides. */
 export function uniformsOf(
   plan: PisaPlan,
   over: Partial<Record<PisaParamName, number>> = {},
-): ArrayBuffer {
-  return pisaParams.pack({ ...plan.params, ...over });
+): Record<PisaParamName, number> {
+  return { ...plan.params, ...over };
 }
 
 /**

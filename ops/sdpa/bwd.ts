@@ -4,9 +4,9 @@
  * @module
  */
 import { launch, Tensor } from "../_runtime/mod.ts";
-import { deltaParams, deltaWgsl } from "../../shaders/sdpa/kernels.ts";
-import type { AttentionShape } from "./args.ts";
-import { kernelFor, uniforms } from "./fwd.ts";
+import { deltaParams, deltaStorage, deltaWgsl } from "../../shaders/sdpa/kernels.ts";
+import type { AttentionShape } from "../_attention_args.ts";
+import { kernelFor, type SdpaTuning, uniforms } from "./fwd.ts";
 
 /** Gradients of `scaledDotProductAttention`, each in its input's shape. */
 export interface SdpaGrads {
@@ -24,6 +24,7 @@ export function backward(
   dO: Tensor,
   s: AttentionShape,
   scale: number,
+  tuning: SdpaTuning,
 ): SdpaGrads {
   const device = dO.device;
   const delta = Tensor.empty(device, [s.B, s.H, s.lq], "f32");
@@ -31,22 +32,23 @@ export function backward(
   launch(device, {
     name: "sdpa_delta",
     constants: { dtype: dO.dtype, layout: s.layout, dv: s.dv },
-    bindings: ["read", "read", "read_write"],
+    storage: deltaStorage(dO.dtype),
+    uniforms: deltaParams,
     wgsl: () => deltaWgsl(dO.dtype, s.layout, s.dv),
   }, {
-    storage: [x.output, dO, delta],
-    uniforms: deltaParams.pack({ rows, heads: s.H, lq: s.lq }),
+    storage: { o: x.output, d_o: dO, delta },
+    uniforms: { rows, heads: s.H, lq: s.lq },
     groups: Math.ceil(rows / 64),
   });
   const dq = Tensor.empty(device, x.q.shape, dO.dtype);
   const dk = Tensor.empty(device, x.k.shape, dO.dtype);
   const dv = Tensor.empty(device, x.v.shape, dO.dtype);
-  const inputs = [x.q, x.k, x.v, dO, x.lse, delta];
-  const dqKernel = kernelFor(dO, "dq", s);
-  launch(device, dqKernel, { storage: [...inputs, dq], ...uniforms(s, dqKernel, s.lq, scale) });
-  const dkdvKernel = kernelFor(dO, "dkdv", s);
+  const inputs = { q: x.q, k: x.k, v: x.v, d_o: dO, lse: x.lse, delta };
+  const dqKernel = kernelFor(dO, "dq", s, tuning);
+  launch(device, dqKernel, { storage: { ...inputs, dq }, ...uniforms(s, dqKernel, s.lq, scale) });
+  const dkdvKernel = kernelFor(dO, "dkdv", s, tuning);
   launch(device, dkdvKernel, {
-    storage: [...inputs, dk, dv],
+    storage: { ...inputs, dk, dv },
     ...uniforms(s, dkdvKernel, s.lk, scale),
   });
   delta.destroy();

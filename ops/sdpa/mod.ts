@@ -5,18 +5,25 @@
  */
 import {
   bufferBytes,
-  checkFinite,
+  checkOneOf,
   deviceContext,
   type DType,
   type Tensor,
   type Vjp,
 } from "../_runtime/mod.ts";
 import { SDPA_MAX_DIM } from "../../shaders/sdpa/kernels.ts";
-import { checkAlive, checkAttention, checkCotangent, checkLayout, checkOptions } from "./args.ts";
+import {
+  checkAttention,
+  checkCotangent,
+  checkLayout,
+  checkLive,
+  checkOptions,
+  numberOption,
+} from "../_attention_args.ts";
 import { backward, type SdpaGrads } from "./bwd.ts";
-import { forward, OP } from "./fwd.ts";
+import { forward, OP, type SdpaTuning } from "./fwd.ts";
 
-export type { SdpaGrads };
+export type { SdpaGrads, SdpaTuning };
 
 /** Options of {@linkcode scaledDotProductAttention}. */
 export interface SdpaOptions {
@@ -24,6 +31,14 @@ export interface SdpaOptions {
   scale?: number;
   /** `"BHTD"` (default, `[B, H, T, D]`) or `"BTHD"` (`[B, T, H, D]`). */
   layout?: "BHTD" | "BTHD";
+  /**
+   * Arithmetic precision: `"f32"` (default) or `"f16"`. Both run f32 products, f32
+   * accumulation and f32 softmax statistics today, so they give the same results: on the GPUs
+   * measured (NVIDIA H100, H200 through WebGPU) f16 FMAs issue at the f32 rate, so f16 products
+   * would only add conversions (bench/NOTES.md). The option is validated so that code written
+   * for a faster f16 path later runs unchanged.
+   */
+  precision?: "f32" | "f16";
 }
 
 /**
@@ -46,10 +61,9 @@ function checkBindings(device: GPUDevice, tensors: Record<string, [number[], DTy
 function prepare(q: Tensor, k: Tensor, v: Tensor, options: SdpaOptions | undefined) {
   const opts = checkOptions(options, OP);
   const layout = checkLayout(opts.layout, OP);
-  const shape = checkAttention(OP, q, k, v, layout, SDPA_MAX_DIM);
-  const scale = opts.scale === undefined
-    ? 1 / Math.sqrt(shape.dk)
-    : checkFinite(opts.scale, `${OP}: scale`);
+  const shape = checkAttention(OP, { q }, { k }, v, layout, SDPA_MAX_DIM);
+  const scale = numberOption(opts.scale, 1 / Math.sqrt(shape.dk), `${OP}: scale`);
+  checkOneOf(opts.precision ?? "f32", ["f32", "f16"] as const, `${OP}: precision`);
   const spec = (t: Tensor): [number[], DType] => [[...t.shape], t.dtype];
   const { B, H, lq, dv } = shape;
   checkBindings(q.device, {
@@ -65,12 +79,14 @@ function prepare(q: Tensor, k: Tensor, v: Tensor, options: SdpaOptions | undefin
 /**
  * Softmax attention, non-causal: `o_i = Σ_j softmax_j(scale · q_i·k_j) v_j`, computed
  * flash-attention style (register-tiled online softmax; memory O(B·H·Lq) beyond inputs and
- * output). f32 or f16 storage with f32 arithmetic; query and key lengths may differ.
+ * output). f32 or f16 storage with f32 arithmetic; query and key lengths may differ. Uses
+ * subgroup operations where the device has them (see `requestDevice`), else a portable path.
  *
  * @param q `[B, H, Lq, dk]` (or `[B, Lq, H, dk]` with `layout: "BTHD"`), 1 ≤ dk ≤ 256
  * @param k `[B, H, Lk, dk]`, same dtype
  * @param v `[B, H, Lk, dv]`, 1 ≤ dv ≤ 256
- * @param options `scale` (default 1/√dk), `layout` (default `"BHTD"`)
+ * @param options `scale` (default 1/√dk), `layout` (default `"BHTD"`), `precision` (default
+ * `"f32"`; `"f16"` gives the same results on the GPUs measured, see {@linkcode SdpaOptions})
  * @returns o, `[B, H, Lq, dv]` (or `[B, Lq, H, dv]`)
  * @example
  * ```ts
@@ -88,8 +104,12 @@ export function scaledDotProductAttention(
   v: Tensor,
   options: SdpaOptions = {},
 ): Tensor {
+  return run(q, k, v, options, {});
+}
+
+function run(q: Tensor, k: Tensor, v: Tensor, options: SdpaOptions, tuning: SdpaTuning): Tensor {
   const { shape, scale } = prepare(q, k, v, options);
-  const { output, lse } = forward(q, k, v, shape, scale);
+  const { output, lse } = forward(q, k, v, shape, scale, tuning);
   lse.destroy();
   return output;
 }
@@ -105,9 +125,17 @@ scaledDotProductAttention.vjp = (
   k: Tensor,
   v: Tensor,
   options: SdpaOptions = {},
-): Vjp<Tensor, Tensor, SdpaGrads> => {
+): Vjp<Tensor, Tensor, SdpaGrads> => runVjp(q, k, v, options, {});
+
+function runVjp(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options: SdpaOptions,
+  tuning: SdpaTuning,
+): Vjp<Tensor, Tensor, SdpaGrads> {
   const { shape, scale } = prepare(q, k, v, options);
-  const { output, lse } = forward(q, k, v, shape, scale);
+  const { output, lse } = forward(q, k, v, shape, scale, tuning);
   let disposed = false;
   const dispose = () => {
     if (!disposed) lse.destroy();
@@ -116,12 +144,26 @@ scaledDotProductAttention.vjp = (
   return {
     output,
     pullback(dO: Tensor): SdpaGrads {
-      if (disposed) throw new TypeError(`${OP} pullback called after dispose()`);
-      checkCotangent(OP, dO, output);
-      checkAlive(OP, { q, k, v, output });
-      return backward({ q, k, v, output, lse }, dO, shape, scale);
+      checkLive(OP, disposed, { q, k, v, output });
+      checkCotangent(OP, "dO", dO, output);
+      return backward({ q, k, v, output, lse }, dO, shape, scale, tuning);
     },
     dispose,
     [Symbol.dispose]: dispose,
   };
-};
+}
+
+/**
+ * {@linkcode scaledDotProductAttention} (and its `vjp`) with the path and tilings of
+ * `tuning`: for the tile sweep (bench/sdpa_sweep.ts) and the tests of every tiling.
+ */
+export function scaledDotProductAttentionWith(tuning: SdpaTuning): {
+  (q: Tensor, k: Tensor, v: Tensor, options?: SdpaOptions): Tensor;
+  vjp(q: Tensor, k: Tensor, v: Tensor, options?: SdpaOptions): Vjp<Tensor, Tensor, SdpaGrads>;
+} {
+  const op = (q: Tensor, k: Tensor, v: Tensor, options: SdpaOptions = {}) =>
+    run(q, k, v, options, tuning);
+  op.vjp = (q: Tensor, k: Tensor, v: Tensor, options: SdpaOptions = {}) =>
+    runVjp(q, k, v, options, tuning);
+  return op;
+}

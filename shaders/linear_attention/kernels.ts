@@ -21,7 +21,7 @@
  * step is read once per lane group and broadcast by `subgroupShuffle`.
  * @module
  */
-import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import { FLAT_GROUP_WGSL, type StorageBinding, UniformBlock, unroll } from "../common.ts";
 import type { DType } from "../common.ts";
 
 /** Largest d_k and d_v the kernels take. */
@@ -127,19 +127,14 @@ export interface LaBinding {
   write: boolean;
 }
 
-/** A generated kernel: its bindings and WGSL. */
+/** A generated kernel: its storage bindings and WGSL. */
 export interface LaShader {
-  bindings: LaBinding[];
+  storage: StorageBinding[];
   wgsl: string;
 }
 
 /** The four row-kernel roles. */
 export type RowRole = "o" | "dq" | "dk" | "dv";
-
-/** `body(i)` for i in [0, n), joined by newlines. */
-function unroll(n: number, body: (i: number) => string): string {
-  return Array.from({ length: n }, (_, i) => body(i)).join("\n");
-}
 
 function binding(name: string, type: LaBinding["type"] = "row", write = false): LaBinding {
   return { name, type, write };
@@ -150,17 +145,22 @@ function isVec4(b: LaBinding, vec4: boolean): boolean {
   return vec4 && b.type === "row" && !b.write;
 }
 
-/**
- * Binding declarations, then `ld_<name>(i)` (f32 of element i after the window offset) and,
- * for the row tensors read, `ld4_<name>(i, n)`: elements i..i+3 of which the first n exist
- * (the rest 0). `aliases` maps extra loader names to bindings.
- */
-function declare(bindings: LaBinding[], dtype: DType, vec4: boolean): string {
+/** The storage bindings of `bindings`: row tensors read are vec4s in vec4 mode. */
+function storageOf(bindings: LaBinding[], dtype: DType, vec4: boolean): StorageBinding[] {
   const el = { row: dtype, f32: "f32", u32: "u32" };
-  const decls = bindings.map((b, i) =>
-    `@group(0) @binding(${i}) var<storage, ${b.write ? "read_write" : "read"}> ${b.name}: ` +
-    `array<${isVec4(b, vec4) ? `vec4<${el[b.type]}>` : el[b.type]}>;`
-  );
+  return bindings.map((b) => ({
+    name: b.name,
+    access: b.write ? "read_write" : "read",
+    type: isVec4(b, vec4) ? `vec4<${el[b.type]}>` : el[b.type],
+  }));
+}
+
+/**
+ * `ld_<name>(i)` (f32 of element i after the window offset) and `ld4_<name>(i, n)` (elements
+ * i..i+3 of which the first n exist, the rest 0) for the row tensors read, after
+ * {@linkcode FLAT_GROUP_WGSL}.
+ */
+function loaders(bindings: LaBinding[], vec4: boolean): string {
   const loads = bindings.filter((b) => b.type === "row" && !b.write).map((b) =>
     vec4
       ? `fn ld4_${b.name}(i: u32, n: u32) -> vec4f { return vec4f(${b.name}[(u.off_${b.name} + i) / 4u]); }
@@ -172,7 +172,7 @@ fn ld4_${b.name}(i: u32, n: u32) -> vec4f {
   return v;
 }`
   );
-  return [...decls, laParams.wgsl(bindings.length), FLAT_GROUP_WGSL, ...loads].join("\n");
+  return [FLAT_GROUP_WGSL, ...loads].join("\n");
 }
 
 /** Segment geometry (see {@linkcode laParams}). */
@@ -359,7 +359,7 @@ export function stateKernel(
   // Weight c_r of row r in the vector column: 1 (m) or dz_r (dm); y's row weight: 1/z_r.
   const vecWeight = bwdNorm ? "dz[u.off_dz + row_at(r, 1u)]" : "1.0";
   const wgsl = `${enable}
-${declare(bindings, v.dtype, mode.vec4)}
+${loaders(bindings, mode.vec4)}
 ${geometry(v)}
 
 const TA = ${t.m}u;  // state rows (features of x) per workgroup
@@ -482,7 +482,7 @@ ${
   }
 }
 `;
-  return { bindings, wgsl };
+  return { storage: storageOf(bindings, v.dtype, mode.vec4), wgsl };
 }
 
 /**
@@ -505,7 +505,7 @@ export function reduceKernel(v: LaVariant, pass: "fwd" | "bwd", withGs = false):
     : `let count = u.chunks;
   let stride = 1u;
   let base = i_seg * u.chunks;`;
-  const wgsl = `${declare(bindings, v.dtype, false)}
+  const wgsl = `${loaders(bindings, false)}
 ${geometry(v)}
 @compute @workgroup_size(${REDUCE_THREADS})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -529,7 +529,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   out[u.off_out + i_seg * size + e] = sum;
 }
 `;
-  return { bindings, wgsl };
+  return { storage: storageOf(bindings, v.dtype, false), wgsl };
 }
 
 /**
@@ -587,7 +587,7 @@ export function rowKernel(v: LaVariant, role: RowRole, t: Tile, mode: KernelMode
     : `i_seg = rest / u.blocks;
   r0 = (rest % u.blocks) * BT;`;
   const wgsl = `${enable}
-${declare(bindings, v.dtype, mode.vec4)}
+${loaders(bindings, mode.vec4)}
 ${geometry(v)}
 
 const BT = ${t.m}u;  // sequence rows per workgroup
@@ -781,5 +781,5 @@ ${
   }
 }
 `;
-  return { bindings, wgsl };
+  return { storage: storageOf(bindings, v.dtype, mode.vec4), wgsl };
 }

@@ -3,18 +3,21 @@
  * element per thread, math in f32.
  * @module
  */
-import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import { FLAT_GROUP_WGSL, read, readWrite, type StorageBinding, UniformBlock } from "../common.ts";
 import type { DType } from "../common.ts";
-import { enableFor, MAIN_WGSL, NN_WORKGROUP, storage } from "./common.ts";
+import { enableFor, MAIN_WGSL, NN_WORKGROUP } from "./common.ts";
 
 /** Uniforms of the affine kernel. */
 export const affineParams = new UniformBlock({ n: "u32", alpha: "f32", beta: "f32" });
 
-/** WGSL of the affine kernel (bindings x, y). */
+/** Storage of the affine kernel. */
+export function affineStorage(dtype: DType): StorageBinding[] {
+  return [read("x", dtype), readWrite("y", dtype)];
+}
+
+/** WGSL of the affine kernel. */
 export function affineWgsl(dtype: DType): string {
-  return `${enableFor(dtype)}${storage(0, "x", dtype, "read")}${
-    storage(1, "y", dtype, "read_write")
-  }${affineParams.wgsl(2)}
+  return `${enableFor(dtype)}
 ${FLAT_GROUP_WGSL}
 ${MAIN_WGSL}
   let i = g * ${NN_WORKGROUP}u + lid;

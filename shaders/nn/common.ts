@@ -1,9 +1,8 @@
 /**
- * WGSL pieces shared by the `ops/nn` building-block shaders: storage declarations per dtype,
- * N-d index decomposition over scalar uniform fields, and a workgroup tree reduction.
+ * WGSL pieces shared by the `ops/nn` building-block shaders: N-d index decomposition over scalar uniform fields, and a workgroup tree reduction.
  * @module
  */
-import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import { FLAT_GROUP_WGSL, read, readWrite, type StorageBinding, UniformBlock } from "../common.ts";
 import type { DType } from "../common.ts";
 
 /** Threads per workgroup of every `nn` kernel (elementwise kernels: one element per thread). */
@@ -15,16 +14,6 @@ export const MAX_RANK = 6;
 /** `enable f16;` when `dtype` is f16. */
 export function enableFor(dtype: DType): string {
   return dtype === "f16" ? "enable f16;\n" : "";
-}
-
-/** A storage array binding of `dtype` elements. */
-export function storage(
-  binding: number,
-  name: string,
-  dtype: DType | "f32",
-  access: "read" | "read_write",
-): string {
-  return `@group(0) @binding(${binding}) var<storage, ${access}> ${name}: array<${dtype}>;\n`;
 }
 
 /** Field names `${prefix}0 … ${prefix}5` (one per padded dimension). */
@@ -116,15 +105,18 @@ export const partialSumParams = new UniformBlock({
   alpha: "f32",
 });
 
+/** Storage of {@linkcode partialSumWgsl}: f32 partial sums in, `out` of `dtype`. */
+export function partialSumStorage(dtype: DType): StorageBinding[] {
+  return [read("partial", "f32"), readWrite("out", dtype)];
+}
+
 /**
  * Second pass of a chunked reduction: `out[i] = alpha · Σ_c partial[row_offset + i, c]` for
  * `rows` rows of `cols` f32 partial sums (one workgroup per row, fixed order, so results are
  * deterministic). Bindings partial, out.
  */
 export function partialSumWgsl(dtype: DType): string {
-  return `${enableFor(dtype)}${storage(0, "partial", "f32", "read")}${
-    storage(1, "out", dtype, "read_write")
-  }${partialSumParams.wgsl(2)}
+  return `${enableFor(dtype)}
 ${FLAT_GROUP_WGSL}${WG_SUM_WGSL}
 ${MAIN_WGSL}
   if (g >= u.rows) { return; }

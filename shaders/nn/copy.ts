@@ -4,16 +4,9 @@
  * every coordinate `c` of a rank-6 copy shape `dim`; and a zero fill.
  * @module
  */
-import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import { FLAT_GROUP_WGSL, read, readWrite, type StorageBinding, UniformBlock } from "../common.ts";
 import type { DType } from "../common.ts";
-import {
-  decomposeWgsl,
-  enableFor,
-  MAIN_WGSL,
-  NN_WORKGROUP,
-  rankFields,
-  storage,
-} from "./common.ts";
+import { decomposeWgsl, enableFor, MAIN_WGSL, NN_WORKGROUP, rankFields } from "./common.ts";
 
 /** Uniforms of the copy kernel (`n`: elements to copy; the fill uses `n` and `dst_off`). */
 export const copyParams = new UniformBlock(
@@ -27,16 +20,18 @@ export const copyParams = new UniformBlock(
   ) as Record<string, "u32">,
 );
 
-/** Copy (bindings src, dst) or zero fill (binding dst) kernel. */
+/** Storage of the copy (src, dst) or zero-fill (dst) kernel. */
+export function copyStorage(dtype: DType, fill: boolean): StorageBinding[] {
+  return fill ? [readWrite("dst", dtype)] : [read("src", dtype), readWrite("dst", dtype)];
+}
+
+/** Copy or zero-fill kernel. */
 export function copyWgsl(dtype: DType, fill: boolean): string {
-  const bindings = fill
-    ? storage(0, "dst", dtype, "read_write")
-    : storage(0, "src", dtype, "read") + storage(1, "dst", dtype, "read_write");
   const body = fill ? `dst[u.dst_off + i] = ${dtype}(0.0);` : `var si = u.src_off;
   var di = u.dst_off;
   ${decomposeWgsl("i", "dim", [["si", "ss"], ["di", "ds"]])}
   dst[di] = src[si];`;
-  return `${enableFor(dtype)}${bindings}${copyParams.wgsl(fill ? 1 : 2)}
+  return `${enableFor(dtype)}
 ${FLAT_GROUP_WGSL}
 ${MAIN_WGSL}
   let i = g * ${NN_WORKGROUP}u + lid;

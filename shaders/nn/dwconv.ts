@@ -5,9 +5,9 @@
  * across heads (Focused/Pola `dwc`, SPEC §6.3).
  * @module
  */
-import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import { FLAT_GROUP_WGSL, read, readWrite, type StorageBinding, UniformBlock } from "../common.ts";
 import type { DType } from "../common.ts";
-import { enableFor, MAIN_WGSL, NN_WORKGROUP, storage, WG_SUM_WGSL } from "./common.ts";
+import { enableFor, MAIN_WGSL, NN_WORKGROUP, WG_SUM_WGSL } from "./common.ts";
 
 /** Uniforms: batch, image height/width, channels, weight channels, kernel size. */
 export const dwconvParams = new UniformBlock({
@@ -49,12 +49,17 @@ function tapLoop(sign: string, src: string): string {
   }`;
 }
 
-const BINDINGS: Record<DwconvPass, [string, "read" | "read_write"][]> = {
-  forward: [["x", "read"], ["weight", "read"], ["bias", "read"], ["y", "read_write"]],
-  grad_x: [["dy", "read"], ["weight", "read"], ["dx", "read_write"]],
-  // partial: f32 [cw·k² weight rows, then cw bias rows; chunks].
-  grad_params: [["x", "read"], ["dy", "read"], ["partial", "read_write"]],
-};
+/** Storage of the kernel of `pass`. */
+export function dwconvStorage(pass: DwconvPass, t: DType): StorageBinding[] {
+  switch (pass) {
+    case "forward":
+      return [read("x", t), read("weight", t), read("bias", t), readWrite("y", t)];
+    case "grad_x":
+      return [read("dy", t), read("weight", t), readWrite("dx", t)];
+    case "grad_params": // partial: f32 [cw·k² weight rows, then cw bias rows; chunks].
+      return [read("x", t), read("dy", t), readWrite("partial", "f32")];
+  }
+}
 
 function body(pass: DwconvPass, t: DType): string {
   if (pass === "forward") {
@@ -102,17 +107,9 @@ function body(pass: DwconvPass, t: DType): string {
   if (lid == 0u) { partial[row * u.chunks + g % u.chunks] = total; }`;
 }
 
-/** Binding accesses of a pass, in order. */
-export function dwconvBindings(pass: DwconvPass): ("read" | "read_write")[] {
-  return BINDINGS[pass].map(([, access]) => access);
-}
-
 /** Depthwise-conv kernel of `pass`. */
 export function dwconvWgsl(pass: DwconvPass, dtype: DType): string {
-  const decls = BINDINGS[pass].map(([name, access], i) =>
-    storage(i, name, name === "partial" ? "f32" : dtype, access)
-  ).join("");
-  return `${enableFor(dtype)}${decls}${dwconvParams.wgsl(BINDINGS[pass].length)}
+  return `${enableFor(dtype)}
 ${FLAT_GROUP_WGSL}${pass === "grad_params" ? WG_SUM_WGSL : ""}
 ${MAIN_WGSL}
   ${body(pass, dtype)}

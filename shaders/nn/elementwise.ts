@@ -4,17 +4,9 @@
  * over the dimensions the operand was broadcast along.
  * @module
  */
-import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import { FLAT_GROUP_WGSL, read, readWrite, type StorageBinding, UniformBlock } from "../common.ts";
 import type { DType } from "../common.ts";
-import {
-  enableFor,
-  MAIN_WGSL,
-  MAX_RANK,
-  NN_WORKGROUP,
-  rankFields,
-  storage,
-  WG_SUM_WGSL,
-} from "./common.ts";
+import { enableFor, MAIN_WGSL, MAX_RANK, NN_WORKGROUP, rankFields, WG_SUM_WGSL } from "./common.ts";
 
 /** Activations of SPEC §0.2. */
 export type ActivationKind = "elu" | "relu" | "leaky_relu" | "softplus" | "sigmoid";
@@ -43,19 +35,20 @@ fn log1p_(z: f32) -> f32 {
 fn sigmoid_d(x: f32) -> f32 { let s = 1.0 / (1.0 + exp(-x)); return s * (1.0 - s); }
 `;
 
-/**
- * Activation kernel. Forward bindings: x, y. Backward: x, dy, dx with `dx = dy · act'(x)`.
- */
+/** Storage of the activation kernel: forward x, y; backward x, dy, dx. */
+export function activationStorage(dtype: DType, backward: boolean): StorageBinding[] {
+  return backward
+    ? [read("x", dtype), read("dy", dtype), readWrite("dx", dtype)]
+    : [read("x", dtype), readWrite("y", dtype)];
+}
+
+/** Activation kernel: forward `y = act(x) + shift`, backward `dx = dy · act'(x)`. */
 export function activationWgsl(kind: ActivationKind, dtype: DType, backward: boolean): string {
   const { f, df } = ACTIVATIONS[kind];
-  const bindings = backward
-    ? storage(0, "x", dtype, "read") + storage(1, "dy", dtype, "read") +
-      storage(2, "dx", dtype, "read_write")
-    : storage(0, "x", dtype, "read") + storage(1, "y", dtype, "read_write");
   const body = backward
     ? `dx[i] = ${dtype}(f32(dy[i]) * d_act(f32(x[i])));`
     : `y[i] = ${dtype}(act(f32(x[i])) + u.shift);`;
-  return `${enableFor(dtype)}${bindings}${activationParams.wgsl(backward ? 3 : 2)}
+  return `${enableFor(dtype)}
 ${FLAT_GROUP_WGSL}${ACTIVATION_HELPERS}
 fn act(x: f32) -> f32 { return ${f}; }
 fn d_act(x: f32) -> f32 { return ${df}; }
@@ -118,10 +111,25 @@ function coordsWgsl(): string {
 }
 
 /**
+ * Storage of the binary kernel: in_a, in_b, then `out` (forward) or in_dy, d (gradients; d is
+ * f32 partial sums with `reduce`).
+ */
+export function binaryStorage(
+  dtype: DType,
+  mode: "forward" | "grad_a" | "grad_b",
+  reduce: boolean,
+): StorageBinding[] {
+  const inputs = [read("in_a", dtype), read("in_b", dtype)];
+  return mode === "forward"
+    ? [...inputs, readWrite("out", dtype)]
+    : [...inputs, read("in_dy", dtype), readWrite("d", reduce ? "f32" : dtype)];
+}
+
+/**
  * Binary kernel.
- * - `"forward"`: bindings a, b, out; one thread per output element.
- * - `"grad_a"`/`"grad_b"` with `reduce = false` (operand has the output's shape): bindings a,
- *   b, dy, d; one thread per element. With `reduce = true`: binding d is an f32 array of
+ * - `"forward"`: one thread per output element.
+ * - `"grad_a"`/`"grad_b"` with `reduce = false` (operand has the output's shape): one thread
+ *   per element. With `reduce = true`: binding d is an f32 array of
  *   partial sums `[n, chunks]`, one workgroup per (operand element, chunk), each summing up to
  *   `chunk` of the element's `r` output elements in a fixed order (finish with
  *   `partialSumWgsl` of nn_common.ts).
@@ -134,18 +142,14 @@ export function binaryWgsl(
 ): string {
   const op = BINARY[kind];
   const load = "let a = f32(in_a[o.x]); let b = f32(in_b[o.y]);";
-  let bindings = storage(0, "in_a", dtype, "read") + storage(1, "in_b", dtype, "read");
   let main: string;
   if (mode === "forward") {
-    bindings += storage(2, "out", dtype, "read_write");
     main = `let i = g * ${NN_WORKGROUP}u + lid;
   if (i >= u.n) { return; }
   let o = coords(i, 0u);
   ${load}
   out[i] = ${dtype}(u.alpha * (${op.f}));`;
   } else {
-    bindings += storage(2, "in_dy", dtype, "read") +
-      storage(3, "d", reduce ? "f32" : dtype, "read_write");
     const term = mode === "grad_a" ? op.da : op.db;
     main = reduce
       ? `if (g >= u.n * u.chunks) { return; }
@@ -166,7 +170,7 @@ export function binaryWgsl(
   ${load} let dy = f32(in_dy[o.z]);
   d[i] = ${dtype}(u.alpha * (${term}));`;
   }
-  return `${enableFor(dtype)}${bindings}${binaryParams.wgsl(mode === "forward" ? 3 : 4)}
+  return `${enableFor(dtype)}
 ${FLAT_GROUP_WGSL}${reduce ? WG_SUM_WGSL : ""}
 ${coordsWgsl()}
 ${MAIN_WGSL}

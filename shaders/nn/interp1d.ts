@@ -5,9 +5,9 @@
  * short, fixed-order loop), so it needs no atomics.
  * @module
  */
-import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import { FLAT_GROUP_WGSL, read, readWrite, type StorageBinding, UniformBlock } from "../common.ts";
 import type { DType } from "../common.ts";
-import { enableFor, MAIN_WGSL, NN_WORKGROUP, storage } from "./common.ts";
+import { enableFor, MAIN_WGSL, NN_WORKGROUP } from "./common.ts";
 
 /** Uniforms: `outer` rows of `n` source / `big_n` output tokens of `c` channels; scale = n/N. */
 export const interp1dParams = new UniformBlock({
@@ -28,11 +28,15 @@ fn taps(t: u32) -> Taps {
 }
 `;
 
-/** Forward (bindings x, y) or backward (bindings dy, dx) kernel. */
+/** Storage of the forward (x, y) or backward (dy, dx) kernel. */
+export function interp1dStorage(dtype: DType, backward: boolean): StorageBinding[] {
+  return backward
+    ? [read("dy", dtype), readWrite("dx", dtype)]
+    : [read("x", dtype), readWrite("y", dtype)];
+}
+
+/** Forward or backward kernel. */
 export function interp1dWgsl(dtype: DType, backward: boolean): string {
-  const bindings = backward
-    ? storage(0, "dy", dtype, "read") + storage(1, "dx", dtype, "read_write")
-    : storage(0, "x", dtype, "read") + storage(1, "y", dtype, "read_write");
   const body = backward
     ? `if (i >= u.outer * u.n * u.c) { return; }
   let ch = i % u.c;
@@ -57,7 +61,7 @@ export function interp1dWgsl(dtype: DType, backward: boolean): string {
   let x0 = f32(x[(o * u.n + tp.i0) * u.c + ch]);
   let x1 = f32(x[(o * u.n + tp.i1) * u.c + ch]);
   y[i] = ${dtype}((1.0 - tp.l1) * x0 + tp.l1 * x1);`;
-  return `${enableFor(dtype)}${bindings}${interp1dParams.wgsl(2)}
+  return `${enableFor(dtype)}
 ${FLAT_GROUP_WGSL}${SOURCE}
 ${MAIN_WGSL}
   let i = g * ${NN_WORKGROUP}u + lid;

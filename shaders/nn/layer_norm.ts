@@ -5,9 +5,9 @@
  * `partialSumWgsl` (nn_common.ts), in a fixed order (deterministic).
  * @module
  */
-import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import { FLAT_GROUP_WGSL, read, readWrite, type StorageBinding, UniformBlock } from "../common.ts";
 import type { DType } from "../common.ts";
-import { enableFor, MAIN_WGSL, NN_WORKGROUP, storage, WG_SUM_WGSL } from "./common.ts";
+import { enableFor, MAIN_WGSL, NN_WORKGROUP, WG_SUM_WGSL } from "./common.ts";
 
 /** Uniforms: `rows` rows of `c` features. */
 export const layerNormParams = new UniformBlock({
@@ -21,35 +21,23 @@ export const layerNormParams = new UniformBlock({
 /** Which LayerNorm kernel. */
 export type LayerNormPass = "forward" | "grad_x" | "grad_params";
 
-const BINDINGS: Record<LayerNormPass, [string, "f32" | "io", "read" | "read_write"][]> = {
-  // stats: per row [mean, 1/sqrt(var + eps)], f32.
-  forward: [["x", "io", "read"], ["w", "io", "read"], ["b", "io", "read"], [
-    "y",
-    "io",
-    "read_write",
-  ], [
-    "stats",
-    "f32",
-    "read_write",
-  ]],
-  grad_x: [
-    ["x", "io", "read"],
-    ["w", "io", "read"],
-    ["dy", "io", "read"],
-    ["stats", "f32", "read"],
-    [
-      "dx",
-      "io",
-      "read_write",
-    ],
-  ],
-  // partial: f32 [2, C, chunks], weight then bias sums of each chunk of rows.
-  grad_params: [["x", "io", "read"], ["dy", "io", "read"], ["stats", "f32", "read"], [
-    "partial",
-    "f32",
-    "read_write",
-  ]],
-};
+/** Storage of the kernel of `pass`. */
+export function layerNormStorage(pass: LayerNormPass, t: DType): StorageBinding[] {
+  switch (pass) {
+    case "forward": // stats: per row [mean, 1/sqrt(var + eps)], f32.
+      return [
+        read("x", t),
+        read("w", t),
+        read("b", t),
+        readWrite("y", t),
+        readWrite("stats", "f32"),
+      ];
+    case "grad_x":
+      return [read("x", t), read("w", t), read("dy", t), read("stats", "f32"), readWrite("dx", t)];
+    case "grad_params": // partial: f32 [2, C, chunks], weight then bias sums of each chunk of rows.
+      return [read("x", t), read("dy", t), read("stats", "f32"), readWrite("partial", "f32")];
+  }
+}
 
 const BODY: Record<LayerNormPass, (t: DType) => string> = {
   forward: (t) =>
@@ -101,17 +89,9 @@ const BODY: Record<LayerNormPass, (t: DType) => string> = {
   if (lid == 0u) { partial[g] = sum_w; partial[u.c * u.chunks + g] = sum_b; }`,
 };
 
-/** Binding accesses of a pass, in order. */
-export function layerNormBindings(pass: LayerNormPass): ("read" | "read_write")[] {
-  return BINDINGS[pass].map(([, , access]) => access);
-}
-
 /** LayerNorm kernel of `pass`. */
 export function layerNormWgsl(pass: LayerNormPass, dtype: DType): string {
-  const decls = BINDINGS[pass].map(([name, type, access], i) =>
-    storage(i, name, type === "f32" ? "f32" : dtype, access)
-  ).join("");
-  return `${enableFor(dtype)}${decls}${layerNormParams.wgsl(BINDINGS[pass].length)}
+  return `${enableFor(dtype)}
 ${FLAT_GROUP_WGSL}${WG_SUM_WGSL}
 ${MAIN_WGSL}
   ${BODY[pass](dtype)}

@@ -8,7 +8,14 @@
  * works.
  * @module
  */
-import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import {
+  FLAT_GROUP_WGSL,
+  read,
+  readWrite,
+  type StorageBinding,
+  UniformBlock,
+  unroll,
+} from "../common.ts";
 import type { DType } from "../common.ts";
 
 /** Compile-time variant of the matmul kernel. */
@@ -45,9 +52,10 @@ export const matmulParams = new UniformBlock({
   stride_b: "u32",
 });
 
-/** Unrolls `body(i)` for i in [0, n). */
-function unroll(n: number, body: (i: number) => string): string {
-  return Array.from({ length: n }, (_, i) => body(i)).join("\n");
+/** Storage of the matmul kernel: a, b, c (and the bias). */
+export function matmulStorage(v: MatmulVariant): StorageBinding[] {
+  const storage = [read("a", v.dtype), read("b", v.dtype), readWrite("c", v.dtype)];
+  return v.bias ? [...storage, read("bias", v.dtype)] : storage;
 }
 
 /** WGSL of the matmul kernel for `v`. */
@@ -65,17 +73,9 @@ export function matmulWgsl(v: MatmulVariant): string {
     ? `let kk = f % ${BK}u; let nn = f / ${BK}u;`
     : `let nn = f % ${BN}u; let kk = f / ${BN}u;`;
   const elem = v.dtype;
-  const biasBinding = v.bias
-    ? `@group(0) @binding(3) var<storage, read> bias: array<${elem}>;`
-    : "";
   const biasTerm = v.bias ? ` + f32(bias[u.off_bias + n])` : "";
   return /* wgsl */ `
 ${v.dtype === "f16" ? "enable f16;" : ""}
-@group(0) @binding(0) var<storage, read> a: array<${elem}>;
-@group(0) @binding(1) var<storage, read> b: array<${elem}>;
-@group(0) @binding(2) var<storage, read_write> c: array<${elem}>;
-${biasBinding}
-${matmulParams.wgsl(v.bias ? 4 : 3)}
 ${FLAT_GROUP_WGSL}
 var<workgroup> s_a: array<f32, ${BK * BM}>; // [BK][BM]: op(A) tile, k-major
 var<workgroup> s_b: array<f32, ${BK * BN}>; // [BK][BN]: op(B) tile, k-major

@@ -7,7 +7,7 @@
  * adds their partial sums. `lanes` is 1 when inner = 1 (a row sum), else 16.
  * @module
  */
-import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import { FLAT_GROUP_WGSL, read, readWrite, type StorageBinding, UniformBlock } from "../common.ts";
 import type { DType } from "../common.ts";
 
 /** Compile-time variant of the reduction kernel. */
@@ -32,14 +32,16 @@ export const reduceParams = new UniformBlock({
   off_y: "u32",
 });
 
+/** Storage of the reduction kernel: x, y. */
+export function reduceStorage(v: ReduceVariant): StorageBinding[] {
+  return [read("x", v.dtype), readWrite("y", v.dtype)];
+}
+
 /** WGSL of the reduction kernel for `v`. */
 export function reduceWgsl(v: ReduceVariant): string {
   const L = v.lanes, S = REDUCE_THREADS / v.lanes;
   return /* wgsl */ `
 ${v.dtype === "f16" ? "enable f16;" : ""}
-@group(0) @binding(0) var<storage, read> x: array<${v.dtype}>;
-@group(0) @binding(1) var<storage, read_write> y: array<${v.dtype}>;
-${reduceParams.wgsl(2)}
 ${FLAT_GROUP_WGSL}
 var<workgroup> s_sum: array<f32, ${REDUCE_THREADS}>; // [${S} strides][${L} lanes]
 

@@ -6,19 +6,22 @@
  * The inverse (the gradient) rotates by −φ.
  * @module
  */
-import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import { FLAT_GROUP_WGSL, read, readWrite, type StorageBinding, UniformBlock } from "../common.ts";
 import type { DType } from "../common.ts";
-import { enableFor, MAIN_WGSL, NN_WORKGROUP, storage } from "./common.ts";
+import { enableFor, MAIN_WGSL, NN_WORKGROUP } from "./common.ts";
 
 /** Uniforms: pairs to rotate, tokens N, last-axis length L, rotated width F. */
 export const rope2dParams = new UniformBlock({ pairs: "u32", n: "u32", l: "u32", f: "u32" });
 
-/** RoPE kernel: bindings x, rotations, y; `inverse` rotates by −φ. */
+/** Storage of the RoPE kernel: x, the rotation table, y. */
+export function rope2dStorage(dtype: DType, tableDtype: DType): StorageBinding[] {
+  return [read("x", dtype), read("rot", tableDtype), readWrite("y", dtype)];
+}
+
+/** RoPE kernel; `inverse` rotates by −φ. */
 export function rope2dWgsl(dtype: DType, tableDtype: DType, inverse: boolean): string {
   const sign = inverse ? "-" : "";
-  return `${enableFor(dtype === "f16" ? dtype : tableDtype)}${storage(0, "x", dtype, "read")}${
-    storage(1, "rot", tableDtype, "read")
-  }${storage(2, "y", dtype, "read_write")}${rope2dParams.wgsl(3)}
+  return `${enableFor(dtype === "f16" ? dtype : tableDtype)}
 ${FLAT_GROUP_WGSL}
 ${MAIN_WGSL}
   let i = g * ${NN_WORKGROUP}u + lid;

@@ -3,9 +3,9 @@
  * per row (max, sum of exponentials, write). The backward is `dx = y ⊙ (dy − Σ y ⊙ dy)`.
  * @module
  */
-import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import { FLAT_GROUP_WGSL, read, readWrite, type StorageBinding, UniformBlock } from "../common.ts";
 import type { DType } from "../common.ts";
-import { enableFor, MAIN_WGSL, NN_WORKGROUP, storage, WG_MAX_WGSL, WG_SUM_WGSL } from "./common.ts";
+import { enableFor, MAIN_WGSL, NN_WORKGROUP, WG_MAX_WGSL, WG_SUM_WGSL } from "./common.ts";
 
 /** Uniforms: `outer · inner` rows of `n` elements with stride `inner`. */
 export const softmaxParams = new UniformBlock({ outer: "u32", n: "u32", inner: "u32" });
@@ -13,14 +13,17 @@ export const softmaxParams = new UniformBlock({ outer: "u32", n: "u32", inner: "
 const ROW = `if (g >= u.outer * u.inner) { return; }
   let base = (g / u.inner) * u.n * u.inner + g % u.inner;`;
 
-/** Forward (bindings x, y) or backward (bindings y, dy, dx) softmax kernel. */
+/** Storage of the forward (x, y) or backward (y, dy, dx) softmax kernel. */
+export function softmaxStorage(dtype: DType, backward: boolean): StorageBinding[] {
+  return backward
+    ? [read("y", dtype), read("dy", dtype), readWrite("dx", dtype)]
+    : [read("x", dtype), readWrite("y", dtype)];
+}
+
+/** Forward or backward softmax kernel. */
 export function softmaxWgsl(dtype: DType, backward: boolean): string {
   const at = (j: string) => `base + ${j} * u.inner`;
   const loop = (body: string) => `for (var j = lid; j < u.n; j += ${NN_WORKGROUP}u) { ${body} }`;
-  const bindings = backward
-    ? storage(0, "y", dtype, "read") + storage(1, "dy", dtype, "read") +
-      storage(2, "dx", dtype, "read_write")
-    : storage(0, "x", dtype, "read") + storage(1, "y", dtype, "read_write");
   const body = backward
     ? `var acc = 0.0;
   ${loop(`acc += f32(y[${at("j")}]) * f32(dy[${at("j")}]);`)}
@@ -33,7 +36,7 @@ export function softmaxWgsl(dtype: DType, backward: boolean): string {
   ${loop(`acc += exp(f32(x[${at("j")}]) - row_max);`)}
   let inv = 1.0 / wg_sum(lid, acc);
   ${loop(`y[${at("j")}] = ${dtype}(exp(f32(x[${at("j")}]) - row_max) * inv);`)}`;
-  return `${enableFor(dtype)}${bindings}${softmaxParams.wgsl(backward ? 3 : 2)}
+  return `${enableFor(dtype)}
 ${FLAT_GROUP_WGSL}${WG_SUM_WGSL}${backward ? "" : WG_MAX_WGSL}
 ${MAIN_WGSL}
   ${ROW}

@@ -14,7 +14,7 @@
  * PyTorch passes Python scalars (`1 − f32(β₂)` would be off by up to 1e-5 relative).
  * @module
  */
-import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import { FLAT_GROUP_WGSL, read, readWrite, type StorageBinding, UniformBlock } from "../common.ts";
 import type { DType } from "../common.ts";
 
 /** The update rules: plain SGD, SGD with a momentum buffer, Adam/AdamW. */
@@ -77,20 +77,17 @@ const UPDATE_BODY: Record<UpdateRule, string> = {
 };
 
 /**
- * WGSL of the `rule` update for parameters stored as `dtype` (gradient of the same dtype,
- * state in f32). Bindings: param (read_write), grad (read), the rule's state, uniforms.
+ * Storage of the `rule` update for parameters stored as `dtype`: param, grad (same dtype), then
+ * the rule's f32 state ({@linkcode STATE_NAMES}).
  */
+export function optimizerStorage(rule: UpdateRule, dtype: DType): StorageBinding[] {
+  const state = STATE_NAMES[rule].map((name) => readWrite(name, "f32"));
+  return [readWrite("param", dtype), read("grad", dtype), ...state];
+}
+
+/** WGSL of the `rule` update (math in f32). */
 export function optimizerWgsl(rule: UpdateRule, dtype: DType): string {
-  const state = STATE_NAMES[rule];
-  const decls = [
-    `@group(0) @binding(0) var<storage, read_write> param: array<${dtype}>;`,
-    `@group(0) @binding(1) var<storage, read> grad: array<${dtype}>;`,
-    ...state.map((s, i) =>
-      `@group(0) @binding(${i + 2}) var<storage, read_write> ${s}: array<f32>;`
-    ),
-  ].join("\n");
-  return `${dtype === "f16" ? "enable f16;\n" : ""}${decls}
-${optimParams[rule].wgsl(state.length + 2)}
+  return `${dtype === "f16" ? "enable f16;\n" : ""}
 ${FLAT_GROUP_WGSL}
 @compute @workgroup_size(${OPTIM_WORKGROUP})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,

@@ -1,25 +1,28 @@
 /**
  * PISA's column-stationary dk/dv backward (SPEC §5.4; derivation in
  * ops/piecewise_attention/bwd.ts), register-tiled like the SDPA dk/dv kernel (the pieces of
- * `attention_tiles.ts`; thread layout in `sdpa.ts`). The row-stationary forward and dq are in
- * `piecewise_attention_rows.ts`.
+ * `attention_tiles.ts`; thread layout in `sdpa/kernels.ts`). The row-stationary forward and dq are in
+ * `rows.ts`.
  *
  * One workgroup per (bh, split of the query blocks, BR own keys), streaming BC query rows at a
  * time of the query blocks that see its keys:
  * - `exact`: own keys are BR rows of one chunk n; visits the query blocks i with n ∈ Sel(i)
- *   (found 32 blocks at a time with a bitmask) and writes dk_j = σ Σ_t dS_tj q_t and
- *   dv_j = Σ_t P_tj dO_t into grads (dk | dv regions). One split.
+ *   (the set bits of chunk n's words in `seen`, 32 blocks a word) and writes
+ *   dk_j = σ Σ_t dS_tj q_t and dv_j = Σ_t P_tj dO_t into grads (dk | dv regions). One split.
  * - `chunks`: own keys are BR pseudo-keys (chunks n: key kc_n, value vc_n); visits every
  *   query block of its split, weighting chunk n by len_n where it is not selected and by 0
  *   where it is, and writes that split's share of dkc_n = σ Σ_t dμ_tn q_t and
  *   dvc_n = Σ_t R_tn dO_t (summed in split order by the final dk/dv kernel).
  * With p = exp(σ q·key − lse) and dS = p·(dO·value − weight·D) (D' for pseudo-keys).
- * Bindings: q, k, v, dO, chunk, sel, rows, grads.
+ * Bindings: q, k, v, dO, chunk, seen, rows, grads; `seen` (u32, `[BH, NT, ⌈NT/32⌉]`: bit b of
+ * word w of chunk n says whether query block 32w + b selected n) is the selection inverted
+ * once per backward by {@linkcode pisaSeenWgsl}.
  * @module
  */
-import { type SdpaTiles, unroll } from "../attention_tiles.ts";
-import { backwardBindings, PisaTileCode, pisaTileHeader } from "./rows.ts";
-import type { PisaIo } from "./stats.ts";
+import type { SdpaTiles } from "../attention_tiles.ts";
+import { FLAT_GROUP_WGSL, read, readWrite, type StorageBinding, unroll } from "../common.ts";
+import { backwardStorage, PisaTileCode, pisaTileHeader } from "./rows.ts";
+import { type PisaIo, SELECTION_WGSL } from "./stats.ts";
 
 /** Which keys the column kernel owns: rows of selected chunks, or non-selected chunks. */
 export type PisaColMode = "exact" | "chunks";
@@ -29,6 +32,48 @@ export interface PisaColVariant extends PisaIo, SdpaTiles {
   mode: PisaColMode;
   dk: number;
   dv: number;
+  /** Subgroup size of the subgroup path, or undefined (portable; see attention_tiles.ts). */
+  subgroup?: number;
+}
+
+/** Storage of the column kernel `v`: the backward's, with `seen` in place of `sel`. */
+export function pisaColStorage(v: PisaColVariant): StorageBinding[] {
+  return backwardStorage(v, readWrite("grads", "f32")).map((b) =>
+    b.name === "sel" ? read("seen", "u32") : b
+  );
+}
+
+/** Storage of {@linkcode pisaSeenWgsl}. */
+export const PISA_SEEN_STORAGE: StorageBinding[] = [read("sel", "u32"), readWrite("seen", "u32")];
+
+/** Threads per workgroup of {@linkcode pisaSeenWgsl}. */
+export const PISA_SEEN_GROUP = 256;
+
+/**
+ * The selection inverted: one thread per word `seen[(bh·NT + n)·W + w]` (W = ⌈NT/32⌉) sets bit
+ * b where chunk n ∈ Sel(32w + b), by a binary search in each of the 32 blocks' ascending
+ * selections. Storage: {@linkcode PISA_SEEN_STORAGE}.
+ */
+export function pisaSeenWgsl(): string {
+  return /* wgsl */ `
+${FLAT_GROUP_WGSL}
+${SELECTION_WGSL}
+@compute @workgroup_size(${PISA_SEEN_GROUP})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let words = (u.nt + 31u) / 32u;
+  let idx = flat_group(wid, nwg) * ${PISA_SEEN_GROUP}u + lid; // (bh·NT + n)·W + w
+  if (idx >= u.n_bh * u.nt * words) { return; }
+  let bh = idx / (u.nt * words);
+  let n = (idx / words) % u.nt;
+  let i0 = (idx % words) * 32u;
+  var bits = 0u;
+  for (var b = 0u; b < min(32u, u.nt - i0); b++) {
+    if (is_selected((bh * u.nt + i0 + b) * u.top_k, n)) { bits |= 1u << b; }
+  }
+  seen[idx] = bits;
+}
+`;
 }
 
 /** WGSL of the column kernel `v` (see the module doc). */
@@ -58,9 +103,9 @@ export function pisaColWgsl(v: PisaColVariant): string {
         s_delta[e] = rows[at + ${pseudo ? 3 : 2}u]; // ${pseudo ? "D'" : "D"}
       }
       workgroupBarrier();
-      ${c.scoreTile("b_s")} // Sᵀ: [own keys][queries]
+      ${c.scoreTile("b_s")} // Sᵀ: [own keys][queries], then Pᵀ
       ${c.dot("b_s", "s_k", k, "s_q", kp)}
-      ${c.scoreTile("b_dp")} // dPᵀ = V dOᵀ
+      ${c.scoreTile("b_dp")} // dPᵀ = V dOᵀ, then dSᵀ
       ${c.dot("b_dp", "s_v", V, "s_do", vp)}
 ${
     unroll(RI * RJ, (ij) => {
@@ -69,39 +114,37 @@ ${
       return `      {
         let col = tc + ${j}u * TC;
         let p = select(0.0, exp2(b_s[${i}][${j}] * scale_log2 - s_lse[col]), ${ok});
-    ${c.putScore("s_pt", i, j, "p")}
-    ${c.putScore("s_dst", i, j, `p * (b_dp[${i}][${j}] - ${weight(i)} * s_delta[col])`)}
+        b_s[${i}][${j}] = p;
+        b_dp[${i}][${j}] = p * (b_dp[${i}][${j}] - ${weight(i)} * s_delta[col]);
       }`;
     })
   }
-      workgroupBarrier();
-      ${c.product("b_dv", "s_pt", "s_do", vp)}
-      ${c.product("b_dk", "s_dst", "s_q", kp)}
+${c.shareScores([["b_s", "s_pt"], ["b_dp", "s_dst"]])}
+      ${c.shareBarrier}
+      ${c.productOf("b_dv", "b_s", "s_pt", "s_do", vp)}
+      ${c.productOf("b_dk", "b_dp", "s_dst", "s_q", kp)}
     }`;
+  // Whether query block i selected chunk n (bit i % 32 of chunk n's word i / 32).
+  const selects = (n: string) =>
+    `((seen[(bh * u.nt + ${n}) * words + i / 32u] >> (i % 32u)) & 1u) != 0u`;
   const blocks = pseudo
     ? `
   for (var i = i_lo; i < i_hi; i++) {
     workgroupBarrier(); // s_wk is read by the previous block's tiles
     if (lid < ${v.br}u) {
       let n = t0 + lid;
-      let seen = n < u.nt && !is_selected((bh * u.nt + i) * u.top_k, n);
-      s_wk[lid] = select(0.0, f32(chunk_len(min(n, u.nt - 1u))), seen);
+      let seen_here = n < u.nt && !(${selects("min(n, u.nt - 1u)")});
+      s_wk[lid] = select(0.0, f32(chunk_len(min(n, u.nt - 1u))), seen_here);
     }
     ${visit}
   }`
     : `
-  for (var i0 = i_lo; i0 < i_hi; i0 += 32u) {
+  for (var w = i_lo / 32u; w * 32u < i_hi; w++) {
     workgroupBarrier(); // everyone has read the previous s_flag
-    if (lid == 0u) { atomicStore(&s_mask, 0u); }
-    workgroupBarrier();
-    if (lid < 32u && i0 + lid < i_hi) {
-      if (is_selected((bh * u.nt + i0 + lid) * u.top_k, t0 / u.bt)) { atomicOr(&s_mask, 1u << lid); }
-    }
-    workgroupBarrier();
-    if (lid == 0u) { s_flag = atomicLoad(&s_mask); }
-    var todo = workgroupUniformLoad(&s_flag); // bit b: block i0 + b selected this chunk
+    if (lid == 0u) { s_flag = seen[(bh * u.nt + t0 / u.bt) * words + w]; }
+    var todo = workgroupUniformLoad(&s_flag); // bit b: block 32w + b selected this chunk
     while (todo != 0u) {
-      let i = i0 + countTrailingZeros(todo);
+      let i = w * 32u + countTrailingZeros(todo);
       todo &= todo - 1u;
       ${visit}
     }
@@ -126,23 +169,21 @@ ${
       "u.off_dvc + ((split * u.n_bh + bh) * u.nt + key) * u.dv",
     ]
     : ["(bh * u.seq + key) * u.dk", "u.off_dvx + (bh * u.seq + key) * u.dv"];
-  const bindings = backwardBindings(["grads", "read_write", "f32"]);
-  return /* wgsl */ `${pisaTileHeader(v, bindings)}
+  return /* wgsl */ `${pisaTileHeader(v, false)}
 var<workgroup> s_k: array<vec4f, ${v.br * k.stride}>; // [BR][K] own keys
 var<workgroup> s_v: array<vec4f, ${v.br * V.stride}>; // [BR][V] own values
 var<workgroup> s_q: array<vec4f, ${v.bc * kp.stride}>; // [BC][K] queries
 var<workgroup> s_do: array<vec4f, ${v.bc * vp.stride}>; // [BC][V] output gradients
-var<workgroup> s_pt: array<vec4f, ${v.br * c.sp}>; // [BR keys][BC/4] Pᵀ
-var<workgroup> s_dst: array<vec4f, ${v.br * c.sp}>; // [BR keys][BC/4] dSᵀ
+${c.scoreScratch("s_pt", "Pᵀ (own keys × queries)")}
+${c.scoreScratch("s_dst", "dSᵀ")}
 var<workgroup> s_lse: array<f32, ${v.bc}>;
 var<workgroup> s_delta: array<f32, ${v.bc}>;
 var<workgroup> s_wk: array<f32, ${v.br}>; // chunks: own key weight as seen by block i
 var<workgroup> s_flag: u32;
-var<workgroup> s_mask: atomic<u32>;
 
 @compute @workgroup_size(${v.tr * v.tc})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
+        @builtin(local_invocation_index) lid: u32${c.laneParameter}) {
   let g = flat_group(wid, nwg);
   if (g >= u.n_bh * u.n_splits * u.n_main) { return; }
   let t0 = (g % u.n_main) * ${v.br}u; // first own ${pseudo ? "chunk" : "key row"}
@@ -150,6 +191,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let bh = g / (u.n_main * u.n_splits);
   let tr = lid / TC;
   let tc = lid % TC;
+  ${c.laneDeclarations()}
+  let words = (u.nt + 31u) / 32u; // of each chunk's row in seen
   let scale_log2 = u.scale * 1.4426950408889634;
   ${loadOwn}
   ${c.featureTile("b_dk", k)} // [own keys][key groups]

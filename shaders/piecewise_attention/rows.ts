@@ -1,7 +1,7 @@
 /**
  * PISA's row-stationary attention kernels (SPEC §5.4), register-tiled like the SDPA kernels
- * (the pieces of `attention_tiles.ts`; thread layout in `sdpa.ts`): the forward and the dq
- * backward. The column-stationary dk/dv backward is in `piecewise_attention_cols.ts`.
+ * (the pieces of `attention_tiles.ts`; thread layout in `sdpa/kernels.ts`): the forward and the dq
+ * backward. The column-stationary dk/dv backward is in `cols.ts`.
  *
  * One workgroup per (bh, BR queries of one query block i). The streamed key tiles are BC rows
  * of each selected chunk (exact keys, weight 1), then BC non-selected chunks at a time as
@@ -17,8 +17,9 @@
  *   derivation). Bindings: q, k, v, dO, chunk, sel, rows, dq.
  * @module
  */
-import { type Features, type SdpaTiles, TileCode, unroll } from "../attention_tiles.ts";
-import { pisaBindings, type PisaIo, pisaPrelude, SELECTION_WGSL } from "./stats.ts";
+import { type Features, ioType, type SdpaTiles, TileCode } from "../attention_tiles.ts";
+import { read, readWrite, type StorageBinding, unroll } from "../common.ts";
+import { type PisaIo, pisaPrelude, SELECTION_WGSL } from "./stats.ts";
 
 /** The two row-stationary kernels. */
 export type PisaRowKind = "fwd" | "dq";
@@ -28,6 +29,8 @@ export interface PisaRowVariant extends PisaIo, SdpaTiles {
   kind: PisaRowKind;
   dk: number;
   dv: number;
+  /** Subgroup size of the subgroup path, or undefined (portable; see attention_tiles.ts). */
+  subgroup?: number;
   /** Forward: also write an f32 copy of o into `rows` (for the backward). */
   saveOutput: boolean;
 }
@@ -40,56 +43,62 @@ export class PisaTileCode extends TileCode {
 }
 
 /**
- * The start of a register-tiled PISA kernel: prelude, `bindings`, the selection searches and
- * the thread-grid constants the tile pieces use.
+ * The start of a register-tiled PISA kernel: prelude, the selection searches (`selection`:
+ * they read the binding `sel`) and the thread-grid constants the tile pieces use.
  */
-export function pisaTileHeader(
-  v: PisaIo & SdpaTiles,
-  bindings: [string, "read" | "read_write", string][],
-): string {
+export function pisaTileHeader(v: PisaIo & SdpaTiles, selection = true): string {
   return `
-${pisaPrelude(v, bindings.length)}
-${pisaBindings(bindings)}
-${SELECTION_WGSL}
+${pisaPrelude(v)}
+${selection ? SELECTION_WGSL : ""}
 const TR = ${v.tr}u;
 const TC = ${v.tc}u;
 const NT = ${v.tr * v.tc}u;
 const BC = ${v.bc}u;`;
 }
 
-/** The bindings of the backward attention kernels: q, k, v, dO, chunk, sel, rows, `out`. */
-export function backwardBindings(
-  out: [string, "read_write", string],
-): [string, "read" | "read_write", string][] {
+/**
+ * Storage of the backward attention kernels: q, k, v, dO (vec4 arrays when d_k, d_v are
+ * multiples of 4: see `TileCode.vec4Io`), chunk, sel, rows, `out`.
+ */
+export function backwardStorage(
+  v: PisaIo & { dk: number; dv: number },
+  out: StorageBinding,
+): StorageBinding[] {
+  const t = ioType(v.dtype, v.dk, v.dv);
   return [
-    ["q", "read", "io"],
-    ["k", "read", "io"],
-    ["v", "read", "io"],
-    ["dO", "read", "io"],
-    ["chunk", "read", "f32"],
-    ["sel", "read", "u32"],
-    ["rows", "read", "f32"],
+    read("q", t),
+    read("k", t),
+    read("v", t),
+    read("dO", t),
+    read("chunk", "f32"),
+    read("sel", "u32"),
+    read("rows", "f32"),
     out,
   ];
+}
+
+/** Storage of the PISA row kernel `v`. */
+export function pisaRowStorage(v: PisaRowVariant): StorageBinding[] {
+  const t = v.dtype, staged = ioType(t, v.dk, v.dv);
+  return v.kind === "fwd"
+    ? [
+      read("q", staged),
+      read("k", staged),
+      read("v", staged),
+      read("chunk", "f32"),
+      read("sel", "u32"),
+      readWrite("o", t),
+      readWrite("rows", "f32"),
+    ]
+    : backwardStorage(v, readWrite("dq", t));
 }
 
 /** WGSL of the PISA row kernel `v` (see the module doc). */
 export function pisaRowWgsl(v: PisaRowVariant): string {
   const c = new PisaTileCode(v);
   const fwd = v.kind === "fwd";
-  const bindings: [string, "read" | "read_write", string][] = fwd
-    ? [
-      ["q", "read", "io"],
-      ["k", "read", "io"],
-      ["v", "read", "io"],
-      ["chunk", "read", "f32"],
-      ["sel", "read", "u32"],
-      ["o", "read_write", "io"],
-      ["rows", "read_write", "f32"],
-    ]
-    : backwardBindings(["dq", "read_write", "io"]);
   const kernel = fwd ? forward(c, v) : dq(c, v);
-  return /* wgsl */ `${pisaTileHeader(v, bindings)}
+  return /* wgsl */ `${pisaTileHeader(v)}
 const NEG = -1e30;
 ${kernel.declarations}
 var<workgroup> s_key: array<u32, ${v.bc}>; // pseudo-keys: row bh·NT + n of kc and vc
@@ -97,13 +106,14 @@ var<workgroup> s_w: array<f32, ${v.bc}>; // pseudo-keys: weight len_n; 0 = past 
 
 @compute @workgroup_size(${v.tr * v.tc})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
+        @builtin(local_invocation_index) lid: u32${c.laneParameter}) {
   let g = flat_group(wid, nwg);
   if (g >= u.n_bh * u.n_main) { return; }
   let bh = g / u.n_main;
   let t0 = (g % u.n_main) * ${v.br}u; // first own query; all in query block t0 / bt
   let tr = lid / TC;
   let tc = lid % TC;
+  ${c.laneDeclarations()}
   let selbase = (bh * u.nt + t0 / u.bt) * u.top_k;
   let scale_log2 = u.scale * 1.4426950408889634;
 ${kernel.prologue}
@@ -164,21 +174,18 @@ function pseudoRow(which: "key" | "value"): string {
 function forward(c: PisaTileCode, v: PisaRowVariant): RowKernelParts {
   const { RI, k, vp } = c;
   const V = c.v;
-  /** Sum over the TC threads of each own row of the per-thread partials `b` (into `out`). */
-  const rowSum = (b: string, out: string) => `
-  workgroupBarrier();
-${unroll(RI, (i) => `  s_red[(tr + ${i}u * TR) * TC + tc] = ${b}[${i}];`)}
-  workgroupBarrier();
-  var ${out} = array<f32, ${RI}>();
-${
-    unroll(RI, (i) =>
-      `  for (var c = 0u; c < TC; c++) { ${out}[${i}] += s_red[(tr + ${i}u * TR) * TC + c]; }`)
-  }`;
-  // Scores, online-softmax update, values into s_kv, o += P·V; pseudo-keys weigh their
-  // probabilities by len_n in l and g.
+  // Portable: keys, then values, through one tile (its reuse is fenced by the row-max
+  // barrier). Subgroup path: keys and values staged together (see sdpa/kernels.ts).
+  const keys = c.subgroup ? "s_k" : "s_kv", values = c.subgroup ? "s_v" : "s_kv";
+  const loadValues = (pseudo: boolean) =>
+    pseudo
+      ? c.loadRows(values, "chunk", v.bc, vp, "s_w[r] > 0.0", pseudoRow("value"))
+      : c.load(values, "v", v.bc, vp, "k0", "u.seq");
+  // Scores, online-softmax update, o += P·V; pseudo-keys weigh their probabilities by len_n
+  // in l and g.
   const tile = (pseudo: boolean) => `
     ${c.scoreTile("b_s")}
-    ${c.dot("b_s", "s_q", k, "s_kv", k)}
+    ${c.dot("b_s", "s_q", k, keys, k)}
 ${c.onlineMax("scale_log2", (j) => keyOf(pseudo, j).valid, ["b_l", "b_g"], "b_o", V)}
 ${
     c.eachScore((i, j) =>
@@ -186,18 +193,13 @@ ${
       (pseudo
         ? `    { let pw = b_s[${i}][${j}] * ${
           keyOf(true, j).weight
-        }; b_l[${i}] += pw; b_g[${i}] += pw; }\n`
-        : `    b_l[${i}] += b_s[${i}][${j}];\n`) +
-      c.putScore("s_p", i, j, `b_s[${i}][${j}]`)
+        }; b_l[${i}] += pw; b_g[${i}] += pw; }`
+        : `    b_l[${i}] += b_s[${i}][${j}];`)
     )
   }
-    ${
-    pseudo
-      ? c.loadRows("s_kv", "chunk", v.bc, vp, "s_w[r] > 0.0", pseudoRow("value"))
-      : c.load("s_kv", "v", v.bc, vp, "k0", "u.seq")
-  }
-    workgroupBarrier();
-    ${c.product("b_o", "s_p", "s_kv", vp)}`;
+${c.shareScores([["b_s", "s_p"]])}
+    ${c.subgroup ? c.shareBarrier : `${loadValues(pseudo)}\n    workgroupBarrier();`}
+    ${c.productOf("b_o", "b_s", "s_p", values, vp)}`;
   const saveOutput = unroll(RI, (i) => `
   if (t0 + tr + ${i}u * TR < u.seq) {
     let o_row = u.off_o32 + (bh * u.seq + t0 + tr + ${i}u * TR) * u.dv;
@@ -209,31 +211,37 @@ ${
     }`)
   }
   }`);
+  const stage = c.subgroup
+    ? `var<workgroup> s_k: array<vec4f, ${v.bc * k.stride}>; // [BC][K] keys
+var<workgroup> s_v: array<vec4f, ${v.bc * vp.stride}>; // [BC][V] values; then rows of h`
+    : `var<workgroup> s_kv: array<vec4f, ${
+      v.bc * Math.max(k.stride, vp.stride)
+    }>; // [BC][K] keys, then [BC][V] values
+var<workgroup> s_red: array<f32, ${v.br * v.tc}>; // [BR][TC] row partials`;
   return {
     declarations: `
 var<workgroup> s_q: array<vec4f, ${v.br * k.stride}>; // [BR][K] own queries
-var<workgroup> s_kv: array<vec4f, ${
-      v.bc * Math.max(k.stride, vp.stride)
-    }>; // [BC][K] keys, then [BC][V] values
-var<workgroup> s_p: array<vec4f, ${v.br * c.sp}>; // [BR][BC/4] probabilities
-var<workgroup> s_red: array<f32, ${v.br * v.tc}>; // [BR][TC] row partials`,
+${stage}
+${c.scoreScratch("s_p", "probabilities")}`,
     prologue: `
   ${c.load("s_q", "q", v.br, k, "t0", "u.seq")}
   var b_m = array<f32, ${RI}>(${Array(RI).fill("NEG").join(", ")}); // running row max (log2)
   var b_l = array<f32, ${RI}>(); // partial row sums over this thread's columns
   var b_g = array<f32, ${RI}>(); // the pseudo-keys' share of b_l
   ${c.featureTile("b_o", V)} // [own rows][value groups]`,
-    loadExact: c.load("s_kv", "k", v.bc, k, "k0", "u.seq"),
-    loadPseudo: c.loadRows("s_kv", "chunk", v.bc, k, "s_w[r] > 0.0", pseudoRow("key")),
+    loadExact: c.load(keys, "k", v.bc, k, "k0", "u.seq") +
+      (c.subgroup ? `\n${loadValues(false)}` : ""),
+    loadPseudo: c.loadRows(keys, "chunk", v.bc, k, "s_w[r] > 0.0", pseudoRow("key")) +
+      (c.subgroup ? `\n${loadValues(true)}` : ""),
     tile,
-    epilogue: `${rowSum("b_l", "l")}${rowSum("b_g", "gsum")}
+    epilogue: `${c.rowTotals("b_l", "l")}${c.rowTotals("b_g", "gsum")}
   // First-order term (SPEC §5.4): q h, h staged BC rows at a time.
   ${c.featureTile("b_h", V)}
   for (var a0 = 0u; a0 < u.dk; a0 += BC) {
     workgroupBarrier();
     ${
       c.loadRows(
-        "s_kv",
+        values,
         "chunk",
         v.bc,
         vp,
@@ -244,7 +252,7 @@ var<workgroup> s_red: array<f32, ${v.br * v.tc}>; // [BR][TC] row partials`,
     workgroupBarrier();
     for (var a = 0u; a < min(BC, u.dk - a0); a++) {
       let f = a0 + a;
-${unroll(V.cu, (u) => `      let h${u} = s_kv[a * ${vp.stride}u + tc + ${u}u * TC];`)}
+${unroll(V.cu, (u) => `      let h${u} = ${values}[a * ${vp.stride}u + tc + ${u}u * TC];`)}
 ${
       unroll(RI, (i) =>
         `      { let x = vec4f(s_q[(tr + ${i}u * TR) * ${k.stride}u + f / 4u][f % 4u]);
@@ -295,19 +303,20 @@ ${
       const d = pseudo ? "b_dprime" : "b_delta";
       return `    {
       let p = select(0.0, exp2(b_s[${i}][${j}] * scale_log2 - b_lse[${i}]), ${key.valid});
-  ${c.putScore("s_ds", i, j, `p * (b_dp[${i}][${j}] - ${key.weight} * ${d}[${i}])`)}
+      b_s[${i}][${j}] = p * (b_dp[${i}][${j}] - ${key.weight} * ${d}[${i}]); // dS
     }`;
     })
   }
-    workgroupBarrier();
-    ${c.product("b_dq", "s_ds", "s_k", kp)}`;
+${c.shareScores([["b_s", "s_ds"]])}
+    ${c.shareBarrier}
+    ${c.productOf("b_dq", "b_s", "s_ds", "s_k", kp)}`;
   return {
     declarations: `
 var<workgroup> s_q: array<vec4f, ${v.br * k.stride}>; // [BR][K] own queries
 var<workgroup> s_do: array<vec4f, ${v.br * V.stride}>; // [BR][V] their output gradients
 var<workgroup> s_k: array<vec4f, ${v.bc * kp.stride}>; // [BC][K] keys
 var<workgroup> s_v: array<vec4f, ${v.bc * V.stride}>; // [BC][V] values
-var<workgroup> s_ds: array<vec4f, ${v.br * c.sp}>; // [BR][BC/4] dS`,
+${c.scoreScratch("s_ds", "dS")}`,
     prologue: `
   ${c.load("s_q", "q", v.br, k, "t0", "u.seq")}
   ${c.load("s_do", "dO", v.br, V, "t0", "u.seq")}

@@ -1,7 +1,7 @@
 /**
  * WGSL generators for PISA's chunk statistics, block selection and per-row epilogues
- * (SPEC §5.2–5.3); the attention kernels themselves are in `piecewise_attention_rows.ts` and
- * `piecewise_attention_cols.ts`.
+ * (SPEC §5.2–5.3); the attention kernels themselves are in `rows.ts` and
+ * `cols.ts`.
  *
  * Scratch buffers (f32 unless said, always `[B·H, ...]`-major whatever the input layout):
  * - `chunk`: qc `[BH, NT, dk]` | kc `[BH, NT, dk]` | vc `[BH, NT, dv]` | h `[BH, dk, dv]`
@@ -14,9 +14,15 @@
  *   dvc `[BH, NT, dv]` | dh `[BH, dk, dv]`
  * @module
  */
-import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import {
+  FLAT_GROUP_WGSL,
+  read,
+  readWrite,
+  type StorageBinding,
+  UniformBlock,
+  unroll,
+} from "../common.ts";
 import type { DType } from "../common.ts";
-import { unroll } from "../attention_tiles.ts";
 
 /** Input layouts: `[B, H, T, D]` or `[B, T, H, D]`. */
 export type PisaLayout = "BHTD" | "BTHD";
@@ -64,28 +70,27 @@ export interface PisaIo {
 }
 
 /**
- * Common WGSL, first in every module (it holds the `enable`): f16 enable, `io` alias, the uniforms at `uniformBinding`, `flat_group`, and
- * `row_off(bh, t, d)`, the offset of row t of head bh in a tensor with d features.
+ * Common WGSL, first in every module (it holds the `enable`): f16 enable, `io` alias,
+ * `flat_group`, and `row_off(bh, t, d)`, the offset of row t of head bh in a tensor with d
+ * features.
  */
-export function pisaPrelude(io: PisaIo, uniformBinding: number): string {
+export function pisaPrelude(io: PisaIo): string {
   const rowOff = io.layout === "BHTD"
     ? "(bh * u.seq + t) * d"
     : "((bh / u.heads) * u.seq + t) * u.heads * d + (bh % u.heads) * d";
   return /* wgsl */ `
 ${io.dtype === "f16" ? "enable f16;" : ""}
 alias io = ${io.dtype};
-${pisaParams.wgsl(uniformBinding)}
 ${FLAT_GROUP_WGSL}
 fn row_off(bh: u32, t: u32, d: u32) -> u32 { return ${rowOff}; }
 fn chunk_len(n: u32) -> u32 { return min(u.bt, u.seq - n * u.bt); }
 `;
 }
 
-/** WGSL declaring storage bindings in order: `[name, access, element type]`. */
-export function pisaBindings(list: readonly [string, "read" | "read_write", string][]): string {
-  return list.map(([name, access, type], i) =>
-    `@group(0) @binding(${i}) var<storage, ${access}> ${name}: array<${type}>;`
-  ).join("\n");
+/** Storage of {@linkcode pisaMeansWgsl}. */
+export function pisaMeansStorage(io: PisaIo): StorageBinding[] {
+  const t = io.dtype;
+  return [read("q", t), read("k", t), read("v", t), readWrite("chunk", "f32")];
 }
 
 /**
@@ -94,14 +99,7 @@ export function pisaBindings(list: readonly [string, "read" | "read_write", stri
  */
 export function pisaMeansWgsl(io: PisaIo): string {
   return /* wgsl */ `
-${pisaPrelude(io, 4)}
-${
-    pisaBindings([["q", "read", "io"], ["k", "read", "io"], ["v", "read", "io"], [
-      "chunk",
-      "read_write",
-      "f32",
-    ]])
-  }
+${pisaPrelude(io)}
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
@@ -134,9 +132,17 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 /** Which sum of outer products {@linkcode pisaOuterWgsl} computes. */
 export type PisaOuterMode = "moments" | "dh";
 
+/** Storage of {@linkcode pisaOuterWgsl}. */
+export function pisaOuterStorage(io: PisaIo): StorageBinding[] {
+  return [read("xs", io.dtype), read("ys", io.dtype), read("aux", "f32"), readWrite("part", "f32")];
+}
+
 /**
  * Sums of row outer products `Σ_r x_rᵀ y_r` over a group of rows, one 64×64 tile of the
- * `[dk, dv]` result per workgroup (16×16 threads, 4×4 each), into `part`:
+ * `[dk, dv]` result per workgroup, into `part`. 16×16 threads; thread (tx, ty) owns rows
+ * a = 4ty … 4ty + 3 and columns b = 4tx … 4tx + 3 as four vec4 accumulators, fed per staged
+ * row by one vec4 of x and one of y from workgroup memory (2 loads per 16 FMAs, constant
+ * register indices):
  * - `moments` (SPEC §5.2): x = k_j − kc_n, y = v_j, so the group's partial of h = Σ_n hc_n; it
  *   also writes each chunk's ‖hc_n‖² over the tile (for the use_bias scores).
  * - `dh` (backward): x = w_t q_t, y = dO_t, so the partial of dh = Σ_t w_t q_tᵀ dO_t.
@@ -149,16 +155,9 @@ export function pisaOuterWgsl(io: PisaIo & { mode: PisaOuterMode; bt: number }):
     ? "f32(xs[row_off(bh, tc, u.dk) + ac]) - aux[u.off_kc + (bh * u.nt + n) * u.dk + ac]"
     : "aux[(bh * u.seq + tc) * 4u + 1u] * f32(xs[row_off(bh, tc, u.dk) + ac])";
   return /* wgsl */ `
-${pisaPrelude(io, 4)}
-${
-    pisaBindings([["xs", "read", "io"], ["ys", "read", "io"], ["aux", "read", "f32"], [
-      "part",
-      "read_write",
-      "f32",
-    ]])
-  }
-var<workgroup> s_x: array<f32, ${SB * 64}>; // [SB rows][64 of dk]
-var<workgroup> s_y: array<f32, ${SB * 64}>; // [SB rows][64 of dv]
+${pisaPrelude(io)}
+var<workgroup> s_x: array<vec4f, ${SB * 16}>; // [SB rows][16 groups of 4 of dk]
+var<workgroup> s_y: array<vec4f, ${SB * 16}>; // [SB rows][16 groups of 4 of dv]
 var<workgroup> s_red: array<f32, 256>;
 
 @compute @workgroup_size(256)
@@ -174,66 +173,68 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let tx = lid % 16u;
   let ty = lid / 16u;
   let row_end = min(u.seq, (grp + 1u) * u.group_rows);
-  var total: array<f32, 16>; // [a = ty + 16i][b = tx + 16j] at i * 4 + j
+  var total = array<vec4f, 4>(); // [a = 4ty + i][b = 4tx .. 4tx + 3]
   for (var c0 = grp * u.group_rows; c0 < row_end; c0 += u.bt) {
     let n = c0 / u.bt;
     let c_end = min(c0 + u.bt, u.seq);
-    var acc: array<f32, 16>;
-    for (var e = 0u; e < 16u; e++) { acc[e] = 0.0; } // zero per iteration
+    var acc = array<vec4f, 4>(vec4f(), vec4f(), vec4f(), vec4f()); // this chunk's hc (tile)
     for (var s0 = c0; s0 < c_end; s0 += ${SB}u) {
-      for (var e = lid; e < ${SB * 64}u; e += 256u) {
-        let r = e / 64u;
-        let t = s0 + r;
+      for (var e = lid; e < ${SB * 16}u; e += 256u) {
+        let t = s0 + e / 16u;
         let tc = min(t, c_end - 1u);
-        let ac = min(a0 + e % 64u, u.dk - 1u);
-        let bc = min(b0 + e % 64u, u.dv - 1u);
-        s_x[e] = select(0.0, ${xValue}, t < c_end && a0 + e % 64u < u.dk);
-        s_y[e] = select(0.0, f32(ys[row_off(bh, tc, u.dv) + bc]), t < c_end && b0 + e % 64u < u.dv);
+        var x = vec4f();
+        var y = vec4f();
+        for (var l = 0u; l < 4u; l++) {
+          let a = a0 + (e % 16u) * 4u + l;
+          let b = b0 + (e % 16u) * 4u + l;
+          let ac = min(a, u.dk - 1u);
+          let bc = min(b, u.dv - 1u);
+          x[l] = select(0.0, ${xValue}, t < c_end && a < u.dk);
+          y[l] = select(0.0, f32(ys[row_off(bh, tc, u.dv) + bc]), t < c_end && b < u.dv);
+        }
+        s_x[e] = x;
+        s_y[e] = y;
       }
       workgroupBarrier();
       for (var r = 0u; r < ${SB}u; r++) {
-        for (var i = 0u; i < 4u; i++) {
-          let x = s_x[r * 64u + ty + 16u * i];
-          for (var j = 0u; j < 4u; j++) {
-            acc[i * 4u + j] = fma(x, s_y[r * 64u + tx + 16u * j], acc[i * 4u + j]);
-          }
-        }
+        let x = s_x[r * 16u + ty];
+        let y = s_y[r * 16u + tx];
+${unroll(4, (i) => `        acc[${i}] = fma(vec4f(x[${i}]), y, acc[${i}]);`)}
       }
       workgroupBarrier();
     }
-    var sq = 0.0;
-    for (var e = 0u; e < 16u; e++) {
-      total[e] += acc[e];
-      sq += acc[e] * acc[e];
-    }
+${unroll(4, (i) => `    total[${i}] += acc[${i}];`)}
 ${
     moments
       ? `    // ‖hc_n‖² over this tile: 256 → 16 → 1 partial sums, fixed order.
-    s_red[lid] = sq;
+    s_red[lid] = ${unroll(4, (i) => `dot(acc[${i}], acc[${i}])`).split("\n").join(" + ")};
     workgroupBarrier();
     if (lid < 16u) {
       var s = 0.0;
       for (var e = 0u; e < 16u; e++) { s += s_red[lid * 16u + e]; }
-      s_x[lid] = s;
+      s_red[lid * 16u] = s;
     }
     workgroupBarrier();
     if (lid == 0u) {
       var s = 0.0;
-      for (var e = 0u; e < 16u; e++) { s += s_x[e]; }
+      for (var e = 0u; e < 16u; e++) { s += s_red[e * 16u]; }
       part[u.off_norm + (bh * u.nt + n) * u.n_tiles + tile] = s;
     }
     workgroupBarrier();`
       : ""
   }
   }
-  for (var i = 0u; i < 4u; i++) {
-    let a = a0 + ty + 16u * i;
-    for (var j = 0u; j < 4u; j++) {
-      let b = b0 + tx + 16u * j;
+${
+    unroll(4, (i) =>
+      `  {
+    let a = a0 + 4u * ty + ${i}u;
+    for (var l = 0u; l < 4u; l++) {
+      let b = b0 + 4u * tx + l;
       if (a < u.dk && b < u.dv) {
-        part[((bh * u.n_groups + grp) * u.dk + a) * u.dv + b] = total[i * 4u + j];
+        part[((bh * u.n_groups + grp) * u.dk + a) * u.dv + b] = total[${i}][l];
       }
     }
+  }`)
   }
 }
 `;
@@ -245,8 +246,6 @@ ${
  */
 export function pisaSumGroupsWgsl(): string {
   return /* wgsl */ `
-${pisaBindings([["part", "read", "f32"], ["out", "read_write", "f32"]])}
-${pisaParams.wgsl(2)}
 ${FLAT_GROUP_WGSL}
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -262,6 +261,19 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 }
 `;
 }
+
+/** Storage of {@linkcode pisaSumGroupsWgsl}. */
+export const PISA_SUM_GROUPS_STORAGE: StorageBinding[] = [
+  read("part", "f32"),
+  readWrite("out", "f32"),
+];
+
+/** Storage of {@linkcode pisaSelectWgsl}. */
+export const PISA_SELECT_STORAGE: StorageBinding[] = [
+  read("chunk", "f32"),
+  read("part", "f32"),
+  readWrite("sel", "u32"),
+];
 
 /**
  * Block selection (SPEC §5.3), one workgroup per (bh, query block i): scores
@@ -279,8 +291,6 @@ export function pisaSelectWgsl(v: { keysPerThread: number; useBias: boolean }): 
     score += log(sqrt(norm2) + 1e-5);`
     : "";
   return /* wgsl */ `
-${pisaBindings([["chunk", "read", "f32"], ["part", "read", "f32"], ["sel", "read_write", "u32"]])}
-${pisaParams.wgsl(3)}
 ${FLAT_GROUP_WGSL}
 var<workgroup> s_qc: array<f32, 256>;
 var<workgroup> s_count: array<atomic<u32>, 33>; // one counter per radix bit, then "greater"
@@ -370,6 +380,14 @@ export type PisaRowsMode = "dq1" | "dk" | "dv";
 /** Rows per workgroup of {@linkcode pisaRowsWgsl} (16 threads per row, 4 rows per thread). */
 export const PISA_ROWS_PER_GROUP = 64;
 
+/** Storage of {@linkcode pisaRowsWgsl}. */
+export function pisaRowsStorage(io: PisaIo & { mode: PisaRowsMode }): StorageBinding[] {
+  const t = io.dtype;
+  return io.mode === "dq1"
+    ? [read("dO", t), read("xs", t), read("chunk", "f32"), readWrite("rows", "f32")]
+    : [read("xs", t), read("chunk", "f32"), read("grads", "f32"), readWrite("out", t)];
+}
+
 /**
  * Per-row products with a `[dk, dv]` matrix (64 rows per workgroup; 16 threads per row, each
  * holding 4 rows × `outGroups` output columns, outGroups = ⌈output width / 16⌉ so that the
@@ -382,17 +400,6 @@ export const PISA_ROWS_PER_GROUP = 64;
 export function pisaRowsWgsl(io: PisaIo & { mode: PisaRowsMode; outGroups: number }): string {
   const m = io.mode;
   const M = io.outGroups;
-  const bindings: [string, "read" | "read_write", string][] = m === "dq1"
-    ? [["dO", "read", "io"], ["xs", "read", "io"], ["chunk", "read", "f32"], [
-      "rows",
-      "read_write",
-      "f32",
-    ]]
-    : [["xs", "read", "io"], ["chunk", "read", "f32"], ["grads", "read", "f32"], [
-      "out",
-      "read_write",
-      "io",
-    ]];
   // x-row width, output width, x value, and matrix element M[e][col].
   const [din, dout] = m === "dv" ? ["u.dk", "u.dv"] : ["u.dv", "u.dk"];
   const x = {
@@ -406,30 +413,38 @@ export function pisaRowsWgsl(io: PisaIo & { mode: PisaRowsMode; outGroups: numbe
     dk: "grads[u.off_dh + (bh * u.dk + col) * u.dv + ec]",
     dv: "grads[u.off_dh + (bh * u.dk + ec) * u.dv + col]",
   }[m];
-  // Row i of this thread: t (clamped: tc) and its chunk n.
-  const rowOf = `let t = r0 + ty + 16u * i;
+  // Row i of this thread: t (clamped: tc) and its chunk n. Rows and output columns are
+  // unrolled so that the accumulators are indexed by constants (registers, not memory).
+  const rowOf = (i: number) =>
+    `let t = r0 + ty + ${16 * i}u;
     let tc = min(t, u.seq - 1u);
     let n = tc / u.bt;`;
   const epilogue = m === "dq1"
     ? /* wgsl */ `
   // D_t = dO_t·o_t and q_t·y_t, reduced over the row's 16 threads.
-  for (var i = 0u; i < 4u; i++) {
-    ${rowOf}
+${
+      unroll(4, (i) =>
+        `  {
+    ${rowOf(i)}
     var d_part = 0.0;
     for (var c = tx; c < u.dv; c += 16u) {
       d_part += f32(dO[row_off(bh, tc, u.dv) + c]) * rows[u.off_o32 + (bh * u.seq + tc) * u.dv + c];
     }
     var gh_part = 0.0;
     let w = rows[(bh * u.seq + tc) * 4u + 1u];
-    for (var m = 0u; m < ${M}u; m++) {
-      let col = tx + 16u * m;
+${
+          unroll(M, (mm) =>
+            `    {
+      let col = tx + ${16 * mm}u;
       if (col < u.dk) {
-        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[i][m];
-        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[i][m]; }
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[${i}][${mm}];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[${i}][${mm}]; }
       }
+    }`)
+        }
+    s_red[(ty + ${16 * i}u) * 16u + tx] = vec2f(d_part, gh_part);
+  }`)
     }
-    s_red[(ty + 16u * i) * 16u + tx] = vec2f(d_part, gh_part);
-  }
   workgroupBarrier();
   let t = r0 + lid;
   if (lid < 64u && t < u.seq) {
@@ -438,33 +453,35 @@ export function pisaRowsWgsl(io: PisaIo & { mode: PisaRowsMode; outGroups: numbe
     rows[(bh * u.seq + t) * 4u + 2u] = s.x;
     rows[(bh * u.seq + t) * 4u + 3u] = s.x - u.scale * s.y / f32(u.seq);
   }`
-    : /* wgsl */ `
-  for (var i = 0u; i < 4u; i++) {
-    ${rowOf}
-    if (t >= u.seq) { break; }
-    for (var m = 0u; m < ${M}u; m++) {
-      let col = tx + 16u * m;
-      if (col >= ${dout}) { break; }
-      ${
-      m === "dk"
-        ? `let exact = grads[(bh * u.seq + t) * u.dk + col];
-      var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
-      for (var sp = 0u; sp < u.n_splits; sp++) {
-        chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+    : unroll(4, (i) => /* wgsl */ `
+  {
+    ${rowOf(i)}
+${
+      unroll(M, (mm) =>
+        `    {
+      let col = tx + ${16 * mm}u;
+      if (t < u.seq && col < ${dout}) {
+        ${
+          m === "dk"
+            ? `let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));`
+            : `let exact = grads[u.off_dvx + (bh * u.seq + t) * u.dv + col];
+        var chunk_part = 0.0; // dvc_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dvc + ((sp * u.n_bh + bh) * u.nt + n) * u.dv + col];
+        }`
+        }
+        out[row_off(bh, t, ${dout}) + col] = io(exact + chunk_part + acc[${i}][${mm}]);
       }
-      chunk_part /= f32(chunk_len(n));`
-        : `let exact = grads[u.off_dvx + (bh * u.seq + t) * u.dv + col];
-      var chunk_part = 0.0; // dvc_n, summed over the query-range splits
-      for (var sp = 0u; sp < u.n_splits; sp++) {
-        chunk_part += grads[u.off_dvc + ((sp * u.n_bh + bh) * u.nt + n) * u.dv + col];
-      }`
+    }`)
     }
-      out[row_off(bh, t, ${dout}) + col] = io(exact + chunk_part + acc[i][m]);
-    }
-  }`;
+  }`);
   return /* wgsl */ `
-${pisaPrelude(io, bindings.length)}
-${pisaBindings(bindings)}
+${pisaPrelude(io)}
 var<workgroup> s_x: array<f32, 1024>; // [64 rows][16 of din]
 var<workgroup> s_m: array<f32, ${16 * 16 * M}>; // [16 of din][16·M of dout]
 ${m === "dq1" ? "var<workgroup> s_red: array<vec2f, 1024>; // [64 rows][16 threads]" : ""}
@@ -495,10 +512,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     workgroupBarrier();
     for (var e = 0u; e < 16u; e++) {
 ${unroll(M, (mm) => `      let m${mm} = s_m[e * ${16 * M}u + tx + ${16 * mm}u];`)}
-      for (var i = 0u; i < 4u; i++) {
-        let xe = s_x[(ty + 16u * i) * 16u + e];
-${unroll(M, (mm) => `        acc[i][${mm}] = fma(xe, m${mm}, acc[i][${mm}]);`)}
-      }
+${
+    unroll(4, (i) =>
+      `      {
+        let xe = s_x[(ty + ${16 * i}u) * 16u + e];
+${unroll(M, (mm) => `        acc[${i}][${mm}] = fma(xe, m${mm}, acc[${i}][${mm}]);`)}
+      }`)
+  }
     }
     workgroupBarrier();
   }${epilogue}

@@ -1,11 +1,16 @@
 /**
  * Tilings of PISA's register-tiled attention kernels: those of the SDPA kernel of the same
- * shape (forward, dq, dk/dv) whose streamed tile is a power of two, so that with br, bc ≤
- * blockSize a tile never straddles two chunks.
+ * shape (forward, dq, dk/dv) on the same path whose own and streamed tiles are powers of two,
+ * so that with br, bc ≤ blockSize a tile never straddles two chunks.
  * @module
  */
-import type { SdpaTiles } from "../attention_tiles.ts";
-import { SDPA_TILES, type SdpaKind, sdpaWorkgroupBytes } from "../sdpa/kernels.ts";
+import { fitsSubgroup, type SdpaTiles } from "../attention_tiles.ts";
+import {
+  sdpaCandidates,
+  type SdpaKind,
+  sdpaTilesValid,
+  sdpaWorkgroupBytes,
+} from "../sdpa/kernels.ts";
 
 /** PISA's kernels by the SDPA kernel they are shaped like. */
 export type PisaTileKind = SdpaKind;
@@ -13,47 +18,81 @@ export type PisaTileKind = SdpaKind;
 const powerOfTwo = (n: number) => (n & (n - 1)) === 0;
 
 /**
- * Candidate tilings per kernel, preferred first (a copy of SDPA's defaults: the SDPA tile
- * sweep does not move them).
+ * Candidate tilings of `kind` on the subgroup or the portable path, preferred first: SDPA's
+ * with power-of-two tiles, score tiles through workgroup memory (no shuffles: on the H200
+ * sweep they left PISA's forward unchanged and made its backward 10 % slower, 479 → 534 ms).
  */
-export const PISA_TILES: Record<PisaTileKind, readonly SdpaTiles[]> = {
-  fwd: SDPA_TILES.fwd.filter((t) => powerOfTwo(t.bc)),
-  dq: SDPA_TILES.dq.filter((t) => powerOfTwo(t.bc)),
-  dkdv: SDPA_TILES.dkdv.filter((t) => powerOfTwo(t.bc)),
-};
+export function pisaCandidates(kind: PisaTileKind, subgroup: boolean): readonly SdpaTiles[] {
+  return sdpaCandidates(kind, subgroup)
+    .filter((t) => powerOfTwo(t.br) && powerOfTwo(t.bc))
+    .map((t) => ({ ...t, shuffle: false }));
+}
 
 /**
- * Workgroup bytes of PISA kernel `kind` with tiling `t`: the SDPA kernel's, plus the
- * pseudo-key rows and weights (forward, dq) or the own keys' weights and the block bitmask
- * (dk/dv).
+ * Workgroup bytes of PISA kernel `kind` with tiling `t` on the path `subgroup` selects: the
+ * SDPA kernel's, plus the pseudo-key rows and weights (forward, dq) or the own keys' weights
+ * and the block word (dk/dv).
  */
 export function pisaWorkgroupBytes(
   kind: PisaTileKind,
   t: SdpaTiles,
   dk: number,
   dv: number,
+  subgroup?: number,
 ): number {
-  const extra = kind === "dkdv" ? 4 * (t.br + 2) : 8 * t.bc;
-  return sdpaWorkgroupBytes({ ...t, kind, dk, dv }) + extra;
+  const extra = kind === "dkdv" ? 4 * (t.br + 1) : 8 * t.bc;
+  return sdpaWorkgroupBytes({ ...t, kind, dk, dv, subgroup }) + extra;
 }
 
-/** The first tiling of `kind` with br, bc ≤ `bt` that fits the device's limits. */
+/** Device limits a tiling must fit. */
+export interface TileLimits {
+  maxComputeWorkgroupStorageSize: number;
+  maxComputeInvocationsPerWorkgroup: number;
+}
+
+/** A tiling and the path it runs on (subgroup size, or undefined: portable). */
+export interface PisaTileChoice {
+  tiles: SdpaTiles;
+  subgroup: number | undefined;
+}
+
+/** Whether `t` runs on `subgroup`'s path (or the portable one) within `limits` at block `bt`. */
+export function pisaTilesFit(
+  kind: PisaTileKind,
+  t: SdpaTiles,
+  bt: number,
+  dk: number,
+  dv: number,
+  limits: TileLimits,
+  subgroup: number | undefined,
+): boolean {
+  return sdpaTilesValid(t) && powerOfTwo(t.br) && powerOfTwo(t.bc) && t.br <= bt && t.bc <= bt &&
+    t.tr * t.tc <= limits.maxComputeInvocationsPerWorkgroup &&
+    (subgroup === undefined || fitsSubgroup(t, subgroup)) &&
+    pisaWorkgroupBytes(kind, t, dk, dv, subgroup) <= limits.maxComputeWorkgroupStorageSize;
+}
+
+/**
+ * The first tiling of `kind` that fits (on the subgroup path when `subgroup` is defined and
+ * one fits there, else on the portable path).
+ */
 export function pisaTiles(
   kind: PisaTileKind,
   bt: number,
   dk: number,
   dv: number,
-  limits: { maxComputeWorkgroupStorageSize: number; maxComputeInvocationsPerWorkgroup: number },
-): SdpaTiles {
-  const tiles = PISA_TILES[kind].find((t) =>
-    t.br <= bt && t.bc <= bt && t.tr * t.tc <= limits.maxComputeInvocationsPerWorkgroup &&
-    pisaWorkgroupBytes(kind, t, dk, dv) <= limits.maxComputeWorkgroupStorageSize
-  );
-  if (!tiles) {
-    throw new RangeError(
-      `piecewiseSparseAttention: no ${kind} tiling fits this device's workgroup memory ` +
-        `(${limits.maxComputeWorkgroupStorageSize} bytes) at d_k = ${dk}, d_v = ${dv}`,
+  limits: TileLimits,
+  subgroup: number | undefined,
+): PisaTileChoice {
+  const paths = subgroup === undefined ? [undefined] : [subgroup, undefined];
+  for (const path of paths) {
+    const tiles = pisaCandidates(kind, path !== undefined).find((t) =>
+      pisaTilesFit(kind, t, bt, dk, dv, limits, path)
     );
+    if (tiles) return { tiles, subgroup: path };
   }
-  return tiles;
+  throw new RangeError(
+    `piecewiseSparseAttention: no ${kind} tiling fits this device's workgroup memory ` +
+      `(${limits.maxComputeWorkgroupStorageSize} bytes) at d_k = ${dk}, d_v = ${dv}`,
+  );
 }

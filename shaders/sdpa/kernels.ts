@@ -27,9 +27,24 @@
  * them on every iteration anyway, but lavapipe's compiled SPIR-V zeroed them only once.
  * @module
  */
-import { FLAT_GROUP_WGSL, UniformBlock } from "../common.ts";
+import {
+  FLAT_GROUP_WGSL,
+  read,
+  readWrite,
+  type StorageBinding,
+  UniformBlock,
+  unroll,
+} from "../common.ts";
 import type { DType } from "../common.ts";
-import { features, scoreStride, type SdpaTiles, TileCode, unroll } from "../attention_tiles.ts";
+import {
+  type Features,
+  features,
+  ioType,
+  scoreStride,
+  type SdpaTiles,
+  TileCode,
+  type TileShape,
+} from "../attention_tiles.ts";
 
 export type { SdpaTiles };
 
@@ -37,29 +52,29 @@ export type { SdpaTiles };
 export type SdpaKind = "fwd" | "dq" | "dkdv";
 
 /** Compile-time variant of an SDPA kernel. */
-export interface SdpaVariant extends SdpaTiles {
+export interface SdpaVariant extends TileShape {
   /** Which kernel. */
   kind: SdpaKind;
-  /** Storage dtype of q, k, v, o and the gradients. */
-  dtype: DType;
   /** `"BHTD"` or `"BTHD"`. */
   layout: "BHTD" | "BTHD";
-  /** Query/key features. */
-  dk: number;
-  /** Value features. */
-  dv: number;
 }
 
 /** Largest feature size the kernels take. */
 export const SDPA_MAX_DIM = 256;
 
+const frozen = <T>(lists: Record<SdpaKind, T[]>): Readonly<Record<SdpaKind, readonly T[]>> =>
+  Object.freeze({
+    fwd: Object.freeze(lists.fwd.map((t) => Object.freeze(t))),
+    dq: Object.freeze(lists.dq.map((t) => Object.freeze(t))),
+    dkdv: Object.freeze(lists.dkdv.map((t) => Object.freeze(t))),
+  });
+
 /**
- * Candidate tilings per kernel, preferred first; the launcher takes the first that fits the
- * device's workgroup memory and size. The first of each fits 48 KiB at d = 64 (H100/H200);
- * the later ones fit 32 KiB (lavapipe) and large d. Mutable so that the tile sweep
- * (bench/sdpa_tiles.ts) and the tests can put a tiling first.
+ * Candidate tilings per kernel on the portable path (no subgroups), preferred first; the
+ * launcher takes the first that fits the device's workgroup memory and size. The first of
+ * each fits 48 KiB at d = 64 (H100/H200); the later ones fit 32 KiB (lavapipe) and large d.
  */
-export const SDPA_TILES: Record<SdpaKind, SdpaTiles[]> = {
+export const SDPA_TILES: Readonly<Record<SdpaKind, readonly SdpaTiles[]>> = frozen({
   fwd: [
     { br: 64, bc: 48, tr: 16, tc: 8 }, // fastest of the H100 sweep (bench/NOTES.md, SDPA v2)
     { br: 64, bc: 32, tr: 16, tc: 8 },
@@ -79,7 +94,39 @@ export const SDPA_TILES: Record<SdpaKind, SdpaTiles[]> = {
     { br: 16, bc: 8, tr: 8, tc: 4 },
     { br: 8, bc: 4, tr: 8, tc: 4 },
   ],
-};
+});
+
+/**
+ * Candidate tilings on the subgroup path, preferred first (those whose TC divides the
+ * subgroup size; when none fits, the launcher takes the portable path). The first of each
+ * fits 48 KiB at d = 64 (the "96 rows" set of the H200 sweep: fwd 16.6 TFLOP/s, fwd+bwd
+ * 10.7 at B8-H16-D64 T = 4096, f16; PISA takes the first power-of-two tiles); the later ones
+ * 32 KiB and large d.
+ */
+export const SDPA_SUBGROUP_TILES: Readonly<Record<SdpaKind, readonly SdpaTiles[]>> = frozen({
+  fwd: [
+    { br: 96, bc: 32, tr: 16, tc: 8, shuffle: true }, // fastest of the H200 sweep (NOTES, v3)
+    { br: 64, bc: 48, tr: 16, tc: 8, shuffle: true },
+    { br: 64, bc: 32, tr: 16, tc: 8, shuffle: true },
+    { br: 32, bc: 32, tr: 8, tc: 8, shuffle: true },
+    { br: 16, bc: 8, tr: 8, tc: 4, shuffle: true },
+    { br: 8, bc: 4, tr: 8, tc: 4, shuffle: true },
+  ],
+  dq: [
+    { br: 48, bc: 32, tr: 16, tc: 8, shuffle: true }, // with dk/dv 48×32: fastest backward
+    { br: 64, bc: 16, tr: 16, tc: 8, shuffle: true },
+    { br: 32, bc: 16, tr: 8, tc: 8, shuffle: true },
+    { br: 16, bc: 8, tr: 8, tc: 4, shuffle: true },
+    { br: 8, bc: 4, tr: 8, tc: 4, shuffle: true },
+  ],
+  dkdv: [
+    { br: 48, bc: 32, tr: 16, tc: 8, shuffle: true },
+    { br: 32, bc: 32, tr: 16, tc: 8, shuffle: true },
+    { br: 32, bc: 16, tr: 8, tc: 8, shuffle: true },
+    { br: 16, bc: 8, tr: 8, tc: 4, shuffle: true },
+    { br: 8, bc: 4, tr: 8, tc: 4, shuffle: true },
+  ],
+});
 
 /** A named choice of tiling for each kernel (one row of the tile sweep). */
 export interface SdpaTileSet {
@@ -94,21 +141,35 @@ export interface SdpaTileSet {
 }
 
 /**
- * Tilings for 48 KiB GPUs at d = 64 that bench/sdpa_tiles.ts times (the first is the
- * default, `SDPA_TILES[kind][0]`) and tests/sdpa run at small d on any adapter.
+ * Tilings for 48 KiB GPUs at d = 64 that bench/sdpa_sweep.ts times, each on the portable
+ * path, on the subgroup path with score tiles in workgroup memory and with shuffles (where it
+ * fits), and that tests/sdpa run at small d on any adapter.
  */
-export const SDPA_TILE_SWEEP: readonly SdpaTileSet[] = [
+export const SDPA_TILE_SWEEP: readonly SdpaTileSet[] = Object.freeze([
+  { name: "default", fwd: SDPA_TILES.fwd[0], dq: SDPA_TILES.dq[0], dkdv: SDPA_TILES.dkdv[0] },
   {
-    name: "default",
-    fwd: SDPA_TILES.fwd[0],
-    dq: SDPA_TILES.dq[0],
-    dkdv: SDPA_TILES.dkdv[0],
+    name: "64 keys",
+    fwd: { br: 64, bc: 32, tr: 16, tc: 8 },
+    dq: { br: 32, bc: 32, tr: 16, tc: 8 },
+    dkdv: { br: 32, bc: 32, tr: 8, tc: 8 },
   },
   {
-    name: "wide keys",
-    fwd: { br: 64, bc: 48, tr: 16, tc: 8 },
-    dq: { br: 48, bc: 24, tr: 16, tc: 8 },
-    dkdv: { br: 48, bc: 16, tr: 16, tc: 8 },
+    name: "96 rows",
+    fwd: { br: 96, bc: 32, tr: 16, tc: 8 },
+    dq: { br: 48, bc: 32, tr: 16, tc: 8 },
+    dkdv: { br: 48, bc: 32, tr: 16, tc: 8 },
+  },
+  {
+    name: "8x8 threads",
+    fwd: { br: 64, bc: 32, tr: 8, tc: 8 },
+    dq: { br: 32, bc: 32, tr: 8, tc: 8 },
+    dkdv: { br: 32, bc: 32, tr: 8, tc: 8 },
+  },
+  {
+    name: "4 columns",
+    fwd: { br: 64, bc: 32, tr: 32, tc: 4 },
+    dq: { br: 64, bc: 16, tr: 16, tc: 4 },
+    dkdv: { br: 32, bc: 32, tr: 16, tc: 4 },
   },
   {
     name: "256 threads",
@@ -116,25 +177,45 @@ export const SDPA_TILE_SWEEP: readonly SdpaTileSet[] = [
     dq: { br: 32, bc: 32, tr: 16, tc: 8 },
     dkdv: { br: 32, bc: 32, tr: 16, tc: 8 },
   },
-  {
-    name: "64 keys",
-    fwd: { br: 32, bc: 64, tr: 8, tc: 16 },
-    dq: { br: 32, bc: 32, tr: 8, tc: 8 },
-    dkdv: { br: 32, bc: 32, tr: 8, tc: 8 },
-  },
-  {
-    name: "64 threads 8x8",
-    fwd: { br: 64, bc: 32, tr: 8, tc: 8 },
-    dq: { br: 32, bc: 32, tr: 8, tc: 8 },
-    dkdv: { br: 32, bc: 32, tr: 8, tc: 8 },
-  },
-  {
-    name: "96 rows",
-    fwd: { br: 96, bc: 16, tr: 16, tc: 8 },
-    dq: SDPA_TILES.dq[0],
-    dkdv: SDPA_TILES.dkdv[0],
-  },
-];
+]);
+
+/** A path the sweep runs each tile set on. */
+export interface SdpaPath {
+  /** Label in the sweep table. */
+  name: string;
+  /** Subgroup path (where the device has subgroups and TC divides their size). */
+  subgroups: boolean;
+  /** Score tiles by shuffles (subgroup path). */
+  shuffle: boolean;
+  /** Forward prefetch (subgroup path with vec4 loads). */
+  prefetch?: boolean;
+}
+
+/** Portable; subgroup reductions with score tiles in workgroup memory; and with shuffles. */
+export const SDPA_PATHS: readonly SdpaPath[] = Object.freeze([
+  { name: "portable", subgroups: false, shuffle: false },
+  { name: "subgroups", subgroups: true, shuffle: false },
+  { name: "subgroups+shuffle", subgroups: true, shuffle: true },
+]);
+
+/** The subgroup path with shuffles and the forward's prefetch (SDPA only; vec4 loads). */
+export const SDPA_PREFETCH_PATH: SdpaPath = Object.freeze({
+  name: "subgroups+shuffle+prefetch",
+  subgroups: true,
+  shuffle: true,
+  prefetch: true,
+});
+
+/** The tilings of `set` with the `shuffle` and `prefetch` flags of `path`, per kernel. */
+export function tilesOnPath(set: SdpaTileSet, path: SdpaPath): Record<SdpaKind, SdpaTiles> {
+  const on = (t: SdpaTiles) => ({ ...t, shuffle: path.shuffle, prefetch: path.prefetch });
+  return { fwd: on(set.fwd), dq: on(set.dq), dkdv: on(set.dkdv) };
+}
+
+/** The portable tilings and the subgroup tilings, by path. */
+export function sdpaCandidates(kind: SdpaKind, subgroup: boolean): readonly SdpaTiles[] {
+  return (subgroup ? SDPA_SUBGROUP_TILES : SDPA_TILES)[kind];
+}
 
 /** Uniforms of every SDPA kernel. */
 export const sdpaParams = new UniformBlock({
@@ -147,17 +228,20 @@ export const sdpaParams = new UniformBlock({
   scale: "f32",
 });
 
-/** Bytes of workgroup memory the kernel `v` needs. */
-export function sdpaWorkgroupBytes(v: Omit<SdpaVariant, "dtype" | "layout">): number {
+/** Bytes of workgroup memory the kernel `v` needs (on the path `v.subgroup` selects). */
+export function sdpaWorkgroupBytes(
+  v: Omit<SdpaVariant, "dtype" | "layout">,
+): number {
   const k = features(v.dk, v.tc).stride, val = features(v.dv, v.tc).stride;
   const kp = features(v.dk, v.tc, true).stride, vp = features(v.dv, v.tc, true).stride;
-  const scores = v.br * scoreStride(v);
+  const subgroup = v.subgroup !== undefined;
+  const scores = subgroup && v.shuffle ? 0 : v.br * scoreStride(v); // one score tile
   const vec4s = v.kind === "fwd"
-    ? v.br * k + v.bc * Math.max(k, vp) + scores
+    ? v.br * k + (subgroup ? v.bc * (k + vp) : v.bc * Math.max(k, vp)) + scores
     : v.kind === "dq"
     ? v.br * (k + val) + v.bc * (kp + val) + scores
     : v.br * (k + val) + v.bc * (kp + vp) + 2 * scores;
-  const floats = v.kind === "fwd" ? v.br * v.tc : v.kind === "dkdv" ? 2 * v.bc : 0;
+  const floats = v.kind === "fwd" ? (subgroup ? 0 : v.br * v.tc) : v.kind === "dkdv" ? 2 * v.bc : 0;
   return 16 * vec4s + 4 * floats;
 }
 
@@ -165,6 +249,33 @@ export function sdpaWorkgroupBytes(v: Omit<SdpaVariant, "dtype" | "layout">): nu
 export function sdpaTilesValid(t: SdpaTiles): boolean {
   const int = (x: number) => Number.isInteger(x) && x > 0;
   return [t.br, t.bc, t.tr, t.tc, t.br / t.tr, t.bc / t.tc, t.bc / 4].every(int);
+}
+
+/** Storage of kernel `v`. */
+export function sdpaStorage(v: SdpaVariant): StorageBinding[] {
+  const E = v.dtype, staged = ioType(E, v.dk, v.dv); // q, k, v, dO: see TileCode.vec4Io
+  const inputs = [read("q", staged), read("k", staged), read("v", staged)];
+  switch (v.kind) {
+    case "fwd":
+      return [...inputs, readWrite("o", E), readWrite("lse", "f32")];
+    case "dq":
+      return [
+        ...inputs,
+        read("d_o", staged),
+        read("lse", "f32"),
+        read("delta", "f32"),
+        readWrite("dq", E),
+      ];
+    case "dkdv":
+      return [
+        ...inputs,
+        read("d_o", staged),
+        read("lse", "f32"),
+        read("delta", "f32"),
+        readWrite("dk", E),
+        readWrite("dv", E),
+      ];
+  }
 }
 
 /** WGSL of kernel `v`. */
@@ -189,20 +300,13 @@ class Generator extends TileCode {
   }
 
   /** Declarations shared by the three kernels. */
-  common(storage: [string, "read" | "read_write", string][]): string {
+  common(): string {
     const t = this.t;
-    const bindings = storage
-      .map(([name, access, type], i) =>
-        `@group(0) @binding(${i}) var<storage, ${access}> ${name}: array<${type}>;`
-      )
-      .join("\n");
     const rowOffset = t.layout === "BHTD"
       ? "return (bh * len + t) * d;"
       : "return ((bh / u.heads) * len + t) * u.heads * d + (bh % u.heads) * d;";
     return /* wgsl */ `
 ${t.dtype === "f16" ? "enable f16;" : ""}
-${bindings}
-${sdpaParams.wgsl(storage.length)}
 ${FLAT_GROUP_WGSL}
 const TR = ${t.tr}u;
 const TC = ${t.tc}u;
@@ -217,13 +321,43 @@ fn row_off(bh: u32, t: u32, len: u32, d: u32) -> u32 { ${rowOffset} }
     return `
 @compute @workgroup_size(${this.t.tr * this.t.tc})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
+        @builtin(local_invocation_index) lid: u32${this.laneParameter}) {
   let g = flat_group(wid, nwg);
   if (g >= u.bh_count * u.blocks) { return; }
   let bh = g / u.blocks;
   let t0 = (g % u.blocks) * ${this.t.br}u; // first own row
   let tr = lid / TC;
-  let tc = lid % TC;`;
+  let tc = lid % TC;
+  ${this.laneDeclarations()}`;
+  }
+
+  /** Prefetch of the streamed tiles (subgroup path, vec4 loads, a fetch per thread row). */
+  get prefetch(): boolean {
+    const t = this.t;
+    return this.subgroup && this.vec4Io && t.prefetch === true && t.bc <= t.tr * t.tc;
+  }
+
+  /**
+   * Staging of the streamed tiles `[tile, binding, features]` of the step at row `r0` (of
+   * `len`), ending with the barrier after which they are read. With {@linkcode prefetch} they
+   * come from registers fetched during the previous step, which then fetch step r0 + BC (one
+   * step of global-load latency hidden); `init` (before the loop) fetches the first step.
+   */
+  streamed(parts: [string, string, Features][], r0: string, len: string) {
+    const { t } = this;
+    if (!this.prefetch) {
+      const loads = parts.map(([tile, src, f]) => this.load(tile, src, t.bc, f, r0, len));
+      return { init: "", stage: `${loads.join("\n")}\n    workgroupBarrier();` };
+    }
+    const type = `vec4<${t.dtype}>`;
+    const fetch = (at: string, declare: boolean) =>
+      parts.map(([_, src, f]) => this.fetch(`f_${src}`, type, src, t.bc, f, at, len, declare))
+        .join("\n");
+    const stores = parts.map(([tile, src, f]) => this.storeFetched(tile, `f_${src}`, t.bc, f));
+    return {
+      init: fetch("0u", true),
+      stage: `${stores.join("\n")}\n    workgroupBarrier();\n${fetch(`${r0} + ${t.bc}u`, false)}`,
+    };
   }
 
   /** Per-row values of this thread's own rows (clamped to the last row). */
@@ -237,54 +371,56 @@ ${
 
   forward(): string {
     const { t, RI, k, v, vp } = this;
-    const E = t.dtype;
-    return this.common([
-      ["q", "read", E],
-      ["k", "read", E],
-      ["v", "read", E],
-      ["o", "read_write", E],
-      ["lse", "read_write", "f32"],
-    ]) + /* wgsl */ `
-var<workgroup> s_q: array<vec4f, ${t.br * k.stride}>;                  // [BR][K] own queries
-var<workgroup> s_kv: array<vec4f, ${
-      t.bc * Math.max(k.stride, vp.stride)
-    }>; // [BC][K] keys, then [BC][V] values
-var<workgroup> s_p: array<vec4f, ${t.br * this.sp}>;                   // [BR][BC/4] probabilities
-var<workgroup> s_red: array<f32, ${t.br * t.tc}>;                      // [BR][TC] row partials
+    // Portable: keys, then values, through one tile (its reuse is fenced by the row-max
+    // barrier). Subgroup path: keys and values staged together, two barriers per step.
+    const tiles = this.subgroup
+      ? `var<workgroup> s_k: array<vec4f, ${t.bc * k.stride}>; // [BC][K] keys
+var<workgroup> s_v: array<vec4f, ${t.bc * vp.stride}>; // [BC][V] values`
+      : `var<workgroup> s_kv: array<vec4f, ${
+        t.bc * Math.max(k.stride, vp.stride)
+      }>; // [BC][K] keys, then [BC][V] values
+var<workgroup> s_red: array<f32, ${t.br * t.tc}>; // [BR][TC] row partials`;
+    const keys = this.subgroup ? "s_k" : "s_kv", values = this.subgroup ? "s_v" : "s_kv";
+    const loadValues = this.load(values, "v", t.bc, vp, "k0", "u.lk");
+    const stream = this.subgroup
+      ? this.streamed([[keys, "k", k], [values, "v", vp]], "k0", "u.lk")
+      : {
+        init: "",
+        stage: `${this.load(keys, "k", t.bc, k, "k0", "u.lk")}\n    workgroupBarrier();`,
+      };
+    return this.common() + /* wgsl */ `
+var<workgroup> s_q: array<vec4f, ${t.br * k.stride}>; // [BR][K] own queries
+${tiles}
+${this.scoreScratch("s_p", "probabilities")}
 ${this.header()}
   ${this.load("s_q", "q", t.br, k, "t0", "u.lq")}
   var b_m = array<f32, ${RI}>(${Array(RI).fill("NEG").join(", ")}); // running row max (log2)
   var b_l = array<f32, ${RI}>(); // partial row sums over this thread's columns
   ${this.featureTile("b_o", v)} // [own rows][value groups]
+  ${stream.init}
   for (var k0 = 0u; k0 < u.lk; k0 += ${t.bc}u) {
     workgroupBarrier();
-    ${this.load("s_kv", "k", t.bc, k, "k0", "u.lk")}
-    workgroupBarrier();
+    ${stream.stage}
     ${this.scoreTile("b_s")}
-    ${this.dot("b_s", "s_q", k, "s_kv", k)}
+    ${this.dot("b_s", "s_q", k, keys, k)}
 ${this.onlineMax("u.scale_log2", (j) => `k0 + tc + ${j}u * TC < u.lk`, ["b_l"], "b_o", v)}
 ${
       this.eachScore((i, j) =>
-        `    b_s[${i}][${j}] = exp2(b_s[${i}][${j}] - b_m[${i}]);\n    b_l[${i}] += b_s[${i}][${j}];\n` +
-        this.putScore("s_p", i, j, `b_s[${i}][${j}]`)
+        `    b_s[${i}][${j}] = exp2(b_s[${i}][${j}] - b_m[${i}]);\n    b_l[${i}] += b_s[${i}][${j}];`
       )
     }
-    ${this.load("s_kv", "v", t.bc, vp, "k0", "u.lk")}
-    workgroupBarrier();
-    ${this.product("b_o", "s_p", "s_kv", vp)}
+${this.shareScores([["b_s", "s_p"]])}
+    ${this.subgroup ? this.shareBarrier : `${loadValues}\n    workgroupBarrier();`}
+    ${this.productOf("b_o", "b_s", "s_p", values, vp)}
   }
-  workgroupBarrier();
-${unroll(RI, (i) => `  s_red[(tr + ${i}u * TR) * TC + tc] = b_l[${i}];`)}
-  workgroupBarrier();
+  ${this.rowTotals("b_l", "l")}
   var inv_l = array<f32, ${RI}>();
 ${
       unroll(RI, (i) =>
         `  {
-    var l = 0.0;
-    for (var c = 0u; c < TC; c++) { l += s_red[(tr + ${i}u * TR) * TC + c]; }
-    inv_l[${i}] = 1.0 / l;
+    inv_l[${i}] = 1.0 / l[${i}];
     let t = t0 + tr + ${i}u * TR;
-    if (tc == 0u && t < u.lq) { lse[bh * u.lq + t] = b_m[${i}] + log2(l); }
+    if (tc == 0u && t < u.lq) { lse[bh * u.lq + t] = b_m[${i}] + log2(l[${i}]); }
   }`)
     }
   ${this.store("b_o", "o", v, "u.lq", (i) => `inv_l[${i}]`)}
@@ -294,32 +430,23 @@ ${
 
   dq(): string {
     const { t, RI, RJ, k, v, kp } = this;
-    const E = t.dtype;
-    return this.common([
-      ["q", "read", E],
-      ["k", "read", E],
-      ["v", "read", E],
-      ["d_o", "read", E],
-      ["lse", "read", "f32"],
-      ["delta", "read", "f32"],
-      ["dq", "read_write", E],
-    ]) + /* wgsl */ `
+    const stream = this.streamed([["s_k", "k", kp], ["s_v", "v", v]], "k0", "u.lk");
+    return this.common() + /* wgsl */ `
 var<workgroup> s_q: array<vec4f, ${t.br * k.stride}>;  // [BR][K] own queries
 var<workgroup> s_do: array<vec4f, ${t.br * v.stride}>; // [BR][V] their output gradients
 var<workgroup> s_k: array<vec4f, ${t.bc * kp.stride}>; // [BC][K] keys
 var<workgroup> s_v: array<vec4f, ${t.bc * v.stride}>;  // [BC][V] values
-var<workgroup> s_ds: array<vec4f, ${t.br * this.sp}>;  // [BR][BC/4] dS = P ∘ (dP − D)
+${this.scoreScratch("s_ds", "dS = P ∘ (dP − D)")}
 ${this.header()}
   ${this.load("s_q", "q", t.br, k, "t0", "u.lq")}
   ${this.load("s_do", "d_o", t.br, v, "t0", "u.lq")}
   ${this.ownRowValues("b_lse", "lse")}
   ${this.ownRowValues("b_delta", "delta")}
   ${this.featureTile("b_dq", k)} // [own rows][key groups]
+  ${stream.init}
   for (var k0 = 0u; k0 < u.lk; k0 += ${t.bc}u) {
     workgroupBarrier();
-    ${this.load("s_k", "k", t.bc, kp, "k0", "u.lk")}
-    ${this.load("s_v", "v", t.bc, v, "k0", "u.lk")}
-    workgroupBarrier();
+    ${stream.stage}
     ${this.scoreTile("b_s")}
     ${this.dot("b_s", "s_q", k, "s_k", kp)}
     ${this.scoreTile("b_dp")}
@@ -329,12 +456,13 @@ ${
         const i = Math.floor(ij / RJ), j = ij % RJ;
         return `    {
       let p = select(0.0, exp2(b_s[${i}][${j}] * u.scale_log2 - b_lse[${i}]), k0 + tc + ${j}u * TC < u.lk);
-  ${this.putScore("s_ds", i, j, `p * (b_dp[${i}][${j}] - b_delta[${i}])`)}
+      b_s[${i}][${j}] = p * (b_dp[${i}][${j}] - b_delta[${i}]); // dS
     }`;
       })
     }
-    workgroupBarrier();
-    ${this.product("b_dq", "s_ds", "s_k", kp)}
+${this.shareScores([["b_s", "s_ds"]])}
+    ${this.shareBarrier}
+    ${this.productOf("b_dq", "b_s", "s_ds", "s_k", kp)}
   }
   ${this.store("b_dq", "dq", k, "u.lq", () => "u.scale")}
 }
@@ -343,24 +471,34 @@ ${
 
   dkdv(): string {
     const { t, RI, RJ, k, v, kp, vp } = this;
-    const E = t.dtype;
+    const stream = this.streamed([["s_q", "q", kp], ["s_do", "d_o", vp]], "q0", "u.lq");
+    // The queries' lse and delta: loaded with the tiles, or (prefetch, BC ≤ threads) fetched a
+    // step ahead into f_lse, f_delta.
+    const fetchStats = (at: string) => `
+    if (lid < ${t.bc}u) {
+      let row = bh * u.lq + min(${at} + lid, u.lq - 1u);
+      f_lse = lse[row];
+      f_delta = delta[row];
+    }`;
+    const statsInit = this.prefetch
+      ? `var f_lse = 0.0;\n  var f_delta = 0.0;${fetchStats("0u")}`
+      : "";
+    const statsStage = this.prefetch
+      ? `if (lid < ${t.bc}u) { s_lse[lid] = f_lse; s_delta[lid] = f_delta; }`
+      : `for (var e = lid; e < ${t.bc}u; e += NT) {
+      let row = bh * u.lq + min(q0 + e, u.lq - 1u);
+      s_lse[e] = lse[row];
+      s_delta[e] = delta[row];
+    }`;
+    const statsNext = this.prefetch ? fetchStats(`q0 + ${t.bc}u`) : "";
     // Own rows are keys (length lk), streamed rows are queries (length lq).
-    return this.common([
-      ["q", "read", E],
-      ["k", "read", E],
-      ["v", "read", E],
-      ["d_o", "read", E],
-      ["lse", "read", "f32"],
-      ["delta", "read", "f32"],
-      ["dk", "read_write", E],
-      ["dv", "read_write", E],
-    ]) + /* wgsl */ `
+    return this.common() + /* wgsl */ `
 var<workgroup> s_k: array<vec4f, ${t.br * k.stride}>;  // [BR][K] own keys
 var<workgroup> s_v: array<vec4f, ${t.br * v.stride}>;  // [BR][V] own values
 var<workgroup> s_q: array<vec4f, ${t.bc * kp.stride}>;  // [BC][K] queries
 var<workgroup> s_do: array<vec4f, ${t.bc * vp.stride}>; // [BC][V] output gradients
-var<workgroup> s_pt: array<vec4f, ${t.br * this.sp}>;  // [BR keys][BC/4] Pᵀ
-var<workgroup> s_dst: array<vec4f, ${t.br * this.sp}>; // [BR keys][BC/4] dSᵀ
+${this.scoreScratch("s_pt", "Pᵀ (own keys × queries)")}
+${this.scoreScratch("s_dst", "dSᵀ")}
 var<workgroup> s_lse: array<f32, ${t.bc}>;
 var<workgroup> s_delta: array<f32, ${t.bc}>;
 ${this.header()}
@@ -368,19 +506,16 @@ ${this.header()}
   ${this.load("s_v", "v", t.br, v, "t0", "u.lk")}
   ${this.featureTile("b_dk", k)} // [own keys][key groups]
   ${this.featureTile("b_dv", v)} // [own keys][value groups]
+  ${statsInit}
+  ${stream.init}
   for (var q0 = 0u; q0 < u.lq; q0 += ${t.bc}u) {
     workgroupBarrier();
-    ${this.load("s_q", "q", t.bc, kp, "q0", "u.lq")}
-    ${this.load("s_do", "d_o", t.bc, vp, "q0", "u.lq")}
-    for (var e = lid; e < ${t.bc}u; e += NT) {
-      let row = bh * u.lq + min(q0 + e, u.lq - 1u);
-      s_lse[e] = lse[row];
-      s_delta[e] = delta[row];
-    }
-    workgroupBarrier();
-    ${this.scoreTile("b_s")} // Sᵀ: [own keys][queries]
+    ${statsStage}
+    ${stream.stage}
+    ${statsNext}
+    ${this.scoreTile("b_s")} // Sᵀ: [own keys][queries], then Pᵀ
     ${this.dot("b_s", "s_k", k, "s_q", kp)}
-    ${this.scoreTile("b_dp")} // dPᵀ = V dOᵀ
+    ${this.scoreTile("b_dp")} // dPᵀ = V dOᵀ, then dSᵀ
     ${this.dot("b_dp", "s_v", v, "s_do", vp)}
 ${
       unroll(RI * RJ, (ij) => {
@@ -388,14 +523,15 @@ ${
         return `    {
       let col = tc + ${j}u * TC;
       let p = select(0.0, exp2(b_s[${i}][${j}] * u.scale_log2 - s_lse[col]), q0 + col < u.lq);
-  ${this.putScore("s_pt", i, j, "p")}
-  ${this.putScore("s_dst", i, j, `p * (b_dp[${i}][${j}] - s_delta[col])`)}
+      b_s[${i}][${j}] = p;
+      b_dp[${i}][${j}] = p * (b_dp[${i}][${j}] - s_delta[col]);
     }`;
       })
     }
-    workgroupBarrier();
-    ${this.product("b_dv", "s_pt", "s_do", vp)}
-    ${this.product("b_dk", "s_dst", "s_q", kp)}
+${this.shareScores([["b_s", "s_pt"], ["b_dp", "s_dst"]])}
+    ${this.shareBarrier}
+    ${this.productOf("b_dv", "b_s", "s_pt", "s_do", vp)}
+    ${this.productOf("b_dk", "b_dp", "s_dst", "s_q", kp)}
   }
   ${this.store("b_dv", "dv", v, "u.lk", () => "1.0")}
   ${this.store("b_dk", "dk", k, "u.lk", () => "u.scale")}
@@ -407,17 +543,18 @@ ${
 /** Uniforms of the delta kernel: `D_i = rowsum(dO_i ∘ o_i)`, one thread per row. */
 export const deltaParams = new UniformBlock({ rows: "u32", heads: "u32", lq: "u32" });
 
-/** WGSL of the delta kernel (bindings o, dO, delta). */
+/** Storage of the delta kernel: o, dO, delta. */
+export function deltaStorage(dtype: DType): StorageBinding[] {
+  return [read("o", dtype), read("d_o", dtype), readWrite("delta", "f32")];
+}
+
+/** WGSL of the delta kernel. */
 export function deltaWgsl(dtype: DType, layout: "BHTD" | "BTHD", dv: number): string {
   const row = layout === "BHTD"
     ? "i * D"
     : "((bh / u.heads) * u.lq + t) * u.heads * D + (bh % u.heads) * D";
   return /* wgsl */ `
 ${dtype === "f16" ? "enable f16;" : ""}
-@group(0) @binding(0) var<storage, read> o: array<${dtype}>;
-@group(0) @binding(1) var<storage, read> d_o: array<${dtype}>;
-@group(0) @binding(2) var<storage, read_write> delta: array<f32>;
-${deltaParams.wgsl(3)}
 ${FLAT_GROUP_WGSL}
 const D = ${dv}u;
 @compute @workgroup_size(64)

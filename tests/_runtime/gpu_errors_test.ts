@@ -9,6 +9,8 @@ import {
   gpuErrors,
   type Kernel,
   launch,
+  read,
+  readWrite,
   requestDevice,
   settledGpuErrors,
   Tensor,
@@ -20,11 +22,9 @@ const params = new UniformBlock({ n: "u32" });
 const copyKernel: Kernel = {
   name: "test_copy",
   constants: {},
-  bindings: ["read", "read_write"],
+  storage: [read("x", "f32"), readWrite("y", "f32")],
+  uniforms: params,
   wgsl: () => `
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> y: array<f32>;
-${params.wgsl(2)}
 ${FLAT_GROUP_WGSL}
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -36,8 +36,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 
 function copy(device: GPUDevice, x: Tensor, y: Tensor) {
   launch(device, copyKernel, {
-    storage: [x, y],
-    uniforms: params.pack({ n: x.size }),
+    storage: { x, y },
+    uniforms: { n: x.size },
     groups: Math.ceil(x.size / 64),
   });
 }

@@ -10,6 +10,7 @@ import {
   type Kernel,
   launch,
   memoryInfo,
+  readWrite,
   releasePool,
   requestDevice,
   setPoisonOutputs,
@@ -137,8 +138,8 @@ Deno.test({
     const b = Tensor.empty(device, [1000]);
     assert.equal(storageBuffer(b), storageBuffer(a));
     launch(device, fillKernel, {
-      storage: [b],
-      uniforms: fillParams.pack({ n: 1000, offset: 0, value: -7 }),
+      storage: { y: b },
+      uniforms: { n: 1000, offset: 0, value: -7 },
       groups: Math.ceil(1000 / 64),
     });
     assert.deepEqual(await pending, values);
@@ -201,8 +202,8 @@ Deno.test({
     // Work after the release runs on new buffers; the live tensor is untouched.
     const out = Tensor.empty(device, [5000]);
     launch(device, fillKernel, {
-      storage: [out],
-      uniforms: fillParams.pack({ n: 5000, offset: 0, value: 2 }),
+      storage: { y: out },
+      uniforms: { n: 5000, offset: 0, value: 2 },
       groups: Math.ceil(5000 / 64),
     });
     assert.deepEqual(await out.read(), new Float32Array(5000).fill(2));
@@ -257,8 +258,8 @@ Deno.test({
     await timeGpu(device, () => {
       for (let i = 0; i < launches; i++) {
         launch(device, fillKernel, {
-          storage: [out],
-          uniforms: fillParams.pack({ n: 1, offset: i, value: i * 3 + 1 }),
+          storage: { y: out },
+          uniforms: { n: 1, offset: i, value: i * 3 + 1 },
           groups: 1,
         });
       }
@@ -281,8 +282,8 @@ Deno.test({
     for (let i = 0; i < 5; i++) {
       const out = Tensor.empty(device, [64]);
       launch(device, fillKernel, {
-        storage: [out],
-        uniforms: fillParams.pack({ n: 64, offset: 0, value: i }),
+        storage: { y: out },
+        uniforms: { n: 64, offset: 0, value: i },
         groups: 1,
       });
       assert.deepEqual(await out.read(), new Float32Array(64).fill(i));
@@ -299,10 +300,9 @@ const fillParams = new UniformBlock({ n: "u32", offset: "u32", value: "f32" });
 const fillKernel: Kernel = {
   name: "test_fill",
   constants: {},
-  bindings: ["read_write"],
+  storage: [readWrite("y", "f32")],
+  uniforms: fillParams,
   wgsl: () => `
-@group(0) @binding(0) var<storage, read_write> y: array<f32>;
-${fillParams.wgsl(1)}
 ${FLAT_GROUP_WGSL}
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,

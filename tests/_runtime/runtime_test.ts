@@ -4,8 +4,11 @@ import {
   deviceContext,
   FLAT_GROUP_WGSL,
   type Kernel,
+  kernelWgsl,
   launch,
   planSlices,
+  read,
+  readWrite,
   Tensor,
   timeGpu,
   timeKernels,
@@ -40,11 +43,9 @@ const scaleParams = new UniformBlock({
 const scaleKernel: Kernel = {
   name: "test_scale",
   constants: {},
-  bindings: ["read", "read_write"],
+  storage: [read("x", "f32"), readWrite("y", "f32")],
+  uniforms: scaleParams,
   wgsl: () => `
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> y: array<f32>;
-${scaleParams.wgsl(2)}
 ${FLAT_GROUP_WGSL}
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -73,6 +74,36 @@ Deno.test({
   },
 });
 
+Deno.test("kernelWgsl declares the bindings by name after the enable directives", () => {
+  const code = kernelWgsl({ ...scaleKernel, wgsl: () => "enable f16;\nfn main() {}" });
+  assert.equal(
+    code,
+    "enable f16;\n" +
+      "@group(0) @binding(0) var<storage, read> x: array<f32>;\n" +
+      "@group(0) @binding(1) var<storage, read_write> y: array<f32>;\n" +
+      "struct Params {\n  n: u32,\n  offset_in: u32,\n  offset_out: u32,\n  factor: f32,\n}\n" +
+      "@group(0) @binding(2) var<uniform> u: Params;\n" +
+      "fn main() {}",
+  );
+});
+
+Deno.test({
+  name: "launch binds storage by name and names a missing or unknown binding",
+  ignore: noGpu,
+  fn: () => {
+    using t = Tensor.empty(device, [4]);
+    const uniforms = { n: 4, offset_in: 0, offset_out: 0, factor: 1 };
+    assert.throws(
+      () => launch(device, scaleKernel, { storage: { x: t }, uniforms, groups: 1 }),
+      /test_scale: storage bindings \[x, y\], given \[x\]/,
+    );
+    assert.throws(
+      () => launch(device, scaleKernel, { storage: { x: t, y: t, z: t }, uniforms, groups: 1 }),
+      /given \[x, y, z\]/,
+    );
+  },
+});
+
 Deno.test({
   name: "launch splits grids over 65 535 workgroups",
   ignore: noGpu,
@@ -82,8 +113,8 @@ Deno.test({
     using tx = Tensor.fromArraySync(device, x, [n]);
     using ty = Tensor.empty(device, [n]);
     launch(device, scaleKernel, {
-      storage: [tx, ty],
-      uniforms: scaleParams.pack({ n, offset_in: 0, offset_out: 0, factor: 2 }),
+      storage: { x: tx, y: ty },
+      uniforms: { n, offset_in: 0, offset_out: 0, factor: 2 },
       groups: Math.ceil(n / 64),
     });
     const y = await ty.read();
@@ -111,13 +142,13 @@ Deno.test({
         const wy = windowOf(ty, s.start * per, s.count * per);
         assert.ok(wx.binding.size! <= ctx.maxBindingBytes);
         launch(device, scaleKernel, {
-          storage: [wx.binding, wy.binding],
-          uniforms: scaleParams.pack({
+          storage: { x: wx.binding, y: wy.binding },
+          uniforms: {
             n: s.count * per,
             offset_in: wx.elementOffset,
             offset_out: wy.elementOffset,
             factor: -1,
-          }),
+          },
           groups: Math.ceil((s.count * per) / 64),
         });
       }
@@ -138,8 +169,8 @@ Deno.test({
     using ty = Tensor.empty(device, [n]);
     const scale = () =>
       launch(device, scaleKernel, {
-        storage: [tx, ty],
-        uniforms: scaleParams.pack({ n, offset_in: 0, offset_out: 0, factor: 1 }),
+        storage: { x: tx, y: ty },
+        uniforms: { n, offset_in: 0, offset_out: 0, factor: 1 },
         groups: n / 64,
       });
     const kernels = await timeKernels(device, () => {
@@ -170,8 +201,8 @@ Deno.test({
     using ty = Tensor.empty(device, [n]);
     const times = await timeGpu(device, () =>
       launch(device, scaleKernel, {
-        storage: [tx, ty],
-        uniforms: scaleParams.pack({ n, offset_in: 0, offset_out: 0, factor: 1 }),
+        storage: { x: tx, y: ty },
+        uniforms: { n, offset_in: 0, offset_out: 0, factor: 1 },
         groups: n / 64,
       }), 5);
     assert.equal(times.length, 5);

@@ -28,6 +28,8 @@ const device = (await testDevice())!;
 // Two fixed seeds (reproducible) and a fresh one per run (printed on failure).
 const SEEDS = [1, 2, freshSeed()];
 
+const UPLOADS_PER_SEED = 20;
+
 const INTERNAL =
   /Cannot read|Cannot convert|is not a function|is not iterable|is not a constructor/;
 
@@ -153,6 +155,9 @@ for (const seed of SEEDS) {
         if (!acceptedOrRefused(() => parseSafetensors(bytes), what)) continue;
         accepted++;
         checkConsistent(bytes, what);
+        // Uploads only for the first accepted files: Deno 2.9 sometimes aborts at exit after
+        // thousands of buffer creations (heap corruption in its WebGPU teardown).
+        if (accepted > UPLOADS_PER_SEED) continue;
         acceptedOrRefused(() => {
           const { tensors } = loadTensors(bytes, device);
           for (const t of tensors.values()) t.destroy();

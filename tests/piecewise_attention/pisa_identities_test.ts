@@ -159,10 +159,12 @@ Deno.test({
       [() => f(q, q, v, { scale: Infinity }), RangeError, /scale/],
       [() => f(q, q, v, { useBias: 1 as unknown as boolean }), TypeError, /useBias/],
       [() => f(q, q, v, { layout: "BHDT" as "BHTD" }), TypeError, /layout/],
+      [() => f(q, q, v, { precision: "bf16" as "f16" }), TypeError, /precision/],
       [() => f(q, v, v), RangeError, /k/],
       [() => f(q, q, t([1, 2, 21, 4])), RangeError, /v/],
+      [() => f(q, t([1, 2, 21, 8]), t([1, 2, 21, 4])), RangeError, /k has shape .*equal q's 20/],
       [() => f(q, q, t([2, 20, 4])), RangeError, /v/],
-      [() => f(q, q, t([1, 2, 20, 257])), RangeError, /v features/],
+      [() => f(q, q, t([1, 2, 20, 257])), RangeError, /d_v of v/],
       [() => f(q, q, t([1, 2, 20, 4], "f16")), TypeError, /dtype/],
       [() => f(q, {} as Tensor, v), TypeError, /k/],
     ];
@@ -172,5 +174,20 @@ Deno.test({
     using step = f.vjp(q, q, v, { blockSize: 16 });
     using _output = step.output;
     assert.throws(() => step.pullback(q), RangeError);
+  },
+});
+
+Deno.test({
+  name: 'pisa precision "f16" runs the same f32 arithmetic as "f32" (bitwise equal)',
+  ignore: noGpu,
+  fn: async () => {
+    const random = rng(freshSeed());
+    const shape = [1, 2, 70, 12];
+    const t = () => Tensor.fromArraySync(device, randn(2 * 70 * 12, random), shape);
+    using q = t(), k = t(), v = t();
+    const o = { blockSize: 16, density: 0.3 };
+    using a = piecewiseSparseAttention(q, k, v, o);
+    using b = piecewiseSparseAttention(q, k, v, { ...o, precision: "f16" });
+    assert.deepEqual(await b.read(), await a.read());
   },
 });

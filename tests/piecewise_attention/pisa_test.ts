@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { assertClose, dtypesOf, freshSeed, noGpu, rng, testDevice, tolFor } from "../_helpers.ts";
-import { Tensor } from "../../ops/_runtime/mod.ts";
+import { subgroupSize, Tensor } from "../../ops/_runtime/mod.ts";
 import { pisaBackward } from "../../ops/piecewise_attention/bwd.ts";
 import { pisaForward } from "../../ops/piecewise_attention/fwd.ts";
 import { planPisa } from "../../ops/piecewise_attention/plan.ts";
@@ -12,9 +12,9 @@ import {
 } from "../../ops/piecewise_attention/reference.ts";
 import { compareWithReference, pisaInputs, type PisaTestOptions } from "./_pisa.ts";
 import {
-  PISA_TILES,
+  pisaCandidates,
   type PisaTileKind,
-  pisaWorkgroupBytes,
+  pisaTilesFit,
 } from "../../shaders/piecewise_attention/tiles.ts";
 
 const device = (await testDevice())!;
@@ -99,55 +99,68 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: "pisa: every forward, dq and dk/dv tiling that fits the device matches float64",
-  ignore: noGpu,
-  fn: async () => {
-    const d = { B: 1, H: 2, T: 333, dk: 40, dv: 24 };
-    const o = { density: 0.3, blockSize: 64, useBias: true };
-    const fitting = (kind: PisaTileKind) =>
-      PISA_TILES[kind].filter((t) =>
-        pisaWorkgroupBytes(kind, t, d.dk, d.dv) <= device.limits.maxComputeWorkgroupStorageSize &&
-        t.tr * t.tc <= device.limits.maxComputeInvocationsPerWorkgroup
-      );
-    const lists = { fwd: fitting("fwd"), dq: fitting("dq"), dkdv: fitting("dkdv") };
-    const runs = Math.max(...Object.values(lists).map((l) => l.length));
-    assert.ok(Object.values(lists).every((l) => l.length >= 2), "two tilings of each run here");
-    const nth = (kind: PisaTileKind, i: number) => lists[kind][Math.min(i, lists[kind].length - 1)];
-    for (let i = 0; i < runs; i++) {
-      const tiles = { fwd: nth("fwd", i), dq: nth("dq", i), dkdv: nth("dkdv", i) };
-      const seed = freshSeed();
-      const x = pisaInputs(d, o.blockSize, "f32", rng(seed));
-      const up = (a: Float64Array<ArrayBuffer>, D: number) =>
-        Tensor.fromArraySync(device, a, [d.B, d.H, d.T, D]);
-      using q = up(x.q, d.dk), k = up(x.k, d.dk), v = up(x.v, d.dv), dO = up(x.dO, d.dv);
-      const plan = planPisa({
-        device,
-        dtype: "f32",
-        layout: "BHTD",
-        ...d,
-        ...o,
-        scale: 1 / Math.sqrt(d.dk),
-        tiles,
-      });
-      const { o: out, saved } = pisaForward(plan, q, k, v, true);
-      const g = pisaBackward(plan, q, k, v, dO, saved);
-      const raw = await saved.sel.readRaw();
-      const selection = new Int32Array(raw.buffer, 0, plan.sizes.sel);
-      const ref = { ...o, selection };
-      const at = `tiles ${JSON.stringify(tiles)} (seed ${seed})`;
-      assertClose(
-        await out.read(),
-        piecewiseSparseAttentionReference(x.q, x.k, x.v, d, ref),
-        1e-5,
-        `o ${at}`,
-      );
-      const rg = piecewiseSparseAttentionBackwardReference(x.q, x.k, x.v, x.dO, d, ref);
-      for (const n of ["dq", "dk", "dv"] as const) {
-        assertClose(await g[n].read(), rg[n], 1e-5, `${n} ${at}`);
-        g[n].destroy();
+for (
+  const [subgroups, shuffle] of [[false, false], [true, false], [true, true]] as const
+) {
+  Deno.test({
+    name: `pisa: every forward, dq and dk/dv tiling that fits the device matches float64 (${
+      subgroups
+        ? `subgroup path, score tiles ${shuffle ? "by shuffles" : "in memory"}`
+        : "portable path"
+    })`,
+    ignore: noGpu || (subgroups && subgroupSize(device) === undefined),
+    fn: async () => {
+      const d = { B: 1, H: 2, T: 333, dk: 40, dv: 24 };
+      const o = { density: 0.3, blockSize: 64, useBias: true };
+      const size = subgroups ? subgroupSize(device) : undefined;
+      const fitting = (kind: PisaTileKind) =>
+        pisaCandidates(kind, subgroups).map((t) => ({ ...t, shuffle })).filter((t) =>
+          pisaTilesFit(kind, t, o.blockSize, d.dk, d.dv, device.limits, size)
+        );
+      const lists = { fwd: fitting("fwd"), dq: fitting("dq"), dkdv: fitting("dkdv") };
+      const runs = Math.max(...Object.values(lists).map((l) => l.length));
+      assert.ok(Object.values(lists).every((l) => l.length >= 2), "two tilings of each run here");
+      const nth = (kind: PisaTileKind, i: number) =>
+        lists[kind][Math.min(i, lists[kind].length - 1)];
+      for (let i = 0; i < runs; i++) {
+        const tiles = { fwd: nth("fwd", i), dq: nth("dq", i), dkdv: nth("dkdv", i) };
+        const seed = freshSeed();
+        const x = pisaInputs(d, o.blockSize, "f32", rng(seed));
+        const up = (a: Float64Array<ArrayBuffer>, D: number) =>
+          Tensor.fromArraySync(device, a, [d.B, d.H, d.T, D]);
+        using q = up(x.q, d.dk), k = up(x.k, d.dk), v = up(x.v, d.dv), dO = up(x.dO, d.dv);
+        const plan = planPisa({
+          device,
+          dtype: "f32",
+          layout: "BHTD",
+          ...d,
+          ...o,
+          scale: 1 / Math.sqrt(d.dk),
+          tiles,
+          subgroups,
+        });
+        for (const kind of ["fwd", "dq", "dkdv"] as const) {
+          assert.equal(plan.tiles[kind].subgroup, size, `${kind} runs on the path tested`);
+        }
+        const { o: out, saved } = pisaForward(plan, q, k, v, true);
+        const g = pisaBackward(plan, q, k, v, dO, saved);
+        const raw = await saved.sel.readRaw();
+        const selection = new Int32Array(raw.buffer, 0, plan.sizes.sel);
+        const ref = { ...o, selection };
+        const at = `tiles ${JSON.stringify(tiles)} (seed ${seed})`;
+        assertClose(
+          await out.read(),
+          piecewiseSparseAttentionReference(x.q, x.k, x.v, d, ref),
+          1e-5,
+          `o ${at}`,
+        );
+        const rg = piecewiseSparseAttentionBackwardReference(x.q, x.k, x.v, x.dO, d, ref);
+        for (const n of ["dq", "dk", "dv"] as const) {
+          assertClose(await g[n].read(), rg[n], 1e-5, `${n} ${at}`);
+          g[n].destroy();
+        }
+        for (const t of [out, ...Object.values(saved)]) t.destroy();
       }
-      for (const t of [out, ...Object.values(saved)]) t.destroy();
-    }
-  },
-});
+    },
+  });
+}

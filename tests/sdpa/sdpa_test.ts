@@ -107,11 +107,15 @@ Deno.test({
     using vBad = t([1, 2, 6, 4]);
     const sdpa = scaledDotProductAttention;
     assert.throws(() => sdpa(q, k3, q), { name: "RangeError", message: /k must have rank 4/ });
-    assert.throws(() => sdpa(q, kBad, q), /batch and heads/);
+    assert.throws(() => sdpa(q, kBad, q), /batch × heads/);
     assert.throws(() => sdpa(q, q, vBad), /key lengths/);
-    assert.throws(() => sdpa(big, big, big), /D must be in \[1, 256\]/);
+    assert.throws(() => sdpa(big, big, big), /d_k of q must be in \[1, 256\]/);
     assert.throws(() => sdpa(q, q, q, { scale: NaN }), { name: "RangeError", message: /scale/ });
     assert.throws(() => sdpa(q, q, q, { layout: "x" as "BHTD" }), /layout/);
+    assert.throws(() => sdpa(q, q, q, { precision: "f64" as "f32" }), {
+      name: "TypeError",
+      message: /precision/,
+    });
     assert.throws(() => sdpa(q, "k" as never, q), {
       name: "TypeError",
       message: /k must be a Tensor/,
@@ -124,5 +128,20 @@ Deno.test({
     using wrong = t([1, 2, 5, 3]);
     assert.throws(() => run.pullback(wrong), /dO has shape/);
     run.output.destroy();
+  },
+});
+
+Deno.test({
+  name: 'sdpa precision "f16" runs the same f32 arithmetic as "f32" (bitwise equal)',
+  ignore: noGpu,
+  fn: async () => {
+    const random = rng(freshSeed());
+    const dtype = dtypes.at(-1)!;
+    const s = [1, 2, 37, 20];
+    const t = () => Tensor.fromArraySync(device, randn(2 * 37 * 20, random), s, dtype);
+    using q = t(), k = t(), v = t();
+    using a = scaledDotProductAttention(q, k, v);
+    using b = scaledDotProductAttention(q, k, v, { precision: "f16" });
+    assert.deepEqual(await b.read(), await a.read());
   },
 });

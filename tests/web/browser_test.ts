@@ -135,7 +135,7 @@ Deno.test({
       }
       assert.equal(await page.locator("#chart svg polyline").count(), 2);
       assert.equal(await page.locator("#chart svg text.value").count(), 6); // a label per point
-      assert.deepEqual(await page.locator("#chart svg text.x-tick").allInnerTexts(), [
+      assert.deepEqual(await page.locator("#chart svg text.x-tick").allTextContents(), [
         "64",
         "128",
         "256",

@@ -9,6 +9,7 @@ import {
   type DType,
   flush,
   type Kernel,
+  kernelWgsl,
   onLaunch,
   Tensor,
   type Vjp,
@@ -51,7 +52,7 @@ export async function captureKernels(device: GPUDevice): Promise<Captured> {
     let variants = captured.get(kernel.name);
     if (!variants) captured.set(kernel.name, variants = new Map());
     const key = variantKey(kernel.constants);
-    if (!variants.has(key)) variants.set(key, kernel.wgsl());
+    if (!variants.has(key)) variants.set(key, kernelWgsl(kernel));
   }, { dispatch: false });
   try {
     for (const dtype of dtypesOf(device)) runCatalogue(new Catalogue(device, dtype));

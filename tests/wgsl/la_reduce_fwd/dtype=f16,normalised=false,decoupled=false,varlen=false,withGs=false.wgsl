@@ -1,3 +1,4 @@
+
 @group(0) @binding(0) var<storage, read> part: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 struct Params {
@@ -31,8 +32,6 @@ struct Params {
   off_out2: u32,
 }
 @group(0) @binding(2) var<uniform> u: Params;
-
-
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 

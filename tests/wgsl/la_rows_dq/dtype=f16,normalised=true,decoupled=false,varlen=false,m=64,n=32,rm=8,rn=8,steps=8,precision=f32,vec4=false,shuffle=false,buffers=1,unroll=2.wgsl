@@ -1,5 +1,6 @@
 enable f16;
 
+
 @group(0) @binding(0) var<storage, read> x: array<f16>;
 @group(0) @binding(1) var<storage, read> den: array<f16>;
 @group(0) @binding(2) var<storage, read> mat: array<f32>;
@@ -37,8 +38,6 @@ struct Params {
   off_out2: u32,
 }
 @group(0) @binding(6) var<uniform> u: Params;
-
-
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 fn ld_x(i: u32) -> f32 { return f32(x[u.off_x + i]); }

@@ -1,5 +1,6 @@
 
 
+
 @group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> den: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> mat: array<f32>;
@@ -37,8 +38,6 @@ struct Params {
   off_out2: u32,
 }
 @group(0) @binding(6) var<uniform> u: Params;
-
-
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 fn ld4_x(i: u32, n: u32) -> vec4f { return vec4f(x[(u.off_x + i) / 4u]); }

@@ -1,5 +1,6 @@
 enable f16;
 
+
 @group(0) @binding(0) var<storage, read> x: array<f16>;
 @group(0) @binding(1) var<storage, read> y: array<f16>;
 @group(0) @binding(2) var<storage, read> gs: array<f32>;
@@ -35,8 +36,6 @@ struct Params {
   off_out2: u32,
 }
 @group(0) @binding(4) var<uniform> u: Params;
-
-
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 fn ld_x(i: u32) -> f32 { return f32(x[u.off_x + i]); }

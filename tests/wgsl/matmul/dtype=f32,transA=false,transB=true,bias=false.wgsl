@@ -1,9 +1,9 @@
 
 
+
 @group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
-
 struct Params {
   m: u32,
   n: u32,
@@ -19,8 +19,6 @@ struct Params {
   stride_b: u32,
 }
 @group(0) @binding(3) var<uniform> u: Params;
-
-
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 var<workgroup> s_a: array<f32, 1024>; // [BK][BM]: op(A) tile, k-major

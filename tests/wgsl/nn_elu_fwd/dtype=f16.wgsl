@@ -1,4 +1,6 @@
 enable f16;
+
+
 @group(0) @binding(0) var<storage, read> x: array<f16>;
 @group(0) @binding(1) var<storage, read_write> y: array<f16>;
 struct Params {
@@ -7,8 +9,6 @@ struct Params {
   slope: f32,
 }
 @group(0) @binding(2) var<uniform> u: Params;
-
-
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 fn log1p_(z: f32) -> f32 {

@@ -1,3 +1,5 @@
+
+
 @group(0) @binding(0) var<storage, read> dy: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dx: array<f32>;
 struct Params {
@@ -8,8 +10,6 @@ struct Params {
   scale: f32,
 }
 @group(0) @binding(2) var<uniform> u: Params;
-
-
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 struct Taps { i0: u32, i1: u32, l1: f32 }

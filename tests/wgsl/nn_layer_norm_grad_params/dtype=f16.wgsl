@@ -1,4 +1,6 @@
 enable f16;
+
+
 @group(0) @binding(0) var<storage, read> x: array<f16>;
 @group(0) @binding(1) var<storage, read> dy: array<f16>;
 @group(0) @binding(2) var<storage, read> stats: array<f32>;
@@ -11,8 +13,6 @@ struct Params {
   chunks: u32,
 }
 @group(0) @binding(4) var<uniform> u: Params;
-
-
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 var<workgroup> s_sum: array<f32, 64>;

@@ -1,3 +1,5 @@
+
+
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;
@@ -7,8 +9,6 @@ struct Params {
   slope: f32,
 }
 @group(0) @binding(3) var<uniform> u: Params;
-
-
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 fn log1p_(z: f32) -> f32 {

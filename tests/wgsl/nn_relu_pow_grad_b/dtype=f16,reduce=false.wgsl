@@ -1,4 +1,6 @@
 enable f16;
+
+
 @group(0) @binding(0) var<storage, read> in_a: array<f16>;
 @group(0) @binding(1) var<storage, read> in_b: array<f16>;
 @group(0) @binding(2) var<storage, read> in_dy: array<f16>;
@@ -41,8 +43,6 @@ struct Params {
   xd5: u32,
 }
 @group(0) @binding(4) var<uniform> u: Params;
-
-
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 fn coords(j: u32, k: u32) -> vec3u {

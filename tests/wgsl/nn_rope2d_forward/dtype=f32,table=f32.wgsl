@@ -1,3 +1,5 @@
+
+
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> rot: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
@@ -8,8 +10,6 @@ struct Params {
   f: u32,
 }
 @group(0) @binding(3) var<uniform> u: Params;
-
-
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 

@@ -1,4 +1,6 @@
 enable f16;
+
+
 @group(0) @binding(0) var<storage, read> y: array<f16>;
 @group(0) @binding(1) var<storage, read> dy: array<f16>;
 @group(0) @binding(2) var<storage, read_write> dx: array<f16>;
@@ -8,8 +10,6 @@ struct Params {
   inner: u32,
 }
 @group(0) @binding(3) var<uniform> u: Params;
-
-
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 var<workgroup> s_sum: array<f32, 64>;

@@ -1,4 +1,6 @@
 enable f16;
+
+
 @group(0) @binding(0) var<storage, read> src: array<f16>;
 @group(0) @binding(1) var<storage, read_write> dst: array<f16>;
 struct Params {
@@ -25,8 +27,6 @@ struct Params {
   ds5: u32,
 }
 @group(0) @binding(2) var<uniform> u: Params;
-
-
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 

@@ -1,3 +1,5 @@
+
+
 @group(0) @binding(0) var<storage, read> src: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;
 struct Params {
@@ -24,8 +26,6 @@ struct Params {
   ds5: u32,
 }
 @group(0) @binding(2) var<uniform> u: Params;
-
-
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 

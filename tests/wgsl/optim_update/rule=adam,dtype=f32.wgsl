@@ -1,3 +1,5 @@
+
+
 @group(0) @binding(0) var<storage, read_write> param: array<f32>;
 @group(0) @binding(1) var<storage, read> grad: array<f32>;
 @group(0) @binding(2) var<storage, read_write> exp_avg: array<f32>;
@@ -14,8 +16,6 @@ struct Params {
   eps: f32,
 }
 @group(0) @binding(4) var<uniform> u: Params;
-
-
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 @compute @workgroup_size(256)

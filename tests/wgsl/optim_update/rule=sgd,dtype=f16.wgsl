@@ -1,4 +1,6 @@
 enable f16;
+
+
 @group(0) @binding(0) var<storage, read_write> param: array<f16>;
 @group(0) @binding(1) var<storage, read> grad: array<f16>;
 struct Params {
@@ -7,8 +9,6 @@ struct Params {
   weight_decay: f32,
 }
 @group(0) @binding(2) var<uniform> u: Params;
-
-
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 @compute @workgroup_size(256)

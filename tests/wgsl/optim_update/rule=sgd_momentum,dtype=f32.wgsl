@@ -1,3 +1,5 @@
+
+
 @group(0) @binding(0) var<storage, read_write> param: array<f32>;
 @group(0) @binding(1) var<storage, read> grad: array<f32>;
 @group(0) @binding(2) var<storage, read_write> momentum_buffer: array<f32>;
@@ -11,8 +13,6 @@ struct Params {
   nesterov: u32,
 }
 @group(0) @binding(3) var<uniform> u: Params;
-
-
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 @compute @workgroup_size(256)

@@ -1,7 +1,10 @@
 
 
 
-alias io = f32;
+@group(0) @binding(0) var<storage, read> q: array<f32>;
+@group(0) @binding(1) var<storage, read> k: array<f32>;
+@group(0) @binding(2) var<storage, read> v: array<f32>;
+@group(0) @binding(3) var<storage, read_write> chunk: array<f32>;
 struct Params {
   n_bh: u32,
   heads: u32,
@@ -32,17 +35,13 @@ struct Params {
   off_dh: u32,
 }
 @group(0) @binding(4) var<uniform> u: Params;
-
+alias io = f32;
 
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 fn row_off(bh: u32, t: u32, d: u32) -> u32 { return (bh * u.seq + t) * d; }
 fn chunk_len(n: u32) -> u32 { return min(u.bt, u.seq - n * u.bt); }
 
-@group(0) @binding(0) var<storage, read> q: array<io>;
-@group(0) @binding(1) var<storage, read> k: array<io>;
-@group(0) @binding(2) var<storage, read> v: array<io>;
-@group(0) @binding(3) var<storage, read_write> chunk: array<f32>;
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {

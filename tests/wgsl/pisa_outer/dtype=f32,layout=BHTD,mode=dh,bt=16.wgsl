@@ -1,7 +1,10 @@
 
 
 
-alias io = f32;
+@group(0) @binding(0) var<storage, read> xs: array<f32>;
+@group(0) @binding(1) var<storage, read> ys: array<f32>;
+@group(0) @binding(2) var<storage, read> aux: array<f32>;
+@group(0) @binding(3) var<storage, read_write> part: array<f32>;
 struct Params {
   n_bh: u32,
   heads: u32,
@@ -32,19 +35,15 @@ struct Params {
   off_dh: u32,
 }
 @group(0) @binding(4) var<uniform> u: Params;
-
+alias io = f32;
 
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 fn row_off(bh: u32, t: u32, d: u32) -> u32 { return (bh * u.seq + t) * d; }
 fn chunk_len(n: u32) -> u32 { return min(u.bt, u.seq - n * u.bt); }
 
-@group(0) @binding(0) var<storage, read> xs: array<io>;
-@group(0) @binding(1) var<storage, read> ys: array<io>;
-@group(0) @binding(2) var<storage, read> aux: array<f32>;
-@group(0) @binding(3) var<storage, read_write> part: array<f32>;
-var<workgroup> s_x: array<f32, 1024>; // [SB rows][64 of dk]
-var<workgroup> s_y: array<f32, 1024>; // [SB rows][64 of dv]
+var<workgroup> s_x: array<vec4f, 256>; // [SB rows][16 groups of 4 of dk]
+var<workgroup> s_y: array<vec4f, 256>; // [SB rows][16 groups of 4 of dv]
 var<workgroup> s_red: array<f32, 256>;
 
 @compute @workgroup_size(256)
@@ -60,46 +59,78 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let tx = lid % 16u;
   let ty = lid / 16u;
   let row_end = min(u.seq, (grp + 1u) * u.group_rows);
-  var total: array<f32, 16>; // [a = ty + 16i][b = tx + 16j] at i * 4 + j
+  var total = array<vec4f, 4>(); // [a = 4ty + i][b = 4tx .. 4tx + 3]
   for (var c0 = grp * u.group_rows; c0 < row_end; c0 += u.bt) {
     let n = c0 / u.bt;
     let c_end = min(c0 + u.bt, u.seq);
-    var acc: array<f32, 16>;
-    for (var e = 0u; e < 16u; e++) { acc[e] = 0.0; } // zero per iteration
+    var acc = array<vec4f, 4>(vec4f(), vec4f(), vec4f(), vec4f()); // this chunk's hc (tile)
     for (var s0 = c0; s0 < c_end; s0 += 16u) {
-      for (var e = lid; e < 1024u; e += 256u) {
-        let r = e / 64u;
-        let t = s0 + r;
+      for (var e = lid; e < 256u; e += 256u) {
+        let t = s0 + e / 16u;
         let tc = min(t, c_end - 1u);
-        let ac = min(a0 + e % 64u, u.dk - 1u);
-        let bc = min(b0 + e % 64u, u.dv - 1u);
-        s_x[e] = select(0.0, aux[(bh * u.seq + tc) * 4u + 1u] * f32(xs[row_off(bh, tc, u.dk) + ac]), t < c_end && a0 + e % 64u < u.dk);
-        s_y[e] = select(0.0, f32(ys[row_off(bh, tc, u.dv) + bc]), t < c_end && b0 + e % 64u < u.dv);
+        var x = vec4f();
+        var y = vec4f();
+        for (var l = 0u; l < 4u; l++) {
+          let a = a0 + (e % 16u) * 4u + l;
+          let b = b0 + (e % 16u) * 4u + l;
+          let ac = min(a, u.dk - 1u);
+          let bc = min(b, u.dv - 1u);
+          x[l] = select(0.0, aux[(bh * u.seq + tc) * 4u + 1u] * f32(xs[row_off(bh, tc, u.dk) + ac]), t < c_end && a < u.dk);
+          y[l] = select(0.0, f32(ys[row_off(bh, tc, u.dv) + bc]), t < c_end && b < u.dv);
+        }
+        s_x[e] = x;
+        s_y[e] = y;
       }
       workgroupBarrier();
       for (var r = 0u; r < 16u; r++) {
-        for (var i = 0u; i < 4u; i++) {
-          let x = s_x[r * 64u + ty + 16u * i];
-          for (var j = 0u; j < 4u; j++) {
-            acc[i * 4u + j] = fma(x, s_y[r * 64u + tx + 16u * j], acc[i * 4u + j]);
-          }
-        }
+        let x = s_x[r * 16u + ty];
+        let y = s_y[r * 16u + tx];
+        acc[0] = fma(vec4f(x[0]), y, acc[0]);
+        acc[1] = fma(vec4f(x[1]), y, acc[1]);
+        acc[2] = fma(vec4f(x[2]), y, acc[2]);
+        acc[3] = fma(vec4f(x[3]), y, acc[3]);
       }
       workgroupBarrier();
     }
-    var sq = 0.0;
-    for (var e = 0u; e < 16u; e++) {
-      total[e] += acc[e];
-      sq += acc[e] * acc[e];
-    }
+    total[0] += acc[0];
+    total[1] += acc[1];
+    total[2] += acc[2];
+    total[3] += acc[3];
 
   }
-  for (var i = 0u; i < 4u; i++) {
-    let a = a0 + ty + 16u * i;
-    for (var j = 0u; j < 4u; j++) {
-      let b = b0 + tx + 16u * j;
+  {
+    let a = a0 + 4u * ty + 0u;
+    for (var l = 0u; l < 4u; l++) {
+      let b = b0 + 4u * tx + l;
       if (a < u.dk && b < u.dv) {
-        part[((bh * u.n_groups + grp) * u.dk + a) * u.dv + b] = total[i * 4u + j];
+        part[((bh * u.n_groups + grp) * u.dk + a) * u.dv + b] = total[0][l];
+      }
+    }
+  }
+  {
+    let a = a0 + 4u * ty + 1u;
+    for (var l = 0u; l < 4u; l++) {
+      let b = b0 + 4u * tx + l;
+      if (a < u.dk && b < u.dv) {
+        part[((bh * u.n_groups + grp) * u.dk + a) * u.dv + b] = total[1][l];
+      }
+    }
+  }
+  {
+    let a = a0 + 4u * ty + 2u;
+    for (var l = 0u; l < 4u; l++) {
+      let b = b0 + 4u * tx + l;
+      if (a < u.dk && b < u.dv) {
+        part[((bh * u.n_groups + grp) * u.dk + a) * u.dv + b] = total[2][l];
+      }
+    }
+  }
+  {
+    let a = a0 + 4u * ty + 3u;
+    for (var l = 0u; l < 4u; l++) {
+      let b = b0 + 4u * tx + l;
+      if (a < u.dk && b < u.dv) {
+        part[((bh * u.n_groups + grp) * u.dk + a) * u.dv + b] = total[3][l];
       }
     }
   }

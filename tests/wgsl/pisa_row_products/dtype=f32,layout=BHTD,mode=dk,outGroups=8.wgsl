@@ -1,7 +1,10 @@
 
 
 
-alias io = f32;
+@group(0) @binding(0) var<storage, read> xs: array<f32>;
+@group(0) @binding(1) var<storage, read> chunk: array<f32>;
+@group(0) @binding(2) var<storage, read> grads: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
 struct Params {
   n_bh: u32,
   heads: u32,
@@ -32,17 +35,13 @@ struct Params {
   off_dh: u32,
 }
 @group(0) @binding(4) var<uniform> u: Params;
-
+alias io = f32;
 
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 fn row_off(bh: u32, t: u32, d: u32) -> u32 { return (bh * u.seq + t) * d; }
 fn chunk_len(n: u32) -> u32 { return min(u.bt, u.seq - n * u.bt); }
 
-@group(0) @binding(0) var<storage, read> xs: array<io>;
-@group(0) @binding(1) var<storage, read> chunk: array<f32>;
-@group(0) @binding(2) var<storage, read> grads: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out: array<io>;
 var<workgroup> s_x: array<f32, 1024>; // [64 rows][16 of din]
 var<workgroup> s_m: array<f32, 2048>; // [16 of din][16·M of dout]
 
@@ -80,35 +79,458 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       let m5 = s_m[e * 128u + tx + 80u];
       let m6 = s_m[e * 128u + tx + 96u];
       let m7 = s_m[e * 128u + tx + 112u];
-      for (var i = 0u; i < 4u; i++) {
-        let xe = s_x[(ty + 16u * i) * 16u + e];
-        acc[i][0] = fma(xe, m0, acc[i][0]);
-        acc[i][1] = fma(xe, m1, acc[i][1]);
-        acc[i][2] = fma(xe, m2, acc[i][2]);
-        acc[i][3] = fma(xe, m3, acc[i][3]);
-        acc[i][4] = fma(xe, m4, acc[i][4]);
-        acc[i][5] = fma(xe, m5, acc[i][5]);
-        acc[i][6] = fma(xe, m6, acc[i][6]);
-        acc[i][7] = fma(xe, m7, acc[i][7]);
+      {
+        let xe = s_x[(ty + 0u) * 16u + e];
+        acc[0][0] = fma(xe, m0, acc[0][0]);
+        acc[0][1] = fma(xe, m1, acc[0][1]);
+        acc[0][2] = fma(xe, m2, acc[0][2]);
+        acc[0][3] = fma(xe, m3, acc[0][3]);
+        acc[0][4] = fma(xe, m4, acc[0][4]);
+        acc[0][5] = fma(xe, m5, acc[0][5]);
+        acc[0][6] = fma(xe, m6, acc[0][6]);
+        acc[0][7] = fma(xe, m7, acc[0][7]);
+      }
+      {
+        let xe = s_x[(ty + 16u) * 16u + e];
+        acc[1][0] = fma(xe, m0, acc[1][0]);
+        acc[1][1] = fma(xe, m1, acc[1][1]);
+        acc[1][2] = fma(xe, m2, acc[1][2]);
+        acc[1][3] = fma(xe, m3, acc[1][3]);
+        acc[1][4] = fma(xe, m4, acc[1][4]);
+        acc[1][5] = fma(xe, m5, acc[1][5]);
+        acc[1][6] = fma(xe, m6, acc[1][6]);
+        acc[1][7] = fma(xe, m7, acc[1][7]);
+      }
+      {
+        let xe = s_x[(ty + 32u) * 16u + e];
+        acc[2][0] = fma(xe, m0, acc[2][0]);
+        acc[2][1] = fma(xe, m1, acc[2][1]);
+        acc[2][2] = fma(xe, m2, acc[2][2]);
+        acc[2][3] = fma(xe, m3, acc[2][3]);
+        acc[2][4] = fma(xe, m4, acc[2][4]);
+        acc[2][5] = fma(xe, m5, acc[2][5]);
+        acc[2][6] = fma(xe, m6, acc[2][6]);
+        acc[2][7] = fma(xe, m7, acc[2][7]);
+      }
+      {
+        let xe = s_x[(ty + 48u) * 16u + e];
+        acc[3][0] = fma(xe, m0, acc[3][0]);
+        acc[3][1] = fma(xe, m1, acc[3][1]);
+        acc[3][2] = fma(xe, m2, acc[3][2]);
+        acc[3][3] = fma(xe, m3, acc[3][3]);
+        acc[3][4] = fma(xe, m4, acc[3][4]);
+        acc[3][5] = fma(xe, m5, acc[3][5]);
+        acc[3][6] = fma(xe, m6, acc[3][6]);
+        acc[3][7] = fma(xe, m7, acc[3][7]);
       }
     }
     workgroupBarrier();
   }
-  for (var i = 0u; i < 4u; i++) {
-    let t = r0 + ty + 16u * i;
+  {
+    let t = r0 + ty + 0u;
     let tc = min(t, u.seq - 1u);
     let n = tc / u.bt;
-    if (t >= u.seq) { break; }
-    for (var m = 0u; m < 8u; m++) {
-      let col = tx + 16u * m;
-      if (col >= u.dk) { break; }
-      let exact = grads[(bh * u.seq + t) * u.dk + col];
-      var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
-      for (var sp = 0u; sp < u.n_splits; sp++) {
-        chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+    {
+      let col = tx + 0u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[0][0]);
       }
-      chunk_part /= f32(chunk_len(n));
-      out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[i][m]);
+    }
+    {
+      let col = tx + 16u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[0][1]);
+      }
+    }
+    {
+      let col = tx + 32u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[0][2]);
+      }
+    }
+    {
+      let col = tx + 48u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[0][3]);
+      }
+    }
+    {
+      let col = tx + 64u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[0][4]);
+      }
+    }
+    {
+      let col = tx + 80u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[0][5]);
+      }
+    }
+    {
+      let col = tx + 96u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[0][6]);
+      }
+    }
+    {
+      let col = tx + 112u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[0][7]);
+      }
+    }
+  }
+
+  {
+    let t = r0 + ty + 16u;
+    let tc = min(t, u.seq - 1u);
+    let n = tc / u.bt;
+    {
+      let col = tx + 0u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[1][0]);
+      }
+    }
+    {
+      let col = tx + 16u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[1][1]);
+      }
+    }
+    {
+      let col = tx + 32u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[1][2]);
+      }
+    }
+    {
+      let col = tx + 48u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[1][3]);
+      }
+    }
+    {
+      let col = tx + 64u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[1][4]);
+      }
+    }
+    {
+      let col = tx + 80u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[1][5]);
+      }
+    }
+    {
+      let col = tx + 96u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[1][6]);
+      }
+    }
+    {
+      let col = tx + 112u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[1][7]);
+      }
+    }
+  }
+
+  {
+    let t = r0 + ty + 32u;
+    let tc = min(t, u.seq - 1u);
+    let n = tc / u.bt;
+    {
+      let col = tx + 0u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[2][0]);
+      }
+    }
+    {
+      let col = tx + 16u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[2][1]);
+      }
+    }
+    {
+      let col = tx + 32u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[2][2]);
+      }
+    }
+    {
+      let col = tx + 48u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[2][3]);
+      }
+    }
+    {
+      let col = tx + 64u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[2][4]);
+      }
+    }
+    {
+      let col = tx + 80u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[2][5]);
+      }
+    }
+    {
+      let col = tx + 96u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[2][6]);
+      }
+    }
+    {
+      let col = tx + 112u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[2][7]);
+      }
+    }
+  }
+
+  {
+    let t = r0 + ty + 48u;
+    let tc = min(t, u.seq - 1u);
+    let n = tc / u.bt;
+    {
+      let col = tx + 0u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[3][0]);
+      }
+    }
+    {
+      let col = tx + 16u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[3][1]);
+      }
+    }
+    {
+      let col = tx + 32u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[3][2]);
+      }
+    }
+    {
+      let col = tx + 48u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[3][3]);
+      }
+    }
+    {
+      let col = tx + 64u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[3][4]);
+      }
+    }
+    {
+      let col = tx + 80u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[3][5]);
+      }
+    }
+    {
+      let col = tx + 96u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[3][6]);
+      }
+    }
+    {
+      let col = tx + 112u;
+      if (t < u.seq && col < u.dk) {
+        let exact = grads[(bh * u.seq + t) * u.dk + col];
+        var chunk_part = 0.0; // dkc_n / len_n, summed over the query-range splits
+        for (var sp = 0u; sp < u.n_splits; sp++) {
+          chunk_part += grads[u.off_dkc + ((sp * u.n_bh + bh) * u.nt + n) * u.dk + col];
+        }
+        chunk_part /= f32(chunk_len(n));
+        out[row_off(bh, t, u.dk) + col] = io(exact + chunk_part + acc[3][7]);
+      }
     }
   }
 }

@@ -1,7 +1,10 @@
 
 
 
-alias io = f32;
+@group(0) @binding(0) var<storage, read> dO: array<f32>;
+@group(0) @binding(1) var<storage, read> xs: array<f32>;
+@group(0) @binding(2) var<storage, read> chunk: array<f32>;
+@group(0) @binding(3) var<storage, read_write> rows: array<f32>;
 struct Params {
   n_bh: u32,
   heads: u32,
@@ -32,17 +35,13 @@ struct Params {
   off_dh: u32,
 }
 @group(0) @binding(4) var<uniform> u: Params;
-
+alias io = f32;
 
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 fn row_off(bh: u32, t: u32, d: u32) -> u32 { return (bh * u.seq + t) * d; }
 fn chunk_len(n: u32) -> u32 { return min(u.bt, u.seq - n * u.bt); }
 
-@group(0) @binding(0) var<storage, read> dO: array<io>;
-@group(0) @binding(1) var<storage, read> xs: array<io>;
-@group(0) @binding(2) var<storage, read> chunk: array<f32>;
-@group(0) @binding(3) var<storage, read_write> rows: array<f32>;
 var<workgroup> s_x: array<f32, 1024>; // [64 rows][16 of din]
 var<workgroup> s_m: array<f32, 2048>; // [16 of din][16·M of dout]
 var<workgroup> s_red: array<vec2f, 1024>; // [64 rows][16 threads]
@@ -80,23 +79,56 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       let m5 = s_m[e * 128u + tx + 80u];
       let m6 = s_m[e * 128u + tx + 96u];
       let m7 = s_m[e * 128u + tx + 112u];
-      for (var i = 0u; i < 4u; i++) {
-        let xe = s_x[(ty + 16u * i) * 16u + e];
-        acc[i][0] = fma(xe, m0, acc[i][0]);
-        acc[i][1] = fma(xe, m1, acc[i][1]);
-        acc[i][2] = fma(xe, m2, acc[i][2]);
-        acc[i][3] = fma(xe, m3, acc[i][3]);
-        acc[i][4] = fma(xe, m4, acc[i][4]);
-        acc[i][5] = fma(xe, m5, acc[i][5]);
-        acc[i][6] = fma(xe, m6, acc[i][6]);
-        acc[i][7] = fma(xe, m7, acc[i][7]);
+      {
+        let xe = s_x[(ty + 0u) * 16u + e];
+        acc[0][0] = fma(xe, m0, acc[0][0]);
+        acc[0][1] = fma(xe, m1, acc[0][1]);
+        acc[0][2] = fma(xe, m2, acc[0][2]);
+        acc[0][3] = fma(xe, m3, acc[0][3]);
+        acc[0][4] = fma(xe, m4, acc[0][4]);
+        acc[0][5] = fma(xe, m5, acc[0][5]);
+        acc[0][6] = fma(xe, m6, acc[0][6]);
+        acc[0][7] = fma(xe, m7, acc[0][7]);
+      }
+      {
+        let xe = s_x[(ty + 16u) * 16u + e];
+        acc[1][0] = fma(xe, m0, acc[1][0]);
+        acc[1][1] = fma(xe, m1, acc[1][1]);
+        acc[1][2] = fma(xe, m2, acc[1][2]);
+        acc[1][3] = fma(xe, m3, acc[1][3]);
+        acc[1][4] = fma(xe, m4, acc[1][4]);
+        acc[1][5] = fma(xe, m5, acc[1][5]);
+        acc[1][6] = fma(xe, m6, acc[1][6]);
+        acc[1][7] = fma(xe, m7, acc[1][7]);
+      }
+      {
+        let xe = s_x[(ty + 32u) * 16u + e];
+        acc[2][0] = fma(xe, m0, acc[2][0]);
+        acc[2][1] = fma(xe, m1, acc[2][1]);
+        acc[2][2] = fma(xe, m2, acc[2][2]);
+        acc[2][3] = fma(xe, m3, acc[2][3]);
+        acc[2][4] = fma(xe, m4, acc[2][4]);
+        acc[2][5] = fma(xe, m5, acc[2][5]);
+        acc[2][6] = fma(xe, m6, acc[2][6]);
+        acc[2][7] = fma(xe, m7, acc[2][7]);
+      }
+      {
+        let xe = s_x[(ty + 48u) * 16u + e];
+        acc[3][0] = fma(xe, m0, acc[3][0]);
+        acc[3][1] = fma(xe, m1, acc[3][1]);
+        acc[3][2] = fma(xe, m2, acc[3][2]);
+        acc[3][3] = fma(xe, m3, acc[3][3]);
+        acc[3][4] = fma(xe, m4, acc[3][4]);
+        acc[3][5] = fma(xe, m5, acc[3][5]);
+        acc[3][6] = fma(xe, m6, acc[3][6]);
+        acc[3][7] = fma(xe, m7, acc[3][7]);
       }
     }
     workgroupBarrier();
   }
   // D_t = dO_t·o_t and q_t·y_t, reduced over the row's 16 threads.
-  for (var i = 0u; i < 4u; i++) {
-    let t = r0 + ty + 16u * i;
+  {
+    let t = r0 + ty + 0u;
     let tc = min(t, u.seq - 1u);
     let n = tc / u.bt;
     var d_part = 0.0;
@@ -105,14 +137,267 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
     var gh_part = 0.0;
     let w = rows[(bh * u.seq + tc) * 4u + 1u];
-    for (var m = 0u; m < 8u; m++) {
-      let col = tx + 16u * m;
+    {
+      let col = tx + 0u;
       if (col < u.dk) {
-        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[i][m];
-        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[i][m]; }
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[0][0];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[0][0]; }
       }
     }
-    s_red[(ty + 16u * i) * 16u + tx] = vec2f(d_part, gh_part);
+    {
+      let col = tx + 16u;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[0][1];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[0][1]; }
+      }
+    }
+    {
+      let col = tx + 32u;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[0][2];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[0][2]; }
+      }
+    }
+    {
+      let col = tx + 48u;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[0][3];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[0][3]; }
+      }
+    }
+    {
+      let col = tx + 64u;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[0][4];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[0][4]; }
+      }
+    }
+    {
+      let col = tx + 80u;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[0][5];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[0][5]; }
+      }
+    }
+    {
+      let col = tx + 96u;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[0][6];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[0][6]; }
+      }
+    }
+    {
+      let col = tx + 112u;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[0][7];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[0][7]; }
+      }
+    }
+    s_red[(ty + 0u) * 16u + tx] = vec2f(d_part, gh_part);
+  }
+  {
+    let t = r0 + ty + 16u;
+    let tc = min(t, u.seq - 1u);
+    let n = tc / u.bt;
+    var d_part = 0.0;
+    for (var c = tx; c < u.dv; c += 16u) {
+      d_part += f32(dO[row_off(bh, tc, u.dv) + c]) * rows[u.off_o32 + (bh * u.seq + tc) * u.dv + c];
+    }
+    var gh_part = 0.0;
+    let w = rows[(bh * u.seq + tc) * 4u + 1u];
+    {
+      let col = tx + 0u;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[1][0];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[1][0]; }
+      }
+    }
+    {
+      let col = tx + 16u;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[1][1];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[1][1]; }
+      }
+    }
+    {
+      let col = tx + 32u;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[1][2];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[1][2]; }
+      }
+    }
+    {
+      let col = tx + 48u;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[1][3];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[1][3]; }
+      }
+    }
+    {
+      let col = tx + 64u;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[1][4];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[1][4]; }
+      }
+    }
+    {
+      let col = tx + 80u;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[1][5];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[1][5]; }
+      }
+    }
+    {
+      let col = tx + 96u;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[1][6];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[1][6]; }
+      }
+    }
+    {
+      let col = tx + 112u;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[1][7];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[1][7]; }
+      }
+    }
+    s_red[(ty + 16u) * 16u + tx] = vec2f(d_part, gh_part);
+  }
+  {
+    let t = r0 + ty + 32u;
+    let tc = min(t, u.seq - 1u);
+    let n = tc / u.bt;
+    var d_part = 0.0;
+    for (var c = tx; c < u.dv; c += 16u) {
+      d_part += f32(dO[row_off(bh, tc, u.dv) + c]) * rows[u.off_o32 + (bh * u.seq + tc) * u.dv + c];
+    }
+    var gh_part = 0.0;
+    let w = rows[(bh * u.seq + tc) * 4u + 1u];
+    {
+      let col = tx + 0u;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[2][0];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[2][0]; }
+      }
+    }
+    {
+      let col = tx + 16u;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[2][1];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[2][1]; }
+      }
+    }
+    {
+      let col = tx + 32u;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[2][2];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[2][2]; }
+      }
+    }
+    {
+      let col = tx + 48u;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[2][3];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[2][3]; }
+      }
+    }
+    {
+      let col = tx + 64u;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[2][4];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[2][4]; }
+      }
+    }
+    {
+      let col = tx + 80u;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[2][5];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[2][5]; }
+      }
+    }
+    {
+      let col = tx + 96u;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[2][6];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[2][6]; }
+      }
+    }
+    {
+      let col = tx + 112u;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[2][7];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[2][7]; }
+      }
+    }
+    s_red[(ty + 32u) * 16u + tx] = vec2f(d_part, gh_part);
+  }
+  {
+    let t = r0 + ty + 48u;
+    let tc = min(t, u.seq - 1u);
+    let n = tc / u.bt;
+    var d_part = 0.0;
+    for (var c = tx; c < u.dv; c += 16u) {
+      d_part += f32(dO[row_off(bh, tc, u.dv) + c]) * rows[u.off_o32 + (bh * u.seq + tc) * u.dv + c];
+    }
+    var gh_part = 0.0;
+    let w = rows[(bh * u.seq + tc) * 4u + 1u];
+    {
+      let col = tx + 0u;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[3][0];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[3][0]; }
+      }
+    }
+    {
+      let col = tx + 16u;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[3][1];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[3][1]; }
+      }
+    }
+    {
+      let col = tx + 32u;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[3][2];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[3][2]; }
+      }
+    }
+    {
+      let col = tx + 48u;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[3][3];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[3][3]; }
+      }
+    }
+    {
+      let col = tx + 64u;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[3][4];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[3][4]; }
+      }
+    }
+    {
+      let col = tx + 80u;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[3][5];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[3][5]; }
+      }
+    }
+    {
+      let col = tx + 96u;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[3][6];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[3][6]; }
+      }
+    }
+    {
+      let col = tx + 112u;
+      if (col < u.dk) {
+        gh_part += f32(xs[row_off(bh, tc, u.dk) + col]) * acc[3][7];
+        if (t < u.seq) { rows[u.off_dq1 + (bh * u.seq + t) * u.dk + col] = w * acc[3][7]; }
+      }
+    }
+    s_red[(ty + 48u) * 16u + tx] = vec2f(d_part, gh_part);
   }
   workgroupBarrier();
   let t = r0 + lid;

@@ -1,4 +1,5 @@
 
+
 @group(0) @binding(0) var<storage, read> chunk: array<f32>;
 @group(0) @binding(1) var<storage, read> part: array<f32>;
 @group(0) @binding(2) var<storage, read_write> sel: array<u32>;
@@ -32,8 +33,6 @@ struct Params {
   off_dh: u32,
 }
 @group(0) @binding(3) var<uniform> u: Params;
-
-
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 var<workgroup> s_qc: array<f32, 256>;

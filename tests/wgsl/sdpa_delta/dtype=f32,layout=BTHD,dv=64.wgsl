@@ -1,5 +1,6 @@
 
 
+
 @group(0) @binding(0) var<storage, read> o: array<f32>;
 @group(0) @binding(1) var<storage, read> d_o: array<f32>;
 @group(0) @binding(2) var<storage, read_write> delta: array<f32>;
@@ -9,8 +10,6 @@ struct Params {
   lq: u32,
 }
 @group(0) @binding(3) var<uniform> u: Params;
-
-
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 const D = 64u;
