@@ -1,5 +1,6 @@
 /**
- * The loop the tile sweeps share (bench/la_tiles.ts; bench/sdpa_sweep.ts uses its pieces): their flags, and
+ * The loop the tile sweeps share (bench/la_sweep.ts; bench/sdpa_sweep.ts uses its pieces): their
+ * flags, and
  * for each sequence length and tiling, the output and gradients compared with the first
  * tiling's (same inputs; on a bounded prefix, so that T = 32768 reads back 16 MiB, not 2 GiB)
  * and the forward and forward+backward GPU times (samples back to back, bench/measure.ts).
@@ -132,7 +133,7 @@ export async function sweepTilings(
   op: SweptOp,
   tilings: readonly Tiling[],
   warmups: number,
-  print: (row: SweepRow) => void,
+  print: (row: SweepRow) => void | Promise<void>,
 ): Promise<void> {
   const { device, B, H, D, dtype, reps } = sweep;
   for (const T of sweep.Ts) {
@@ -160,7 +161,7 @@ export async function sweepTilings(
       const plan = backToBack(warm, reps, cap); // the forward's plan from the slower fwd+bwd
       const fwdMs = (await gpuTime(device, fwd, reps, plan.perSubmit, plan.warmup)).p50;
       const fwdBwdMs = (await gpuTime(device, fwdBwd, reps, plan.perSubmit, plan.warmup)).p50;
-      print({ T, name: tiling.name, fwdMs, fwdBwdMs, diff });
+      await print({ T, name: tiling.name, fwdMs, fwdBwdMs, diff });
     }
   }
 }

@@ -195,6 +195,12 @@ export const BENCH_OPS: readonly BenchOp[] = [
     setup: qkvRunner(linearAttention.vjp),
   },
   {
+    name: "linear_attention_f16p",
+    column: "flash_bla_f16p",
+    flops: laFlops,
+    setup: qkvRunner((q, k, v, o) => linearAttention.vjp(q, k, v, { ...o, precision: "f16" })),
+  },
+  {
     name: "sdpa",
     column: "sdpa",
     flops: (s, bwd) => (bwd ? 14 : 4) * s.B * s.H * s.T * s.T * s.D,

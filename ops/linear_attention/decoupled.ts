@@ -84,7 +84,7 @@ export const decoupledLinearAttention: {
     v: Tensor,
     options?: LinearAttentionOptions,
   ): Tensor;
-  /** Forward plus pullback; keeps the f32 state until `dispose()`. */
+  /** Forward plus pullback; keeps the f32 state and z per query row until `dispose()`. */
   vjp(
     q: Tensor,
     k: Tensor,

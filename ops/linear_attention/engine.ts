@@ -1,14 +1,14 @@
 /**
  * The engine shared by `linearAttention`, `simpleLinearAttention`, `decoupledLinearAttention`
  * and `varlenLinearAttention`: records the forward (state pass, output pass) and the backward
- * (reduction pass, then the dq, dk, dv row passes) of one problem, slice by slice.
+ * (dq pass, state pass, then the dk, dv row passes) of one problem, slice by slice.
  *
  * The state passes split the rows of each segment into chunks (thousands of workgroups at
  * large T); each chunk's partial state goes to scratch inside a buffer that is not written yet
- * (the output o in the forward, the gradient dq in the backward) and a reduce kernel sums the
+ * (the output o in the forward, the gradient dk in the backward) and a reduce kernel sums the
  * partials in a fixed order. Extra memory: the forward keeps `[S | m]` (f32,
- * B·H·d_k·(d_v+1)); the backward adds `[dS | dm/L_k]` of the same size while it runs.
- * Nothing depends on T.
+ * B·H·d_k·(d_v+1)) and, for the normalised ops, z per query row (f32, B·H·L_q); the backward
+ * adds `[dS | dm/L_k]` of the state's size and dz per query row while it runs.
  * @module
  */
 import { type Kernel, launch, planSlices, type Slice, Tensor, windowOf } from "../_runtime/mod.ts";
@@ -18,103 +18,180 @@ import {
   storageBuffer,
   uploadTemporary,
 } from "../_runtime/tensor.ts";
+import { subgroupSize } from "../_runtime/device.ts";
 import {
+  type KernelMode,
   LA_MAX_DIM,
   type LaParamName,
   laParams,
+  type LaPrecision,
   type LaShader,
   type LaVariant,
   REDUCE_THREADS,
   reduceKernel,
   rowKernel,
   type RowRole,
-  rowThreads,
-  type RowTiles,
   stateKernel,
-  stateThreads,
-  type StateTiles,
+  type Tile,
+  tileThreads,
 } from "../../shaders/linear_attention/kernels.ts";
 
-/**
- * Tile sizes of the two kernel shapes (compile-time constants; tune here). Feature tiles are
- * 16, 32 or 64 (the smallest that covers the dimension, capped by `maxTile`). A combination
- * the kernels cannot run (too few invocations for the row statistics) falls back to 4 × 4
- * per invocation. `vecLoads` (off by default, unmeasured): the staging loops load 4 consecutive
- * features per invocation (one vec4 load) where d_k and d_v are multiples of 4 and every row
- * tensor's window starts at a multiple of 4 elements, else they stay scalar.
- */
-export const LA_TILES = {
-  /** State kernels: a `d_k × d_v` tile per workgroup, looping over one chunk of rows. */
+/** Kernel tiling of the family; {@linkcode LA_DEFAULT_TILING} holds the defaults. */
+export interface LaTiling {
+  /** State passes: a `d_k × d_v` tile per workgroup, looping over one chunk of rows. */
   state: {
-    /** Largest tile along d_k and d_v. */
-    maxTile: 64,
-    /** Fewest rows per chunk (rounded up to a multiple of `rows`). */
-    chunkMin: 64,
-    /** Most rows per chunk, unless the scratch is too small for that many partial states. */
-    chunkMax: 512,
-    /** Chunks are sized for about this many workgroups in the whole state pass. */
-    groups: 4096,
+    /** Largest tile along d_k and d_v (16, 32 or 64: the smallest covering the dimension). */
+    maxTile: number;
+    /** State rows (d_k) per invocation (a multiple of 4). */
+    rowsPerThread: number;
+    /** State columns (d_v) per invocation (a multiple of 4). */
+    colsPerThread: number;
     /** Sequence rows staged per step. */
-    rows: 16,
-    /** State rows per invocation (a multiple of 4). */
-    rowsPerThread: 4,
-    /** vec4 state columns per invocation. */
-    vec4sPerThread: 1,
-    /** Stage x, y (and den, o) rows 4 features per load (see above). */
-    vecLoads: false,
-  },
-  /** Row kernels: a `rows × features` tile of o, dq, dk or dv per workgroup. */
+    steps: number;
+    /** Fewest rows per chunk (rounded up to a multiple of `steps`). */
+    chunkMin: number;
+    /** Most rows per chunk, unless the scratch is too small for that many partial states. */
+    chunkMax: number;
+    /** Chunks are sized for about this many workgroups in the whole state pass. */
+    groups: number;
+  };
+  /** Row passes: a `block × features` tile of o, dq, dk or dv per workgroup. */
   rows: {
-    /** Largest tile along the output features. */
-    maxTile: 64,
+    /** Largest tile along the output features (dq of a normalised op takes all of d_k). */
+    maxTile: number;
     /** Sequence rows per workgroup. */
-    block: 64,
-    /** Inner-dimension step. */
-    inner: 16,
+    block: number;
     /** Rows per invocation (a multiple of 4). */
-    rowsPerThread: 4,
-    /** vec4 output columns per invocation. */
-    vec4sPerThread: 1,
-    /** Stage x (and den) rows 4 features per load (see above). */
-    vecLoads: false,
+    rowsPerThread: number;
+    /** Output features per invocation (a multiple of 4). */
+    colsPerThread: number;
+    /** Inner features staged per step (a multiple of 4). */
+    steps: number;
+  };
+  /** Staging buffers per operand: 2 overlaps the next step's loads with the FMAs. */
+  buffers: 1 | 2;
+  /** Staged steps per iteration of the FMA loop (the rest is a loop; 0: all of them). */
+  unroll: number;
+  /** Load 4 features per access where d_k, d_v and every row window allow it. */
+  vecLoads: boolean;
+  /** Share operands through subgroup shuffles where the device has subgroups. */
+  subgroups: boolean;
+}
+
+/** The default tiling (the one place it is defined). */
+export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
+  state: {
+    maxTile: 64,
+    rowsPerThread: 8,
+    colsPerThread: 8,
+    steps: 8,
+    chunkMin: 64,
+    chunkMax: 512,
+    groups: 8192,
   },
-};
+  rows: { maxTile: 64, block: 64, rowsPerThread: 8, colsPerThread: 8, steps: 8 },
+  buffers: 1,
+  unroll: 2,
+  vecLoads: true,
+  subgroups: true,
+});
+
+/** A tiling: `overrides` (each part optional) over {@linkcode LA_DEFAULT_TILING}. */
+export type LaTilingOverrides = {
+  state?: Partial<LaTiling["state"]>;
+  rows?: Partial<LaTiling["rows"]>;
+} & Partial<Omit<LaTiling, "state" | "rows">>;
+
+/** The full tiling of `overrides`. */
+export function tilingOf(overrides: LaTilingOverrides = {}): LaTiling {
+  const d = LA_DEFAULT_TILING;
+  return {
+    ...d,
+    ...overrides,
+    state: { ...d.state, ...overrides.state },
+    rows: { ...d.rows, ...overrides.rows },
+  };
+}
 
 function featureTile(d: number, maxTile: number): number {
   return Math.min(maxTile, d <= 16 ? 16 : d <= 32 ? 32 : 64);
 }
 
-/**
- * Workgroup storage (bytes) the generated kernels declare at most: staged tiles (`staged`
- * floats, plus a plain-feature copy of `den` for the decoupled op), m, row stats.
- */
-function storageBytes(staged: number, den: number, threads: number, rows: number): number {
-  return 4 * (staged + den + LA_MAX_DIM + 2 * threads + 2 * rows);
-}
-
-function stateTiles(dk: number, dv: number, device: GPUDevice): StateTiles {
-  const c = LA_TILES.state;
-  const ta = featureTile(dk, c.maxTile), tb = featureTile(dv, c.maxTile);
-  const t = { ta, tb, rows: c.rows, ra: c.rowsPerThread, cv: c.vec4sPerThread };
-  const nt = stateThreads(t);
-  const ok = ta % t.ra === 0 && tb % (4 * t.cv) === 0 && nt >= t.rows &&
-    nt % t.rows === 0 && ta <= nt && nt <= device.limits.maxComputeInvocationsPerWorkgroup &&
-    storageBytes(t.rows * (ta + tb), t.rows * ta, nt, t.rows) <=
-      device.limits.maxComputeWorkgroupStorageSize;
-  return ok ? t : { ta, tb, rows: 16, ra: 4, cv: 1 };
-}
-
-function rowTiles(outer: number, device: GPUDevice): RowTiles {
-  const c = LA_TILES.rows;
-  const tn = featureTile(outer, c.maxTile);
-  const t = { bt: c.block, tn, bi: c.inner, rt: c.rowsPerThread, cv: c.vec4sPerThread };
-  const nt = rowThreads(t);
-  const ok = tn % (4 * t.cv) === 0 && t.bt % t.rt === 0 && nt >= t.bt && nt % t.bt === 0 &&
+/** Whether a kernel with tile `t` (`fetchVec4s` staged per step) fits `device`. */
+function fits(t: Tile, fetched: number, bytes: number, device: GPUDevice): boolean {
+  const nt = tileThreads(t);
+  return t.rm % 4 === 0 && t.rn % 4 === 0 && t.m % t.rm === 0 && t.n % t.rn === 0 &&
+    t.steps % 4 === 0 &&
+    Number.isInteger(fetched / nt) && fetched / nt <= 16 &&
     nt <= device.limits.maxComputeInvocationsPerWorkgroup &&
-    storageBytes(t.bi * (t.bt + tn), t.bi * t.bt, nt, t.bt) <=
-      device.limits.maxComputeWorkgroupStorageSize;
-  // The fallback keeps the row block (the varlen block table depends on it).
-  return ok ? t : { ...t, bi: 16, rt: 4, cv: 1 };
+    bytes <= device.limits.maxComputeWorkgroupStorageSize;
+}
+
+/** Bytes of one staged element. */
+function stagedBytes(precision: LaPrecision): number {
+  return precision === "f16" ? 2 : 4;
+}
+
+/**
+ * Whether the x operand can be shared by subgroup shuffles (groups of n/rn lanes): f32
+ * operands only (16-bit shuffles need a Vulkan feature wgpu may not enable).
+ */
+function canShuffle(p: Problem, t: Tile, device: GPUDevice): boolean {
+  const sg = subgroupSize(device), lanes = t.n / t.rn;
+  return p.tiling.subgroups && p.precision === "f32" && sg !== undefined && lanes >= t.rm &&
+    sg % lanes === 0;
+}
+
+function stateTile(p: Problem, device: GPUDevice): Tile {
+  const c = p.tiling.state;
+  const m = featureTile(p.dk, c.maxTile), n = featureTile(p.dv, c.maxTile);
+  const ok = (t: Tile) => {
+    const nt = tileThreads(t);
+    const staged = p.tiling.buffers * t.steps * (m + n) * stagedBytes(p.precision);
+    return fits(t, (t.steps * (m + n)) / 4, staged + 16 * nt, device) &&
+      nt % (m / 4) === 0 && nt % (n / 4) === 0 &&
+      Number.isInteger((t.steps * m) / 4 / nt) && Number.isInteger((t.steps * n) / 4 / nt);
+  };
+  const wanted = { m, n, rm: c.rowsPerThread, rn: c.colsPerThread, steps: c.steps };
+  const fallback = [wanted, { m, n, rm: 4, rn: 4, steps: 16 }, { m, n, rm: 4, rn: 4, steps: 32 }];
+  const t = fallback.find(ok);
+  if (!t) throw new Error(`${p.op}: internal error, no state tiling fits d_k ${p.dk}, d_v ${p.dv}`);
+  return t;
+}
+
+/** The smallest power-of-two tile from 16 covering d (all of it). */
+function wholeTile(d: number): number {
+  let n = 16;
+  while (n < d) n *= 2;
+  return n;
+}
+
+function rowTile(p: Problem, role: RowRole, device: GPUDevice): Tile {
+  const c = p.tiling.rows;
+  const outer = role === "o" || role === "dv" ? p.dv : p.dk;
+  const whole = role === "dq" && p.variant.normalised; // dz needs every column of a row
+  const n = whole ? wholeTile(outer) : featureTile(outer, c.maxTile);
+  const ok = (t: Tile) => {
+    const nt = tileThreads(t);
+    const staged = p.tiling.buffers * t.steps * (t.m + n) * stagedBytes(p.precision);
+    const other = 4 * (LA_MAX_DIM + 3 * t.m + t.m * Math.max(t.steps / 4, n / t.rn));
+    return fits(t, (t.m * t.steps) / 4, staged + other, device) &&
+      nt % (t.steps / 4) === 0 && Number.isInteger((t.steps * n) / nt) &&
+      (t.steps * n) / nt <= 32;
+  };
+  // The wanted tile first, then smaller ones; all keep the row block (the varlen block table
+  // depends on it).
+  const candidates: Tile[] = [];
+  for (const steps of [c.steps, 16, 8]) {
+    for (const rm of [c.rowsPerThread, 8, 4]) {
+      for (const rn of [c.colsPerThread, 8, 4, n / 16, n / 8]) {
+        candidates.push({ m: c.block, n, rm, rn, steps });
+      }
+    }
+  }
+  const t = candidates.find(ok);
+  if (!t) throw new Error(`${p.op}: internal error, no ${role} tiling fits d ${outer}`);
+  return t;
 }
 
 /** One problem: shapes, variant and scalars, already validated. */
@@ -135,12 +212,17 @@ export interface Problem {
   dv: number;
   /** Shape prefix of the state tensor ([B, H] or [N_seq, H]). */
   statePrefix: number[];
-  sigma: number;
-  /** varlen: σ_s = 1/n_s per sequence. */
-  sigmaDefault: boolean;
+  /** The scale of the numerator state (SPEC §1.2). */
+  scale: number;
+  /** varlen: scale_s = 1/n_s per sequence. */
+  scaleDefault: boolean;
   eps: number;
   /** varlen: cu_seqlens. */
   cu?: Int32Array;
+  /** Precision of the products. */
+  precision: LaPrecision;
+  /** Kernel tiling. */
+  tiling: LaTiling;
 }
 
 /** The differentiable row inputs; `qr`/`kr` are the rotary features (decoupled only). */
@@ -215,7 +297,7 @@ function scratchWindow(t: Tensor, p: Problem, s: Slice) {
 }
 
 /** Bindings of row tensors the kernels read (declared as vec4s with vecLoads). */
-const ROW_INPUTS = ["x", "y", "den", "o"];
+const ROW_INPUTS = ["x", "y", "den"];
 
 /**
  * Whether the kernels may load 4 features at a time: d_k and d_v multiples of 4 and, in every
@@ -223,7 +305,7 @@ const ROW_INPUTS = ["x", "y", "den", "o"];
  * of 4 elements and holding a multiple of 4.
  */
 function vec4Windows(p: Problem, slices: Slice[], tensors: Bound): boolean {
-  if (p.dk % 4 !== 0 || p.dv % 4 !== 0) return false;
+  if (!p.tiling.vecLoads || p.dk % 4 !== 0 || p.dv % 4 !== 0) return false;
   return ROW_INPUTS.every((name) => {
     const t = tensors[name];
     if (!t || "scratchOf" in t) return true;
@@ -250,8 +332,8 @@ function launchSliced(
       dk: p.dk,
       dv: p.dv,
       ld: p.dv + (p.variant.normalised ? 1 : 0),
-      sigma: p.sigma,
-      sigma_default: p.sigmaDefault ? 1 : 0,
+      scale: p.scale,
+      scale_default: p.scaleDefault ? 1 : 0,
       inv_len: 1 / p.lk,
       eps: p.eps,
       table: seqs?.table ?? 0,
@@ -306,8 +388,8 @@ interface ChunkPlan {
  * sized for about `LA_TILES.state.groups` workgroups, lengthened until every partial state
  * (d_k·ld f32 each) fits in `scratch`'s window of one item, else one chunk (direct).
  */
-function chunkPlan(p: Problem, t: StateTiles, tiles: number, rows: number, scratch: Tensor) {
-  const c = LA_TILES.state;
+function chunkPlan(p: Problem, t: Tile, tiles: number, rows: number, scratch: Tensor) {
+  const c = p.tiling.state;
   const size = p.dk * (p.dv + (p.variant.normalised ? 1 : 0));
   const words = Math.floor((scratch.size / p.items) * bytesPerElement(scratch.dtype) / 4) - 1;
   const lengths = p.cu ? Array.from(p.cu.slice(1), (e, s) => e - p.cu![s]) : [rows];
@@ -316,8 +398,8 @@ function chunkPlan(p: Problem, t: StateTiles, tiles: number, rows: number, scrat
   const totalRows = p.cu ? p.cu[p.cu.length - 1] * p.he : rows * p.segsPerItem * p.items;
   const partials = (chunk: number) =>
     (p.cu ? spanTable(p.cu, chunk).entries * p.he : p.segsPerItem * ceilDiv(rows, chunk)) * size;
-  let chunk = roundUp(ceilDiv(totalRows * tiles, c.groups), t.rows);
-  chunk = Math.min(Math.max(chunk, roundUp(c.chunkMin, t.rows)), roundUp(c.chunkMax, t.rows));
+  let chunk = roundUp(ceilDiv(totalRows * tiles, c.groups), t.steps);
+  chunk = Math.min(Math.max(chunk, roundUp(c.chunkMin, t.steps)), roundUp(c.chunkMax, t.steps));
   while (chunk < longest && partials(chunk) > words) chunk *= 2;
   if (chunk >= longest) return { chunk: longest, chunks: 1, direct: true };
   return { chunk, chunks: ceilDiv(rows, chunk), direct: false };
@@ -332,23 +414,12 @@ const LLVMPIPE_LOOP_CAP = 65535;
  * over its chunk: refuse such chunks (only a long segment whose scratch is too small to split
  * it, e.g. L_q ≪ L_k) there with a `RangeError`.
  */
-function checkLoopCap(
-  p: Problem,
-  pass: "fwd" | "bwd",
-  t: StateTiles,
-  chunk: number,
-  device: GPUDevice,
-) {
+function checkLoopCap(p: Problem, pass: "fwd" | "bwd", t: Tile, chunk: number, device: GPUDevice) {
   const info = (device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
   if (!info?.description?.includes("llvmpipe")) return;
-  const nt = stateThreads(t), parts = nt / t.rows;
-  const stats = pass === "bwd" && p.variant.normalised;
-  const perStep = 1 + ceilDiv(t.rows * t.ta, nt) + ceilDiv(t.rows * t.tb, nt) +
-    (stats
-      ? 1 + parts + ceilDiv(t.rows * t.tb, nt) + ceilDiv(p.dk, parts) + ceilDiv(p.dv, parts)
-      : 0);
-  const steps = ceilDiv(chunk, t.rows);
-  if (steps * perStep > LLVMPIPE_LOOP_CAP - 64 - p.dk) {
+  // Per step: the main loop, and the 4-element loops of scalar loads and of the stores.
+  const perStep = 1 + (4 * (t.steps * (t.m + t.n))) / 4 / tileThreads(t);
+  if (ceilDiv(chunk, t.steps) * perStep > LLVMPIPE_LOOP_CAP - 64 - p.dk) {
     throw new RangeError(
       `${p.op}: a chunk of ${chunk} rows is more than this adapter (llvmpipe, whose shader ` +
         `loops stop after ${LLVMPIPE_LOOP_CAP} iterations) can reduce in the ` +
@@ -356,6 +427,26 @@ function checkLoopCap(
         `${pass === "fwd" ? "query rows" : "rows"} to split it into chunks)`,
     );
   }
+}
+
+/** The compile-time mode of a kernel with tile `t` for problem `p` on these slices. */
+function modeOf(
+  p: Problem,
+  t: Tile,
+  vec4: boolean,
+  device: GPUDevice,
+  precision: LaPrecision = p.precision,
+): KernelMode {
+  return {
+    precision,
+    vec4,
+    shuffle: canShuffle({ ...p, precision }, t, device),
+    buffers: p.tiling.buffers,
+    // The largest divisor of the steps up to the wanted unroll.
+    unroll: [t.steps, 16, 8, 4, 2, 1].find((u) =>
+      u <= (p.tiling.unroll || t.steps) && t.steps % u === 0
+    )!,
+  };
 }
 
 /** Records a state pass (and its reduce) writing `tensors.out`, with scratch in `scratch`. */
@@ -367,18 +458,19 @@ function recordState(
   scratch: Tensor,
 ) {
   const out = tensors.out as Tensor;
-  const t = stateTiles(p.dk, p.dv, out.device);
+  const t = stateTile(p, out.device);
   const withGs = tensors.gs !== undefined;
-  const tilesA = ceilDiv(p.dk, t.ta), tilesB = ceilDiv(p.dv, t.tb);
-  const wholeRows = tilesA === 1 && tilesB === 1;
+  const tilesA = ceilDiv(p.dk, t.m), tilesB = ceilDiv(p.dv, t.n);
   const rows = pass === "fwd" ? p.lk : p.lq;
   const c = chunkPlan(p, t, tilesA * tilesB, rows, scratch);
   checkLoopCap(p, pass, t, c.chunk, out.device);
-  const vecLoads = LA_TILES.state.vecLoads && vec4Windows(p, slices, tensors);
+  // S feeds dq, whose terms can nearly cancel: the forward state's products stay f32.
+  const precision = pass === "fwd" ? "f32" : p.precision;
+  const mode = modeOf(p, t, vec4Windows(p, slices, tensors), out.device, precision);
   const k = kernelOf(
     `la_state_${pass}`,
-    { ...p.variant, ...t, withGs, wholeRows, vecLoads },
-    () => stateKernel(p.variant, pass, t, withGs, wholeRows, vecLoads),
+    { ...p.variant, ...t, ...mode, withGs },
+    () => stateKernel(p.variant, pass, t, mode, withGs),
   );
   const seqs = p.cu ? seqsFor(out.device, p.cu, c.chunk) : undefined;
   const common = { rows, chunk: c.chunk, chunks: c.chunks, direct: c.direct ? 1 : 0 };
@@ -413,16 +505,19 @@ function recordState(
 function recordRows(p: Problem, slices: Slice[], role: RowRole, tensors: Bound) {
   const outer = role === "o" || role === "dv" ? p.dv : p.dk;
   const out = tensors.out as Tensor;
-  const t = rowTiles(outer, out.device);
-  const vecLoads = LA_TILES.rows.vecLoads && vec4Windows(p, slices, tensors);
+  const t = rowTile(p, role, out.device);
+  // dq and dk are sums of terms that can nearly cancel (dq: acc/z − (q·acc)/z²·m; dk:
+  // scale·v·dSᵀ + dm/L_k): their products stay f32 whatever the precision.
+  const precision = role === "dq" || role === "dk" ? "f32" : p.precision;
+  const mode = modeOf(p, t, vec4Windows(p, slices, tensors), out.device, precision);
   const k = kernelOf(
     `la_rows_${role}`,
-    { ...p.variant, ...t, vecLoads },
-    () => rowKernel(p.variant, role, t, vecLoads),
+    { ...p.variant, ...t, ...mode },
+    () => rowKernel(p.variant, role, t, mode),
   );
   const rows = role === "o" || role === "dq" ? p.lq : p.lk;
-  const tilesN = ceilDiv(outer, t.tn), blocks = ceilDiv(rows, t.bt);
-  const seqs = p.cu ? seqsFor(out.device, p.cu, t.bt) : undefined;
+  const tilesN = ceilDiv(outer, t.n), blocks = ceilDiv(rows, t.m);
+  const seqs = p.cu ? seqsFor(out.device, p.cu, t.m) : undefined;
   launchSliced(p, slices, k, tensors, (segs) => ({
     // varlen: one workgroup per (block-table entry, head).
     groups: (p.cu ? seqs!.entries * p.he : segs * blocks) * tilesN,
@@ -442,20 +537,33 @@ function stateTensor(p: Problem, device: GPUDevice): Tensor {
   return Tensor.empty(device, [...p.statePrefix, p.dk, ld], "f32");
 }
 
+/** An f32 tensor of one value per query row (z, dz): items · L_q · he values. */
+function rowStats(p: Problem, device: GPUDevice): Tensor {
+  return Tensor.empty(device, [p.items, p.lq * p.he], "f32");
+}
+
 /** Shape of a row tensor like `like` but with feature size `d`. */
 function withFeatures(like: Tensor, d: number): number[] {
   return [...like.shape.slice(0, -1), d];
 }
 
-/**
- * Records the forward: the state `[S | m]` (f32, kept for the backward) and the output
- * `[…, L_q, d_v]` in the inputs' dtype and layout.
- */
-export function forward(p: Problem, x: Inputs): { output: Tensor; state: Tensor } {
+/** What the forward keeps for the backward. */
+export interface Saved {
+  /** The output, in the inputs' dtype and layout. */
+  output: Tensor;
+  /** `[S | m]` (normalised) or S, f32. */
+  state: Tensor;
+  /** Normalised ops: z = q·m + ε per query row, f32. */
+  z?: Tensor;
+}
+
+/** Records the forward: the output, the f32 state and (normalised) z per row. */
+export function forward(p: Problem, x: Inputs): Saved {
   const device = x.q.device;
   const state = stateTensor(p, device);
   const output = Tensor.empty(device, withFeatures(x.q, p.dv), x.q.dtype);
-  const slices = plan(p, [x.q, x.k, x.v, x.qr, x.kr, output, state]);
+  const z = p.variant.normalised ? rowStats(p, device) : undefined;
+  const slices = plan(p, [x.q, x.k, x.v, x.qr, x.kr, output, state, z]);
   const dec = p.variant.decoupled;
   recordState(
     p,
@@ -469,8 +577,15 @@ export function forward(p: Problem, x: Inputs): { output: Tensor; state: Tensor 
     den: dec ? x.q : undefined,
     mat: state,
     out: output,
+    z,
   });
-  return { output, state };
+  return { output, state, z };
+}
+
+/** Frees what {@linkcode forward} kept. */
+export function release(saved: Saved): void {
+  saved.state.destroy();
+  saved.z?.destroy();
 }
 
 /** Gradients of the row inputs (`dqr`, `dkr` for the decoupled op only). */
@@ -484,30 +599,28 @@ export interface Grads {
 
 /**
  * Records the backward for upstream gradient `dO` (and `gs`, the upstream gradient of the
- * returned state of the simple op). `output` and `state` come from {@linkcode forward}.
+ * returned state of the simple op). `saved` comes from {@linkcode forward}. Normalised ops run
+ * the dq pass first: it forms dz_r = −(q_r·dO_r·Sᵀ)/z_r² from f32 products (not from the
+ * stored output) and hands it to the state pass, which sums `[dS | dm] = Qᵀ[dO/z | dz]`.
  */
-export function backward(
-  p: Problem,
-  x: Inputs,
-  output: Tensor,
-  state: Tensor,
-  dO: Tensor,
-  gs?: Tensor,
-): Grads {
+export function backward(p: Problem, x: Inputs, saved: Saved, dO: Tensor, gs?: Tensor): Grads {
   const device = x.q.device;
   const like = (t: Tensor) => Tensor.empty(device, t.shape, t.dtype);
-  const dec = p.variant.decoupled;
+  const dec = p.variant.decoupled, norm = p.variant.normalised;
   const g: Grads = { dq: like(x.q), dk: like(x.k), dv: like(x.v) };
   if (dec) Object.assign(g, { dqr: like(x.q), dkr: like(x.k) });
   const dstate = stateTensor(p, device);
+  const dz = norm ? rowStats(p, device) : undefined;
+  const { state, z } = saved;
   const slices = plan(p, [
     x.q,
     x.k,
     x.v,
     x.qr,
     x.kr,
-    output,
     state,
+    z,
+    dz,
     dO,
     gs,
     dstate,
@@ -517,26 +630,21 @@ export function backward(
     g.dqr,
     g.dkr,
   ]);
-  const norm = p.variant.normalised;
+  const dq = { x: dO, mat: state, out: dec ? g.dqr : g.dq, out2: dec ? g.dq : undefined };
+  if (norm) recordRows(p, slices, "dq", { ...dq, den: x.qr ?? x.q, z, dz });
   recordState(p, slices, "bwd", {
     x: x.qr ?? x.q,
     y: dO,
     den: dec ? x.q : undefined,
-    o: norm ? output : undefined,
-    mat: norm ? state : undefined,
+    z,
+    dz,
     gs,
     out: dstate,
-  }, g.dq);
-  recordRows(p, slices, "dq", {
-    x: dO,
-    den: norm ? x.q : undefined,
-    o: norm ? output : undefined,
-    mat: state,
-    out: dec ? g.dqr : g.dq,
-    out2: dec ? g.dq : undefined,
-  });
+  }, dec ? g.dkr! : g.dk);
+  if (!norm) recordRows(p, slices, "dq", dq);
   recordRows(p, slices, "dk", { x: x.v, mat: dstate, out: dec ? g.dkr : g.dk, out2: g.dk });
   recordRows(p, slices, "dv", { x: x.kr ?? x.k, mat: dstate, out: g.dv });
   dstate.destroy();
+  dz?.destroy();
   return g;
 }

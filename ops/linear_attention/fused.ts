@@ -6,20 +6,21 @@
  */
 import type { Tensor, Vjp } from "../_runtime/mod.ts";
 import { checkCotangent, checkLive } from "../_attention_args.ts";
-import { backward, forward, type Grads, type Inputs, type Problem } from "./engine.ts";
+import { backward, forward, type Grads, type Inputs, type Problem, release } from "./engine.ts";
 
 /** Records the forward of `p` on `x` and frees the state: the output alone. */
 export function forwardOutput(p: Problem, x: Inputs): Tensor {
-  const { output, state } = forward(p, x);
-  state.destroy();
-  return output;
+  const saved = forward(p, x);
+  release(saved);
+  return saved.output;
 }
 
 /**
  * Records the forward and returns it with its pullback, which keeps the f32 state until
  * `dispose()`. `pullback(dO)` checks that the state was not disposed, that the `inputs` (by
- * name, for the message) and the output were not destroyed, and `dO` against the output, then
- * records the backward and returns `pick` of its gradients.
+ * name, for the message) were not destroyed, and `dO` against the output, then
+ * records the backward and returns `pick` of its gradients (the backward does not read the
+ * output: it may be destroyed).
  */
 export function fusedVjp<G>(
   p: Problem,
@@ -27,13 +28,14 @@ export function fusedVjp<G>(
   inputs: Record<string, Tensor>,
   pick: (g: Grads) => G,
 ): Vjp<Tensor, Tensor, G> {
-  const { output, state } = forward(p, x);
-  const dispose = () => state.destroy();
+  const saved = forward(p, x);
+  const { output } = saved;
+  const dispose = () => release(saved);
   return {
     output,
     pullback(dO: Tensor): G {
-      checkLive(p.op, state.destroyed, { ...inputs, output });
-      return pick(backward(p, x, output, state, checkCotangent(p.op, "dO", dO, output)));
+      checkLive(p.op, saved.state.destroyed, inputs);
+      return pick(backward(p, x, saved, checkCotangent(p.op, "dO", dO, output)));
     },
     dispose,
     [Symbol.dispose]: dispose,

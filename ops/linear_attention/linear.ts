@@ -5,14 +5,14 @@
  */
 import type { Tensor, Vjp } from "../_runtime/mod.ts";
 import type { Layout } from "../_attention_args.ts";
-import { normalisedProblem } from "./args.ts";
+import { type KernelOptions, normalisedProblem } from "./args.ts";
 import type { Problem } from "./engine.ts";
 import { forwardOutput, fusedVjp, type LinearAttentionGrads, qkvGrads } from "./fused.ts";
 
 export type { LinearAttentionGrads };
 
 /** Options of {@linkcode linearAttention}. */
-export interface LinearAttentionOptions {
+export interface LinearAttentionOptions extends KernelOptions {
   /** σ, which scales the numerator state only (SPEC §1.2); default 1/L_k. */
   scale?: number;
   /** ε, added to the denominator q·m; default 1e-6. */
@@ -68,9 +68,9 @@ export const linearAttention: {
   (q: Tensor, k: Tensor, v: Tensor, options?: LinearAttentionOptions): Tensor;
   /**
    * Forward plus pullback: `pullback(dO)` returns `{ dq, dk, dv }` (new tensors). Keeps the
-   * f32 state (B·H·d_k·(d_v+1) floats) until `dispose()`; q, k, v and the output must stay
-   * alive until the last pullback. The backward's only temporary is a second state-sized
-   * buffer; it is deterministic (no atomics, fixed summation order).
+   * f32 state (B·H·d_k·(d_v+1) floats) and z (B·H·L_q floats) until `dispose()`; q, k, v must
+   * stay alive until the last pullback. The backward's temporaries are a second state-sized
+   * buffer and dz (B·H·L_q floats); it is deterministic (no atomics, fixed summation order).
    *
    * @example
    * ```ts

@@ -23,3 +23,6 @@ export {
 } from "./naive.ts";
 export { type NaiveDecoupledGrads, naiveDecoupledLinearAttention } from "./naive_decoupled.ts";
 export type { Layout } from "../_attention_args.ts";
+export type { KernelOptions } from "./args.ts";
+export type { LaTiling, LaTilingOverrides } from "./engine.ts";
+export type { LaPrecision } from "../../shaders/linear_attention/kernels.ts";

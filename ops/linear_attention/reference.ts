@@ -48,7 +48,7 @@ interface Segment {
 /** How the family members differ (SPEC §1, §2, §4). */
 interface Variant {
   normalised: boolean;
-  sigma: number;
+  scale: number;
   eps: number;
 }
 
@@ -73,13 +73,13 @@ function segment(
   variant: Variant,
 ): SegmentResult {
   const { q, k, v, qr, kr, dO, gS } = seg;
-  const { normalised, sigma, eps } = variant;
+  const { normalised, scale, eps } = variant;
   const S = new Float64Array(dk * dv); // σ K_rᵀ V
   const m = new Float64Array(dk); // (1/L) Kᵀ 1
   for (let j = 0; j < Lk; j++) {
     for (let a = 0; a < dk; a++) {
       m[a] += k[j * dk + a] / Lk;
-      for (let b = 0; b < dv; b++) S[a * dv + b] += sigma * kr[j * dk + a] * v[j * dv + b];
+      for (let b = 0; b < dv; b++) S[a * dv + b] += scale * kr[j * dk + a] * v[j * dv + b];
     }
   }
   const z = new Float64Array(Lq).fill(1);
@@ -124,13 +124,13 @@ function segment(
     for (let a = 0; a < dk; a++) {
       let s = 0;
       for (let b = 0; b < dv; b++) s += v[j * dv + b] * dS[a * dv + b];
-      dkr[j * dk + a] = sigma * s;
+      dkr[j * dk + a] = scale * s;
       dkm[j * dk + a] = dm[a] / Lk;
     }
     for (let b = 0; b < dv; b++) {
       let s = 0;
       for (let a = 0; a < dk; a++) s += kr[j * dk + a] * dS[a * dv + b];
-      dvv[j * dv + b] = sigma * s;
+      dvv[j * dv + b] = scale * s;
     }
   }
   return { o, S, dq, dk: dkm, dv: dvv, dqr, dkr };
@@ -196,7 +196,7 @@ function dense(args: DenseArgs) {
   };
   const atQ = rowStart(layout, H, Lq, Dk), atK = rowStart(layout, H, Lk, Dk);
   const atV = rowStart(layout, H, Lk, Dv), atO = rowStart(layout, H, Lq, Dv);
-  const variant = { normalised: args.normalised, sigma: args.scale(Lk, Dk), eps: args.eps };
+  const variant = { normalised: args.normalised, scale: args.scale(Lk, Dk), eps: args.eps };
   for (let bh = 0; bh < B * H; bh++) {
     const fq = (t: number) => atQ(bh, t), fk = (t: number) => atK(bh, t);
     const fv = (t: number) => atV(bh, t), fo = (t: number) => atO(bh, t);
@@ -443,7 +443,7 @@ export function varlenLinearAttentionReference(
   for (let s = 0; s + 1 < cuSeqlens.length; s++) {
     const t0 = cuSeqlens[s], n = cuSeqlens[s + 1] - t0;
     if (n === 0) continue;
-    const variant = { normalised: true, sigma: options.scale ?? 1 / n, eps: options.eps ?? 1e-6 };
+    const variant = { normalised: true, scale: options.scale ?? 1 / n, eps: options.eps ?? 1e-6 };
     for (let h = 0; h < H; h++) {
       const at = (D: number) => (t: number) => ((t0 + t) * H + h) * D;
       const qs = gather(q.data, at(dk), n, dk), ks = gather(k.data, at(dk), n, dk);

@@ -14,12 +14,12 @@ import {
   numberOption,
 } from "../_attention_args.ts";
 import { LA_MAX_DIM } from "../../shaders/linear_attention/kernels.ts";
-import { denseProblem } from "./args.ts";
+import { denseProblem, type KernelOptions, kernelOptions } from "./args.ts";
 import { backward, forward } from "./engine.ts";
 import type { LinearAttentionGrads } from "./fused.ts";
 
 /** Options of {@linkcode simpleLinearAttention}. */
-export interface SimpleLinearAttentionOptions {
+export interface SimpleLinearAttentionOptions extends KernelOptions {
   /** σ in `S = σ·KᵀV`; default d_k^-1/2. */
   scale?: number;
   /** `"BHTD"` (`[B, H, T, D]`, default) or `"BTHD"` (`[B, T, H, D]`). */
@@ -48,8 +48,9 @@ function setup(q: Tensor, k: Tensor, v: Tensor, options?: SimpleLinearAttentionO
   }
   const shape = checkAttention(OP, { q }, { k }, v, checkLayout(opts.layout, OP), LA_MAX_DIM);
   const variant = { dtype: q.dtype, normalised: false, decoupled: false, varlen: false };
-  const sigma = numberOption(opts.scale, 1 / Math.sqrt(shape.dk), `${OP}: scale`);
-  return { p: denseProblem(OP, shape, variant, sigma, 0), returnState: !!opts.returnState };
+  const scale = numberOption(opts.scale, 1 / Math.sqrt(shape.dk), `${OP}: scale`);
+  const kernel = kernelOptions(opts, OP, q.device);
+  return { p: denseProblem(OP, shape, variant, scale, 0, kernel), returnState: !!opts.returnState };
 }
 
 /** Checks the state gradient: `[B, H, d_k, d_v]`, f32, on the state's device. */
@@ -90,7 +91,7 @@ function simpleVjp(
       if (gs && !returnState) {
         throw new TypeError(`${OP} pullback: a state gradient needs returnState: true`);
       }
-      const g = backward(p, { q, k, v }, output, state, dO, gs);
+      const g = backward(p, { q, k, v }, { output, state }, dO, gs);
       return { dq: g.dq, dk: g.dk, dv: g.dv };
     },
     dispose,

@@ -11,12 +11,13 @@ import {
   sameDeviceAndDtype,
 } from "../_attention_args.ts";
 import { LA_MAX_DIM } from "../../shaders/linear_attention/kernels.ts";
+import { type KernelOptions, kernelOptions } from "./args.ts";
 import type { Problem } from "./engine.ts";
 import { forwardOutput, fusedVjp, qkvGrads } from "./fused.ts";
 import type { LinearAttentionGrads } from "./fused.ts";
 
 /** Options of {@linkcode varlenLinearAttention}. */
-export interface VarlenLinearAttentionOptions {
+export interface VarlenLinearAttentionOptions extends KernelOptions {
   /** σ for every sequence; default 1/n_s for sequence s of length n_s. */
   scale?: number;
   /** ε, added to the denominator; default 1e-6. */
@@ -91,10 +92,11 @@ function setup(
     dk,
     dv: v.shape[2],
     statePrefix: [cu.length - 1, H],
-    sigma: numberOption(opts.scale, 0, `${OP}: scale`),
-    sigmaDefault: opts.scale === undefined,
+    scale: numberOption(opts.scale, 0, `${OP}: scale`),
+    scaleDefault: opts.scale === undefined,
     eps: numberOption(opts.eps, 1e-6, `${OP}: eps`),
     cu,
+    ...kernelOptions(opts, OP, q.device),
   };
 }
 
@@ -136,7 +138,7 @@ export const varlenLinearAttention: {
     cuSeqlens: Int32Array,
     options?: VarlenLinearAttentionOptions,
   ): Tensor;
-  /** Forward plus pullback; keeps the f32 states (N·H·d_k·(d_v+1)) until `dispose()`. */
+  /** Forward plus pullback; keeps the f32 states (N·H·d_k·(d_v+1)) and z (T_total·H) until `dispose()`. */
   vjp(
     q: Tensor,
     k: Tensor,

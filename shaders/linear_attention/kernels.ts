@@ -1,32 +1,34 @@
 /**
- * One WGSL generator family for the linear-attention ops (SPEC §1–4): normalised, simple,
- * decoupled and variable-length, forward and backward. Three kernel shapes cover everything:
+ * WGSL for the linear-attention family (SPEC §1–4): normalised, simple, decoupled and
+ * variable-length, forward and backward. Every product is one shape, an outer-product tile
+ * `C[m, n] += Σ_s X[s, m] · Y[s, n]` with `s` staged through workgroup memory:
  *
- * - **state kernels** reduce one chunk of rows of one segment (one (b, h), or one
- *   (sequence, head)) for one `TA × TB` tile of the `d_k × d_v` state:
- *   `P[a, b] = Σ_r X[r, a] · w_r Y[r, b]` plus, in the workgroups of the first column tile of a
- *   normalised op, the vector column `P[a, d_v] = Σ_r c_r den[r, a]` from the same staged rows.
- *   That is `[S | m] = Kᵀ[V | 1]` (forward: w = c = 1) and `[dS | dm] = Qᵀ[dO/z | dz]`
- *   (backward, SPEC §1.3; the 1/z_r and dz_r of each staged row from the staged q, dO and o
- *   when one tile covers d_k and d_v, else from a per-row prologue). With several chunks per
- *   segment each workgroup writes its partial sum to scratch (the not-yet-written output or gradient buffer) and the **reduce kernel**
- *   adds the partials in a fixed order (deterministic) and applies σ, 1/L_k and the state's
- *   upstream gradient; with one chunk the state kernel does that itself.
- * - **row kernels** compute one `BT × TN` tile of a per-row output as `X[rows, :] · M`, with M
- *   the state (or its transpose) and a per-role epilogue: `o`, `dq`, `dk`, `dv`. The output
- *   kernel's denominator z = q·m + ε is summed from the same staged q tiles.
+ * - **state kernel** (s = sequence rows of one chunk, m = d_k, n = d_v):
+ *   forward `S = KᵀV`, `m = Σ k_r`; backward `dS = Qᵀ(dO/z)`, `dm = Σ dz_r q_r` (SPEC §1.3).
+ *   Several chunks per segment write partial sums that the **reduce kernel** adds in chunk
+ *   order (deterministic); one chunk writes the finished state.
+ * - **row kernel** (s = inner features, m = sequence rows, n = output features): `o = qS / z`
+ *   (writes z per row, f32), `dq = dO·Sᵀ/z + dz·m` (dz = −(q·dO·Sᵀ)/z² from the f32 products,
+ *   written per row for the state backward), `dk = σ·v·dSᵀ + dm/L_k`, `dv = σ·k·dS`.
  *
- * Each invocation owns `RT × 4·CV` outputs in f32 registers (an unrolled FMA block); operands
- * are staged in workgroup memory by real loops. The dq kernel's per-row statistics (z and
- * dz = −dO·o / z) are computed cooperatively per row block. Tile sizes are compile-time
- * constants; chunk lengths are uniforms.
+ * Each kernel is one WGSL template with named constants; only the register block (an
+ * invocation's `RM × RN` accumulators, named `acc_j_c`) and the per-step fetch/store lines
+ * are generated, so that every register and workgroup index in the hot loop is a constant or
+ * loop-invariant (Naga clamps dynamic indices). Global rows are fetched 4 features at a time
+ * into registers, stored into one of two staging buffers while the other is multiplied (one
+ * barrier per step), optionally as f16 (`precision: "f16"`: f16 products in chains of one
+ * staged step, flushed into the f32 accumulators). With subgroups the `x` operand of each
+ * step is read once per lane group and broadcast by `subgroupShuffle`.
  * @module
  */
 import { FLAT_GROUP_WGSL, type StorageBinding, UniformBlock, unroll } from "../common.ts";
 import type { DType } from "../common.ts";
 
-/** Largest d_k and d_v the kernels take (the vector m is staged whole in workgroup memory). */
+/** Largest d_k and d_v the kernels take. */
 export const LA_MAX_DIM = 256;
+
+/** Arithmetic of the products: f32, or f16 products in short chains (f32 accumulators). */
+export type LaPrecision = "f32" | "f16";
 
 /** Which member of the family (compile-time). */
 export interface LaVariant {
@@ -40,55 +42,46 @@ export interface LaVariant {
   varlen: boolean;
 }
 
-/** Steps of BR rows a state kernel sums before adding them to its running total. */
-const STATE_FLUSH = 32;
-
 /** Invocations per workgroup of the reduce kernel. */
 export const REDUCE_THREADS = 256;
 
-/** Register/workgroup tiling of a state kernel (compile-time constants). */
-export interface StateTiles {
-  /** State rows (d_k) per workgroup. */
-  ta: number;
-  /** State columns (d_v) per workgroup. */
-  tb: number;
-  /** Sequence rows staged per step. */
-  rows: number;
-  /** State rows per invocation (multiple of 4). */
-  ra: number;
-  /** vec4 columns per invocation. */
-  cv: number;
+/**
+ * One outer-product tile: `m × n` outputs per workgroup, `rm × rn` per invocation (multiples
+ * of 4), `steps` reduction indices staged per barrier.
+ */
+export interface Tile {
+  m: number;
+  n: number;
+  rm: number;
+  rn: number;
+  steps: number;
 }
 
-/** Register/workgroup tiling of a row kernel (compile-time constants). */
-export interface RowTiles {
-  /** Sequence rows per workgroup. */
-  bt: number;
-  /** Output columns per workgroup. */
-  tn: number;
-  /** Inner-dimension step staged per iteration. */
-  bi: number;
-  /** Rows per invocation (multiple of 4). */
-  rt: number;
-  /** vec4 columns per invocation. */
-  cv: number;
+/** How a kernel is compiled besides its tile. */
+export interface KernelMode {
+  /** Staging and product precision. */
+  precision: LaPrecision;
+  /** Row tensors declared as vec4s (d % 4 = 0 and aligned windows; the launcher checks). */
+  vec4: boolean;
+  /** Share the x operand through `subgroupShuffle` (lane groups of `n / rn` lanes). */
+  shuffle: boolean;
+  /** Staging buffers: 2 = one barrier per step (fetch of the next step overlaps the FMAs). */
+  buffers: 1 | 2;
+  /** Staged indices per iteration of the FMA loop (divides the tile's `steps`). */
+  unroll: number;
 }
 
-/** Invocations per workgroup of a state kernel with tiles `t`. */
-export function stateThreads(t: StateTiles): number {
-  return (t.ta / t.ra) * (t.tb / (4 * t.cv));
-}
-
-/** Invocations per workgroup of a row kernel with tiles `t`. */
-export function rowThreads(t: RowTiles): number {
-  return (t.bt / t.rt) * (t.tn / (4 * t.cv));
+/** Invocations of a workgroup with tile `t`. */
+export function tileThreads(t: Tile): number {
+  return (t.m / t.rm) * (t.n / t.rn);
 }
 
 /**
  * Uniforms shared by every kernel of the family. A segment `i_seg` is one (b, h) of the
  * current slice (or one (sequence, head)); its row r of a tensor with feature size d starts at
  * element `off + (row0(i_seg) + r) · he · d + (i_seg % he) · d`, which covers [B·H, 1, T, D]
- * (`he` = 1), [B, T, H, D] (`he` = H) and packed [T_total, H, D].
+ * (`he` = 1), [B, T, H, D] (`he` = H) and packed [T_total, H, D]. The per-row f32 statistics
+ * (z, dz) use the same index with d = 1.
  */
 export const laParams = new UniformBlock({
   groups: "u32", // workgroups in this launch
@@ -105,16 +98,17 @@ export const laParams = new UniformBlock({
   chunk: "u32", // state kernels: rows per chunk
   chunks: "u32", // dense: chunks per segment
   direct: "u32", // state kernels: 1 = one chunk, write the finished state; 0 = partials
-  sigma_default: "u32", // varlen: σ_s = 1/n_s
-  sigma: "f32",
+  scale_default: "u32", // varlen: scale_s = 1/n_s
+  scale: "f32",
   inv_len: "f32", // 1 / L_k (dense)
   eps: "f32",
   off_x: "u32",
   off_y: "u32",
   off_den: "u32",
-  off_o: "u32",
   off_mat: "u32",
   off_gs: "u32",
+  off_z: "u32",
+  off_dz: "u32",
   off_part: "u32",
   off_out: "u32",
   off_out2: "u32",
@@ -125,9 +119,9 @@ export type LaParamName = typeof laParams.fields[number][0];
 
 /** A storage binding of a kernel, in binding order. */
 export interface LaBinding {
-  /** Name (`x`, `y`, `den`, `o`, `mat`, `gs`, `part`, `out`, `out2`, `seqs`). */
+  /** Name (`x`, `y`, `den`, `mat`, `gs`, `z`, `dz`, `part`, `out`, `out2`, `seqs`). */
   name: string;
-  /** Element type: the row dtype, f32 states (and partials), or u32 metadata. */
+  /** Element type: the row dtype, f32 (states, partials, row statistics) or u32 metadata. */
   type: "row" | "f32" | "u32";
   /** Whether the kernel writes it. */
   write: boolean;
@@ -142,381 +136,364 @@ export interface LaShader {
 /** The four row-kernel roles. */
 export type RowRole = "o" | "dq" | "dk" | "dv";
 
-/** Whether binding `b` is declared as `array<vec4<dtype>>` (vecLoads: the row tensors read). */
-function isVec4(b: LaBinding, vecLoads: boolean): boolean {
-  return vecLoads && b.type === "row" && !b.write;
+function binding(name: string, type: LaBinding["type"] = "row", write = false): LaBinding {
+  return { name, type, write };
 }
 
-function storageOf(bindings: LaBinding[], dtype: DType, vecLoads = false): StorageBinding[] {
+/** Row tensors the kernels read: declared as vec4s in vec4 mode. */
+function isVec4(b: LaBinding, vec4: boolean): boolean {
+  return vec4 && b.type === "row" && !b.write;
+}
+
+/** The storage bindings of `bindings`: row tensors read are vec4s in vec4 mode. */
+function storageOf(bindings: LaBinding[], dtype: DType, vec4: boolean): StorageBinding[] {
   const el = { row: dtype, f32: "f32", u32: "u32" };
   return bindings.map((b) => ({
     name: b.name,
     access: b.write ? "read_write" : "read",
-    type: isVec4(b, vecLoads) ? `vec4<${el[b.type]}>` : el[b.type],
+    type: isVec4(b, vec4) ? `vec4<${el[b.type]}>` : el[b.type],
   }));
 }
 
 /**
- * `ld_<name>(i)`: f32 load of element i (relative to the window offset), with aliases. A
- * binding declared as vec4s also gets `ld4_<name>(i)`: elements i..i+3 (window offset + i a
- * multiple of 4, which the launcher checks).
+ * `ld_<name>(i)` (f32 of element i after the window offset) and `ld4_<name>(i, n)` (elements
+ * i..i+3 of which the first n exist, the rest 0) for the row tensors read, after
+ * {@linkcode FLAT_GROUP_WGSL}.
  */
-function loaders(names: Record<string, string>, vec4s: Set<string>): string {
-  return Object.entries(names).map(([alias, b]) =>
-    vec4s.has(b)
-      ? `fn ld_${alias}(i: u32) -> f32 { let j = u.off_${b} + i; return f32(${b}[j / 4u][j % 4u]); }
-fn ld4_${alias}(i: u32) -> vec4f { return vec4f(${b}[(u.off_${b} + i) / 4u]); }`
-      : `fn ld_${alias}(i: u32) -> f32 { return f32(${b}[u.off_${b} + i]); }`
-  ).join("\n");
-}
-
-/**
- * Text of a staging loop loading one feature (or, with `vec`, 4 consecutive features) per
- * invocation and iteration from rows of `n` features: items per row, the row and first feature
- * of item e, the zero value and the loader prefix.
- */
-function staging(vec: boolean, n: string) {
-  return {
-    count: vec ? `${n} / 4u` : n,
-    row: vec ? `e / (${n} / 4u)` : `e / ${n}`,
-    feature: vec ? `(e % (${n} / 4u)) * 4u` : `e % ${n}`,
-    zero: vec ? "vec4f(0.0)" : "0.0",
-    ld: vec ? "ld4" : "ld",
-  };
-}
-
-/** `name[i]` of an f32 workgroup array, or of one declared as vec4s (`vec4`). */
-function scalarAt(name: string, i: string, vec4: boolean): string {
-  return vec4 ? `${name}[(${i}) / 4u][(${i}) % 4u]` : `${name}[${i}]`;
+function loaders(bindings: LaBinding[], vec4: boolean): string {
+  const loads = bindings.filter((b) => b.type === "row" && !b.write).map((b) =>
+    vec4
+      ? `fn ld4_${b.name}(i: u32, n: u32) -> vec4f { return vec4f(${b.name}[(u.off_${b.name} + i) / 4u]); }
+fn ld_${b.name}(i: u32) -> f32 { let j = u.off_${b.name} + i; return f32(${b.name}[j / 4u][j % 4u]); }`
+      : `fn ld_${b.name}(i: u32) -> f32 { return f32(${b.name}[u.off_${b.name} + i]); }
+fn ld4_${b.name}(i: u32, n: u32) -> vec4f {
+  var v = vec4f(0.0);
+  for (var c = 0u; c < min(n, 4u); c += 1u) { v[c] = ld_${b.name}(i + c); }
+  return v;
+}`
+  );
+  return [FLAT_GROUP_WGSL, ...loads].join("\n");
 }
 
 /** Segment geometry (see {@linkcode laParams}). */
 function geometry(v: LaVariant): string {
   const row0 = v.varlen ? "seqs[i_seg / u.he]" : "(i_seg / u.he) * u.rows";
   const rows = v.varlen ? "seqs[i_seg / u.he + 1u] - seqs[i_seg / u.he]" : "u.rows";
-  // σ and 1/L_k: per sequence for varlen (L_k = n_s), uniforms otherwise.
+  // scale and 1/L_k: per sequence for varlen (L_k = n_s), uniforms otherwise.
   const invLen = v.varlen
     ? "select(0.0, 1.0 / f32(seg_rows(i_seg)), seg_rows(i_seg) > 0u)"
     : "u.inv_len";
-  const sigma = v.varlen ? `select(u.sigma, seg_inv_len(i_seg), u.sigma_default != 0u)` : "u.sigma";
+  const scale = v.varlen ? `select(u.scale, seg_inv_len(i_seg), u.scale_default != 0u)` : "u.scale";
   return `
 fn seg_row0(i_seg: u32) -> u32 { return ${row0}; }
 fn seg_rows(i_seg: u32) -> u32 { return ${rows}; }
 fn seg_inv_len(i_seg: u32) -> f32 { return ${invLen}; }
-fn seg_sigma(i_seg: u32) -> f32 { return ${sigma}; }
-// Element index (before the window offset) of row r of segment i_seg, feature size d.
-fn row_index(i_seg: u32, r: u32, d: u32) -> u32 {
-  return (seg_row0(i_seg) + r) * u.he * d + (i_seg % u.he) * d;
+fn seg_scale(i_seg: u32) -> f32 { return ${scale}; }
+var<private> seg_first: u32;  // first row of the current segment
+var<private> seg_head: u32;  // its head within an interleaved row
+fn enter_segment(i_seg: u32) {
+  seg_first = seg_row0(i_seg);
+  seg_head = i_seg % u.he;
 }
-`;
-}
-
-/**
- * Per-row statistics for `R` rows starting at r0 (SPEC §1.3): s_w[r] = 1/z_r with
- * z_r = den_r·m + ε and s_c[r] = dz_r = −(dO_r·o_r)/z_r; rows at or past `end` get 0. Each row
- * is summed by NT/R neighbouring invocations: `staged` reads the rows from the staged tiles
- * (`den` and `o` read s_den or s_x and s_o; a tile holds whole rows), else from global memory
- * (coalesced).
- * Needs s_m (m).
- */
-function rowStatsFn(
-  R: number,
-  NT: number,
-  staged?: { ta: number; tb: number; den: string; o: string },
-) {
-  const parts = NT / R;
-  const sums = staged
-    ? `for (var a = p; a < ${staged.ta}u; a += ${parts}u) { part.x += ${staged.den} * s_m[a]; }
-    for (var b = p; b < ${staged.tb}u; b += ${parts}u) {
-      let i = r * ${staged.tb}u + b;
-      part.y += s_y[i / 4u][i % 4u] * ${staged.o};
-    }`
-    : `let i_den = row_index(i_seg, r0 + r, u.dk);
-    for (var a = p; a < u.dk; a += ${parts}u) { part.x += ld_den(i_den + a) * s_m[a]; }
-    let i_o = row_index(i_seg, r0 + r, u.dv);
-    for (var b = p; b < u.dv; b += ${parts}u) { part.y += ld_dout(i_o + b) * ld_o(i_o + b); }`;
-  return `
-var<workgroup> s_part: array<vec2f, NT>;
-var<workgroup> s_w: array<f32, ${R}>;  // 1 / z_r
-var<workgroup> s_c: array<f32, ${R}>;  // dz_r
-fn row_stats(i_seg: u32, r0: u32, end: u32, lid: u32) {
-  let r = lid / ${parts}u;
-  let p = lid % ${parts}u;
-  var part = vec2f(0.0);
-  if (r0 + r < end) {
-    ${sums}
-  }
-  s_part[lid] = part;
-  workgroupBarrier();
-  if (lid < ${R}u) {
-    var sum = vec2f(0.0);
-    for (var i = 0u; i < ${parts}u; i += 1u) { sum += s_part[lid * ${parts}u + i]; }
-    let z = sum.x + u.eps;
-    let inside = r0 + lid < end;
-    s_w[lid] = select(0.0, 1.0 / z, inside);
-    s_c[lid] = select(0.0, -sum.y / z, inside);
-  }
-  workgroupBarrier();
-}`;
-}
-
-/** Stages the vector column (m, or dm/L_k) of the state at `o_mat` into s_m. */
-const STAGE_VECTOR = `
-  for (var a = lid; a < u.dk; a += NT) { s_m[a] = mat[o_mat + a * u.ld + u.dv]; }
-  workgroupBarrier();`;
-
-const S_M = `var<workgroup> s_m: array<f32, ${LA_MAX_DIM}>;`;
-
-function header(
-  v: LaVariant,
-  bindings: LaBinding[],
-  names: Record<string, string>,
-  vecLoads = false,
-): string {
-  const vec4s = new Set(bindings.filter((b) => isVec4(b, vecLoads)).map((b) => b.name));
-  return `${v.dtype === "f16" ? "enable f16;\n" : ""}
-${FLAT_GROUP_WGSL}
-${loaders(names, vec4s)}
-${geometry(v)}`;
-}
-
-function binding(name: string, type: LaBinding["type"] = "row", write = false): LaBinding {
-  return { name, type, write };
+// Element index (before the window offset) of row r of the current segment, feature size d.
+fn row_at(r: u32, d: u32) -> u32 { return (seg_first + r) * u.he * d + seg_head * d; }`;
 }
 
 /**
- * The `RA × 4·CV` register block of one staged step: `acc[j][cv] += x[j] · y[cv]` for `n`
- * staged rows, unrolled. `xAt(s)`/`yAt(s)` give the vec4 index of the invocation's first x/y
- * vec4 in staged row `s`.
+ * Whether WGSL must declare `enable subgroups;` to use subgroup builtins: browsers require it,
+ * Deno's Naga rejects it.
  */
-function fmaBlock(
-  n: number,
-  ra: number,
-  cv: number,
-  xAt: (s: number) => string,
-  yAt: (s: number) => string,
-  xName = "s_x",
-  yName = "s_y",
-  yScale?: (s: number) => string,
+const SUBGROUPS_DIRECTIVE = !globalThis.navigator?.userAgent?.startsWith("Deno/");
+
+/** WGSL type of a staged vec4 and the enables a kernel needs. */
+function staged(v: LaVariant, mode: KernelMode) {
+  const f16 = v.dtype === "f16" || mode.precision === "f16";
+  const enables = [
+    f16 ? "enable f16;" : "",
+    mode.shuffle && SUBGROUPS_DIRECTIVE ? "enable subgroups;" : "",
+  ];
+  return { vec: mode.precision === "f16" ? "vec4h" : "vec4f", enable: enables.join("\n") };
+}
+
+/**
+ * The generated register block: accumulator declarations (`decl`), the products of one staged
+ * buffer (`fma`: a loop over the staged indices s, `mode.unroll` per iteration, each
+ * `acc_j_c += x[j] · y[c]` with `x`, `y` read from `s_x[buf][s][·][tm]`, `s_y[buf][s][·][tn]`) and
+ * `each(f)`: `f(j, c, acc_j_c)` for every accumulator. f16 precision sums each staged step's
+ * products in f16 (`h_j_c`) first.
+ */
+function registerBlock(t: Tile, mode: KernelMode) {
+  const xv = t.rm / 4, yv = t.rn / 4;
+  const half = mode.precision === "f16";
+  const names = unroll(t.rm, (j) => unroll(yv, (c) => `${j}_${c}`)).split("\n");
+  const decl = names.map((n) => `  var acc_${n} = vec4f(0.0);`).join("\n");
+  const el = half ? "f16" : "f32";
+  const xOf = (v: number) =>
+    mode.shuffle
+      ? `vec4<${el}>(${
+        Array.from({ length: 4 }, (_, c) => `subgroupShuffle(x_own, x_lane + ${v * 4 + c}u)`)
+          .join(", ")
+      })`
+      : `s_x[buf][s][${v}][tm]`;
+  const target = (n: string) => (half ? `h_${n}` : `acc_${n}`);
+  const step = (u: number) =>
+    `      {
+        let s = s2 + ${u}u;
+${mode.shuffle ? "        let x_own = s_x[buf][s][tn / 4u][tm][tn % 4u];" : ""}
+${unroll(xv, (v) => `        let x${v} = ${xOf(v)};`)}
+${unroll(yv, (c) => `        let y${c} = s_y[buf][s][${c}][tn];`)}
+${
+      unroll(t.rm, (j) =>
+        unroll(yv, (c) => {
+          const n = target(`${j}_${c}`);
+          return `        ${n} = fma(vec4<${el}>(x${j >> 2}[${j & 3}]), y${c}, ${n});`;
+        }))
+    }
+      }`;
+  const loop = `    for (var s2 = 0u; s2 < STEP; s2 += ${mode.unroll}u) {
+${unroll(mode.unroll, step)}
+    }`;
+  const fma = half
+    ? `${names.map((n) => `    var h_${n} = vec4h(0.0);`).join("\n")}
+${loop}
+${names.map((n) => `    acc_${n} += vec4f(h_${n});`).join("\n")}`
+    : loop;
+  const each = (f: (j: number, c: number, acc: string) => string) =>
+    unroll(t.rm, (j) => unroll(yv, (c) => f(j, c, `acc_${j}_${c}`)));
+  return { decl, fma, each };
+}
+
+/**
+ * The lines fetching this invocation's `count` items of operand `op` and storing them;
+ * `extra(k)` adds arguments to the fetch of item k.
+ */
+function fetchStore(op: string, count: number, extra = (_k: number) => "") {
+  return {
+    fetch: (from: string) =>
+      unroll(count, (k) => `    let f_${op}${k} = fetch_${op}(${from}, ${k}u${extra(k)});`),
+    store: (buf: string) => unroll(count, (k) => `    store_${op}(${buf}, ${k}u, f_${op}${k});`),
+  };
+}
+
+/**
+ * The staged main loop shared by both kernel shapes: `s0` runs from `begin` to `end` in steps
+ * of `STEP`; `fetch(from)`/`store(buf)` are the generated lines, `fma` the register block
+ * (reading buffer `buf`).
+ */
+function stagedLoop(
+  mode: KernelMode,
+  fetch: (from: string) => string,
+  store: (buf: string) => string,
+  fma: string,
 ): string {
-  return unroll(n, (s) =>
-    `    {
-${unroll(ra / 4, (rv) => `      let x${rv} = ${xName}[${xAt(s)} + ${rv}u];`)}
-${
-      unroll(
-        cv,
-        (c) => `      let y${c} = ${yName}[${yAt(s)} + ${c}u]${yScale ? ` * ${yScale(s)}` : ""};`,
-      )
-    }
-${
-      unroll(ra, (j) =>
-        unroll(
-          cv,
-          (c) =>
-            `      acc[${j * cv + c}] = fma(vec4f(x${j >> 2}[${j & 3}]), y${c}, acc[${
-              j * cv + c
-            }]);`,
-        ))
-    }
-    }`);
+  if (mode.buffers === 1) {
+    return `  for (var s0 = s_begin; s0 < s_end; s0 += STEP) {
+    let buf = 0u;
+${fetch("s0")}
+${store("0u")}
+    workgroupBarrier();
+${fma}
+    workgroupBarrier();
+  }`;
+  }
+  return `  {
+${fetch("s_begin")}
+${store("0u")}
+  }
+  workgroupBarrier();
+  var buf = 0u;
+  for (var s0 = s_begin; s0 < s_end; s0 += STEP) {
+    // Fetch the next step into registers, multiply this one, then stage the next one in the
+    // other buffer: nobody reads that buffer since the last barrier.
+${fetch("s0 + STEP")}
+${fma}
+${store("1u - buf")}
+    workgroupBarrier();
+    buf = 1u - buf;
+  }`;
+}
+
+/** Lane bookkeeping of the subgroup path (x operands shared inside groups of NTN lanes). */
+function laneSetup(mode: KernelMode): string {
+  return mode.shuffle ? "let x_lane = sg_lane - tn;  // lane of (tm, tn = 0)" : "";
+}
+
+function laneBuiltin(mode: KernelMode): string {
+  return mode.shuffle ? ",\n        @builtin(subgroup_invocation_id) sg_lane: u32" : "";
 }
 
 /**
  * State kernel: forward `[S | m]` (`pass: "fwd"`) or backward `[dS | dm/L_k]` (`"bwd"`) over
- * one chunk of rows per workgroup. `withGs`: the backward adds an upstream state gradient `gs`
- * to dS (simple, SPEC §4; direct mode only, else the reduce kernel adds it). `wholeRows`: one
- * tile covers d_k and d_v, so the backward's z and dz come from the staged tiles.
- * Grid: dense: (segment, chunk) × tiles_a × tiles_n; varlen: (chunk-table entry, head) × ….
- * Output: `u.direct` = 1: the finished state of segment i_seg; 0: raw partial sums at partial
- * index `part` of `out` (f32 scratch). `vecLoads`: the staging loops load 4 features per
- * invocation (d_k, d_v and every row window's offset multiples of 4; the launcher checks).
+ * one chunk of rows per workgroup, a `t.m × t.n` tile of the state. `withGs`: the backward
+ * adds an upstream state gradient `gs` to dS (simple, SPEC §4; direct mode only, else the
+ * reduce kernel adds it). Grid: dense: (segment, chunk) × tiles_a × tiles_n; varlen:
+ * (chunk-table entry, head) × …. Output: `u.direct` = 1: the finished state of segment i_seg;
+ * 0: raw partial sums at partial index `part` of `out` (f32 scratch).
  */
 export function stateKernel(
   v: LaVariant,
   pass: "fwd" | "bwd",
-  t: StateTiles,
+  t: Tile,
+  mode: KernelMode,
   withGs = false,
-  wholeRows = false,
-  vecLoads = false,
 ): LaShader {
-  const NT = stateThreads(t);
-  const RV = t.ra / 4, CV = t.cv, NTB = t.tb / (4 * CV);
-  const bwdStats = pass === "bwd" && v.normalised;
-  const dec = v.normalised && v.decoupled;
-  // Backward statistics from the staged tiles (one tile covers d_k and d_v): o staged too.
-  const staged = bwdStats && wholeRows;
-  // x: numerator rows (k / k_rope / q / q_rope); y: v or dO; den: plain features for m / dm.
+  const norm = v.normalised, dec = v.normalised && v.decoupled;
+  const bwdNorm = pass === "bwd" && norm;
+  // x: numerator rows (k / k_rope / q / q_rope); y: v or dO; den: plain features of m / dm.
   const bindings = [binding("x"), binding("y")];
-  const names: Record<string, string> = { x: "x", y: "y" };
   if (dec) bindings.push(binding("den"));
-  if (v.normalised) names.den = dec ? "den" : "x";
-  if (bwdStats) {
-    bindings.push(binding("o"), binding("mat", "f32"));
-    Object.assign(names, { o: "o", dout: "y" });
-  }
+  if (bwdNorm) bindings.push(binding("z", "f32"), binding("dz", "f32"));
   if (withGs) bindings.push(binding("gs", "f32"));
-  if (withGs) names.gs = "gs";
   if (v.varlen) bindings.push(binding("seqs", "u32"));
   bindings.push(binding("out", "f32", true));
+  const nt = tileThreads(t);
+  const fx = (t.steps * t.m) / 4 / nt, fy = (t.steps * t.n) / 4 / nt;
+  const { vec, enable } = staged(v, mode);
+  const block = registerBlock(t, mode);
+  const x = fetchStore("x", fx), y = fetchStore("y", fy);
   const decode = v.varlen
-    ? `let i_seg = seqs[u.table + 2u * (part / u.he)] * u.he + part % u.he;
+    ? `i_seg = seqs[u.table + 2u * (part / u.he)] * u.he + part % u.he;
   let r_begin = seqs[u.table + 2u * (part / u.he) + 1u];`
-    : `let i_seg = part / u.chunks;
+    : `i_seg = part / u.chunks;
   let r_begin = (part % u.chunks) * u.chunk;`;
-  const flush =
-    unroll(t.ra * CV, (i) => `    total[${i}] += acc[${i}];\n    acc[${i}] = vec4f(0.0);`) +
-    "\n    b_total += b_vec;\n    b_vec = 0.0;";
-  const vecRow = (s: number) =>
-    dec
-      ? scalarAt("s_den", `${s * t.ta}u + lid`, vecLoads)
-      : `s_x[${(s * t.ta) / 4}u + lid / 4u][lid % 4u]`;
-  // s_den and s_o: f32 arrays, or vec4s written whole by vecLoads' staging loops.
-  const staged4 = (n: number) => vecLoads ? `array<vec4f, ${n / 4}>` : `array<f32, ${n}>`;
-  const sx = staging(vecLoads, "TA"), sy = staging(vecLoads, "TB");
-  const wgsl = `${header(v, bindings, names, vecLoads)}
-const TA = ${t.ta}u;  // d_k rows of the state per workgroup
-const TB = ${t.tb}u;  // d_v columns per workgroup
-const BR = ${t.rows}u;  // sequence rows staged per step
-const NT = ${NT}u;
-var<workgroup> s_x: array<vec4f, ${(t.rows * t.ta) / 4}>;  // [BR][TA]: x rows
-var<workgroup> s_y: array<vec4f, ${(t.rows * t.tb) / 4}>;  // [BR][TB]: y rows (bwd: / z_r)
-${dec ? `var<workgroup> s_den: ${staged4(t.rows * t.ta)};  // [BR][TA]: plain features` : ""}
-${staged ? `var<workgroup> s_o: ${staged4(t.rows * t.tb)};  // [BR][TB]: o rows` : ""}
-${
-    bwdStats
-      ? `${S_M}\n${
-        rowStatsFn(
-          t.rows,
-          NT,
-          staged
-            ? {
-              ta: t.ta,
-              tb: t.tb,
-              den: dec
-                ? scalarAt("s_den", "r * TA + a", vecLoads)
-                : "s_x[(r * TA + a) / 4u][a % 4u]",
-              o: scalarAt("s_o", "i", vecLoads),
-            }
-            : undefined,
-        )
-      }`
-      : ""
+  // Weight c_r of row r in the vector column: 1 (m) or dz_r (dm); y's row weight: 1/z_r.
+  const vecWeight = bwdNorm ? "dz[u.off_dz + row_at(r, 1u)]" : "1.0";
+  const wgsl = `${enable}
+${loaders(bindings, mode.vec4)}
+${geometry(v)}
+
+const TA = ${t.m}u;  // state rows (features of x) per workgroup
+const TB = ${t.n}u;  // state columns (features of y) per workgroup
+const STEP = ${t.steps}u;  // sequence rows staged per step
+const RA = ${t.rm}u;  // state rows per invocation
+const RB = ${t.rn}u;  // state columns per invocation
+const NTA = TA / RA;
+const NTB = TB / RB;
+const NT = NTA * NTB;
+const QA = TA / 4u;  // vec4s per staged x row
+const QB = TB / 4u;  // vec4s per staged y row
+// s_x[buf][s][i][ta]: features a0 + 4·(ta·RA/4 + i).. of staged row s (likewise s_y): the
+// invocations of a subgroup read neighbouring vec4s (no bank conflicts).
+var<workgroup> s_x: array<array<array<array<${vec}, NTA>, RA / 4u>, STEP>, ${mode.buffers}>;
+var<workgroup> s_y: array<array<array<array<${vec}, NTB>, RB / 4u>, STEP>, ${mode.buffers}>;
+${norm ? "var<workgroup> s_red: array<vec4f, NT>;  // partial sums of the vector column" : ""}
+
+var<private> i_seg: u32;
+var<private> r_end: u32;
+var<private> a0: u32;
+var<private> b0: u32;
+var<private> lid: u32;
+var<private> vec_col: bool;  // this workgroup also sums the vector column (m or dm)
+var<private> m_part: vec4f;  // its share: features a0 + 4·(lid % QA).. of the rows it fetched
+
+// x features a0 + 4·(lid % QA).. of row r0 + lid / QA + k·NT/QA (0 past the chunk or d_k).
+fn fetch_x(r0: u32, k: u32) -> vec4f {
+  let r = r0 + lid / QA + k * (NT / QA);
+  let a = a0 + 4u * (lid % QA);
+  if (r >= r_end || a >= u.dk) { return vec4f(0.0); }
+  let i = row_at(r, u.dk) + a;
+  let val = ld4_x(i, u.dk - a);
+  if (vec_col) { m_part += ${dec ? "ld4_den(i, u.dk - a)" : "val"} * ${vecWeight}; }
+  return val;
+}
+
+fn store_x(buf: u32, k: u32, val: vec4f) {
+  let e = lid + k * NT;
+  s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = ${vec}(val);
+}
+
+// y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB${
+    bwdNorm ? ", divided by z_r" : ""
+  }.
+fn fetch_y(r0: u32, k: u32) -> vec4f {
+  let r = r0 + lid / QB + k * (NT / QB);
+  let b = b0 + 4u * (lid % QB);
+  if (r >= r_end || b >= u.dv) { return vec4f(0.0); }
+  let val = ld4_y(row_at(r, u.dv) + b, u.dv - b);
+  return ${bwdNorm ? "val / z[u.off_z + row_at(r, 1u)]" : "val"};
+}
+
+fn store_y(buf: u32, k: u32, val: vec4f) {
+  let e = lid + k * NT;
+  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = ${vec}(val);
+}
+
+fn put(a: u32, b4: u32, sums: vec4f, o_out: u32, scale: f32, direct: bool) {
+  for (var c = 0u; c < 4u; c += 1u) {
+    let b = b4 + c;
+    if (a < u.dk && b < u.dv) {
+      var val = sums[c] * scale;
+      ${withGs ? "if (direct) { val += gs[u.off_gs + i_seg * u.dk * u.dv + a * u.dv + b]; }" : ""}
+      out[o_out + a * u.ld + b] = val;
+    }
   }
+}
 
 @compute @workgroup_size(NT)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
+        @builtin(local_invocation_index) lid_in: u32${laneBuiltin(mode)}) {
   let g = flat_group(wid, nwg);
   if (g >= u.groups) { return; }
-  let i_b = g % u.tiles_n;
-  let i_a = (g / u.tiles_n) % u.tiles_a;
+  lid = lid_in;
   let part = g / (u.tiles_n * u.tiles_a);  // partial index: (segment, chunk)
   ${decode}
-  let r_end = min(r_begin + u.chunk, seg_rows(i_seg));
-  let a0 = i_a * TA;
-  let b0 = i_b * TB;
-  // The first column tile also sums the vector column: invocation lid owns state row a0 + lid.
-  let vec_col = ${v.normalised} && i_b == 0u;
-  let with_den = ${staged ? "true" : "vec_col"};  // stage the plain features
-  ${bwdStats ? `let o_mat = u.off_mat + i_seg * u.dk * u.ld;${STAGE_VECTOR}` : ""}
-  let tb = lid % ${NTB}u;  // this invocation: state rows ta·RA.., vec4 columns tb·CV..
-  let ta = lid / ${NTB}u;
-  // Blocked summation: \`acc\` sums FLUSH steps of BR rows, then is added to \`total\`.
-  var acc: array<vec4f, ${t.ra * CV}>;
-  var total: array<vec4f, ${t.ra * CV}>;
-  var b_vec = 0.0;
-  var b_total = 0.0;
-  var steps = 0u;
-  for (var r0 = r_begin; r0 < r_end; r0 += BR) {
-    ${bwdStats && !staged ? "row_stats(i_seg, r0, r_end, lid);" : ""}
-    for (var e = lid; e < BR * ${sx.count}; e += NT) {
-      let r = ${sx.row};
-      let a = ${sx.feature};
-      var val = ${sx.zero};
-      ${dec ? `var den_val = ${sx.zero};` : ""}
-      if (r0 + r < r_end && a0 + a < u.dk) {
-        let i = row_index(i_seg, r0 + r, u.dk) + a0 + a;
-        val = ${sx.ld}_x(i);
-        ${dec ? `if (with_den) { den_val = ${sx.ld}_den(i); }` : ""}
-      }
-      ${vecLoads ? "s_x[e] = val;" : "s_x[e / 4u][e % 4u] = val;"}
-      ${dec ? "s_den[e] = den_val;" : ""}
-    }
-    for (var e = lid; e < BR * ${sy.count}; e += NT) {
-      let r = ${sy.row};
-      let b = ${sy.feature};
-      var val = ${sy.zero};
-      ${staged ? `var o_val = ${sy.zero};` : ""}
-      if (r0 + r < r_end && b0 + b < u.dv) {
-        let i = row_index(i_seg, r0 + r, u.dv) + b0 + b;
-        val = ${sy.ld}_y(i);
-        ${staged ? `o_val = ${sy.ld}_o(i);` : ""}
-      }
-      ${vecLoads ? "s_y[e] = val;" : "s_y[e / 4u][e % 4u] = val;"}
-      ${staged ? "s_o[e] = o_val;" : ""}
-    }
-    workgroupBarrier();
-    ${staged ? "row_stats(i_seg, r0, r_end, lid);" : ""}
+  enter_segment(i_seg);
+  r_end = min(r_begin + u.chunk, seg_rows(i_seg));
+  a0 = ((g / u.tiles_n) % u.tiles_a) * TA;
+  b0 = (g % u.tiles_n) * TB;
+  vec_col = ${norm ? "b0 == 0u" : "false"};
+  let tn = lid % NTB;  // this invocation: state rows a0 + tm·RA.., columns b0 + tn·RB..
+  let tm = lid / NTB;
+  ${laneSetup(mode)}
+${block.decl}
+  let s_begin = r_begin;
+  let s_end = r_end;
 ${
-    fmaBlock(
-      t.rows,
-      t.ra,
-      CV,
-      (s) => `${(s * t.ta) / 4}u + ta * ${RV}u`,
-      (s) => `${(s * t.tb) / 4}u + tb * ${CV}u`,
-      "s_x",
-      "s_y",
-      bwdStats ? (s) => `s_w[${s}u]` : undefined,
+    stagedLoop(
+      mode,
+      (from) => `${x.fetch(from)}\n${y.fetch(from)}`,
+      (buf) => `${x.store(buf)}\n${y.store(buf)}`,
+      block.fma,
     )
   }
-    if (vec_col && lid < TA) {
-${unroll(t.rows, (s) => `      b_vec += ${vecRow(s)}${bwdStats ? ` * s_c[${s}u]` : ""};`)}
-    }
-    workgroupBarrier();
-    steps += 1u;
-    if (steps == ${STATE_FLUSH}u) {
-      steps = 0u;
-${flush}
-    }
-  }
-${flush}
   let direct = u.direct != 0u;
-  let scale = select(1.0, ${pass === "fwd" ? "seg_sigma(i_seg)" : "1.0"}, direct);
+  let scale = select(1.0, ${pass === "fwd" ? "seg_scale(i_seg)" : "1.0"}, direct);
   let o_out = u.off_out + select(part, i_seg, direct) * u.dk * u.ld;
 ${
-    unroll(t.ra * CV, (k) =>
-      `  {
-    let a = a0 + ta * ${t.ra}u + ${Math.floor(k / CV)}u;
-    let sums = total[${k}];
-    for (var c = 0u; c < 4u; c += 1u) {
-      let b = b0 + (tb * ${CV}u + ${k % CV}u) * 4u + c;
-      if (a < u.dk && b < u.dv) {
-        var val = sums[c] * scale;
-        ${withGs ? "if (direct) { val += ld_gs(i_seg * u.dk * u.dv + a * u.dv + b); }" : ""}
-        out[o_out + a * u.ld + b] = val;
-      }
-    }
-  }`)
+    block.each((j, c, acc) =>
+      `  put(a0 + tm * RA + ${j}u, b0 + (tn * (RB / 4u) + ${c}u) * 4u, ${acc}, o_out, scale, direct);`
+    )
   }
-  if (vec_col && lid < min(TA, u.dk - a0)) {
-    out[o_out + (a0 + lid) * u.ld + u.dv] = b_total * select(1.0, seg_inv_len(i_seg), direct);
+${
+    norm
+      ? `  // The vector column: the invocations that fetched features a0 + 4·i.. add their shares.
+  s_red[lid] = m_part;
+  workgroupBarrier();
+  if (vec_col && lid < QA) {
+    var sum = vec4f(0.0);
+    for (var k = lid; k < NT; k += QA) { sum += s_red[k]; }
+    let len_scale = select(1.0, seg_inv_len(i_seg), direct);
+    for (var c = 0u; c < 4u; c += 1u) {
+      let a = a0 + 4u * lid + c;
+      if (a < u.dk) { out[o_out + a * u.ld + u.dv] = sum[c] * len_scale; }
+    }
+  }`
+      : ""
   }
 }
 `;
-  return { storage: storageOf(bindings, v.dtype, vecLoads), wgsl };
+  return { storage: storageOf(bindings, v.dtype, mode.vec4), wgsl };
 }
 
 /**
  * Reduce kernel: the state of each segment from its chunks' partial sums (f32 scratch `part`),
- * added in chunk order (deterministic), then scaled (σ for S in the forward, 1/L_k for the
- * vector column) plus the upstream state gradient `gs` (`withGs`).
+ * added in chunk order (deterministic), then scaled (the scale for S in the forward, 1/L_k for
+ * the vector column) plus the upstream state gradient `gs` (`withGs`).
  * Grid: segments × ⌈d_k·ld / REDUCE_THREADS⌉; `tiles_n` = the second factor.
  */
 export function reduceKernel(v: LaVariant, pass: "fwd" | "bwd", withGs = false): LaShader {
   const bindings = [binding("part", "f32")];
-  const names: Record<string, string> = {};
   if (withGs) bindings.push(binding("gs", "f32"));
-  if (withGs) names.gs = "gs";
   if (v.varlen) bindings.push(binding("seqs", "u32"));
   bindings.push(binding("out", "f32", true));
   // Partial index of chunk c of segment i_seg (see the state kernel's `part`).
@@ -528,7 +505,8 @@ export function reduceKernel(v: LaVariant, pass: "fwd" | "bwd", withGs = false):
     : `let count = u.chunks;
   let stride = 1u;
   let base = i_seg * u.chunks;`;
-  const wgsl = `${header(v, bindings, names)}
+  const wgsl = `${loaders(bindings, false)}
+${geometry(v)}
 @compute @workgroup_size(${REDUCE_THREADS})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
@@ -543,180 +521,265 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   for (var c = 0u; c < count; c += 1u) { sum += part[u.off_part + (base + c * stride) * size + e]; }
   let b = e % u.ld;
   if (b < u.dv) {
-    sum *= ${pass === "fwd" ? "seg_sigma(i_seg)" : "1.0"};
-    ${withGs ? "sum += ld_gs(i_seg * u.dk * u.dv + (e / u.ld) * u.dv + b);" : ""}
+    sum *= ${pass === "fwd" ? "seg_scale(i_seg)" : "1.0"};
+    ${withGs ? "sum += gs[u.off_gs + i_seg * u.dk * u.dv + (e / u.ld) * u.dv + b];" : ""}
   } else {
     sum *= seg_inv_len(i_seg);
   }
   out[u.off_out + i_seg * size + e] = sum;
 }
 `;
-  return { storage: storageOf(bindings, v.dtype), wgsl };
+  return { storage: storageOf(bindings, v.dtype, false), wgsl };
 }
 
 /**
- * Row kernel for `role` (SPEC §1.2, §1.3, §2, §4); the matmul operand X, the state M and the
- * epilogue per role:
- * - `o`:  X = q (q_rope), M = S, o = acc / z (simple: acc), z = q·m + ε summed from the
- *   staged q tiles (decoupled: plain q tiles staged beside them)
- * - `dq`: X = dO, M = Sᵀ, dq = acc / z + dz·m (decoupled: out = dq_rope = acc / z,
- *   out2 = dq = dz·m; simple: acc)
- * - `dk`: X = v, M = dSᵀ, dk = σ·acc + dm/L_k (decoupled: out = dk_rope, out2 = dk = dm/L_k)
- * - `dv`: X = k (k_rope), M = dS, dv = σ·acc
+ * Row kernel for `role` (SPEC §1.2, §1.3, §2, §4) over a `t.m` rows × `t.n` output features
+ * tile: X (rows × inner) times M (inner × outputs) and an epilogue per role:
+ * - `o`:  X = q (q_rope), M = S; normalised: z = q·m + ε (decoupled: plain q, `den`) summed
+ *   while q is fetched, o = acc / z, z written to `z` (f32, one per row)
+ * - `dq`: X = dO, M = Sᵀ; normalised: dz = −(x_num·acc)/z² with x_num = q (q_rope: `den`)
+ *   written to `dz`, dq = acc / z + dz·m (decoupled: out = dq_rope = acc / z, out2 = dq =
+ *   dz·m); needs the whole d_k in one tile (t.n ≥ d_k)
+ * - `dk`: X = v, M = dSᵀ, dk = scale·acc + dm/L_k (decoupled: out = dk_rope, out2 = dk = dm/L_k)
+ * - `dv`: X = k (k_rope), M = dS, dv = scale·acc
  *
  * Grid: dense: segments × blocks × tiles_n; varlen: block-table entries × he × tiles_n.
- * `vecLoads`: the X staging loop loads 4 features per invocation (d_k, d_v and every row
- * window's offset multiples of 4; the launcher checks).
  */
-export function rowKernel(v: LaVariant, role: RowRole, t: RowTiles, vecLoads = false): LaShader {
-  const NT = rowThreads(t);
-  const RV = t.rt / 4, CV = t.cv, NTN = t.tn / (4 * CV);
-  const n = v.normalised;
-  const zFromTiles = n && role === "o"; // z summed from the staged q (or plain q) tiles
-  const dqStats = n && role === "dq"; // z and dz from row_stats
-  const vector = n && role !== "dv";
-  const two = v.decoupled && n && (role === "dq" || role === "dk");
+export function rowKernel(v: LaVariant, role: RowRole, t: Tile, mode: KernelMode): LaShader {
+  const norm = v.normalised;
+  const zOut = norm && role === "o";
+  const dzOut = norm && role === "dq";
+  const vector = norm && role !== "dv"; // reads the vector column of the state
+  const two = v.decoupled && norm && (role === "dq" || role === "dk");
   const inner = role === "o" || role === "dv" ? "u.dk" : "u.dv";
   const outer = role === "o" || role === "dv" ? "u.dv" : "u.dk";
   const transposed = role === "dq" || role === "dk";
-  const stageDen = zFromTiles && v.decoupled;
+  const den = (zOut && v.decoupled) || dzOut;
   const bindings = [binding("x")];
-  const names: Record<string, string> = { x: "x" };
-  if (stageDen || dqStats) bindings.push(binding("den"));
-  if (stageDen || dqStats) names.den = "den";
-  if (dqStats) {
-    bindings.push(binding("o"));
-    Object.assign(names, { o: "o", dout: "x" });
-  }
+  if (den) bindings.push(binding("den"));
   bindings.push(binding("mat", "f32"));
+  if (dzOut) bindings.push(binding("z", "f32"));
   if (v.varlen) bindings.push(binding("seqs", "u32"));
   bindings.push(binding("out", "row", true));
   if (two) bindings.push(binding("out2", "row", true));
-  const value = {
-    o: n ? "acc_v * s_w[r]" : "acc_v",
-    dq: n ? (v.decoupled ? "acc_v * s_w[r]" : "acc_v * s_w[r] + s_c[r] * s_m[col]") : "acc_v",
-    dk: n && !v.decoupled ? "sigma * acc_v + s_m[col]" : "sigma * acc_v",
-    dv: "sigma * acc_v",
-  }[role];
-  const value2 = role === "dq" ? "s_c[r] * s_m[col]" : "s_m[col]";
+  if (zOut) bindings.push(binding("z", "f32", true));
+  if (dzOut) bindings.push(binding("dz", "f32", true));
+  const nt = tileThreads(t);
+  const fx = (t.m * t.steps) / 4 / nt, fm = (t.steps * t.n) / nt;
+  const { vec, enable } = staged(v, mode);
+  const block = registerBlock(t, mode);
+  const x = fetchStore("x", fx, (k) => (zOut ? `, &z_part${k}` : ""));
+  const m = fetchStore("m", fm);
   const et = v.dtype;
-  const matIndex = transposed ? "(n0 + c) * u.ld + i0 + i" : "(i0 + i) * u.ld + n0 + c";
+  const value = {
+    o: norm ? "acc_v * s_w[r]" : "acc_v",
+    dq: norm ? (v.decoupled ? "acc_v * s_w[r]" : "acc_v * s_w[r] + s_c[r] * m_col") : "acc_v",
+    dk: norm && !v.decoupled ? "scale * acc_v + m_col" : "scale * acc_v",
+    dv: "scale * acc_v",
+  }[role];
+  const value2 = role === "dq" ? "s_c[r] * m_col" : "m_col";
+  const matIndex = transposed ? "(n0 + col) * u.ld + i0 + i" : "(i0 + i) * u.ld + n0 + col";
   const decode = v.varlen
     ? `let h = rest % u.he;
   let e = rest / u.he;
-  let i_seg = seqs[u.table + 2u * e] * u.he + h;
-  let r0 = seqs[u.table + 2u * e + 1u];`
-    : `let i_seg = rest / u.blocks;
-  let r0 = (rest % u.blocks) * BT;`;
-  const zRow = stageDen ? "s_den[i * BT + lid]" : "s_x[(i * BT + lid) / 4u][lid % 4u]";
-  const sx = staging(vecLoads, "BI");
-  // Staged transposed ([BI][BT]): features i.. of row r (a vec4 of them: one per tile row i).
-  const store = (i: string, c: string, pad: string) =>
-    `s_x[(${i} * BT + r) / 4u][r % 4u] = val${c};
-${pad}${stageDen ? `s_den[${i} * BT + r] = den_val${c};` : ""}`;
-  const wgsl = `${header(v, bindings, names, vecLoads)}
-const BT = ${t.bt}u;  // rows per workgroup
-const TN = ${t.tn}u;  // output columns per workgroup
-const BI = ${t.bi}u;  // inner-dimension step
-const NT = ${NT}u;
-var<workgroup> s_x: array<vec4f, ${(t.bi * t.bt) / 4}>;  // [BI][BT]: X chunk, transposed
-var<workgroup> s_mt: array<vec4f, ${(t.bi * t.tn) / 4}>;  // [BI][TN]: state chunk
+  i_seg = seqs[u.table + 2u * e] * u.he + h;
+  r0 = seqs[u.table + 2u * e + 1u];`
+    : `i_seg = rest / u.blocks;
+  r0 = (rest % u.blocks) * BT;`;
+  const wgsl = `${enable}
+${loaders(bindings, mode.vec4)}
+${geometry(v)}
+
+const BT = ${t.m}u;  // sequence rows per workgroup
+const TN = ${t.n}u;  // output features per workgroup
+const STEP = ${t.steps}u;  // inner features staged per step
+const RT = ${t.rm}u;  // rows per invocation
+const RN = ${t.rn}u;  // output features per invocation
+const NTM = BT / RT;
+const NTN = TN / RN;
+const NT = NTM * NTN;
+const QI = STEP / 4u;  // vec4s of a staged X row
+// s_x[buf][i][j][tm]: inner feature i0 + i of rows r0 + 4·(tm·RT/4 + j).. (X transposed);
+// s_y[buf][i][j][tn]: M[i0 + i][n0 + 4·(tn·RN/4 + j)..].
+var<workgroup> s_x: array<array<array<array<${vec}, NTM>, RT / 4u>, STEP>, ${mode.buffers}>;
+var<workgroup> s_y: array<array<array<array<${vec}, NTN>, RN / 4u>, STEP>, ${mode.buffers}>;
+${vector ? `var<workgroup> s_vec: array<f32, ${LA_MAX_DIM}>;  // m (o, dq) or dm/L_k (dk)` : ""}
+${norm && role !== "dk" && role !== "dv" ? "var<workgroup> s_w: array<f32, BT>;  // 1 / z_r" : ""}
+${dzOut ? "var<workgroup> s_c: array<f32, BT>;  // dz_r" : ""}
 ${
-    stageDen
-      ? `var<workgroup> s_den: array<f32, ${t.bi * t.bt}>;  // [BI][BT]: plain q, transposed`
+    zOut
+      ? "var<workgroup> s_red: array<f32, BT * QI>;  // partial q·m per (row, vec4 of features)"
       : ""
   }
-${vector ? `${S_M}  // m (o, dq) or dm/L_k (dk)` : ""}
-${zFromTiles ? "var<workgroup> s_w: array<f32, BT>;  // 1 / z_r" : ""}
-${dqStats ? rowStatsFn(t.bt, NT) : ""}
+${dzOut ? "var<workgroup> s_red: array<f32, BT * NTN>;  // partial x_num·acc per (row, tn)" : ""}
+
+var<private> i_seg: u32;
+var<private> r0: u32;
+var<private> n_rows: u32;
+var<private> n0: u32;
+var<private> o_mat: u32;
+var<private> lid: u32;
+const FX = ${fx}u;  // X vec4s each invocation fetches per step
+
+// X features i0 + 4·(lid % QI).. of row r0 + lid / QI + k·NT/QI (0 past the rows or features)${
+    zOut ? ";\n// adds their share of q·m to *z_share" : "."
+  }
+fn fetch_x(i0: u32, k: u32${zOut ? ", z_share: ptr<function, f32>" : ""}) -> vec4f {
+  let r = r0 + lid / QI + k * (NT / QI);
+  let i = i0 + 4u * (lid % QI);
+  if (r >= n_rows || i >= ${inner}) { return vec4f(0.0); }
+  let i_x = row_at(r, ${inner}) + i;
+  let val = ld4_x(i_x, ${inner} - i);
+  ${
+    zOut
+      ? `let m4 = vec4f(s_vec[i], s_vec[i + 1u], s_vec[i + 2u], s_vec[i + 3u]);
+  *z_share += dot(${v.decoupled ? `ld4_den(i_x, ${inner} - i)` : "val"}, m4);`
+      : ""
+  }
+  return val;
+}
+
+fn store_x(buf: u32, k: u32, val: vec4f) {
+  let r = lid / QI + k * (NT / QI);
+  let i = 4u * (lid % QI);
+  for (var c = 0u; c < 4u; c += 1u) {
+    s_x[buf][i + c][(r % RT) / 4u][r / RT][r % 4u] = ${vec}(val)[c];
+  }
+}
+
+// M[i0 + i][n0 + col] of the state (element k of this invocation's share of the step).
+fn fetch_m(i0: u32, k: u32) -> f32 {
+  let e = lid + k * NT;
+  let i = ${transposed ? "e % STEP" : "e / TN"};
+  let col = ${transposed ? "e / STEP" : "e % TN"};
+  if (i0 + i >= ${inner} || n0 + col >= ${outer}) { return 0.0; }
+  return mat[o_mat + ${matIndex}];
+}
+
+fn store_m(buf: u32, k: u32, val: f32) {
+  let e = lid + k * NT;
+  let i = ${transposed ? "e % STEP" : "e / TN"};
+  let col = ${transposed ? "e / STEP" : "e % TN"};
+  s_y[buf][i][(col % RN) / 4u][col / RN][col % 4u] = ${
+    mode.precision === "f16" ? "f16(val)" : "val"
+  };
+}
+${
+    dzOut
+      ? `
+// x_num·acc over this invocation's columns of row r (the first half of dz_r).
+fn dot_part(r: u32, col4: u32, acc: vec4f) -> f32 {
+  var sum = 0.0;
+  for (var c = 0u; c < 4u; c += 1u) {
+    let col = n0 + col4 + c;
+    if (r0 + r < n_rows && col < u.dk) { sum += acc[c] * ld_den(row_at(r0 + r, u.dk) + col); }
+  }
+  return sum;
+}`
+      : ""
+  }
+
+fn put(r: u32, col4: u32, sums: vec4f, scale: f32) {
+  for (var c = 0u; c < 4u; c += 1u) {
+    let col = n0 + col4 + c;
+    if (r0 + r < n_rows && col < ${outer}) {
+      let acc_v = sums[c];
+      ${vector ? "let m_col = s_vec[col];" : ""}
+      let i_out = row_at(r0 + r, ${outer}) + col;
+      out[u.off_out + i_out] = ${et}(${value});
+      ${two ? `out2[u.off_out2 + i_out] = ${et}(${value2});` : ""}
+    }
+  }
+}
 
 @compute @workgroup_size(NT)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
+        @builtin(local_invocation_index) lid_in: u32${laneBuiltin(mode)}) {
   let g = flat_group(wid, nwg);
   if (g >= u.groups) { return; }
-  let n0 = (g % u.tiles_n) * TN;
+  lid = lid_in;
+  n0 = (g % u.tiles_n) * TN;
   let rest = g / u.tiles_n;
   ${decode}
-  let n_rows = seg_rows(i_seg);
-  let o_mat = u.off_mat + i_seg * u.dk * u.ld;
-  let sigma = seg_sigma(i_seg);
-  ${vector ? STAGE_VECTOR : ""}
-  ${dqStats ? "row_stats(i_seg, r0, n_rows, lid);" : ""}
-  let tn = lid % ${NTN}u;  // this invocation: rows tr·RT.., vec4 columns tn·CV..
-  let tr = lid / ${NTN}u;
-  var acc: array<vec4f, ${t.rt * CV}>;
-  ${zFromTiles ? "var z = 0.0;  // invocations lid < BT: q_r·m of row r0 + lid" : ""}
-  for (var i0 = 0u; i0 < ${inner}; i0 += BI) {
-    for (var e = lid; e < ${sx.count} * BT; e += NT) {
-      let r = ${sx.row};
-      let i = ${sx.feature};
-      var val = ${sx.zero};
-      ${stageDen ? `var den_val = ${sx.zero};` : ""}
-      if (r0 + r < n_rows && i0 + i < ${inner}) {
-        let i_x = row_index(i_seg, r0 + r, ${inner}) + i0 + i;
-        val = ${sx.ld}_x(i_x);
-        ${stageDen ? `den_val = ${sx.ld}_den(i_x);` : ""}
-      }
-      ${
-    vecLoads
-      ? `for (var c = 0u; c < 4u; c += 1u) {
-        ${store("(i + c)", "[c]", "        ")}
-      }`
-      : store("i", "", "      ")
-  }
-    }
-    for (var e = lid; e < BI * TN; e += NT) {
-      let i = e / TN;
-      let c = e % TN;
-      var val = 0.0;
-      if (i0 + i < ${inner} && n0 + c < ${outer}) { val = mat[o_mat + ${matIndex}]; }
-      s_mt[e / 4u][e % 4u] = val;
-    }
-    workgroupBarrier();
-${
-    fmaBlock(
-      t.bi,
-      t.rt,
-      CV,
-      (i) => `${(i * t.bt) / 4}u + tr * ${RV}u`,
-      (i) => `${(i * t.tn) / 4}u + tn * ${CV}u`,
-      "s_x",
-      "s_mt",
-    )
-  }
-    ${
-    zFromTiles
-      ? `if (lid < BT) {
-      for (var i = 0u; i < min(BI, u.dk - i0); i += 1u) { z += ${zRow} * s_m[i0 + i]; }
-    }`
+  enter_segment(i_seg);
+  n_rows = seg_rows(i_seg);
+  o_mat = u.off_mat + i_seg * u.dk * u.ld;
+  let scale = seg_scale(i_seg);
+  ${
+    vector
+      ? `for (var a = lid; a < u.dk; a += NT) { s_vec[a] = mat[o_mat + a * u.ld + u.dv]; }
+  workgroupBarrier();`
       : ""
   }
-    workgroupBarrier();
-  }
   ${
-    zFromTiles
-      ? `if (lid < BT) { s_w[lid] = 1.0 / (z + u.eps); }
+    dzOut
+      ? `for (var r = lid; r < BT; r += NT) {
+    s_w[r] = select(0.0, 1.0 / z[u.off_z + row_at(r0 + r, 1u)], r0 + r < n_rows);
+  }`
+      : ""
+  }
+  let tn = lid % NTN;  // this invocation: rows r0 + tm·RT.., features n0 + tn·RN..
+  let tm = lid / NTN;
+  ${laneSetup(mode)}
+${block.decl}
+${
+    zOut
+      ? unroll(fx, (k) => `  var z_part${k} = 0.0;  // q·m share of the rows of fetch item ${k}`)
+      : ""
+  }
+  let s_begin = 0u;
+  let s_end = ${inner};
+${
+    stagedLoop(
+      mode,
+      (from) => `${x.fetch(from)}\n${m.fetch(from)}`,
+      (buf) => `${x.store(buf)}\n${m.store(buf)}`,
+      block.fma,
+    )
+  }
+${
+    zOut
+      ? `  // z_r = q_r·m + ε from the fetching invocations' shares; written for the backward.
+${unroll(fx, (k) => `  s_red[(lid / QI + ${k}u * (NT / QI)) * QI + lid % QI] = z_part${k};`)}
+  workgroupBarrier();
+  for (var r = lid; r < BT; r += NT) {
+    var zr = u.eps;
+    for (var i = 0u; i < QI; i += 1u) { zr += s_red[r * QI + i]; }
+    s_w[r] = 1.0 / zr;
+    if (r0 + r < n_rows) { z[u.off_z + row_at(r0 + r, 1u)] = zr; }
+  }
   workgroupBarrier();`
       : ""
   }
 ${
-    unroll(t.rt * CV, (k) =>
-      `  {
-    let r = tr * ${t.rt}u + ${Math.floor(k / CV)}u;
-    let sums = acc[${k}];
-    for (var c = 0u; c < 4u; c += 1u) {
-      let col = n0 + (tn * ${CV}u + ${k % CV}u) * 4u + c;
-      if (r0 + r < n_rows && col < ${outer}) {
-        let acc_v = sums[c];
-        let i_out = row_index(i_seg, r0 + r, ${outer}) + col;
-        out[u.off_out + i_out] = ${et}(${value});
-        ${two ? `out2[u.off_out2 + i_out] = ${et}(${value2});` : ""}
+    dzOut
+      ? `  // dz_r = −(x_num·acc)/z_r²: the invocations of row r add their columns' shares.
+${
+        unroll(t.rm, (j) =>
+          `  s_red[(tm * RT + ${j}u) * NTN + tn] = ${
+            unroll(
+              t.rn / 4,
+              (c) => `dot_part(tm * RT + ${j}u, (tn * (RN / 4u) + ${c}u) * 4u, acc_${j}_${c})`,
+            )
+              .split("\n").join(" + ")
+          };`)
       }
-    }
-  }`)
+  workgroupBarrier();
+  for (var r = lid; r < BT; r += NT) {
+    var d = 0.0;
+    for (var i = 0u; i < NTN; i += 1u) { d += s_red[r * NTN + i]; }
+    s_c[r] = -d * s_w[r] * s_w[r];
+    if (r0 + r < n_rows) { dz[u.off_dz + row_at(r0 + r, 1u)] = s_c[r]; }
+  }
+  workgroupBarrier();`
+      : ""
+  }
+${
+    block.each((j, c, acc) =>
+      `  put(tm * RT + ${j}u, (tn * (RN / 4u) + ${c}u) * 4u, ${acc}, scale);`
+    )
   }
 }
 `;
-  return { storage: storageOf(bindings, v.dtype, vecLoads), wgsl };
+  return { storage: storageOf(bindings, v.dtype, mode.vec4), wgsl };
 }

@@ -20,29 +20,32 @@ Deno.test({
 });
 
 Deno.test({
-  name: "la_tiles CLI: one row per T and tiling, the compared prefix in the header",
+  name: "la_sweep CLI: one row per T and candidate, f32 rows, the report file",
   ignore: noGpu,
   fn: async () => {
-    const script = new URL("../../bench/la_tiles.ts", import.meta.url).pathname;
-    const args = ["--B=1", "--H=2", "--D=16", "--T=33,70", "--dtype=f32", "--reps=2"];
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", script, ...args, "--only=default,chunk256"],
+    const script = new URL("../../bench/la_sweep.ts", import.meta.url).pathname;
+    const out = await Deno.makeTempDir();
+    const args = ["--B=1", "--H=2", "--D=16", "--T=33,70", "--f32T=40", "--reps=2", "--no-ladder"];
+    const run = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", script, ...args, `--out=${out}`, "--only=default,chunk 256"],
       stdout: "piped",
       stderr: "piped",
     }).output();
-    const stdout = new TextDecoder().decode(out.stdout);
-    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    const stdout = new TextDecoder().decode(run.stdout);
+    assert.equal(run.code, 0, new TextDecoder().decode(run.stderr));
     assert.match(stdout, /first 2\^20 elements each/);
     const rows = stdout.split("\n").filter((l) => /^\| \d/.test(l));
+    const f16 = (await testDevice())!.features.has("shader-f16");
     assert.deepEqual(rows.map((r) => r.split(" | ").slice(0, 2).join(" ")), [
-      "| 33 default",
-      "| 33 chunk256",
-      "| 70 default",
-      "| 70 chunk256",
+      ...(f16 ? ["| 33 default", "| 33 chunk 256", "| 70 default", "| 70 chunk 256"] : []),
+      "| 40 default",
     ]);
     for (const row of rows) {
       const diff = Number(row.split(" | ").at(-1)!.replace(" |", ""));
       assert.ok(diff < 1e-5, row); // the same math, whatever the tiling
     }
+    const file = await Deno.readTextFile(`${out}/la_sweep.md`);
+    for (const row of rows) assert.ok(file.includes(row), row);
+    await Deno.remove(out, { recursive: true });
   },
 });

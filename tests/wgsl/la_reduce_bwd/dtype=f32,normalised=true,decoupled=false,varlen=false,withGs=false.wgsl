@@ -1,5 +1,4 @@
 
-
 @group(0) @binding(0) var<storage, read> part: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 struct Params {
@@ -17,16 +16,17 @@ struct Params {
   chunk: u32,
   chunks: u32,
   direct: u32,
-  sigma_default: u32,
-  sigma: f32,
+  scale_default: u32,
+  scale: f32,
   inv_len: f32,
   eps: f32,
   off_x: u32,
   off_y: u32,
   off_den: u32,
-  off_o: u32,
   off_mat: u32,
   off_gs: u32,
+  off_z: u32,
+  off_dz: u32,
   off_part: u32,
   off_out: u32,
   off_out2: u32,
@@ -35,16 +35,18 @@ struct Params {
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 
-
 fn seg_row0(i_seg: u32) -> u32 { return (i_seg / u.he) * u.rows; }
 fn seg_rows(i_seg: u32) -> u32 { return u.rows; }
 fn seg_inv_len(i_seg: u32) -> f32 { return u.inv_len; }
-fn seg_sigma(i_seg: u32) -> f32 { return u.sigma; }
-// Element index (before the window offset) of row r of segment i_seg, feature size d.
-fn row_index(i_seg: u32, r: u32, d: u32) -> u32 {
-  return (seg_row0(i_seg) + r) * u.he * d + (i_seg % u.he) * d;
+fn seg_scale(i_seg: u32) -> f32 { return u.scale; }
+var<private> seg_first: u32;  // first row of the current segment
+var<private> seg_head: u32;  // its head within an interleaved row
+fn enter_segment(i_seg: u32) {
+  seg_first = seg_row0(i_seg);
+  seg_head = i_seg % u.he;
 }
-
+// Element index (before the window offset) of row r of the current segment, feature size d.
+fn row_at(r: u32, d: u32) -> u32 { return (seg_first + r) * u.he * d + seg_head * d; }
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {

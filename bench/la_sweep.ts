@@ -1,0 +1,145 @@
+/**
+ * The linear-attention GPU sweep (issue 12), one command: the microbenchmark ladder
+ * (bench/ladder.ts), then every candidate tiling and precision of `linearAttention` at each T
+ * (forward and forward+backward, GPU timestamps, medians of back-to-back samples), with and
+ * without subgroups, in the storage dtype and (`--f32T`) in f32 storage; each candidate's
+ * output and gradients are compared with the first candidate's. Writes `la_sweep.md` into
+ * `--out` (rewritten after every row, so that a run cut short keeps what it measured) and
+ * prints the same tables.
+ *
+ *   deno run --no-lock -A bench/la_sweep.ts --out <dir> [--B 8 --H 16 --D 64 --T 1024,32768
+ *     --f32T 32768 --dtype f16 --reps 10 --only a,b --no-ladder]
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { type DType, requestDevice } from "../ops/_runtime/mod.ts";
+import type { LaTilingOverrides } from "../ops/linear_attention/engine.ts";
+import { linearAttention } from "../ops/linear_attention/mod.ts";
+import type { LaPrecision } from "../shaders/linear_attention/kernels.ts";
+import { ladderTable, runLadder } from "./ladder.ts";
+import { isCpuAdapter } from "./measure.ts";
+import { DIFF_COLUMN, sweepTilings, type SweptOp } from "./_sweep.ts";
+
+/** A candidate: a name, tiling overrides and a precision. */
+type Candidate = [string, LaTilingOverrides, LaPrecision];
+
+/** 4 × 4 outputs per invocation. */
+const FOUR = { rowsPerThread: 4, colsPerThread: 4 };
+
+/** Candidates in the storage dtype (the first is the reference of the diff column). */
+const CANDIDATES: Candidate[] = [
+  ["default", {}, "f32"],
+  ["f16 precision", {}, "f16"],
+  ["no subgroups", { subgroups: false }, "f32"],
+  ["2 buffers", { buffers: 2 }, "f32"],
+  ["steps 16 both", { state: { steps: 16 }, rows: { steps: 16 } }, "f32"],
+  ["steps 4 both", { state: { steps: 4 }, rows: { steps: 4 } }, "f32"],
+  ["scalar loads", { vecLoads: false }, "f32"],
+  ["full unroll", { unroll: 0 }, "f32"],
+  ["state 4x4", { state: { rowsPerThread: 4, colsPerThread: 4 } }, "f32"],
+  ["rows 4x4", { rows: { rowsPerThread: 4, colsPerThread: 4 } }, "f32"],
+  ["both 4x4", { state: FOUR, rows: FOUR }, "f32"],
+  ["state 8x4, rows 8x4", { state: { colsPerThread: 4 }, rows: { colsPerThread: 4 } }, "f32"],
+  ["rows block 128", { rows: { block: 128 } }, "f32"],
+  ["chunk 1024", { state: { chunkMax: 1024, groups: 4096 } }, "f32"],
+  ["f16 precision, 2 buffers", { buffers: 2 }, "f16"],
+  ["f16 precision, both 4x4", { state: FOUR, rows: FOUR }, "f16"],
+];
+
+/** Candidates in f32 storage (`--f32T`). */
+const F32_CANDIDATES = ["default", "f16 precision", "2 buffers", "both 4x4"];
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    out: { type: "string" },
+    B: { type: "string", default: "8" },
+    H: { type: "string", default: "16" },
+    D: { type: "string", default: "64" },
+    T: { type: "string", default: "1024,32768" },
+    f32T: { type: "string", default: "32768" },
+    dtype: { type: "string", default: "f16" },
+    reps: { type: "string", default: "10" },
+    only: { type: "string" },
+    "no-ladder": { type: "boolean" },
+  },
+});
+const adapter = await navigator.gpu.requestAdapter({ powerPreference: "high-performance" });
+if (!adapter) throw new Error("no WebGPU adapter");
+const device = await requestDevice();
+const cpu = isCpuAdapter(adapter.info);
+const [B, H, D, reps] = [values.B, values.H, values.D, values.reps].map(Number);
+const only = values.only?.split(",");
+const listOf = (s: string) => s.split(",").filter((x) => x !== "").map(Number);
+const sections: string[] = [];
+const started = performance.now();
+
+/** Writes the report so far (and prints `line` when given). */
+async function report(line?: string) {
+  if (line !== undefined) console.log(line);
+  if (!values.out) return;
+  await Deno.mkdir(values.out, { recursive: true });
+  const head = `# linear-attention sweep: ${adapter!.info.description || adapter!.info.vendor}, ` +
+    `B${B}-H${H}-D${D}, ${new Date().toISOString()}, ` +
+    `${((performance.now() - started) / 1000).toFixed(0)} s so far\n`;
+  await Deno.writeTextFile(`${values.out}/la_sweep.md`, [head, ...sections].join("\n\n") + "\n");
+}
+
+if (!values["no-ladder"]) {
+  sections.push("## Ladder\n\n" + ladderTable(await runLadder(device, cpu)));
+  await report(sections.at(-1));
+}
+
+let precisionOf: LaPrecision = "f32";
+let tilingOf: LaTilingOverrides = {};
+const op: SweptOp = Object.assign(
+  (q: Parameters<SweptOp>[0], k: Parameters<SweptOp>[1], v: Parameters<SweptOp>[2]) =>
+    linearAttention(q, k, v, { precision: precisionOf, tiling: tilingOf }),
+  {
+    vjp: (q: Parameters<SweptOp>[0], k: Parameters<SweptOp>[1], v: Parameters<SweptOp>[2]) =>
+      linearAttention.vjp(q, k, v, { precision: precisionOf, tiling: tilingOf }),
+  },
+);
+
+const f16 = device.features.has("shader-f16");
+for (
+  const [dtype, Ts, names] of [
+    [values.dtype as DType, listOf(values.T), undefined],
+    ["f32" as DType, listOf(values.f32T), F32_CANDIDATES],
+  ] as const
+) {
+  if (Ts.length === 0 || (dtype === "f16" && !f16)) continue;
+  const chosen = CANDIDATES.filter(([name, , precision]) =>
+    (!names || names.includes(name)) && (!only || only.includes(name)) &&
+    (precision === "f32" || f16)
+  );
+  const header = `## ${dtype} storage\n\n| T | candidate | fwd ms | fwd TFLOP/s | fwd+bwd ms | ` +
+    `fwd+bwd TFLOP/s | ${DIFF_COLUMN} |\n|---|---|---|---|---|---|---|`;
+  sections.push(header);
+  await report(header);
+  const sweep = { device, B, H, D, Ts: [...Ts], dtype, reps, cpu, only: () => true };
+  const tilings = chosen.map(([name, tiling, precision]) => ({
+    name,
+    apply() {
+      tilingOf = tiling;
+      precisionOf = precision;
+    },
+  }));
+  try {
+    await sweepTilings(sweep, op, tilings, 2, async ({ T, name, fwdMs, fwdBwdMs, diff }) => {
+      const flops = 4 * B * H * T * D * D;
+      const row =
+        `| ${T} | ${name} | ${fwdMs.toFixed(3)} | ${(flops / fwdMs / 1e9).toFixed(1)} | ` +
+        `${fwdBwdMs.toFixed(3)} | ${(3 * flops / fwdBwdMs / 1e9).toFixed(1)} | ` +
+        `${diff.toExponential(1)} |`;
+      sections[sections.length - 1] += "\n" + row;
+      await report(row);
+    });
+  } catch (e) {
+    // Keep what was measured and go on with the next section.
+    sections.push(`(${dtype} section stopped: ${(e as Error).message})`);
+    await report(sections.at(-1));
+  }
+}
+await report();
+console.error(`la_sweep: ${((performance.now() - started) / 1000).toFixed(1)} s`);

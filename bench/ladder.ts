@@ -1,0 +1,332 @@
+/**
+ * The linear-attention microbenchmark ladder (issue 12): one rung per limit, TFLOP/s each
+ * (1 FMA = 2 FLOPs), so that the gap between the FMA ceiling and the kernels can be assigned:
+ *
+ * 1. FMA ceiling: 16 independent vec4 accumulators, a 16× unrolled body, a runtime trip count
+ *    (f32, vec4<f16>, vec2<f16>). bench/ceilings.ts uses the same kernel.
+ * 2. Register-only 8×8 tile: an invocation's 64 accumulators fed from 4 vec4 registers.
+ * 3. + workgroup operands: the same tile reading x and y from workgroup memory each step, with
+ *    dynamic (clamped by Naga) or constant indices.
+ * 4. The state kernel itself (shaders/linear_attention/kernels.ts, forward of the simple op: a staged
+ *    `KᵀV` over chunks of rows): one vs two staging buffers, scalar vs vec4 global loads, with
+ *    the x operand shared by subgroup shuffles, f16 staging with f16 product chains, and the
+ *    FMA loop over the 16 staged rows unrolled 2× (default) or fully (constant indices).
+ *
+ *   deno run -A bench/ladder.ts [--small] [--rungs a,b]   (--small: CPU-adapter sizes)
+ * @module
+ */
+import { parseArgs } from "node:util";
+import {
+  FLAT_GROUP_WGSL,
+  type Kernel,
+  launch,
+  readWrite,
+  requestDevice,
+  subgroupSize,
+  Tensor,
+  UniformBlock,
+} from "../ops/_runtime/mod.ts";
+import {
+  type KernelMode,
+  type LaParamName,
+  laParams,
+  stateKernel,
+  type Tile,
+} from "../shaders/linear_attention/kernels.ts";
+import { gpuTime, isCpuAdapter } from "./measure.ts";
+
+/** Element types of the FMA ceiling. */
+export type FmaType = "f32" | "vec4h" | "vec2h";
+
+const FMA_CHAINS = 16;
+const FMA_UNROLL = 16;
+const fmaParams = new UniformBlock({ iters: "u32", seed: "f32" });
+
+/** FMAs per invocation and loop iteration of {@linkcode fmaKernel}. */
+export function fmaPerIteration(type: FmaType): number {
+  return FMA_CHAINS * FMA_UNROLL * (type === "vec2h" ? 2 : 4);
+}
+
+/**
+ * The FMA-ceiling kernel (256 invocations): {@linkcode FMA_CHAINS} independent accumulators of
+ * `type`, a body unrolled {@linkcode FMA_UNROLL}×, `u.iters` iterations (a runtime count: a
+ * constant one lets the compiler unroll the loop into a body too large to issue well).
+ */
+export function fmaKernel(type: FmaType): Kernel {
+  const t = { f32: "vec4f", vec4h: "vec4h", vec2h: "vec2h" }[type];
+  const el = type === "f32" ? "f32" : "f16";
+  const chains = Array.from({ length: FMA_CHAINS }, (_, c) => c);
+  const body = Array.from(
+    { length: FMA_UNROLL },
+    // Each chain also adds its neighbour: a recurrence the compiler cannot reassociate into
+    // fewer FMAs (a = a·y + x can be, under fast math).
+    () => chains.map((c) => `    a${c} = fma(a${c}, y, a${(c + 1) % FMA_CHAINS});`).join("\n"),
+  ).join("\n");
+  return {
+    name: "ceiling_fma",
+    constants: { type },
+    storage: [readWrite("sink", "f32")],
+    uniforms: fmaParams,
+    wgsl: () => `
+${el === "f16" ? "enable f16;" : ""}
+${FLAT_GROUP_WGSL}
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let x = ${t}(${el}(u.seed + f32(lid) * 1e-7));
+  let y = ${t}(${el}(0.499));
+${chains.map((c) => `  var a${c} = ${t}(${el}(${c}.0 * 1e-3));`).join("\n")}
+  for (var i = 0u; i < u.iters; i++) {
+${body}
+  }
+  let s = ${chains.map((c) => `a${c}`).join(" + ")};
+  let g = flat_group(wid, nwg) * 256u + lid;
+  if (f32(s.x) == 1234.5) { sink[g] = f32(s.y); } // never true: keeps the chains alive
+}`,
+  };
+}
+
+/** Runs {@linkcode fmaKernel} once per sample; TFLOP/s (median). */
+export async function fmaRate(
+  device: GPUDevice,
+  type: FmaType,
+  small: boolean,
+  samples = small ? 3 : 10,
+): Promise<number> {
+  const groups = small ? 8 : 8192, iters = small ? 16 : 256;
+  using sink = Tensor.empty(device, [groups * 256]);
+  const kernel = fmaKernel(type);
+  const t = await gpuTime(device, () =>
+    launch(device, kernel, {
+      storage: { sink },
+      uniforms: { iters, seed: 0.5 },
+      groups,
+    }), samples);
+  return (groups * 256 * iters * fmaPerIteration(type) * 2) / (t.p50 * 1e9);
+}
+
+/** The 8×8 tile rungs: registers only, or operands from workgroup memory. */
+type TileRung = "regs" | "wg-clamped" | "wg-const";
+
+const TILE_STEPS = 16; // staged rows one iteration reads
+const TILE_THREADS = 64; // 8 × 8 invocations of 8 × 8 outputs: a 64 × 64 tile
+
+/** 64 FMAs of one step: acc_j_c += x[j] · y[c] (x: x0, x1; y: y0, y1 vec4s). */
+function tileStep(): string {
+  const lines: string[] = [];
+  for (let j = 0; j < 8; j++) {
+    for (let c = 0; c < 2; c++) {
+      // acc = x·acc + y: the instructions of acc += x·y, but no reassociation folds steps.
+      lines.push(`      a${j}_${c} = fma(vec4f(x${j >> 2}[${j & 3}]), a${j}_${c}, y${c});`);
+    }
+  }
+  return lines.join("\n");
+}
+
+function tileKernel(rung: TileRung): Kernel {
+  const accs = Array.from({ length: 16 }, (_, k) => `a${k >> 1}_${k & 1}`);
+  // Operands of step s: registers, flat arrays with a runtime step index, or nested arrays
+  // indexed by constants and the invocation's (loop-invariant) tile coordinates.
+  const operands = (s: string) =>
+    rung === "regs"
+      ? ""
+      : rung === "wg-clamped"
+      ? `      let x0 = f_x[${s} * 16u + ta * 2u]; let x1 = f_x[${s} * 16u + ta * 2u + 1u];
+      let y0 = f_y[${s} * 16u + tb * 2u]; let y1 = f_y[${s} * 16u + tb * 2u + 1u];`
+      : `      let x0 = s_x[${s}][ta][0]; let x1 = s_x[${s}][ta][1];
+      let y0 = s_y[${s}][tb][0]; let y1 = s_y[${s}][tb][1];`;
+  const body = rung === "wg-clamped"
+    ? `    for (var s = 0u; s < ${TILE_STEPS}u; s++) {
+${operands("s")}
+${tileStep()}
+    }`
+    : Array.from(
+      { length: TILE_STEPS },
+      (_, s) => `    {\n${operands(`${s}u`)}\n${tileStep()}\n    }`,
+    )
+      .join("\n");
+  return {
+    name: "ladder_tile",
+    constants: { rung },
+    storage: [readWrite("sink", "f32")],
+    uniforms: fmaParams,
+    wgsl: () => `
+${FLAT_GROUP_WGSL}
+var<workgroup> s_x: array<array<array<vec4f, 2>, 8>, ${TILE_STEPS}>;
+var<workgroup> s_y: array<array<array<vec4f, 2>, 8>, ${TILE_STEPS}>;
+var<workgroup> f_x: array<vec4f, ${TILE_STEPS * 16}>;
+var<workgroup> f_y: array<vec4f, ${TILE_STEPS * 16}>;
+@compute @workgroup_size(${TILE_THREADS})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let ta = lid / 8u;
+  let tb = lid % 8u;
+  let seed = vec4f(u.seed + f32(lid) * 1e-7);
+  for (var e = lid; e < ${TILE_STEPS * 16}u; e += ${TILE_THREADS}u) {
+    let v = seed * f32(e % 7u);
+    s_x[e / 16u][(e % 16u) / 2u][e % 2u] = v;
+    s_y[e / 16u][(e % 16u) / 2u][e % 2u] = v * 0.5;
+    f_x[e] = v;
+    f_y[e] = v * 0.5;
+  }
+  workgroupBarrier();
+  let x0 = seed; let x1 = seed * 0.5; let y0 = seed * 0.25; let y1 = seed * 0.125;
+${accs.map((a) => `  var ${a} = vec4f(0.0);`).join("\n")}
+  for (var i = 0u; i < u.iters; i++) {
+    workgroupBarrier();  // keeps the workgroup loads inside the loop
+${body}
+  }
+  let s = ${accs.join(" + ")};
+  let g = flat_group(wid, nwg) * ${TILE_THREADS}u + lid;
+  if (s.x == 1234.5) { sink[g] = s.y; } // never true: keeps the accumulators alive
+}`,
+  };
+}
+
+async function tileRate(device: GPUDevice, rung: TileRung, small: boolean): Promise<number> {
+  const groups = small ? 8 : 32768, iters = small ? 2 : 16;
+  using sink = Tensor.empty(device, [groups * TILE_THREADS]);
+  const kernel = tileKernel(rung);
+  const t = await gpuTime(device, () =>
+    launch(device, kernel, {
+      storage: { sink },
+      uniforms: { iters, seed: 0.5 },
+      groups,
+    }), small ? 3 : 10);
+  const fmas = groups * TILE_THREADS * iters * TILE_STEPS * 64;
+  return (fmas * 2) / (t.p50 * 1e9);
+}
+
+/**
+ * The state kernel of the simple op's forward (partial `KᵀV` of chunks of 512 rows, 64 × 64
+ * tile, 8 × 8 per invocation, 16 rows per step) over `segments` segments of `rows` rows,
+ * f16 storage; TFLOP/s.
+ */
+async function stateRate(
+  device: GPUDevice,
+  mode: KernelMode,
+  small: boolean,
+): Promise<number> {
+  const segments = small ? 2 : 128, rows = small ? 1024 : 32768, d = 64, chunk = 512;
+  const dtype = device.features.has("shader-f16") ? "f16" : "f32";
+  const variant = { dtype, normalised: false, decoupled: false, varlen: false } as const;
+  const tile: Tile = { m: d, n: d, rm: 8, rn: 8, steps: 16 };
+  const shader = stateKernel(variant, "fwd", tile, mode);
+  const kernel: Kernel<LaParamName> = {
+    name: "ladder_state",
+    constants: { ...mode },
+    storage: shader.storage,
+    uniforms: laParams,
+    wgsl: () => shader.wgsl,
+  };
+  const chunks = rows / chunk;
+  using x = Tensor.empty(device, [segments * rows * d], dtype);
+  using y = Tensor.empty(device, [segments * rows * d], dtype);
+  using out = Tensor.empty(device, [segments * chunks * d * d]);
+  const values: Partial<Record<LaParamName, number>> = {
+    groups: segments * chunks,
+    rows,
+    he: 1,
+    dk: d,
+    dv: d,
+    ld: d,
+    tiles_n: 1,
+    tiles_a: 1,
+    chunk,
+    chunks,
+  };
+  const uniforms = Object.fromEntries(
+    laParams.fields.map(([k]) => [k, values[k] ?? 0]),
+  ) as Record<LaParamName, number>;
+  const t = await gpuTime(device, () =>
+    launch(device, kernel, {
+      storage: { x, y, out },
+      uniforms,
+      groups: segments * chunks,
+    }), small ? 3 : 10);
+  return (2 * segments * rows * d * d) / (t.p50 * 1e9);
+}
+
+/** One rung: its name, what it runs, and its measured rate. */
+export interface Rung {
+  name: string;
+  tflops: number;
+}
+
+/** The rung names in order. */
+export const RUNGS = [
+  "fma f32",
+  "fma vec4<f16>",
+  "fma vec2<f16>",
+  "tile 8x8 registers",
+  "tile 8x8 + workgroup operands, clamped indices",
+  "tile 8x8 + workgroup operands, constant indices",
+  "state kernel, 1 buffer, scalar loads",
+  "state kernel, 2 buffers, scalar loads",
+  "state kernel, 2 buffers, vec4 loads",
+  "state kernel, 2 buffers, vec4 loads, subgroup x",
+  "state kernel, 2 buffers, vec4 loads, f16 staging + f16 chains",
+  "state kernel, 2 buffers, vec4 loads, 16 steps unrolled",
+] as const;
+
+/** Runs the rungs whose names pass `only`, in order; `small`: CPU-adapter sizes. */
+export async function runLadder(
+  device: GPUDevice,
+  small: boolean,
+  only: (name: string) => boolean = () => true,
+): Promise<Rung[]> {
+  const f16 = device.features.has("shader-f16");
+  const sg = subgroupSize(device);
+  const shuffle = sg !== undefined && sg % 8 === 0; // lane groups of 8 (64 / 8 columns)
+  const state = (m: Partial<KernelMode>) => (): Promise<number> =>
+    stateRate(
+      device,
+      { precision: "f32", vec4: false, shuffle: false, buffers: 2, unroll: 2, ...m },
+      small,
+    );
+  const runs: [string, (() => Promise<number>) | undefined][] = [
+    [RUNGS[0], () => fmaRate(device, "f32", small)],
+    [RUNGS[1], f16 ? () => fmaRate(device, "vec4h", small) : undefined],
+    [RUNGS[2], f16 ? () => fmaRate(device, "vec2h", small) : undefined],
+    [RUNGS[3], () => tileRate(device, "regs", small)],
+    [RUNGS[4], () => tileRate(device, "wg-clamped", small)],
+    [RUNGS[5], () => tileRate(device, "wg-const", small)],
+    [RUNGS[6], state({ buffers: 1 })],
+    [RUNGS[7], state({})],
+    [RUNGS[8], state({ vec4: true })],
+    [RUNGS[9], shuffle ? state({ vec4: true, shuffle: true }) : undefined],
+    [RUNGS[10], f16 ? state({ vec4: true, precision: "f16" }) : undefined],
+    [RUNGS[11], state({ vec4: true, unroll: 16 })],
+  ];
+  const out: Rung[] = [];
+  for (const [name, run] of runs) {
+    if (!run || !only(name)) continue;
+    out.push({ name, tflops: await run() });
+  }
+  return out;
+}
+
+/** The ladder as a markdown table (share of the f32 FMA rung where it ran). */
+export function ladderTable(rungs: Rung[]): string {
+  const ceiling = rungs.find((r) => r.name === RUNGS[0])?.tflops;
+  const rows = rungs.map((r) =>
+    `| ${r.name} | ${r.tflops.toPrecision(3)} | ${
+      ceiling ? (100 * r.tflops / ceiling).toFixed(0) : "-"
+    } |`
+  );
+  return ["| rung | TFLOP/s | % of f32 FMA |", "|---|---|---|", ...rows].join("\n");
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: { small: { type: "boolean" }, rungs: { type: "string" } },
+  });
+  const adapter = await navigator.gpu.requestAdapter({ powerPreference: "high-performance" });
+  if (!adapter) throw new Error("no WebGPU adapter");
+  const device = await requestDevice();
+  const small = values.small ?? isCpuAdapter(adapter.info);
+  const only = values.rungs?.split(",");
+  const rungs = await runLadder(device, small, (n) => !only || only.some((o) => n.includes(o)));
+  console.log(ladderTable(rungs));
+}

@@ -1,0 +1,239 @@
+/**
+ * Every compiled variant of the linear-attention kernels against the float64 references, for
+ * all four ops, forward and backward: the default tiling (vec4 loads, one staging buffer,
+ * subgroup shuffles where the device has subgroups), the portable kernels (scalar loads, two
+ * buffers, no subgroups), small tiles with short chunks, f16 precision, and a device requested
+ * without subgroups.
+ */
+import assert from "node:assert/strict";
+import { eluPlusOne, noF16, noGpu, randn, testDevice, tolFor } from "../_helpers.ts";
+import {
+  deviceContext,
+  requestDevice,
+  setPoisonOutputs,
+  subgroupSize,
+  Tensor,
+} from "../../ops/_runtime/mod.ts";
+import type { LaTilingOverrides } from "../../ops/linear_attention/engine.ts";
+import {
+  decoupledLinearAttention,
+  linearAttention,
+  simpleLinearAttention,
+  varlenLinearAttention,
+} from "../../ops/linear_attention/mod.ts";
+import {
+  decoupledLinearAttentionReference,
+  linearAttentionReferenceGrads,
+  simpleLinearAttentionReferenceGrads,
+  varlenLinearAttentionReference,
+} from "../../ops/linear_attention/reference.ts";
+import type { LaPrecision } from "../../shaders/linear_attention/kernels.ts";
+import { type Case, compare, label, makeInput, seeded } from "./_cases.ts";
+
+const device = (await testDevice())!;
+
+interface Variant {
+  name: string;
+  /** Storage dtypes tested (each variant compiles every kernel anew: slow on lavapipe). */
+  dtypes: ("f32" | "f16")[];
+  tiling?: LaTilingOverrides;
+  precision?: LaPrecision;
+}
+
+const VARIANTS: Variant[] = [
+  { name: "default", dtypes: ["f32", "f16"] },
+  {
+    name: "portable, two buffers",
+    dtypes: ["f32"],
+    tiling: { vecLoads: false, buffers: 2, subgroups: false },
+  },
+  {
+    name: "small tiles, short chunks",
+    dtypes: ["f16"],
+    tiling: {
+      state: { rowsPerThread: 4, colsPerThread: 4, steps: 8, chunkMin: 8, chunkMax: 24 },
+      rows: { rowsPerThread: 4, colsPerThread: 4, block: 32, steps: 8 },
+      unroll: 0,
+    },
+  },
+  { name: "f16 precision", dtypes: ["f16"], precision: "f16" },
+];
+
+/** The pipeline labels (name:constants) dispatched while `fn` runs on `dev`. */
+async function recording(dev: GPUDevice, fn: () => Promise<void>): Promise<string[]> {
+  const recorder = deviceContext(dev).recorder;
+  const dispatch = recorder.dispatch;
+  const launched: string[] = [];
+  recorder.dispatch = (name, pipeline, ...rest) => {
+    launched.push(pipeline.label);
+    return dispatch.call(recorder, name, pipeline, ...rest);
+  };
+  try {
+    await fn();
+  } finally {
+    recorder.dispatch = dispatch;
+  }
+  return launched;
+}
+
+/** All four ops of the family on `dev` with `variant`, each against its reference. */
+async function checkFamily(dev: GPUDevice, variant: Variant, dtype: "f32" | "f16") {
+  const { seed, random } = seeded();
+  const kernel = { tiling: variant.tiling, precision: variant.precision };
+  const tol = variant.precision === "f16" ? 3e-3 : tolFor(dtype);
+  const input = (c: Case, T: number, D: number, kind: "features" | "normal") =>
+    makeInput(dev, c, T, D, random, kind);
+  // Normalised, L_q ≠ L_k (chunked state passes), d_k not a multiple of 4 in one case.
+  for (
+    const c of [
+      { B: 1, H: 2, lq: 150, lk: 203, dk: 64, dv: 64, dtype, layout: "BTHD" },
+      { B: 2, H: 1, lq: 37, lk: 90, dk: 30, dv: 17, dtype, layout: "BHTD" },
+    ] satisfies Case[]
+  ) {
+    const [q, k] = [c.lq, c.lk].map((T) => input(c, T, c.dk, "features"));
+    const v = input(c, c.lk, c.dv, "normal"), dO = input(c, c.lq, c.dv, "normal");
+    const opts = { layout: c.layout, ...kernel };
+    using f = linearAttention.vjp(q.tensor, k.tensor, v.tensor, opts);
+    const g = f.pullback(dO.tensor);
+    const ref = linearAttentionReferenceGrads(q, k, v, dO.data, { layout: c.layout });
+    await compare(c, seed, {
+      [`o (${variant.name})`]: [f.output, ref.output],
+      dq: [g.dq, ref.dq],
+      dk: [g.dk, ref.dk],
+      dv: [g.dv, ref.dv],
+    }, tol);
+  }
+  // Decoupled.
+  const d: Case = { B: 1, H: 2, lq: 70, lk: 45, dk: 64, dv: 32, dtype, layout: "BHTD" };
+  const [q, k, qr, kr] = [d.lq, d.lk, d.lq, d.lk].map((T, i) =>
+    input(d, T, d.dk, i < 2 ? "features" : "normal")
+  );
+  const v = input(d, d.lk, d.dv, "normal"), dO = input(d, d.lq, d.dv, "normal");
+  using df = decoupledLinearAttention.vjp(q.tensor, k.tensor, qr.tensor, kr.tensor, v.tensor, {
+    ...kernel,
+  });
+  const dg = df.pullback(dO.tensor);
+  const dref = decoupledLinearAttentionReference(q, k, qr, kr, v, dO.data, {});
+  await compare(d, seed, {
+    [`decoupled o (${variant.name})`]: [df.output, dref.output],
+    dq: [dg.dq, dref.dq],
+    dk: [dg.dk, dref.dk],
+    dqRope: [dg.dqRope, dref.dqRope],
+    dkRope: [dg.dkRope, dref.dkRope],
+    dv: [dg.dv, dref.dv],
+  }, tol);
+  // Simple, with the state's gradient.
+  const s: Case = { B: 2, H: 1, lq: 41, lk: 77, dk: 64, dv: 20, dtype, layout: "BHTD" };
+  const [sq, sk] = [s.lq, s.lk].map((T) => input(s, T, s.dk, "features"));
+  const sv = input(s, s.lk, s.dv, "normal"), sdO = input(s, s.lq, s.dv, "normal");
+  const gS = randn(s.B * s.H * s.dk * s.dv, random);
+  using sf = simpleLinearAttention.vjp(sq.tensor, sk.tensor, sv.tensor, {
+    returnState: true,
+    ...kernel,
+  });
+  const { output, state } = sf.output as { output: Tensor; state: Tensor };
+  using tgS = Tensor.fromArraySync(dev, gS, state.shape);
+  const sg = sf.pullback({ output: sdO.tensor, state: tgS });
+  const sref = simpleLinearAttentionReferenceGrads(sq, sk, sv, sdO.data, { gS });
+  await compare(s, seed, {
+    [`simple o (${variant.name})`]: [output, sref.output],
+    state: [state, sref.state],
+    dq: [sg.dq, sref.dq],
+    dk: [sg.dk, sref.dk],
+    dv: [sg.dv, sref.dv],
+  }, tol);
+  // Varlen: packed [T_total, H, D] with an empty sequence.
+  const cu = new Int32Array([0, 5, 5, 68, 130]);
+  const packed = (D: number, features: boolean) => {
+    const n = 130 * 2 * D, data = features ? eluPlusOne(n, random) : randn(n, random);
+    const shape = [130, 2, D];
+    return { data, shape, tensor: Tensor.fromArraySync(dev, data, shape) };
+  };
+  const [vq, vk, vv, vdO] = [
+    packed(64, true),
+    packed(64, true),
+    packed(48, false),
+    packed(48, false),
+  ];
+  using vf = varlenLinearAttention.vjp(vq.tensor, vk.tensor, vv.tensor, cu, kernel);
+  const vg = vf.pullback(vdO.tensor);
+  const vref = varlenLinearAttentionReference(vq, vk, vv, cu, vdO.data);
+  const v32: Case = { B: 1, H: 2, lq: 130, lk: 130, dk: 64, dv: 48, dtype: "f32", layout: "BTHD" };
+  const vtol = variant.precision === "f16" ? 3e-3 : tolFor("f32");
+  await compare(v32, seed, {
+    [`varlen o (${variant.name})`]: [vf.output, vref.output],
+    dq: [vg.dq, vref.dq],
+    dk: [vg.dk, vref.dk],
+    dv: [vg.dv, vref.dv],
+  }, vtol);
+}
+
+for (const variant of VARIANTS) {
+  Deno.test({
+    name: `linear-attention family, ${variant.name} kernels, match the float64 references`,
+    ignore: noGpu || (variant.precision === "f16" && noF16) ||
+      variant.dtypes.every((d) => d === "f16" && noF16),
+    fn: async () => {
+      const launched = await recording(device, async () => {
+        for (const dtype of variant.dtypes.filter((d) => d === "f32" || !noF16)) {
+          await checkFamily(device, variant, dtype);
+        }
+      });
+      const kernels = launched.filter((l) => /^la_(state|rows)_/.test(l));
+      const flag = (name: string, value: unknown) =>
+        kernels.filter((l) => l.includes(`"${name}":${JSON.stringify(value)}`)).length;
+      if (variant.name === "default") {
+        assert.ok(flag("vec4", true) > 0 && flag("vec4", false) > 0, "vec4 and scalar kernels");
+        assert.equal(flag("buffers", 1), kernels.length);
+        if (subgroupSize(device) === 8) assert.ok(flag("shuffle", true) > 0, "subgroup kernels");
+      }
+      if (variant.name === "portable, two buffers") {
+        assert.equal(flag("vec4", false), kernels.length);
+        assert.equal(flag("shuffle", false), kernels.length);
+        assert.equal(flag("buffers", 2), kernels.length);
+      }
+      if (variant.precision === "f16") {
+        // The forward state and the dq, dk passes keep f32 products (dq's terms can cancel).
+        const f32 = kernels.filter((l) => /^la_(state_fwd|rows_dq|rows_dk)/.test(l));
+        assert.equal(flag("precision", "f16"), kernels.length - f32.length);
+        assert.ok(f32.every((l) => l.includes('"precision":"f32"')));
+      }
+    },
+  });
+}
+
+Deno.test({
+  name: "linear-attention family on a device requested without subgroups matches the references",
+  ignore: noGpu,
+  fn: async () => {
+    const portable = await requestDevice({ subgroups: false });
+    setPoisonOutputs(portable, true);
+    try {
+      assert.equal(subgroupSize(portable), undefined);
+      const launched = await recording(portable, () => checkFamily(portable, VARIANTS[0], "f32"));
+      assert.ok(launched.every((l) => !l.includes('"shuffle":true')));
+    } finally {
+      portable.destroy();
+    }
+  },
+});
+
+Deno.test({
+  name: "f16 storage: dq where its two terms nearly cancel (one key, ε near q·m) stays accurate",
+  ignore: noGpu || noF16,
+  fn: async () => {
+    // With one key, dq = σ(dO·v)·k·ε/z²: the terms acc/z and dz·m cancel to ε/z of their size.
+    // dz comes from f32 products (not from the f16-rounded output), so dq keeps f16 accuracy.
+    const c: Case = { B: 1, H: 2, lq: 53, lk: 1, dk: 8, dv: 8, dtype: "f16", layout: "BHTD" };
+    const { seed, random } = seeded();
+    const q = makeInput(device, c, c.lq, c.dk, random, "features");
+    const k = makeInput(device, c, c.lk, c.dk, random, "features");
+    const v = makeInput(device, c, c.lk, c.dv, random, "normal");
+    const dO = makeInput(device, c, c.lq, c.dv, random, "normal");
+    const opts = { eps: 0.5 };
+    using f = linearAttention.vjp(q.tensor, k.tensor, v.tensor, opts);
+    const g = f.pullback(dO.tensor);
+    const ref = linearAttentionReferenceGrads(q, k, v, dO.data, opts);
+    await compare(c, seed, { [`dq (${label(c, seed)})`]: [g.dq, ref.dq] });
+  },
+});
