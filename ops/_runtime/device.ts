@@ -130,6 +130,19 @@ export function subgroupSize(device: GPUDevice): number | undefined {
 }
 
 /**
+ * Whether `device` runs on the CPU (lavapipe/llvmpipe, SwiftShader, WARP): its "GPU" work then
+ * competes with the host's recording for the same cores.
+ */
+export function runsOnCpu(device: GPUDevice): boolean {
+  const info = (adapterOf.get(device)?.info ??
+    (device as { adapterInfo?: GPUAdapterInfo }).adapterInfo) as
+      | (GPUAdapterInfo & { isFallbackAdapter?: boolean })
+      | undefined;
+  return info?.isFallbackAdapter === true ||
+    /llvmpipe|lavapipe|swiftshader|warp|software/i.test(`${info?.description} ${info?.device}`);
+}
+
+/**
  * Keeps each device's adapter alive as long as the device: Deno 2.9 panics ("Adapter does not
  * exist") when a GPUAdapter is garbage-collected while its device is still in use.
  */
@@ -196,7 +209,8 @@ function createContext(device: GPUDevice): DeviceContext {
     bindGroups.track(buffer);
     return buffer;
   });
-  const recorder = new Recorder(device, errors, uniforms);
+  // On a CPU adapter early submits only make execution compete with recording.
+  const recorder = new Recorder(device, errors, uniforms, !runsOnCpu(device));
   const destroyBuffer = (buffer: GPUBuffer) => {
     bindGroups.forget(buffer);
     recorder.releaseAfterSubmit(buffer);

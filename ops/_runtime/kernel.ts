@@ -43,17 +43,26 @@ export interface Kernel<U extends string = string> {
 export const MAX_GROUPS_PER_DIM = 65535;
 
 /**
- * The complete WGSL of `kernel`: its leading `enable` directives, the declarations of its
- * storage bindings and uniform block, then the rest of its code.
+ * Whether this platform's WGSL compiler wants `enable subgroups;` before subgroup builtins:
+ * Tint (browsers, Dawn in Node) requires it, Deno's Naga rejects it.
+ */
+const SUBGROUPS_DIRECTIVE = !(globalThis.navigator?.userAgent ?? "").startsWith("Deno/");
+const USES_SUBGROUPS = /\bsubgroup[A-Z]\w*\s*\(|@builtin\(subgroup_/;
+
+/**
+ * The complete WGSL of `kernel`: its leading `enable` directives (plus `enable subgroups;`
+ * where the platform wants it), the declarations of its storage bindings and uniform block,
+ * then the rest of its code.
  */
 export function kernelWgsl(kernel: Kernel): string {
   const code = kernel.wgsl();
-  const directives = code.match(/^(\s*enable [^;]*;)*\s*/)![0];
+  const subgroups = SUBGROUPS_DIRECTIVE && USES_SUBGROUPS.test(code) ? "enable subgroups;\n" : "";
+  const directives = subgroups + code.match(/^(\s*enable [^;]*;)*\s*/)![0];
   const storage = kernel.storage.map(({ name, access, type }, binding) =>
     `@group(0) @binding(${binding}) var<storage, ${access}> ${name}: array<${type}>;\n`
   );
   return directives + storage.join("") + kernel.uniforms.wgsl(kernel.storage.length) +
-    code.slice(directives.length);
+    code.slice(directives.length - subgroups.length);
 }
 
 function layoutFor(ctx: DeviceContext, kernel: Kernel): GPUBindGroupLayout {
