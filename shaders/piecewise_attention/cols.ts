@@ -157,10 +157,11 @@ ${c.shareScores([["b_s", "s_pt"], ["b_dp", "s_dst"]])}
     let o_row = ${base};
 ${
       unroll(f.cu, (u) =>
-        `    for (var e = 0u; e < 4u; e++) {
-      let col = (tc + ${u}u * TC) * 4u + e;
-      if (col < ${f.d}u) { grads[o_row + col] = ${factor} * ${acc}[${i}][${u}][e]; }
-    }`)
+        unroll(4, (e) =>
+          `    {
+      let col = (tc + ${u}u * TC) * 4u + ${e}u;
+      if (col < ${f.d}u) { grads[o_row + col] = ${factor} * ${acc}[${i}][${u}][${e}]; }
+    }`))
     }
   }`);
   const [dkBase, dvBase] = pseudo

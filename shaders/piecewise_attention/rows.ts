@@ -205,10 +205,11 @@ ${c.shareScores([["b_s", "s_p"]])}
     let o_row = u.off_o32 + (bh * u.seq + t0 + tr + ${i}u * TR) * u.dv;
 ${
     unroll(V.cu, (u) =>
-      `    for (var e = 0u; e < 4u; e++) {
-      let c = (tc + ${u}u * TC) * 4u + e;
-      if (c < u.dv) { rows[o_row + c] = b_o[${i}][${u}][e] * inv_l[${i}]; }
-    }`)
+      unroll(4, (e) =>
+        `    {
+      let c = (tc + ${u}u * TC) * 4u + ${e}u;
+      if (c < u.dv) { rows[o_row + c] = b_o[${i}][${u}][${e}] * inv_l[${i}]; }
+    }`))
   }
   }`);
   const stage = c.subgroup
@@ -335,11 +336,12 @@ ${c.loadRows("s_v", "chunk", v.bc, V, "s_w[r] > 0.0", pseudoRow("value"))}`,
     let t = min(t0 + tr + ${i}u * TR, u.seq - 1u);
 ${
       unroll(k.cu, (u) =>
-        `    for (var e = 0u; e < 4u; e++) {
-      let c = (tc + ${u}u * TC) * 4u + e;
+        unroll(4, (e) =>
+          `    {
+      let c = (tc + ${u}u * TC) * 4u + ${e}u;
       let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
-      b_dq[${i}][${u}][e] = fma(u.scale, b_dq[${i}][${u}][e], first);
-    }`)
+      b_dq[${i}][${u}][${e}] = fma(u.scale, b_dq[${i}][${u}][${e}], first);
+    }`))
     }
   }`) + `\n  ${c.store("b_dq", "dq", k, "u.seq", () => "1.0")}`,
   };

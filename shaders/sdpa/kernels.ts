@@ -99,32 +99,32 @@ export const SDPA_TILES: Readonly<Record<SdpaKind, readonly SdpaTiles[]>> = froz
 /**
  * Candidate tilings on the subgroup path, preferred first (those whose TC divides the
  * subgroup size; when none fits, the launcher takes the portable path). The first of each
- * fits 48 KiB at d = 64 (the "96 rows" set of the H200 sweep: fwd 16.6 TFLOP/s, fwd+bwd
- * 10.7 at B8-H16-D64 T = 4096, f16; PISA takes the first power-of-two tiles); the later ones
- * 32 KiB and large d.
+ * fits 48 KiB at d = 64 (the "96 rows" set with prefetch, fastest on the H200: fwd 23.2
+ * TFLOP/s, fwd+bwd 14.6 at B8-H16-D64 T = 4096, f16; PISA takes the first power-of-two tiles,
+ * without shuffles or prefetch); the later ones 32 KiB and large d.
  */
 export const SDPA_SUBGROUP_TILES: Readonly<Record<SdpaKind, readonly SdpaTiles[]>> = frozen({
   fwd: [
-    { br: 96, bc: 32, tr: 16, tc: 8, shuffle: true }, // fastest of the H200 sweep (NOTES, v3)
-    { br: 64, bc: 48, tr: 16, tc: 8, shuffle: true },
-    { br: 64, bc: 32, tr: 16, tc: 8, shuffle: true },
-    { br: 32, bc: 32, tr: 8, tc: 8, shuffle: true },
-    { br: 16, bc: 8, tr: 8, tc: 4, shuffle: true },
-    { br: 8, bc: 4, tr: 8, tc: 4, shuffle: true },
+    { br: 96, bc: 32, tr: 16, tc: 8, shuffle: true, prefetch: true }, // fastest on the H200
+    { br: 64, bc: 48, tr: 16, tc: 8, shuffle: true, prefetch: true },
+    { br: 64, bc: 32, tr: 16, tc: 8, shuffle: true, prefetch: true },
+    { br: 32, bc: 32, tr: 8, tc: 8, shuffle: true, prefetch: true },
+    { br: 16, bc: 8, tr: 8, tc: 4, shuffle: true, prefetch: true },
+    { br: 8, bc: 4, tr: 8, tc: 4, shuffle: true, prefetch: true },
   ],
   dq: [
-    { br: 48, bc: 32, tr: 16, tc: 8, shuffle: true }, // with dk/dv 48×32: fastest backward
-    { br: 64, bc: 16, tr: 16, tc: 8, shuffle: true },
-    { br: 32, bc: 16, tr: 8, tc: 8, shuffle: true },
-    { br: 16, bc: 8, tr: 8, tc: 4, shuffle: true },
-    { br: 8, bc: 4, tr: 8, tc: 4, shuffle: true },
+    { br: 48, bc: 32, tr: 16, tc: 8, shuffle: true, prefetch: true }, // fastest with dk/dv 48×32
+    { br: 64, bc: 16, tr: 16, tc: 8, shuffle: true, prefetch: true },
+    { br: 32, bc: 16, tr: 8, tc: 8, shuffle: true, prefetch: true },
+    { br: 16, bc: 8, tr: 8, tc: 4, shuffle: true, prefetch: true },
+    { br: 8, bc: 4, tr: 8, tc: 4, shuffle: true, prefetch: true },
   ],
   dkdv: [
-    { br: 48, bc: 32, tr: 16, tc: 8, shuffle: true },
-    { br: 32, bc: 32, tr: 16, tc: 8, shuffle: true },
-    { br: 32, bc: 16, tr: 8, tc: 8, shuffle: true },
-    { br: 16, bc: 8, tr: 8, tc: 4, shuffle: true },
-    { br: 8, bc: 4, tr: 8, tc: 4, shuffle: true },
+    { br: 48, bc: 32, tr: 16, tc: 8, shuffle: true, prefetch: true },
+    { br: 32, bc: 32, tr: 16, tc: 8, shuffle: true, prefetch: true },
+    { br: 32, bc: 16, tr: 8, tc: 8, shuffle: true, prefetch: true },
+    { br: 16, bc: 8, tr: 8, tc: 4, shuffle: true, prefetch: true },
+    { br: 8, bc: 4, tr: 8, tc: 4, shuffle: true, prefetch: true },
   ],
 });
 

@@ -1,0 +1,697 @@
+
+
+
+@group(0) @binding(0) var<storage, read> q: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> k: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> v: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> o: array<f32>;
+@group(0) @binding(4) var<storage, read_write> lse: array<f32>;
+struct Params {
+  heads: u32,
+  lq: u32,
+  lk: u32,
+  bh_count: u32,
+  blocks: u32,
+  scale_log2: f32,
+  scale: f32,
+}
+@group(0) @binding(5) var<uniform> u: Params;
+fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
+
+const TR = 8u;
+const TC = 4u;
+const NT = 32u;
+const NEG = -1e30;
+// Element offset of row t of head bh in a tensor of length len and features d.
+fn row_off(bh: u32, t: u32, len: u32, d: u32) -> u32 { return (bh * len + t) * d; }
+
+var<workgroup> s_q: array<vec4f, 528>; // [BR][K] own queries
+var<workgroup> s_k: array<vec4f, 264>; // [BC][K] keys
+var<workgroup> s_v: array<vec4f, 264>; // [BC][V] values
+
+
+@compute @workgroup_size(32)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32, @builtin(subgroup_invocation_id) sid: u32) {
+  let g = flat_group(wid, nwg);
+  if (g >= u.bh_count * u.blocks) { return; }
+  let bh = g / u.blocks;
+  let t0 = (g % u.blocks) * 16u; // first own row
+  let tr = lid / TC;
+  let tc = lid % TC;
+  let row_lane = sid - tc; // lanes row_lane .. row_lane + TC − 1
+  
+  for (var e = lid; e < 512u; e += NT) {
+    let r = e / 32u;
+    let c4 = e % 32u;
+    var x = vec4f();
+    if (t0 + r < u.lq && c4 < 32u) {
+      x = vec4f(q[row_off(bh, t0 + r, u.lq, 128u) / 4u + c4]);
+    }
+    s_q[r * 33u + c4] = x;
+  }
+  var b_m = array<f32, 2>(NEG, NEG); // running row max (log2)
+  var b_l = array<f32, 2>(); // partial row sums over this thread's columns
+  var b_o = array<array<vec4f, 8>, 2>(); // [own rows][value groups]
+  var f_k = array<vec4<f32>, 8>();
+  {
+    let e = lid + 0u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_k[0] = vec4<f32>();
+    if (e < 256u && 0u + r < u.lk && c4 < 32u) {
+      f_k[0] = k[row_off(bh, 0u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 1u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_k[1] = vec4<f32>();
+    if (e < 256u && 0u + r < u.lk && c4 < 32u) {
+      f_k[1] = k[row_off(bh, 0u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_k[2] = vec4<f32>();
+    if (e < 256u && 0u + r < u.lk && c4 < 32u) {
+      f_k[2] = k[row_off(bh, 0u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_k[3] = vec4<f32>();
+    if (e < 256u && 0u + r < u.lk && c4 < 32u) {
+      f_k[3] = k[row_off(bh, 0u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 4u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_k[4] = vec4<f32>();
+    if (e < 256u && 0u + r < u.lk && c4 < 32u) {
+      f_k[4] = k[row_off(bh, 0u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 5u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_k[5] = vec4<f32>();
+    if (e < 256u && 0u + r < u.lk && c4 < 32u) {
+      f_k[5] = k[row_off(bh, 0u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 6u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_k[6] = vec4<f32>();
+    if (e < 256u && 0u + r < u.lk && c4 < 32u) {
+      f_k[6] = k[row_off(bh, 0u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 7u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_k[7] = vec4<f32>();
+    if (e < 256u && 0u + r < u.lk && c4 < 32u) {
+      f_k[7] = k[row_off(bh, 0u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+var f_v = array<vec4<f32>, 8>();
+  {
+    let e = lid + 0u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_v[0] = vec4<f32>();
+    if (e < 256u && 0u + r < u.lk && c4 < 32u) {
+      f_v[0] = v[row_off(bh, 0u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 1u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_v[1] = vec4<f32>();
+    if (e < 256u && 0u + r < u.lk && c4 < 32u) {
+      f_v[1] = v[row_off(bh, 0u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_v[2] = vec4<f32>();
+    if (e < 256u && 0u + r < u.lk && c4 < 32u) {
+      f_v[2] = v[row_off(bh, 0u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_v[3] = vec4<f32>();
+    if (e < 256u && 0u + r < u.lk && c4 < 32u) {
+      f_v[3] = v[row_off(bh, 0u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 4u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_v[4] = vec4<f32>();
+    if (e < 256u && 0u + r < u.lk && c4 < 32u) {
+      f_v[4] = v[row_off(bh, 0u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 5u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_v[5] = vec4<f32>();
+    if (e < 256u && 0u + r < u.lk && c4 < 32u) {
+      f_v[5] = v[row_off(bh, 0u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 6u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_v[6] = vec4<f32>();
+    if (e < 256u && 0u + r < u.lk && c4 < 32u) {
+      f_v[6] = v[row_off(bh, 0u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 7u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_v[7] = vec4<f32>();
+    if (e < 256u && 0u + r < u.lk && c4 < 32u) {
+      f_v[7] = v[row_off(bh, 0u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+  for (var k0 = 0u; k0 < u.lk; k0 += 8u) {
+    workgroupBarrier();
+      {
+    let e = lid + 0u * NT;
+    if (e < 256u) { s_k[(e / 32u) * 33u + e % 32u] = vec4f(f_k[0]); }
+  }
+  {
+    let e = lid + 1u * NT;
+    if (e < 256u) { s_k[(e / 32u) * 33u + e % 32u] = vec4f(f_k[1]); }
+  }
+  {
+    let e = lid + 2u * NT;
+    if (e < 256u) { s_k[(e / 32u) * 33u + e % 32u] = vec4f(f_k[2]); }
+  }
+  {
+    let e = lid + 3u * NT;
+    if (e < 256u) { s_k[(e / 32u) * 33u + e % 32u] = vec4f(f_k[3]); }
+  }
+  {
+    let e = lid + 4u * NT;
+    if (e < 256u) { s_k[(e / 32u) * 33u + e % 32u] = vec4f(f_k[4]); }
+  }
+  {
+    let e = lid + 5u * NT;
+    if (e < 256u) { s_k[(e / 32u) * 33u + e % 32u] = vec4f(f_k[5]); }
+  }
+  {
+    let e = lid + 6u * NT;
+    if (e < 256u) { s_k[(e / 32u) * 33u + e % 32u] = vec4f(f_k[6]); }
+  }
+  {
+    let e = lid + 7u * NT;
+    if (e < 256u) { s_k[(e / 32u) * 33u + e % 32u] = vec4f(f_k[7]); }
+  }
+  {
+    let e = lid + 0u * NT;
+    if (e < 256u) { s_v[(e / 32u) * 33u + e % 32u] = vec4f(f_v[0]); }
+  }
+  {
+    let e = lid + 1u * NT;
+    if (e < 256u) { s_v[(e / 32u) * 33u + e % 32u] = vec4f(f_v[1]); }
+  }
+  {
+    let e = lid + 2u * NT;
+    if (e < 256u) { s_v[(e / 32u) * 33u + e % 32u] = vec4f(f_v[2]); }
+  }
+  {
+    let e = lid + 3u * NT;
+    if (e < 256u) { s_v[(e / 32u) * 33u + e % 32u] = vec4f(f_v[3]); }
+  }
+  {
+    let e = lid + 4u * NT;
+    if (e < 256u) { s_v[(e / 32u) * 33u + e % 32u] = vec4f(f_v[4]); }
+  }
+  {
+    let e = lid + 5u * NT;
+    if (e < 256u) { s_v[(e / 32u) * 33u + e % 32u] = vec4f(f_v[5]); }
+  }
+  {
+    let e = lid + 6u * NT;
+    if (e < 256u) { s_v[(e / 32u) * 33u + e % 32u] = vec4f(f_v[6]); }
+  }
+  {
+    let e = lid + 7u * NT;
+    if (e < 256u) { s_v[(e / 32u) * 33u + e % 32u] = vec4f(f_v[7]); }
+  }
+    workgroupBarrier();
+
+  {
+    let e = lid + 0u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_k[0] = vec4<f32>();
+    if (e < 256u && k0 + 8u + r < u.lk && c4 < 32u) {
+      f_k[0] = k[row_off(bh, k0 + 8u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 1u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_k[1] = vec4<f32>();
+    if (e < 256u && k0 + 8u + r < u.lk && c4 < 32u) {
+      f_k[1] = k[row_off(bh, k0 + 8u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_k[2] = vec4<f32>();
+    if (e < 256u && k0 + 8u + r < u.lk && c4 < 32u) {
+      f_k[2] = k[row_off(bh, k0 + 8u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_k[3] = vec4<f32>();
+    if (e < 256u && k0 + 8u + r < u.lk && c4 < 32u) {
+      f_k[3] = k[row_off(bh, k0 + 8u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 4u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_k[4] = vec4<f32>();
+    if (e < 256u && k0 + 8u + r < u.lk && c4 < 32u) {
+      f_k[4] = k[row_off(bh, k0 + 8u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 5u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_k[5] = vec4<f32>();
+    if (e < 256u && k0 + 8u + r < u.lk && c4 < 32u) {
+      f_k[5] = k[row_off(bh, k0 + 8u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 6u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_k[6] = vec4<f32>();
+    if (e < 256u && k0 + 8u + r < u.lk && c4 < 32u) {
+      f_k[6] = k[row_off(bh, k0 + 8u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 7u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_k[7] = vec4<f32>();
+    if (e < 256u && k0 + 8u + r < u.lk && c4 < 32u) {
+      f_k[7] = k[row_off(bh, k0 + 8u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+
+  {
+    let e = lid + 0u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_v[0] = vec4<f32>();
+    if (e < 256u && k0 + 8u + r < u.lk && c4 < 32u) {
+      f_v[0] = v[row_off(bh, k0 + 8u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 1u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_v[1] = vec4<f32>();
+    if (e < 256u && k0 + 8u + r < u.lk && c4 < 32u) {
+      f_v[1] = v[row_off(bh, k0 + 8u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_v[2] = vec4<f32>();
+    if (e < 256u && k0 + 8u + r < u.lk && c4 < 32u) {
+      f_v[2] = v[row_off(bh, k0 + 8u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_v[3] = vec4<f32>();
+    if (e < 256u && k0 + 8u + r < u.lk && c4 < 32u) {
+      f_v[3] = v[row_off(bh, k0 + 8u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 4u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_v[4] = vec4<f32>();
+    if (e < 256u && k0 + 8u + r < u.lk && c4 < 32u) {
+      f_v[4] = v[row_off(bh, k0 + 8u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 5u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_v[5] = vec4<f32>();
+    if (e < 256u && k0 + 8u + r < u.lk && c4 < 32u) {
+      f_v[5] = v[row_off(bh, k0 + 8u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 6u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_v[6] = vec4<f32>();
+    if (e < 256u && k0 + 8u + r < u.lk && c4 < 32u) {
+      f_v[6] = v[row_off(bh, k0 + 8u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 7u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_v[7] = vec4<f32>();
+    if (e < 256u && k0 + 8u + r < u.lk && c4 < 32u) {
+      f_v[7] = v[row_off(bh, k0 + 8u + r, u.lk, 128u) / 4u + c4];
+    }
+  }
+    var b_s = array<array<f32, 2>, 2>();
+    
+  for (var d4 = 0u; d4 < 32u; d4++) {
+    let a0 = s_q[(tr + 0u * TR) * 33u + d4];
+    let a1 = s_q[(tr + 1u * TR) * 33u + d4];
+    let b0 = s_k[(tc + 0u * TC) * 33u + d4];
+    let b1 = s_k[(tc + 1u * TC) * 33u + d4];
+    b_s[0][0] = fma(a0.w, b0.w, fma(a0.z, b0.z, fma(a0.y, b0.y, fma(a0.x, b0.x, b_s[0][0]))));
+    b_s[0][1] = fma(a0.w, b1.w, fma(a0.z, b1.z, fma(a0.y, b1.y, fma(a0.x, b1.x, b_s[0][1]))));
+    b_s[1][0] = fma(a1.w, b0.w, fma(a1.z, b0.z, fma(a1.y, b0.y, fma(a1.x, b0.x, b_s[1][0]))));
+    b_s[1][1] = fma(a1.w, b1.w, fma(a1.z, b1.z, fma(a1.y, b1.y, fma(a1.x, b1.x, b_s[1][1]))));
+  }
+    b_s[0][0] = select(NEG, b_s[0][0] * u.scale_log2, k0 + tc + 0u * TC < u.lk);
+    b_s[0][1] = select(NEG, b_s[0][1] * u.scale_log2, k0 + tc + 1u * TC < u.lk);
+    b_s[1][0] = select(NEG, b_s[1][0] * u.scale_log2, k0 + tc + 0u * TC < u.lk);
+    b_s[1][1] = select(NEG, b_s[1][1] * u.scale_log2, k0 + tc + 1u * TC < u.lk);
+    {
+      var mx = max(b_m[0], max(b_s[0][0], b_s[0][1]));
+      mx = max(mx, subgroupShuffleXor(mx, 2u));
+      mx = max(mx, subgroupShuffleXor(mx, 1u));
+      let alpha = exp2(b_m[0] - mx);
+      b_m[0] = mx;
+      b_l[0] *= alpha;
+      b_o[0][0] *= alpha;
+      b_o[0][1] *= alpha;
+      b_o[0][2] *= alpha;
+      b_o[0][3] *= alpha;
+      b_o[0][4] *= alpha;
+      b_o[0][5] *= alpha;
+      b_o[0][6] *= alpha;
+      b_o[0][7] *= alpha;
+    }
+    {
+      var mx = max(b_m[1], max(b_s[1][0], b_s[1][1]));
+      mx = max(mx, subgroupShuffleXor(mx, 2u));
+      mx = max(mx, subgroupShuffleXor(mx, 1u));
+      let alpha = exp2(b_m[1] - mx);
+      b_m[1] = mx;
+      b_l[1] *= alpha;
+      b_o[1][0] *= alpha;
+      b_o[1][1] *= alpha;
+      b_o[1][2] *= alpha;
+      b_o[1][3] *= alpha;
+      b_o[1][4] *= alpha;
+      b_o[1][5] *= alpha;
+      b_o[1][6] *= alpha;
+      b_o[1][7] *= alpha;
+    }
+    b_s[0][0] = exp2(b_s[0][0] - b_m[0]);
+    b_l[0] += b_s[0][0];
+    b_s[0][1] = exp2(b_s[0][1] - b_m[0]);
+    b_l[0] += b_s[0][1];
+    b_s[1][0] = exp2(b_s[1][0] - b_m[1]);
+    b_l[1] += b_s[1][0];
+    b_s[1][1] = exp2(b_s[1][1] - b_m[1]);
+    b_l[1] += b_s[1][1];
+
+    
+    
+  for (var src = 0u; src < TC; src++) { // column c = src + TC·j lives in lane row_lane + src
+    let lane = row_lane + src;
+    {
+      let c = src + 0u * TC;
+      let p0 = subgroupShuffle(b_s[0][0], lane);
+      let p1 = subgroupShuffle(b_s[1][0], lane);
+      let x0 = s_v[c * 33u + tc + 0u * TC];
+      let x1 = s_v[c * 33u + tc + 1u * TC];
+      let x2 = s_v[c * 33u + tc + 2u * TC];
+      let x3 = s_v[c * 33u + tc + 3u * TC];
+      let x4 = s_v[c * 33u + tc + 4u * TC];
+      let x5 = s_v[c * 33u + tc + 5u * TC];
+      let x6 = s_v[c * 33u + tc + 6u * TC];
+      let x7 = s_v[c * 33u + tc + 7u * TC];
+      b_o[0][0] = fma(vec4f(p0), x0, b_o[0][0]);
+      b_o[0][1] = fma(vec4f(p0), x1, b_o[0][1]);
+      b_o[0][2] = fma(vec4f(p0), x2, b_o[0][2]);
+      b_o[0][3] = fma(vec4f(p0), x3, b_o[0][3]);
+      b_o[0][4] = fma(vec4f(p0), x4, b_o[0][4]);
+      b_o[0][5] = fma(vec4f(p0), x5, b_o[0][5]);
+      b_o[0][6] = fma(vec4f(p0), x6, b_o[0][6]);
+      b_o[0][7] = fma(vec4f(p0), x7, b_o[0][7]);
+      b_o[1][0] = fma(vec4f(p1), x0, b_o[1][0]);
+      b_o[1][1] = fma(vec4f(p1), x1, b_o[1][1]);
+      b_o[1][2] = fma(vec4f(p1), x2, b_o[1][2]);
+      b_o[1][3] = fma(vec4f(p1), x3, b_o[1][3]);
+      b_o[1][4] = fma(vec4f(p1), x4, b_o[1][4]);
+      b_o[1][5] = fma(vec4f(p1), x5, b_o[1][5]);
+      b_o[1][6] = fma(vec4f(p1), x6, b_o[1][6]);
+      b_o[1][7] = fma(vec4f(p1), x7, b_o[1][7]);
+    }
+    {
+      let c = src + 1u * TC;
+      let p0 = subgroupShuffle(b_s[0][1], lane);
+      let p1 = subgroupShuffle(b_s[1][1], lane);
+      let x0 = s_v[c * 33u + tc + 0u * TC];
+      let x1 = s_v[c * 33u + tc + 1u * TC];
+      let x2 = s_v[c * 33u + tc + 2u * TC];
+      let x3 = s_v[c * 33u + tc + 3u * TC];
+      let x4 = s_v[c * 33u + tc + 4u * TC];
+      let x5 = s_v[c * 33u + tc + 5u * TC];
+      let x6 = s_v[c * 33u + tc + 6u * TC];
+      let x7 = s_v[c * 33u + tc + 7u * TC];
+      b_o[0][0] = fma(vec4f(p0), x0, b_o[0][0]);
+      b_o[0][1] = fma(vec4f(p0), x1, b_o[0][1]);
+      b_o[0][2] = fma(vec4f(p0), x2, b_o[0][2]);
+      b_o[0][3] = fma(vec4f(p0), x3, b_o[0][3]);
+      b_o[0][4] = fma(vec4f(p0), x4, b_o[0][4]);
+      b_o[0][5] = fma(vec4f(p0), x5, b_o[0][5]);
+      b_o[0][6] = fma(vec4f(p0), x6, b_o[0][6]);
+      b_o[0][7] = fma(vec4f(p0), x7, b_o[0][7]);
+      b_o[1][0] = fma(vec4f(p1), x0, b_o[1][0]);
+      b_o[1][1] = fma(vec4f(p1), x1, b_o[1][1]);
+      b_o[1][2] = fma(vec4f(p1), x2, b_o[1][2]);
+      b_o[1][3] = fma(vec4f(p1), x3, b_o[1][3]);
+      b_o[1][4] = fma(vec4f(p1), x4, b_o[1][4]);
+      b_o[1][5] = fma(vec4f(p1), x5, b_o[1][5]);
+      b_o[1][6] = fma(vec4f(p1), x6, b_o[1][6]);
+      b_o[1][7] = fma(vec4f(p1), x7, b_o[1][7]);
+    }
+  }
+  }
+  
+  var l = b_l;
+  {
+    var x = l[0];
+    x = x + subgroupShuffleXor(x, 2u);
+    x = x + subgroupShuffleXor(x, 1u);
+    l[0] = x;
+  }
+  {
+    var x = l[1];
+    x = x + subgroupShuffleXor(x, 2u);
+    x = x + subgroupShuffleXor(x, 1u);
+    l[1] = x;
+  }
+  var inv_l = array<f32, 2>();
+  {
+    inv_l[0] = 1.0 / l[0];
+    let t = t0 + tr + 0u * TR;
+    if (tc == 0u && t < u.lq) { lse[bh * u.lq + t] = b_m[0] + log2(l[0]); }
+  }
+  {
+    inv_l[1] = 1.0 / l[1];
+    let t = t0 + tr + 1u * TR;
+    if (tc == 0u && t < u.lq) { lse[bh * u.lq + t] = b_m[1] + log2(l[1]); }
+  }
+  
+  if (t0 + tr + 0u * TR < u.lq) {
+    let o_row = row_off(bh, t0 + tr + 0u * TR, u.lq, 128u);
+    {
+      let c = (tc + 0u * TC) * 4u;
+      let x = b_o[0][0] * inv_l[0];
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 1u * TC) * 4u;
+      let x = b_o[0][1] * inv_l[0];
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 2u * TC) * 4u;
+      let x = b_o[0][2] * inv_l[0];
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 3u * TC) * 4u;
+      let x = b_o[0][3] * inv_l[0];
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 4u * TC) * 4u;
+      let x = b_o[0][4] * inv_l[0];
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 5u * TC) * 4u;
+      let x = b_o[0][5] * inv_l[0];
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 6u * TC) * 4u;
+      let x = b_o[0][6] * inv_l[0];
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 7u * TC) * 4u;
+      let x = b_o[0][7] * inv_l[0];
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
+    }
+  }
+
+  if (t0 + tr + 1u * TR < u.lq) {
+    let o_row = row_off(bh, t0 + tr + 1u * TR, u.lq, 128u);
+    {
+      let c = (tc + 0u * TC) * 4u;
+      let x = b_o[1][0] * inv_l[1];
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 1u * TC) * 4u;
+      let x = b_o[1][1] * inv_l[1];
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 2u * TC) * 4u;
+      let x = b_o[1][2] * inv_l[1];
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 3u * TC) * 4u;
+      let x = b_o[1][3] * inv_l[1];
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 4u * TC) * 4u;
+      let x = b_o[1][4] * inv_l[1];
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 5u * TC) * 4u;
+      let x = b_o[1][5] * inv_l[1];
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 6u * TC) * 4u;
+      let x = b_o[1][6] * inv_l[1];
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 7u * TC) * 4u;
+      let x = b_o[1][7] * inv_l[1];
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
+    }
+  }
+}
