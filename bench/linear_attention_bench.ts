@@ -5,8 +5,9 @@
  *
  * Launches are batched per await (`benchOps` in bench/measure.ts says how): Deno's
  * `time/iter (avg)` is the time per launch; the table printed first gives N (launches per
- * await) and the GPU-timestamp medians. `--check` also times host batches the same way and
- * fails if one differs from its timestamp median by more than 10 %.
+ * await) and the GPU-timestamp medians. `--check` also times a batch of N launches on the GPU
+ * (one timestamped window) and on the host (one await), prints both beside the median, and
+ * fails if the host differs from its batch's GPU time by more than 10 %.
  *
  * Knobs (flags after `--`, or environment variables): `--B` / `BENCH_B`, `--H` / `BENCH_H`,
  * `--D` / `BENCH_D`, `--T 1024,4096` / `BENCH_T`, `--dtype f16|f32` / `BENCH_DTYPE`,
@@ -14,7 +15,7 @@
  * @module
  */
 import { BENCH_OPS, TABLE_OPS } from "./ops.ts";
-import { assertBenchAgreement, benchOps, openBench } from "./measure.ts";
+import { assertBenchAgreement, BENCH_COLUMNS, benchOps, openBench } from "./measure.ts";
 
 const env = await openBench();
 const { cpu, flags } = env;
@@ -25,7 +26,7 @@ console.error(
   `flash-bla bench on ${env.adapter}: B${base.B}-H${base.H}-D${base.D} ${env.dtype}, ` +
     `T ∈ {${tList.join(", ")}}`,
 );
-console.error("per launch (ms): GPU timestamp median | host batch / N | N launches per await");
+console.error(BENCH_COLUMNS);
 const ops = BENCH_OPS.filter((o) => TABLE_OPS.includes(o.name));
 for (const T of tList) await benchOps(env, `T=${T}`, { ...base, T }, ops);
 assertBenchAgreement(env);

@@ -2,8 +2,9 @@
  * Measuring helpers shared by the bench, the profiler, the tile sweeps and their tests: GPU
  * timestamps (`gpuTime`: samples back to back in one submit, in chunks that bound the memory
  * queued work holds, after untimed warm-up launches), batched host timing (many launches per
- * await, so the ≈ 11 ms an await costs in Deno is amortised), the adapter, and the flags and
- * batched `Deno.bench` registration the bench files share.
+ * await, so the ≈ 11 ms an await costs in Deno is amortised) and the GPU window of the same
+ * batch that `--check` compares it with, the adapter, and the flags and batched `Deno.bench`
+ * registration the bench files share.
  *
  * Why back to back: a GPU left idle for the ≈ 11 ms of an await lowers its clock, so a short
  * kernel timed one sample per submit reads slow (linear attention at T = 1024 on an H100:
@@ -126,6 +127,81 @@ export async function hostTimePerLaunch(
 }
 
 /**
+ * GPU time per launch (ms) of `n` launches of `work` recorded inside one timestamped window:
+ * the GPU side of a host batch ({@linkcode hostTimePerLaunch}). The window is one compute pass
+ * (the recorder does not submit inside a timed window), so the host batch's submits every few
+ * dozen dispatches count on the host side.
+ */
+export async function batchGpuTimePerLaunch(
+  device: GPUDevice,
+  work: () => void,
+  n: number,
+): Promise<number> {
+  const [window] = await timeGpu(device, () => {
+    for (let i = 0; i < n; i++) work();
+  }, 1);
+  return window / n;
+}
+
+/**
+ * A launch's GPU time (ms) and the launches per await N that the bench batches it by: the
+ * median of 3 timestamped launches back to back, after a first one that compiles (a launch
+ * of seconds is timed once).
+ */
+export async function calibrate(
+  device: GPUDevice,
+  work: () => void,
+): Promise<{ gpu: number; n: number }> {
+  const first = (await gpuTime(device, work, 1)).p50;
+  const gpu = first > 1000 ? first : (await gpuTime(device, work, 3)).p50;
+  return { gpu, n: launchesPerAwait(gpu) };
+}
+
+/** What `--check` measures for a batch of N launches, ms per launch. */
+export interface BatchCheck {
+  /** GPU time of the whole batch as one timestamped window ({@linkcode batchGpuTimePerLaunch}). */
+  window: number;
+  /** Host wall time of the batch, one await ({@linkcode hostTimePerLaunch}). */
+  host: number;
+  /** The host's relative difference to the window, `|host / window − 1|`. */
+  diff: number;
+}
+
+/**
+ * Times a batch of `n` launches of `work` twice, on the GPU as one timestamped window and on
+ * the host (one await): the check compares the host with the GPU time of the same batch, not
+ * with the 3-launch median of {@linkcode calibrate}, since the GPU can run an op slower inside
+ * a long batch (naive linear attention forward + backward on the H200: 9486 vs 8502 µs per
+ * launch at T = 4096, bench/NOTES.md).
+ */
+export async function checkBatch(
+  device: GPUDevice,
+  work: () => void,
+  n: number,
+): Promise<BatchCheck> {
+  const window = await batchGpuTimePerLaunch(device, work, n);
+  const host = await hostTimePerLaunch(device, work, n);
+  return { window, host, diff: Math.abs(host / window - 1) };
+}
+
+/** The columns of the bench's per-case lines on stderr ({@linkcode benchRow}). */
+export const BENCH_COLUMNS = "per launch (ms): GPU median of 3 back to back | " +
+  "GPU batch window / N | host batch / N (vs window) | N launches per await";
+
+/**
+ * One line of the bench's table ({@linkcode BENCH_COLUMNS}) after `label`: the calibration's
+ * GPU median `gpu`, then, with `--check`, the batch window and the host batch with their
+ * difference (`-` without), then `n`.
+ */
+export function benchRow(label: string, gpu: number, n: number, check?: BatchCheck): string {
+  const ms = (t: number) => t.toFixed(3).padStart(10);
+  const measured = check
+    ? `${ms(check.window)} | ${ms(check.host)} (${(100 * check.diff).toFixed(1)} %)`
+    : `${"-".padStart(10)} | ${"-".padStart(10)}`;
+  return `${label} ${ms(gpu)} | ${measured} | ${n}`;
+}
+
+/**
  * The flags of the `deno bench` files (after `--`, or environment variables); every bench
  * file takes them all, since `deno task bench` passes the same arguments to each.
  */
@@ -204,7 +280,7 @@ export interface BenchEnv {
   adapter: string;
   dtype: DType;
   flags: BenchFlags;
-  /** Largest relative host-vs-timestamp difference seen by `--check` so far. */
+  /** Largest host-vs-batch-window difference ({@linkcode BatchCheck}) seen by `--check`. */
   worst: number;
 }
 
@@ -261,9 +337,11 @@ export async function openBench(): Promise<BenchEnv> {
  * most iterations only record). N comes from a GPU-timestamp calibration (three samples back
  * to back, like the batches) so that the await is under 5 % of a batch: queued launches
  * hold no memory of their own, since each one's outputs and temporaries go back to the buffer
- * pool for the next (ops/_runtime/pool.ts). One line per case on stderr gives N and the
- * timestamp median. With `--check` a host batch is also timed the same way and its difference to the median recorded in `env.worst`. The
- * inputs live until the process ends (the benches run after registration).
+ * pool for the next (ops/_runtime/pool.ts). One line per case on stderr ({@linkcode benchRow})
+ * gives the timestamp median and N; with `--check`, a batch of N launches is also timed on the
+ * GPU as one window and on the host ({@linkcode checkBatch}), and the host's difference to the
+ * window is recorded in `env.worst`. The inputs live until the process ends (the benches run
+ * after registration).
  */
 export async function benchOps(
   env: BenchEnv,
@@ -280,17 +358,10 @@ export async function benchOps(
     for (const [i, op] of ops.entries()) {
       const work = withBwd ? runners[i].fwdBwd : runners[i].fwd;
       const name = `${op.column}_${withBwd ? bwdSuffix : "fwd"}`;
-      const first = (await gpuTime(device, work, 1)).p50; // compiles, sizes the calibration
-      const gpu = first > 1000 ? first : (await gpuTime(device, work, 3)).p50;
-      const n = launchesPerAwait(gpu);
-      let line = `${group} ${name.padEnd(20)} ${gpu.toFixed(3).padStart(10)} |`;
-      if (env.flags.check) {
-        const host = await hostTimePerLaunch(device, work, n);
-        const diff = Math.abs(host / gpu - 1);
-        env.worst = Math.max(env.worst, diff);
-        line += ` ${host.toFixed(3).padStart(10)} (${(100 * diff).toFixed(1)} %)`;
-      } else line += "          -";
-      console.error(`${line} | ${n}`);
+      const { gpu, n } = await calibrate(device, work);
+      const check = env.flags.check ? await checkBatch(device, work, n) : undefined;
+      if (check) env.worst = Math.max(env.worst, check.diff);
+      console.error(benchRow(`${group} ${name.padEnd(20)}`, gpu, n, check));
       let calls = 0;
       Deno.bench({
         name,
@@ -309,11 +380,11 @@ export async function benchOps(
   }
 }
 
-/** Throws when `--check` saw a host batch more than 10 % off its timestamp median. */
+/** Throws when `--check` saw a host batch more than 10 % off its batch's GPU window. */
 export function assertBenchAgreement(env: BenchEnv): void {
   if (env.flags.check && env.worst > 0.1) {
     throw new Error(
-      `host batches disagree with GPU timestamps by ${(100 * env.worst).toFixed(1)} %`,
+      `host batches disagree with their GPU timestamps by ${(100 * env.worst).toFixed(1)} %`,
     );
   }
 }
