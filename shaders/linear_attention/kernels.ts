@@ -355,9 +355,9 @@ export function stateKernel(
   const block = registerBlock(t, mode);
   const x = fetchStore("x", fx), y = fetchStore("y", fy);
   const decode = v.varlen
-    ? `i_seg = seqs[u.table + 2u * (part / u.he)] * u.he + part % u.he;
+    ? `let seg = seqs[u.table + 2u * (part / u.he)] * u.he + part % u.he;
   let r_begin = seqs[u.table + 2u * (part / u.he) + 1u];`
-    : `i_seg = part / u.chunks;
+    : `let seg = part / u.chunks;
   let r_begin = (part % u.chunks) * u.chunk;`;
   // Weight c_r of row r in the vector column: 1 (m) or dz_r (dm); y's row weight: 1/z_r.
   const vecWeight = bwdNorm ? "dz[u.off_dz + row_at(r, 1u)]" : "1.0";
@@ -440,8 +440,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   lid = lid_in;
   let part = g / (u.tiles_n * u.tiles_a);  // partial index: (segment, chunk)
   ${decode}
-  enter_segment(i_seg);
-  r_end = min(r_begin + u.chunk, seg_rows(i_seg));
+  // The loop bound is computed from uniform values in a local: browsers' uniformity analysis
+  // (Tint) treats private variables as non-uniform and then rejects the barriers in the loop.
+  let chunk_end = min(r_begin + u.chunk, seg_rows(seg));
+  i_seg = seg;
+  r_end = chunk_end;
+  enter_segment(seg);
   a0 = ((g / u.tiles_n) % u.tiles_a) * TA;
   b0 = (g % u.tiles_n) * TB;
   vec_col = ${norm ? "b0 == 0u" : "false"};
@@ -450,7 +454,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   ${laneSetup(mode)}
 ${block.decl}
   let s_begin = r_begin;
-  let s_end = r_end;
+  let s_end = chunk_end;
 ${
     stagedLoop(
       mode,

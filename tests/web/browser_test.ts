@@ -75,7 +75,11 @@ Deno.test({
       const page = browser.pages()[0] ?? await browser.newPage();
       const pageErrors: string[] = [];
       page.on("pageerror", (e) => pageErrors.push(String(e)));
-      page.on("console", (m) => m.type() === "error" && pageErrors.push(m.text()));
+      page.on("console", (m) => {
+        if (m.type() !== "error") return;
+        pageErrors.push(m.text());
+        console.error(`page console error: ${m.text()}`); // e.g. a kernel's compile message
+      });
       await page.goto(`http://localhost:${server.addr.port}/`);
 
       const ready = await page.evaluate(() => (globalThis as any).flashBla.ready);

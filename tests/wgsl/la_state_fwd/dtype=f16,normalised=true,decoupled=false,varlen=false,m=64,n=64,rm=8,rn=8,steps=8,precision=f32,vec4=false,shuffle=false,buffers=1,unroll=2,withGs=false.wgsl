@@ -141,10 +141,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   if (g >= u.groups) { return; }
   lid = lid_in;
   let part = g / (u.tiles_n * u.tiles_a);  // partial index: (segment, chunk)
-  i_seg = part / u.chunks;
+  let seg = part / u.chunks;
   let r_begin = (part % u.chunks) * u.chunk;
-  enter_segment(i_seg);
-  r_end = min(r_begin + u.chunk, seg_rows(i_seg));
+  // The loop bound is computed from uniform values in a local: browsers' uniformity analysis
+  // (Tint) treats private variables as non-uniform and then rejects the barriers in the loop.
+  let chunk_end = min(r_begin + u.chunk, seg_rows(seg));
+  i_seg = seg;
+  r_end = chunk_end;
+  enter_segment(seg);
   a0 = ((g / u.tiles_n) % u.tiles_a) * TA;
   b0 = (g % u.tiles_n) * TB;
   vec_col = b0 == 0u;
@@ -168,7 +172,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   var acc_7_0 = vec4f(0.0);
   var acc_7_1 = vec4f(0.0);
   let s_begin = r_begin;
-  let s_end = r_end;
+  let s_end = chunk_end;
   for (var s0 = s_begin; s0 < s_end; s0 += STEP) {
     let buf = 0u;
     let f_x0 = fetch_x(s0, 0u);
