@@ -17,7 +17,7 @@
  * @module
  */
 import { BENCH_OPS } from "./ops.ts";
-import { assertBenchAgreement, benchOps, openBench } from "./measure.ts";
+import { assertBenchAgreement, BENCH_COLUMNS, benchOps, openBench } from "./measure.ts";
 
 const env = await openBench();
 const { cpu, flags } = env;
@@ -32,7 +32,7 @@ console.error(
     `D${base.D}, T ∈ {${tList.join(", ")}}; varlen ${SEQUENCES} sequences, H${base.H}-` +
     `D${base.D}, n ∈ {${nList.join(", ")}}`,
 );
-console.error("per launch (ms): GPU timestamp median | host batch / N | N launches per await");
+console.error(BENCH_COLUMNS);
 const decoupled = opsNamed("naive_decoupled_la", "decoupled_la");
 for (const T of tList) await benchOps(env, `decoupled T=${T}`, { ...base, T }, decoupled);
 const varlen = opsNamed("padded_la", "varlen_la");
