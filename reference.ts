@@ -1,5 +1,5 @@
 /**
- * Float64 CPU references of flash-bla's ops (the math of the project's SPEC, evaluated
+ * Float64 CPU references of flash-bla's ops (the math of docs/math.md, evaluated
  * directly), for validating GPU results on your own data.
  *
  * @example
@@ -28,7 +28,7 @@ export {
   type PisaReferenceOptions,
   pisaTopK,
 } from "./ops/piecewise_attention/reference.ts";
-/** Float64 references of the paper layers (SPEC §6), with their option resolution. */
+/** Float64 references of the paper layers (docs/math.md §6), with their option resolution. */
 export * as layers from "./layers/reference/mod.ts";
 /** Float64 references of the optimizers (SGD, Adam, AdamW) and the MSE loss. */
 export * as optim from "./ops/optim/reference.ts";

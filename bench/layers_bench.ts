@@ -1,6 +1,6 @@
 /**
  * `deno task bench:layers`: GPU time of every paper layer, forward and forward+backward
- * (`vjp` + `pullback`), at the original's self-test shapes (SPEC §9.2) and at 128×128 tokens,
+ * (`vjp` + `pullback`), at the original's self-test shapes (docs/math.md §9.2) and at 128×128 tokens,
  * f32 and f16, with timestamp queries (`timeGpu`: median, p20, p80 over several samples,
  * one await for all). Also reports what the backward keeps: the bytes the layer's `vjp`
  * allocates and holds until `dispose()`.
@@ -63,7 +63,7 @@ function onGrid(layer: ImageLayer, s: LayerShape): Subject {
   return { layer, forward: (x) => layer.forward(x, grid(s)), vjp: (x) => layer.vjp(x, grid(s)) };
 }
 
-/** Each layer, built as in its `__main__` self-test (SPEC §9.2). */
+/** Each layer, built as in its `__main__` self-test (docs/math.md §9.2). */
 const LAYERS: Record<string, { make: Make; selftest: LayerShape }> = {
   "LinFusion (GeneralizedLinearAttention)": {
     selftest: { batch: 2, heads: 16, headDim: 64, height: 64, width: 64 },

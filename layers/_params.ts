@@ -21,7 +21,7 @@ export type ParamRole =
   | "normWeight" // 1 + U(±0.1): LayerNorm γ, perturbed so that tests see it
   | "normBias" // U(±0.1)
   | "free" // U(±0.5): scale, power, positional_encoding (0 in the original's init)
-  | "rotations"; // the RoPE buffer, computed (SPEC §6.2)
+  | "rotations"; // the RoPE buffer, computed (docs/math.md §6.2)
 
 /** One state_dict entry of a layer. */
 export interface ParamSpec {

@@ -1,7 +1,7 @@
 /**
- * `FocusedLinearAttention` (SPEC §6.3) and `PolaLinearAttention` (PolaFormer, SPEC §6.4) on
+ * `FocusedLinearAttention` (docs/math.md §6.3) and `PolaLinearAttention` (PolaFormer, docs/math.md §6.4) on
  * the GPU, with gradients. Both reduce keys and values spatially when `srRatio > 1` (fewer
- * keys than queries: SPEC §11.8 fixed) and take explicit image height and width.
+ * keys than queries: docs/math.md §11.8 fixed) and take explicit image height and width.
  * @module
  */
 import { Tensor } from "../ops/_runtime/mod.ts";
@@ -135,7 +135,7 @@ export abstract class FocusedLayer extends Layer {
 
   /**
    * `merge(DW_ks(v per head))` with the head-shared `dwc` kernel, after upsampling v from n to
-   * H·W tokens by 1-D interpolation when the keys were reduced (SPEC §6.3).
+   * H·W tokens by 1-D interpolation when the keys were reduced (docs/math.md §6.3).
    */
   protected valueConv(g: Graph, v: Tensor, hw: ImageForwardOptions): Tensor {
     const N = hw.height * hw.width;
@@ -150,7 +150,7 @@ export abstract class FocusedLayer extends Layer {
 }
 
 /**
- * Focused linear attention (FLatten Transformer, SPEC §6.3): `x [B, H·W, C]` → `[B, H·W, C]`,
+ * Focused linear attention (FLatten Transformer, docs/math.md §6.3): `x [B, H·W, C]` → `[B, H·W, C]`,
  *
  * ```
  * q = q(x);  [k | v] = kv(x')  with x' = LN(SR(x)) if srRatio > 1 else x;  k += positional_encoding
@@ -194,7 +194,7 @@ export class FocusedLinearAttention extends FocusedLayer {
   }
 
   /**
-   * `focus((relu(t) + 1e-6) / s)` with `focus(u) = u^f / ‖u^f‖ · ‖u‖` (SPEC §6.3), evaluated
+   * `focus((relu(t) + 1e-6) / s)` with `focus(u) = u^f / ‖u^f‖ · ‖u‖` (docs/math.md §6.3), evaluated
    * as `‖u‖ · û^f / ‖û^f‖` with `û = u / ‖u‖` (the same value: focus is homogeneous). With
    * every channel of a token negative, u ≈ 1e-6 and `‖u^f‖²` underflows f32, which would turn
    * the backward into NaN; `‖û^f‖ ≥ C^{-f/2}` does not.
@@ -210,7 +210,7 @@ export class FocusedLinearAttention extends FocusedLayer {
     return g.call(mul, [direction, n1], { da: direction, db: n1 });
   }
 
-  /** SPEC §6.3 on `g`. */
+  /** docs/math.md §6.3 on `g`. */
   protected graph(g: Graph, x: Tensor, hw: ImageForwardOptions): Tensor {
     const { heads, eps } = this.config;
     const s = this.divisor(g);
@@ -226,7 +226,7 @@ export class FocusedLinearAttention extends FocusedLayer {
 }
 
 /**
- * PolaFormer's polarity-aware linear attention (SPEC §6.4): `x [B, H·W, C]` → `[B, H·W, C]`,
+ * PolaFormer's polarity-aware linear attention (docs/math.md §6.4): `x [B, H·W, C]` → `[B, H·W, C]`,
  *
  * ```
  * [q | g] = qg(x);  k, v as in Focused;  q, k ← · / softplus(scale);  p = 1 + alpha·sigmoid(power)
@@ -261,7 +261,7 @@ export class PolaLinearAttention extends FocusedLayer {
     super("PolaLinearAttention", resolvePolaLinearAttention(options), options);
   }
 
-  /** Per head `[relu(t)^p ‖ relu(−t)^p]` and `[relu(−t)^p ‖ relu(t)^p]` (SPEC §6.4). */
+  /** Per head `[relu(t)^p ‖ relu(−t)^p]` and `[relu(−t)^p ‖ relu(t)^p]` (docs/math.md §6.4). */
   #polarities(g: Graph, t: Tensor, p: Tensor): [Tensor, Tensor] {
     const neg = g.call(scale, [t, -1], { dx: t });
     const pos = g.call(reluPower, [t, p], { da: t, db: p });
@@ -269,7 +269,7 @@ export class PolaLinearAttention extends FocusedLayer {
     return [g.callList(concatFeatures, [pos, negP]), g.callList(concatFeatures, [negP, pos])];
   }
 
-  /** SPEC §6.4 on `g`. */
+  /** docs/math.md §6.4 on `g`. */
   protected graph(g: Graph, x: Tensor, hw: ImageForwardOptions): Tensor {
     const { dim: C, heads, headDim: d, eps, power: alpha } = this.config;
     const s = this.divisor(g);

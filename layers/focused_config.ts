@@ -1,5 +1,5 @@
 /**
- * Options of `FocusedLinearAttention` (SPEC §6.3) and `PolaLinearAttention` (SPEC §6.4), which
+ * Options of `FocusedLinearAttention` (docs/math.md §6.3) and `PolaLinearAttention` (docs/math.md §6.4), which
  * share the key/value path (optional spatial reduction), and their state_dict entries.
  * @module
  */
@@ -103,7 +103,7 @@ function resolveShared(options: FocusedLayerOptions, layer: string, firstProj: s
   return { dim, heads, headDim, qkvBias, srRatio: sr, kernelSize: ks, posRows, own, children };
 }
 
-/** Resolves `FocusedLinearAttention` options (SPEC §6.3). */
+/** Resolves `FocusedLinearAttention` options (docs/math.md §6.3). */
 export function resolveFocusedLinearAttention(
   options: FocusedLinearAttentionOptions,
 ): FocusedLayerConfig {
@@ -116,7 +116,7 @@ export function resolveFocusedLinearAttention(
   return { ...rest, power: f, eps: 1e-6, specs: [...own, ...children] };
 }
 
-/** Resolves `PolaLinearAttention` options (SPEC §6.4). */
+/** Resolves `PolaLinearAttention` options (docs/math.md §6.4). */
 export function resolvePolaLinearAttention(
   options: PolaLinearAttentionOptions,
 ): FocusedLayerConfig {

@@ -1,6 +1,6 @@
 /**
  * `GeneralizedLinearAttention`: LinFusion's replacement for a diffusers self-attention
- * (SPEC §6.1), on the GPU, with gradients.
+ * (docs/math.md §6.1), on the GPU, with gradients.
  * @module
  */
 import type { Tensor } from "../ops/_runtime/mod.ts";
@@ -28,13 +28,13 @@ export type { GeneralizedLinearAttentionOptions } from "./linfusion_config.ts";
 export interface GeneralizedLinearAttentionForward {
   /**
    * Keys and values come from these `[B, Lk, crossAttentionDim]` states (cross-attention,
-   * any Lk; SPEC §11.8 fixed); default: the input itself (self-attention).
+   * any Lk; docs/math.md §11.8 fixed); default: the input itself (self-attention).
    */
   encoderHiddenStates?: Tensor;
 }
 
 /**
- * LinFusion's generalized linear attention (SPEC §6.1): `x [B, L, queryDim]` →
+ * LinFusion's generalized linear attention (docs/math.md §6.1): `x [B, L, queryDim]` →
  * `[B, L, outDim]`,
  *
  * ```
@@ -102,7 +102,7 @@ export class GeneralizedLinearAttention extends Layer {
     return [xc, e];
   }
 
-  /** `X + P(X)`: the projection MLP `prefix` (SPEC §6.1), or `2X` when it is Identity. */
+  /** `X + P(X)`: the projection MLP `prefix` (docs/math.md §6.1), or `2X` when it is Identity. */
   #projected(g: Graph, prefix: string, x: Tensor): Tensor {
     if (this.config.mid === null) return g.call(add, [x, x], { da: x, db: x });
     const p = (n: string) => this.param(`${prefix}.${n}`);

@@ -1,5 +1,5 @@
 /**
- * Options of `GeneralizedLinearAttention` (LinFusion, SPEC §6.1) and their resolution to the
+ * Options of `GeneralizedLinearAttention` (LinFusion, docs/math.md §6.1) and their resolution to the
  * diffusers `Attention` dimensions and state_dict entries. Pure CPU code.
  * @module
  */
@@ -35,7 +35,7 @@ export interface GeneralizedLinearAttentionOptions {
   outDim?: number | null;
   /**
    * Hidden width M of the to_q_/to_k_ MLPs; default (null) = the inner width. `-1` makes them
-   * Identity, so the projection input is `X + X = 2X`, as in the original (SPEC §11.9).
+   * Identity, so the projection input is `X + X = 2X`, as in the original (docs/math.md §11.9).
    */
   projectionMidDim?: number | null;
 }
@@ -66,7 +66,7 @@ export interface GeneralizedLinearAttentionConfig {
   specs: ParamSpec[];
 }
 
-/** Resolves options the way diffusers `Attention` and `add_non_linear_model` do (SPEC §6.1). */
+/** Resolves options the way diffusers `Attention` and `add_non_linear_model` do (docs/math.md §6.1). */
 export function resolveGeneralizedLinearAttention(
   options: GeneralizedLinearAttentionOptions,
 ): GeneralizedLinearAttentionConfig {
@@ -95,7 +95,7 @@ export function resolveGeneralizedLinearAttention(
   if (mid !== null && (queryDim !== inner || kvDim !== inner)) {
     throw new RangeError(
       `the to_q_/to_k_ projections need queryDim = crossAttentionDim = inner width, got ` +
-        `queryDim ${queryDim}, crossAttentionDim ${kvDim}, inner ${inner} (SPEC §6.1)`,
+        `queryDim ${queryDim}, crossAttentionDim ${kvDim}, inner ${inner} (docs/math.md §6.1)`,
     );
   }
   const bias = checkBoolean(options.bias, false, "bias");

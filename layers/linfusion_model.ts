@@ -1,6 +1,6 @@
 /**
  * `LinFusion`: the set of `GeneralizedLinearAttention` modules that replace a diffusion UNet's
- * self-attentions (SPEC §7), built from the original's `config.json` and
+ * self-attentions (docs/math.md §7), built from the original's `config.json` and
  * `diffusion_pytorch_model.safetensors`.
  * @module
  */
@@ -69,7 +69,7 @@ function checkEntry(entry: unknown, i: number): LinFusionModuleEntry {
 }
 
 /**
- * LinFusion (SPEC §7): one {@linkcode GeneralizedLinearAttention} per `modules_list` entry,
+ * LinFusion (docs/math.md §7): one {@linkcode GeneralizedLinearAttention} per `modules_list` entry,
  * built like the original (`queryDim = outDim = dim_n`, `dimHead = ⌊dim_n / heads⌋`), in
  * {@linkcode LinFusion.modules} keyed by the UNet module name, so that your own UNet runtime
  * can call `modules.get(name)!.forward(hiddenStates)` in place of that self-attention.

@@ -1,5 +1,5 @@
 /**
- * The paper layers (SPEC §6) and LinFusion (SPEC §7), with parameters named like the PyTorch
+ * The paper layers (docs/math.md §6) and LinFusion (docs/math.md §7), with parameters named like the PyTorch
  * state_dicts, safetensors loading and gradients.
  * @module
  */

@@ -1,6 +1,6 @@
 /**
  * The two RoPE layers on the GPU, with gradients: `MambaLikeLinearAttention` (MLLA,
- * SPEC §6.2) and `RALALinearAttention` (SPEC §6.5).
+ * docs/math.md §6.2) and `RALALinearAttention` (docs/math.md §6.5).
  * @module
  */
 import type { Tensor } from "../ops/_runtime/mod.ts";
@@ -93,7 +93,7 @@ export abstract class RopeLayer extends Layer {
   }
 
   /**
-   * The fused decoupled linear attention (SPEC §2, σ = 1/N) of `[B, heads, N, d]` features:
+   * The fused decoupled linear attention (docs/math.md §2, σ = 1/N) of `[B, heads, N, d]` features:
    * the numerator from the RoPE'd copies, the denominator from the plain ones.
    */
   protected attention(
@@ -118,7 +118,7 @@ export abstract class RopeLayer extends Layer {
 }
 
 /**
- * Mamba-like linear attention (MLLA, SPEC §6.2): `x [B, H·W, C]` → `[B, H·W, C]`,
+ * Mamba-like linear attention (MLLA, docs/math.md §6.2): `x [B, H·W, C]` → `[B, H·W, C]`,
  *
  * ```
  * [q | k] = qk(x);  q, k ← elu(·) + 1;  q_r, k_r = RoPE over all C channels (rows, then columns)
@@ -150,13 +150,13 @@ export class MambaLikeLinearAttention extends RopeLayer {
     super("MambaLikeLinearAttention", resolveMambaLikeLinearAttention(options), options);
   }
 
-  /** SPEC §6.2 on `g`. */
+  /** docs/math.md §6.2 on `g`. */
   protected graph(g: Graph, x: Tensor): Tensor {
     const rot = this.param("rope.rotations");
     const [qRaw, kRaw] = this.split(g, this.linear(g, "qk", x), 2);
     const q = g.call(eluPlusOne, [qRaw], { dx: qRaw });
     const k = g.call(eluPlusOne, [kRaw], { dx: kRaw });
-    // RoPE over the full C before the head split (SPEC §6.2)
+    // RoPE over the full C before the head split (docs/math.md §6.2)
     const qr = g.call(rope2d, [q, rot], { dx: q });
     const kr = g.call(rope2d, [k, rot], { dx: k });
     const [qh, kh, qrh, krh, vh] = [q, k, qr, kr, x].map((t) => this.heads(g, t));
@@ -168,7 +168,7 @@ export class MambaLikeLinearAttention extends RopeLayer {
 }
 
 /**
- * RALA linear attention (SPEC §6.5): `x [B, H·W, C]` → `[B, H·W, C]`,
+ * RALA linear attention (docs/math.md §6.5): `x [B, H·W, C]` → `[B, H·W, C]`,
  *
  * ```
  * [q | k | v | o] = qkvo(x);  lepe = DW_5(v);  q, k ← elu(·) + 1      (then per head:)
@@ -202,7 +202,7 @@ export class RALALinearAttention extends RopeLayer {
     super("RALALinearAttention", resolveRALALinearAttention(options), options);
   }
 
-  /** SPEC §6.5 on `g`. */
+  /** docs/math.md §6.5 on `g`. */
   protected graph(g: Graph, x: Tensor): Tensor {
     const { headDim: d, height, width } = this.config;
     const N = height * width, rot = this.param("rope.rotations");
@@ -210,7 +210,7 @@ export class RALALinearAttention extends RopeLayer {
     const lepe = this.dwConv(g, "lepe", v);
     const qh = this.heads(g, g.call(eluPlusOne, [qRaw], { dx: qRaw }));
     const kh = this.heads(g, g.call(eluPlusOne, [kRaw], { dx: kRaw }));
-    // k_j ← N · softmax_j(d^{-1/2} q̄·k_j) · k_j per (batch, head) (SPEC §6.5)
+    // k_j ← N · softmax_j(d^{-1/2} q̄·k_j) · k_j per (batch, head) (docs/math.md §6.5)
     const qMean = g.call(mean, [qh, { axis: 2 }], { dx: qh }); // [B, heads, 1, d]
     const prod = g.call(mul, [kh, qMean, { alpha: 1 / Math.sqrt(d) }], { da: kh, db: qMean });
     const logits = g.call(sum, [prod, { axis: -1 }], { dx: prod }); // [B, heads, N, 1]

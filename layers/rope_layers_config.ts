@@ -1,6 +1,6 @@
 /**
- * Options of the two RoPE layers, `MambaLikeLinearAttention` (MLLA, SPEC §6.2) and
- * `RALALinearAttention` (SPEC §6.5), and their state_dict entries. Pure CPU code.
+ * Options of the two RoPE layers, `MambaLikeLinearAttention` (MLLA, docs/math.md §6.2) and
+ * `RALALinearAttention` (docs/math.md §6.5), and their state_dict entries. Pure CPU code.
  * @module
  */
 import {
@@ -65,7 +65,7 @@ function resolveCommon(options: RopeLayerOptions, layer: string) {
   return { dim, heads, headDim: dim / heads, height, width, qkvBias };
 }
 
-/** MLLA (SPEC §6.2): RoPE over all C channels, so C must be a multiple of 4 (SPEC §11.11). */
+/** MLLA (docs/math.md §6.2): RoPE over all C channels, so C must be a multiple of 4 (docs/math.md §11.11). */
 export function resolveMambaLikeLinearAttention(options: RopeLayerOptions): RopeLayerConfig {
   const c = resolveCommon(options, "MambaLikeLinearAttention");
   checkDivisible(c.dim, 4, "dim (the RoPE width of MLLA) must be a multiple of 4");
@@ -82,7 +82,7 @@ export function resolveMambaLikeLinearAttention(options: RopeLayerOptions): Rope
   return { ...c, eps: 1e-6, specs };
 }
 
-/** RALA (SPEC §6.5): RoPE per head, so the head width must be a multiple of 4. */
+/** RALA (docs/math.md §6.5): RoPE per head, so the head width must be a multiple of 4. */
 export function resolveRALALinearAttention(options: RopeLayerOptions): RopeLayerConfig {
   const c = resolveCommon(options, "RALALinearAttention");
   checkDivisible(c.headDim, 4, "dim / numHeads (the RoPE width of RALA) must be a multiple of 4");

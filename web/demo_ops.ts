@@ -90,7 +90,7 @@ function attentionDemo(
 }
 
 /**
- * LinFusion's attention layer (SPEC §6.1; 64 channels, 4 heads of 16, projection MLPs) on
+ * LinFusion's attention layer (docs/math.md §6.1; 64 channels, 4 heads of 16, projection MLPs) on
  * `[1, T, 64]`, checked on its whole output against the float64 reference.
  */
 function linfusionDemo(): DemoOp {

@@ -1,6 +1,6 @@
 /**
  * Self-test of one paper layer in the browser: LinFusion's `GeneralizedLinearAttention`
- * (SPEC §6.1) forward against its float64 reference, and every gradient (dx and each trainable parameter)
+ * (docs/math.md §6.1) forward against its float64 reference, and every gradient (dx and each trainable parameter)
  * against central finite differences of that reference along a random direction.
  * @module
  */

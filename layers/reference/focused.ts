@@ -1,6 +1,6 @@
 /**
- * Float64 references of `FocusedLinearAttention` (SPEC §6.3) and `PolaLinearAttention`
- * (SPEC §6.4), including `srRatio > 1` with fewer keys than queries (the SPEC §11.8 fix) and
+ * Float64 references of `FocusedLinearAttention` (docs/math.md §6.3) and `PolaLinearAttention`
+ * (docs/math.md §6.4), including `srRatio > 1` with fewer keys than queries (the docs/math.md §11.8 fix) and
  * explicit, possibly non-square, image height and width.
  * @module
  */
@@ -73,7 +73,7 @@ function addValueConv(
   return out;
 }
 
-/** Per-token focusing `t ↦ t^f / ‖t^f‖ · ‖t‖` over all C channels (SPEC §6.3). */
+/** Per-token focusing `t ↦ t^f / ‖t^f‖ · ‖t‖` over all C channels (docs/math.md §6.3). */
 function focus(t: F64, C: number, f: number): F64 {
   const out = new Float64Array(t.length);
   for (let i = 0; i < t.length / C; i++) {
@@ -118,7 +118,7 @@ export function focusedLinearAttentionRef(
   return out;
 }
 
-/** Per head `[relu(±t)^p ‖ relu(∓t)^p]` features of width 2·hd (SPEC §6.4). */
+/** Per head `[relu(±t)^p ‖ relu(∓t)^p]` features of width 2·hd (docs/math.md §6.4). */
 function polarFeatures(t: F64, cfg: FocusedLayerConfig, power: F64, flip: boolean): F64 {
   const { dim: C, heads, headDim: d } = cfg;
   const rows = t.length / C;

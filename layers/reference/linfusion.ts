@@ -1,6 +1,6 @@
 /**
- * Float64 reference of `GeneralizedLinearAttention` (LinFusion, SPEC §6.1), with
- * cross-attention of any key length (the SPEC §11.8 fix).
+ * Float64 reference of `GeneralizedLinearAttention` (LinFusion, docs/math.md §6.1), with
+ * cross-attention of any key length (the docs/math.md §11.8 fix).
  * @module
  */
 import type { GeneralizedLinearAttentionConfig } from "../linfusion_config.ts";

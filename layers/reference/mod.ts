@@ -1,5 +1,5 @@
 /**
- * Float64 CPU references of the paper layers (SPEC §6) and of the building blocks they use,
+ * Float64 CPU references of the paper layers (docs/math.md §6) and of the building blocks they use,
  * with the option resolution (dimensions, state_dict specs) the GPU layers share.
  *
  * @example

@@ -1,14 +1,14 @@
 /**
- * Float64 CPU versions of the building blocks the paper layers use (SPEC §0.2, §1, §2),
+ * Float64 CPU versions of the building blocks the paper layers use (docs/math.md §0.2, §1, §2),
  * written for clarity, not speed. Every array is row-major `Float64Array`; token-major
- * activations are `[rows, channels]` with channel `g·hd + d` for head g (SPEC §0.1).
+ * activations are `[rows, channels]` with channel `g·hd + d` for head g (docs/math.md §0.1).
  * @module
  */
 
 /** Row-major float64 data. */
 export type F64 = Float64Array<ArrayBuffer>;
 
-/** `y = x Wᵀ + b` for `x: [rows, inF]`, `W: [outF, inF]`, optional `b: [outF]` (SPEC §0.2). */
+/** `y = x Wᵀ + b` for `x: [rows, inF]`, `W: [outF, inF]`, optional `b: [outF]` (docs/math.md §0.2). */
 export function linearRef(x: F64, rows: number, W: F64, outF: number, b?: F64): F64 {
   const inF = W.length / outF;
   const y = new Float64Array(rows * outF);
@@ -22,7 +22,7 @@ export function linearRef(x: F64, rows: number, W: F64, outF: number, b?: F64): 
   return y;
 }
 
-/** LayerNorm over the last axis (biased variance, eps 1e-5), `x: [rows, C]` (SPEC §0.2). */
+/** LayerNorm over the last axis (biased variance, eps 1e-5), `x: [rows, C]` (docs/math.md §0.2). */
 export function layerNormRef(x: F64, C: number, gamma: F64, beta: F64, eps = 1e-5): F64 {
   const rows = x.length / C;
   const y = new Float64Array(x.length);
@@ -78,7 +78,7 @@ export function columnsRef(x: F64, C: number, from: number, count: number): F64 
 
 /**
  * Depthwise conv (cross-correlation, zero padding k//2, stride 1, bias) on token-major data
- * `x: [H·W, C]` (token `r·W + c`). `w: [C, k, k]`, `bias: [C]` (SPEC §0.2 `DW_k`).
+ * `x: [H·W, C]` (token `r·W + c`). `w: [C, k, k]`, `bias: [C]` (docs/math.md §0.2 `DW_k`).
  */
 export function dwConvTokensRef(
   x: F64,
@@ -113,7 +113,7 @@ export function dwConvTokensRef(
 
 /**
  * Strided "spatial reduction" conv (kernel = stride = sr, no padding, bias) on token-major
- * data `x: [H·W, C]` → `[⌊H/sr⌋·⌊W/sr⌋, O]`; `w: [O, C, sr, sr]` (SPEC §0.2 `SR`).
+ * data `x: [H·W, C]` → `[⌊H/sr⌋·⌊W/sr⌋, O]`; `w: [O, C, sr, sr]` (docs/math.md §0.2 `SR`).
  */
 export function srConvTokensRef(
   x: F64,
@@ -147,7 +147,7 @@ export function srConvTokensRef(
 
 /**
  * The 2-D RoPE rotation buffer `[Hr, Wr, 2·⌊F/4⌋, 2]` (cos, sin), computed in float32 like
- * the original's buffer (SPEC §6.2): pair p < F/4 rotates by `r·θ_p`, the rest by `c·θ_{p−F/4}`.
+ * the original's buffer (docs/math.md §6.2): pair p < F/4 rotates by `r·θ_p`, the rest by `c·θ_{p−F/4}`.
  */
 export function ropeRotationsRef(Hr: number, Wr: number, F: number): F64 {
   const kMax = Math.floor(F / 4);
@@ -170,7 +170,7 @@ export function ropeRotationsRef(Hr: number, Wr: number, F: number): F64 {
 /**
  * Applies 2-D RoPE to token-major `x: [H·W, C]`. With `heads = 1` the rotation spans all C
  * channels (MLLA layout); otherwise every head's `C/heads` channels get the same rotation
- * (RALA layout). `rotations: [H, W, F/2, 2]` with F the rotated width (SPEC §6.2, §6.5).
+ * (RALA layout). `rotations: [H, W, F/2, 2]` with F the rotated width (docs/math.md §6.2, §6.5).
  */
 export function ropeTokensRef(x: F64, C: number, heads: number, rotations: F64): F64 {
   const F = C / heads, pairs = F / 2, T = x.length / C;
@@ -190,7 +190,7 @@ export function ropeTokensRef(x: F64, C: number, heads: number, rotations: F64):
 
 /**
  * `F.interpolate(mode="linear", align_corners=False)` along the token axis: `x: [n, D]` →
- * `[N, D]` (SPEC §0.2 `interp1d_linear`).
+ * `[N, D]` (docs/math.md §0.2 `interp1d_linear`).
  */
 export function interp1dRef(x: F64, n: number, N: number): F64 {
   const D = x.length / n;
@@ -220,11 +220,11 @@ export interface AttentionShape {
 }
 
 /**
- * Decoupled linear attention per head on token-major data (SPEC §2): the numerator state
+ * Decoupled linear attention per head on token-major data (docs/math.md §2): the numerator state
  * comes from `kRope`, `v`, the denominator from the plain `q`, `k`:
  * `o_i = (qRope_i · σ·Σ_j kRope_jᵀ v_j) / (q_i · mean_j k_j + ε)`.
  * `q, qRope: [N, H·dk]`, `k, kRope: [n, H·dk]`, `v: [n, H·dv]` → `[N, H·dv]`; σ = 1/n.
- * Plain linear attention (SPEC §1) is `qRope = q`, `kRope = k`.
+ * Plain linear attention (docs/math.md §1) is `qRope = q`, `kRope = k`.
  */
 export function decoupledAttentionRef(
   q: F64,

@@ -1,6 +1,6 @@
 /**
- * Float64 references of `MambaLikeLinearAttention` (SPEC §6.2) and `RALALinearAttention`
- * (SPEC §6.5), with explicit (possibly non-square) image height and width.
+ * Float64 references of `MambaLikeLinearAttention` (docs/math.md §6.2) and `RALALinearAttention`
+ * (docs/math.md §6.5), with explicit (possibly non-square) image height and width.
  * @module
  */
 import type { RopeLayerConfig } from "../rope_layers_config.ts";
@@ -57,7 +57,7 @@ export function ralaLinearAttentionRef(
     const lepe = dwConvTokensRef(v, H, W, C, p.get("lepe.weight")!, p.get("lepe.bias")!, 5);
     const q = eluPlusOneRef(columnsRef(qkvo, 4 * C, 0, C));
     const k = eluPlusOneRef(columnsRef(qkvo, 4 * C, C, C));
-    // k'_j = n · softmax_j(d^{-1/2} q̄·k_j) · k_j per head, q̄ the mean query (SPEC §6.5)
+    // k'_j = n · softmax_j(d^{-1/2} q̄·k_j) · k_j per head, q̄ the mean query (docs/math.md §6.5)
     for (let g = 0; g < heads; g++) {
       const qMean = new Float64Array(d);
       for (let i = 0; i < N; i++) for (let a = 0; a < d; a++) qMean[a] += q[i * C + g * d + a] / N;

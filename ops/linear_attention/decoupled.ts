@@ -1,6 +1,6 @@
 /**
  * `decoupledLinearAttention`: the numerator from rotary features, the denominator from the
- * plain ones (SPEC §2), fused forward and backward.
+ * plain ones (docs/math.md §2), fused forward and backward.
  * @module
  */
 import type { Tensor, Vjp } from "../_runtime/mod.ts";
@@ -55,7 +55,7 @@ function decoupledVjp(
 }
 
 /**
- * Decoupled linear attention (SPEC §2), per (b, h): `S = σ·kRopeᵀV`, `m = mean of the rows of
+ * Decoupled linear attention (docs/math.md §2), per (b, h): `S = σ·kRopeᵀV`, `m = mean of the rows of
  * k`, `o_i = (qRope_i S) / (q_i·m + ε)`: rotary features in the numerator, plain ones in the
  * denominator.
  *

@@ -214,7 +214,7 @@ export interface Problem {
   dv: number;
   /** Shape prefix of the state tensor ([B, H] or [N_seq, H]). */
   statePrefix: number[];
-  /** The scale of the numerator state (SPEC §1.2). */
+  /** The scale of the numerator state (docs/math.md §1.2). */
   scale: number;
   /** varlen: scale_s = 1/n_s per sequence. */
   scaleDefault: boolean;

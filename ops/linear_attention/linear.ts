@@ -1,5 +1,5 @@
 /**
- * `linearAttention`: bidirectional normalised linear attention (SPEC §1), fused forward and
+ * `linearAttention`: bidirectional normalised linear attention (docs/math.md §1), fused forward and
  * backward.
  * @module
  */
@@ -13,7 +13,7 @@ export type { LinearAttentionGrads };
 
 /** Options of {@linkcode linearAttention}. */
 export interface LinearAttentionOptions extends KernelOptions {
-  /** σ, which scales the numerator state only (SPEC §1.2); default 1/L_k. */
+  /** σ, which scales the numerator state only (docs/math.md §1.2); default 1/L_k. */
   scale?: number;
   /** ε, added to the denominator q·m; default 1e-6. */
   eps?: number;
@@ -37,7 +37,7 @@ function linearAttentionVjp(
 }
 
 /**
- * Bidirectional normalised linear attention (SPEC §1), per (b, h):
+ * Bidirectional normalised linear attention (docs/math.md §1), per (b, h):
  * `S = σ·KᵀV`, `m = mean of the rows of K`, `o_i = (q_i S) / (q_i·m + ε)`.
  *
  * - q: `[B, H, L_q, d_k]`, k: `[B, H, L_k, d_k]`, v: `[B, H, L_k, d_v]` (or `[B, L, H, D]` with

@@ -1,5 +1,5 @@
 /**
- * The linear-attention op family (SPEC §1–4): fused WGSL forward and backward kernels, and
+ * The linear-attention op family (docs/math.md §1–4): fused WGSL forward and backward kernels, and
  * the naive compositions of `nn` ops they are measured against.
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * `naiveLinearAttention`: SPEC §1 computed unfused from the generic ops (matmul, mean,
+ * `naiveLinearAttention`: docs/math.md §1 computed unfused from the generic ops (matmul, mean,
  * elementwise), forward and backward — what a JavaScript user would write without fused
  * kernels, kept as the benchmark baseline for `linearAttention`.
  * @module
@@ -16,7 +16,7 @@ const OP = "naiveLinearAttention";
 
 /** Options of {@linkcode naiveLinearAttention} (the same as `linearAttention`'s). */
 export interface NaiveLinearAttentionOptions {
-  /** σ, the numerator scale (SPEC §1.2); default 1/L with L the key length. */
+  /** σ, the numerator scale (docs/math.md §1.2); default 1/L with L the key length. */
   scale?: number;
   /** ε, added to the denominator; default 1e-6. */
   eps?: number;
@@ -59,7 +59,7 @@ function prepare(
   return { layout, shape, sigma, eps };
 }
 
-/** SPEC §1.2 on BHTD tensors: z = q·mean(k) + ε, S = kᵀ(σv), o = qS / z. */
+/** docs/math.md §1.2 on BHTD tensors: z = q·mean(k) + ε, S = kᵀ(σv), o = qS / z. */
 function forwardBhtd(q: Tensor, k: Tensor, v: Tensor, sigma: number, eps: number): Saved {
   const m = mean(k, { axis: 2 });
   const qm = matmul(q, m, { transposeB: true });
@@ -73,7 +73,7 @@ function forwardBhtd(q: Tensor, k: Tensor, v: Tensor, sigma: number, eps: number
   return { q, k, sv, m, z, s, o };
 }
 
-/** SPEC §1.3 from the same generic ops. */
+/** docs/math.md §1.3 from the same generic ops. */
 function backwardBhtd(x: Saved, dO: Tensor, sigma: number, lk: number): NaiveLinearAttentionGrads {
   const temps: Tensor[] = [];
   const keep = (t: Tensor) => (temps.push(t), t);
@@ -89,7 +89,7 @@ function backwardBhtd(x: Saved, dO: Tensor, sigma: number, lk: number): NaiveLin
 }
 
 /**
- * Normalised bidirectional linear attention (SPEC §1), computed unfused with generic GPU ops:
+ * Normalised bidirectional linear attention (docs/math.md §1), computed unfused with generic GPU ops:
  * `o = (q S) ⊘ (q·mean(k) + ε)` with `S = kᵀ(σ v)`. Same result as `linearAttention`, at the
  * cost of a dozen kernels and `[B, H, T, ·]` intermediates; the benchmark baseline.
  *

@@ -1,5 +1,5 @@
 /**
- * `naiveDecoupledLinearAttention`: decoupled linear attention (SPEC §2) computed unfused from
+ * `naiveDecoupledLinearAttention`: decoupled linear attention (docs/math.md §2) computed unfused from
  * the generic ops (matmul, mean, elementwise), forward and backward — the benchmark baseline
  * of the fused `decoupledLinearAttention`.
  * @module
@@ -29,7 +29,7 @@ export interface NaiveDecoupledGrads extends Record<string, Tensor> {
   dv: Tensor;
 }
 
-/** SPEC §2 on BHTD tensors: m = mean(k), z = q·m + ε, S = kRopeᵀ(σv), o = qRope S / z. */
+/** docs/math.md §2 on BHTD tensors: m = mean(k), z = q·m + ε, S = kRopeᵀ(σv), o = qRope S / z. */
 function forwardBhtd(
   [q, k, qRope, kRope, v]: Tensor[],
   sigma: number,
@@ -83,7 +83,7 @@ function prepare(
 }
 
 /**
- * Decoupled linear attention (SPEC §2) computed unfused with generic GPU ops:
+ * Decoupled linear attention (docs/math.md §2) computed unfused with generic GPU ops:
  * `o = (qRope S) ⊘ (q·mean(k) + ε)` with `S = kRopeᵀ(σ v)`. Same result as
  * `decoupledLinearAttention`, at the cost of a dozen kernels and `[B, H, T, ·]`
  * intermediates; the benchmark baseline.

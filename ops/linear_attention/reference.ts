@@ -1,5 +1,5 @@
 /**
- * Float64 CPU references for the linear-attention family (SPEC §1–4): forward and the exact
+ * Float64 CPU references for the linear-attention family (docs/math.md §1–4): forward and the exact
  * closed-form backward, written directly from the formulas, one (b, h) segment at a time.
  * @module
  */
@@ -14,7 +14,7 @@ export interface RefTensor {
 
 /** Options shared by the references of `linearAttention`, `decoupledLinearAttention`. */
 export interface RefOptions {
-  /** σ, the numerator scale; default 1/L_k (SPEC §1.1). */
+  /** σ, the numerator scale; default 1/L_k (docs/math.md §1.1). */
   scale?: number;
   /** ε, added to the denominator; default 1e-6. */
   eps?: number;
@@ -45,7 +45,7 @@ interface Segment {
   gS?: Float64Array; // [dk, dv] upstream gradient of the state (simple only)
 }
 
-/** How the family members differ (SPEC §1, §2, §4). */
+/** How the family members differ (docs/math.md §1, §2, §4). */
 interface Variant {
   normalised: boolean;
   scale: number;
@@ -63,7 +63,7 @@ interface SegmentResult {
   dkr?: Float64Array;
 }
 
-/** SPEC §1.2 forward and §1.3 / §2 / §4 backward for one segment. */
+/** docs/math.md §1.2 forward and §1.3 / §2 / §4 backward for one segment. */
 function segment(
   seg: Segment,
   Lq: number,
@@ -235,7 +235,7 @@ function sum(a: Float64Array, b: Float64Array): Float64Array<ArrayBuffer> {
 }
 
 /**
- * `linearAttention` in float64 (SPEC §1.2): `o = (Q S) ⊘ (Q m + ε)`, `S = σ KᵀV`,
+ * `linearAttention` in float64 (docs/math.md §1.2): `o = (Q S) ⊘ (Q m + ε)`, `S = σ KᵀV`,
  * `m = mean of the keys`. q: [B, H, Lq, dk], k: [B, H, Lk, dk], v: [B, H, Lk, dv] (or the
  * `BTHD` layout); returns o, [B, H, Lq, dv].
  *
@@ -265,7 +265,7 @@ export function linearAttentionReference(
 
 /**
  * Forward output and exact gradients of `linearAttention` for the upstream gradient `dO`
- * (SPEC §1.3), in float64.
+ * (docs/math.md §1.3), in float64.
  *
  * @example
  * ```ts
@@ -296,14 +296,14 @@ export function linearAttentionReferenceGrads(
 
 /** Options of the `simpleLinearAttention` references. */
 export interface SimpleRefOptions {
-  /** σ; default d_k^-1/2 (SPEC §4). */
+  /** σ; default d_k^-1/2 (docs/math.md §4). */
   scale?: number;
   /** `"BHTD"` (default) or `"BTHD"`. */
   layout?: "BHTD" | "BTHD";
 }
 
 /**
- * `simpleLinearAttention` in float64 (SPEC §4): `S = σ KᵀV` ([B, H, d_k, d_v]), `O = Q S`.
+ * `simpleLinearAttention` in float64 (docs/math.md §4): `S = σ KᵀV` ([B, H, d_k, d_v]), `O = Q S`.
  *
  * @example
  * ```ts
@@ -331,7 +331,7 @@ export function simpleLinearAttentionReference(
 }
 
 /**
- * Gradients of `simpleLinearAttention` for the loss `Σ O⊙dO + Σ S⊙gS` (SPEC §4): `gS`, the
+ * Gradients of `simpleLinearAttention` for the loss `Σ O⊙dO + Σ S⊙gS` (docs/math.md §4): `gS`, the
  * upstream gradient of the returned state ([B, H, d_k, d_v]), is optional.
  *
  * @example
@@ -371,7 +371,7 @@ export interface DecoupledRefGrads extends RefGrads {
 }
 
 /**
- * `decoupledLinearAttention` in float64 (SPEC §2): `o_i = (qRope_i S) / (q_i·m + ε)` with
+ * `decoupledLinearAttention` in float64 (docs/math.md §2): `o_i = (qRope_i S) / (q_i·m + ε)` with
  * `S = σ kRopeᵀ V` and `m` the mean of the plain keys; with `dO`, also the five gradients.
  *
  * @example
@@ -407,14 +407,14 @@ export function decoupledLinearAttentionReference(
 
 /** Options of the `varlenLinearAttention` reference. */
 export interface VarlenRefOptions {
-  /** σ for every sequence; default 1/n_s per sequence (SPEC §3). */
+  /** σ for every sequence; default 1/n_s per sequence (docs/math.md §3). */
   scale?: number;
   /** ε; default 1e-6. */
   eps?: number;
 }
 
 /**
- * `varlenLinearAttention` in float64 (SPEC §3): packed q, k `[T_total, H, d_k]`, v
+ * `varlenLinearAttention` in float64 (docs/math.md §3): packed q, k `[T_total, H, d_k]`, v
  * `[T_total, H, d_v]`, sequence s = rows `[cu[s], cu[s+1])`, each attended on its own. With
  * `dO`, also dq, dk, dv.
  *

@@ -1,5 +1,5 @@
 /**
- * `simpleLinearAttention`: linear attention without the normaliser (SPEC §4), optionally
+ * `simpleLinearAttention`: linear attention without the normaliser (docs/math.md §4), optionally
  * returning the state `S = σ·KᵀV`, with a backward that takes the state's gradient too.
  * @module
  */
@@ -100,7 +100,7 @@ function simpleVjp(
 }
 
 /**
- * Linear attention without the normaliser (SPEC §4), per (b, h): `S = σ·KᵀV`, `O = Q S`.
+ * Linear attention without the normaliser (docs/math.md §4), per (b, h): `S = σ·KᵀV`, `O = Q S`.
  *
  * - q: `[B, H, L_q, d_k]`, k: `[B, H, L_k, d_k]`, v: `[B, H, L_k, d_v]` (or `[B, L, H, D]` with
  *   `layout: "BTHD"`); returns O: `[B, H, L_q, d_v]` in the same layout and dtype, or

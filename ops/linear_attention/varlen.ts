@@ -1,6 +1,6 @@
 /**
  * `varlenLinearAttention`: normalised linear attention over packed sequences of different
- * lengths (SPEC §3), fused forward and backward.
+ * lengths (docs/math.md §3), fused forward and backward.
  * @module
  */
 import { checkRank, checkTensor, type Tensor, type Vjp } from "../_runtime/mod.ts";
@@ -111,7 +111,7 @@ function varlenVjp(
 }
 
 /**
- * Normalised linear attention over packed variable-length sequences (SPEC §3): sequence s
+ * Normalised linear attention over packed variable-length sequences (docs/math.md §3): sequence s
  * holds rows `[cuSeqlens[s], cuSeqlens[s+1])` and is attended on its own, exactly like
  * {@linkcode linearAttention} on that segment with L = n_s.
  *

@@ -1,5 +1,5 @@
 /**
- * Activations of SPEC §0.2 (PyTorch defaults): ELU (α = 1), ReLU, LeakyReLU (slope 0.01),
+ * Activations of docs/math.md §0.2 (PyTorch defaults): ELU (α = 1), ReLU, LeakyReLU (slope 0.01),
  * softplus (β = 1, threshold 20) and sigmoid, each `f(x) + shift`, with a vjp.
  * @module
  */
@@ -97,7 +97,7 @@ function makeActivation(kind: ActivationKind): Activation {
 export const elu: Activation = makeActivation("elu");
 
 /**
- * `elu(x) + 1` (> 0): the positive feature map of LinFusion, MLLA and RALA (SPEC §6).
+ * `elu(x) + 1` (> 0): the positive feature map of LinFusion, MLLA and RALA (docs/math.md §6).
  *
  * @example
  * ```ts

@@ -1,5 +1,5 @@
 /**
- * Depthwise conv2d `DW_k` (SPEC §0.2) on tokens: `x` `[B, H·W, C]` seen as the image
+ * Depthwise conv2d `DW_k` (docs/math.md §0.2) on tokens: `x` `[B, H·W, C]` seen as the image
  * `(B, C, H, W)` with token n = r·W + c, odd kernel size k, padding k//2, stride 1, bias;
  * output tokens `[B, H·W, C]`. Forward and vjp (dx, dweight, dbias).
  * @module
@@ -79,7 +79,7 @@ function run(
  * Depthwise conv2d on tokens. `weight` `[cw, 1, k, k]` (k odd) and `bias` `[cw]`: channel ch of
  * `x` uses weight channel `ch % cw`, so cw = C is PyTorch's `Conv2d(C, C, k, padding=k//2,
  * groups=C)` (MLLA/RALA `lepe`), and cw = hd with `x` the merged heads `[B, N, heads·hd]` is
- * Focused/Pola's `dwc` shared by all heads (SPEC §6.3). Returns `[B, H·W, C]`.
+ * Focused/Pola's `dwc` shared by all heads (docs/math.md §6.3). Returns `[B, H·W, C]`.
  *
  * @example
  * ```ts

@@ -1,7 +1,7 @@
 /**
- * 1-D linear interpolation along the token axis (SPEC §0.2 `interp1d_linear`,
+ * 1-D linear interpolation along the token axis (docs/math.md §0.2 `interp1d_linear`,
  * align_corners=False), as Focused/Pola upsample values from n key tokens to N query tokens
- * when `sr_ratio > 1` (SPEC §6.3: over the flattened token order, not bilinear). Forward and
+ * when `sr_ratio > 1` (docs/math.md §6.3: over the flattened token order, not bilinear). Forward and
  * vjp.
  * @module
  */

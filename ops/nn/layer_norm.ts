@@ -1,5 +1,5 @@
 /**
- * LayerNorm over the last axis (SPEC §0.2): `(x − μ) / sqrt(var + eps) · weight + bias`, biased
+ * LayerNorm over the last axis (docs/math.md §0.2): `(x − μ) / sqrt(var + eps) · weight + bias`, biased
  * variance, default eps 1e-5; forward and vjp (dx, dweight, dbias).
  * @module
  */

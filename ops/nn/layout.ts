@@ -1,5 +1,5 @@
 /**
- * Layout blocks (SPEC §0.1): head split/merge (`[B, N, heads·hd]` ↔ `[B, heads, N, hd]`,
+ * Layout blocks (docs/math.md §0.1): head split/merge (`[B, N, heads·hd]` ↔ `[B, heads, N, hd]`,
  * channel `g·hd + d`), feature split/chunk and concat. Each is a strided copy; the gradient of
  * each is the inverse copy.
  * @module
@@ -196,7 +196,7 @@ splitFeatures.vjp = (
 
 /**
  * `torch.chunk(x, chunks, -1)`: parts of ⌈m/chunks⌉ features, the last one shorter (for 2
- * chunks: ⌈m/2⌉ and m − ⌈m/2⌉; SPEC §0.2). Returns fewer parts when m is small, as torch does.
+ * chunks: ⌈m/2⌉ and m − ⌈m/2⌉; docs/math.md §0.2). Returns fewer parts when m is small, as torch does.
  *
  * @example
  * ```ts

@@ -269,7 +269,7 @@ function checkBias(weight: Tensor, bias: Tensor | undefined): void {
 }
 
 /**
- * `linear(x, W, b) = x·Wᵀ + b` over the last axis (PyTorch's `nn.Linear`, SPEC §0.2).
+ * `linear(x, W, b) = x·Wᵀ + b` over the last axis (PyTorch's `nn.Linear`, docs/math.md §0.2).
  *
  * @param x `[..., in]` (rank ≥ 2)
  * @param weight `[out, in]`

@@ -1,5 +1,5 @@
 /**
- * Building blocks of the paper layers (SPEC §0.2, §6), each `block(x, ..., options)` plus
+ * Building blocks of the paper layers (docs/math.md §0.2, §6), each `block(x, ..., options)` plus
  * `block.vjp(x, ..., options)` → `{ output, pullback(dy), dispose() }`, f32 or f16 storage
  * with f32 arithmetic.
  *

@@ -124,7 +124,7 @@ export function reduceReference(x: Array64, first: number, last: number, mean = 
   return { data: out, shape: x.shape.map((d, i) => (i >= first && i <= last ? 1 : d)) };
 }
 
-/** Split heads (SPEC §0.1): `[B, N, heads·hd]` → `[B, heads, N, hd]`. */
+/** Split heads (docs/math.md §0.1): `[B, N, heads·hd]` → `[B, heads, N, hd]`. */
 export function splitHeadsRef(
   x: Float64Array<ArrayBuffer>,
   [B, N, C]: number[],
@@ -143,7 +143,7 @@ export function splitHeadsRef(
   return out;
 }
 
-/** Merge heads (SPEC §0.1): `[B, heads, N, hd]` → `[B, N, heads·hd]`. */
+/** Merge heads (docs/math.md §0.1): `[B, heads, N, hd]` → `[B, N, heads·hd]`. */
 export function mergeHeadsRef(
   x: Float64Array<ArrayBuffer>,
   [B, heads, N, hd]: number[],
@@ -161,7 +161,7 @@ export function mergeHeadsRef(
   return out;
 }
 
-/** LayerNorm over the last axis (SPEC §0.2), rows of `c` features. */
+/** LayerNorm over the last axis (docs/math.md §0.2), rows of `c` features. */
 export function layerNormRef(
   x: Float64Array<ArrayBuffer>,
   w: Float64Array<ArrayBuffer>,
@@ -204,7 +204,7 @@ export function layerNormGradRef(
   return { dx, dw, db };
 }
 
-/** Depthwise conv `DW_k` (SPEC §0.2) on tokens `[B, H·W, C]`; channel ch uses weight ch % cw. */
+/** Depthwise conv `DW_k` (docs/math.md §0.2) on tokens `[B, H·W, C]`; channel ch uses weight ch % cw. */
 export function depthwiseConv2dRef(
   x: Float64Array<ArrayBuffer>,
   [B, H, W, C]: number[],
@@ -268,7 +268,7 @@ export function depthwiseConv2dGradRef(
 }
 
 /**
- * 2-D RoPE (SPEC §6.2) of `x` `[rows·N, L]` (token n = row index mod N), with the table
+ * 2-D RoPE (docs/math.md §6.2) of `x` `[rows·N, L]` (token n = row index mod N), with the table
  * `[H, W, F/2, 2]` (N = H·W); channel ch uses pair (ch mod F)/2. `inverse` rotates by −φ (the
  * gradient).
  */
@@ -315,7 +315,7 @@ export function softmaxRef(
 }
 
 /**
- * `interp1d_linear` (SPEC §0.2) along axis −2 of `x` `[outer, n, c]` to `size` tokens; with
+ * `interp1d_linear` (docs/math.md §0.2) along axis −2 of `x` `[outer, n, c]` to `size` tokens; with
  * `dy`, also the gradient.
  */
 export function interpolateTokensRef(
@@ -343,7 +343,7 @@ export function interpolateTokensRef(
   return { y, dx };
 }
 
-/** Strided conv `SR` (SPEC §0.2) on tokens `[B, H·W, C]` → `[B, ⌊H/sr⌋·⌊W/sr⌋, C_out]`. */
+/** Strided conv `SR` (docs/math.md §0.2) on tokens `[B, H·W, C]` → `[B, ⌊H/sr⌋·⌊W/sr⌋, C_out]`. */
 export function spatialReductionConvRef(
   x: Float64Array<ArrayBuffer>,
   [B, H, W, C]: number[],
@@ -401,7 +401,7 @@ const ACT: Record<RefActivation, [Scalar, Scalar]> = {
   sigmoid: [(x) => 1 / (1 + Math.exp(-x)), (x) => Math.exp(-x) / (1 + Math.exp(-x)) ** 2],
 };
 
-/** `act(x) + shift` (SPEC §0.2); `slope` is LeakyReLU's (default 0.01). */
+/** `act(x) + shift` (docs/math.md §0.2); `slope` is LeakyReLU's (default 0.01). */
 export function activationRef(
   kind: RefActivation,
   x: Float64Array<ArrayBuffer>,

@@ -1,5 +1,5 @@
 /**
- * 2-D rotary position embedding (SPEC §6.2) in both layouts: over the full channels (MLLA) and
+ * 2-D rotary position embedding (docs/math.md §6.2) in both layouts: over the full channels (MLLA) and
  * per head (RALA), plus the rotation table `rope.rotations` computed in f32 as the original
  * does. Forward and vjp (`dx` = dy rotated back by −φ).
  * @module
@@ -22,8 +22,8 @@ function checkGrid(h: number, w: number, f: number): void {
 /**
  * The RoPE table for an `H × W` grid and rotated width F (F % 4 = 0): `[H, W, F/2, 2]` of
  * (cos φ, sin φ), with `θ_m = 1/10000^{m/(F/4)}` and φ = r·θ_p for pairs p < F/4 (rows), else
- * c·θ_{p−F/4} (columns), every step rounded to f32 as PyTorch computes it (SPEC §6.2). The
- * original's assert allows F % 4 ≠ 0, which breaks its RoPE (SPEC §11.11); here it is a
+ * c·θ_{p−F/4} (columns), every step rounded to f32 as PyTorch computes it (docs/math.md §6.2). The
+ * original's assert allows F % 4 ≠ 0, which breaks its RoPE (docs/math.md §11.11); here it is a
  * RangeError.
  */
 export function rope2dRotationsData(h: number, w: number, f: number): Float32Array<ArrayBuffer> {
@@ -117,7 +117,7 @@ function rotate(x: Tensor, rotations: Tensor, inverse: boolean): Tensor {
  * F-channel group turns by φ(r, c, p). Layouts:
  * - MLLA, full channels: `x` `[B, N, C]`, table F = C (heads then see only rows or only columns).
  * - RALA, per head: `x` `[B, heads, N, hd]` or `[B, N, heads·hd]`, table F = hd.
- * The output keeps x's dtype (the original forces f32, SPEC §11.11).
+ * The output keeps x's dtype (the original forces f32, docs/math.md §11.11).
  *
  * @example
  * ```ts

@@ -1,6 +1,6 @@
 /**
- * Softmax along one axis (SPEC §0.2), e.g. RALA's weights over the key tokens
- * `e_j = softmax_j(hd^{-1/2} · q̄·k_j)` (SPEC §6.5) on logits `[B, heads, N, 1]` along axis 2.
+ * Softmax along one axis (docs/math.md §0.2), e.g. RALA's weights over the key tokens
+ * `e_j = softmax_j(hd^{-1/2} · q̄·k_j)` (docs/math.md §6.5) on logits `[B, heads, N, 1]` along axis 2.
  * Forward and vjp.
  * @module
  */

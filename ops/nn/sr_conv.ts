@@ -1,5 +1,5 @@
 /**
- * The strided "spatial reduction" conv `SR` of Focused/Pola (SPEC §0.2: Conv2d(C, C,
+ * The strided "spatial reduction" conv `SR` of Focused/Pola (docs/math.md §0.2: Conv2d(C, C,
  * kernel = stride = sr, no padding, bias)) on tokens: `[B, H·W, C]` → `[B, ⌊H/sr⌋·⌊W/sr⌋, C]`.
  * Its patches do not overlap, so it is a gather of each sr×sr patch (channel-major, as the
  * weight `[C_out, C, sr, sr]` is laid out) followed by {@linkcode linear}; the gradient is the

@@ -1,7 +1,7 @@
 /**
  * PISA backward launcher, with the block selection held fixed (the original has no backward).
  *
- * Derivation (one (b, h), query t in block i, g = dO_t; SPEC §5.4 notation). With
+ * Derivation (one (b, h), query t in block i, g = dO_t; docs/math.md §5.4 notation). With
  * den = Σ_E e^{x_j} + G, P_j = e^{x_j}/den, R_n = e^{μ_n}/den, w_t = σG/(T·den):
  *
  *   o_t = Σ_E P_j v_j + Σ_U R_n vc_n + w_t·(q_t h)

@@ -1,5 +1,5 @@
 /**
- * PISA forward launcher (SPEC §5.2–5.4): chunk statistics, block selection, fused attention.
+ * PISA forward launcher (docs/math.md §5.2–5.4): chunk statistics, block selection, fused attention.
  * Five dispatches, all recorded without awaiting the GPU.
  * @module
  */

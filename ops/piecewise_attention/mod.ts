@@ -1,5 +1,5 @@
 /**
- * `piecewiseSparseAttention`: PISA, piecewise sparse softmax attention (SPEC §5), forward and
+ * `piecewiseSparseAttention`: PISA, piecewise sparse softmax attention (docs/math.md §5), forward and
  * backward on the GPU.
  * @module
  */
@@ -103,7 +103,7 @@ function validate(
 }
 
 /**
- * PISA, piecewise sparse attention (SPEC §5, intended formula of §5.4). For each query block of
+ * PISA, piecewise sparse attention (docs/math.md §5, intended formula of §5.4). For each query block of
  * `blockSize` rows, the top_k key chunks by block score σ·mean(q)·mean(k) (+ ln(‖hc_n‖_F + 1e-5)
  * with `useBias`; ties to the lower chunk index) get exact softmax attention; every other chunk
  * n counts as one pseudo-key mean(k_n) with value Σ v_n and weight len_n; a global first-order

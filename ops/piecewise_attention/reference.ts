@@ -1,6 +1,6 @@
 /**
- * Float64 CPU reference of PISA, piecewise sparse attention (SPEC §5), forward and backward,
- * on `[B, H, T, D]` arrays (row-major). It implements the intended formula of SPEC §5.4, which
+ * Float64 CPU reference of PISA, piecewise sparse attention (docs/math.md §5), forward and backward,
+ * on `[B, H, T, D]` arrays (row-major). It implements the intended formula of docs/math.md §5.4, which
  * does not depend on any group size. The backward holds the block selection fixed.
  * @module
  */
@@ -39,7 +39,7 @@ export interface PisaReferenceOptions {
   selection?: Int32Array;
 }
 
-/** Per-(b, h) chunk statistics of SPEC §5.2 in float64. */
+/** Per-(b, h) chunk statistics of docs/math.md §5.2 in float64. */
 interface ChunkStats {
   qc: Float64Array; // [NT, dk] mean query
   kc: Float64Array; // [NT, dk] mean key
@@ -100,7 +100,7 @@ function resolve(d: PisaDims, opts: PisaReferenceOptions) {
 }
 
 /**
- * The block selection of SPEC §5.3: for each (b, h) and query block i, the `topK` chunks with
+ * The block selection of docs/math.md §5.3: for each (b, h) and query block i, the `topK` chunks with
  * the largest scores `σ·qc_i·kc_n (+ ln(‖hc_n‖_F + 1e-5))`, ties going to the lower index,
  * listed in ascending order. Returns `[B·H, NT, topK]`.
  *
@@ -138,7 +138,7 @@ export function piecewiseSparseAttentionSelectionReference(
   return out;
 }
 
-/** Per-query quantities of SPEC §5.4 for one (b, h, t) with a fixed selection. */
+/** Per-query quantities of docs/math.md §5.4 for one (b, h, t) with a fixed selection. */
 interface RowTerms {
   pExact: Map<number, number>; // key j → e^{x_j}/den
   pChunk: Map<number, number>; // non-selected chunk n → e^{μ_n}/den
@@ -217,7 +217,7 @@ function selectionOf(
 }
 
 /**
- * PISA forward (SPEC §5.4, intended formula) in float64:
+ * PISA forward (docs/math.md §5.4, intended formula) in float64:
  * `o_t = [Σ_E e^{x_j} v_j + Σ_U e^{μ_n} vc_n + σ(G/T) q_t h] / [Σ_E e^{x_j} + G]`.
  * Returns `o: [B, H, T, dv]`.
  *

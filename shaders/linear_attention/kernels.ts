@@ -1,10 +1,10 @@
 /**
- * WGSL for the linear-attention family (SPEC §1–4): normalised, simple, decoupled and
+ * WGSL for the linear-attention family (docs/math.md §1–4): normalised, simple, decoupled and
  * variable-length, forward and backward. Every product is one shape, an outer-product tile
  * `C[m, n] += Σ_s X[s, m] · Y[s, n]` with `s` staged through workgroup memory:
  *
  * - **state kernel** (s = sequence rows of one chunk, m = d_k, n = d_v):
- *   forward `S = KᵀV`, `m = Σ k_r`; backward `dS = Qᵀ(dO/z)`, `dm = Σ dz_r q_r` (SPEC §1.3).
+ *   forward `S = KᵀV`, `m = Σ k_r`; backward `dS = Qᵀ(dO/z)`, `dm = Σ dz_r q_r` (docs/math.md §1.3).
  *   Several chunks per segment write partial sums that the **reduce kernel** adds in chunk
  *   order (deterministic); one chunk writes the finished state.
  * - **row kernel** (s = inner features, m = sequence rows, n = output features): `o = qS / z`
@@ -34,11 +34,11 @@ export type LaPrecision = "f32" | "f16";
 export interface LaVariant {
   /** Storage dtype of the row tensors (states are always f32). */
   dtype: DType;
-  /** With the normaliser z = q·m + ε (false: simple linear attention, SPEC §4). */
+  /** With the normaliser z = q·m + ε (false: simple linear attention, docs/math.md §4). */
   normalised: boolean;
-  /** Numerator from rotary features, denominator from plain ones (SPEC §2). */
+  /** Numerator from rotary features, denominator from plain ones (docs/math.md §2). */
   decoupled: boolean;
-  /** Segments are packed sequences given by `cu_seqlens` (SPEC §3). */
+  /** Segments are packed sequences given by `cu_seqlens` (docs/math.md §3). */
   varlen: boolean;
 }
 
@@ -328,7 +328,7 @@ function laneBuiltin(mode: KernelMode): string {
 /**
  * State kernel: forward `[S | m]` (`pass: "fwd"`) or backward `[dS | dm/L_k]` (`"bwd"`) over
  * one chunk of rows per workgroup, a `t.m × t.n` tile of the state. `withGs`: the backward
- * adds an upstream state gradient `gs` to dS (simple, SPEC §4; direct mode only, else the
+ * adds an upstream state gradient `gs` to dS (simple, docs/math.md §4; direct mode only, else the
  * reduce kernel adds it). Grid: dense: (segment, chunk) × tiles_a × tiles_n; varlen:
  * (chunk-table entry, head) × …. Output: `u.direct` = 1: the finished state of segment i_seg;
  * 0: raw partial sums at partial index `part` of `out` (f32 scratch).
@@ -540,7 +540,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 }
 
 /**
- * Row kernel for `role` (SPEC §1.2, §1.3, §2, §4) over a `t.m` rows × `t.n` output features
+ * Row kernel for `role` (docs/math.md §1.2, §1.3, §2, §4) over a `t.m` rows × `t.n` output features
  * tile: X (rows × inner) times M (inner × outputs) and an epilogue per role:
  * - `o`:  X = q (q_rope), M = S; normalised: z = q·m + ε (decoupled: plain q, `den`) summed
  *   while q is fetched, o = acc / z, z written to `z` (f32, one per row)

@@ -1,8 +1,8 @@
 /**
- * WGSL generators of the depthwise conv `DW_k` (SPEC §0.2: cross-correlation, padding k//2,
+ * WGSL generators of the depthwise conv `DW_k` (docs/math.md §0.2: cross-correlation, padding k//2,
  * bias) on token-layout input `[B, H·W, C]` (token n = r·W + c). Channel ch uses weight
  * channel `ch % cw`: cw = C is the usual depthwise conv; cw = hd shares one hd-channel kernel
- * across heads (Focused/Pola `dwc`, SPEC §6.3).
+ * across heads (Focused/Pola `dwc`, docs/math.md §6.3).
  * @module
  */
 import { FLAT_GROUP_WGSL, read, readWrite, type StorageBinding, UniformBlock } from "../common.ts";

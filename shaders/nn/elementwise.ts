@@ -1,5 +1,5 @@
 /**
- * WGSL generators for elementwise blocks (SPEC §0.2): unary activations and their derivative,
+ * WGSL generators for elementwise blocks (docs/math.md §0.2): unary activations and their derivative,
  * and broadcasting binary ops (`alpha · f(a, b)`) with the gradient of either operand, summed
  * over the dimensions the operand was broadcast along.
  * @module
@@ -8,7 +8,7 @@ import { FLAT_GROUP_WGSL, read, readWrite, type StorageBinding, UniformBlock } f
 import type { DType } from "../common.ts";
 import { enableFor, MAIN_WGSL, MAX_RANK, NN_WORKGROUP, rankFields, WG_SUM_WGSL } from "./common.ts";
 
-/** Activations of SPEC §0.2. */
+/** Activations of docs/math.md §0.2. */
 export type ActivationKind = "elu" | "relu" | "leaky_relu" | "softplus" | "sigmoid";
 
 /** Uniforms of the activation kernels: `y = act(x) + shift`. */

@@ -1,5 +1,5 @@
 /**
- * WGSL generator of 1-D linear interpolation along the token axis (SPEC §0.2,
+ * WGSL generator of 1-D linear interpolation along the token axis (docs/math.md §0.2,
  * `F.interpolate(mode='linear', align_corners=False)`): `x [outer, n, C]` → `[outer, N, C]`.
  * The backward gathers, for each source token, the weights of the outputs that read it (a
  * short, fixed-order loop), so it needs no atomics.

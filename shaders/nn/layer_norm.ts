@@ -1,5 +1,5 @@
 /**
- * WGSL generators of LayerNorm over the last axis (SPEC §0.2: biased variance, eps inside the
+ * WGSL generators of LayerNorm over the last axis (docs/math.md §0.2: biased variance, eps inside the
  * square root). One workgroup per row for the forward and `dx`; the weight and bias gradients
  * sum over rows in chunks of `chunk` rows per workgroup into f32 partials, finished by
  * `partialSumWgsl` (nn_common.ts), in a fixed order (deterministic).

@@ -1,5 +1,5 @@
 /**
- * WGSL generator of 2-D RoPE (SPEC §6.2): rotates channel pairs (2p, 2p+1) of `x [..., N, L]`
+ * WGSL generator of 2-D RoPE (docs/math.md §6.2): rotates channel pairs (2p, 2p+1) of `x [..., N, L]`
  * by the angle of the token's grid position, read from a `[H, W, F/2, 2]` table of
  * (cos, sin). Channel ch uses pair `(ch mod F) / 2`, so F = L rotates the full channels (MLLA)
  * and F = hd with L = heads·hd (or head layout, L = hd) rotates every head alike (RALA).

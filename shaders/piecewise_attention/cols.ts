@@ -1,5 +1,5 @@
 /**
- * PISA's column-stationary dk/dv backward (SPEC §5.4; derivation in
+ * PISA's column-stationary dk/dv backward (docs/math.md §5.4; derivation in
  * ops/piecewise_attention/bwd.ts), register-tiled like the SDPA dk/dv kernel (the pieces of
  * `attention_tiles.ts`; thread layout in `sdpa/kernels.ts`). The row-stationary forward and dq are in
  * `rows.ts`.

@@ -1,5 +1,5 @@
 /**
- * PISA's row-stationary attention kernels (SPEC §5.4), register-tiled like the SDPA kernels
+ * PISA's row-stationary attention kernels (docs/math.md §5.4), register-tiled like the SDPA kernels
  * (the pieces of `attention_tiles.ts`; thread layout in `sdpa/kernels.ts`): the forward and the dq
  * backward. The column-stationary dk/dv backward is in `cols.ts`.
  *
@@ -8,7 +8,7 @@
  * pseudo-keys: key kc_n, value vc_n (a sum) and denominator weight len_n.
  *
  * - forward: online softmax in the log2 domain (`s = σ q·k·log2 e`); the row max m rescales
- *   o, l and g (the pseudo-keys' share of l) together, so the result is the SPEC's intended
+ *   o, l and g (the pseudo-keys' share of l) together, so the result is docs/math.md's intended
  *   formula, independent of any grouping of the chunks. Epilogue: `o = (acc + σ·(g/T)·q h) / l`;
  *   `rows` gets per query (lse in natural-log units, w = σ·g/(T·l)) and, with `saveOutput`, an
  *   f32 copy of o for the backward's D = dO·o. Bindings: q, k, v, chunk, sel, o, rows.
@@ -236,7 +236,7 @@ ${c.scoreScratch("s_p", "probabilities")}`,
       (c.subgroup ? `\n${loadValues(true)}` : ""),
     tile,
     epilogue: `${c.rowTotals("b_l", "l")}${c.rowTotals("b_g", "gsum")}
-  // First-order term (SPEC §5.4): q h, h staged BC rows at a time.
+  // First-order term (docs/math.md §5.4): q h, h staged BC rows at a time.
   ${c.featureTile("b_h", V)}
   for (var a0 = 0u; a0 < u.dk; a0 += BC) {
     workgroupBarrier();

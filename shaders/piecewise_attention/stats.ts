@@ -1,6 +1,6 @@
 /**
  * WGSL generators for PISA's chunk statistics, block selection and per-row epilogues
- * (SPEC §5.2–5.3); the attention kernels themselves are in `rows.ts` and
+ * (docs/math.md §5.2–5.3); the attention kernels themselves are in `rows.ts` and
  * `cols.ts`.
  *
  * Scratch buffers (f32 unless said, always `[B·H, ...]`-major whatever the input layout):
@@ -94,7 +94,7 @@ export function pisaMeansStorage(io: PisaIo): StorageBinding[] {
 }
 
 /**
- * Chunk means (SPEC §5.2): one workgroup per (bh, n) writes qc_n and kc_n (means over the
+ * Chunk means (docs/math.md §5.2): one workgroup per (bh, n) writes qc_n and kc_n (means over the
  * chunk's true length) and vc_n (the value SUM). Bindings: q, k, v, chunk.
  */
 export function pisaMeansWgsl(io: PisaIo): string {
@@ -143,7 +143,7 @@ export function pisaOuterStorage(io: PisaIo): StorageBinding[] {
  * a = 4ty … 4ty + 3 and columns b = 4tx … 4tx + 3 as four vec4 accumulators, fed per staged
  * row by one vec4 of x and one of y from workgroup memory (2 loads per 16 FMAs, constant
  * register indices):
- * - `moments` (SPEC §5.2): x = k_j − kc_n, y = v_j, so the group's partial of h = Σ_n hc_n; it
+ * - `moments` (docs/math.md §5.2): x = k_j − kc_n, y = v_j, so the group's partial of h = Σ_n hc_n; it
  *   also writes each chunk's ‖hc_n‖² over the tile (for the use_bias scores).
  * - `dh` (backward): x = w_t q_t, y = dO_t, so the partial of dh = Σ_t w_t q_tᵀ dO_t.
  * Bindings: x-source (k or q), y-source (v or dO), aux (chunk or rows), part.
@@ -276,7 +276,7 @@ export const PISA_SELECT_STORAGE: StorageBinding[] = [
 ];
 
 /**
- * Block selection (SPEC §5.3), one workgroup per (bh, query block i): scores
+ * Block selection (docs/math.md §5.3), one workgroup per (bh, query block i): scores
  * `A[i, n] = σ·qc_i·kc_n (+ ln(‖hc_n‖_F + 1e-5))` in f32, then the top_k by (score
  * descending, index ascending) found by a radix select on order-preserving u32 keys, and
  * written in ascending index order. Thread `lid` owns chunks `[lid·K, lid·K + K)`.

@@ -15,7 +15,7 @@
  * (or 4·RI·CU·4) FMAs per 2–3 loads per row of the tile.
  * Scores are kept in the log2 domain: `s = (q·k)·scale·log2(e)`, `p = exp2(s − m)`.
  *
- * - forward: online softmax (SPEC: flash attention). The row max of each block is reduced
+ * - forward: online softmax (docs/math.md §12: flash attention). The row max of each block is reduced
  *   across the TC threads of a row through workgroup memory; each thread keeps a partial row
  *   sum l over its own columns (rescaled with the row max like o) and the partials are summed
  *   once at the end. o = Σ p·v / l and `lse = m + log2(l)` (log2 units) saved for the backward.

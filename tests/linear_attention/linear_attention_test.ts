@@ -32,7 +32,7 @@ for (const c of CASES) {
 }
 
 Deno.test({
-  name: "linearAttention σ ≠ 1/L and ε = 1 probes (SPEC §10)",
+  name: "linearAttention σ ≠ 1/L and ε = 1 probes (docs/math.md §10)",
   ignore: noGpu,
   fn: async () => {
     const c: Case = { B: 1, H: 2, lq: 63, lk: 63, dk: 60, dv: 64, dtype: f32, layout: BHTD };

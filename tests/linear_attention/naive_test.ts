@@ -17,7 +17,7 @@ import { naiveLinearAttention } from "../../ops/linear_attention/naive.ts";
 const device = (await testDevice())!;
 const dtypes = dtypesOf(device);
 
-/** SPEC §1.2–1.3 in float64 for one (b, h): q [T, dk], k [L, dk], v [L, dv], dO [T, dv]. */
+/** docs/math.md §1.2–1.3 in float64 for one (b, h): q [T, dk], k [L, dk], v [L, dv], dO [T, dv]. */
 function referenceHead(
   q: Float64Array,
   k: Float64Array,

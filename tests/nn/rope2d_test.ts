@@ -51,7 +51,7 @@ Deno.test({
         await expectClose(v.output, y, what);
         using dx = v.pullback(dy.t).dx;
         await expectClose(dx, rope2dRef(dy.ref, L, H * W, table, F, true), `dx ${what}`);
-        // A rotation keeps each pair's norm (SPEC §10).
+        // A rotation keeps each pair's norm (docs/math.md §10).
         const out = await v.output.read();
         for (let e = 0; e < 8; e += 2) {
           assert.ok(

@@ -530,7 +530,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     x = x + subgroupShuffleXor(x, 1u);
     gsum[1] = x;
   }
-  // First-order term (SPEC §5.4): q h, h staged BC rows at a time.
+  // First-order term (docs/math.md §5.4): q h, h staged BC rows at a time.
   var b_h = array<array<vec4f, 8>, 2>();
   for (var a0 = 0u; a0 < u.dk; a0 += BC) {
     workgroupBarrier();
