@@ -6,7 +6,7 @@
  */
 import type { Tensor, Vjp } from "../_runtime/mod.ts";
 import { add, div, mul } from "../nn/binary.ts";
-import { addScalar, scale } from "../nn/elementwise.ts";
+import { addScalar, scale as times } from "../nn/elementwise.ts";
 import { matmul } from "../nn/matmul.ts";
 import { mean, sum } from "../nn/reduce.ts";
 import { checkAttention, checkLayout, checkOptions, numberOption } from "../_attention_args.ts";
@@ -54,17 +54,17 @@ function prepare(
   const options = checkOptions(given, OP);
   const layout = checkLayout(options.layout, OP);
   const shape = checkAttention(OP, { q }, { k }, v, layout, Infinity);
-  const sigma = numberOption(options.scale, 1 / shape.lk, `${OP}: scale`);
+  const scale = numberOption(options.scale, 1 / shape.lk, `${OP}: scale`);
   const eps = numberOption(options.eps, 1e-6, `${OP}: eps`);
-  return { layout, shape, sigma, eps };
+  return { layout, shape, scale, eps };
 }
 
 /** docs/math.md §1.2 on BHTD tensors: z = q·mean(k) + ε, S = kᵀ(σv), o = qS / z. */
-function forwardBhtd(q: Tensor, k: Tensor, v: Tensor, sigma: number, eps: number): Saved {
+function forwardBhtd(q: Tensor, k: Tensor, v: Tensor, scale: number, eps: number): Saved {
   const m = mean(k, { axis: 2 });
   const qm = matmul(q, m, { transposeB: true });
   const z = addScalar(qm, eps);
-  const sv = scale(v, sigma);
+  const sv = times(v, scale);
   const s = matmul(k, sv, { transposeA: true });
   const num = matmul(q, s);
   const o = div(num, z);
@@ -74,7 +74,7 @@ function forwardBhtd(q: Tensor, k: Tensor, v: Tensor, sigma: number, eps: number
 }
 
 /** docs/math.md §1.3 from the same generic ops. */
-function backwardBhtd(x: Saved, dO: Tensor, sigma: number, lk: number): NaiveLinearAttentionGrads {
+function backwardBhtd(x: Saved, dO: Tensor, scale: number, lk: number): NaiveLinearAttentionGrads {
   const temps: Tensor[] = [];
   const keep = (t: Tensor) => (temps.push(t), t);
   const g = keep(div(dO, x.z)); // dO_i / z_i
@@ -82,8 +82,8 @@ function backwardBhtd(x: Saved, dO: Tensor, sigma: number, lk: number): NaiveLin
   const dq = add(keep(matmul(g, x.s, { transposeB: true })), keep(mul(dz, x.m)));
   const ds = keep(matmul(x.q, g, { transposeA: true })); // Σ_i q_iᵀ g_i
   const dm = keep(matmul(dz, x.q, { transposeA: true })); // Σ_i dz_i q_i  [B, H, 1, dk]
-  const dk = add(keep(matmul(x.sv, ds, { transposeB: true })), keep(scale(dm, 1 / lk)));
-  const dv = scale(keep(matmul(x.k, ds)), sigma);
+  const dk = add(keep(matmul(x.sv, ds, { transposeB: true })), keep(times(dm, 1 / lk)));
+  const dv = times(keep(matmul(x.k, ds)), scale);
   for (const t of temps) t.destroy();
   return { dq, dk, dv };
 }
@@ -131,13 +131,13 @@ naiveLinearAttention.vjp = (
   v: Tensor,
   options: NaiveLinearAttentionOptions = {},
 ): Vjp<Tensor, Tensor, NaiveLinearAttentionGrads> => {
-  const { layout, shape, sigma, eps } = prepare(q, k, v, options);
+  const { layout, shape, scale, eps } = prepare(q, k, v, options);
   return naiveVjp(OP, layout, { q, k, v }, ([qb, kb, vb]) => {
-    const x = forwardBhtd(qb, kb, vb, sigma, eps);
+    const x = forwardBhtd(qb, kb, vb, scale, eps);
     return {
       output: x.o,
       saved: [x.q, x.k, x.sv, x.m, x.z, x.s, x.o],
-      backward: (dO) => backwardBhtd(x, dO, sigma, shape.lk),
+      backward: (dO) => backwardBhtd(x, dO, scale, shape.lk),
     };
   });
 };

@@ -6,7 +6,7 @@
  */
 import type { Tensor, Vjp } from "../_runtime/mod.ts";
 import { div, mul } from "../nn/binary.ts";
-import { addScalar, broadcastTo, scale } from "../nn/elementwise.ts";
+import { addScalar, broadcastTo, scale as times } from "../nn/elementwise.ts";
 import { matmul } from "../nn/matmul.ts";
 import { mean, sum } from "../nn/reduce.ts";
 import { checkAttention, checkLayout, checkOptions, numberOption } from "../_attention_args.ts";
@@ -32,13 +32,13 @@ export interface NaiveDecoupledGrads extends Record<string, Tensor> {
 /** docs/math.md §2 on BHTD tensors: m = mean(k), z = q·m + ε, S = kRopeᵀ(σv), o = qRope S / z. */
 function forwardBhtd(
   [q, k, qRope, kRope, v]: Tensor[],
-  sigma: number,
+  scale: number,
   eps: number,
 ): BhtdRun<NaiveDecoupledGrads> {
   const m = mean(k, { axis: 2 }); // [B, H, 1, dk]
   const qm = matmul(q, m, { transposeB: true });
   const z = addScalar(qm, eps); // [B, H, T, 1]
-  const sv = scale(v, sigma);
+  const sv = times(v, scale);
   const s = matmul(kRope, sv, { transposeA: true }); // [B, H, dk, dv]
   const num = matmul(qRope, s);
   const o = div(num, z);
@@ -57,9 +57,9 @@ function forwardBhtd(
       const dq = mul(dz, m); // [B, H, T, 1] ⊙ [B, H, 1, dk]
       const ds = keep(matmul(qRope, g, { transposeA: true })); // Σ_i qRope_iᵀ g_i
       const dm = keep(matmul(dz, q, { transposeA: true })); // Σ_i dz_i q_i  [B, H, 1, dk]
-      const dk_ = broadcastTo(keep(scale(dm, 1 / L)), [B, H, 1, dk], [B, H, L, dk]);
+      const dk_ = broadcastTo(keep(times(dm, 1 / L)), [B, H, 1, dk], [B, H, L, dk]);
       const dkRope = matmul(sv, ds, { transposeB: true });
-      const dv = scale(keep(matmul(kRope, ds)), sigma);
+      const dv = times(keep(matmul(kRope, ds)), scale);
       for (const t of temps) t.destroy();
       return { dq, dk: dk_, dqRope, dkRope, dv };
     },
@@ -77,9 +77,9 @@ function prepare(
   const options = checkOptions(given, OP);
   const layout = checkLayout(options.layout, OP);
   const shape = checkAttention(OP, { q, qRope }, { k, kRope }, v, layout, Infinity);
-  const sigma = numberOption(options.scale, 1 / shape.lk, `${OP}: scale`);
+  const scale = numberOption(options.scale, 1 / shape.lk, `${OP}: scale`);
   const eps = numberOption(options.eps, 1e-6, `${OP}: eps`);
-  return { layout, sigma, eps };
+  return { layout, scale, eps };
 }
 
 /**
@@ -132,6 +132,6 @@ naiveDecoupledLinearAttention.vjp = (
   v: Tensor,
   options: NaiveLinearAttentionOptions = {},
 ): Vjp<Tensor, Tensor, NaiveDecoupledGrads> => {
-  const { layout, sigma, eps } = prepare(q, k, qRope, kRope, v, options);
-  return naiveVjp(OP, layout, { q, k, qRope, kRope, v }, (x) => forwardBhtd(x, sigma, eps));
+  const { layout, scale, eps } = prepare(q, k, qRope, kRope, v, options);
+  return naiveVjp(OP, layout, { q, k, qRope, kRope, v }, (x) => forwardBhtd(x, scale, eps));
 };
