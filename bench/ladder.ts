@@ -81,7 +81,9 @@ ${body}
   }
   let s = ${chains.map((c) => `a${c}`).join(" + ")};
   let g = flat_group(wid, nwg) * 256u + lid;
-  if (f32(s.x) == 1234.5) { sink[g] = f32(s.y); } // never true: keeps the chains alive
+  // Every lane is read (a lane never read is dead code, and its FMAs with it); never true.
+  let all = f32(s.x) + f32(s.y)${type === "vec2h" ? "" : " + f32(s.z) + f32(s.w)"};
+  if (all == 1234.5) { sink[g] = all; }
 }`,
   };
 }
@@ -178,7 +180,8 @@ ${body}
   }
   let s = ${accs.join(" + ")};
   let g = flat_group(wid, nwg) * ${TILE_THREADS}u + lid;
-  if (s.x == 1234.5) { sink[g] = s.y; } // never true: keeps the accumulators alive
+  let all = s.x + s.y + s.z + s.w; // every lane read (dead lanes lose their FMAs)
+  if (all == 1234.5) { sink[g] = all; } // never true
 }`,
   };
 }

@@ -157,7 +157,7 @@ function storageOf(bindings: LaBinding[], dtype: DType, vec4: boolean): StorageB
 
 /**
  * `ld_<name>(i)` (f32 of element i after the window offset) and `ld4_<name>(i, n)` (elements
- * i..i+3 of which the first n exist, the rest 0) for the row tensors read, after
+ * i..i+3 of which the first n ≥ 1 exist, the rest 0; no loop: llvmpipe counts loop iterations) for the row tensors read, after
  * {@linkcode FLAT_GROUP_WGSL}.
  */
 function loaders(bindings: LaBinding[], vec4: boolean): string {
@@ -168,7 +168,10 @@ fn ld_${b.name}(i: u32) -> f32 { let j = u.off_${b.name} + i; return f32(${b.nam
       : `fn ld_${b.name}(i: u32) -> f32 { return f32(${b.name}[u.off_${b.name} + i]); }
 fn ld4_${b.name}(i: u32, n: u32) -> vec4f {
   var v = vec4f(0.0);
-  for (var c = 0u; c < min(n, 4u); c += 1u) { v[c] = ld_${b.name}(i + c); }
+  v.x = ld_${b.name}(i);
+  if (n > 1u) { v.y = ld_${b.name}(i + 1u); }
+  if (n > 2u) { v.z = ld_${b.name}(i + 2u); }
+  if (n > 3u) { v.w = ld_${b.name}(i + 3u); }
   return v;
 }`
   );

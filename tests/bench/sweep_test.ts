@@ -27,7 +27,7 @@ Deno.test({
     const out = await Deno.makeTempDir();
     const args = ["--B=1", "--H=2", "--D=16", "--T=33,70", "--f32T=40", "--reps=2", "--no-ladder"];
     const run = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", script, ...args, `--out=${out}`, "--only=default,chunk 256"],
+      args: ["run", "-A", script, ...args, `--out=${out}`, "--only=default,chunk 1024"],
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -37,7 +37,7 @@ Deno.test({
     const rows = stdout.split("\n").filter((l) => /^\| \d/.test(l));
     const f16 = (await testDevice())!.features.has("shader-f16");
     assert.deepEqual(rows.map((r) => r.split(" | ").slice(0, 2).join(" ")), [
-      ...(f16 ? ["| 33 default", "| 33 chunk 256", "| 70 default", "| 70 chunk 256"] : []),
+      ...(f16 ? ["| 33 default", "| 33 chunk 1024", "| 70 default", "| 70 chunk 1024"] : []),
       "| 40 default",
     ]);
     for (const row of rows) {

@@ -1,7 +1,7 @@
 /**
  * Every compiled variant of the linear-attention kernels against the float64 references, for
- * all four ops, forward and backward: the default tiling (vec4 loads, one staging buffer,
- * subgroup shuffles where the device has subgroups), the portable kernels (scalar loads, two
+ * all four ops, forward and backward: the default tiling (vec4 loads, one staging buffer), the
+ * subgroup-shuffle kernels (where the device has subgroups), the portable kernels (scalar loads, two
  * buffers, no subgroups), small tiles with short chunks, f16 precision, and a device requested
  * without subgroups.
  */
@@ -42,6 +42,7 @@ interface Variant {
 
 const VARIANTS: Variant[] = [
   { name: "default", dtypes: ["f32", "f16"] },
+  { name: "subgroup shuffles", dtypes: ["f32"], tiling: { subgroups: true } },
   {
     name: "portable, two buffers",
     dtypes: ["f32"],
@@ -185,7 +186,9 @@ for (const variant of VARIANTS) {
       if (variant.name === "default") {
         assert.ok(flag("vec4", true) > 0 && flag("vec4", false) > 0, "vec4 and scalar kernels");
         assert.equal(flag("buffers", 1), kernels.length);
-        if (subgroupSize(device) === 8) assert.ok(flag("shuffle", true) > 0, "subgroup kernels");
+      }
+      if (variant.name === "subgroup shuffles" && subgroupSize(device) === 8) {
+        assert.ok(flag("shuffle", true) > 0, "subgroup kernels");
       }
       if (variant.name === "portable, two buffers") {
         assert.equal(flag("vec4", false), kernels.length);

@@ -41,7 +41,10 @@ fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + n
 fn ld_x(i: u32) -> f32 { return f32(x[u.off_x + i]); }
 fn ld4_x(i: u32, n: u32) -> vec4f {
   var v = vec4f(0.0);
-  for (var c = 0u; c < min(n, 4u); c += 1u) { v[c] = ld_x(i + c); }
+  v.x = ld_x(i);
+  if (n > 1u) { v.y = ld_x(i + 1u); }
+  if (n > 2u) { v.z = ld_x(i + 2u); }
+  if (n > 3u) { v.w = ld_x(i + 3u); }
   return v;
 }
 
