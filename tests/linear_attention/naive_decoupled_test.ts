@@ -67,7 +67,10 @@ for (const dtype of dtypes) {
             { scale, eps, layout },
           );
           assert.deepEqual(o.shape, shape(T, dv));
-          const tol = tolFor(dtype);
+          // The composition stores each intermediate (m, z, S, dz, dm, …) in the input dtype: in f16
+          // every gradient path takes several roundings, and dm = Σ dz_i q_i cancels at small T,
+          // so its bound is twice the fused ops' (docs/ops.md, baselines).
+          const tol = (dtype === "f16" ? 2 : 1) * tolFor(dtype);
           assertClose(await o.read(), ref.output, tol, `o (seed ${seed})`);
           const inputOf = { dq: "q", dk: "k", dqRope: "qRope", dkRope: "kRope", dv: "v" } as const;
           for (
