@@ -17,7 +17,7 @@ import {
   timeGpu,
   type Vjp,
 } from "../ops/_runtime/mod.ts";
-import { makeInputs } from "./ops.ts";
+import { type Inputs, makeInputs } from "./ops.ts";
 import { backToBack, gpuTime, isCpuAdapter, launchesInBudget } from "./measure.ts";
 
 /** Elements of each of o, dq, dk, dv that the sweeps compare between tilings. */
@@ -139,31 +139,49 @@ export async function sweepTilings(
   for (const T of sweep.Ts) {
     const cap = launchesInBudget(B * H * T * D * bytesPerElement(dtype), sweep.cpu);
     using inputs = makeInputs(device, { B, H, T, D }, dtype, "BHTD");
-    const { q, k, v, dO } = inputs;
     let first: Float32Array[] | undefined;
     for (const tiling of tilings) {
       tiling.apply();
-      const fwd = () => op(q, k, v).destroy();
-      const fwdBwd = () => {
-        using run = op.vjp(q, k, v);
-        const g = run.pullback(dO);
-        for (const t of [run.output, g.dq, g.dk, g.dv]) t.destroy();
-      };
-      using run = op.vjp(q, k, v);
-      const g = run.pullback(dO);
-      const outs = await Promise.all(
-        [run.output, g.dq, g.dk, g.dv].map((t) => readPrefix(t, CHECKED_PREFIX)),
-      );
-      for (const t of [run.output, g.dq, g.dk, g.dv]) t.destroy();
+      const { outs, fwdMs, fwdBwdMs } = await measureSwept(op, inputs, reps, cap, warmups);
       first ??= outs;
       const diff = Math.max(...outs.map((o, i) => relDiff(o, first![i])));
-      const warm = Math.min(...await timeGpu(device, fwdBwd, warmups));
-      const plan = backToBack(warm, reps, cap); // the forward's plan from the slower fwd+bwd
-      const fwdMs = (await gpuTime(device, fwd, reps, plan.perSubmit, plan.warmup)).p50;
-      const fwdBwdMs = (await gpuTime(device, fwdBwd, reps, plan.perSubmit, plan.warmup)).p50;
       await print({ T, name: tiling.name, fwdMs, fwdBwdMs, diff });
     }
   }
+}
+
+/**
+ * One sweep row's measurements: o, dq, dk, dv of one forward+backward (first
+ * {@linkcode CHECKED_PREFIX} elements each), then, after `warmups` forward+backward runs
+ * (compiles), the medians of `reps` forward and forward+backward GPU times, back to back after
+ * warm-up launches, at most `cap` launches per submit.
+ */
+export async function measureSwept(
+  op: SweptOp,
+  inputs: Inputs,
+  reps: number,
+  cap: number,
+  warmups: number,
+): Promise<{ outs: Float32Array<ArrayBuffer>[]; fwdMs: number; fwdBwdMs: number }> {
+  const { q, k, v, dO } = inputs;
+  const fwd = () => op(q, k, v).destroy();
+  const fwdBwd = () => {
+    using run = op.vjp(q, k, v);
+    const g = run.pullback(dO);
+    for (const t of [run.output, g.dq, g.dk, g.dv]) t.destroy();
+  };
+  using run = op.vjp(q, k, v);
+  const g = run.pullback(dO);
+  const outs = await Promise.all(
+    [run.output, g.dq, g.dk, g.dv].map((t) => readPrefix(t, CHECKED_PREFIX)),
+  );
+  for (const t of [run.output, g.dq, g.dk, g.dv]) t.destroy();
+  const device = q.device;
+  const warm = Math.min(...await timeGpu(device, fwdBwd, warmups));
+  const plan = backToBack(warm, reps, cap); // the forward's plan from the slower fwd+bwd
+  const fwdMs = (await gpuTime(device, fwd, reps, plan.perSubmit, plan.warmup)).p50;
+  const fwdBwdMs = (await gpuTime(device, fwdBwd, reps, plan.perSubmit, plan.warmup)).p50;
+  return { outs, fwdMs, fwdBwdMs };
 }
 
 /** Relative RMS difference ‖a − b‖ / ‖b‖ (Infinity when not finite). */

@@ -25,10 +25,7 @@ import {
   type DType,
   requestDevice,
   subgroupSize,
-  type Tensor,
-  timeGpu,
   timeKernels,
-  type Vjp,
 } from "../ops/_runtime/mod.ts";
 import { fitsSubgroup, type SdpaTiles } from "../shaders/attention_tiles.ts";
 import {
@@ -45,9 +42,9 @@ import {
 import { pisaTilesFit } from "../shaders/piecewise_attention/tiles.ts";
 import { scaledDotProductAttentionWith } from "../ops/sdpa/mod.ts";
 import { piecewiseSparseAttentionWith } from "../ops/piecewise_attention/mod.ts";
-import { type Inputs, makeInputs } from "./ops.ts";
-import { adapterName, backToBack, gpuTime, isCpuAdapter, launchesInBudget } from "./measure.ts";
-import { CHECKED_PREFIX, readPrefix, relDiff } from "./_sweep.ts";
+import { makeInputs } from "./ops.ts";
+import { adapterName, isCpuAdapter, launchesInBudget } from "./measure.ts";
+import { measureSwept, relDiff, type SweptOp } from "./_sweep.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -75,17 +72,11 @@ const subgroup = subgroupSize(device);
 const cpu = isCpuAdapter(adapter.info);
 const kinds: SdpaKind[] = ["fwd", "dq", "dkdv"];
 
-/** An op as the sweep calls it. */
-interface Op {
-  (q: Tensor, k: Tensor, v: Tensor): Tensor;
-  vjp(q: Tensor, k: Tensor, v: Tensor): Vjp<Tensor, Tensor, { dq: Tensor; dk: Tensor; dv: Tensor }>;
-}
-
 /** One row: a tiling on a path, as an op (or why it does not run here). */
 interface Candidate {
   tiling: string;
   path: string;
-  op?: Op;
+  op?: SweptOp;
   reason?: string;
 }
 
@@ -187,7 +178,7 @@ async function sweep(
       continue;
     }
     try {
-      const { outs, fwdMs, fwdBwdMs } = await measure(c.op, inputs, reps, cap);
+      const { outs, fwdMs, fwdBwdMs } = await measureSwept(c.op, inputs, reps, cap, 1);
       first ??= outs;
       const diff = Math.max(...outs.map((o, i) => relDiff(o, first![i])));
       const row = { ...c, fwdMs, fwdBwdMs, diff };
@@ -206,32 +197,6 @@ async function sweep(
   return { rows, first };
 }
 
-/**
- * One row: o, dq, dk, dv of one forward+backward (first {@linkcode CHECKED_PREFIX} elements
- * each), then the medians of `reps` forward and forward+backward GPU times, back to back.
- */
-async function measure(op: Op, inputs: Inputs, reps: number, cap: number) {
-  const { q, k, v, dO } = inputs;
-  const fwd = () => op(q, k, v).destroy();
-  const fwdBwd = () => {
-    using run = op.vjp(q, k, v);
-    const g = run.pullback(dO);
-    for (const t of [run.output, g.dq, g.dk, g.dv]) t.destroy();
-  };
-  using run = op.vjp(q, k, v);
-  const g = run.pullback(dO);
-  const outs = await Promise.all(
-    [run.output, g.dq, g.dk, g.dv].map((t) => readPrefix(t, CHECKED_PREFIX)),
-  );
-  for (const t of [run.output, g.dq, g.dk, g.dv]) t.destroy();
-  const device = q.device;
-  const warm = Math.min(...await timeGpu(device, fwdBwd, 1));
-  const plan = backToBack(warm, reps, cap);
-  const fwdMs = (await gpuTime(device, fwd, reps, plan.perSubmit, plan.warmup)).p50;
-  const fwdBwdMs = (await gpuTime(device, fwdBwd, reps, plan.perSubmit, plan.warmup)).p50;
-  return { outs, fwdMs, fwdBwdMs };
-}
-
 const tflops =
   (s: { B: number; H: number; T: number; D: number }, flopsPerBHT2D: number) => (ms: number) =>
     (flopsPerBHT2D * s.B * s.H * s.T * s.T * s.D / ms / 1e9).toFixed(1);
@@ -247,7 +212,7 @@ function line(r: Row, s: { B: number; H: number; T: number; D: number }, sdpa = 
 }
 
 /** Per-kernel GPU times (ms) of one forward+backward of `op`. */
-async function breakdown(op: Op, s: { B: number; H: number; T: number; D: number }) {
+async function breakdown(op: SweptOp, s: { B: number; H: number; T: number; D: number }) {
   using inputs = makeInputs(device, s, dtype, "BHTD");
   const { q, k, v, dO } = inputs;
   const work = () => {
