@@ -6,7 +6,7 @@
  * @module
  */
 import { checkDevice } from "./device_checks.ts";
-import { Recorder } from "./recorder.ts";
+import { MAX_PENDING_DISPATCHES, Recorder } from "./recorder.ts";
 import { BindGroupCache } from "./bind_groups.ts";
 import { type GpuErrorRecord, GpuErrors } from "./gpu_errors.ts";
 import { BufferPool, type MemoryInfo } from "./pool.ts";
@@ -208,7 +208,7 @@ function createContext(device: GPUDevice): DeviceContext {
     ); // UNIFORM | COPY_DST
     bindGroups.track(buffer);
     return buffer;
-  });
+  }, MAX_PENDING_DISPATCHES);
   // On a CPU adapter early submits only make execution compete with recording.
   const recorder = new Recorder(device, errors, uniforms, !runsOnCpu(device));
   const destroyBuffer = (buffer: GPUBuffer) => {

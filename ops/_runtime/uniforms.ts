@@ -6,15 +6,6 @@
  * @module
  */
 
-import { MAX_PENDING_DISPATCHES } from "./recorder.ts";
-
-/**
- * Slots of one arena buffer: the dispatches of one submit (more only inside timed windows,
- * which do not submit on their own), so that a launch's bind group does not depend on its
- * place in the submit.
- */
-const CHUNK_SLOTS = MAX_PENDING_DISPATCHES;
-
 /** Where a uniform block was written. */
 export interface UniformSlot {
   /** The arena buffer (bind it with `size` = the block's bytes). */
@@ -37,10 +28,15 @@ export class UniformArena {
   #current = 0;
 
   /** `create` makes one arena buffer of `bytes` bytes (inside error scopes). */
-  constructor(device: GPUDevice, create: (bytes: number) => GPUBuffer) {
+  /**
+   * `slots`: uniform blocks per arena buffer — the recorder's dispatches per submit (more only
+   * inside timed windows, which do not submit on their own), so that a launch's bind group does
+   * not depend on its place in the submit.
+   */
+  constructor(device: GPUDevice, create: (bytes: number) => GPUBuffer, slots: number) {
     this.#device = device;
     this.#align = device.limits.minUniformBufferOffsetAlignment;
-    this.#chunk = CHUNK_SLOTS * this.#align;
+    this.#chunk = slots * this.#align;
     this.#host = new Uint8Array(this.#chunk);
     this.#create = () => create(this.#chunk);
   }

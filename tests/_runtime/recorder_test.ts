@@ -47,7 +47,7 @@ async function submitsFor(launches: number, submitEarly: boolean) {
     const buffer = device.createBuffer({ size, usage: UNIFORM | GPUBufferUsage.COPY_DST });
     ctx.bindGroups.track(buffer);
     return buffer;
-  });
+  }, MAX_PENDING_DISPATCHES);
   const recorder = new Recorder(device, ctx.errors, uniforms, submitEarly);
   let submits = 0;
   const submit = recorder.submit.bind(recorder);
