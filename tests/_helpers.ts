@@ -107,29 +107,38 @@ export function roundToF16(values: Float64Array<ArrayBuffer>): Float64Array<Arra
   return Float64Array.from(f16);
 }
 
-/** Relative RMS error ‖a − ref‖ / ‖ref‖; NaN anywhere gives Infinity. */
-export function relRms(actual: ArrayLike<number>, ref: ArrayLike<number>): number {
-  if (actual.length !== ref.length) {
-    throw new Error(`length mismatch: ${actual.length} vs ${ref.length}`);
+/**
+ * Relative RMS error ‖a − ref‖ / ‖scale‖ (`scale` defaults to `ref`); NaN anywhere gives Infinity.
+ * Pass as `scale` the sums of |term| of a reduced quantity: a float sum's rounding error is
+ * bounded relative to Σ|term|, so a sum that cancels is judged by what it added up.
+ */
+export function relRms(
+  actual: ArrayLike<number>,
+  ref: ArrayLike<number>,
+  scale: ArrayLike<number> = ref,
+): number {
+  if (actual.length !== ref.length || scale.length !== ref.length) {
+    throw new Error(`length mismatch: ${actual.length} vs ${ref.length} (scale ${scale.length})`);
   }
   let num = 0, den = 0;
   for (let i = 0; i < ref.length; i++) {
     const d = actual[i] - ref[i];
     if (!Number.isFinite(actual[i])) return Infinity;
     num += d * d;
-    den += ref[i] * ref[i];
+    den += scale[i] * scale[i];
   }
   return Math.sqrt(num / Math.max(den, 1e-300));
 }
 
-/** Asserts the relative RMS error is within `tol`, naming the quantity. */
+/** Asserts the relative RMS error (see {@linkcode relRms}) is within `tol`, naming the quantity. */
 export function assertClose(
   actual: ArrayLike<number>,
   ref: ArrayLike<number>,
   tol: number,
   what: string,
+  scale: ArrayLike<number> = ref,
 ): void {
-  const err = relRms(actual, ref);
+  const err = relRms(actual, ref, scale);
   if (!(err <= tol)) {
     throw new Error(`${what}: relative RMS error ${err.toExponential(3)} > ${tol}`);
   }

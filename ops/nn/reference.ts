@@ -466,6 +466,18 @@ export function binaryRef(kind: RefBinary, a: Array64, b: Array64, alpha = 1): A
   return { data: Float64Array.from(values), shape };
 }
 
+/**
+ * Both gradients of a broadcasting binary op, and for each the sum of the absolute values of the
+ * terms it adds up (`daAbs`, `dbAbs`): a broadcast operand's gradient is a sum over the broadcast
+ * axes, and a float sum's error is bounded relative to Σ|term|, not to |Σ term| (which cancels).
+ */
+export interface BinaryGrads {
+  da: Float64Array<ArrayBuffer>;
+  db: Float64Array<ArrayBuffer>;
+  daAbs: Float64Array<ArrayBuffer>;
+  dbAbs: Float64Array<ArrayBuffer>;
+}
+
 /** Gradients of {@linkcode binaryRef} for upstream `dy`, summed over broadcast dims. */
 export function binaryGradRef(
   kind: RefBinary,
@@ -473,12 +485,17 @@ export function binaryGradRef(
   b: Array64,
   dy: Float64Array<ArrayBuffer>,
   alpha = 1,
-): { da: Float64Array<ArrayBuffer>; db: Float64Array<ArrayBuffer> } {
-  const da = new Float64Array(a.data.length), db = new Float64Array(b.data.length);
+): BinaryGrads {
+  const n = (length: number) => new Float64Array(length);
+  const da = n(a.data.length), db = n(b.data.length);
+  const daAbs = n(a.data.length), dbAbs = n(b.data.length);
   broadcastEach(a.shape, b.shape, (o, ia, ib) => {
     const [, fa, fb] = BIN[kind](a.data[ia], b.data[ib]);
-    da[ia] += alpha * dy[o] * fa;
-    db[ib] += alpha * dy[o] * fb;
+    const ta = alpha * dy[o] * fa, tb = alpha * dy[o] * fb;
+    da[ia] += ta;
+    db[ib] += tb;
+    daAbs[ia] += Math.abs(ta);
+    dbAbs[ib] += Math.abs(tb);
   });
-  return { da, db };
+  return { da, db, daAbs, dbAbs };
 }

@@ -34,12 +34,16 @@ export function randomPair(
   return upload(device, randn(n, random).map((v) => v * scale + offset), shape, dtype);
 }
 
-/** Reads `t` and asserts rel. RMS vs `ref` within the dtype's tolerance (or `tol`). */
+/**
+ * Reads `t` and asserts rel. RMS vs `ref` within the dtype's tolerance (or `tol`), measured
+ * against `scale` (default `ref`; see `relRms`).
+ */
 export async function expectClose(
   t: Tensor,
   ref: ArrayLike<number>,
   what: string,
   tol = tolFor(t.dtype),
+  scale: ArrayLike<number> = ref,
 ): Promise<void> {
-  assertClose(await t.read(), ref, tol, `${what} (${t.dtype} ${t})`);
+  assertClose(await t.read(), ref, tol, `${what} (${t.dtype} ${t})`, scale);
 }
