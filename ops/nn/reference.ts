@@ -472,9 +472,13 @@ export function binaryRef(kind: RefBinary, a: Array64, b: Array64, alpha = 1): A
  * axes, and a float sum's error is bounded relative to Σ|term|, not to |Σ term| (which cancels).
  */
 export interface BinaryGrads {
+  /** ∂L/∂a (summed over the axes a broadcasts along). */
   da: Float64Array<ArrayBuffer>;
+  /** ∂L/∂b (summed over the axes b broadcasts along). */
   db: Float64Array<ArrayBuffer>;
+  /** Σ|term| of each element of `da`. */
   daAbs: Float64Array<ArrayBuffer>;
+  /** Σ|term| of each element of `db`. */
   dbAbs: Float64Array<ArrayBuffer>;
 }
 
