@@ -37,9 +37,9 @@ export interface SdpaTiles {
    */
   shuffle?: boolean;
   /**
-   * Forward on the subgroup path with vec4 loads only: the next key and value tiles are loaded
-   * into registers while the current ones are multiplied (one tile of global-load latency
-   * hidden, at ⌈2·BC·groups / threads⌉ vec4 registers).
+   * Subgroup path with vec4 loads only (and BC ≤ threads): the next step's streamed tiles are
+   * loaded into registers while the current ones are multiplied (one tile of global-load
+   * latency hidden, at ⌈2·BC·groups / threads⌉ vec4 registers); see `TileCode.streamed`.
    */
   prefetch?: boolean;
 }
@@ -209,6 +209,65 @@ ${
         rows * f.groups
       }u) { ${dst}[(e / ${f.groups}u) * ${f.stride}u + e % ${f.groups}u] = vec4f(${regs}[${i}]); }
   }`);
+  }
+
+  /**
+   * Prefetch of the streamed tiles: the subgroup path with vec4 loads and `prefetch`, where a
+   * fetch of one value per streamed row takes one thread per row (BC ≤ threads).
+   */
+  get prefetch(): boolean {
+    const t = this.t;
+    return this.subgroup && this.vec4Io && t.prefetch === true && t.bc <= t.tr * t.tc;
+  }
+
+  /**
+   * Staging of one step's streamed tiles `[tile, binding, features]` and per-row values
+   * `[workgroup array, value of streamed row \`row\`]` (rows from `s.r0`, `s.len` valid; value
+   * rows clamped to the last), ending with the barrier after which they are read. With
+   * {@linkcode prefetch} they come from registers fetched during the previous step, which then
+   * fetch the step at row `s.next` (default r0 + BC: one step of global-load latency hidden);
+   * `init` (before the loop, where `s.first` is defined) fetches the first step.
+   */
+  streamed(s: {
+    tiles: [string, string, Features][];
+    rowValues?: [string, (row: string) => string][];
+    r0: string;
+    len: string;
+    next?: string;
+    first?: string;
+  }): { init: string; stage: string } {
+    const { t } = this;
+    const rowValues = s.rowValues ?? [];
+    const clamped = (at: string, e: string) => `min(${at} + ${e}, ${s.len} - 1u)`;
+    if (!this.prefetch) {
+      const values = rowValues.length === 0 ? "" : `for (var e = lid; e < ${t.bc}u; e += NT) {
+${rowValues.map(([dst, value]) => `      ${dst}[e] = ${value(clamped(s.r0, "e"))};`).join("\n")}
+    }\n`;
+      const loads = s.tiles.map(([tile, src, f]) => this.load(tile, src, t.bc, f, s.r0, s.len));
+      return { init: "", stage: `${values}${loads.join("\n")}\n    workgroupBarrier();` };
+    }
+    const type = `vec4<${t.dtype}>`;
+    const fetch = (at: string, declare: boolean) => {
+      const tiles = s.tiles.map(([_, src, f]) =>
+        this.fetch(`f_${src}`, type, src, t.bc, f, at, s.len, declare)
+      );
+      const values = rowValues.length === 0 ? "" : `${
+        declare ? rowValues.map(([dst]) => `var f_${dst} = 0.0;\n`).join("") : ""
+      }    if (lid < ${t.bc}u) {
+${rowValues.map(([dst, value]) => `      f_${dst} = ${value(clamped(at, "lid"))};`).join("\n")}
+    }`;
+      return `${tiles.join("\n")}\n${values}`;
+    };
+    const stores = s.tiles.map(([tile, src, f]) => this.storeFetched(tile, `f_${src}`, t.bc, f));
+    const values = rowValues.length === 0
+      ? ""
+      : `if (lid < ${t.bc}u) { ${rowValues.map(([dst]) => `${dst}[lid] = f_${dst};`).join(" ")} }\n`;
+    return {
+      init: fetch(s.first ?? "0u", true),
+      stage: `${values}${stores.join("\n")}\n    workgroupBarrier();\n${
+        fetch(s.next ?? `${s.r0} + ${t.bc}u`, false)
+      }`,
+    };
   }
 
   /**

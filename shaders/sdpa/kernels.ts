@@ -37,7 +37,6 @@ import {
 } from "../common.ts";
 import type { DType } from "../common.ts";
 import {
-  type Features,
   features,
   ioType,
   scoreStride,
@@ -331,35 +330,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   ${this.laneDeclarations()}`;
   }
 
-  /** Prefetch of the streamed tiles (subgroup path, vec4 loads, a fetch per thread row). */
-  get prefetch(): boolean {
-    const t = this.t;
-    return this.subgroup && this.vec4Io && t.prefetch === true && t.bc <= t.tr * t.tc;
-  }
-
-  /**
-   * Staging of the streamed tiles `[tile, binding, features]` of the step at row `r0` (of
-   * `len`), ending with the barrier after which they are read. With {@linkcode prefetch} they
-   * come from registers fetched during the previous step, which then fetch step r0 + BC (one
-   * step of global-load latency hidden); `init` (before the loop) fetches the first step.
-   */
-  streamed(parts: [string, string, Features][], r0: string, len: string) {
-    const { t } = this;
-    if (!this.prefetch) {
-      const loads = parts.map(([tile, src, f]) => this.load(tile, src, t.bc, f, r0, len));
-      return { init: "", stage: `${loads.join("\n")}\n    workgroupBarrier();` };
-    }
-    const type = `vec4<${t.dtype}>`;
-    const fetch = (at: string, declare: boolean) =>
-      parts.map(([_, src, f]) => this.fetch(`f_${src}`, type, src, t.bc, f, at, len, declare))
-        .join("\n");
-    const stores = parts.map(([tile, src, f]) => this.storeFetched(tile, `f_${src}`, t.bc, f));
-    return {
-      init: fetch("0u", true),
-      stage: `${stores.join("\n")}\n    workgroupBarrier();\n${fetch(`${r0} + ${t.bc}u`, false)}`,
-    };
-  }
-
   /** Per-row values of this thread's own rows (clamped to the last row). */
   ownRowValues(name: string, src: string): string {
     return `var ${name} = array<f32, ${this.RI}>();
@@ -383,7 +353,7 @@ var<workgroup> s_red: array<f32, ${t.br * t.tc}>; // [BR][TC] row partials`;
     const keys = this.subgroup ? "s_k" : "s_kv", values = this.subgroup ? "s_v" : "s_kv";
     const loadValues = this.load(values, "v", t.bc, vp, "k0", "u.lk");
     const stream = this.subgroup
-      ? this.streamed([[keys, "k", k], [values, "v", vp]], "k0", "u.lk")
+      ? this.streamed({ tiles: [[keys, "k", k], [values, "v", vp]], r0: "k0", len: "u.lk" })
       : {
         init: "",
         stage: `${this.load(keys, "k", t.bc, k, "k0", "u.lk")}\n    workgroupBarrier();`,
@@ -430,7 +400,11 @@ ${
 
   dq(): string {
     const { t, RI, RJ, k, v, kp } = this;
-    const stream = this.streamed([["s_k", "k", kp], ["s_v", "v", v]], "k0", "u.lk");
+    const stream = this.streamed({
+      tiles: [["s_k", "k", kp], ["s_v", "v", v]],
+      r0: "k0",
+      len: "u.lk",
+    });
     return this.common() + /* wgsl */ `
 var<workgroup> s_q: array<vec4f, ${t.br * k.stride}>;  // [BR][K] own queries
 var<workgroup> s_do: array<vec4f, ${t.br * v.stride}>; // [BR][V] their output gradients
@@ -471,26 +445,16 @@ ${this.shareScores([["b_s", "s_ds"]])}
 
   dkdv(): string {
     const { t, RI, RJ, k, v, kp, vp } = this;
-    const stream = this.streamed([["s_q", "q", kp], ["s_do", "d_o", vp]], "q0", "u.lq");
-    // The queries' lse and delta: loaded with the tiles, or (prefetch, BC ≤ threads) fetched a
-    // step ahead into f_lse, f_delta.
-    const fetchStats = (at: string) => `
-    if (lid < ${t.bc}u) {
-      let row = bh * u.lq + min(${at} + lid, u.lq - 1u);
-      f_lse = lse[row];
-      f_delta = delta[row];
-    }`;
-    const statsInit = this.prefetch
-      ? `var f_lse = 0.0;\n  var f_delta = 0.0;${fetchStats("0u")}`
-      : "";
-    const statsStage = this.prefetch
-      ? `if (lid < ${t.bc}u) { s_lse[lid] = f_lse; s_delta[lid] = f_delta; }`
-      : `for (var e = lid; e < ${t.bc}u; e += NT) {
-      let row = bh * u.lq + min(q0 + e, u.lq - 1u);
-      s_lse[e] = lse[row];
-      s_delta[e] = delta[row];
-    }`;
-    const statsNext = this.prefetch ? fetchStats(`q0 + ${t.bc}u`) : "";
+    // The queries' tiles with their lse and delta.
+    const stream = this.streamed({
+      tiles: [["s_q", "q", kp], ["s_do", "d_o", vp]],
+      rowValues: [
+        ["s_lse", (row) => `lse[bh * u.lq + ${row}]`],
+        ["s_delta", (row) => `delta[bh * u.lq + ${row}]`],
+      ],
+      r0: "q0",
+      len: "u.lq",
+    });
     // Own rows are keys (length lk), streamed rows are queries (length lq).
     return this.common() + /* wgsl */ `
 var<workgroup> s_k: array<vec4f, ${t.br * k.stride}>;  // [BR][K] own keys
@@ -506,13 +470,10 @@ ${this.header()}
   ${this.load("s_v", "v", t.br, v, "t0", "u.lk")}
   ${this.featureTile("b_dk", k)} // [own keys][key groups]
   ${this.featureTile("b_dv", v)} // [own keys][value groups]
-  ${statsInit}
   ${stream.init}
   for (var q0 = 0u; q0 < u.lq; q0 += ${t.bc}u) {
     workgroupBarrier();
-    ${statsStage}
     ${stream.stage}
-    ${statsNext}
     ${this.scoreTile("b_s")} // Sᵀ: [own keys][queries], then Pᵀ
     ${this.dot("b_s", "s_k", k, "s_q", kp)}
     ${this.scoreTile("b_dp")} // dPᵀ = V dOᵀ, then dSᵀ

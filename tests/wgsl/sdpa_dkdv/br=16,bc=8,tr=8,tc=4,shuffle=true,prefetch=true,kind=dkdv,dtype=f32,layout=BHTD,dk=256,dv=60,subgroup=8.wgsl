@@ -69,13 +69,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   }
   var b_dk = array<array<vec4f, 16>, 2>(); // [own keys][key groups]
   var b_dv = array<array<vec4f, 4>, 2>(); // [own keys][value groups]
-  var f_lse = 0.0;
-  var f_delta = 0.0;
-    if (lid < 8u) {
-      let row = bh * u.lq + min(0u + lid, u.lq - 1u);
-      f_lse = lse[row];
-      f_delta = delta[row];
-    }
   var f_q = array<vec4<f32>, 16>();
   {
     let e = lid + 0u * NT;
@@ -258,10 +251,16 @@ var f_d_o = array<vec4<f32>, 4>();
       f_d_o[3] = d_o[row_off(bh, 0u + r, u.lq, 60u) / 4u + c4];
     }
   }
+var f_s_lse = 0.0;
+var f_s_delta = 0.0;
+    if (lid < 8u) {
+      f_s_lse = lse[bh * u.lq + min(0u + lid, u.lq - 1u)];
+      f_s_delta = delta[bh * u.lq + min(0u + lid, u.lq - 1u)];
+    }
   for (var q0 = 0u; q0 < u.lq; q0 += 8u) {
     workgroupBarrier();
-    if (lid < 8u) { s_lse[lid] = f_lse; s_delta[lid] = f_delta; }
-      {
+    if (lid < 8u) { s_lse[lid] = f_s_lse; s_delta[lid] = f_s_delta; }
+  {
     let e = lid + 0u * NT;
     if (e < 512u) { s_q[(e / 64u) * 65u + e % 64u] = vec4f(f_q[0]); }
   }
@@ -524,11 +523,9 @@ var f_d_o = array<vec4<f32>, 4>();
       f_d_o[3] = d_o[row_off(bh, q0 + 8u + r, u.lq, 60u) / 4u + c4];
     }
   }
-    
     if (lid < 8u) {
-      let row = bh * u.lq + min(q0 + 8u + lid, u.lq - 1u);
-      f_lse = lse[row];
-      f_delta = delta[row];
+      f_s_lse = lse[bh * u.lq + min(q0 + 8u + lid, u.lq - 1u)];
+      f_s_delta = delta[bh * u.lq + min(q0 + 8u + lid, u.lq - 1u)];
     }
     var b_s = array<array<f32, 2>, 2>(); // Sᵀ: [own keys][queries], then Pᵀ
     

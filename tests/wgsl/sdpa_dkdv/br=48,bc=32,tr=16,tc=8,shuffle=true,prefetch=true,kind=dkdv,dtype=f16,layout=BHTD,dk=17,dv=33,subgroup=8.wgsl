@@ -78,15 +78,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   var b_dk = array<array<vec4f, 1>, 3>(); // [own keys][key groups]
   var b_dv = array<array<vec4f, 2>, 3>(); // [own keys][value groups]
   
-  
   for (var q0 = 0u; q0 < u.lq; q0 += 32u) {
     workgroupBarrier();
     for (var e = lid; e < 32u; e += NT) {
-      let row = bh * u.lq + min(q0 + e, u.lq - 1u);
-      s_lse[e] = lse[row];
-      s_delta[e] = delta[row];
+      s_lse[e] = lse[bh * u.lq + min(q0 + e, u.lq - 1u)];
+      s_delta[e] = delta[bh * u.lq + min(q0 + e, u.lq - 1u)];
     }
-    
+
   for (var e = lid; e < 256u; e += NT) {
     let r = e / 8u;
     let c = (e % 8u) * 4u;
@@ -115,7 +113,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     s_do[r * 17u + e % 16u] = x;
   }
     workgroupBarrier();
-    
     var b_s = array<array<f32, 4>, 3>(); // Sᵀ: [own keys][queries], then Pᵀ
     
   for (var d4 = 0u; d4 < 5u; d4++) {

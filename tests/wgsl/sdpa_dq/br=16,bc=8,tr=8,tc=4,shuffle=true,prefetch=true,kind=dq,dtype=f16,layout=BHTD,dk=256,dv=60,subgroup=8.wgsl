@@ -252,6 +252,7 @@ var f_v = array<vec4<f16>, 4>();
       f_v[3] = v[row_off(bh, 0u + r, u.lk, 60u) / 4u + c4];
     }
   }
+
   for (var k0 = 0u; k0 < u.lk; k0 += 8u) {
     workgroupBarrier();
       {
@@ -517,6 +518,7 @@ var f_v = array<vec4<f16>, 4>();
       f_v[3] = v[row_off(bh, k0 + 8u + r, u.lk, 60u) / 4u + c4];
     }
   }
+
     var b_s = array<array<f32, 2>, 2>();
     
   for (var d4 = 0u; d4 < 64u; d4++) {

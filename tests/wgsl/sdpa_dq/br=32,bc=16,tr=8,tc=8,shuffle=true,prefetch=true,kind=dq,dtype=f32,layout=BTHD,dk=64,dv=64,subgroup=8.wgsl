@@ -148,6 +148,7 @@ var f_v = array<vec4<f32>, 4>();
       f_v[3] = v[row_off(bh, 0u + r, u.lk, 64u) / 4u + c4];
     }
   }
+
   for (var k0 = 0u; k0 < u.lk; k0 += 16u) {
     workgroupBarrier();
       {
@@ -257,6 +258,7 @@ var f_v = array<vec4<f32>, 4>();
       f_v[3] = v[row_off(bh, k0 + 16u + r, u.lk, 64u) / 4u + c4];
     }
   }
+
     var b_s = array<array<f32, 2>, 4>();
     
   for (var d4 = 0u; d4 < 16u; d4++) {

@@ -199,6 +199,7 @@ var f_v = array<vec4<f16>, 8>();
       f_v[7] = v[row_off(bh, 0u + r, u.lk, 128u) / 4u + c4];
     }
   }
+
   for (var k0 = 0u; k0 < u.lk; k0 += 8u) {
     workgroupBarrier();
       {
@@ -412,6 +413,7 @@ var f_v = array<vec4<f16>, 8>();
       f_v[7] = v[row_off(bh, k0 + 8u + r, u.lk, 128u) / 4u + c4];
     }
   }
+
     var b_s = array<array<f32, 2>, 2>();
     
   for (var d4 = 0u; d4 < 32u; d4++) {
