@@ -251,9 +251,11 @@ ${rowValues.map(([dst, value]) => `      ${dst}[e] = ${value(clamped(s.r0, "e"))
       const tiles = s.tiles.map(([_, src, f]) =>
         this.fetch(`f_${src}`, type, src, t.bc, f, at, s.len, declare)
       );
-      const values = rowValues.length === 0 ? "" : `${
-        declare ? rowValues.map(([dst]) => `var f_${dst} = 0.0;\n`).join("") : ""
-      }    if (lid < ${t.bc}u) {
+      const values = rowValues.length === 0
+        ? ""
+        : `${
+          declare ? rowValues.map(([dst]) => `var f_${dst} = 0.0;\n`).join("") : ""
+        }    if (lid < ${t.bc}u) {
 ${rowValues.map(([dst, value]) => `      f_${dst} = ${value(clamped(at, "lid"))};`).join("\n")}
     }`;
       return `${tiles.join("\n")}\n${values}`;
@@ -261,7 +263,9 @@ ${rowValues.map(([dst, value]) => `      f_${dst} = ${value(clamped(at, "lid"))}
     const stores = s.tiles.map(([tile, src, f]) => this.storeFetched(tile, `f_${src}`, t.bc, f));
     const values = rowValues.length === 0
       ? ""
-      : `if (lid < ${t.bc}u) { ${rowValues.map(([dst]) => `${dst}[lid] = f_${dst};`).join(" ")} }\n`;
+      : `if (lid < ${t.bc}u) { ${
+        rowValues.map(([dst]) => `${dst}[lid] = f_${dst};`).join(" ")
+      } }\n`;
     return {
       init: fetch(s.first ?? "0u", true),
       stage: `${values}${stores.join("\n")}\n    workgroupBarrier();\n${

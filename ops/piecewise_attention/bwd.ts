@@ -65,7 +65,12 @@ function colKernel(plan: PisaPlan, mode: PisaColMode): Kernel<PisaParamName> {
   const variant = { ...c, ...tiles, subgroup };
   return {
     name: "pisa_cols",
-    constants: { ...variant, subgroup: subgroup ?? 0, shuffle: !!tiles.shuffle },
+    constants: {
+      ...variant,
+      subgroup: subgroup ?? 0,
+      shuffle: !!tiles.shuffle,
+      prefetch: !!tiles.prefetch,
+    },
     storage: pisaColStorage(variant),
     uniforms: pisaParams,
     wgsl: () => pisaColWgsl(variant),

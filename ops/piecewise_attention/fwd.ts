@@ -66,7 +66,12 @@ export function rowKernel(
   const variant = { ...io(plan), ...tiles, subgroup, kind, dk: plan.dk, dv: plan.dv, saveOutput };
   return {
     name: `pisa_${kind}`,
-    constants: { ...variant, subgroup: subgroup ?? 0, shuffle: !!tiles.shuffle },
+    constants: {
+      ...variant,
+      subgroup: subgroup ?? 0,
+      shuffle: !!tiles.shuffle,
+      prefetch: !!tiles.prefetch,
+    },
     storage: pisaRowStorage(variant),
     uniforms: pisaParams,
     wgsl: () => pisaRowWgsl(variant),

@@ -76,6 +76,20 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 `;
 }
 
+/**
+ * `next_selected(own, start, stop)`: the first query block in [start, stop) whose bit is set in
+ * the row of `seen` starting at word `own`, else `stop` (a read-only binding: uniform).
+ */
+const NEXT_SELECTED_WGSL = `
+fn next_selected(own: u32, start: u32, stop: u32) -> u32 {
+  for (var w = start / 32u; w * 32u < stop; w++) {
+    var bits = seen[own + w];
+    if (w == start / 32u) { bits &= ~((1u << (start % 32u)) - 1u); }
+    if (bits != 0u) { return min(stop, w * 32u + countTrailingZeros(bits)); }
+  }
+  return stop;
+}`;
+
 /** WGSL of the column kernel `v` (see the module doc). */
 export function pisaColWgsl(v: PisaColVariant): string {
   const c = new PisaTileCode(v);
@@ -91,18 +105,25 @@ export function pisaColWgsl(v: PisaColVariant): string {
     : `${c.load("s_k", "k", v.br, k, "t0", "u.seq")}
   ${c.load("s_v", "v", v.br, V, "t0", "u.seq")}`;
   const weight = (i: number) => pseudo ? `s_wk[tr + ${i}u * TR]` : "1.0";
-  // The query rows of block i, BC at a time (BC ≤ bt divides it).
+  // The query rows of block i, BC at a time (BC ≤ bt divides it), with their lse (log2 units)
+  // and D (D' for pseudo-keys). With prefetch the step after r0 is fetched during r0's
+  // products: the next BC rows of block i, or the first of the next block visited, i_next.
+  const stream = c.streamed({
+    tiles: [["s_q", "q", kp], ["s_do", "dO", vp]],
+    rowValues: [
+      ["s_lse", (row) => `rows[(bh * u.seq + ${row}) * 4u] * 1.4426950408889634`],
+      ["s_delta", (row) => `rows[(bh * u.seq + ${row}) * 4u + ${pseudo ? 3 : 2}u]`],
+    ],
+    r0: "r0",
+    len: "u.seq",
+    next: "select(i_next * u.bt, r0 + BC, r0 + BC < block_end)",
+    first: "i * u.bt",
+  });
   const visit = `
-    for (var r0 = i * u.bt; r0 < min(u.seq, (i + 1u) * u.bt); r0 += BC) {
+    let block_end = min(u.seq, (i + 1u) * u.bt);
+    for (var r0 = i * u.bt; r0 < block_end; r0 += BC) {
       workgroupBarrier();
-      ${c.load("s_q", "q", v.bc, kp, "r0", "u.seq")}
-      ${c.load("s_do", "dO", v.bc, vp, "r0", "u.seq")}
-      for (var e = lid; e < BC; e += NT) {
-        let at = (bh * u.seq + min(r0 + e, u.seq - 1u)) * 4u;
-        s_lse[e] = rows[at] * 1.4426950408889634; // log2 units
-        s_delta[e] = rows[at + ${pseudo ? 3 : 2}u]; // ${pseudo ? "D'" : "D"}
-      }
-      workgroupBarrier();
+      ${stream.stage}
       ${c.scoreTile("b_s")} // Sᵀ: [own keys][queries], then Pᵀ
       ${c.dot("b_s", "s_k", k, "s_q", kp)}
       ${c.scoreTile("b_dp")} // dPᵀ = V dOᵀ, then dSᵀ
@@ -129,7 +150,10 @@ ${c.shareScores([["b_s", "s_pt"], ["b_dp", "s_dst"]])}
     `((seen[(bh * u.nt + ${n}) * words + i / 32u] >> (i % 32u)) & 1u) != 0u`;
   const blocks = pseudo
     ? `
-  for (var i = i_lo; i < i_hi; i++) {
+  var i = i_lo;
+  ${stream.init}
+  for (; i < i_hi; i++) {
+    let i_next = i + 1u;
     workgroupBarrier(); // s_wk is read by the previous block's tiles
     if (lid < ${v.br}u) {
       let n = t0 + lid;
@@ -139,15 +163,13 @@ ${c.shareScores([["b_s", "s_pt"], ["b_dp", "s_dst"]])}
     ${visit}
   }`
     : `
-  for (var w = i_lo / 32u; w * 32u < i_hi; w++) {
-    workgroupBarrier(); // everyone has read the previous s_flag
-    if (lid == 0u) { s_flag = seen[(bh * u.nt + t0 / u.bt) * words + w]; }
-    var todo = workgroupUniformLoad(&s_flag); // bit b: block 32w + b selected this chunk
-    while (todo != 0u) {
-      let i = w * 32u + countTrailingZeros(todo);
-      todo &= todo - 1u;
-      ${visit}
-    }
+  let own = (bh * u.nt + t0 / u.bt) * words; // this chunk's row of seen
+  var i = next_selected(own, i_lo, i_hi);
+  ${stream.init}
+  while (i < i_hi) {
+    let i_next = next_selected(own, i + 1u, i_hi);
+    ${visit}
+    i = i_next;
   }`;
   /** Stores own-key rows of `acc` × `factor` into grads at `base(key)`, for keys < `count`. */
   const store = (acc: string, f: { d: number; cu: number }, base: string, factor: string) =>
@@ -180,7 +202,7 @@ ${c.scoreScratch("s_dst", "dSᵀ")}
 var<workgroup> s_lse: array<f32, ${v.bc}>;
 var<workgroup> s_delta: array<f32, ${v.bc}>;
 var<workgroup> s_wk: array<f32, ${v.br}>; // chunks: own key weight as seen by block i
-var<workgroup> s_flag: u32;
+${pseudo ? "" : NEXT_SELECTED_WGSL}
 
 @compute @workgroup_size(${v.tr * v.tc})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,

@@ -98,6 +98,21 @@ export function pisaRowWgsl(v: PisaRowVariant): string {
   const c = new PisaTileCode(v);
   const fwd = v.kind === "fwd";
   const kernel = fwd ? forward(c, v) : dq(c, v);
+  // The exact key tiles: rows k0.. of the selected chunks in list order. With prefetch the
+  // tile after k0 is fetched during k0's products: the next BC rows of the chunk, or the
+  // first of the next selected chunk (none after the last: rows from u.seq, all zeros).
+  const stream = c.streamed({
+    tiles: kernel.exact,
+    r0: "k0",
+    len: "u.seq",
+    next: "next_k0",
+    first: "sel[selbase] * u.bt",
+  });
+  const nextRow = c.prefetch
+    ? `
+      let next_chunk = select(u.seq, sel[selbase + min(p + 1u, u.top_k - 1u)] * u.bt, p + 1u < u.top_k);
+      let next_k0 = select(next_chunk, k0 + BC, k0 + BC < first_row + u.bt);`
+    : "";
   return /* wgsl */ `${pisaTileHeader(v)}
 const NEG = -1e30;
 ${kernel.declarations}
@@ -117,12 +132,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let selbase = (bh * u.nt + t0 / u.bt) * u.top_k;
   let scale_log2 = u.scale * 1.4426950408889634;
 ${kernel.prologue}
+  ${stream.init}
   for (var p = 0u; p < u.top_k; p++) { // exact keys: the selected chunks, BC rows at a time
     let first_row = sel[selbase + p] * u.bt;
-    for (var k0 = first_row; k0 < first_row + u.bt; k0 += BC) {
+    for (var k0 = first_row; k0 < first_row + u.bt; k0 += BC) {${nextRow}
       workgroupBarrier();
-${kernel.loadExact}
-      workgroupBarrier();
+      ${stream.stage}
 ${kernel.tile(false)}
     }
   }
@@ -149,8 +164,8 @@ ${kernel.epilogue}
 interface RowKernelParts {
   declarations: string;
   prologue: string;
-  /** Loads of the tile of keys k0.. of a selected chunk. */
-  loadExact: string;
+  /** The tiles `[tile, binding, features]` staged from rows k0.. of a selected chunk. */
+  exact: [string, string, Features][];
   /** Loads of the pseudo-key tile described by s_key, s_w. */
   loadPseudo: string;
   /** One streamed tile, after its loads. */
@@ -230,8 +245,7 @@ ${c.scoreScratch("s_p", "probabilities")}`,
   var b_l = array<f32, ${RI}>(); // partial row sums over this thread's columns
   var b_g = array<f32, ${RI}>(); // the pseudo-keys' share of b_l
   ${c.featureTile("b_o", V)} // [own rows][value groups]`,
-    loadExact: c.load(keys, "k", v.bc, k, "k0", "u.seq") +
-      (c.subgroup ? `\n${loadValues(false)}` : ""),
+    exact: c.subgroup ? [[keys, "k", k], [values, "v", vp]] : [[keys, "k", k]],
     loadPseudo: c.loadRows(keys, "chunk", v.bc, k, "s_w[r] > 0.0", pseudoRow("key")) +
       (c.subgroup ? `\n${loadValues(true)}` : ""),
     tile,
@@ -325,8 +339,7 @@ ${c.scoreScratch("s_ds", "dS")}`,
   ${rowValues("b_delta", 2)}
   ${rowValues("b_dprime", 3)}
   ${c.featureTile("b_dq", k)} // [own rows][key groups]`,
-    loadExact: `${c.load("s_k", "k", v.bc, kp, "k0", "u.seq")}
-${c.load("s_v", "v", v.bc, V, "k0", "u.seq")}`,
+    exact: [["s_k", "k", kp], ["s_v", "v", V]],
     loadPseudo: `${c.loadRows("s_k", "chunk", v.bc, kp, "s_w[r] > 0.0", pseudoRow("key"))}
 ${c.loadRows("s_v", "chunk", v.bc, V, "s_w[r] > 0.0", pseudoRow("value"))}`,
     tile,

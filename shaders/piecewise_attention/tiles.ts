@@ -20,13 +20,13 @@ const powerOfTwo = (n: number) => (n & (n - 1)) === 0;
 /**
  * Candidate tilings of `kind` on the subgroup or the portable path, preferred first: SDPA's
  * with power-of-two tiles, score tiles through workgroup memory (no shuffles: on the H200
- * sweep they left PISA's forward unchanged and made its backward 10 % slower, 479 → 534 ms;
- * PISA's kernels have no prefetch).
+ * sweep they left PISA's forward unchanged and made its backward 10 % slower, 479 → 534 ms),
+ * with SDPA's prefetch of the next streamed tile (subgroup path).
  */
 export function pisaCandidates(kind: PisaTileKind, subgroup: boolean): readonly SdpaTiles[] {
   return sdpaCandidates(kind, subgroup)
     .filter((t) => powerOfTwo(t.br) && powerOfTwo(t.bc))
-    .map((t) => ({ ...t, shuffle: false, prefetch: false }));
+    .map((t) => ({ ...t, shuffle: false }));
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   pisaTopK,
 } from "../../ops/piecewise_attention/reference.ts";
 import { compareWithReference, pisaInputs, type PisaTestOptions } from "./_pisa.ts";
+import { TileCode } from "../../shaders/attention_tiles.ts";
 import {
   pisaCandidates,
   type PisaTileKind,
@@ -99,30 +100,63 @@ Deno.test({
   },
 });
 
+/**
+ * What a selection exercises in the kernels that walk it (the prefetch's edges): a row's list
+ * of a single chunk; a chunk no query block selects (an empty list in the dk/dv kernel);
+ * consecutive entries of a list that are not adjacent chunks.
+ */
+function selectionShape(sel: Int32Array, nt: number, topK: number) {
+  const lists = Array.from(
+    { length: sel.length / topK },
+    (_, r) => Array.from(sel.subarray(r * topK, (r + 1) * topK)),
+  );
+  const selected = new Set(lists.flatMap((l, r) => l.map((n) => Math.floor(r / nt) * nt + n)));
+  return {
+    single: topK === 1,
+    unselectedChunk: selected.size < lists.length,
+    gap: lists.some((l) => l.some((n, p) => p > 0 && n - l[p - 1] > 1)),
+  };
+}
+
+// Paths: portable; subgroup reductions with score tiles in memory, without and with the
+// prefetch of the next selected tile; with shuffles and prefetch.
 for (
-  const [subgroups, shuffle] of [[false, false], [true, false], [true, true]] as const
+  const [subgroups, shuffle, prefetch] of [
+    [false, false, false],
+    [true, false, false],
+    [true, false, true],
+    [true, true, true],
+  ] as const
 ) {
   Deno.test({
     name: `pisa: every forward, dq and dk/dv tiling that fits the device matches float64 (${
       subgroups
-        ? `subgroup path, score tiles ${shuffle ? "by shuffles" : "in memory"}`
+        ? `subgroup path, score tiles ${shuffle ? "by shuffles" : "in memory"}, ${
+          prefetch ? "" : "no "
+        }prefetch`
         : "portable path"
-    })`,
+    }; one-chunk and gapped selections)`,
     ignore: noGpu || (subgroups && subgroupSize(device) === undefined),
     fn: async () => {
+      // NT = 6 chunks, the last of 13 rows; density 0.2: one chunk per row, 0.6: three.
       const d = { B: 1, H: 2, T: 333, dk: 40, dv: 24 };
-      const o = { density: 0.3, blockSize: 64, useBias: true };
+      const options = [
+        { density: 0.2, blockSize: 64, useBias: true },
+        { density: 0.6, blockSize: 64, useBias: false },
+      ];
       const size = subgroups ? subgroupSize(device) : undefined;
       const fitting = (kind: PisaTileKind) =>
-        pisaCandidates(kind, subgroups).map((t) => ({ ...t, shuffle })).filter((t) =>
-          pisaTilesFit(kind, t, o.blockSize, d.dk, d.dv, device.limits, size)
+        pisaCandidates(kind, subgroups).map((t) => ({ ...t, shuffle, prefetch })).filter((t) =>
+          pisaTilesFit(kind, t, 64, d.dk, d.dv, device.limits, size)
         );
       const lists = { fwd: fitting("fwd"), dq: fitting("dq"), dkdv: fitting("dkdv") };
       const runs = Math.max(...Object.values(lists).map((l) => l.length));
       assert.ok(Object.values(lists).every((l) => l.length >= 2), "two tilings of each run here");
       const nth = (kind: PisaTileKind, i: number) =>
         lists[kind][Math.min(i, lists[kind].length - 1)];
+      const seenShapes = { single: false, unselectedChunk: false, gap: false };
       for (let i = 0; i < runs; i++) {
+        const o = options[i % 2];
         const tiles = { fwd: nth("fwd", i), dq: nth("dq", i), dkdv: nth("dkdv", i) };
         const seed = freshSeed();
         const x = pisaInputs(d, o.blockSize, "f32", rng(seed));
@@ -141,13 +175,25 @@ for (
         });
         for (const kind of ["fwd", "dq", "dkdv"] as const) {
           assert.equal(plan.tiles[kind].subgroup, size, `${kind} runs on the path tested`);
+          const code = new TileCode({
+            ...tiles[kind],
+            dk: d.dk,
+            dv: d.dv,
+            dtype: "f32",
+            subgroup: size,
+          });
+          assert.equal(code.prefetch, prefetch, `${kind} prefetches as tested`);
         }
         const { o: out, saved } = pisaForward(plan, q, k, v, true);
         const g = pisaBackward(plan, q, k, v, dO, saved);
         const raw = await saved.sel.readRaw();
         const selection = new Int32Array(raw.buffer, 0, plan.sizes.sel);
+        const shape = selectionShape(selection, plan.nt, plan.topK);
+        for (const key of Object.keys(seenShapes) as (keyof typeof seenShapes)[]) {
+          seenShapes[key] ||= shape[key];
+        }
         const ref = { ...o, selection };
-        const at = `tiles ${JSON.stringify(tiles)} (seed ${seed})`;
+        const at = `tiles ${JSON.stringify(tiles)}, density ${o.density} (seed ${seed})`;
         assertClose(
           await out.read(),
           piecewiseSparseAttentionReference(x.q, x.k, x.v, d, ref),
@@ -161,6 +207,11 @@ for (
         }
         for (const t of [out, ...Object.values(saved)]) t.destroy();
       }
+      assert.deepEqual(
+        seenShapes,
+        { single: true, unselectedChunk: true, gap: true },
+        "the selections covered a one-chunk list, an unselected chunk and a gap",
+      );
     },
   });
 }

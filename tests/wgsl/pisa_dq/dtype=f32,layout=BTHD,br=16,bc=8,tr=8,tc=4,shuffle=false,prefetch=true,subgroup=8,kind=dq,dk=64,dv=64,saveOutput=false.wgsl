@@ -124,31 +124,195 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   b_dprime[0] = rows[(bh * u.seq + min(t0 + tr + 0u * TR, u.seq - 1u)) * 4u + 3u];
   b_dprime[1] = rows[(bh * u.seq + min(t0 + tr + 1u * TR, u.seq - 1u)) * 4u + 3u];
   var b_dq = array<array<vec4f, 4>, 2>(); // [own rows][key groups]
+  var f_k = array<vec4<f32>, 4>();
+  {
+    let e = lid + 0u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_k[0] = vec4<f32>();
+    if (e < 128u && sel[selbase] * u.bt + r < u.seq && c4 < 16u) {
+      f_k[0] = k[row_off(bh, sel[selbase] * u.bt + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 1u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_k[1] = vec4<f32>();
+    if (e < 128u && sel[selbase] * u.bt + r < u.seq && c4 < 16u) {
+      f_k[1] = k[row_off(bh, sel[selbase] * u.bt + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_k[2] = vec4<f32>();
+    if (e < 128u && sel[selbase] * u.bt + r < u.seq && c4 < 16u) {
+      f_k[2] = k[row_off(bh, sel[selbase] * u.bt + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_k[3] = vec4<f32>();
+    if (e < 128u && sel[selbase] * u.bt + r < u.seq && c4 < 16u) {
+      f_k[3] = k[row_off(bh, sel[selbase] * u.bt + r, 64u) / 4u + c4];
+    }
+  }
+var f_v = array<vec4<f32>, 4>();
+  {
+    let e = lid + 0u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_v[0] = vec4<f32>();
+    if (e < 128u && sel[selbase] * u.bt + r < u.seq && c4 < 16u) {
+      f_v[0] = v[row_off(bh, sel[selbase] * u.bt + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 1u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_v[1] = vec4<f32>();
+    if (e < 128u && sel[selbase] * u.bt + r < u.seq && c4 < 16u) {
+      f_v[1] = v[row_off(bh, sel[selbase] * u.bt + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_v[2] = vec4<f32>();
+    if (e < 128u && sel[selbase] * u.bt + r < u.seq && c4 < 16u) {
+      f_v[2] = v[row_off(bh, sel[selbase] * u.bt + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_v[3] = vec4<f32>();
+    if (e < 128u && sel[selbase] * u.bt + r < u.seq && c4 < 16u) {
+      f_v[3] = v[row_off(bh, sel[selbase] * u.bt + r, 64u) / 4u + c4];
+    }
+  }
+
   for (var p = 0u; p < u.top_k; p++) { // exact keys: the selected chunks, BC rows at a time
     let first_row = sel[selbase + p] * u.bt;
     for (var k0 = first_row; k0 < first_row + u.bt; k0 += BC) {
+      let next_chunk = select(u.seq, sel[selbase + min(p + 1u, u.top_k - 1u)] * u.bt, p + 1u < u.top_k);
+      let next_k0 = select(next_chunk, k0 + BC, k0 + BC < first_row + u.bt);
       workgroupBarrier();
+        {
+    let e = lid + 0u * NT;
+    if (e < 128u) { s_k[(e / 16u) * 17u + e % 16u] = vec4f(f_k[0]); }
+  }
+  {
+    let e = lid + 1u * NT;
+    if (e < 128u) { s_k[(e / 16u) * 17u + e % 16u] = vec4f(f_k[1]); }
+  }
+  {
+    let e = lid + 2u * NT;
+    if (e < 128u) { s_k[(e / 16u) * 17u + e % 16u] = vec4f(f_k[2]); }
+  }
+  {
+    let e = lid + 3u * NT;
+    if (e < 128u) { s_k[(e / 16u) * 17u + e % 16u] = vec4f(f_k[3]); }
+  }
+  {
+    let e = lid + 0u * NT;
+    if (e < 128u) { s_v[(e / 16u) * 17u + e % 16u] = vec4f(f_v[0]); }
+  }
+  {
+    let e = lid + 1u * NT;
+    if (e < 128u) { s_v[(e / 16u) * 17u + e % 16u] = vec4f(f_v[1]); }
+  }
+  {
+    let e = lid + 2u * NT;
+    if (e < 128u) { s_v[(e / 16u) * 17u + e % 16u] = vec4f(f_v[2]); }
+  }
+  {
+    let e = lid + 3u * NT;
+    if (e < 128u) { s_v[(e / 16u) * 17u + e % 16u] = vec4f(f_v[3]); }
+  }
+    workgroupBarrier();
 
-  for (var e = lid; e < 128u; e += NT) {
+  {
+    let e = lid + 0u * NT;
     let r = e / 16u;
     let c4 = e % 16u;
-    var x = vec4f();
-    if (k0 + r < u.seq && c4 < 16u) {
-      x = vec4f(k[row_off(bh, k0 + r, 64u) / 4u + c4]);
+    f_k[0] = vec4<f32>();
+    if (e < 128u && next_k0 + r < u.seq && c4 < 16u) {
+      f_k[0] = k[row_off(bh, next_k0 + r, 64u) / 4u + c4];
     }
-    s_k[r * 17u + c4] = x;
   }
-
-  for (var e = lid; e < 128u; e += NT) {
+  {
+    let e = lid + 1u * NT;
     let r = e / 16u;
     let c4 = e % 16u;
-    var x = vec4f();
-    if (k0 + r < u.seq && c4 < 16u) {
-      x = vec4f(v[row_off(bh, k0 + r, 64u) / 4u + c4]);
+    f_k[1] = vec4<f32>();
+    if (e < 128u && next_k0 + r < u.seq && c4 < 16u) {
+      f_k[1] = k[row_off(bh, next_k0 + r, 64u) / 4u + c4];
     }
-    s_v[r * 17u + c4] = x;
   }
-      workgroupBarrier();
+  {
+    let e = lid + 2u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_k[2] = vec4<f32>();
+    if (e < 128u && next_k0 + r < u.seq && c4 < 16u) {
+      f_k[2] = k[row_off(bh, next_k0 + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_k[3] = vec4<f32>();
+    if (e < 128u && next_k0 + r < u.seq && c4 < 16u) {
+      f_k[3] = k[row_off(bh, next_k0 + r, 64u) / 4u + c4];
+    }
+  }
+
+  {
+    let e = lid + 0u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_v[0] = vec4<f32>();
+    if (e < 128u && next_k0 + r < u.seq && c4 < 16u) {
+      f_v[0] = v[row_off(bh, next_k0 + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 1u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_v[1] = vec4<f32>();
+    if (e < 128u && next_k0 + r < u.seq && c4 < 16u) {
+      f_v[1] = v[row_off(bh, next_k0 + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_v[2] = vec4<f32>();
+    if (e < 128u && next_k0 + r < u.seq && c4 < 16u) {
+      f_v[2] = v[row_off(bh, next_k0 + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_v[3] = vec4<f32>();
+    if (e < 128u && next_k0 + r < u.seq && c4 < 16u) {
+      f_v[3] = v[row_off(bh, next_k0 + r, 64u) / 4u + c4];
+    }
+  }
+
 
     var b_s = array<array<f32, 2>, 2>();
     

@@ -60,7 +60,15 @@ var<workgroup> s_dst: array<vec4f, 48>; // [BR][BC/4] dSᵀ
 var<workgroup> s_lse: array<f32, 8>;
 var<workgroup> s_delta: array<f32, 8>;
 var<workgroup> s_wk: array<f32, 16>; // chunks: own key weight as seen by block i
-var<workgroup> s_flag: u32;
+
+fn next_selected(own: u32, start: u32, stop: u32) -> u32 {
+  for (var w = start / 32u; w * 32u < stop; w++) {
+    var bits = seen[own + w];
+    if (w == start / 32u) { bits &= ~((1u << (start % 32u)) - 1u); }
+    if (bits != 0u) { return min(stop, w * 32u + countTrailingZeros(bits)); }
+  }
+  return stop;
+}
 
 @compute @workgroup_size(32)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -99,42 +107,382 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   var b_dv = array<array<vec4f, 8>, 2>(); // [own keys][value groups]
   let i_lo = split * u.split_blocks;
   let i_hi = min(u.nt, i_lo + u.split_blocks);
-  for (var w = i_lo / 32u; w * 32u < i_hi; w++) {
-    workgroupBarrier(); // everyone has read the previous s_flag
-    if (lid == 0u) { s_flag = seen[(bh * u.nt + t0 / u.bt) * words + w]; }
-    var todo = workgroupUniformLoad(&s_flag); // bit b: block 32w + b selected this chunk
-    while (todo != 0u) {
-      let i = w * 32u + countTrailingZeros(todo);
-      todo &= todo - 1u;
-      
-    for (var r0 = i * u.bt; r0 < min(u.seq, (i + 1u) * u.bt); r0 += BC) {
-      workgroupBarrier();
-      
-  for (var e = lid; e < 256u; e += NT) {
+  let own = (bh * u.nt + t0 / u.bt) * words; // this chunk's row of seen
+  var i = next_selected(own, i_lo, i_hi);
+  var f_q = array<vec4<f16>, 8>();
+  {
+    let e = lid + 0u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    var x = vec4f();
-    if (r0 + r < u.seq && c4 < 32u) {
-      x = vec4f(q[row_off(bh, r0 + r, 128u) / 4u + c4]);
+    f_q[0] = vec4<f16>();
+    if (e < 256u && i * u.bt + r < u.seq && c4 < 32u) {
+      f_q[0] = q[row_off(bh, i * u.bt + r, 128u) / 4u + c4];
     }
-    s_q[r * 33u + c4] = x;
   }
-      
-  for (var e = lid; e < 256u; e += NT) {
+  {
+    let e = lid + 1u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    var x = vec4f();
-    if (r0 + r < u.seq && c4 < 32u) {
-      x = vec4f(dO[row_off(bh, r0 + r, 128u) / 4u + c4]);
+    f_q[1] = vec4<f16>();
+    if (e < 256u && i * u.bt + r < u.seq && c4 < 32u) {
+      f_q[1] = q[row_off(bh, i * u.bt + r, 128u) / 4u + c4];
     }
-    s_do[r * 33u + c4] = x;
   }
-      for (var e = lid; e < BC; e += NT) {
-        let at = (bh * u.seq + min(r0 + e, u.seq - 1u)) * 4u;
-        s_lse[e] = rows[at] * 1.4426950408889634; // log2 units
-        s_delta[e] = rows[at + 2u]; // D
-      }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_q[2] = vec4<f16>();
+    if (e < 256u && i * u.bt + r < u.seq && c4 < 32u) {
+      f_q[2] = q[row_off(bh, i * u.bt + r, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_q[3] = vec4<f16>();
+    if (e < 256u && i * u.bt + r < u.seq && c4 < 32u) {
+      f_q[3] = q[row_off(bh, i * u.bt + r, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 4u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_q[4] = vec4<f16>();
+    if (e < 256u && i * u.bt + r < u.seq && c4 < 32u) {
+      f_q[4] = q[row_off(bh, i * u.bt + r, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 5u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_q[5] = vec4<f16>();
+    if (e < 256u && i * u.bt + r < u.seq && c4 < 32u) {
+      f_q[5] = q[row_off(bh, i * u.bt + r, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 6u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_q[6] = vec4<f16>();
+    if (e < 256u && i * u.bt + r < u.seq && c4 < 32u) {
+      f_q[6] = q[row_off(bh, i * u.bt + r, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 7u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_q[7] = vec4<f16>();
+    if (e < 256u && i * u.bt + r < u.seq && c4 < 32u) {
+      f_q[7] = q[row_off(bh, i * u.bt + r, 128u) / 4u + c4];
+    }
+  }
+var f_dO = array<vec4<f16>, 8>();
+  {
+    let e = lid + 0u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_dO[0] = vec4<f16>();
+    if (e < 256u && i * u.bt + r < u.seq && c4 < 32u) {
+      f_dO[0] = dO[row_off(bh, i * u.bt + r, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 1u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_dO[1] = vec4<f16>();
+    if (e < 256u && i * u.bt + r < u.seq && c4 < 32u) {
+      f_dO[1] = dO[row_off(bh, i * u.bt + r, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_dO[2] = vec4<f16>();
+    if (e < 256u && i * u.bt + r < u.seq && c4 < 32u) {
+      f_dO[2] = dO[row_off(bh, i * u.bt + r, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_dO[3] = vec4<f16>();
+    if (e < 256u && i * u.bt + r < u.seq && c4 < 32u) {
+      f_dO[3] = dO[row_off(bh, i * u.bt + r, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 4u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_dO[4] = vec4<f16>();
+    if (e < 256u && i * u.bt + r < u.seq && c4 < 32u) {
+      f_dO[4] = dO[row_off(bh, i * u.bt + r, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 5u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_dO[5] = vec4<f16>();
+    if (e < 256u && i * u.bt + r < u.seq && c4 < 32u) {
+      f_dO[5] = dO[row_off(bh, i * u.bt + r, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 6u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_dO[6] = vec4<f16>();
+    if (e < 256u && i * u.bt + r < u.seq && c4 < 32u) {
+      f_dO[6] = dO[row_off(bh, i * u.bt + r, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 7u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_dO[7] = vec4<f16>();
+    if (e < 256u && i * u.bt + r < u.seq && c4 < 32u) {
+      f_dO[7] = dO[row_off(bh, i * u.bt + r, 128u) / 4u + c4];
+    }
+  }
+var f_s_lse = 0.0;
+var f_s_delta = 0.0;
+    if (lid < 8u) {
+      f_s_lse = rows[(bh * u.seq + min(i * u.bt + lid, u.seq - 1u)) * 4u] * 1.4426950408889634;
+      f_s_delta = rows[(bh * u.seq + min(i * u.bt + lid, u.seq - 1u)) * 4u + 2u];
+    }
+  while (i < i_hi) {
+    let i_next = next_selected(own, i + 1u, i_hi);
+    
+    let block_end = min(u.seq, (i + 1u) * u.bt);
+    for (var r0 = i * u.bt; r0 < block_end; r0 += BC) {
       workgroupBarrier();
+      if (lid < 8u) { s_lse[lid] = f_s_lse; s_delta[lid] = f_s_delta; }
+  {
+    let e = lid + 0u * NT;
+    if (e < 256u) { s_q[(e / 32u) * 33u + e % 32u] = vec4f(f_q[0]); }
+  }
+  {
+    let e = lid + 1u * NT;
+    if (e < 256u) { s_q[(e / 32u) * 33u + e % 32u] = vec4f(f_q[1]); }
+  }
+  {
+    let e = lid + 2u * NT;
+    if (e < 256u) { s_q[(e / 32u) * 33u + e % 32u] = vec4f(f_q[2]); }
+  }
+  {
+    let e = lid + 3u * NT;
+    if (e < 256u) { s_q[(e / 32u) * 33u + e % 32u] = vec4f(f_q[3]); }
+  }
+  {
+    let e = lid + 4u * NT;
+    if (e < 256u) { s_q[(e / 32u) * 33u + e % 32u] = vec4f(f_q[4]); }
+  }
+  {
+    let e = lid + 5u * NT;
+    if (e < 256u) { s_q[(e / 32u) * 33u + e % 32u] = vec4f(f_q[5]); }
+  }
+  {
+    let e = lid + 6u * NT;
+    if (e < 256u) { s_q[(e / 32u) * 33u + e % 32u] = vec4f(f_q[6]); }
+  }
+  {
+    let e = lid + 7u * NT;
+    if (e < 256u) { s_q[(e / 32u) * 33u + e % 32u] = vec4f(f_q[7]); }
+  }
+  {
+    let e = lid + 0u * NT;
+    if (e < 256u) { s_do[(e / 32u) * 33u + e % 32u] = vec4f(f_dO[0]); }
+  }
+  {
+    let e = lid + 1u * NT;
+    if (e < 256u) { s_do[(e / 32u) * 33u + e % 32u] = vec4f(f_dO[1]); }
+  }
+  {
+    let e = lid + 2u * NT;
+    if (e < 256u) { s_do[(e / 32u) * 33u + e % 32u] = vec4f(f_dO[2]); }
+  }
+  {
+    let e = lid + 3u * NT;
+    if (e < 256u) { s_do[(e / 32u) * 33u + e % 32u] = vec4f(f_dO[3]); }
+  }
+  {
+    let e = lid + 4u * NT;
+    if (e < 256u) { s_do[(e / 32u) * 33u + e % 32u] = vec4f(f_dO[4]); }
+  }
+  {
+    let e = lid + 5u * NT;
+    if (e < 256u) { s_do[(e / 32u) * 33u + e % 32u] = vec4f(f_dO[5]); }
+  }
+  {
+    let e = lid + 6u * NT;
+    if (e < 256u) { s_do[(e / 32u) * 33u + e % 32u] = vec4f(f_dO[6]); }
+  }
+  {
+    let e = lid + 7u * NT;
+    if (e < 256u) { s_do[(e / 32u) * 33u + e % 32u] = vec4f(f_dO[7]); }
+  }
+    workgroupBarrier();
+
+  {
+    let e = lid + 0u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_q[0] = vec4<f16>();
+    if (e < 256u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 32u) {
+      f_q[0] = q[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 1u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_q[1] = vec4<f16>();
+    if (e < 256u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 32u) {
+      f_q[1] = q[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_q[2] = vec4<f16>();
+    if (e < 256u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 32u) {
+      f_q[2] = q[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_q[3] = vec4<f16>();
+    if (e < 256u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 32u) {
+      f_q[3] = q[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 4u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_q[4] = vec4<f16>();
+    if (e < 256u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 32u) {
+      f_q[4] = q[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 5u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_q[5] = vec4<f16>();
+    if (e < 256u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 32u) {
+      f_q[5] = q[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 6u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_q[6] = vec4<f16>();
+    if (e < 256u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 32u) {
+      f_q[6] = q[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 7u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_q[7] = vec4<f16>();
+    if (e < 256u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 32u) {
+      f_q[7] = q[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 128u) / 4u + c4];
+    }
+  }
+
+  {
+    let e = lid + 0u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_dO[0] = vec4<f16>();
+    if (e < 256u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 32u) {
+      f_dO[0] = dO[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 1u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_dO[1] = vec4<f16>();
+    if (e < 256u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 32u) {
+      f_dO[1] = dO[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_dO[2] = vec4<f16>();
+    if (e < 256u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 32u) {
+      f_dO[2] = dO[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_dO[3] = vec4<f16>();
+    if (e < 256u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 32u) {
+      f_dO[3] = dO[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 4u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_dO[4] = vec4<f16>();
+    if (e < 256u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 32u) {
+      f_dO[4] = dO[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 5u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_dO[5] = vec4<f16>();
+    if (e < 256u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 32u) {
+      f_dO[5] = dO[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 6u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_dO[6] = vec4<f16>();
+    if (e < 256u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 32u) {
+      f_dO[6] = dO[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 128u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 7u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_dO[7] = vec4<f16>();
+    if (e < 256u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 32u) {
+      f_dO[7] = dO[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 128u) / 4u + c4];
+    }
+  }
+    if (lid < 8u) {
+      f_s_lse = rows[(bh * u.seq + min(select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + lid, u.seq - 1u)) * 4u] * 1.4426950408889634;
+      f_s_delta = rows[(bh * u.seq + min(select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + lid, u.seq - 1u)) * 4u + 2u];
+    }
       var b_s = array<array<f32, 2>, 2>(); // Sᵀ: [own keys][queries], then Pᵀ
       
   for (var d4 = 0u; d4 < 32u; d4++) {
@@ -395,7 +743,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     b_dk[1][7] = fma(vec4f(p1[3]), x3_7, b_dk[1][7]);
   }
     }
-    }
+    i = i_next;
   }
 
   if (t0 + tr + 0u * TR < u.seq) {

@@ -1,10 +1,10 @@
 
 
-
-@group(0) @binding(0) var<storage, read> q: array<f32>;
-@group(0) @binding(1) var<storage, read> k: array<f32>;
-@group(0) @binding(2) var<storage, read> v: array<f32>;
-@group(0) @binding(3) var<storage, read> dO: array<f32>;
+enable f16;
+@group(0) @binding(0) var<storage, read> q: array<f16>;
+@group(0) @binding(1) var<storage, read> k: array<f16>;
+@group(0) @binding(2) var<storage, read> v: array<f16>;
+@group(0) @binding(3) var<storage, read> dO: array<f16>;
 @group(0) @binding(4) var<storage, read> chunk: array<f32>;
 @group(0) @binding(5) var<storage, read> seen: array<u32>;
 @group(0) @binding(6) var<storage, read> rows: array<f32>;
@@ -39,7 +39,7 @@ struct Params {
   off_dh: u32,
 }
 @group(0) @binding(8) var<uniform> u: Params;
-alias io = f32;
+alias io = f16;
 
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
@@ -60,7 +60,7 @@ var<workgroup> s_dst: array<vec4f, 48>; // [BR][BC/4] dSᵀ
 var<workgroup> s_lse: array<f32, 8>;
 var<workgroup> s_delta: array<f32, 8>;
 var<workgroup> s_wk: array<f32, 16>; // chunks: own key weight as seen by block i
-var<workgroup> s_flag: u32;
+
 
 @compute @workgroup_size(32)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -107,7 +107,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   var b_dv = array<array<vec4f, 2>, 2>(); // [own keys][value groups]
   let i_lo = split * u.split_blocks;
   let i_hi = min(u.nt, i_lo + u.split_blocks);
-  for (var i = i_lo; i < i_hi; i++) {
+  var i = i_lo;
+  
+  for (; i < i_hi; i++) {
+    let i_next = i + 1u;
     workgroupBarrier(); // s_wk is read by the previous block's tiles
     if (lid < 16u) {
       let n = t0 + lid;
@@ -115,9 +118,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       s_wk[lid] = select(0.0, f32(chunk_len(min(n, u.nt - 1u))), seen_here);
     }
     
-    for (var r0 = i * u.bt; r0 < min(u.seq, (i + 1u) * u.bt); r0 += BC) {
+    let block_end = min(u.seq, (i + 1u) * u.bt);
+    for (var r0 = i * u.bt; r0 < block_end; r0 += BC) {
       workgroupBarrier();
-      
+      for (var e = lid; e < 8u; e += NT) {
+      s_lse[e] = rows[(bh * u.seq + min(r0 + e, u.seq - 1u)) * 4u] * 1.4426950408889634;
+      s_delta[e] = rows[(bh * u.seq + min(r0 + e, u.seq - 1u)) * 4u + 3u];
+    }
+
   for (var e = lid; e < 64u; e += NT) {
     let r = e / 8u;
     let c = (e % 8u) * 4u;
@@ -131,7 +139,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
     s_q[r * 9u + e % 8u] = x;
   }
-      
+
   for (var e = lid; e < 64u; e += NT) {
     let r = e / 8u;
     let c = (e % 8u) * 4u;
@@ -145,12 +153,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
     s_do[r * 9u + e % 8u] = x;
   }
-      for (var e = lid; e < BC; e += NT) {
-        let at = (bh * u.seq + min(r0 + e, u.seq - 1u)) * 4u;
-        s_lse[e] = rows[at] * 1.4426950408889634; // log2 units
-        s_delta[e] = rows[at + 3u]; // D'
-      }
-      workgroupBarrier();
+    workgroupBarrier();
       var b_s = array<array<f32, 2>, 2>(); // Sᵀ: [own keys][queries], then Pᵀ
       
   for (var d4 = 0u; d4 < 5u; d4++) {

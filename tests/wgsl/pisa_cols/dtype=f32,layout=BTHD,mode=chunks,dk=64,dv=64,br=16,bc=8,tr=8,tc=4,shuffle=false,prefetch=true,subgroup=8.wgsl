@@ -60,7 +60,7 @@ var<workgroup> s_dst: array<vec4f, 48>; // [BR][BC/4] dSᵀ
 var<workgroup> s_lse: array<f32, 8>;
 var<workgroup> s_delta: array<f32, 8>;
 var<workgroup> s_wk: array<f32, 16>; // chunks: own key weight as seen by block i
-var<workgroup> s_flag: u32;
+
 
 @compute @workgroup_size(32)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -107,7 +107,89 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   var b_dv = array<array<vec4f, 4>, 2>(); // [own keys][value groups]
   let i_lo = split * u.split_blocks;
   let i_hi = min(u.nt, i_lo + u.split_blocks);
-  for (var i = i_lo; i < i_hi; i++) {
+  var i = i_lo;
+  var f_q = array<vec4<f32>, 4>();
+  {
+    let e = lid + 0u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_q[0] = vec4<f32>();
+    if (e < 128u && i * u.bt + r < u.seq && c4 < 16u) {
+      f_q[0] = q[row_off(bh, i * u.bt + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 1u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_q[1] = vec4<f32>();
+    if (e < 128u && i * u.bt + r < u.seq && c4 < 16u) {
+      f_q[1] = q[row_off(bh, i * u.bt + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_q[2] = vec4<f32>();
+    if (e < 128u && i * u.bt + r < u.seq && c4 < 16u) {
+      f_q[2] = q[row_off(bh, i * u.bt + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_q[3] = vec4<f32>();
+    if (e < 128u && i * u.bt + r < u.seq && c4 < 16u) {
+      f_q[3] = q[row_off(bh, i * u.bt + r, 64u) / 4u + c4];
+    }
+  }
+var f_dO = array<vec4<f32>, 4>();
+  {
+    let e = lid + 0u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_dO[0] = vec4<f32>();
+    if (e < 128u && i * u.bt + r < u.seq && c4 < 16u) {
+      f_dO[0] = dO[row_off(bh, i * u.bt + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 1u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_dO[1] = vec4<f32>();
+    if (e < 128u && i * u.bt + r < u.seq && c4 < 16u) {
+      f_dO[1] = dO[row_off(bh, i * u.bt + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_dO[2] = vec4<f32>();
+    if (e < 128u && i * u.bt + r < u.seq && c4 < 16u) {
+      f_dO[2] = dO[row_off(bh, i * u.bt + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_dO[3] = vec4<f32>();
+    if (e < 128u && i * u.bt + r < u.seq && c4 < 16u) {
+      f_dO[3] = dO[row_off(bh, i * u.bt + r, 64u) / 4u + c4];
+    }
+  }
+var f_s_lse = 0.0;
+var f_s_delta = 0.0;
+    if (lid < 8u) {
+      f_s_lse = rows[(bh * u.seq + min(i * u.bt + lid, u.seq - 1u)) * 4u] * 1.4426950408889634;
+      f_s_delta = rows[(bh * u.seq + min(i * u.bt + lid, u.seq - 1u)) * 4u + 3u];
+    }
+  for (; i < i_hi; i++) {
+    let i_next = i + 1u;
     workgroupBarrier(); // s_wk is read by the previous block's tiles
     if (lid < 16u) {
       let n = t0 + lid;
@@ -115,34 +197,121 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       s_wk[lid] = select(0.0, f32(chunk_len(min(n, u.nt - 1u))), seen_here);
     }
     
-    for (var r0 = i * u.bt; r0 < min(u.seq, (i + 1u) * u.bt); r0 += BC) {
+    let block_end = min(u.seq, (i + 1u) * u.bt);
+    for (var r0 = i * u.bt; r0 < block_end; r0 += BC) {
       workgroupBarrier();
-      
-  for (var e = lid; e < 128u; e += NT) {
+      if (lid < 8u) { s_lse[lid] = f_s_lse; s_delta[lid] = f_s_delta; }
+  {
+    let e = lid + 0u * NT;
+    if (e < 128u) { s_q[(e / 16u) * 17u + e % 16u] = vec4f(f_q[0]); }
+  }
+  {
+    let e = lid + 1u * NT;
+    if (e < 128u) { s_q[(e / 16u) * 17u + e % 16u] = vec4f(f_q[1]); }
+  }
+  {
+    let e = lid + 2u * NT;
+    if (e < 128u) { s_q[(e / 16u) * 17u + e % 16u] = vec4f(f_q[2]); }
+  }
+  {
+    let e = lid + 3u * NT;
+    if (e < 128u) { s_q[(e / 16u) * 17u + e % 16u] = vec4f(f_q[3]); }
+  }
+  {
+    let e = lid + 0u * NT;
+    if (e < 128u) { s_do[(e / 16u) * 17u + e % 16u] = vec4f(f_dO[0]); }
+  }
+  {
+    let e = lid + 1u * NT;
+    if (e < 128u) { s_do[(e / 16u) * 17u + e % 16u] = vec4f(f_dO[1]); }
+  }
+  {
+    let e = lid + 2u * NT;
+    if (e < 128u) { s_do[(e / 16u) * 17u + e % 16u] = vec4f(f_dO[2]); }
+  }
+  {
+    let e = lid + 3u * NT;
+    if (e < 128u) { s_do[(e / 16u) * 17u + e % 16u] = vec4f(f_dO[3]); }
+  }
+    workgroupBarrier();
+
+  {
+    let e = lid + 0u * NT;
     let r = e / 16u;
     let c4 = e % 16u;
-    var x = vec4f();
-    if (r0 + r < u.seq && c4 < 16u) {
-      x = vec4f(q[row_off(bh, r0 + r, 64u) / 4u + c4]);
+    f_q[0] = vec4<f32>();
+    if (e < 128u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 16u) {
+      f_q[0] = q[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 64u) / 4u + c4];
     }
-    s_q[r * 17u + c4] = x;
   }
-      
-  for (var e = lid; e < 128u; e += NT) {
+  {
+    let e = lid + 1u * NT;
     let r = e / 16u;
     let c4 = e % 16u;
-    var x = vec4f();
-    if (r0 + r < u.seq && c4 < 16u) {
-      x = vec4f(dO[row_off(bh, r0 + r, 64u) / 4u + c4]);
+    f_q[1] = vec4<f32>();
+    if (e < 128u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 16u) {
+      f_q[1] = q[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 64u) / 4u + c4];
     }
-    s_do[r * 17u + c4] = x;
   }
-      for (var e = lid; e < BC; e += NT) {
-        let at = (bh * u.seq + min(r0 + e, u.seq - 1u)) * 4u;
-        s_lse[e] = rows[at] * 1.4426950408889634; // log2 units
-        s_delta[e] = rows[at + 3u]; // D'
-      }
-      workgroupBarrier();
+  {
+    let e = lid + 2u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_q[2] = vec4<f32>();
+    if (e < 128u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 16u) {
+      f_q[2] = q[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_q[3] = vec4<f32>();
+    if (e < 128u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 16u) {
+      f_q[3] = q[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 64u) / 4u + c4];
+    }
+  }
+
+  {
+    let e = lid + 0u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_dO[0] = vec4<f32>();
+    if (e < 128u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 16u) {
+      f_dO[0] = dO[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 1u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_dO[1] = vec4<f32>();
+    if (e < 128u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 16u) {
+      f_dO[1] = dO[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_dO[2] = vec4<f32>();
+    if (e < 128u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 16u) {
+      f_dO[2] = dO[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_dO[3] = vec4<f32>();
+    if (e < 128u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 16u) {
+      f_dO[3] = dO[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 64u) / 4u + c4];
+    }
+  }
+    if (lid < 8u) {
+      f_s_lse = rows[(bh * u.seq + min(select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + lid, u.seq - 1u)) * 4u] * 1.4426950408889634;
+      f_s_delta = rows[(bh * u.seq + min(select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + lid, u.seq - 1u)) * 4u + 3u];
+    }
       var b_s = array<array<f32, 2>, 2>(); // Sᵀ: [own keys][queries], then Pᵀ
       
   for (var d4 = 0u; d4 < 16u; d4++) {

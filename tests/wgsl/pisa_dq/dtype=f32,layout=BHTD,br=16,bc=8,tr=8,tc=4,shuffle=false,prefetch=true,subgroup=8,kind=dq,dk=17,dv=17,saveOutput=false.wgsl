@@ -132,11 +132,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   b_dprime[0] = rows[(bh * u.seq + min(t0 + tr + 0u * TR, u.seq - 1u)) * 4u + 3u];
   b_dprime[1] = rows[(bh * u.seq + min(t0 + tr + 1u * TR, u.seq - 1u)) * 4u + 3u];
   var b_dq = array<array<vec4f, 2>, 2>(); // [own rows][key groups]
+  
   for (var p = 0u; p < u.top_k; p++) { // exact keys: the selected chunks, BC rows at a time
     let first_row = sel[selbase + p] * u.bt;
     for (var k0 = first_row; k0 < first_row + u.bt; k0 += BC) {
       workgroupBarrier();
-
+      
   for (var e = lid; e < 64u; e += NT) {
     let r = e / 8u;
     let c = (e % 8u) * 4u;
@@ -164,7 +165,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
     s_v[r * 5u + e % 5u] = x;
   }
-      workgroupBarrier();
+    workgroupBarrier();
 
     var b_s = array<array<f32, 2>, 2>();
     

@@ -110,11 +110,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   var b_l = array<f32, 2>(); // partial row sums over this thread's columns
   var b_g = array<f32, 2>(); // the pseudo-keys' share of b_l
   var b_o = array<array<vec4f, 2>, 2>(); // [own rows][value groups]
+  
   for (var p = 0u; p < u.top_k; p++) { // exact keys: the selected chunks, BC rows at a time
     let first_row = sel[selbase + p] * u.bt;
     for (var k0 = first_row; k0 < first_row + u.bt; k0 += BC) {
       workgroupBarrier();
-
+      
   for (var e = lid; e < 40u; e += NT) {
     let r = e / 5u;
     let c = (e % 5u) * 4u;
@@ -142,7 +143,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
     s_v[r * 9u + e % 8u] = x;
   }
-      workgroupBarrier();
+    workgroupBarrier();
 
     var b_s = array<array<f32, 2>, 2>();
     

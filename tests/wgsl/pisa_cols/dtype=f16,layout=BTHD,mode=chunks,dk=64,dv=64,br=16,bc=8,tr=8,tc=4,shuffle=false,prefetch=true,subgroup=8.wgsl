@@ -60,14 +60,14 @@ var<workgroup> s_dst: array<vec4f, 48>; // [BR][BC/4] dSᵀ
 var<workgroup> s_lse: array<f32, 8>;
 var<workgroup> s_delta: array<f32, 8>;
 var<workgroup> s_wk: array<f32, 16>; // chunks: own key weight as seen by block i
-var<workgroup> s_flag: u32;
+
 
 @compute @workgroup_size(32)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
   let g = flat_group(wid, nwg);
   if (g >= u.n_bh * u.n_splits * u.n_main) { return; }
-  let t0 = (g % u.n_main) * 16u; // first own key row
+  let t0 = (g % u.n_main) * 16u; // first own chunk
   let split = (g / u.n_main) % u.n_splits; // range of query blocks
   let bh = g / (u.n_main * u.n_splits);
   let tr = lid / TC;
@@ -78,63 +78,240 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   
   for (var e = lid; e < 256u; e += NT) {
     let r = e / 16u;
-    let c4 = e % 16u;
+    let c = (e % 16u) * 4u;
     var x = vec4f();
-    if (t0 + r < u.seq && c4 < 16u) {
-      x = vec4f(k[row_off(bh, t0 + r, 64u) / 4u + c4]);
+    if (t0 + r < u.nt && c < 64u) {
+      let o_src = u.off_kc + (bh * u.nt + t0 + r) * u.dk + c;
+      { x[0] = f32(chunk[o_src + 0u]); }
+      { x[1] = f32(chunk[o_src + 1u]); }
+      { x[2] = f32(chunk[o_src + 2u]); }
+      { x[3] = f32(chunk[o_src + 3u]); }
     }
-    s_k[r * 17u + c4] = x;
+    s_k[r * 17u + e % 16u] = x;
   }
   
   for (var e = lid; e < 256u; e += NT) {
     let r = e / 16u;
-    let c4 = e % 16u;
+    let c = (e % 16u) * 4u;
     var x = vec4f();
-    if (t0 + r < u.seq && c4 < 16u) {
-      x = vec4f(v[row_off(bh, t0 + r, 64u) / 4u + c4]);
+    if (t0 + r < u.nt && c < 64u) {
+      let o_src = u.off_vc + (bh * u.nt + t0 + r) * u.dv + c;
+      { x[0] = f32(chunk[o_src + 0u]); }
+      { x[1] = f32(chunk[o_src + 1u]); }
+      { x[2] = f32(chunk[o_src + 2u]); }
+      { x[3] = f32(chunk[o_src + 3u]); }
     }
-    s_v[r * 17u + c4] = x;
+    s_v[r * 17u + e % 16u] = x;
   }
   var b_dk = array<array<vec4f, 4>, 2>(); // [own keys][key groups]
   var b_dv = array<array<vec4f, 4>, 2>(); // [own keys][value groups]
   let i_lo = split * u.split_blocks;
   let i_hi = min(u.nt, i_lo + u.split_blocks);
-  for (var w = i_lo / 32u; w * 32u < i_hi; w++) {
-    workgroupBarrier(); // everyone has read the previous s_flag
-    if (lid == 0u) { s_flag = seen[(bh * u.nt + t0 / u.bt) * words + w]; }
-    var todo = workgroupUniformLoad(&s_flag); // bit b: block 32w + b selected this chunk
-    while (todo != 0u) {
-      let i = w * 32u + countTrailingZeros(todo);
-      todo &= todo - 1u;
-      
-    for (var r0 = i * u.bt; r0 < min(u.seq, (i + 1u) * u.bt); r0 += BC) {
-      workgroupBarrier();
-      
-  for (var e = lid; e < 128u; e += NT) {
+  var i = i_lo;
+  var f_q = array<vec4<f16>, 4>();
+  {
+    let e = lid + 0u * NT;
     let r = e / 16u;
     let c4 = e % 16u;
-    var x = vec4f();
-    if (r0 + r < u.seq && c4 < 16u) {
-      x = vec4f(q[row_off(bh, r0 + r, 64u) / 4u + c4]);
+    f_q[0] = vec4<f16>();
+    if (e < 128u && i * u.bt + r < u.seq && c4 < 16u) {
+      f_q[0] = q[row_off(bh, i * u.bt + r, 64u) / 4u + c4];
     }
-    s_q[r * 17u + c4] = x;
   }
-      
-  for (var e = lid; e < 128u; e += NT) {
+  {
+    let e = lid + 1u * NT;
     let r = e / 16u;
     let c4 = e % 16u;
-    var x = vec4f();
-    if (r0 + r < u.seq && c4 < 16u) {
-      x = vec4f(dO[row_off(bh, r0 + r, 64u) / 4u + c4]);
+    f_q[1] = vec4<f16>();
+    if (e < 128u && i * u.bt + r < u.seq && c4 < 16u) {
+      f_q[1] = q[row_off(bh, i * u.bt + r, 64u) / 4u + c4];
     }
-    s_do[r * 17u + c4] = x;
   }
-      for (var e = lid; e < BC; e += NT) {
-        let at = (bh * u.seq + min(r0 + e, u.seq - 1u)) * 4u;
-        s_lse[e] = rows[at] * 1.4426950408889634; // log2 units
-        s_delta[e] = rows[at + 2u]; // D
-      }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_q[2] = vec4<f16>();
+    if (e < 128u && i * u.bt + r < u.seq && c4 < 16u) {
+      f_q[2] = q[row_off(bh, i * u.bt + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_q[3] = vec4<f16>();
+    if (e < 128u && i * u.bt + r < u.seq && c4 < 16u) {
+      f_q[3] = q[row_off(bh, i * u.bt + r, 64u) / 4u + c4];
+    }
+  }
+var f_dO = array<vec4<f16>, 4>();
+  {
+    let e = lid + 0u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_dO[0] = vec4<f16>();
+    if (e < 128u && i * u.bt + r < u.seq && c4 < 16u) {
+      f_dO[0] = dO[row_off(bh, i * u.bt + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 1u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_dO[1] = vec4<f16>();
+    if (e < 128u && i * u.bt + r < u.seq && c4 < 16u) {
+      f_dO[1] = dO[row_off(bh, i * u.bt + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_dO[2] = vec4<f16>();
+    if (e < 128u && i * u.bt + r < u.seq && c4 < 16u) {
+      f_dO[2] = dO[row_off(bh, i * u.bt + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_dO[3] = vec4<f16>();
+    if (e < 128u && i * u.bt + r < u.seq && c4 < 16u) {
+      f_dO[3] = dO[row_off(bh, i * u.bt + r, 64u) / 4u + c4];
+    }
+  }
+var f_s_lse = 0.0;
+var f_s_delta = 0.0;
+    if (lid < 8u) {
+      f_s_lse = rows[(bh * u.seq + min(i * u.bt + lid, u.seq - 1u)) * 4u] * 1.4426950408889634;
+      f_s_delta = rows[(bh * u.seq + min(i * u.bt + lid, u.seq - 1u)) * 4u + 3u];
+    }
+  for (; i < i_hi; i++) {
+    let i_next = i + 1u;
+    workgroupBarrier(); // s_wk is read by the previous block's tiles
+    if (lid < 16u) {
+      let n = t0 + lid;
+      let seen_here = n < u.nt && !(((seen[(bh * u.nt + min(n, u.nt - 1u)) * words + i / 32u] >> (i % 32u)) & 1u) != 0u);
+      s_wk[lid] = select(0.0, f32(chunk_len(min(n, u.nt - 1u))), seen_here);
+    }
+    
+    let block_end = min(u.seq, (i + 1u) * u.bt);
+    for (var r0 = i * u.bt; r0 < block_end; r0 += BC) {
       workgroupBarrier();
+      if (lid < 8u) { s_lse[lid] = f_s_lse; s_delta[lid] = f_s_delta; }
+  {
+    let e = lid + 0u * NT;
+    if (e < 128u) { s_q[(e / 16u) * 17u + e % 16u] = vec4f(f_q[0]); }
+  }
+  {
+    let e = lid + 1u * NT;
+    if (e < 128u) { s_q[(e / 16u) * 17u + e % 16u] = vec4f(f_q[1]); }
+  }
+  {
+    let e = lid + 2u * NT;
+    if (e < 128u) { s_q[(e / 16u) * 17u + e % 16u] = vec4f(f_q[2]); }
+  }
+  {
+    let e = lid + 3u * NT;
+    if (e < 128u) { s_q[(e / 16u) * 17u + e % 16u] = vec4f(f_q[3]); }
+  }
+  {
+    let e = lid + 0u * NT;
+    if (e < 128u) { s_do[(e / 16u) * 17u + e % 16u] = vec4f(f_dO[0]); }
+  }
+  {
+    let e = lid + 1u * NT;
+    if (e < 128u) { s_do[(e / 16u) * 17u + e % 16u] = vec4f(f_dO[1]); }
+  }
+  {
+    let e = lid + 2u * NT;
+    if (e < 128u) { s_do[(e / 16u) * 17u + e % 16u] = vec4f(f_dO[2]); }
+  }
+  {
+    let e = lid + 3u * NT;
+    if (e < 128u) { s_do[(e / 16u) * 17u + e % 16u] = vec4f(f_dO[3]); }
+  }
+    workgroupBarrier();
+
+  {
+    let e = lid + 0u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_q[0] = vec4<f16>();
+    if (e < 128u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 16u) {
+      f_q[0] = q[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 1u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_q[1] = vec4<f16>();
+    if (e < 128u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 16u) {
+      f_q[1] = q[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_q[2] = vec4<f16>();
+    if (e < 128u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 16u) {
+      f_q[2] = q[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_q[3] = vec4<f16>();
+    if (e < 128u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 16u) {
+      f_q[3] = q[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 64u) / 4u + c4];
+    }
+  }
+
+  {
+    let e = lid + 0u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_dO[0] = vec4<f16>();
+    if (e < 128u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 16u) {
+      f_dO[0] = dO[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 1u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_dO[1] = vec4<f16>();
+    if (e < 128u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 16u) {
+      f_dO[1] = dO[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_dO[2] = vec4<f16>();
+    if (e < 128u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 16u) {
+      f_dO[2] = dO[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_dO[3] = vec4<f16>();
+    if (e < 128u && select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r < u.seq && c4 < 16u) {
+      f_dO[3] = dO[row_off(bh, select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + r, 64u) / 4u + c4];
+    }
+  }
+    if (lid < 8u) {
+      f_s_lse = rows[(bh * u.seq + min(select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + lid, u.seq - 1u)) * 4u] * 1.4426950408889634;
+      f_s_delta = rows[(bh * u.seq + min(select(i_next * u.bt, r0 + BC, r0 + BC < block_end) + lid, u.seq - 1u)) * 4u + 3u];
+    }
       var b_s = array<array<f32, 2>, 2>(); // Sᵀ: [own keys][queries], then Pᵀ
       
   for (var d4 = 0u; d4 < 16u; d4++) {
@@ -161,27 +338,27 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   }
       {
         let col = tc + 0u * TC;
-        let p = select(0.0, exp2(b_s[0][0] * scale_log2 - s_lse[col]), r0 + col < u.seq);
+        let p = select(0.0, exp2(b_s[0][0] * scale_log2 - s_lse[col]), r0 + col < u.seq && s_wk[tr + 0u * TR] > 0.0);
         b_s[0][0] = p;
-        b_dp[0][0] = p * (b_dp[0][0] - 1.0 * s_delta[col]);
+        b_dp[0][0] = p * (b_dp[0][0] - s_wk[tr + 0u * TR] * s_delta[col]);
       }
       {
         let col = tc + 1u * TC;
-        let p = select(0.0, exp2(b_s[0][1] * scale_log2 - s_lse[col]), r0 + col < u.seq);
+        let p = select(0.0, exp2(b_s[0][1] * scale_log2 - s_lse[col]), r0 + col < u.seq && s_wk[tr + 0u * TR] > 0.0);
         b_s[0][1] = p;
-        b_dp[0][1] = p * (b_dp[0][1] - 1.0 * s_delta[col]);
+        b_dp[0][1] = p * (b_dp[0][1] - s_wk[tr + 0u * TR] * s_delta[col]);
       }
       {
         let col = tc + 0u * TC;
-        let p = select(0.0, exp2(b_s[1][0] * scale_log2 - s_lse[col]), r0 + col < u.seq);
+        let p = select(0.0, exp2(b_s[1][0] * scale_log2 - s_lse[col]), r0 + col < u.seq && s_wk[tr + 1u * TR] > 0.0);
         b_s[1][0] = p;
-        b_dp[1][0] = p * (b_dp[1][0] - 1.0 * s_delta[col]);
+        b_dp[1][0] = p * (b_dp[1][0] - s_wk[tr + 1u * TR] * s_delta[col]);
       }
       {
         let col = tc + 1u * TC;
-        let p = select(0.0, exp2(b_s[1][1] * scale_log2 - s_lse[col]), r0 + col < u.seq);
+        let p = select(0.0, exp2(b_s[1][1] * scale_log2 - s_lse[col]), r0 + col < u.seq && s_wk[tr + 1u * TR] > 0.0);
         b_s[1][1] = p;
-        b_dp[1][1] = p * (b_dp[1][1] - 1.0 * s_delta[col]);
+        b_dp[1][1] = p * (b_dp[1][1] - s_wk[tr + 1u * TR] * s_delta[col]);
       }
     { let col = tc + 0u * TC; s_pt[(tr + 0u * TR) * 3u + col / 4u][col % 4u] = b_s[0][0]; }
     { let col = tc + 1u * TC; s_pt[(tr + 0u * TR) * 3u + col / 4u][col % 4u] = b_s[0][1]; }
@@ -299,12 +476,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     b_dk[1][3] = fma(vec4f(p1[3]), x3_3, b_dk[1][3]);
   }
     }
-    }
   }
 
-  if (t0 + tr + 0u * TR < u.seq) {
+  if (t0 + tr + 0u * TR < u.nt) {
     let key = t0 + tr + 0u * TR;
-    let o_row = (bh * u.seq + key) * u.dk;
+    let o_row = u.off_dkc + ((split * u.n_bh + bh) * u.nt + key) * u.dk;
     {
       let col = (tc + 0u * TC) * 4u + 0u;
       if (col < 64u) { grads[o_row + col] = u.scale * b_dk[0][0][0]; }
@@ -371,9 +547,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
   }
 
-  if (t0 + tr + 1u * TR < u.seq) {
+  if (t0 + tr + 1u * TR < u.nt) {
     let key = t0 + tr + 1u * TR;
-    let o_row = (bh * u.seq + key) * u.dk;
+    let o_row = u.off_dkc + ((split * u.n_bh + bh) * u.nt + key) * u.dk;
     {
       let col = (tc + 0u * TC) * 4u + 0u;
       if (col < 64u) { grads[o_row + col] = u.scale * b_dk[1][0][0]; }
@@ -440,9 +616,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
   }
 
-  if (t0 + tr + 0u * TR < u.seq) {
+  if (t0 + tr + 0u * TR < u.nt) {
     let key = t0 + tr + 0u * TR;
-    let o_row = u.off_dvx + (bh * u.seq + key) * u.dv;
+    let o_row = u.off_dvc + ((split * u.n_bh + bh) * u.nt + key) * u.dv;
     {
       let col = (tc + 0u * TC) * 4u + 0u;
       if (col < 64u) { grads[o_row + col] = 1.0 * b_dv[0][0][0]; }
@@ -509,9 +685,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
   }
 
-  if (t0 + tr + 1u * TR < u.seq) {
+  if (t0 + tr + 1u * TR < u.nt) {
     let key = t0 + tr + 1u * TR;
-    let o_row = u.off_dvx + (bh * u.seq + key) * u.dv;
+    let o_row = u.off_dvc + ((split * u.n_bh + bh) * u.nt + key) * u.dv;
     {
       let col = (tc + 0u * TC) * 4u + 0u;
       if (col < 64u) { grads[o_row + col] = 1.0 * b_dv[1][0][0]; }
