@@ -1,9 +1,10 @@
 /**
  * Tile sweep of the softmax-attention kernels (issue 17): every tiling of `SDPA_TILE_SWEEP`
  * on every path (`SDPA_PATHS`: portable, subgroup reductions with score tiles in workgroup
- * memory, subgroups with shuffles; for SDPA also with the forward's prefetch) for SDPA (forward and forward+backward at B8-H16-D64,
- * T = 4096) and PISA (density 0.1, B2-H16-D64, T = 32768; the tilings whose tiles are powers
- * of two), f16 storage, GPU timestamps, medians of samples back to back. Each row's output and
+ * memory, subgroups with shuffles; also with the prefetch of the next streamed tile) for SDPA
+ * (forward and forward+backward at B8-H16-D64, T = 4096) and PISA (density 0.1, B2-H16-D64,
+ * T = 32768; its default tilings with and without prefetch, then the sets whose tiles are
+ * powers of two), f16 storage, GPU timestamps, medians of samples back to back. Each row's output and
  * gradients are compared with the first row's of the same op (the portable default: catches a
  * path that breaks the math). Ends with the per-kernel GPU times of the default tilings on each
  * path. Writes `sdpa_sweep.md` into `--out` and prints it. Rows that would start after
@@ -11,9 +12,10 @@
  *
  *   deno run --no-lock -A bench/sdpa_sweep.ts --out <dir> [--sdpa 8,16,4096,64]
  *     [--pisa 2,16,32768,64] [--dtype f16] [--reps 5] [--pisa-reps 3] [--budget 120]
- *     [--only "default,96 rows"] [--no-pisa]
+ *     [--only "default,96 rows"] [--no-pisa] [--no-sdpa]
  *
- * `--only` keeps the named tile sets (PISA's own default always runs); `--no-pisa` skips PISA.
+ * `--only` keeps the named tile sets (PISA's own defaults always run); `--no-pisa` skips PISA,
+ * `--no-sdpa` SDPA.
  *
  * TFLOP/s (SDPA) count forward 4·B·H·T²·D and forward+backward 14·B·H·T²·D (issue 17's
  * convention; the kernels execute 18·B·H·T²·D, recomputing the scores in both backward passes).
@@ -39,7 +41,7 @@ import {
   sdpaWorkgroupBytes,
   tilesOnPath,
 } from "../shaders/sdpa/kernels.ts";
-import { pisaTilesFit } from "../shaders/piecewise_attention/tiles.ts";
+import { pisaTiles, pisaTilesFit } from "../shaders/piecewise_attention/tiles.ts";
 import { scaledDotProductAttentionWith } from "../ops/sdpa/mod.ts";
 import { piecewiseSparseAttentionWith } from "../ops/piecewise_attention/mod.ts";
 import { makeInputs } from "./ops.ts";
@@ -58,6 +60,7 @@ const { values } = parseArgs({
     budget: { type: "string", default: "120" },
     only: { type: "string" },
     "no-pisa": { type: "boolean" },
+    "no-sdpa": { type: "boolean" },
   },
 });
 if (!values.out) throw new TypeError("--out <dir> is required");
@@ -122,20 +125,42 @@ const sdpaCandidatesOn = (paths: readonly SdpaPath[]): Candidate[] =>
       return { tiling: `${set.name} (${setLabel(set)})`, path: path.name, op, reason };
     })
   );
-// PISA: its own default tilings (the first power-of-two candidates), then the sweep's sets
-// whose tiles are all powers of two.
+// PISA's paths: SDPA's, and the prefetch with score tiles in memory (PISA's default) and by
+// shuffles.
+const PISA_PATHS: readonly SdpaPath[] = [
+  ...SDPA_PATHS,
+  { name: "subgroups+prefetch", subgroups: true, shuffle: false, prefetch: true },
+  SDPA_PREFETCH_PATH,
+];
+/** PISA's default tilings on the subgroup path with the prefetch turned off. */
+function pisaDefaultWithoutPrefetch(): Record<SdpaKind, SdpaTiles> {
+  const off = (kind: SdpaKind) => ({
+    ...pisaTiles(kind, 64, pisaShape.D, pisaShape.D, limits, subgroup).tiles,
+    prefetch: false,
+  });
+  return { fwd: off("fwd"), dq: off("dq"), dkdv: off("dkdv") };
+}
+// PISA: its own default tilings (the first power-of-two candidates) on the portable path, on
+// the subgroup path (with prefetch) and there without prefetch; then the sweep's sets whose
+// tiles are all powers of two.
 const pisaCandidates: Candidate[] = [
-  // (the default tilings choose their own score sharing: one row per path)
-  ...SDPA_PATHS.filter((path) => !path.shuffle).map((path) => {
+  ...[
+    { name: "portable", subgroups: false },
+    { name: "subgroups (+prefetch)", subgroups: true },
+    { name: "subgroups, no prefetch", subgroups: true, tiles: true },
+  ].map((path) => {
     const reason = path.subgroups && subgroup === undefined ? "no subgroups" : undefined;
-    const op = reason ? undefined : piecewiseSparseAttentionWith({ subgroups: path.subgroups });
+    const op = reason ? undefined : piecewiseSparseAttentionWith({
+      subgroups: path.subgroups,
+      tiles: path.tiles ? pisaDefaultWithoutPrefetch() : undefined,
+    });
     return { tiling: "default", path: path.name, op, reason };
   }),
   ...sets.filter((set) =>
     set !== SDPA_TILE_SWEEP[0] && kinds.every((k) => pisaFits(k, set[k], undefined))
   )
     .flatMap((set) =>
-      SDPA_PATHS.map((path) => {
+      PISA_PATHS.map((path) => {
         const tiles = tilesOnPath(set, path);
         const reason = unfit(tiles, path, pisaFits);
         const op = reason ? undefined : piecewiseSparseAttentionWith({
@@ -229,11 +254,13 @@ const header = (what: string) =>
   `| tiling (fwd, dq, dk/dv: BR×BC/TR×TC) | path | fwd ms${what} | fwd+bwd ms${what} | ` +
   `bwd ms | max rel. diff vs first row |\n|---|---|---|---|---|---|`;
 // The forward's prefetch last: the rows most likely to be cut by the budget.
-const sdpa = await sweep(sdpaCandidatesOn(SDPA_PATHS), sdpaShape, Number(values.reps));
+const sdpa = values["no-sdpa"]
+  ? { rows: [] }
+  : await sweep(sdpaCandidatesOn(SDPA_PATHS), sdpaShape, Number(values.reps));
 const pisaRows = values["no-pisa"]
   ? []
   : (await sweep(pisaCandidates, pisaShape, Number(values["pisa-reps"]))).rows;
-const prefetch = sdpaCandidatesOn([SDPA_PREFETCH_PATH]);
+const prefetch = values["no-sdpa"] ? [] : sdpaCandidatesOn([SDPA_PREFETCH_PATH]);
 const sdpaRows = [
   ...sdpa.rows,
   ...(await sweep(prefetch, sdpaShape, Number(values.reps), sdpa.first)).rows,

@@ -4,6 +4,7 @@ import { subgroupSize, Tensor } from "../../ops/_runtime/mod.ts";
 import { pisaBackward } from "../../ops/piecewise_attention/bwd.ts";
 import { pisaForward } from "../../ops/piecewise_attention/fwd.ts";
 import { planPisa } from "../../ops/piecewise_attention/plan.ts";
+import { piecewiseSparseAttentionWith } from "../../ops/piecewise_attention/mod.ts";
 import {
   piecewiseSparseAttentionBackwardReference,
   piecewiseSparseAttentionReference,
@@ -215,3 +216,41 @@ for (
     },
   });
 }
+
+Deno.test({
+  name: "pisa: the prefetch changes where tiles come from, not the result (same bits)",
+  ignore: noGpu || subgroupSize(device) === undefined,
+  fn: async () => {
+    const d = { B: 1, H: 2, T: 333, dk: 40, dv: 24 };
+    const options = { density: 0.6, blockSize: 64 };
+    const seed = freshSeed();
+    const x = pisaInputs(d, options.blockSize, "f32", rng(seed));
+    const up = (a: Float64Array<ArrayBuffer>, D: number) =>
+      Tensor.fromArraySync(device, a, [d.B, d.H, d.T, D]);
+    using q = up(x.q, d.dk), k = up(x.k, d.dk), v = up(x.v, d.dv), dO = up(x.dO, d.dv);
+    const results: Float32Array[][] = [];
+    for (const prefetch of [false, true]) {
+      const tile = (kind: PisaTileKind) => ({
+        ...pisaCandidates(kind, true).find((t) =>
+          pisaTilesFit(kind, t, 64, d.dk, d.dv, device.limits, subgroupSize(device))
+        )!,
+        prefetch,
+      });
+      const op = piecewiseSparseAttentionWith({
+        tiles: { fwd: tile("fwd"), dq: tile("dq"), dkdv: tile("dkdv") },
+      });
+      using run = op.vjp(q, k, v, options);
+      const g = run.pullback(dO);
+      results.push([
+        await run.output.read(),
+        await g.dq.read(),
+        await g.dk.read(),
+        await g.dv.read(),
+      ]);
+      for (const t of [g.dq, g.dk, g.dv]) t.destroy();
+    }
+    ["o", "dq", "dk", "dv"].forEach((name, i) =>
+      assert.deepEqual(results[1][i], results[0][i], `${name} (seed ${seed})`)
+    );
+  },
+});
