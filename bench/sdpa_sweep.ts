@@ -41,7 +41,7 @@ import {
   sdpaWorkgroupBytes,
   tilesOnPath,
 } from "../shaders/sdpa/kernels.ts";
-import { pisaTiles, pisaTilesFit } from "../shaders/piecewise_attention/tiles.ts";
+import { PISA_TILE_SWEEP, pisaTiles, pisaTilesFit } from "../shaders/piecewise_attention/tiles.ts";
 import { scaledDotProductAttentionWith } from "../ops/sdpa/mod.ts";
 import { piecewiseSparseAttentionWith } from "../ops/piecewise_attention/mod.ts";
 import { makeInputs } from "./ops.ts";
@@ -158,19 +158,23 @@ const pisaCandidates: Candidate[] = [
   }),
   ...sets.filter((set) =>
     set !== SDPA_TILE_SWEEP[0] && kinds.every((k) => pisaFits(k, set[k], undefined))
-  )
-    .flatMap((set) =>
-      PISA_PATHS.map((path) => {
-        const tiles = tilesOnPath(set, path);
-        const reason = unfit(tiles, path, pisaFits);
-        const op = reason ? undefined : piecewiseSparseAttentionWith({
-          subgroups: path.subgroups,
-          tiles,
-        });
-        return { tiling: `${set.name} (${setLabel(set)})`, path: path.name, op, reason };
-      })
-    ),
+  ).flatMap((set) => pisaRowsOf(set, PISA_PATHS)),
+  ...PISA_TILE_SWEEP.filter((set) => !only || only.includes(set.name))
+    .flatMap((set) => pisaRowsOf(set, PISA_PATHS.filter((path) => path.shuffle))),
 ];
+
+/** PISA's rows of tile set `set` on `paths`. */
+function pisaRowsOf(set: SdpaTileSet, paths: readonly SdpaPath[]): Candidate[] {
+  return paths.map((path) => {
+    const tiles = tilesOnPath(set, path);
+    const reason = unfit(tiles, path, pisaFits);
+    const op = reason ? undefined : piecewiseSparseAttentionWith({
+      subgroups: path.subgroups,
+      tiles,
+    });
+    return { tiling: `${set.name} (${setLabel(set)})`, path: path.name, op, reason };
+  });
+}
 
 /** Measured row. */
 interface Row extends Candidate {

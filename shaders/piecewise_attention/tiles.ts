@@ -8,6 +8,7 @@ import { fitsSubgroup, type SdpaTiles } from "../attention_tiles.ts";
 import {
   sdpaCandidates,
   type SdpaKind,
+  type SdpaTileSet,
   sdpaTilesValid,
   sdpaWorkgroupBytes,
 } from "../sdpa/kernels.ts";
@@ -28,6 +29,22 @@ export function pisaCandidates(kind: PisaTileKind, subgroup: boolean): readonly 
     .filter((t) => powerOfTwo(t.br) && powerOfTwo(t.bc))
     .map((t) => ({ ...t, shuffle: false }));
 }
+
+/**
+ * Tilings that only PISA's kernels are swept with (bench/sdpa_sweep.ts, besides SDPA's sets
+ * whose tiles are powers of two), on the subgroup path with shuffles, where they fit 48 KiB at
+ * d = 64; tests/piecewise_attention run them at small d. "64 own keys": dk/dv over a whole chunk
+ * of keys, so each staged query row serves 64 keys instead of 32, with half the workgroups (the
+ * exact pass then runs ≈ 3 waves on the H200 with the benchmark's selection).
+ */
+export const PISA_TILE_SWEEP: readonly SdpaTileSet[] = Object.freeze([
+  {
+    name: "64 own keys",
+    fwd: { br: 64, bc: 32, tr: 16, tc: 8 },
+    dq: { br: 64, bc: 16, tr: 16, tc: 8 },
+    dkdv: { br: 64, bc: 16, tr: 16, tc: 8 },
+  },
+]);
 
 /**
  * Workgroup bytes of PISA kernel `kind` with tiling `t` on the path `subgroup` selects: the

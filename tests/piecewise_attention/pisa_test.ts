@@ -12,8 +12,9 @@ import {
   pisaTopK,
 } from "../../ops/piecewise_attention/reference.ts";
 import { compareWithReference, pisaInputs, type PisaTestOptions } from "./_pisa.ts";
-import { TileCode } from "../../shaders/attention_tiles.ts";
+import { type SdpaTiles, TileCode } from "../../shaders/attention_tiles.ts";
 import {
+  PISA_TILE_SWEEP,
   pisaCandidates,
   type PisaTileKind,
   pisaTilesFit,
@@ -119,6 +120,69 @@ function selectionShape(sel: Int32Array, nt: number, topK: number) {
   };
 }
 
+// The tiling tests' shape: NT = 6 chunks, the last of 13 rows; density 0.2 selects one chunk
+// per row, 0.6 three.
+const tilingDims = { B: 1, H: 2, T: 333, dk: 40, dv: 24 };
+const tilingOptions = [
+  { density: 0.2, blockSize: 64, useBias: true },
+  { density: 0.6, blockSize: 64, useBias: false },
+];
+
+/**
+ * Runs forward and backward with `tiles` on the path `subgroups` selects (asserting that it is
+ * taken and prefetches as `prefetch` says), compares o, dq, dk, dv with float64, and returns
+ * the shape of the selection.
+ */
+async function checkTiling(
+  tiles: Record<PisaTileKind, SdpaTiles>,
+  o: PisaTestOptions,
+  subgroups: boolean,
+  prefetch: boolean,
+) {
+  const d = tilingDims;
+  const size = subgroups ? subgroupSize(device) : undefined;
+  const seed = freshSeed();
+  const x = pisaInputs(d, o.blockSize, "f32", rng(seed));
+  const up = (a: Float64Array<ArrayBuffer>, D: number) =>
+    Tensor.fromArraySync(device, a, [d.B, d.H, d.T, D]);
+  using q = up(x.q, d.dk), k = up(x.k, d.dk), v = up(x.v, d.dv), dO = up(x.dO, d.dv);
+  const plan = planPisa({
+    device,
+    dtype: "f32",
+    layout: "BHTD",
+    ...d,
+    ...o,
+    useBias: o.useBias ?? false,
+    scale: 1 / Math.sqrt(d.dk),
+    tiles,
+    subgroups,
+  });
+  for (const kind of ["fwd", "dq", "dkdv"] as const) {
+    assert.equal(plan.tiles[kind].subgroup, size, `${kind} runs on the path tested`);
+    const code = new TileCode({ ...tiles[kind], dk: d.dk, dv: d.dv, dtype: "f32", subgroup: size });
+    assert.equal(code.prefetch, prefetch, `${kind} prefetches as tested`);
+  }
+  const { o: out, saved } = pisaForward(plan, q, k, v, true);
+  const g = pisaBackward(plan, q, k, v, dO, saved);
+  const raw = await saved.sel.readRaw();
+  const selection = new Int32Array(raw.buffer, 0, plan.sizes.sel);
+  const ref = { ...o, selection };
+  const at = `tiles ${JSON.stringify(tiles)}, density ${o.density} (seed ${seed})`;
+  assertClose(
+    await out.read(),
+    piecewiseSparseAttentionReference(x.q, x.k, x.v, d, ref),
+    1e-5,
+    `o ${at}`,
+  );
+  const rg = piecewiseSparseAttentionBackwardReference(x.q, x.k, x.v, x.dO, d, ref);
+  for (const n of ["dq", "dk", "dv"] as const) {
+    assertClose(await g[n].read(), rg[n], 1e-5, `${n} ${at}`);
+    g[n].destroy();
+  }
+  for (const t of [out, ...Object.values(saved)]) t.destroy();
+  return selectionShape(selection, plan.nt, plan.topK);
+}
+
 // Paths: portable; subgroup reductions with score tiles in memory, without and with the
 // prefetch of the next selected tile; with shuffles and prefetch.
 for (
@@ -139,12 +203,7 @@ for (
     }; one-chunk and gapped selections)`,
     ignore: noGpu || (subgroups && subgroupSize(device) === undefined),
     fn: async () => {
-      // NT = 6 chunks, the last of 13 rows; density 0.2: one chunk per row, 0.6: three.
-      const d = { B: 1, H: 2, T: 333, dk: 40, dv: 24 };
-      const options = [
-        { density: 0.2, blockSize: 64, useBias: true },
-        { density: 0.6, blockSize: 64, useBias: false },
-      ];
+      const d = tilingDims;
       const size = subgroups ? subgroupSize(device) : undefined;
       const fitting = (kind: PisaTileKind) =>
         pisaCandidates(kind, subgroups).map((t) => ({ ...t, shuffle, prefetch })).filter((t) =>
@@ -157,56 +216,11 @@ for (
         lists[kind][Math.min(i, lists[kind].length - 1)];
       const seenShapes = { single: false, unselectedChunk: false, gap: false };
       for (let i = 0; i < runs; i++) {
-        const o = options[i % 2];
         const tiles = { fwd: nth("fwd", i), dq: nth("dq", i), dkdv: nth("dkdv", i) };
-        const seed = freshSeed();
-        const x = pisaInputs(d, o.blockSize, "f32", rng(seed));
-        const up = (a: Float64Array<ArrayBuffer>, D: number) =>
-          Tensor.fromArraySync(device, a, [d.B, d.H, d.T, D]);
-        using q = up(x.q, d.dk), k = up(x.k, d.dk), v = up(x.v, d.dv), dO = up(x.dO, d.dv);
-        const plan = planPisa({
-          device,
-          dtype: "f32",
-          layout: "BHTD",
-          ...d,
-          ...o,
-          scale: 1 / Math.sqrt(d.dk),
-          tiles,
-          subgroups,
-        });
-        for (const kind of ["fwd", "dq", "dkdv"] as const) {
-          assert.equal(plan.tiles[kind].subgroup, size, `${kind} runs on the path tested`);
-          const code = new TileCode({
-            ...tiles[kind],
-            dk: d.dk,
-            dv: d.dv,
-            dtype: "f32",
-            subgroup: size,
-          });
-          assert.equal(code.prefetch, prefetch, `${kind} prefetches as tested`);
-        }
-        const { o: out, saved } = pisaForward(plan, q, k, v, true);
-        const g = pisaBackward(plan, q, k, v, dO, saved);
-        const raw = await saved.sel.readRaw();
-        const selection = new Int32Array(raw.buffer, 0, plan.sizes.sel);
-        const shape = selectionShape(selection, plan.nt, plan.topK);
+        const shape = await checkTiling(tiles, tilingOptions[i % 2], subgroups, prefetch);
         for (const key of Object.keys(seenShapes) as (keyof typeof seenShapes)[]) {
           seenShapes[key] ||= shape[key];
         }
-        const ref = { ...o, selection };
-        const at = `tiles ${JSON.stringify(tiles)}, density ${o.density} (seed ${seed})`;
-        assertClose(
-          await out.read(),
-          piecewiseSparseAttentionReference(x.q, x.k, x.v, d, ref),
-          1e-5,
-          `o ${at}`,
-        );
-        const rg = piecewiseSparseAttentionBackwardReference(x.q, x.k, x.v, x.dO, d, ref);
-        for (const n of ["dq", "dk", "dv"] as const) {
-          assertClose(await g[n].read(), rg[n], 1e-5, `${n} ${at}`);
-          g[n].destroy();
-        }
-        for (const t of [out, ...Object.values(saved)]) t.destroy();
       }
       assert.deepEqual(
         seenShapes,
@@ -216,6 +230,18 @@ for (
     },
   });
 }
+
+Deno.test({
+  name: "pisa: the sweep's own tilings (PISA_TILE_SWEEP) match float64 with shuffles and prefetch",
+  ignore: noGpu || subgroupSize(device) === undefined,
+  fn: async () => {
+    for (const set of PISA_TILE_SWEEP) {
+      const on = (t: SdpaTiles) => ({ ...t, shuffle: true, prefetch: true });
+      const tiles = { fwd: on(set.fwd), dq: on(set.dq), dkdv: on(set.dkdv) };
+      for (const o of tilingOptions) await checkTiling(tiles, o, true, true);
+    }
+  },
+});
 
 Deno.test({
   name: "pisa: the prefetch changes where tiles come from, not the result (same bits)",
