@@ -35,13 +35,20 @@ export function pisaCandidates(kind: PisaTileKind, subgroup: boolean): readonly 
  * whose tiles are powers of two), on the subgroup path with shuffles, where they fit 48 KiB at
  * d = 64; tests/piecewise_attention run them at small d. "64 own keys": dk/dv over a whole chunk
  * of keys, so each staged query row serves 64 keys instead of 32, with half the workgroups (the
- * exact pass then runs ≈ 3 waves on the H200 with the benchmark's selection).
+ * exact pass then runs ≈ 3 waves on the H200 with the benchmark's selection); the same with
+ * dq over 32 queries × 32 keys (the only change between the two rows).
  */
 export const PISA_TILE_SWEEP: readonly SdpaTileSet[] = Object.freeze([
   {
     name: "64 own keys",
     fwd: { br: 64, bc: 32, tr: 16, tc: 8 },
     dq: { br: 64, bc: 16, tr: 16, tc: 8 },
+    dkdv: { br: 64, bc: 16, tr: 16, tc: 8 },
+  },
+  {
+    name: "64 own keys dq 32x32",
+    fwd: { br: 64, bc: 32, tr: 16, tc: 8 },
+    dq: { br: 32, bc: 32, tr: 16, tc: 8 },
     dkdv: { br: 64, bc: 16, tr: 16, tc: 8 },
   },
 ]);
