@@ -276,7 +276,9 @@ ${rowValues.map(([dst, value]) => `      f_${dst} = ${value(clamped(at, "lid"))}
 
   /**
    * Cooperative load of tile row r < `rows` from `src` at element offset `offset` (a WGSL
-   * expression in r) where `valid` (also in r) holds, else zeros; see {@linkcode load}.
+   * expression in r) where `valid` (also in r) holds, else zeros; see {@linkcode load}. With
+   * {@linkcode vec4Io}, `src` is a vec4 binding and `offset` a multiple of 4: one load per vec4
+   * (the q, k, v, dO loads take {@linkcode load}'s own vec4 path instead).
    */
   loadRows(
     dst: string,
@@ -287,6 +289,16 @@ ${rowValues.map(([dst, value]) => `      f_${dst} = ${value(clamped(at, "lid"))}
     offset: string,
   ): string {
     const groups = f.groups;
+    if (this.vec4Io) {
+      return `
+  for (var e = lid; e < ${rows * groups}u; e += NT) {
+    let r = e / ${groups}u;
+    let c4 = e % ${groups}u;
+    var x = vec4f();
+    if (${valid} && c4 < ${f.d4}u) { x = vec4f(${src}[(${offset}) / 4u + c4]); }
+    ${dst}[r * ${f.stride}u + c4] = x;
+  }`;
+    }
     const guard = (c: number) => f.d % 4 === 0 || c === 0 ? "" : `if (c + ${c}u < ${f.d}u) `;
     return `
   for (var e = lid; e < ${rows * groups}u; e += NT) {

@@ -57,8 +57,14 @@ const BC = ${v.bc}u;`;
 }
 
 /**
+ * Type of the chunk statistics' binding in the attention kernels: vec4 with q, k, v (its
+ * regions start at multiples of 4 then, so `TileCode.loadRows` reads one vec4 per load).
+ */
+export const chunkType = (v: { dk: number; dv: number }) => ioType("f32", v.dk, v.dv);
+
+/**
  * Storage of the backward attention kernels: q, k, v, dO (vec4 arrays when d_k, d_v are
- * multiples of 4: see `TileCode.vec4Io`), chunk, sel, rows, `out`.
+ * multiples of 4: see `TileCode.vec4Io`), chunk ({@linkcode chunkType}), sel, rows, `out`.
  */
 export function backwardStorage(
   v: PisaIo & { dk: number; dv: number },
@@ -70,7 +76,7 @@ export function backwardStorage(
     read("k", t),
     read("v", t),
     read("dO", t),
-    read("chunk", "f32"),
+    read("chunk", chunkType(v)),
     read("sel", "u32"),
     read("rows", "f32"),
     out,
@@ -85,7 +91,7 @@ export function pisaRowStorage(v: PisaRowVariant): StorageBinding[] {
       read("q", staged),
       read("k", staged),
       read("v", staged),
-      read("chunk", "f32"),
+      read("chunk", chunkType(v)),
       read("sel", "u32"),
       readWrite("o", t),
       readWrite("rows", "f32"),

@@ -5,7 +5,7 @@ enable f16;
 @group(0) @binding(1) var<storage, read> k: array<vec4<f16>>;
 @group(0) @binding(2) var<storage, read> v: array<vec4<f16>>;
 @group(0) @binding(3) var<storage, read> dO: array<vec4<f16>>;
-@group(0) @binding(4) var<storage, read> chunk: array<f32>;
+@group(0) @binding(4) var<storage, read> chunk: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> seen: array<u32>;
 @group(0) @binding(6) var<storage, read> rows: array<f32>;
 @group(0) @binding(7) var<storage, read_write> grads: array<f32>;
@@ -78,30 +78,18 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   
   for (var e = lid; e < 256u; e += NT) {
     let r = e / 16u;
-    let c = (e % 16u) * 4u;
+    let c4 = e % 16u;
     var x = vec4f();
-    if (t0 + r < u.nt && c < 64u) {
-      let o_src = u.off_kc + (bh * u.nt + t0 + r) * u.dk + c;
-      { x[0] = f32(chunk[o_src + 0u]); }
-      { x[1] = f32(chunk[o_src + 1u]); }
-      { x[2] = f32(chunk[o_src + 2u]); }
-      { x[3] = f32(chunk[o_src + 3u]); }
-    }
-    s_k[r * 17u + e % 16u] = x;
+    if (t0 + r < u.nt && c4 < 16u) { x = vec4f(chunk[(u.off_kc + (bh * u.nt + t0 + r) * u.dk) / 4u + c4]); }
+    s_k[r * 17u + c4] = x;
   }
   
   for (var e = lid; e < 256u; e += NT) {
     let r = e / 16u;
-    let c = (e % 16u) * 4u;
+    let c4 = e % 16u;
     var x = vec4f();
-    if (t0 + r < u.nt && c < 64u) {
-      let o_src = u.off_vc + (bh * u.nt + t0 + r) * u.dv + c;
-      { x[0] = f32(chunk[o_src + 0u]); }
-      { x[1] = f32(chunk[o_src + 1u]); }
-      { x[2] = f32(chunk[o_src + 2u]); }
-      { x[3] = f32(chunk[o_src + 3u]); }
-    }
-    s_v[r * 17u + e % 16u] = x;
+    if (t0 + r < u.nt && c4 < 16u) { x = vec4f(chunk[(u.off_vc + (bh * u.nt + t0 + r) * u.dv) / 4u + c4]); }
+    s_v[r * 17u + c4] = x;
   }
   var b_dk = array<array<vec4f, 4>, 2>(); // [own keys][key groups]
   var b_dv = array<array<vec4f, 4>, 2>(); // [own keys][value groups]

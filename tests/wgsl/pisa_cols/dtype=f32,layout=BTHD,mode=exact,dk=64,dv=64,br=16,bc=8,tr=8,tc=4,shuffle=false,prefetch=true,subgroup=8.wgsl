@@ -5,7 +5,7 @@
 @group(0) @binding(1) var<storage, read> k: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> v: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> dO: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read> chunk: array<f32>;
+@group(0) @binding(4) var<storage, read> chunk: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> seen: array<u32>;
 @group(0) @binding(6) var<storage, read> rows: array<f32>;
 @group(0) @binding(7) var<storage, read_write> grads: array<f32>;

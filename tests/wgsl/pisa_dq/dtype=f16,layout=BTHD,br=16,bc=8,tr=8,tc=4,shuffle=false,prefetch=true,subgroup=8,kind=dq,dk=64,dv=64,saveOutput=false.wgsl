@@ -5,7 +5,7 @@ enable f16;
 @group(0) @binding(1) var<storage, read> k: array<vec4<f16>>;
 @group(0) @binding(2) var<storage, read> v: array<vec4<f16>>;
 @group(0) @binding(3) var<storage, read> dO: array<vec4<f16>>;
-@group(0) @binding(4) var<storage, read> chunk: array<f32>;
+@group(0) @binding(4) var<storage, read> chunk: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> sel: array<u32>;
 @group(0) @binding(6) var<storage, read> rows: array<f32>;
 @group(0) @binding(7) var<storage, read_write> dq: array<f16>;
@@ -427,30 +427,18 @@ var f_v = array<vec4<f16>, 4>();
 
   for (var e = lid; e < 128u; e += NT) {
     let r = e / 16u;
-    let c = (e % 16u) * 4u;
+    let c4 = e % 16u;
     var x = vec4f();
-    if (s_w[r] > 0.0 && c < 64u) {
-      let o_src = u.off_kc + s_key[r] * u.dk + c;
-      { x[0] = f32(chunk[o_src + 0u]); }
-      { x[1] = f32(chunk[o_src + 1u]); }
-      { x[2] = f32(chunk[o_src + 2u]); }
-      { x[3] = f32(chunk[o_src + 3u]); }
-    }
-    s_k[r * 17u + e % 16u] = x;
+    if (s_w[r] > 0.0 && c4 < 16u) { x = vec4f(chunk[(u.off_kc + s_key[r] * u.dk) / 4u + c4]); }
+    s_k[r * 17u + c4] = x;
   }
 
   for (var e = lid; e < 128u; e += NT) {
     let r = e / 16u;
-    let c = (e % 16u) * 4u;
+    let c4 = e % 16u;
     var x = vec4f();
-    if (s_w[r] > 0.0 && c < 64u) {
-      let o_src = u.off_vc + s_key[r] * u.dv + c;
-      { x[0] = f32(chunk[o_src + 0u]); }
-      { x[1] = f32(chunk[o_src + 1u]); }
-      { x[2] = f32(chunk[o_src + 2u]); }
-      { x[3] = f32(chunk[o_src + 3u]); }
-    }
-    s_v[r * 17u + e % 16u] = x;
+    if (s_w[r] > 0.0 && c4 < 16u) { x = vec4f(chunk[(u.off_vc + s_key[r] * u.dv) / 4u + c4]); }
+    s_v[r * 17u + c4] = x;
   }
     workgroupBarrier();
 

@@ -4,7 +4,7 @@ enable f16;
 @group(0) @binding(0) var<storage, read> q: array<vec4<f16>>;
 @group(0) @binding(1) var<storage, read> k: array<vec4<f16>>;
 @group(0) @binding(2) var<storage, read> v: array<vec4<f16>>;
-@group(0) @binding(3) var<storage, read> chunk: array<f32>;
+@group(0) @binding(3) var<storage, read> chunk: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> sel: array<u32>;
 @group(0) @binding(5) var<storage, read_write> o: array<f16>;
 @group(0) @binding(6) var<storage, read_write> rows: array<f32>;
@@ -651,30 +651,18 @@ var f_v = array<vec4<f16>, 8>();
 
   for (var e = lid; e < 256u; e += NT) {
     let r = e / 32u;
-    let c = (e % 32u) * 4u;
+    let c4 = e % 32u;
     var x = vec4f();
-    if (s_w[r] > 0.0 && c < 128u) {
-      let o_src = u.off_kc + s_key[r] * u.dk + c;
-      { x[0] = f32(chunk[o_src + 0u]); }
-      { x[1] = f32(chunk[o_src + 1u]); }
-      { x[2] = f32(chunk[o_src + 2u]); }
-      { x[3] = f32(chunk[o_src + 3u]); }
-    }
-    s_k[r * 33u + e % 32u] = x;
+    if (s_w[r] > 0.0 && c4 < 32u) { x = vec4f(chunk[(u.off_kc + s_key[r] * u.dk) / 4u + c4]); }
+    s_k[r * 33u + c4] = x;
   }
 
   for (var e = lid; e < 256u; e += NT) {
     let r = e / 32u;
-    let c = (e % 32u) * 4u;
+    let c4 = e % 32u;
     var x = vec4f();
-    if (s_w[r] > 0.0 && c < 128u) {
-      let o_src = u.off_vc + s_key[r] * u.dv + c;
-      { x[0] = f32(chunk[o_src + 0u]); }
-      { x[1] = f32(chunk[o_src + 1u]); }
-      { x[2] = f32(chunk[o_src + 2u]); }
-      { x[3] = f32(chunk[o_src + 3u]); }
-    }
-    s_v[r * 33u + e % 32u] = x;
+    if (s_w[r] > 0.0 && c4 < 32u) { x = vec4f(chunk[(u.off_vc + s_key[r] * u.dv) / 4u + c4]); }
+    s_v[r * 33u + c4] = x;
   }
     workgroupBarrier();
 
@@ -877,16 +865,10 @@ var f_v = array<vec4<f16>, 8>();
     
   for (var e = lid; e < 256u; e += NT) {
     let r = e / 32u;
-    let c = (e % 32u) * 4u;
+    let c4 = e % 32u;
     var x = vec4f();
-    if (a0 + r < u.dk && c < 128u) {
-      let o_src = u.off_h + (bh * u.dk + a0 + r) * u.dv + c;
-      { x[0] = f32(chunk[o_src + 0u]); }
-      { x[1] = f32(chunk[o_src + 1u]); }
-      { x[2] = f32(chunk[o_src + 2u]); }
-      { x[3] = f32(chunk[o_src + 3u]); }
-    }
-    s_v[r * 33u + e % 32u] = x;
+    if (a0 + r < u.dk && c4 < 32u) { x = vec4f(chunk[(u.off_h + (bh * u.dk + a0 + r) * u.dv) / 4u + c4]); }
+    s_v[r * 33u + c4] = x;
   }
     workgroupBarrier();
     for (var a = 0u; a < min(BC, u.dk - a0); a++) {
