@@ -100,7 +100,7 @@ export const SDPA_TILES: Readonly<Record<SdpaKind, readonly SdpaTiles[]>> = froz
  * subgroup size; when none fits, the launcher takes the portable path). The first of each
  * fits 48 KiB at d = 64 (the "96 rows" set with prefetch, fastest on the H200: fwd 23.2
  * TFLOP/s, fwd+bwd 14.6 at B8-H16-D64 T = 4096, f16; PISA takes the first power-of-two tiles,
- * without shuffles or prefetch); the later ones 32 KiB and large d.
+ * without shuffles); the later ones 32 KiB and large d.
  */
 export const SDPA_SUBGROUP_TILES: Readonly<Record<SdpaKind, readonly SdpaTiles[]>> = frozen({
   fwd: [
