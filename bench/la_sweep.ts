@@ -30,6 +30,9 @@ const FOUR = { rowsPerThread: 4, colsPerThread: 4 };
 const CANDIDATES: Candidate[] = [
   ["default", {}, "f32"],
   ["f16 precision", {}, "f16"],
+  // Inputs staged as f16, f32 products: the same results as the default (diff 0).
+  ["f16 staging", { f16Staging: true }, "f32"],
+  ["f16 staging + f16 precision", { f16Staging: true }, "f16"],
   ["no subgroups", { subgroups: false }, "f32"],
   ["2 buffers", { buffers: 2 }, "f32"],
   ["steps 16 both", { state: { steps: 16 }, rows: { steps: 16 } }, "f32"],

@@ -9,8 +9,9 @@
  *    dynamic (clamped by Naga) or constant indices.
  * 4. The state kernel itself (shaders/linear_attention/kernels.ts, forward of the simple op: a staged
  *    `KᵀV` over chunks of rows): one vs two staging buffers, scalar vs vec4 global loads, with
- *    the x operand shared by subgroup shuffles, f16 staging with f16 product chains, and the
- *    FMA loop over the 16 staged rows unrolled 2× (default) or fully (constant indices).
+ *    the x operand shared by subgroup shuffles, f16 staging with f16 product chains or with f32
+ *    products (each staged value converted where read: exact), and the FMA loop over the 16
+ *    staged rows unrolled 2× (default) or fully (constant indices).
  *
  *   deno run -A bench/ladder.ts [--small] [--rungs a,b]   (--small: CPU-adapter sizes)
  * @module
@@ -269,6 +270,7 @@ export const RUNGS = [
   "state kernel, 2 buffers, vec4 loads",
   "state kernel, 2 buffers, vec4 loads, subgroup x",
   "state kernel, 2 buffers, vec4 loads, f16 staging + f16 chains",
+  "state kernel, 2 buffers, vec4 loads, f16 staging + f32 products",
   "state kernel, 2 buffers, vec4 loads, 16 steps unrolled",
 ] as const;
 
@@ -284,7 +286,15 @@ export async function runLadder(
   const state = (m: Partial<KernelMode>) => (): Promise<number> =>
     stateRate(
       device,
-      { precision: "f32", vec4: false, shuffle: false, buffers: 2, unroll: 2, ...m },
+      {
+        precision: "f32",
+        f16Staging: false,
+        vec4: false,
+        shuffle: false,
+        buffers: 2,
+        unroll: 2,
+        ...m,
+      },
       small,
     );
   const runs: [string, (() => Promise<number>) | undefined][] = [
@@ -299,7 +309,8 @@ export async function runLadder(
     [RUNGS[8], state({ vec4: true })],
     [RUNGS[9], shuffle ? state({ vec4: true, shuffle: true }) : undefined],
     [RUNGS[10], f16 ? state({ vec4: true, precision: "f16" }) : undefined],
-    [RUNGS[11], state({ vec4: true, unroll: 16 })],
+    [RUNGS[11], f16 ? state({ vec4: true, f16Staging: true }) : undefined],
+    [RUNGS[12], state({ vec4: true, unroll: 16 })],
   ];
   const out: Rung[] = [];
   for (const [name, run] of runs) {

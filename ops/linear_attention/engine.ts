@@ -76,6 +76,12 @@ export interface LaTiling {
   vecLoads: boolean;
   /** Share operands through subgroup shuffles where the device has subgroups. */
   subgroups: boolean;
+  /**
+   * f16 storage: stage the operands that are unmodified inputs (q, k, v, dO; not the states
+   * nor dO/z) in workgroup memory as f16, converted to f32 where read — half the staged bytes,
+   * the same results bit for bit. Ignored for f32 storage.
+   */
+  f16Staging: boolean;
 }
 
 /** The default tiling (the one place it is defined). */
@@ -96,6 +102,7 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
   // Measured on the H200: sharing x by shuffles is 6 % slower than reading it from workgroup
   // memory (bench/NOTES.md), so the subgroup path is opt-in.
   subgroups: false,
+  f16Staging: false,
 });
 
 /** A tiling: `overrides` (each part optional) over {@linkcode LA_DEFAULT_TILING}. */
@@ -448,6 +455,7 @@ function modeOf(
 ): KernelMode {
   return {
     precision,
+    f16Staging: p.tiling.f16Staging && p.variant.dtype === "f16",
     vec4,
     shuffle: canShuffle({ ...p, precision }, t, device),
     buffers: p.tiling.buffers,

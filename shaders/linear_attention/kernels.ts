@@ -17,8 +17,9 @@
  * loop-invariant (Naga clamps dynamic indices). Global rows are fetched 4 features at a time
  * into registers, stored into one of two staging buffers while the other is multiplied (one
  * barrier per step), optionally as f16 (`precision: "f16"`: f16 products in chains of one
- * staged step, flushed into the f32 accumulators). With subgroups the `x` operand of each
- * step is read once per lane group and broadcast by `subgroupShuffle`.
+ * staged step, flushed into the f32 accumulators; `f16Staging`: the operands that are
+ * unmodified f16 inputs staged as f16 and converted where read, f32 products). With subgroups
+ * the `x` operand of each step is read once per lane group and broadcast by `subgroupShuffle`.
  * @module
  */
 import { FLAT_GROUP_WGSL, type StorageBinding, UniformBlock, unroll } from "../common.ts";
@@ -61,6 +62,13 @@ export interface Tile {
 export interface KernelMode {
   /** Staging and product precision. */
   precision: LaPrecision;
+  /**
+   * Stage the operands that are unmodified row inputs (f16 storage only) as f16: half the
+   * workgroup-memory bytes, each value converted to f32 where it is read, so that the f32
+   * products equal those of f32 staging bit for bit. Derived operands (the states, dO/z) stay
+   * f32; f16 precision stages every operand as f16 anyway.
+   */
+  f16Staging: boolean;
   /** Row tensors declared as vec4s (d % 4 = 0 and aligned windows; the launcher checks). */
   vec4: boolean;
   /** Share the x operand through `subgroupShuffle` (lane groups of `n / rn` lanes). */
@@ -208,26 +216,45 @@ fn row_at(r: u32, d: u32) -> u32 { return (seg_first + r) * u.he * d + seg_head 
  */
 const SUBGROUPS_DIRECTIVE = !globalThis.navigator?.userAgent?.startsWith("Deno/");
 
-/** WGSL type of a staged vec4 and the enables a kernel needs. */
-function staged(v: LaVariant, mode: KernelMode) {
+/** WGSL types of the staged vec4s of the x and y operands. */
+interface Staged {
+  x: "vec4h" | "vec4f";
+  y: "vec4h" | "vec4f";
+}
+
+/**
+ * The staged types (`yRaw`: y is an unmodified row input; x always is) and the enables a
+ * kernel needs.
+ */
+function staged(v: LaVariant, mode: KernelMode, yRaw: boolean) {
+  if (mode.f16Staging && v.dtype !== "f16") {
+    throw new RangeError(`f16 staging needs f16 storage, got ${v.dtype}`);
+  }
   const f16 = v.dtype === "f16" || mode.precision === "f16";
   const enables = [
     f16 ? "enable f16;" : "",
     mode.shuffle && SUBGROUPS_DIRECTIVE ? "enable subgroups;" : "",
   ];
-  return { vec: mode.precision === "f16" ? "vec4h" : "vec4f", enable: enables.join("\n") };
+  const vec = (raw: boolean) =>
+    mode.precision === "f16" || (raw && mode.f16Staging) ? "vec4h" : "vec4f";
+  const types: Staged = { x: vec(true), y: vec(yRaw) };
+  return { ...types, enable: enables.join("\n") };
 }
 
 /**
  * The generated register block: accumulator declarations (`decl`), the products of one staged
  * buffer (`fma`: a loop over the staged indices s, `mode.unroll` per iteration, each
- * `acc_j_c += x[j] · y[c]` with `x`, `y` read from `s_x[buf][s][·][tm]`, `s_y[buf][s][·][tn]`) and
- * `each(f)`: `f(j, c, acc_j_c)` for every accumulator. f16 precision sums each staged step's
- * products in f16 (`h_j_c`) first.
+ * `acc_j_c += x[j] · y[c]` with `x`, `y` read from `s_x[buf][s][·][tm]`, `s_y[buf][s][·][tn]`,
+ * of types `types`, converted to f32 where f16 staged with f32 products) and `each(f)`:
+ * `f(j, c, acc_j_c)` for every accumulator. f16 precision sums each staged step's products in
+ * f16 (`h_j_c`) first.
  */
-function registerBlock(t: Tile, mode: KernelMode) {
+function registerBlock(t: Tile, mode: KernelMode, types: Staged) {
   const xv = t.rm / 4, yv = t.rn / 4;
   const half = mode.precision === "f16";
+  // f16 staged operands feeding f32 products: converted where read (exact).
+  const widen = (type: Staged["x"], read: string, convert: string) =>
+    type === "vec4h" && !half ? `${convert}(${read})` : read;
   const names = unroll(t.rm, (j) => unroll(yv, (c) => `${j}_${c}`)).split("\n");
   const decl = names.map((n) => `  var acc_${n} = vec4f(0.0);`).join("\n");
   const el = half ? "f16" : "f32";
@@ -237,14 +264,18 @@ function registerBlock(t: Tile, mode: KernelMode) {
         Array.from({ length: 4 }, (_, c) => `subgroupShuffle(x_own, x_lane + ${v * 4 + c}u)`)
           .join(", ")
       })`
-      : `s_x[buf][s][${v}][tm]`;
+      : widen(types.x, `s_x[buf][s][${v}][tm]`, "vec4f");
   const target = (n: string) => (half ? `h_${n}` : `acc_${n}`);
   const step = (u: number) =>
     `      {
         let s = s2 + ${u}u;
-${mode.shuffle ? "        let x_own = s_x[buf][s][tn / 4u][tm][tn % 4u];" : ""}
+${
+      mode.shuffle
+        ? `        let x_own = ${widen(types.x, "s_x[buf][s][tn / 4u][tm][tn % 4u]", "f32")};`
+        : ""
+    }
 ${unroll(xv, (v) => `        let x${v} = ${xOf(v)};`)}
-${unroll(yv, (c) => `        let y${c} = s_y[buf][s][${c}][tn];`)}
+${unroll(yv, (c) => `        let y${c} = ${widen(types.y, `s_y[buf][s][${c}][tn]`, "vec4f")};`)}
 ${
       unroll(t.rm, (j) =>
         unroll(yv, (c) => {
@@ -351,8 +382,9 @@ export function stateKernel(
   bindings.push(binding("out", "f32", true));
   const nt = tileThreads(t);
   const fx = (t.steps * t.m) / 4 / nt, fy = (t.steps * t.n) / 4 / nt;
-  const { vec, enable } = staged(v, mode);
-  const block = registerBlock(t, mode);
+  // y = dO/z (normalised backward) is not an input: staged as f32.
+  const types = staged(v, mode, !bwdNorm);
+  const block = registerBlock(t, mode, types);
   const x = fetchStore("x", fx), y = fetchStore("y", fy);
   const decode = v.varlen
     ? `let seg = seqs[u.table + 2u * (part / u.he)] * u.he + part % u.he;
@@ -361,7 +393,7 @@ export function stateKernel(
   let r_begin = (part % u.chunks) * u.chunk;`;
   // Weight c_r of row r in the vector column: 1 (m) or dz_r (dm); y's row weight: 1/z_r.
   const vecWeight = bwdNorm ? "dz[u.off_dz + row_at(r, 1u)]" : "1.0";
-  const wgsl = `${enable}
+  const wgsl = `${types.enable}
 ${loaders(bindings, mode.vec4)}
 ${geometry(v)}
 
@@ -377,8 +409,8 @@ const QA = TA / 4u;  // vec4s per staged x row
 const QB = TB / 4u;  // vec4s per staged y row
 // s_x[buf][s][i][ta]: features a0 + 4·(ta·RA/4 + i).. of staged row s (likewise s_y): the
 // invocations of a subgroup read neighbouring vec4s (no bank conflicts).
-var<workgroup> s_x: array<array<array<array<${vec}, NTA>, RA / 4u>, STEP>, ${mode.buffers}>;
-var<workgroup> s_y: array<array<array<array<${vec}, NTB>, RB / 4u>, STEP>, ${mode.buffers}>;
+var<workgroup> s_x: array<array<array<array<${types.x}, NTA>, RA / 4u>, STEP>, ${mode.buffers}>;
+var<workgroup> s_y: array<array<array<array<${types.y}, NTB>, RB / 4u>, STEP>, ${mode.buffers}>;
 ${norm ? "var<workgroup> s_red: array<vec4f, NT>;  // partial sums of the vector column" : ""}
 
 var<private> i_seg: u32;
@@ -402,7 +434,7 @@ fn fetch_x(r0: u32, k: u32) -> vec4f {
 
 fn store_x(buf: u32, k: u32, val: vec4f) {
   let e = lid + k * NT;
-  s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = ${vec}(val);
+  s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = ${types.x}(val);
 }
 
 // y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB${
@@ -418,7 +450,7 @@ fn fetch_y(r0: u32, k: u32) -> vec4f {
 
 fn store_y(buf: u32, k: u32, val: vec4f) {
   let e = lid + k * NT;
-  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = ${vec}(val);
+  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = ${types.y}(val);
 }
 
 fn put(a: u32, b4: u32, sums: vec4f, o_out: u32, scale: f32, direct: bool) {
@@ -573,8 +605,8 @@ export function rowKernel(v: LaVariant, role: RowRole, t: Tile, mode: KernelMode
   if (dzOut) bindings.push(binding("dz", "f32", true));
   const nt = tileThreads(t);
   const fx = (t.m * t.steps) / 4 / nt, fm = (t.steps * t.n) / nt;
-  const { vec, enable } = staged(v, mode);
-  const block = registerBlock(t, mode);
+  const types = staged(v, mode, false); // x: q, dO, v or k; y: the state (f32)
+  const block = registerBlock(t, mode, types);
   const x = fetchStore("x", fx, (k) => (zOut ? `, &z_part${k}` : ""));
   const m = fetchStore("m", fm);
   const et = v.dtype;
@@ -593,7 +625,7 @@ export function rowKernel(v: LaVariant, role: RowRole, t: Tile, mode: KernelMode
   r0 = seqs[u.table + 2u * e + 1u];`
     : `i_seg = rest / u.blocks;
   r0 = (rest % u.blocks) * BT;`;
-  const wgsl = `${enable}
+  const wgsl = `${types.enable}
 ${loaders(bindings, mode.vec4)}
 ${geometry(v)}
 
@@ -608,8 +640,8 @@ const NT = NTM * NTN;
 const QI = STEP / 4u;  // vec4s of a staged X row
 // s_x[buf][i][j][tm]: inner feature i0 + i of rows r0 + 4·(tm·RT/4 + j).. (X transposed);
 // s_y[buf][i][j][tn]: M[i0 + i][n0 + 4·(tn·RN/4 + j)..].
-var<workgroup> s_x: array<array<array<array<${vec}, NTM>, RT / 4u>, STEP>, ${mode.buffers}>;
-var<workgroup> s_y: array<array<array<array<${vec}, NTN>, RN / 4u>, STEP>, ${mode.buffers}>;
+var<workgroup> s_x: array<array<array<array<${types.x}, NTM>, RT / 4u>, STEP>, ${mode.buffers}>;
+var<workgroup> s_y: array<array<array<array<${types.y}, NTN>, RN / 4u>, STEP>, ${mode.buffers}>;
 ${vector ? `var<workgroup> s_vec: array<f32, ${LA_MAX_DIM}>;  // m (o, dq) or dm/L_k (dk)` : ""}
 ${norm && role !== "dk" && role !== "dv" ? "var<workgroup> s_w: array<f32, BT>;  // 1 / z_r" : ""}
 ${dzOut ? "var<workgroup> s_c: array<f32, BT>;  // dz_r" : ""}
@@ -650,7 +682,7 @@ fn store_x(buf: u32, k: u32, val: vec4f) {
   let r = lid / QI + k * (NT / QI);
   let i = 4u * (lid % QI);
   for (var c = 0u; c < 4u; c += 1u) {
-    s_x[buf][i + c][(r % RT) / 4u][r / RT][r % 4u] = ${vec}(val)[c];
+    s_x[buf][i + c][(r % RT) / 4u][r / RT][r % 4u] = ${types.x}(val)[c];
   }
 }
 

@@ -2,7 +2,7 @@
  * Shared test cases for the linear-attention family: random inputs in either layout, f16
  * rounding for the references, and GPU-vs-reference comparison of outputs and gradients.
  */
-import { type DType, Tensor } from "../../ops/_runtime/mod.ts";
+import { deviceContext, type DType, Tensor } from "../../ops/_runtime/mod.ts";
 import { linearAttention } from "../../ops/linear_attention/mod.ts";
 import { linearAttentionReferenceGrads } from "../../ops/linear_attention/reference.ts";
 import { assertClose, eluPlusOne, freshSeed, randn, rng, roundToF16, tolFor } from "../_helpers.ts";
@@ -93,4 +93,21 @@ export async function checkLinearAttention(
   });
   for (const t of [q, k, v, dO]) t.tensor.destroy();
   for (const t of [f.output, g.dq, g.dk, g.dv]) t.destroy();
+}
+
+/** The pipeline labels (name:constants) dispatched while `fn` runs on `dev`. */
+export async function recording(dev: GPUDevice, fn: () => Promise<void>): Promise<string[]> {
+  const recorder = deviceContext(dev).recorder;
+  const dispatch = recorder.dispatch;
+  const launched: string[] = [];
+  recorder.dispatch = (name, pipeline, ...rest) => {
+    launched.push(pipeline.label);
+    return dispatch.call(recorder, name, pipeline, ...rest);
+  };
+  try {
+    await fn();
+  } finally {
+    recorder.dispatch = dispatch;
+  }
+  return launched;
 }

@@ -7,13 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { eluPlusOne, noF16, noGpu, randn, testDevice, tolFor } from "../_helpers.ts";
-import {
-  deviceContext,
-  requestDevice,
-  setPoisonOutputs,
-  subgroupSize,
-  Tensor,
-} from "../../ops/_runtime/mod.ts";
+import { requestDevice, setPoisonOutputs, subgroupSize, Tensor } from "../../ops/_runtime/mod.ts";
 import type { LaTilingOverrides } from "../../ops/linear_attention/engine.ts";
 import {
   decoupledLinearAttention,
@@ -28,7 +22,7 @@ import {
   varlenLinearAttentionReference,
 } from "../../ops/linear_attention/reference.ts";
 import type { LaPrecision } from "../../shaders/linear_attention/kernels.ts";
-import { type Case, compare, label, makeInput, seeded } from "./_cases.ts";
+import { type Case, compare, label, makeInput, recording, seeded } from "./_cases.ts";
 
 const device = (await testDevice())!;
 
@@ -59,23 +53,6 @@ const VARIANTS: Variant[] = [
   },
   { name: "f16 precision", dtypes: ["f16"], precision: "f16" },
 ];
-
-/** The pipeline labels (name:constants) dispatched while `fn` runs on `dev`. */
-async function recording(dev: GPUDevice, fn: () => Promise<void>): Promise<string[]> {
-  const recorder = deviceContext(dev).recorder;
-  const dispatch = recorder.dispatch;
-  const launched: string[] = [];
-  recorder.dispatch = (name, pipeline, ...rest) => {
-    launched.push(pipeline.label);
-    return dispatch.call(recorder, name, pipeline, ...rest);
-  };
-  try {
-    await fn();
-  } finally {
-    recorder.dispatch = dispatch;
-  }
-  return launched;
-}
 
 /** All four ops of the family on `dev` with `variant`, each against its reference. */
 async function checkFamily(dev: GPUDevice, variant: Variant, dtype: "f32" | "f16") {

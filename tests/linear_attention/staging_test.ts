@@ -1,0 +1,158 @@
+/**
+ * The `f16Staging` tiling option (f16 storage: the unmodified row inputs staged in workgroup
+ * memory as f16, converted to f32 where read): with f32 products the values multiplied and
+ * their order are those of f32 staging, so every output and gradient of every member of the
+ * family must be bitwise equal to the default kernels', with and without subgroup shuffles.
+ * For f32 storage the option is ignored.
+ */
+import assert from "node:assert/strict";
+import { eluPlusOne, noF16, noGpu, randn, roundToF16, testDevice } from "../_helpers.ts";
+import { subgroupSize, Tensor } from "../../ops/_runtime/mod.ts";
+import type { LaTilingOverrides } from "../../ops/linear_attention/engine.ts";
+import {
+  decoupledLinearAttention,
+  linearAttention,
+  simpleLinearAttention,
+  varlenLinearAttention,
+} from "../../ops/linear_attention/mod.ts";
+import { type Case, label, makeInput, recording, seeded } from "./_cases.ts";
+
+const device = (await testDevice())!;
+
+/** The raw bits of each result (f16 storage: the 16-bit words). */
+type Bits = Record<string, Uint8Array>;
+
+/** Reads the bits of every result and frees it. */
+async function bitsOf(results: Record<string, Tensor | undefined>): Promise<Bits> {
+  const out: Bits = {};
+  for (const [name, t] of Object.entries(results)) {
+    if (!t) continue;
+    out[name] = new Uint8Array((await t.readRaw()).buffer);
+    t.destroy();
+  }
+  return out;
+}
+
+/**
+ * Fresh inputs on odd sizes for each member of the family, and for each a function running its
+ * forward and backward with a tiling (the bits of its output, state and gradients).
+ */
+function familyRuns(dtype: "f16" | "f32") {
+  const { seed, random } = seeded();
+  const inputs: Tensor[] = [];
+  const input = (c: Case, T: number, D: number, kind: "features" | "normal") => {
+    const t = makeInput(device, c, T, D, random, kind).tensor;
+    inputs.push(t);
+    return t;
+  };
+  const runs: [string, (tiling: LaTilingOverrides) => Promise<Bits>][] = [];
+  // Normalised, L_q ≠ L_k (chunked state passes); d_k, d_v not multiples of 4 (scalar loads).
+  for (
+    const c of [
+      { B: 1, H: 2, lq: 150, lk: 203, dk: 64, dv: 64, dtype, layout: "BTHD" },
+      { B: 2, H: 1, lq: 37, lk: 90, dk: 30, dv: 17, dtype, layout: "BHTD" },
+    ] satisfies Case[]
+  ) {
+    const [q, k] = [c.lq, c.lk].map((T) => input(c, T, c.dk, "features"));
+    const v = input(c, c.lk, c.dv, "normal"), dO = input(c, c.lq, c.dv, "normal");
+    runs.push([`normalised ${label(c, seed)}`, async (tiling) => {
+      using f = linearAttention.vjp(q, k, v, { layout: c.layout, tiling });
+      return await bitsOf({ o: f.output, ...f.pullback(dO) });
+    }]);
+  }
+  const d: Case = { B: 1, H: 2, lq: 70, lk: 45, dk: 64, dv: 32, dtype, layout: "BHTD" };
+  const [q, k, qr, kr] = [d.lq, d.lk, d.lq, d.lk].map((T, i) =>
+    input(d, T, d.dk, i < 2 ? "features" : "normal")
+  );
+  const v = input(d, d.lk, d.dv, "normal"), dO = input(d, d.lq, d.dv, "normal");
+  runs.push([`decoupled ${label(d, seed)}`, async (tiling) => {
+    using f = decoupledLinearAttention.vjp(q, k, qr, kr, v, { tiling });
+    return await bitsOf({ o: f.output, ...f.pullback(dO) });
+  }]);
+  // Simple, with an upstream gradient of the returned state.
+  const s: Case = { B: 2, H: 1, lq: 41, lk: 77, dk: 64, dv: 20, dtype, layout: "BHTD" };
+  const [sq, sk] = [s.lq, s.lk].map((T) => input(s, T, s.dk, "features"));
+  const sv = input(s, s.lk, s.dv, "normal"), sdO = input(s, s.lq, s.dv, "normal");
+  const gS = Tensor.fromArraySync(device, randn(s.B * s.H * s.dk * s.dv, random), [
+    s.B,
+    s.H,
+    s.dk,
+    s.dv,
+  ]);
+  inputs.push(gS);
+  runs.push([`simple ${label(s, seed)}`, async (tiling) => {
+    using f = simpleLinearAttention.vjp(sq, sk, sv, { returnState: true, tiling });
+    const { output, state } = f.output as { output: Tensor; state: Tensor };
+    return await bitsOf({ output, state, ...f.pullback({ output: sdO, state: gS }) });
+  }]);
+  // Varlen: packed [T_total, H, D] with an empty sequence.
+  const cu = new Int32Array([0, 5, 5, 68, 130]);
+  const packed = (D: number, features: boolean) => {
+    const n = 130 * 2 * D, data = features ? eluPlusOne(n, random) : randn(n, random);
+    const t = Tensor.fromArraySync(device, roundToF16(data), [130, 2, D], dtype);
+    inputs.push(t);
+    return t;
+  };
+  const [pq, pk, pv, pdO] = [
+    packed(64, true),
+    packed(64, true),
+    packed(48, false),
+    packed(48, false),
+  ];
+  runs.push([`varlen T130 H2 dk64 dv48 ${dtype} seed ${seed}`, async (tiling) => {
+    using f = varlenLinearAttention.vjp(pq, pk, pv, cu, { tiling });
+    return await bitsOf({ o: f.output, ...f.pullback(pdO) });
+  }]);
+  return { runs, dispose: () => inputs.forEach((t) => t.destroy()) };
+}
+
+for (const subgroups of [false, true]) {
+  Deno.test({
+    name: `f16 staging: every op of the family, forward and backward, is bitwise equal to f32 ` +
+      `staging (subgroups ${subgroups ? "on" : "off"})`,
+    ignore: noGpu || noF16,
+    fn: async () => {
+      const { runs, dispose } = familyRuns("f16");
+      try {
+        for (const [what, run] of runs) {
+          const plain = await run({ subgroups });
+          let staged: Bits = {};
+          const launched = await recording(device, async () => {
+            staged = await run({ subgroups, f16Staging: true });
+          });
+          const kernels = launched.filter((l) => /^la_(state|rows)_/.test(l));
+          assert.ok(kernels.length > 0 && kernels.every((l) => l.includes('"f16Staging":true')));
+          if (subgroups && subgroupSize(device) === 8 && what.startsWith("normalised B1")) {
+            assert.ok(kernels.some((l) => l.includes('"shuffle":true')), "subgroup kernels");
+          }
+          assert.deepEqual(Object.keys(staged), Object.keys(plain), what);
+          for (const name of Object.keys(plain)) {
+            assert.ok(plain[name].length > 0);
+            assert.deepEqual(staged[name], plain[name], `${name} of ${what}`);
+          }
+        }
+      } finally {
+        dispose();
+      }
+    },
+  });
+}
+
+Deno.test({
+  name: "f16 staging is ignored for f32 storage",
+  ignore: noGpu,
+  fn: async () => {
+    const { runs, dispose } = familyRuns("f32");
+    try {
+      const [what, run] = runs[0];
+      const launched = await recording(device, async () => {
+        await run({ f16Staging: true });
+      });
+      const kernels = launched.filter((l) => /^la_(state|rows)_/.test(l));
+      assert.ok(kernels.length > 0, what);
+      assert.ok(kernels.every((l) => l.includes('"f16Staging":false')), what);
+    } finally {
+      dispose();
+    }
+  },
+});
