@@ -95,14 +95,17 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
     chunkMax: 512,
     groups: 8192,
   },
-  rows: { maxTile: 64, block: 64, rowsPerThread: 8, colsPerThread: 8, steps: 8 },
+  // 4 rows × 8 features per invocation (128 invocations at 64 features): on the H200 (session 2
+  // sweep, bench/NOTES.md) 5–17 % faster than 8 × 8 at T = 1024–32768.
+  rows: { maxTile: 64, block: 64, rowsPerThread: 4, colsPerThread: 8, steps: 8 },
   buffers: 1,
   unroll: 2,
   vecLoads: true,
   // Measured on the H200: sharing x by shuffles is 6 % slower than reading it from workgroup
   // memory (bench/NOTES.md), so the subgroup path is opt-in.
   subgroups: false,
-  f16Staging: false,
+  // Bitwise the same results; 1–4 % faster on the H200 (bench/NOTES.md, session 2).
+  f16Staging: true,
 });
 
 /** A tiling: `overrides` (each part optional) over {@linkcode LA_DEFAULT_TILING}. */

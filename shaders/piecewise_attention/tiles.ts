@@ -20,14 +20,18 @@ const powerOfTwo = (n: number) => (n & (n - 1)) === 0;
 
 /**
  * Candidate tilings of `kind` on the subgroup or the portable path, preferred first: SDPA's
- * with power-of-two tiles, score tiles through workgroup memory (no shuffles: on the H200
- * sweep they left PISA's forward unchanged and made its backward 10 % slower, 479 → 534 ms),
- * with SDPA's prefetch of the next streamed tile (subgroup path).
+ * with power-of-two tiles and SDPA's prefetch of the next streamed tile (subgroup path). On the
+ * H200 (B2-H16-D64, T = 32768, density 0.1; bench/NOTES.md, session 2) the forward is fastest
+ * with score tiles through workgroup memory (shuffles: 57.4 → 60.5 ms), the backward with
+ * shuffles and, for dk/dv, 64 own keys per workgroup (a whole chunk: {@linkcode PISA_TILE_SWEEP}'s
+ * "64 own keys", 309 ms forward+backward against 320 for SDPA's 32 × 32).
  */
 export function pisaCandidates(kind: PisaTileKind, subgroup: boolean): readonly SdpaTiles[] {
-  return sdpaCandidates(kind, subgroup)
+  const shuffle = subgroup && kind !== "fwd";
+  const sdpa = sdpaCandidates(kind, subgroup)
     .filter((t) => powerOfTwo(t.br) && powerOfTwo(t.bc))
-    .map((t) => ({ ...t, shuffle: false }));
+    .map((t) => ({ ...t, shuffle }));
+  return shuffle ? [{ ...PISA_TILE_SWEEP[0][kind], shuffle, prefetch: true }, ...sdpa] : sdpa;
 }
 
 /**
