@@ -95,8 +95,8 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
     chunkMax: 512,
     groups: 8192,
   },
-  // 4 rows × 8 features per invocation (128 invocations at 64 features): on the H200 (session 2
-  // sweep, bench/NOTES.md) 5–17 % faster than 8 × 8 at T = 1024–32768.
+  // 4 rows × 8 features per invocation (128 invocations at 64 features): on the H200 5–13 %
+  // faster than 8 × 8 at T = 1024–32768 (bench/NOTES.md, session 2).
   rows: { maxTile: 64, block: 64, rowsPerThread: 4, colsPerThread: 8, steps: 8 },
   buffers: 1,
   unroll: 2,
@@ -104,7 +104,8 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
   // Measured on the H200: sharing x by shuffles is 6 % slower than reading it from workgroup
   // memory (bench/NOTES.md), so the subgroup path is opt-in.
   subgroups: false,
-  // Bitwise the same results; 1–4 % faster on the H200 (bench/NOTES.md, session 2).
+  // Bitwise the same results. On the H200 the forward is 1–4 % faster, the forward+backward 1–3 %
+  // slower (bench/NOTES.md, session 2): on, for inference, where the forward is all that runs.
   f16Staging: true,
 });
 
