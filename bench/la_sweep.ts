@@ -33,6 +33,8 @@ const CANDIDATES: Candidate[] = [
   ["f16 precision", {}, "f16"],
   // Inputs staged as f32: the same results as the default (diff 0).
   ["no f16 staging", { f16Staging: false }, "f32"],
+  ["vec4 state loads", { vecStateLoads: true }, "f32"],
+  ["vec4 state loads + f16 precision", { vecStateLoads: true }, "f16"],
   ["subgroups", { subgroups: true }, "f32"],
   ["2 buffers", { buffers: 2 }, "f32"],
   ["steps 16 both", { state: { steps: 16 }, rows: { steps: 16 } }, "f32"],
@@ -53,7 +55,7 @@ const CANDIDATES: Candidate[] = [
 ];
 
 /** Candidates in f32 storage (`--f32T`). */
-const F32_CANDIDATES = ["default", "f16 precision", "rows 8x8", "both 4x4"];
+const F32_CANDIDATES = ["default", "f16 precision", "rows 8x8", "vec4 state loads"];
 
 const { values } = parseArgs({
   args: Deno.args,

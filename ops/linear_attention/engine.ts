@@ -82,6 +82,12 @@ export interface LaTiling {
    * the same results bit for bit. Ignored for f32 storage.
    */
   f16Staging: boolean;
+  /**
+   * Row passes load the state 4 floats at a time (with `vecLoads`, d_v a multiple of 4); the
+   * normalised ops then pad each state row from d_v + 1 to d_v + 4 floats (m stays in column
+   * d_v) so that rows start 16-byte aligned.
+   */
+  vecStateLoads: boolean;
 }
 
 /** The default tiling (the one place it is defined). */
@@ -107,6 +113,7 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
   // Bitwise the same results. On the H200 the forward is 1–4 % faster, the forward+backward 1–3 %
   // slower (bench/NOTES.md, session 2): on, for inference, where the forward is all that runs.
   f16Staging: true,
+  vecStateLoads: false,
 });
 
 /** A tiling: `overrides` (each part optional) over {@linkcode LA_DEFAULT_TILING}. */
@@ -330,6 +337,14 @@ function vec4Windows(p: Problem, slices: Slice[], tensors: Bound): boolean {
   });
 }
 
+/** Whether every slice's window of the state `mat` starts at a multiple of 4 floats. */
+function stateWindows4(p: Problem, slices: Slice[], mat: Tensor): boolean {
+  const perItem = mat.size / p.items;
+  return slices.every((s) =>
+    windowOf(mat, s.start * perItem, s.count * perItem).elementOffset % 4 === 0
+  );
+}
+
 /** Records one kernel over every slice, binding each tensor's window of the slice. */
 function launchSliced(
   p: Problem,
@@ -344,7 +359,7 @@ function launchSliced(
       he: p.he,
       dk: p.dk,
       dv: p.dv,
-      ld: p.dv + (p.variant.normalised ? 1 : 0),
+      ld: stateRowLength(p),
       scale: p.scale,
       scale_default: p.scaleDefault ? 1 : 0,
       inv_len: 1 / p.lk,
@@ -403,7 +418,7 @@ interface ChunkPlan {
  */
 function chunkPlan(p: Problem, t: Tile, tiles: number, rows: number, scratch: Tensor) {
   const c = p.tiling.state;
-  const size = p.dk * (p.dv + (p.variant.normalised ? 1 : 0));
+  const size = p.dk * stateRowLength(p);
   const words = Math.floor((scratch.size / p.items) * bytesPerElement(scratch.dtype) / 4) - 1;
   const lengths = p.cu ? Array.from(p.cu.slice(1), (e, s) => e - p.cu![s]) : [rows];
   const longest = Math.max(1, ...lengths);
@@ -515,7 +530,7 @@ function recordState(
     { ...p.variant, withGs },
     () => reduceKernel(p.variant, pass, withGs),
   );
-  const perSeg = ceilDiv(p.dk * (p.dv + (p.variant.normalised ? 1 : 0)), REDUCE_THREADS);
+  const perSeg = ceilDiv(p.dk * stateRowLength(p), REDUCE_THREADS);
   launchSliced(p, slices, r, { part: { scratchOf: scratch }, gs: tensors.gs, out }, (segs) => ({
     ...common,
     groups: (p.cu ? (p.cu.length - 1) * p.he : segs) * perSeg,
@@ -530,11 +545,14 @@ function recordRows(p: Problem, slices: Slice[], role: RowRole, tensors: Bound) 
   // dq and dk are sums of terms that can nearly cancel (dq: acc/z − (q·acc)/z²·m; dk:
   // scale·v·dSᵀ + dm/L_k): their products stay f32 whatever the precision.
   const precision = role === "dq" || role === "dk" ? "f32" : p.precision;
-  const mode = modeOf(p, t, vec4Windows(p, slices, tensors), out.device, precision);
+  const vec4 = vec4Windows(p, slices, tensors);
+  const mode = modeOf(p, t, vec4, out.device, precision);
+  const stateVec4 = vec4 && vecState(p) && stateWindows4(p, slices, tensors.mat as Tensor) &&
+    Number.isInteger((t.steps * t.n) / 4 / tileThreads(t));
   const k = kernelOf(
     `la_rows_${role}`,
-    { ...p.variant, ...t, ...mode },
-    () => rowKernel(p.variant, role, t, mode),
+    { ...p.variant, ...t, ...mode, ...(stateVec4 ? { stateVec4 } : {}) },
+    () => rowKernel(p.variant, role, t, mode, stateVec4),
   );
   const rows = role === "o" || role === "dq" ? p.lq : p.lk;
   const tilesN = ceilDiv(outer, t.n), blocks = ceilDiv(rows, t.m);
@@ -554,8 +572,21 @@ function plan(p: Problem, tensors: (Tensor | undefined)[]): Slice[] {
 }
 
 function stateTensor(p: Problem, device: GPUDevice): Tensor {
-  const ld = p.dv + (p.variant.normalised ? 1 : 0);
-  return Tensor.empty(device, [...p.statePrefix, p.dk, ld], "f32");
+  return Tensor.empty(device, [...p.statePrefix, p.dk, stateRowLength(p)], "f32");
+}
+
+/** Whether the row passes may load the state 4 floats at a time (see `vecStateLoads`). */
+function vecState(p: Problem): boolean {
+  return p.tiling.vecStateLoads && p.tiling.vecLoads && p.dv % 4 === 0;
+}
+
+/**
+ * Floats per row of the state `[S | m]` (normalised) or S: d_v + 1 or d_v, padded to d_v + 4
+ * for the normalised ops when the state is loaded as vec4s.
+ */
+function stateRowLength(p: Problem): number {
+  if (!p.variant.normalised) return p.dv;
+  return vecState(p) ? p.dv + 4 : p.dv + 1;
 }
 
 /** An f32 tensor of one value per query row (z, dz): items · L_q · he values. */

@@ -129,8 +129,11 @@ export type LaParamName = typeof laParams.fields[number][0];
 export interface LaBinding {
   /** Name (`x`, `y`, `den`, `mat`, `gs`, `z`, `dz`, `part`, `out`, `out2`, `seqs`). */
   name: string;
-  /** Element type: the row dtype, f32 (states, partials, row statistics) or u32 metadata. */
-  type: "row" | "f32" | "u32";
+  /**
+   * Element type: the row dtype, f32 (states, partials, row statistics), vec4f (a state read 4
+   * floats per load) or u32 metadata.
+   */
+  type: "row" | "f32" | "vec4f" | "u32";
   /** Whether the kernel writes it. */
   write: boolean;
 }
@@ -155,7 +158,7 @@ function isVec4(b: LaBinding, vec4: boolean): boolean {
 
 /** The storage bindings of `bindings`: row tensors read are vec4s in vec4 mode. */
 function storageOf(bindings: LaBinding[], dtype: DType, vec4: boolean): StorageBinding[] {
-  const el = { row: dtype, f32: "f32", u32: "u32" };
+  const el = { row: dtype, f32: "f32", vec4f: "vec4f", u32: "u32" };
   return bindings.map((b) => ({
     name: b.name,
     access: b.write ? "read_write" : "read",
@@ -572,6 +575,67 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 }
 
 /**
+ * The row kernels' `fetch_m(i0, k)` / `store_m(buf, k, val)`: item k of this invocation's share
+ * of the step's M tile, `M[i0 + i][n0 + col]` — the state S (`o`, `dv`: row i0 + i, column
+ * n0 + col) or its transpose (`dq`, `dk`: `transposed`) — one float per load, 0 past `inner` or
+ * `outer`; stored into `s_y` as `staged` (vec4f or vec4h).
+ */
+function stateFetch(transposed: boolean, inner: string, outer: string, staged: string): string {
+  const index = transposed ? "(n0 + col) * u.ld + i0 + i" : "(i0 + i) * u.ld + n0 + col";
+  const ic = `let e = lid + k * NT;
+  let i = ${transposed ? "e % STEP" : "e / TN"};
+  let col = ${transposed ? "e / STEP" : "e % TN"};`;
+  return `// M[i0 + i][n0 + col] of the state (element k of this invocation's share of the step).
+fn fetch_m(i0: u32, k: u32) -> f32 {
+  ${ic}
+  if (i0 + i >= ${inner} || n0 + col >= ${outer}) { return 0.0; }
+  return mat[o_mat + ${index}];
+}
+
+fn store_m(buf: u32, k: u32, val: f32) {
+  ${ic}
+  s_y[buf][i][(col % RN) / 4u][col / RN][col % 4u] = ${staged === "vec4h" ? "f16(val)" : "val"};
+}`;
+}
+
+/**
+ * {@linkcode stateFetch} with 4 floats per load (`mat` declared as vec4s): 4 columns of row i
+ * of S, or 4 rows i.. of one column (the transpose: 4 staged rows, one component each). With
+ * d_v and the state row length multiples of 4, a load never straddles the end of a row.
+ */
+function stateFetchVec4(
+  transposed: boolean,
+  inner: string,
+  outer: string,
+  staged: string,
+): string {
+  const ic = transposed
+    ? `let e = lid + k * NT;
+  let i = 4u * (e % (STEP / 4u));
+  let col = e / (STEP / 4u);`
+    : `let e = lid + k * NT;
+  let i = e / (TN / 4u);
+  let col = 4u * (e % (TN / 4u));`;
+  const index = transposed ? "(n0 + col) * u.ld + i0 + i" : "(i0 + i) * u.ld + n0 + col";
+  const store = transposed
+    ? `for (var c = 0u; c < 4u; c += 1u) {
+    s_y[buf][i + c][(col % RN) / 4u][col / RN][col % 4u] = ${staged}(val)[c];
+  }`
+    : `s_y[buf][i][(col % RN) / 4u][col / RN] = ${staged}(val);`;
+  return `// M[i0 + i..][n0 + col..] of the state, 4 floats (vec4 item k of this invocation's share).
+fn fetch_m(i0: u32, k: u32) -> vec4f {
+  ${ic}
+  if (i0 + i >= ${inner} || n0 + col >= ${outer}) { return vec4f(0.0); }
+  return mat[(o_mat + ${index}) / 4u];
+}
+
+fn store_m(buf: u32, k: u32, val: vec4f) {
+  ${ic}
+  ${store}
+}`;
+}
+
+/**
  * Row kernel for `role` (docs/math.md §1.2, §1.3, §2, §4) over a `t.m` rows × `t.n` output features
  * tile: X (rows × inner) times M (inner × outputs) and an epilogue per role:
  * - `o`:  X = q (q_rope), M = S; normalised: z = q·m + ε (decoupled: plain q, `den`) summed
@@ -583,8 +647,18 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
  * - `dv`: X = k (k_rope), M = dS, dv = scale·acc
  *
  * Grid: dense: segments × blocks × tiles_n; varlen: block-table entries × he × tiles_n.
+ *
+ * `stateVec4`: M is fetched 4 floats per load (`mat` declared as vec4s): d_v and the state row
+ * length `ld` multiples of 4, the state's window 4-aligned and `t.steps · t.n / 4` a multiple
+ * of the invocations (the launcher checks). Without it, one float per load.
  */
-export function rowKernel(v: LaVariant, role: RowRole, t: Tile, mode: KernelMode): LaShader {
+export function rowKernel(
+  v: LaVariant,
+  role: RowRole,
+  t: Tile,
+  mode: KernelMode,
+  stateVec4 = false,
+): LaShader {
   const norm = v.normalised;
   const zOut = norm && role === "o";
   const dzOut = norm && role === "dq";
@@ -596,7 +670,7 @@ export function rowKernel(v: LaVariant, role: RowRole, t: Tile, mode: KernelMode
   const den = (zOut && v.decoupled) || dzOut;
   const bindings = [binding("x")];
   if (den) bindings.push(binding("den"));
-  bindings.push(binding("mat", "f32"));
+  bindings.push(binding("mat", stateVec4 ? "vec4f" : "f32"));
   if (dzOut) bindings.push(binding("z", "f32"));
   if (v.varlen) bindings.push(binding("seqs", "u32"));
   bindings.push(binding("out", "row", true));
@@ -604,7 +678,7 @@ export function rowKernel(v: LaVariant, role: RowRole, t: Tile, mode: KernelMode
   if (zOut) bindings.push(binding("z", "f32", true));
   if (dzOut) bindings.push(binding("dz", "f32", true));
   const nt = tileThreads(t);
-  const fx = (t.m * t.steps) / 4 / nt, fm = (t.steps * t.n) / nt;
+  const fx = (t.m * t.steps) / 4 / nt, fm = (t.steps * t.n) / nt / (stateVec4 ? 4 : 1);
   const types = staged(v, mode, false); // x: q, dO, v or k; y: the state (f32)
   const block = registerBlock(t, mode, types);
   const x = fetchStore("x", fx, (k) => (zOut ? `, &z_part${k}` : ""));
@@ -617,7 +691,6 @@ export function rowKernel(v: LaVariant, role: RowRole, t: Tile, mode: KernelMode
     dv: "scale * acc_v",
   }[role];
   const value2 = role === "dq" ? "s_c[r] * m_col" : "m_col";
-  const matIndex = transposed ? "(n0 + col) * u.ld + i0 + i" : "(i0 + i) * u.ld + n0 + col";
   const decode = v.varlen
     ? `let h = rest % u.he;
   let e = rest / u.he;
@@ -625,6 +698,8 @@ export function rowKernel(v: LaVariant, role: RowRole, t: Tile, mode: KernelMode
   r0 = seqs[u.table + 2u * e + 1u];`
     : `i_seg = rest / u.blocks;
   r0 = (rest % u.blocks) * BT;`;
+  // Element i of the state (a float, or a component of a vec4 with stateVec4).
+  const stateAt = (i: string) => (stateVec4 ? `mat[(${i}) / 4u][(${i}) % 4u]` : `mat[${i}]`);
   const wgsl = `${types.enable}
 ${loaders(bindings, mode.vec4)}
 ${geometry(v)}
@@ -686,23 +761,11 @@ fn store_x(buf: u32, k: u32, val: vec4f) {
   }
 }
 
-// M[i0 + i][n0 + col] of the state (element k of this invocation's share of the step).
-fn fetch_m(i0: u32, k: u32) -> f32 {
-  let e = lid + k * NT;
-  let i = ${transposed ? "e % STEP" : "e / TN"};
-  let col = ${transposed ? "e / STEP" : "e % TN"};
-  if (i0 + i >= ${inner} || n0 + col >= ${outer}) { return 0.0; }
-  return mat[o_mat + ${matIndex}];
-}
-
-fn store_m(buf: u32, k: u32, val: f32) {
-  let e = lid + k * NT;
-  let i = ${transposed ? "e % STEP" : "e / TN"};
-  let col = ${transposed ? "e / STEP" : "e % TN"};
-  s_y[buf][i][(col % RN) / 4u][col / RN][col % 4u] = ${
-    mode.precision === "f16" ? "f16(val)" : "val"
-  };
-}
+${
+    stateVec4
+      ? stateFetchVec4(transposed, inner, outer, types.y)
+      : stateFetch(transposed, inner, outer, types.y)
+  }
 ${
     dzOut
       ? `
@@ -746,7 +809,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let scale = seg_scale(i_seg);
   ${
     vector
-      ? `for (var a = lid; a < u.dk; a += NT) { s_vec[a] = mat[o_mat + a * u.ld + u.dv]; }
+      ? `for (var a = lid; a < u.dk; a += NT) { s_vec[a] = ${stateAt("o_mat + a * u.ld + u.dv")}; }
   workgroupBarrier();`
       : ""
   }

@@ -2,8 +2,8 @@
  * Every compiled variant of the linear-attention kernels against the float64 references, for
  * all four ops, forward and backward: the default tiling (vec4 loads, one staging buffer), the
  * subgroup-shuffle kernels (where the device has subgroups), the portable kernels (scalar loads, two
- * buffers, no subgroups), small tiles with short chunks, f16 precision, and a device requested
- * without subgroups.
+ * buffers, no subgroups), small tiles with short chunks, f16 precision, the state loaded as vec4s
+ * (padded state rows), and a device requested without subgroups.
  */
 import assert from "node:assert/strict";
 import { eluPlusOne, noF16, noGpu, randn, testDevice, tolFor } from "../_helpers.ts";
@@ -52,6 +52,7 @@ const VARIANTS: Variant[] = [
     },
   },
   { name: "f16 precision", dtypes: ["f16"], precision: "f16" },
+  { name: "vec4 state loads", dtypes: ["f32", "f16"], tiling: { vecStateLoads: true } },
 ];
 
 /** All four ops of the family on `dev` with `variant`, each against its reference. */
@@ -171,6 +172,12 @@ for (const variant of VARIANTS) {
         assert.equal(flag("vec4", false), kernels.length);
         assert.equal(flag("shuffle", false), kernels.length);
         assert.equal(flag("buffers", 2), kernels.length);
+      }
+      if (variant.name === "vec4 state loads") {
+        // Every family member has a case with d_v a multiple of 4, and only those load so.
+        const rows = kernels.filter((l) => l.startsWith("la_rows_"));
+        assert.ok(rows.filter((l) => l.includes('"stateVec4":true')).length >= 8, "vec4 state");
+        assert.ok(rows.some((l) => !l.includes('"stateVec4"')), "scalar state where d_v = 17");
       }
       if (variant.precision === "f16") {
         // The forward state and the dq, dk passes keep f32 products (dq's terms can cancel).
