@@ -42,6 +42,12 @@ export interface SdpaTiles {
    * latency hidden, at ⌈2·BC·groups / threads⌉ vec4 registers); see `TileCode.streamed`.
    */
   prefetch?: boolean;
+  /**
+   * PISA's forward and dq only, where `prefetch` applies: the pseudo-key tiles (chunk means and
+   * sums after the selected chunks' rows) are prefetched as well, their keys found one step
+   * ahead of the fetch (see `piecewise_attention/rows.ts`); other kernels ignore it.
+   */
+  prefetchPseudo?: boolean;
 }
 
 /** A tiling with the feature sizes and storage dtype a kernel is generated for. */
@@ -68,6 +74,14 @@ export const ioType = (dtype: DType, dk: number, dv: number) =>
 
 /** Whether tiling `t` can take the subgroup path on subgroups of `size` (TC divides it). */
 export const fitsSubgroup = (t: SdpaTiles, size: number) => size % t.tc === 0;
+
+/**
+ * Whether tiling `t` prefetches its streamed tiles ({@linkcode TileCode.prefetch}): the subgroup
+ * path with vec4 loads and `prefetch`, with BC ≤ threads.
+ */
+export const prefetches = (t: SdpaTiles & { dk: number; dv: number; subgroup?: number }) =>
+  t.subgroup !== undefined && t.dk % 4 === 0 && t.dv % 4 === 0 && t.prefetch === true &&
+  t.bc <= t.tr * t.tc;
 
 /** Smallest odd number ≥ n: a row stride (in vec4) that spreads rows over the banks. */
 export const odd = (n: number) => n % 2 ? n : n + 1;
@@ -184,6 +198,24 @@ export class TileCode {
     len: string,
     declare: boolean,
   ): string {
+    const offset = this.rowOffset(`${r0} + r`, len, f);
+    return this.fetchRows(regs, type, src, rows, f, `${r0} + r < ${len}`, offset, declare);
+  }
+
+  /**
+   * {@linkcode fetch} of tile rows r < `rows` from `src` at element offset `offset` (a WGSL
+   * expression in r, a multiple of 4) where `valid` (also in r) holds, else zeros.
+   */
+  fetchRows(
+    regs: string,
+    type: string,
+    src: string,
+    rows: number,
+    f: Features,
+    valid: string,
+    offset: string,
+    declare: boolean,
+  ): string {
     const n = this.fetchRegisters(rows, f);
     return `${declare ? `var ${regs} = array<${type}, ${n}>();` : ""}
 ${
@@ -193,8 +225,8 @@ ${
     let r = e / ${f.groups}u;
     let c4 = e % ${f.groups}u;
     ${regs}[${i}] = ${type}();
-    if (e < ${rows * f.groups}u && ${r0} + r < ${len} && c4 < ${f.d4}u) {
-      ${regs}[${i}] = ${src}[${this.rowOffset(`${r0} + r`, len, f)} / 4u + c4];
+    if (e < ${rows * f.groups}u && ${valid} && c4 < ${f.d4}u) {
+      ${regs}[${i}] = ${src}[${offset} / 4u + c4];
     }
   }`)
     }`;
@@ -216,8 +248,7 @@ ${
    * fetch of one value per streamed row takes one thread per row (BC ≤ threads).
    */
   get prefetch(): boolean {
-    const t = this.t;
-    return this.subgroup && this.vec4Io && t.prefetch === true && t.bc <= t.tr * t.tc;
+    return prefetches(this.t);
   }
 
   /**

@@ -17,7 +17,7 @@
  *   derivation). Bindings: q, k, v, dO, chunk, sel, rows, dq.
  * @module
  */
-import { type Features, ioType, type SdpaTiles, TileCode } from "../attention_tiles.ts";
+import { type Features, ioType, prefetches, type SdpaTiles, TileCode } from "../attention_tiles.ts";
 import { read, readWrite, type StorageBinding, unroll } from "../common.ts";
 import { type PisaIo, pisaPrelude, SELECTION_WGSL } from "./stats.ts";
 
@@ -119,11 +119,16 @@ export function pisaRowWgsl(v: PisaRowVariant): string {
       let next_chunk = select(u.seq, sel[selbase + min(p + 1u, u.top_k - 1u)] * u.bt, p + 1u < u.top_k);
       let next_k0 = select(next_chunk, k0 + BC, k0 + BC < first_row + u.bt);`
     : "";
+  const prefetchPseudo = c.prefetch && v.prefetchPseudo === true;
   return /* wgsl */ `${pisaTileHeader(v)}
 const NEG = -1e30;
 ${kernel.declarations}
-var<workgroup> s_key: array<u32, ${v.bc}>; // pseudo-keys: row bh·NT + n of kc and vc
-var<workgroup> s_w: array<f32, ${v.bc}>; // pseudo-keys: weight len_n; 0 = past the last
+var<workgroup> s_key: array<u32, ${
+    pseudoBuffers(v) * v.bc
+  }>; // pseudo-keys: row bh·NT + n of kc and vc
+var<workgroup> s_w: array<f32, ${
+    pseudoBuffers(v) * v.bc
+  }>; // pseudo-keys: weight len_n; 0 = past the last
 
 @compute @workgroup_size(${v.tr * v.tc})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -147,23 +152,91 @@ ${kernel.prologue}
 ${kernel.tile(false)}
     }
   }
-  let n_pseudo = u.nt - u.top_k;
-  for (var k0 = 0u; k0 < n_pseudo; k0 += BC) { // pseudo-keys: BC non-selected chunks at a time
-    workgroupBarrier();
-    if (lid < BC) {
-      let rho = k0 + lid;
-      let n = unselected(selbase, min(rho, n_pseudo - 1u));
-      s_key[lid] = bh * u.nt + n;
-      s_w[lid] = select(0.0, f32(chunk_len(n)), rho < n_pseudo);
-    }
-    workgroupBarrier();
-${kernel.loadPseudo}
-    workgroupBarrier();
-${kernel.tile(true)}
+  let n_pseudo = u.nt - u.top_k;${
+    prefetchPseudo ? prefetchedPseudoKeys(c, kernel) : pseudoKeys(c, kernel)
   }
 ${kernel.epilogue}
 }
 `;
+}
+
+/**
+ * Buffers of the pseudo-keys' rows and weights (s_key, s_w): 3 with `prefetchPseudo` (see
+ * {@linkcode prefetchedPseudoKeys}), else 1.
+ */
+export function pseudoBuffers(t: SdpaTiles & { dk: number; dv: number; subgroup?: number }) {
+  return prefetches(t) && t.prefetchPseudo === true ? 3 : 1;
+}
+
+/**
+ * Statements of thread lid < BC that write the rows and weights of pseudo-keys `first` + lid
+ * (non-selected chunks in order; weight 0 past the last) at s_key, s_w[`at` lid].
+ */
+function findPseudoKeys(first: string, at = ""): string {
+  return `
+    if (lid < BC) {
+      let rho = ${first} + lid;
+      let n = unselected(selbase, min(rho, n_pseudo - 1u));
+      s_key[${at}lid] = bh * u.nt + n;
+      s_w[${at}lid] = select(0.0, f32(chunk_len(n)), rho < n_pseudo);
+    }`;
+}
+
+/** The pseudo-key steps: BC non-selected chunks at a time, each found, then loaded. */
+function pseudoKeys(c: PisaTileCode, kernel: RowKernelParts): string {
+  const loads = kernel.pseudo.map(([tile, which, f]) =>
+    c.loadRows(tile, "chunk", c.t.bc, f, "s_w[r] > 0.0", pseudoRow(which))
+  );
+  return `
+  for (var k0 = 0u; k0 < n_pseudo; k0 += BC) { // pseudo-keys: BC non-selected chunks at a time
+    workgroupBarrier();${findPseudoKeys("k0")}
+    workgroupBarrier();
+${loads.join("\n")}
+    workgroupBarrier();
+${kernel.tile(true)}
+  }`;
+}
+
+/**
+ * The pseudo-key steps with prefetch (same values in the same order as {@linkcode pseudoKeys}):
+ * step s (pseudo-keys s·BC..) has its rows and weights in buffer s mod 3 of s_key, s_w, found
+ * during step s − 2, and its tiles fetched into registers during step s − 1, so neither the
+ * selection search nor the loads wait. Step 0 is fetched after the exact keys (its f32
+ * registers would otherwise be live through the whole exact loop).
+ */
+function prefetchedPseudoKeys(c: PisaTileCode, kernel: RowKernelParts): string {
+  const fetch = (at: string, declare: boolean) =>
+    kernel.pseudo.map(([_, which, f]) =>
+      c.fetchRows(
+        `f_${which}`,
+        "vec4<f32>",
+        "chunk",
+        c.t.bc,
+        f,
+        `s_w[${at}r] > 0.0`,
+        `(${pseudoRow(which, at)})`,
+        declare,
+      )
+    ).join("\n");
+  const stores = kernel.pseudo.map(([tile, which, f]) =>
+    c.storeFetched(tile, `f_${which}`, c.t.bc, f)
+  );
+  return `
+  // Pseudo-keys, prefetched: step s in buffer s mod 3 (w0; the next two steps' w1, w2).${
+    findPseudoKeys("0u")
+  }${findPseudoKeys("BC", "BC + ")}
+  workgroupBarrier();
+${fetch("", true)}
+  for (var k0 = 0u; k0 < n_pseudo; k0 += BC) { // pseudo-keys: BC non-selected chunks at a time
+    let w0 = (k0 / BC % 3u) * BC;
+    let w1 = (k0 / BC + 1u) % 3u * BC;
+    let w2 = (k0 / BC + 2u) % 3u * BC;
+    workgroupBarrier();
+${stores.join("\n")}
+    workgroupBarrier();
+${fetch("w1 + ", false)}${findPseudoKeys("k0 + 2u * BC", "w2 + ")}
+${kernel.tile(true, "w0 + ")}
+  }`;
 }
 
 /** The kernel-specific parts of {@linkcode pisaRowWgsl}. */
@@ -172,24 +245,27 @@ interface RowKernelParts {
   prologue: string;
   /** The tiles `[tile, binding, features]` staged from rows k0.. of a selected chunk. */
   exact: [string, string, Features][];
-  /** Loads of the pseudo-key tile described by s_key, s_w. */
-  loadPseudo: string;
-  /** One streamed tile, after its loads. */
-  tile: (pseudo: boolean) => string;
+  /** The tiles `[tile, statistic, features]` staged from the pseudo-keys at s_key, s_w. */
+  pseudo: [string, "key" | "value", Features][];
+  /** One streamed tile, after its loads (pseudo-key weights at s_w[`at` column]). */
+  tile: (pseudo: boolean, at?: string) => string;
   epilogue: string;
 }
 
-/** Whether streamed column j of this thread is a real key, and its denominator weight. */
-function keyOf(pseudo: boolean, j: number): { valid: string; weight: string } {
+/**
+ * Whether streamed column j of this thread is a real key, and its denominator weight
+ * (pseudo-keys: at s_w[`at` column]).
+ */
+function keyOf(pseudo: boolean, j: number, at = ""): { valid: string; weight: string } {
   const col = `(tc + ${j}u * TC)`;
   return pseudo
-    ? { valid: `s_w[${col}] > 0.0`, weight: `s_w[${col}]` }
+    ? { valid: `s_w[${at}${col}] > 0.0`, weight: `s_w[${at}${col}]` }
     : { valid: `k0 + ${col} < u.seq`, weight: "1.0" };
 }
 
-/** Pseudo-key rows of kc (`key`) or vc (`value`) at the chunk statistics, for loadRows. */
-function pseudoRow(which: "key" | "value"): string {
-  return which === "key" ? "u.off_kc + s_key[r] * u.dk" : "u.off_vc + s_key[r] * u.dv";
+/** Pseudo-key rows of kc (`key`) or vc (`value`) at the chunk statistics (row r at s_key[`at` r]). */
+function pseudoRow(which: "key" | "value", at = ""): string {
+  return which === "key" ? `u.off_kc + s_key[${at}r] * u.dk` : `u.off_vc + s_key[${at}r] * u.dv`;
 }
 
 function forward(c: PisaTileCode, v: PisaRowVariant): RowKernelParts {
@@ -204,16 +280,16 @@ function forward(c: PisaTileCode, v: PisaRowVariant): RowKernelParts {
       : c.load(values, "v", v.bc, vp, "k0", "u.seq");
   // Scores, online-softmax update, o += P·V; pseudo-keys weigh their probabilities by len_n
   // in l and g.
-  const tile = (pseudo: boolean) => `
+  const tile = (pseudo: boolean, at = "") => `
     ${c.scoreTile("b_s")}
     ${c.dot("b_s", "s_q", k, keys, k)}
-${c.onlineMax("scale_log2", (j) => keyOf(pseudo, j).valid, ["b_l", "b_g"], "b_o", V)}
+${c.onlineMax("scale_log2", (j) => keyOf(pseudo, j, at).valid, ["b_l", "b_g"], "b_o", V)}
 ${
     c.eachScore((i, j) =>
       `    b_s[${i}][${j}] = exp2(b_s[${i}][${j}] - b_m[${i}]);\n` +
       (pseudo
         ? `    { let pw = b_s[${i}][${j}] * ${
-          keyOf(true, j).weight
+          keyOf(true, j, at).weight
         }; b_l[${i}] += pw; b_g[${i}] += pw; }`
         : `    b_l[${i}] += b_s[${i}][${j}];`)
     )
@@ -252,8 +328,7 @@ ${c.scoreScratch("s_p", "probabilities")}`,
   var b_g = array<f32, ${RI}>(); // the pseudo-keys' share of b_l
   ${c.featureTile("b_o", V)} // [own rows][value groups]`,
     exact: c.subgroup ? [[keys, "k", k], [values, "v", vp]] : [[keys, "k", k]],
-    loadPseudo: c.loadRows(keys, "chunk", v.bc, k, "s_w[r] > 0.0", pseudoRow("key")) +
-      (c.subgroup ? `\n${loadValues(true)}` : ""),
+    pseudo: c.subgroup ? [[keys, "key", k], [values, "value", vp]] : [[keys, "key", k]],
     tile,
     epilogue: `${c.rowTotals("b_l", "l")}${c.rowTotals("b_g", "gsum")}
   // First-order term (docs/math.md §5.4): q h, h staged BC rows at a time.
@@ -312,7 +387,7 @@ ${
           `  ${name}[${i}] = rows[(bh * u.seq + min(t0 + tr + ${i}u * TR, u.seq - 1u)) * 4u + ${at}u]${factor};`,
       )
     }`;
-  const tile = (pseudo: boolean) => `
+  const tile = (pseudo: boolean, at = "") => `
     ${c.scoreTile("b_s")}
     ${c.dot("b_s", "s_q", k, "s_k", kp)}
     ${c.scoreTile("b_dp")}
@@ -320,7 +395,7 @@ ${
 ${
     unroll(RI * RJ, (ij) => {
       const i = Math.floor(ij / RJ), j = ij % RJ;
-      const key = keyOf(pseudo, j);
+      const key = keyOf(pseudo, j, at);
       const d = pseudo ? "b_dprime" : "b_delta";
       return `    {
       let p = select(0.0, exp2(b_s[${i}][${j}] * scale_log2 - b_lse[${i}]), ${key.valid});
@@ -346,8 +421,7 @@ ${c.scoreScratch("s_ds", "dS")}`,
   ${rowValues("b_dprime", 3)}
   ${c.featureTile("b_dq", k)} // [own rows][key groups]`,
     exact: [["s_k", "k", kp], ["s_v", "v", V]],
-    loadPseudo: `${c.loadRows("s_k", "chunk", v.bc, kp, "s_w[r] > 0.0", pseudoRow("key"))}
-${c.loadRows("s_v", "chunk", v.bc, V, "s_w[r] > 0.0", pseudoRow("value"))}`,
+    pseudo: [["s_k", "key", kp], ["s_v", "value", V]],
     tile,
     // dq = σ·acc + w·y (the first-order part, precomputed per row in rows at off_dq1).
     epilogue: unroll(RI, (i) => `

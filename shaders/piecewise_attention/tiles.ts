@@ -12,6 +12,7 @@ import {
   sdpaTilesValid,
   sdpaWorkgroupBytes,
 } from "../sdpa/kernels.ts";
+import { pseudoBuffers } from "./rows.ts";
 
 /** PISA's kernels by the SDPA kernel they are shaped like. */
 export type PisaTileKind = SdpaKind;
@@ -59,8 +60,8 @@ export const PISA_TILE_SWEEP: readonly SdpaTileSet[] = Object.freeze([
 
 /**
  * Workgroup bytes of PISA kernel `kind` with tiling `t` on the path `subgroup` selects: the
- * SDPA kernel's, plus the pseudo-key rows and weights (forward, dq) or the own keys' weights
- * and the block word (dk/dv).
+ * SDPA kernel's, plus the pseudo-key rows and weights (forward, dq; 3 buffers of them with
+ * `prefetchPseudo`) or the own keys' weights and the block word (dk/dv).
  */
 export function pisaWorkgroupBytes(
   kind: PisaTileKind,
@@ -69,7 +70,9 @@ export function pisaWorkgroupBytes(
   dv: number,
   subgroup?: number,
 ): number {
-  const extra = kind === "dkdv" ? 4 * (t.br + 1) : 8 * t.bc;
+  const extra = kind === "dkdv"
+    ? 4 * (t.br + 1)
+    : 8 * t.bc * pseudoBuffers({ ...t, dk, dv, subgroup });
   return sdpaWorkgroupBytes({ ...t, kind, dk, dv, subgroup }) + extra;
 }
 

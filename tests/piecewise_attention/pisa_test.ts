@@ -13,6 +13,7 @@ import {
 } from "../../ops/piecewise_attention/reference.ts";
 import { compareWithReference, pisaInputs, type PisaTestOptions } from "./_pisa.ts";
 import { type SdpaTiles, TileCode } from "../../shaders/attention_tiles.ts";
+import { pseudoBuffers } from "../../shaders/piecewise_attention/rows.ts";
 import {
   PISA_TILE_SWEEP,
   pisaCandidates,
@@ -130,16 +131,18 @@ const tilingOptions = [
 
 /**
  * Runs forward and backward with `tiles` on the path `subgroups` selects (asserting that it is
- * taken and prefetches as `prefetch` says), compares o, dq, dk, dv with float64, and returns
- * the shape of the selection.
+ * taken and prefetches as `prefetch` says, the pseudo-keys of the forward and dq as
+ * `prefetchPseudo` says), compares o, dq, dk, dv with float64, and returns the shape of the
+ * selection.
  */
 async function checkTiling(
   tiles: Record<PisaTileKind, SdpaTiles>,
   o: PisaTestOptions,
   subgroups: boolean,
   prefetch: boolean,
+  prefetchPseudo = false,
+  d: PisaDims = tilingDims,
 ) {
-  const d = tilingDims;
   const size = subgroups ? subgroupSize(device) : undefined;
   const seed = freshSeed();
   const x = pisaInputs(d, o.blockSize, "f32", rng(seed));
@@ -161,6 +164,12 @@ async function checkTiling(
     assert.equal(plan.tiles[kind].subgroup, size, `${kind} runs on the path tested`);
     const code = new TileCode({ ...tiles[kind], dk: d.dk, dv: d.dv, dtype: "f32", subgroup: size });
     assert.equal(code.prefetch, prefetch, `${kind} prefetches as tested`);
+    if (kind === "dkdv") continue; // it has no pseudo-keys
+    assert.equal(
+      pseudoBuffers({ ...tiles[kind], dk: d.dk, dv: d.dv, subgroup: size }),
+      prefetchPseudo ? 3 : 1,
+      `${kind} prefetches pseudo-keys as tested`,
+    );
   }
   const { o: out, saved } = pisaForward(plan, q, k, v, true);
   const g = pisaBackward(plan, q, k, v, dO, saved);
@@ -180,17 +189,20 @@ async function checkTiling(
     g[n].destroy();
   }
   for (const t of [out, ...Object.values(saved)]) t.destroy();
-  return selectionShape(selection, plan.nt, plan.topK);
+  return { ...selectionShape(selection, plan.nt, plan.topK), pseudoKeys: plan.nt - plan.topK };
 }
 
 // Paths: portable; subgroup reductions with score tiles in memory, without and with the
-// prefetch of the next selected tile; with shuffles and prefetch.
+// prefetch of the next selected tile; with shuffles and prefetch; both with the pseudo-key
+// tiles prefetched too.
 for (
-  const [subgroups, shuffle, prefetch] of [
-    [false, false, false],
-    [true, false, false],
-    [true, false, true],
-    [true, true, true],
+  const [subgroups, shuffle, prefetch, prefetchPseudo] of [
+    [false, false, false, false],
+    [true, false, false, false],
+    [true, false, true, false],
+    [true, true, true, false],
+    [true, false, true, true],
+    [true, true, true, true],
   ] as const
 ) {
   Deno.test({
@@ -198,7 +210,7 @@ for (
       subgroups
         ? `subgroup path, score tiles ${shuffle ? "by shuffles" : "in memory"}, ${
           prefetch ? "" : "no "
-        }prefetch`
+        }prefetch${prefetchPseudo ? " incl. pseudo-keys" : ""}`
         : "portable path"
     }; one-chunk and gapped selections)`,
     ignore: noGpu || (subgroups && subgroupSize(device) === undefined),
@@ -206,9 +218,8 @@ for (
       const d = tilingDims;
       const size = subgroups ? subgroupSize(device) : undefined;
       const fitting = (kind: PisaTileKind) =>
-        pisaCandidates(kind, subgroups).map((t) => ({ ...t, shuffle, prefetch })).filter((t) =>
-          pisaTilesFit(kind, t, 64, d.dk, d.dv, device.limits, size)
-        );
+        pisaCandidates(kind, subgroups).map((t) => ({ ...t, shuffle, prefetch, prefetchPseudo }))
+          .filter((t) => pisaTilesFit(kind, t, 64, d.dk, d.dv, device.limits, size));
       const lists = { fwd: fitting("fwd"), dq: fitting("dq"), dkdv: fitting("dkdv") };
       const runs = Math.max(...Object.values(lists).map((l) => l.length));
       assert.ok(Object.values(lists).every((l) => l.length >= 2), "two tilings of each run here");
@@ -217,7 +228,13 @@ for (
       const seenShapes = { single: false, unselectedChunk: false, gap: false };
       for (let i = 0; i < runs; i++) {
         const tiles = { fwd: nth("fwd", i), dq: nth("dq", i), dkdv: nth("dkdv", i) };
-        const shape = await checkTiling(tiles, tilingOptions[i % 2], subgroups, prefetch);
+        const shape = await checkTiling(
+          tiles,
+          tilingOptions[i % 2],
+          subgroups,
+          prefetch,
+          prefetchPseudo,
+        );
         for (const key of Object.keys(seenShapes) as (keyof typeof seenShapes)[]) {
           seenShapes[key] ||= shape[key];
         }
@@ -243,24 +260,71 @@ Deno.test({
   },
 });
 
+// Many pseudo-key steps: NT = 21 chunks of 16 rows (the last of 13); density 0.2 selects 4
+// chunks per row (17 pseudo-keys: 5 steps of BC = 4, so the 3 key buffers wrap), 0.05 one
+// (20), 1.0 all of them (no pseudo-keys).
+const manyPseudo = {
+  dims: { B: 1, H: 2, T: 333, dk: 40, dv: 24 },
+  options: [0.2, 0.05, 1].map((density) => ({ density, blockSize: 16 })),
+};
+
 Deno.test({
-  name: "pisa: the prefetch changes where tiles come from, not the result (same bits)",
+  name: "pisa: the pseudo-key prefetch over many steps, one-chunk lists and none matches float64",
   ignore: noGpu || subgroupSize(device) === undefined,
   fn: async () => {
-    const d = { B: 1, H: 2, T: 333, dk: 40, dv: 24 };
-    const options = { density: 0.6, blockSize: 64 };
+    const d = manyPseudo.dims, size = subgroupSize(device);
+    const seen = new Set<number>();
+    for (const shuffle of [false, true]) {
+      const fitting = (kind: PisaTileKind) =>
+        pisaCandidates(kind, true)
+          .map((t) => ({ ...t, shuffle, prefetch: true, prefetchPseudo: true }))
+          .filter((t) => pisaTilesFit(kind, t, 16, d.dk, d.dv, device.limits, size));
+      const lists = { fwd: fitting("fwd"), dq: fitting("dq"), dkdv: fitting("dkdv") };
+      assert.ok(lists.fwd.some((t) => t.bc === 4) && lists.dq.some((t) => t.bc === 4), "BC = 4");
+      for (let i = 0; i < Math.max(lists.fwd.length, lists.dq.length); i++) {
+        const nth = (kind: PisaTileKind) => lists[kind][Math.min(i, lists[kind].length - 1)];
+        const tiles = { fwd: nth("fwd"), dq: nth("dq"), dkdv: nth("dkdv") };
+        for (const o of manyPseudo.options) {
+          seen.add((await checkTiling(tiles, o, true, true, true, d)).pseudoKeys);
+        }
+      }
+    }
+    assert.deepEqual([...seen].sort((a, b) => a - b), [0, 17, 20], "pseudo-key counts");
+  },
+});
+
+Deno.test({
+  name: "pisa: the prefetch (of pseudo-keys too) changes where tiles come from, not the result",
+  ignore: noGpu || subgroupSize(device) === undefined,
+  fn: async () => {
+    for (
+      const [d, options] of [
+        [tilingDims, { density: 0.6, blockSize: 64 }],
+        [manyPseudo.dims, manyPseudo.options[0]],
+      ] as const
+    ) await checkPrefetchBits(d, options);
+  },
+});
+
+/**
+ * Runs forward and backward with the default tilings without prefetch, with it, and with the
+ * pseudo-keys prefetched too, and asserts that o, dq, dk, dv have the same bits.
+ */
+async function checkPrefetchBits(d: PisaDims, options: { density: number; blockSize: number }) {
+  {
     const seed = freshSeed();
     const x = pisaInputs(d, options.blockSize, "f32", rng(seed));
     const up = (a: Float64Array<ArrayBuffer>, D: number) =>
       Tensor.fromArraySync(device, a, [d.B, d.H, d.T, D]);
     using q = up(x.q, d.dk), k = up(x.k, d.dk), v = up(x.v, d.dv), dO = up(x.dO, d.dv);
     const results: Float32Array[][] = [];
-    for (const prefetch of [false, true]) {
+    for (const [prefetch, prefetchPseudo] of [[false, false], [true, false], [true, true]]) {
       const tile = (kind: PisaTileKind) => ({
         ...pisaCandidates(kind, true).find((t) =>
-          pisaTilesFit(kind, t, 64, d.dk, d.dv, device.limits, subgroupSize(device))
+          pisaTilesFit(kind, t, options.blockSize, d.dk, d.dv, device.limits, subgroupSize(device))
         )!,
         prefetch,
+        prefetchPseudo,
       });
       const op = piecewiseSparseAttentionWith({
         tiles: { fwd: tile("fwd"), dq: tile("dq"), dkdv: tile("dkdv") },
@@ -275,8 +339,10 @@ Deno.test({
       ]);
       for (const t of [g.dq, g.dk, g.dv]) t.destroy();
     }
-    ["o", "dq", "dk", "dv"].forEach((name, i) =>
-      assert.deepEqual(results[1][i], results[0][i], `${name} (seed ${seed})`)
-    );
-  },
-});
+    for (const r of [1, 2]) {
+      ["o", "dq", "dk", "dv"].forEach((name, i) =>
+        assert.deepEqual(results[r][i], results[0][i], `${name}, form ${r} (seed ${seed})`)
+      );
+    }
+  }
+}

@@ -11,6 +11,7 @@ import {
   type Kernel,
   kernelWgsl,
   onLaunch,
+  subgroupSize,
   Tensor,
   type Vjp,
 } from "../../ops/_runtime/mod.ts";
@@ -25,7 +26,11 @@ import {
   varlenLinearAttention,
 } from "../../ops/linear_attention/mod.ts";
 import { scaledDotProductAttention } from "../../ops/sdpa/mod.ts";
-import { piecewiseSparseAttention } from "../../ops/piecewise_attention/mod.ts";
+import {
+  piecewiseSparseAttention,
+  piecewiseSparseAttentionWith,
+} from "../../ops/piecewise_attention/mod.ts";
+import { pisaTiles } from "../../shaders/piecewise_attention/tiles.ts";
 import { Adam, AdamW, mseLoss, SGD } from "../../ops/optim/mod.ts";
 import {
   FocusedLinearAttention,
@@ -217,6 +222,17 @@ function pisaOps(c: Catalogue): void {
     const q = c.tensor(shape), k = c.tensor(shape), v = c.tensor(shape);
     c.grad(piecewiseSparseAttention.vjp(q, k, v, { layout, useBias, density: 0.5, blockSize: 16 }));
   }
+  // The forward and dq with the pseudo-key tiles prefetched (an opt-in tiling field).
+  const shape = [1, 100, 2, 64], size = subgroupSize(c.device);
+  const prefetched = (kind: "fwd" | "dq") => ({
+    ...pisaTiles(kind, 16, 64, 64, c.device.limits, size).tiles,
+    prefetchPseudo: true,
+  });
+  const op = piecewiseSparseAttentionWith({
+    tiles: { fwd: prefetched("fwd"), dq: prefetched("dq") },
+  });
+  const q = c.tensor(shape), k = c.tensor(shape), v = c.tensor(shape);
+  c.grad(op.vjp(q, k, v, { layout: "BTHD", useBias: true, density: 0.5, blockSize: 16 }));
 }
 
 function optimizers(c: Catalogue): void {

@@ -1,0 +1,928 @@
+
+
+
+@group(0) @binding(0) var<storage, read> q: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> k: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> v: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> dO: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> chunk: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read> sel: array<u32>;
+@group(0) @binding(6) var<storage, read> rows: array<f32>;
+@group(0) @binding(7) var<storage, read_write> dq: array<f32>;
+struct Params {
+  n_bh: u32,
+  heads: u32,
+  seq: u32,
+  dk: u32,
+  dv: u32,
+  bt: u32,
+  nt: u32,
+  top_k: u32,
+  scale: f32,
+  n_groups: u32,
+  group_rows: u32,
+  n_tiles: u32,
+  n_tiles_dv: u32,
+  n_main: u32,
+  n_splits: u32,
+  split_blocks: u32,
+  off_kc: u32,
+  off_vc: u32,
+  off_h: u32,
+  off_norm: u32,
+  off_out: u32,
+  off_dq1: u32,
+  off_o32: u32,
+  off_dvx: u32,
+  off_dkc: u32,
+  off_dvc: u32,
+  off_dh: u32,
+}
+@group(0) @binding(8) var<uniform> u: Params;
+alias io = f32;
+
+fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
+
+fn row_off(bh: u32, t: u32, d: u32) -> u32 { return ((bh / u.heads) * u.seq + t) * u.heads * d + (bh % u.heads) * d; }
+fn chunk_len(n: u32) -> u32 { return min(u.bt, u.seq - n * u.bt); }
+
+
+// The rho-th non-selected chunk: rho + (smallest p with p == top_k or sel[p] − p > rho).
+fn unselected(base: u32, rho: u32) -> u32 {
+  var lo = 0u;
+  var hi = u.top_k;
+  while (lo < hi) {
+    let mid = (lo + hi) / 2u;
+    if (sel[base + mid] - mid > rho) { hi = mid; } else { lo = mid + 1u; }
+  }
+  return rho + lo;
+}
+fn is_selected(base: u32, n: u32) -> bool {
+  var lo = 0u;
+  var hi = u.top_k;
+  while (lo < hi) {
+    let mid = (lo + hi) / 2u;
+    if (sel[base + mid] < n) { lo = mid + 1u; } else { hi = mid; }
+  }
+  return lo < u.top_k && sel[base + lo] == n;
+}
+
+const TR = 8u;
+const TC = 4u;
+const NT = 32u;
+const BC = 8u;
+const NEG = -1e30;
+
+var<workgroup> s_q: array<vec4f, 272>; // [BR][K] own queries
+var<workgroup> s_do: array<vec4f, 272>; // [BR][V] their output gradients
+var<workgroup> s_k: array<vec4f, 136>; // [BC][K] keys
+var<workgroup> s_v: array<vec4f, 136>; // [BC][V] values
+
+var<workgroup> s_key: array<u32, 24>; // pseudo-keys: row bh·NT + n of kc and vc
+var<workgroup> s_w: array<f32, 24>; // pseudo-keys: weight len_n; 0 = past the last
+
+@compute @workgroup_size(32)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32, @builtin(subgroup_invocation_id) sid: u32) {
+  let g = flat_group(wid, nwg);
+  if (g >= u.n_bh * u.n_main) { return; }
+  let bh = g / u.n_main;
+  let t0 = (g % u.n_main) * 16u; // first own query; all in query block t0 / bt
+  let tr = lid / TC;
+  let tc = lid % TC;
+  let row_lane = sid - tc; // lanes row_lane .. row_lane + TC − 1
+  let selbase = (bh * u.nt + t0 / u.bt) * u.top_k;
+  let scale_log2 = u.scale * 1.4426950408889634;
+
+  
+  for (var e = lid; e < 256u; e += NT) {
+    let r = e / 16u;
+    let c4 = e % 16u;
+    var x = vec4f();
+    if (t0 + r < u.seq && c4 < 16u) {
+      x = vec4f(q[row_off(bh, t0 + r, 64u) / 4u + c4]);
+    }
+    s_q[r * 17u + c4] = x;
+  }
+  
+  for (var e = lid; e < 256u; e += NT) {
+    let r = e / 16u;
+    let c4 = e % 16u;
+    var x = vec4f();
+    if (t0 + r < u.seq && c4 < 16u) {
+      x = vec4f(dO[row_off(bh, t0 + r, 64u) / 4u + c4]);
+    }
+    s_do[r * 17u + c4] = x;
+  }
+  var b_lse = array<f32, 2>();
+  b_lse[0] = rows[(bh * u.seq + min(t0 + tr + 0u * TR, u.seq - 1u)) * 4u + 0u] * 1.4426950408889634;
+  b_lse[1] = rows[(bh * u.seq + min(t0 + tr + 1u * TR, u.seq - 1u)) * 4u + 0u] * 1.4426950408889634; // log2 units
+  var b_delta = array<f32, 2>();
+  b_delta[0] = rows[(bh * u.seq + min(t0 + tr + 0u * TR, u.seq - 1u)) * 4u + 2u];
+  b_delta[1] = rows[(bh * u.seq + min(t0 + tr + 1u * TR, u.seq - 1u)) * 4u + 2u];
+  var b_dprime = array<f32, 2>();
+  b_dprime[0] = rows[(bh * u.seq + min(t0 + tr + 0u * TR, u.seq - 1u)) * 4u + 3u];
+  b_dprime[1] = rows[(bh * u.seq + min(t0 + tr + 1u * TR, u.seq - 1u)) * 4u + 3u];
+  var b_dq = array<array<vec4f, 4>, 2>(); // [own rows][key groups]
+  var f_k = array<vec4<f32>, 4>();
+  {
+    let e = lid + 0u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_k[0] = vec4<f32>();
+    if (e < 128u && sel[selbase] * u.bt + r < u.seq && c4 < 16u) {
+      f_k[0] = k[row_off(bh, sel[selbase] * u.bt + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 1u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_k[1] = vec4<f32>();
+    if (e < 128u && sel[selbase] * u.bt + r < u.seq && c4 < 16u) {
+      f_k[1] = k[row_off(bh, sel[selbase] * u.bt + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_k[2] = vec4<f32>();
+    if (e < 128u && sel[selbase] * u.bt + r < u.seq && c4 < 16u) {
+      f_k[2] = k[row_off(bh, sel[selbase] * u.bt + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_k[3] = vec4<f32>();
+    if (e < 128u && sel[selbase] * u.bt + r < u.seq && c4 < 16u) {
+      f_k[3] = k[row_off(bh, sel[selbase] * u.bt + r, 64u) / 4u + c4];
+    }
+  }
+var f_v = array<vec4<f32>, 4>();
+  {
+    let e = lid + 0u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_v[0] = vec4<f32>();
+    if (e < 128u && sel[selbase] * u.bt + r < u.seq && c4 < 16u) {
+      f_v[0] = v[row_off(bh, sel[selbase] * u.bt + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 1u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_v[1] = vec4<f32>();
+    if (e < 128u && sel[selbase] * u.bt + r < u.seq && c4 < 16u) {
+      f_v[1] = v[row_off(bh, sel[selbase] * u.bt + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_v[2] = vec4<f32>();
+    if (e < 128u && sel[selbase] * u.bt + r < u.seq && c4 < 16u) {
+      f_v[2] = v[row_off(bh, sel[selbase] * u.bt + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_v[3] = vec4<f32>();
+    if (e < 128u && sel[selbase] * u.bt + r < u.seq && c4 < 16u) {
+      f_v[3] = v[row_off(bh, sel[selbase] * u.bt + r, 64u) / 4u + c4];
+    }
+  }
+
+  for (var p = 0u; p < u.top_k; p++) { // exact keys: the selected chunks, BC rows at a time
+    let first_row = sel[selbase + p] * u.bt;
+    for (var k0 = first_row; k0 < first_row + u.bt; k0 += BC) {
+      let next_chunk = select(u.seq, sel[selbase + min(p + 1u, u.top_k - 1u)] * u.bt, p + 1u < u.top_k);
+      let next_k0 = select(next_chunk, k0 + BC, k0 + BC < first_row + u.bt);
+      workgroupBarrier();
+        {
+    let e = lid + 0u * NT;
+    if (e < 128u) { s_k[(e / 16u) * 17u + e % 16u] = vec4f(f_k[0]); }
+  }
+  {
+    let e = lid + 1u * NT;
+    if (e < 128u) { s_k[(e / 16u) * 17u + e % 16u] = vec4f(f_k[1]); }
+  }
+  {
+    let e = lid + 2u * NT;
+    if (e < 128u) { s_k[(e / 16u) * 17u + e % 16u] = vec4f(f_k[2]); }
+  }
+  {
+    let e = lid + 3u * NT;
+    if (e < 128u) { s_k[(e / 16u) * 17u + e % 16u] = vec4f(f_k[3]); }
+  }
+  {
+    let e = lid + 0u * NT;
+    if (e < 128u) { s_v[(e / 16u) * 17u + e % 16u] = vec4f(f_v[0]); }
+  }
+  {
+    let e = lid + 1u * NT;
+    if (e < 128u) { s_v[(e / 16u) * 17u + e % 16u] = vec4f(f_v[1]); }
+  }
+  {
+    let e = lid + 2u * NT;
+    if (e < 128u) { s_v[(e / 16u) * 17u + e % 16u] = vec4f(f_v[2]); }
+  }
+  {
+    let e = lid + 3u * NT;
+    if (e < 128u) { s_v[(e / 16u) * 17u + e % 16u] = vec4f(f_v[3]); }
+  }
+    workgroupBarrier();
+
+  {
+    let e = lid + 0u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_k[0] = vec4<f32>();
+    if (e < 128u && next_k0 + r < u.seq && c4 < 16u) {
+      f_k[0] = k[row_off(bh, next_k0 + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 1u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_k[1] = vec4<f32>();
+    if (e < 128u && next_k0 + r < u.seq && c4 < 16u) {
+      f_k[1] = k[row_off(bh, next_k0 + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_k[2] = vec4<f32>();
+    if (e < 128u && next_k0 + r < u.seq && c4 < 16u) {
+      f_k[2] = k[row_off(bh, next_k0 + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_k[3] = vec4<f32>();
+    if (e < 128u && next_k0 + r < u.seq && c4 < 16u) {
+      f_k[3] = k[row_off(bh, next_k0 + r, 64u) / 4u + c4];
+    }
+  }
+
+  {
+    let e = lid + 0u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_v[0] = vec4<f32>();
+    if (e < 128u && next_k0 + r < u.seq && c4 < 16u) {
+      f_v[0] = v[row_off(bh, next_k0 + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 1u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_v[1] = vec4<f32>();
+    if (e < 128u && next_k0 + r < u.seq && c4 < 16u) {
+      f_v[1] = v[row_off(bh, next_k0 + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_v[2] = vec4<f32>();
+    if (e < 128u && next_k0 + r < u.seq && c4 < 16u) {
+      f_v[2] = v[row_off(bh, next_k0 + r, 64u) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_v[3] = vec4<f32>();
+    if (e < 128u && next_k0 + r < u.seq && c4 < 16u) {
+      f_v[3] = v[row_off(bh, next_k0 + r, 64u) / 4u + c4];
+    }
+  }
+
+
+    var b_s = array<array<f32, 2>, 2>();
+    
+  for (var d4 = 0u; d4 < 16u; d4++) {
+    let a0 = s_q[(tr + 0u * TR) * 17u + d4];
+    let a1 = s_q[(tr + 1u * TR) * 17u + d4];
+    let b0 = s_k[(tc + 0u * TC) * 17u + d4];
+    let b1 = s_k[(tc + 1u * TC) * 17u + d4];
+    b_s[0][0] = fma(a0.w, b0.w, fma(a0.z, b0.z, fma(a0.y, b0.y, fma(a0.x, b0.x, b_s[0][0]))));
+    b_s[0][1] = fma(a0.w, b1.w, fma(a0.z, b1.z, fma(a0.y, b1.y, fma(a0.x, b1.x, b_s[0][1]))));
+    b_s[1][0] = fma(a1.w, b0.w, fma(a1.z, b0.z, fma(a1.y, b0.y, fma(a1.x, b0.x, b_s[1][0]))));
+    b_s[1][1] = fma(a1.w, b1.w, fma(a1.z, b1.z, fma(a1.y, b1.y, fma(a1.x, b1.x, b_s[1][1]))));
+  }
+    var b_dp = array<array<f32, 2>, 2>();
+    
+  for (var d4 = 0u; d4 < 16u; d4++) {
+    let a0 = s_do[(tr + 0u * TR) * 17u + d4];
+    let a1 = s_do[(tr + 1u * TR) * 17u + d4];
+    let b0 = s_v[(tc + 0u * TC) * 17u + d4];
+    let b1 = s_v[(tc + 1u * TC) * 17u + d4];
+    b_dp[0][0] = fma(a0.w, b0.w, fma(a0.z, b0.z, fma(a0.y, b0.y, fma(a0.x, b0.x, b_dp[0][0]))));
+    b_dp[0][1] = fma(a0.w, b1.w, fma(a0.z, b1.z, fma(a0.y, b1.y, fma(a0.x, b1.x, b_dp[0][1]))));
+    b_dp[1][0] = fma(a1.w, b0.w, fma(a1.z, b0.z, fma(a1.y, b0.y, fma(a1.x, b0.x, b_dp[1][0]))));
+    b_dp[1][1] = fma(a1.w, b1.w, fma(a1.z, b1.z, fma(a1.y, b1.y, fma(a1.x, b1.x, b_dp[1][1]))));
+  }
+    {
+      let p = select(0.0, exp2(b_s[0][0] * scale_log2 - b_lse[0]), k0 + (tc + 0u * TC) < u.seq);
+      b_s[0][0] = p * (b_dp[0][0] - 1.0 * b_delta[0]); // dS
+    }
+    {
+      let p = select(0.0, exp2(b_s[0][1] * scale_log2 - b_lse[0]), k0 + (tc + 1u * TC) < u.seq);
+      b_s[0][1] = p * (b_dp[0][1] - 1.0 * b_delta[0]); // dS
+    }
+    {
+      let p = select(0.0, exp2(b_s[1][0] * scale_log2 - b_lse[1]), k0 + (tc + 0u * TC) < u.seq);
+      b_s[1][0] = p * (b_dp[1][0] - 1.0 * b_delta[1]); // dS
+    }
+    {
+      let p = select(0.0, exp2(b_s[1][1] * scale_log2 - b_lse[1]), k0 + (tc + 1u * TC) < u.seq);
+      b_s[1][1] = p * (b_dp[1][1] - 1.0 * b_delta[1]); // dS
+    }
+
+    
+    
+  for (var src = 0u; src < TC; src++) { // column c = src + TC·j lives in lane row_lane + src
+    let lane = row_lane + src;
+    {
+      let c = src + 0u * TC;
+      let p0 = subgroupShuffle(b_s[0][0], lane);
+      let p1 = subgroupShuffle(b_s[1][0], lane);
+      let x0 = s_k[c * 17u + tc + 0u * TC];
+      let x1 = s_k[c * 17u + tc + 1u * TC];
+      let x2 = s_k[c * 17u + tc + 2u * TC];
+      let x3 = s_k[c * 17u + tc + 3u * TC];
+      b_dq[0][0] = fma(vec4f(p0), x0, b_dq[0][0]);
+      b_dq[0][1] = fma(vec4f(p0), x1, b_dq[0][1]);
+      b_dq[0][2] = fma(vec4f(p0), x2, b_dq[0][2]);
+      b_dq[0][3] = fma(vec4f(p0), x3, b_dq[0][3]);
+      b_dq[1][0] = fma(vec4f(p1), x0, b_dq[1][0]);
+      b_dq[1][1] = fma(vec4f(p1), x1, b_dq[1][1]);
+      b_dq[1][2] = fma(vec4f(p1), x2, b_dq[1][2]);
+      b_dq[1][3] = fma(vec4f(p1), x3, b_dq[1][3]);
+    }
+    {
+      let c = src + 1u * TC;
+      let p0 = subgroupShuffle(b_s[0][1], lane);
+      let p1 = subgroupShuffle(b_s[1][1], lane);
+      let x0 = s_k[c * 17u + tc + 0u * TC];
+      let x1 = s_k[c * 17u + tc + 1u * TC];
+      let x2 = s_k[c * 17u + tc + 2u * TC];
+      let x3 = s_k[c * 17u + tc + 3u * TC];
+      b_dq[0][0] = fma(vec4f(p0), x0, b_dq[0][0]);
+      b_dq[0][1] = fma(vec4f(p0), x1, b_dq[0][1]);
+      b_dq[0][2] = fma(vec4f(p0), x2, b_dq[0][2]);
+      b_dq[0][3] = fma(vec4f(p0), x3, b_dq[0][3]);
+      b_dq[1][0] = fma(vec4f(p1), x0, b_dq[1][0]);
+      b_dq[1][1] = fma(vec4f(p1), x1, b_dq[1][1]);
+      b_dq[1][2] = fma(vec4f(p1), x2, b_dq[1][2]);
+      b_dq[1][3] = fma(vec4f(p1), x3, b_dq[1][3]);
+    }
+  }
+    }
+  }
+  let n_pseudo = u.nt - u.top_k;
+  // Pseudo-keys, prefetched: step s in buffer s mod 3 (w0; the next two steps' w1, w2).
+    if (lid < BC) {
+      let rho = 0u + lid;
+      let n = unselected(selbase, min(rho, n_pseudo - 1u));
+      s_key[lid] = bh * u.nt + n;
+      s_w[lid] = select(0.0, f32(chunk_len(n)), rho < n_pseudo);
+    }
+    if (lid < BC) {
+      let rho = BC + lid;
+      let n = unselected(selbase, min(rho, n_pseudo - 1u));
+      s_key[BC + lid] = bh * u.nt + n;
+      s_w[BC + lid] = select(0.0, f32(chunk_len(n)), rho < n_pseudo);
+    }
+  workgroupBarrier();
+var f_key = array<vec4<f32>, 4>();
+  {
+    let e = lid + 0u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_key[0] = vec4<f32>();
+    if (e < 128u && s_w[r] > 0.0 && c4 < 16u) {
+      f_key[0] = chunk[(u.off_kc + s_key[r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 1u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_key[1] = vec4<f32>();
+    if (e < 128u && s_w[r] > 0.0 && c4 < 16u) {
+      f_key[1] = chunk[(u.off_kc + s_key[r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_key[2] = vec4<f32>();
+    if (e < 128u && s_w[r] > 0.0 && c4 < 16u) {
+      f_key[2] = chunk[(u.off_kc + s_key[r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_key[3] = vec4<f32>();
+    if (e < 128u && s_w[r] > 0.0 && c4 < 16u) {
+      f_key[3] = chunk[(u.off_kc + s_key[r] * u.dk) / 4u + c4];
+    }
+  }
+var f_value = array<vec4<f32>, 4>();
+  {
+    let e = lid + 0u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_value[0] = vec4<f32>();
+    if (e < 128u && s_w[r] > 0.0 && c4 < 16u) {
+      f_value[0] = chunk[(u.off_vc + s_key[r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 1u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_value[1] = vec4<f32>();
+    if (e < 128u && s_w[r] > 0.0 && c4 < 16u) {
+      f_value[1] = chunk[(u.off_vc + s_key[r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_value[2] = vec4<f32>();
+    if (e < 128u && s_w[r] > 0.0 && c4 < 16u) {
+      f_value[2] = chunk[(u.off_vc + s_key[r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_value[3] = vec4<f32>();
+    if (e < 128u && s_w[r] > 0.0 && c4 < 16u) {
+      f_value[3] = chunk[(u.off_vc + s_key[r] * u.dv) / 4u + c4];
+    }
+  }
+  for (var k0 = 0u; k0 < n_pseudo; k0 += BC) { // pseudo-keys: BC non-selected chunks at a time
+    let w0 = (k0 / BC % 3u) * BC;
+    let w1 = (k0 / BC + 1u) % 3u * BC;
+    let w2 = (k0 / BC + 2u) % 3u * BC;
+    workgroupBarrier();
+  {
+    let e = lid + 0u * NT;
+    if (e < 128u) { s_k[(e / 16u) * 17u + e % 16u] = vec4f(f_key[0]); }
+  }
+  {
+    let e = lid + 1u * NT;
+    if (e < 128u) { s_k[(e / 16u) * 17u + e % 16u] = vec4f(f_key[1]); }
+  }
+  {
+    let e = lid + 2u * NT;
+    if (e < 128u) { s_k[(e / 16u) * 17u + e % 16u] = vec4f(f_key[2]); }
+  }
+  {
+    let e = lid + 3u * NT;
+    if (e < 128u) { s_k[(e / 16u) * 17u + e % 16u] = vec4f(f_key[3]); }
+  }
+  {
+    let e = lid + 0u * NT;
+    if (e < 128u) { s_v[(e / 16u) * 17u + e % 16u] = vec4f(f_value[0]); }
+  }
+  {
+    let e = lid + 1u * NT;
+    if (e < 128u) { s_v[(e / 16u) * 17u + e % 16u] = vec4f(f_value[1]); }
+  }
+  {
+    let e = lid + 2u * NT;
+    if (e < 128u) { s_v[(e / 16u) * 17u + e % 16u] = vec4f(f_value[2]); }
+  }
+  {
+    let e = lid + 3u * NT;
+    if (e < 128u) { s_v[(e / 16u) * 17u + e % 16u] = vec4f(f_value[3]); }
+  }
+    workgroupBarrier();
+
+  {
+    let e = lid + 0u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_key[0] = vec4<f32>();
+    if (e < 128u && s_w[w1 + r] > 0.0 && c4 < 16u) {
+      f_key[0] = chunk[(u.off_kc + s_key[w1 + r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 1u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_key[1] = vec4<f32>();
+    if (e < 128u && s_w[w1 + r] > 0.0 && c4 < 16u) {
+      f_key[1] = chunk[(u.off_kc + s_key[w1 + r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_key[2] = vec4<f32>();
+    if (e < 128u && s_w[w1 + r] > 0.0 && c4 < 16u) {
+      f_key[2] = chunk[(u.off_kc + s_key[w1 + r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_key[3] = vec4<f32>();
+    if (e < 128u && s_w[w1 + r] > 0.0 && c4 < 16u) {
+      f_key[3] = chunk[(u.off_kc + s_key[w1 + r] * u.dk) / 4u + c4];
+    }
+  }
+
+  {
+    let e = lid + 0u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_value[0] = vec4<f32>();
+    if (e < 128u && s_w[w1 + r] > 0.0 && c4 < 16u) {
+      f_value[0] = chunk[(u.off_vc + s_key[w1 + r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 1u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_value[1] = vec4<f32>();
+    if (e < 128u && s_w[w1 + r] > 0.0 && c4 < 16u) {
+      f_value[1] = chunk[(u.off_vc + s_key[w1 + r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_value[2] = vec4<f32>();
+    if (e < 128u && s_w[w1 + r] > 0.0 && c4 < 16u) {
+      f_value[2] = chunk[(u.off_vc + s_key[w1 + r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 16u;
+    let c4 = e % 16u;
+    f_value[3] = vec4<f32>();
+    if (e < 128u && s_w[w1 + r] > 0.0 && c4 < 16u) {
+      f_value[3] = chunk[(u.off_vc + s_key[w1 + r] * u.dv) / 4u + c4];
+    }
+  }
+    if (lid < BC) {
+      let rho = k0 + 2u * BC + lid;
+      let n = unselected(selbase, min(rho, n_pseudo - 1u));
+      s_key[w2 + lid] = bh * u.nt + n;
+      s_w[w2 + lid] = select(0.0, f32(chunk_len(n)), rho < n_pseudo);
+    }
+
+    var b_s = array<array<f32, 2>, 2>();
+    
+  for (var d4 = 0u; d4 < 16u; d4++) {
+    let a0 = s_q[(tr + 0u * TR) * 17u + d4];
+    let a1 = s_q[(tr + 1u * TR) * 17u + d4];
+    let b0 = s_k[(tc + 0u * TC) * 17u + d4];
+    let b1 = s_k[(tc + 1u * TC) * 17u + d4];
+    b_s[0][0] = fma(a0.w, b0.w, fma(a0.z, b0.z, fma(a0.y, b0.y, fma(a0.x, b0.x, b_s[0][0]))));
+    b_s[0][1] = fma(a0.w, b1.w, fma(a0.z, b1.z, fma(a0.y, b1.y, fma(a0.x, b1.x, b_s[0][1]))));
+    b_s[1][0] = fma(a1.w, b0.w, fma(a1.z, b0.z, fma(a1.y, b0.y, fma(a1.x, b0.x, b_s[1][0]))));
+    b_s[1][1] = fma(a1.w, b1.w, fma(a1.z, b1.z, fma(a1.y, b1.y, fma(a1.x, b1.x, b_s[1][1]))));
+  }
+    var b_dp = array<array<f32, 2>, 2>();
+    
+  for (var d4 = 0u; d4 < 16u; d4++) {
+    let a0 = s_do[(tr + 0u * TR) * 17u + d4];
+    let a1 = s_do[(tr + 1u * TR) * 17u + d4];
+    let b0 = s_v[(tc + 0u * TC) * 17u + d4];
+    let b1 = s_v[(tc + 1u * TC) * 17u + d4];
+    b_dp[0][0] = fma(a0.w, b0.w, fma(a0.z, b0.z, fma(a0.y, b0.y, fma(a0.x, b0.x, b_dp[0][0]))));
+    b_dp[0][1] = fma(a0.w, b1.w, fma(a0.z, b1.z, fma(a0.y, b1.y, fma(a0.x, b1.x, b_dp[0][1]))));
+    b_dp[1][0] = fma(a1.w, b0.w, fma(a1.z, b0.z, fma(a1.y, b0.y, fma(a1.x, b0.x, b_dp[1][0]))));
+    b_dp[1][1] = fma(a1.w, b1.w, fma(a1.z, b1.z, fma(a1.y, b1.y, fma(a1.x, b1.x, b_dp[1][1]))));
+  }
+    {
+      let p = select(0.0, exp2(b_s[0][0] * scale_log2 - b_lse[0]), s_w[w0 + (tc + 0u * TC)] > 0.0);
+      b_s[0][0] = p * (b_dp[0][0] - s_w[w0 + (tc + 0u * TC)] * b_dprime[0]); // dS
+    }
+    {
+      let p = select(0.0, exp2(b_s[0][1] * scale_log2 - b_lse[0]), s_w[w0 + (tc + 1u * TC)] > 0.0);
+      b_s[0][1] = p * (b_dp[0][1] - s_w[w0 + (tc + 1u * TC)] * b_dprime[0]); // dS
+    }
+    {
+      let p = select(0.0, exp2(b_s[1][0] * scale_log2 - b_lse[1]), s_w[w0 + (tc + 0u * TC)] > 0.0);
+      b_s[1][0] = p * (b_dp[1][0] - s_w[w0 + (tc + 0u * TC)] * b_dprime[1]); // dS
+    }
+    {
+      let p = select(0.0, exp2(b_s[1][1] * scale_log2 - b_lse[1]), s_w[w0 + (tc + 1u * TC)] > 0.0);
+      b_s[1][1] = p * (b_dp[1][1] - s_w[w0 + (tc + 1u * TC)] * b_dprime[1]); // dS
+    }
+
+    
+    
+  for (var src = 0u; src < TC; src++) { // column c = src + TC·j lives in lane row_lane + src
+    let lane = row_lane + src;
+    {
+      let c = src + 0u * TC;
+      let p0 = subgroupShuffle(b_s[0][0], lane);
+      let p1 = subgroupShuffle(b_s[1][0], lane);
+      let x0 = s_k[c * 17u + tc + 0u * TC];
+      let x1 = s_k[c * 17u + tc + 1u * TC];
+      let x2 = s_k[c * 17u + tc + 2u * TC];
+      let x3 = s_k[c * 17u + tc + 3u * TC];
+      b_dq[0][0] = fma(vec4f(p0), x0, b_dq[0][0]);
+      b_dq[0][1] = fma(vec4f(p0), x1, b_dq[0][1]);
+      b_dq[0][2] = fma(vec4f(p0), x2, b_dq[0][2]);
+      b_dq[0][3] = fma(vec4f(p0), x3, b_dq[0][3]);
+      b_dq[1][0] = fma(vec4f(p1), x0, b_dq[1][0]);
+      b_dq[1][1] = fma(vec4f(p1), x1, b_dq[1][1]);
+      b_dq[1][2] = fma(vec4f(p1), x2, b_dq[1][2]);
+      b_dq[1][3] = fma(vec4f(p1), x3, b_dq[1][3]);
+    }
+    {
+      let c = src + 1u * TC;
+      let p0 = subgroupShuffle(b_s[0][1], lane);
+      let p1 = subgroupShuffle(b_s[1][1], lane);
+      let x0 = s_k[c * 17u + tc + 0u * TC];
+      let x1 = s_k[c * 17u + tc + 1u * TC];
+      let x2 = s_k[c * 17u + tc + 2u * TC];
+      let x3 = s_k[c * 17u + tc + 3u * TC];
+      b_dq[0][0] = fma(vec4f(p0), x0, b_dq[0][0]);
+      b_dq[0][1] = fma(vec4f(p0), x1, b_dq[0][1]);
+      b_dq[0][2] = fma(vec4f(p0), x2, b_dq[0][2]);
+      b_dq[0][3] = fma(vec4f(p0), x3, b_dq[0][3]);
+      b_dq[1][0] = fma(vec4f(p1), x0, b_dq[1][0]);
+      b_dq[1][1] = fma(vec4f(p1), x1, b_dq[1][1]);
+      b_dq[1][2] = fma(vec4f(p1), x2, b_dq[1][2]);
+      b_dq[1][3] = fma(vec4f(p1), x3, b_dq[1][3]);
+    }
+  }
+  }
+
+  {
+    let t = min(t0 + tr + 0u * TR, u.seq - 1u);
+    {
+      let c = (tc + 0u * TC) * 4u + 0u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[0][0][0] = fma(u.scale, b_dq[0][0][0], first);
+    }
+    {
+      let c = (tc + 0u * TC) * 4u + 1u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[0][0][1] = fma(u.scale, b_dq[0][0][1], first);
+    }
+    {
+      let c = (tc + 0u * TC) * 4u + 2u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[0][0][2] = fma(u.scale, b_dq[0][0][2], first);
+    }
+    {
+      let c = (tc + 0u * TC) * 4u + 3u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[0][0][3] = fma(u.scale, b_dq[0][0][3], first);
+    }
+    {
+      let c = (tc + 1u * TC) * 4u + 0u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[0][1][0] = fma(u.scale, b_dq[0][1][0], first);
+    }
+    {
+      let c = (tc + 1u * TC) * 4u + 1u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[0][1][1] = fma(u.scale, b_dq[0][1][1], first);
+    }
+    {
+      let c = (tc + 1u * TC) * 4u + 2u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[0][1][2] = fma(u.scale, b_dq[0][1][2], first);
+    }
+    {
+      let c = (tc + 1u * TC) * 4u + 3u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[0][1][3] = fma(u.scale, b_dq[0][1][3], first);
+    }
+    {
+      let c = (tc + 2u * TC) * 4u + 0u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[0][2][0] = fma(u.scale, b_dq[0][2][0], first);
+    }
+    {
+      let c = (tc + 2u * TC) * 4u + 1u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[0][2][1] = fma(u.scale, b_dq[0][2][1], first);
+    }
+    {
+      let c = (tc + 2u * TC) * 4u + 2u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[0][2][2] = fma(u.scale, b_dq[0][2][2], first);
+    }
+    {
+      let c = (tc + 2u * TC) * 4u + 3u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[0][2][3] = fma(u.scale, b_dq[0][2][3], first);
+    }
+    {
+      let c = (tc + 3u * TC) * 4u + 0u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[0][3][0] = fma(u.scale, b_dq[0][3][0], first);
+    }
+    {
+      let c = (tc + 3u * TC) * 4u + 1u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[0][3][1] = fma(u.scale, b_dq[0][3][1], first);
+    }
+    {
+      let c = (tc + 3u * TC) * 4u + 2u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[0][3][2] = fma(u.scale, b_dq[0][3][2], first);
+    }
+    {
+      let c = (tc + 3u * TC) * 4u + 3u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[0][3][3] = fma(u.scale, b_dq[0][3][3], first);
+    }
+  }
+
+  {
+    let t = min(t0 + tr + 1u * TR, u.seq - 1u);
+    {
+      let c = (tc + 0u * TC) * 4u + 0u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[1][0][0] = fma(u.scale, b_dq[1][0][0], first);
+    }
+    {
+      let c = (tc + 0u * TC) * 4u + 1u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[1][0][1] = fma(u.scale, b_dq[1][0][1], first);
+    }
+    {
+      let c = (tc + 0u * TC) * 4u + 2u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[1][0][2] = fma(u.scale, b_dq[1][0][2], first);
+    }
+    {
+      let c = (tc + 0u * TC) * 4u + 3u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[1][0][3] = fma(u.scale, b_dq[1][0][3], first);
+    }
+    {
+      let c = (tc + 1u * TC) * 4u + 0u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[1][1][0] = fma(u.scale, b_dq[1][1][0], first);
+    }
+    {
+      let c = (tc + 1u * TC) * 4u + 1u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[1][1][1] = fma(u.scale, b_dq[1][1][1], first);
+    }
+    {
+      let c = (tc + 1u * TC) * 4u + 2u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[1][1][2] = fma(u.scale, b_dq[1][1][2], first);
+    }
+    {
+      let c = (tc + 1u * TC) * 4u + 3u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[1][1][3] = fma(u.scale, b_dq[1][1][3], first);
+    }
+    {
+      let c = (tc + 2u * TC) * 4u + 0u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[1][2][0] = fma(u.scale, b_dq[1][2][0], first);
+    }
+    {
+      let c = (tc + 2u * TC) * 4u + 1u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[1][2][1] = fma(u.scale, b_dq[1][2][1], first);
+    }
+    {
+      let c = (tc + 2u * TC) * 4u + 2u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[1][2][2] = fma(u.scale, b_dq[1][2][2], first);
+    }
+    {
+      let c = (tc + 2u * TC) * 4u + 3u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[1][2][3] = fma(u.scale, b_dq[1][2][3], first);
+    }
+    {
+      let c = (tc + 3u * TC) * 4u + 0u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[1][3][0] = fma(u.scale, b_dq[1][3][0], first);
+    }
+    {
+      let c = (tc + 3u * TC) * 4u + 1u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[1][3][1] = fma(u.scale, b_dq[1][3][1], first);
+    }
+    {
+      let c = (tc + 3u * TC) * 4u + 2u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[1][3][2] = fma(u.scale, b_dq[1][3][2], first);
+    }
+    {
+      let c = (tc + 3u * TC) * 4u + 3u;
+      let first = select(0.0, rows[u.off_dq1 + (bh * u.seq + t) * u.dk + min(c, u.dk - 1u)], c < u.dk);
+      b_dq[1][3][3] = fma(u.scale, b_dq[1][3][3], first);
+    }
+  }
+  
+  if (t0 + tr + 0u * TR < u.seq) {
+    let o_row = row_off(bh, t0 + tr + 0u * TR, 64u);
+    {
+      let c = (tc + 0u * TC) * 4u;
+      let x = b_dq[0][0] * 1.0;
+      if (c + 0u < 64u) { dq[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 64u) { dq[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 64u) { dq[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 64u) { dq[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 1u * TC) * 4u;
+      let x = b_dq[0][1] * 1.0;
+      if (c + 0u < 64u) { dq[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 64u) { dq[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 64u) { dq[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 64u) { dq[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 2u * TC) * 4u;
+      let x = b_dq[0][2] * 1.0;
+      if (c + 0u < 64u) { dq[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 64u) { dq[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 64u) { dq[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 64u) { dq[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 3u * TC) * 4u;
+      let x = b_dq[0][3] * 1.0;
+      if (c + 0u < 64u) { dq[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 64u) { dq[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 64u) { dq[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 64u) { dq[o_row + c + 3u] = f32(x[3]); }
+    }
+  }
+
+  if (t0 + tr + 1u * TR < u.seq) {
+    let o_row = row_off(bh, t0 + tr + 1u * TR, 64u);
+    {
+      let c = (tc + 0u * TC) * 4u;
+      let x = b_dq[1][0] * 1.0;
+      if (c + 0u < 64u) { dq[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 64u) { dq[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 64u) { dq[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 64u) { dq[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 1u * TC) * 4u;
+      let x = b_dq[1][1] * 1.0;
+      if (c + 0u < 64u) { dq[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 64u) { dq[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 64u) { dq[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 64u) { dq[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 2u * TC) * 4u;
+      let x = b_dq[1][2] * 1.0;
+      if (c + 0u < 64u) { dq[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 64u) { dq[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 64u) { dq[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 64u) { dq[o_row + c + 3u] = f32(x[3]); }
+    }
+    {
+      let c = (tc + 3u * TC) * 4u;
+      let x = b_dq[1][3] * 1.0;
+      if (c + 0u < 64u) { dq[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 64u) { dq[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 64u) { dq[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 64u) { dq[o_row + c + 3u] = f32(x[3]); }
+    }
+  }
+}
