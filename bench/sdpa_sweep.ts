@@ -132,27 +132,43 @@ const PISA_PATHS: readonly SdpaPath[] = [
   { name: "subgroups+prefetch", subgroups: true, shuffle: false, prefetch: true },
   SDPA_PREFETCH_PATH,
 ];
-/** PISA's default tilings on the subgroup path with the prefetch turned off. */
-function pisaDefaultWithoutPrefetch(): Record<SdpaKind, SdpaTiles> {
-  const off = (kind: SdpaKind) => ({
+/** PISA's default tilings on the subgroup path, with `change` applied to the kernels `to`. */
+function pisaDefaultsWith(
+  change: Partial<SdpaTiles>,
+  to: readonly SdpaKind[],
+): Record<SdpaKind, SdpaTiles> {
+  const tiles = (kind: SdpaKind) => ({
     ...pisaTiles(kind, 64, pisaShape.D, pisaShape.D, limits, subgroup).tiles,
-    prefetch: false,
+    ...(to.includes(kind) ? change : {}),
   });
-  return { fwd: off("fwd"), dq: off("dq"), dkdv: off("dkdv") };
+  return { fwd: tiles("fwd"), dq: tiles("dq"), dkdv: tiles("dkdv") };
 }
 // PISA: its own default tilings (the first power-of-two candidates) on the portable path, on
-// the subgroup path (with prefetch) and there without prefetch; then the sweep's sets whose
-// tiles are all powers of two.
+// the subgroup path (with prefetch), there without prefetch, and with the pseudo-key tiles of
+// the forward and dq prefetched too (opt-in, unmeasured: bench/NOTES.md "PISA pseudo-key
+// prefetch"); then the sweep's sets whose tiles are all powers of two.
+const PISA_DEFAULT_ROWS = 4;
 const pisaCandidates: Candidate[] = [
   ...[
     { name: "portable", subgroups: false },
     { name: "subgroups (+prefetch)", subgroups: true },
-    { name: "subgroups, no prefetch", subgroups: true, tiles: true },
+    { name: "subgroups, no prefetch", subgroups: true, change: { prefetch: false }, to: kinds },
+    {
+      name: "subgroups+prefetch+pseudo-keys",
+      subgroups: true,
+      change: { prefetchPseudo: true },
+      to: ["fwd", "dq"] as SdpaKind[],
+    },
   ].map((path) => {
-    const reason = path.subgroups && subgroup === undefined ? "no subgroups" : undefined;
+    const tiles = path.change && subgroup !== undefined
+      ? pisaDefaultsWith(path.change, path.to)
+      : undefined;
+    const reason = path.subgroups && subgroup === undefined
+      ? "no subgroups"
+      : tiles && unfit(tiles, { ...path, shuffle: false, prefetch: true }, pisaFits);
     const op = reason ? undefined : piecewiseSparseAttentionWith({
       subgroups: path.subgroups,
-      tiles: path.tiles ? pisaDefaultWithoutPrefetch() : undefined,
+      tiles,
     });
     return { tiling: "default", path: path.name, op, reason };
   }),
@@ -273,7 +289,7 @@ const breakdowns: string[] = [];
 for (
   const [name, rows, s] of [["SDPA", sdpaRows, sdpaShape], ["PISA", pisaRows, pisaShape]] as const
 ) {
-  for (const r of rows.slice(0, 3)) { // the default tilings on each path
+  for (const r of rows.slice(0, name === "PISA" ? PISA_DEFAULT_ROWS : 3)) { // the defaults
     if (!r.op || performance.now() - started > budgetMs + 8_000) continue;
     try {
       breakdowns.push(`- ${name} ${r.tiling}, ${r.path}: ${await breakdown(r.op, s)}`);
