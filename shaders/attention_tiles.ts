@@ -48,6 +48,12 @@ export interface SdpaTiles {
    * ahead of the fetch (see `piecewise_attention/rows.ts`); other kernels ignore it.
    */
   prefetchPseudo?: boolean;
+  /**
+   * PISA's dk/dv only: its exact and chunk passes in one dispatch, the chunk pass's workgroups
+   * after the exact pass's, so that they fill the exact pass's last wave where a few chunks
+   * carry all exact work (see `piecewise_attention/cols.ts`); other kernels ignore it.
+   */
+  fusedCols?: boolean;
 }
 
 /** A tiling with the feature sizes and storage dtype a kernel is generated for. */

@@ -131,17 +131,24 @@ export function pisaBackward(
     uniforms: u,
     groups: Math.ceil(plan.sizes.seen / PISA_SEEN_GROUP),
   });
+  // exact: one split over all query blocks; chunks: the plan's splits. Fused: one dispatch,
+  // the exact pass's grid first (the kernel computes it), then the chunk pass's (uniforms).
   const keys = plan.tiles.dkdv.tiles.br;
-  for (const [mode, tiles] of [["exact", plan.T], ["chunks", plan.nt]] as const) {
-    // exact: one split over all query blocks; chunks: the plan's splits.
-    const splits = mode === "exact"
-      ? { n_splits: 1, split_blocks: plan.nt }
-      : { n_splits: plan.params.n_splits, split_blocks: plan.params.split_blocks };
-    const nMain = Math.ceil(tiles / keys);
+  const exact = { n_main: Math.ceil(plan.T / keys), n_splits: 1, split_blocks: plan.nt };
+  const chunks = {
+    n_main: Math.ceil(plan.nt / keys),
+    n_splits: plan.params.n_splits,
+    split_blocks: plan.params.split_blocks,
+  };
+  const groups = (s: typeof exact) => nBh * s.n_splits * s.n_main;
+  const passes = plan.tiles.dkdv.tiles.fusedCols
+    ? [["both", chunks, groups(exact) + groups(chunks)] as const]
+    : [["exact", exact, groups(exact)] as const, ["chunks", chunks, groups(chunks)] as const];
+  for (const [mode, grid, count] of passes) {
     launch(device, colKernel(plan, mode), {
       storage: { q, k, v, dO, chunk, seen, rows, grads },
-      uniforms: uniformsOf(plan, { n_main: nMain, ...splits }),
-      groups: nBh * splits.n_splits * nMain,
+      uniforms: uniformsOf(plan, grid),
+      groups: count,
     });
   }
   seen.destroy();

@@ -24,8 +24,11 @@ import { FLAT_GROUP_WGSL, read, readWrite, type StorageBinding, unroll } from ".
 import { backwardStorage, PisaTileCode, pisaTileHeader } from "./rows.ts";
 import { type PisaIo, SELECTION_WGSL } from "./stats.ts";
 
-/** Which keys the column kernel owns: rows of selected chunks, or non-selected chunks. */
-export type PisaColMode = "exact" | "chunks";
+/**
+ * Which keys the column kernel owns: rows of selected chunks, non-selected chunks, or both passes
+ * in one dispatch (`fusedCols`: the exact pass's workgroups first, then the chunk pass's).
+ */
+export type PisaColMode = "exact" | "chunks" | "both";
 
 /** Compile-time variant of the column kernel. */
 export interface PisaColVariant extends PisaIo, SdpaTiles {
@@ -90,12 +93,71 @@ fn next_selected(own: u32, start: u32, stop: u32) -> u32 {
   return stop;
 }`;
 
+/**
+ * Where a column pass's workgroup is (WGSL expressions): its flat index `g` in the pass, and the
+ * pass's own-key tiles per (bh, split), splits and query blocks per split.
+ */
+interface ColGrid {
+  g: string;
+  main: string;
+  splits: string;
+  blocks: string;
+}
+
+/** A pass dispatched alone: the grid is the uniforms'. */
+const UNIFORM_GRID: ColGrid = {
+  g: "flat_group(wid, nwg)",
+  main: "u.n_main",
+  splits: "u.n_splits",
+  blocks: "u.split_blocks",
+};
+
 /** WGSL of the column kernel `v` (see the module doc). */
 export function pisaColWgsl(v: PisaColVariant): string {
   const c = new PisaTileCode(v);
+  const { k, kp, vp } = c;
+  const V = c.v;
+  // Both passes: the exact one over its ⌈T / BR⌉ key tiles per bh, one split (computed here),
+  // then the chunk pass on the uniforms' grid, so that its workgroups fill the exact pass's
+  // last wave.
+  const body = v.mode === "both"
+    ? `
+  let exact_main = (u.seq + ${v.br - 1}u) / ${v.br}u;
+  let n_exact = u.n_bh * exact_main;
+  if (flat_group(wid, nwg) < n_exact) {${
+      columnPass(c, v, false, {
+        g: "flat_group(wid, nwg)",
+        main: "exact_main",
+        splits: "1u",
+        blocks: "u.nt",
+      })
+    }
+  } else {${columnPass(c, v, true, { ...UNIFORM_GRID, g: "flat_group(wid, nwg) - n_exact" })}
+  }`
+    : columnPass(c, v, v.mode === "chunks", UNIFORM_GRID);
+  return /* wgsl */ `${pisaTileHeader(v, false)}
+var<workgroup> s_k: array<vec4f, ${v.br * k.stride}>; // [BR][K] own keys
+var<workgroup> s_v: array<vec4f, ${v.br * V.stride}>; // [BR][V] own values
+var<workgroup> s_q: array<vec4f, ${v.bc * kp.stride}>; // [BC][K] queries
+var<workgroup> s_do: array<vec4f, ${v.bc * vp.stride}>; // [BC][V] output gradients
+${c.scoreScratch("s_pt", "Pᵀ (own keys × queries)")}
+${c.scoreScratch("s_dst", "dSᵀ")}
+var<workgroup> s_lse: array<f32, ${v.bc}>;
+var<workgroup> s_delta: array<f32, ${v.bc}>;
+var<workgroup> s_wk: array<f32, ${v.br}>; // chunks: own key weight as seen by block i
+${v.mode === "chunks" ? "" : NEXT_SELECTED_WGSL}
+
+@compute @workgroup_size(${v.tr * v.tc})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32${c.laneParameter}) {${body}
+}
+`;
+}
+
+/** The body of `main` for one pass (`pseudo`: the chunk pass) on the grid `grid`. */
+function columnPass(c: PisaTileCode, v: PisaColVariant, pseudo: boolean, grid: ColGrid): string {
   const { RI, RJ, k, kp, vp } = c;
   const V = c.v;
-  const pseudo = v.mode === "chunks";
   // Own keys: exact rows of k, v or rows bh·NT + n of kc, vc; weight 1 or s_wk (per block).
   const loadOwn = pseudo
     ? `${
@@ -192,26 +254,13 @@ ${
       "u.off_dvc + ((split * u.n_bh + bh) * u.nt + key) * u.dv",
     ]
     : ["(bh * u.seq + key) * u.dk", "u.off_dvx + (bh * u.seq + key) * u.dv"];
-  return /* wgsl */ `${pisaTileHeader(v, false)}
-var<workgroup> s_k: array<vec4f, ${v.br * k.stride}>; // [BR][K] own keys
-var<workgroup> s_v: array<vec4f, ${v.br * V.stride}>; // [BR][V] own values
-var<workgroup> s_q: array<vec4f, ${v.bc * kp.stride}>; // [BC][K] queries
-var<workgroup> s_do: array<vec4f, ${v.bc * vp.stride}>; // [BC][V] output gradients
-${c.scoreScratch("s_pt", "Pᵀ (own keys × queries)")}
-${c.scoreScratch("s_dst", "dSᵀ")}
-var<workgroup> s_lse: array<f32, ${v.bc}>;
-var<workgroup> s_delta: array<f32, ${v.bc}>;
-var<workgroup> s_wk: array<f32, ${v.br}>; // chunks: own key weight as seen by block i
-${pseudo ? "" : NEXT_SELECTED_WGSL}
-
-@compute @workgroup_size(${v.tr * v.tc})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32${c.laneParameter}) {
-  let g = flat_group(wid, nwg);
-  if (g >= u.n_bh * u.n_splits * u.n_main) { return; }
-  let t0 = (g % u.n_main) * ${v.br}u; // first own ${pseudo ? "chunk" : "key row"}
-  let split = (g / u.n_main) % u.n_splits; // range of query blocks
-  let bh = g / (u.n_main * u.n_splits);
+  const { g, main, splits, blocks: perSplit } = grid;
+  return `
+  let g = ${g};
+  if (g >= u.n_bh * ${splits} * ${main}) { return; }
+  let t0 = (g % ${main}) * ${v.br}u; // first own ${pseudo ? "chunk" : "key row"}
+  let split = (g / ${main}) % ${splits}; // range of query blocks
+  let bh = g / (${main} * ${splits});
   let tr = lid / TC;
   let tc = lid % TC;
   ${c.laneDeclarations()}
@@ -220,10 +269,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   ${loadOwn}
   ${c.featureTile("b_dk", k)} // [own keys][key groups]
   ${c.featureTile("b_dv", V)} // [own keys][value groups]
-  let i_lo = split * u.split_blocks;
-  let i_hi = min(u.nt, i_lo + u.split_blocks);${blocks}
+  let i_lo = split * ${perSplit};
+  let i_hi = min(u.nt, i_lo + ${perSplit});${blocks}
 ${store("b_dk", k, dkBase, "u.scale")}
-${store("b_dv", V, dvBase, "1.0")}
-}
-`;
+${store("b_dv", V, dvBase, "1.0")}`;
 }

@@ -194,9 +194,9 @@ async function checkTiling(
 
 // Paths: portable; subgroup reductions with score tiles in memory, without and with the
 // prefetch of the next selected tile; with shuffles and prefetch; both with the pseudo-key
-// tiles prefetched too.
+// tiles prefetched too and dk/dv's two passes in one dispatch (the opt-in fields).
 for (
-  const [subgroups, shuffle, prefetch, prefetchPseudo] of [
+  const [subgroups, shuffle, prefetch, optIn] of [
     [false, false, false, false],
     [true, false, false, false],
     [true, false, true, false],
@@ -205,12 +205,13 @@ for (
     [true, true, true, true],
   ] as const
 ) {
+  const prefetchPseudo = optIn, fusedCols = optIn;
   Deno.test({
     name: `pisa: every forward, dq and dk/dv tiling that fits the device matches float64 (${
       subgroups
         ? `subgroup path, score tiles ${shuffle ? "by shuffles" : "in memory"}, ${
           prefetch ? "" : "no "
-        }prefetch${prefetchPseudo ? " incl. pseudo-keys" : ""}`
+        }prefetch${optIn ? " incl. pseudo-keys, one dk/dv dispatch" : ""}`
         : "portable path"
     }; one-chunk and gapped selections)`,
     ignore: noGpu || (subgroups && subgroupSize(device) === undefined),
@@ -218,7 +219,8 @@ for (
       const d = tilingDims;
       const size = subgroups ? subgroupSize(device) : undefined;
       const fitting = (kind: PisaTileKind) =>
-        pisaCandidates(kind, subgroups).map((t) => ({ ...t, shuffle, prefetch, prefetchPseudo }))
+        pisaCandidates(kind, subgroups)
+          .map((t) => ({ ...t, shuffle, prefetch, prefetchPseudo, fusedCols }))
           .filter((t) => pisaTilesFit(kind, t, 64, d.dk, d.dv, device.limits, size));
       const lists = { fwd: fitting("fwd"), dq: fitting("dq"), dkdv: fitting("dkdv") };
       const runs = Math.max(...Object.values(lists).map((l) => l.length));
@@ -269,7 +271,8 @@ const manyPseudo = {
 };
 
 Deno.test({
-  name: "pisa: the pseudo-key prefetch over many steps, one-chunk lists and none matches float64",
+  name:
+    "pisa: the pseudo-key prefetch over many steps, one-chunk lists and none matches float64 (one dk/dv dispatch)",
   ignore: noGpu || subgroupSize(device) === undefined,
   fn: async () => {
     const d = manyPseudo.dims, size = subgroupSize(device);
@@ -277,7 +280,7 @@ Deno.test({
     for (const shuffle of [false, true]) {
       const fitting = (kind: PisaTileKind) =>
         pisaCandidates(kind, true)
-          .map((t) => ({ ...t, shuffle, prefetch: true, prefetchPseudo: true }))
+          .map((t) => ({ ...t, shuffle, prefetch: true, prefetchPseudo: true, fusedCols: true }))
           .filter((t) => pisaTilesFit(kind, t, 16, d.dk, d.dv, device.limits, size));
       const lists = { fwd: fitting("fwd"), dq: fitting("dq"), dkdv: fitting("dkdv") };
       assert.ok(lists.fwd.some((t) => t.bc === 4) && lists.dq.some((t) => t.bc === 4), "BC = 4");
@@ -294,7 +297,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "pisa: the prefetch (of pseudo-keys too) changes where tiles come from, not the result",
+  name:
+    "pisa: the prefetch (of pseudo-keys too) and one dk/dv dispatch change the order of work, not the result",
   ignore: noGpu || subgroupSize(device) === undefined,
   fn: async () => {
     for (
@@ -307,8 +311,9 @@ Deno.test({
 });
 
 /**
- * Runs forward and backward with the default tilings without prefetch, with it, and with the
- * pseudo-keys prefetched too, and asserts that o, dq, dk, dv have the same bits.
+ * Runs forward and backward with the default tilings without prefetch, with it, with the
+ * pseudo-keys prefetched too, and with dk/dv's passes fused, and asserts that o, dq, dk, dv
+ * have the same bits.
  */
 async function checkPrefetchBits(d: PisaDims, options: { density: number; blockSize: number }) {
   {
@@ -318,13 +323,21 @@ async function checkPrefetchBits(d: PisaDims, options: { density: number; blockS
       Tensor.fromArraySync(device, a, [d.B, d.H, d.T, D]);
     using q = up(x.q, d.dk), k = up(x.k, d.dk), v = up(x.v, d.dv), dO = up(x.dO, d.dv);
     const results: Float32Array[][] = [];
-    for (const [prefetch, prefetchPseudo] of [[false, false], [true, false], [true, true]]) {
+    for (
+      const [prefetch, prefetchPseudo, fusedCols] of [
+        [false, false, false],
+        [true, false, false],
+        [true, true, false],
+        [true, false, true],
+      ]
+    ) {
       const tile = (kind: PisaTileKind) => ({
         ...pisaCandidates(kind, true).find((t) =>
           pisaTilesFit(kind, t, options.blockSize, d.dk, d.dv, device.limits, subgroupSize(device))
         )!,
         prefetch,
         prefetchPseudo,
+        fusedCols,
       });
       const op = piecewiseSparseAttentionWith({
         tiles: { fwd: tile("fwd"), dq: tile("dq"), dkdv: tile("dkdv") },
@@ -339,7 +352,7 @@ async function checkPrefetchBits(d: PisaDims, options: { density: number; blockS
       ]);
       for (const t of [g.dq, g.dk, g.dv]) t.destroy();
     }
-    for (const r of [1, 2]) {
+    for (const r of [1, 2, 3]) {
       ["o", "dq", "dk", "dv"].forEach((name, i) =>
         assert.deepEqual(results[r][i], results[0][i], `${name}, form ${r} (seed ${seed})`)
       );

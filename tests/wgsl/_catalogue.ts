@@ -222,14 +222,19 @@ function pisaOps(c: Catalogue): void {
     const q = c.tensor(shape), k = c.tensor(shape), v = c.tensor(shape);
     c.grad(piecewiseSparseAttention.vjp(q, k, v, { layout, useBias, density: 0.5, blockSize: 16 }));
   }
-  // The forward and dq with the pseudo-key tiles prefetched (an opt-in tiling field).
+  // The opt-in tiling fields: the forward and dq with the pseudo-key tiles prefetched, dk/dv's
+  // two passes in one dispatch.
   const shape = [1, 100, 2, 64], size = subgroupSize(c.device);
-  const prefetched = (kind: "fwd" | "dq") => ({
+  const optIn = (kind: "fwd" | "dq" | "dkdv", field: "prefetchPseudo" | "fusedCols") => ({
     ...pisaTiles(kind, 16, 64, 64, c.device.limits, size).tiles,
-    prefetchPseudo: true,
+    [field]: true,
   });
   const op = piecewiseSparseAttentionWith({
-    tiles: { fwd: prefetched("fwd"), dq: prefetched("dq") },
+    tiles: {
+      fwd: optIn("fwd", "prefetchPseudo"),
+      dq: optIn("dq", "prefetchPseudo"),
+      dkdv: optIn("dkdv", "fusedCols"),
+    },
   });
   const q = c.tensor(shape), k = c.tensor(shape), v = c.tensor(shape);
   c.grad(op.vjp(q, k, v, { layout: "BTHD", useBias: true, density: 0.5, blockSize: 16 }));
