@@ -13,6 +13,8 @@
  *   query block of its split, weighting chunk n by len_n where it is not selected and by 0
  *   where it is, and writes that split's share of dkc_n = σ Σ_t dμ_tn q_t and
  *   dvc_n = Σ_t R_tn dO_t (summed in split order by the final dk/dv kernel).
+ * - `both` (tiling field `fusedCols`): the two passes in one dispatch, the exact pass's
+ *   workgroups first (grid computed in the kernel), then the chunk pass's (the uniforms' grid).
  * With p = exp(σ q·key − lse) and dS = p·(dO·value − weight·D) (D' for pseudo-keys).
  * Bindings: q, k, v, dO, chunk, seen, rows, grads; `seen` (u32, `[BH, NT, ⌈NT/32⌉]`: bit b of
  * word w of chunk n says whether query block 32w + b selected n) is the selection inverted

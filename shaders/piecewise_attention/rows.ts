@@ -5,7 +5,9 @@
  *
  * One workgroup per (bh, BR queries of one query block i). The streamed key tiles are BC rows
  * of each selected chunk (exact keys, weight 1), then BC non-selected chunks at a time as
- * pseudo-keys: key kc_n, value vc_n (a sum) and denominator weight len_n.
+ * pseudo-keys: key kc_n, value vc_n (a sum) and denominator weight len_n. With `prefetch` the
+ * next exact tile is fetched during the current one; with `prefetchPseudo` too the pseudo-key
+ * tiles (see {@linkcode prefetchedPseudoKeys}).
  *
  * - forward: online softmax in the log2 domain (`s = σ q·k·log2 e`); the row max m rescales
  *   o, l and g (the pseudo-keys' share of l) together, so the result is docs/math.md's intended
@@ -119,16 +121,12 @@ export function pisaRowWgsl(v: PisaRowVariant): string {
       let next_chunk = select(u.seq, sel[selbase + min(p + 1u, u.top_k - 1u)] * u.bt, p + 1u < u.top_k);
       let next_k0 = select(next_chunk, k0 + BC, k0 + BC < first_row + u.bt);`
     : "";
-  const prefetchPseudo = c.prefetch && v.prefetchPseudo === true;
+  const buffers = pseudoBuffers(v); // 3: the pseudo-key tiles are prefetched
   return /* wgsl */ `${pisaTileHeader(v)}
 const NEG = -1e30;
 ${kernel.declarations}
-var<workgroup> s_key: array<u32, ${
-    pseudoBuffers(v) * v.bc
-  }>; // pseudo-keys: row bh·NT + n of kc and vc
-var<workgroup> s_w: array<f32, ${
-    pseudoBuffers(v) * v.bc
-  }>; // pseudo-keys: weight len_n; 0 = past the last
+var<workgroup> s_key: array<u32, ${buffers * v.bc}>; // pseudo-keys: row bh·NT + n of kc and vc
+var<workgroup> s_w: array<f32, ${buffers * v.bc}>; // pseudo-keys: weight len_n; 0 = past the last
 
 @compute @workgroup_size(${v.tr * v.tc})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -153,7 +151,7 @@ ${kernel.tile(false)}
     }
   }
   let n_pseudo = u.nt - u.top_k;${
-    prefetchPseudo ? prefetchedPseudoKeys(c, kernel) : pseudoKeys(c, kernel)
+    buffers === 3 ? prefetchedPseudoKeys(c, kernel) : pseudoKeys(c, kernel)
   }
 ${kernel.epilogue}
 }
