@@ -320,13 +320,20 @@ function scratchWindow(t: Tensor, p: Problem, s: Slice) {
 const ROW_INPUTS = ["x", "y", "den"];
 
 /**
- * Whether the kernels may load 4 features at a time: d_k and d_v multiples of 4 and, in every
- * slice, each row input's window (as {@linkcode launchSliced} binds it) starting at a multiple
- * of 4 elements and holding a multiple of 4.
+ * Whether the kernels may load 4 features at a time: d_k and d_v multiples of 4 and the row
+ * inputs' windows 4-aligned ({@linkcode windows4}).
  */
 function vec4Windows(p: Problem, slices: Slice[], tensors: Bound): boolean {
   if (!p.tiling.vecLoads || p.dk % 4 !== 0 || p.dv % 4 !== 0) return false;
-  return ROW_INPUTS.every((name) => {
+  return windows4(p, slices, tensors, ROW_INPUTS);
+}
+
+/**
+ * Whether, in every slice, each of the tensors `names` (as {@linkcode launchSliced} binds it)
+ * starts at a multiple of 4 elements and holds a multiple of 4.
+ */
+function windows4(p: Problem, slices: Slice[], tensors: Bound, names: string[]): boolean {
+  return names.every((name) => {
     const t = tensors[name];
     if (!t || "scratchOf" in t) return true;
     const perItem = t.size / p.items;
@@ -335,14 +342,6 @@ function vec4Windows(p: Problem, slices: Slice[], tensors: Bound): boolean {
       (s.count * perItem) % 4 === 0
     );
   });
-}
-
-/** Whether every slice's window of the state `mat` starts at a multiple of 4 floats. */
-function stateWindows4(p: Problem, slices: Slice[], mat: Tensor): boolean {
-  const perItem = mat.size / p.items;
-  return slices.every((s) =>
-    windowOf(mat, s.start * perItem, s.count * perItem).elementOffset % 4 === 0
-  );
 }
 
 /** Records one kernel over every slice, binding each tensor's window of the slice. */
@@ -547,7 +546,7 @@ function recordRows(p: Problem, slices: Slice[], role: RowRole, tensors: Bound) 
   const precision = role === "dq" || role === "dk" ? "f32" : p.precision;
   const vec4 = vec4Windows(p, slices, tensors);
   const mode = modeOf(p, t, vec4, out.device, precision);
-  const stateVec4 = vec4 && vecState(p) && stateWindows4(p, slices, tensors.mat as Tensor) &&
+  const stateVec4 = vec4 && vecState(p) && windows4(p, slices, tensors, ["mat"]) &&
     Number.isInteger((t.steps * t.n) / 4 / tileThreads(t));
   const k = kernelOf(
     `la_rows_${role}`,

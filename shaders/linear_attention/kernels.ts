@@ -577,59 +577,45 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 /**
  * The row kernels' `fetch_m(i0, k)` / `store_m(buf, k, val)`: item k of this invocation's share
  * of the step's M tile, `M[i0 + i][n0 + col]` — the state S (`o`, `dv`: row i0 + i, column
- * n0 + col) or its transpose (`dq`, `dk`: `transposed`) — one float per load, 0 past `inner` or
- * `outer`; stored into `s_y` as `staged` (vec4f or vec4h).
+ * n0 + col) or its transpose (`dq`, `dk`: `transposed`) — 0 past `inner` or `outer`, stored into
+ * `s_y` as `staged` (vec4f or vec4h). One float per item, or with `vec4` (`mat` declared as
+ * vec4s) 4: columns col.. of row i of S, or rows i.. of one column of Sᵀ (4 staged rows, one
+ * component each); with d_v and the state row length multiples of 4 a load never straddles the
+ * end of a row.
  */
-function stateFetch(transposed: boolean, inner: string, outer: string, staged: string): string {
-  const index = transposed ? "(n0 + col) * u.ld + i0 + i" : "(i0 + i) * u.ld + n0 + col";
-  const ic = `let e = lid + k * NT;
-  let i = ${transposed ? "e % STEP" : "e / TN"};
-  let col = ${transposed ? "e / STEP" : "e % TN"};`;
-  return `// M[i0 + i][n0 + col] of the state (element k of this invocation's share of the step).
-fn fetch_m(i0: u32, k: u32) -> f32 {
-  ${ic}
-  if (i0 + i >= ${inner} || n0 + col >= ${outer}) { return 0.0; }
-  return mat[o_mat + ${index}];
-}
-
-fn store_m(buf: u32, k: u32, val: f32) {
-  ${ic}
-  s_y[buf][i][(col % RN) / 4u][col / RN][col % 4u] = ${staged === "vec4h" ? "f16(val)" : "val"};
-}`;
-}
-
-/**
- * {@linkcode stateFetch} with 4 floats per load (`mat` declared as vec4s): 4 columns of row i
- * of S, or 4 rows i.. of one column (the transpose: 4 staged rows, one component each). With
- * d_v and the state row length multiples of 4, a load never straddles the end of a row.
- */
-function stateFetchVec4(
+function stateFetch(
   transposed: boolean,
   inner: string,
   outer: string,
   staged: string,
+  vec4: boolean,
 ): string {
-  const ic = transposed
-    ? `let e = lid + k * NT;
-  let i = 4u * (e % (STEP / 4u));
-  let col = e / (STEP / 4u);`
-    : `let e = lid + k * NT;
-  let i = e / (TN / 4u);
-  let col = 4u * (e % (TN / 4u));`;
-  const index = transposed ? "(n0 + col) * u.ld + i0 + i" : "(i0 + i) * u.ld + n0 + col";
-  const store = transposed
+  const n = (d: string) => (vec4 ? `(${d} / 4u)` : d); // items along d
+  const at = (e: string) => (vec4 ? `4u * (${e})` : e);
+  const ic = `let e = lid + k * NT;
+  let i = ${transposed ? at(`e % ${n("STEP")}`) : `e / ${n("TN")}`};
+  let col = ${transposed ? `e / ${n("STEP")}` : at(`e % ${n("TN")}`)};`;
+  const index = `o_mat + ${
+    transposed ? "(n0 + col) * u.ld + i0 + i" : "(i0 + i) * u.ld + n0 + col"
+  }`;
+  const type = vec4 ? "vec4f" : "f32";
+  const slot = "s_y[buf][i][(col % RN) / 4u][col / RN]";
+  const store = !vec4
+    ? `${slot}[col % 4u] = ${staged === "vec4h" ? "f16(val)" : "val"};`
+    : transposed
     ? `for (var c = 0u; c < 4u; c += 1u) {
     s_y[buf][i + c][(col % RN) / 4u][col / RN][col % 4u] = ${staged}(val)[c];
   }`
-    : `s_y[buf][i][(col % RN) / 4u][col / RN] = ${staged}(val);`;
-  return `// M[i0 + i..][n0 + col..] of the state, 4 floats (vec4 item k of this invocation's share).
-fn fetch_m(i0: u32, k: u32) -> vec4f {
+    : `${slot} = ${staged}(val);`;
+  const what = vec4 ? "4 floats: vec4 item k" : "element k";
+  return `// M[i0 + i][n0 + col] of the state (${what} of this invocation's share of the step).
+fn fetch_m(i0: u32, k: u32) -> ${type} {
   ${ic}
-  if (i0 + i >= ${inner} || n0 + col >= ${outer}) { return vec4f(0.0); }
-  return mat[(o_mat + ${index}) / 4u];
+  if (i0 + i >= ${inner} || n0 + col >= ${outer}) { return ${vec4 ? "vec4f(0.0)" : "0.0"}; }
+  return mat[${vec4 ? `(${index}) / 4u` : index}];
 }
 
-fn store_m(buf: u32, k: u32, val: vec4f) {
+fn store_m(buf: u32, k: u32, val: ${type}) {
   ${ic}
   ${store}
 }`;
@@ -761,11 +747,7 @@ fn store_x(buf: u32, k: u32, val: vec4f) {
   }
 }
 
-${
-    stateVec4
-      ? stateFetchVec4(transposed, inner, outer, types.y)
-      : stateFetch(transposed, inner, outer, types.y)
-  }
+${stateFetch(transposed, inner, outer, types.y, stateVec4)}
 ${
     dzOut
       ? `

@@ -99,7 +99,7 @@ fn store_x(buf: u32, k: u32, val: vec4f) {
   }
 }
 
-// M[i0 + i..][n0 + col..] of the state, 4 floats (vec4 item k of this invocation's share).
+// M[i0 + i][n0 + col] of the state (4 floats: vec4 item k of this invocation's share of the step).
 fn fetch_m(i0: u32, k: u32) -> vec4f {
   let e = lid + k * NT;
   let i = 4u * (e % (STEP / 4u));
