@@ -213,12 +213,6 @@ fn enter_segment(i_seg: u32) {
 fn row_at(r: u32, d: u32) -> u32 { return (seg_first + r) * u.he * d + seg_head * d; }`;
 }
 
-/**
- * Whether WGSL must declare `enable subgroups;` to use subgroup builtins: browsers require it,
- * Deno's Naga rejects it.
- */
-const SUBGROUPS_DIRECTIVE = !globalThis.navigator?.userAgent?.startsWith("Deno/");
-
 /** WGSL types of the staged vec4s of the x and y operands. */
 interface Staged {
   x: "vec4h" | "vec4f";
@@ -226,22 +220,19 @@ interface Staged {
 }
 
 /**
- * The staged types (`yRaw`: y is an unmodified row input; x always is) and the enables a
- * kernel needs.
+ * The staged types (`yRaw`: y is an unmodified row input; x always is) and the `enable f16;` a
+ * kernel needs (`enable subgroups;` is the runtime's: `kernelWgsl` adds it where the platform
+ * wants it).
  */
 function staged(v: LaVariant, mode: KernelMode, yRaw: boolean) {
   if (mode.f16Staging && v.dtype !== "f16") {
     throw new RangeError(`f16 staging needs f16 storage, got ${v.dtype}`);
   }
   const f16 = v.dtype === "f16" || mode.precision === "f16";
-  const enables = [
-    f16 ? "enable f16;" : "",
-    mode.shuffle && SUBGROUPS_DIRECTIVE ? "enable subgroups;" : "",
-  ];
   const vec = (raw: boolean) =>
     mode.precision === "f16" || (raw && mode.f16Staging) ? "vec4h" : "vec4f";
   const types: Staged = { x: vec(true), y: vec(yRaw) };
-  return { ...types, enable: enables.join("\n") };
+  return { ...types, enable: f16 ? "enable f16;" : "" };
 }
 
 /**

@@ -1,6 +1,5 @@
 
 
-
 @group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> den: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> mat: array<f32>;
