@@ -11,7 +11,6 @@ import {
   bytesPerElement,
   deviceContext,
   type DType,
-  flush,
   requestDevice,
   storageBuffer,
   Tensor,
@@ -154,9 +153,8 @@ export async function sweepTilings(
 /**
  * One sweep row's measurements: o, dq, dk, dv of one forward+backward (first
  * {@linkcode CHECKED_PREFIX} elements each), then for the forward and the forward+backward:
- * `warmups` timed runs (compiles; their fastest sizes the warm-up), the warm-up
- * ({@linkcode keepBusy}), and the median of `reps` GPU times back to back, at most `cap`
- * launches per submit.
+ * `warmups` timed runs (compiles; their fastest sizes the warm-up launches, `backToBack`) and
+ * the median of `reps` GPU times back to back, at most `cap` launches per submit.
  */
 export async function measureSwept(
   op: SweptOp,
@@ -179,33 +177,17 @@ export async function measureSwept(
   );
   for (const t of [run.output, g.dq, g.dk, g.dv]) t.destroy();
   const device = q.device;
+  // Each op is timed as the profiler times it: its fastest warm-up run sizes the untimed
+  // warm-up launches (bench/measure.ts), then the samples run back to back.
   const timed = async (work: () => void) => {
     const launchMs = Math.min(...await timeGpu(device, work, warmups));
-    keepBusy(device, work, launchMs);
-    return (await gpuTime(device, work, reps, backToBack(launchMs, reps, cap).perSubmit)).p50;
+    const plan = backToBack(launchMs, reps, cap);
+    return (await gpuTime(device, work, reps, plan.perSubmit, plan.warmup)).p50;
   };
   const fwdMs = await timed(fwd);
   const fwdBwdMs = await timed(fwdBwd);
   return { outs, fwdMs, fwdBwdMs };
 }
-
-/**
- * The sweeps' warm-up: ≈ {@linkcode SWEEP_WARMUP_MS} of untimed launches of `work`, each submitted
- * on its own and not awaited, so the timed samples queued next start on a busy GPU at full clock.
- * (The first H200 sweeps warmed up for 8–25 ms after seconds of compiling and read T = 1024 up
- * to 3× slower than the profiler.) One launch per submit bounds the memory: the pool hands the
- * same buffers to each launch in queue order.
- */
-function keepBusy(device: GPUDevice, work: () => void, launchMs: number): void {
-  const n = Math.min(1000, Math.ceil(SWEEP_WARMUP_MS / Math.max(launchMs, 1e-3)));
-  for (let i = 0; i < n; i++) {
-    work();
-    flush(device);
-  }
-}
-
-/** Untimed GPU work before each timed op of a sweep row, ms. */
-export const SWEEP_WARMUP_MS = 100;
 
 /** Relative RMS difference ‖a − b‖ / ‖b‖ (Infinity when not finite). */
 export function relDiff(a: Float32Array, b: Float32Array): number {
