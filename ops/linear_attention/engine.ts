@@ -70,7 +70,10 @@ export interface LaTiling {
   };
   /** Staging buffers per operand: 2 overlaps the next step's loads with the FMAs. */
   buffers: 1 | 2;
-  /** Staged steps per iteration of the FMA loop (the rest is a loop; 0: all of them). */
+  /**
+   * Staged steps per iteration of the FMA loop (the rest is a loop; 0: all of them, with
+   * literal staged indices).
+   */
   unroll: number;
   /** Load 4 features per access where d_k, d_v and every row window allow it. */
   vecLoads: boolean;

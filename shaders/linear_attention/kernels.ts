@@ -260,9 +260,12 @@ function registerBlock(t: Tile, mode: KernelMode, types: Staged) {
       })`
       : widen(types.x, `s_x[buf][s][${v}][tm]`, "vec4f");
   const target = (n: string) => (half ? `h_${n}` : `acc_${n}`);
+  // All staged indices in one iteration: literals, so that every workgroup read has a constant
+  // index (Naga clamps a loop counter's; the hot loop then does index arithmetic per read).
+  const full = mode.unroll === t.steps;
   const step = (u: number) =>
     `      {
-        let s = s2 + ${u}u;
+        let s = ${full ? `${u}u` : `s2 + ${u}u`};
 ${
       mode.shuffle
         ? `        let x_own = ${widen(types.x, "s_x[buf][s][tn / 4u][tm][tn % 4u]", "f32")};`
@@ -278,7 +281,9 @@ ${
         }))
     }
       }`;
-  const loop = `    for (var s2 = 0u; s2 < STEP; s2 += ${mode.unroll}u) {
+  const loop = full
+    ? unroll(t.steps, step)
+    : `    for (var s2 = 0u; s2 < STEP; s2 += ${mode.unroll}u) {
 ${unroll(mode.unroll, step)}
     }`;
   const fma = half
@@ -324,20 +329,26 @@ ${fma}
     workgroupBarrier();
   }`;
   }
+  // Fetch the next step into registers, multiply this one, then stage the next one in the
+  // other buffer: nobody reads that buffer since the last barrier. Two steps per iteration, so
+  // that the buffer index is a constant in each.
+  const half = (buf: number, next: string) =>
+    `    {
+      let buf = ${buf}u;
+${fetch(next)}
+${fma}
+${store(`${1 - buf}u`)}
+      workgroupBarrier();
+    }`;
   return `  {
 ${fetch("s_begin")}
 ${store("0u")}
   }
   workgroupBarrier();
-  var buf = 0u;
-  for (var s0 = s_begin; s0 < s_end; s0 += STEP) {
-    // Fetch the next step into registers, multiply this one, then stage the next one in the
-    // other buffer: nobody reads that buffer since the last barrier.
-${fetch("s0 + STEP")}
-${fma}
-${store("1u - buf")}
-    workgroupBarrier();
-    buf = 1u - buf;
+  for (var s0 = s_begin; s0 < s_end; s0 += 2u * STEP) {
+${half(0, "s0 + STEP")}
+    if (s0 + STEP >= s_end) { break; }
+${half(1, "s0 + 2u * STEP")}
   }`;
 }
 
