@@ -62,7 +62,7 @@ const CANDIDATES: Candidate[] = [
 ];
 
 /** Candidates in f32 storage (`--f32T`). */
-const F32_CANDIDATES = ["default", "f16 precision", "rows 8x8", "vec4 state loads"];
+const F32_CANDIDATES = ["default", "f16 precision", "rows 8x8", "vec4 state loads", "full unroll"];
 
 const { values } = parseArgs({
   args: Deno.args,
