@@ -8,7 +8,9 @@
  * prints the same tables.
  *
  *   deno run --no-lock -A bench/la_sweep.ts --out <dir> [--B 8 --H 16 --D 64 --T 1024,32768
- *     --f32T 32768 --dtype f16 --reps 10 --only a,b --no-ladder]
+ *     --f32T 32768 --dtype f16 --reps 10 --rounds 2 --only a,b --no-ladder]
+ *
+ * Each row is the fastest of `--rounds` interleaved rounds (bench/_sweep.ts says why).
  * @module
  */
 import { parseArgs } from "node:util";
@@ -75,6 +77,7 @@ const { values } = parseArgs({
     f32T: { type: "string", default: "32768" },
     dtype: { type: "string", default: "f16" },
     reps: { type: "string", default: "10" },
+    rounds: { type: "string", default: "2" },
     only: { type: "string" },
     "no-ladder": { type: "boolean" },
   },
@@ -83,7 +86,9 @@ const adapter = await navigator.gpu.requestAdapter({ powerPreference: "high-perf
 if (!adapter) throw new Error("no WebGPU adapter");
 const device = await requestDevice();
 const cpu = isCpuAdapter(adapter.info);
-const [B, H, D, reps] = [values.B, values.H, values.D, values.reps].map(Number);
+const [B, H, D, reps, rounds] = [values.B, values.H, values.D, values.reps, values.rounds].map(
+  Number,
+);
 const only = values.only?.split(",");
 const listOf = (s: string) => s.split(",").filter((x) => x !== "").map(Number);
 const sections: string[] = [];
@@ -129,7 +134,7 @@ for (
     (precision === "f32" || f16)
   );
   const header = `## ${dtype} storage\n\n| T | candidate | fwd ms | fwd TFLOP/s | fwd+bwd ms | ` +
-    `fwd+bwd TFLOP/s | ${DIFF_COLUMN} |\n|---|---|---|---|---|---|---|`;
+    `fwd+bwd TFLOP/s | slowest / fastest round | ${DIFF_COLUMN} |\n|---|---|---|---|---|---|---|---|`;
   sections.push(header);
   await report(header);
   const sweep = { device, B, H, D, Ts: [...Ts], dtype, reps, cpu, only: () => true };
@@ -141,15 +146,22 @@ for (
     },
   }));
   try {
-    await sweepTilings(sweep, op, tilings, 2, async ({ T, name, fwdMs, fwdBwdMs, diff }) => {
-      const flops = 4 * B * H * T * D * D;
-      const row =
-        `| ${T} | ${name} | ${fwdMs.toFixed(3)} | ${(flops / fwdMs / 1e9).toFixed(1)} | ` +
-        `${fwdBwdMs.toFixed(3)} | ${(3 * flops / fwdBwdMs / 1e9).toFixed(1)} | ` +
-        `${diff.toExponential(1)} |`;
-      sections[sections.length - 1] += "\n" + row;
-      await report(row);
-    });
+    await sweepTilings(
+      sweep,
+      op,
+      tilings,
+      2,
+      async ({ T, name, fwdMs, fwdBwdMs, spread, diff }) => {
+        const flops = 4 * B * H * T * D * D;
+        const row =
+          `| ${T} | ${name} | ${fwdMs.toFixed(3)} | ${(flops / fwdMs / 1e9).toFixed(1)} | ` +
+          `${fwdBwdMs.toFixed(3)} | ${(3 * flops / fwdBwdMs / 1e9).toFixed(1)} | ` +
+          `${spread.toFixed(2)} | ${diff.toExponential(1)} |`;
+        sections[sections.length - 1] += "\n" + row;
+        await report(row);
+      },
+      rounds,
+    );
   } catch (e) {
     // Keep what was measured and go on with the next section.
     sections.push(`(${dtype} section stopped: ${(e as Error).message})`);

@@ -3,9 +3,8 @@
  * on every path (`SDPA_PATHS`: portable, subgroup reductions with score tiles in workgroup
  * memory, subgroups with shuffles; also with the prefetch of the next streamed tile) for SDPA
  * (forward and forward+backward at B8-H16-D64, T = 4096) and PISA (density 0.1, B2-H16-D64,
- * T = 32768; its default tilings with and without prefetch and with the opt-in fields
- * `prefetchPseudo` and `fusedCols`, then the sets whose tiles are
- * powers of two), f16 storage, GPU timestamps, medians of samples back to back. Each row's output and
+ * T = 32768; its default tilings, without prefetch, without `prefetchPseudo`, without
+ * `fusedCols`, then the sets whose tiles are powers of two), f16 storage, GPU timestamps, medians of samples back to back. Each row's output and
  * gradients are compared with the first row's of the same op (the portable default: catches a
  * path that breaks the math). Ends with the per-kernel GPU times of the default tilings on each
  * path. Writes `sdpa_sweep.md` into `--out` and prints it. Rows that would start after
@@ -145,33 +144,31 @@ function pisaDefaultsWith(
   return { fwd: tiles("fwd"), dq: tiles("dq"), dkdv: tiles("dkdv") };
 }
 // PISA: its own default tilings (the first power-of-two candidates) on the portable path, on
-// the subgroup path (with prefetch), there without prefetch, and with the opt-in fields
-// (unmeasured: bench/NOTES.md "PISA pseudo-key prefetch"): the pseudo-key tiles of the
-// forward and dq prefetched too, dk/dv's two passes in one dispatch, both; then the sweep's
-// sets whose tiles are all powers of two.
-const PISA_DEFAULT_ROWS = 6;
+// the subgroup path (prefetch of the exact and pseudo-key tiles, dk/dv's two passes in one
+// dispatch), there without prefetch, without the pseudo-key prefetch, with two dk/dv dispatches;
+// then the sweep's sets whose tiles are all powers of two.
+const PISA_DEFAULT_ROWS = 5;
 const pisaCandidates: Candidate[] = [
   ...[
     { name: "portable", subgroups: false },
-    { name: "subgroups (+prefetch)", subgroups: true },
-    { name: "subgroups, no prefetch", subgroups: true, change: { prefetch: false }, to: kinds },
+    { name: "subgroups (default)", subgroups: true },
     {
-      name: "subgroups+prefetch+pseudo-keys",
+      name: "subgroups, no prefetch",
       subgroups: true,
-      change: { prefetchPseudo: true },
+      change: { prefetch: false, prefetchPseudo: false },
+      to: kinds,
+    },
+    {
+      name: "subgroups, no pseudo-key prefetch",
+      subgroups: true,
+      change: { prefetchPseudo: false },
       to: ["fwd", "dq"] as SdpaKind[],
     },
     {
-      name: "subgroups+prefetch+one dk/dv dispatch",
+      name: "subgroups, two dk/dv dispatches",
       subgroups: true,
-      change: { fusedCols: true },
+      change: { fusedCols: false },
       to: ["dkdv"] as SdpaKind[],
-    },
-    {
-      name: "subgroups+prefetch+pseudo-keys+one dk/dv dispatch",
-      subgroups: true,
-      change: { prefetchPseudo: true, fusedCols: true },
-      to: kinds, // each kernel reads its own field
     },
   ].map((path) => {
     const tiles = path.change && subgroup !== undefined

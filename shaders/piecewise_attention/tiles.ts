@@ -25,14 +25,23 @@ const powerOfTwo = (n: number) => (n & (n - 1)) === 0;
  * H200 (B2-H16-D64, T = 32768, density 0.1; bench/NOTES.md, session 2) the forward is fastest
  * with score tiles through workgroup memory (shuffles: 57.4 → 60.5 ms), the backward with
  * shuffles and, for dk/dv, 64 own keys per workgroup (a whole chunk: {@linkcode PISA_TILE_SWEEP}'s
- * "64 own keys", 309 ms forward+backward against 320 for SDPA's 32 × 32).
+ * "64 own keys", 309 ms forward+backward against 320 for SDPA's 32 × 32). Where the tiling
+ * prefetches, the pseudo-key tiles are prefetched too (`prefetchPseudo`); dk/dv's two passes
+ * run in one dispatch (`fusedCols`).
  */
 export function pisaCandidates(kind: PisaTileKind, subgroup: boolean): readonly SdpaTiles[] {
   const shuffle = subgroup && kind !== "fwd";
   const sdpa = sdpaCandidates(kind, subgroup)
     .filter((t) => powerOfTwo(t.br) && powerOfTwo(t.bc))
     .map((t) => ({ ...t, shuffle }));
-  return shuffle ? [{ ...PISA_TILE_SWEEP[0][kind], shuffle, prefetch: true }, ...sdpa] : sdpa;
+  const own = shuffle ? [{ ...PISA_TILE_SWEEP[0][kind], shuffle, prefetch: true }, ...sdpa] : sdpa;
+  // H200, same benchmark (bench/NOTES.md, session 3): the pseudo-key tiles prefetched too
+  // (forward 56.8 → 51.8 ms, dq 107.9 → 106.1) and dk/dv's two passes in one dispatch (137.3 →
+  // 133.3): 298 ms forward+backward against 309. Same bits either way; where the pseudo-key
+  // buffers do not fit, `pisaTiles` takes the tiling without them.
+  return own.map((t) =>
+    kind === "dkdv" ? { ...t, fusedCols: true } : t.prefetch ? { ...t, prefetchPseudo: true } : t
+  );
 }
 
 /**
@@ -106,7 +115,8 @@ export function pisaTilesFit(
 
 /**
  * The first tiling of `kind` that fits (on the subgroup path when `subgroup` is defined and
- * one fits there, else on the portable path).
+ * one fits there, else on the portable path), each candidate also without its pseudo-key
+ * buffers.
  */
 export function pisaTiles(
   kind: PisaTileKind,
@@ -118,9 +128,9 @@ export function pisaTiles(
 ): PisaTileChoice {
   const paths = subgroup === undefined ? [undefined] : [subgroup, undefined];
   for (const path of paths) {
-    const tiles = pisaCandidates(kind, path !== undefined).find((t) =>
-      pisaTilesFit(kind, t, bt, dk, dv, limits, path)
-    );
+    const tiles = pisaCandidates(kind, path !== undefined)
+      .flatMap((t) => (t.prefetchPseudo ? [t, { ...t, prefetchPseudo: false }] : [t]))
+      .find((t) => pisaTilesFit(kind, t, bt, dk, dv, limits, path));
     if (tiles) return { tiles, subgroup: path };
   }
   throw new RangeError(

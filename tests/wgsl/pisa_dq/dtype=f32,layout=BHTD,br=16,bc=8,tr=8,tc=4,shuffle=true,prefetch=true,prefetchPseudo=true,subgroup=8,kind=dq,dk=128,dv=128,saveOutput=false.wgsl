@@ -78,8 +78,8 @@ var<workgroup> s_do: array<vec4f, 528>; // [BR][V] their output gradients
 var<workgroup> s_k: array<vec4f, 264>; // [BC][K] keys
 var<workgroup> s_v: array<vec4f, 264>; // [BC][V] values
 
-var<workgroup> s_key: array<u32, 8>; // pseudo-keys: row bh·NT + n of kc and vc
-var<workgroup> s_w: array<f32, 8>; // pseudo-keys: weight len_n; 0 = past the last
+var<workgroup> s_key: array<u32, 24>; // pseudo-keys: row bh·NT + n of kc and vc
+var<workgroup> s_w: array<f32, 24>; // pseudo-keys: weight len_n; 0 = past the last
 
 @compute @workgroup_size(32)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -597,32 +597,388 @@ var f_v = array<vec4<f32>, 8>();
     }
   }
   let n_pseudo = u.nt - u.top_k;
-  for (var k0 = 0u; k0 < n_pseudo; k0 += BC) { // pseudo-keys: BC non-selected chunks at a time
-    workgroupBarrier();
+  // Pseudo-keys, prefetched: step s in buffer s mod 3 (w0; the next two steps' w1, w2).
     if (lid < BC) {
-      let rho = k0 + lid;
+      let rho = 0u + lid;
       let n = unselected(selbase, min(rho, n_pseudo - 1u));
       s_key[lid] = bh * u.nt + n;
       s_w[lid] = select(0.0, f32(chunk_len(n)), rho < n_pseudo);
     }
-    workgroupBarrier();
-
-  for (var e = lid; e < 256u; e += NT) {
+    if (lid < BC) {
+      let rho = BC + lid;
+      let n = unselected(selbase, min(rho, n_pseudo - 1u));
+      s_key[BC + lid] = bh * u.nt + n;
+      s_w[BC + lid] = select(0.0, f32(chunk_len(n)), rho < n_pseudo);
+    }
+  workgroupBarrier();
+var f_key = array<vec4<f32>, 8>();
+  {
+    let e = lid + 0u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    var x = vec4f();
-    if (s_w[r] > 0.0 && c4 < 32u) { x = vec4f(chunk[(u.off_kc + s_key[r] * u.dk) / 4u + c4]); }
-    s_k[r * 33u + c4] = x;
+    f_key[0] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_key[0] = chunk[(u.off_kc + s_key[r] * u.dk) / 4u + c4];
+    }
   }
-
-  for (var e = lid; e < 256u; e += NT) {
+  {
+    let e = lid + 1u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    var x = vec4f();
-    if (s_w[r] > 0.0 && c4 < 32u) { x = vec4f(chunk[(u.off_vc + s_key[r] * u.dv) / 4u + c4]); }
-    s_v[r * 33u + c4] = x;
+    f_key[1] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_key[1] = chunk[(u.off_kc + s_key[r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_key[2] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_key[2] = chunk[(u.off_kc + s_key[r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_key[3] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_key[3] = chunk[(u.off_kc + s_key[r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 4u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_key[4] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_key[4] = chunk[(u.off_kc + s_key[r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 5u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_key[5] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_key[5] = chunk[(u.off_kc + s_key[r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 6u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_key[6] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_key[6] = chunk[(u.off_kc + s_key[r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 7u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_key[7] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_key[7] = chunk[(u.off_kc + s_key[r] * u.dk) / 4u + c4];
+    }
+  }
+var f_value = array<vec4<f32>, 8>();
+  {
+    let e = lid + 0u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[0] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_value[0] = chunk[(u.off_vc + s_key[r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 1u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[1] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_value[1] = chunk[(u.off_vc + s_key[r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[2] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_value[2] = chunk[(u.off_vc + s_key[r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[3] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_value[3] = chunk[(u.off_vc + s_key[r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 4u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[4] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_value[4] = chunk[(u.off_vc + s_key[r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 5u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[5] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_value[5] = chunk[(u.off_vc + s_key[r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 6u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[6] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_value[6] = chunk[(u.off_vc + s_key[r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 7u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[7] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_value[7] = chunk[(u.off_vc + s_key[r] * u.dv) / 4u + c4];
+    }
+  }
+  for (var k0 = 0u; k0 < n_pseudo; k0 += BC) { // pseudo-keys: BC non-selected chunks at a time
+    let w0 = (k0 / BC % 3u) * BC;
+    let w1 = (k0 / BC + 1u) % 3u * BC;
+    let w2 = (k0 / BC + 2u) % 3u * BC;
+    workgroupBarrier();
+  {
+    let e = lid + 0u * NT;
+    if (e < 256u) { s_k[(e / 32u) * 33u + e % 32u] = vec4f(f_key[0]); }
+  }
+  {
+    let e = lid + 1u * NT;
+    if (e < 256u) { s_k[(e / 32u) * 33u + e % 32u] = vec4f(f_key[1]); }
+  }
+  {
+    let e = lid + 2u * NT;
+    if (e < 256u) { s_k[(e / 32u) * 33u + e % 32u] = vec4f(f_key[2]); }
+  }
+  {
+    let e = lid + 3u * NT;
+    if (e < 256u) { s_k[(e / 32u) * 33u + e % 32u] = vec4f(f_key[3]); }
+  }
+  {
+    let e = lid + 4u * NT;
+    if (e < 256u) { s_k[(e / 32u) * 33u + e % 32u] = vec4f(f_key[4]); }
+  }
+  {
+    let e = lid + 5u * NT;
+    if (e < 256u) { s_k[(e / 32u) * 33u + e % 32u] = vec4f(f_key[5]); }
+  }
+  {
+    let e = lid + 6u * NT;
+    if (e < 256u) { s_k[(e / 32u) * 33u + e % 32u] = vec4f(f_key[6]); }
+  }
+  {
+    let e = lid + 7u * NT;
+    if (e < 256u) { s_k[(e / 32u) * 33u + e % 32u] = vec4f(f_key[7]); }
+  }
+  {
+    let e = lid + 0u * NT;
+    if (e < 256u) { s_v[(e / 32u) * 33u + e % 32u] = vec4f(f_value[0]); }
+  }
+  {
+    let e = lid + 1u * NT;
+    if (e < 256u) { s_v[(e / 32u) * 33u + e % 32u] = vec4f(f_value[1]); }
+  }
+  {
+    let e = lid + 2u * NT;
+    if (e < 256u) { s_v[(e / 32u) * 33u + e % 32u] = vec4f(f_value[2]); }
+  }
+  {
+    let e = lid + 3u * NT;
+    if (e < 256u) { s_v[(e / 32u) * 33u + e % 32u] = vec4f(f_value[3]); }
+  }
+  {
+    let e = lid + 4u * NT;
+    if (e < 256u) { s_v[(e / 32u) * 33u + e % 32u] = vec4f(f_value[4]); }
+  }
+  {
+    let e = lid + 5u * NT;
+    if (e < 256u) { s_v[(e / 32u) * 33u + e % 32u] = vec4f(f_value[5]); }
+  }
+  {
+    let e = lid + 6u * NT;
+    if (e < 256u) { s_v[(e / 32u) * 33u + e % 32u] = vec4f(f_value[6]); }
+  }
+  {
+    let e = lid + 7u * NT;
+    if (e < 256u) { s_v[(e / 32u) * 33u + e % 32u] = vec4f(f_value[7]); }
   }
     workgroupBarrier();
+
+  {
+    let e = lid + 0u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_key[0] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_key[0] = chunk[(u.off_kc + s_key[w1 + r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 1u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_key[1] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_key[1] = chunk[(u.off_kc + s_key[w1 + r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_key[2] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_key[2] = chunk[(u.off_kc + s_key[w1 + r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_key[3] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_key[3] = chunk[(u.off_kc + s_key[w1 + r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 4u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_key[4] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_key[4] = chunk[(u.off_kc + s_key[w1 + r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 5u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_key[5] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_key[5] = chunk[(u.off_kc + s_key[w1 + r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 6u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_key[6] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_key[6] = chunk[(u.off_kc + s_key[w1 + r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 7u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_key[7] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_key[7] = chunk[(u.off_kc + s_key[w1 + r] * u.dk) / 4u + c4];
+    }
+  }
+
+  {
+    let e = lid + 0u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[0] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_value[0] = chunk[(u.off_vc + s_key[w1 + r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 1u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[1] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_value[1] = chunk[(u.off_vc + s_key[w1 + r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[2] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_value[2] = chunk[(u.off_vc + s_key[w1 + r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[3] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_value[3] = chunk[(u.off_vc + s_key[w1 + r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 4u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[4] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_value[4] = chunk[(u.off_vc + s_key[w1 + r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 5u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[5] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_value[5] = chunk[(u.off_vc + s_key[w1 + r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 6u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[6] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_value[6] = chunk[(u.off_vc + s_key[w1 + r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 7u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[7] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_value[7] = chunk[(u.off_vc + s_key[w1 + r] * u.dv) / 4u + c4];
+    }
+  }
+    if (lid < BC) {
+      let rho = k0 + 2u * BC + lid;
+      let n = unselected(selbase, min(rho, n_pseudo - 1u));
+      s_key[w2 + lid] = bh * u.nt + n;
+      s_w[w2 + lid] = select(0.0, f32(chunk_len(n)), rho < n_pseudo);
+    }
 
     var b_s = array<array<f32, 2>, 2>();
     
@@ -649,20 +1005,20 @@ var f_v = array<vec4<f32>, 8>();
     b_dp[1][1] = fma(a1.w, b1.w, fma(a1.z, b1.z, fma(a1.y, b1.y, fma(a1.x, b1.x, b_dp[1][1]))));
   }
     {
-      let p = select(0.0, exp2(b_s[0][0] * scale_log2 - b_lse[0]), s_w[(tc + 0u * TC)] > 0.0);
-      b_s[0][0] = p * (b_dp[0][0] - s_w[(tc + 0u * TC)] * b_dprime[0]); // dS
+      let p = select(0.0, exp2(b_s[0][0] * scale_log2 - b_lse[0]), s_w[w0 + (tc + 0u * TC)] > 0.0);
+      b_s[0][0] = p * (b_dp[0][0] - s_w[w0 + (tc + 0u * TC)] * b_dprime[0]); // dS
     }
     {
-      let p = select(0.0, exp2(b_s[0][1] * scale_log2 - b_lse[0]), s_w[(tc + 1u * TC)] > 0.0);
-      b_s[0][1] = p * (b_dp[0][1] - s_w[(tc + 1u * TC)] * b_dprime[0]); // dS
+      let p = select(0.0, exp2(b_s[0][1] * scale_log2 - b_lse[0]), s_w[w0 + (tc + 1u * TC)] > 0.0);
+      b_s[0][1] = p * (b_dp[0][1] - s_w[w0 + (tc + 1u * TC)] * b_dprime[0]); // dS
     }
     {
-      let p = select(0.0, exp2(b_s[1][0] * scale_log2 - b_lse[1]), s_w[(tc + 0u * TC)] > 0.0);
-      b_s[1][0] = p * (b_dp[1][0] - s_w[(tc + 0u * TC)] * b_dprime[1]); // dS
+      let p = select(0.0, exp2(b_s[1][0] * scale_log2 - b_lse[1]), s_w[w0 + (tc + 0u * TC)] > 0.0);
+      b_s[1][0] = p * (b_dp[1][0] - s_w[w0 + (tc + 0u * TC)] * b_dprime[1]); // dS
     }
     {
-      let p = select(0.0, exp2(b_s[1][1] * scale_log2 - b_lse[1]), s_w[(tc + 1u * TC)] > 0.0);
-      b_s[1][1] = p * (b_dp[1][1] - s_w[(tc + 1u * TC)] * b_dprime[1]); // dS
+      let p = select(0.0, exp2(b_s[1][1] * scale_log2 - b_lse[1]), s_w[w0 + (tc + 1u * TC)] > 0.0);
+      b_s[1][1] = p * (b_dp[1][1] - s_w[w0 + (tc + 1u * TC)] * b_dprime[1]); // dS
     }
 
     

@@ -1,12 +1,12 @@
 
 
-enable f16;
-@group(0) @binding(0) var<storage, read> q: array<vec4<f16>>;
-@group(0) @binding(1) var<storage, read> k: array<vec4<f16>>;
-@group(0) @binding(2) var<storage, read> v: array<vec4<f16>>;
+
+@group(0) @binding(0) var<storage, read> q: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> k: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> v: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> chunk: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> sel: array<u32>;
-@group(0) @binding(5) var<storage, read_write> o: array<f16>;
+@group(0) @binding(5) var<storage, read_write> o: array<f32>;
 @group(0) @binding(6) var<storage, read_write> rows: array<f32>;
 struct Params {
   n_bh: u32,
@@ -38,7 +38,7 @@ struct Params {
   off_dh: u32,
 }
 @group(0) @binding(7) var<uniform> u: Params;
-alias io = f16;
+alias io = f32;
 
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
@@ -76,8 +76,8 @@ var<workgroup> s_q: array<vec4f, 528>; // [BR][K] own queries
 var<workgroup> s_k: array<vec4f, 264>; // [BC][K] keys
 var<workgroup> s_v: array<vec4f, 264>; // [BC][V] values; then rows of h
 var<workgroup> s_p: array<vec4f, 48>; // [BR][BC/4] probabilities
-var<workgroup> s_key: array<u32, 8>; // pseudo-keys: row bh·NT + n of kc and vc
-var<workgroup> s_w: array<f32, 8>; // pseudo-keys: weight len_n; 0 = past the last
+var<workgroup> s_key: array<u32, 24>; // pseudo-keys: row bh·NT + n of kc and vc
+var<workgroup> s_w: array<f32, 24>; // pseudo-keys: weight len_n; 0 = past the last
 
 @compute @workgroup_size(32)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -106,12 +106,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   var b_l = array<f32, 2>(); // partial row sums over this thread's columns
   var b_g = array<f32, 2>(); // the pseudo-keys' share of b_l
   var b_o = array<array<vec4f, 8>, 2>(); // [own rows][value groups]
-  var f_k = array<vec4<f16>, 8>();
+  var f_k = array<vec4<f32>, 8>();
   {
     let e = lid + 0u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_k[0] = vec4<f16>();
+    f_k[0] = vec4<f32>();
     if (e < 256u && sel[selbase] * u.bt + r < u.seq && c4 < 32u) {
       f_k[0] = k[row_off(bh, sel[selbase] * u.bt + r, 128u) / 4u + c4];
     }
@@ -120,7 +120,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let e = lid + 1u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_k[1] = vec4<f16>();
+    f_k[1] = vec4<f32>();
     if (e < 256u && sel[selbase] * u.bt + r < u.seq && c4 < 32u) {
       f_k[1] = k[row_off(bh, sel[selbase] * u.bt + r, 128u) / 4u + c4];
     }
@@ -129,7 +129,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let e = lid + 2u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_k[2] = vec4<f16>();
+    f_k[2] = vec4<f32>();
     if (e < 256u && sel[selbase] * u.bt + r < u.seq && c4 < 32u) {
       f_k[2] = k[row_off(bh, sel[selbase] * u.bt + r, 128u) / 4u + c4];
     }
@@ -138,7 +138,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let e = lid + 3u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_k[3] = vec4<f16>();
+    f_k[3] = vec4<f32>();
     if (e < 256u && sel[selbase] * u.bt + r < u.seq && c4 < 32u) {
       f_k[3] = k[row_off(bh, sel[selbase] * u.bt + r, 128u) / 4u + c4];
     }
@@ -147,7 +147,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let e = lid + 4u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_k[4] = vec4<f16>();
+    f_k[4] = vec4<f32>();
     if (e < 256u && sel[selbase] * u.bt + r < u.seq && c4 < 32u) {
       f_k[4] = k[row_off(bh, sel[selbase] * u.bt + r, 128u) / 4u + c4];
     }
@@ -156,7 +156,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let e = lid + 5u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_k[5] = vec4<f16>();
+    f_k[5] = vec4<f32>();
     if (e < 256u && sel[selbase] * u.bt + r < u.seq && c4 < 32u) {
       f_k[5] = k[row_off(bh, sel[selbase] * u.bt + r, 128u) / 4u + c4];
     }
@@ -165,7 +165,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let e = lid + 6u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_k[6] = vec4<f16>();
+    f_k[6] = vec4<f32>();
     if (e < 256u && sel[selbase] * u.bt + r < u.seq && c4 < 32u) {
       f_k[6] = k[row_off(bh, sel[selbase] * u.bt + r, 128u) / 4u + c4];
     }
@@ -174,17 +174,17 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let e = lid + 7u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_k[7] = vec4<f16>();
+    f_k[7] = vec4<f32>();
     if (e < 256u && sel[selbase] * u.bt + r < u.seq && c4 < 32u) {
       f_k[7] = k[row_off(bh, sel[selbase] * u.bt + r, 128u) / 4u + c4];
     }
   }
-var f_v = array<vec4<f16>, 8>();
+var f_v = array<vec4<f32>, 8>();
   {
     let e = lid + 0u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_v[0] = vec4<f16>();
+    f_v[0] = vec4<f32>();
     if (e < 256u && sel[selbase] * u.bt + r < u.seq && c4 < 32u) {
       f_v[0] = v[row_off(bh, sel[selbase] * u.bt + r, 128u) / 4u + c4];
     }
@@ -193,7 +193,7 @@ var f_v = array<vec4<f16>, 8>();
     let e = lid + 1u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_v[1] = vec4<f16>();
+    f_v[1] = vec4<f32>();
     if (e < 256u && sel[selbase] * u.bt + r < u.seq && c4 < 32u) {
       f_v[1] = v[row_off(bh, sel[selbase] * u.bt + r, 128u) / 4u + c4];
     }
@@ -202,7 +202,7 @@ var f_v = array<vec4<f16>, 8>();
     let e = lid + 2u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_v[2] = vec4<f16>();
+    f_v[2] = vec4<f32>();
     if (e < 256u && sel[selbase] * u.bt + r < u.seq && c4 < 32u) {
       f_v[2] = v[row_off(bh, sel[selbase] * u.bt + r, 128u) / 4u + c4];
     }
@@ -211,7 +211,7 @@ var f_v = array<vec4<f16>, 8>();
     let e = lid + 3u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_v[3] = vec4<f16>();
+    f_v[3] = vec4<f32>();
     if (e < 256u && sel[selbase] * u.bt + r < u.seq && c4 < 32u) {
       f_v[3] = v[row_off(bh, sel[selbase] * u.bt + r, 128u) / 4u + c4];
     }
@@ -220,7 +220,7 @@ var f_v = array<vec4<f16>, 8>();
     let e = lid + 4u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_v[4] = vec4<f16>();
+    f_v[4] = vec4<f32>();
     if (e < 256u && sel[selbase] * u.bt + r < u.seq && c4 < 32u) {
       f_v[4] = v[row_off(bh, sel[selbase] * u.bt + r, 128u) / 4u + c4];
     }
@@ -229,7 +229,7 @@ var f_v = array<vec4<f16>, 8>();
     let e = lid + 5u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_v[5] = vec4<f16>();
+    f_v[5] = vec4<f32>();
     if (e < 256u && sel[selbase] * u.bt + r < u.seq && c4 < 32u) {
       f_v[5] = v[row_off(bh, sel[selbase] * u.bt + r, 128u) / 4u + c4];
     }
@@ -238,7 +238,7 @@ var f_v = array<vec4<f16>, 8>();
     let e = lid + 6u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_v[6] = vec4<f16>();
+    f_v[6] = vec4<f32>();
     if (e < 256u && sel[selbase] * u.bt + r < u.seq && c4 < 32u) {
       f_v[6] = v[row_off(bh, sel[selbase] * u.bt + r, 128u) / 4u + c4];
     }
@@ -247,7 +247,7 @@ var f_v = array<vec4<f16>, 8>();
     let e = lid + 7u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_v[7] = vec4<f16>();
+    f_v[7] = vec4<f32>();
     if (e < 256u && sel[selbase] * u.bt + r < u.seq && c4 < 32u) {
       f_v[7] = v[row_off(bh, sel[selbase] * u.bt + r, 128u) / 4u + c4];
     }
@@ -329,7 +329,7 @@ var f_v = array<vec4<f16>, 8>();
     let e = lid + 0u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_k[0] = vec4<f16>();
+    f_k[0] = vec4<f32>();
     if (e < 256u && next_k0 + r < u.seq && c4 < 32u) {
       f_k[0] = k[row_off(bh, next_k0 + r, 128u) / 4u + c4];
     }
@@ -338,7 +338,7 @@ var f_v = array<vec4<f16>, 8>();
     let e = lid + 1u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_k[1] = vec4<f16>();
+    f_k[1] = vec4<f32>();
     if (e < 256u && next_k0 + r < u.seq && c4 < 32u) {
       f_k[1] = k[row_off(bh, next_k0 + r, 128u) / 4u + c4];
     }
@@ -347,7 +347,7 @@ var f_v = array<vec4<f16>, 8>();
     let e = lid + 2u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_k[2] = vec4<f16>();
+    f_k[2] = vec4<f32>();
     if (e < 256u && next_k0 + r < u.seq && c4 < 32u) {
       f_k[2] = k[row_off(bh, next_k0 + r, 128u) / 4u + c4];
     }
@@ -356,7 +356,7 @@ var f_v = array<vec4<f16>, 8>();
     let e = lid + 3u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_k[3] = vec4<f16>();
+    f_k[3] = vec4<f32>();
     if (e < 256u && next_k0 + r < u.seq && c4 < 32u) {
       f_k[3] = k[row_off(bh, next_k0 + r, 128u) / 4u + c4];
     }
@@ -365,7 +365,7 @@ var f_v = array<vec4<f16>, 8>();
     let e = lid + 4u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_k[4] = vec4<f16>();
+    f_k[4] = vec4<f32>();
     if (e < 256u && next_k0 + r < u.seq && c4 < 32u) {
       f_k[4] = k[row_off(bh, next_k0 + r, 128u) / 4u + c4];
     }
@@ -374,7 +374,7 @@ var f_v = array<vec4<f16>, 8>();
     let e = lid + 5u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_k[5] = vec4<f16>();
+    f_k[5] = vec4<f32>();
     if (e < 256u && next_k0 + r < u.seq && c4 < 32u) {
       f_k[5] = k[row_off(bh, next_k0 + r, 128u) / 4u + c4];
     }
@@ -383,7 +383,7 @@ var f_v = array<vec4<f16>, 8>();
     let e = lid + 6u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_k[6] = vec4<f16>();
+    f_k[6] = vec4<f32>();
     if (e < 256u && next_k0 + r < u.seq && c4 < 32u) {
       f_k[6] = k[row_off(bh, next_k0 + r, 128u) / 4u + c4];
     }
@@ -392,7 +392,7 @@ var f_v = array<vec4<f16>, 8>();
     let e = lid + 7u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_k[7] = vec4<f16>();
+    f_k[7] = vec4<f32>();
     if (e < 256u && next_k0 + r < u.seq && c4 < 32u) {
       f_k[7] = k[row_off(bh, next_k0 + r, 128u) / 4u + c4];
     }
@@ -402,7 +402,7 @@ var f_v = array<vec4<f16>, 8>();
     let e = lid + 0u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_v[0] = vec4<f16>();
+    f_v[0] = vec4<f32>();
     if (e < 256u && next_k0 + r < u.seq && c4 < 32u) {
       f_v[0] = v[row_off(bh, next_k0 + r, 128u) / 4u + c4];
     }
@@ -411,7 +411,7 @@ var f_v = array<vec4<f16>, 8>();
     let e = lid + 1u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_v[1] = vec4<f16>();
+    f_v[1] = vec4<f32>();
     if (e < 256u && next_k0 + r < u.seq && c4 < 32u) {
       f_v[1] = v[row_off(bh, next_k0 + r, 128u) / 4u + c4];
     }
@@ -420,7 +420,7 @@ var f_v = array<vec4<f16>, 8>();
     let e = lid + 2u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_v[2] = vec4<f16>();
+    f_v[2] = vec4<f32>();
     if (e < 256u && next_k0 + r < u.seq && c4 < 32u) {
       f_v[2] = v[row_off(bh, next_k0 + r, 128u) / 4u + c4];
     }
@@ -429,7 +429,7 @@ var f_v = array<vec4<f16>, 8>();
     let e = lid + 3u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_v[3] = vec4<f16>();
+    f_v[3] = vec4<f32>();
     if (e < 256u && next_k0 + r < u.seq && c4 < 32u) {
       f_v[3] = v[row_off(bh, next_k0 + r, 128u) / 4u + c4];
     }
@@ -438,7 +438,7 @@ var f_v = array<vec4<f16>, 8>();
     let e = lid + 4u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_v[4] = vec4<f16>();
+    f_v[4] = vec4<f32>();
     if (e < 256u && next_k0 + r < u.seq && c4 < 32u) {
       f_v[4] = v[row_off(bh, next_k0 + r, 128u) / 4u + c4];
     }
@@ -447,7 +447,7 @@ var f_v = array<vec4<f16>, 8>();
     let e = lid + 5u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_v[5] = vec4<f16>();
+    f_v[5] = vec4<f32>();
     if (e < 256u && next_k0 + r < u.seq && c4 < 32u) {
       f_v[5] = v[row_off(bh, next_k0 + r, 128u) / 4u + c4];
     }
@@ -456,7 +456,7 @@ var f_v = array<vec4<f16>, 8>();
     let e = lid + 6u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_v[6] = vec4<f16>();
+    f_v[6] = vec4<f32>();
     if (e < 256u && next_k0 + r < u.seq && c4 < 32u) {
       f_v[6] = v[row_off(bh, next_k0 + r, 128u) / 4u + c4];
     }
@@ -465,7 +465,7 @@ var f_v = array<vec4<f16>, 8>();
     let e = lid + 7u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    f_v[7] = vec4<f16>();
+    f_v[7] = vec4<f32>();
     if (e < 256u && next_k0 + r < u.seq && c4 < 32u) {
       f_v[7] = v[row_off(bh, next_k0 + r, 128u) / 4u + c4];
     }
@@ -639,32 +639,388 @@ var f_v = array<vec4<f16>, 8>();
     }
   }
   let n_pseudo = u.nt - u.top_k;
-  for (var k0 = 0u; k0 < n_pseudo; k0 += BC) { // pseudo-keys: BC non-selected chunks at a time
-    workgroupBarrier();
+  // Pseudo-keys, prefetched: step s in buffer s mod 3 (w0; the next two steps' w1, w2).
     if (lid < BC) {
-      let rho = k0 + lid;
+      let rho = 0u + lid;
       let n = unselected(selbase, min(rho, n_pseudo - 1u));
       s_key[lid] = bh * u.nt + n;
       s_w[lid] = select(0.0, f32(chunk_len(n)), rho < n_pseudo);
     }
-    workgroupBarrier();
-
-  for (var e = lid; e < 256u; e += NT) {
+    if (lid < BC) {
+      let rho = BC + lid;
+      let n = unselected(selbase, min(rho, n_pseudo - 1u));
+      s_key[BC + lid] = bh * u.nt + n;
+      s_w[BC + lid] = select(0.0, f32(chunk_len(n)), rho < n_pseudo);
+    }
+  workgroupBarrier();
+var f_key = array<vec4<f32>, 8>();
+  {
+    let e = lid + 0u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    var x = vec4f();
-    if (s_w[r] > 0.0 && c4 < 32u) { x = vec4f(chunk[(u.off_kc + s_key[r] * u.dk) / 4u + c4]); }
-    s_k[r * 33u + c4] = x;
+    f_key[0] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_key[0] = chunk[(u.off_kc + s_key[r] * u.dk) / 4u + c4];
+    }
   }
-
-  for (var e = lid; e < 256u; e += NT) {
+  {
+    let e = lid + 1u * NT;
     let r = e / 32u;
     let c4 = e % 32u;
-    var x = vec4f();
-    if (s_w[r] > 0.0 && c4 < 32u) { x = vec4f(chunk[(u.off_vc + s_key[r] * u.dv) / 4u + c4]); }
-    s_v[r * 33u + c4] = x;
+    f_key[1] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_key[1] = chunk[(u.off_kc + s_key[r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_key[2] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_key[2] = chunk[(u.off_kc + s_key[r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_key[3] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_key[3] = chunk[(u.off_kc + s_key[r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 4u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_key[4] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_key[4] = chunk[(u.off_kc + s_key[r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 5u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_key[5] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_key[5] = chunk[(u.off_kc + s_key[r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 6u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_key[6] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_key[6] = chunk[(u.off_kc + s_key[r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 7u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_key[7] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_key[7] = chunk[(u.off_kc + s_key[r] * u.dk) / 4u + c4];
+    }
+  }
+var f_value = array<vec4<f32>, 8>();
+  {
+    let e = lid + 0u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[0] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_value[0] = chunk[(u.off_vc + s_key[r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 1u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[1] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_value[1] = chunk[(u.off_vc + s_key[r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[2] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_value[2] = chunk[(u.off_vc + s_key[r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[3] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_value[3] = chunk[(u.off_vc + s_key[r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 4u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[4] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_value[4] = chunk[(u.off_vc + s_key[r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 5u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[5] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_value[5] = chunk[(u.off_vc + s_key[r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 6u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[6] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_value[6] = chunk[(u.off_vc + s_key[r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 7u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[7] = vec4<f32>();
+    if (e < 256u && s_w[r] > 0.0 && c4 < 32u) {
+      f_value[7] = chunk[(u.off_vc + s_key[r] * u.dv) / 4u + c4];
+    }
+  }
+  for (var k0 = 0u; k0 < n_pseudo; k0 += BC) { // pseudo-keys: BC non-selected chunks at a time
+    let w0 = (k0 / BC % 3u) * BC;
+    let w1 = (k0 / BC + 1u) % 3u * BC;
+    let w2 = (k0 / BC + 2u) % 3u * BC;
+    workgroupBarrier();
+  {
+    let e = lid + 0u * NT;
+    if (e < 256u) { s_k[(e / 32u) * 33u + e % 32u] = vec4f(f_key[0]); }
+  }
+  {
+    let e = lid + 1u * NT;
+    if (e < 256u) { s_k[(e / 32u) * 33u + e % 32u] = vec4f(f_key[1]); }
+  }
+  {
+    let e = lid + 2u * NT;
+    if (e < 256u) { s_k[(e / 32u) * 33u + e % 32u] = vec4f(f_key[2]); }
+  }
+  {
+    let e = lid + 3u * NT;
+    if (e < 256u) { s_k[(e / 32u) * 33u + e % 32u] = vec4f(f_key[3]); }
+  }
+  {
+    let e = lid + 4u * NT;
+    if (e < 256u) { s_k[(e / 32u) * 33u + e % 32u] = vec4f(f_key[4]); }
+  }
+  {
+    let e = lid + 5u * NT;
+    if (e < 256u) { s_k[(e / 32u) * 33u + e % 32u] = vec4f(f_key[5]); }
+  }
+  {
+    let e = lid + 6u * NT;
+    if (e < 256u) { s_k[(e / 32u) * 33u + e % 32u] = vec4f(f_key[6]); }
+  }
+  {
+    let e = lid + 7u * NT;
+    if (e < 256u) { s_k[(e / 32u) * 33u + e % 32u] = vec4f(f_key[7]); }
+  }
+  {
+    let e = lid + 0u * NT;
+    if (e < 256u) { s_v[(e / 32u) * 33u + e % 32u] = vec4f(f_value[0]); }
+  }
+  {
+    let e = lid + 1u * NT;
+    if (e < 256u) { s_v[(e / 32u) * 33u + e % 32u] = vec4f(f_value[1]); }
+  }
+  {
+    let e = lid + 2u * NT;
+    if (e < 256u) { s_v[(e / 32u) * 33u + e % 32u] = vec4f(f_value[2]); }
+  }
+  {
+    let e = lid + 3u * NT;
+    if (e < 256u) { s_v[(e / 32u) * 33u + e % 32u] = vec4f(f_value[3]); }
+  }
+  {
+    let e = lid + 4u * NT;
+    if (e < 256u) { s_v[(e / 32u) * 33u + e % 32u] = vec4f(f_value[4]); }
+  }
+  {
+    let e = lid + 5u * NT;
+    if (e < 256u) { s_v[(e / 32u) * 33u + e % 32u] = vec4f(f_value[5]); }
+  }
+  {
+    let e = lid + 6u * NT;
+    if (e < 256u) { s_v[(e / 32u) * 33u + e % 32u] = vec4f(f_value[6]); }
+  }
+  {
+    let e = lid + 7u * NT;
+    if (e < 256u) { s_v[(e / 32u) * 33u + e % 32u] = vec4f(f_value[7]); }
   }
     workgroupBarrier();
+
+  {
+    let e = lid + 0u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_key[0] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_key[0] = chunk[(u.off_kc + s_key[w1 + r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 1u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_key[1] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_key[1] = chunk[(u.off_kc + s_key[w1 + r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_key[2] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_key[2] = chunk[(u.off_kc + s_key[w1 + r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_key[3] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_key[3] = chunk[(u.off_kc + s_key[w1 + r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 4u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_key[4] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_key[4] = chunk[(u.off_kc + s_key[w1 + r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 5u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_key[5] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_key[5] = chunk[(u.off_kc + s_key[w1 + r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 6u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_key[6] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_key[6] = chunk[(u.off_kc + s_key[w1 + r] * u.dk) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 7u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_key[7] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_key[7] = chunk[(u.off_kc + s_key[w1 + r] * u.dk) / 4u + c4];
+    }
+  }
+
+  {
+    let e = lid + 0u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[0] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_value[0] = chunk[(u.off_vc + s_key[w1 + r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 1u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[1] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_value[1] = chunk[(u.off_vc + s_key[w1 + r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 2u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[2] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_value[2] = chunk[(u.off_vc + s_key[w1 + r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 3u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[3] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_value[3] = chunk[(u.off_vc + s_key[w1 + r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 4u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[4] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_value[4] = chunk[(u.off_vc + s_key[w1 + r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 5u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[5] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_value[5] = chunk[(u.off_vc + s_key[w1 + r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 6u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[6] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_value[6] = chunk[(u.off_vc + s_key[w1 + r] * u.dv) / 4u + c4];
+    }
+  }
+  {
+    let e = lid + 7u * NT;
+    let r = e / 32u;
+    let c4 = e % 32u;
+    f_value[7] = vec4<f32>();
+    if (e < 256u && s_w[w1 + r] > 0.0 && c4 < 32u) {
+      f_value[7] = chunk[(u.off_vc + s_key[w1 + r] * u.dv) / 4u + c4];
+    }
+  }
+    if (lid < BC) {
+      let rho = k0 + 2u * BC + lid;
+      let n = unselected(selbase, min(rho, n_pseudo - 1u));
+      s_key[w2 + lid] = bh * u.nt + n;
+      s_w[w2 + lid] = select(0.0, f32(chunk_len(n)), rho < n_pseudo);
+    }
 
     var b_s = array<array<f32, 2>, 2>();
     
@@ -678,10 +1034,10 @@ var f_v = array<vec4<f16>, 8>();
     b_s[1][0] = fma(a1.w, b0.w, fma(a1.z, b0.z, fma(a1.y, b0.y, fma(a1.x, b0.x, b_s[1][0]))));
     b_s[1][1] = fma(a1.w, b1.w, fma(a1.z, b1.z, fma(a1.y, b1.y, fma(a1.x, b1.x, b_s[1][1]))));
   }
-    b_s[0][0] = select(NEG, b_s[0][0] * scale_log2, s_w[(tc + 0u * TC)] > 0.0);
-    b_s[0][1] = select(NEG, b_s[0][1] * scale_log2, s_w[(tc + 1u * TC)] > 0.0);
-    b_s[1][0] = select(NEG, b_s[1][0] * scale_log2, s_w[(tc + 0u * TC)] > 0.0);
-    b_s[1][1] = select(NEG, b_s[1][1] * scale_log2, s_w[(tc + 1u * TC)] > 0.0);
+    b_s[0][0] = select(NEG, b_s[0][0] * scale_log2, s_w[w0 + (tc + 0u * TC)] > 0.0);
+    b_s[0][1] = select(NEG, b_s[0][1] * scale_log2, s_w[w0 + (tc + 1u * TC)] > 0.0);
+    b_s[1][0] = select(NEG, b_s[1][0] * scale_log2, s_w[w0 + (tc + 0u * TC)] > 0.0);
+    b_s[1][1] = select(NEG, b_s[1][1] * scale_log2, s_w[w0 + (tc + 1u * TC)] > 0.0);
     {
       var mx = max(b_m[0], max(b_s[0][0], b_s[0][1]));
       mx = max(mx, subgroupShuffleXor(mx, 2u));
@@ -717,13 +1073,13 @@ var f_v = array<vec4<f16>, 8>();
       b_o[1][7] *= alpha;
     }
     b_s[0][0] = exp2(b_s[0][0] - b_m[0]);
-    { let pw = b_s[0][0] * s_w[(tc + 0u * TC)]; b_l[0] += pw; b_g[0] += pw; }
+    { let pw = b_s[0][0] * s_w[w0 + (tc + 0u * TC)]; b_l[0] += pw; b_g[0] += pw; }
     b_s[0][1] = exp2(b_s[0][1] - b_m[0]);
-    { let pw = b_s[0][1] * s_w[(tc + 1u * TC)]; b_l[0] += pw; b_g[0] += pw; }
+    { let pw = b_s[0][1] * s_w[w0 + (tc + 1u * TC)]; b_l[0] += pw; b_g[0] += pw; }
     b_s[1][0] = exp2(b_s[1][0] - b_m[1]);
-    { let pw = b_s[1][0] * s_w[(tc + 0u * TC)]; b_l[1] += pw; b_g[1] += pw; }
+    { let pw = b_s[1][0] * s_w[w0 + (tc + 0u * TC)]; b_l[1] += pw; b_g[1] += pw; }
     b_s[1][1] = exp2(b_s[1][1] - b_m[1]);
-    { let pw = b_s[1][1] * s_w[(tc + 1u * TC)]; b_l[1] += pw; b_g[1] += pw; }
+    { let pw = b_s[1][1] * s_w[w0 + (tc + 1u * TC)]; b_l[1] += pw; b_g[1] += pw; }
     { let col = tc + 0u * TC; s_p[(tr + 0u * TR) * 3u + col / 4u][col % 4u] = b_s[0][0]; }
     { let col = tc + 1u * TC; s_p[(tr + 0u * TR) * 3u + col / 4u][col % 4u] = b_s[0][1]; }
     { let col = tc + 0u * TC; s_p[(tr + 1u * TR) * 3u + col / 4u][col % 4u] = b_s[1][0]; }
@@ -942,66 +1298,66 @@ var f_v = array<vec4<f16>, 8>();
     {
       let c = (tc + 0u * TC) * 4u;
       let x = b_o[0][0] * inv_l[0];
-      if (c + 0u < 128u) { o[o_row + c + 0u] = f16(x[0]); }
-      if (c + 1u < 128u) { o[o_row + c + 1u] = f16(x[1]); }
-      if (c + 2u < 128u) { o[o_row + c + 2u] = f16(x[2]); }
-      if (c + 3u < 128u) { o[o_row + c + 3u] = f16(x[3]); }
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
     }
     {
       let c = (tc + 1u * TC) * 4u;
       let x = b_o[0][1] * inv_l[0];
-      if (c + 0u < 128u) { o[o_row + c + 0u] = f16(x[0]); }
-      if (c + 1u < 128u) { o[o_row + c + 1u] = f16(x[1]); }
-      if (c + 2u < 128u) { o[o_row + c + 2u] = f16(x[2]); }
-      if (c + 3u < 128u) { o[o_row + c + 3u] = f16(x[3]); }
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
     }
     {
       let c = (tc + 2u * TC) * 4u;
       let x = b_o[0][2] * inv_l[0];
-      if (c + 0u < 128u) { o[o_row + c + 0u] = f16(x[0]); }
-      if (c + 1u < 128u) { o[o_row + c + 1u] = f16(x[1]); }
-      if (c + 2u < 128u) { o[o_row + c + 2u] = f16(x[2]); }
-      if (c + 3u < 128u) { o[o_row + c + 3u] = f16(x[3]); }
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
     }
     {
       let c = (tc + 3u * TC) * 4u;
       let x = b_o[0][3] * inv_l[0];
-      if (c + 0u < 128u) { o[o_row + c + 0u] = f16(x[0]); }
-      if (c + 1u < 128u) { o[o_row + c + 1u] = f16(x[1]); }
-      if (c + 2u < 128u) { o[o_row + c + 2u] = f16(x[2]); }
-      if (c + 3u < 128u) { o[o_row + c + 3u] = f16(x[3]); }
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
     }
     {
       let c = (tc + 4u * TC) * 4u;
       let x = b_o[0][4] * inv_l[0];
-      if (c + 0u < 128u) { o[o_row + c + 0u] = f16(x[0]); }
-      if (c + 1u < 128u) { o[o_row + c + 1u] = f16(x[1]); }
-      if (c + 2u < 128u) { o[o_row + c + 2u] = f16(x[2]); }
-      if (c + 3u < 128u) { o[o_row + c + 3u] = f16(x[3]); }
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
     }
     {
       let c = (tc + 5u * TC) * 4u;
       let x = b_o[0][5] * inv_l[0];
-      if (c + 0u < 128u) { o[o_row + c + 0u] = f16(x[0]); }
-      if (c + 1u < 128u) { o[o_row + c + 1u] = f16(x[1]); }
-      if (c + 2u < 128u) { o[o_row + c + 2u] = f16(x[2]); }
-      if (c + 3u < 128u) { o[o_row + c + 3u] = f16(x[3]); }
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
     }
     {
       let c = (tc + 6u * TC) * 4u;
       let x = b_o[0][6] * inv_l[0];
-      if (c + 0u < 128u) { o[o_row + c + 0u] = f16(x[0]); }
-      if (c + 1u < 128u) { o[o_row + c + 1u] = f16(x[1]); }
-      if (c + 2u < 128u) { o[o_row + c + 2u] = f16(x[2]); }
-      if (c + 3u < 128u) { o[o_row + c + 3u] = f16(x[3]); }
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
     }
     {
       let c = (tc + 7u * TC) * 4u;
       let x = b_o[0][7] * inv_l[0];
-      if (c + 0u < 128u) { o[o_row + c + 0u] = f16(x[0]); }
-      if (c + 1u < 128u) { o[o_row + c + 1u] = f16(x[1]); }
-      if (c + 2u < 128u) { o[o_row + c + 2u] = f16(x[2]); }
-      if (c + 3u < 128u) { o[o_row + c + 3u] = f16(x[3]); }
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
     }
   }
 
@@ -1010,66 +1366,66 @@ var f_v = array<vec4<f16>, 8>();
     {
       let c = (tc + 0u * TC) * 4u;
       let x = b_o[1][0] * inv_l[1];
-      if (c + 0u < 128u) { o[o_row + c + 0u] = f16(x[0]); }
-      if (c + 1u < 128u) { o[o_row + c + 1u] = f16(x[1]); }
-      if (c + 2u < 128u) { o[o_row + c + 2u] = f16(x[2]); }
-      if (c + 3u < 128u) { o[o_row + c + 3u] = f16(x[3]); }
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
     }
     {
       let c = (tc + 1u * TC) * 4u;
       let x = b_o[1][1] * inv_l[1];
-      if (c + 0u < 128u) { o[o_row + c + 0u] = f16(x[0]); }
-      if (c + 1u < 128u) { o[o_row + c + 1u] = f16(x[1]); }
-      if (c + 2u < 128u) { o[o_row + c + 2u] = f16(x[2]); }
-      if (c + 3u < 128u) { o[o_row + c + 3u] = f16(x[3]); }
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
     }
     {
       let c = (tc + 2u * TC) * 4u;
       let x = b_o[1][2] * inv_l[1];
-      if (c + 0u < 128u) { o[o_row + c + 0u] = f16(x[0]); }
-      if (c + 1u < 128u) { o[o_row + c + 1u] = f16(x[1]); }
-      if (c + 2u < 128u) { o[o_row + c + 2u] = f16(x[2]); }
-      if (c + 3u < 128u) { o[o_row + c + 3u] = f16(x[3]); }
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
     }
     {
       let c = (tc + 3u * TC) * 4u;
       let x = b_o[1][3] * inv_l[1];
-      if (c + 0u < 128u) { o[o_row + c + 0u] = f16(x[0]); }
-      if (c + 1u < 128u) { o[o_row + c + 1u] = f16(x[1]); }
-      if (c + 2u < 128u) { o[o_row + c + 2u] = f16(x[2]); }
-      if (c + 3u < 128u) { o[o_row + c + 3u] = f16(x[3]); }
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
     }
     {
       let c = (tc + 4u * TC) * 4u;
       let x = b_o[1][4] * inv_l[1];
-      if (c + 0u < 128u) { o[o_row + c + 0u] = f16(x[0]); }
-      if (c + 1u < 128u) { o[o_row + c + 1u] = f16(x[1]); }
-      if (c + 2u < 128u) { o[o_row + c + 2u] = f16(x[2]); }
-      if (c + 3u < 128u) { o[o_row + c + 3u] = f16(x[3]); }
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
     }
     {
       let c = (tc + 5u * TC) * 4u;
       let x = b_o[1][5] * inv_l[1];
-      if (c + 0u < 128u) { o[o_row + c + 0u] = f16(x[0]); }
-      if (c + 1u < 128u) { o[o_row + c + 1u] = f16(x[1]); }
-      if (c + 2u < 128u) { o[o_row + c + 2u] = f16(x[2]); }
-      if (c + 3u < 128u) { o[o_row + c + 3u] = f16(x[3]); }
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
     }
     {
       let c = (tc + 6u * TC) * 4u;
       let x = b_o[1][6] * inv_l[1];
-      if (c + 0u < 128u) { o[o_row + c + 0u] = f16(x[0]); }
-      if (c + 1u < 128u) { o[o_row + c + 1u] = f16(x[1]); }
-      if (c + 2u < 128u) { o[o_row + c + 2u] = f16(x[2]); }
-      if (c + 3u < 128u) { o[o_row + c + 3u] = f16(x[3]); }
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
     }
     {
       let c = (tc + 7u * TC) * 4u;
       let x = b_o[1][7] * inv_l[1];
-      if (c + 0u < 128u) { o[o_row + c + 0u] = f16(x[0]); }
-      if (c + 1u < 128u) { o[o_row + c + 1u] = f16(x[1]); }
-      if (c + 2u < 128u) { o[o_row + c + 2u] = f16(x[2]); }
-      if (c + 3u < 128u) { o[o_row + c + 3u] = f16(x[3]); }
+      if (c + 0u < 128u) { o[o_row + c + 0u] = f32(x[0]); }
+      if (c + 1u < 128u) { o[o_row + c + 1u] = f32(x[1]); }
+      if (c + 2u < 128u) { o[o_row + c + 2u] = f32(x[2]); }
+      if (c + 3u < 128u) { o[o_row + c + 3u] = f32(x[3]); }
     }
   }
   if (t0 + tr + 0u * TR < u.seq) {
