@@ -48,6 +48,16 @@ const CANDIDATES: Candidate[] = [
   ["full unroll + no f16 staging", { unroll: 0, f16Staging: false }, "f32"],
   ["full unroll + 2 buffers", { unroll: 0, buffers: 2 }, "f32"],
   ["full unroll + vec4 state loads", { unroll: 0, vecStateLoads: true }, "f32"],
+  ["full unroll + vec4 state loads + f16 precision", { unroll: 0, vecStateLoads: true }, "f16"],
+  ["full unroll + vec4 state loads + rows steps 32", {
+    unroll: 0,
+    vecStateLoads: true,
+    rows: { steps: 32 },
+  }, "f32"],
+  ["full unroll + rows 4x4 steps 16", {
+    unroll: 0,
+    rows: { rowsPerThread: 4, colsPerThread: 4, steps: 16 },
+  }, "f32"],
   ["full unroll + steps 16", { unroll: 0, state: { steps: 16 }, rows: { steps: 16 } }, "f32"],
   ["full unroll + rows steps 16", { unroll: 0, rows: { steps: 16 } }, "f32"],
   ["state 4x4", { state: FOUR }, "f32"],
