@@ -18,7 +18,7 @@ import {
   type Vjp,
 } from "../ops/_runtime/mod.ts";
 import { type Inputs, makeInputs } from "./ops.ts";
-import { backToBack, gpuTime, isCpuAdapter, launchesInBudget } from "./measure.ts";
+import { backToBack, gpuTime, isCpuAdapter, keepBusy, launchesInBudget } from "./measure.ts";
 
 /** Elements of each of o, dq, dk, dv that the sweeps compare between tilings. */
 export const CHECKED_PREFIX = 2 ** 20;
@@ -203,10 +203,11 @@ export async function measureSwept(
   );
   for (const t of [run.output, g.dq, g.dk, g.dv]) t.destroy();
   const device = q.device;
-  // Each op is timed as the profiler times it: its fastest warm-up run sizes the untimed
-  // warm-up launches (bench/measure.ts), then the samples run back to back.
+  // Each op is timed as the profiler times it (its fastest warm-up run sizes the untimed
+  // warm-up launches, then the samples run back to back), after ≈ 200 ms of keeping the GPU busy.
   const timed = async (work: () => void) => {
     const launchMs = Math.min(...await timeGpu(device, work, warmups));
+    if (!isCpuAdapter(device.adapterInfo)) await keepBusy(device, work, launchMs, cap);
     const plan = backToBack(launchMs, reps, cap);
     return (await gpuTime(device, work, reps, plan.perSubmit, plan.warmup)).p50;
   };

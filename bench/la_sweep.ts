@@ -42,6 +42,8 @@ const CANDIDATES: Candidate[] = [
   ["steps 16 both", { state: { steps: 16 }, rows: { steps: 16 } }, "f32"],
   ["steps 4 both", { state: { steps: 4 }, rows: { steps: 4 } }, "f32"],
   ["scalar loads", { vecLoads: false }, "f32"],
+  ["scalar stores", { vecStores: false }, "f32"],
+  ["vec4 state loads + no f16 staging", { vecStateLoads: true, f16Staging: false }, "f32"],
   // Every staged index a literal (constant indices into workgroup memory), and combinations.
   ["full unroll", { unroll: 0 }, "f32"],
   ["full unroll + f16 precision", { unroll: 0 }, "f16"],
@@ -74,7 +76,14 @@ const CANDIDATES: Candidate[] = [
 ];
 
 /** Candidates in f32 storage (`--f32T`). */
-const F32_CANDIDATES = ["default", "f16 precision", "rows 8x8", "vec4 state loads", "full unroll"];
+const F32_CANDIDATES = [
+  "default",
+  "f16 precision",
+  "rows 8x8",
+  "vec4 state loads",
+  "full unroll",
+  "scalar stores",
+];
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -105,6 +105,24 @@ export function launchesPerAwait(msPerLaunch: number, awaitMs = 11): number {
 }
 
 /**
+ * Keeps the GPU busy with `work` (≈ `launchMs` each) for about `ms` of wall time, in batches of
+ * ≈ 20 ms (at most `cap` launches) with one await each: after seconds of host-side pipeline
+ * compiles the H200 reads 1.5–5× slow for longer than `gpuTime`'s 25 ms warm-up (bench/NOTES.md,
+ * session 3), so the sweeps run this first.
+ */
+export async function keepBusy(
+  device: GPUDevice,
+  work: () => void,
+  launchMs: number,
+  cap: number,
+  ms = 200,
+): Promise<void> {
+  const perBatch = Math.max(1, Math.min(cap, Math.ceil(20 / Math.max(launchMs, 1e-3))));
+  const t0 = performance.now();
+  while (performance.now() - t0 < ms) await runBatch(device, work, perBatch);
+}
+
+/**
  * Records `n` launches of `work` (the recorder submits on its own every few hundred
  * dispatches), submits the rest and awaits the queue once.
  */

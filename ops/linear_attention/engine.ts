@@ -77,6 +77,11 @@ export interface LaTiling {
   unroll: number;
   /** Load 4 features per access where d_k, d_v and every row window allow it. */
   vecLoads: boolean;
+  /**
+   * With `vecLoads` in effect, the row passes also write 4 features per store where the output
+   * windows allow it (each invocation's outputs are 4 consecutive features per accumulator).
+   */
+  vecStores: boolean;
   /** Share operands through subgroup shuffles where the device has subgroups. */
   subgroups: boolean;
   /**
@@ -110,6 +115,7 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
   buffers: 1,
   unroll: 2,
   vecLoads: true,
+  vecStores: true,
   // Measured on the H200: sharing x by shuffles is 6 % slower than reading it from workgroup
   // memory (bench/NOTES.md), so the subgroup path is opt-in.
   subgroups: false,
@@ -551,10 +557,17 @@ function recordRows(p: Problem, slices: Slice[], role: RowRole, tensors: Bound) 
   const mode = modeOf(p, t, vec4, out.device, precision);
   const stateVec4 = vec4 && vecState(p) && windows4(p, slices, tensors, ["mat"]) &&
     Number.isInteger((t.steps * t.n) / 4 / tileThreads(t));
+  const outVec4 = vec4 && p.tiling.vecStores && windows4(p, slices, tensors, ["out", "out2"]);
   const k = kernelOf(
     `la_rows_${role}`,
-    { ...p.variant, ...t, ...mode, ...(stateVec4 ? { stateVec4 } : {}) },
-    () => rowKernel(p.variant, role, t, mode, stateVec4),
+    {
+      ...p.variant,
+      ...t,
+      ...mode,
+      ...(stateVec4 ? { stateVec4 } : {}),
+      ...(outVec4 ? { outVec4 } : {}),
+    },
+    () => rowKernel(p.variant, role, t, mode, stateVec4, outVec4),
   );
   const rows = role === "o" || role === "dq" ? p.lq : p.lk;
   const tilesN = ceilDiv(outer, t.n), blocks = ceilDiv(rows, t.m);

@@ -156,13 +156,23 @@ function isVec4(b: LaBinding, vec4: boolean): boolean {
   return vec4 && b.type === "row" && !b.write;
 }
 
-/** The storage bindings of `bindings`: row tensors read are vec4s in vec4 mode. */
-function storageOf(bindings: LaBinding[], dtype: DType, vec4: boolean): StorageBinding[] {
+/**
+ * The storage bindings of `bindings`: row tensors read are vec4s in vec4 mode, row tensors
+ * written with `outVec4`.
+ */
+function storageOf(
+  bindings: LaBinding[],
+  dtype: DType,
+  vec4: boolean,
+  outVec4 = false,
+): StorageBinding[] {
   const el = { row: dtype, f32: "f32", vec4f: "vec4f", u32: "u32" };
   return bindings.map((b) => ({
     name: b.name,
     access: b.write ? "read_write" : "read",
-    type: isVec4(b, vec4) ? `vec4<${el[b.type]}>` : el[b.type],
+    type: isVec4(b, vec4) || (outVec4 && b.write && b.type === "row")
+      ? `vec4<${el[b.type]}>`
+      : el[b.type],
   }));
 }
 
@@ -639,6 +649,10 @@ fn store_m(buf: u32, k: u32, val: ${type}) {
  * `stateVec4`: M is fetched 4 floats per load (`mat` declared as vec4s): d_v and the state row
  * length `ld` multiples of 4, the state's window 4-aligned and `t.steps · t.n / 4` a multiple
  * of the invocations (the launcher checks). Without it, one float per load.
+ *
+ * `outVec4`: each accumulator's 4 outputs are written as one vec4 (`out`, `out2` declared as
+ * vec4s): the output features a multiple of 4 and the output windows 4-aligned (the launcher
+ * checks). Without it, one element per store.
  */
 export function rowKernel(
   v: LaVariant,
@@ -646,6 +660,7 @@ export function rowKernel(
   t: Tile,
   mode: KernelMode,
   stateVec4 = false,
+  outVec4 = false,
 ): LaShader {
   const norm = v.normalised;
   const zOut = norm && role === "o";
@@ -765,7 +780,24 @@ fn dot_part(r: u32, col4: u32, acc: vec4f) -> f32 {
       : ""
   }
 
+${
+    outVec4
+      ? `// Outputs n0 + col4.. of row r (all 4 or none: the output features are a multiple of 4).
 fn put(r: u32, col4: u32, sums: vec4f, scale: f32) {
+  let col = n0 + col4;
+  if (r0 + r < n_rows && col < ${outer}) {
+    let acc_v = sums;
+    ${
+        vector
+          ? "let m_col = vec4f(s_vec[col], s_vec[col + 1u], s_vec[col + 2u], s_vec[col + 3u]);"
+          : ""
+      }
+    let i_out = row_at(r0 + r, ${outer}) + col;
+    out[(u.off_out + i_out) / 4u] = vec4<${et}>(${value});
+    ${two ? `out2[(u.off_out2 + i_out) / 4u] = vec4<${et}>(${value2});` : ""}
+  }
+}`
+      : `fn put(r: u32, col4: u32, sums: vec4f, scale: f32) {
   for (var c = 0u; c < 4u; c += 1u) {
     let col = n0 + col4 + c;
     if (r0 + r < n_rows && col < ${outer}) {
@@ -776,7 +808,8 @@ fn put(r: u32, col4: u32, sums: vec4f, scale: f32) {
       ${two ? `out2[u.off_out2 + i_out] = ${et}(${value2});` : ""}
     }
   }
-}
+}`
+  }
 
 @compute @workgroup_size(NT)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -867,5 +900,5 @@ ${
   }
 }
 `;
-  return { storage: storageOf(bindings, v.dtype, mode.vec4), wgsl };
+  return { storage: storageOf(bindings, v.dtype, mode.vec4, outVec4), wgsl };
 }
