@@ -113,7 +113,11 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
   // faster than 8 × 8 at T = 1024–32768 (bench/NOTES.md, session 2).
   rows: { maxTile: 64, block: 64, rowsPerThread: 4, colsPerThread: 8, steps: 8 },
   buffers: 1,
-  unroll: 2,
+  // All staged indices literals, the state fetched 4 floats per load (rows padded to d_v + 4)
+  // and the outputs written 4 per store: on the H200 (bench/NOTES.md, session 3) T = 32768
+  // forward 3.50 → 2.89 ms, forward+backward 12.0 → 10.3 against the scalar forms; each alone
+  // gains less (literal indices alone nothing).
+  unroll: 0,
   vecLoads: true,
   vecStores: true,
   // Measured on the H200: sharing x by shuffles is 6 % slower than reading it from workgroup
@@ -122,7 +126,7 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
   // Bitwise the same results. On the H200 the forward is 1–4 % faster, the forward+backward 1–3 %
   // slower (bench/NOTES.md, session 2): on, for inference, where the forward is all that runs.
   f16Staging: true,
-  vecStateLoads: false,
+  vecStateLoads: true,
 });
 
 /** A tiling: `overrides` (each part optional) over {@linkcode LA_DEFAULT_TILING}. */

@@ -1,9 +1,11 @@
 /**
  * Every compiled variant of the linear-attention kernels against the float64 references, for
- * all four ops, forward and backward: the default tiling (vec4 loads, one staging buffer), the
- * subgroup-shuffle kernels (where the device has subgroups), the portable kernels (scalar loads, two
- * buffers, no subgroups), small tiles with short chunks, f16 precision, the state loaded as vec4s
- * (padded state rows), and a device requested without subgroups.
+ * all four ops, forward and backward: the default tiling (vec4 loads of the inputs and the
+ * padded state rows, vec4 output stores, one staging buffer, literal staged indices), the
+ * subgroup-shuffle kernels (where the device has subgroups), the portable kernels (scalar loads,
+ * two buffers, no subgroups), small tiles with short chunks, f16 precision, the state loaded and
+ * the outputs stored one float at a time with the FMA loop not unrolled, and a device requested
+ * without subgroups.
  */
 import assert from "node:assert/strict";
 import { eluPlusOne, noF16, noGpu, randn, testDevice, tolFor } from "../_helpers.ts";
@@ -52,7 +54,11 @@ const VARIANTS: Variant[] = [
     },
   },
   { name: "f16 precision", dtypes: ["f16"], precision: "f16" },
-  { name: "vec4 state loads", dtypes: ["f32", "f16"], tiling: { vecStateLoads: true } },
+  {
+    name: "scalar state loads and stores, FMA loop",
+    dtypes: ["f32", "f16"],
+    tiling: { vecStateLoads: false, vecStores: false, unroll: 2 },
+  },
 ];
 
 /** All four ops of the family on `dev` with `variant`, each against its reference. */
@@ -173,11 +179,18 @@ for (const variant of VARIANTS) {
         assert.equal(flag("shuffle", false), kernels.length);
         assert.equal(flag("buffers", 2), kernels.length);
       }
-      if (variant.name === "vec4 state loads") {
-        // Every family member has a case with d_v a multiple of 4, and only those load so.
-        const rows = kernels.filter((l) => l.startsWith("la_rows_"));
-        assert.ok(rows.filter((l) => l.includes('"stateVec4":true')).length >= 8, "vec4 state");
+      const rows = kernels.filter((l) => l.startsWith("la_rows_"));
+      if (variant.name === "default") {
+        // Every family member has a case with d_v a multiple of 4, and only those load the
+        // state and store the outputs 4 at a time.
+        for (const flagged of ['"stateVec4":true', '"outVec4":true']) {
+          assert.ok(rows.filter((l) => l.includes(flagged)).length >= 8, flagged);
+        }
         assert.ok(rows.some((l) => !l.includes('"stateVec4"')), "scalar state where d_v = 17");
+        assert.ok(rows.some((l) => !l.includes('"outVec4"')), "scalar stores where d_v = 17");
+      }
+      if (variant.name === "scalar state loads and stores, FMA loop") {
+        assert.ok(rows.every((l) => !l.includes('"stateVec4"') && !l.includes('"outVec4"')));
       }
       if (variant.precision === "f16") {
         // The forward state and the dq, dk passes keep f32 products (dq's terms can cancel).
