@@ -123,12 +123,16 @@ fn store_m(buf: u32, k: u32, val: vec4f) {
 }
 
 // x_num·acc over this invocation's columns of row r (the first half of dz_r).
+// (d_k is a multiple of 4: the 4 columns exist together; x_num fetched as one vec4.)
 fn dot_part(r: u32, col4: u32, acc: vec4f) -> f32 {
+  let col = n0 + col4;
+  if (r0 + r >= n_rows || col >= u.dk) { return 0.0; }
+  let x4 = ld4_den(row_at(r0 + r, u.dk) + col, 4u);
   var sum = 0.0;
-  for (var c = 0u; c < 4u; c += 1u) {
-    let col = n0 + col4 + c;
-    if (r0 + r < n_rows && col < u.dk) { sum += acc[c] * ld_den(row_at(r0 + r, u.dk) + col); }
-  }
+  sum += acc[0] * x4[0];
+  sum += acc[1] * x4[1];
+  sum += acc[2] * x4[2];
+  sum += acc[3] * x4[3];
   return sum;
 }
 
