@@ -54,6 +54,11 @@ export interface LaTiling {
     chunkMax: number;
     /** Chunks are sized for about this many workgroups in the whole state pass. */
     groups: number;
+    /**
+     * Where the pass has fewer than `groups` workgroups even with the shortest chunks (short
+     * sequences), 4 × 4 outputs per invocation instead (4× the invocations per tile).
+     */
+    fill: boolean;
   };
   /** Row passes: a `block × features` tile of o, dq, dk or dv per workgroup. */
   rows: {
@@ -108,6 +113,9 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
     chunkMin: 64,
     chunkMax: 512,
     groups: 8192,
+    // H200, B8-H16-D64 (bench/NOTES.md, session 3): T = 1024 forward 0.158 → 0.132 ms,
+    // forward+backward 0.442 → 0.372 with 4 × 4; T = 32768 forward 13 % slower with it.
+    fill: true,
   },
   // 4 rows × 8 features per invocation (128 invocations at 64 features): on the H200 5–13 %
   // faster than 8 × 8 at T = 1024–32768 (bench/NOTES.md, session 2).
@@ -175,7 +183,8 @@ function canShuffle(p: Problem, t: Tile, device: GPUDevice): boolean {
     sg % lanes === 0;
 }
 
-function stateTile(p: Problem, device: GPUDevice): Tile {
+/** The state tile: the tiling's, or with `fill`, 4 × 4 outputs per invocation. */
+function stateTile(p: Problem, device: GPUDevice, fill = false): Tile {
   const c = p.tiling.state;
   const m = featureTile(p.dk, c.maxTile), n = featureTile(p.dv, c.maxTile);
   const ok = (t: Tile) => {
@@ -185,7 +194,9 @@ function stateTile(p: Problem, device: GPUDevice): Tile {
       nt % (m / 4) === 0 && nt % (n / 4) === 0 &&
       Number.isInteger((t.steps * m) / 4 / nt) && Number.isInteger((t.steps * n) / 4 / nt);
   };
-  const wanted = { m, n, rm: c.rowsPerThread, rn: c.colsPerThread, steps: c.steps };
+  const wanted = fill
+    ? { m, n, rm: 4, rn: 4, steps: c.steps }
+    : { m, n, rm: c.rowsPerThread, rn: c.colsPerThread, steps: c.steps };
   const fallback = [wanted, { m, n, rm: 4, rn: 4, steps: 16 }, { m, n, rm: 4, rn: 4, steps: 32 }];
   const t = fallback.find(ok);
   if (!t) throw new Error(`${p.op}: internal error, no state tiling fits d_k ${p.dk}, d_v ${p.dv}`);
@@ -445,6 +456,13 @@ function chunkPlan(p: Problem, t: Tile, tiles: number, rows: number, scratch: Te
   return { chunk, chunks: ceilDiv(rows, chunk), direct: false };
 }
 
+/** Workgroups per state tile of a pass over `rows` rows per segment in chunks of `chunk`. */
+function stateGroups(p: Problem, chunk: number, rows: number): number {
+  return p.cu
+    ? spanTable(p.cu, chunk).entries * p.he
+    : p.items * p.segsPerItem * ceilDiv(rows, chunk);
+}
+
 /** Loop iterations llvmpipe (Mesa's CPU driver) runs per invocation before it stops a loop. */
 const LLVMPIPE_LOOP_CAP = 65535;
 
@@ -506,11 +524,18 @@ function recordState(
   scratch: Tensor,
 ) {
   const out = tensors.out as Tensor;
-  const t = stateTile(p, out.device);
+  const rows = pass === "fwd" ? p.lk : p.lq;
+  const planned = (fill: boolean) => {
+    const t = stateTile(p, out.device, fill);
+    const tiles = ceilDiv(p.dk, t.m) * ceilDiv(p.dv, t.n);
+    return { t, tiles, c: chunkPlan(p, t, tiles, rows, scratch) };
+  };
+  let { t, tiles, c } = planned(false);
+  if (p.tiling.state.fill && stateGroups(p, c.chunk, rows) * tiles < p.tiling.state.groups) {
+    ({ t, tiles, c } = planned(true));
+  }
   const withGs = tensors.gs !== undefined;
   const tilesA = ceilDiv(p.dk, t.m), tilesB = ceilDiv(p.dv, t.n);
-  const rows = pass === "fwd" ? p.lk : p.lq;
-  const c = chunkPlan(p, t, tilesA * tilesB, rows, scratch);
   // S feeds dq, whose terms can nearly cancel: the forward state's products stay f32.
   const precision = pass === "fwd" ? "f32" : p.precision;
   const mode = modeOf(p, t, vec4Windows(p, slices, tensors), out.device, precision);

@@ -55,9 +55,9 @@ const VARIANTS: Variant[] = [
   },
   { name: "f16 precision", dtypes: ["f16"], precision: "f16" },
   {
-    name: "scalar state loads and stores, FMA loop",
+    name: "scalar state loads and stores, FMA loop, 8 × 8 state tiles",
     dtypes: ["f32", "f16"],
-    tiling: { vecStateLoads: false, vecStores: false, unroll: 2 },
+    tiling: { vecStateLoads: false, vecStores: false, unroll: 2, state: { fill: false } },
   },
 ];
 
@@ -169,6 +169,9 @@ for (const variant of VARIANTS) {
         kernels.filter((l) => l.includes(`"${name}":${JSON.stringify(value)}`)).length;
       if (variant.name === "default") {
         assert.ok(flag("vec4", true) > 0 && flag("vec4", false) > 0, "vec4 and scalar kernels");
+        // The test shapes are short: every state pass fills the device with 4 × 4 tiles.
+        const states = kernels.filter((l) => l.startsWith("la_state_"));
+        assert.ok(states.every((l) => l.includes('"rm":4,"rn":4')), "4 × 4 state tiles");
         assert.equal(flag("buffers", 1), kernels.length);
       }
       if (variant.name === "subgroup shuffles" && subgroupSize(device) === 8) {
@@ -189,8 +192,10 @@ for (const variant of VARIANTS) {
         assert.ok(rows.some((l) => !l.includes('"stateVec4"')), "scalar state where d_v = 17");
         assert.ok(rows.some((l) => !l.includes('"outVec4"')), "scalar stores where d_v = 17");
       }
-      if (variant.name === "scalar state loads and stores, FMA loop") {
+      if (variant.name === "scalar state loads and stores, FMA loop, 8 × 8 state tiles") {
         assert.ok(rows.every((l) => !l.includes('"stateVec4"') && !l.includes('"outVec4"')));
+        const states = kernels.filter((l) => l.startsWith("la_state_"));
+        assert.ok(states.some((l) => l.includes('"rm":8,"rn":8')), "8 × 8 state tiles");
       }
       if (variant.precision === "f16") {
         // The forward state and the dq, dk passes keep f32 products (dq's terms can cancel).
