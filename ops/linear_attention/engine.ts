@@ -34,6 +34,7 @@ import {
   stateKernel,
   type Tile,
   tileThreads,
+  transposeKernel,
 } from "../../shaders/linear_attention/kernels.ts";
 
 /** Kernel tiling of the family; {@linkcode LA_DEFAULT_TILING} holds the defaults. */
@@ -101,6 +102,11 @@ export interface LaTiling {
    * d_v) so that rows start 16-byte aligned.
    */
   vecStateLoads: boolean;
+  /**
+   * The backward's dq and dk passes read a transposed copy of the state (made by a small kernel,
+   * B·H·d_k·ld floats each while the backward runs), so that they stage Sᵀ like o and dv stage S.
+   */
+  transposedState: boolean;
 }
 
 /** The default tiling (the one place it is defined). */
@@ -135,6 +141,7 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
   // slower (bench/NOTES.md, session 2): on, for inference, where the forward is all that runs.
   f16Staging: true,
   vecStateLoads: true,
+  transposedState: true,
 });
 
 /** A tiling: `overrides` (each part optional) over {@linkcode LA_DEFAULT_TILING}. */
@@ -575,7 +582,20 @@ function recordState(
   }), seqs);
 }
 
-function recordRows(p: Problem, slices: Slice[], role: RowRole, tensors: Bound) {
+/** `state` transposed per segment into a new tensor (see `transposeKernel`). */
+function transposed(p: Problem, slices: Slice[], state: Tensor): Tensor {
+  const ld = stateRowLength(p);
+  const out = Tensor.empty(state.device, [...p.statePrefix, ld, p.dk], "f32");
+  const k = kernelOf("la_transpose", {}, transposeKernel);
+  launchSliced(p, slices, k, { mat: state, out }, (segs) => ({
+    rows: segs,
+    groups: ceilDiv(segs * p.dk * ld, REDUCE_THREADS),
+  }));
+  return out;
+}
+
+/** Records a row pass; `stateT`: `tensors.mat` is the transposed state (dq, dk). */
+function recordRows(p: Problem, slices: Slice[], role: RowRole, tensors: Bound, stateT = false) {
   const outer = role === "o" || role === "dv" ? p.dv : p.dk;
   const out = tensors.out as Tensor;
   const t = rowTile(p, role, out.device);
@@ -595,8 +615,9 @@ function recordRows(p: Problem, slices: Slice[], role: RowRole, tensors: Bound) 
       ...mode,
       ...(stateVec4 ? { stateVec4 } : {}),
       ...(outVec4 ? { outVec4 } : {}),
+      ...(stateT ? { stateT } : {}),
     },
-    () => rowKernel(p.variant, role, t, mode, stateVec4, outVec4),
+    () => rowKernel(p.variant, role, t, mode, stateVec4, outVec4, stateT),
   );
   const rows = role === "o" || role === "dq" ? p.lq : p.lk;
   const tilesN = ceilDiv(outer, t.n), blocks = ceilDiv(rows, t.m);
@@ -726,8 +747,16 @@ export function backward(p: Problem, x: Inputs, saved: Saved, dO: Tensor, gs?: T
     g.dqr,
     g.dkr,
   ]);
-  const dq = { x: dO, mat: state, out: dec ? g.dqr : g.dq, out2: dec ? g.dq : undefined };
-  if (norm) recordRows(p, slices, "dq", { ...dq, den: x.qr ?? x.q, z, dz });
+  // dq and dk read Sᵀ and dSᵀ: from transposed copies, or transposed while staged.
+  const copies = p.tiling.transposedState;
+  const stateT = copies ? transposed(p, slices, state) : undefined;
+  const dq = {
+    x: dO,
+    mat: stateT ?? state,
+    out: dec ? g.dqr : g.dq,
+    out2: dec ? g.dq : undefined,
+  };
+  if (norm) recordRows(p, slices, "dq", { ...dq, den: x.qr ?? x.q, z, dz }, copies);
   recordState(p, slices, "bwd", {
     x: x.qr ?? x.q,
     y: dO,
@@ -737,9 +766,13 @@ export function backward(p: Problem, x: Inputs, saved: Saved, dO: Tensor, gs?: T
     gs,
     out: dstate,
   }, dec ? g.dkr! : g.dk);
-  if (!norm) recordRows(p, slices, "dq", dq);
-  recordRows(p, slices, "dk", { x: x.v, mat: dstate, out: dec ? g.dkr : g.dk, out2: g.dk });
+  if (!norm) recordRows(p, slices, "dq", dq, copies);
+  stateT?.destroy();
+  const dstateT = copies ? transposed(p, slices, dstate) : undefined;
+  const dk = { x: x.v, mat: dstateT ?? dstate, out: dec ? g.dkr : g.dk, out2: g.dk };
+  recordRows(p, slices, "dk", dk, copies);
   recordRows(p, slices, "dv", { x: x.kr ?? x.k, mat: dstate, out: g.dv });
+  dstateT?.destroy();
   dstate.destroy();
   dz?.destroy();
   return g;

@@ -587,13 +587,36 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 }
 
 /**
+ * Transpose of the state `[S | m]` (or `[dS | dm/L_k]`), `d_k × ld` per segment, into `ld × d_k`
+ * per segment (f32), one element per invocation: the dq and dk passes then stage Sᵀ row by row
+ * (`rowKernel`'s `stateT`). Uniforms: `rows` = segments of this launch, `groups` its workgroups.
+ */
+export function transposeKernel(): LaShader {
+  const bindings = [binding("mat", "f32"), binding("out", "f32", true)];
+  const wgsl = `${FLAT_GROUP_WGSL}
+@compute @workgroup_size(${REDUCE_THREADS})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let e = flat_group(wid, nwg) * ${REDUCE_THREADS}u + lid;
+  let size = u.dk * u.ld;
+  if (e >= u.rows * size) { return; }
+  let seg = e / size;
+  let a = (e % size) / u.ld;
+  let b = e % u.ld;
+  out[u.off_out + seg * size + b * u.dk + a] = mat[u.off_mat + e];
+}
+`;
+  return { storage: storageOf(bindings, "f32", false), wgsl };
+}
+
+/**
  * The row kernels' `fetch_m(i0, k)` / `store_m(buf, k, val)`: item k of this invocation's share
  * of the step's M tile, `M[i0 + i][n0 + col]` — the state S (`o`, `dv`: row i0 + i, column
  * n0 + col) or its transpose (`dq`, `dk`: `transposed`) — 0 past `inner` or `outer`, stored into
  * `s_y` as `staged` (vec4f or vec4h). One float per item, or with `vec4` (`mat` declared as
  * vec4s) 4: columns col.. of row i of S, or rows i.. of one column of Sᵀ (4 staged rows, one
  * component each); with d_v and the state row length multiples of 4 a load never straddles the
- * end of a row.
+ * end of a row. `ld`: the state's row length (`u.ld`, or `u.dk` for a transposed copy).
  */
 function stateFetch(
   transposed: boolean,
@@ -601,6 +624,7 @@ function stateFetch(
   outer: string,
   staged: string,
   vec4: boolean,
+  ld = "u.ld",
 ): string {
   const n = (d: string) => (vec4 ? `(${d} / 4u)` : d); // items along d
   const at = (e: string) => (vec4 ? `4u * (${e})` : e);
@@ -608,7 +632,7 @@ function stateFetch(
   let i = ${transposed ? at(`e % ${n("STEP")}`) : `e / ${n("TN")}`};
   let col = ${transposed ? `e / ${n("STEP")}` : at(`e % ${n("TN")}`)};`;
   const index = `o_mat + ${
-    transposed ? "(n0 + col) * u.ld + i0 + i" : "(i0 + i) * u.ld + n0 + col"
+    transposed ? `(n0 + col) * ${ld} + i0 + i` : `(i0 + i) * ${ld} + n0 + col`
   }`;
   const type = vec4 ? "vec4f" : "f32";
   const slot = "s_y[buf][i][(col % RN) / 4u][col / RN]";
@@ -653,6 +677,10 @@ fn store_m(buf: u32, k: u32, val: ${type}) {
  * `outVec4`: each accumulator's 4 outputs are written as one vec4 (`out`, `out2` declared as
  * vec4s): the output features a multiple of 4 and the output windows 4-aligned (the launcher
  * checks). Without it, one element per store.
+ *
+ * `stateT` (dq, dk): `mat` is the state transposed, `[ld × d_k]` per segment (see
+ * {@linkcode transposeKernel}), so that M = Sᵀ is read row by row like o's and dv's M = S, and
+ * the vector column (m, dm/L_k) is its row d_v.
  */
 export function rowKernel(
   v: LaVariant,
@@ -661,6 +689,7 @@ export function rowKernel(
   mode: KernelMode,
   stateVec4 = false,
   outVec4 = false,
+  stateT = false,
 ): LaShader {
   const norm = v.normalised;
   const zOut = norm && role === "o";
@@ -669,7 +698,10 @@ export function rowKernel(
   const two = v.decoupled && norm && (role === "dq" || role === "dk");
   const inner = role === "o" || role === "dv" ? "u.dk" : "u.dv";
   const outer = role === "o" || role === "dv" ? "u.dv" : "u.dk";
-  const transposed = role === "dq" || role === "dk";
+  if (stateT && role !== "dq" && role !== "dk") {
+    throw new RangeError(`a transposed state copy is for dq and dk, not ${role}`);
+  }
+  const transposed = (role === "dq" || role === "dk") && !stateT;
   const den = (zOut && v.decoupled) || dzOut;
   const bindings = [binding("x")];
   if (den) bindings.push(binding("den"));
@@ -764,7 +796,7 @@ fn store_x(buf: u32, k: u32, val: vec4f) {
   }
 }
 
-${stateFetch(transposed, inner, outer, types.y, stateVec4)}
+${stateFetch(transposed, inner, outer, types.y, stateVec4, stateT ? "u.dk" : "u.ld")}
 ${
     dzOut
       ? `
@@ -841,7 +873,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let scale = seg_scale(i_seg);
   ${
     vector
-      ? `for (var a = lid; a < u.dk; a += NT) { s_vec[a] = ${stateAt("o_mat + a * u.ld + u.dv")}; }
+      ? `for (var a = lid; a < u.dk; a += NT) { s_vec[a] = ${
+        stateAt(stateT ? "o_mat + u.dv * u.dk + a" : "o_mat + a * u.ld + u.dv")
+      }; }
   workgroupBarrier();`
       : ""
   }

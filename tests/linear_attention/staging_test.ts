@@ -1,9 +1,10 @@
 /**
- * The `f16Staging` tiling option (f16 storage: the unmodified row inputs staged in workgroup
- * memory as f16, converted to f32 where read): with f32 products the values multiplied and
- * their order are those of f32 staging, so every output and gradient of every member of the
- * family must be bitwise equal to the default kernels', with and without subgroup shuffles.
- * For f32 storage the option is ignored.
+ * Tiling options that change how operands are staged, not what is multiplied in which order, so
+ * that every output and gradient of every member of the family must be bitwise equal with and
+ * without them: `f16Staging` (f16 storage: the unmodified row inputs staged in workgroup memory
+ * as f16, converted to f32 where read; with and without subgroup shuffles; ignored for f32
+ * storage) and `transposedState` (dq and dk read a transposed copy of the state instead of
+ * transposing it while staging).
  */
 import assert from "node:assert/strict";
 import { eluPlusOne, noF16, noGpu, randn, roundToF16, testDevice } from "../_helpers.ts";
@@ -115,7 +116,7 @@ for (const subgroups of [false, true]) {
       const { runs, dispose } = familyRuns("f16");
       try {
         for (const [what, run] of runs) {
-          const plain = await run({ subgroups });
+          const plain = await run({ subgroups, f16Staging: false });
           let staged: Bits = {};
           const launched = await recording(device, async () => {
             staged = await run({ subgroups, f16Staging: true });
@@ -153,6 +154,34 @@ Deno.test({
       assert.ok(kernels.every((l) => l.includes('"f16Staging":false')), what);
     } finally {
       dispose();
+    }
+  },
+});
+
+Deno.test({
+  name: "transposed state copies: every op of the family, forward and backward, is bitwise " +
+    "equal to transposing the state while staging (f32 and f16 storage)",
+  ignore: noGpu,
+  fn: async () => {
+    for (const dtype of noF16 ? ["f32" as const] : ["f32" as const, "f16" as const]) {
+      const { runs, dispose } = familyRuns(dtype);
+      try {
+        for (const [what, run] of runs) {
+          const staged = await run({ transposedState: false });
+          let copied: Bits = {};
+          const launched = await recording(device, async () => {
+            copied = await run({ transposedState: true });
+          });
+          const reads = launched.filter((l) => /^la_rows_d[qk]:/.test(l));
+          assert.ok(reads.length > 0 && reads.every((l) => l.includes('"stateT":true')), what);
+          for (const name of Object.keys(staged)) {
+            assert.ok(staged[name].length > 0);
+            assert.deepEqual(copied[name], staged[name], `${name} of ${what}`);
+          }
+        }
+      } finally {
+        dispose();
+      }
     }
   },
 });

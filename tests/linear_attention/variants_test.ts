@@ -55,9 +55,15 @@ const VARIANTS: Variant[] = [
   },
   { name: "f16 precision", dtypes: ["f16"], precision: "f16" },
   {
-    name: "scalar state loads and stores, FMA loop, 8 × 8 state tiles",
+    name: "scalar state loads and stores, FMA loop, 8 × 8 state tiles, Sᵀ staged",
     dtypes: ["f32", "f16"],
-    tiling: { vecStateLoads: false, vecStores: false, unroll: 2, state: { fill: false } },
+    tiling: {
+      vecStateLoads: false,
+      vecStores: false,
+      unroll: 2,
+      state: { fill: false },
+      transposedState: false,
+    },
   },
 ];
 
@@ -191,9 +197,19 @@ for (const variant of VARIANTS) {
         }
         assert.ok(rows.some((l) => !l.includes('"stateVec4"')), "scalar state where d_v = 17");
         assert.ok(rows.some((l) => !l.includes('"outVec4"')), "scalar stores where d_v = 17");
+        // dq and dk read the transposed copies (every member has a dq or dk pass).
+        const transposedReads = rows.filter((l) => /^la_rows_d[qk]:/.test(l));
+        assert.ok(transposedReads.every((l) => l.includes('"stateT":true')), "Sᵀ copies");
+        assert.ok(launched.some((l) => l.startsWith("la_transpose")), "transpose kernel");
       }
-      if (variant.name === "scalar state loads and stores, FMA loop, 8 × 8 state tiles") {
-        assert.ok(rows.every((l) => !l.includes('"stateVec4"') && !l.includes('"outVec4"')));
+      if (
+        variant.name === "scalar state loads and stores, FMA loop, 8 × 8 state tiles, Sᵀ staged"
+      ) {
+        assert.ok(
+          rows.every((l) =>
+            !l.includes('"stateVec4"') && !l.includes('"outVec4"') && !l.includes('"stateT"')
+          ),
+        );
         const states = kernels.filter((l) => l.startsWith("la_state_"));
         assert.ok(states.some((l) => l.includes('"rm":8,"rn":8')), "8 × 8 state tiles");
       }
