@@ -56,7 +56,7 @@ const VARIANTS: Variant[] = [
   { name: "f16 precision", dtypes: ["f16"], precision: "f16" },
   {
     name: "scalar state loads and stores, FMA loop, 8 × 8 state tiles, Sᵀ staged",
-    dtypes: ["f32", "f16"],
+    dtypes: ["f32"],
     tiling: {
       vecStateLoads: false,
       vecStores: false,
