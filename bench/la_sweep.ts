@@ -45,6 +45,7 @@ const CANDIDATES: Candidate[] = [
   ["scalar stores", { vecStores: false }, "f32"],
   ["no state fill", { state: { fill: false } }, "f32"],
   ["no transposed state", { transposedState: false }, "f32"],
+  ["state 2 buffers", { state: { buffers: 2 } }, "f32"],
   ["vec4 state loads + no f16 staging", { vecStateLoads: true, f16Staging: false }, "f32"],
   // Every staged index a literal (constant indices into workgroup memory), and combinations.
   ["full unroll", { unroll: 0 }, "f32"],

@@ -60,6 +60,8 @@ export interface LaTiling {
      * sequences), 4 × 4 outputs per invocation instead (4× the invocations per tile).
      */
     fill: boolean;
+    /** Staging buffers of the state passes, when not the tiling's `buffers`. */
+    buffers?: 1 | 2;
   };
   /** Row passes: a `block × features` tile of o, dq, dk or dv per workgroup. */
   rows: {
@@ -190,13 +192,18 @@ function canShuffle(p: Problem, t: Tile, device: GPUDevice): boolean {
     sg % lanes === 0;
 }
 
+/** Staging buffers of the state passes. */
+function stateBuffers(p: Problem): 1 | 2 {
+  return p.tiling.state.buffers ?? p.tiling.buffers;
+}
+
 /** The state tile: the tiling's, or with `fill`, 4 × 4 outputs per invocation. */
 function stateTile(p: Problem, device: GPUDevice, fill = false): Tile {
   const c = p.tiling.state;
   const m = featureTile(p.dk, c.maxTile), n = featureTile(p.dv, c.maxTile);
   const ok = (t: Tile) => {
     const nt = tileThreads(t);
-    const staged = p.tiling.buffers * t.steps * (m + n) * stagedBytes(p.precision);
+    const staged = stateBuffers(p) * t.steps * (m + n) * stagedBytes(p.precision);
     return fits(t, (t.steps * (m + n)) / 4, staged + 16 * nt, device) &&
       nt % (m / 4) === 0 && nt % (n / 4) === 0 &&
       Number.isInteger((t.steps * m) / 4 / nt) && Number.isInteger((t.steps * n) / 4 / nt);
@@ -508,13 +515,14 @@ function modeOf(
   vec4: boolean,
   device: GPUDevice,
   precision: LaPrecision = p.precision,
+  buffers: 1 | 2 = p.tiling.buffers,
 ): KernelMode {
   return {
     precision,
     f16Staging: p.tiling.f16Staging && p.variant.dtype === "f16",
     vec4,
     shuffle: canShuffle({ ...p, precision }, t, device),
-    buffers: p.tiling.buffers,
+    buffers,
     // The largest divisor of the steps up to the wanted unroll.
     unroll: [t.steps, 16, 8, 4, 2, 1].find((u) =>
       u <= (p.tiling.unroll || t.steps) && t.steps % u === 0
@@ -545,7 +553,8 @@ function recordState(
   const tilesA = ceilDiv(p.dk, t.m), tilesB = ceilDiv(p.dv, t.n);
   // S feeds dq, whose terms can nearly cancel: the forward state's products stay f32.
   const precision = pass === "fwd" ? "f32" : p.precision;
-  const mode = modeOf(p, t, vec4Windows(p, slices, tensors), out.device, precision);
+  const vec4 = vec4Windows(p, slices, tensors);
+  const mode = modeOf(p, t, vec4, out.device, precision, stateBuffers(p));
   checkLoopCap(p, pass, t, mode, c.chunk, out.device);
   const k = kernelOf(
     `la_state_${pass}`,

@@ -38,7 +38,11 @@ interface Variant {
 
 const VARIANTS: Variant[] = [
   { name: "default", dtypes: ["f32", "f16"] },
-  { name: "subgroup shuffles", dtypes: ["f32"], tiling: { subgroups: true } },
+  {
+    name: "subgroup shuffles, two state buffers",
+    dtypes: ["f32"],
+    tiling: { subgroups: true, state: { buffers: 2 } },
+  },
   {
     name: "portable, two buffers",
     dtypes: ["f32"],
@@ -180,8 +184,13 @@ for (const variant of VARIANTS) {
         assert.ok(states.every((l) => l.includes('"rm":4,"rn":4')), "4 × 4 state tiles");
         assert.equal(flag("buffers", 1), kernels.length);
       }
-      if (variant.name === "subgroup shuffles" && subgroupSize(device) === 8) {
-        assert.ok(flag("shuffle", true) > 0, "subgroup kernels");
+      if (variant.name === "subgroup shuffles, two state buffers") {
+        if (subgroupSize(device) === 8) assert.ok(flag("shuffle", true) > 0, "subgroup kernels");
+        const states = kernels.filter((l) => l.startsWith("la_state_"));
+        assert.ok(states.length > 0 && states.every((l) => l.includes('"buffers":2')));
+        assert.ok(
+          kernels.filter((l) => l.startsWith("la_rows_")).every((l) => l.includes('"buffers":1')),
+        );
       }
       if (variant.name === "portable, two buffers") {
         assert.equal(flag("vec4", false), kernels.length);
