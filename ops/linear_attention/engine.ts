@@ -143,7 +143,8 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
   // slower (bench/NOTES.md, session 2): on, for inference, where the forward is all that runs.
   f16Staging: true,
   vecStateLoads: true,
-  transposedState: true,
+  // Bitwise the same results; not yet measured on a GPU (bench/NOTES.md, session 3, call 6).
+  transposedState: false,
 });
 
 /** A tiling: `overrides` (each part optional) over {@linkcode LA_DEFAULT_TILING}. */
