@@ -44,7 +44,9 @@ const CANDIDATES: Candidate[] = [
   ["scalar loads", { vecLoads: false }, "f32"],
   ["scalar stores", { vecStores: false }, "f32"],
   ["no state fill", { state: { fill: false } }, "f32"],
-  ["no transposed state", { transposedState: false }, "f32"],
+  ["transposed state", { transposedState: true }, "f32"],
+  ["transposed state + f16 precision", { transposedState: true }, "f16"],
+  ["transposed state + state 2 buffers", { transposedState: true, state: { buffers: 2 } }, "f32"],
   ["state 2 buffers", { state: { buffers: 2 } }, "f32"],
   ["vec4 state loads + no f16 staging", { vecStateLoads: true, f16Staging: false }, "f32"],
   // Every staged index a literal (constant indices into workgroup memory), and combinations.
@@ -86,6 +88,7 @@ const F32_CANDIDATES = [
   "vec4 state loads",
   "full unroll",
   "scalar stores",
+  "transposed state",
 ];
 
 const { values } = parseArgs({
