@@ -36,15 +36,20 @@ interface Variant {
   precision?: LaPrecision;
 }
 
+/** Names the checks below refer to. */
+const SHUFFLES = "subgroup shuffles, two state buffers";
+const SCALAR = "scalar state loads and stores, FMA loop, 8 × 8 state tiles, Sᵀ staged";
+const PORTABLE = "portable, two buffers";
+
 const VARIANTS: Variant[] = [
   { name: "default", dtypes: ["f32", "f16"] },
   {
-    name: "subgroup shuffles, two state buffers",
+    name: SHUFFLES,
     dtypes: ["f32"],
     tiling: { subgroups: true, state: { buffers: 2 } },
   },
   {
-    name: "portable, two buffers",
+    name: PORTABLE,
     dtypes: ["f32"],
     tiling: { vecLoads: false, buffers: 2, subgroups: false },
   },
@@ -57,20 +62,16 @@ const VARIANTS: Variant[] = [
       unroll: 0,
     },
   },
+  { name: "f16 precision", dtypes: ["f16"], precision: "f16" },
   {
-    name: "f16 precision, transposed state copies",
-    dtypes: ["f16"],
-    precision: "f16",
-    tiling: { transposedState: true },
-  },
-  {
-    name: "scalar state loads and stores, FMA loop, 8 × 8 state tiles",
+    name: SCALAR,
     dtypes: ["f32"],
     tiling: {
       vecStateLoads: false,
       vecStores: false,
       unroll: 2,
       state: { fill: false },
+      transposedState: false,
     },
   },
 ];
@@ -188,7 +189,7 @@ for (const variant of VARIANTS) {
         assert.ok(states.every((l) => l.includes('"rm":4,"rn":4')), "4 × 4 state tiles");
         assert.equal(flag("buffers", 1), kernels.length);
       }
-      if (variant.name === "subgroup shuffles, two state buffers") {
+      if (variant.name === SHUFFLES) {
         if (subgroupSize(device) === 8) assert.ok(flag("shuffle", true) > 0, "subgroup kernels");
         const states = kernels.filter((l) => l.startsWith("la_state_"));
         assert.ok(states.length > 0 && states.every((l) => l.includes('"buffers":2')));
@@ -196,7 +197,7 @@ for (const variant of VARIANTS) {
           kernels.filter((l) => l.startsWith("la_rows_")).every((l) => l.includes('"buffers":1')),
         );
       }
-      if (variant.name === "portable, two buffers") {
+      if (variant.name === PORTABLE) {
         assert.equal(flag("vec4", false), kernels.length);
         assert.equal(flag("shuffle", false), kernels.length);
         assert.equal(flag("buffers", 2), kernels.length);
@@ -210,10 +211,12 @@ for (const variant of VARIANTS) {
         }
         assert.ok(rows.some((l) => !l.includes('"stateVec4"')), "scalar state where d_v = 17");
         assert.ok(rows.some((l) => !l.includes('"outVec4"')), "scalar stores where d_v = 17");
+        // dq and dk read the transposed copies (every member has a dq or dk pass).
+        const transposedReads = rows.filter((l) => /^la_rows_d[qk]:/.test(l));
+        assert.ok(transposedReads.every((l) => l.includes('"stateT":true')), "Sᵀ copies");
+        assert.ok(launched.some((l) => l.startsWith("la_transpose")), "transpose kernel");
       }
-      if (
-        variant.name === "scalar state loads and stores, FMA loop, 8 × 8 state tiles, Sᵀ staged"
-      ) {
+      if (variant.name === SCALAR) {
         assert.ok(
           rows.every((l) =>
             !l.includes('"stateVec4"') && !l.includes('"outVec4"') && !l.includes('"stateT"')
@@ -221,12 +224,6 @@ for (const variant of VARIANTS) {
         );
         const states = kernels.filter((l) => l.startsWith("la_state_"));
         assert.ok(states.some((l) => l.includes('"rm":8,"rn":8')), "8 × 8 state tiles");
-      }
-      if (variant.name === "f16 precision, transposed state copies") {
-        // dq and dk read the transposed copies (every member has a dq or dk pass).
-        const transposedReads = rows.filter((l) => /^la_rows_d[qk]:/.test(l));
-        assert.ok(transposedReads.every((l) => l.includes('"stateT":true')), "Sᵀ copies");
-        assert.ok(launched.some((l) => l.startsWith("la_transpose")), "transpose kernel");
       }
       if (variant.precision === "f16") {
         // The forward state and the dq, dk passes keep f32 products (dq's terms can cancel).

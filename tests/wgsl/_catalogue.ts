@@ -182,11 +182,15 @@ function linearAttentionOps(c: Catalogue): void {
     // Without returnState the output is one tensor.
     c.grad(simpleLinearAttention.vjp(q, k, v, f16Staging) as Vjp<Tensor, Tensor, unknown>);
     // The state loaded and the outputs stored one float at a time, the FMA loop not unrolled,
-    // 8 × 8 state tiles.
-    const scalar = { vecStateLoads: false, vecStores: false, unroll: 2, state: { fill: false } };
+    // 8 × 8 state tiles, Sᵀ transposed while staged.
+    const scalar = {
+      vecStateLoads: false,
+      vecStores: false,
+      unroll: 2,
+      state: { fill: false },
+      transposedState: false,
+    };
     c.grad(linearAttention.vjp(q, k, v, { layout, tiling: scalar }));
-    // dq and dk reading transposed copies of the states.
-    c.grad(linearAttention.vjp(q, k, v, { layout, tiling: { transposedState: true } }));
   }
   const cu = new Int32Array([0, 5, 75, 100]);
   const x = c.tensor([100, 3, 24]);
