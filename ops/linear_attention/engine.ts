@@ -544,15 +544,14 @@ function recordState(
   const rows = pass === "fwd" ? p.lk : p.lq;
   const planned = (fill: boolean) => {
     const t = stateTile(p, out.device, fill);
-    const tiles = ceilDiv(p.dk, t.m) * ceilDiv(p.dv, t.n);
-    return { t, tiles, c: chunkPlan(p, t, tiles, rows, scratch) };
+    const tilesA = ceilDiv(p.dk, t.m), tilesB = ceilDiv(p.dv, t.n);
+    return { t, tilesA, tilesB, c: chunkPlan(p, t, tilesA * tilesB, rows, scratch) };
   };
-  let { t, tiles, c } = planned(false);
-  if (p.tiling.state.fill && stateGroups(p, c.chunk, rows) * tiles < p.tiling.state.groups) {
-    ({ t, tiles, c } = planned(true));
-  }
+  const wide = planned(false);
+  const filled = p.tiling.state.fill &&
+    stateGroups(p, wide.c.chunk, rows) * wide.tilesA * wide.tilesB < p.tiling.state.groups;
+  const { t, tilesA, tilesB, c } = filled ? planned(true) : wide;
   const withGs = tensors.gs !== undefined;
-  const tilesA = ceilDiv(p.dk, t.m), tilesB = ceilDiv(p.dv, t.n);
   // S feeds dq, whose terms can nearly cancel: the forward state's products stay f32.
   const precision = pass === "fwd" ? "f32" : p.precision;
   const vec4 = vec4Windows(p, slices, tensors);

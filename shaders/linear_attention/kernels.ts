@@ -342,7 +342,7 @@ ${fma}
   // Fetch the next step into registers, multiply this one, then stage the next one in the
   // other buffer: nobody reads that buffer since the last barrier. Two steps per iteration, so
   // that the buffer index is a constant in each.
-  const half = (buf: number, next: string) =>
+  const stepIn = (buf: number, next: string) =>
     `    {
       let buf = ${buf}u;
 ${fetch(next)}
@@ -356,9 +356,9 @@ ${store("0u")}
   }
   workgroupBarrier();
   for (var s0 = s_begin; s0 < s_end; s0 += 2u * STEP) {
-${half(0, "s0 + STEP")}
+${stepIn(0, "s0 + STEP")}
     if (s0 + STEP >= s_end) { break; }
-${half(1, "s0 + 2u * STEP")}
+${stepIn(1, "s0 + 2u * STEP")}
   }`;
 }
 
