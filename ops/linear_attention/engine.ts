@@ -30,6 +30,7 @@ import {
   REDUCE_THREADS,
   reduceKernel,
   rowKernel,
+  type RowForm,
   type RowRole,
   stateKernel,
   type Tile,
@@ -62,6 +63,8 @@ export interface LaTiling {
     fill: boolean;
     /** Staging buffers of the state passes, when not the tiling's `buffers`. */
     buffers?: 1 | 2;
+    /** f16 staging of the state passes, when not the tiling's `f16Staging`. */
+    f16Staging?: boolean;
   };
   /** Row passes: a `block × features` tile of o, dq, dk or dv per workgroup. */
   rows: {
@@ -109,6 +112,13 @@ export interface LaTiling {
    * B·H·d_k·ld floats each while the backward runs), so that they stage Sᵀ like o and dv stage S.
    */
   transposedState: boolean;
+  /**
+   * The row passes stage X (q, dO, v or k) row-major as stored: one workgroup store per fetched
+   * vec4 and 4 features per workgroup read in the products, instead of transposing it while
+   * staging (4 one-component stores per fetched vec4). Needs `unroll` 0 or a multiple of 4 and
+   * no subgroup shuffles (else the transposed form is used). Bitwise the same results.
+   */
+  rowMajorX: boolean;
 }
 
 /** The default tiling (the one place it is defined). */
@@ -146,6 +156,7 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
   // Bitwise the same results. H200 (bench/NOTES.md, session 3, call 6): forward+backward −2 %
   // at T = 1024, −6 to −7 % at T = 4096–32768; the forward is unchanged.
   transposedState: true,
+  rowMajorX: false,
 });
 
 /** A tiling: `overrides` (each part optional) over {@linkcode LA_DEFAULT_TILING}. */
@@ -518,10 +529,11 @@ function modeOf(
   device: GPUDevice,
   precision: LaPrecision = p.precision,
   buffers: 1 | 2 = p.tiling.buffers,
+  f16Staging = p.tiling.f16Staging,
 ): KernelMode {
   return {
     precision,
-    f16Staging: p.tiling.f16Staging && p.variant.dtype === "f16",
+    f16Staging: f16Staging && p.variant.dtype === "f16",
     vec4,
     shuffle: canShuffle({ ...p, precision }, t, device),
     buffers,
@@ -555,7 +567,8 @@ function recordState(
   // S feeds dq, whose terms can nearly cancel: the forward state's products stay f32.
   const precision = pass === "fwd" ? "f32" : p.precision;
   const vec4 = vec4Windows(p, slices, tensors);
-  const mode = modeOf(p, t, vec4, out.device, precision, stateBuffers(p));
+  const staging = p.tiling.state.f16Staging ?? p.tiling.f16Staging;
+  const mode = modeOf(p, t, vec4, out.device, precision, stateBuffers(p), staging);
   checkLoopCap(p, pass, t, mode, c.chunk, out.device);
   const k = kernelOf(
     `la_state_${pass}`,
@@ -617,17 +630,15 @@ function recordRows(p: Problem, slices: Slice[], role: RowRole, tensors: Bound, 
   const stateVec4 = vec4 && vecState(p) && windows4(p, slices, tensors, ["mat"]) &&
     Number.isInteger((t.steps * t.n) / 4 / tileThreads(t));
   const outVec4 = vec4 && p.tiling.vecStores && windows4(p, slices, tensors, ["out", "out2"]);
+  const rowMajorX = p.tiling.rowMajorX && !mode.shuffle && mode.unroll % 4 === 0;
+  // Only the forms in effect are named in the key (and the WGSL snapshots' file names).
+  const form: RowForm = Object.fromEntries(
+    Object.entries({ stateVec4, outVec4, stateT, rowMajorX }).filter(([, on]) => on),
+  );
   const k = kernelOf(
     `la_rows_${role}`,
-    {
-      ...p.variant,
-      ...t,
-      ...mode,
-      ...(stateVec4 ? { stateVec4 } : {}),
-      ...(outVec4 ? { outVec4 } : {}),
-      ...(stateT ? { stateT } : {}),
-    },
-    () => rowKernel(p.variant, role, t, mode, stateVec4, outVec4, stateT),
+    { ...p.variant, ...t, ...mode, ...form },
+    () => rowKernel(p.variant, role, t, mode, form),
   );
   const rows = role === "o" || role === "dq" ? p.lq : p.lk;
   const tilesN = ceilDiv(outer, t.n), blocks = ceilDiv(rows, t.m);

@@ -147,6 +147,18 @@ export interface LaShader {
 /** The four row-kernel roles. */
 export type RowRole = "o" | "dq" | "dk" | "dv";
 
+/** How a row kernel reads its operands and writes its outputs (see {@linkcode rowKernel}). */
+export interface RowForm {
+  /** The state fetched 4 floats per load. */
+  stateVec4?: boolean;
+  /** Each accumulator's 4 outputs written as one vec4. */
+  outVec4?: boolean;
+  /** dq, dk: `mat` is a transposed copy of the state. */
+  stateT?: boolean;
+  /** X staged row-major, 4 features per workgroup store and read. */
+  rowMajorX?: boolean;
+}
+
 function binding(name: string, type: LaBinding["type"] = "row", write = false): LaBinding {
   return { name, type, write };
 }
@@ -252,8 +264,16 @@ function staged(v: LaVariant, mode: KernelMode, yRaw: boolean) {
  * of types `types`, converted to f32 where f16 staged with f32 products) and `each(f)`:
  * `f(j, c, acc_j_c)` for every accumulator. f16 precision sums each staged step's products in
  * f16 (`h_j_c`) first.
+ *
+ * `xRows`: x is staged as its rows are stored, `s_x[buf][q][tm][j]` = staged indices 4q..4q + 3
+ * of the invocation's row j (a row kernel's X, see {@linkcode rowKernel}): one workgroup read
+ * gives x for 4 staged indices, so the loop takes them 4 at a time (`mode.unroll` a multiple of
+ * 4, no shuffle). The same products are added in the same order.
  */
-function registerBlock(t: Tile, mode: KernelMode, types: Staged) {
+function registerBlock(t: Tile, mode: KernelMode, types: Staged, xRows = false) {
+  if (xRows && (mode.shuffle || mode.unroll % 4 !== 0)) {
+    throw new RangeError(`row-major x needs an unroll that is a multiple of 4 and no shuffle`);
+  }
   const xv = t.rm / 4, yv = t.rn / 4;
   const half = mode.precision === "f16";
   // f16 staged operands feeding f32 products: converted where read (exact).
@@ -291,10 +311,29 @@ ${
         }))
     }
       }`;
-  const loop = full
-    ? unroll(t.steps, step)
-    : `    for (var s2 = 0u; s2 < STEP; s2 += ${mode.unroll}u) {
-${unroll(mode.unroll, step)}
+  // xRows: staged indices 4g.. of this iteration, x read once for the 4.
+  const group = (g: number) =>
+    `      {
+        let q = ${full ? `${g}u` : `s2 / 4u + ${g}u`};
+${unroll(t.rm, (j) => `        let x${j} = ${widen(types.x, `s_x[buf][q][tm][${j}]`, "vec4f")};`)}
+${
+      unroll(4, (f) =>
+        `        {
+          let s = ${full ? `${4 * g + f}u` : `s2 + ${4 * g + f}u`};
+${unroll(yv, (c) => `          let y${c} = ${widen(types.y, `s_y[buf][s][${c}][tn]`, "vec4f")};`)}
+${
+          unroll(t.rm, (j) =>
+            unroll(yv, (c) => {
+              const n = target(`${j}_${c}`);
+              return `          ${n} = fma(vec4<${el}>(x${j}[${f}]), y${c}, ${n});`;
+            }))
+        }
+        }`)
+    }
+      }`;
+  const body = (count: number) => xRows ? unroll(count / 4, group) : unroll(count, step);
+  const loop = full ? body(t.steps) : `    for (var s2 = 0u; s2 < STEP; s2 += ${mode.unroll}u) {
+${body(mode.unroll)}
     }`;
   const fma = half
     ? `${names.map((n) => `    var h_${n} = vec4h(0.0);`).join("\n")}
@@ -681,16 +720,20 @@ fn store_m(buf: u32, k: u32, val: ${type}) {
  * `stateT` (dq, dk): `mat` is the state transposed, `[ld × d_k]` per segment (see
  * {@linkcode transposeKernel}), so that M = Sᵀ is read row by row like o's and dv's M = S, and
  * the vector column (m, dm/L_k) is its row d_v.
+ *
+ * `rowMajorX`: X is staged as it is stored (each fetched vec4, 4 features of one row, is one
+ * workgroup store) and the products read 4 features per workgroup read; without it X is
+ * transposed while staged (4 stores of one component per fetched vec4) and read one feature of
+ * 4 rows per read. The same products in the same order: bitwise the same results.
  */
 export function rowKernel(
   v: LaVariant,
   role: RowRole,
   t: Tile,
   mode: KernelMode,
-  stateVec4 = false,
-  outVec4 = false,
-  stateT = false,
+  form: RowForm = {},
 ): LaShader {
+  const { stateVec4 = false, outVec4 = false, stateT = false, rowMajorX = false } = form;
   const norm = v.normalised;
   const zOut = norm && role === "o";
   const dzOut = norm && role === "dq";
@@ -715,7 +758,7 @@ export function rowKernel(
   const nt = tileThreads(t);
   const fx = (t.m * t.steps) / 4 / nt, fm = (t.steps * t.n) / nt / (stateVec4 ? 4 : 1);
   const types = staged(v, mode, false); // x: q, dO, v or k; y: the state (f32)
-  const block = registerBlock(t, mode, types);
+  const block = registerBlock(t, mode, types, rowMajorX);
   const x = fetchStore("x", fx, (k) => (zOut ? `, &z_part${k}` : ""));
   const m = fetchStore("m", fm);
   const et = v.dtype;
@@ -748,9 +791,17 @@ const NTM = BT / RT;
 const NTN = TN / RN;
 const NT = NTM * NTN;
 const QI = STEP / 4u;  // vec4s of a staged X row
-// s_x[buf][i][j][tm]: inner feature i0 + i of rows r0 + 4·(tm·RT/4 + j).. (X transposed);
+${
+    rowMajorX
+      ? `// s_x[buf][q][tm][j]: inner features i0 + 4q.. of row r0 + tm·RT + j (X as stored);`
+      : `// s_x[buf][i][j][tm]: inner feature i0 + i of rows r0 + 4·(tm·RT/4 + j).. (X transposed);`
+  }
 // s_y[buf][i][j][tn]: M[i0 + i][n0 + 4·(tn·RN/4 + j)..].
-var<workgroup> s_x: array<array<array<array<${types.x}, NTM>, RT / 4u>, STEP>, ${mode.buffers}>;
+var<workgroup> s_x: ${
+    rowMajorX
+      ? `array<array<array<array<${types.x}, RT>, NTM>, QI>, ${mode.buffers}>;`
+      : `array<array<array<array<${types.x}, NTM>, RT / 4u>, STEP>, ${mode.buffers}>;`
+  }
 var<workgroup> s_y: array<array<array<array<${types.y}, NTN>, RN / 4u>, STEP>, ${mode.buffers}>;
 ${vector ? `var<workgroup> s_vec: array<f32, ${LA_MAX_DIM}>;  // m (o, dq) or dm/L_k (dk)` : ""}
 ${norm && role !== "dk" && role !== "dv" ? "var<workgroup> s_w: array<f32, BT>;  // 1 / z_r" : ""}
@@ -790,9 +841,13 @@ fn fetch_x(i0: u32, k: u32${zOut ? ", z_share: ptr<function, f32>" : ""}) -> vec
 
 fn store_x(buf: u32, k: u32, val: vec4f) {
   let r = lid / QI + k * (NT / QI);
-  let i = 4u * (lid % QI);
+${
+    rowMajorX
+      ? `  s_x[buf][lid % QI][r / RT][r % RT] = ${types.x}(val);`
+      : `  let i = 4u * (lid % QI);
   for (var c = 0u; c < 4u; c += 1u) {
     s_x[buf][i + c][(r % RT) / 4u][r / RT][r % 4u] = ${types.x}(val)[c];
+  }`
   }
 }
 

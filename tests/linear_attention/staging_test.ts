@@ -3,8 +3,9 @@
  * that every output and gradient of every member of the family must be bitwise equal with and
  * without them: `f16Staging` (f16 storage: the unmodified row inputs staged in workgroup memory
  * as f16, converted to f32 where read; with and without subgroup shuffles; ignored for f32
- * storage) and `transposedState` (dq and dk read a transposed copy of the state instead of
- * transposing it while staging).
+ * storage), `transposedState` (dq and dk read a transposed copy of the state instead of
+ * transposing it while staging) and `rowMajorX` (the row passes stage X as stored instead of
+ * transposed).
  */
 import assert from "node:assert/strict";
 import { eluPlusOne, noF16, noGpu, randn, roundToF16, testDevice } from "../_helpers.ts";
@@ -32,6 +33,27 @@ async function bitsOf(results: Record<string, Tensor | undefined>): Promise<Bits
     t.destroy();
   }
   return out;
+}
+
+/**
+ * Asserts that two results have the same bits, naming how many bytes differ and the first
+ * (a diff of the whole arrays would be megabytes).
+ */
+function assertSameBits(actual: Uint8Array | undefined, expected: Uint8Array, what: string) {
+  assert.ok(actual !== undefined && expected.length > 0, what);
+  assert.equal(actual.length, expected.length, what);
+  let differ = 0, first = -1;
+  for (let i = 0; i < expected.length; i++) {
+    if (actual[i] !== expected[i]) {
+      differ++;
+      if (first < 0) first = i;
+    }
+  }
+  assert.equal(
+    differ,
+    0,
+    `${what}: ${differ} of ${expected.length} bytes differ, first at ${first}`,
+  );
 }
 
 /**
@@ -128,8 +150,7 @@ for (const subgroups of [false, true]) {
           }
           assert.deepEqual(Object.keys(staged), Object.keys(plain), what);
           for (const name of Object.keys(plain)) {
-            assert.ok(plain[name].length > 0);
-            assert.deepEqual(staged[name], plain[name], `${name} of ${what}`);
+            assertSameBits(staged[name], plain[name], `${name} of ${what}`);
           }
         }
       } finally {
@@ -175,8 +196,36 @@ Deno.test({
           const reads = launched.filter((l) => /^la_rows_d[qk]:/.test(l));
           assert.ok(reads.length > 0 && reads.every((l) => l.includes('"stateT":true')), what);
           for (const name of Object.keys(staged)) {
-            assert.ok(staged[name].length > 0);
-            assert.deepEqual(copied[name], staged[name], `${name} of ${what}`);
+            assertSameBits(copied[name], staged[name], `${name} of ${what}`);
+          }
+        }
+      } finally {
+        dispose();
+      }
+    }
+  },
+});
+
+Deno.test({
+  name: "row-major X staging: every op of the family, forward and backward, is bitwise equal to " +
+    "X transposed while staged (f32 and f16 storage; and where the FMA loop is rolled)",
+  ignore: noGpu,
+  fn: async () => {
+    for (const dtype of noF16 ? ["f32" as const] : ["f32" as const, "f16" as const]) {
+      const { runs, dispose } = familyRuns(dtype);
+      try {
+        for (const [what, run] of runs) {
+          // Literal staged indices (f32), a loop of 4 per iteration (f16).
+          const unroll = dtype === "f32" ? 0 : 4;
+          const transposed = await run({ rowMajorX: false, unroll });
+          let rowMajor: Bits = {};
+          const launched = await recording(device, async () => {
+            rowMajor = await run({ rowMajorX: true, unroll });
+          });
+          const rows = launched.filter((l) => l.startsWith("la_rows_"));
+          assert.ok(rows.length > 0 && rows.every((l) => l.includes('"rowMajorX":true')), what);
+          for (const name of Object.keys(transposed)) {
+            assertSameBits(rowMajor[name], transposed[name], `${name} of ${what}`);
           }
         }
       } finally {
