@@ -64,29 +64,17 @@ const CANDIDATES: Candidate[] = [
   ["chunk 1024", { state: { chunkMax: 1024, groups: 4096 } }, "f32"],
   ["f16 precision + 2 buffers", { buffers: 2 }, "f16"],
   ["f16 precision + both 4x4", { state: FOUR, rows: FOUR }, "f16"],
-  // X staged row-major in the row passes (the same results as the default, diff 0).
-  ["row-major x", { rowMajorX: true }, "f32"],
-  ["row-major x + f16 precision", { rowMajorX: true }, "f16"],
-  ["row-major x + no f16 staging", { rowMajorX: true, f16Staging: false }, "f32"],
-  ["row-major x + rows f32 staging", {
-    rowMajorX: true,
-    f16Staging: false,
-    state: { f16Staging: true },
-  }, "f32"],
-  ["row-major x + state f32 staging", { rowMajorX: true, state: { f16Staging: false } }, "f32"],
-  ["row-major x + rows 8x8", { rowMajorX: true, rows: EIGHT }, "f32"],
-  ["row-major x + rows 4x16", {
-    rowMajorX: true,
-    rows: { rowsPerThread: 4, colsPerThread: 16 },
-  }, "f32"],
-  ["row-major x + rows steps 16", { rowMajorX: true, rows: { steps: 16 } }, "f32"],
+  // X transposed while staged in the row passes (the default before session 4; diff 0).
+  ["transposed x", { rowMajorX: false }, "f32"],
+  ["rows f32 staging", { f16Staging: false, state: { f16Staging: true } }, "f32"],
+  ["state f32 staging", { state: { f16Staging: false } }, "f32"],
+  ["rows 4x16", { rows: { rowsPerThread: 4, colsPerThread: 16 } }, "f32"],
 ];
 
 /** Candidates in f32 storage (`--f32T`). */
 const F32_CANDIDATES = [
   "default",
-  "row-major x",
-  "row-major x + rows 8x8",
+  "transposed x",
   "f16 precision",
   "rows 8x8",
   "scalar state loads",

@@ -29,8 +29,8 @@ import {
   type LaVariant,
   REDUCE_THREADS,
   reduceKernel,
-  rowKernel,
   type RowForm,
+  rowKernel,
   type RowRole,
   stateKernel,
   type Tile,
@@ -156,7 +156,9 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
   // Bitwise the same results. H200 (bench/NOTES.md, session 3, call 6): forward+backward −2 %
   // at T = 1024, −6 to −7 % at T = 4096–32768; the forward is unchanged.
   transposedState: true,
-  rowMajorX: false,
+  // Bitwise the same results. H200 (bench/NOTES.md, session 4, call 1), f16 storage:
+  // forward+backward −10 % at T = 32768, −8 % at 4096, −2.5 % at 1024 (forward −7 %, −3 %, +5 %).
+  rowMajorX: true,
 });
 
 /** A tiling: `overrides` (each part optional) over {@linkcode LA_DEFAULT_TILING}. */

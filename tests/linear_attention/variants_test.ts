@@ -38,7 +38,8 @@ interface Variant {
 
 /** Names the checks below refer to. */
 const SHUFFLES = "subgroup shuffles, two state buffers";
-const SCALAR = "scalar state loads and stores, FMA loop, 8 × 8 state tiles, Sᵀ staged";
+const SCALAR =
+  "scalar state loads and stores, FMA loop, 8 × 8 state tiles, Sᵀ staged, X transposed";
 const PORTABLE = "portable, two buffers";
 
 const VARIANTS: Variant[] = [
@@ -215,11 +216,13 @@ for (const variant of VARIANTS) {
         const transposedReads = rows.filter((l) => /^la_rows_d[qk]:/.test(l));
         assert.ok(transposedReads.every((l) => l.includes('"stateT":true')), "Sᵀ copies");
         assert.ok(launched.some((l) => l.startsWith("la_transpose")), "transpose kernel");
+        assert.ok(rows.every((l) => l.includes('"rowMajorX":true')), "X staged row-major");
       }
       if (variant.name === SCALAR) {
         assert.ok(
           rows.every((l) =>
-            !l.includes('"stateVec4"') && !l.includes('"outVec4"') && !l.includes('"stateT"')
+            !l.includes('"stateVec4"') && !l.includes('"outVec4"') && !l.includes('"stateT"') &&
+            !l.includes('"rowMajorX"') // the FMA loop takes 2 staged indices per iteration
           ),
         );
         const states = kernels.filter((l) => l.startsWith("la_state_"));

@@ -116,7 +116,8 @@ fn fetch_y(r0: u32, k: u32) -> vec4f {
   let b = b0 + 4u * (lid % QB);
   if (r >= r_end || b >= u.dv) { return vec4f(0.0); }
   let val = ld4_y(row_at(r, u.dv) + b, u.dv - b);
-  return val / z[u.off_z + row_at(r, 1u)];
+  // One division per row item, not 4 (as o and dq, which scale by 1/z_r too).
+  return val * (1.0 / z[u.off_z + row_at(r, 1u)]);
 }
 
 fn store_y(buf: u32, k: u32, val: vec4f) {
