@@ -69,6 +69,12 @@ const CANDIDATES: Candidate[] = [
   ["rows f32 staging", { f16Staging: false, state: { f16Staging: true } }, "f32"],
   ["state f32 staging", { state: { f16Staging: false } }, "f32"],
   ["rows 4x16", { rows: { rowsPerThread: 4, colsPerThread: 16 } }, "f32"],
+  // More rows per invocation: each staged state vec4 feeds more products.
+  ["rows 8x4", { rows: { rowsPerThread: 8, colsPerThread: 4 } }, "f32"],
+  ["rows 16x4", { rows: { rowsPerThread: 16, colsPerThread: 4 } }, "f32"],
+  ["rows 8x4 steps 16", { rows: { rowsPerThread: 8, colsPerThread: 4, steps: 16 } }, "f32"],
+  ["f16 precision + rows 8x4", { rows: { rowsPerThread: 8, colsPerThread: 4 } }, "f16"],
+  ["f16 precision + rows 8x8", { rows: EIGHT }, "f16"],
 ];
 
 /** Candidates in f32 storage (`--f32T`). */

@@ -566,8 +566,10 @@ function recordState(
     stateGroups(p, wide.c.chunk, rows) * wide.tilesA * wide.tilesB < p.tiling.state.groups;
   const { t, tilesA, tilesB, c } = filled ? planned(true) : wide;
   const withGs = tensors.gs !== undefined;
-  // S feeds dq, whose terms can nearly cancel: the forward state's products stay f32.
-  const precision = pass === "fwd" ? "f32" : p.precision;
+  // S feeds dq, whose terms can nearly cancel: the forward state's products stay f32. The
+  // backward's f16 chains with 8 × 8 tiles (64 f16 sums beside 64 f32 accumulators) measured
+  // 8 % slower than f32 products on the H200 (bench/NOTES.md, session 4, call 2): f32 there too.
+  const precision = pass === "fwd" || t.rm * t.rn > 16 ? "f32" : p.precision;
   const vec4 = vec4Windows(p, slices, tensors);
   const staging = p.tiling.state.f16Staging ?? p.tiling.f16Staging;
   const mode = modeOf(p, t, vec4, out.device, precision, stateBuffers(p), staging);
