@@ -81,6 +81,7 @@ const CANDIDATES: Candidate[] = [
 const F32_CANDIDATES = [
   "default",
   "transposed x",
+  "rows 8x4",
   "f16 precision",
   "rows 8x8",
   "scalar state loads",
