@@ -56,10 +56,7 @@ const CANDIDATES: Candidate[] = [
   ["rows 8x8", { rows: EIGHT }, "f32"],
   ["rows 4x4 steps 16", { rows: { ...FOUR, steps: 16 } }, "f32"],
   ["both 4x4", { state: FOUR, rows: FOUR }, "f32"],
-  ["state 8x4, rows 8x4", {
-    state: { colsPerThread: 4 },
-    rows: { rowsPerThread: 8, colsPerThread: 4 },
-  }, "f32"],
+  ["state 8x4", { state: { colsPerThread: 4 } }, "f32"],
   ["rows block 128", { rows: { block: 128 } }, "f32"],
   ["chunk 1024", { state: { chunkMax: 1024, groups: 4096 } }, "f32"],
   ["f16 precision + 2 buffers", { buffers: 2 }, "f16"],
@@ -69,11 +66,9 @@ const CANDIDATES: Candidate[] = [
   ["rows f32 staging", { f16Staging: false, state: { f16Staging: true } }, "f32"],
   ["state f32 staging", { state: { f16Staging: false } }, "f32"],
   ["rows 4x16", { rows: { rowsPerThread: 4, colsPerThread: 16 } }, "f32"],
-  // More rows per invocation: each staged state vec4 feeds more products.
-  ["rows 8x4", { rows: { rowsPerThread: 8, colsPerThread: 4 } }, "f32"],
+  // Rows per invocation (the default 8 × 4 since session 4).
+  ["rows 4x8", { rows: { rowsPerThread: 4, colsPerThread: 8 } }, "f32"],
   ["rows 16x4", { rows: { rowsPerThread: 16, colsPerThread: 4 } }, "f32"],
-  ["rows 8x4 steps 16", { rows: { rowsPerThread: 8, colsPerThread: 4, steps: 16 } }, "f32"],
-  ["f16 precision + rows 8x4", { rows: { rowsPerThread: 8, colsPerThread: 4 } }, "f16"],
   ["f16 precision + rows 8x8", { rows: EIGHT }, "f16"],
 ];
 
@@ -81,7 +76,7 @@ const CANDIDATES: Candidate[] = [
 const F32_CANDIDATES = [
   "default",
   "transposed x",
-  "rows 8x4",
+  "rows 4x8",
   "f16 precision",
   "rows 8x8",
   "scalar state loads",

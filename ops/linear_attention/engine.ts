@@ -35,6 +35,7 @@ import {
   stateKernel,
   type Tile,
   tileThreads,
+  TRANSPOSE_TILE,
   transposeKernel,
 } from "../../shaders/linear_attention/kernels.ts";
 
@@ -135,9 +136,9 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
     // forward+backward 0.442 → 0.372 with 4 × 4; T = 32768 forward 13 % slower with it.
     fill: true,
   },
-  // 4 rows × 8 features per invocation (128 invocations at 64 features): on the H200 5–13 %
-  // faster than 8 × 8 at T = 1024–32768 (bench/NOTES.md, session 2).
-  rows: { maxTile: 64, block: 64, rowsPerThread: 4, colsPerThread: 8, steps: 8 },
+  // 8 rows × 4 features per invocation (128 invocations at 64 features): on the H200 2–6 %
+  // faster than 4 × 8 at T ≤ 4096 and even at 32768, 8 × 8 slower (bench/NOTES.md, session 4).
+  rows: { maxTile: 64, block: 64, rowsPerThread: 8, colsPerThread: 4, steps: 8 },
   buffers: 1,
   // All staged indices literals, the state fetched 4 floats per load (rows padded to d_v + 4)
   // and the outputs written 4 per store: on the H200 (bench/NOTES.md, session 3) T = 32768
@@ -614,9 +615,12 @@ function transposed(p: Problem, slices: Slice[], state: Tensor): Tensor {
   const ld = stateRowLength(p);
   const out = Tensor.empty(state.device, [...p.statePrefix, ld, p.dk], "f32");
   const k = kernelOf("la_transpose", {}, transposeKernel);
+  const tilesA = ceilDiv(p.dk, TRANSPOSE_TILE), tilesN = ceilDiv(ld, TRANSPOSE_TILE);
   launchSliced(p, slices, k, { mat: state, out }, (segs) => ({
     rows: segs,
-    groups: ceilDiv(segs * p.dk * ld, REDUCE_THREADS),
+    tiles_a: tilesA,
+    tiles_n: tilesN,
+    groups: segs * tilesA * tilesN,
   }));
   return out;
 }

@@ -630,24 +630,38 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   return { storage: storageOf(bindings, v.dtype, false), wgsl };
 }
 
+/** Side of the square tiles {@linkcode transposeKernel} moves through workgroup memory. */
+export const TRANSPOSE_TILE = 16;
+
 /**
  * Transpose of the state `[S | m]` (or `[dS | dm/L_k]`), `d_k × ld` per segment, into `ld × d_k`
- * per segment (f32), one element per invocation: the dq and dk passes then stage Sᵀ row by row
- * (`rowKernel`'s `stateT`). Uniforms: `rows` = segments of this launch, `groups` its workgroups.
+ * per segment (f32): the dq and dk passes then stage Sᵀ row by row (`rowKernel`'s `stateT`). One
+ * {@linkcode TRANSPOSE_TILE}² tile per workgroup, read and written along rows (whole memory
+ * sectors) through workgroup memory. Uniforms: `rows` = segments of this launch, `tiles_a` /
+ * `tiles_n` = tiles along d_k / ld, `groups` = rows · tiles_a · tiles_n.
  */
 export function transposeKernel(): LaShader {
   const bindings = [binding("mat", "f32"), binding("out", "f32", true)];
   const wgsl = `${FLAT_GROUP_WGSL}
-@compute @workgroup_size(${REDUCE_THREADS})
+const W = ${TRANSPOSE_TILE}u;
+// One column of padding: the transposed reads tile[l.x][l.y] fall in W different banks.
+var<workgroup> tile: array<array<f32, W + 1u>, W>;
+
+@compute @workgroup_size(W, W)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let e = flat_group(wid, nwg) * ${REDUCE_THREADS}u + lid;
-  let size = u.dk * u.ld;
-  if (e >= u.rows * size) { return; }
-  let seg = e / size;
-  let a = (e % size) / u.ld;
-  let b = e % u.ld;
-  out[u.off_out + seg * size + b * u.dk + a] = mat[u.off_mat + e];
+        @builtin(local_invocation_id) l: vec3u) {
+  let g = flat_group(wid, nwg);
+  if (g >= u.groups) { return; }
+  let base = (g / (u.tiles_a * u.tiles_n)) * u.dk * u.ld;  // the segment's state
+  let a0 = ((g / u.tiles_n) % u.tiles_a) * W;
+  let b0 = (g % u.tiles_n) * W;
+  if (a0 + l.y < u.dk && b0 + l.x < u.ld) {
+    tile[l.y][l.x] = mat[u.off_mat + base + (a0 + l.y) * u.ld + b0 + l.x];
+  }
+  workgroupBarrier();
+  if (b0 + l.y < u.ld && a0 + l.x < u.dk) {
+    out[u.off_out + base + (b0 + l.y) * u.dk + a0 + l.x] = tile[l.x][l.y];
+  }
 }
 `;
   return { storage: storageOf(bindings, "f32", false), wgsl };

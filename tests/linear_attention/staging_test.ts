@@ -136,12 +136,14 @@ for (const subgroups of [false, true]) {
     ignore: noGpu || noF16,
     fn: async () => {
       const { runs, dispose } = familyRuns("f16");
+      // Row tiles of 4 × 8: 8 lanes share x, so that lavapipe's subgroups of 8 shuffle.
+      const tiling = subgroups ? { subgroups, rows: { rowsPerThread: 4, colsPerThread: 8 } } : {};
       try {
         for (const [what, run] of runs) {
-          const plain = await run({ subgroups, f16Staging: false });
+          const plain = await run({ ...tiling, f16Staging: false });
           let staged: Bits = {};
           const launched = await recording(device, async () => {
-            staged = await run({ subgroups, f16Staging: true });
+            staged = await run({ ...tiling, f16Staging: true });
           });
           const kernels = launched.filter((l) => /^la_(state|rows)_/.test(l));
           assert.ok(kernels.length > 0 && kernels.every((l) => l.includes('"f16Staging":true')));

@@ -47,7 +47,12 @@ const VARIANTS: Variant[] = [
   {
     name: SHUFFLES,
     dtypes: ["f32"],
-    tiling: { subgroups: true, state: { buffers: 2 } },
+    // Row tiles of 4 × 8: 8 lanes share x, so that lavapipe's subgroups of 8 shuffle.
+    tiling: {
+      subgroups: true,
+      state: { buffers: 2 },
+      rows: { rowsPerThread: 4, colsPerThread: 8 },
+    },
   },
   {
     name: PORTABLE,

@@ -34,14 +34,23 @@ struct Params {
 @group(0) @binding(2) var<uniform> u: Params;
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
-@compute @workgroup_size(256)
+const W = 16u;
+// One column of padding: the transposed reads tile[l.x][l.y] fall in W different banks.
+var<workgroup> tile: array<array<f32, W + 1u>, W>;
+
+@compute @workgroup_size(W, W)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let e = flat_group(wid, nwg) * 256u + lid;
-  let size = u.dk * u.ld;
-  if (e >= u.rows * size) { return; }
-  let seg = e / size;
-  let a = (e % size) / u.ld;
-  let b = e % u.ld;
-  out[u.off_out + seg * size + b * u.dk + a] = mat[u.off_mat + e];
+        @builtin(local_invocation_id) l: vec3u) {
+  let g = flat_group(wid, nwg);
+  if (g >= u.groups) { return; }
+  let base = (g / (u.tiles_a * u.tiles_n)) * u.dk * u.ld;  // the segment's state
+  let a0 = ((g / u.tiles_n) % u.tiles_a) * W;
+  let b0 = (g % u.tiles_n) * W;
+  if (a0 + l.y < u.dk && b0 + l.x < u.ld) {
+    tile[l.y][l.x] = mat[u.off_mat + base + (a0 + l.y) * u.ld + b0 + l.x];
+  }
+  workgroupBarrier();
+  if (b0 + l.y < u.ld && a0 + l.x < u.dk) {
+    out[u.off_out + base + (b0 + l.y) * u.dk + a0 + l.x] = tile[l.x][l.y];
+  }
 }
