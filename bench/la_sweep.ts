@@ -28,6 +28,7 @@ type Candidate = [string, LaTilingOverrides, LaPrecision];
 /** 4 × 4 and 8 × 8 outputs per invocation. */
 const FOUR = { rowsPerThread: 4, colsPerThread: 4 };
 const EIGHT = { rowsPerThread: 8, colsPerThread: 8 };
+const FOUR_EIGHT = { rowsPerThread: 4, colsPerThread: 8 };
 
 /**
  * Candidates in the storage dtype (the first is the reference of the diff column): each differs
@@ -70,7 +71,9 @@ const CANDIDATES: Candidate[] = [
   ["state f32 staging", { state: { f16Staging: false } }, "f32"],
   ["rows 4x16", { rows: { rowsPerThread: 4, colsPerThread: 16 } }, "f32"],
   // Rows per invocation (the default 8 × 4 since session 4).
-  ["rows 4x8", { rows: { rowsPerThread: 4, colsPerThread: 8 } }, "f32"],
+  ["rows 4x8", { rows: FOUR_EIGHT }, "f32"],
+  ["o and dq 4x8", { rows: { byRole: { o: FOUR_EIGHT, dq: FOUR_EIGHT } } }, "f32"],
+  ["dq 4x8", { rows: { byRole: { dq: FOUR_EIGHT } } }, "f32"],
   ["rows 16x4", { rows: { rowsPerThread: 16, colsPerThread: 4 } }, "f32"],
   ["f16 precision + rows 8x8", { rows: EIGHT }, "f16"],
 ];

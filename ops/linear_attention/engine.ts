@@ -79,6 +79,8 @@ export interface LaTiling {
     colsPerThread: number;
     /** Inner features staged per step (a multiple of 4). */
     steps: number;
+    /** Per role (o, dq, dk, dv), the fields above that differ from these. */
+    byRole?: Partial<Record<RowRole, Partial<Omit<LaTiling["rows"], "byRole">>>>;
   };
   /** Staging buffers per operand: 2 overlaps the next step's loads with the FMAs. */
   buffers: 1 | 2;
@@ -241,7 +243,7 @@ function wholeTile(d: number): number {
 }
 
 function rowTile(p: Problem, role: RowRole, device: GPUDevice): Tile {
-  const c = p.tiling.rows;
+  const c = { ...p.tiling.rows, ...p.tiling.rows.byRole?.[role] };
   const outer = role === "o" || role === "dv" ? p.dv : p.dk;
   const whole = role === "dq" && p.variant.normalised; // dz needs every column of a row
   const n = whole ? wholeTile(outer) : featureTile(outer, c.maxTile);
