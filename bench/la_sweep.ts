@@ -58,7 +58,7 @@ const CANDIDATES: Candidate[] = [
   ["rows 4x4 steps 16", { rows: { ...FOUR, steps: 16 } }, "f32"],
   ["both 4x4", { state: FOUR, rows: FOUR }, "f32"],
   ["state 8x4", { state: { colsPerThread: 4 } }, "f32"],
-  ["state 4x8", { state: { rowsPerThread: 4 } }, "f32"],
+  ["state 8x8", { state: EIGHT }, "f32"],
   ["state steps 16", { state: { steps: 16 } }, "f32"],
   ["f16 precision + state steps 16", { state: { steps: 16 } }, "f16"],
   ["rows block 128", { rows: { block: 128 } }, "f32"],

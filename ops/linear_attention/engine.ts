@@ -128,7 +128,10 @@ export interface LaTiling {
 export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
   state: {
     maxTile: 64,
-    rowsPerThread: 8,
+    // 4 × 8 outputs per invocation (128 at 64 × 64): on the H200 (bench/NOTES.md, session 4,
+    // call 5) forward+backward −4.8 % at T = 16384 against 8 × 8 (the backward state pass), the
+    // forward unchanged.
+    rowsPerThread: 4,
     colsPerThread: 8,
     steps: 8,
     chunkMin: 64,
@@ -571,7 +574,8 @@ function recordState(
   const withGs = tensors.gs !== undefined;
   // S feeds dq, whose terms can nearly cancel: the forward state's products stay f32. The
   // backward's f16 chains with 8 × 8 tiles (64 f16 sums beside 64 f32 accumulators) measured
-  // 8 % slower than f32 products on the H200 (bench/NOTES.md, session 4, call 2): f32 there too.
+  // 8 % slower than f32 products on the H200 (bench/NOTES.md, session 4, call 2): f16 products
+  // only with 4 × 4 tiles.
   const precision = pass === "fwd" || t.rm * t.rn > 16 ? "f32" : p.precision;
   const vec4 = vec4Windows(p, slices, tensors);
   const staging = p.tiling.state.f16Staging ?? p.tiling.f16Staging;

@@ -76,7 +76,7 @@ const VARIANTS: Variant[] = [
       vecStateLoads: false,
       vecStores: false,
       unroll: 2,
-      state: { fill: false },
+      state: { fill: false, rowsPerThread: 8, colsPerThread: 8 },
       transposedState: false,
     },
   },
@@ -255,6 +255,35 @@ Deno.test({
       assert.ok(launched.every((l) => !l.includes('"shuffle":true')));
     } finally {
       portable.destroy();
+    }
+  },
+});
+
+Deno.test({
+  name: "rows.byRole gives one row pass its own tile, and the results still match the reference",
+  ignore: noGpu,
+  fn: async () => {
+    const c: Case = { B: 1, H: 2, lq: 70, lk: 45, dk: 64, dv: 64, dtype: "f32", layout: "BHTD" };
+    const { seed, random } = seeded();
+    const [q, k] = [c.lq, c.lk].map((T) => makeInput(device, c, T, c.dk, random, "features"));
+    const v = makeInput(device, c, c.lk, c.dv, random, "normal");
+    const dO = makeInput(device, c, c.lq, c.dv, random, "normal");
+    const tiling = { rows: { byRole: { dq: { rowsPerThread: 4, colsPerThread: 8 } } } };
+    const launched = await recording(device, async () => {
+      using f = linearAttention.vjp(q.tensor, k.tensor, v.tensor, { tiling });
+      const g = f.pullback(dO.tensor);
+      const ref = linearAttentionReferenceGrads(q, k, v, dO.data, {});
+      await compare(c, seed, {
+        "o (dq 4 × 8)": [f.output, ref.output],
+        dq: [g.dq, ref.dq],
+        dk: [g.dk, ref.dk],
+        dv: [g.dv, ref.dv],
+      }, tolFor("f32"));
+    });
+    const tile = (role: string) => launched.find((l) => l.startsWith(`la_rows_${role}:`));
+    assert.ok(tile("dq")?.includes('"rm":4,"rn":8'), "dq's own tile");
+    for (const role of ["o", "dk", "dv"]) {
+      assert.ok(tile(role)?.includes('"rm":8,"rn":4'), `${role} keeps the default tile`);
     }
   },
 });
