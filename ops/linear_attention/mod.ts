@@ -25,4 +25,4 @@ export { type NaiveDecoupledGrads, naiveDecoupledLinearAttention } from "./naive
 export type { Layout } from "../_attention_args.ts";
 export type { KernelOptions } from "./args.ts";
 export type { LaTiling, LaTilingOverrides } from "./engine.ts";
-export type { LaPrecision } from "../../shaders/linear_attention/kernels.ts";
+export type { LaPrecision, RowRole } from "../../shaders/linear_attention/kernels.ts";
