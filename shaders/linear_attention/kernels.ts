@@ -293,6 +293,16 @@ function registerBlock(t: Tile, mode: KernelMode, types: Staged, xRows = false) 
   // All staged indices in one iteration: literals, so that every workgroup read has a constant
   // index (Naga clamps a loop counter's; the hot loop then does index arithmetic per read).
   const full = mode.unroll === t.steps;
+  // Staged index s: its y reads and every accumulator's product, x_j's value written by `xAt(j)`.
+  const products = (pad: string, xAt: (j: number) => string) =>
+    `${unroll(yv, (c) => `${pad}let y${c} = ${widen(types.y, `s_y[buf][s][${c}][tn]`, "vec4f")};`)}
+${
+      unroll(t.rm, (j) =>
+        unroll(yv, (c) => {
+          const n = target(`${j}_${c}`);
+          return `${pad}${n} = fma(vec4<${el}>(${xAt(j)}), y${c}, ${n});`;
+        }))
+    }`;
   const step = (u: number) =>
     `      {
         let s = ${full ? `${u}u` : `s2 + ${u}u`};
@@ -302,14 +312,7 @@ ${
         : ""
     }
 ${unroll(xv, (v) => `        let x${v} = ${xOf(v)};`)}
-${unroll(yv, (c) => `        let y${c} = ${widen(types.y, `s_y[buf][s][${c}][tn]`, "vec4f")};`)}
-${
-      unroll(t.rm, (j) =>
-        unroll(yv, (c) => {
-          const n = target(`${j}_${c}`);
-          return `        ${n} = fma(vec4<${el}>(x${j >> 2}[${j & 3}]), y${c}, ${n});`;
-        }))
-    }
+${products("        ", (j) => `x${j >> 2}[${j & 3}]`)}
       }`;
   // xRows: staged indices 4g.. of this iteration, x read once for the 4.
   const group = (g: number) =>
@@ -320,14 +323,7 @@ ${
       unroll(4, (f) =>
         `        {
           let s = ${full ? `${4 * g + f}u` : `s2 + ${4 * g + f}u`};
-${unroll(yv, (c) => `          let y${c} = ${widen(types.y, `s_y[buf][s][${c}][tn]`, "vec4f")};`)}
-${
-          unroll(t.rm, (j) =>
-            unroll(yv, (c) => {
-              const n = target(`${j}_${c}`);
-              return `          ${n} = fma(vec4<${el}>(x${j}[${f}]), y${c}, ${n});`;
-            }))
-        }
+${products("          ", (j) => `x${j}[${f}]`)}
         }`)
     }
       }`;
