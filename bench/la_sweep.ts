@@ -62,6 +62,7 @@ const CANDIDATES: Candidate[] = [
   ["state steps 16", { state: { steps: 16 } }, "f32"],
   ["f16 precision + state steps 16", { state: { steps: 16 } }, "f16"],
   ["rows block 128", { rows: { block: 128 } }, "f32"],
+  ["rows block 32", { rows: { block: 32 } }, "f32"],
   ["chunk 1024", { state: { chunkMax: 1024, groups: 4096 } }, "f32"],
   ["f16 precision + 2 buffers", { buffers: 2 }, "f16"],
   ["f16 precision + both 4x4", { state: FOUR, rows: FOUR }, "f16"],

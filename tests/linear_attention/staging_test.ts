@@ -181,58 +181,61 @@ Deno.test({
   },
 });
 
+/**
+ * For f32 and f16 storage (where the device has f16), every op of the family run with tiling
+ * `on(dtype)` has the same bits as with `off(dtype)`, and every kernel whose launch key `kernels`
+ * matches carries `flag` in the `on` runs.
+ */
+async function assertBitwiseEqual(
+  off: (dtype: "f32" | "f16") => LaTilingOverrides,
+  on: (dtype: "f32" | "f16") => LaTilingOverrides,
+  kernels: RegExp,
+  flag: string,
+) {
+  for (const dtype of noF16 ? ["f32" as const] : ["f32" as const, "f16" as const]) {
+    const { runs, dispose } = familyRuns(dtype);
+    try {
+      for (const [what, run] of runs) {
+        const expected = await run(off(dtype));
+        let actual: Bits = {};
+        const launched = await recording(device, async () => {
+          actual = await run(on(dtype));
+        });
+        const flagged = launched.filter((l) => kernels.test(l));
+        assert.ok(flagged.length > 0 && flagged.every((l) => l.includes(flag)), what);
+        for (const name of Object.keys(expected)) {
+          assertSameBits(actual[name], expected[name], `${name} of ${what}`);
+        }
+      }
+    } finally {
+      dispose();
+    }
+  }
+}
+
 Deno.test({
   name: "transposed state copies: every op of the family, forward and backward, is bitwise " +
     "equal to transposing the state while staging (f32 and f16 storage)",
   ignore: noGpu,
-  fn: async () => {
-    for (const dtype of noF16 ? ["f32" as const] : ["f32" as const, "f16" as const]) {
-      const { runs, dispose } = familyRuns(dtype);
-      try {
-        for (const [what, run] of runs) {
-          const staged = await run({ transposedState: false });
-          let copied: Bits = {};
-          const launched = await recording(device, async () => {
-            copied = await run({ transposedState: true });
-          });
-          const reads = launched.filter((l) => /^la_rows_d[qk]:/.test(l));
-          assert.ok(reads.length > 0 && reads.every((l) => l.includes('"stateT":true')), what);
-          for (const name of Object.keys(staged)) {
-            assertSameBits(copied[name], staged[name], `${name} of ${what}`);
-          }
-        }
-      } finally {
-        dispose();
-      }
-    }
-  },
+  fn: () =>
+    assertBitwiseEqual(
+      () => ({ transposedState: false }),
+      () => ({ transposedState: true }),
+      /^la_rows_d[qk]:/,
+      '"stateT":true',
+    ),
 });
 
 Deno.test({
   name: "row-major X staging: every op of the family, forward and backward, is bitwise equal to " +
     "X transposed while staged (f32 and f16 storage; and where the FMA loop is rolled)",
   ignore: noGpu,
-  fn: async () => {
-    for (const dtype of noF16 ? ["f32" as const] : ["f32" as const, "f16" as const]) {
-      const { runs, dispose } = familyRuns(dtype);
-      try {
-        for (const [what, run] of runs) {
-          // Literal staged indices (f32), a loop of 4 per iteration (f16).
-          const unroll = dtype === "f32" ? 0 : 4;
-          const transposed = await run({ rowMajorX: false, unroll });
-          let rowMajor: Bits = {};
-          const launched = await recording(device, async () => {
-            rowMajor = await run({ rowMajorX: true, unroll });
-          });
-          const rows = launched.filter((l) => l.startsWith("la_rows_"));
-          assert.ok(rows.length > 0 && rows.every((l) => l.includes('"rowMajorX":true')), what);
-          for (const name of Object.keys(transposed)) {
-            assertSameBits(rowMajor[name], transposed[name], `${name} of ${what}`);
-          }
-        }
-      } finally {
-        dispose();
-      }
-    }
-  },
+  // Literal staged indices (f32), a loop of 4 per iteration (f16).
+  fn: () =>
+    assertBitwiseEqual(
+      (dtype) => ({ rowMajorX: false, unroll: dtype === "f32" ? 0 : 4 }),
+      (dtype) => ({ rowMajorX: true, unroll: dtype === "f32" ? 0 : 4 }),
+      /^la_rows_/,
+      '"rowMajorX":true',
+    ),
 });
