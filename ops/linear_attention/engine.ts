@@ -66,6 +66,8 @@ export interface LaTiling {
     buffers?: 1 | 2;
     /** f16 staging of the state passes, when not the tiling's `f16Staging`. */
     f16Staging?: boolean;
+    /** Per pass (forward, backward), the fields above that differ from these. */
+    byPass?: Partial<Record<"fwd" | "bwd", Partial<Omit<LaTiling["state"], "byPass">>>>;
   };
   /** Row passes: a `block × features` tile of o, dq, dk or dv per workgroup. */
   rows: {
@@ -140,11 +142,17 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
     // H200, B8-H16-D64 (bench/NOTES.md, session 3): T = 1024 forward 0.158 → 0.132 ms,
     // forward+backward 0.442 → 0.372 with 4 × 4; T = 32768 forward 13 % slower with it.
     fill: true,
+    // The backward's y = dO/z is staged as f32: its prefetch costs more registers than the
+    // latency it hides (bench/NOTES.md, session 4, call 7: 2 buffers there +3 % at T = 16384).
+    byPass: { bwd: { buffers: 1 as const } },
   },
   // 8 rows × 4 features per invocation (128 invocations at 64 features): on the H200 2–6 %
   // faster than 4 × 8 at T ≤ 4096 and even at 32768, 8 × 8 slower (bench/NOTES.md, session 4).
   rows: { maxTile: 64, block: 64, rowsPerThread: 8, colsPerThread: 4, steps: 8 },
-  buffers: 1,
+  // The next step fetched during this one's products: on the H200 (bench/NOTES.md, session 4,
+  // call 7) forward −5 to −7 % at T = 1024–32768 with 32 accumulators per invocation (with 64
+  // it was slower: registers).
+  buffers: 2,
   // All staged indices literals, the state fetched 4 floats per load (rows padded to d_v + 4)
   // and the outputs written 4 per store: on the H200 (bench/NOTES.md, session 3) T = 32768
   // forward 3.50 → 2.89 ms, forward+backward 12.0 → 10.3 against the scalar forms; each alone
@@ -554,12 +562,15 @@ function modeOf(
 
 /** Records a state pass (and its reduce) writing `tensors.out`, with scratch in `scratch`. */
 function recordState(
-  p: Problem,
+  problem: Problem,
   slices: Slice[],
   pass: "fwd" | "bwd",
   tensors: Bound,
   scratch: Tensor,
 ) {
+  // The state tiling of this pass.
+  const { byPass, ...state } = problem.tiling.state;
+  const p = { ...problem, tiling: { ...problem.tiling, state: { ...state, ...byPass?.[pass] } } };
   const out = tensors.out as Tensor;
   const rows = pass === "fwd" ? p.lk : p.lq;
   const planned = (fill: boolean) => {

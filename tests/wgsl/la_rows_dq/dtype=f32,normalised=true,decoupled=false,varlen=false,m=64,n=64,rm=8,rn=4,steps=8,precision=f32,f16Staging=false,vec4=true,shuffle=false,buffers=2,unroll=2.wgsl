@@ -1,0 +1,316 @@
+
+
+@group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> den: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> mat: array<f32>;
+@group(0) @binding(3) var<storage, read> z: array<f32>;
+@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dz: array<f32>;
+struct Params {
+  groups: u32,
+  rows: u32,
+  he: u32,
+  dk: u32,
+  dv: u32,
+  ld: u32,
+  tiles_n: u32,
+  tiles_a: u32,
+  blocks: u32,
+  table: u32,
+  chunk_first: u32,
+  chunk: u32,
+  chunks: u32,
+  direct: u32,
+  scale_default: u32,
+  scale: f32,
+  inv_len: f32,
+  eps: f32,
+  off_x: u32,
+  off_y: u32,
+  off_den: u32,
+  off_mat: u32,
+  off_gs: u32,
+  off_z: u32,
+  off_dz: u32,
+  off_part: u32,
+  off_out: u32,
+  off_out2: u32,
+}
+@group(0) @binding(6) var<uniform> u: Params;
+fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
+
+fn ld4_x(i: u32, n: u32) -> vec4f { return vec4f(x[(u.off_x + i) / 4u]); }
+fn ld_x(i: u32) -> f32 { let j = u.off_x + i; return f32(x[j / 4u][j % 4u]); }
+fn ld4_den(i: u32, n: u32) -> vec4f { return vec4f(den[(u.off_den + i) / 4u]); }
+fn ld_den(i: u32) -> f32 { let j = u.off_den + i; return f32(den[j / 4u][j % 4u]); }
+
+fn seg_row0(i_seg: u32) -> u32 { return (i_seg / u.he) * u.rows; }
+fn seg_rows(i_seg: u32) -> u32 { return u.rows; }
+fn seg_inv_len(i_seg: u32) -> f32 { return u.inv_len; }
+fn seg_scale(i_seg: u32) -> f32 { return u.scale; }
+var<private> seg_first: u32;  // first row of the current segment
+var<private> seg_head: u32;  // its head within an interleaved row
+fn enter_segment(i_seg: u32) {
+  seg_first = seg_row0(i_seg);
+  seg_head = i_seg % u.he;
+}
+// Element index (before the window offset) of row r of the current segment, feature size d.
+fn row_at(r: u32, d: u32) -> u32 { return (seg_first + r) * u.he * d + seg_head * d; }
+
+const BT = 64u;  // sequence rows per workgroup
+const TN = 64u;  // output features per workgroup
+const STEP = 8u;  // inner features staged per step
+const RT = 8u;  // rows per invocation
+const RN = 4u;  // output features per invocation
+const NTM = BT / RT;
+const NTN = TN / RN;
+const NT = NTM * NTN;
+const QI = STEP / 4u;  // vec4s of a staged X row
+// s_x[buf][i][j][tm]: inner feature i0 + i of rows r0 + 4·(tm·RT/4 + j).. (X transposed);
+// s_y[buf][i][j][tn]: M[i0 + i][n0 + 4·(tn·RN/4 + j)..].
+var<workgroup> s_x: array<array<array<array<vec4f, NTM>, RT / 4u>, STEP>, 2>;
+var<workgroup> s_y: array<array<array<array<vec4f, NTN>, RN / 4u>, STEP>, 2>;
+var<workgroup> s_vec: array<f32, 256>;  // m (o, dq) or dm/L_k (dk)
+var<workgroup> s_w: array<f32, BT>;  // 1 / z_r
+var<workgroup> s_c: array<f32, BT>;  // dz_r
+
+var<workgroup> s_red: array<f32, BT * NTN>;  // partial x_num·acc per (row, tn)
+
+var<private> i_seg: u32;
+var<private> r0: u32;
+var<private> n_rows: u32;
+var<private> n0: u32;
+var<private> o_mat: u32;
+var<private> lid: u32;
+const FX = 1u;  // X vec4s each invocation fetches per step
+
+// X features i0 + 4·(lid % QI).. of row r0 + lid / QI + k·NT/QI (0 past the rows or features).
+fn fetch_x(i0: u32, k: u32) -> vec4f {
+  let r = r0 + lid / QI + k * (NT / QI);
+  let i = i0 + 4u * (lid % QI);
+  if (r >= n_rows || i >= u.dv) { return vec4f(0.0); }
+  let i_x = row_at(r, u.dv) + i;
+  let val = ld4_x(i_x, u.dv - i);
+  
+  return val;
+}
+
+fn store_x(buf: u32, k: u32, val: vec4f) {
+  let r = lid / QI + k * (NT / QI);
+  let i = 4u * (lid % QI);
+  for (var c = 0u; c < 4u; c += 1u) {
+    s_x[buf][i + c][(r % RT) / 4u][r / RT][r % 4u] = vec4f(val)[c];
+  }
+}
+
+// M[i0 + i][n0 + col] of the state (element k of this invocation's share of the step).
+fn fetch_m(i0: u32, k: u32) -> f32 {
+  let e = lid + k * NT;
+  let i = e % STEP;
+  let col = e / STEP;
+  if (i0 + i >= u.dv || n0 + col >= u.dk) { return 0.0; }
+  return mat[o_mat + (n0 + col) * u.ld + i0 + i];
+}
+
+fn store_m(buf: u32, k: u32, val: f32) {
+  let e = lid + k * NT;
+  let i = e % STEP;
+  let col = e / STEP;
+  s_y[buf][i][(col % RN) / 4u][col / RN][col % 4u] = val;
+}
+
+// x_num·acc over this invocation's columns of row r (the first half of dz_r).
+// (d_k is a multiple of 4: the 4 columns exist together; x_num fetched as one vec4.)
+fn dot_part(r: u32, col4: u32, acc: vec4f) -> f32 {
+  let col = n0 + col4;
+  if (r0 + r >= n_rows || col >= u.dk) { return 0.0; }
+  let x4 = ld4_den(row_at(r0 + r, u.dk) + col, 4u);
+  var sum = 0.0;
+  sum += acc[0] * x4[0];
+  sum += acc[1] * x4[1];
+  sum += acc[2] * x4[2];
+  sum += acc[3] * x4[3];
+  return sum;
+}
+
+fn put(r: u32, col4: u32, sums: vec4f, scale: f32) {
+  for (var c = 0u; c < 4u; c += 1u) {
+    let col = n0 + col4 + c;
+    if (r0 + r < n_rows && col < u.dk) {
+      let acc_v = sums[c];
+      let m_col = s_vec[col];
+      let i_out = row_at(r0 + r, u.dk) + col;
+      out[u.off_out + i_out] = f32(acc_v * s_w[r] + s_c[r] * m_col);
+      
+    }
+  }
+}
+
+@compute @workgroup_size(NT)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid_in: u32) {
+  let g = flat_group(wid, nwg);
+  if (g >= u.groups) { return; }
+  lid = lid_in;
+  n0 = (g % u.tiles_n) * TN;
+  let rest = g / u.tiles_n;
+  i_seg = rest / u.blocks;
+  r0 = (rest % u.blocks) * BT;
+  enter_segment(i_seg);
+  n_rows = seg_rows(i_seg);
+  o_mat = u.off_mat + i_seg * u.dk * u.ld;
+  let scale = seg_scale(i_seg);
+  for (var a = lid; a < u.dk; a += NT) { s_vec[a] = mat[o_mat + a * u.ld + u.dv]; }
+  workgroupBarrier();
+  for (var r = lid; r < BT; r += NT) {
+    s_w[r] = select(0.0, 1.0 / z[u.off_z + row_at(r0 + r, 1u)], r0 + r < n_rows);
+  }
+  let tn = lid % NTN;  // this invocation: rows r0 + tm·RT.., features n0 + tn·RN..
+  let tm = lid / NTN;
+  
+  var acc_0_0 = vec4f(0.0);
+  var acc_1_0 = vec4f(0.0);
+  var acc_2_0 = vec4f(0.0);
+  var acc_3_0 = vec4f(0.0);
+  var acc_4_0 = vec4f(0.0);
+  var acc_5_0 = vec4f(0.0);
+  var acc_6_0 = vec4f(0.0);
+  var acc_7_0 = vec4f(0.0);
+
+  let s_begin = 0u;
+  let s_end = u.dv;
+  {
+    let f_x0 = fetch_x(s_begin, 0u);
+    let f_m0 = fetch_m(s_begin, 0u);
+    let f_m1 = fetch_m(s_begin, 1u);
+    let f_m2 = fetch_m(s_begin, 2u);
+    let f_m3 = fetch_m(s_begin, 3u);
+    store_x(0u, 0u, f_x0);
+    store_m(0u, 0u, f_m0);
+    store_m(0u, 1u, f_m1);
+    store_m(0u, 2u, f_m2);
+    store_m(0u, 3u, f_m3);
+  }
+  workgroupBarrier();
+  for (var s0 = s_begin; s0 < s_end; s0 += 2u * STEP) {
+    {
+      let buf = 0u;
+    let f_x0 = fetch_x(s0 + STEP, 0u);
+    let f_m0 = fetch_m(s0 + STEP, 0u);
+    let f_m1 = fetch_m(s0 + STEP, 1u);
+    let f_m2 = fetch_m(s0 + STEP, 2u);
+    let f_m3 = fetch_m(s0 + STEP, 3u);
+    for (var s2 = 0u; s2 < STEP; s2 += 2u) {
+      {
+        let s = s2 + 0u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let x1 = s_x[buf][s][1][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
+        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
+        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
+        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
+      }
+      {
+        let s = s2 + 1u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let x1 = s_x[buf][s][1][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
+        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
+        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
+        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
+      }
+    }
+    store_x(1u, 0u, f_x0);
+    store_m(1u, 0u, f_m0);
+    store_m(1u, 1u, f_m1);
+    store_m(1u, 2u, f_m2);
+    store_m(1u, 3u, f_m3);
+      workgroupBarrier();
+    }
+    if (s0 + STEP >= s_end) { break; }
+    {
+      let buf = 1u;
+    let f_x0 = fetch_x(s0 + 2u * STEP, 0u);
+    let f_m0 = fetch_m(s0 + 2u * STEP, 0u);
+    let f_m1 = fetch_m(s0 + 2u * STEP, 1u);
+    let f_m2 = fetch_m(s0 + 2u * STEP, 2u);
+    let f_m3 = fetch_m(s0 + 2u * STEP, 3u);
+    for (var s2 = 0u; s2 < STEP; s2 += 2u) {
+      {
+        let s = s2 + 0u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let x1 = s_x[buf][s][1][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
+        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
+        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
+        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
+      }
+      {
+        let s = s2 + 1u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let x1 = s_x[buf][s][1][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
+        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
+        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
+        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
+      }
+    }
+    store_x(0u, 0u, f_x0);
+    store_m(0u, 0u, f_m0);
+    store_m(0u, 1u, f_m1);
+    store_m(0u, 2u, f_m2);
+    store_m(0u, 3u, f_m3);
+      workgroupBarrier();
+    }
+  }
+
+  // dz_r = −(x_num·acc)/z_r²: the invocations of row r add their columns' shares.
+  s_red[(tm * RT + 0u) * NTN + tn] = dot_part(tm * RT + 0u, (tn * (RN / 4u) + 0u) * 4u, acc_0_0);
+  s_red[(tm * RT + 1u) * NTN + tn] = dot_part(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u, acc_1_0);
+  s_red[(tm * RT + 2u) * NTN + tn] = dot_part(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u, acc_2_0);
+  s_red[(tm * RT + 3u) * NTN + tn] = dot_part(tm * RT + 3u, (tn * (RN / 4u) + 0u) * 4u, acc_3_0);
+  s_red[(tm * RT + 4u) * NTN + tn] = dot_part(tm * RT + 4u, (tn * (RN / 4u) + 0u) * 4u, acc_4_0);
+  s_red[(tm * RT + 5u) * NTN + tn] = dot_part(tm * RT + 5u, (tn * (RN / 4u) + 0u) * 4u, acc_5_0);
+  s_red[(tm * RT + 6u) * NTN + tn] = dot_part(tm * RT + 6u, (tn * (RN / 4u) + 0u) * 4u, acc_6_0);
+  s_red[(tm * RT + 7u) * NTN + tn] = dot_part(tm * RT + 7u, (tn * (RN / 4u) + 0u) * 4u, acc_7_0);
+  workgroupBarrier();
+  for (var r = lid; r < BT; r += NT) {
+    var d = 0.0;
+    for (var i = 0u; i < NTN; i += 1u) { d += s_red[r * NTN + i]; }
+    s_c[r] = -d * s_w[r] * s_w[r];
+    if (r0 + r < n_rows) { dz[u.off_dz + row_at(r0 + r, 1u)] = s_c[r]; }
+  }
+  workgroupBarrier();
+  put(tm * RT + 0u, (tn * (RN / 4u) + 0u) * 4u, acc_0_0, scale);
+  put(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u, acc_1_0, scale);
+  put(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u, acc_2_0, scale);
+  put(tm * RT + 3u, (tn * (RN / 4u) + 0u) * 4u, acc_3_0, scale);
+  put(tm * RT + 4u, (tn * (RN / 4u) + 0u) * 4u, acc_4_0, scale);
+  put(tm * RT + 5u, (tn * (RN / 4u) + 0u) * 4u, acc_5_0, scale);
+  put(tm * RT + 6u, (tn * (RN / 4u) + 0u) * 4u, acc_6_0, scale);
+  put(tm * RT + 7u, (tn * (RN / 4u) + 0u) * 4u, acc_7_0, scale);
+}
