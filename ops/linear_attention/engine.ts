@@ -160,11 +160,11 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
   unroll: 0,
   vecLoads: true,
   vecStores: true,
-  // Measured on the H200: sharing x by shuffles is 6 % slower than reading it from workgroup
-  // memory (bench/NOTES.md), so the subgroup path is opt-in.
+  // Measured on the H200: sharing x by shuffles is 6–24 % slower than reading it from workgroup
+  // memory (bench/NOTES.md, sessions 2 and 4), so the subgroup path is opt-in.
   subgroups: false,
-  // Bitwise the same results. On the H200 the forward is 1–4 % faster, the forward+backward 1–3 %
-  // slower (bench/NOTES.md, session 2): on, for inference, where the forward is all that runs.
+  // Bitwise the same results. On the H200 with today's tiles f32 staging is 5–10 % slower forward
+  // and forward+backward (bench/NOTES.md, session 4, call 7).
   f16Staging: true,
   vecStateLoads: true,
   // Bitwise the same results. H200 (bench/NOTES.md, session 3, call 6): forward+backward −2 %
