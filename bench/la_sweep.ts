@@ -44,6 +44,11 @@ const CANDIDATES: Candidate[] = [
   // pass too.
   ["1 buffer", { buffers: 1 }, "f32"],
   ["state bwd 2 buffers", { state: { byPass: { bwd: { buffers: 2 } } } }, "f32"],
+  ["state bwd 4x4", { state: { byPass: { bwd: { ...FOUR, buffers: 1 } } } }, "f32"],
+  ["state bwd 4x4 2 buffers", { state: { byPass: { bwd: { ...FOUR, buffers: 2 } } } }, "f32"],
+  ["state bwd 8x4", {
+    state: { byPass: { bwd: { rowsPerThread: 8, colsPerThread: 4, buffers: 1 } } },
+  }, "f32"],
   ["steps 16 both", { state: { steps: 16 }, rows: { steps: 16 } }, "f32"],
   ["steps 4 both", { state: { steps: 4 }, rows: { steps: 4 } }, "f32"],
   ["rows steps 16", { rows: { steps: 16 } }, "f32"],
