@@ -75,8 +75,6 @@ const CANDIDATES: Candidate[] = [
   ["f16 precision + both 4x4", { state: FOUR, rows: FOUR }, "f16"],
   // X transposed while staged in the row passes (the default before session 4; diff 0).
   ["transposed x", { rowMajorX: false }, "f32"],
-  ["rows f32 staging", { f16Staging: false, state: { f16Staging: true } }, "f32"],
-  ["state f32 staging", { state: { f16Staging: false } }, "f32"],
   ["rows 4x16", { rows: { rowsPerThread: 4, colsPerThread: 16 } }, "f32"],
   // Rows per invocation (the default 8 × 4 since session 4).
   ["rows 4x8", { rows: FOUR_EIGHT }, "f32"],

@@ -64,8 +64,6 @@ export interface LaTiling {
     fill: boolean;
     /** Staging buffers of the state passes, when not the tiling's `buffers`. */
     buffers?: 1 | 2;
-    /** f16 staging of the state passes, when not the tiling's `f16Staging`. */
-    f16Staging?: boolean;
     /** Per pass (forward, backward), the fields above that differ from these. */
     byPass?: Partial<Record<"fwd" | "bwd", Partial<Omit<LaTiling["state"], "byPass">>>>;
   };
@@ -147,7 +145,7 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
     byPass: { bwd: { buffers: 1 as const } },
   },
   // 8 rows × 4 features per invocation (128 invocations at 64 features): on the H200 2–6 %
-  // faster than 4 × 8 at T ≤ 4096 and even at 32768, 8 × 8 slower (bench/NOTES.md, session 4).
+  // faster than 4 × 8 at T ≤ 4096 and equal at 32768; 8 × 8 slower (bench/NOTES.md, session 4).
   rows: { maxTile: 64, block: 64, rowsPerThread: 8, colsPerThread: 4, steps: 8 },
   // The next step fetched during this one's products: on the H200 (bench/NOTES.md, session 4,
   // call 7) forward −5 to −7 % at T = 1024–32768 with 32 accumulators per invocation (with 64
@@ -545,11 +543,10 @@ function modeOf(
   device: GPUDevice,
   precision: LaPrecision = p.precision,
   buffers: 1 | 2 = p.tiling.buffers,
-  f16Staging = p.tiling.f16Staging,
 ): KernelMode {
   return {
     precision,
-    f16Staging: f16Staging && p.variant.dtype === "f16",
+    f16Staging: p.tiling.f16Staging && p.variant.dtype === "f16",
     vec4,
     shuffle: canShuffle({ ...p, precision }, t, device),
     buffers,
@@ -589,8 +586,7 @@ function recordState(
   // only with 4 × 4 tiles.
   const precision = pass === "fwd" || t.rm * t.rn > 16 ? "f32" : p.precision;
   const vec4 = vec4Windows(p, slices, tensors);
-  const staging = p.tiling.state.f16Staging ?? p.tiling.f16Staging;
-  const mode = modeOf(p, t, vec4, out.device, precision, stateBuffers(p), staging);
+  const mode = modeOf(p, t, vec4, out.device, precision, stateBuffers(p));
   checkLoopCap(p, pass, t, mode, c.chunk, out.device);
   const k = kernelOf(
     `la_state_${pass}`,
