@@ -39,8 +39,9 @@ interface Variant {
 /** Names the checks below refer to. */
 const SHUFFLES = "subgroup shuffles, two state buffers";
 const SCALAR =
-  "scalar state loads and stores, FMA loop, 8 × 8 state tiles, Sᵀ staged, X transposed";
+  "scalar state loads and stores, one buffer, FMA loop, 8 × 8 state tiles, Sᵀ staged, X transposed";
 const PORTABLE = "portable, two buffers";
+const SMALL = "small tiles, short chunks, FMA loop of 4";
 
 const VARIANTS: Variant[] = [
   { name: "default", dtypes: ["f32", "f16"] },
@@ -63,12 +64,13 @@ const VARIANTS: Variant[] = [
     tiling: { vecLoads: false, buffers: 2, subgroups: false, state: { byPass: {} } },
   },
   {
-    name: "small tiles, short chunks",
+    name: SMALL,
     dtypes: ["f16"],
     tiling: {
       state: { rowsPerThread: 4, colsPerThread: 4, steps: 8, chunkMin: 8, chunkMax: 24 },
       rows: { rowsPerThread: 4, colsPerThread: 4, block: 32, steps: 8 },
-      unroll: 0,
+      // A loop of 4 staged indices per iteration (row-major X with a loop counter).
+      unroll: 4,
     },
   },
   { name: "f16 precision", dtypes: ["f16"], precision: "f16" },
@@ -78,6 +80,7 @@ const VARIANTS: Variant[] = [
     tiling: {
       vecStateLoads: false,
       vecStores: false,
+      buffers: 1,
       unroll: 2,
       state: { fill: false, rowsPerThread: 8, colsPerThread: 8 },
       transposedState: false,
@@ -229,6 +232,10 @@ for (const variant of VARIANTS) {
         assert.ok(transposedReads.every((l) => l.includes('"stateT":true')), "Sᵀ copies");
         assert.ok(launched.some((l) => l.startsWith("la_transpose")), "transpose kernel");
         assert.ok(rows.every((l) => l.includes('"rowMajorX":true')), "X staged row-major");
+      }
+      if (variant.name === SMALL) {
+        assert.ok(rows.length > 0 && rows.every((l) => l.includes('"unroll":4')), "FMA loop");
+        assert.ok(rows.every((l) => l.includes('"rowMajorX":true')), "row-major X in the loop");
       }
       if (variant.name === SCALAR) {
         assert.ok(
