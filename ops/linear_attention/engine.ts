@@ -122,6 +122,11 @@ export interface LaTiling {
    * no subgroup shuffles (else the transposed form is used). Bitwise the same results.
    */
   rowMajorX: boolean;
+  /**
+   * Where the device has subgroups, dq sums each row's dz partials (`n / rn` lanes of one
+   * subgroup) by subgroup shuffles instead of through workgroup memory.
+   */
+  subgroupSums: boolean;
 }
 
 /** The default tiling (the one place it is defined). */
@@ -171,6 +176,7 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
   // Bitwise the same results. H200 (bench/NOTES.md, session 4, call 1), f16 storage:
   // forward+backward −10 % at T = 32768, −8 % at 4096, −2.5 % at 1024 (forward −7 %, −3 %, +5 %).
   rowMajorX: true,
+  subgroupSums: true,
 });
 
 /** A tiling: `overrides` (each part optional) over {@linkcode LA_DEFAULT_TILING}. */
@@ -652,9 +658,12 @@ function recordRows(p: Problem, slices: Slice[], role: RowRole, tensors: Bound, 
     Number.isInteger((t.steps * t.n) / 4 / tileThreads(t));
   const outVec4 = vec4 && p.tiling.vecStores && windows4(p, slices, tensors, ["out", "out2"]);
   const rowMajorX = p.tiling.rowMajorX && !mode.shuffle && mode.unroll % 4 === 0;
+  const sg = subgroupSize(out.device), lanes = t.n / t.rn;
+  const dzShuffle = role === "dq" && p.variant.normalised && p.tiling.subgroupSums &&
+    sg !== undefined && (lanes & (lanes - 1)) === 0 && sg % lanes === 0;
   // Only the forms in effect are named in the key (and the WGSL snapshots' file names).
   const form: RowForm = Object.fromEntries(
-    Object.entries({ stateVec4, outVec4, stateT, rowMajorX }).filter(([, on]) => on),
+    Object.entries({ stateVec4, outVec4, stateT, rowMajorX, dzShuffle }).filter(([, on]) => on),
   );
   const k = kernelOf(
     `la_rows_${role}`,

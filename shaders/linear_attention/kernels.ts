@@ -157,6 +157,8 @@ export interface RowForm {
   stateT?: boolean;
   /** X staged row-major, 4 features per workgroup store and read. */
   rowMajorX?: boolean;
+  /** dq: each row's dz partials summed by subgroup shuffles (see {@linkcode rowKernel}). */
+  dzShuffle?: boolean;
 }
 
 function binding(name: string, type: LaBinding["type"] = "row", write = false): LaBinding {
@@ -736,6 +738,10 @@ fn store_m(buf: u32, k: u32, val: ${type}) {
  * {@linkcode transposeKernel}), so that M = Sᵀ is read row by row like o's and dv's M = S, and
  * the vector column (m, dm/L_k) is its row d_v.
  *
+ * `dzShuffle` (dq): the `n / rn` invocations of a row, neighbouring lanes of one subgroup (a power
+ * of two dividing the subgroup size), add their shares of x_num·acc by a butterfly of
+ * `subgroupShuffleXor` instead of through workgroup memory and a serial sum per row.
+ *
  * `rowMajorX`: X is staged as it is stored (each fetched vec4, 4 features of one row, is one
  * workgroup store) and the products read 4 features per workgroup read; without it X is
  * transposed while staged (4 stores of one component per fetched vec4) and read one feature of
@@ -749,6 +755,7 @@ export function rowKernel(
   form: RowForm = {},
 ): LaShader {
   const { stateVec4 = false, outVec4 = false, stateT = false, rowMajorX = false } = form;
+  const dzShuffle = form.dzShuffle ?? false;
   const norm = v.normalised;
   const zOut = norm && role === "o";
   const dzOut = norm && role === "dq";
@@ -826,7 +833,11 @@ ${
       ? "var<workgroup> s_red: array<f32, BT * QI>;  // partial q·m per (row, vec4 of features)"
       : ""
   }
-${dzOut ? "var<workgroup> s_red: array<f32, BT * NTN>;  // partial x_num·acc per (row, tn)" : ""}
+${
+    dzOut && !dzShuffle
+      ? "var<workgroup> s_red: array<f32, BT * NTN>;  // partial x_num·acc per (row, tn)"
+      : ""
+  }
 
 var<private> i_seg: u32;
 var<private> r0: u32;
@@ -990,7 +1001,38 @@ ${unroll(fx, (k) => `  s_red[(lid / QI + ${k}u * (NT / QI)) * QI + lid % QI] = z
       : ""
   }
 ${
-    dzOut
+    dzOut && dzShuffle
+      ? `  // dz_r = −(x_num·acc)/z_r²: the NTN lanes of rows tm·RT.. add their columns' shares by a
+  // butterfly (every lane ends with the sum); lane tn = 0 keeps dz.
+${
+        unroll(t.rm, (j) =>
+          `  var d${j} = ${
+            unroll(
+              t.rn / 4,
+              (c) => `dot_part(tm * RT + ${j}u, (tn * (RN / 4u) + ${c}u) * 4u, acc_${j}_${c})`,
+            )
+              .split("\n").join(" + ")
+          };`)
+      }
+${
+        unroll(Math.log2(t.n / t.rn), (b) => {
+          const mask = t.n / t.rn >> (b + 1);
+          return unroll(t.rm, (j) => `  d${j} += subgroupShuffleXor(d${j}, ${mask}u);`);
+        })
+      }
+  if (tn == 0u) {
+${
+        unroll(
+          t.rm,
+          (j) => `    s_c[tm * RT + ${j}u] = -d${j} * s_w[tm * RT + ${j}u] * s_w[tm * RT + ${j}u];`,
+        )
+      }
+  }
+  workgroupBarrier();
+  for (var r = lid; r < BT; r += NT) {
+    if (r0 + r < n_rows) { dz[u.off_dz + row_at(r0 + r, 1u)] = s_c[r]; }
+  }`
+      : dzOut
       ? `  // dz_r = −(x_num·acc)/z_r²: the invocations of row r add their columns' shares.
 ${
         unroll(t.rm, (j) =>

@@ -206,7 +206,14 @@ for (const variant of VARIANTS) {
         }
       }
       if (variant.name === SHUFFLES) {
-        if (subgroupSize(device) === 8) assert.ok(flag("shuffle", true) > 0, "subgroup kernels");
+        if (subgroupSize(device) === 8) {
+          assert.ok(flag("shuffle", true) > 0, "subgroup kernels");
+          // 4 × 8 row tiles: dq's 8 lanes per row sum dz (normalised ops) by shuffles.
+          const dq = kernels.filter((l) =>
+            l.startsWith("la_rows_dq:") && l.includes('"normalised":true')
+          );
+          assert.ok(dq.length > 0 && dq.every((l) => l.includes('"dzShuffle":true')), "dz sums");
+        }
         const states = kernels.filter((l) => l.startsWith("la_state_"));
         assert.ok(states.length > 0 && states.every((l) => l.includes('"buffers":2')));
         assert.ok(

@@ -1,12 +1,11 @@
+enable f16;
 
-
-@group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> den: array<vec4<f32>>;
+@group(0) @binding(0) var<storage, read> x: array<vec4<f16>>;
+@group(0) @binding(1) var<storage, read> den: array<vec4<f16>>;
 @group(0) @binding(2) var<storage, read> mat: array<vec4f>;
 @group(0) @binding(3) var<storage, read> z: array<f32>;
-@group(0) @binding(4) var<storage, read_write> out: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read_write> out2: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read_write> dz: array<f32>;
+@group(0) @binding(4) var<storage, read_write> out: array<vec4<f16>>;
+@group(0) @binding(5) var<storage, read_write> dz: array<f32>;
 struct Params {
   groups: u32,
   rows: u32,
@@ -37,7 +36,7 @@ struct Params {
   off_out: u32,
   off_out2: u32,
 }
-@group(0) @binding(7) var<uniform> u: Params;
+@group(0) @binding(6) var<uniform> u: Params;
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 fn ld4_x(i: u32, n: u32) -> vec4f { return vec4f(x[(u.off_x + i) / 4u]); }
@@ -69,13 +68,13 @@ const NT = NTM * NTN;
 const QI = STEP / 4u;  // vec4s of a staged X row
 // s_x[buf][q][tm][j]: inner features i0 + 4q.. of row r0 + tm·RT + j (X as stored);
 // s_y[buf][i][j][tn]: M[i0 + i][n0 + 4·(tn·RN/4 + j)..].
-var<workgroup> s_x: array<array<array<array<vec4f, RT>, NTM>, QI>, 2>;
+var<workgroup> s_x: array<array<array<array<vec4h, RT>, NTM>, QI>, 2>;
 var<workgroup> s_y: array<array<array<array<vec4f, NTN>, RN / 4u>, STEP>, 2>;
 var<workgroup> s_vec: array<f32, 256>;  // m (o, dq) or dm/L_k (dk)
 var<workgroup> s_w: array<f32, BT>;  // 1 / z_r
 var<workgroup> s_c: array<f32, BT>;  // dz_r
 
-var<workgroup> s_red: array<f32, BT * NTN>;  // partial x_num·acc per (row, tn)
+
 
 var<private> i_seg: u32;
 var<private> r0: u32;
@@ -98,7 +97,7 @@ fn fetch_x(i0: u32, k: u32) -> vec4f {
 
 fn store_x(buf: u32, k: u32, val: vec4f) {
   let r = lid / QI + k * (NT / QI);
-  s_x[buf][lid % QI][r / RT][r % RT] = vec4f(val);
+  s_x[buf][lid % QI][r / RT][r % RT] = vec4h(val);
 }
 
 // M[i0 + i][n0 + col] of the state (4 floats: vec4 item k of this invocation's share of the step).
@@ -138,8 +137,8 @@ fn put(r: u32, col4: u32, sums: vec4f, scale: f32) {
     let acc_v = sums;
     let m_col = vec4f(s_vec[col], s_vec[col + 1u], s_vec[col + 2u], s_vec[col + 3u]);
     let i_out = row_at(r0 + r, u.dk) + col;
-    out[(u.off_out + i_out) / 4u] = vec4<f32>(acc_v * s_w[r]);
-    out2[(u.off_out2 + i_out) / 4u] = vec4<f32>(s_c[r] * m_col);
+    out[(u.off_out + i_out) / 4u] = vec4<f16>(acc_v * s_w[r] + s_c[r] * m_col);
+    
   }
 }
 
@@ -199,14 +198,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let f_m0 = fetch_m(s0 + STEP, 0u);
       {
         let q = 0u;
-        let x0 = s_x[buf][q][tm][0];
-        let x1 = s_x[buf][q][tm][1];
-        let x2 = s_x[buf][q][tm][2];
-        let x3 = s_x[buf][q][tm][3];
-        let x4 = s_x[buf][q][tm][4];
-        let x5 = s_x[buf][q][tm][5];
-        let x6 = s_x[buf][q][tm][6];
-        let x7 = s_x[buf][q][tm][7];
+        let x0 = vec4f(s_x[buf][q][tm][0]);
+        let x1 = vec4f(s_x[buf][q][tm][1]);
+        let x2 = vec4f(s_x[buf][q][tm][2]);
+        let x3 = vec4f(s_x[buf][q][tm][3]);
+        let x4 = vec4f(s_x[buf][q][tm][4]);
+        let x5 = vec4f(s_x[buf][q][tm][5]);
+        let x6 = vec4f(s_x[buf][q][tm][6]);
+        let x7 = vec4f(s_x[buf][q][tm][7]);
         {
           let s = 0u;
           let y0 = s_y[buf][s][0][tn];
@@ -258,14 +257,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       }
       {
         let q = 1u;
-        let x0 = s_x[buf][q][tm][0];
-        let x1 = s_x[buf][q][tm][1];
-        let x2 = s_x[buf][q][tm][2];
-        let x3 = s_x[buf][q][tm][3];
-        let x4 = s_x[buf][q][tm][4];
-        let x5 = s_x[buf][q][tm][5];
-        let x6 = s_x[buf][q][tm][6];
-        let x7 = s_x[buf][q][tm][7];
+        let x0 = vec4f(s_x[buf][q][tm][0]);
+        let x1 = vec4f(s_x[buf][q][tm][1]);
+        let x2 = vec4f(s_x[buf][q][tm][2]);
+        let x3 = vec4f(s_x[buf][q][tm][3]);
+        let x4 = vec4f(s_x[buf][q][tm][4]);
+        let x5 = vec4f(s_x[buf][q][tm][5]);
+        let x6 = vec4f(s_x[buf][q][tm][6]);
+        let x7 = vec4f(s_x[buf][q][tm][7]);
         {
           let s = 4u;
           let y0 = s_y[buf][s][0][tn];
@@ -332,14 +331,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let f_m0 = fetch_m(s0 + 2u * STEP, 0u);
       {
         let q = 0u;
-        let x0 = s_x[buf][q][tm][0];
-        let x1 = s_x[buf][q][tm][1];
-        let x2 = s_x[buf][q][tm][2];
-        let x3 = s_x[buf][q][tm][3];
-        let x4 = s_x[buf][q][tm][4];
-        let x5 = s_x[buf][q][tm][5];
-        let x6 = s_x[buf][q][tm][6];
-        let x7 = s_x[buf][q][tm][7];
+        let x0 = vec4f(s_x[buf][q][tm][0]);
+        let x1 = vec4f(s_x[buf][q][tm][1]);
+        let x2 = vec4f(s_x[buf][q][tm][2]);
+        let x3 = vec4f(s_x[buf][q][tm][3]);
+        let x4 = vec4f(s_x[buf][q][tm][4]);
+        let x5 = vec4f(s_x[buf][q][tm][5]);
+        let x6 = vec4f(s_x[buf][q][tm][6]);
+        let x7 = vec4f(s_x[buf][q][tm][7]);
         {
           let s = 0u;
           let y0 = s_y[buf][s][0][tn];
@@ -391,14 +390,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       }
       {
         let q = 1u;
-        let x0 = s_x[buf][q][tm][0];
-        let x1 = s_x[buf][q][tm][1];
-        let x2 = s_x[buf][q][tm][2];
-        let x3 = s_x[buf][q][tm][3];
-        let x4 = s_x[buf][q][tm][4];
-        let x5 = s_x[buf][q][tm][5];
-        let x6 = s_x[buf][q][tm][6];
-        let x7 = s_x[buf][q][tm][7];
+        let x0 = vec4f(s_x[buf][q][tm][0]);
+        let x1 = vec4f(s_x[buf][q][tm][1]);
+        let x2 = vec4f(s_x[buf][q][tm][2]);
+        let x3 = vec4f(s_x[buf][q][tm][3]);
+        let x4 = vec4f(s_x[buf][q][tm][4]);
+        let x5 = vec4f(s_x[buf][q][tm][5]);
+        let x6 = vec4f(s_x[buf][q][tm][6]);
+        let x7 = vec4f(s_x[buf][q][tm][7]);
         {
           let s = 4u;
           let y0 = s_y[buf][s][0][tn];
@@ -457,23 +456,46 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
   }
 
-  // dz_r = −(x_num·acc)/z_r²: the invocations of row r add their columns' shares.
-  s_red[(tm * RT + 0u) * NTN + tn] = dot_part(tm * RT + 0u, (tn * (RN / 4u) + 0u) * 4u, acc_0_0);
-  s_red[(tm * RT + 1u) * NTN + tn] = dot_part(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u, acc_1_0);
-  s_red[(tm * RT + 2u) * NTN + tn] = dot_part(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u, acc_2_0);
-  s_red[(tm * RT + 3u) * NTN + tn] = dot_part(tm * RT + 3u, (tn * (RN / 4u) + 0u) * 4u, acc_3_0);
-  s_red[(tm * RT + 4u) * NTN + tn] = dot_part(tm * RT + 4u, (tn * (RN / 4u) + 0u) * 4u, acc_4_0);
-  s_red[(tm * RT + 5u) * NTN + tn] = dot_part(tm * RT + 5u, (tn * (RN / 4u) + 0u) * 4u, acc_5_0);
-  s_red[(tm * RT + 6u) * NTN + tn] = dot_part(tm * RT + 6u, (tn * (RN / 4u) + 0u) * 4u, acc_6_0);
-  s_red[(tm * RT + 7u) * NTN + tn] = dot_part(tm * RT + 7u, (tn * (RN / 4u) + 0u) * 4u, acc_7_0);
-  workgroupBarrier();
-  for (var r = lid; r < BT; r += NT) {
-    var d = 0.0;
-    for (var i = 0u; i < NTN; i += 1u) { d += s_red[r * NTN + i]; }
-    s_c[r] = -d * s_w[r] * s_w[r];
-    if (r0 + r < n_rows) { dz[u.off_dz + row_at(r0 + r, 1u)] = s_c[r]; }
+  // dz_r = −(x_num·acc)/z_r²: the NTN lanes of rows tm·RT.. add their columns' shares by a
+  // butterfly (every lane ends with the sum); lane tn = 0 keeps dz.
+  var d0 = dot_part(tm * RT + 0u, (tn * (RN / 4u) + 0u) * 4u, acc_0_0);
+  var d1 = dot_part(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u, acc_1_0);
+  var d2 = dot_part(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u, acc_2_0);
+  var d3 = dot_part(tm * RT + 3u, (tn * (RN / 4u) + 0u) * 4u, acc_3_0);
+  var d4 = dot_part(tm * RT + 4u, (tn * (RN / 4u) + 0u) * 4u, acc_4_0);
+  var d5 = dot_part(tm * RT + 5u, (tn * (RN / 4u) + 0u) * 4u, acc_5_0);
+  var d6 = dot_part(tm * RT + 6u, (tn * (RN / 4u) + 0u) * 4u, acc_6_0);
+  var d7 = dot_part(tm * RT + 7u, (tn * (RN / 4u) + 0u) * 4u, acc_7_0);
+  d0 += subgroupShuffleXor(d0, 2u);
+  d1 += subgroupShuffleXor(d1, 2u);
+  d2 += subgroupShuffleXor(d2, 2u);
+  d3 += subgroupShuffleXor(d3, 2u);
+  d4 += subgroupShuffleXor(d4, 2u);
+  d5 += subgroupShuffleXor(d5, 2u);
+  d6 += subgroupShuffleXor(d6, 2u);
+  d7 += subgroupShuffleXor(d7, 2u);
+  d0 += subgroupShuffleXor(d0, 1u);
+  d1 += subgroupShuffleXor(d1, 1u);
+  d2 += subgroupShuffleXor(d2, 1u);
+  d3 += subgroupShuffleXor(d3, 1u);
+  d4 += subgroupShuffleXor(d4, 1u);
+  d5 += subgroupShuffleXor(d5, 1u);
+  d6 += subgroupShuffleXor(d6, 1u);
+  d7 += subgroupShuffleXor(d7, 1u);
+  if (tn == 0u) {
+    s_c[tm * RT + 0u] = -d0 * s_w[tm * RT + 0u] * s_w[tm * RT + 0u];
+    s_c[tm * RT + 1u] = -d1 * s_w[tm * RT + 1u] * s_w[tm * RT + 1u];
+    s_c[tm * RT + 2u] = -d2 * s_w[tm * RT + 2u] * s_w[tm * RT + 2u];
+    s_c[tm * RT + 3u] = -d3 * s_w[tm * RT + 3u] * s_w[tm * RT + 3u];
+    s_c[tm * RT + 4u] = -d4 * s_w[tm * RT + 4u] * s_w[tm * RT + 4u];
+    s_c[tm * RT + 5u] = -d5 * s_w[tm * RT + 5u] * s_w[tm * RT + 5u];
+    s_c[tm * RT + 6u] = -d6 * s_w[tm * RT + 6u] * s_w[tm * RT + 6u];
+    s_c[tm * RT + 7u] = -d7 * s_w[tm * RT + 7u] * s_w[tm * RT + 7u];
   }
   workgroupBarrier();
+  for (var r = lid; r < BT; r += NT) {
+    if (r0 + r < n_rows) { dz[u.off_dz + row_at(r0 + r, 1u)] = s_c[r]; }
+  }
   put(tm * RT + 0u, (tn * (RN / 4u) + 0u) * 4u, acc_0_0, scale);
   put(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u, acc_1_0, scale);
   put(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u, acc_2_0, scale);

@@ -1,10 +1,10 @@
 enable f16;
 
-@group(0) @binding(0) var<storage, read> x: array<vec4<f16>>;
-@group(0) @binding(1) var<storage, read> den: array<vec4<f16>>;
-@group(0) @binding(2) var<storage, read> mat: array<vec4f>;
+@group(0) @binding(0) var<storage, read> x: array<f16>;
+@group(0) @binding(1) var<storage, read> den: array<f16>;
+@group(0) @binding(2) var<storage, read> mat: array<f32>;
 @group(0) @binding(3) var<storage, read> z: array<f32>;
-@group(0) @binding(4) var<storage, read_write> out: array<vec4<f16>>;
+@group(0) @binding(4) var<storage, read_write> out: array<f16>;
 @group(0) @binding(5) var<storage, read_write> dz: array<f32>;
 struct Params {
   groups: u32,
@@ -39,10 +39,24 @@ struct Params {
 @group(0) @binding(6) var<uniform> u: Params;
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
-fn ld4_x(i: u32, n: u32) -> vec4f { return vec4f(x[(u.off_x + i) / 4u]); }
-fn ld_x(i: u32) -> f32 { let j = u.off_x + i; return f32(x[j / 4u][j % 4u]); }
-fn ld4_den(i: u32, n: u32) -> vec4f { return vec4f(den[(u.off_den + i) / 4u]); }
-fn ld_den(i: u32) -> f32 { let j = u.off_den + i; return f32(den[j / 4u][j % 4u]); }
+fn ld_x(i: u32) -> f32 { return f32(x[u.off_x + i]); }
+fn ld4_x(i: u32, n: u32) -> vec4f {
+  var v = vec4f(0.0);
+  v.x = ld_x(i);
+  if (n > 1u) { v.y = ld_x(i + 1u); }
+  if (n > 2u) { v.z = ld_x(i + 2u); }
+  if (n > 3u) { v.w = ld_x(i + 3u); }
+  return v;
+}
+fn ld_den(i: u32) -> f32 { return f32(den[u.off_den + i]); }
+fn ld4_den(i: u32, n: u32) -> vec4f {
+  var v = vec4f(0.0);
+  v.x = ld_den(i);
+  if (n > 1u) { v.y = ld_den(i + 1u); }
+  if (n > 2u) { v.z = ld_den(i + 2u); }
+  if (n > 3u) { v.w = ld_den(i + 3u); }
+  return v;
+}
 
 fn seg_row0(i_seg: u32) -> u32 { return (i_seg / u.he) * u.rows; }
 fn seg_rows(i_seg: u32) -> u32 { return u.rows; }
@@ -58,7 +72,7 @@ fn enter_segment(i_seg: u32) {
 fn row_at(r: u32, d: u32) -> u32 { return (seg_first + r) * u.he * d + seg_head * d; }
 
 const BT = 64u;  // sequence rows per workgroup
-const TN = 16u;  // output features per workgroup
+const TN = 32u;  // output features per workgroup
 const STEP = 8u;  // inner features staged per step
 const RT = 8u;  // rows per invocation
 const RN = 4u;  // output features per invocation
@@ -74,7 +88,7 @@ var<workgroup> s_vec: array<f32, 256>;  // m (o, dq) or dm/L_k (dk)
 var<workgroup> s_w: array<f32, BT>;  // 1 / z_r
 var<workgroup> s_c: array<f32, BT>;  // dz_r
 
-var<workgroup> s_red: array<f32, BT * NTN>;  // partial x_num·acc per (row, tn)
+
 
 var<private> i_seg: u32;
 var<private> r0: u32;
@@ -82,7 +96,7 @@ var<private> n_rows: u32;
 var<private> n0: u32;
 var<private> o_mat: u32;
 var<private> lid: u32;
-const FX = 4u;  // X vec4s each invocation fetches per step
+const FX = 2u;  // X vec4s each invocation fetches per step
 
 // X features i0 + 4·(lid % QI).. of row r0 + lid / QI + k·NT/QI (0 past the rows or features).
 fn fetch_x(i0: u32, k: u32) -> vec4f {
@@ -100,45 +114,42 @@ fn store_x(buf: u32, k: u32, val: vec4f) {
   s_x[buf][lid % QI][r / RT][r % RT] = vec4h(val);
 }
 
-// M[i0 + i][n0 + col] of the state (4 floats: vec4 item k of this invocation's share of the step).
-fn fetch_m(i0: u32, k: u32) -> vec4f {
+// M[i0 + i][n0 + col] of the state (element k of this invocation's share of the step).
+fn fetch_m(i0: u32, k: u32) -> f32 {
   let e = lid + k * NT;
-  let i = e / (TN / 4u);
-  let col = 4u * (e % (TN / 4u));
-  if (i0 + i >= u.dv || n0 + col >= u.dk) { return vec4f(0.0); }
-  return mat[(o_mat + (i0 + i) * u.dk + n0 + col) / 4u];
+  let i = e / TN;
+  let col = e % TN;
+  if (i0 + i >= u.dv || n0 + col >= u.dk) { return 0.0; }
+  return mat[o_mat + (i0 + i) * u.dk + n0 + col];
 }
 
-fn store_m(buf: u32, k: u32, val: vec4f) {
+fn store_m(buf: u32, k: u32, val: f32) {
   let e = lid + k * NT;
-  let i = e / (TN / 4u);
-  let col = 4u * (e % (TN / 4u));
-  s_y[buf][i][(col % RN) / 4u][col / RN] = vec4f(val);
+  let i = e / TN;
+  let col = e % TN;
+  s_y[buf][i][(col % RN) / 4u][col / RN][col % 4u] = val;
 }
 
 // x_num·acc over this invocation's columns of row r (the first half of dz_r).
-// (d_k is a multiple of 4: the 4 columns exist together; x_num fetched as one vec4.)
 fn dot_part(r: u32, col4: u32, acc: vec4f) -> f32 {
-  let col = n0 + col4;
-  if (r0 + r >= n_rows || col >= u.dk) { return 0.0; }
-  let x4 = ld4_den(row_at(r0 + r, u.dk) + col, 4u);
   var sum = 0.0;
-  sum += acc[0] * x4[0];
-  sum += acc[1] * x4[1];
-  sum += acc[2] * x4[2];
-  sum += acc[3] * x4[3];
+  for (var c = 0u; c < 4u; c += 1u) {
+    let col = n0 + col4 + c;
+    if (r0 + r < n_rows && col < u.dk) { sum += acc[c] * ld_den(row_at(r0 + r, u.dk) + col); }
+  }
   return sum;
 }
 
-// Outputs n0 + col4.. of row r (all 4 or none: the output features are a multiple of 4).
 fn put(r: u32, col4: u32, sums: vec4f, scale: f32) {
-  let col = n0 + col4;
-  if (r0 + r < n_rows && col < u.dk) {
-    let acc_v = sums;
-    let m_col = vec4f(s_vec[col], s_vec[col + 1u], s_vec[col + 2u], s_vec[col + 3u]);
-    let i_out = row_at(r0 + r, u.dk) + col;
-    out[(u.off_out + i_out) / 4u] = vec4<f16>(acc_v * s_w[r] + s_c[r] * m_col);
-    
+  for (var c = 0u; c < 4u; c += 1u) {
+    let col = n0 + col4 + c;
+    if (r0 + r < n_rows && col < u.dk) {
+      let acc_v = sums[c];
+      let m_col = s_vec[col];
+      let i_out = row_at(r0 + r, u.dk) + col;
+      out[u.off_out + i_out] = f16(acc_v * s_w[r] + s_c[r] * m_col);
+      
+    }
   }
 }
 
@@ -156,7 +167,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   n_rows = seg_rows(i_seg);
   o_mat = u.off_mat + i_seg * u.dk * u.ld;
   let scale = seg_scale(i_seg);
-  for (var a = lid; a < u.dk; a += NT) { s_vec[a] = mat[(o_mat + u.dv * u.dk + a) / 4u][(o_mat + u.dv * u.dk + a) % 4u]; }
+  for (var a = lid; a < u.dk; a += NT) { s_vec[a] = mat[o_mat + u.dv * u.dk + a]; }
   workgroupBarrier();
   for (var r = lid; r < BT; r += NT) {
     s_w[r] = select(0.0, 1.0 / z[u.off_z + row_at(r0 + r, 1u)], r0 + r < n_rows);
@@ -178,14 +189,16 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   {
     let f_x0 = fetch_x(s_begin, 0u);
     let f_x1 = fetch_x(s_begin, 1u);
-    let f_x2 = fetch_x(s_begin, 2u);
-    let f_x3 = fetch_x(s_begin, 3u);
     let f_m0 = fetch_m(s_begin, 0u);
+    let f_m1 = fetch_m(s_begin, 1u);
+    let f_m2 = fetch_m(s_begin, 2u);
+    let f_m3 = fetch_m(s_begin, 3u);
     store_x(0u, 0u, f_x0);
     store_x(0u, 1u, f_x1);
-    store_x(0u, 2u, f_x2);
-    store_x(0u, 3u, f_x3);
     store_m(0u, 0u, f_m0);
+    store_m(0u, 1u, f_m1);
+    store_m(0u, 2u, f_m2);
+    store_m(0u, 3u, f_m3);
   }
   workgroupBarrier();
   for (var s0 = s_begin; s0 < s_end; s0 += 2u * STEP) {
@@ -193,9 +206,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       let buf = 0u;
     let f_x0 = fetch_x(s0 + STEP, 0u);
     let f_x1 = fetch_x(s0 + STEP, 1u);
-    let f_x2 = fetch_x(s0 + STEP, 2u);
-    let f_x3 = fetch_x(s0 + STEP, 3u);
     let f_m0 = fetch_m(s0 + STEP, 0u);
+    let f_m1 = fetch_m(s0 + STEP, 1u);
+    let f_m2 = fetch_m(s0 + STEP, 2u);
+    let f_m3 = fetch_m(s0 + STEP, 3u);
       {
         let q = 0u;
         let x0 = vec4f(s_x[buf][q][tm][0]);
@@ -316,9 +330,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       }
     store_x(1u, 0u, f_x0);
     store_x(1u, 1u, f_x1);
-    store_x(1u, 2u, f_x2);
-    store_x(1u, 3u, f_x3);
     store_m(1u, 0u, f_m0);
+    store_m(1u, 1u, f_m1);
+    store_m(1u, 2u, f_m2);
+    store_m(1u, 3u, f_m3);
       workgroupBarrier();
     }
     if (s0 + STEP >= s_end) { break; }
@@ -326,9 +341,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       let buf = 1u;
     let f_x0 = fetch_x(s0 + 2u * STEP, 0u);
     let f_x1 = fetch_x(s0 + 2u * STEP, 1u);
-    let f_x2 = fetch_x(s0 + 2u * STEP, 2u);
-    let f_x3 = fetch_x(s0 + 2u * STEP, 3u);
     let f_m0 = fetch_m(s0 + 2u * STEP, 0u);
+    let f_m1 = fetch_m(s0 + 2u * STEP, 1u);
+    let f_m2 = fetch_m(s0 + 2u * STEP, 2u);
+    let f_m3 = fetch_m(s0 + 2u * STEP, 3u);
       {
         let q = 0u;
         let x0 = vec4f(s_x[buf][q][tm][0]);
@@ -449,30 +465,62 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       }
     store_x(0u, 0u, f_x0);
     store_x(0u, 1u, f_x1);
-    store_x(0u, 2u, f_x2);
-    store_x(0u, 3u, f_x3);
     store_m(0u, 0u, f_m0);
+    store_m(0u, 1u, f_m1);
+    store_m(0u, 2u, f_m2);
+    store_m(0u, 3u, f_m3);
       workgroupBarrier();
     }
   }
 
-  // dz_r = −(x_num·acc)/z_r²: the invocations of row r add their columns' shares.
-  s_red[(tm * RT + 0u) * NTN + tn] = dot_part(tm * RT + 0u, (tn * (RN / 4u) + 0u) * 4u, acc_0_0);
-  s_red[(tm * RT + 1u) * NTN + tn] = dot_part(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u, acc_1_0);
-  s_red[(tm * RT + 2u) * NTN + tn] = dot_part(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u, acc_2_0);
-  s_red[(tm * RT + 3u) * NTN + tn] = dot_part(tm * RT + 3u, (tn * (RN / 4u) + 0u) * 4u, acc_3_0);
-  s_red[(tm * RT + 4u) * NTN + tn] = dot_part(tm * RT + 4u, (tn * (RN / 4u) + 0u) * 4u, acc_4_0);
-  s_red[(tm * RT + 5u) * NTN + tn] = dot_part(tm * RT + 5u, (tn * (RN / 4u) + 0u) * 4u, acc_5_0);
-  s_red[(tm * RT + 6u) * NTN + tn] = dot_part(tm * RT + 6u, (tn * (RN / 4u) + 0u) * 4u, acc_6_0);
-  s_red[(tm * RT + 7u) * NTN + tn] = dot_part(tm * RT + 7u, (tn * (RN / 4u) + 0u) * 4u, acc_7_0);
-  workgroupBarrier();
-  for (var r = lid; r < BT; r += NT) {
-    var d = 0.0;
-    for (var i = 0u; i < NTN; i += 1u) { d += s_red[r * NTN + i]; }
-    s_c[r] = -d * s_w[r] * s_w[r];
-    if (r0 + r < n_rows) { dz[u.off_dz + row_at(r0 + r, 1u)] = s_c[r]; }
+  // dz_r = −(x_num·acc)/z_r²: the NTN lanes of rows tm·RT.. add their columns' shares by a
+  // butterfly (every lane ends with the sum); lane tn = 0 keeps dz.
+  var d0 = dot_part(tm * RT + 0u, (tn * (RN / 4u) + 0u) * 4u, acc_0_0);
+  var d1 = dot_part(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u, acc_1_0);
+  var d2 = dot_part(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u, acc_2_0);
+  var d3 = dot_part(tm * RT + 3u, (tn * (RN / 4u) + 0u) * 4u, acc_3_0);
+  var d4 = dot_part(tm * RT + 4u, (tn * (RN / 4u) + 0u) * 4u, acc_4_0);
+  var d5 = dot_part(tm * RT + 5u, (tn * (RN / 4u) + 0u) * 4u, acc_5_0);
+  var d6 = dot_part(tm * RT + 6u, (tn * (RN / 4u) + 0u) * 4u, acc_6_0);
+  var d7 = dot_part(tm * RT + 7u, (tn * (RN / 4u) + 0u) * 4u, acc_7_0);
+  d0 += subgroupShuffleXor(d0, 4u);
+  d1 += subgroupShuffleXor(d1, 4u);
+  d2 += subgroupShuffleXor(d2, 4u);
+  d3 += subgroupShuffleXor(d3, 4u);
+  d4 += subgroupShuffleXor(d4, 4u);
+  d5 += subgroupShuffleXor(d5, 4u);
+  d6 += subgroupShuffleXor(d6, 4u);
+  d7 += subgroupShuffleXor(d7, 4u);
+  d0 += subgroupShuffleXor(d0, 2u);
+  d1 += subgroupShuffleXor(d1, 2u);
+  d2 += subgroupShuffleXor(d2, 2u);
+  d3 += subgroupShuffleXor(d3, 2u);
+  d4 += subgroupShuffleXor(d4, 2u);
+  d5 += subgroupShuffleXor(d5, 2u);
+  d6 += subgroupShuffleXor(d6, 2u);
+  d7 += subgroupShuffleXor(d7, 2u);
+  d0 += subgroupShuffleXor(d0, 1u);
+  d1 += subgroupShuffleXor(d1, 1u);
+  d2 += subgroupShuffleXor(d2, 1u);
+  d3 += subgroupShuffleXor(d3, 1u);
+  d4 += subgroupShuffleXor(d4, 1u);
+  d5 += subgroupShuffleXor(d5, 1u);
+  d6 += subgroupShuffleXor(d6, 1u);
+  d7 += subgroupShuffleXor(d7, 1u);
+  if (tn == 0u) {
+    s_c[tm * RT + 0u] = -d0 * s_w[tm * RT + 0u] * s_w[tm * RT + 0u];
+    s_c[tm * RT + 1u] = -d1 * s_w[tm * RT + 1u] * s_w[tm * RT + 1u];
+    s_c[tm * RT + 2u] = -d2 * s_w[tm * RT + 2u] * s_w[tm * RT + 2u];
+    s_c[tm * RT + 3u] = -d3 * s_w[tm * RT + 3u] * s_w[tm * RT + 3u];
+    s_c[tm * RT + 4u] = -d4 * s_w[tm * RT + 4u] * s_w[tm * RT + 4u];
+    s_c[tm * RT + 5u] = -d5 * s_w[tm * RT + 5u] * s_w[tm * RT + 5u];
+    s_c[tm * RT + 6u] = -d6 * s_w[tm * RT + 6u] * s_w[tm * RT + 6u];
+    s_c[tm * RT + 7u] = -d7 * s_w[tm * RT + 7u] * s_w[tm * RT + 7u];
   }
   workgroupBarrier();
+  for (var r = lid; r < BT; r += NT) {
+    if (r0 + r < n_rows) { dz[u.off_dz + row_at(r0 + r, 1u)] = s_c[r]; }
+  }
   put(tm * RT + 0u, (tn * (RN / 4u) + 0u) * 4u, acc_0_0, scale);
   put(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u, acc_1_0, scale);
   put(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u, acc_2_0, scale);
