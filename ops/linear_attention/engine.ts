@@ -220,9 +220,18 @@ function stagedBytes(precision: LaPrecision): number {
  * operands only (16-bit shuffles need a Vulkan feature wgpu may not enable).
  */
 function canShuffle(p: Problem, t: Tile, device: GPUDevice): boolean {
-  const sg = subgroupSize(device), lanes = t.n / t.rn;
-  return p.tiling.subgroups && p.precision === "f32" && sg !== undefined && lanes >= t.rm &&
-    sg % lanes === 0;
+  return p.tiling.subgroups && p.precision === "f32" && t.n / t.rn >= t.rm &&
+    rowLanesInSubgroups(t, device);
+}
+
+/**
+ * Whether the `n / rn` invocations sharing a tile row (neighbouring `local_invocation_index`es)
+ * lie within one subgroup: the device has subgroups and their size (a power of two) is a multiple
+ * of that count, which is then a power of two too.
+ */
+function rowLanesInSubgroups(t: Tile, device: GPUDevice): boolean {
+  const sg = subgroupSize(device);
+  return sg !== undefined && sg % (t.n / t.rn) === 0;
 }
 
 /** Staging buffers of the state passes. */
@@ -658,9 +667,8 @@ function recordRows(p: Problem, slices: Slice[], role: RowRole, tensors: Bound, 
     Number.isInteger((t.steps * t.n) / 4 / tileThreads(t));
   const outVec4 = vec4 && p.tiling.vecStores && windows4(p, slices, tensors, ["out", "out2"]);
   const rowMajorX = p.tiling.rowMajorX && !mode.shuffle && mode.unroll % 4 === 0;
-  const sg = subgroupSize(out.device), lanes = t.n / t.rn;
   const dzShuffle = role === "dq" && p.variant.normalised && p.tiling.subgroupSums &&
-    sg !== undefined && (lanes & (lanes - 1)) === 0 && sg % lanes === 0;
+    rowLanesInSubgroups(t, out.device);
   // Only the forms in effect are named in the key (and the WGSL snapshots' file names).
   const form: RowForm = Object.fromEntries(
     Object.entries({ stateVec4, outVec4, stateT, rowMajorX, dzShuffle }).filter(([, on]) => on),

@@ -754,8 +754,8 @@ export function rowKernel(
   mode: KernelMode,
   form: RowForm = {},
 ): LaShader {
-  const { stateVec4 = false, outVec4 = false, stateT = false, rowMajorX = false } = form;
-  const dzShuffle = form.dzShuffle ?? false;
+  const { stateVec4 = false, outVec4 = false, stateT = false } = form;
+  const { rowMajorX = false, dzShuffle = false } = form;
   const norm = v.normalised;
   const zOut = norm && role === "o";
   const dzOut = norm && role === "dq";
@@ -791,6 +791,13 @@ export function rowKernel(
     dv: "scale * acc_v",
   }[role];
   const value2 = role === "dq" ? "s_c[r] * m_col" : "m_col";
+  // dq: this invocation's share of x_num·acc for its row j (the sum over its columns).
+  const dzPart = (j: number) =>
+    unroll(
+      t.rn / 4,
+      (c) => `dot_part(tm * RT + ${j}u, (tn * (RN / 4u) + ${c}u) * 4u, acc_${j}_${c})`,
+    )
+      .split("\n").join(" + ");
   const decode = v.varlen
     ? `let h = rest % u.he;
   let e = rest / u.he;
@@ -1004,16 +1011,7 @@ ${
     dzOut && dzShuffle
       ? `  // dz_r = −(x_num·acc)/z_r²: the NTN lanes of rows tm·RT.. add their columns' shares by a
   // butterfly (every lane ends with the sum); lane tn = 0 keeps dz.
-${
-        unroll(t.rm, (j) =>
-          `  var d${j} = ${
-            unroll(
-              t.rn / 4,
-              (c) => `dot_part(tm * RT + ${j}u, (tn * (RN / 4u) + ${c}u) * 4u, acc_${j}_${c})`,
-            )
-              .split("\n").join(" + ")
-          };`)
-      }
+${unroll(t.rm, (j) => `  var d${j} = ${dzPart(j)};`)}
 ${
         unroll(Math.log2(t.n / t.rn), (b) => {
           const mask = t.n / t.rn >> (b + 1);
@@ -1034,16 +1032,7 @@ ${
   }`
       : dzOut
       ? `  // dz_r = −(x_num·acc)/z_r²: the invocations of row r add their columns' shares.
-${
-        unroll(t.rm, (j) =>
-          `  s_red[(tm * RT + ${j}u) * NTN + tn] = ${
-            unroll(
-              t.rn / 4,
-              (c) => `dot_part(tm * RT + ${j}u, (tn * (RN / 4u) + ${c}u) * 4u, acc_${j}_${c})`,
-            )
-              .split("\n").join(" + ")
-          };`)
-      }
+${unroll(t.rm, (j) => `  s_red[(tm * RT + ${j}u) * NTN + tn] = ${dzPart(j)};`)}
   workgroupBarrier();
   for (var r = lid; r < BT; r += NT) {
     var d = 0.0;

@@ -1,11 +1,12 @@
 /**
  * Every compiled variant of the linear-attention kernels against the float64 references, for
  * all four ops, forward and backward: the default tiling (vec4 loads of the inputs and the
- * padded state rows, vec4 output stores, one staging buffer, literal staged indices), the
- * subgroup-shuffle kernels (where the device has subgroups), the portable kernels (scalar loads,
- * two buffers, no subgroups), small tiles with short chunks, f16 precision, the state loaded and
- * the outputs stored one float at a time with the FMA loop not unrolled, and a device requested
- * without subgroups.
+ * padded state rows, vec4 output stores, two staging buffers except in the backward state pass,
+ * literal staged indices, X staged row-major, transposed state copies), the subgroup-shuffle
+ * kernels (where the device has subgroups), the portable kernels (scalar loads, two buffers, no
+ * subgroups), small tiles with short chunks and an FMA loop, f16 precision, the state loaded and
+ * the outputs stored one float at a time with one buffer and the FMA loop not unrolled, a device
+ * requested without subgroups, and a row pass with its own tile (`rows.byRole`).
  */
 import assert from "node:assert/strict";
 import { eluPlusOne, noF16, noGpu, randn, testDevice, tolFor } from "../_helpers.ts";
@@ -192,6 +193,7 @@ for (const variant of VARIANTS) {
         }
       });
       const kernels = launched.filter((l) => /^la_(state|rows)_/.test(l));
+      const rows = kernels.filter((l) => l.startsWith("la_rows_"));
       const flag = (name: string, value: unknown) =>
         kernels.filter((l) => l.includes(`"${name}":${JSON.stringify(value)}`)).length;
       if (variant.name === "default") {
@@ -204,6 +206,18 @@ for (const variant of VARIANTS) {
           const buffers = l.startsWith("la_state_bwd") ? 1 : 2;
           assert.ok(l.includes(`"buffers":${buffers}`), l);
         }
+        // Every family member has a case with d_v a multiple of 4, and only those load the
+        // state and store the outputs 4 at a time.
+        for (const flagged of ['"stateVec4":true', '"outVec4":true']) {
+          assert.ok(rows.filter((l) => l.includes(flagged)).length >= 8, flagged);
+        }
+        assert.ok(rows.some((l) => !l.includes('"stateVec4"')), "scalar state where d_v = 17");
+        assert.ok(rows.some((l) => !l.includes('"outVec4"')), "scalar stores where d_v = 17");
+        // dq and dk read the transposed copies (every member has a dq or dk pass).
+        const transposedReads = rows.filter((l) => /^la_rows_d[qk]:/.test(l));
+        assert.ok(transposedReads.every((l) => l.includes('"stateT":true')), "Sᵀ copies");
+        assert.ok(launched.some((l) => l.startsWith("la_transpose")), "transpose kernel");
+        assert.ok(rows.every((l) => l.includes('"rowMajorX":true')), "X staged row-major");
       }
       if (variant.name === SHUFFLES) {
         if (subgroupSize(device) === 8) {
@@ -224,21 +238,6 @@ for (const variant of VARIANTS) {
         assert.equal(flag("vec4", false), kernels.length);
         assert.equal(flag("shuffle", false), kernels.length);
         assert.equal(flag("buffers", 2), kernels.length);
-      }
-      const rows = kernels.filter((l) => l.startsWith("la_rows_"));
-      if (variant.name === "default") {
-        // Every family member has a case with d_v a multiple of 4, and only those load the
-        // state and store the outputs 4 at a time.
-        for (const flagged of ['"stateVec4":true', '"outVec4":true']) {
-          assert.ok(rows.filter((l) => l.includes(flagged)).length >= 8, flagged);
-        }
-        assert.ok(rows.some((l) => !l.includes('"stateVec4"')), "scalar state where d_v = 17");
-        assert.ok(rows.some((l) => !l.includes('"outVec4"')), "scalar stores where d_v = 17");
-        // dq and dk read the transposed copies (every member has a dq or dk pass).
-        const transposedReads = rows.filter((l) => /^la_rows_d[qk]:/.test(l));
-        assert.ok(transposedReads.every((l) => l.includes('"stateT":true')), "Sᵀ copies");
-        assert.ok(launched.some((l) => l.startsWith("la_transpose")), "transpose kernel");
-        assert.ok(rows.every((l) => l.includes('"rowMajorX":true')), "X staged row-major");
       }
       if (variant.name === SMALL) {
         assert.ok(rows.length > 0 && rows.every((l) => l.includes('"unroll":4')), "FMA loop");
