@@ -82,6 +82,25 @@ const CANDIDATES: Candidate[] = [
   ["dq 4x8", { rows: { byRole: { dq: FOUR_EIGHT } } }, "f32"],
   ["rows 16x4", { rows: { rowsPerThread: 16, colsPerThread: 4 } }, "f32"],
   ["f16 precision + rows 8x8", { rows: EIGHT }, "f16"],
+  // Session 5: the whole inner dimension (or half of it) staged at once, one barrier pair per
+  // row block, against two buffers of 8 staged features.
+  ["rows steps 64 1 buffer", { buffers: 1, rows: { steps: 64 }, state: { buffers: 2 } }, "f32"],
+  ["rows steps 32 1 buffer", { buffers: 1, rows: { steps: 32 }, state: { buffers: 2 } }, "f32"],
+  ["rows block 128 steps 64 1 buffer", {
+    buffers: 1,
+    rows: { block: 128, steps: 64 },
+    state: { buffers: 2 },
+  }, "f32"],
+  ["rows 4x8 steps 64 1 buffer", {
+    buffers: 1,
+    rows: { ...FOUR_EIGHT, steps: 64 },
+    state: { buffers: 2 },
+  }, "f32"],
+  ["state fwd steps 32 1 buffer", {
+    state: { byPass: { fwd: { steps: 32, buffers: 1 }, bwd: { buffers: 1 } } },
+  }, "f32"],
+  ["state steps 32 1 buffer", { state: { steps: 32, buffers: 1 } }, "f32"],
+  ["state steps 64 1 buffer", { state: { steps: 64, buffers: 1 } }, "f32"],
 ];
 
 /** Candidates in f32 storage (`--f32T`). */
