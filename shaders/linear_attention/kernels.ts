@@ -46,6 +46,9 @@ export interface LaVariant {
 /** Invocations per workgroup of the reduce kernel. */
 export const REDUCE_THREADS = 256;
 
+/** Partials each reduce invocation loads before adding them. */
+const REDUCE_LOADS = 8;
+
 /**
  * One outer-product tile: `m × n` outputs per workgroup, `rm × rn` per invocation (multiples
  * of 4), `steps` reduction indices staged per barrier.
@@ -157,6 +160,11 @@ export interface RowForm {
   stateT?: boolean;
   /** X staged row-major, 4 features per workgroup store and read. */
   rowMajorX?: boolean;
+  /**
+   * With `rowMajorX`: each group of 4 staged indices reads its y values first, then x row by
+   * row (one x read live instead of `rm`); the same products in the same order.
+   */
+  streamX?: boolean;
   /** dq: each row's dz partials summed by subgroup shuffles (see {@linkcode rowKernel}). */
   dzShuffle?: boolean;
 }
@@ -272,7 +280,14 @@ function staged(v: LaVariant, mode: KernelMode, yRaw: boolean) {
  * gives x for 4 staged indices, so the loop takes them 4 at a time (`mode.unroll` a multiple of
  * 4, no shuffle). The same products are added in the same order.
  */
-function registerBlock(t: Tile, mode: KernelMode, types: Staged, xRows = false) {
+function registerBlock(
+  t: Tile,
+  mode: KernelMode,
+  types: Staged,
+  xRows = false,
+  streamX = false,
+) {
+  if (streamX && !xRows) throw new RangeError("streamX needs row-major x");
   if (xRows && (mode.shuffle || mode.unroll % 4 !== 0)) {
     throw new RangeError(`row-major x needs an unroll that is a multiple of 4 and no shuffle`);
   }
@@ -329,7 +344,37 @@ ${products("          ", (j) => `x${j}[${f}]`)}
         }`)
     }
       }`;
-  const body = (count: number) => xRows ? unroll(count / 4, group) : unroll(count, step);
+  // streamX: the 4 staged indices' y first, then x row by row (one x read live at a time).
+  const streamed = (g: number) =>
+    `      {
+        let q = ${full ? `${g}u` : `s2 / 4u + ${g}u`};
+${
+      unroll(4, (f) =>
+        unroll(yv, (c) =>
+          `        let y${f}_${c} = ${
+            widen(
+              types.y,
+              `s_y[buf][${full ? `${4 * g + f}u` : `s2 + ${4 * g + f}u`}][${c}][tn]`,
+              "vec4f",
+            )
+          };`))
+    }
+${
+      unroll(t.rm, (j) =>
+        `        {
+          let x = ${widen(types.x, `s_x[buf][q][tm][${j}]`, "vec4f")};
+${
+          unroll(4, (f) =>
+            unroll(yv, (c) => {
+              const n = target(`${j}_${c}`);
+              return `          ${n} = fma(vec4<${el}>(x[${f}]), y${f}_${c}, ${n});`;
+            }))
+        }
+        }`)
+    }
+      }`;
+  const body = (count: number) =>
+    xRows ? unroll(count / 4, streamX ? streamed : group) : unroll(count, step);
   const loop = full ? body(t.steps) : `    for (var s2 = 0u; s2 < STEP; s2 += ${mode.unroll}u) {
 ${body(mode.unroll)}
     }`;
@@ -613,8 +658,17 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let e = (g % u.tiles_n) * ${REDUCE_THREADS}u + lid;
   if (e >= size) { return; }
   ${range}
+  // The partials summed in chunk order, ${REDUCE_LOADS} loads in flight: the same additions as one
+  // at a time, without waiting for each load before issuing the next.
+  let at = u.off_part + base * size + e;
+  let step = stride * size;
   var sum = 0.0;
-  for (var c = 0u; c < count; c += 1u) { sum += part[u.off_part + (base + c * stride) * size + e]; }
+  var c = 0u;
+  for (; c + ${REDUCE_LOADS}u <= count; c += ${REDUCE_LOADS}u) {
+${unroll(REDUCE_LOADS, (i) => `    let p${i} = part[at + (c + ${i}u) * step];`)}
+${unroll(REDUCE_LOADS, (i) => `    sum += p${i};`)}
+  }
+  for (; c < count; c += 1u) { sum += part[at + c * step]; }
   let b = e % u.ld;
   if (b < u.dv) {
     sum *= ${pass === "fwd" ? "seg_scale(i_seg)" : "1.0"};
@@ -755,7 +809,7 @@ export function rowKernel(
   form: RowForm = {},
 ): LaShader {
   const { stateVec4 = false, outVec4 = false, stateT = false } = form;
-  const { rowMajorX = false, dzShuffle = false } = form;
+  const { rowMajorX = false, dzShuffle = false, streamX = false } = form;
   const norm = v.normalised;
   const zOut = norm && role === "o";
   const dzOut = norm && role === "dq";
@@ -780,7 +834,7 @@ export function rowKernel(
   const nt = tileThreads(t);
   const fx = (t.m * t.steps) / 4 / nt, fm = (t.steps * t.n) / nt / (stateVec4 ? 4 : 1);
   const types = staged(v, mode, false); // x: q, dO, v or k; y: the state (f32)
-  const block = registerBlock(t, mode, types, rowMajorX);
+  const block = registerBlock(t, mode, types, rowMajorX, streamX);
   const x = fetchStore("x", fx, (k) => (zOut ? `, &z_part${k}` : ""));
   const m = fetchStore("m", fm);
   const et = v.dtype;
@@ -964,7 +1018,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       ? `for (var a = lid; a < u.dk; a += NT) { s_vec[a] = ${
         stateAt(stateT ? "o_mat + u.dv * u.dk + a" : "o_mat + a * u.ld + u.dv")
       }; }
-  workgroupBarrier();`
+  ${
+        // o's fetches read m; dq and dk read it after the staged loop, whose barriers order
+        // it, so their loads overlap the first fetch.
+        zOut ? "workgroupBarrier();" : ""}`
       : ""
   }
   ${

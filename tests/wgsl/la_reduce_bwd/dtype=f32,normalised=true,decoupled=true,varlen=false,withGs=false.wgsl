@@ -59,8 +59,31 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let count = u.chunks;
   let stride = 1u;
   let base = i_seg * u.chunks;
+  // The partials summed in chunk order, 8 loads in flight: the same additions as one
+  // at a time, without waiting for each load before issuing the next.
+  let at = u.off_part + base * size + e;
+  let step = stride * size;
   var sum = 0.0;
-  for (var c = 0u; c < count; c += 1u) { sum += part[u.off_part + (base + c * stride) * size + e]; }
+  var c = 0u;
+  for (; c + 8u <= count; c += 8u) {
+    let p0 = part[at + (c + 0u) * step];
+    let p1 = part[at + (c + 1u) * step];
+    let p2 = part[at + (c + 2u) * step];
+    let p3 = part[at + (c + 3u) * step];
+    let p4 = part[at + (c + 4u) * step];
+    let p5 = part[at + (c + 5u) * step];
+    let p6 = part[at + (c + 6u) * step];
+    let p7 = part[at + (c + 7u) * step];
+    sum += p0;
+    sum += p1;
+    sum += p2;
+    sum += p3;
+    sum += p4;
+    sum += p5;
+    sum += p6;
+    sum += p7;
+  }
+  for (; c < count; c += 1u) { sum += part[at + c * step]; }
   let b = e % u.ld;
   if (b < u.dv) {
     sum *= 1.0;

@@ -150,7 +150,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   o_mat = u.off_mat + i_seg * u.dk * u.ld;
   let scale = seg_scale(i_seg);
   for (var a = lid; a < u.dk; a += NT) { s_vec[a] = mat[o_mat + a * u.ld + u.dv]; }
-  workgroupBarrier();
+  
   
   let tn = lid % NTN;  // this invocation: rows r0 + tm·RT.., features n0 + tn·RN..
   let tm = lid / NTN;

@@ -168,7 +168,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   o_mat = u.off_mat + i_seg * u.dk * u.ld;
   let scale = seg_scale(i_seg);
   for (var a = lid; a < u.dk; a += NT) { s_vec[a] = mat[o_mat + u.dv * u.dk + a]; }
-  workgroupBarrier();
+  
   for (var r = lid; r < BT; r += NT) {
     s_w[r] = select(0.0, 1.0 / z[u.off_z + row_at(r0 + r, 1u)], r0 + r < n_rows);
   }
