@@ -101,13 +101,9 @@ const CANDIDATES: Candidate[] = [
   }, "f32"],
   ["state steps 32 1 buffer", { state: { steps: 32, buffers: 1 } }, "f32"],
   ["state steps 64 1 buffer", { state: { steps: 64, buffers: 1 } }, "f32"],
-  // Each group of 4 staged features: the state's values first, then x streamed row by row
-  // (bitwise the same); with X staged as f32 in the row passes, no conversion per read.
-  ["stream x", { streamX: true }, "f32"],
-  ["stream x + rows f32 staging", { streamX: true, rows: { f16Staging: false } }, "f32"],
-  ["rows f32 staging", { rows: { f16Staging: false } }, "f32"],
-  ["state f32 staging", { f16Staging: false, rows: { f16Staging: true } }, "f32"],
-  ["stream x + f16 precision", { streamX: true }, "f16"],
+  // Longer chunks at short T (fewer partials for the reduce; T ≥ 4096 already has longer ones).
+  ["state chunkMin 128", { state: { chunkMin: 128 } }, "f32"],
+  ["state chunkMin 256", { state: { chunkMin: 256 } }, "f32"],
 ];
 
 /** Candidates in f32 storage (`--f32T`). */

@@ -11,7 +11,12 @@
  *    `KᵀV` over chunks of rows): one vs two staging buffers, scalar vs vec4 global loads, with
  *    the x operand shared by subgroup shuffles, f16 staging with f16 product chains or with f32
  *    products (each staged value converted where read: exact), and the FMA loop over the 16
- *    staged rows unrolled 2× (default) or fully (constant indices).
+ *    staged rows unrolled 2× (default) or fully (constant indices), and with today's forward
+ *    tiling.
+ * 5. The products of the kernels' register blocks alone, fed from workgroup memory with nothing
+ *    staged ({@linkcode Block}): the state passes' 4 × 8 and the row passes' 8 × 4 blocks with
+ *    f16 or f32 staged operands, and an 8 × 8 row block: the ceiling of each kernel's inner
+ *    loop, against which its staging is measured.
  *
  *   deno run -A bench/ladder.ts [--small] [--rungs a,b]   (--small: CPU-adapter sizes)
  * @module
@@ -202,6 +207,120 @@ async function tileRate(device: GPUDevice, rung: TileRung, small: boolean): Prom
 }
 
 /**
+ * The products of one kernel's register block fed from workgroup memory, as the linear-attention
+ * kernels generate them (shaders/linear_attention/kernels.ts) but with nothing staged: a 64 × 64
+ * output tile, `rm × rn` accumulators per invocation, 16 inner indices per iteration and one
+ * barrier per iteration.
+ * - `rows`: the row passes' block: x row-major (`s_x[q][tm][j]`: 4 inner indices of the
+ *   invocation's row j per read), y = the state `s_y[s][c][tn]` (f32 in the kernels).
+ * - `state`: the state passes' block: x = 4 state rows per read (`s_x[s][i][tm]`), y = 4 columns.
+ * `x`, `y`: the staged types (f16 values are converted where read, as in the kernels).
+ */
+export interface Block {
+  form: "rows" | "state";
+  rm: number;
+  rn: number;
+  x: "f16" | "f32";
+  y: "f16" | "f32";
+}
+
+const BLOCK_STEPS = 16;
+
+function blockKernel(b: Block): Kernel {
+  const nt = (64 / b.rm) * (64 / b.rn), ntn = 64 / b.rn, yv = b.rn / 4;
+  const vx = b.x === "f16" ? "vec4h" : "vec4f", vy = b.y === "f16" ? "vec4h" : "vec4f";
+  const f32 = (type: string, read: string) => (type === "vec4h" ? `vec4f(${read})` : read);
+  const accs: string[] = [];
+  for (let j = 0; j < b.rm; j++) for (let c = 0; c < yv; c++) accs.push(`a${j}_${c}`);
+  const ys = (s: number) =>
+    Array.from({ length: yv }, (_, c) => `      let y${c} = ${f32(vy, `s_y[${s}][${c}][tn]`)};`)
+      .join("\n");
+  const fmas = (xAt: (j: number) => string) =>
+    Array.from({ length: b.rm * yv }, (_, k) => {
+      const j = Math.floor(k / yv), c = k % yv;
+      return `      a${j}_${c} = fma(vec4f(${xAt(j)}), y${c}, a${j}_${c});`;
+    }).join("\n");
+  const body = b.form === "rows"
+    ? Array.from({ length: BLOCK_STEPS / 4 }, (_, q) =>
+      `    {
+${
+        Array.from(
+          { length: b.rm },
+          (_, j) => `      let x${j} = ${f32(vx, `s_x[${q}][tm][${j}]`)};`,
+        ).join("\n")
+      }
+${
+        Array.from({ length: 4 }, (_, f) =>
+          `      {\n${ys(4 * q + f)}\n${fmas((j) => `x${j}[${f}]`)}\n      }`).join("\n")
+      }
+    }`).join("\n")
+    : Array.from({ length: BLOCK_STEPS }, (_, s) =>
+      `    {
+${
+        Array.from({ length: b.rm / 4 }, (_, i) =>
+          `      let x${i} = ${f32(vx, `s_x[${s}][${i}][tm]`)};`).join("\n")
+      }
+${ys(s)}
+${
+        fmas((j) => `x${j >> 2}[${j & 3}]`)
+      }
+    }`).join("\n");
+  const sx = b.form === "rows"
+    ? `array<array<array<${vx}, ${b.rm}>, ${64 / b.rm}>, ${BLOCK_STEPS / 4}>`
+    : `array<array<array<${vx}, ${64 / b.rm}>, ${b.rm / 4}>, ${BLOCK_STEPS}>`;
+  const fill = b.form === "rows"
+    ? `s_x[e / ${nt / 4}u % ${BLOCK_STEPS / 4}u][e % ${64 / b.rm}u][e / ${64 / b.rm}u % ${b.rm}u]`
+    : `s_x[e % ${BLOCK_STEPS}u][e / ${BLOCK_STEPS}u % ${b.rm / 4}u][e / ${BLOCK_STEPS}u % ${
+      64 / b.rm
+    }u]`;
+  return {
+    name: "ladder_block",
+    constants: { ...b },
+    storage: [readWrite("sink", "f32")],
+    uniforms: fmaParams,
+    wgsl: () =>
+      `${b.x === "f16" || b.y === "f16" ? "enable f16;" : ""}
+${FLAT_GROUP_WGSL}
+var<workgroup> s_x: ${sx};
+var<workgroup> s_y: array<array<array<${vy}, ${ntn}>, ${yv}>, ${BLOCK_STEPS}>;
+@compute @workgroup_size(${nt})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let tn = lid % ${ntn}u;
+  let tm = lid / ${ntn}u;
+  let seed = vec4f(u.seed + f32(lid) * 1e-7);
+  for (var e = lid; e < ${BLOCK_STEPS * 64}u; e += ${nt}u) {
+    ${fill} = ${vx}(seed * f32(e % 7u));
+    s_y[e % ${BLOCK_STEPS}u][e / ${BLOCK_STEPS}u % ${yv}u][e / ${BLOCK_STEPS}u % ${ntn}u] = ${vy}(seed * 0.5);
+  }
+${accs.map((a) => `  var ${a} = vec4f(0.0);`).join("\n")}
+  for (var i = 0u; i < u.iters; i++) {
+    workgroupBarrier();  // keeps the workgroup reads inside the loop
+${body}
+  }
+  let s = ${accs.join(" + ")};
+  let g = flat_group(wid, nwg) * ${nt}u + lid;
+  let all = s.x + s.y + s.z + s.w; // every lane read (dead lanes lose their FMAs)
+  if (all == 1234.5) { sink[g] = all; } // never true
+}`,
+  };
+}
+
+async function blockRate(device: GPUDevice, b: Block, small: boolean): Promise<number> {
+  const nt = (64 / b.rm) * (64 / b.rn);
+  const groups = small ? 8 : 32768, iters = small ? 2 : 16;
+  using sink = Tensor.empty(device, [groups * nt]);
+  const kernel = blockKernel(b);
+  const t = await gpuTime(
+    device,
+    () => launch(device, kernel, { storage: { sink }, uniforms: { iters, seed: 0.5 }, groups }),
+    small ? 3 : 10,
+  );
+  const fmas = groups * 64 * 64 * iters * BLOCK_STEPS;
+  return (fmas * 2) / (t.p50 * 1e9);
+}
+
+/**
  * The state kernel of the simple op's forward (partial `KᵀV` of chunks of 512 rows, 64 × 64
  * tile, 8 × 8 per invocation, 16 rows per step) over `segments` segments of `rows` rows,
  * f16 storage; TFLOP/s.
@@ -210,11 +329,11 @@ async function stateRate(
   device: GPUDevice,
   mode: KernelMode,
   small: boolean,
+  tile: Tile = { m: 64, n: 64, rm: 8, rn: 8, steps: 16 },
 ): Promise<number> {
   const segments = small ? 2 : 128, rows = small ? 1024 : 32768, d = 64, chunk = 512;
   const dtype = device.features.has("shader-f16") ? "f16" : "f32";
   const variant = { dtype, normalised: false, decoupled: false, varlen: false } as const;
-  const tile: Tile = { m: d, n: d, rm: 8, rn: 8, steps: 16 };
   const shader = stateKernel(variant, "fwd", tile, mode);
   const kernel: Kernel<LaParamName> = {
     name: "ladder_state",
@@ -272,6 +391,13 @@ export const RUNGS = [
   "state kernel, 2 buffers, vec4 loads, f16 staging + f16 chains",
   "state kernel, 2 buffers, vec4 loads, f16 staging + f32 products",
   "state kernel, 2 buffers, vec4 loads, 16 steps unrolled",
+  "state kernel, today's forward tiling (4×8, 8 steps, 2 buffers, f16 staging, unrolled)",
+  "state block 4×8 from workgroup memory, f16 operands (the state kernels' products)",
+  "state block 4×8 from workgroup memory, f32 operands",
+  "row block 8×4 from workgroup memory, x f16, y f32 (the row kernels' products)",
+  "row block 8×4 from workgroup memory, x f32, y f32",
+  "row block 8×8 from workgroup memory, x f16, y f32",
+  "row block 8×4 from workgroup memory, x f16, y f16",
 ] as const;
 
 /** Runs the rungs whose names pass `only`, in order; `small`: CPU-adapter sizes. */
@@ -297,6 +423,8 @@ export async function runLadder(
       },
       small,
     );
+  const block = (b: Block) =>
+    f16 || (b.x === "f32" && b.y === "f32") ? () => blockRate(device, b, small) : undefined;
   const runs: [string, (() => Promise<number>) | undefined][] = [
     [RUNGS[0], () => fmaRate(device, "f32", small)],
     [RUNGS[1], f16 ? () => fmaRate(device, "vec4h", small) : undefined],
@@ -311,6 +439,31 @@ export async function runLadder(
     [RUNGS[10], f16 ? state({ vec4: true, precision: "f16" }) : undefined],
     [RUNGS[11], f16 ? state({ vec4: true, f16Staging: true }) : undefined],
     [RUNGS[12], state({ vec4: true, unroll: 16 })],
+    [
+      RUNGS[13],
+      f16
+        ? () =>
+          stateRate(
+            device,
+            {
+              precision: "f32",
+              f16Staging: true,
+              vec4: true,
+              shuffle: false,
+              buffers: 2,
+              unroll: 8,
+            },
+            small,
+            { m: 64, n: 64, rm: 4, rn: 8, steps: 8 },
+          )
+        : undefined,
+    ],
+    [RUNGS[14], block({ form: "state", rm: 4, rn: 8, x: "f16", y: "f16" })],
+    [RUNGS[15], block({ form: "state", rm: 4, rn: 8, x: "f32", y: "f32" })],
+    [RUNGS[16], block({ form: "rows", rm: 8, rn: 4, x: "f16", y: "f32" })],
+    [RUNGS[17], block({ form: "rows", rm: 8, rn: 4, x: "f32", y: "f32" })],
+    [RUNGS[18], block({ form: "rows", rm: 8, rn: 8, x: "f16", y: "f32" })],
+    [RUNGS[19], block({ form: "rows", rm: 8, rn: 4, x: "f16", y: "f16" })],
   ];
   const out: Rung[] = [];
   for (const [name, run] of runs) {

@@ -79,8 +79,6 @@ export interface LaTiling {
     colsPerThread: number;
     /** Inner features staged per step (a multiple of 4). */
     steps: number;
-    /** f16 storage: stage X as f16 (when not the tiling's `f16Staging`). */
-    f16Staging?: boolean;
     /** Per role (o, dq, dk, dv), the fields above that differ from these. */
     byRole?: Partial<Record<RowRole, Partial<Omit<LaTiling["rows"], "byRole">>>>;
   };
@@ -129,12 +127,6 @@ export interface LaTiling {
    * subgroup) by subgroup shuffles instead of through workgroup memory.
    */
   subgroupSums: boolean;
-  /**
-   * With `rowMajorX`, the row passes read a group of 4 staged indices' state values first and
-   * then stream x row by row (one x read live at a time instead of one per row); bitwise the
-   * same results.
-   */
-  streamX: boolean;
 }
 
 /** The default tiling (the one place it is defined). */
@@ -185,7 +177,6 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
   // forward+backward −10 % at T = 32768, −8 % at 4096, −2.5 % at 1024 (forward −7 %, −3 %, +5 %).
   rowMajorX: true,
   subgroupSums: true,
-  streamX: false,
 });
 
 /** A tiling: `overrides` (each part optional) over {@linkcode LA_DEFAULT_TILING}. */
@@ -671,24 +662,16 @@ function recordRows(p: Problem, slices: Slice[], role: RowRole, tensors: Bound, 
   // scale·v·dSᵀ + dm/L_k): their products stay f32 whatever the precision.
   const precision = role === "dq" || role === "dk" ? "f32" : p.precision;
   const vec4 = vec4Windows(p, slices, tensors);
-  const c = { ...p.tiling.rows, ...p.tiling.rows.byRole?.[role] };
-  const staging = {
-    ...p,
-    tiling: { ...p.tiling, f16Staging: c.f16Staging ?? p.tiling.f16Staging },
-  };
-  const mode = modeOf(staging, t, vec4, out.device, precision);
+  const mode = modeOf(p, t, vec4, out.device, precision);
   const stateVec4 = vec4 && vecState(p) && windows4(p, slices, tensors, ["mat"]) &&
     Number.isInteger((t.steps * t.n) / 4 / tileThreads(t));
   const outVec4 = vec4 && p.tiling.vecStores && windows4(p, slices, tensors, ["out", "out2"]);
   const rowMajorX = p.tiling.rowMajorX && !mode.shuffle && mode.unroll % 4 === 0;
-  const streamX = rowMajorX && p.tiling.streamX;
   const dzShuffle = role === "dq" && p.variant.normalised && p.tiling.subgroupSums &&
     rowLanesInSubgroups(t, out.device);
   // Only the forms in effect are named in the key (and the WGSL snapshots' file names).
   const form: RowForm = Object.fromEntries(
-    Object.entries({ stateVec4, outVec4, stateT, rowMajorX, dzShuffle, streamX }).filter((
-      [, on],
-    ) => on),
+    Object.entries({ stateVec4, outVec4, stateT, rowMajorX, dzShuffle }).filter(([, on]) => on),
   );
   const k = kernelOf(
     `la_rows_${role}`,

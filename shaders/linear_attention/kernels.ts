@@ -160,11 +160,6 @@ export interface RowForm {
   stateT?: boolean;
   /** X staged row-major, 4 features per workgroup store and read. */
   rowMajorX?: boolean;
-  /**
-   * With `rowMajorX`: each group of 4 staged indices reads its y values first, then x row by
-   * row (one x read live instead of `rm`); the same products in the same order.
-   */
-  streamX?: boolean;
   /** dq: each row's dz partials summed by subgroup shuffles (see {@linkcode rowKernel}). */
   dzShuffle?: boolean;
 }
@@ -280,14 +275,7 @@ function staged(v: LaVariant, mode: KernelMode, yRaw: boolean) {
  * gives x for 4 staged indices, so the loop takes them 4 at a time (`mode.unroll` a multiple of
  * 4, no shuffle). The same products are added in the same order.
  */
-function registerBlock(
-  t: Tile,
-  mode: KernelMode,
-  types: Staged,
-  xRows = false,
-  streamX = false,
-) {
-  if (streamX && !xRows) throw new RangeError("streamX needs row-major x");
+function registerBlock(t: Tile, mode: KernelMode, types: Staged, xRows = false) {
   if (xRows && (mode.shuffle || mode.unroll % 4 !== 0)) {
     throw new RangeError(`row-major x needs an unroll that is a multiple of 4 and no shuffle`);
   }
@@ -344,37 +332,7 @@ ${products("          ", (j) => `x${j}[${f}]`)}
         }`)
     }
       }`;
-  // streamX: the 4 staged indices' y first, then x row by row (one x read live at a time).
-  const streamed = (g: number) =>
-    `      {
-        let q = ${full ? `${g}u` : `s2 / 4u + ${g}u`};
-${
-      unroll(4, (f) =>
-        unroll(yv, (c) =>
-          `        let y${f}_${c} = ${
-            widen(
-              types.y,
-              `s_y[buf][${full ? `${4 * g + f}u` : `s2 + ${4 * g + f}u`}][${c}][tn]`,
-              "vec4f",
-            )
-          };`))
-    }
-${
-      unroll(t.rm, (j) =>
-        `        {
-          let x = ${widen(types.x, `s_x[buf][q][tm][${j}]`, "vec4f")};
-${
-          unroll(4, (f) =>
-            unroll(yv, (c) => {
-              const n = target(`${j}_${c}`);
-              return `          ${n} = fma(vec4<${el}>(x[${f}]), y${f}_${c}, ${n});`;
-            }))
-        }
-        }`)
-    }
-      }`;
-  const body = (count: number) =>
-    xRows ? unroll(count / 4, streamX ? streamed : group) : unroll(count, step);
+  const body = (count: number) => xRows ? unroll(count / 4, group) : unroll(count, step);
   const loop = full ? body(t.steps) : `    for (var s2 = 0u; s2 < STEP; s2 += ${mode.unroll}u) {
 ${body(mode.unroll)}
     }`;
@@ -809,7 +767,7 @@ export function rowKernel(
   form: RowForm = {},
 ): LaShader {
   const { stateVec4 = false, outVec4 = false, stateT = false } = form;
-  const { rowMajorX = false, dzShuffle = false, streamX = false } = form;
+  const { rowMajorX = false, dzShuffle = false } = form;
   const norm = v.normalised;
   const zOut = norm && role === "o";
   const dzOut = norm && role === "dq";
@@ -834,7 +792,7 @@ export function rowKernel(
   const nt = tileThreads(t);
   const fx = (t.m * t.steps) / 4 / nt, fm = (t.steps * t.n) / nt / (stateVec4 ? 4 : 1);
   const types = staged(v, mode, false); // x: q, dO, v or k; y: the state (f32)
-  const block = registerBlock(t, mode, types, rowMajorX, streamX);
+  const block = registerBlock(t, mode, types, rowMajorX);
   const x = fetchStore("x", fx, (k) => (zOut ? `, &z_part${k}` : ""));
   const m = fetchStore("m", fm);
   const et = v.dtype;
