@@ -7,16 +7,21 @@
  * 2. Register-only 8×8 tile: an invocation's 64 accumulators fed from 4 vec4 registers.
  * 3. + workgroup operands: the same tile reading x and y from workgroup memory each step, with
  *    dynamic (clamped by Naga) or constant indices.
- * 4. The state kernel itself (shaders/linear_attention/kernels.ts, forward of the simple op: a staged
- *    `KᵀV` over chunks of rows): one vs two staging buffers, scalar vs vec4 global loads, with
- *    the x operand shared by subgroup shuffles, f16 staging with f16 product chains or with f32
- *    products (each staged value converted where read: exact), and the FMA loop over the 16
- *    staged rows unrolled 2× (default) or fully (constant indices), and with today's forward
- *    tiling.
- * 5. The products of the kernels' register blocks alone, fed from workgroup memory with nothing
+ * 4. The products of the kernels' register blocks alone, fed from workgroup memory with nothing
  *    staged ({@linkcode Block}): the state passes' 4 × 8 and the row passes' 8 × 4 blocks with
  *    f16 or f32 staged operands, and an 8 × 8 row block: the ceiling of each kernel's inner
  *    loop, against which its staging is measured.
+ * 5. The state kernel itself (shaders/linear_attention/kernels.ts, forward of the simple op: a
+ *    staged `KᵀV` over chunks of rows): today's forward tiling; and the first session's 8 × 8
+ *    tiles with one vs two staging buffers, scalar vs vec4 global loads, the x operand shared
+ *    by subgroup shuffles, f16 staging with f16 product chains or with f32 products (each staged
+ *    value converted where read: exact), the FMA loop over the 16 staged rows unrolled 2× or
+ *    fully.
+ *
+ * The rungs run in this order in one process. On the H200 (bench/NOTES.md, session 5, call 3)
+ * rungs measured after the state-kernel rungs of item 5 read about 2.5× lower than the same rungs
+ * alone (cause not found): the products rungs come first, and a rung can be run alone with
+ * `--rungs`.
  *
  *   deno run -A bench/ladder.ts [--small] [--rungs a,b]   (--small: CPU-adapter sizes)
  * @module
@@ -384,6 +389,13 @@ export const RUNGS = [
   "tile 8x8 registers",
   "tile 8x8 + workgroup operands, clamped indices",
   "tile 8x8 + workgroup operands, constant indices",
+  "state block 4×8 from workgroup memory, f16 operands (the state kernels' products)",
+  "state block 4×8 from workgroup memory, f32 operands",
+  "row block 8×4 from workgroup memory, x f16, y f32 (the row kernels' products)",
+  "row block 8×4 from workgroup memory, x f32, y f32",
+  "row block 8×8 from workgroup memory, x f16, y f32",
+  "row block 8×4 from workgroup memory, x f16, y f16",
+  "state kernel, today's forward tiling (4×8, 8 steps, 2 buffers, f16 staging, unrolled)",
   "state kernel, 1 buffer, scalar loads",
   "state kernel, 2 buffers, scalar loads",
   "state kernel, 2 buffers, vec4 loads",
@@ -391,13 +403,6 @@ export const RUNGS = [
   "state kernel, 2 buffers, vec4 loads, f16 staging + f16 chains",
   "state kernel, 2 buffers, vec4 loads, f16 staging + f32 products",
   "state kernel, 2 buffers, vec4 loads, 16 steps unrolled",
-  "state kernel, today's forward tiling (4×8, 8 steps, 2 buffers, f16 staging, unrolled)",
-  "state block 4×8 from workgroup memory, f16 operands (the state kernels' products)",
-  "state block 4×8 from workgroup memory, f32 operands",
-  "row block 8×4 from workgroup memory, x f16, y f32 (the row kernels' products)",
-  "row block 8×4 from workgroup memory, x f32, y f32",
-  "row block 8×8 from workgroup memory, x f16, y f32",
-  "row block 8×4 from workgroup memory, x f16, y f16",
 ] as const;
 
 /** Runs the rungs whose names pass `only`, in order; `small`: CPU-adapter sizes. */
@@ -425,6 +430,13 @@ export async function runLadder(
     );
   const block = (b: Block) =>
     f16 || (b.x === "f32" && b.y === "f32") ? () => blockRate(device, b, small) : undefined;
+  const today = () =>
+    stateRate(
+      device,
+      { precision: "f32", f16Staging: true, vec4: true, shuffle: false, buffers: 2, unroll: 8 },
+      small,
+      { m: 64, n: 64, rm: 4, rn: 8, steps: 8 },
+    );
   const runs: [string, (() => Promise<number>) | undefined][] = [
     [RUNGS[0], () => fmaRate(device, "f32", small)],
     [RUNGS[1], f16 ? () => fmaRate(device, "vec4h", small) : undefined],
@@ -432,38 +444,20 @@ export async function runLadder(
     [RUNGS[3], () => tileRate(device, "regs", small)],
     [RUNGS[4], () => tileRate(device, "wg-clamped", small)],
     [RUNGS[5], () => tileRate(device, "wg-const", small)],
-    [RUNGS[6], state({ buffers: 1 })],
-    [RUNGS[7], state({})],
-    [RUNGS[8], state({ vec4: true })],
-    [RUNGS[9], shuffle ? state({ vec4: true, shuffle: true }) : undefined],
-    [RUNGS[10], f16 ? state({ vec4: true, precision: "f16" }) : undefined],
-    [RUNGS[11], f16 ? state({ vec4: true, f16Staging: true }) : undefined],
-    [RUNGS[12], state({ vec4: true, unroll: 16 })],
-    [
-      RUNGS[13],
-      f16
-        ? () =>
-          stateRate(
-            device,
-            {
-              precision: "f32",
-              f16Staging: true,
-              vec4: true,
-              shuffle: false,
-              buffers: 2,
-              unroll: 8,
-            },
-            small,
-            { m: 64, n: 64, rm: 4, rn: 8, steps: 8 },
-          )
-        : undefined,
-    ],
-    [RUNGS[14], block({ form: "state", rm: 4, rn: 8, x: "f16", y: "f16" })],
-    [RUNGS[15], block({ form: "state", rm: 4, rn: 8, x: "f32", y: "f32" })],
-    [RUNGS[16], block({ form: "rows", rm: 8, rn: 4, x: "f16", y: "f32" })],
-    [RUNGS[17], block({ form: "rows", rm: 8, rn: 4, x: "f32", y: "f32" })],
-    [RUNGS[18], block({ form: "rows", rm: 8, rn: 8, x: "f16", y: "f32" })],
-    [RUNGS[19], block({ form: "rows", rm: 8, rn: 4, x: "f16", y: "f16" })],
+    [RUNGS[6], block({ form: "state", rm: 4, rn: 8, x: "f16", y: "f16" })],
+    [RUNGS[7], block({ form: "state", rm: 4, rn: 8, x: "f32", y: "f32" })],
+    [RUNGS[8], block({ form: "rows", rm: 8, rn: 4, x: "f16", y: "f32" })],
+    [RUNGS[9], block({ form: "rows", rm: 8, rn: 4, x: "f32", y: "f32" })],
+    [RUNGS[10], block({ form: "rows", rm: 8, rn: 8, x: "f16", y: "f32" })],
+    [RUNGS[11], block({ form: "rows", rm: 8, rn: 4, x: "f16", y: "f16" })],
+    [RUNGS[12], f16 ? today : undefined],
+    [RUNGS[13], state({ buffers: 1 })],
+    [RUNGS[14], state({})],
+    [RUNGS[15], state({ vec4: true })],
+    [RUNGS[16], shuffle ? state({ vec4: true, shuffle: true }) : undefined],
+    [RUNGS[17], f16 ? state({ vec4: true, precision: "f16" }) : undefined],
+    [RUNGS[18], f16 ? state({ vec4: true, f16Staging: true }) : undefined],
+    [RUNGS[19], state({ vec4: true, unroll: 16 })],
   ];
   const out: Rung[] = [];
   for (const [name, run] of runs) {
