@@ -104,20 +104,6 @@ const CANDIDATES: Candidate[] = [
   // Longer chunks at short T (fewer partials for the reduce; T ≥ 4096 already has longer ones).
   ["state chunkMin 128", { state: { chunkMin: 128 } }, "f32"],
   ["state chunkMin 256", { state: { chunkMin: 256 } }, "f32"],
-  // The state passes' inputs staged as f32 (no conversion per read; the row passes keep f16):
-  // with their buffers and tiles, since the staged registers double.
-  ["state f32 staging", { state: { f16Staging: false } }, "f32"],
-  ["state f32 staging 1 buffer", { state: { f16Staging: false, buffers: 1 } }, "f32"],
-  ["state f32 staging 1 buffer steps 16", {
-    state: { f16Staging: false, buffers: 1, steps: 16 },
-  }, "f32"],
-  ["state f32 staging 8x8 1 buffer", {
-    state: { f16Staging: false, buffers: 1, ...EIGHT },
-  }, "f32"],
-  ["state fwd f32 staging", { state: { byPass: { fwd: { f16Staging: false } } } }, "f32"],
-  ["state fwd f32 staging 1 buffer", {
-    state: { byPass: { fwd: { f16Staging: false, buffers: 1 }, bwd: { buffers: 1 } } },
-  }, "f32"],
 ];
 
 /** Candidates in f32 storage (`--f32T`). */

@@ -64,8 +64,6 @@ export interface LaTiling {
     fill: boolean;
     /** Staging buffers of the state passes, when not the tiling's `buffers`. */
     buffers?: 1 | 2;
-    /** f16 storage: stage the state passes' inputs as f16, when not the tiling's `f16Staging`. */
-    f16Staging?: boolean;
     /** Per pass (forward, backward), the fields above that differ from these. */
     byPass?: Partial<Record<"fwd" | "bwd", Partial<Omit<LaTiling["state"], "byPass">>>>;
   };
@@ -603,9 +601,7 @@ function recordState(
   // only with 4 × 4 tiles.
   const precision = pass === "fwd" || t.rm * t.rn > 16 ? "f32" : p.precision;
   const vec4 = vec4Windows(p, slices, tensors);
-  const f16Staging = p.tiling.state.f16Staging ?? p.tiling.f16Staging;
-  const staging = { ...p, tiling: { ...p.tiling, f16Staging } };
-  const mode = modeOf(staging, t, vec4, out.device, precision, stateBuffers(p));
+  const mode = modeOf(p, t, vec4, out.device, precision, stateBuffers(p));
   checkLoopCap(p, pass, t, mode, c.chunk, out.device);
   const k = kernelOf(
     `la_state_${pass}`,

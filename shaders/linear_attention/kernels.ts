@@ -263,6 +263,19 @@ function staged(v: LaVariant, mode: KernelMode, yRaw: boolean) {
 }
 
 /**
+ * Whether an operand staged as `type` is fetched as stored: f16 storage loaded 4 at a time into
+ * an f16 staging buffer needs no conversion on the way (the products convert where they read).
+ */
+function fetchedRaw(v: LaVariant, mode: KernelMode, type: Staged["x"]): boolean {
+  return mode.vec4 && v.dtype === "f16" && type === "vec4h";
+}
+
+/** WGSL: 4 features of row binding `name` at element `i` (a multiple of 4), as stored or f32. */
+function load4(name: string, i: string, n: string, raw: boolean): string {
+  return raw ? `${name}[(u.off_${name} + ${i}) / 4u]` : `ld4_${name}(${i}, ${n})`;
+}
+
+/**
  * The generated register block: accumulator declarations (`decl`), the products of one staged
  * buffer (`fma`: a loop over the staged indices s, `mode.unroll` per iteration, each
  * `acc_j_c += x[j] · y[c]` with `x`, `y` read from `s_x[buf][s][·][tm]`, `s_y[buf][s][·][tn]`,
@@ -439,6 +452,8 @@ export function stateKernel(
   const fx = (t.steps * t.m) / 4 / nt, fy = (t.steps * t.n) / 4 / nt;
   // y = dO/z (normalised backward) is not an input: staged as f32.
   const types = staged(v, mode, !bwdNorm);
+  const rawX = fetchedRaw(v, mode, types.x), rawY = !bwdNorm && fetchedRaw(v, mode, types.y);
+  const fx4 = rawX ? "vec4h" : "vec4f", fy4 = rawY ? "vec4h" : "vec4f";
   const block = registerBlock(t, mode, types);
   const x = fetchStore("x", fx), y = fetchStore("y", fy);
   const decode = v.varlen
@@ -477,17 +492,17 @@ var<private> vec_col: bool;  // this workgroup also sums the vector column (m or
 var<private> m_part: vec4f;  // its share: features a0 + 4·(lid % QA).. of the rows it fetched
 
 // x features a0 + 4·(lid % QA).. of row r0 + lid / QA + k·NT/QA (0 past the chunk or d_k).
-fn fetch_x(r0: u32, k: u32) -> vec4f {
+fn fetch_x(r0: u32, k: u32) -> ${fx4} {
   let r = r0 + lid / QA + k * (NT / QA);
   let a = a0 + 4u * (lid % QA);
-  if (r >= r_end || a >= u.dk) { return vec4f(0.0); }
+  if (r >= r_end || a >= u.dk) { return ${fx4}(0.0); }
   let i = row_at(r, u.dk) + a;
-  let val = ld4_x(i, u.dk - a);
-  if (vec_col) { m_part += ${dec ? "ld4_den(i, u.dk - a)" : "val"} * ${vecWeight}; }
+  let val = ${load4("x", "i", "u.dk - a", rawX)};
+  if (vec_col) { m_part += ${dec ? "ld4_den(i, u.dk - a)" : "vec4f(val)"} * ${vecWeight}; }
   return val;
 }
 
-fn store_x(buf: u32, k: u32, val: vec4f) {
+fn store_x(buf: u32, k: u32, val: ${fx4}) {
   let e = lid + k * NT;
   s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = ${types.x}(val);
 }
@@ -495,11 +510,11 @@ fn store_x(buf: u32, k: u32, val: vec4f) {
 // y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB${
     bwdNorm ? ", divided by z_r" : ""
   }.
-fn fetch_y(r0: u32, k: u32) -> vec4f {
+fn fetch_y(r0: u32, k: u32) -> ${fy4} {
   let r = r0 + lid / QB + k * (NT / QB);
   let b = b0 + 4u * (lid % QB);
-  if (r >= r_end || b >= u.dv) { return vec4f(0.0); }
-  let val = ld4_y(row_at(r, u.dv) + b, u.dv - b);
+  if (r >= r_end || b >= u.dv) { return ${fy4}(0.0); }
+  let val = ${load4("y", "row_at(r, u.dv) + b", "u.dv - b", rawY)};
   ${
     bwdNorm
       ? `// One division per row item, not 4 (as o and dq, which scale by 1/z_r too).
@@ -508,7 +523,7 @@ fn fetch_y(r0: u32, k: u32) -> vec4f {
   }
 }
 
-fn store_y(buf: u32, k: u32, val: vec4f) {
+fn store_y(buf: u32, k: u32, val: ${fy4}) {
   let e = lid + k * NT;
   s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = ${types.y}(val);
 }
@@ -792,6 +807,7 @@ export function rowKernel(
   const nt = tileThreads(t);
   const fx = (t.m * t.steps) / 4 / nt, fm = (t.steps * t.n) / nt / (stateVec4 ? 4 : 1);
   const types = staged(v, mode, false); // x: q, dO, v or k; y: the state (f32)
+  const rawX = fetchedRaw(v, mode, types.x), fx4 = rawX ? "vec4h" : "vec4f";
   const block = registerBlock(t, mode, types, rowMajorX);
   const x = fetchStore("x", fx, (k) => (zOut ? `, &z_part${k}` : ""));
   const m = fetchStore("m", fm);
@@ -869,22 +885,22 @@ const FX = ${fx}u;  // X vec4s each invocation fetches per step
 // X features i0 + 4·(lid % QI).. of row r0 + lid / QI + k·NT/QI (0 past the rows or features)${
     zOut ? ";\n// adds their share of q·m to *z_share" : "."
   }
-fn fetch_x(i0: u32, k: u32${zOut ? ", z_share: ptr<function, f32>" : ""}) -> vec4f {
+fn fetch_x(i0: u32, k: u32${zOut ? ", z_share: ptr<function, f32>" : ""}) -> ${fx4} {
   let r = r0 + lid / QI + k * (NT / QI);
   let i = i0 + 4u * (lid % QI);
-  if (r >= n_rows || i >= ${inner}) { return vec4f(0.0); }
+  if (r >= n_rows || i >= ${inner}) { return ${fx4}(0.0); }
   let i_x = row_at(r, ${inner}) + i;
-  let val = ld4_x(i_x, ${inner} - i);
+  let val = ${load4("x", "i_x", `${inner} - i`, rawX)};
   ${
     zOut
       ? `let m4 = vec4f(s_vec[i], s_vec[i + 1u], s_vec[i + 2u], s_vec[i + 3u]);
-  *z_share += dot(${v.decoupled ? `ld4_den(i_x, ${inner} - i)` : "val"}, m4);`
+  *z_share += dot(${v.decoupled ? `ld4_den(i_x, ${inner} - i)` : "vec4f(val)"}, m4);`
       : ""
   }
   return val;
 }
 
-fn store_x(buf: u32, k: u32, val: vec4f) {
+fn store_x(buf: u32, k: u32, val: ${fx4}) {
   let r = lid / QI + k * (NT / QI);
 ${
     rowMajorX

@@ -81,17 +81,17 @@ var<private> vec_col: bool;  // this workgroup also sums the vector column (m or
 var<private> m_part: vec4f;  // its share: features a0 + 4·(lid % QA).. of the rows it fetched
 
 // x features a0 + 4·(lid % QA).. of row r0 + lid / QA + k·NT/QA (0 past the chunk or d_k).
-fn fetch_x(r0: u32, k: u32) -> vec4f {
+fn fetch_x(r0: u32, k: u32) -> vec4h {
   let r = r0 + lid / QA + k * (NT / QA);
   let a = a0 + 4u * (lid % QA);
-  if (r >= r_end || a >= u.dk) { return vec4f(0.0); }
+  if (r >= r_end || a >= u.dk) { return vec4h(0.0); }
   let i = row_at(r, u.dk) + a;
-  let val = ld4_x(i, u.dk - a);
-  if (vec_col) { m_part += val * dz[u.off_dz + row_at(r, 1u)]; }
+  let val = x[(u.off_x + i) / 4u];
+  if (vec_col) { m_part += vec4f(val) * dz[u.off_dz + row_at(r, 1u)]; }
   return val;
 }
 
-fn store_x(buf: u32, k: u32, val: vec4f) {
+fn store_x(buf: u32, k: u32, val: vec4h) {
   let e = lid + k * NT;
   s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = vec4h(val);
 }

@@ -82,31 +82,31 @@ var<private> vec_col: bool;  // this workgroup also sums the vector column (m or
 var<private> m_part: vec4f;  // its share: features a0 + 4·(lid % QA).. of the rows it fetched
 
 // x features a0 + 4·(lid % QA).. of row r0 + lid / QA + k·NT/QA (0 past the chunk or d_k).
-fn fetch_x(r0: u32, k: u32) -> vec4f {
+fn fetch_x(r0: u32, k: u32) -> vec4h {
   let r = r0 + lid / QA + k * (NT / QA);
   let a = a0 + 4u * (lid % QA);
-  if (r >= r_end || a >= u.dk) { return vec4f(0.0); }
+  if (r >= r_end || a >= u.dk) { return vec4h(0.0); }
   let i = row_at(r, u.dk) + a;
-  let val = ld4_x(i, u.dk - a);
+  let val = x[(u.off_x + i) / 4u];
   if (vec_col) { m_part += ld4_den(i, u.dk - a) * 1.0; }
   return val;
 }
 
-fn store_x(buf: u32, k: u32, val: vec4f) {
+fn store_x(buf: u32, k: u32, val: vec4h) {
   let e = lid + k * NT;
   s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = vec4h(val);
 }
 
 // y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB.
-fn fetch_y(r0: u32, k: u32) -> vec4f {
+fn fetch_y(r0: u32, k: u32) -> vec4h {
   let r = r0 + lid / QB + k * (NT / QB);
   let b = b0 + 4u * (lid % QB);
-  if (r >= r_end || b >= u.dv) { return vec4f(0.0); }
-  let val = ld4_y(row_at(r, u.dv) + b, u.dv - b);
+  if (r >= r_end || b >= u.dv) { return vec4h(0.0); }
+  let val = y[(u.off_y + row_at(r, u.dv) + b) / 4u];
   return val;
 }
 
-fn store_y(buf: u32, k: u32, val: vec4f) {
+fn store_y(buf: u32, k: u32, val: vec4h) {
   let e = lid + k * NT;
   s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = vec4h(val);
 }

@@ -99,7 +99,7 @@ fn fetch_x(r0: u32, k: u32) -> vec4f {
   if (r >= r_end || a >= u.dk) { return vec4f(0.0); }
   let i = row_at(r, u.dk) + a;
   let val = ld4_x(i, u.dk - a);
-  if (vec_col) { m_part += val * 1.0; }
+  if (vec_col) { m_part += vec4f(val) * 1.0; }
   return val;
 }
 
