@@ -263,8 +263,10 @@ function staged(v: LaVariant, mode: KernelMode, yRaw: boolean) {
 }
 
 /**
- * Whether an operand staged as `type` is fetched as stored: f16 storage loaded 4 at a time into
- * an f16 staging buffer needs no conversion on the way (the products convert where they read).
+ * Whether a state pass fetches an operand staged as `type` as stored: f16 storage loaded 4 at a
+ * time into an f16 staging buffer needs no conversion on the way (the products convert where
+ * they read). On the H200 la_state_fwd is 2.7 % faster so; the row passes keep fetching X as f32
+ * (fetched as stored, la_rows_dq was 4 % slower; bench/NOTES.md, session 5, call 6).
  */
 function fetchedRaw(v: LaVariant, mode: KernelMode, type: Staged["x"]): boolean {
   return mode.vec4 && v.dtype === "f16" && type === "vec4h";
@@ -807,7 +809,6 @@ export function rowKernel(
   const nt = tileThreads(t);
   const fx = (t.m * t.steps) / 4 / nt, fm = (t.steps * t.n) / nt / (stateVec4 ? 4 : 1);
   const types = staged(v, mode, false); // x: q, dO, v or k; y: the state (f32)
-  const rawX = fetchedRaw(v, mode, types.x), fx4 = rawX ? "vec4h" : "vec4f";
   const block = registerBlock(t, mode, types, rowMajorX);
   const x = fetchStore("x", fx, (k) => (zOut ? `, &z_part${k}` : ""));
   const m = fetchStore("m", fm);
@@ -885,22 +886,22 @@ const FX = ${fx}u;  // X vec4s each invocation fetches per step
 // X features i0 + 4·(lid % QI).. of row r0 + lid / QI + k·NT/QI (0 past the rows or features)${
     zOut ? ";\n// adds their share of q·m to *z_share" : "."
   }
-fn fetch_x(i0: u32, k: u32${zOut ? ", z_share: ptr<function, f32>" : ""}) -> ${fx4} {
+fn fetch_x(i0: u32, k: u32${zOut ? ", z_share: ptr<function, f32>" : ""}) -> vec4f {
   let r = r0 + lid / QI + k * (NT / QI);
   let i = i0 + 4u * (lid % QI);
-  if (r >= n_rows || i >= ${inner}) { return ${fx4}(0.0); }
+  if (r >= n_rows || i >= ${inner}) { return vec4f(0.0); }
   let i_x = row_at(r, ${inner}) + i;
-  let val = ${load4("x", "i_x", `${inner} - i`, rawX)};
+  let val = ld4_x(i_x, ${inner} - i);
   ${
     zOut
       ? `let m4 = vec4f(s_vec[i], s_vec[i + 1u], s_vec[i + 2u], s_vec[i + 3u]);
-  *z_share += dot(${v.decoupled ? `ld4_den(i_x, ${inner} - i)` : "vec4f(val)"}, m4);`
+  *z_share += dot(${v.decoupled ? `ld4_den(i_x, ${inner} - i)` : "val"}, m4);`
       : ""
   }
   return val;
 }
 
-fn store_x(buf: u32, k: u32, val: ${fx4}) {
+fn store_x(buf: u32, k: u32, val: vec4f) {
   let r = lid / QI + k * (NT / QI);
 ${
     rowMajorX

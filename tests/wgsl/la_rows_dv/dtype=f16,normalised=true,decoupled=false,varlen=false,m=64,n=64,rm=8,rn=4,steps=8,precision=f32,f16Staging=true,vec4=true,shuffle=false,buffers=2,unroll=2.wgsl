@@ -80,17 +80,17 @@ var<private> lid: u32;
 const FX = 1u;  // X vec4s each invocation fetches per step
 
 // X features i0 + 4·(lid % QI).. of row r0 + lid / QI + k·NT/QI (0 past the rows or features).
-fn fetch_x(i0: u32, k: u32) -> vec4h {
+fn fetch_x(i0: u32, k: u32) -> vec4f {
   let r = r0 + lid / QI + k * (NT / QI);
   let i = i0 + 4u * (lid % QI);
-  if (r >= n_rows || i >= u.dk) { return vec4h(0.0); }
+  if (r >= n_rows || i >= u.dk) { return vec4f(0.0); }
   let i_x = row_at(r, u.dk) + i;
-  let val = x[(u.off_x + i_x) / 4u];
+  let val = ld4_x(i_x, u.dk - i);
   
   return val;
 }
 
-fn store_x(buf: u32, k: u32, val: vec4h) {
+fn store_x(buf: u32, k: u32, val: vec4f) {
   let r = lid / QI + k * (NT / QI);
   let i = 4u * (lid % QI);
   for (var c = 0u; c < 4u; c += 1u) {

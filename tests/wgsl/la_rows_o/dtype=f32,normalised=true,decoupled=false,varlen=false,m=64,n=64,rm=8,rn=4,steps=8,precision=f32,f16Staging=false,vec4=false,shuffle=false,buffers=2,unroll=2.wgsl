@@ -96,7 +96,7 @@ fn fetch_x(i0: u32, k: u32, z_share: ptr<function, f32>) -> vec4f {
   let i_x = row_at(r, u.dk) + i;
   let val = ld4_x(i_x, u.dk - i);
   let m4 = vec4f(s_vec[i], s_vec[i + 1u], s_vec[i + 2u], s_vec[i + 3u]);
-  *z_share += dot(vec4f(val), m4);
+  *z_share += dot(val, m4);
   return val;
 }
 
