@@ -9,7 +9,7 @@
  *    dynamic (clamped by Naga) or constant indices.
  * 4. The products of the kernels' register blocks alone, fed from workgroup memory with nothing
  *    staged ({@linkcode Block}): the state passes' 4 × 8 and the row passes' 8 × 4 blocks with
- *    f16 or f32 staged operands, and an 8 × 8 row block: the ceiling of each kernel's inner
+ *    f16 or f32 staged operands, and 8 × 8 blocks of both: the ceiling of each kernel's inner
  *    loop, against which its staging is measured.
  * 5. The state kernel itself (shaders/linear_attention/kernels.ts, forward of the simple op: a
  *    staged `KᵀV` over chunks of rows): today's forward tiling; and the first session's 8 × 8
@@ -391,6 +391,7 @@ export const RUNGS = [
   "tile 8x8 + workgroup operands, constant indices",
   "state block 4×8 from workgroup memory, f16 operands (the state kernels' products)",
   "state block 4×8 from workgroup memory, f32 operands",
+  "state block 8×8 from workgroup memory, f16 operands",
   "row block 8×4 from workgroup memory, x f16, y f32 (the row kernels' products)",
   "row block 8×4 from workgroup memory, x f32, y f32",
   "row block 8×8 from workgroup memory, x f16, y f32",
@@ -446,18 +447,19 @@ export async function runLadder(
     [RUNGS[5], () => tileRate(device, "wg-const", small)],
     [RUNGS[6], block({ form: "state", rm: 4, rn: 8, x: "f16", y: "f16" })],
     [RUNGS[7], block({ form: "state", rm: 4, rn: 8, x: "f32", y: "f32" })],
-    [RUNGS[8], block({ form: "rows", rm: 8, rn: 4, x: "f16", y: "f32" })],
-    [RUNGS[9], block({ form: "rows", rm: 8, rn: 4, x: "f32", y: "f32" })],
-    [RUNGS[10], block({ form: "rows", rm: 8, rn: 8, x: "f16", y: "f32" })],
-    [RUNGS[11], block({ form: "rows", rm: 8, rn: 4, x: "f16", y: "f16" })],
-    [RUNGS[12], f16 ? today : undefined],
-    [RUNGS[13], state({ buffers: 1 })],
-    [RUNGS[14], state({})],
-    [RUNGS[15], state({ vec4: true })],
-    [RUNGS[16], shuffle ? state({ vec4: true, shuffle: true }) : undefined],
-    [RUNGS[17], f16 ? state({ vec4: true, precision: "f16" }) : undefined],
-    [RUNGS[18], f16 ? state({ vec4: true, f16Staging: true }) : undefined],
-    [RUNGS[19], state({ vec4: true, unroll: 16 })],
+    [RUNGS[8], block({ form: "state", rm: 8, rn: 8, x: "f16", y: "f16" })],
+    [RUNGS[9], block({ form: "rows", rm: 8, rn: 4, x: "f16", y: "f32" })],
+    [RUNGS[10], block({ form: "rows", rm: 8, rn: 4, x: "f32", y: "f32" })],
+    [RUNGS[11], block({ form: "rows", rm: 8, rn: 8, x: "f16", y: "f32" })],
+    [RUNGS[12], block({ form: "rows", rm: 8, rn: 4, x: "f16", y: "f16" })],
+    [RUNGS[13], f16 ? today : undefined],
+    [RUNGS[14], state({ buffers: 1 })],
+    [RUNGS[15], state({})],
+    [RUNGS[16], state({ vec4: true })],
+    [RUNGS[17], shuffle ? state({ vec4: true, shuffle: true }) : undefined],
+    [RUNGS[18], f16 ? state({ vec4: true, precision: "f16" }) : undefined],
+    [RUNGS[19], f16 ? state({ vec4: true, f16Staging: true }) : undefined],
+    [RUNGS[20], state({ vec4: true, unroll: 16 })],
   ];
   const out: Rung[] = [];
   for (const [name, run] of runs) {
