@@ -104,6 +104,8 @@ const CANDIDATES: Candidate[] = [
   // Longer chunks at short T (fewer partials for the reduce; T ≥ 4096 already has longer ones).
   ["state chunkMin 128", { state: { chunkMin: 128 } }, "f32"],
   ["state chunkMin 256", { state: { chunkMin: 256 } }, "f32"],
+  ["state chunkMin 32", { state: { chunkMin: 32 } }, "f32"],
+  ["no state fill chunkMin 32", { state: { fill: false, chunkMin: 32 } }, "f32"],
   // 8 × 8 state tiles in one pass: a third fewer f16 → f32 conversions per FMA.
   ["state fwd 8x8", { state: { byPass: { fwd: EIGHT, bwd: { buffers: 1 } } } }, "f32"],
   ["state fwd 8x8 1 buffer", {
