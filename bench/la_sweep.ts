@@ -106,6 +106,15 @@ const CANDIDATES: Candidate[] = [
   ["state chunkMin 256", { state: { chunkMin: 256 } }, "f32"],
   ["state chunkMin 32", { state: { chunkMin: 32 } }, "f32"],
   ["no state fill chunkMin 32", { state: { fill: false, chunkMin: 32 } }, "f32"],
+  // 32 × 32 state tiles: 4 workgroups per chunk and head, so that short sequences (whose chunks
+  // the scratch size keeps long) still give the pass thousands of workgroups.
+  ["state tile 32", { state: { maxTile: 32 } }, "f32"],
+  [
+    "state fwd tile 32",
+    { state: { byPass: { fwd: { maxTile: 32 }, bwd: { buffers: 1 } } } },
+    "f32",
+  ],
+  ["state tile 32 4x4", { state: { maxTile: 32, ...FOUR } }, "f32"],
   // 8 × 8 state tiles in one pass: a third fewer f16 → f32 conversions per FMA.
   ["state fwd 8x8", { state: { byPass: { fwd: EIGHT, bwd: { buffers: 1 } } } }, "f32"],
   ["state fwd 8x8 1 buffer", {
