@@ -197,18 +197,24 @@ ${body}
   };
 }
 
-async function tileRate(device: GPUDevice, rung: TileRung, small: boolean): Promise<number> {
+/**
+ * TFLOP/s of a tile or block kernel: a 64 × 64 output tile per workgroup of `threads`
+ * invocations, {@linkcode TILE_STEPS} staged indices per iteration.
+ */
+async function tileRate(
+  device: GPUDevice,
+  kernel: Kernel,
+  threads: number,
+  small: boolean,
+): Promise<number> {
   const groups = small ? 8 : 32768, iters = small ? 2 : 16;
-  using sink = Tensor.empty(device, [groups * TILE_THREADS]);
-  const kernel = tileKernel(rung);
-  const t = await gpuTime(device, () =>
-    launch(device, kernel, {
-      storage: { sink },
-      uniforms: { iters, seed: 0.5 },
-      groups,
-    }), small ? 3 : 10);
-  const fmas = groups * TILE_THREADS * iters * TILE_STEPS * 64;
-  return (fmas * 2) / (t.p50 * 1e9);
+  using sink = Tensor.empty(device, [groups * threads]);
+  const t = await gpuTime(
+    device,
+    () => launch(device, kernel, { storage: { sink }, uniforms: { iters, seed: 0.5 }, groups }),
+    small ? 3 : 10,
+  );
+  return (2 * groups * 64 * 64 * iters * TILE_STEPS) / (t.p50 * 1e9);
 }
 
 /**
@@ -229,10 +235,11 @@ export interface Block {
   y: "f16" | "f32";
 }
 
-const BLOCK_STEPS = 16;
+/** Invocations per workgroup of a block kernel (64 × 64 outputs). */
+const blockThreads = (b: Block) => (64 / b.rm) * (64 / b.rn);
 
 function blockKernel(b: Block): Kernel {
-  const nt = (64 / b.rm) * (64 / b.rn), ntn = 64 / b.rn, yv = b.rn / 4;
+  const nt = blockThreads(b), ntn = 64 / b.rn, yv = b.rn / 4;
   const vx = b.x === "f16" ? "vec4h" : "vec4f", vy = b.y === "f16" ? "vec4h" : "vec4f";
   const f32 = (type: string, read: string) => (type === "vec4h" ? `vec4f(${read})` : read);
   const accs: string[] = [];
@@ -246,7 +253,7 @@ function blockKernel(b: Block): Kernel {
       return `      a${j}_${c} = fma(vec4f(${xAt(j)}), y${c}, a${j}_${c});`;
     }).join("\n");
   const body = b.form === "rows"
-    ? Array.from({ length: BLOCK_STEPS / 4 }, (_, q) =>
+    ? Array.from({ length: TILE_STEPS / 4 }, (_, q) =>
       `    {
 ${
         Array.from(
@@ -259,7 +266,7 @@ ${
           `      {\n${ys(4 * q + f)}\n${fmas((j) => `x${j}[${f}]`)}\n      }`).join("\n")
       }
     }`).join("\n")
-    : Array.from({ length: BLOCK_STEPS }, (_, s) =>
+    : Array.from({ length: TILE_STEPS }, (_, s) =>
       `    {
 ${
         Array.from({ length: b.rm / 4 }, (_, i) =>
@@ -271,11 +278,11 @@ ${
       }
     }`).join("\n");
   const sx = b.form === "rows"
-    ? `array<array<array<${vx}, ${b.rm}>, ${64 / b.rm}>, ${BLOCK_STEPS / 4}>`
-    : `array<array<array<${vx}, ${64 / b.rm}>, ${b.rm / 4}>, ${BLOCK_STEPS}>`;
+    ? `array<array<array<${vx}, ${b.rm}>, ${64 / b.rm}>, ${TILE_STEPS / 4}>`
+    : `array<array<array<${vx}, ${64 / b.rm}>, ${b.rm / 4}>, ${TILE_STEPS}>`;
   const fill = b.form === "rows"
-    ? `s_x[e / ${nt / 4}u % ${BLOCK_STEPS / 4}u][e % ${64 / b.rm}u][e / ${64 / b.rm}u % ${b.rm}u]`
-    : `s_x[e % ${BLOCK_STEPS}u][e / ${BLOCK_STEPS}u % ${b.rm / 4}u][e / ${BLOCK_STEPS}u % ${
+    ? `s_x[e / ${nt / 4}u % ${TILE_STEPS / 4}u][e % ${64 / b.rm}u][e / ${64 / b.rm}u % ${b.rm}u]`
+    : `s_x[e % ${TILE_STEPS}u][e / ${TILE_STEPS}u % ${b.rm / 4}u][e / ${TILE_STEPS}u % ${
       64 / b.rm
     }u]`;
   return {
@@ -287,16 +294,16 @@ ${
       `${b.x === "f16" || b.y === "f16" ? "enable f16;" : ""}
 ${FLAT_GROUP_WGSL}
 var<workgroup> s_x: ${sx};
-var<workgroup> s_y: array<array<array<${vy}, ${ntn}>, ${yv}>, ${BLOCK_STEPS}>;
+var<workgroup> s_y: array<array<array<${vy}, ${ntn}>, ${yv}>, ${TILE_STEPS}>;
 @compute @workgroup_size(${nt})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
   let tn = lid % ${ntn}u;
   let tm = lid / ${ntn}u;
   let seed = vec4f(u.seed + f32(lid) * 1e-7);
-  for (var e = lid; e < ${BLOCK_STEPS * 64}u; e += ${nt}u) {
+  for (var e = lid; e < ${TILE_STEPS * 64}u; e += ${nt}u) {
     ${fill} = ${vx}(seed * f32(e % 7u));
-    s_y[e % ${BLOCK_STEPS}u][e / ${BLOCK_STEPS}u % ${yv}u][e / ${BLOCK_STEPS}u % ${ntn}u] = ${vy}(seed * 0.5);
+    s_y[e % ${TILE_STEPS}u][e / ${TILE_STEPS}u % ${yv}u][e / ${TILE_STEPS}u % ${ntn}u] = ${vy}(seed * 0.5);
   }
 ${accs.map((a) => `  var ${a} = vec4f(0.0);`).join("\n")}
   for (var i = 0u; i < u.iters; i++) {
@@ -309,20 +316,6 @@ ${body}
   if (all == 1234.5) { sink[g] = all; } // never true
 }`,
   };
-}
-
-async function blockRate(device: GPUDevice, b: Block, small: boolean): Promise<number> {
-  const nt = (64 / b.rm) * (64 / b.rn);
-  const groups = small ? 8 : 32768, iters = small ? 2 : 16;
-  using sink = Tensor.empty(device, [groups * nt]);
-  const kernel = blockKernel(b);
-  const t = await gpuTime(
-    device,
-    () => launch(device, kernel, { storage: { sink }, uniforms: { iters, seed: 0.5 }, groups }),
-    small ? 3 : 10,
-  );
-  const fmas = groups * 64 * 64 * iters * BLOCK_STEPS;
-  return (fmas * 2) / (t.p50 * 1e9);
 }
 
 /**
@@ -430,7 +423,9 @@ export async function runLadder(
       small,
     );
   const block = (b: Block) =>
-    f16 || (b.x === "f32" && b.y === "f32") ? () => blockRate(device, b, small) : undefined;
+    f16 || (b.x === "f32" && b.y === "f32")
+      ? () => tileRate(device, blockKernel(b), blockThreads(b), small)
+      : undefined;
   const today = () =>
     stateRate(
       device,
@@ -442,9 +437,9 @@ export async function runLadder(
     [RUNGS[0], () => fmaRate(device, "f32", small)],
     [RUNGS[1], f16 ? () => fmaRate(device, "vec4h", small) : undefined],
     [RUNGS[2], f16 ? () => fmaRate(device, "vec2h", small) : undefined],
-    [RUNGS[3], () => tileRate(device, "regs", small)],
-    [RUNGS[4], () => tileRate(device, "wg-clamped", small)],
-    [RUNGS[5], () => tileRate(device, "wg-const", small)],
+    [RUNGS[3], () => tileRate(device, tileKernel("regs"), TILE_THREADS, small)],
+    [RUNGS[4], () => tileRate(device, tileKernel("wg-clamped"), TILE_THREADS, small)],
+    [RUNGS[5], () => tileRate(device, tileKernel("wg-const"), TILE_THREADS, small)],
     [RUNGS[6], block({ form: "state", rm: 4, rn: 8, x: "f16", y: "f16" })],
     [RUNGS[7], block({ form: "state", rm: 4, rn: 8, x: "f32", y: "f32" })],
     [RUNGS[8], block({ form: "state", rm: 8, rn: 8, x: "f16", y: "f16" })],
