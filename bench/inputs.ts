@@ -27,6 +27,13 @@ const PARAMS = new UniformBlock({ count: "u32", base: "u32", seed: "u32" });
  */
 export const F16_BELOW_1_5 = 1.4990234375;
 
+/** PCG hash (Jarzynski & Olano 2020): a bijection of u32 with well-mixed output bits. */
+export const PCG_WGSL = `fn pcg(v: u32) -> u32 {
+  let state = v * 747796405u + 2891336453u;
+  let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
+  return (word >> 22u) ^ word;
+}`;
+
 function featureKernel(dtype: DType): Kernel {
   return {
     name: "bench_features",
@@ -36,12 +43,7 @@ function featureKernel(dtype: DType): Kernel {
     wgsl: () =>
       /* wgsl */ `${dtype === "f16" ? "enable f16;" : ""}
 ${FLAT_GROUP_WGSL}
-// PCG hash (Jarzynski & Olano 2020): a bijection of u32 with well-mixed output bits.
-fn pcg(v: u32) -> u32 {
-  let state = v * 747796405u + 2891336453u;
-  let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
-  return (word >> 22u) ^ word;
-}
+${PCG_WGSL}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {

@@ -10,7 +10,8 @@
  * 4. The products of the kernels' register blocks alone, fed from workgroup memory with nothing
  *    staged ({@linkcode Block}): the state passes' 4 × 8 and the row passes' 8 × 4 blocks with
  *    f16 or f32 staged operands, and 8 × 8 blocks of both: the ceiling of each kernel's inner
- *    loop, against which its staging is measured.
+ *    loop, against which its staging is measured. The kernels' own blocks also run on random
+ *    data (the other rungs multiply a few constants).
  * 5. The state kernel itself (shaders/linear_attention/kernels.ts, forward of the simple op: a
  *    staged `KᵀV` over chunks of rows): today's forward tiling; and the first session's 8 × 8
  *    tiles with one vs two staging buffers, scalar vs vec4 global loads, the x operand shared
@@ -44,6 +45,7 @@ import {
   stateKernel,
   type Tile,
 } from "../shaders/linear_attention/kernels.ts";
+import { PCG_WGSL } from "./inputs.ts";
 import { gpuTime, isCpuAdapter } from "./measure.ts";
 
 /** Element types of the FMA ceiling. */
@@ -99,23 +101,61 @@ ${body}
   };
 }
 
+/**
+ * One launch of a ladder kernel, ready to record any number of times (the ladder times it;
+ * bench/clocks.ts keeps it running while it reads the clocks); disposing frees its buffer.
+ */
+export interface Workload extends Disposable {
+  /** Records one launch. */
+  work(): void;
+  /** FLOPs of one launch (1 FMA = 2). */
+  flops: number;
+}
+
+/** TFLOP/s of `w` (median of `samples` back-to-back launches); disposes `w`. */
+export async function workloadRate(
+  device: GPUDevice,
+  w: Workload,
+  samples: number,
+): Promise<number> {
+  using _ = w;
+  const t = await gpuTime(device, w.work, samples);
+  return w.flops / (t.p50 * 1e9);
+}
+
+/** A kernel writing nothing (its `sink` is only written on a never-true condition). */
+function sinkWork(
+  device: GPUDevice,
+  kernel: Kernel,
+  threads: number,
+  groups: number,
+  iters: number,
+  flops: number,
+): Workload {
+  const sink = Tensor.empty(device, [groups * threads]);
+  return {
+    work: () =>
+      launch(device, kernel, { storage: { sink }, uniforms: { iters, seed: 0.5 }, groups }),
+    flops,
+    [Symbol.dispose]: () => sink[Symbol.dispose](),
+  };
+}
+
+/** {@linkcode fmaKernel} on 8 192 workgroups (8 on a CPU adapter). */
+export function fmaWork(device: GPUDevice, type: FmaType, small: boolean): Workload {
+  const groups = small ? 8 : 8192, iters = small ? 16 : 256;
+  const flops = groups * 256 * iters * fmaPerIteration(type) * 2;
+  return sinkWork(device, fmaKernel(type), 256, groups, iters, flops);
+}
+
 /** Runs {@linkcode fmaKernel} once per sample; TFLOP/s (median). */
-export async function fmaRate(
+export function fmaRate(
   device: GPUDevice,
   type: FmaType,
   small: boolean,
   samples = small ? 3 : 10,
 ): Promise<number> {
-  const groups = small ? 8 : 8192, iters = small ? 16 : 256;
-  using sink = Tensor.empty(device, [groups * 256]);
-  const kernel = fmaKernel(type);
-  const t = await gpuTime(device, () =>
-    launch(device, kernel, {
-      storage: { sink },
-      uniforms: { iters, seed: 0.5 },
-      groups,
-    }), samples);
-  return (groups * 256 * iters * fmaPerIteration(type) * 2) / (t.p50 * 1e9);
+  return workloadRate(device, fmaWork(device, type, small), samples);
 }
 
 /** The 8×8 tile rungs: registers only, or operands from workgroup memory. */
@@ -198,23 +238,23 @@ ${body}
 }
 
 /**
- * TFLOP/s of a tile or block kernel: a 64 × 64 output tile per workgroup of `threads`
- * invocations, {@linkcode TILE_STEPS} staged indices per iteration.
+ * A tile or block kernel: a 64 × 64 output tile per workgroup of `threads` invocations,
+ * {@linkcode TILE_STEPS} staged indices per iteration.
  */
-async function tileRate(
+function tileWork(device: GPUDevice, kernel: Kernel, threads: number, small: boolean): Workload {
+  const groups = small ? 8 : 32768, iters = small ? 2 : 16;
+  const flops = 2 * groups * 64 * 64 * iters * TILE_STEPS;
+  return sinkWork(device, kernel, threads, groups, iters, flops);
+}
+
+/** TFLOP/s of {@linkcode tileWork}. */
+function tileRate(
   device: GPUDevice,
   kernel: Kernel,
   threads: number,
   small: boolean,
 ): Promise<number> {
-  const groups = small ? 8 : 32768, iters = small ? 2 : 16;
-  using sink = Tensor.empty(device, [groups * threads]);
-  const t = await gpuTime(
-    device,
-    () => launch(device, kernel, { storage: { sink }, uniforms: { iters, seed: 0.5 }, groups }),
-    small ? 3 : 10,
-  );
-  return (2 * groups * 64 * 64 * iters * TILE_STEPS) / (t.p50 * 1e9);
+  return workloadRate(device, tileWork(device, kernel, threads, small), small ? 3 : 10);
 }
 
 /**
@@ -226,6 +266,9 @@ async function tileRate(
  *   invocation's row j per read), y = the state `s_y[s][c][tn]` (f32 in the kernels).
  * - `state`: the state passes' block: x = 4 state rows per read (`s_x[s][i][tm]`), y = 4 columns.
  * `x`, `y`: the staged types (f16 values are converted where read, as in the kernels).
+ * `random`: operands uniform in [0.5, 1.5) from a hash, like the ops' bench inputs, instead of
+ * the few values `seed · (e % 7)` and `seed / 2`: the same instructions on data whose bits
+ * toggle like the kernels' (a multiplier's power depends on its operands' bits).
  */
 export interface Block {
   form: "rows" | "state";
@@ -233,6 +276,12 @@ export interface Block {
   rn: number;
   x: "f16" | "f32";
   y: "f16" | "f32";
+  random?: boolean;
+}
+
+/** The workload of the block kernel `b` (bench/clocks.ts keeps it running). */
+export function blockWork(device: GPUDevice, b: Block, small: boolean): Workload {
+  return tileWork(device, blockKernel(b), blockThreads(b), small);
 }
 
 /** Invocations per workgroup of a block kernel (64 × 64 outputs). */
@@ -285,9 +334,14 @@ ${
     : `s_x[e % ${TILE_STEPS}u][e / ${TILE_STEPS}u % ${b.rm / 4}u][e / ${TILE_STEPS}u % ${
       64 / b.rm
     }u]`;
+  // Four values per staged vec4 (element e of s_x, e + 2¹⁶ of s_y), or the few constants.
+  const value = (v: string, offset: string, constant: string) =>
+    b.random
+      ? `${v}(vec4f(rnd(4u * e + ${offset}), rnd(4u * e + ${offset} + 1u), rnd(4u * e + ${offset} + 2u), rnd(4u * e + ${offset} + 3u)))`
+      : `${v}(${constant})`;
   return {
     name: "ladder_block",
-    constants: { ...b },
+    constants: { ...b, random: b.random ?? false },
     storage: [readWrite("sink", "f32")],
     uniforms: fmaParams,
     wgsl: () =>
@@ -295,6 +349,8 @@ ${
 ${FLAT_GROUP_WGSL}
 var<workgroup> s_x: ${sx};
 var<workgroup> s_y: array<array<array<${vy}, ${ntn}>, ${yv}>, ${TILE_STEPS}>;
+${PCG_WGSL}
+fn rnd(i: u32) -> f32 { return 0.5 + f32(pcg(i) >> 9u) / 8388608.0; }
 @compute @workgroup_size(${nt})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
@@ -302,8 +358,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let tm = lid / ${ntn}u;
   let seed = vec4f(u.seed + f32(lid) * 1e-7);
   for (var e = lid; e < ${TILE_STEPS * 64}u; e += ${nt}u) {
-    ${fill} = ${vx}(seed * f32(e % 7u));
-    s_y[e % ${TILE_STEPS}u][e / ${TILE_STEPS}u % ${yv}u][e / ${TILE_STEPS}u % ${ntn}u] = ${vy}(seed * 0.5);
+    ${fill} = ${value(vx, "0u", "seed * f32(e % 7u)")};
+    s_y[e % ${TILE_STEPS}u][e / ${TILE_STEPS}u % ${yv}u][e / ${TILE_STEPS}u % ${ntn}u] = ${
+        value(vy, "65536u", "seed * 0.5")
+      };
   }
 ${accs.map((a) => `  var ${a} = vec4f(0.0);`).join("\n")}
   for (var i = 0u; i < u.iters; i++) {
@@ -383,9 +441,12 @@ export const RUNGS = [
   "tile 8x8 + workgroup operands, clamped indices",
   "tile 8x8 + workgroup operands, constant indices",
   "state block 4×8 from workgroup memory, f16 operands (the state kernels' products)",
+  "state block 4×8 from workgroup memory, f16 operands, random data",
   "state block 4×8 from workgroup memory, f32 operands",
+  "state block 4×8 from workgroup memory, f32 operands, random data",
   "state block 8×8 from workgroup memory, f16 operands",
   "row block 8×4 from workgroup memory, x f16, y f32 (the row kernels' products)",
+  "row block 8×4 from workgroup memory, x f16, y f32, random data",
   "row block 8×4 from workgroup memory, x f32, y f32",
   "row block 8×8 from workgroup memory, x f16, y f32",
   "row block 8×4 from workgroup memory, x f16, y f16",
@@ -441,20 +502,23 @@ export async function runLadder(
     [RUNGS[4], () => tileRate(device, tileKernel("wg-clamped"), TILE_THREADS, small)],
     [RUNGS[5], () => tileRate(device, tileKernel("wg-const"), TILE_THREADS, small)],
     [RUNGS[6], block({ form: "state", rm: 4, rn: 8, x: "f16", y: "f16" })],
-    [RUNGS[7], block({ form: "state", rm: 4, rn: 8, x: "f32", y: "f32" })],
-    [RUNGS[8], block({ form: "state", rm: 8, rn: 8, x: "f16", y: "f16" })],
-    [RUNGS[9], block({ form: "rows", rm: 8, rn: 4, x: "f16", y: "f32" })],
-    [RUNGS[10], block({ form: "rows", rm: 8, rn: 4, x: "f32", y: "f32" })],
-    [RUNGS[11], block({ form: "rows", rm: 8, rn: 8, x: "f16", y: "f32" })],
-    [RUNGS[12], block({ form: "rows", rm: 8, rn: 4, x: "f16", y: "f16" })],
-    [RUNGS[13], f16 ? today : undefined],
-    [RUNGS[14], state({ buffers: 1 })],
-    [RUNGS[15], state({})],
-    [RUNGS[16], state({ vec4: true })],
-    [RUNGS[17], shuffle ? state({ vec4: true, shuffle: true }) : undefined],
-    [RUNGS[18], f16 ? state({ vec4: true, precision: "f16" }) : undefined],
-    [RUNGS[19], f16 ? state({ vec4: true, f16Staging: true }) : undefined],
-    [RUNGS[20], state({ vec4: true, unroll: 16 })],
+    [RUNGS[7], block({ form: "state", rm: 4, rn: 8, x: "f16", y: "f16", random: true })],
+    [RUNGS[8], block({ form: "state", rm: 4, rn: 8, x: "f32", y: "f32" })],
+    [RUNGS[9], block({ form: "state", rm: 4, rn: 8, x: "f32", y: "f32", random: true })],
+    [RUNGS[10], block({ form: "state", rm: 8, rn: 8, x: "f16", y: "f16" })],
+    [RUNGS[11], block({ form: "rows", rm: 8, rn: 4, x: "f16", y: "f32" })],
+    [RUNGS[12], block({ form: "rows", rm: 8, rn: 4, x: "f16", y: "f32", random: true })],
+    [RUNGS[13], block({ form: "rows", rm: 8, rn: 4, x: "f32", y: "f32" })],
+    [RUNGS[14], block({ form: "rows", rm: 8, rn: 8, x: "f16", y: "f32" })],
+    [RUNGS[15], block({ form: "rows", rm: 8, rn: 4, x: "f16", y: "f16" })],
+    [RUNGS[16], f16 ? today : undefined],
+    [RUNGS[17], state({ buffers: 1 })],
+    [RUNGS[18], state({})],
+    [RUNGS[19], state({ vec4: true })],
+    [RUNGS[20], shuffle ? state({ vec4: true, shuffle: true }) : undefined],
+    [RUNGS[21], f16 ? state({ vec4: true, precision: "f16" }) : undefined],
+    [RUNGS[22], f16 ? state({ vec4: true, f16Staging: true }) : undefined],
+    [RUNGS[23], state({ vec4: true, unroll: 16 })],
   ];
   const out: Rung[] = [];
   for (const [name, run] of runs) {
