@@ -6,7 +6,8 @@
  * kernel is slower than the ceiling because the card lowers its clock under it (power, heat) or
  * because of its own instructions. Workloads: the FMA ceiling and the kernels' register blocks
  * of bench/ladder.ts (constant and random operands), and `linearAttention` forward and
- * forward + backward at B8-H16-D64, f16 (f32 without `shader-f16`).
+ * forward + backward at B8-H16-D64, f16 (f32 without `shader-f16`), each timed as the bench
+ * times it (the queue never drains) and as it did before session 6 (drained at each await).
  *
  *   deno run --no-lock -A bench/clocks.ts [--T 32768] [--seconds 3] [--small]
  *
@@ -17,7 +18,14 @@
 import { parseArgs } from "node:util";
 import { bytesPerElement, type DType, requestDevice } from "../ops/_runtime/mod.ts";
 import { blockWork, fmaWork, type Workload } from "./ladder.ts";
-import { gpuTime, isCpuAdapter, keepBusy, launchesInBudget } from "./measure.ts";
+import {
+  backToBack,
+  gpuTime,
+  isCpuAdapter,
+  keepBusy,
+  launchesInBudget,
+  runBatch,
+} from "./measure.ts";
 import { BENCH_OPS, makeInputs, type Shape } from "./ops.ts";
 
 /** One `nvidia-smi` reading. */
@@ -160,6 +168,11 @@ async function startSampler(): Promise<Sampler | undefined> {
 /** One workload of the run: a name and how to make it. */
 interface Case {
   name: string;
+  /**
+   * Run as the bench ran before session 6: each batch awaited before the next is recorded (the
+   * queue drains for the await), the timed chunks without busy launches between them.
+   */
+  drained?: boolean;
   /** Makes the workload, and how many launches may be queued at once. */
   make(): { w: Workload; cap: number } | undefined;
 }
@@ -172,8 +185,11 @@ function cases(device: GPUDevice, T: number, small: boolean): Case[] {
     name,
     make: () => (f16 || b.x === "f32") ? { w: blockWork(device, b, small), cap: 64 } : undefined,
   });
-  const la = (mode: "fwd" | "fwdBwd"): Case => ({
-    name: `linear_attention ${mode === "fwd" ? "forward" : "forward + backward"}, ${dtype}, T ${T}`,
+  const la = (mode: "fwd" | "fwdBwd", drained: boolean): Case => ({
+    name: `linear_attention ${mode === "fwd" ? "forward" : "forward + backward"}, ${dtype}, T ${T}${
+      drained ? ", queue drained at each await" : ""
+    }`,
+    drained,
     make: () => {
       const op = BENCH_OPS.find((o) => o.name === "linear_attention")!;
       const shape: Shape = small ? { B: 1, H: 2, T, D: 64 } : { B: 8, H: 16, T, D: 64 };
@@ -232,8 +248,10 @@ function cases(device: GPUDevice, T: number, small: boolean): Case[] {
       y: "f32",
       random: true,
     }),
-    la("fwd"),
-    la("fwdBwd"),
+    la("fwd", true),
+    la("fwd", false),
+    la("fwdBwd", true),
+    la("fwdBwd", false),
   ];
 }
 
@@ -268,8 +286,14 @@ export async function runClocks(
     // only the readings during the load count.
     const launchMs = (await gpuTime(device, w.work, 1)).p50;
     if (sampler) sampler.current = c.name;
-    await keepBusy(device, w.work, launchMs, made.cap, ms);
-    const t = await gpuTime(device, w.work, opts.small ? 2 : 10, Math.min(10, made.cap));
+    const samples = opts.small ? 2 : 10, plan = backToBack(launchMs, samples, made.cap);
+    if (c.drained) {
+      const perBatch = Math.max(1, Math.min(made.cap, Math.ceil(20 / launchMs)));
+      const t0 = performance.now();
+      while (performance.now() - t0 < ms) await runBatch(device, w.work, perBatch);
+    } else await keepBusy(device, w.work, launchMs, made.cap, ms);
+    const busy = c.drained ? 0 : plan.busy;
+    const t = await gpuTime(device, w.work, samples, plan.perSubmit, plan.warmup, busy);
     if (sampler) sampler.current = undefined;
     rows.push({ name: c.name, tflops: w.flops / (t.p50 * 1e9) });
   }

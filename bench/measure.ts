@@ -46,7 +46,9 @@ export interface GpuTime {
  * GPU time of `work` (ms), from `samples` timestamped windows. Windows are recorded back to
  * back and resolved in chunks of `perSubmit` (one submit and one await each: work recorded in
  * a chunk stays allocated until its submit); `warmup` untimed launches precede each chunk in
- * the same submit, so the GPU is busy and at full clock when the timed windows start.
+ * the same submit, so the GPU is busy and at full clock when the timed windows start, and
+ * `busy` untimed launches follow each chunk in a submit of their own, so that it stays busy
+ * while the host awaits the chunk and records the next (`timeGpu`'s `busy`).
  */
 export async function gpuTime(
   device: GPUDevice,
@@ -54,11 +56,13 @@ export async function gpuTime(
   samples: number,
   perSubmit = samples,
   warmup = 0,
+  busy = 0,
 ): Promise<GpuTime> {
   const times: number[] = [];
   while (times.length < samples) {
     for (let i = 0; i < warmup; i++) work();
-    times.push(...await timeGpu(device, work, Math.min(perSubmit, samples - times.length)));
+    const n = Math.min(perSubmit, samples - times.length);
+    times.push(...await timeGpu(device, work, n, { busy: times.length + n < samples ? busy : 0 }));
   }
   return quantiles(times);
 }
@@ -86,17 +90,20 @@ export function launchesInBudget(tensorBytes: number, cpu: boolean): number {
 /**
  * How {@linkcode gpuTime} times `samples` samples of a launch of ≈ `launchMs` back to back
  * when `cap` launches fit in one submit: `warmup` untimed launches (≈ {@linkcode WARMUP_MS},
- * at most 1000 and half the cap) then `perSubmit` timed samples per submit. `cap` = 1 gives one
- * sample per submit, no warm-up.
+ * at most 1000 and half the cap) then `perSubmit` timed samples per submit, and `busy` untimed
+ * launches (≈ {@linkcode WARMUP_MS}, at most 1000 and the cap) submitted after each chunk but
+ * the last, which cover the await between chunks. `cap` = 1 gives one sample per submit, no
+ * warm-up and no busy launches.
  */
 export function backToBack(
   launchMs: number,
   samples: number,
   cap: number,
-): { perSubmit: number; warmup: number } {
+): { perSubmit: number; warmup: number; busy: number } {
   const wanted = Math.ceil(WARMUP_MS / Math.max(launchMs, 1e-3));
   const warmup = Math.min(wanted, 1000, Math.floor(cap / 2));
-  return { perSubmit: Math.max(1, Math.min(samples, cap - warmup)), warmup };
+  const busy = cap > 1 ? Math.min(wanted, 1000, cap) : 0;
+  return { perSubmit: Math.max(1, Math.min(samples, cap - warmup)), warmup, busy };
 }
 
 /** The launches per await that keep one await (≈ 11 ms) under 5 % of the batch. */
@@ -106,9 +113,11 @@ export function launchesPerAwait(msPerLaunch: number, awaitMs = 11): number {
 
 /**
  * Keeps the GPU busy with `work` (≈ `launchMs` each) for about `ms` of wall time, in batches of
- * ≈ 20 ms (at most `cap` launches) with one await each: after seconds of host-side pipeline
- * compiles the H200 reads 1.5–5× slow for longer than `gpuTime`'s 25 ms warm-up (bench/NOTES.md,
- * session 3), so the sweeps run this first.
+ * ≈ 20 ms (at most `cap` launches), each submitted before the previous one is awaited so that
+ * the queue never drains (two batches in flight): after seconds of host-side pipeline compiles
+ * the H200 reads 1.5–5× slow for longer than `gpuTime`'s 25 ms warm-up (bench/NOTES.md, session
+ * 3), and it lowers its clock whenever its queue drains (docs/benchmarking.md, "Clocks"), so the
+ * sweeps and the profiler run this first.
  */
 export async function keepBusy(
   device: GPUDevice,
@@ -118,8 +127,19 @@ export async function keepBusy(
   ms = 200,
 ): Promise<void> {
   const perBatch = Math.max(1, Math.min(cap, Math.ceil(20 / Math.max(launchMs, 1e-3))));
+  const submitBatch = () => {
+    for (let i = 0; i < perBatch; i++) work();
+    flush(device);
+    return device.queue.onSubmittedWorkDone();
+  };
   const t0 = performance.now();
-  while (performance.now() - t0 < ms) await runBatch(device, work, perBatch);
+  let pending = submitBatch();
+  while (performance.now() - t0 < ms) {
+    const next = submitBatch();
+    await pending;
+    pending = next;
+  }
+  await pending;
 }
 
 /**
