@@ -46,7 +46,7 @@ import {
   type Tile,
 } from "../shaders/linear_attention/kernels.ts";
 import { PCG_WGSL } from "./inputs.ts";
-import { gpuTime, isCpuAdapter } from "./measure.ts";
+import { gpuTime, isCpuAdapter, keepBusy } from "./measure.ts";
 
 /** Element types of the FMA ceiling. */
 export type FmaType = "f32" | "vec4h" | "vec2h";
@@ -112,13 +112,19 @@ export interface Workload extends Disposable {
   flops: number;
 }
 
-/** TFLOP/s of `w` (median of `samples` back-to-back launches); disposes `w`. */
+/**
+ * TFLOP/s of `w`: the median of `samples` back-to-back launches, after a first launch (the
+ * pipeline's compile) and, on a GPU, ≈ 200 ms of keeping it busy (its clock drops while the
+ * host compiles: docs/benchmarking.md, "Clocks"). Disposes `w`.
+ */
 export async function workloadRate(
   device: GPUDevice,
   w: Workload,
   samples: number,
 ): Promise<number> {
   using _ = w;
+  const launchMs = (await gpuTime(device, w.work, 1)).p50;
+  if (!isCpuAdapter(device.adapterInfo)) await keepBusy(device, w.work, launchMs, 64);
   const t = await gpuTime(device, w.work, samples);
   return w.flops / (t.p50 * 1e9);
 }
@@ -247,16 +253,6 @@ function tileWork(device: GPUDevice, kernel: Kernel, threads: number, small: boo
   return sinkWork(device, kernel, threads, groups, iters, flops);
 }
 
-/** TFLOP/s of {@linkcode tileWork}. */
-function tileRate(
-  device: GPUDevice,
-  kernel: Kernel,
-  threads: number,
-  small: boolean,
-): Promise<number> {
-  return workloadRate(device, tileWork(device, kernel, threads, small), small ? 3 : 10);
-}
-
 /**
  * The products of one kernel's register block fed from workgroup memory, as the linear-attention
  * kernels generate them (shaders/linear_attention/kernels.ts) but with nothing staged: a 64 × 64
@@ -379,14 +375,14 @@ ${body}
 /**
  * The state kernel of the simple op's forward (partial `KᵀV` of chunks of 512 rows, 64 × 64
  * tile, 8 × 8 per invocation, 16 rows per step) over `segments` segments of `rows` rows,
- * f16 storage; TFLOP/s.
+ * f16 storage.
  */
-async function stateRate(
+function stateWork(
   device: GPUDevice,
   mode: KernelMode,
   small: boolean,
   tile: Tile = { m: 64, n: 64, rm: 8, rn: 8, steps: 16 },
-): Promise<number> {
+): Workload {
   const segments = small ? 2 : 128, rows = small ? 1024 : 32768, d = 64, chunk = 512;
   const dtype = device.features.has("shader-f16") ? "f16" : "f32";
   const variant = { dtype, normalised: false, decoupled: false, varlen: false } as const;
@@ -399,9 +395,9 @@ async function stateRate(
     wgsl: () => shader.wgsl,
   };
   const chunks = rows / chunk;
-  using x = Tensor.empty(device, [segments * rows * d], dtype);
-  using y = Tensor.empty(device, [segments * rows * d], dtype);
-  using out = Tensor.empty(device, [segments * chunks * d * d]);
+  const x = Tensor.empty(device, [segments * rows * d], dtype);
+  const y = Tensor.empty(device, [segments * rows * d], dtype);
+  const out = Tensor.empty(device, [segments * chunks * d * d]);
   const values: Partial<Record<LaParamName, number>> = {
     groups: segments * chunks,
     rows,
@@ -417,13 +413,14 @@ async function stateRate(
   const uniforms = Object.fromEntries(
     laParams.fields.map(([k]) => [k, values[k] ?? 0]),
   ) as Record<LaParamName, number>;
-  const t = await gpuTime(device, () =>
-    launch(device, kernel, {
-      storage: { x, y, out },
-      uniforms,
-      groups: segments * chunks,
-    }), small ? 3 : 10);
-  return (2 * segments * rows * d * d) / (t.p50 * 1e9);
+  return {
+    work: () =>
+      launch(device, kernel, { storage: { x, y, out }, uniforms, groups: segments * chunks }),
+    flops: 2 * segments * rows * d * d,
+    [Symbol.dispose]: () => {
+      for (const t of [x, y, out]) t[Symbol.dispose]();
+    },
+  };
 }
 
 /** One rung: its name, what it runs, and its measured rate. */
@@ -469,8 +466,9 @@ export async function runLadder(
   const f16 = device.features.has("shader-f16");
   const sg = subgroupSize(device);
   const shuffle = sg !== undefined && sg % 8 === 0; // lane groups of 8 (64 / 8 columns)
+  const rate = (w: Workload) => workloadRate(device, w, small ? 3 : 10);
   const state = (m: Partial<KernelMode>) => (): Promise<number> =>
-    stateRate(
+    rate(stateWork(
       device,
       {
         precision: "f32",
@@ -482,25 +480,23 @@ export async function runLadder(
         ...m,
       },
       small,
-    );
+    ));
   const block = (b: Block) =>
-    f16 || (b.x === "f32" && b.y === "f32")
-      ? () => tileRate(device, blockKernel(b), blockThreads(b), small)
-      : undefined;
+    f16 || (b.x === "f32" && b.y === "f32") ? () => rate(blockWork(device, b, small)) : undefined;
   const today = () =>
-    stateRate(
+    rate(stateWork(
       device,
       { precision: "f32", f16Staging: true, vec4: true, shuffle: false, buffers: 2, unroll: 8 },
       small,
       { m: 64, n: 64, rm: 4, rn: 8, steps: 8 },
-    );
+    ));
   const runs: [string, (() => Promise<number>) | undefined][] = [
     [RUNGS[0], () => fmaRate(device, "f32", small)],
     [RUNGS[1], f16 ? () => fmaRate(device, "vec4h", small) : undefined],
     [RUNGS[2], f16 ? () => fmaRate(device, "vec2h", small) : undefined],
-    [RUNGS[3], () => tileRate(device, tileKernel("regs"), TILE_THREADS, small)],
-    [RUNGS[4], () => tileRate(device, tileKernel("wg-clamped"), TILE_THREADS, small)],
-    [RUNGS[5], () => tileRate(device, tileKernel("wg-const"), TILE_THREADS, small)],
+    [RUNGS[3], () => rate(tileWork(device, tileKernel("regs"), TILE_THREADS, small))],
+    [RUNGS[4], () => rate(tileWork(device, tileKernel("wg-clamped"), TILE_THREADS, small))],
+    [RUNGS[5], () => rate(tileWork(device, tileKernel("wg-const"), TILE_THREADS, small))],
     [RUNGS[6], block({ form: "state", rm: 4, rn: 8, x: "f16", y: "f16" })],
     [RUNGS[7], block({ form: "state", rm: 4, rn: 8, x: "f16", y: "f16", random: true })],
     [RUNGS[8], block({ form: "state", rm: 4, rn: 8, x: "f32", y: "f32" })],

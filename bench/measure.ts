@@ -183,15 +183,20 @@ export async function batchGpuTimePerLaunch(
 
 /**
  * A launch's GPU time (ms) and the launches per await N that the bench batches it by: the
- * median of 3 timestamped launches back to back, after a first one that compiles (a launch
- * of seconds is timed once).
+ * median of 3 timestamped launches back to back as the profiler times them (on a GPU after
+ * ≈ 200 ms of keeping it busy, warm-up launches first), after a first one that compiles (a
+ * launch of seconds is timed once).
  */
 export async function calibrate(
   device: GPUDevice,
   work: () => void,
 ): Promise<{ gpu: number; n: number }> {
   const first = (await gpuTime(device, work, 1)).p50;
-  const gpu = first > 1000 ? first : (await gpuTime(device, work, 3)).p50;
+  if (first > 1000) return { gpu: first, n: launchesPerAwait(first) };
+  const cap = launchesPerAwait(first);
+  if (!isCpuAdapter(device.adapterInfo)) await keepBusy(device, work, first, cap);
+  const plan = backToBack(first, 3, cap);
+  const gpu = (await gpuTime(device, work, 3, plan.perSubmit, plan.warmup, plan.busy)).p50;
   return { gpu, n: launchesPerAwait(gpu) };
 }
 
@@ -370,9 +375,11 @@ export async function openBench(): Promise<BenchEnv> {
  * backward: `<column>_fwd`, `<column>_<bwdSuffix>`) at shape `s`, in group `group`.
  *
  * An await on the GPU costs ≈ 11 ms in Deno, so an iteration records one launch and only
- * every N-th iteration submits and awaits the queue: Deno's `time/iter (avg)` is the time per
- * launch with one await amortised over N launches (its min, max and p75 are not meaningful:
- * most iterations only record). N comes from a GPU-timestamp calibration (three samples back
+ * every N-th iteration submits, then awaits the batch submitted before (one batch stays queued
+ * while the host awaits and records, so the GPU never idles and keeps its clock:
+ * docs/benchmarking.md, "Clocks"): Deno's `time/iter (avg)` is the time per launch with one
+ * await amortised over N launches (its min, max and p75 are not meaningful: most iterations
+ * only record). N comes from a GPU-timestamp calibration (three samples back
  * to back, like the batches) so that the await is under 5 % of a batch: queued launches
  * hold no memory of their own, since each one's outputs and temporaries go back to the buffer
  * pool for the next (ops/_runtime/pool.ts). One line per case on stderr ({@linkcode benchRow})
@@ -401,6 +408,7 @@ export async function benchOps(
       if (check) env.worst = Math.max(env.worst, check.diff);
       console.error(benchRow(`${group} ${name.padEnd(20)}`, gpu, n, check));
       let calls = 0;
+      let previous: Promise<void> | undefined;
       Deno.bench({
         name,
         group,
@@ -410,7 +418,9 @@ export async function benchOps(
           work();
           if (++calls % n === 0) {
             flush(device);
-            await device.queue.onSubmittedWorkDone();
+            const done = device.queue.onSubmittedWorkDone();
+            await previous;
+            previous = done;
           }
         },
       });
