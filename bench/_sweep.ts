@@ -215,7 +215,7 @@ export async function measureSwept(
     const launchMs = Math.min(...await timeGpu(device, work, warmups));
     if (!isCpuAdapter(device.adapterInfo)) await keepBusy(device, work, launchMs, cap);
     const plan = backToBack(launchMs, reps, cap);
-    return (await gpuTime(device, work, reps, plan.perSubmit, plan.warmup, plan.busy)).p50;
+    return (await gpuTime(device, work, reps, plan.perSubmit, plan.warmup)).p50;
   };
   const fwdMs = await timed(fwd);
   const fwdBwdMs = await timed(fwdBwd);

@@ -6,8 +6,9 @@
  * kernel is slower than the ceiling because the card lowers its clock under it (power, heat) or
  * because of its own instructions. Workloads: the FMA ceiling and the kernels' register blocks
  * of bench/ladder.ts (constant and random operands), and `linearAttention` forward and
- * forward + backward at B8-H16-D64, f16 (f32 without `shader-f16`), each timed as the bench
- * times it (the queue never drains) and as it did before session 6 (drained at each await).
+ * forward + backward at B8-H16-D64, f16 (f32 without `shader-f16`), timed as the profiler times
+ * them but on a device as `requestDevice()` gives it (the buffer pool's automatic capacity,
+ * where the profiler sizes the pool for its queued launches).
  *
  *   deno run --no-lock -A bench/clocks.ts [--T 32768] [--seconds 3] [--small]
  *
@@ -18,14 +19,7 @@
 import { parseArgs } from "node:util";
 import { bytesPerElement, type DType, requestDevice } from "../ops/_runtime/mod.ts";
 import { blockWork, fmaWork, type Workload } from "./ladder.ts";
-import {
-  backToBack,
-  gpuTime,
-  isCpuAdapter,
-  keepBusy,
-  launchesInBudget,
-  runBatch,
-} from "./measure.ts";
+import { backToBack, gpuTime, isCpuAdapter, keepBusy, launchesInBudget } from "./measure.ts";
 import { BENCH_OPS, makeInputs, type Shape } from "./ops.ts";
 
 /** One `nvidia-smi` reading. */
@@ -168,11 +162,6 @@ async function startSampler(): Promise<Sampler | undefined> {
 /** One workload of the run: a name and how to make it. */
 interface Case {
   name: string;
-  /**
-   * Run as the bench ran before session 6: each batch awaited before the next is recorded (the
-   * queue drains for the await), the timed chunks without busy launches between them.
-   */
-  drained?: boolean;
   /** Makes the workload, and how many launches may be queued at once. */
   make(): { w: Workload; cap: number } | undefined;
 }
@@ -185,11 +174,8 @@ function cases(device: GPUDevice, T: number, small: boolean): Case[] {
     name,
     make: () => (f16 || b.x === "f32") ? { w: blockWork(device, b, small), cap: 64 } : undefined,
   });
-  const la = (mode: "fwd" | "fwdBwd", drained: boolean): Case => ({
-    name: `linear_attention ${mode === "fwd" ? "forward" : "forward + backward"}, ${dtype}, T ${T}${
-      drained ? ", queue drained at each await" : ""
-    }`,
-    drained,
+  const la = (mode: "fwd" | "fwdBwd"): Case => ({
+    name: `linear_attention ${mode === "fwd" ? "forward" : "forward + backward"}, ${dtype}, T ${T}`,
     make: () => {
       const op = BENCH_OPS.find((o) => o.name === "linear_attention")!;
       const shape: Shape = small ? { B: 1, H: 2, T, D: 64 } : { B: 8, H: 16, T, D: 64 };
@@ -248,10 +234,8 @@ function cases(device: GPUDevice, T: number, small: boolean): Case[] {
       y: "f32",
       random: true,
     }),
-    la("fwd", true),
-    la("fwd", false),
-    la("fwdBwd", true),
-    la("fwdBwd", false),
+    la("fwd"),
+    la("fwdBwd"),
   ];
 }
 
@@ -287,13 +271,8 @@ export async function runClocks(
     const launchMs = (await gpuTime(device, w.work, 1)).p50;
     if (sampler) sampler.current = c.name;
     const samples = opts.small ? 2 : 10, plan = backToBack(launchMs, samples, made.cap);
-    if (c.drained) {
-      const perBatch = Math.max(1, Math.min(made.cap, Math.ceil(20 / launchMs)));
-      const t0 = performance.now();
-      while (performance.now() - t0 < ms) await runBatch(device, w.work, perBatch);
-    } else await keepBusy(device, w.work, launchMs, made.cap, ms);
-    const busy = c.drained ? 0 : plan.busy;
-    const t = await gpuTime(device, w.work, samples, plan.perSubmit, plan.warmup, busy);
+    await keepBusy(device, w.work, launchMs, made.cap, ms);
+    const t = await gpuTime(device, w.work, samples, plan.perSubmit, plan.warmup);
     if (sampler) sampler.current = undefined;
     rows.push({ name: c.name, tflops: w.flops / (t.p50 * 1e9) });
   }

@@ -114,8 +114,9 @@ export interface Workload extends Disposable {
 
 /**
  * TFLOP/s of `w`: the median of `samples` back-to-back launches, after a first launch (the
- * pipeline's compile) and, on a GPU, ≈ 200 ms of keeping it busy (its clock drops while the
- * host compiles: docs/benchmarking.md, "Clocks"). Disposes `w`.
+ * pipeline's compile) and, on a GPU, ≈ 200 ms of keeping it busy, as the profiler does (after
+ * seconds of host-side compiles the H200 has read slow: bench/NOTES.md, session 3). Disposes
+ * `w`.
  */
 export async function workloadRate(
   device: GPUDevice,

@@ -46,9 +46,7 @@ export interface GpuTime {
  * GPU time of `work` (ms), from `samples` timestamped windows. Windows are recorded back to
  * back and resolved in chunks of `perSubmit` (one submit and one await each: work recorded in
  * a chunk stays allocated until its submit); `warmup` untimed launches precede each chunk in
- * the same submit, so the GPU is busy and at full clock when the timed windows start, and
- * `busy` untimed launches follow each chunk in a submit of their own, so that it stays busy
- * while the host awaits the chunk and records the next (`timeGpu`'s `busy`).
+ * the same submit, so the GPU is busy and at full clock when the timed windows start.
  */
 export async function gpuTime(
   device: GPUDevice,
@@ -56,13 +54,11 @@ export async function gpuTime(
   samples: number,
   perSubmit = samples,
   warmup = 0,
-  busy = 0,
 ): Promise<GpuTime> {
   const times: number[] = [];
   while (times.length < samples) {
     for (let i = 0; i < warmup; i++) work();
-    const n = Math.min(perSubmit, samples - times.length);
-    times.push(...await timeGpu(device, work, n, { busy: times.length + n < samples ? busy : 0 }));
+    times.push(...await timeGpu(device, work, Math.min(perSubmit, samples - times.length)));
   }
   return quantiles(times);
 }
@@ -90,20 +86,17 @@ export function launchesInBudget(tensorBytes: number, cpu: boolean): number {
 /**
  * How {@linkcode gpuTime} times `samples` samples of a launch of ≈ `launchMs` back to back
  * when `cap` launches fit in one submit: `warmup` untimed launches (≈ {@linkcode WARMUP_MS},
- * at most 1000 and half the cap) then `perSubmit` timed samples per submit, and `busy` untimed
- * launches (≈ {@linkcode WARMUP_MS}, at most 1000 and the cap) submitted after each chunk but
- * the last, which cover the await between chunks. `cap` = 1 gives one sample per submit, no
- * warm-up and no busy launches.
+ * at most 1000 and half the cap) then `perSubmit` timed samples per submit. `cap` = 1 gives one
+ * sample per submit, no warm-up.
  */
 export function backToBack(
   launchMs: number,
   samples: number,
   cap: number,
-): { perSubmit: number; warmup: number; busy: number } {
+): { perSubmit: number; warmup: number } {
   const wanted = Math.ceil(WARMUP_MS / Math.max(launchMs, 1e-3));
   const warmup = Math.min(wanted, 1000, Math.floor(cap / 2));
-  const busy = cap > 1 ? Math.min(wanted, 1000, cap) : 0;
-  return { perSubmit: Math.max(1, Math.min(samples, cap - warmup)), warmup, busy };
+  return { perSubmit: Math.max(1, Math.min(samples, cap - warmup)), warmup };
 }
 
 /** The launches per await that keep one await (≈ 11 ms) under 5 % of the batch. */
@@ -113,11 +106,9 @@ export function launchesPerAwait(msPerLaunch: number, awaitMs = 11): number {
 
 /**
  * Keeps the GPU busy with `work` (≈ `launchMs` each) for about `ms` of wall time, in batches of
- * ≈ 20 ms (at most `cap` launches), each submitted before the previous one is awaited so that
- * the queue never drains (two batches in flight): after seconds of host-side pipeline compiles
- * the H200 reads 1.5–5× slow for longer than `gpuTime`'s 25 ms warm-up (bench/NOTES.md, session
- * 3), and it lowers its clock whenever its queue drains (docs/benchmarking.md, "Clocks"), so the
- * sweeps and the profiler run this first.
+ * ≈ 20 ms (at most `cap` launches) with one await each: after seconds of host-side pipeline
+ * compiles the H200 reads 1.5–5× slow for longer than `gpuTime`'s 25 ms warm-up (bench/NOTES.md,
+ * session 3), so the sweeps run this first.
  */
 export async function keepBusy(
   device: GPUDevice,
@@ -127,19 +118,8 @@ export async function keepBusy(
   ms = 200,
 ): Promise<void> {
   const perBatch = Math.max(1, Math.min(cap, Math.ceil(20 / Math.max(launchMs, 1e-3))));
-  const submitBatch = () => {
-    for (let i = 0; i < perBatch; i++) work();
-    flush(device);
-    return device.queue.onSubmittedWorkDone();
-  };
   const t0 = performance.now();
-  let pending = submitBatch();
-  while (performance.now() - t0 < ms) {
-    const next = submitBatch();
-    await pending;
-    pending = next;
-  }
-  await pending;
+  while (performance.now() - t0 < ms) await runBatch(device, work, perBatch);
 }
 
 /**
@@ -183,20 +163,15 @@ export async function batchGpuTimePerLaunch(
 
 /**
  * A launch's GPU time (ms) and the launches per await N that the bench batches it by: the
- * median of 3 timestamped launches back to back as the profiler times them (on a GPU after
- * ≈ 200 ms of keeping it busy, warm-up launches first), after a first one that compiles (a
- * launch of seconds is timed once).
+ * median of 3 timestamped launches back to back, after a first one that compiles (a launch
+ * of seconds is timed once).
  */
 export async function calibrate(
   device: GPUDevice,
   work: () => void,
 ): Promise<{ gpu: number; n: number }> {
   const first = (await gpuTime(device, work, 1)).p50;
-  if (first > 1000) return { gpu: first, n: launchesPerAwait(first) };
-  const cap = launchesPerAwait(first);
-  if (!isCpuAdapter(device.adapterInfo)) await keepBusy(device, work, first, cap);
-  const plan = backToBack(first, 3, cap);
-  const gpu = (await gpuTime(device, work, 3, plan.perSubmit, plan.warmup, plan.busy)).p50;
+  const gpu = first > 1000 ? first : (await gpuTime(device, work, 3)).p50;
   return { gpu, n: launchesPerAwait(gpu) };
 }
 
@@ -375,11 +350,9 @@ export async function openBench(): Promise<BenchEnv> {
  * backward: `<column>_fwd`, `<column>_<bwdSuffix>`) at shape `s`, in group `group`.
  *
  * An await on the GPU costs ≈ 11 ms in Deno, so an iteration records one launch and only
- * every N-th iteration submits, then awaits the batch submitted before (one batch stays queued
- * while the host awaits and records, so the GPU never idles and keeps its clock:
- * docs/benchmarking.md, "Clocks"): Deno's `time/iter (avg)` is the time per launch with one
- * await amortised over N launches (its min, max and p75 are not meaningful: most iterations
- * only record). N comes from a GPU-timestamp calibration (three samples back
+ * every N-th iteration submits and awaits the queue: Deno's `time/iter (avg)` is the time per
+ * launch with one await amortised over N launches (its min, max and p75 are not meaningful:
+ * most iterations only record). N comes from a GPU-timestamp calibration (three samples back
  * to back, like the batches) so that the await is under 5 % of a batch: queued launches
  * hold no memory of their own, since each one's outputs and temporaries go back to the buffer
  * pool for the next (ops/_runtime/pool.ts). One line per case on stderr ({@linkcode benchRow})
@@ -408,7 +381,6 @@ export async function benchOps(
       if (check) env.worst = Math.max(env.worst, check.diff);
       console.error(benchRow(`${group} ${name.padEnd(20)}`, gpu, n, check));
       let calls = 0;
-      let previous: Promise<void> | undefined;
       Deno.bench({
         name,
         group,
@@ -418,9 +390,7 @@ export async function benchOps(
           work();
           if (++calls % n === 0) {
             flush(device);
-            const done = device.queue.onSubmittedWorkDone();
-            await previous;
-            previous = done;
+            await device.queue.onSubmittedWorkDone();
           }
         },
       });

@@ -160,13 +160,9 @@ export interface ProfileRow {
   D: number;
   /** GPU time, ms. */
   time: GpuTime;
-  /**
-   * Timed samples per submit (1: one per await), after `warmup` untimed launches and followed
-   * by `busy` untimed launches that keep the GPU busy across the await.
-   */
+  /** Timed samples per submit (1: one per await), after `warmup` untimed launches. */
   perSubmit: number;
   warmup: number;
-  busy: number;
   flops: number;
   bytes: number;
   gbps: number;
@@ -234,7 +230,6 @@ const CSV_COLUMNS: [string, (r: ProfileRow) => string | number | undefined][] = 
   ["pct_fma", (r) => r.pctFma],
   ["per_submit", (r) => r.perSubmit],
   ["warmup", (r) => r.warmup],
-  ["busy", (r) => r.busy],
   ["bytes", (r) => r.bytes],
   ["flops", (r) => r.flops],
 ];
@@ -285,7 +280,7 @@ async function main(o: ProfileOptions): Promise<number> {
         (o.perSubmit === 1
           ? "one sample per submit"
           : `samples back to back after ${cpu ? "" : "~200 ms busy and "}~${WARMUP_MS} ms of ` +
-            "warm-up launches, the queue never drained") +
+            "warm-up launches") +
         ` (${adapterName(adapter.info)})`,
     );
     console.log(TABLE_HEAD);
@@ -311,12 +306,12 @@ async function main(o: ProfileOptions): Promise<number> {
           if (!cpu && first <= 2000) await keepBusy(device, work, first, memoryCap);
           const reps = first > 500 ? Math.min(o.reps, 3) : o.reps;
           const plan = first > 2000 || o.perSubmit === 1
-            ? { perSubmit: 1, warmup: 0, busy: 0 }
+            ? { perSubmit: 1, warmup: 0 }
             : backToBack(first, reps, memoryCap);
           plan.perSubmit = Math.min(plan.perSubmit, o.perSubmit ?? Infinity);
           const time = first > 2000
             ? await gpuTimeWith(device, work, first)
-            : await gpuTime(device, work, reps, plan.perSubmit, plan.warmup, plan.busy);
+            : await gpuTime(device, work, reps, plan.perSubmit, plan.warmup);
           const flops = op.flops(s, withBwd), bytes = bytesOf(s, dtype, withBwd, op.inputs);
           const gbps = bytes / (time.p50 * 1e6), tflops = flops / (time.p50 * 1e9);
           const row: ProfileRow = {

@@ -244,15 +244,15 @@ export function flush(device: GPUDevice): void {
 
 /**
  * What the runtime holds on `device`, like TF.js's `tf.memory()`: live tensors, the bytes of
- * their buffers (size classes, so up to 25 % above the data), and the bytes of free buffers
- * the pool keeps for reuse.
+ * their buffers (size classes, so up to 25 % above the data), the bytes of free buffers the
+ * pool keeps for reuse, and the most the live bytes have been.
  *
  * @example
  * ```ts
  * import { getDefaultDevice, memoryInfo, Tensor } from "@flash-bla/flash-bla";
  * const device = await getDefaultDevice();
  * using t = Tensor.empty(device, [1024]);
- * console.log(memoryInfo(device)); // { liveTensors: 1, liveBytes: 4096, pooledBytes: 0 }
+ * console.log(memoryInfo(device)); // { liveTensors: 1, liveBytes: 4096, pooledBytes: 0, … }
  * ```
  */
 export function memoryInfo(device: GPUDevice): MemoryInfo {
@@ -268,12 +268,14 @@ export function releasePool(device: GPUDevice): void {
 }
 
 /**
- * Sets how many bytes of free buffers the pool of `device` keeps (default 2 GiB); beyond it,
- * the oldest released are destroyed. 0 turns reuse off.
+ * Sets how many bytes of free buffers the pool of `device` keeps; beyond it, the oldest
+ * released are destroyed. 0 turns reuse off. `"auto"` (the default): the larger of 2 GiB and
+ * the peak bytes of live tensors so far (`memoryInfo(device).peakLiveBytes`), so that each step
+ * of a loop reuses the buffers of the last.
  */
-export function setPoolCapacity(device: GPUDevice, bytes: number): void {
-  if (!(Number.isFinite(bytes) && bytes >= 0)) {
-    throw new RangeError(`bytes must be a finite number ≥ 0, got ${bytes}`);
+export function setPoolCapacity(device: GPUDevice, bytes: number | "auto"): void {
+  if (bytes !== "auto" && !(typeof bytes === "number" && Number.isFinite(bytes) && bytes >= 0)) {
+    throw new RangeError(`bytes must be "auto" or a finite number ≥ 0, got ${String(bytes)}`);
   }
   const { pool } = deviceContext(device);
   pool.capacity = bytes;

@@ -14,7 +14,13 @@
 /** Usage of every pooled buffer: storage, and copies in and out. */
 export const STORAGE_USAGE = 0x0080 | 0x0004 | 0x0008; // STORAGE | COPY_SRC | COPY_DST
 
-/** Pooled bytes kept at most before the oldest buffers are destroyed (2 GiB). */
+/**
+ * The least the pool keeps with its automatic capacity (2 GiB): it keeps the larger of this and
+ * the peak bytes of live tensors, so that a loop whose steps hold more than 2 GiB at once (a
+ * forward + backward at B8-H16-T32768-D64 holds ≈ 4.3 GB) finds every buffer of its last step
+ * in the pool: on the H200 such a loop ran 22 % slower with a fixed 2 GiB (bench/NOTES.md,
+ * session 6, call 2), since each evicted buffer is created and zeroed again.
+ */
 export const DEFAULT_POOL_CAPACITY = 2 ** 31;
 
 /** The smallest size class (bytes). */
@@ -40,6 +46,8 @@ export interface MemoryInfo {
   liveBytes: number;
   /** Bytes of free buffers waiting in the pool. */
   pooledBytes: number;
+  /** The most `liveBytes` has been (the pool's automatic capacity follows it). */
+  peakLiveBytes: number;
 }
 
 interface Free {
@@ -59,11 +67,15 @@ export class BufferPool {
   /** Every free buffer, oldest release first (the eviction order). */
   readonly #age = new Set<Free>();
   #pooledBytes = 0;
-  /** Pooled bytes kept at most (see {@linkcode setPoolCapacity}). */
-  capacity = DEFAULT_POOL_CAPACITY;
-  /** Live tensors and the bytes of their pooled-kind buffers, kept by `Tensor`. */
+  #liveBytes = 0;
+  #peakLiveBytes = 0;
+  /**
+   * Pooled bytes kept at most (see `setPoolCapacity`), or `"auto"`: the larger of
+   * {@linkcode DEFAULT_POOL_CAPACITY} and the peak bytes of live tensors.
+   */
+  capacity: number | "auto" = "auto";
+  /** Live tensors, counted by `Tensor`. */
   liveTensors = 0;
-  liveBytes = 0;
 
   /**
    * `submits` counts the submits so far; `destroy` frees a buffer once the work recorded so far
@@ -122,8 +134,31 @@ export class BufferPool {
     this.trim();
   }
 
+  /** Bytes of pooled-kind buffers held by live tensors. */
+  get liveBytes(): number {
+    return this.#liveBytes;
+  }
+
+  /** A live tensor took a pooled-kind buffer of `bytes` (called by `Tensor`). */
+  holdLive(bytes: number): void {
+    this.#liveBytes += bytes;
+    this.#peakLiveBytes = Math.max(this.#peakLiveBytes, this.#liveBytes);
+  }
+
+  /** A live tensor gave back a pooled-kind buffer of `bytes` (called by `Tensor`). */
+  dropLive(bytes: number): void {
+    this.#liveBytes -= bytes;
+  }
+
+  /** Free bytes kept at most now: the capacity, or the automatic one. */
+  get keeps(): number {
+    return this.capacity === "auto"
+      ? Math.max(DEFAULT_POOL_CAPACITY, this.#peakLiveBytes)
+      : this.capacity;
+  }
+
   /** Destroys free buffers, oldest first, until at most `bytes` are pooled. */
-  trim(bytes: number = this.capacity): void {
+  trim(bytes: number = this.keeps): void {
     for (const free of this.#age) {
       if (this.#pooledBytes <= bytes) break;
       const list = this.#free.get(free.buffer.size)!;
@@ -143,8 +178,9 @@ export class BufferPool {
   info(): MemoryInfo {
     return {
       liveTensors: this.liveTensors,
-      liveBytes: this.liveBytes,
+      liveBytes: this.#liveBytes,
       pooledBytes: this.#pooledBytes,
+      peakLiveBytes: this.#peakLiveBytes,
     };
   }
 }

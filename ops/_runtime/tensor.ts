@@ -98,7 +98,7 @@ export class Tensor {
     this.size = shape.reduce((a, b) => a * b, 1);
     const { pool } = deviceContext(device);
     pool.liveTensors++;
-    if (pooled) pool.liveBytes += buffer.size;
+    if (pooled) pool.holdLive(buffer.size);
   }
 
   /**
@@ -314,7 +314,7 @@ export class Tensor {
     const { pool } = deviceContext(this.device);
     pool.liveTensors--;
     if (this.#pooled) {
-      pool.liveBytes -= this.#buffer.size;
+      pool.dropLive(this.#buffer.size);
       pool.release(this.#buffer);
     }
   }

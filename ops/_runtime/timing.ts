@@ -19,17 +19,6 @@ function checkTimedWork(device: GPUDevice, work: () => void): void {
   }
 }
 
-/** Options of {@linkcode timeGpu}. */
-export interface TimeGpuOptions {
-  /**
-   * Untimed `work()` launches submitted after the timed ones, before the readback is awaited
-   * (default 0): they keep the GPU busy while the host awaits and records what comes next. A
-   * GPU whose queue drains lowers its clock (docs/benchmarking.md, "Clocks"), so back-to-back
-   * timings separated by awaits read slow without them.
-   */
-  busy?: number;
-}
-
 /**
  * Records `samples` timed windows, each running `work()` once, then resolves the timestamps
  * with one readback. Returns the GPU time of each sample in milliseconds. `work` must record
@@ -39,15 +28,10 @@ export async function timeGpu(
   device: GPUDevice,
   work: () => void,
   samples: number,
-  options: TimeGpuOptions = {},
 ): Promise<number[]> {
   checkTimedWork(device, work);
   if (!Number.isInteger(samples) || samples < 1) {
     throw new RangeError(`samples must be a positive integer, got ${String(samples)}`);
-  }
-  const busy = options.busy ?? 0;
-  if (!Number.isInteger(busy) || busy < 0) {
-    throw new RangeError(`options.busy must be a non-negative integer, got ${String(busy)}`);
   }
   if (!canTimeGpu(device)) {
     throw new TypeError("this device lacks the 'timestamp-query' feature; GPU timing is off");
@@ -60,9 +44,7 @@ export async function timeGpu(
     work();
     recorder.endTiming();
   }
-  const ticks = await readTimestamps(device, querySet, querySet.count, () => {
-    for (let i = 0; i < busy; i++) work();
-  });
+  const ticks = await readTimestamps(device, querySet);
   const out: number[] = [];
   for (let s = 0; s < samples; s++) out.push(Number(ticks[2 * s + 1] - ticks[2 * s]) / 1e6);
   return out;
@@ -111,15 +93,11 @@ export async function timeKernels(device: GPUDevice, work: () => void): Promise<
   return [...byName.values()];
 }
 
-/**
- * Submits what is recorded, resolves the first `count` queries of `querySet` and reads them;
- * `meanwhile` records work that is submitted after the readback's copy and before its await.
- */
+/** Submits what is recorded, resolves the first `count` queries of `querySet` and reads them. */
 async function readTimestamps(
   device: GPUDevice,
   querySet: GPUQuerySet,
   count = querySet.count,
-  meanwhile?: () => void,
 ): Promise<BigInt64Array> {
   const { recorder, errors } = deviceContext(device);
   const size = Math.max(8, count * 8);
@@ -137,12 +115,7 @@ async function readTimestamps(
     encoder.copyBufferToBuffer(resolve, 0, staging, 0, count * 8);
   }
   recorder.submit();
-  const mapped = staging.mapAsync(1 /* GPUMapMode.READ */);
-  if (meanwhile) {
-    meanwhile();
-    recorder.submit();
-  }
-  await errors.settle(mapped);
+  await errors.settle(staging.mapAsync(1 /* GPUMapMode.READ */));
   const ticks = new BigInt64Array(staging.getMappedRange().slice(0));
   staging.destroy();
   resolve.destroy();

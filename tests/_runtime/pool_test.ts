@@ -21,7 +21,7 @@ import {
   timeGpu,
   UniformBlock,
 } from "../../ops/_runtime/mod.ts";
-import { sizeClass } from "../../ops/_runtime/pool.ts";
+import { DEFAULT_POOL_CAPACITY, sizeClass } from "../../ops/_runtime/pool.ts";
 import { linearAttention } from "../../ops/linear_attention/mod.ts";
 import { linearAttentionReferenceGrads } from "../../ops/linear_attention/reference.ts";
 
@@ -154,23 +154,73 @@ Deno.test({
   ignore: noGpu,
   fn: async () => {
     const device = await freshDevice();
-    assert.deepEqual(memoryInfo(device), { liveTensors: 0, liveBytes: 0, pooledBytes: 0 });
+    assert.deepEqual(memoryInfo(device), {
+      liveTensors: 0,
+      liveBytes: 0,
+      pooledBytes: 0,
+      peakLiveBytes: 0,
+    });
     const a = Tensor.empty(device, [1000]); // 4000 bytes → class 4096
     const b = Tensor.fromArraySync(device, [1, 2, 3], [3], "f32"); // 12 bytes → 256
-    assert.deepEqual(memoryInfo(device), { liveTensors: 2, liveBytes: 4352, pooledBytes: 0 });
+    assert.deepEqual(memoryInfo(device), {
+      liveTensors: 2,
+      liveBytes: 4352,
+      pooledBytes: 0,
+      peakLiveBytes: 4352,
+    });
     a.destroy();
     a.destroy(); // twice is once
-    assert.deepEqual(memoryInfo(device), { liveTensors: 1, liveBytes: 256, pooledBytes: 4096 });
+    assert.deepEqual(memoryInfo(device), {
+      liveTensors: 1,
+      liveBytes: 256,
+      pooledBytes: 4096,
+      peakLiveBytes: 4352,
+    });
     const c = Tensor.empty(device, [900]); // 3600 bytes → class 4096: a's buffer
-    assert.deepEqual(memoryInfo(device), { liveTensors: 2, liveBytes: 4352, pooledBytes: 0 });
+    assert.deepEqual(memoryInfo(device), {
+      liveTensors: 2,
+      liveBytes: 4352,
+      pooledBytes: 0,
+      peakLiveBytes: 4352,
+    });
     const caller = device.createBuffer({ size: 64, usage: STORAGE_COPY });
     const wrapped = Tensor.fromGpuBuffer(device, caller, [16]);
-    assert.deepEqual(memoryInfo(device), { liveTensors: 3, liveBytes: 4352, pooledBytes: 0 });
+    assert.deepEqual(memoryInfo(device), {
+      liveTensors: 3,
+      liveBytes: 4352,
+      pooledBytes: 0,
+      peakLiveBytes: 4352,
+    });
     wrapped.destroy(); // the caller's buffer is not pooled
     b.destroy();
     c.destroy();
-    assert.deepEqual(memoryInfo(device), { liveTensors: 0, liveBytes: 0, pooledBytes: 4352 });
+    assert.deepEqual(memoryInfo(device), {
+      liveTensors: 0,
+      liveBytes: 0,
+      pooledBytes: 4352,
+      peakLiveBytes: 4352,
+    });
     caller.destroy();
+  },
+});
+
+Deno.test({
+  name: "pool cap: automatic, the larger of 2 GiB and the peak of the live bytes",
+  ignore: noGpu,
+  fn: async () => {
+    const { pool } = deviceContext(await freshDevice());
+    assert.equal(pool.capacity, "auto");
+    assert.equal(pool.keeps, DEFAULT_POOL_CAPACITY);
+    // The counters alone (no buffers of that size): a step that held 3 GiB at once.
+    pool.holdLive(2 ** 31);
+    pool.holdLive(2 ** 30);
+    pool.dropLive(2 ** 31);
+    assert.equal(pool.keeps, 3 * 2 ** 30);
+    pool.dropLive(2 ** 30);
+    assert.equal(pool.keeps, 3 * 2 ** 30); // the peak, not the current bytes
+    assert.deepEqual([pool.info().liveBytes, pool.info().peakLiveBytes], [0, 3 * 2 ** 30]);
+    pool.capacity = 10;
+    assert.equal(pool.keeps, 10);
   },
 });
 
@@ -190,10 +240,12 @@ Deno.test({
     assert.ok(!buffers.includes(storageBuffer(third)), "a destroyed buffer came back");
     for (const t of [...again, third]) t.destroy();
     assert.equal(memoryInfo(device).pooledBytes, 8192);
-    assert.throws(() => setPoolCapacity(device, -1), RangeError);
+    for (const bad of [-1, NaN, "4096" as unknown as number]) {
+      assert.throws(() => setPoolCapacity(device, bad), RangeError);
+    }
     setPoolCapacity(device, 0); // no reuse at all
     assert.equal(memoryInfo(device).pooledBytes, 0);
-    setPoolCapacity(device, 2 ** 31);
+    setPoolCapacity(device, "auto");
     const kept = Tensor.fromArraySync(device, [1, 2, 3, 4], [4]);
     for (const n of [10, 300, 5000]) Tensor.empty(device, [n]).destroy();
     assert.ok(memoryInfo(device).pooledBytes > 0);

@@ -169,8 +169,7 @@ Deno.test({
       assert.ok(
         row.time.p50 > 0 && Math.abs(row.tflops - row.flops / (row.time.p50 * 1e9)) < 1e-12,
       );
-      // Back to back, with busy launches between the chunks (3 reps, 2 per submit).
-      assert.ok(row.perSubmit === 2 && row.warmup >= 1 && row.busy >= 1, JSON.stringify(row));
+      assert.ok(row.perSubmit === 2 && row.warmup >= 1, JSON.stringify(row)); // back to back
     }
   },
 });
@@ -208,19 +207,16 @@ Deno.test({
     const json = await runProfile([...args, ...more, "--json"]);
     assert.equal(json.code, 0, json.stderr);
     const [row] = JSON.parse(json.stdout).rows;
-    assert.deepEqual([row.perSubmit, row.warmup, row.busy], [1, 0, 0]);
+    assert.deepEqual([row.perSubmit, row.warmup], [1, 0]);
   },
 });
 
 Deno.test("backToBack: ~WARMUP_MS of warm-up and the samples within the memory cap", () => {
-  const w = WARMUP_MS / 0.5;
-  assert.deepEqual(backToBack(0.5, 10, 1000), { perSubmit: 10, warmup: w, busy: w });
-  // At most 1000 launches of warm-up and of busy work.
-  assert.deepEqual(backToBack(1e-6, 10, 1e6), { perSubmit: 10, warmup: 1000, busy: 1000 });
-  assert.deepEqual(backToBack(0.5, 10, 1), { perSubmit: 1, warmup: 0, busy: 0 }); // one per submit
-  // Warm-up: half the cap; busy work: the cap (it runs while the next chunk is recorded).
-  assert.deepEqual(backToBack(0.5, 10, 8), { perSubmit: 4, warmup: 4, busy: 8 });
-  assert.deepEqual(backToBack(100, 3, 3), { perSubmit: 2, warmup: 1, busy: 1 });
+  assert.deepEqual(backToBack(0.5, 10, 1000), { perSubmit: 10, warmup: WARMUP_MS / 0.5 });
+  assert.deepEqual(backToBack(1e-6, 10, 1e6), { perSubmit: 10, warmup: 1000 }); // at most 1000
+  assert.deepEqual(backToBack(0.5, 10, 1), { perSubmit: 1, warmup: 0 }); // one per submit
+  assert.deepEqual(backToBack(0.5, 10, 8), { perSubmit: 4, warmup: 4 }); // half the cap
+  assert.deepEqual(backToBack(100, 3, 3), { perSubmit: 2, warmup: 1 });
   // H100 budget (24 GiB, 16 tensors a launch): f16 [8, 16, T, 64] at T = 1024 and 32768.
   assert.equal(launchesInBudget(8 * 16 * 1024 * 64 * 2, false), 96);
   assert.equal(launchesInBudget(8 * 16 * 32768 * 64 * 2, false), 3);
