@@ -13,11 +13,12 @@
  *    loop, against which its staging is measured. The kernels' own blocks also run on random
  *    data (the other rungs multiply a few constants).
  * 5. The state kernel itself (shaders/linear_attention/kernels.ts, forward of the simple op: a
- *    staged `KᵀV` over chunks of rows): today's forward tiling; and the first session's 8 × 8
- *    tiles with one vs two staging buffers, scalar vs vec4 global loads, the x operand shared
- *    by subgroup shuffles, f16 staging with f16 product chains or with f32 products (each staged
- *    value converted where read: exact), the FMA loop over the 16 staged rows unrolled 2× or
- *    fully.
+ *    staged `KᵀV` over chunks of rows): today's forward tiling, with f32 staging, and with 12 to
+ *    44 KiB of otherwise unused workgroup memory ({@linkcode padded}: its occupancy); and the
+ *    first session's 8 × 8 tiles with one vs two staging buffers, scalar vs vec4 global loads,
+ *    the x operand shared by subgroup shuffles, f16 staging with f16 product chains or with f32
+ *    products (each staged value converted where read: exact), the FMA loop over the 16 staged
+ *    rows unrolled 2× or fully.
  *
  * The rungs run in this order in one process. On the H200 (bench/NOTES.md, session 5, call 3)
  * rungs measured after the state-kernel rungs of item 5 read about 2.5× lower than the same rungs
@@ -383,6 +384,7 @@ function stateWork(
   mode: KernelMode,
   small: boolean,
   tile: Tile = { m: 64, n: 64, rm: 8, rn: 8, steps: 16 },
+  padKiB = 0,
 ): Workload {
   const segments = small ? 2 : 128, rows = small ? 1024 : 32768, d = 64, chunk = 512;
   const dtype = device.features.has("shader-f16") ? "f16" : "f32";
@@ -390,10 +392,10 @@ function stateWork(
   const shader = stateKernel(variant, "fwd", tile, mode);
   const kernel: Kernel<LaParamName> = {
     name: "ladder_state",
-    constants: { ...mode },
+    constants: { ...mode, padKiB },
     storage: shader.storage,
     uniforms: laParams,
-    wgsl: () => shader.wgsl,
+    wgsl: () => padded(shader.wgsl, padKiB),
   };
   const chunks = rows / chunk;
   const x = Tensor.empty(device, [segments * rows * d], dtype);
@@ -424,6 +426,29 @@ function stateWork(
   };
 }
 
+/**
+ * The state kernel's WGSL with `kib` KiB more workgroup memory, written once and read once after
+ * the products (so that no compiler drops it) and otherwise unused: fewer workgroups fit an SM,
+ * nothing else changes. How the rate falls with it shows how many workgroups the kernel keeps
+ * resident and how much it needs them (0: the kernel as generated).
+ */
+export function padded(wgsl: string, kib: number): string {
+  if (kib === 0) return wgsl;
+  const n = (kib * 1024) / 16; // vec4f
+  const decl = /^var<workgroup> s_y: .*$/m, end = "  let direct = u.direct != 0u;";
+  if (!decl.test(wgsl) || !wgsl.includes(end)) {
+    throw new Error("ladder: the state kernel no longer has the lines the padding goes after");
+  }
+  return wgsl.replace(decl, (line) => `${line}\nvar<workgroup> ladder_pad: array<vec4f, ${n}>;`)
+    .replace(
+      end,
+      `  ladder_pad[lid % ${n}u] = acc_0_0;
+  workgroupBarrier();
+  acc_0_0 += 0.0 * ladder_pad[(lid + 1u) % ${n}u];  // x · 0 is not folded (NaN, ∞)
+${end}`,
+    );
+}
+
 /** One rung: its name, what it runs, and its measured rate. */
 export interface Rung {
   name: string;
@@ -449,6 +474,11 @@ export const RUNGS = [
   "row block 8×8 from workgroup memory, x f16, y f32",
   "row block 8×4 from workgroup memory, x f16, y f16",
   "state kernel, today's forward tiling (4×8, 8 steps, 2 buffers, f16 staging, unrolled)",
+  "state kernel, today's forward tiling, f32 staging",
+  "state kernel, today's forward tiling + 12 KiB of workgroup memory (16 KiB)",
+  "state kernel, today's forward tiling + 20 KiB of workgroup memory (24 KiB)",
+  "state kernel, today's forward tiling + 28 KiB of workgroup memory (32 KiB)",
+  "state kernel, today's forward tiling + 44 KiB of workgroup memory (48 KiB)",
   "state kernel, 1 buffer, scalar loads",
   "state kernel, 2 buffers, scalar loads",
   "state kernel, 2 buffers, vec4 loads",
@@ -484,13 +514,19 @@ export async function runLadder(
     ));
   const block = (b: Block) =>
     f16 || (b.x === "f32" && b.y === "f32") ? () => rate(blockWork(device, b, small)) : undefined;
-  const today = () =>
+  // Today's forward tiling: 4 KiB of workgroup memory with f16 staging.
+  const today = (f16Staging = true, padKiB = 0) => (): Promise<number> =>
     rate(stateWork(
       device,
-      { precision: "f32", f16Staging: true, vec4: true, shuffle: false, buffers: 2, unroll: 8 },
+      { precision: "f32", f16Staging, vec4: true, shuffle: false, buffers: 2, unroll: 8 },
       small,
       { m: 64, n: 64, rm: 4, rn: 8, steps: 8 },
+      padKiB,
     ));
+  const pad = (kib: number) =>
+    f16 && (4 + kib) * 1024 <= device.limits.maxComputeWorkgroupStorageSize
+      ? today(true, kib)
+      : undefined;
   const runs: [string, (() => Promise<number>) | undefined][] = [
     [RUNGS[0], () => fmaRate(device, "f32", small)],
     [RUNGS[1], f16 ? () => fmaRate(device, "vec4h", small) : undefined],
@@ -508,14 +544,19 @@ export async function runLadder(
     [RUNGS[13], block({ form: "rows", rm: 8, rn: 4, x: "f32", y: "f32" })],
     [RUNGS[14], block({ form: "rows", rm: 8, rn: 8, x: "f16", y: "f32" })],
     [RUNGS[15], block({ form: "rows", rm: 8, rn: 4, x: "f16", y: "f16" })],
-    [RUNGS[16], f16 ? today : undefined],
-    [RUNGS[17], state({ buffers: 1 })],
-    [RUNGS[18], state({})],
-    [RUNGS[19], state({ vec4: true })],
-    [RUNGS[20], shuffle ? state({ vec4: true, shuffle: true }) : undefined],
-    [RUNGS[21], f16 ? state({ vec4: true, precision: "f16" }) : undefined],
-    [RUNGS[22], f16 ? state({ vec4: true, f16Staging: true }) : undefined],
-    [RUNGS[23], state({ vec4: true, unroll: 16 })],
+    [RUNGS[16], f16 ? today() : undefined],
+    [RUNGS[17], today(false)],
+    [RUNGS[18], pad(12)],
+    [RUNGS[19], pad(20)],
+    [RUNGS[20], pad(28)],
+    [RUNGS[21], pad(44)],
+    [RUNGS[22], state({ buffers: 1 })],
+    [RUNGS[23], state({})],
+    [RUNGS[24], state({ vec4: true })],
+    [RUNGS[25], shuffle ? state({ vec4: true, shuffle: true }) : undefined],
+    [RUNGS[26], f16 ? state({ vec4: true, precision: "f16" }) : undefined],
+    [RUNGS[27], f16 ? state({ vec4: true, f16Staging: true }) : undefined],
+    [RUNGS[28], state({ vec4: true, unroll: 16 })],
   ];
   const out: Rung[] = [];
   for (const [name, run] of runs) {
