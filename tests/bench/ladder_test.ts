@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { noGpu, testDevice } from "../_helpers.ts";
-import { fmaPerIteration, ladderTable, padded, RUNGS, runLadder } from "../../bench/ladder.ts";
+import {
+  fmaPerIteration,
+  ladderTable,
+  padded,
+  PADS,
+  RUNGS,
+  runLadder,
+  stagedKiB,
+} from "../../bench/ladder.ts";
 
 Deno.test({
   name: "ladder: every rung the device supports runs (CPU sizes) and the table lists it",
@@ -9,12 +17,12 @@ Deno.test({
     const device = (await testDevice())!;
     const rungs = await runLadder(device, true);
     const f16 = device.features.has("shader-f16");
-    // Without shader-f16: no f16 FMA, f16-staged state or f16 block rungs (12) and no padded
-    // state-kernel rungs (4; with it, those whose workgroup memory exceeds the device's limit);
-    // the subgroup rung needs subgroups of a multiple of 8.
+    // Without shader-f16: no f16 FMA, f16-staged state or f16 block rungs (12), no padded rungs
+    // with f16 staging; padded rungs beyond the device's workgroup memory are skipped; the
+    // subgroup rung needs subgroups of a multiple of 8.
     const limit = device.limits.maxComputeWorkgroupStorageSize;
-    const pads = f16 ? [12, 20, 28, 44].filter((k) => (4 + k) * 1024 > limit).length : 4;
-    const skipped = (f16 ? 0 : 12) + pads;
+    const pads = PADS.filter(([h, kib]) => (h && !f16) || (stagedKiB(h) + kib) * 1024 > limit);
+    const skipped = (f16 ? 0 : 12) + pads.length;
     assert.ok(rungs.length >= RUNGS.length - skipped - 1, rungs.map((r) => r.name).join());
     for (const r of rungs) assert.ok(Number.isFinite(r.tflops) && r.tflops > 0, r.name);
     const table = ladderTable(rungs).split("\n");
