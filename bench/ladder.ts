@@ -383,16 +383,20 @@ function stateWork(
   device: GPUDevice,
   mode: KernelMode,
   small: boolean,
-  tile: Tile = { m: 64, n: 64, rm: 8, rn: 8, steps: 16 },
-  padKiB = 0,
+  { tile = { m: 64, n: 64, rm: 8, rn: 8, steps: 16 }, padKiB = 0, normalised = false }: {
+    tile?: Tile;
+    padKiB?: number;
+    normalised?: boolean;
+  } = {},
 ): Workload {
   const segments = small ? 2 : 128, rows = small ? 1024 : 32768, d = 64, chunk = 512;
   const dtype = device.features.has("shader-f16") ? "f16" : "f32";
-  const variant = { dtype, normalised: false, decoupled: false, varlen: false } as const;
+  const variant = { dtype, normalised, decoupled: false, varlen: false } as const;
+  const ld = normalised ? d + 1 : d; // the normalised state's last column: the vector m
   const shader = stateKernel(variant, "fwd", tile, mode);
   const kernel: Kernel<LaParamName> = {
     name: "ladder_state",
-    constants: { ...mode, padKiB },
+    constants: { ...mode, padKiB, normalised },
     storage: shader.storage,
     uniforms: laParams,
     wgsl: () => padded(shader.wgsl, padKiB),
@@ -401,14 +405,14 @@ function stateWork(
   // Random inputs like the bench's, not zeros: the loads and products see what the op's see.
   const x = featureTensor(device, [segments * rows * d], dtype, 1);
   const y = featureTensor(device, [segments * rows * d], dtype, 2);
-  const out = Tensor.empty(device, [segments * chunks * d * d]);
+  const out = Tensor.empty(device, [segments * chunks * d * ld]);
   const values: Partial<Record<LaParamName, number>> = {
     groups: segments * chunks,
     rows,
     he: 1,
     dk: d,
     dv: d,
-    ld: d,
+    ld,
     tiles_n: 1,
     tiles_a: 1,
     chunk,
@@ -494,6 +498,8 @@ export const RUNGS = [
   "row block 8×4 from workgroup memory, x f16, y f16",
   "state kernel, today's forward tiling (4×8, 8 steps, 2 buffers, f16 staging, unrolled)",
   "state kernel, today's forward tiling, f32 staging",
+  "state kernel, today's forward tiling, normalised (the op's forward state pass)",
+  "state kernel, today's forward tiling, normalised, f32 staging",
   ...PADS.map(([f16, kib]) =>
     `state kernel, today's forward tiling${f16 ? "" : ", f32 staging"} + ${kib} KiB of ` +
     `workgroup memory (${stagedKiB(f16) + kib} KiB)`
@@ -534,13 +540,12 @@ export async function runLadder(
   const block = (b: Block) =>
     f16 || (b.x === "f32" && b.y === "f32") ? () => rate(blockWork(device, b, small)) : undefined;
   // Today's forward tiling: 4 KiB of workgroup memory with f16 staging.
-  const today = (f16Staging = true, padKiB = 0) => (): Promise<number> =>
+  const today = (f16Staging = true, padKiB = 0, normalised = false) => (): Promise<number> =>
     rate(stateWork(
       device,
       { precision: "f32", f16Staging, vec4: true, shuffle: false, buffers: 2, unroll: 8 },
       small,
-      { m: 64, n: 64, rm: 4, rn: 8, steps: 8 },
-      padKiB,
+      { tile: { m: 64, n: 64, rm: 4, rn: 8, steps: 8 }, padKiB, normalised },
     ));
   const pad = ([f16Staging, kib]: readonly [boolean, number]) =>
     (f16 || !f16Staging) &&
@@ -566,14 +571,16 @@ export async function runLadder(
     [RUNGS[15], block({ form: "rows", rm: 8, rn: 4, x: "f16", y: "f16" })],
     [RUNGS[16], f16 ? today() : undefined],
     [RUNGS[17], today(false)],
-    ...PADS.map((p, i): [string, (() => Promise<number>) | undefined] => [RUNGS[18 + i], pad(p)]),
-    [RUNGS[27], state({ buffers: 1 })],
-    [RUNGS[28], state({})],
-    [RUNGS[29], state({ vec4: true })],
-    [RUNGS[30], shuffle ? state({ vec4: true, shuffle: true }) : undefined],
-    [RUNGS[31], f16 ? state({ vec4: true, precision: "f16" }) : undefined],
-    [RUNGS[32], f16 ? state({ vec4: true, f16Staging: true }) : undefined],
-    [RUNGS[33], state({ vec4: true, unroll: 16 })],
+    [RUNGS[18], f16 ? today(true, 0, true) : undefined],
+    [RUNGS[19], today(false, 0, true)],
+    ...PADS.map((p, i): [string, (() => Promise<number>) | undefined] => [RUNGS[20 + i], pad(p)]),
+    [RUNGS[29], state({ buffers: 1 })],
+    [RUNGS[30], state({})],
+    [RUNGS[31], state({ vec4: true })],
+    [RUNGS[32], shuffle ? state({ vec4: true, shuffle: true }) : undefined],
+    [RUNGS[33], f16 ? state({ vec4: true, precision: "f16" }) : undefined],
+    [RUNGS[34], f16 ? state({ vec4: true, f16Staging: true }) : undefined],
+    [RUNGS[35], state({ vec4: true, unroll: 16 })],
   ];
   const out: Rung[] = [];
   for (const [name, run] of runs) {

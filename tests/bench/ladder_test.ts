@@ -17,12 +17,12 @@ Deno.test({
     const device = (await testDevice())!;
     const rungs = await runLadder(device, true);
     const f16 = device.features.has("shader-f16");
-    // Without shader-f16: no f16 FMA, f16-staged state or f16 block rungs (12), no padded rungs
+    // Without shader-f16: no f16 FMA, f16-staged state or f16 block rungs (13), no padded rungs
     // with f16 staging; padded rungs beyond the device's workgroup memory are skipped; the
     // subgroup rung needs subgroups of a multiple of 8.
     const limit = device.limits.maxComputeWorkgroupStorageSize;
     const pads = PADS.filter(([h, kib]) => (h && !f16) || (stagedKiB(h) + kib) * 1024 > limit);
-    const skipped = (f16 ? 0 : 12) + pads.length;
+    const skipped = (f16 ? 0 : 13) + pads.length;
     assert.ok(rungs.length >= RUNGS.length - skipped - 1, rungs.map((r) => r.name).join());
     for (const r of rungs) assert.ok(Number.isFinite(r.tflops) && r.tflops > 0, r.name);
     const table = ladderTable(rungs).split("\n");
