@@ -121,6 +121,10 @@ const CANDIDATES: Candidate[] = [
     state: { byPass: { fwd: { ...EIGHT, buffers: 1 }, bwd: { buffers: 1 } } },
   }, "f32"],
   ["state bwd 8x8", { state: { byPass: { bwd: { ...EIGHT, buffers: 1 } } } }, "f32"],
+  // The state passes' staging (same bits): both f32, or the forward's f16 (the default before
+  // session 6).
+  ["state f32 staging", { state: { f16Staging: false } }, "f32"],
+  ["state fwd f16 staging", { state: { byPass: { fwd: { f16Staging: true } } } }, "f32"],
 ];
 
 /** Candidates in f32 storage (`--f32T`). */

@@ -64,6 +64,8 @@ export interface LaTiling {
     fill: boolean;
     /** Staging buffers of the state passes, when not the tiling's `buffers`. */
     buffers?: 1 | 2;
+    /** f16 staging of the state passes, when not the tiling's `f16Staging`. */
+    f16Staging?: boolean;
     /** Per pass (forward, backward), the fields above that differ from these. */
     byPass?: Partial<Record<"fwd" | "bwd", Partial<Omit<LaTiling["state"], "byPass">>>>;
   };
@@ -145,9 +147,12 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
     // H200, B8-H16-D64 (bench/NOTES.md, session 3): T = 1024 forward 0.158 → 0.132 ms,
     // forward+backward 0.442 → 0.372 with 4 × 4; T = 32768 forward 13 % slower with it.
     fill: true,
-    // The backward's y = dO/z is staged as f32: its prefetch costs more registers than the
-    // latency it hides (bench/NOTES.md, session 4, call 7: 2 buffers there +3 % at T = 16384).
-    byPass: { bwd: { buffers: 1 as const } },
+    // The forward stages k and v as f32 (no conversions in its products): on the H200
+    // (bench/NOTES.md, session 6, call 8) forward −10 % at T = 32768, −2 % at 4096 and 16384,
+    // once the vector column is summed after the products. The backward's y = dO/z is staged as
+    // f32: its prefetch costs more registers than the latency it hides (session 4, call 7: 2
+    // buffers there +3 % at T = 16384); q staged as f32 there too was slower (session 6, call 8).
+    byPass: { fwd: { f16Staging: false }, bwd: { buffers: 1 as const } },
   },
   // 8 rows × 4 features per invocation (128 invocations at 64 features): on the H200 2–6 %
   // faster than 4 × 8 at T ≤ 4096 and equal at 32768; 8 × 8 slower (bench/NOTES.md, session 4).
@@ -179,20 +184,32 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
   subgroupSums: true,
 });
 
-/** A tiling: `overrides` (each part optional) over {@linkcode LA_DEFAULT_TILING}. */
+/**
+ * A tiling: `overrides` (each part optional) over {@linkcode LA_DEFAULT_TILING}; a pass's
+ * (`state.byPass`) or role's (`rows.byRole`) fields go over the defaults' for it.
+ */
 export type LaTilingOverrides = {
   state?: Partial<LaTiling["state"]>;
   rows?: Partial<LaTiling["rows"]>;
 } & Partial<Omit<LaTiling, "state" | "rows">>;
 
-/** The full tiling of `overrides`. */
+/** The full tiling of `overrides` (a pass's or role's fields over the defaults' for it). */
 export function tilingOf(overrides: LaTilingOverrides = {}): LaTiling {
-  const d = LA_DEFAULT_TILING;
+  const d = LA_DEFAULT_TILING, o = overrides;
+  const byPass = (pass: "fwd" | "bwd") => ({
+    ...d.state.byPass?.[pass],
+    ...o.state?.byPass?.[pass],
+  });
+  const byRole = (role: RowRole) => ({ ...d.rows.byRole?.[role], ...o.rows?.byRole?.[role] });
   return {
     ...d,
-    ...overrides,
-    state: { ...d.state, ...overrides.state },
-    rows: { ...d.rows, ...overrides.rows },
+    ...o,
+    state: { ...d.state, ...o.state, byPass: { fwd: byPass("fwd"), bwd: byPass("bwd") } },
+    rows: {
+      ...d.rows,
+      ...o.rows,
+      byRole: { o: byRole("o"), dq: byRole("dq"), dk: byRole("dk"), dv: byRole("dv") },
+    },
   };
 }
 
@@ -601,7 +618,15 @@ function recordState(
   // only with 4 × 4 tiles.
   const precision = pass === "fwd" || t.rm * t.rn > 16 ? "f32" : p.precision;
   const vec4 = vec4Windows(p, slices, tensors);
-  const mode = modeOf(p, t, vec4, out.device, precision, stateBuffers(p));
+  const f16Staging = p.tiling.state.f16Staging ?? p.tiling.f16Staging;
+  const mode = modeOf(
+    { ...p, tiling: { ...p.tiling, f16Staging } },
+    t,
+    vec4,
+    out.device,
+    precision,
+    stateBuffers(p),
+  );
   checkLoopCap(p, pass, t, mode, c.chunk, out.device);
   const k = kernelOf(
     `la_state_${pass}`,

@@ -363,13 +363,14 @@ ${names.map((n) => `    acc_${n} += vec4f(h_${n});`).join("\n")}`
 
 /**
  * The lines fetching this invocation's `count` items of operand `op` and storing them;
- * `extra(k)` adds arguments to the fetch of item k.
+ * `extra(k)` adds arguments to the store of item k.
  */
 function fetchStore(op: string, count: number, extra = (_k: number) => "") {
   return {
     fetch: (from: string) =>
-      unroll(count, (k) => `    let f_${op}${k} = fetch_${op}(${from}, ${k}u${extra(k)});`),
-    store: (buf: string) => unroll(count, (k) => `    store_${op}(${buf}, ${k}u, f_${op}${k});`),
+      unroll(count, (k) => `    let f_${op}${k} = fetch_${op}(${from}, ${k}u);`),
+    store: (buf: string) =>
+      unroll(count, (k) => `    store_${op}(${buf}, ${k}u, f_${op}${k}${extra(k)});`),
   };
 }
 
@@ -427,6 +428,29 @@ function laneBuiltin(mode: KernelMode): string {
 }
 
 /**
+ * Where a state kernel sums the vector column's NT partial vec4s after its products: in a staging
+ * buffer staged as f32 if one holds NT vec4s (`own` false: workgroup memory costs occupancy on the
+ * H200, bench/NOTES.md, session 6, calls 4 and 5), else in an array of its own, `s_red`. `at(e)`:
+ * the slot of partial e.
+ */
+function vectorColumnSlots(t: Tile, mode: KernelMode, types: Staged) {
+  const nt = tileThreads(t);
+  // The staging arrays' dimensions: [buffers][STEP][R / 4][NT_]: s_y, else s_x.
+  const arrays = [
+    { name: "s_y", type: types.y, r4: "(RB / 4u)", nt: "NTB", size: t.n / 4 },
+    { name: "s_x", type: types.x, r4: "(RA / 4u)", nt: "NTA", size: t.m / 4 },
+  ];
+  const alias = arrays.find((a) => a.type === "vec4f" && mode.buffers * t.steps * a.size >= nt);
+  if (!alias) return { own: true, at: (e: string) => `s_red[${e}]` };
+  const { name, r4, nt: n } = alias;
+  return {
+    own: false,
+    at: (e: string) =>
+      `${name}[${e} / (STEP * ${r4} * ${n})][(${e} / (${r4} * ${n})) % STEP][(${e} / ${n}) % ${r4}][${e} % ${n}]`,
+  };
+}
+
+/**
  * State kernel: forward `[S | m]` (`pass: "fwd"`) or backward `[dS | dm/L_k]` (`"bwd"`) over
  * one chunk of rows per workgroup, a `t.m × t.n` tile of the state. `withGs`: the backward
  * adds an upstream state gradient `gs` to dS (simple, docs/math.md §4; direct mode only, else the
@@ -457,14 +481,30 @@ export function stateKernel(
   const rawX = fetchedRaw(v, mode, types.x), rawY = !bwdNorm && fetchedRaw(v, mode, types.y);
   const fx4 = rawX ? "vec4h" : "vec4f", fy4 = rawY ? "vec4h" : "vec4f";
   const block = registerBlock(t, mode, types);
+  const red = vectorColumnSlots(t, mode, types);
   const x = fetchStore("x", fx), y = fetchStore("y", fy);
   const decode = v.varlen
     ? `let seg = seqs[u.table + 2u * (part / u.he)] * u.he + part % u.he;
   let r_begin = seqs[u.table + 2u * (part / u.he) + 1u];`
     : `let seg = part / u.chunks;
   let r_begin = (part % u.chunks) * u.chunk;`;
-  // Weight c_r of row r in the vector column: 1 (m) or dz_r (dm); y's row weight: 1/z_r.
-  const vecWeight = bwdNorm ? "dz[u.off_dz + row_at(r, 1u)]" : "1.0";
+  // The vector column (normalised ops): row r adds c_r · (its x features, or its plain features
+  // with decoupled), c_r = 1 (m) or dz_r (dm). Its loads are issued with the row's fetch, the sum
+  // is taken at the store, after the products: an add at the fetch waits for the load there, which
+  // cost the forward state pass 34 % with f32 staging on the H200 (bench/NOTES.md, session 6, call
+  // 7).
+  const fields = [
+    `val: ${fx4},`,
+    dec ? "den: vec4f,  // plain features" : "",
+    bwdNorm ? "c: f32,  // dz_r" : "",
+  ];
+  const fetched = norm
+    ? `struct FetchedX {\n${fields.filter(Boolean).map((f) => `  ${f}`).join("\n")}\n}`
+    : `alias FetchedX = ${fx4};`;
+  const vecLoads = [
+    dec ? "f.den = ld4_den(i, u.dk - a);" : "",
+    bwdNorm ? "f.c = dz[u.off_dz + row_at(r, 1u)];" : "",
+  ].filter(Boolean).join(" ");
   const wgsl = `${types.enable}
 ${loaders(bindings, mode.vec4)}
 ${geometry(v)}
@@ -483,7 +523,11 @@ const QB = TB / 4u;  // vec4s per staged y row
 // invocations of a subgroup read neighbouring vec4s (no bank conflicts).
 var<workgroup> s_x: array<array<array<array<${types.x}, NTA>, RA / 4u>, STEP>, ${mode.buffers}>;
 var<workgroup> s_y: array<array<array<array<${types.y}, NTB>, RB / 4u>, STEP>, ${mode.buffers}>;
-${norm ? "var<workgroup> s_red: array<vec4f, NT>;  // partial sums of the vector column" : ""}
+${
+    norm && red.own
+      ? "var<workgroup> s_red: array<vec4f, NT>;  // partial sums of the vector column"
+      : ""
+  }
 
 var<private> i_seg: u32;
 var<private> r_end: u32;
@@ -493,20 +537,34 @@ var<private> lid: u32;
 var<private> vec_col: bool;  // this workgroup also sums the vector column (m or dm)
 var<private> m_part: vec4f;  // its share: features a0 + 4·(lid % QA).. of the rows it fetched
 
-// x features a0 + 4·(lid % QA).. of row r0 + lid / QA + k·NT/QA (0 past the chunk or d_k).
-fn fetch_x(r0: u32, k: u32) -> ${fx4} {
+${fetched}
+
+// x features a0 + 4·(lid % QA).. of row r0 + lid / QA + k·NT/QA (0 past the chunk or d_k)${
+    norm ? ",\n// with what the row adds to the vector column" : ""
+  }.
+fn fetch_x(r0: u32, k: u32) -> FetchedX {
   let r = r0 + lid / QA + k * (NT / QA);
   let a = a0 + 4u * (lid % QA);
-  if (r >= r_end || a >= u.dk) { return ${fx4}(0.0); }
+  if (r >= r_end || a >= u.dk) { return FetchedX(); }
   let i = row_at(r, u.dk) + a;
-  let val = ${load4("x", "i", "u.dk - a", rawX)};
-  if (vec_col) { m_part += ${dec ? "ld4_den(i, u.dk - a)" : "vec4f(val)"} * ${vecWeight}; }
-  return val;
+${
+    norm
+      ? `  var f: FetchedX;
+  f.val = ${load4("x", "i", "u.dk - a", rawX)};
+  ${vecLoads ? `if (vec_col) { ${vecLoads} }` : ""}
+  return f;`
+      : `  return ${load4("x", "i", "u.dk - a", rawX)};`
+  }
 }
 
-fn store_x(buf: u32, k: u32, val: ${fx4}) {
+fn store_x(buf: u32, k: u32, f: FetchedX) {
   let e = lid + k * NT;
-  s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = ${types.x}(val);
+  s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = ${types.x}(f${norm ? ".val" : ""});
+${
+    norm
+      ? `  if (vec_col) { m_part += ${dec ? "f.den" : "vec4f(f.val)"}${bwdNorm ? " * f.c" : ""}; }`
+      : ""
+  }
 }
 
 // y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB${
@@ -582,12 +640,15 @@ ${
   }
 ${
     norm
-      ? `  // The vector column: the invocations that fetched features a0 + 4·i.. add their shares.
-  s_red[lid] = m_part;
+      ? `  // The vector column: the invocations that fetched features a0 + 4·i.. add their shares${
+        red.own ? "" : `
+  // (in the f32 staging buffer, which no one reads after the loop's last barrier)`
+      }.
+  ${red.at("lid")} = m_part;
   workgroupBarrier();
   if (vec_col && lid < QA) {
     var sum = vec4f(0.0);
-    for (var k = lid; k < NT; k += QA) { sum += s_red[k]; }
+    for (var k = lid; k < NT; k += QA) { sum += ${red.at("k")}; }
     let len_scale = select(1.0, seg_inv_len(i_seg), direct);
     for (var c = 0u; c < 4u; c += 1u) {
       let a = a0 + 4u * lid + c;
@@ -883,26 +944,39 @@ var<private> o_mat: u32;
 var<private> lid: u32;
 const FX = ${fx}u;  // X vec4s each invocation fetches per step
 
-// X features i0 + 4·(lid % QI).. of row r0 + lid / QI + k·NT/QI (0 past the rows or features)${
-    zOut ? ";\n// adds their share of q·m to *z_share" : "."
+${
+    zOut
+      ? `// o's fetch also reads what its share of z_r = q_r·m needs (m from workgroup memory, the plain
+// features with decoupled); the share is added at the store, after the products: an add at the
+// fetch waits for the load there (bench/NOTES.md, session 6, calls 7 and 8).
+struct FetchedX {
+  val: vec4f,
+  m: vec4f,${v.decoupled ? "\n  den: vec4f," : ""}
+}`
+      : "alias FetchedX = vec4f;"
   }
-fn fetch_x(i0: u32, k: u32${zOut ? ", z_share: ptr<function, f32>" : ""}) -> vec4f {
+
+// X features i0 + 4·(lid % QI).. of row r0 + lid / QI + k·NT/QI (0 past the rows or features).
+fn fetch_x(i0: u32, k: u32) -> FetchedX {
   let r = r0 + lid / QI + k * (NT / QI);
   let i = i0 + 4u * (lid % QI);
-  if (r >= n_rows || i >= ${inner}) { return vec4f(0.0); }
+  if (r >= n_rows || i >= ${inner}) { return FetchedX(); }
   let i_x = row_at(r, ${inner}) + i;
-  let val = ld4_x(i_x, ${inner} - i);
-  ${
+${
     zOut
-      ? `let m4 = vec4f(s_vec[i], s_vec[i + 1u], s_vec[i + 2u], s_vec[i + 3u]);
-  *z_share += dot(${v.decoupled ? `ld4_den(i_x, ${inner} - i)` : "val"}, m4);`
-      : ""
+      ? `  var f: FetchedX;
+  f.val = ld4_x(i_x, ${inner} - i);
+  f.m = vec4f(s_vec[i], s_vec[i + 1u], s_vec[i + 2u], s_vec[i + 3u]);${
+        v.decoupled ? `\n  f.den = ld4_den(i_x, ${inner} - i);` : ""
+      }
+  return f;`
+      : `  return ld4_x(i_x, ${inner} - i);`
   }
-  return val;
 }
 
-fn store_x(buf: u32, k: u32, val: vec4f) {
+fn store_x(buf: u32, k: u32, f: FetchedX${zOut ? ", z_share: ptr<function, f32>" : ""}) {
   let r = lid / QI + k * (NT / QI);
+  let val = f${zOut ? ".val" : ""};
 ${
     rowMajorX
       ? `  s_x[buf][lid % QI][r / RT][r % RT] = ${types.x}(val);`
@@ -910,7 +984,7 @@ ${
   for (var c = 0u; c < 4u; c += 1u) {
     s_x[buf][i + c][(r % RT) / 4u][r / RT][r % 4u] = ${types.x}(val)[c];
   }`
-  }
+  }${zOut ? `\n  *z_share += dot(${v.decoupled ? "f.den" : "val"}, f.m);` : ""}
 }
 
 ${stateFetch(transposed, inner, outer, types.y, stateVec4, stateT ? "u.dk" : "u.ld")}

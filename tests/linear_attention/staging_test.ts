@@ -147,7 +147,9 @@ for (const subgroups of [false, true]) {
           const plain = await run({ ...tiling, f16Staging: false });
           let staged: Bits = {};
           const launched = await recording(device, async () => {
-            staged = await run({ ...tiling, f16Staging: true });
+            // (The forward state pass stages as f32 by default: its own field overrides.)
+            const f16 = { f16Staging: true };
+            staged = await run({ ...tiling, ...f16, state: { byPass: { fwd: f16 } } });
           });
           const kernels = launched.filter((l) => /^la_(state|rows)_/.test(l));
           assert.ok(kernels.length > 0 && kernels.every((l) => l.includes('"f16Staging":true')));

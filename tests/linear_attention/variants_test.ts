@@ -50,19 +50,23 @@ const VARIANTS: Variant[] = [
     name: SHUFFLES,
     dtypes: ["f32"],
     // Row tiles of 4 × 8: 8 lanes share x, so that lavapipe's subgroups of 8 shuffle. One
-    // buffer in the row passes, two in both state passes (`byPass: {}` drops the default's
-    // one-buffer backward).
+    // buffer in the row passes, two in both state passes (the backward's default is one).
     tiling: {
       subgroups: true,
       buffers: 1,
-      state: { buffers: 2, byPass: {} },
+      state: { buffers: 2, byPass: { bwd: { buffers: 2 } } },
       rows: { rowsPerThread: 4, colsPerThread: 8 },
     },
   },
   {
     name: PORTABLE,
     dtypes: ["f32"],
-    tiling: { vecLoads: false, buffers: 2, subgroups: false, state: { byPass: {} } },
+    tiling: {
+      vecLoads: false,
+      buffers: 2,
+      subgroups: false,
+      state: { byPass: { bwd: { buffers: 2 } } },
+    },
   },
   {
     name: SMALL,

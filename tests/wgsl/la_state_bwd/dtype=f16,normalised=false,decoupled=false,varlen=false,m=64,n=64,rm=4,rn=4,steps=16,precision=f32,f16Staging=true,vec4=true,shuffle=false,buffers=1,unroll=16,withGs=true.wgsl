@@ -79,20 +79,21 @@ var<private> lid: u32;
 var<private> vec_col: bool;  // this workgroup also sums the vector column (m or dm)
 var<private> m_part: vec4f;  // its share: features a0 + 4·(lid % QA).. of the rows it fetched
 
+alias FetchedX = vec4h;
+
 // x features a0 + 4·(lid % QA).. of row r0 + lid / QA + k·NT/QA (0 past the chunk or d_k).
-fn fetch_x(r0: u32, k: u32) -> vec4h {
+fn fetch_x(r0: u32, k: u32) -> FetchedX {
   let r = r0 + lid / QA + k * (NT / QA);
   let a = a0 + 4u * (lid % QA);
-  if (r >= r_end || a >= u.dk) { return vec4h(0.0); }
+  if (r >= r_end || a >= u.dk) { return FetchedX(); }
   let i = row_at(r, u.dk) + a;
-  let val = x[(u.off_x + i) / 4u];
-  if (vec_col) { m_part += vec4f(val) * 1.0; }
-  return val;
+  return x[(u.off_x + i) / 4u];
 }
 
-fn store_x(buf: u32, k: u32, val: vec4h) {
+fn store_x(buf: u32, k: u32, f: FetchedX) {
   let e = lid + k * NT;
-  s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = vec4h(val);
+  s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = vec4h(f);
+
 }
 
 // y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB.

@@ -73,7 +73,7 @@ const QB = TB / 4u;  // vec4s per staged y row
 // invocations of a subgroup read neighbouring vec4s (no bank conflicts).
 var<workgroup> s_x: array<array<array<array<vec4f, NTA>, RA / 4u>, STEP>, 1>;
 var<workgroup> s_y: array<array<array<array<vec4f, NTB>, RB / 4u>, STEP>, 1>;
-var<workgroup> s_red: array<vec4f, NT>;  // partial sums of the vector column
+
 
 var<private> i_seg: u32;
 var<private> r_end: u32;
@@ -83,20 +83,29 @@ var<private> lid: u32;
 var<private> vec_col: bool;  // this workgroup also sums the vector column (m or dm)
 var<private> m_part: vec4f;  // its share: features a0 + 4·(lid % QA).. of the rows it fetched
 
-// x features a0 + 4·(lid % QA).. of row r0 + lid / QA + k·NT/QA (0 past the chunk or d_k).
-fn fetch_x(r0: u32, k: u32) -> vec4f {
-  let r = r0 + lid / QA + k * (NT / QA);
-  let a = a0 + 4u * (lid % QA);
-  if (r >= r_end || a >= u.dk) { return vec4f(0.0); }
-  let i = row_at(r, u.dk) + a;
-  let val = ld4_x(i, u.dk - a);
-  if (vec_col) { m_part += ld4_den(i, u.dk - a) * dz[u.off_dz + row_at(r, 1u)]; }
-  return val;
+struct FetchedX {
+  val: vec4f,
+  den: vec4f,  // plain features
+  c: f32,  // dz_r
 }
 
-fn store_x(buf: u32, k: u32, val: vec4f) {
+// x features a0 + 4·(lid % QA).. of row r0 + lid / QA + k·NT/QA (0 past the chunk or d_k),
+// with what the row adds to the vector column.
+fn fetch_x(r0: u32, k: u32) -> FetchedX {
+  let r = r0 + lid / QA + k * (NT / QA);
+  let a = a0 + 4u * (lid % QA);
+  if (r >= r_end || a >= u.dk) { return FetchedX(); }
+  let i = row_at(r, u.dk) + a;
+  var f: FetchedX;
+  f.val = ld4_x(i, u.dk - a);
+  if (vec_col) { f.den = ld4_den(i, u.dk - a); f.c = dz[u.off_dz + row_at(r, 1u)]; }
+  return f;
+}
+
+fn store_x(buf: u32, k: u32, f: FetchedX) {
   let e = lid + k * NT;
-  s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = vec4f(val);
+  s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = vec4f(f.val);
+  if (vec_col) { m_part += f.den * f.c; }
 }
 
 // y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB, divided by z_r.
@@ -328,12 +337,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   put(a0 + tm * RA + 1u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_1_0, o_out, scale, direct);
   put(a0 + tm * RA + 2u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_2_0, o_out, scale, direct);
   put(a0 + tm * RA + 3u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_3_0, o_out, scale, direct);
-  // The vector column: the invocations that fetched features a0 + 4·i.. add their shares.
-  s_red[lid] = m_part;
+  // The vector column: the invocations that fetched features a0 + 4·i.. add their shares
+  // (in the f32 staging buffer, which no one reads after the loop's last barrier).
+  s_y[lid / (STEP * (RB / 4u) * NTB)][(lid / ((RB / 4u) * NTB)) % STEP][(lid / NTB) % (RB / 4u)][lid % NTB] = m_part;
   workgroupBarrier();
   if (vec_col && lid < QA) {
     var sum = vec4f(0.0);
-    for (var k = lid; k < NT; k += QA) { sum += s_red[k]; }
+    for (var k = lid; k < NT; k += QA) { sum += s_y[k / (STEP * (RB / 4u) * NTB)][(k / ((RB / 4u) * NTB)) % STEP][(k / NTB) % (RB / 4u)][k % NTB]; }
     let len_scale = select(1.0, seg_inv_len(i_seg), direct);
     for (var c = 0u; c < 4u; c += 1u) {
       let a = a0 + 4u * lid + c;

@@ -54,9 +54,9 @@ fn enter_segment(i_seg: u32) {
 // Element index (before the window offset) of row r of the current segment, feature size d.
 fn row_at(r: u32, d: u32) -> u32 { return (seg_first + r) * u.he * d + seg_head * d; }
 
-const TA = 64u;  // state rows (features of x) per workgroup
-const TB = 64u;  // state columns (features of y) per workgroup
-const STEP = 16u;  // sequence rows staged per step
+const TA = 16u;  // state rows (features of x) per workgroup
+const TB = 16u;  // state columns (features of y) per workgroup
+const STEP = 8u;  // sequence rows staged per step
 const RA = 4u;  // state rows per invocation
 const RB = 4u;  // state columns per invocation
 const NTA = TA / RA;
@@ -66,8 +66,8 @@ const QA = TA / 4u;  // vec4s per staged x row
 const QB = TB / 4u;  // vec4s per staged y row
 // s_x[buf][s][i][ta]: features a0 + 4·(ta·RA/4 + i).. of staged row s (likewise s_y): the
 // invocations of a subgroup read neighbouring vec4s (no bank conflicts).
-var<workgroup> s_x: array<array<array<array<vec4h, NTA>, RA / 4u>, STEP>, 2>;
-var<workgroup> s_y: array<array<array<array<vec4h, NTB>, RB / 4u>, STEP>, 2>;
+var<workgroup> s_x: array<array<array<array<vec4f, NTA>, RA / 4u>, STEP>, 2>;
+var<workgroup> s_y: array<array<array<array<vec4f, NTB>, RB / 4u>, STEP>, 2>;
 
 
 var<private> i_seg: u32;
@@ -78,34 +78,41 @@ var<private> lid: u32;
 var<private> vec_col: bool;  // this workgroup also sums the vector column (m or dm)
 var<private> m_part: vec4f;  // its share: features a0 + 4·(lid % QA).. of the rows it fetched
 
-// x features a0 + 4·(lid % QA).. of row r0 + lid / QA + k·NT/QA (0 past the chunk or d_k).
-fn fetch_x(r0: u32, k: u32) -> vec4h {
-  let r = r0 + lid / QA + k * (NT / QA);
-  let a = a0 + 4u * (lid % QA);
-  if (r >= r_end || a >= u.dk) { return vec4h(0.0); }
-  let i = row_at(r, u.dk) + a;
-  let val = x[(u.off_x + i) / 4u];
-  if (vec_col) { m_part += vec4f(val) * 1.0; }
-  return val;
+struct FetchedX {
+  val: vec4f,
 }
 
-fn store_x(buf: u32, k: u32, val: vec4h) {
+// x features a0 + 4·(lid % QA).. of row r0 + lid / QA + k·NT/QA (0 past the chunk or d_k),
+// with what the row adds to the vector column.
+fn fetch_x(r0: u32, k: u32) -> FetchedX {
+  let r = r0 + lid / QA + k * (NT / QA);
+  let a = a0 + 4u * (lid % QA);
+  if (r >= r_end || a >= u.dk) { return FetchedX(); }
+  let i = row_at(r, u.dk) + a;
+  var f: FetchedX;
+  f.val = ld4_x(i, u.dk - a);
+  
+  return f;
+}
+
+fn store_x(buf: u32, k: u32, f: FetchedX) {
   let e = lid + k * NT;
-  s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = vec4h(val);
+  s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = vec4f(f.val);
+  if (vec_col) { m_part += vec4f(f.val); }
 }
 
 // y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB.
-fn fetch_y(r0: u32, k: u32) -> vec4h {
+fn fetch_y(r0: u32, k: u32) -> vec4f {
   let r = r0 + lid / QB + k * (NT / QB);
   let b = b0 + 4u * (lid % QB);
-  if (r >= r_end || b >= u.dv) { return vec4h(0.0); }
-  let val = y[(u.off_y + row_at(r, u.dv) + b) / 4u];
+  if (r >= r_end || b >= u.dv) { return vec4f(0.0); }
+  let val = ld4_y(row_at(r, u.dv) + b, u.dv - b);
   return val;
 }
 
-fn store_y(buf: u32, k: u32, val: vec4h) {
+fn store_y(buf: u32, k: u32, val: vec4f) {
   let e = lid + k * NT;
-  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = vec4h(val);
+  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = vec4f(val);
 }
 
 fn put(a: u32, b4: u32, sums: vec4f, o_out: u32, scale: f32, direct: bool) {
@@ -136,7 +143,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   enter_segment(seg);
   a0 = ((g / u.tiles_n) % u.tiles_a) * TA;
   b0 = (g % u.tiles_n) * TB;
-  vec_col = false;
+  vec_col = b0 == 0u;
   let tn = lid % NTB;  // this invocation: state rows a0 + tm·RA.., columns b0 + tn·RB..
   let tm = lid / NTB;
   
@@ -148,21 +155,27 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let s_end = chunk_end;
   {
     let f_x0 = fetch_x(s_begin, 0u);
+    let f_x1 = fetch_x(s_begin, 1u);
     let f_y0 = fetch_y(s_begin, 0u);
+    let f_y1 = fetch_y(s_begin, 1u);
     store_x(0u, 0u, f_x0);
+    store_x(0u, 1u, f_x1);
     store_y(0u, 0u, f_y0);
+    store_y(0u, 1u, f_y1);
   }
   workgroupBarrier();
   for (var s0 = s_begin; s0 < s_end; s0 += 2u * STEP) {
     {
       let buf = 0u;
     let f_x0 = fetch_x(s0 + STEP, 0u);
+    let f_x1 = fetch_x(s0 + STEP, 1u);
     let f_y0 = fetch_y(s0 + STEP, 0u);
+    let f_y1 = fetch_y(s0 + STEP, 1u);
       {
         let s = 0u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -171,8 +184,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 1u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -181,8 +194,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 2u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -191,8 +204,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 3u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -201,8 +214,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 4u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -211,8 +224,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 5u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -221,8 +234,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 6u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -231,107 +244,31 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 7u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 8u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 9u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 10u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 11u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 12u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 13u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 14u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 15u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
       }
     store_x(1u, 0u, f_x0);
+    store_x(1u, 1u, f_x1);
     store_y(1u, 0u, f_y0);
+    store_y(1u, 1u, f_y1);
       workgroupBarrier();
     }
     if (s0 + STEP >= s_end) { break; }
     {
       let buf = 1u;
     let f_x0 = fetch_x(s0 + 2u * STEP, 0u);
+    let f_x1 = fetch_x(s0 + 2u * STEP, 1u);
     let f_y0 = fetch_y(s0 + 2u * STEP, 0u);
+    let f_y1 = fetch_y(s0 + 2u * STEP, 1u);
       {
         let s = 0u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -340,8 +277,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 1u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -350,8 +287,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 2u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -360,8 +297,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 3u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -370,8 +307,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 4u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -380,8 +317,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 5u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -390,8 +327,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 6u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -400,95 +337,17 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 7u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 8u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 9u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 10u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 11u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 12u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 13u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 14u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 15u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
       }
     store_x(0u, 0u, f_x0);
+    store_x(0u, 1u, f_x1);
     store_y(0u, 0u, f_y0);
+    store_y(0u, 1u, f_y1);
       workgroupBarrier();
     }
   }
@@ -499,5 +358,17 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   put(a0 + tm * RA + 1u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_1_0, o_out, scale, direct);
   put(a0 + tm * RA + 2u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_2_0, o_out, scale, direct);
   put(a0 + tm * RA + 3u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_3_0, o_out, scale, direct);
-
+  // The vector column: the invocations that fetched features a0 + 4·i.. add their shares
+  // (in the f32 staging buffer, which no one reads after the loop's last barrier).
+  s_y[lid / (STEP * (RB / 4u) * NTB)][(lid / ((RB / 4u) * NTB)) % STEP][(lid / NTB) % (RB / 4u)][lid % NTB] = m_part;
+  workgroupBarrier();
+  if (vec_col && lid < QA) {
+    var sum = vec4f(0.0);
+    for (var k = lid; k < NT; k += QA) { sum += s_y[k / (STEP * (RB / 4u) * NTB)][(k / ((RB / 4u) * NTB)) % STEP][(k / NTB) % (RB / 4u)][k % NTB]; }
+    let len_scale = select(1.0, seg_inv_len(i_seg), direct);
+    for (var c = 0u; c < 4u; c += 1u) {
+      let a = a0 + 4u * lid + c;
+      if (a < u.dk) { out[o_out + a * u.ld + u.dv] = sum[c] * len_scale; }
+    }
+  }
 }

@@ -1,8 +1,8 @@
 enable f16;
 
-@group(0) @binding(0) var<storage, read> x: array<f16>;
-@group(0) @binding(1) var<storage, read> y: array<f16>;
-@group(0) @binding(2) var<storage, read> den: array<f16>;
+@group(0) @binding(0) var<storage, read> x: array<vec4<f16>>;
+@group(0) @binding(1) var<storage, read> y: array<vec4<f16>>;
+@group(0) @binding(2) var<storage, read> den: array<vec4<f16>>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 struct Params {
   groups: u32,
@@ -37,33 +37,12 @@ struct Params {
 @group(0) @binding(4) var<uniform> u: Params;
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
-fn ld_x(i: u32) -> f32 { return f32(x[u.off_x + i]); }
-fn ld4_x(i: u32, n: u32) -> vec4f {
-  var v = vec4f(0.0);
-  v.x = ld_x(i);
-  if (n > 1u) { v.y = ld_x(i + 1u); }
-  if (n > 2u) { v.z = ld_x(i + 2u); }
-  if (n > 3u) { v.w = ld_x(i + 3u); }
-  return v;
-}
-fn ld_y(i: u32) -> f32 { return f32(y[u.off_y + i]); }
-fn ld4_y(i: u32, n: u32) -> vec4f {
-  var v = vec4f(0.0);
-  v.x = ld_y(i);
-  if (n > 1u) { v.y = ld_y(i + 1u); }
-  if (n > 2u) { v.z = ld_y(i + 2u); }
-  if (n > 3u) { v.w = ld_y(i + 3u); }
-  return v;
-}
-fn ld_den(i: u32) -> f32 { return f32(den[u.off_den + i]); }
-fn ld4_den(i: u32, n: u32) -> vec4f {
-  var v = vec4f(0.0);
-  v.x = ld_den(i);
-  if (n > 1u) { v.y = ld_den(i + 1u); }
-  if (n > 2u) { v.z = ld_den(i + 2u); }
-  if (n > 3u) { v.w = ld_den(i + 3u); }
-  return v;
-}
+fn ld4_x(i: u32, n: u32) -> vec4f { return vec4f(x[(u.off_x + i) / 4u]); }
+fn ld_x(i: u32) -> f32 { let j = u.off_x + i; return f32(x[j / 4u][j % 4u]); }
+fn ld4_y(i: u32, n: u32) -> vec4f { return vec4f(y[(u.off_y + i) / 4u]); }
+fn ld_y(i: u32) -> f32 { let j = u.off_y + i; return f32(y[j / 4u][j % 4u]); }
+fn ld4_den(i: u32, n: u32) -> vec4f { return vec4f(den[(u.off_den + i) / 4u]); }
+fn ld_den(i: u32) -> f32 { let j = u.off_den + i; return f32(den[j / 4u][j % 4u]); }
 
 fn seg_row0(i_seg: u32) -> u32 { return (i_seg / u.he) * u.rows; }
 fn seg_rows(i_seg: u32) -> u32 { return u.rows; }
@@ -78,9 +57,9 @@ fn enter_segment(i_seg: u32) {
 // Element index (before the window offset) of row r of the current segment, feature size d.
 fn row_at(r: u32, d: u32) -> u32 { return (seg_first + r) * u.he * d + seg_head * d; }
 
-const TA = 32u;  // state rows (features of x) per workgroup
-const TB = 64u;  // state columns (features of y) per workgroup
-const STEP = 16u;  // sequence rows staged per step
+const TA = 16u;  // state rows (features of x) per workgroup
+const TB = 16u;  // state columns (features of y) per workgroup
+const STEP = 8u;  // sequence rows staged per step
 const RA = 4u;  // state rows per invocation
 const RB = 4u;  // state columns per invocation
 const NTA = TA / RA;
@@ -90,9 +69,9 @@ const QA = TA / 4u;  // vec4s per staged x row
 const QB = TB / 4u;  // vec4s per staged y row
 // s_x[buf][s][i][ta]: features a0 + 4·(ta·RA/4 + i).. of staged row s (likewise s_y): the
 // invocations of a subgroup read neighbouring vec4s (no bank conflicts).
-var<workgroup> s_x: array<array<array<array<vec4h, NTA>, RA / 4u>, STEP>, 2>;
-var<workgroup> s_y: array<array<array<array<vec4h, NTB>, RB / 4u>, STEP>, 2>;
-var<workgroup> s_red: array<vec4f, NT>;  // partial sums of the vector column
+var<workgroup> s_x: array<array<array<array<vec4f, NTA>, RA / 4u>, STEP>, 2>;
+var<workgroup> s_y: array<array<array<array<vec4f, NTB>, RB / 4u>, STEP>, 2>;
+
 
 var<private> i_seg: u32;
 var<private> r_end: u32;
@@ -102,20 +81,28 @@ var<private> lid: u32;
 var<private> vec_col: bool;  // this workgroup also sums the vector column (m or dm)
 var<private> m_part: vec4f;  // its share: features a0 + 4·(lid % QA).. of the rows it fetched
 
-// x features a0 + 4·(lid % QA).. of row r0 + lid / QA + k·NT/QA (0 past the chunk or d_k).
-fn fetch_x(r0: u32, k: u32) -> vec4f {
-  let r = r0 + lid / QA + k * (NT / QA);
-  let a = a0 + 4u * (lid % QA);
-  if (r >= r_end || a >= u.dk) { return vec4f(0.0); }
-  let i = row_at(r, u.dk) + a;
-  let val = ld4_x(i, u.dk - a);
-  if (vec_col) { m_part += ld4_den(i, u.dk - a) * 1.0; }
-  return val;
+struct FetchedX {
+  val: vec4f,
+  den: vec4f,  // plain features
 }
 
-fn store_x(buf: u32, k: u32, val: vec4f) {
+// x features a0 + 4·(lid % QA).. of row r0 + lid / QA + k·NT/QA (0 past the chunk or d_k),
+// with what the row adds to the vector column.
+fn fetch_x(r0: u32, k: u32) -> FetchedX {
+  let r = r0 + lid / QA + k * (NT / QA);
+  let a = a0 + 4u * (lid % QA);
+  if (r >= r_end || a >= u.dk) { return FetchedX(); }
+  let i = row_at(r, u.dk) + a;
+  var f: FetchedX;
+  f.val = ld4_x(i, u.dk - a);
+  if (vec_col) { f.den = ld4_den(i, u.dk - a); }
+  return f;
+}
+
+fn store_x(buf: u32, k: u32, f: FetchedX) {
   let e = lid + k * NT;
-  s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = vec4h(val);
+  s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = vec4f(f.val);
+  if (vec_col) { m_part += f.den; }
 }
 
 // y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB.
@@ -129,7 +116,7 @@ fn fetch_y(r0: u32, k: u32) -> vec4f {
 
 fn store_y(buf: u32, k: u32, val: vec4f) {
   let e = lid + k * NT;
-  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = vec4h(val);
+  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = vec4f(val);
 }
 
 fn put(a: u32, b4: u32, sums: vec4f, o_out: u32, scale: f32, direct: bool) {
@@ -172,9 +159,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let s_end = chunk_end;
   {
     let f_x0 = fetch_x(s_begin, 0u);
+    let f_x1 = fetch_x(s_begin, 1u);
     let f_y0 = fetch_y(s_begin, 0u);
     let f_y1 = fetch_y(s_begin, 1u);
     store_x(0u, 0u, f_x0);
+    store_x(0u, 1u, f_x1);
     store_y(0u, 0u, f_y0);
     store_y(0u, 1u, f_y1);
   }
@@ -183,13 +172,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     {
       let buf = 0u;
     let f_x0 = fetch_x(s0 + STEP, 0u);
+    let f_x1 = fetch_x(s0 + STEP, 1u);
     let f_y0 = fetch_y(s0 + STEP, 0u);
     let f_y1 = fetch_y(s0 + STEP, 1u);
       {
         let s = 0u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -198,8 +188,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 1u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -208,8 +198,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 2u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -218,8 +208,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 3u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -228,8 +218,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 4u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -238,8 +228,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 5u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -248,8 +238,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 6u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -258,94 +248,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 7u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 8u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 9u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 10u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 11u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 12u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 13u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 14u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 15u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
       }
     store_x(1u, 0u, f_x0);
+    store_x(1u, 1u, f_x1);
     store_y(1u, 0u, f_y0);
     store_y(1u, 1u, f_y1);
       workgroupBarrier();
@@ -354,13 +265,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     {
       let buf = 1u;
     let f_x0 = fetch_x(s0 + 2u * STEP, 0u);
+    let f_x1 = fetch_x(s0 + 2u * STEP, 1u);
     let f_y0 = fetch_y(s0 + 2u * STEP, 0u);
     let f_y1 = fetch_y(s0 + 2u * STEP, 1u);
       {
         let s = 0u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -369,8 +281,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 1u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -379,8 +291,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 2u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -389,8 +301,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 3u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -399,8 +311,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 4u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -409,8 +321,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 5u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -419,8 +331,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 6u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -429,94 +341,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 7u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 8u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 9u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 10u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 11u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 12u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 13u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 14u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
-        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-      }
-      {
-        let s = 15u;
-
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
       }
     store_x(0u, 0u, f_x0);
+    store_x(0u, 1u, f_x1);
     store_y(0u, 0u, f_y0);
     store_y(0u, 1u, f_y1);
       workgroupBarrier();
@@ -529,12 +362,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   put(a0 + tm * RA + 1u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_1_0, o_out, scale, direct);
   put(a0 + tm * RA + 2u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_2_0, o_out, scale, direct);
   put(a0 + tm * RA + 3u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_3_0, o_out, scale, direct);
-  // The vector column: the invocations that fetched features a0 + 4·i.. add their shares.
-  s_red[lid] = m_part;
+  // The vector column: the invocations that fetched features a0 + 4·i.. add their shares
+  // (in the f32 staging buffer, which no one reads after the loop's last barrier).
+  s_y[lid / (STEP * (RB / 4u) * NTB)][(lid / ((RB / 4u) * NTB)) % STEP][(lid / NTB) % (RB / 4u)][lid % NTB] = m_part;
   workgroupBarrier();
   if (vec_col && lid < QA) {
     var sum = vec4f(0.0);
-    for (var k = lid; k < NT; k += QA) { sum += s_red[k]; }
+    for (var k = lid; k < NT; k += QA) { sum += s_y[k / (STEP * (RB / 4u) * NTB)][(k / ((RB / 4u) * NTB)) % STEP][(k / NTB) % (RB / 4u)][k % NTB]; }
     let len_scale = select(1.0, seg_inv_len(i_seg), direct);
     for (var c = 0u; c < 4u; c += 1u) {
       let a = a0 + 4u * lid + c;

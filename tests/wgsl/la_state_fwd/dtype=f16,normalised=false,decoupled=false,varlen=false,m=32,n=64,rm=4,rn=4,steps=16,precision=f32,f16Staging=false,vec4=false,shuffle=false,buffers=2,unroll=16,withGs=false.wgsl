@@ -68,7 +68,7 @@ fn enter_segment(i_seg: u32) {
 // Element index (before the window offset) of row r of the current segment, feature size d.
 fn row_at(r: u32, d: u32) -> u32 { return (seg_first + r) * u.he * d + seg_head * d; }
 
-const TA = 64u;  // state rows (features of x) per workgroup
+const TA = 32u;  // state rows (features of x) per workgroup
 const TB = 64u;  // state columns (features of y) per workgroup
 const STEP = 16u;  // sequence rows staged per step
 const RA = 4u;  // state rows per invocation
@@ -80,9 +80,9 @@ const QA = TA / 4u;  // vec4s per staged x row
 const QB = TB / 4u;  // vec4s per staged y row
 // s_x[buf][s][i][ta]: features a0 + 4·(ta·RA/4 + i).. of staged row s (likewise s_y): the
 // invocations of a subgroup read neighbouring vec4s (no bank conflicts).
-var<workgroup> s_x: array<array<array<array<vec4h, NTA>, RA / 4u>, STEP>, 2>;
-var<workgroup> s_y: array<array<array<array<vec4h, NTB>, RB / 4u>, STEP>, 2>;
-var<workgroup> s_red: array<vec4f, NT>;  // partial sums of the vector column
+var<workgroup> s_x: array<array<array<array<vec4f, NTA>, RA / 4u>, STEP>, 2>;
+var<workgroup> s_y: array<array<array<array<vec4f, NTB>, RB / 4u>, STEP>, 2>;
+
 
 var<private> i_seg: u32;
 var<private> r_end: u32;
@@ -92,20 +92,21 @@ var<private> lid: u32;
 var<private> vec_col: bool;  // this workgroup also sums the vector column (m or dm)
 var<private> m_part: vec4f;  // its share: features a0 + 4·(lid % QA).. of the rows it fetched
 
+alias FetchedX = vec4f;
+
 // x features a0 + 4·(lid % QA).. of row r0 + lid / QA + k·NT/QA (0 past the chunk or d_k).
-fn fetch_x(r0: u32, k: u32) -> vec4f {
+fn fetch_x(r0: u32, k: u32) -> FetchedX {
   let r = r0 + lid / QA + k * (NT / QA);
   let a = a0 + 4u * (lid % QA);
-  if (r >= r_end || a >= u.dk) { return vec4f(0.0); }
+  if (r >= r_end || a >= u.dk) { return FetchedX(); }
   let i = row_at(r, u.dk) + a;
-  let val = ld4_x(i, u.dk - a);
-  if (vec_col) { m_part += vec4f(val) * 1.0; }
-  return val;
+  return ld4_x(i, u.dk - a);
 }
 
-fn store_x(buf: u32, k: u32, val: vec4f) {
+fn store_x(buf: u32, k: u32, f: FetchedX) {
   let e = lid + k * NT;
-  s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = vec4h(val);
+  s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = vec4f(f);
+
 }
 
 // y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB.
@@ -119,7 +120,7 @@ fn fetch_y(r0: u32, k: u32) -> vec4f {
 
 fn store_y(buf: u32, k: u32, val: vec4f) {
   let e = lid + k * NT;
-  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = vec4h(val);
+  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = vec4f(val);
 }
 
 fn put(a: u32, b4: u32, sums: vec4f, o_out: u32, scale: f32, direct: bool) {
@@ -150,7 +151,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   enter_segment(seg);
   a0 = ((g / u.tiles_n) % u.tiles_a) * TA;
   b0 = (g % u.tiles_n) * TB;
-  vec_col = b0 == 0u;
+  vec_col = false;
   let tn = lid % NTB;  // this invocation: state rows a0 + tm·RA.., columns b0 + tn·RB..
   let tm = lid / NTB;
   
@@ -163,8 +164,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   {
     let f_x0 = fetch_x(s_begin, 0u);
     let f_y0 = fetch_y(s_begin, 0u);
+    let f_y1 = fetch_y(s_begin, 1u);
     store_x(0u, 0u, f_x0);
     store_y(0u, 0u, f_y0);
+    store_y(0u, 1u, f_y1);
   }
   workgroupBarrier();
   for (var s0 = s_begin; s0 < s_end; s0 += 2u * STEP) {
@@ -172,11 +175,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       let buf = 0u;
     let f_x0 = fetch_x(s0 + STEP, 0u);
     let f_y0 = fetch_y(s0 + STEP, 0u);
+    let f_y1 = fetch_y(s0 + STEP, 1u);
       {
         let s = 0u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -185,8 +189,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 1u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -195,8 +199,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 2u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -205,8 +209,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 3u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -215,8 +219,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 4u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -225,8 +229,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 5u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -235,8 +239,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 6u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -245,8 +249,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 7u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -255,8 +259,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 8u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -265,8 +269,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 9u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -275,8 +279,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 10u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -285,8 +289,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 11u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -295,8 +299,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 12u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -305,8 +309,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 13u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -315,8 +319,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 14u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -325,8 +329,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 15u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -334,6 +338,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       }
     store_x(1u, 0u, f_x0);
     store_y(1u, 0u, f_y0);
+    store_y(1u, 1u, f_y1);
       workgroupBarrier();
     }
     if (s0 + STEP >= s_end) { break; }
@@ -341,11 +346,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       let buf = 1u;
     let f_x0 = fetch_x(s0 + 2u * STEP, 0u);
     let f_y0 = fetch_y(s0 + 2u * STEP, 0u);
+    let f_y1 = fetch_y(s0 + 2u * STEP, 1u);
       {
         let s = 0u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -354,8 +360,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 1u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -364,8 +370,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 2u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -374,8 +380,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 3u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -384,8 +390,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 4u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -394,8 +400,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 5u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -404,8 +410,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 6u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -414,8 +420,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 7u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -424,8 +430,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 8u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -434,8 +440,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 9u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -444,8 +450,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 10u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -454,8 +460,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 11u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -464,8 +470,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 12u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -474,8 +480,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 13u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -484,8 +490,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 14u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -494,8 +500,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 15u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -503,6 +509,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       }
     store_x(0u, 0u, f_x0);
     store_y(0u, 0u, f_y0);
+    store_y(0u, 1u, f_y1);
       workgroupBarrier();
     }
   }
@@ -513,16 +520,5 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   put(a0 + tm * RA + 1u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_1_0, o_out, scale, direct);
   put(a0 + tm * RA + 2u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_2_0, o_out, scale, direct);
   put(a0 + tm * RA + 3u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_3_0, o_out, scale, direct);
-  // The vector column: the invocations that fetched features a0 + 4·i.. add their shares.
-  s_red[lid] = m_part;
-  workgroupBarrier();
-  if (vec_col && lid < QA) {
-    var sum = vec4f(0.0);
-    for (var k = lid; k < NT; k += QA) { sum += s_red[k]; }
-    let len_scale = select(1.0, seg_inv_len(i_seg), direct);
-    for (var c = 0u; c < 4u; c += 1u) {
-      let a = a0 + 4u * lid + c;
-      if (a < u.dk) { out[o_out + a * u.ld + u.dv] = sum[c] * len_scale; }
-    }
-  }
+
 }

@@ -2,7 +2,8 @@ enable f16;
 
 @group(0) @binding(0) var<storage, read> x: array<f16>;
 @group(0) @binding(1) var<storage, read> y: array<f16>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<storage, read> den: array<f16>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
 struct Params {
   groups: u32,
   rows: u32,
@@ -33,7 +34,7 @@ struct Params {
   off_out: u32,
   off_out2: u32,
 }
-@group(0) @binding(3) var<uniform> u: Params;
+@group(0) @binding(4) var<uniform> u: Params;
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 fn ld_x(i: u32) -> f32 { return f32(x[u.off_x + i]); }
@@ -52,6 +53,15 @@ fn ld4_y(i: u32, n: u32) -> vec4f {
   if (n > 1u) { v.y = ld_y(i + 1u); }
   if (n > 2u) { v.z = ld_y(i + 2u); }
   if (n > 3u) { v.w = ld_y(i + 3u); }
+  return v;
+}
+fn ld_den(i: u32) -> f32 { return f32(den[u.off_den + i]); }
+fn ld4_den(i: u32, n: u32) -> vec4f {
+  var v = vec4f(0.0);
+  v.x = ld_den(i);
+  if (n > 1u) { v.y = ld_den(i + 1u); }
+  if (n > 2u) { v.z = ld_den(i + 2u); }
+  if (n > 3u) { v.w = ld_den(i + 3u); }
   return v;
 }
 
@@ -80,8 +90,8 @@ const QA = TA / 4u;  // vec4s per staged x row
 const QB = TB / 4u;  // vec4s per staged y row
 // s_x[buf][s][i][ta]: features a0 + 4·(ta·RA/4 + i).. of staged row s (likewise s_y): the
 // invocations of a subgroup read neighbouring vec4s (no bank conflicts).
-var<workgroup> s_x: array<array<array<array<vec4h, NTA>, RA / 4u>, STEP>, 2>;
-var<workgroup> s_y: array<array<array<array<vec4h, NTB>, RB / 4u>, STEP>, 2>;
+var<workgroup> s_x: array<array<array<array<vec4f, NTA>, RA / 4u>, STEP>, 2>;
+var<workgroup> s_y: array<array<array<array<vec4f, NTB>, RB / 4u>, STEP>, 2>;
 
 
 var<private> i_seg: u32;
@@ -92,20 +102,28 @@ var<private> lid: u32;
 var<private> vec_col: bool;  // this workgroup also sums the vector column (m or dm)
 var<private> m_part: vec4f;  // its share: features a0 + 4·(lid % QA).. of the rows it fetched
 
-// x features a0 + 4·(lid % QA).. of row r0 + lid / QA + k·NT/QA (0 past the chunk or d_k).
-fn fetch_x(r0: u32, k: u32) -> vec4f {
-  let r = r0 + lid / QA + k * (NT / QA);
-  let a = a0 + 4u * (lid % QA);
-  if (r >= r_end || a >= u.dk) { return vec4f(0.0); }
-  let i = row_at(r, u.dk) + a;
-  let val = ld4_x(i, u.dk - a);
-  if (vec_col) { m_part += vec4f(val) * 1.0; }
-  return val;
+struct FetchedX {
+  val: vec4f,
+  den: vec4f,  // plain features
 }
 
-fn store_x(buf: u32, k: u32, val: vec4f) {
+// x features a0 + 4·(lid % QA).. of row r0 + lid / QA + k·NT/QA (0 past the chunk or d_k),
+// with what the row adds to the vector column.
+fn fetch_x(r0: u32, k: u32) -> FetchedX {
+  let r = r0 + lid / QA + k * (NT / QA);
+  let a = a0 + 4u * (lid % QA);
+  if (r >= r_end || a >= u.dk) { return FetchedX(); }
+  let i = row_at(r, u.dk) + a;
+  var f: FetchedX;
+  f.val = ld4_x(i, u.dk - a);
+  if (vec_col) { f.den = ld4_den(i, u.dk - a); }
+  return f;
+}
+
+fn store_x(buf: u32, k: u32, f: FetchedX) {
   let e = lid + k * NT;
-  s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = vec4h(val);
+  s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = vec4f(f.val);
+  if (vec_col) { m_part += f.den; }
 }
 
 // y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB.
@@ -119,7 +137,7 @@ fn fetch_y(r0: u32, k: u32) -> vec4f {
 
 fn store_y(buf: u32, k: u32, val: vec4f) {
   let e = lid + k * NT;
-  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = vec4h(val);
+  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = vec4f(val);
 }
 
 fn put(a: u32, b4: u32, sums: vec4f, o_out: u32, scale: f32, direct: bool) {
@@ -150,7 +168,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   enter_segment(seg);
   a0 = ((g / u.tiles_n) % u.tiles_a) * TA;
   b0 = (g % u.tiles_n) * TB;
-  vec_col = false;
+  vec_col = b0 == 0u;
   let tn = lid % NTB;  // this invocation: state rows a0 + tm·RA.., columns b0 + tn·RB..
   let tm = lid / NTB;
   
@@ -175,8 +193,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 0u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -185,8 +203,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 1u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -195,8 +213,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 2u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -205,8 +223,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 3u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -215,8 +233,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 4u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -225,8 +243,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 5u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -235,8 +253,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 6u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -245,8 +263,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 7u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -255,8 +273,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 8u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -265,8 +283,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 9u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -275,8 +293,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 10u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -285,8 +303,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 11u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -295,8 +313,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 12u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -305,8 +323,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 13u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -315,8 +333,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 14u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -325,8 +343,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 15u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -344,8 +362,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 0u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -354,8 +372,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 1u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -364,8 +382,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 2u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -374,8 +392,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 3u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -384,8 +402,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 4u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -394,8 +412,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 5u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -404,8 +422,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 6u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -414,8 +432,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 7u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -424,8 +442,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 8u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -434,8 +452,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 9u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -444,8 +462,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 10u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -454,8 +472,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 11u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -464,8 +482,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 12u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -474,8 +492,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 13u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -484,8 +502,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 14u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -494,8 +512,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 15u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -513,5 +531,17 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   put(a0 + tm * RA + 1u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_1_0, o_out, scale, direct);
   put(a0 + tm * RA + 2u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_2_0, o_out, scale, direct);
   put(a0 + tm * RA + 3u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_3_0, o_out, scale, direct);
-
+  // The vector column: the invocations that fetched features a0 + 4·i.. add their shares
+  // (in the f32 staging buffer, which no one reads after the loop's last barrier).
+  s_y[lid / (STEP * (RB / 4u) * NTB)][(lid / ((RB / 4u) * NTB)) % STEP][(lid / NTB) % (RB / 4u)][lid % NTB] = m_part;
+  workgroupBarrier();
+  if (vec_col && lid < QA) {
+    var sum = vec4f(0.0);
+    for (var k = lid; k < NT; k += QA) { sum += s_y[k / (STEP * (RB / 4u) * NTB)][(k / ((RB / 4u) * NTB)) % STEP][(k / NTB) % (RB / 4u)][k % NTB]; }
+    let len_scale = select(1.0, seg_inv_len(i_seg), direct);
+    for (var c = 0u; c < 4u; c += 1u) {
+      let a = a0 + 4u * lid + c;
+      if (a < u.dk) { out[o_out + a * u.ld + u.dv] = sum[c] * len_scale; }
+    }
+  }
 }

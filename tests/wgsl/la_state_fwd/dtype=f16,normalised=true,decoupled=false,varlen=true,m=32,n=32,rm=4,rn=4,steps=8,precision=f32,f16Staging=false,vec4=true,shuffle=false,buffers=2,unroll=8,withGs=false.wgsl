@@ -67,9 +67,9 @@ const QA = TA / 4u;  // vec4s per staged x row
 const QB = TB / 4u;  // vec4s per staged y row
 // s_x[buf][s][i][ta]: features a0 + 4·(ta·RA/4 + i).. of staged row s (likewise s_y): the
 // invocations of a subgroup read neighbouring vec4s (no bank conflicts).
-var<workgroup> s_x: array<array<array<array<vec4h, NTA>, RA / 4u>, STEP>, 2>;
-var<workgroup> s_y: array<array<array<array<vec4h, NTB>, RB / 4u>, STEP>, 2>;
-var<workgroup> s_red: array<vec4f, NT>;  // partial sums of the vector column
+var<workgroup> s_x: array<array<array<array<vec4f, NTA>, RA / 4u>, STEP>, 2>;
+var<workgroup> s_y: array<array<array<array<vec4f, NTB>, RB / 4u>, STEP>, 2>;
+
 
 var<private> i_seg: u32;
 var<private> r_end: u32;
@@ -79,34 +79,41 @@ var<private> lid: u32;
 var<private> vec_col: bool;  // this workgroup also sums the vector column (m or dm)
 var<private> m_part: vec4f;  // its share: features a0 + 4·(lid % QA).. of the rows it fetched
 
-// x features a0 + 4·(lid % QA).. of row r0 + lid / QA + k·NT/QA (0 past the chunk or d_k).
-fn fetch_x(r0: u32, k: u32) -> vec4h {
-  let r = r0 + lid / QA + k * (NT / QA);
-  let a = a0 + 4u * (lid % QA);
-  if (r >= r_end || a >= u.dk) { return vec4h(0.0); }
-  let i = row_at(r, u.dk) + a;
-  let val = x[(u.off_x + i) / 4u];
-  if (vec_col) { m_part += vec4f(val) * 1.0; }
-  return val;
+struct FetchedX {
+  val: vec4f,
 }
 
-fn store_x(buf: u32, k: u32, val: vec4h) {
+// x features a0 + 4·(lid % QA).. of row r0 + lid / QA + k·NT/QA (0 past the chunk or d_k),
+// with what the row adds to the vector column.
+fn fetch_x(r0: u32, k: u32) -> FetchedX {
+  let r = r0 + lid / QA + k * (NT / QA);
+  let a = a0 + 4u * (lid % QA);
+  if (r >= r_end || a >= u.dk) { return FetchedX(); }
+  let i = row_at(r, u.dk) + a;
+  var f: FetchedX;
+  f.val = ld4_x(i, u.dk - a);
+  
+  return f;
+}
+
+fn store_x(buf: u32, k: u32, f: FetchedX) {
   let e = lid + k * NT;
-  s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = vec4h(val);
+  s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = vec4f(f.val);
+  if (vec_col) { m_part += vec4f(f.val); }
 }
 
 // y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB.
-fn fetch_y(r0: u32, k: u32) -> vec4h {
+fn fetch_y(r0: u32, k: u32) -> vec4f {
   let r = r0 + lid / QB + k * (NT / QB);
   let b = b0 + 4u * (lid % QB);
-  if (r >= r_end || b >= u.dv) { return vec4h(0.0); }
-  let val = y[(u.off_y + row_at(r, u.dv) + b) / 4u];
+  if (r >= r_end || b >= u.dv) { return vec4f(0.0); }
+  let val = ld4_y(row_at(r, u.dv) + b, u.dv - b);
   return val;
 }
 
-fn store_y(buf: u32, k: u32, val: vec4h) {
+fn store_y(buf: u32, k: u32, val: vec4f) {
   let e = lid + k * NT;
-  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = vec4h(val);
+  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = vec4f(val);
 }
 
 fn put(a: u32, b4: u32, sums: vec4f, o_out: u32, scale: f32, direct: bool) {
@@ -162,8 +169,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 0u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -172,8 +179,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 1u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -182,8 +189,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 2u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -192,8 +199,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 3u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -202,8 +209,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 4u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -212,8 +219,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 5u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -222,8 +229,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 6u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -232,8 +239,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 7u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -251,8 +258,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 0u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -261,8 +268,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 1u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -271,8 +278,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 2u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -281,8 +288,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 3u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -291,8 +298,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 4u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -301,8 +308,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 5u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -311,8 +318,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 6u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -321,8 +328,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 7u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let y0 = vec4f(s_y[buf][s][0][tn]);
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
@@ -340,12 +347,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   put(a0 + tm * RA + 1u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_1_0, o_out, scale, direct);
   put(a0 + tm * RA + 2u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_2_0, o_out, scale, direct);
   put(a0 + tm * RA + 3u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_3_0, o_out, scale, direct);
-  // The vector column: the invocations that fetched features a0 + 4·i.. add their shares.
-  s_red[lid] = m_part;
+  // The vector column: the invocations that fetched features a0 + 4·i.. add their shares
+  // (in the f32 staging buffer, which no one reads after the loop's last barrier).
+  s_y[lid / (STEP * (RB / 4u) * NTB)][(lid / ((RB / 4u) * NTB)) % STEP][(lid / NTB) % (RB / 4u)][lid % NTB] = m_part;
   workgroupBarrier();
   if (vec_col && lid < QA) {
     var sum = vec4f(0.0);
-    for (var k = lid; k < NT; k += QA) { sum += s_red[k]; }
+    for (var k = lid; k < NT; k += QA) { sum += s_y[k / (STEP * (RB / 4u) * NTB)][(k / ((RB / 4u) * NTB)) % STEP][(k / NTB) % (RB / 4u)][k % NTB]; }
     let len_scale = select(1.0, seg_inv_len(i_seg), direct);
     for (var c = 0u; c < 4u; c += 1u) {
       let a = a0 + 4u * lid + c;
