@@ -263,13 +263,14 @@ function staged(v: LaVariant, mode: KernelMode, yRaw: boolean) {
 }
 
 /**
- * Whether a state pass fetches an operand staged as `type` as stored: f16 storage loaded 4 at a
- * time into an f16 staging buffer needs no conversion on the way (the products convert where
- * they read). On the H200 la_state_fwd is 2.7 % faster so; the row passes keep fetching X as f32
- * (fetched as stored, la_rows_dq was 4 % slower; bench/NOTES.md, session 5, call 6).
+ * Whether a state pass fetches its operands as stored: f16 storage loaded 4 at a time is
+ * converted (where staged as f32) and scaled at the store, after the products, not at the fetch,
+ * where the conversion would wait for the load. On the H200 la_state_fwd was 2.7 % faster so with
+ * f16 staging (bench/NOTES.md, session 5, call 6); the row passes keep fetching X as f32
+ * (fetched as stored, la_rows_dq was 4 % slower there).
  */
-function fetchedRaw(v: LaVariant, mode: KernelMode, type: Staged["x"]): boolean {
-  return mode.vec4 && v.dtype === "f16" && type === "vec4h";
+function fetchedRaw(v: LaVariant, mode: KernelMode): boolean {
+  return mode.vec4 && v.dtype === "f16";
 }
 
 /** WGSL: 4 features of row binding `name` at element `i` (a multiple of 4), as stored or f32. */
@@ -478,8 +479,8 @@ export function stateKernel(
   const fx = (t.steps * t.m) / 4 / nt, fy = (t.steps * t.n) / 4 / nt;
   // y = dO/z (normalised backward) is not an input: staged as f32.
   const types = staged(v, mode, !bwdNorm);
-  const rawX = fetchedRaw(v, mode, types.x), rawY = !bwdNorm && fetchedRaw(v, mode, types.y);
-  const fx4 = rawX ? "vec4h" : "vec4f", fy4 = rawY ? "vec4h" : "vec4f";
+  const raw = fetchedRaw(v, mode);
+  const fx4 = raw ? "vec4h" : "vec4f", fy4 = raw ? "vec4h" : "vec4f";
   const block = registerBlock(t, mode, types);
   const red = vectorColumnSlots(t, mode, types);
   const x = fetchStore("x", fx), y = fetchStore("y", fy);
@@ -505,6 +506,7 @@ export function stateKernel(
     dec ? "f.den = ld4_den(i, u.dk - a);" : "",
     bwdNorm ? "f.c = dz[u.off_dz + row_at(r, 1u)];" : "",
   ].filter(Boolean).join(" ");
+  const vecFetch = vecLoads ? `\n  if (vec_col) { ${vecLoads} }` : "";
   const wgsl = `${types.enable}
 ${loaders(bindings, mode.vec4)}
 ${geometry(v)}
@@ -550,10 +552,9 @@ fn fetch_x(r0: u32, k: u32) -> FetchedX {
 ${
     norm
       ? `  var f: FetchedX;
-  f.val = ${load4("x", "i", "u.dk - a", rawX)};
-  ${vecLoads ? `if (vec_col) { ${vecLoads} }` : ""}
+  f.val = ${load4("x", "i", "u.dk - a", raw)};${vecFetch}
   return f;`
-      : `  return ${load4("x", "i", "u.dk - a", rawX)};`
+      : `  return ${load4("x", "i", "u.dk - a", raw)};`
   }
 }
 
@@ -567,25 +568,36 @@ ${
   }
 }
 
-// y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB${
-    bwdNorm ? ", divided by z_r" : ""
-  }.
-fn fetch_y(r0: u32, k: u32) -> ${fy4} {
+${
+    bwdNorm
+      ? `// y = dO_r / z_r: both loaded at the fetch, divided at the store (after the products).
+struct FetchedY {
+  val: ${fy4},
+  z: f32,
+}`
+      : `alias FetchedY = ${fy4};`
+  }
+
+// y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB${bwdNorm ? " and z_r" : ""}.
+fn fetch_y(r0: u32, k: u32) -> FetchedY {
   let r = r0 + lid / QB + k * (NT / QB);
   let b = b0 + 4u * (lid % QB);
-  if (r >= r_end || b >= u.dv) { return ${fy4}(0.0); }
-  let val = ${load4("y", "row_at(r, u.dv) + b", "u.dv - b", rawY)};
-  ${
-    bwdNorm
-      ? `// One division per row item, not 4 (as o and dq, which scale by 1/z_r too).
-  return val * (1.0 / z[u.off_z + row_at(r, 1u)]);`
-      : "return val;"
-  }
+  if (r >= r_end || b >= u.dv) { return FetchedY(${bwdNorm ? `${fy4}(0.0), 1.0` : ""}); }
+  let val = ${load4("y", "row_at(r, u.dv) + b", "u.dv - b", raw)};
+  return ${bwdNorm ? "FetchedY(val, z[u.off_z + row_at(r, 1u)])" : "val"};
 }
 
-fn store_y(buf: u32, k: u32, val: ${fy4}) {
-  let e = lid + k * NT;
-  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = ${types.y}(val);
+fn store_y(buf: u32, k: u32, f: FetchedY) {
+  let e = lid + k * NT;${
+    bwdNorm
+      ? "\n  // One division per row item, not 4 (as o and dq, which scale by 1/z_r too)."
+      : ""
+  }
+  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = ${
+    bwdNorm && types.y === "vec4f"
+      ? "vec4f(f.val) * (1.0 / f.z)"
+      : `${types.y}(${bwdNorm ? "vec4f(f.val) * (1.0 / f.z)" : "f"})`
+  };
 }
 
 fn put(a: u32, b4: u32, sums: vec4f, o_out: u32, scale: f32, direct: bool) {
