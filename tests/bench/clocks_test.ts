@@ -40,12 +40,12 @@ Deno.test({
     const device = (await testDevice())!;
     const dir = await Deno.makeTempDir();
     const path = Deno.env.get("PATH") ?? "";
-    // One reading per call, or one every 50 ms with -lms (a power-capped 1755 MHz).
+    // One reading per call, or one every 20 ms with -lms (a power-capped 1755 MHz).
     await Deno.writeTextFile(
       `${dir}/nvidia-smi`,
       `#!/bin/sh
 case "$*" in
-  *-lms*) while :; do echo "1755, 612.5, 51, 0x0000000000000004"; sleep 0.05; done ;;
+  *-lms*) while :; do echo "1755, 612.5, 51, 0x0000000000000004"; sleep 0.02; done ;;
   *) echo "1980, 80.1, 40, 0x0000000000000001" ;;
 esac
 `,
@@ -53,7 +53,7 @@ esac
     );
     Deno.env.set("PATH", `${dir}:${path}`);
     try {
-      const rows = await runClocks(device, { T: 64, seconds: 0.3, small: true, smi: true });
+      const rows = await runClocks(device, { T: 64, seconds: 0.1, small: true, smi: true });
       const f16 = device.features.has("shader-f16");
       assert.equal(rows.length, f16 ? 8 : 6, rows.map((r) => r.name).join());
       assert.equal(rows[0].name, "idle");
