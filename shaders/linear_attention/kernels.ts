@@ -263,14 +263,13 @@ function staged(v: LaVariant, mode: KernelMode, yRaw: boolean) {
 }
 
 /**
- * Whether a state pass fetches its operands as stored: f16 storage loaded 4 at a time is
- * converted (where staged as f32) and scaled at the store, after the products, not at the fetch,
- * where the conversion would wait for the load. On the H200 la_state_fwd was 2.7 % faster so with
- * f16 staging (bench/NOTES.md, session 5, call 6); the row passes keep fetching X as f32
- * (fetched as stored, la_rows_dq was 4 % slower there).
+ * Whether a state pass fetches an operand staged as `type` as stored: f16 storage loaded 4 at a
+ * time into an f16 staging buffer needs no conversion on the way (the products convert where
+ * they read). On the H200 la_state_fwd is 2.7 % faster so; the row passes keep fetching X as f32
+ * (fetched as stored, la_rows_dq was 4 % slower; bench/NOTES.md, session 5, call 6).
  */
-function fetchedRaw(v: LaVariant, mode: KernelMode): boolean {
-  return mode.vec4 && v.dtype === "f16";
+function fetchedRaw(v: LaVariant, mode: KernelMode, type: Staged["x"]): boolean {
+  return mode.vec4 && v.dtype === "f16" && type === "vec4h";
 }
 
 /** WGSL: 4 features of row binding `name` at element `i` (a multiple of 4), as stored or f32. */
@@ -364,14 +363,13 @@ ${names.map((n) => `    acc_${n} += vec4f(h_${n});`).join("\n")}`
 
 /**
  * The lines fetching this invocation's `count` items of operand `op` and storing them;
- * `extra(k)` adds arguments to the store of item k.
+ * `extra(k)` adds arguments to the fetch of item k.
  */
 function fetchStore(op: string, count: number, extra = (_k: number) => "") {
   return {
     fetch: (from: string) =>
-      unroll(count, (k) => `    let f_${op}${k} = fetch_${op}(${from}, ${k}u);`),
-    store: (buf: string) =>
-      unroll(count, (k) => `    store_${op}(${buf}, ${k}u, f_${op}${k}${extra(k)});`),
+      unroll(count, (k) => `    let f_${op}${k} = fetch_${op}(${from}, ${k}u${extra(k)});`),
+    store: (buf: string) => unroll(count, (k) => `    store_${op}(${buf}, ${k}u, f_${op}${k});`),
   };
 }
 
@@ -479,8 +477,8 @@ export function stateKernel(
   const fx = (t.steps * t.m) / 4 / nt, fy = (t.steps * t.n) / 4 / nt;
   // y = dO/z (normalised backward) is not an input: staged as f32.
   const types = staged(v, mode, !bwdNorm);
-  const raw = fetchedRaw(v, mode);
-  const fx4 = raw ? "vec4h" : "vec4f", fy4 = raw ? "vec4h" : "vec4f";
+  const rawX = fetchedRaw(v, mode, types.x), rawY = !bwdNorm && fetchedRaw(v, mode, types.y);
+  const fx4 = rawX ? "vec4h" : "vec4f", fy4 = rawY ? "vec4h" : "vec4f";
   const block = registerBlock(t, mode, types);
   const red = vectorColumnSlots(t, mode, types);
   const x = fetchStore("x", fx), y = fetchStore("y", fy);
@@ -552,9 +550,9 @@ fn fetch_x(r0: u32, k: u32) -> FetchedX {
 ${
     norm
       ? `  var f: FetchedX;
-  f.val = ${load4("x", "i", "u.dk - a", raw)};${vecFetch}
+  f.val = ${load4("x", "i", "u.dk - a", rawX)};${vecFetch}
   return f;`
-      : `  return ${load4("x", "i", "u.dk - a", raw)};`
+      : `  return ${load4("x", "i", "u.dk - a", rawX)};`
   }
 }
 
@@ -568,36 +566,25 @@ ${
   }
 }
 
-${
-    bwdNorm
-      ? `// y = dO_r / z_r: both loaded at the fetch, divided at the store (after the products).
-struct FetchedY {
-  val: ${fy4},
-  z: f32,
-}`
-      : `alias FetchedY = ${fy4};`
-  }
-
-// y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB${bwdNorm ? " and z_r" : ""}.
-fn fetch_y(r0: u32, k: u32) -> FetchedY {
+// y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB${
+    bwdNorm ? ", divided by z_r" : ""
+  }.
+fn fetch_y(r0: u32, k: u32) -> ${fy4} {
   let r = r0 + lid / QB + k * (NT / QB);
   let b = b0 + 4u * (lid % QB);
-  if (r >= r_end || b >= u.dv) { return FetchedY(${bwdNorm ? `${fy4}(0.0), 1.0` : ""}); }
-  let val = ${load4("y", "row_at(r, u.dv) + b", "u.dv - b", raw)};
-  return ${bwdNorm ? "FetchedY(val, z[u.off_z + row_at(r, 1u)])" : "val"};
+  if (r >= r_end || b >= u.dv) { return ${fy4}(0.0); }
+  let val = ${load4("y", "row_at(r, u.dv) + b", "u.dv - b", rawY)};
+  ${
+    bwdNorm
+      ? `// One division per row item, not 4 (as o and dq, which scale by 1/z_r too).
+  return val * (1.0 / z[u.off_z + row_at(r, 1u)]);`
+      : "return val;"
+  }
 }
 
-fn store_y(buf: u32, k: u32, f: FetchedY) {
-  let e = lid + k * NT;${
-    bwdNorm
-      ? "\n  // One division per row item, not 4 (as o and dq, which scale by 1/z_r too)."
-      : ""
-  }
-  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = ${
-    bwdNorm && types.y === "vec4f"
-      ? "vec4f(f.val) * (1.0 / f.z)"
-      : `${types.y}(${bwdNorm ? "vec4f(f.val) * (1.0 / f.z)" : "f"})`
-  };
+fn store_y(buf: u32, k: u32, val: ${fy4}) {
+  let e = lid + k * NT;
+  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = ${types.y}(val);
 }
 
 fn put(a: u32, b4: u32, sums: vec4f, o_out: u32, scale: f32, direct: bool) {
@@ -956,39 +943,26 @@ var<private> o_mat: u32;
 var<private> lid: u32;
 const FX = ${fx}u;  // X vec4s each invocation fetches per step
 
-${
-    zOut
-      ? `// o's fetch also reads what its share of z_r = q_r·m needs (m from workgroup memory, the plain
-// features with decoupled); the share is added at the store, after the products: an add at the
-// fetch waits for the load there (bench/NOTES.md, session 6, calls 7 and 8).
-struct FetchedX {
-  val: vec4f,
-  m: vec4f,${v.decoupled ? "\n  den: vec4f," : ""}
-}`
-      : "alias FetchedX = vec4f;"
+// X features i0 + 4·(lid % QI).. of row r0 + lid / QI + k·NT/QI (0 past the rows or features)${
+    zOut ? ";\n// adds their share of q·m to *z_share" : "."
   }
-
-// X features i0 + 4·(lid % QI).. of row r0 + lid / QI + k·NT/QI (0 past the rows or features).
-fn fetch_x(i0: u32, k: u32) -> FetchedX {
+fn fetch_x(i0: u32, k: u32${zOut ? ", z_share: ptr<function, f32>" : ""}) -> vec4f {
   let r = r0 + lid / QI + k * (NT / QI);
   let i = i0 + 4u * (lid % QI);
-  if (r >= n_rows || i >= ${inner}) { return FetchedX(); }
+  if (r >= n_rows || i >= ${inner}) { return vec4f(0.0); }
   let i_x = row_at(r, ${inner}) + i;
-${
+  let val = ld4_x(i_x, ${inner} - i);
+  ${
     zOut
-      ? `  var f: FetchedX;
-  f.val = ld4_x(i_x, ${inner} - i);
-  f.m = vec4f(s_vec[i], s_vec[i + 1u], s_vec[i + 2u], s_vec[i + 3u]);${
-        v.decoupled ? `\n  f.den = ld4_den(i_x, ${inner} - i);` : ""
-      }
-  return f;`
-      : `  return ld4_x(i_x, ${inner} - i);`
+      ? `let m4 = vec4f(s_vec[i], s_vec[i + 1u], s_vec[i + 2u], s_vec[i + 3u]);
+  *z_share += dot(${v.decoupled ? `ld4_den(i_x, ${inner} - i)` : "val"}, m4);`
+      : ""
   }
+  return val;
 }
 
-fn store_x(buf: u32, k: u32, f: FetchedX${zOut ? ", z_share: ptr<function, f32>" : ""}) {
+fn store_x(buf: u32, k: u32, val: vec4f) {
   let r = lid / QI + k * (NT / QI);
-  let val = f${zOut ? ".val" : ""};
 ${
     rowMajorX
       ? `  s_x[buf][lid % QI][r / RT][r % RT] = ${types.x}(val);`
@@ -996,7 +970,7 @@ ${
   for (var c = 0u; c < 4u; c += 1u) {
     s_x[buf][i + c][(r % RT) / 4u][r / RT][r % 4u] = ${types.x}(val)[c];
   }`
-  }${zOut ? `\n  *z_share += dot(${v.decoupled ? "f.den" : "val"}, f.m);` : ""}
+  }
 }
 
 ${stateFetch(transposed, inner, outer, types.y, stateVec4, stateT ? "u.dk" : "u.ld")}

@@ -97,33 +97,22 @@ var<private> o_mat: u32;
 var<private> lid: u32;
 const FX = 1u;  // X vec4s each invocation fetches per step
 
-// o's fetch also reads what its share of z_r = q_r·m needs (m from workgroup memory, the plain
-// features with decoupled); the share is added at the store, after the products: an add at the
-// fetch waits for the load there (bench/NOTES.md, session 6, calls 7 and 8).
-struct FetchedX {
-  val: vec4f,
-  m: vec4f,
-  den: vec4f,
-}
-
-// X features i0 + 4·(lid % QI).. of row r0 + lid / QI + k·NT/QI (0 past the rows or features).
-fn fetch_x(i0: u32, k: u32) -> FetchedX {
+// X features i0 + 4·(lid % QI).. of row r0 + lid / QI + k·NT/QI (0 past the rows or features);
+// adds their share of q·m to *z_share
+fn fetch_x(i0: u32, k: u32, z_share: ptr<function, f32>) -> vec4f {
   let r = r0 + lid / QI + k * (NT / QI);
   let i = i0 + 4u * (lid % QI);
-  if (r >= n_rows || i >= u.dk) { return FetchedX(); }
+  if (r >= n_rows || i >= u.dk) { return vec4f(0.0); }
   let i_x = row_at(r, u.dk) + i;
-  var f: FetchedX;
-  f.val = ld4_x(i_x, u.dk - i);
-  f.m = vec4f(s_vec[i], s_vec[i + 1u], s_vec[i + 2u], s_vec[i + 3u]);
-  f.den = ld4_den(i_x, u.dk - i);
-  return f;
+  let val = ld4_x(i_x, u.dk - i);
+  let m4 = vec4f(s_vec[i], s_vec[i + 1u], s_vec[i + 2u], s_vec[i + 3u]);
+  *z_share += dot(ld4_den(i_x, u.dk - i), m4);
+  return val;
 }
 
-fn store_x(buf: u32, k: u32, f: FetchedX, z_share: ptr<function, f32>) {
+fn store_x(buf: u32, k: u32, val: vec4f) {
   let r = lid / QI + k * (NT / QI);
-  let val = f.val;
   s_x[buf][lid % QI][r / RT][r % RT] = vec4f(val);
-  *z_share += dot(f.den, f.m);
 }
 
 // M[i0 + i][n0 + col] of the state (element k of this invocation's share of the step).
@@ -188,12 +177,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let s_begin = 0u;
   let s_end = u.dk;
   {
-    let f_x0 = fetch_x(s_begin, 0u);
+    let f_x0 = fetch_x(s_begin, 0u, &z_part0);
     let f_m0 = fetch_m(s_begin, 0u);
     let f_m1 = fetch_m(s_begin, 1u);
     let f_m2 = fetch_m(s_begin, 2u);
     let f_m3 = fetch_m(s_begin, 3u);
-    store_x(0u, 0u, f_x0, &z_part0);
+    store_x(0u, 0u, f_x0);
     store_m(0u, 0u, f_m0);
     store_m(0u, 1u, f_m1);
     store_m(0u, 2u, f_m2);
@@ -203,7 +192,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   for (var s0 = s_begin; s0 < s_end; s0 += 2u * STEP) {
     {
       let buf = 0u;
-    let f_x0 = fetch_x(s0 + STEP, 0u);
+    let f_x0 = fetch_x(s0 + STEP, 0u, &z_part0);
     let f_m0 = fetch_m(s0 + STEP, 0u);
     let f_m1 = fetch_m(s0 + STEP, 1u);
     let f_m2 = fetch_m(s0 + STEP, 2u);
@@ -326,7 +315,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
           acc_7_0 = fma(vec4<f32>(x7[3]), y0, acc_7_0);
         }
       }
-    store_x(1u, 0u, f_x0, &z_part0);
+    store_x(1u, 0u, f_x0);
     store_m(1u, 0u, f_m0);
     store_m(1u, 1u, f_m1);
     store_m(1u, 2u, f_m2);
@@ -336,7 +325,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     if (s0 + STEP >= s_end) { break; }
     {
       let buf = 1u;
-    let f_x0 = fetch_x(s0 + 2u * STEP, 0u);
+    let f_x0 = fetch_x(s0 + 2u * STEP, 0u, &z_part0);
     let f_m0 = fetch_m(s0 + 2u * STEP, 0u);
     let f_m1 = fetch_m(s0 + 2u * STEP, 1u);
     let f_m2 = fetch_m(s0 + 2u * STEP, 2u);
@@ -459,7 +448,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
           acc_7_0 = fma(vec4<f32>(x7[3]), y0, acc_7_0);
         }
       }
-    store_x(0u, 0u, f_x0, &z_part0);
+    store_x(0u, 0u, f_x0);
     store_m(0u, 0u, f_m0);
     store_m(0u, 1u, f_m1);
     store_m(0u, 2u, f_m2);

@@ -96,20 +96,18 @@ fn store_x(buf: u32, k: u32, f: FetchedX) {
 
 }
 
-alias FetchedY = vec4h;
-
 // y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB.
-fn fetch_y(r0: u32, k: u32) -> FetchedY {
+fn fetch_y(r0: u32, k: u32) -> vec4h {
   let r = r0 + lid / QB + k * (NT / QB);
   let b = b0 + 4u * (lid % QB);
-  if (r >= r_end || b >= u.dv) { return FetchedY(); }
+  if (r >= r_end || b >= u.dv) { return vec4h(0.0); }
   let val = y[(u.off_y + row_at(r, u.dv) + b) / 4u];
   return val;
 }
 
-fn store_y(buf: u32, k: u32, f: FetchedY) {
+fn store_y(buf: u32, k: u32, val: vec4h) {
   let e = lid + k * NT;
-  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = vec4h(f);
+  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = vec4h(val);
 }
 
 fn put(a: u32, b4: u32, sums: vec4f, o_out: u32, scale: f32, direct: bool) {

@@ -129,25 +129,19 @@ fn store_x(buf: u32, k: u32, f: FetchedX) {
   if (vec_col) { m_part += f.den * f.c; }
 }
 
-// y = dO_r / z_r: both loaded at the fetch, divided at the store (after the products).
-struct FetchedY {
-  val: vec4f,
-  z: f32,
-}
-
-// y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB and z_r.
-fn fetch_y(r0: u32, k: u32) -> FetchedY {
+// y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB, divided by z_r.
+fn fetch_y(r0: u32, k: u32) -> vec4f {
   let r = r0 + lid / QB + k * (NT / QB);
   let b = b0 + 4u * (lid % QB);
-  if (r >= r_end || b >= u.dv) { return FetchedY(vec4f(0.0), 1.0); }
+  if (r >= r_end || b >= u.dv) { return vec4f(0.0); }
   let val = ld4_y(row_at(r, u.dv) + b, u.dv - b);
-  return FetchedY(val, z[u.off_z + row_at(r, 1u)]);
+  // One division per row item, not 4 (as o and dq, which scale by 1/z_r too).
+  return val * (1.0 / z[u.off_z + row_at(r, 1u)]);
 }
 
-fn store_y(buf: u32, k: u32, f: FetchedY) {
+fn store_y(buf: u32, k: u32, val: vec4f) {
   let e = lid + k * NT;
-  // One division per row item, not 4 (as o and dq, which scale by 1/z_r too).
-  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = vec4f(f.val) * (1.0 / f.z);
+  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = vec4f(val);
 }
 
 fn put(a: u32, b4: u32, sums: vec4f, o_out: u32, scale: f32, direct: bool) {

@@ -109,20 +109,18 @@ fn store_x(buf: u32, k: u32, f: FetchedX) {
 
 }
 
-alias FetchedY = vec4f;
-
 // y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB.
-fn fetch_y(r0: u32, k: u32) -> FetchedY {
+fn fetch_y(r0: u32, k: u32) -> vec4f {
   let r = r0 + lid / QB + k * (NT / QB);
   let b = b0 + 4u * (lid % QB);
-  if (r >= r_end || b >= u.dv) { return FetchedY(); }
+  if (r >= r_end || b >= u.dv) { return vec4f(0.0); }
   let val = ld4_y(row_at(r, u.dv) + b, u.dv - b);
   return val;
 }
 
-fn store_y(buf: u32, k: u32, f: FetchedY) {
+fn store_y(buf: u32, k: u32, val: vec4f) {
   let e = lid + k * NT;
-  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = vec4f(f);
+  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = vec4f(val);
 }
 
 fn put(a: u32, b4: u32, sums: vec4f, o_out: u32, scale: f32, direct: bool) {
