@@ -13,8 +13,8 @@
  *    loop, against which its staging is measured. The kernels' own blocks also run on random
  *    data (the other rungs multiply a few constants).
  * 5. The state kernel itself (shaders/linear_attention/kernels.ts, forward of the simple op: a
- *    staged `KᵀV` over chunks of rows): today's forward tiling, with f32 staging, and with 12 to
- *    44 KiB of otherwise unused workgroup memory ({@linkcode padded}: its occupancy); and the
+ *    staged `KᵀV` over chunks of rows): today's forward tiling, with f32 staging, and with 2 to
+ *    20 KiB of otherwise unused workgroup memory ({@linkcode padded}: its occupancy); and the
  *    first session's 8 × 8 tiles with one vs two staging buffers, scalar vs vec4 global loads,
  *    the x operand shared by subgroup shuffles, f16 staging with f16 product chains or with f32
  *    products (each staged value converted where read: exact), the FMA loop over the 16 staged

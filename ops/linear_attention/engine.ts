@@ -575,10 +575,11 @@ function modeOf(
   device: GPUDevice,
   precision: LaPrecision = p.precision,
   buffers: 1 | 2 = p.tiling.buffers,
+  f16Staging = p.tiling.f16Staging,
 ): KernelMode {
   return {
     precision,
-    f16Staging: p.tiling.f16Staging && p.variant.dtype === "f16",
+    f16Staging: f16Staging && p.variant.dtype === "f16",
     vec4,
     shuffle: canShuffle({ ...p, precision }, t, device),
     buffers,
@@ -619,14 +620,7 @@ function recordState(
   const precision = pass === "fwd" || t.rm * t.rn > 16 ? "f32" : p.precision;
   const vec4 = vec4Windows(p, slices, tensors);
   const f16Staging = p.tiling.state.f16Staging ?? p.tiling.f16Staging;
-  const mode = modeOf(
-    { ...p, tiling: { ...p.tiling, f16Staging } },
-    t,
-    vec4,
-    out.device,
-    precision,
-    stateBuffers(p),
-  );
+  const mode = modeOf(p, t, vec4, out.device, precision, stateBuffers(p), f16Staging);
   checkLoopCap(p, pass, t, mode, c.chunk, out.device);
   const k = kernelOf(
     `la_state_${pass}`,
