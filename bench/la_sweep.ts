@@ -44,6 +44,10 @@ const CANDIDATES: Candidate[] = [
   // pass too.
   ["1 buffer", { buffers: 1 }, "f32"],
   ["state bwd 2 buffers", { state: { byPass: { bwd: { buffers: 2 } } } }, "f32"],
+  // The backward state pass in the forward's form: two buffers, q staged as f32.
+  ["state bwd f32 2 buffers", {
+    state: { byPass: { bwd: { buffers: 2, f16Staging: false } } },
+  }, "f32"],
   ["state bwd 4x4", { state: { byPass: { bwd: { ...FOUR, buffers: 1 } } } }, "f32"],
   ["state bwd 4x4 2 buffers", { state: { byPass: { bwd: { ...FOUR, buffers: 2 } } } }, "f32"],
   ["state bwd 8x4", {

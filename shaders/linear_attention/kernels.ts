@@ -477,8 +477,17 @@ export function stateKernel(
   const fx = (t.steps * t.m) / 4 / nt, fy = (t.steps * t.n) / 4 / nt;
   // y = dO/z (normalised backward) is not an input: staged as f32.
   const types = staged(v, mode, !bwdNorm);
-  const rawX = fetchedRaw(v, mode, types.x), rawY = !bwdNorm && fetchedRaw(v, mode, types.y);
+  // y = dO/z is fetched as stored and divided at the store, after the products.
+  const rawX = fetchedRaw(v, mode, types.x);
+  const rawY = fetchedRaw(v, mode, bwdNorm ? "vec4h" : types.y);
   const fx4 = rawX ? "vec4h" : "vec4f", fy4 = rawY ? "vec4h" : "vec4f";
+  // One division per row item, not 4 (as o and dq, which scale by 1/z_r too).
+  const yOverZ = "vec4f(f.val) * (1.0 / f.z)";
+  const storedY = !bwdNorm
+    ? `${types.y}(f)`
+    : types.y === "vec4f"
+    ? yOverZ
+    : `${types.y}(${yOverZ})`;
   const block = registerBlock(t, mode, types);
   const red = vectorColumnSlots(t, mode, types);
   const x = fetchStore("x", fx), y = fetchStore("y", fy);
@@ -566,25 +575,29 @@ ${
   }
 }
 
-// y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB${
-    bwdNorm ? ", divided by z_r" : ""
-  }.
-fn fetch_y(r0: u32, k: u32) -> ${fy4} {
+${
+    bwdNorm
+      ? `// y = dO_r / z_r: both loaded at the fetch, divided at the store (after the products, so
+// that in two-buffer form nothing waits for the prefetch's loads).
+struct FetchedY {
+  val: ${fy4},
+  z: f32,
+}`
+      : `alias FetchedY = ${fy4};`
+  }
+
+// y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB${bwdNorm ? ", and z_r" : ""}.
+fn fetch_y(r0: u32, k: u32) -> FetchedY {
   let r = r0 + lid / QB + k * (NT / QB);
   let b = b0 + 4u * (lid % QB);
-  if (r >= r_end || b >= u.dv) { return ${fy4}(0.0); }
+  if (r >= r_end || b >= u.dv) { return FetchedY(${bwdNorm ? `${fy4}(0.0), 1.0` : ""}); }
   let val = ${load4("y", "row_at(r, u.dv) + b", "u.dv - b", rawY)};
-  ${
-    bwdNorm
-      ? `// One division per row item, not 4 (as o and dq, which scale by 1/z_r too).
-  return val * (1.0 / z[u.off_z + row_at(r, 1u)]);`
-      : "return val;"
-  }
+  return ${bwdNorm ? "FetchedY(val, z[u.off_z + row_at(r, 1u)])" : "val"};
 }
 
-fn store_y(buf: u32, k: u32, val: ${fy4}) {
+fn store_y(buf: u32, k: u32, f: FetchedY) {
   let e = lid + k * NT;
-  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = ${types.y}(val);
+  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = ${storedY};
 }
 
 fn put(a: u32, b4: u32, sums: vec4f, o_out: u32, scale: f32, direct: bool) {
