@@ -7,7 +7,7 @@
  * large T); each chunk's partial state goes to scratch inside a buffer that is not written yet
  * (the output o in the forward, the gradient dk in the backward) and a reduce kernel sums the
  * partials in a fixed order. Extra memory: the forward keeps `[S | m]` (f32,
- * B·H·d_k·(d_v+1)) and, for the normalised ops, z per query row (f32, B·H·L_q); the backward
+ * B·H·d_k·(d_v+1)) and, for the normalised ops, 1/z per query row (f32, B·H·L_q); the backward
  * adds `[dS | dm/L_k]` of the state's size and dz per query row while it runs.
  * @module
  */
@@ -732,7 +732,7 @@ function stateRowLength(p: Problem): number {
   return vecState(p) ? p.dv + 4 : p.dv + 1;
 }
 
-/** An f32 tensor of one value per query row (z, dz): items · L_q · he values. */
+/** An f32 tensor of one value per query row (1/z, dz): items · L_q · he values. */
 function rowStats(p: Problem, device: GPUDevice): Tensor {
   return Tensor.empty(device, [p.items, p.lq * p.he], "f32");
 }
@@ -748,17 +748,17 @@ export interface Saved {
   output: Tensor;
   /** `[S | m]` (normalised) or S, f32. */
   state: Tensor;
-  /** Normalised ops: z = q·m + ε per query row, f32. */
-  z?: Tensor;
+  /** Normalised ops: w = 1/z = 1/(q·m + ε) per query row, f32 (the backward multiplies by it). */
+  w?: Tensor;
 }
 
-/** Records the forward: the output, the f32 state and (normalised) z per row. */
+/** Records the forward: the output, the f32 state and (normalised) 1/z per row. */
 export function forward(p: Problem, x: Inputs): Saved {
   const device = x.q.device;
   const state = stateTensor(p, device);
   const output = Tensor.empty(device, withFeatures(x.q, p.dv), x.q.dtype);
-  const z = p.variant.normalised ? rowStats(p, device) : undefined;
-  const slices = plan(p, [x.q, x.k, x.v, x.qr, x.kr, output, state, z]);
+  const w = p.variant.normalised ? rowStats(p, device) : undefined;
+  const slices = plan(p, [x.q, x.k, x.v, x.qr, x.kr, output, state, w]);
   const dec = p.variant.decoupled;
   recordState(
     p,
@@ -772,15 +772,15 @@ export function forward(p: Problem, x: Inputs): Saved {
     den: dec ? x.q : undefined,
     mat: state,
     out: output,
-    z,
+    w,
   });
-  return { output, state, z };
+  return { output, state, w };
 }
 
 /** Frees what {@linkcode forward} kept. */
 export function release(saved: Saved): void {
   saved.state.destroy();
-  saved.z?.destroy();
+  saved.w?.destroy();
 }
 
 /** Gradients of the row inputs (`dqr`, `dkr` for the decoupled op only). */
@@ -806,7 +806,7 @@ export function backward(p: Problem, x: Inputs, saved: Saved, dO: Tensor, gs?: T
   if (dec) Object.assign(g, { dqr: like(x.q), dkr: like(x.k) });
   const dstate = stateTensor(p, device);
   const dz = norm ? rowStats(p, device) : undefined;
-  const { state, z } = saved;
+  const { state, w } = saved;
   const slices = plan(p, [
     x.q,
     x.k,
@@ -814,7 +814,7 @@ export function backward(p: Problem, x: Inputs, saved: Saved, dO: Tensor, gs?: T
     x.qr,
     x.kr,
     state,
-    z,
+    w,
     dz,
     dO,
     gs,
@@ -834,12 +834,12 @@ export function backward(p: Problem, x: Inputs, saved: Saved, dO: Tensor, gs?: T
     out: dec ? g.dqr : g.dq,
     out2: dec ? g.dq : undefined,
   };
-  if (norm) recordRows(p, slices, "dq", { ...dq, den: x.qr ?? x.q, z, dz }, copies);
+  if (norm) recordRows(p, slices, "dq", { ...dq, den: x.qr ?? x.q, w, dz }, copies);
   recordState(p, slices, "bwd", {
     x: x.qr ?? x.q,
     y: dO,
     den: dec ? x.q : undefined,
-    z,
+    w,
     dz,
     gs,
     out: dstate,

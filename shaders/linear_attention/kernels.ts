@@ -8,7 +8,7 @@
  *   Several chunks per segment write partial sums that the **reduce kernel** adds in chunk
  *   order (deterministic); one chunk writes the finished state.
  * - **row kernel** (s = inner features, m = sequence rows, n = output features): `o = qS / z`
- *   (writes z per row, f32), `dq = dO·Sᵀ/z + dz·m` (dz = −(q·dO·Sᵀ)/z² from the f32 products,
+ *   (writes w = 1/z per row, f32), `dq = dO·Sᵀ/z + dz·m` (dz = −(q·dO·Sᵀ)/z² from the f32 products,
  *   written per row for the state backward), `dk = σ·v·dSᵀ + dm/L_k`, `dv = σ·k·dS`.
  *
  * Each kernel is one WGSL template with named constants; only the register block (an
@@ -92,7 +92,7 @@ export function tileThreads(t: Tile): number {
  * current slice (or one (sequence, head)); its row r of a tensor with feature size d starts at
  * element `off + (row0(i_seg) + r) · he · d + (i_seg % he) · d`, which covers [B·H, 1, T, D]
  * (`he` = 1), [B, T, H, D] (`he` = H) and packed [T_total, H, D]. The per-row f32 statistics
- * (z, dz) use the same index with d = 1.
+ * (w = 1/z, dz) use the same index with d = 1.
  */
 export const laParams = new UniformBlock({
   groups: "u32", // workgroups in this launch
@@ -118,7 +118,7 @@ export const laParams = new UniformBlock({
   off_den: "u32",
   off_mat: "u32",
   off_gs: "u32",
-  off_z: "u32",
+  off_w: "u32",
   off_dz: "u32",
   off_part: "u32",
   off_out: "u32",
@@ -130,7 +130,7 @@ export type LaParamName = typeof laParams.fields[number][0];
 
 /** A storage binding of a kernel, in binding order. */
 export interface LaBinding {
-  /** Name (`x`, `y`, `den`, `mat`, `gs`, `z`, `dz`, `part`, `out`, `out2`, `seqs`). */
+  /** Name (`x`, `y`, `den`, `mat`, `gs`, `w`, `dz`, `part`, `out`, `out2`, `seqs`). */
   name: string;
   /**
    * Element type: the row dtype, f32 (states, partials, row statistics), vec4f (a state read 4
@@ -469,7 +469,7 @@ export function stateKernel(
   // x: numerator rows (k / k_rope / q / q_rope); y: v or dO; den: plain features of m / dm.
   const bindings = [binding("x"), binding("y")];
   if (dec) bindings.push(binding("den"));
-  if (bwdNorm) bindings.push(binding("z", "f32"), binding("dz", "f32"));
+  if (bwdNorm) bindings.push(binding("w", "f32"), binding("dz", "f32"));
   if (withGs) bindings.push(binding("gs", "f32"));
   if (v.varlen) bindings.push(binding("seqs", "u32"));
   bindings.push(binding("out", "f32", true));
@@ -477,12 +477,10 @@ export function stateKernel(
   const fx = (t.steps * t.m) / 4 / nt, fy = (t.steps * t.n) / 4 / nt;
   // y = dO/z (normalised backward) is not an input: staged as f32.
   const types = staged(v, mode, !bwdNorm);
-  // y = dO/z is fetched as stored and divided at the store, after the products.
   const rawX = fetchedRaw(v, mode, types.x);
   const rawY = fetchedRaw(v, mode, bwdNorm ? "vec4h" : types.y);
   const fx4 = rawX ? "vec4h" : "vec4f", fy4 = rawY ? "vec4h" : "vec4f";
-  // One division per row item, not 4 (as o and dq, which scale by 1/z_r too).
-  const yOverZ = "vec4f(f.val) * (1.0 / f.z)";
+  const yOverZ = "vec4f(f.val) * f.w";
   const storedY = !bwdNorm
     ? `${types.y}(f)`
     : types.y === "vec4f"
@@ -577,22 +575,22 @@ ${
 
 ${
     bwdNorm
-      ? `// y = dO_r / z_r: both loaded at the fetch, divided at the store (after the products, so
-// that in two-buffer form nothing waits for the prefetch's loads).
+      ? `// y = dO_r / z_r: dO_r and w_r = 1/z_r (written by the forward) loaded at the fetch,
+// multiplied at the store (after the products: in two-buffer form nothing waits for the loads).
 struct FetchedY {
   val: ${fy4},
-  z: f32,
+  w: f32,
 }`
       : `alias FetchedY = ${fy4};`
   }
 
-// y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB${bwdNorm ? ", and z_r" : ""}.
+// y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB${bwdNorm ? ", and w_r" : ""}.
 fn fetch_y(r0: u32, k: u32) -> FetchedY {
   let r = r0 + lid / QB + k * (NT / QB);
   let b = b0 + 4u * (lid % QB);
   if (r >= r_end || b >= u.dv) { return FetchedY(${bwdNorm ? `${fy4}(0.0), 1.0` : ""}); }
   let val = ${load4("y", "row_at(r, u.dv) + b", "u.dv - b", rawY)};
-  return ${bwdNorm ? "FetchedY(val, z[u.off_z + row_at(r, 1u)])" : "val"};
+  return ${bwdNorm ? "FetchedY(val, w[u.off_w + row_at(r, 1u)])" : "val"};
 }
 
 fn store_y(buf: u32, k: u32, f: FetchedY) {
@@ -819,7 +817,8 @@ fn store_m(buf: u32, k: u32, val: ${type}) {
  * Row kernel for `role` (docs/math.md §1.2, §1.3, §2, §4) over a `t.m` rows × `t.n` output features
  * tile: X (rows × inner) times M (inner × outputs) and an epilogue per role:
  * - `o`:  X = q (q_rope), M = S; normalised: z = q·m + ε (decoupled: plain q, `den`) summed
- *   while q is fetched, o = acc / z, z written to `z` (f32, one per row)
+ *   while q is fetched, o = acc / z, w = 1/z written to `w` (f32, one per row: the backward
+ *   multiplies by it)
  * - `dq`: X = dO, M = Sᵀ; normalised: dz = −(x_num·acc)/z² with x_num = q (q_rope: `den`)
  *   written to `dz`, dq = acc / z + dz·m (decoupled: out = dq_rope = acc / z, out2 = dq =
  *   dz·m); needs the whole d_k in one tile (t.n ≥ d_k)
@@ -873,11 +872,11 @@ export function rowKernel(
   const bindings = [binding("x")];
   if (den) bindings.push(binding("den"));
   bindings.push(binding("mat", stateVec4 ? "vec4f" : "f32"));
-  if (dzOut) bindings.push(binding("z", "f32"));
+  if (dzOut) bindings.push(binding("w", "f32"));
   if (v.varlen) bindings.push(binding("seqs", "u32"));
   bindings.push(binding("out", "row", true));
   if (two) bindings.push(binding("out2", "row", true));
-  if (zOut) bindings.push(binding("z", "f32", true));
+  if (zOut) bindings.push(binding("w", "f32", true));
   if (dzOut) bindings.push(binding("dz", "f32", true));
   const nt = tileThreads(t);
   const fx = (t.m * t.steps) / 4 / nt, fm = (t.steps * t.n) / nt / (stateVec4 ? 4 : 1);
@@ -1075,7 +1074,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   ${
     dzOut
       ? `for (var r = lid; r < BT; r += NT) {
-    s_w[r] = select(0.0, 1.0 / z[u.off_z + row_at(r0 + r, 1u)], r0 + r < n_rows);
+    s_w[r] = select(0.0, w[u.off_w + row_at(r0 + r, 1u)], r0 + r < n_rows);
   }`
       : ""
   }
@@ -1100,14 +1099,14 @@ ${
   }
 ${
     zOut
-      ? `  // z_r = q_r·m + ε from the fetching invocations' shares; written for the backward.
+      ? `  // z_r = q_r·m + ε from the fetching invocations' shares; 1/z_r written for the backward.
 ${unroll(fx, (k) => `  s_red[(lid / QI + ${k}u * (NT / QI)) * QI + lid % QI] = z_part${k};`)}
   workgroupBarrier();
   for (var r = lid; r < BT; r += NT) {
     var zr = u.eps;
     for (var i = 0u; i < QI; i += 1u) { zr += s_red[r * QI + i]; }
     s_w[r] = 1.0 / zr;
-    if (r0 + r < n_rows) { z[u.off_z + row_at(r0 + r, 1u)] = zr; }
+    if (r0 + r < n_rows) { w[u.off_w + row_at(r0 + r, 1u)] = s_w[r]; }
   }
   workgroupBarrier();`
       : ""

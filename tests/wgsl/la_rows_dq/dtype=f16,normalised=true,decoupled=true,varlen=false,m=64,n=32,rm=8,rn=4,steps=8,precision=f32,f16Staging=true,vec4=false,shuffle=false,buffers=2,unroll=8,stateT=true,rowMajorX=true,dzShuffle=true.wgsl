@@ -3,7 +3,7 @@ enable f16;
 @group(0) @binding(0) var<storage, read> x: array<f16>;
 @group(0) @binding(1) var<storage, read> den: array<f16>;
 @group(0) @binding(2) var<storage, read> mat: array<f32>;
-@group(0) @binding(3) var<storage, read> z: array<f32>;
+@group(0) @binding(3) var<storage, read> w: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f16>;
 @group(0) @binding(5) var<storage, read_write> out2: array<f16>;
 @group(0) @binding(6) var<storage, read_write> dz: array<f32>;
@@ -31,7 +31,7 @@ struct Params {
   off_den: u32,
   off_mat: u32,
   off_gs: u32,
-  off_z: u32,
+  off_w: u32,
   off_dz: u32,
   off_part: u32,
   off_out: u32,
@@ -171,7 +171,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   for (var a = lid; a < u.dk; a += NT) { s_vec[a] = mat[o_mat + u.dv * u.dk + a]; }
   
   for (var r = lid; r < BT; r += NT) {
-    s_w[r] = select(0.0, 1.0 / z[u.off_z + row_at(r0 + r, 1u)], r0 + r < n_rows);
+    s_w[r] = select(0.0, w[u.off_w + row_at(r0 + r, 1u)], r0 + r < n_rows);
   }
   let tn = lid % NTN;  // this invocation: rows r0 + tm·RT.., features n0 + tn·RN..
   let tm = lid / NTN;

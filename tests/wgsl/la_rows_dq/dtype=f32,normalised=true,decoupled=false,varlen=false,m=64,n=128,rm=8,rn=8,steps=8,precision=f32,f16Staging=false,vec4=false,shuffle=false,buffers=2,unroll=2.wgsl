@@ -3,7 +3,7 @@
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> den: array<f32>;
 @group(0) @binding(2) var<storage, read> mat: array<f32>;
-@group(0) @binding(3) var<storage, read> z: array<f32>;
+@group(0) @binding(3) var<storage, read> w: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dz: array<f32>;
 struct Params {
@@ -30,7 +30,7 @@ struct Params {
   off_den: u32,
   off_mat: u32,
   off_gs: u32,
-  off_z: u32,
+  off_w: u32,
   off_dz: u32,
   off_part: u32,
   off_out: u32,
@@ -173,7 +173,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   for (var a = lid; a < u.dk; a += NT) { s_vec[a] = mat[o_mat + a * u.ld + u.dv]; }
   
   for (var r = lid; r < BT; r += NT) {
-    s_w[r] = select(0.0, 1.0 / z[u.off_z + row_at(r0 + r, 1u)], r0 + r < n_rows);
+    s_w[r] = select(0.0, w[u.off_w + row_at(r0 + r, 1u)], r0 + r < n_rows);
   }
   let tn = lid % NTN;  // this invocation: rows r0 + tm·RT.., features n0 + tn·RN..
   let tm = lid / NTN;

@@ -3,7 +3,7 @@ enable f16;
 @group(0) @binding(0) var<storage, read> x: array<vec4<f16>>;
 @group(0) @binding(1) var<storage, read> mat: array<vec4f>;
 @group(0) @binding(2) var<storage, read_write> out: array<vec4<f16>>;
-@group(0) @binding(3) var<storage, read_write> z: array<f32>;
+@group(0) @binding(3) var<storage, read_write> w: array<f32>;
 struct Params {
   groups: u32,
   rows: u32,
@@ -28,7 +28,7 @@ struct Params {
   off_den: u32,
   off_mat: u32,
   off_gs: u32,
-  off_z: u32,
+  off_w: u32,
   off_dz: u32,
   off_part: u32,
   off_out: u32,
@@ -420,14 +420,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       workgroupBarrier();
     }
   }
-  // z_r = q_r·m + ε from the fetching invocations' shares; written for the backward.
+  // z_r = q_r·m + ε from the fetching invocations' shares; 1/z_r written for the backward.
   s_red[(lid / QI + 0u * (NT / QI)) * QI + lid % QI] = z_part0;
   workgroupBarrier();
   for (var r = lid; r < BT; r += NT) {
     var zr = u.eps;
     for (var i = 0u; i < QI; i += 1u) { zr += s_red[r * QI + i]; }
     s_w[r] = 1.0 / zr;
-    if (r0 + r < n_rows) { z[u.off_z + row_at(r0 + r, 1u)] = zr; }
+    if (r0 + r < n_rows) { w[u.off_w + row_at(r0 + r, 1u)] = s_w[r]; }
   }
   workgroupBarrier();
 

@@ -27,7 +27,7 @@ struct Params {
   off_den: u32,
   off_mat: u32,
   off_gs: u32,
-  off_z: u32,
+  off_w: u32,
   off_dz: u32,
   off_part: u32,
   off_out: u32,
@@ -95,18 +95,20 @@ fn store_x(buf: u32, k: u32, f: FetchedX) {
 
 }
 
+alias FetchedY = vec4h;
+
 // y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB.
-fn fetch_y(r0: u32, k: u32) -> vec4h {
+fn fetch_y(r0: u32, k: u32) -> FetchedY {
   let r = r0 + lid / QB + k * (NT / QB);
   let b = b0 + 4u * (lid % QB);
-  if (r >= r_end || b >= u.dv) { return vec4h(0.0); }
+  if (r >= r_end || b >= u.dv) { return FetchedY(); }
   let val = y[(u.off_y + row_at(r, u.dv) + b) / 4u];
   return val;
 }
 
-fn store_y(buf: u32, k: u32, val: vec4h) {
+fn store_y(buf: u32, k: u32, f: FetchedY) {
   let e = lid + k * NT;
-  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = vec4h(val);
+  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = vec4h(f);
 }
 
 fn put(a: u32, b4: u32, sums: vec4f, o_out: u32, scale: f32, direct: bool) {

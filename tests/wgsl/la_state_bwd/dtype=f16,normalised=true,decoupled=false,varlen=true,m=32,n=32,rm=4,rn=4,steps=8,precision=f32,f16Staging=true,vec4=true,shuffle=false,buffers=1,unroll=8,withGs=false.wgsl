@@ -2,7 +2,7 @@ enable f16;
 
 @group(0) @binding(0) var<storage, read> x: array<vec4<f16>>;
 @group(0) @binding(1) var<storage, read> y: array<vec4<f16>>;
-@group(0) @binding(2) var<storage, read> z: array<f32>;
+@group(0) @binding(2) var<storage, read> w: array<f32>;
 @group(0) @binding(3) var<storage, read> dz: array<f32>;
 @group(0) @binding(4) var<storage, read> seqs: array<u32>;
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;
@@ -30,7 +30,7 @@ struct Params {
   off_den: u32,
   off_mat: u32,
   off_gs: u32,
-  off_z: u32,
+  off_w: u32,
   off_dz: u32,
   off_part: u32,
   off_out: u32,
@@ -105,19 +105,25 @@ fn store_x(buf: u32, k: u32, f: FetchedX) {
   if (vec_col) { m_part += vec4f(f.val) * f.c; }
 }
 
-// y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB, divided by z_r.
-fn fetch_y(r0: u32, k: u32) -> vec4f {
-  let r = r0 + lid / QB + k * (NT / QB);
-  let b = b0 + 4u * (lid % QB);
-  if (r >= r_end || b >= u.dv) { return vec4f(0.0); }
-  let val = ld4_y(row_at(r, u.dv) + b, u.dv - b);
-  // One division per row item, not 4 (as o and dq, which scale by 1/z_r too).
-  return val * (1.0 / z[u.off_z + row_at(r, 1u)]);
+// y = dO_r / z_r: dO_r and w_r = 1/z_r (written by the forward) loaded at the fetch,
+// multiplied at the store (after the products: in two-buffer form nothing waits for the loads).
+struct FetchedY {
+  val: vec4h,
+  w: f32,
 }
 
-fn store_y(buf: u32, k: u32, val: vec4f) {
+// y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB, and w_r.
+fn fetch_y(r0: u32, k: u32) -> FetchedY {
+  let r = r0 + lid / QB + k * (NT / QB);
+  let b = b0 + 4u * (lid % QB);
+  if (r >= r_end || b >= u.dv) { return FetchedY(vec4h(0.0), 1.0); }
+  let val = y[(u.off_y + row_at(r, u.dv) + b) / 4u];
+  return FetchedY(val, w[u.off_w + row_at(r, 1u)]);
+}
+
+fn store_y(buf: u32, k: u32, f: FetchedY) {
   let e = lid + k * NT;
-  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = vec4f(val);
+  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = vec4f(f.val) * f.w;
 }
 
 fn put(a: u32, b4: u32, sums: vec4f, o_out: u32, scale: f32, direct: bool) {

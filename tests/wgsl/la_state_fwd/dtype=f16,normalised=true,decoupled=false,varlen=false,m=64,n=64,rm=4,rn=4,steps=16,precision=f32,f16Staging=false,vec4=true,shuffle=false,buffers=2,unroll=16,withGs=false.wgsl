@@ -27,7 +27,7 @@ struct Params {
   off_den: u32,
   off_mat: u32,
   off_gs: u32,
-  off_z: u32,
+  off_w: u32,
   off_dz: u32,
   off_part: u32,
   off_out: u32,
@@ -100,18 +100,20 @@ fn store_x(buf: u32, k: u32, f: FetchedX) {
   if (vec_col) { m_part += vec4f(f.val); }
 }
 
+alias FetchedY = vec4f;
+
 // y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB.
-fn fetch_y(r0: u32, k: u32) -> vec4f {
+fn fetch_y(r0: u32, k: u32) -> FetchedY {
   let r = r0 + lid / QB + k * (NT / QB);
   let b = b0 + 4u * (lid % QB);
-  if (r >= r_end || b >= u.dv) { return vec4f(0.0); }
+  if (r >= r_end || b >= u.dv) { return FetchedY(); }
   let val = ld4_y(row_at(r, u.dv) + b, u.dv - b);
   return val;
 }
 
-fn store_y(buf: u32, k: u32, val: vec4f) {
+fn store_y(buf: u32, k: u32, f: FetchedY) {
   let e = lid + k * NT;
-  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = vec4f(val);
+  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = vec4f(f);
 }
 
 fn put(a: u32, b4: u32, sums: vec4f, o_out: u32, scale: f32, direct: bool) {
