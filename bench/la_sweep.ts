@@ -109,6 +109,8 @@ const CANDIDATES: Candidate[] = [
   ["state chunkMin 128", { state: { chunkMin: 128 } }, "f32"],
   ["state chunkMin 256", { state: { chunkMin: 256 } }, "f32"],
   ["state chunkMin 32", { state: { chunkMin: 32 } }, "f32"],
+  ["state chunkMin 512", { state: { chunkMin: 512 } }, "f32"],
+  ["state chunkMin 1024", { state: { chunkMin: 1024, chunkMax: 1024 } }, "f32"],
   ["no state fill chunkMin 32", { state: { fill: false, chunkMin: 32 } }, "f32"],
   // 32 × 32 state tiles: 4 workgroups per chunk and head, so that short sequences (whose chunks
   // the scratch size keeps long) still give the pass thousands of workgroups.

@@ -507,11 +507,10 @@ export function stateKernel(
   const fetched = norm
     ? `struct FetchedX {\n${fields.filter(Boolean).map((f) => `  ${f}`).join("\n")}\n}`
     : `alias FetchedX = ${fx4};`;
-  const vecLoads = [
-    dec ? "f.den = ld4_den(i, u.dk - a);" : "",
-    bwdNorm ? "f.c = dz[u.off_dz + row_at(r, 1u)];" : "",
-  ].filter(Boolean).join(" ");
-  const vecFetch = vecLoads ? `\n  if (vec_col) { ${vecLoads} }` : "";
+  // dz_r (one scalar per row) is loaded by every workgroup, not only by those summing the
+  // vector column: no branch among the fetch's loads.
+  const vecFetch = (bwdNorm ? "\n  f.c = dz[u.off_dz + row_at(r, 1u)];" : "") +
+    (dec ? "\n  if (vec_col) { f.den = ld4_den(i, u.dk - a); }" : "");
   const wgsl = `${types.enable}
 ${loaders(bindings, mode.vec4)}
 ${geometry(v)}

@@ -119,7 +119,8 @@ fn fetch_x(r0: u32, k: u32) -> FetchedX {
   let i = row_at(r, u.dk) + a;
   var f: FetchedX;
   f.val = ld4_x(i, u.dk - a);
-  if (vec_col) { f.den = ld4_den(i, u.dk - a); f.c = dz[u.off_dz + row_at(r, 1u)]; }
+  f.c = dz[u.off_dz + row_at(r, 1u)];
+  if (vec_col) { f.den = ld4_den(i, u.dk - a); }
   return f;
 }
 
