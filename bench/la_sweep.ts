@@ -40,17 +40,15 @@ const CANDIDATES: Candidate[] = [
   // Inputs staged as f32: the same results as the default (diff 0).
   ["no f16 staging", { f16Staging: false }, "f32"],
   ["subgroups", { subgroups: true }, "f32"],
-  // One staging buffer everywhere (the default before session 4), or two in the backward state
-  // pass too.
+  // One staging buffer everywhere (the default before session 4), or in the backward state pass
+  // (its default before session 7).
   ["1 buffer", { buffers: 1 }, "f32"],
-  ["state bwd 2 buffers", { state: { byPass: { bwd: { buffers: 2 } } } }, "f32"],
-  // The backward state pass in the forward's form: two buffers, q staged as f32.
-  ["state bwd f32 2 buffers", {
-    state: { byPass: { bwd: { buffers: 2, f16Staging: false } } },
-  }, "f32"],
-  ["state bwd 4x4", { state: { byPass: { bwd: { ...FOUR, buffers: 1 } } } }, "f32"],
-  ["state bwd 4x4 2 buffers", { state: { byPass: { bwd: { ...FOUR, buffers: 2 } } } }, "f32"],
-  ["state bwd 8x4", {
+  ["state bwd 1 buffer", { state: { byPass: { bwd: { buffers: 1 } } } }, "f32"],
+  // The backward state pass in the forward's form: q staged as f32.
+  ["state bwd f32", { state: { byPass: { bwd: { f16Staging: false } } } }, "f32"],
+  ["state bwd 4x4 1 buffer", { state: { byPass: { bwd: { ...FOUR, buffers: 1 } } } }, "f32"],
+  ["state bwd 4x4", { state: { byPass: { bwd: FOUR } } }, "f32"],
+  ["state bwd 8x4 1 buffer", {
     state: { byPass: { bwd: { rowsPerThread: 8, colsPerThread: 4, buffers: 1 } } },
   }, "f32"],
   ["steps 16 both", { state: { steps: 16 }, rows: { steps: 16 } }, "f32"],
@@ -101,7 +99,7 @@ const CANDIDATES: Candidate[] = [
     state: { buffers: 2 },
   }, "f32"],
   ["state fwd steps 32 1 buffer", {
-    state: { byPass: { fwd: { steps: 32, buffers: 1 }, bwd: { buffers: 1 } } },
+    state: { byPass: { fwd: { steps: 32, buffers: 1 } } },
   }, "f32"],
   ["state steps 32 1 buffer", { state: { steps: 32, buffers: 1 } }, "f32"],
   ["state steps 64 1 buffer", { state: { steps: 64, buffers: 1 } }, "f32"],
@@ -117,21 +115,32 @@ const CANDIDATES: Candidate[] = [
   ["state tile 32", { state: { maxTile: 32 } }, "f32"],
   [
     "state fwd tile 32",
-    { state: { byPass: { fwd: { maxTile: 32 }, bwd: { buffers: 1 } } } },
+    { state: { byPass: { fwd: { maxTile: 32 } } } },
     "f32",
   ],
   ["state tile 32 4x4", { state: { maxTile: 32, ...FOUR } }, "f32"],
   // 8 × 8 state tiles in one pass: a third fewer f16 → f32 conversions per FMA.
-  ["state fwd 8x8", { state: { byPass: { fwd: EIGHT, bwd: { buffers: 1 } } } }, "f32"],
+  ["state fwd 8x8", { state: { byPass: { fwd: EIGHT } } }, "f32"],
   ["state fwd 8x8 1 buffer", {
-    state: { byPass: { fwd: { ...EIGHT, buffers: 1 }, bwd: { buffers: 1 } } },
+    state: { byPass: { fwd: { ...EIGHT, buffers: 1 } } },
   }, "f32"],
-  ["state bwd 8x8", { state: { byPass: { bwd: { ...EIGHT, buffers: 1 } } } }, "f32"],
+  ["state bwd 8x8 1 buffer", { state: { byPass: { bwd: { ...EIGHT, buffers: 1 } } } }, "f32"],
   // The state passes' staging (same bits): both f32, or the forward's f16 (the default before
   // session 6).
   ["state f32 staging", { state: { f16Staging: false } }, "f32"],
   ["state fwd f16 staging", { state: { byPass: { fwd: { f16Staging: true } } } }, "f32"],
 ];
+
+// Fixed chunk lengths (session 7), the state passes' tiles 4 × 8 ("chunk C") or the 4 × 4 fill
+// tiles ("chunk C fill") whatever the workgroup count.
+for (const c of [256, 512, 1024, 2048, 4096]) {
+  CANDIDATES.push([`chunk ${c}`, { state: { chunkMin: c, chunkMax: c, groups: 1 } }, "f32"]);
+  CANDIDATES.push([
+    `chunk ${c} fill`,
+    { state: { chunkMin: c, chunkMax: c, groups: 2 ** 31 } },
+    "f32",
+  ]);
+}
 
 /** Candidates in f32 storage (`--f32T`). */
 const F32_CANDIDATES = [

@@ -149,10 +149,11 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
     fill: true,
     // The forward stages k and v as f32 (no conversions in its products): on the H200
     // (bench/NOTES.md, session 6, call 8) forward −10 % at T = 32768, −2 % at 4096 and 16384,
-    // once the vector column is summed after the products. The backward's y = dO/z is staged as
-    // f32: its prefetch costs more registers than the latency it hides (session 4, call 7: 2
-    // buffers there +3 % at T = 16384); q staged as f32 there too was slower (session 6, call 8).
-    byPass: { fwd: { f16Staging: false }, bwd: { buffers: 1 as const } },
+    // once the vector column is summed after the products. The backward keeps q staged as f16
+    // (as f32 it was 4–7 % slower, session 7, call 3); its two buffers pay (−1.2 to −1.4 % at
+    // T ≥ 16384, equal at 4096, session 7, call 3) since no branch or division sits among its
+    // fetch's loads.
+    byPass: { fwd: { f16Staging: false } },
   },
   // 8 rows × 4 features per invocation (128 invocations at 64 features): on the H200 2–6 %
   // faster than 4 × 8 at T ≤ 4096 and equal at 32768; 8 × 8 slower (bench/NOTES.md, session 4).

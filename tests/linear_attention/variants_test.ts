@@ -50,11 +50,11 @@ const VARIANTS: Variant[] = [
     name: SHUFFLES,
     dtypes: ["f32"],
     // Row tiles of 4 × 8: 8 lanes share x, so that lavapipe's subgroups of 8 shuffle. One
-    // buffer in the row passes, two in both state passes (the backward's default is one).
+    // buffer in the row passes, two in both state passes.
     tiling: {
       subgroups: true,
       buffers: 1,
-      state: { buffers: 2, byPass: { bwd: { buffers: 2 } } },
+      state: { buffers: 2 },
       rows: { rowsPerThread: 4, colsPerThread: 8 },
     },
   },
@@ -65,7 +65,6 @@ const VARIANTS: Variant[] = [
       vecLoads: false,
       buffers: 2,
       subgroups: false,
-      state: { byPass: { bwd: { buffers: 2 } } },
     },
   },
   {
