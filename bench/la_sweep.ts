@@ -60,7 +60,7 @@ const CANDIDATES: Candidate[] = [
   ["scalar state loads", { vecStateLoads: false }, "f32"],
   // The FMA loop over the staged indices, 2 per iteration (indices no longer literals).
   ["FMA loop", { unroll: 2 }, "f32"],
-  ["no state fill", { state: { fill: false } }, "f32"],
+  ["no state fill", { state: { fillBelow: 0 } }, "f32"],
   ["no transposed state", { transposedState: false }, "f32"],
   ["state 4x4", { state: FOUR }, "f32"],
   ["rows 8x8", { rows: EIGHT }, "f32"],
@@ -72,7 +72,6 @@ const CANDIDATES: Candidate[] = [
   ["f16 precision + state steps 16", { state: { steps: 16 } }, "f16"],
   ["rows block 128", { rows: { block: 128 } }, "f32"],
   ["rows block 32", { rows: { block: 32 } }, "f32"],
-  ["chunk 1024", { state: { chunkMax: 1024, groups: 4096 } }, "f32"],
   ["f16 precision + 1 buffer", { buffers: 1 }, "f16"],
   ["f16 precision + both 4x4", { state: FOUR, rows: FOUR }, "f16"],
   // X transposed while staged in the row passes (the default before session 4; diff 0).
@@ -103,13 +102,6 @@ const CANDIDATES: Candidate[] = [
   }, "f32"],
   ["state steps 32 1 buffer", { state: { steps: 32, buffers: 1 } }, "f32"],
   ["state steps 64 1 buffer", { state: { steps: 64, buffers: 1 } }, "f32"],
-  // Longer chunks at short T (fewer partials for the reduce; T ≥ 4096 already has longer ones).
-  ["state chunkMin 128", { state: { chunkMin: 128 } }, "f32"],
-  ["state chunkMin 256", { state: { chunkMin: 256 } }, "f32"],
-  ["state chunkMin 32", { state: { chunkMin: 32 } }, "f32"],
-  ["state chunkMin 512", { state: { chunkMin: 512 } }, "f32"],
-  ["state chunkMin 1024", { state: { chunkMin: 1024, chunkMax: 1024 } }, "f32"],
-  ["no state fill chunkMin 32", { state: { fill: false, chunkMin: 32 } }, "f32"],
   // 32 × 32 state tiles: 4 workgroups per chunk and head, so that short sequences (whose chunks
   // the scratch size keeps long) still give the pass thousands of workgroups.
   ["state tile 32", { state: { maxTile: 32 } }, "f32"],
@@ -133,11 +125,11 @@ const CANDIDATES: Candidate[] = [
 
 // Fixed chunk lengths (session 7), the state passes' tiles 4 × 8 ("chunk C") or the 4 × 4 fill
 // tiles ("chunk C fill") whatever the workgroup count.
-for (const c of [256, 512, 1024, 2048, 4096]) {
-  CANDIDATES.push([`chunk ${c}`, { state: { chunkMin: c, chunkMax: c, groups: 1 } }, "f32"]);
+for (const c of [64, 128, 256, 512, 1024, 2048, 4096]) {
+  CANDIDATES.push([`chunk ${c}`, { state: { chunkMin: c, chunkMax: c, fillBelow: 0 } }, "f32"]);
   CANDIDATES.push([
     `chunk ${c} fill`,
-    { state: { chunkMin: c, chunkMax: c, groups: 2 ** 31 } },
+    { state: { chunkMin: c, chunkMax: c, fillBelow: 2 ** 31 } },
     "f32",
   ]);
 }

@@ -58,10 +58,10 @@ export interface LaTiling {
     /** Chunks are sized for about this many workgroups in the whole state pass. */
     groups: number;
     /**
-     * Where the pass has fewer than `groups` workgroups even with the shortest chunks (short
-     * sequences), 4 × 4 outputs per invocation instead (4× the invocations per tile).
+     * Where the pass has fewer workgroups than this with the tiling's tile, 4 × 4 outputs per
+     * invocation instead (more invocations per tile; 0: never).
      */
-    fill: boolean;
+    fillBelow: number;
     /** Staging buffers of the state passes, when not the tiling's `buffers`. */
     buffers?: 1 | 2;
     /** f16 staging of the state passes, when not the tiling's `f16Staging`. */
@@ -141,12 +141,16 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
     rowsPerThread: 4,
     colsPerThread: 8,
     steps: 8,
-    chunkMin: 64,
-    chunkMax: 512,
-    groups: 8192,
-    // H200, B8-H16-D64 (bench/NOTES.md, session 3): T = 1024 forward 0.158 → 0.132 ms,
-    // forward+backward 0.442 → 0.372 with 4 × 4; T = 32768 forward 13 % slower with it.
-    fill: true,
+    // Long chunks, few workgroups: each workgroup's partial state costs more than its bytes. On
+    // the H200, B8-H16-D64 (bench/NOTES.md, session 7, call 4: chunk lengths 256–4096 scanned at
+    // T = 1024–32768, with and without 4 × 4 tiles) this rule is the fastest measured or within
+    // 0.3 % at every T: 256 workgroups of 4 × 4 tiles up to T = 4096 (forward −8 to −15 %), 2 048-row
+    // chunks of 4 × 8 tiles from T = 16384 (forward+backward −6 % at 16384, −1 % at 32768),
+    // against the 8 192 workgroups of 64–512 rows before.
+    chunkMin: 512,
+    chunkMax: 2048,
+    groups: 256,
+    fillBelow: 1024,
     // The forward stages k and v as f32 (no conversions in its products): on the H200
     // (bench/NOTES.md, session 6, call 8) forward −10 % at T = 32768, −2 % at 4096 and 16384,
     // once the vector column is summed after the products. The backward keeps q staged as f16
@@ -610,8 +614,8 @@ function recordState(
     return { t, tilesA, tilesB, c: chunkPlan(p, t, tilesA * tilesB, rows, scratch) };
   };
   const wide = planned(false);
-  const filled = p.tiling.state.fill &&
-    stateGroups(p, wide.c.chunk, rows) * wide.tilesA * wide.tilesB < p.tiling.state.groups;
+  const filled =
+    stateGroups(p, wide.c.chunk, rows) * wide.tilesA * wide.tilesB < p.tiling.state.fillBelow;
   const { t, tilesA, tilesB, c } = filled ? planned(true) : wide;
   const withGs = tensors.gs !== undefined;
   // S feeds dq, whose terms can nearly cancel: the forward state's products stay f32. The

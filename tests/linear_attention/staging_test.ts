@@ -69,7 +69,7 @@ function familyRuns(dtype: "f16" | "f32") {
     return t;
   };
   const runs: [string, (tiling: LaTilingOverrides) => Promise<Bits>][] = [];
-  // Normalised, L_q ≠ L_k (chunked state passes); d_k, d_v not multiples of 4 (scalar loads).
+  // Normalised, L_q ≠ L_k; d_k, d_v not multiples of 4 (scalar loads).
   for (
     const c of [
       { B: 1, H: 2, lq: 150, lk: 203, dk: 64, dv: 64, dtype, layout: "BTHD" },

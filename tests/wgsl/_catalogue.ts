@@ -187,7 +187,7 @@ function linearAttentionOps(c: Catalogue): void {
       vecStateLoads: false,
       vecStores: false,
       unroll: 2,
-      state: { fill: false, rowsPerThread: 8, colsPerThread: 8 },
+      state: { fillBelow: 0, rowsPerThread: 8, colsPerThread: 8 },
       transposedState: false,
     };
     c.grad(linearAttention.vjp(q, k, v, { layout, tiling: scalar }));
