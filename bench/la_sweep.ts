@@ -134,11 +134,6 @@ for (const c of [64, 128, 256, 512, 1024, 2048, 4096]) {
   ]);
 }
 
-// Row blocks per workgroup (session 7): the per-workgroup setup paid once per 2–8 blocks.
-for (const n of [2, 4, 8]) {
-  CANDIDATES.push([`rows ${n} blocks`, { rows: { blocksPerGroup: n } }, "f32"]);
-}
-
 /** Candidates in f32 storage (`--f32T`). */
 const F32_CANDIDATES = [
   "default",

@@ -81,8 +81,6 @@ export interface LaTiling {
     colsPerThread: number;
     /** Inner features staged per step (a multiple of 4). */
     steps: number;
-    /** Row blocks per workgroup, one after the other (varlen: always 1). */
-    blocksPerGroup: number;
     /** Per role (o, dq, dk, dv), the fields above that differ from these. */
     byRole?: Partial<Record<RowRole, Partial<Omit<LaTiling["rows"], "byRole">>>>;
   };
@@ -163,7 +161,7 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
   },
   // 8 rows × 4 features per invocation (128 invocations at 64 features): on the H200 2–6 %
   // faster than 4 × 8 at T ≤ 4096 and equal at 32768; 8 × 8 slower (bench/NOTES.md, session 4).
-  rows: { maxTile: 64, block: 64, rowsPerThread: 8, colsPerThread: 4, steps: 8, blocksPerGroup: 1 },
+  rows: { maxTile: 64, block: 64, rowsPerThread: 8, colsPerThread: 4, steps: 8 },
   // The next step fetched during this one's products: on the H200 (bench/NOTES.md, session 4,
   // call 7) forward −5 to −7 % at T = 1024–32768 with 32 accumulators per invocation (with 64
   // it was slower: registers).
@@ -695,11 +693,9 @@ function recordRows(p: Problem, slices: Slice[], role: RowRole, tensors: Bound, 
   const rowMajorX = p.tiling.rowMajorX && !mode.shuffle && mode.unroll % 4 === 0;
   const dzShuffle = role === "dq" && p.variant.normalised && p.tiling.subgroupSums &&
     rowLanesInSubgroups(t, out.device);
-  const perGroup = p.cu ? 1 : { ...p.tiling.rows, ...p.tiling.rows.byRole?.[role] }.blocksPerGroup;
   // Only the forms in effect are named in the key (and the WGSL snapshots' file names).
   const form: RowForm = Object.fromEntries(
-    Object.entries({ stateVec4, outVec4, stateT, rowMajorX, dzShuffle, blocks: perGroup })
-      .filter(([key, on]) => key === "blocks" ? on !== 1 : on),
+    Object.entries({ stateVec4, outVec4, stateT, rowMajorX, dzShuffle }).filter(([, on]) => on),
   );
   const k = kernelOf(
     `la_rows_${role}`,
@@ -707,8 +703,7 @@ function recordRows(p: Problem, slices: Slice[], role: RowRole, tensors: Bound, 
     () => rowKernel(p.variant, role, t, mode, form),
   );
   const rows = role === "o" || role === "dq" ? p.lq : p.lk;
-  // u.blocks: groups of `perGroup` row blocks per segment.
-  const tilesN = ceilDiv(outer, t.n), blocks = ceilDiv(rows, t.m * perGroup);
+  const tilesN = ceilDiv(outer, t.n), blocks = ceilDiv(rows, t.m);
   const seqs = p.cu ? seqsFor(out.device, p.cu, t.m) : undefined;
   launchSliced(p, slices, k, tensors, (segs) => ({
     // varlen: one workgroup per (block-table entry, head).

@@ -162,8 +162,6 @@ export interface RowForm {
   rowMajorX?: boolean;
   /** dq: each row's dz partials summed by subgroup shuffles (see {@linkcode rowKernel}). */
   dzShuffle?: boolean;
-  /** Row blocks per workgroup, one after the other (dense only; default 1). */
-  blocks?: number;
 }
 
 function binding(name: string, type: LaBinding["type"] = "row", write = false): LaBinding {
@@ -857,8 +855,7 @@ export function rowKernel(
   form: RowForm = {},
 ): LaShader {
   const { stateVec4 = false, outVec4 = false, stateT = false } = form;
-  const { rowMajorX = false, dzShuffle = false, blocks = 1 } = form;
-  if (blocks > 1 && v.varlen) throw new RangeError("varlen row kernels take one block per group");
+  const { rowMajorX = false, dzShuffle = false } = form;
   const norm = v.normalised;
   const zOut = norm && role === "o";
   const dzOut = norm && role === "dq";
@@ -905,17 +902,16 @@ export function rowKernel(
     ? `let h = rest % u.he;
   let e = rest / u.he;
   i_seg = seqs[u.table + 2u * e] * u.he + h;
-  let r_first = seqs[u.table + 2u * e + 1u];`
+  r0 = seqs[u.table + 2u * e + 1u];`
     : `i_seg = rest / u.blocks;
-  let r_first = (rest % u.blocks) * BT * BLOCKS;`;
+  r0 = (rest % u.blocks) * BT;`;
   // Element i of the state (a float, or a component of a vec4 with stateVec4).
   const stateAt = (i: string) => (stateVec4 ? `mat[(${i}) / 4u][(${i}) % 4u]` : `mat[${i}]`);
   const wgsl = `${types.enable}
 ${loaders(bindings, mode.vec4)}
 ${geometry(v)}
 
-const BT = ${t.m}u;  // sequence rows per block
-const BLOCKS = ${blocks}u;  // blocks per workgroup, one after the other
+const BT = ${t.m}u;  // sequence rows per workgroup
 const TN = ${t.n}u;  // output features per workgroup
 const STEP = ${t.steps}u;  // inner features staged per step
 const RT = ${t.rm}u;  // rows per invocation
@@ -1074,41 +1070,35 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         zOut ? "workgroupBarrier();" : ""}`
       : ""
   }
+  ${
+    dzOut
+      ? `for (var r = lid; r < BT; r += NT) {
+    s_w[r] = select(0.0, w[u.off_w + row_at(r0 + r, 1u)], r0 + r < n_rows);
+  }`
+      : ""
+  }
   let tn = lid % NTN;  // this invocation: rows r0 + tm·RT.., features n0 + tn·RN..
   let tm = lid / NTN;
   ${laneSetup(mode)}
-${
-    perBlock(
-      blocks,
-      `  ${
-        dzOut
-          ? `for (var r = lid; r < BT; r += NT) {
-    s_w[r] = select(0.0, w[u.off_w + row_at(r0 + r, 1u)], r0 + r < n_rows);
-  }`
-          : ""
-      }
 ${block.decl}
 ${
-        zOut
-          ? unroll(
-            fx,
-            (k) => `  var z_part${k} = 0.0;  // q·m share of the rows of fetch item ${k}`,
-          )
-          : ""
-      }
+    zOut
+      ? unroll(fx, (k) => `  var z_part${k} = 0.0;  // q·m share of the rows of fetch item ${k}`)
+      : ""
+  }
   let s_begin = 0u;
   let s_end = ${inner};
 ${
-        stagedLoop(
-          mode,
-          (from) => `${x.fetch(from)}\n${m.fetch(from)}`,
-          (buf) => `${x.store(buf)}\n${m.store(buf)}`,
-          block.fma,
-        )
-      }
+    stagedLoop(
+      mode,
+      (from) => `${x.fetch(from)}\n${m.fetch(from)}`,
+      (buf) => `${x.store(buf)}\n${m.store(buf)}`,
+      block.fma,
+    )
+  }
 ${
-        zOut
-          ? `  // z_r = q_r·m + ε from the fetching invocations' shares; 1/z_r written for the backward.
+    zOut
+      ? `  // z_r = q_r·m + ε from the fetching invocations' shares; 1/z_r written for the backward.
 ${unroll(fx, (k) => `  s_red[(lid / QI + ${k}u * (NT / QI)) * QI + lid % QI] = z_part${k};`)}
   workgroupBarrier();
   for (var r = lid; r < BT; r += NT) {
@@ -1118,34 +1108,33 @@ ${unroll(fx, (k) => `  s_red[(lid / QI + ${k}u * (NT / QI)) * QI + lid % QI] = z
     if (r0 + r < n_rows) { w[u.off_w + row_at(r0 + r, 1u)] = s_w[r]; }
   }
   workgroupBarrier();`
-          : ""
-      }
+      : ""
+  }
 ${
-        dzOut && dzShuffle
-          ? `  // dz_r = −(x_num·acc)/z_r²: the NTN lanes of rows tm·RT.. add their columns' shares by a
+    dzOut && dzShuffle
+      ? `  // dz_r = −(x_num·acc)/z_r²: the NTN lanes of rows tm·RT.. add their columns' shares by a
   // butterfly (every lane ends with the sum); lane tn = 0 keeps dz.
 ${unroll(t.rm, (j) => `  var d${j} = ${dzPart(j)};`)}
 ${
-            unroll(Math.log2(t.n / t.rn), (b) => {
-              const mask = t.n / t.rn >> (b + 1);
-              return unroll(t.rm, (j) => `  d${j} += subgroupShuffleXor(d${j}, ${mask}u);`);
-            })
-          }
+        unroll(Math.log2(t.n / t.rn), (b) => {
+          const mask = t.n / t.rn >> (b + 1);
+          return unroll(t.rm, (j) => `  d${j} += subgroupShuffleXor(d${j}, ${mask}u);`);
+        })
+      }
   if (tn == 0u) {
 ${
-            unroll(
-              t.rm,
-              (j) =>
-                `    s_c[tm * RT + ${j}u] = -d${j} * s_w[tm * RT + ${j}u] * s_w[tm * RT + ${j}u];`,
-            )
-          }
+        unroll(
+          t.rm,
+          (j) => `    s_c[tm * RT + ${j}u] = -d${j} * s_w[tm * RT + ${j}u] * s_w[tm * RT + ${j}u];`,
+        )
+      }
   }
   workgroupBarrier();
   for (var r = lid; r < BT; r += NT) {
     if (r0 + r < n_rows) { dz[u.off_dz + row_at(r0 + r, 1u)] = s_c[r]; }
   }`
-          : dzOut
-          ? `  // dz_r = −(x_num·acc)/z_r²: the invocations of row r add their columns' shares.
+      : dzOut
+      ? `  // dz_r = −(x_num·acc)/z_r²: the invocations of row r add their columns' shares.
 ${unroll(t.rm, (j) => `  s_red[(tm * RT + ${j}u) * NTN + tn] = ${dzPart(j)};`)}
   workgroupBarrier();
   for (var r = lid; r < BT; r += NT) {
@@ -1155,31 +1144,14 @@ ${unroll(t.rm, (j) => `  s_red[(tm * RT + ${j}u) * NTN + tn] = ${dzPart(j)};`)}
     if (r0 + r < n_rows) { dz[u.off_dz + row_at(r0 + r, 1u)] = s_c[r]; }
   }
   workgroupBarrier();`
-          : ""
-      }
+      : ""
+  }
 ${
-        block.each((j, c, acc) =>
-          `  put(tm * RT + ${j}u, (tn * (RN / 4u) + ${c}u) * 4u, ${acc}, scale);`
-        )
-      }`,
+    block.each((j, c, acc) =>
+      `  put(tm * RT + ${j}u, (tn * (RN / 4u) + ${c}u) * 4u, ${acc}, scale);`
     )
   }
 }
 `;
   return { storage: storageOf(bindings, v.dtype, mode.vec4, outVec4), wgsl };
-}
-
-/**
- * The per-block part of a row kernel (from row r0 on): once with r0 = r_first, or with `blocks`
- * > 1 in a loop over the workgroup's blocks, a barrier between them (the staging buffers and the
- * per-row arrays are reused).
- */
-function perBlock(blocks: number, body: string): string {
-  if (blocks === 1) return `  r0 = r_first;\n${body}`;
-  const indented = body.split("\n").map((l) => (l ? `  ${l}` : l)).join("\n");
-  return `  for (var blk = 0u; blk < BLOCKS; blk += 1u) {
-    r0 = r_first + blk * BT;
-${indented}
-    workgroupBarrier();
-  }`;
 }

@@ -72,8 +72,7 @@ const VARIANTS: Variant[] = [
     dtypes: ["f16"],
     tiling: {
       state: { rowsPerThread: 4, colsPerThread: 4, steps: 8, chunkMin: 8, chunkMax: 24 },
-      // Three row blocks per workgroup: the last group of each segment is partly past its rows.
-      rows: { rowsPerThread: 4, colsPerThread: 4, block: 32, steps: 8, blocksPerGroup: 3 },
+      rows: { rowsPerThread: 4, colsPerThread: 4, block: 32, steps: 8 },
       // A loop of 4 staged indices per iteration (row-major X with a loop counter).
       unroll: 4,
     },

@@ -58,8 +58,7 @@ fn enter_segment(i_seg: u32) {
 // Element index (before the window offset) of row r of the current segment, feature size d.
 fn row_at(r: u32, d: u32) -> u32 { return (seg_first + r) * u.he * d + seg_head * d; }
 
-const BT = 64u;  // sequence rows per block
-const BLOCKS = 1u;  // blocks per workgroup, one after the other
+const BT = 64u;  // sequence rows per workgroup
 const TN = 32u;  // output features per workgroup
 const STEP = 8u;  // inner features staged per step
 const RT = 8u;  // rows per invocation
@@ -155,20 +154,19 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let h = rest % u.he;
   let e = rest / u.he;
   i_seg = seqs[u.table + 2u * e] * u.he + h;
-  let r_first = seqs[u.table + 2u * e + 1u];
+  r0 = seqs[u.table + 2u * e + 1u];
   enter_segment(i_seg);
   n_rows = seg_rows(i_seg);
   o_mat = u.off_mat + i_seg * u.dk * u.ld;
   let scale = seg_scale(i_seg);
   for (var a = lid; a < u.dk; a += NT) { s_vec[a] = mat[(o_mat + u.dv * u.dk + a) / 4u][(o_mat + u.dv * u.dk + a) % 4u]; }
   
-  let tn = lid % NTN;  // this invocation: rows r0 + tm·RT.., features n0 + tn·RN..
-  let tm = lid / NTN;
-  
-  r0 = r_first;
   for (var r = lid; r < BT; r += NT) {
     s_w[r] = select(0.0, w[u.off_w + row_at(r0 + r, 1u)], r0 + r < n_rows);
   }
+  let tn = lid % NTN;  // this invocation: rows r0 + tm·RT.., features n0 + tn·RN..
+  let tm = lid / NTN;
+  
   var acc_0_0 = vec4f(0.0);
   var acc_1_0 = vec4f(0.0);
   var acc_2_0 = vec4f(0.0);

@@ -59,8 +59,7 @@ fn enter_segment(i_seg: u32) {
 // Element index (before the window offset) of row r of the current segment, feature size d.
 fn row_at(r: u32, d: u32) -> u32 { return (seg_first + r) * u.he * d + seg_head * d; }
 
-const BT = 64u;  // sequence rows per block
-const BLOCKS = 1u;  // blocks per workgroup, one after the other
+const BT = 64u;  // sequence rows per workgroup
 const TN = 64u;  // output features per workgroup
 const STEP = 8u;  // inner features staged per step
 const RT = 8u;  // rows per invocation
@@ -142,16 +141,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   n0 = (g % u.tiles_n) * TN;
   let rest = g / u.tiles_n;
   i_seg = rest / u.blocks;
-  let r_first = (rest % u.blocks) * BT * BLOCKS;
+  r0 = (rest % u.blocks) * BT;
   enter_segment(i_seg);
   n_rows = seg_rows(i_seg);
   o_mat = u.off_mat + i_seg * u.dk * u.ld;
   let scale = seg_scale(i_seg);
   
+  
   let tn = lid % NTN;  // this invocation: rows r0 + tm·RT.., features n0 + tn·RN..
   let tm = lid / NTN;
-  
-  r0 = r_first;
   
   var acc_0_0 = vec4f(0.0);
   var acc_1_0 = vec4f(0.0);
