@@ -157,7 +157,9 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
     // (as f32 it was 4–7 % slower, session 7, call 3); its two buffers pay (−1.2 to −1.4 % at
     // T ≥ 16384, equal at 4096, session 7, call 3) since no branch or division sits among its
     // fetch's loads.
-    byPass: { fwd: { f16Staging: false } },
+    // The forward's pass takes chunks up to 4 096 rows and 4 × 8 tiles from 512 workgroups:
+    // −1 % forward at T = 8192 and 32768 in the same scan, equal elsewhere.
+    byPass: { fwd: { f16Staging: false, chunkMax: 4096, fillBelow: 512 } },
   },
   // 8 rows × 4 features per invocation (128 invocations at 64 features): on the H200 2–6 %
   // faster than 4 × 8 at T ≤ 4096 and equal at 32768; 8 × 8 slower (bench/NOTES.md, session 4).

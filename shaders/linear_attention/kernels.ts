@@ -932,7 +932,13 @@ var<workgroup> s_x: ${
       : `array<array<array<array<${types.x}, NTM>, RT / 4u>, STEP>, ${mode.buffers}>;`
   }
 var<workgroup> s_y: array<array<array<array<${types.y}, NTN>, RN / 4u>, STEP>, ${mode.buffers}>;
-${vector ? `var<workgroup> s_vec: array<f32, ${LA_MAX_DIM}>;  // m (o, dq) or dm/L_k (dk)` : ""}
+${
+    vector
+      ? `var<workgroup> s_vec: array<vec4f, ${
+        LA_MAX_DIM / 4
+      }>;  // m (o, dq) or dm/L_k (dk), 4 per vec4`
+      : ""
+  }
 ${norm && role !== "dk" && role !== "dv" ? "var<workgroup> s_w: array<f32, BT>;  // 1 / z_r" : ""}
 ${dzOut ? "var<workgroup> s_c: array<f32, BT>;  // dz_r" : ""}
 ${
@@ -965,7 +971,7 @@ fn fetch_x(i0: u32, k: u32${zOut ? ", z_share: ptr<function, f32>" : ""}) -> vec
   let val = ld4_x(i_x, ${inner} - i);
   ${
     zOut
-      ? `let m4 = vec4f(s_vec[i], s_vec[i + 1u], s_vec[i + 2u], s_vec[i + 3u]);
+      ? `let m4 = s_vec[i / 4u];
   *z_share += dot(${v.decoupled ? `ld4_den(i_x, ${inner} - i)` : "val"}, m4);`
       : ""
   }
@@ -1022,11 +1028,7 @@ fn put(r: u32, col4: u32, sums: vec4f, scale: f32) {
   let col = n0 + col4;
   if (r0 + r < n_rows && col < ${outer}) {
     let acc_v = sums;
-    ${
-        vector
-          ? "let m_col = vec4f(s_vec[col], s_vec[col + 1u], s_vec[col + 2u], s_vec[col + 3u]);"
-          : ""
-      }
+    ${vector ? "let m_col = s_vec[col / 4u];" : ""}
     let i_out = row_at(r0 + r, ${outer}) + col;
     out[(u.off_out + i_out) / 4u] = vec4<${et}>(${value});
     ${two ? `out2[(u.off_out2 + i_out) / 4u] = vec4<${et}>(${value2});` : ""}
@@ -1037,7 +1039,7 @@ fn put(r: u32, col4: u32, sums: vec4f, scale: f32) {
     let col = n0 + col4 + c;
     if (r0 + r < n_rows && col < ${outer}) {
       let acc_v = sums[c];
-      ${vector ? "let m_col = s_vec[col];" : ""}
+      ${vector ? "let m_col = s_vec[col / 4u][col % 4u];" : ""}
       let i_out = row_at(r0 + r, ${outer}) + col;
       out[u.off_out + i_out] = ${et}(${value});
       ${two ? `out2[u.off_out2 + i_out] = ${et}(${value2});` : ""}
@@ -1061,7 +1063,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let scale = seg_scale(i_seg);
   ${
     vector
-      ? `for (var a = lid; a < u.dk; a += NT) { s_vec[a] = ${
+      ? `for (var a = lid; a < u.dk; a += NT) { s_vec[a / 4u][a % 4u] = ${
         stateAt(stateT ? "o_mat + u.dv * u.dk + a" : "o_mat + a * u.ld + u.dv")
       }; }
   ${

@@ -66,7 +66,7 @@ const QI = STEP / 4u;  // vec4s of a staged X row
 // s_y[buf][i][j][tn]: M[i0 + i][n0 + 4·(tn·RN/4 + j)..].
 var<workgroup> s_x: array<array<array<array<vec4h, RT>, NTM>, QI>, 2>;
 var<workgroup> s_y: array<array<array<array<vec4f, NTN>, RN / 4u>, STEP>, 2>;
-var<workgroup> s_vec: array<f32, 256>;  // m (o, dq) or dm/L_k (dk)
+var<workgroup> s_vec: array<vec4f, 64>;  // m (o, dq) or dm/L_k (dk), 4 per vec4
 
 
 
@@ -118,7 +118,7 @@ fn put(r: u32, col4: u32, sums: vec4f, scale: f32) {
   let col = n0 + col4;
   if (r0 + r < n_rows && col < u.dk) {
     let acc_v = sums;
-    let m_col = vec4f(s_vec[col], s_vec[col + 1u], s_vec[col + 2u], s_vec[col + 3u]);
+    let m_col = s_vec[col / 4u];
     let i_out = row_at(r0 + r, u.dk) + col;
     out[(u.off_out + i_out) / 4u] = vec4<f16>(scale * acc_v);
     out2[(u.off_out2 + i_out) / 4u] = vec4<f16>(m_col);
@@ -139,7 +139,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   n_rows = seg_rows(i_seg);
   o_mat = u.off_mat + i_seg * u.dk * u.ld;
   let scale = seg_scale(i_seg);
-  for (var a = lid; a < u.dk; a += NT) { s_vec[a] = mat[(o_mat + u.dv * u.dk + a) / 4u][(o_mat + u.dv * u.dk + a) % 4u]; }
+  for (var a = lid; a < u.dk; a += NT) { s_vec[a / 4u][a % 4u] = mat[(o_mat + u.dv * u.dk + a) / 4u][(o_mat + u.dv * u.dk + a) % 4u]; }
   
   
   let tn = lid % NTN;  // this invocation: rows r0 + tm·RT.., features n0 + tn·RN..

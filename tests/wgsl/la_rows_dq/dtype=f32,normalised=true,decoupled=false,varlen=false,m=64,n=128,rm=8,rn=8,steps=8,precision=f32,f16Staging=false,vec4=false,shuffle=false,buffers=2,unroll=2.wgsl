@@ -84,7 +84,7 @@ const QI = STEP / 4u;  // vec4s of a staged X row
 // s_y[buf][i][j][tn]: M[i0 + i][n0 + 4·(tn·RN/4 + j)..].
 var<workgroup> s_x: array<array<array<array<vec4f, NTM>, RT / 4u>, STEP>, 2>;
 var<workgroup> s_y: array<array<array<array<vec4f, NTN>, RN / 4u>, STEP>, 2>;
-var<workgroup> s_vec: array<f32, 256>;  // m (o, dq) or dm/L_k (dk)
+var<workgroup> s_vec: array<vec4f, 64>;  // m (o, dq) or dm/L_k (dk), 4 per vec4
 var<workgroup> s_w: array<f32, BT>;  // 1 / z_r
 var<workgroup> s_c: array<f32, BT>;  // dz_r
 
@@ -148,7 +148,7 @@ fn put(r: u32, col4: u32, sums: vec4f, scale: f32) {
     let col = n0 + col4 + c;
     if (r0 + r < n_rows && col < u.dk) {
       let acc_v = sums[c];
-      let m_col = s_vec[col];
+      let m_col = s_vec[col / 4u][col % 4u];
       let i_out = row_at(r0 + r, u.dk) + col;
       out[u.off_out + i_out] = f32(acc_v * s_w[r] + s_c[r] * m_col);
       
@@ -170,7 +170,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   n_rows = seg_rows(i_seg);
   o_mat = u.off_mat + i_seg * u.dk * u.ld;
   let scale = seg_scale(i_seg);
-  for (var a = lid; a < u.dk; a += NT) { s_vec[a] = mat[o_mat + a * u.ld + u.dv]; }
+  for (var a = lid; a < u.dk; a += NT) { s_vec[a / 4u][a % 4u] = mat[o_mat + a * u.ld + u.dv]; }
   
   for (var r = lid; r < BT; r += NT) {
     s_w[r] = select(0.0, w[u.off_w + row_at(r0 + r, 1u)], r0 + r < n_rows);

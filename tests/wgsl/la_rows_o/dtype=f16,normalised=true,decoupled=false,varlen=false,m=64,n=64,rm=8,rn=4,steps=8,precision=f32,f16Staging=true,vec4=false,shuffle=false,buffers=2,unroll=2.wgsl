@@ -73,7 +73,7 @@ const QI = STEP / 4u;  // vec4s of a staged X row
 // s_y[buf][i][j][tn]: M[i0 + i][n0 + 4·(tn·RN/4 + j)..].
 var<workgroup> s_x: array<array<array<array<vec4h, NTM>, RT / 4u>, STEP>, 2>;
 var<workgroup> s_y: array<array<array<array<vec4f, NTN>, RN / 4u>, STEP>, 2>;
-var<workgroup> s_vec: array<f32, 256>;  // m (o, dq) or dm/L_k (dk)
+var<workgroup> s_vec: array<vec4f, 64>;  // m (o, dq) or dm/L_k (dk), 4 per vec4
 var<workgroup> s_w: array<f32, BT>;  // 1 / z_r
 
 var<workgroup> s_red: array<f32, BT * QI>;  // partial q·m per (row, vec4 of features)
@@ -95,7 +95,7 @@ fn fetch_x(i0: u32, k: u32, z_share: ptr<function, f32>) -> vec4f {
   if (r >= n_rows || i >= u.dk) { return vec4f(0.0); }
   let i_x = row_at(r, u.dk) + i;
   let val = ld4_x(i_x, u.dk - i);
-  let m4 = vec4f(s_vec[i], s_vec[i + 1u], s_vec[i + 2u], s_vec[i + 3u]);
+  let m4 = s_vec[i / 4u];
   *z_share += dot(val, m4);
   return val;
 }
@@ -130,7 +130,7 @@ fn put(r: u32, col4: u32, sums: vec4f, scale: f32) {
     let col = n0 + col4 + c;
     if (r0 + r < n_rows && col < u.dv) {
       let acc_v = sums[c];
-      let m_col = s_vec[col];
+      let m_col = s_vec[col / 4u][col % 4u];
       let i_out = row_at(r0 + r, u.dv) + col;
       out[u.off_out + i_out] = f16(acc_v * s_w[r]);
       
@@ -152,7 +152,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   n_rows = seg_rows(i_seg);
   o_mat = u.off_mat + i_seg * u.dk * u.ld;
   let scale = seg_scale(i_seg);
-  for (var a = lid; a < u.dk; a += NT) { s_vec[a] = mat[o_mat + a * u.ld + u.dv]; }
+  for (var a = lid; a < u.dk; a += NT) { s_vec[a / 4u][a % 4u] = mat[o_mat + a * u.ld + u.dv]; }
   workgroupBarrier();
   
   let tn = lid % NTN;  // this invocation: rows r0 + tm·RT.., features n0 + tn·RN..

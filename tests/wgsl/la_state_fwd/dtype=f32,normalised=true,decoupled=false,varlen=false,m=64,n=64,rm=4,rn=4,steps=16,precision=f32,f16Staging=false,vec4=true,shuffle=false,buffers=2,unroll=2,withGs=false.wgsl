@@ -1,7 +1,7 @@
 
 
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read> y: array<f32>;
+@group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> y: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 struct Params {
   groups: u32,
@@ -36,24 +36,10 @@ struct Params {
 @group(0) @binding(3) var<uniform> u: Params;
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
-fn ld_x(i: u32) -> f32 { return f32(x[u.off_x + i]); }
-fn ld4_x(i: u32, n: u32) -> vec4f {
-  var v = vec4f(0.0);
-  v.x = ld_x(i);
-  if (n > 1u) { v.y = ld_x(i + 1u); }
-  if (n > 2u) { v.z = ld_x(i + 2u); }
-  if (n > 3u) { v.w = ld_x(i + 3u); }
-  return v;
-}
-fn ld_y(i: u32) -> f32 { return f32(y[u.off_y + i]); }
-fn ld4_y(i: u32, n: u32) -> vec4f {
-  var v = vec4f(0.0);
-  v.x = ld_y(i);
-  if (n > 1u) { v.y = ld_y(i + 1u); }
-  if (n > 2u) { v.z = ld_y(i + 2u); }
-  if (n > 3u) { v.w = ld_y(i + 3u); }
-  return v;
-}
+fn ld4_x(i: u32, n: u32) -> vec4f { return vec4f(x[(u.off_x + i) / 4u]); }
+fn ld_x(i: u32) -> f32 { let j = u.off_x + i; return f32(x[j / 4u][j % 4u]); }
+fn ld4_y(i: u32, n: u32) -> vec4f { return vec4f(y[(u.off_y + i) / 4u]); }
+fn ld_y(i: u32) -> f32 { let j = u.off_y + i; return f32(y[j / 4u][j % 4u]); }
 
 fn seg_row0(i_seg: u32) -> u32 { return (i_seg / u.he) * u.rows; }
 fn seg_rows(i_seg: u32) -> u32 { return u.rows; }
@@ -68,11 +54,11 @@ fn enter_segment(i_seg: u32) {
 // Element index (before the window offset) of row r of the current segment, feature size d.
 fn row_at(r: u32, d: u32) -> u32 { return (seg_first + r) * u.he * d + seg_head * d; }
 
-const TA = 32u;  // state rows (features of x) per workgroup
+const TA = 64u;  // state rows (features of x) per workgroup
 const TB = 64u;  // state columns (features of y) per workgroup
-const STEP = 8u;  // sequence rows staged per step
-const RA = 8u;  // state rows per invocation
-const RB = 8u;  // state columns per invocation
+const STEP = 16u;  // sequence rows staged per step
+const RA = 4u;  // state rows per invocation
+const RB = 4u;  // state columns per invocation
 const NTA = TA / RA;
 const NTB = TB / RB;
 const NT = NTA * NTB;
@@ -163,170 +149,78 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let tm = lid / NTB;
   
   var acc_0_0 = vec4f(0.0);
-  var acc_0_1 = vec4f(0.0);
   var acc_1_0 = vec4f(0.0);
-  var acc_1_1 = vec4f(0.0);
   var acc_2_0 = vec4f(0.0);
-  var acc_2_1 = vec4f(0.0);
   var acc_3_0 = vec4f(0.0);
-  var acc_3_1 = vec4f(0.0);
-  var acc_4_0 = vec4f(0.0);
-  var acc_4_1 = vec4f(0.0);
-  var acc_5_0 = vec4f(0.0);
-  var acc_5_1 = vec4f(0.0);
-  var acc_6_0 = vec4f(0.0);
-  var acc_6_1 = vec4f(0.0);
-  var acc_7_0 = vec4f(0.0);
-  var acc_7_1 = vec4f(0.0);
   let s_begin = r_begin;
   let s_end = chunk_end;
   {
     let f_x0 = fetch_x(s_begin, 0u);
-    let f_x1 = fetch_x(s_begin, 1u);
     let f_y0 = fetch_y(s_begin, 0u);
-    let f_y1 = fetch_y(s_begin, 1u);
-    let f_y2 = fetch_y(s_begin, 2u);
-    let f_y3 = fetch_y(s_begin, 3u);
     store_x(0u, 0u, f_x0);
-    store_x(0u, 1u, f_x1);
     store_y(0u, 0u, f_y0);
-    store_y(0u, 1u, f_y1);
-    store_y(0u, 2u, f_y2);
-    store_y(0u, 3u, f_y3);
   }
   workgroupBarrier();
   for (var s0 = s_begin; s0 < s_end; s0 += 2u * STEP) {
     {
       let buf = 0u;
     let f_x0 = fetch_x(s0 + STEP, 0u);
-    let f_x1 = fetch_x(s0 + STEP, 1u);
     let f_y0 = fetch_y(s0 + STEP, 0u);
-    let f_y1 = fetch_y(s0 + STEP, 1u);
-    let f_y2 = fetch_y(s0 + STEP, 2u);
-    let f_y3 = fetch_y(s0 + STEP, 3u);
     for (var s2 = 0u; s2 < STEP; s2 += 2u) {
       {
         let s = s2 + 0u;
 
         let x0 = s_x[buf][s][0][tm];
-        let x1 = s_x[buf][s][1][tm];
         let y0 = s_y[buf][s][0][tn];
-        let y1 = s_y[buf][s][1][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_0_1 = fma(vec4<f32>(x0[0]), y1, acc_0_1);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_1_1 = fma(vec4<f32>(x0[1]), y1, acc_1_1);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_2_1 = fma(vec4<f32>(x0[2]), y1, acc_2_1);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_3_1 = fma(vec4<f32>(x0[3]), y1, acc_3_1);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_4_1 = fma(vec4<f32>(x1[0]), y1, acc_4_1);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_5_1 = fma(vec4<f32>(x1[1]), y1, acc_5_1);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_6_1 = fma(vec4<f32>(x1[2]), y1, acc_6_1);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
-        acc_7_1 = fma(vec4<f32>(x1[3]), y1, acc_7_1);
       }
       {
         let s = s2 + 1u;
 
         let x0 = s_x[buf][s][0][tm];
-        let x1 = s_x[buf][s][1][tm];
         let y0 = s_y[buf][s][0][tn];
-        let y1 = s_y[buf][s][1][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_0_1 = fma(vec4<f32>(x0[0]), y1, acc_0_1);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_1_1 = fma(vec4<f32>(x0[1]), y1, acc_1_1);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_2_1 = fma(vec4<f32>(x0[2]), y1, acc_2_1);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_3_1 = fma(vec4<f32>(x0[3]), y1, acc_3_1);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_4_1 = fma(vec4<f32>(x1[0]), y1, acc_4_1);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_5_1 = fma(vec4<f32>(x1[1]), y1, acc_5_1);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_6_1 = fma(vec4<f32>(x1[2]), y1, acc_6_1);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
-        acc_7_1 = fma(vec4<f32>(x1[3]), y1, acc_7_1);
       }
     }
     store_x(1u, 0u, f_x0);
-    store_x(1u, 1u, f_x1);
     store_y(1u, 0u, f_y0);
-    store_y(1u, 1u, f_y1);
-    store_y(1u, 2u, f_y2);
-    store_y(1u, 3u, f_y3);
       workgroupBarrier();
     }
     if (s0 + STEP >= s_end) { break; }
     {
       let buf = 1u;
     let f_x0 = fetch_x(s0 + 2u * STEP, 0u);
-    let f_x1 = fetch_x(s0 + 2u * STEP, 1u);
     let f_y0 = fetch_y(s0 + 2u * STEP, 0u);
-    let f_y1 = fetch_y(s0 + 2u * STEP, 1u);
-    let f_y2 = fetch_y(s0 + 2u * STEP, 2u);
-    let f_y3 = fetch_y(s0 + 2u * STEP, 3u);
     for (var s2 = 0u; s2 < STEP; s2 += 2u) {
       {
         let s = s2 + 0u;
 
         let x0 = s_x[buf][s][0][tm];
-        let x1 = s_x[buf][s][1][tm];
         let y0 = s_y[buf][s][0][tn];
-        let y1 = s_y[buf][s][1][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_0_1 = fma(vec4<f32>(x0[0]), y1, acc_0_1);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_1_1 = fma(vec4<f32>(x0[1]), y1, acc_1_1);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_2_1 = fma(vec4<f32>(x0[2]), y1, acc_2_1);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_3_1 = fma(vec4<f32>(x0[3]), y1, acc_3_1);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_4_1 = fma(vec4<f32>(x1[0]), y1, acc_4_1);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_5_1 = fma(vec4<f32>(x1[1]), y1, acc_5_1);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_6_1 = fma(vec4<f32>(x1[2]), y1, acc_6_1);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
-        acc_7_1 = fma(vec4<f32>(x1[3]), y1, acc_7_1);
       }
       {
         let s = s2 + 1u;
 
         let x0 = s_x[buf][s][0][tm];
-        let x1 = s_x[buf][s][1][tm];
         let y0 = s_y[buf][s][0][tn];
-        let y1 = s_y[buf][s][1][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-        acc_0_1 = fma(vec4<f32>(x0[0]), y1, acc_0_1);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
-        acc_1_1 = fma(vec4<f32>(x0[1]), y1, acc_1_1);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
-        acc_2_1 = fma(vec4<f32>(x0[2]), y1, acc_2_1);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_3_1 = fma(vec4<f32>(x0[3]), y1, acc_3_1);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_4_1 = fma(vec4<f32>(x1[0]), y1, acc_4_1);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_5_1 = fma(vec4<f32>(x1[1]), y1, acc_5_1);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_6_1 = fma(vec4<f32>(x1[2]), y1, acc_6_1);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
-        acc_7_1 = fma(vec4<f32>(x1[3]), y1, acc_7_1);
       }
     }
     store_x(0u, 0u, f_x0);
-    store_x(0u, 1u, f_x1);
     store_y(0u, 0u, f_y0);
-    store_y(0u, 1u, f_y1);
-    store_y(0u, 2u, f_y2);
-    store_y(0u, 3u, f_y3);
       workgroupBarrier();
     }
   }
@@ -334,21 +228,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let scale = select(1.0, seg_scale(i_seg), direct);
   let o_out = u.off_out + select(part, i_seg, direct) * u.dk * u.ld;
   put(a0 + tm * RA + 0u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_0_0, o_out, scale, direct);
-  put(a0 + tm * RA + 0u, b0 + (tn * (RB / 4u) + 1u) * 4u, acc_0_1, o_out, scale, direct);
   put(a0 + tm * RA + 1u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_1_0, o_out, scale, direct);
-  put(a0 + tm * RA + 1u, b0 + (tn * (RB / 4u) + 1u) * 4u, acc_1_1, o_out, scale, direct);
   put(a0 + tm * RA + 2u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_2_0, o_out, scale, direct);
-  put(a0 + tm * RA + 2u, b0 + (tn * (RB / 4u) + 1u) * 4u, acc_2_1, o_out, scale, direct);
   put(a0 + tm * RA + 3u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_3_0, o_out, scale, direct);
-  put(a0 + tm * RA + 3u, b0 + (tn * (RB / 4u) + 1u) * 4u, acc_3_1, o_out, scale, direct);
-  put(a0 + tm * RA + 4u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_4_0, o_out, scale, direct);
-  put(a0 + tm * RA + 4u, b0 + (tn * (RB / 4u) + 1u) * 4u, acc_4_1, o_out, scale, direct);
-  put(a0 + tm * RA + 5u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_5_0, o_out, scale, direct);
-  put(a0 + tm * RA + 5u, b0 + (tn * (RB / 4u) + 1u) * 4u, acc_5_1, o_out, scale, direct);
-  put(a0 + tm * RA + 6u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_6_0, o_out, scale, direct);
-  put(a0 + tm * RA + 6u, b0 + (tn * (RB / 4u) + 1u) * 4u, acc_6_1, o_out, scale, direct);
-  put(a0 + tm * RA + 7u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_7_0, o_out, scale, direct);
-  put(a0 + tm * RA + 7u, b0 + (tn * (RB / 4u) + 1u) * 4u, acc_7_1, o_out, scale, direct);
   // The vector column: the invocations that fetched features a0 + 4·i.. add their shares
   // (in the f32 staging buffer, which no one reads after the loop's last barrier).
   s_y[lid / (STEP * (RB / 4u) * NTB)][(lid / ((RB / 4u) * NTB)) % STEP][(lid / NTB) % (RB / 4u)][lid % NTB] = m_part;
