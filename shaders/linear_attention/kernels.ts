@@ -365,11 +365,12 @@ ${names.map((n) => `    acc_${n} += vec4f(h_${n});`).join("\n")}`
  * The lines fetching this invocation's `count` items of operand `op` and storing them;
  * `extra(k)` adds arguments to the fetch of item k.
  */
-function fetchStore(op: string, count: number, extra = (_k: number) => "") {
+function fetchStore(op: string, count: number, storeExtra = (_k: number) => "") {
   return {
     fetch: (from: string) =>
-      unroll(count, (k) => `    let f_${op}${k} = fetch_${op}(${from}, ${k}u${extra(k)});`),
-    store: (buf: string) => unroll(count, (k) => `    store_${op}(${buf}, ${k}u, f_${op}${k});`),
+      unroll(count, (k) => `    let f_${op}${k} = fetch_${op}(${from}, ${k}u);`),
+    store: (buf: string) =>
+      unroll(count, (k) => `    store_${op}(${buf}, ${k}u, f_${op}${k}${storeExtra(k)});`),
   };
 }
 
@@ -882,6 +883,9 @@ export function rowKernel(
   const types = staged(v, mode, false); // x: q, dO, v or k; y: the state (f32)
   const block = registerBlock(t, mode, types, rowMajorX);
   const x = fetchStore("x", fx, (k) => (zOut ? `, &z_part${k}` : ""));
+  // o fetches X as stored (its z share converts at the store).
+  const rawX = zOut && fetchedRaw(v, mode, types.x);
+  const fx4 = rawX ? "vec4h" : "vec4f";
   const m = fetchStore("m", fm);
   const et = v.dtype;
   const value = {
@@ -960,26 +964,43 @@ var<private> o_mat: u32;
 var<private> lid: u32;
 const FX = ${fx}u;  // X vec4s each invocation fetches per step
 
-// X features i0 + 4·(lid % QI).. of row r0 + lid / QI + k·NT/QI (0 past the rows or features)${
-    zOut ? ";\n// adds their share of q·m to *z_share" : "."
+${
+    zOut
+      ? `// A fetched X item: its features (as stored) and their index${
+        v.decoupled ? ", the plain features (z)" : ""
+      }. The share of z is added at
+// the store, after the products: nothing waits for the loads before them.
+struct FetchedX {
+  val: ${fx4},
+  i: u32,${v.decoupled ? "\n  den: vec4f," : ""}
+}`
+      : `alias FetchedX = vec4f;`
   }
-fn fetch_x(i0: u32, k: u32${zOut ? ", z_share: ptr<function, f32>" : ""}) -> vec4f {
+
+// X features i0 + 4·(lid % QI).. of row r0 + lid / QI + k·NT/QI (0 past the rows or features).
+fn fetch_x(i0: u32, k: u32) -> FetchedX {
   let r = r0 + lid / QI + k * (NT / QI);
   let i = i0 + 4u * (lid % QI);
-  if (r >= n_rows || i >= ${inner}) { return vec4f(0.0); }
+  if (r >= n_rows || i >= ${inner}) { return FetchedX(); }
   let i_x = row_at(r, ${inner}) + i;
-  let val = ld4_x(i_x, ${inner} - i);
   ${
     zOut
-      ? `let m4 = s_vec[i / 4u];
-  *z_share += dot(${v.decoupled ? `ld4_den(i_x, ${inner} - i)` : "val"}, m4);`
-      : ""
+      ? `return FetchedX(${load4("x", "i_x", `${inner} - i`, rawX)}, i${
+        v.decoupled ? `, ld4_den(i_x, ${inner} - i)` : ""
+      });`
+      : `return ld4_x(i_x, ${inner} - i);`
   }
-  return val;
 }
 
-fn store_x(buf: u32, k: u32, val: vec4f) {
-  let r = lid / QI + k * (NT / QI);
+fn store_x(buf: u32, k: u32, f: FetchedX${zOut ? ", z_share: ptr<function, f32>" : ""}) {
+  let r = lid / QI + k * (NT / QI);${
+    zOut
+      ? `
+  *z_share += dot(${v.decoupled ? "f.den" : "vec4f(f.val)"}, s_vec[f.i / 4u]);
+  let val = f.val;`
+      : `
+  let val = f;`
+  }
 ${
     rowMajorX
       ? `  s_x[buf][lid % QI][r / RT][r % RT] = ${types.x}(val);`

@@ -86,19 +86,20 @@ var<private> o_mat: u32;
 var<private> lid: u32;
 const FX = 2u;  // X vec4s each invocation fetches per step
 
+alias FetchedX = vec4f;
+
 // X features i0 + 4·(lid % QI).. of row r0 + lid / QI + k·NT/QI (0 past the rows or features).
-fn fetch_x(i0: u32, k: u32) -> vec4f {
+fn fetch_x(i0: u32, k: u32) -> FetchedX {
   let r = r0 + lid / QI + k * (NT / QI);
   let i = i0 + 4u * (lid % QI);
-  if (r >= n_rows || i >= u.dv) { return vec4f(0.0); }
+  if (r >= n_rows || i >= u.dv) { return FetchedX(); }
   let i_x = row_at(r, u.dv) + i;
-  let val = ld4_x(i_x, u.dv - i);
-  
-  return val;
+  return ld4_x(i_x, u.dv - i);
 }
 
-fn store_x(buf: u32, k: u32, val: vec4f) {
+fn store_x(buf: u32, k: u32, f: FetchedX) {
   let r = lid / QI + k * (NT / QI);
+  let val = f;
   s_x[buf][lid % QI][r / RT][r % RT] = vec4f(val);
 }
 

@@ -87,21 +87,26 @@ var<private> o_mat: u32;
 var<private> lid: u32;
 const FX = 1u;  // X vec4s each invocation fetches per step
 
-// X features i0 + 4·(lid % QI).. of row r0 + lid / QI + k·NT/QI (0 past the rows or features);
-// adds their share of q·m to *z_share
-fn fetch_x(i0: u32, k: u32, z_share: ptr<function, f32>) -> vec4f {
-  let r = r0 + lid / QI + k * (NT / QI);
-  let i = i0 + 4u * (lid % QI);
-  if (r >= n_rows || i >= u.dk) { return vec4f(0.0); }
-  let i_x = row_at(r, u.dk) + i;
-  let val = ld4_x(i_x, u.dk - i);
-  let m4 = s_vec[i / 4u];
-  *z_share += dot(val, m4);
-  return val;
+// A fetched X item: its features (as stored) and their index. The share of z is added at
+// the store, after the products: nothing waits for the loads before them.
+struct FetchedX {
+  val: vec4f,
+  i: u32,
 }
 
-fn store_x(buf: u32, k: u32, val: vec4f) {
+// X features i0 + 4·(lid % QI).. of row r0 + lid / QI + k·NT/QI (0 past the rows or features).
+fn fetch_x(i0: u32, k: u32) -> FetchedX {
+  let r = r0 + lid / QI + k * (NT / QI);
+  let i = i0 + 4u * (lid % QI);
+  if (r >= n_rows || i >= u.dk) { return FetchedX(); }
+  let i_x = row_at(r, u.dk) + i;
+  return FetchedX(ld4_x(i_x, u.dk - i), i);
+}
+
+fn store_x(buf: u32, k: u32, f: FetchedX, z_share: ptr<function, f32>) {
   let r = lid / QI + k * (NT / QI);
+  *z_share += dot(vec4f(f.val), s_vec[f.i / 4u]);
+  let val = f.val;
   s_x[buf][lid % QI][r / RT][r % RT] = vec4f(val);
 }
 
@@ -167,12 +172,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let s_begin = 0u;
   let s_end = u.dk;
   {
-    let f_x0 = fetch_x(s_begin, 0u, &z_part0);
+    let f_x0 = fetch_x(s_begin, 0u);
     let f_m0 = fetch_m(s_begin, 0u);
     let f_m1 = fetch_m(s_begin, 1u);
     let f_m2 = fetch_m(s_begin, 2u);
     let f_m3 = fetch_m(s_begin, 3u);
-    store_x(0u, 0u, f_x0);
+    store_x(0u, 0u, f_x0, &z_part0);
     store_m(0u, 0u, f_m0);
     store_m(0u, 1u, f_m1);
     store_m(0u, 2u, f_m2);
@@ -182,7 +187,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   for (var s0 = s_begin; s0 < s_end; s0 += 2u * STEP) {
     {
       let buf = 0u;
-    let f_x0 = fetch_x(s0 + STEP, 0u, &z_part0);
+    let f_x0 = fetch_x(s0 + STEP, 0u);
     let f_m0 = fetch_m(s0 + STEP, 0u);
     let f_m1 = fetch_m(s0 + STEP, 1u);
     let f_m2 = fetch_m(s0 + STEP, 2u);
@@ -305,7 +310,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
           acc_7_0 = fma(vec4<f32>(x7[3]), y0, acc_7_0);
         }
       }
-    store_x(1u, 0u, f_x0);
+    store_x(1u, 0u, f_x0, &z_part0);
     store_m(1u, 0u, f_m0);
     store_m(1u, 1u, f_m1);
     store_m(1u, 2u, f_m2);
@@ -315,7 +320,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     if (s0 + STEP >= s_end) { break; }
     {
       let buf = 1u;
-    let f_x0 = fetch_x(s0 + 2u * STEP, 0u, &z_part0);
+    let f_x0 = fetch_x(s0 + 2u * STEP, 0u);
     let f_m0 = fetch_m(s0 + 2u * STEP, 0u);
     let f_m1 = fetch_m(s0 + 2u * STEP, 1u);
     let f_m2 = fetch_m(s0 + 2u * STEP, 2u);
@@ -438,7 +443,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
           acc_7_0 = fma(vec4<f32>(x7[3]), y0, acc_7_0);
         }
       }
-    store_x(0u, 0u, f_x0);
+    store_x(0u, 0u, f_x0, &z_part0);
     store_m(0u, 0u, f_m0);
     store_m(0u, 1u, f_m1);
     store_m(0u, 2u, f_m2);

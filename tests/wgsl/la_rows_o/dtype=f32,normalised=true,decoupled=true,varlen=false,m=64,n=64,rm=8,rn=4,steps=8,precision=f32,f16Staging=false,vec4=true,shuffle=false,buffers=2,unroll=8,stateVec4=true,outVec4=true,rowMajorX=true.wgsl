@@ -83,21 +83,27 @@ var<private> o_mat: u32;
 var<private> lid: u32;
 const FX = 1u;  // X vec4s each invocation fetches per step
 
-// X features i0 + 4·(lid % QI).. of row r0 + lid / QI + k·NT/QI (0 past the rows or features);
-// adds their share of q·m to *z_share
-fn fetch_x(i0: u32, k: u32, z_share: ptr<function, f32>) -> vec4f {
-  let r = r0 + lid / QI + k * (NT / QI);
-  let i = i0 + 4u * (lid % QI);
-  if (r >= n_rows || i >= u.dk) { return vec4f(0.0); }
-  let i_x = row_at(r, u.dk) + i;
-  let val = ld4_x(i_x, u.dk - i);
-  let m4 = s_vec[i / 4u];
-  *z_share += dot(ld4_den(i_x, u.dk - i), m4);
-  return val;
+// A fetched X item: its features (as stored) and their index, the plain features (z). The share of z is added at
+// the store, after the products: nothing waits for the loads before them.
+struct FetchedX {
+  val: vec4f,
+  i: u32,
+  den: vec4f,
 }
 
-fn store_x(buf: u32, k: u32, val: vec4f) {
+// X features i0 + 4·(lid % QI).. of row r0 + lid / QI + k·NT/QI (0 past the rows or features).
+fn fetch_x(i0: u32, k: u32) -> FetchedX {
+  let r = r0 + lid / QI + k * (NT / QI);
+  let i = i0 + 4u * (lid % QI);
+  if (r >= n_rows || i >= u.dk) { return FetchedX(); }
+  let i_x = row_at(r, u.dk) + i;
+  return FetchedX(ld4_x(i_x, u.dk - i), i, ld4_den(i_x, u.dk - i));
+}
+
+fn store_x(buf: u32, k: u32, f: FetchedX, z_share: ptr<function, f32>) {
   let r = lid / QI + k * (NT / QI);
+  *z_share += dot(f.den, s_vec[f.i / 4u]);
+  let val = f.val;
   s_x[buf][lid % QI][r / RT][r % RT] = vec4f(val);
 }
 
@@ -162,16 +168,16 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let s_begin = 0u;
   let s_end = u.dk;
   {
-    let f_x0 = fetch_x(s_begin, 0u, &z_part0);
+    let f_x0 = fetch_x(s_begin, 0u);
     let f_m0 = fetch_m(s_begin, 0u);
-    store_x(0u, 0u, f_x0);
+    store_x(0u, 0u, f_x0, &z_part0);
     store_m(0u, 0u, f_m0);
   }
   workgroupBarrier();
   for (var s0 = s_begin; s0 < s_end; s0 += 2u * STEP) {
     {
       let buf = 0u;
-    let f_x0 = fetch_x(s0 + STEP, 0u, &z_part0);
+    let f_x0 = fetch_x(s0 + STEP, 0u);
     let f_m0 = fetch_m(s0 + STEP, 0u);
       {
         let q = 0u;
@@ -291,14 +297,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
           acc_7_0 = fma(vec4<f32>(x7[3]), y0, acc_7_0);
         }
       }
-    store_x(1u, 0u, f_x0);
+    store_x(1u, 0u, f_x0, &z_part0);
     store_m(1u, 0u, f_m0);
       workgroupBarrier();
     }
     if (s0 + STEP >= s_end) { break; }
     {
       let buf = 1u;
-    let f_x0 = fetch_x(s0 + 2u * STEP, 0u, &z_part0);
+    let f_x0 = fetch_x(s0 + 2u * STEP, 0u);
     let f_m0 = fetch_m(s0 + 2u * STEP, 0u);
       {
         let q = 0u;
@@ -418,7 +424,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
           acc_7_0 = fma(vec4<f32>(x7[3]), y0, acc_7_0);
         }
       }
-    store_x(0u, 0u, f_x0);
+    store_x(0u, 0u, f_x0, &z_part0);
     store_m(0u, 0u, f_m0);
       workgroupBarrier();
     }
