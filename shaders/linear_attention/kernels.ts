@@ -478,7 +478,7 @@ export function stateKernel(
   const fx = (t.steps * t.m) / 4 / nt, fy = (t.steps * t.n) / 4 / nt;
   // y = dO/z (normalised backward) is not an input: staged as f32.
   const types = staged(v, mode, !bwdNorm);
-  const rawX = fetchedRaw(v, mode, types.x);
+  const rawX = fetchedRaw(v, mode, bwdNorm ? "vec4h" : types.x);
   const rawY = fetchedRaw(v, mode, bwdNorm ? "vec4h" : types.y);
   const fx4 = rawX ? "vec4h" : "vec4f", fy4 = rawY ? "vec4h" : "vec4f";
   const yOverZ = "vec4f(f.val) * f.w";
