@@ -44,8 +44,8 @@ const CANDIDATES: Candidate[] = [
   // (its default before session 7).
   ["1 buffer", { buffers: 1 }, "f32"],
   ["state bwd 1 buffer", { state: { byPass: { bwd: { buffers: 1 } } } }, "f32"],
-  // The backward state pass in the forward's form: q staged as f32.
-  ["state bwd f32", { state: { byPass: { bwd: { f16Staging: false } } } }, "f32"],
+  // The backward state pass with q staged as f16 (its default before session 7, call 10).
+  ["state bwd f16 staging", { state: { byPass: { bwd: { f16Staging: true } } } }, "f32"],
   ["state bwd 4x4 1 buffer", { state: { byPass: { bwd: { ...FOUR, buffers: 1 } } } }, "f32"],
   ["state bwd 4x4", { state: { byPass: { bwd: FOUR } } }, "f32"],
   ["state bwd 8x4 1 buffer", {
@@ -117,9 +117,9 @@ const CANDIDATES: Candidate[] = [
     state: { byPass: { fwd: { ...EIGHT, buffers: 1 } } },
   }, "f32"],
   ["state bwd 8x8 1 buffer", { state: { byPass: { bwd: { ...EIGHT, buffers: 1 } } } }, "f32"],
-  // The state passes' staging (same bits): both f32, or the forward's f16 (the default before
-  // session 6).
-  ["state f32 staging", { state: { f16Staging: false } }, "f32"],
+  // The state passes staged as f16 (same bits): both (the default before session 6), or the
+  // forward's only.
+  ["state f16 staging", { state: { f16Staging: true } }, "f32"],
   ["state fwd f16 staging", { state: { byPass: { fwd: { f16Staging: true } } } }, "f32"],
 ];
 

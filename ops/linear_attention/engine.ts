@@ -151,15 +151,15 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
     chunkMax: 2048,
     groups: 256,
     fillBelow: 1024,
-    // The forward stages k and v as f32 (no conversions in its products): on the H200
-    // (bench/NOTES.md, session 6, call 8) forward −10 % at T = 32768, −2 % at 4096 and 16384,
-    // once the vector column is summed after the products. The backward keeps q staged as f16
-    // (as f32 it was 4–7 % slower, session 7, call 3); its two buffers pay (−1.2 to −1.4 % at
-    // T ≥ 16384, equal at 4096, session 7, call 3) since no branch or division sits among its
-    // fetch's loads.
+    // Both state passes stage their inputs as f32 (no conversions in the products), converted at
+    // the store: on the H200 the forward −10 % at T = 32768 (bench/NOTES.md, session 6, call 8),
+    // the backward's pass −12 % (forward+backward −1.3 to −3 %, session 7, call 10), once
+    // nothing at the fetch uses a loaded value (the vector column's sum, a conversion, a branch
+    // around a load: each made the two-buffer loop wait for its prefetch).
+    f16Staging: false,
     // The forward's pass takes chunks up to 4 096 rows and 4 × 8 tiles from 512 workgroups:
     // −1 % forward at T = 8192 and 32768 in the same scan, equal elsewhere.
-    byPass: { fwd: { f16Staging: false, chunkMax: 4096, fillBelow: 512 } },
+    byPass: { fwd: { chunkMax: 4096, fillBelow: 512 } },
   },
   // 8 rows × 4 features per invocation (128 invocations at 64 features): on the H200 2–6 %
   // faster than 4 × 8 at T ≤ 4096 and equal at 32768; 8 × 8 slower (bench/NOTES.md, session 4).

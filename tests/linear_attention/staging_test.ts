@@ -147,9 +147,9 @@ for (const subgroups of [false, true]) {
           const plain = await run({ ...tiling, f16Staging: false });
           let staged: Bits = {};
           const launched = await recording(device, async () => {
-            // (The forward state pass stages as f32 by default: its own field overrides.)
+            // (The state passes stage as f32 by default: their own field overrides.)
             const f16 = { f16Staging: true };
-            staged = await run({ ...tiling, ...f16, state: { byPass: { fwd: f16 } } });
+            staged = await run({ ...tiling, ...f16, state: f16 });
           });
           const kernels = launched.filter((l) => /^la_(state|rows)_/.test(l));
           assert.ok(kernels.length > 0 && kernels.every((l) => l.includes('"f16Staging":true')));

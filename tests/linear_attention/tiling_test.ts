@@ -6,7 +6,7 @@ Deno.test("tilingOf: a pass's or role's overrides go over the defaults for that 
     ...LA_DEFAULT_TILING,
     state: {
       ...LA_DEFAULT_TILING.state,
-      byPass: { fwd: { f16Staging: false, chunkMax: 4096, fillBelow: 512 }, bwd: {} },
+      byPass: { fwd: { chunkMax: 4096, fillBelow: 512 }, bwd: {} },
     },
     rows: { ...LA_DEFAULT_TILING.rows, byRole: { o: {}, dq: {}, dk: {}, dv: {} } },
   });
@@ -17,7 +17,7 @@ Deno.test("tilingOf: a pass's or role's overrides go over the defaults for that 
   assert.equal(t.state.steps, 16);
   // The backward's override keeps the forward's default, and replaces the backward's one field.
   assert.deepEqual(t.state.byPass, {
-    fwd: { f16Staging: false, chunkMax: 4096, fillBelow: 512 },
+    fwd: { chunkMax: 4096, fillBelow: 512 },
     bwd: { buffers: 1 },
   });
   assert.deepEqual(t.rows.byRole, { o: {}, dq: { steps: 16 }, dk: {}, dv: {} });

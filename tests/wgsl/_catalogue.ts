@@ -177,7 +177,7 @@ function linearAttentionOps(c: Catalogue): void {
     c.grad(decoupledLinearAttention.vjp(q, k, q, k, v, { layout }));
     c.grad(naiveDecoupledLinearAttention.vjp(q, k, q, k, v, { layout }));
     // f16 staging (f16 storage; the same kernels as the default for f32 storage).
-    const f16Staging = { layout, tiling: { f16Staging: true } };
+    const f16Staging = { layout, tiling: { f16Staging: true, state: { f16Staging: true } } };
     c.grad(linearAttention.vjp(q, k, v, f16Staging));
     // Without returnState the output is one tensor.
     c.grad(simpleLinearAttention.vjp(q, k, v, f16Staging) as Vjp<Tensor, Tensor, unknown>);

@@ -2,10 +2,9 @@ enable f16;
 
 @group(0) @binding(0) var<storage, read> x: array<f16>;
 @group(0) @binding(1) var<storage, read> y: array<f16>;
-@group(0) @binding(2) var<storage, read> den: array<f16>;
-@group(0) @binding(3) var<storage, read> w: array<f32>;
-@group(0) @binding(4) var<storage, read> dz: array<f32>;
-@group(0) @binding(5) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<storage, read> w: array<f32>;
+@group(0) @binding(3) var<storage, read> dz: array<f32>;
+@group(0) @binding(4) var<storage, read_write> out: array<f32>;
 struct Params {
   groups: u32,
   rows: u32,
@@ -36,7 +35,7 @@ struct Params {
   off_out: u32,
   off_out2: u32,
 }
-@group(0) @binding(6) var<uniform> u: Params;
+@group(0) @binding(5) var<uniform> u: Params;
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 fn ld_x(i: u32) -> f32 { return f32(x[u.off_x + i]); }
@@ -57,15 +56,6 @@ fn ld4_y(i: u32, n: u32) -> vec4f {
   if (n > 3u) { v.w = ld_y(i + 3u); }
   return v;
 }
-fn ld_den(i: u32) -> f32 { return f32(den[u.off_den + i]); }
-fn ld4_den(i: u32, n: u32) -> vec4f {
-  var v = vec4f(0.0);
-  v.x = ld_den(i);
-  if (n > 1u) { v.y = ld_den(i + 1u); }
-  if (n > 2u) { v.z = ld_den(i + 2u); }
-  if (n > 3u) { v.w = ld_den(i + 3u); }
-  return v;
-}
 
 fn seg_row0(i_seg: u32) -> u32 { return (i_seg / u.he) * u.rows; }
 fn seg_rows(i_seg: u32) -> u32 { return u.rows; }
@@ -80,7 +70,7 @@ fn enter_segment(i_seg: u32) {
 // Element index (before the window offset) of row r of the current segment, feature size d.
 fn row_at(r: u32, d: u32) -> u32 { return (seg_first + r) * u.he * d + seg_head * d; }
 
-const TA = 32u;  // state rows (features of x) per workgroup
+const TA = 64u;  // state rows (features of x) per workgroup
 const TB = 64u;  // state columns (features of y) per workgroup
 const STEP = 16u;  // sequence rows staged per step
 const RA = 4u;  // state rows per invocation
@@ -92,7 +82,7 @@ const QA = TA / 4u;  // vec4s per staged x row
 const QB = TB / 4u;  // vec4s per staged y row
 // s_x[buf][s][i][ta]: features a0 + 4·(ta·RA/4 + i).. of staged row s (likewise s_y): the
 // invocations of a subgroup read neighbouring vec4s (no bank conflicts).
-var<workgroup> s_x: array<array<array<array<vec4h, NTA>, RA / 4u>, STEP>, 2>;
+var<workgroup> s_x: array<array<array<array<vec4f, NTA>, RA / 4u>, STEP>, 2>;
 var<workgroup> s_y: array<array<array<array<vec4f, NTB>, RB / 4u>, STEP>, 2>;
 
 
@@ -106,7 +96,6 @@ var<private> m_part: vec4f;  // its share: features a0 + 4·(lid % QA).. of the 
 
 struct FetchedX {
   val: vec4f,
-  den: vec4f,  // plain features
   c: f32,  // dz_r
 }
 
@@ -120,14 +109,13 @@ fn fetch_x(r0: u32, k: u32) -> FetchedX {
   var f: FetchedX;
   f.val = ld4_x(i, u.dk - a);
   f.c = dz[u.off_dz + row_at(r, 1u)];
-  if (vec_col) { f.den = ld4_den(i, u.dk - a); }
   return f;
 }
 
 fn store_x(buf: u32, k: u32, f: FetchedX) {
   let e = lid + k * NT;
-  s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = vec4h(f.val);
-  if (vec_col) { m_part += f.den * f.c; }
+  s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = vec4f(f.val);
+  if (vec_col) { m_part += vec4f(f.val) * f.c; }
 }
 
 // y = dO_r / z_r: dO_r and w_r = 1/z_r (written by the forward) loaded at the fetch,
@@ -192,10 +180,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   {
     let f_x0 = fetch_x(s_begin, 0u);
     let f_y0 = fetch_y(s_begin, 0u);
-    let f_y1 = fetch_y(s_begin, 1u);
     store_x(0u, 0u, f_x0);
     store_y(0u, 0u, f_y0);
-    store_y(0u, 1u, f_y1);
   }
   workgroupBarrier();
   for (var s0 = s_begin; s0 < s_end; s0 += 2u * STEP) {
@@ -203,11 +189,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       let buf = 0u;
     let f_x0 = fetch_x(s0 + STEP, 0u);
     let f_y0 = fetch_y(s0 + STEP, 0u);
-    let f_y1 = fetch_y(s0 + STEP, 1u);
       {
         let s = 0u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -217,7 +202,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 1u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -227,7 +212,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 2u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -237,7 +222,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 3u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -247,7 +232,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 4u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -257,7 +242,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 5u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -267,7 +252,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 6u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -277,7 +262,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 7u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -287,7 +272,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 8u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -297,7 +282,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 9u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -307,7 +292,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 10u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -317,7 +302,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 11u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -327,7 +312,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 12u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -337,7 +322,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 13u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -347,7 +332,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 14u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -357,7 +342,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 15u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -366,7 +351,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       }
     store_x(1u, 0u, f_x0);
     store_y(1u, 0u, f_y0);
-    store_y(1u, 1u, f_y1);
       workgroupBarrier();
     }
     if (s0 + STEP >= s_end) { break; }
@@ -374,11 +358,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       let buf = 1u;
     let f_x0 = fetch_x(s0 + 2u * STEP, 0u);
     let f_y0 = fetch_y(s0 + 2u * STEP, 0u);
-    let f_y1 = fetch_y(s0 + 2u * STEP, 1u);
       {
         let s = 0u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -388,7 +371,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 1u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -398,7 +381,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 2u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -408,7 +391,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 3u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -418,7 +401,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 4u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -428,7 +411,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 5u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -438,7 +421,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 6u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -448,7 +431,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 7u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -458,7 +441,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 8u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -468,7 +451,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 9u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -478,7 +461,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 10u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -488,7 +471,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 11u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -498,7 +481,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 12u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -508,7 +491,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 13u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -518,7 +501,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 14u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -528,7 +511,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 15u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
@@ -537,7 +520,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       }
     store_x(0u, 0u, f_x0);
     store_y(0u, 0u, f_y0);
-    store_y(0u, 1u, f_y1);
       workgroupBarrier();
     }
   }

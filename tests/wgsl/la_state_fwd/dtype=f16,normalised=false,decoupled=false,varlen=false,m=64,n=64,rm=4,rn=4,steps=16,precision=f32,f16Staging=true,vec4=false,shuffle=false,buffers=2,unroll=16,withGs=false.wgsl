@@ -2,8 +2,7 @@ enable f16;
 
 @group(0) @binding(0) var<storage, read> x: array<f16>;
 @group(0) @binding(1) var<storage, read> y: array<f16>;
-@group(0) @binding(2) var<storage, read> gs: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
 struct Params {
   groups: u32,
   rows: u32,
@@ -34,7 +33,7 @@ struct Params {
   off_out: u32,
   off_out2: u32,
 }
-@group(0) @binding(4) var<uniform> u: Params;
+@group(0) @binding(3) var<uniform> u: Params;
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 fn ld_x(i: u32) -> f32 { return f32(x[u.off_x + i]); }
@@ -131,7 +130,7 @@ fn put(a: u32, b4: u32, sums: vec4f, o_out: u32, scale: f32, direct: bool) {
     let b = b4 + c;
     if (a < u.dk && b < u.dv) {
       var val = sums[c] * scale;
-      if (direct) { val += gs[u.off_gs + i_seg * u.dk * u.dv + a * u.dv + b]; }
+      
       out[o_out + a * u.ld + b] = val;
     }
   }
@@ -511,7 +510,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
   }
   let direct = u.direct != 0u;
-  let scale = select(1.0, 1.0, direct);
+  let scale = select(1.0, seg_scale(i_seg), direct);
   let o_out = u.off_out + select(part, i_seg, direct) * u.dk * u.ld;
   put(a0 + tm * RA + 0u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_0_0, o_out, scale, direct);
   put(a0 + tm * RA + 1u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_1_0, o_out, scale, direct);

@@ -1,9 +1,8 @@
 enable f16;
 
-@group(0) @binding(0) var<storage, read> x: array<f16>;
-@group(0) @binding(1) var<storage, read> y: array<f16>;
-@group(0) @binding(2) var<storage, read> gs: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@group(0) @binding(0) var<storage, read> x: array<vec4<f16>>;
+@group(0) @binding(1) var<storage, read> y: array<vec4<f16>>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
 struct Params {
   groups: u32,
   rows: u32,
@@ -34,27 +33,13 @@ struct Params {
   off_out: u32,
   off_out2: u32,
 }
-@group(0) @binding(4) var<uniform> u: Params;
+@group(0) @binding(3) var<uniform> u: Params;
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
-fn ld_x(i: u32) -> f32 { return f32(x[u.off_x + i]); }
-fn ld4_x(i: u32, n: u32) -> vec4f {
-  var v = vec4f(0.0);
-  v.x = ld_x(i);
-  if (n > 1u) { v.y = ld_x(i + 1u); }
-  if (n > 2u) { v.z = ld_x(i + 2u); }
-  if (n > 3u) { v.w = ld_x(i + 3u); }
-  return v;
-}
-fn ld_y(i: u32) -> f32 { return f32(y[u.off_y + i]); }
-fn ld4_y(i: u32, n: u32) -> vec4f {
-  var v = vec4f(0.0);
-  v.x = ld_y(i);
-  if (n > 1u) { v.y = ld_y(i + 1u); }
-  if (n > 2u) { v.z = ld_y(i + 2u); }
-  if (n > 3u) { v.w = ld_y(i + 3u); }
-  return v;
-}
+fn ld4_x(i: u32, n: u32) -> vec4f { return vec4f(x[(u.off_x + i) / 4u]); }
+fn ld_x(i: u32) -> f32 { let j = u.off_x + i; return f32(x[j / 4u][j % 4u]); }
+fn ld4_y(i: u32, n: u32) -> vec4f { return vec4f(y[(u.off_y + i) / 4u]); }
+fn ld_y(i: u32) -> f32 { let j = u.off_y + i; return f32(y[j / 4u][j % 4u]); }
 
 fn seg_row0(i_seg: u32) -> u32 { return (i_seg / u.he) * u.rows; }
 fn seg_rows(i_seg: u32) -> u32 { return u.rows; }
@@ -69,7 +54,7 @@ fn enter_segment(i_seg: u32) {
 // Element index (before the window offset) of row r of the current segment, feature size d.
 fn row_at(r: u32, d: u32) -> u32 { return (seg_first + r) * u.he * d + seg_head * d; }
 
-const TA = 32u;  // state rows (features of x) per workgroup
+const TA = 64u;  // state rows (features of x) per workgroup
 const TB = 64u;  // state columns (features of y) per workgroup
 const STEP = 16u;  // sequence rows staged per step
 const RA = 4u;  // state rows per invocation
@@ -93,7 +78,7 @@ var<private> lid: u32;
 var<private> vec_col: bool;  // this workgroup also sums the vector column (m or dm)
 var<private> m_part: vec4f;  // its share: features a0 + 4·(lid % QA).. of the rows it fetched
 
-alias FetchedX = vec4f;
+alias FetchedX = vec4h;
 
 // x features a0 + 4·(lid % QA).. of row r0 + lid / QA + k·NT/QA (0 past the chunk or d_k).
 fn fetch_x(r0: u32, k: u32) -> FetchedX {
@@ -101,7 +86,7 @@ fn fetch_x(r0: u32, k: u32) -> FetchedX {
   let a = a0 + 4u * (lid % QA);
   if (r >= r_end || a >= u.dk) { return FetchedX(); }
   let i = row_at(r, u.dk) + a;
-  return ld4_x(i, u.dk - a);
+  return x[(u.off_x + i) / 4u];
 }
 
 fn store_x(buf: u32, k: u32, f: FetchedX) {
@@ -110,14 +95,14 @@ fn store_x(buf: u32, k: u32, f: FetchedX) {
 
 }
 
-alias FetchedY = vec4f;
+alias FetchedY = vec4h;
 
 // y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB.
 fn fetch_y(r0: u32, k: u32) -> FetchedY {
   let r = r0 + lid / QB + k * (NT / QB);
   let b = b0 + 4u * (lid % QB);
   if (r >= r_end || b >= u.dv) { return FetchedY(); }
-  let val = ld4_y(row_at(r, u.dv) + b, u.dv - b);
+  let val = y[(u.off_y + row_at(r, u.dv) + b) / 4u];
   return val;
 }
 
@@ -131,7 +116,7 @@ fn put(a: u32, b4: u32, sums: vec4f, o_out: u32, scale: f32, direct: bool) {
     let b = b4 + c;
     if (a < u.dk && b < u.dv) {
       var val = sums[c] * scale;
-      if (direct) { val += gs[u.off_gs + i_seg * u.dk * u.dv + a * u.dv + b]; }
+      
       out[o_out + a * u.ld + b] = val;
     }
   }
@@ -167,10 +152,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   {
     let f_x0 = fetch_x(s_begin, 0u);
     let f_y0 = fetch_y(s_begin, 0u);
-    let f_y1 = fetch_y(s_begin, 1u);
     store_x(0u, 0u, f_x0);
     store_y(0u, 0u, f_y0);
-    store_y(0u, 1u, f_y1);
   }
   workgroupBarrier();
   for (var s0 = s_begin; s0 < s_end; s0 += 2u * STEP) {
@@ -178,7 +161,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       let buf = 0u;
     let f_x0 = fetch_x(s0 + STEP, 0u);
     let f_y0 = fetch_y(s0 + STEP, 0u);
-    let f_y1 = fetch_y(s0 + STEP, 1u);
       {
         let s = 0u;
 
@@ -341,7 +323,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       }
     store_x(1u, 0u, f_x0);
     store_y(1u, 0u, f_y0);
-    store_y(1u, 1u, f_y1);
       workgroupBarrier();
     }
     if (s0 + STEP >= s_end) { break; }
@@ -349,7 +330,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       let buf = 1u;
     let f_x0 = fetch_x(s0 + 2u * STEP, 0u);
     let f_y0 = fetch_y(s0 + 2u * STEP, 0u);
-    let f_y1 = fetch_y(s0 + 2u * STEP, 1u);
       {
         let s = 0u;
 
@@ -512,12 +492,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       }
     store_x(0u, 0u, f_x0);
     store_y(0u, 0u, f_y0);
-    store_y(0u, 1u, f_y1);
       workgroupBarrier();
     }
   }
   let direct = u.direct != 0u;
-  let scale = select(1.0, 1.0, direct);
+  let scale = select(1.0, seg_scale(i_seg), direct);
   let o_out = u.off_out + select(part, i_seg, direct) * u.dk * u.ld;
   put(a0 + tm * RA + 0u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_0_0, o_out, scale, direct);
   put(a0 + tm * RA + 1u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_1_0, o_out, scale, direct);

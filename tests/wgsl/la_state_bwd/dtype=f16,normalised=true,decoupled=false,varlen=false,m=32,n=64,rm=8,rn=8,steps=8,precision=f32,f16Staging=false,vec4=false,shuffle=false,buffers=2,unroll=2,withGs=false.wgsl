@@ -1,7 +1,7 @@
 enable f16;
 
-@group(0) @binding(0) var<storage, read> x: array<vec4<f16>>;
-@group(0) @binding(1) var<storage, read> y: array<vec4<f16>>;
+@group(0) @binding(0) var<storage, read> x: array<f16>;
+@group(0) @binding(1) var<storage, read> y: array<f16>;
 @group(0) @binding(2) var<storage, read> w: array<f32>;
 @group(0) @binding(3) var<storage, read> dz: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
@@ -38,10 +38,24 @@ struct Params {
 @group(0) @binding(5) var<uniform> u: Params;
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
-fn ld4_x(i: u32, n: u32) -> vec4f { return vec4f(x[(u.off_x + i) / 4u]); }
-fn ld_x(i: u32) -> f32 { let j = u.off_x + i; return f32(x[j / 4u][j % 4u]); }
-fn ld4_y(i: u32, n: u32) -> vec4f { return vec4f(y[(u.off_y + i) / 4u]); }
-fn ld_y(i: u32) -> f32 { let j = u.off_y + i; return f32(y[j / 4u][j % 4u]); }
+fn ld_x(i: u32) -> f32 { return f32(x[u.off_x + i]); }
+fn ld4_x(i: u32, n: u32) -> vec4f {
+  var v = vec4f(0.0);
+  v.x = ld_x(i);
+  if (n > 1u) { v.y = ld_x(i + 1u); }
+  if (n > 2u) { v.z = ld_x(i + 2u); }
+  if (n > 3u) { v.w = ld_x(i + 3u); }
+  return v;
+}
+fn ld_y(i: u32) -> f32 { return f32(y[u.off_y + i]); }
+fn ld4_y(i: u32, n: u32) -> vec4f {
+  var v = vec4f(0.0);
+  v.x = ld_y(i);
+  if (n > 1u) { v.y = ld_y(i + 1u); }
+  if (n > 2u) { v.z = ld_y(i + 2u); }
+  if (n > 3u) { v.w = ld_y(i + 3u); }
+  return v;
+}
 
 fn seg_row0(i_seg: u32) -> u32 { return (i_seg / u.he) * u.rows; }
 fn seg_rows(i_seg: u32) -> u32 { return u.rows; }
@@ -56,7 +70,7 @@ fn enter_segment(i_seg: u32) {
 // Element index (before the window offset) of row r of the current segment, feature size d.
 fn row_at(r: u32, d: u32) -> u32 { return (seg_first + r) * u.he * d + seg_head * d; }
 
-const TA = 64u;  // state rows (features of x) per workgroup
+const TA = 32u;  // state rows (features of x) per workgroup
 const TB = 64u;  // state columns (features of y) per workgroup
 const STEP = 8u;  // sequence rows staged per step
 const RA = 8u;  // state rows per invocation
@@ -68,7 +82,7 @@ const QA = TA / 4u;  // vec4s per staged x row
 const QB = TB / 4u;  // vec4s per staged y row
 // s_x[buf][s][i][ta]: features a0 + 4·(ta·RA/4 + i).. of staged row s (likewise s_y): the
 // invocations of a subgroup read neighbouring vec4s (no bank conflicts).
-var<workgroup> s_x: array<array<array<array<vec4h, NTA>, RA / 4u>, STEP>, 2>;
+var<workgroup> s_x: array<array<array<array<vec4f, NTA>, RA / 4u>, STEP>, 2>;
 var<workgroup> s_y: array<array<array<array<vec4f, NTB>, RB / 4u>, STEP>, 2>;
 
 
@@ -81,7 +95,7 @@ var<private> vec_col: bool;  // this workgroup also sums the vector column (m or
 var<private> m_part: vec4f;  // its share: features a0 + 4·(lid % QA).. of the rows it fetched
 
 struct FetchedX {
-  val: vec4h,
+  val: vec4f,
   c: f32,  // dz_r
 }
 
@@ -93,21 +107,21 @@ fn fetch_x(r0: u32, k: u32) -> FetchedX {
   if (r >= r_end || a >= u.dk) { return FetchedX(); }
   let i = row_at(r, u.dk) + a;
   var f: FetchedX;
-  f.val = x[(u.off_x + i) / 4u];
+  f.val = ld4_x(i, u.dk - a);
   f.c = dz[u.off_dz + row_at(r, 1u)];
   return f;
 }
 
 fn store_x(buf: u32, k: u32, f: FetchedX) {
   let e = lid + k * NT;
-  s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = vec4h(f.val);
+  s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = vec4f(f.val);
   if (vec_col) { m_part += vec4f(f.val) * f.c; }
 }
 
 // y = dO_r / z_r: dO_r and w_r = 1/z_r (written by the forward) loaded at the fetch,
 // multiplied at the store (after the products: in two-buffer form nothing waits for the loads).
 struct FetchedY {
-  val: vec4h,
+  val: vec4f,
   w: f32,
 }
 
@@ -115,8 +129,8 @@ struct FetchedY {
 fn fetch_y(r0: u32, k: u32) -> FetchedY {
   let r = r0 + lid / QB + k * (NT / QB);
   let b = b0 + 4u * (lid % QB);
-  if (r >= r_end || b >= u.dv) { return FetchedY(vec4h(0.0), 1.0); }
-  let val = y[(u.off_y + row_at(r, u.dv) + b) / 4u];
+  if (r >= r_end || b >= u.dv) { return FetchedY(vec4f(0.0), 1.0); }
+  let val = ld4_y(row_at(r, u.dv) + b, u.dv - b);
   return FetchedY(val, w[u.off_w + row_at(r, 1u)]);
 }
 
@@ -180,10 +194,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let f_x1 = fetch_x(s_begin, 1u);
     let f_y0 = fetch_y(s_begin, 0u);
     let f_y1 = fetch_y(s_begin, 1u);
+    let f_y2 = fetch_y(s_begin, 2u);
+    let f_y3 = fetch_y(s_begin, 3u);
     store_x(0u, 0u, f_x0);
     store_x(0u, 1u, f_x1);
     store_y(0u, 0u, f_y0);
     store_y(0u, 1u, f_y1);
+    store_y(0u, 2u, f_y2);
+    store_y(0u, 3u, f_y3);
   }
   workgroupBarrier();
   for (var s0 = s_begin; s0 < s_end; s0 += 2u * STEP) {
@@ -193,12 +211,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let f_x1 = fetch_x(s0 + STEP, 1u);
     let f_y0 = fetch_y(s0 + STEP, 0u);
     let f_y1 = fetch_y(s0 + STEP, 1u);
+    let f_y2 = fetch_y(s0 + STEP, 2u);
+    let f_y3 = fetch_y(s0 + STEP, 3u);
     for (var s2 = 0u; s2 < STEP; s2 += 2u) {
       {
         let s = s2 + 0u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
+        let x0 = s_x[buf][s][0][tm];
+        let x1 = s_x[buf][s][1][tm];
         let y0 = s_y[buf][s][0][tn];
         let y1 = s_y[buf][s][1][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
@@ -221,8 +241,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = s2 + 1u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
+        let x0 = s_x[buf][s][0][tm];
+        let x1 = s_x[buf][s][1][tm];
         let y0 = s_y[buf][s][0][tn];
         let y1 = s_y[buf][s][1][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
@@ -247,6 +267,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     store_x(1u, 1u, f_x1);
     store_y(1u, 0u, f_y0);
     store_y(1u, 1u, f_y1);
+    store_y(1u, 2u, f_y2);
+    store_y(1u, 3u, f_y3);
       workgroupBarrier();
     }
     if (s0 + STEP >= s_end) { break; }
@@ -256,12 +278,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let f_x1 = fetch_x(s0 + 2u * STEP, 1u);
     let f_y0 = fetch_y(s0 + 2u * STEP, 0u);
     let f_y1 = fetch_y(s0 + 2u * STEP, 1u);
+    let f_y2 = fetch_y(s0 + 2u * STEP, 2u);
+    let f_y3 = fetch_y(s0 + 2u * STEP, 3u);
     for (var s2 = 0u; s2 < STEP; s2 += 2u) {
       {
         let s = s2 + 0u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
+        let x0 = s_x[buf][s][0][tm];
+        let x1 = s_x[buf][s][1][tm];
         let y0 = s_y[buf][s][0][tn];
         let y1 = s_y[buf][s][1][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
@@ -284,8 +308,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = s2 + 1u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
+        let x0 = s_x[buf][s][0][tm];
+        let x1 = s_x[buf][s][1][tm];
         let y0 = s_y[buf][s][0][tn];
         let y1 = s_y[buf][s][1][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
@@ -310,6 +334,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     store_x(0u, 1u, f_x1);
     store_y(0u, 0u, f_y0);
     store_y(0u, 1u, f_y1);
+    store_y(0u, 2u, f_y2);
+    store_y(0u, 3u, f_y3);
       workgroupBarrier();
     }
   }

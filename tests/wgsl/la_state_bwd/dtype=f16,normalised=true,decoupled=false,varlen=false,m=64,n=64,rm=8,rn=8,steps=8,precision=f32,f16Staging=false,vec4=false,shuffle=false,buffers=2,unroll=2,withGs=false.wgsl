@@ -70,7 +70,7 @@ fn enter_segment(i_seg: u32) {
 // Element index (before the window offset) of row r of the current segment, feature size d.
 fn row_at(r: u32, d: u32) -> u32 { return (seg_first + r) * u.he * d + seg_head * d; }
 
-const TA = 32u;  // state rows (features of x) per workgroup
+const TA = 64u;  // state rows (features of x) per workgroup
 const TB = 64u;  // state columns (features of y) per workgroup
 const STEP = 8u;  // sequence rows staged per step
 const RA = 8u;  // state rows per invocation
@@ -82,7 +82,7 @@ const QA = TA / 4u;  // vec4s per staged x row
 const QB = TB / 4u;  // vec4s per staged y row
 // s_x[buf][s][i][ta]: features a0 + 4·(ta·RA/4 + i).. of staged row s (likewise s_y): the
 // invocations of a subgroup read neighbouring vec4s (no bank conflicts).
-var<workgroup> s_x: array<array<array<array<vec4h, NTA>, RA / 4u>, STEP>, 2>;
+var<workgroup> s_x: array<array<array<array<vec4f, NTA>, RA / 4u>, STEP>, 2>;
 var<workgroup> s_y: array<array<array<array<vec4f, NTB>, RB / 4u>, STEP>, 2>;
 
 
@@ -114,7 +114,7 @@ fn fetch_x(r0: u32, k: u32) -> FetchedX {
 
 fn store_x(buf: u32, k: u32, f: FetchedX) {
   let e = lid + k * NT;
-  s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = vec4h(f.val);
+  s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = vec4f(f.val);
   if (vec_col) { m_part += vec4f(f.val) * f.c; }
 }
 
@@ -194,14 +194,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let f_x1 = fetch_x(s_begin, 1u);
     let f_y0 = fetch_y(s_begin, 0u);
     let f_y1 = fetch_y(s_begin, 1u);
-    let f_y2 = fetch_y(s_begin, 2u);
-    let f_y3 = fetch_y(s_begin, 3u);
     store_x(0u, 0u, f_x0);
     store_x(0u, 1u, f_x1);
     store_y(0u, 0u, f_y0);
     store_y(0u, 1u, f_y1);
-    store_y(0u, 2u, f_y2);
-    store_y(0u, 3u, f_y3);
   }
   workgroupBarrier();
   for (var s0 = s_begin; s0 < s_end; s0 += 2u * STEP) {
@@ -211,14 +207,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let f_x1 = fetch_x(s0 + STEP, 1u);
     let f_y0 = fetch_y(s0 + STEP, 0u);
     let f_y1 = fetch_y(s0 + STEP, 1u);
-    let f_y2 = fetch_y(s0 + STEP, 2u);
-    let f_y3 = fetch_y(s0 + STEP, 3u);
     for (var s2 = 0u; s2 < STEP; s2 += 2u) {
       {
         let s = s2 + 0u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
+        let x0 = s_x[buf][s][0][tm];
+        let x1 = s_x[buf][s][1][tm];
         let y0 = s_y[buf][s][0][tn];
         let y1 = s_y[buf][s][1][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
@@ -241,8 +235,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = s2 + 1u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
+        let x0 = s_x[buf][s][0][tm];
+        let x1 = s_x[buf][s][1][tm];
         let y0 = s_y[buf][s][0][tn];
         let y1 = s_y[buf][s][1][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
@@ -267,8 +261,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     store_x(1u, 1u, f_x1);
     store_y(1u, 0u, f_y0);
     store_y(1u, 1u, f_y1);
-    store_y(1u, 2u, f_y2);
-    store_y(1u, 3u, f_y3);
       workgroupBarrier();
     }
     if (s0 + STEP >= s_end) { break; }
@@ -278,14 +270,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let f_x1 = fetch_x(s0 + 2u * STEP, 1u);
     let f_y0 = fetch_y(s0 + 2u * STEP, 0u);
     let f_y1 = fetch_y(s0 + 2u * STEP, 1u);
-    let f_y2 = fetch_y(s0 + 2u * STEP, 2u);
-    let f_y3 = fetch_y(s0 + 2u * STEP, 3u);
     for (var s2 = 0u; s2 < STEP; s2 += 2u) {
       {
         let s = s2 + 0u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
+        let x0 = s_x[buf][s][0][tm];
+        let x1 = s_x[buf][s][1][tm];
         let y0 = s_y[buf][s][0][tn];
         let y1 = s_y[buf][s][1][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
@@ -308,8 +298,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = s2 + 1u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
+        let x0 = s_x[buf][s][0][tm];
+        let x1 = s_x[buf][s][1][tm];
         let y0 = s_y[buf][s][0][tn];
         let y1 = s_y[buf][s][1][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
@@ -334,8 +324,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     store_x(0u, 1u, f_x1);
     store_y(0u, 0u, f_y0);
     store_y(0u, 1u, f_y1);
-    store_y(0u, 2u, f_y2);
-    store_y(0u, 3u, f_y3);
       workgroupBarrier();
     }
   }
