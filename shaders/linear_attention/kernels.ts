@@ -502,16 +502,16 @@ export function stateKernel(
   // 7).
   const fields = [
     `val: ${fx4},`,
-    dec ? "den: vec4f,  // plain features" : "",
+    dec ? `den: ${fx4},  // plain features` : "",
     bwdNorm ? "c: f32,  // dz_r" : "",
   ];
   const fetched = norm
     ? `struct FetchedX {\n${fields.filter(Boolean).map((f) => `  ${f}`).join("\n")}\n}`
     : `alias FetchedX = ${fx4};`;
-  // dz_r (one scalar per row) is loaded by every workgroup, not only by those summing the
-  // vector column: no branch among the fetch's loads.
+  // dz_r (one scalar per row) and the plain features (decoupled) are loaded by every workgroup,
+  // not only by those summing the vector column: no branch among the fetch's loads.
   const vecFetch = (bwdNorm ? "\n  f.c = dz[u.off_dz + row_at(r, 1u)];" : "") +
-    (dec ? "\n  if (vec_col) { f.den = ld4_den(i, u.dk - a); }" : "");
+    (dec ? `\n  f.den = ${load4("den", "i", "u.dk - a", rawX)};` : "");
   const wgsl = `${types.enable}
 ${loaders(bindings, mode.vec4)}
 ${geometry(v)}
@@ -568,7 +568,7 @@ fn store_x(buf: u32, k: u32, f: FetchedX) {
   s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = ${types.x}(f${norm ? ".val" : ""});
 ${
     norm
-      ? `  if (vec_col) { m_part += ${dec ? "f.den" : "vec4f(f.val)"}${bwdNorm ? " * f.c" : ""}; }`
+      ? `  if (vec_col) { m_part += vec4f(${dec ? "f.den" : "f.val"})${bwdNorm ? " * f.c" : ""}; }`
       : ""
   }
 }
@@ -972,7 +972,7 @@ ${
 // the store, after the products: nothing waits for the loads before them.
 struct FetchedX {
   val: ${fx4},
-  i: u32,${v.decoupled ? "\n  den: vec4f," : ""}
+  i: u32,${v.decoupled ? `\n  den: ${fx4},` : ""}
 }`
       : `alias FetchedX = vec4f;`
   }
@@ -986,7 +986,7 @@ fn fetch_x(i0: u32, k: u32) -> FetchedX {
   ${
     zOut
       ? `return FetchedX(${load4("x", "i_x", `${inner} - i`, rawX)}, i${
-        v.decoupled ? `, ld4_den(i_x, ${inner} - i)` : ""
+        v.decoupled ? `, ${load4("den", "i_x", `${inner} - i`, rawX)}` : ""
       });`
       : `return ld4_x(i_x, ${inner} - i);`
   }
@@ -996,7 +996,7 @@ fn store_x(buf: u32, k: u32, f: FetchedX${zOut ? ", z_share: ptr<function, f32>"
   let r = lid / QI + k * (NT / QI);${
     zOut
       ? `
-  *z_share += dot(${v.decoupled ? "f.den" : "vec4f(f.val)"}, s_vec[f.i / 4u]);
+  *z_share += dot(vec4f(${v.decoupled ? "f.den" : "f.val"}), s_vec[f.i / 4u]);
   let val = f.val;`
       : `
   let val = f;`

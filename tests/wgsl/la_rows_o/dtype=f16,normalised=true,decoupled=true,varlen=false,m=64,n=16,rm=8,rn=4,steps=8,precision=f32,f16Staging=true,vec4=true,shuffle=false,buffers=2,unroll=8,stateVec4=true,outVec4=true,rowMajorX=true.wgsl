@@ -88,7 +88,7 @@ const FX = 4u;  // X vec4s each invocation fetches per step
 struct FetchedX {
   val: vec4h,
   i: u32,
-  den: vec4f,
+  den: vec4h,
 }
 
 // X features i0 + 4·(lid % QI).. of row r0 + lid / QI + k·NT/QI (0 past the rows or features).
@@ -97,12 +97,12 @@ fn fetch_x(i0: u32, k: u32) -> FetchedX {
   let i = i0 + 4u * (lid % QI);
   if (r >= n_rows || i >= u.dk) { return FetchedX(); }
   let i_x = row_at(r, u.dk) + i;
-  return FetchedX(x[(u.off_x + i_x) / 4u], i, ld4_den(i_x, u.dk - i));
+  return FetchedX(x[(u.off_x + i_x) / 4u], i, den[(u.off_den + i_x) / 4u]);
 }
 
 fn store_x(buf: u32, k: u32, f: FetchedX, z_share: ptr<function, f32>) {
   let r = lid / QI + k * (NT / QI);
-  *z_share += dot(f.den, s_vec[f.i / 4u]);
+  *z_share += dot(vec4f(f.den), s_vec[f.i / 4u]);
   let val = f.val;
   s_x[buf][lid % QI][r / RT][r % RT] = vec4h(val);
 }

@@ -116,7 +116,7 @@ fn fetch_x(i0: u32, k: u32) -> FetchedX {
 
 fn store_x(buf: u32, k: u32, f: FetchedX, z_share: ptr<function, f32>) {
   let r = lid / QI + k * (NT / QI);
-  *z_share += dot(f.den, s_vec[f.i / 4u]);
+  *z_share += dot(vec4f(f.den), s_vec[f.i / 4u]);
   let val = f.val;
   s_x[buf][lid % QI][r / RT][r % RT] = vec4h(val);
 }

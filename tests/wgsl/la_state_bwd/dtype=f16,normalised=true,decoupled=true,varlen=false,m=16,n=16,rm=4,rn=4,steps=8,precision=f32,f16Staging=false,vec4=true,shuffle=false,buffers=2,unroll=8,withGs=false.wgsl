@@ -85,7 +85,7 @@ var<private> m_part: vec4f;  // its share: features a0 + 4·(lid % QA).. of the 
 
 struct FetchedX {
   val: vec4h,
-  den: vec4f,  // plain features
+  den: vec4h,  // plain features
   c: f32,  // dz_r
 }
 
@@ -99,14 +99,14 @@ fn fetch_x(r0: u32, k: u32) -> FetchedX {
   var f: FetchedX;
   f.val = x[(u.off_x + i) / 4u];
   f.c = dz[u.off_dz + row_at(r, 1u)];
-  if (vec_col) { f.den = ld4_den(i, u.dk - a); }
+  f.den = den[(u.off_den + i) / 4u];
   return f;
 }
 
 fn store_x(buf: u32, k: u32, f: FetchedX) {
   let e = lid + k * NT;
   s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = vec4f(f.val);
-  if (vec_col) { m_part += f.den * f.c; }
+  if (vec_col) { m_part += vec4f(f.den) * f.c; }
 }
 
 // y = dO_r / z_r: dO_r and w_r = 1/z_r (written by the forward) loaded at the fetch,

@@ -116,14 +116,14 @@ fn fetch_x(r0: u32, k: u32) -> FetchedX {
   let i = row_at(r, u.dk) + a;
   var f: FetchedX;
   f.val = ld4_x(i, u.dk - a);
-  if (vec_col) { f.den = ld4_den(i, u.dk - a); }
+  f.den = ld4_den(i, u.dk - a);
   return f;
 }
 
 fn store_x(buf: u32, k: u32, f: FetchedX) {
   let e = lid + k * NT;
   s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = vec4f(f.val);
-  if (vec_col) { m_part += f.den; }
+  if (vec_col) { m_part += vec4f(f.den); }
 }
 
 alias FetchedY = vec4f;
