@@ -263,14 +263,15 @@ function staged(v: LaVariant, mode: KernelMode, yRaw: boolean) {
 }
 
 /**
- * Whether a kernel fetches its f16 inputs as stored (4 at a time) and converts them where it
- * stages them, after the products: the state passes and o (bench/NOTES.md, session 7: an
- * instruction on a loaded value at the fetch made their two-buffer loops wait for the prefetch;
- * the backward state pass −12 %, o −3 % without). dq, dk and dv convert at the fetch (fetched
- * as stored, la_rows_dq was 4 % slower; session 5, call 6).
+ * Whether a kernel fetches f16 inputs staged as `type` as stored: loaded 4 at a time and converted
+ * where staged (f32) or where multiplied (f16 staging), not at the fetch. The backward state pass
+ * and o fetch every f16 input so (their fetch then holds nothing computed from a load: −12 % and
+ * −3 % on the H200, bench/NOTES.md, session 7, calls 8 and 10); the forward state pass only where
+ * it stages f16 (fetched as stored into f32 staging it was 0.5 % slower, session 7, call 13); dq,
+ * dk and dv convert at the fetch (fetched as stored, dq was 4 % slower, session 5, call 6).
  */
-function fetchedRaw(v: LaVariant, mode: KernelMode): boolean {
-  return mode.vec4 && v.dtype === "f16";
+function fetchedRaw(v: LaVariant, mode: KernelMode, type: Staged["x"]): boolean {
+  return mode.vec4 && v.dtype === "f16" && type === "vec4h";
 }
 
 /** WGSL: 4 features of row binding `name` at element `i` (a multiple of 4), as stored or f32. */
@@ -479,8 +480,9 @@ export function stateKernel(
   const fx = (t.steps * t.m) / 4 / nt, fy = (t.steps * t.n) / 4 / nt;
   // y = dO/z (normalised backward) is not an input: staged as f32.
   const types = staged(v, mode, !bwdNorm);
-  const raw = fetchedRaw(v, mode);
-  const fx4 = raw ? "vec4h" : "vec4f", fy4 = fx4;
+  const rawX = fetchedRaw(v, mode, bwdNorm ? "vec4h" : types.x);
+  const rawY = fetchedRaw(v, mode, bwdNorm ? "vec4h" : types.y);
+  const fx4 = rawX ? "vec4h" : "vec4f", fy4 = rawY ? "vec4h" : "vec4f";
   const yOverZ = "vec4f(f.val) * f.w";
   const storedY = !bwdNorm
     ? `${types.y}(f)`
@@ -511,7 +513,7 @@ export function stateKernel(
   // dz_r (one scalar per row) and the plain features (decoupled) are loaded by every workgroup,
   // not only by those summing the vector column: no branch among the fetch's loads.
   const vecFetch = (bwdNorm ? "\n  f.c = dz[u.off_dz + row_at(r, 1u)];" : "") +
-    (dec ? `\n  f.den = ${load4("den", "i", "u.dk - a", raw)};` : "");
+    (dec ? `\n  f.den = ${load4("den", "i", "u.dk - a", rawX)};` : "");
   const wgsl = `${types.enable}
 ${loaders(bindings, mode.vec4)}
 ${geometry(v)}
@@ -557,9 +559,9 @@ fn fetch_x(r0: u32, k: u32) -> FetchedX {
 ${
     norm
       ? `  var f: FetchedX;
-  f.val = ${load4("x", "i", "u.dk - a", raw)};${vecFetch}
+  f.val = ${load4("x", "i", "u.dk - a", rawX)};${vecFetch}
   return f;`
-      : `  return ${load4("x", "i", "u.dk - a", raw)};`
+      : `  return ${load4("x", "i", "u.dk - a", rawX)};`
   }
 }
 
@@ -589,7 +591,7 @@ fn fetch_y(r0: u32, k: u32) -> FetchedY {
   let r = r0 + lid / QB + k * (NT / QB);
   let b = b0 + 4u * (lid % QB);
   if (r >= r_end || b >= u.dv) { return FetchedY(${bwdNorm ? `${fy4}(0.0), 1.0` : ""}); }
-  let val = ${load4("y", "row_at(r, u.dv) + b", "u.dv - b", raw)};
+  let val = ${load4("y", "row_at(r, u.dv) + b", "u.dv - b", rawY)};
   return ${bwdNorm ? "FetchedY(val, w[u.off_w + row_at(r, 1u)])" : "val"};
 }
 
@@ -884,7 +886,7 @@ export function rowKernel(
   const block = registerBlock(t, mode, types, rowMajorX);
   const x = fetchStore("x", fx, (k) => (zOut ? `, &z_part${k}` : ""));
   // o fetches X as stored (its z share converts at the store).
-  const rawX = zOut && fetchedRaw(v, mode);
+  const rawX = zOut && fetchedRaw(v, mode, types.x);
   const fx4 = rawX ? "vec4h" : "vec4f";
   const m = fetchStore("m", fm);
   const et = v.dtype;

@@ -78,7 +78,7 @@ var<private> lid: u32;
 var<private> vec_col: bool;  // this workgroup also sums the vector column (m or dm)
 var<private> m_part: vec4f;  // its share: features a0 + 4·(lid % QA).. of the rows it fetched
 
-alias FetchedX = vec4h;
+alias FetchedX = vec4f;
 
 // x features a0 + 4·(lid % QA).. of row r0 + lid / QA + k·NT/QA (0 past the chunk or d_k).
 fn fetch_x(r0: u32, k: u32) -> FetchedX {
@@ -86,7 +86,7 @@ fn fetch_x(r0: u32, k: u32) -> FetchedX {
   let a = a0 + 4u * (lid % QA);
   if (r >= r_end || a >= u.dk) { return FetchedX(); }
   let i = row_at(r, u.dk) + a;
-  return x[(u.off_x + i) / 4u];
+  return ld4_x(i, u.dk - a);
 }
 
 fn store_x(buf: u32, k: u32, f: FetchedX) {
@@ -95,14 +95,14 @@ fn store_x(buf: u32, k: u32, f: FetchedX) {
 
 }
 
-alias FetchedY = vec4h;
+alias FetchedY = vec4f;
 
 // y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB.
 fn fetch_y(r0: u32, k: u32) -> FetchedY {
   let r = r0 + lid / QB + k * (NT / QB);
   let b = b0 + 4u * (lid % QB);
   if (r >= r_end || b >= u.dv) { return FetchedY(); }
-  let val = y[(u.off_y + row_at(r, u.dv) + b) / 4u];
+  let val = ld4_y(row_at(r, u.dv) + b, u.dv - b);
   return val;
 }
 

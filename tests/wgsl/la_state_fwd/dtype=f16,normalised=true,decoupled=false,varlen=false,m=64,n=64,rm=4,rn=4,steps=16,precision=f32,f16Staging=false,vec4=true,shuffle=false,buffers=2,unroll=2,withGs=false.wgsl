@@ -79,7 +79,7 @@ var<private> vec_col: bool;  // this workgroup also sums the vector column (m or
 var<private> m_part: vec4f;  // its share: features a0 + 4·(lid % QA).. of the rows it fetched
 
 struct FetchedX {
-  val: vec4h,
+  val: vec4f,
 }
 
 // x features a0 + 4·(lid % QA).. of row r0 + lid / QA + k·NT/QA (0 past the chunk or d_k),
@@ -90,7 +90,7 @@ fn fetch_x(r0: u32, k: u32) -> FetchedX {
   if (r >= r_end || a >= u.dk) { return FetchedX(); }
   let i = row_at(r, u.dk) + a;
   var f: FetchedX;
-  f.val = x[(u.off_x + i) / 4u];
+  f.val = ld4_x(i, u.dk - a);
   return f;
 }
 
@@ -100,14 +100,14 @@ fn store_x(buf: u32, k: u32, f: FetchedX) {
   if (vec_col) { m_part += vec4f(f.val); }
 }
 
-alias FetchedY = vec4h;
+alias FetchedY = vec4f;
 
 // y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB.
 fn fetch_y(r0: u32, k: u32) -> FetchedY {
   let r = r0 + lid / QB + k * (NT / QB);
   let b = b0 + 4u * (lid % QB);
   if (r >= r_end || b >= u.dv) { return FetchedY(); }
-  let val = y[(u.off_y + row_at(r, u.dv) + b) / 4u];
+  let val = ld4_y(row_at(r, u.dv) + b, u.dv - b);
   return val;
 }
 
