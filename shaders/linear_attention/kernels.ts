@@ -898,21 +898,12 @@ export function rowKernel(
   }[role];
   const value2 = role === "dq" ? "s_c[r] * m_col" : "m_col";
   // dq: this invocation's share of x_num·acc for its row j (the sum over its columns).
-  const denRaw = fetchedRaw(v, mode, "vec4h"), denType = denRaw ? "vec4h" : "vec4f";
-  const denAt = (j: number, c: number) => `tm * RT + ${j}u, (tn * (RN / 4u) + ${c}u) * 4u`;
   const dzPart = (j: number) =>
     unroll(
       t.rn / 4,
-      (c) =>
-        mode.vec4
-          ? `dot_part(acc_${j}_${c}, xn_${j}_${c})`
-          : `dot_part(${denAt(j, c)}, acc_${j}_${c})`,
+      (c) => `dot_part(tm * RT + ${j}u, (tn * (RN / 4u) + ${c}u) * 4u, acc_${j}_${c})`,
     )
       .split("\n").join(" + ");
-  // dq: x_num's tile of this invocation, loaded before the staged loop.
-  const denPrefetch = dzOut && mode.vec4
-    ? block.each((j, c) => `  let xn_${j}_${c} = den_tile(${denAt(j, c)});`)
-    : "";
   const decode = v.varlen
     ? `let h = rest % u.he;
   let e = rest / u.he;
@@ -1029,16 +1020,11 @@ ${
 // x_num·acc over this invocation's columns of row r (the first half of dz_r).
 ${
         mode.vec4
-          ? `// (d_k is a multiple of 4: the 4 columns exist together; x_num fetched as one vec4, before
-// the staged loop, so that its load overlaps the products.)
-fn den_tile(r: u32, col4: u32) -> ${denType} {
+          ? `// (d_k is a multiple of 4: the 4 columns exist together; x_num fetched as one vec4.)
+fn dot_part(r: u32, col4: u32, acc: vec4f) -> f32 {
   let col = n0 + col4;
-  if (r0 + r >= n_rows || col >= u.dk) { return ${denType}(0.0); }
-  return ${load4("den", "row_at(r0 + r, u.dk) + col", "4u", denRaw)};
-}
-
-fn dot_part(acc: vec4f, x: ${denType}) -> f32 {
-  let x4 = vec4f(x);
+  if (r0 + r >= n_rows || col >= u.dk) { return 0.0; }
+  let x4 = ld4_den(row_at(r0 + r, u.dk) + col, 4u);
   var sum = 0.0;
   sum += acc[0] * x4[0];
   sum += acc[1] * x4[1];
@@ -1125,7 +1111,6 @@ ${
       ? unroll(fx, (k) => `  var z_part${k} = 0.0;  // q·m share of the rows of fetch item ${k}`)
       : ""
   }
-${denPrefetch}
   let s_begin = 0u;
   let s_end = ${inner};
 ${

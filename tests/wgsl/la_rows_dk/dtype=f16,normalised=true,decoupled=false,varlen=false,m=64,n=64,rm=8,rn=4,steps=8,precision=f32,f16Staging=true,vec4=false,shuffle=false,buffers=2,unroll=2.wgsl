@@ -165,7 +165,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   var acc_6_0 = vec4f(0.0);
   var acc_7_0 = vec4f(0.0);
 
-
   let s_begin = 0u;
   let s_end = u.dv;
   {

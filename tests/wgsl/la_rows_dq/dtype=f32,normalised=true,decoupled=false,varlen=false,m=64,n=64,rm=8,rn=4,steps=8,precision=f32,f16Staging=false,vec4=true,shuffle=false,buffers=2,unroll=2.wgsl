@@ -121,16 +121,11 @@ fn store_m(buf: u32, k: u32, val: f32) {
 }
 
 // x_num·acc over this invocation's columns of row r (the first half of dz_r).
-// (d_k is a multiple of 4: the 4 columns exist together; x_num fetched as one vec4, before
-// the staged loop, so that its load overlaps the products.)
-fn den_tile(r: u32, col4: u32) -> vec4f {
+// (d_k is a multiple of 4: the 4 columns exist together; x_num fetched as one vec4.)
+fn dot_part(r: u32, col4: u32, acc: vec4f) -> f32 {
   let col = n0 + col4;
-  if (r0 + r >= n_rows || col >= u.dk) { return vec4f(0.0); }
-  return ld4_den(row_at(r0 + r, u.dk) + col, 4u);
-}
-
-fn dot_part(acc: vec4f, x: vec4f) -> f32 {
-  let x4 = vec4f(x);
+  if (r0 + r >= n_rows || col >= u.dk) { return 0.0; }
+  let x4 = ld4_den(row_at(r0 + r, u.dk) + col, 4u);
   var sum = 0.0;
   sum += acc[0] * x4[0];
   sum += acc[1] * x4[1];
@@ -183,14 +178,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   var acc_6_0 = vec4f(0.0);
   var acc_7_0 = vec4f(0.0);
 
-  let xn_0_0 = den_tile(tm * RT + 0u, (tn * (RN / 4u) + 0u) * 4u);
-  let xn_1_0 = den_tile(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u);
-  let xn_2_0 = den_tile(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u);
-  let xn_3_0 = den_tile(tm * RT + 3u, (tn * (RN / 4u) + 0u) * 4u);
-  let xn_4_0 = den_tile(tm * RT + 4u, (tn * (RN / 4u) + 0u) * 4u);
-  let xn_5_0 = den_tile(tm * RT + 5u, (tn * (RN / 4u) + 0u) * 4u);
-  let xn_6_0 = den_tile(tm * RT + 6u, (tn * (RN / 4u) + 0u) * 4u);
-  let xn_7_0 = den_tile(tm * RT + 7u, (tn * (RN / 4u) + 0u) * 4u);
   let s_begin = 0u;
   let s_end = u.dv;
   {
@@ -303,14 +290,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   }
 
   // dz_r = −(x_num·acc)/z_r²: the invocations of row r add their columns' shares.
-  s_red[(tm * RT + 0u) * NTN + tn] = dot_part(acc_0_0, xn_0_0);
-  s_red[(tm * RT + 1u) * NTN + tn] = dot_part(acc_1_0, xn_1_0);
-  s_red[(tm * RT + 2u) * NTN + tn] = dot_part(acc_2_0, xn_2_0);
-  s_red[(tm * RT + 3u) * NTN + tn] = dot_part(acc_3_0, xn_3_0);
-  s_red[(tm * RT + 4u) * NTN + tn] = dot_part(acc_4_0, xn_4_0);
-  s_red[(tm * RT + 5u) * NTN + tn] = dot_part(acc_5_0, xn_5_0);
-  s_red[(tm * RT + 6u) * NTN + tn] = dot_part(acc_6_0, xn_6_0);
-  s_red[(tm * RT + 7u) * NTN + tn] = dot_part(acc_7_0, xn_7_0);
+  s_red[(tm * RT + 0u) * NTN + tn] = dot_part(tm * RT + 0u, (tn * (RN / 4u) + 0u) * 4u, acc_0_0);
+  s_red[(tm * RT + 1u) * NTN + tn] = dot_part(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u, acc_1_0);
+  s_red[(tm * RT + 2u) * NTN + tn] = dot_part(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u, acc_2_0);
+  s_red[(tm * RT + 3u) * NTN + tn] = dot_part(tm * RT + 3u, (tn * (RN / 4u) + 0u) * 4u, acc_3_0);
+  s_red[(tm * RT + 4u) * NTN + tn] = dot_part(tm * RT + 4u, (tn * (RN / 4u) + 0u) * 4u, acc_4_0);
+  s_red[(tm * RT + 5u) * NTN + tn] = dot_part(tm * RT + 5u, (tn * (RN / 4u) + 0u) * 4u, acc_5_0);
+  s_red[(tm * RT + 6u) * NTN + tn] = dot_part(tm * RT + 6u, (tn * (RN / 4u) + 0u) * 4u, acc_6_0);
+  s_red[(tm * RT + 7u) * NTN + tn] = dot_part(tm * RT + 7u, (tn * (RN / 4u) + 0u) * 4u, acc_7_0);
   workgroupBarrier();
   for (var r = lid; r < BT; r += NT) {
     var d = 0.0;

@@ -168,7 +168,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   var z_part1 = 0.0;  // q·m share of the rows of fetch item 1
   var z_part2 = 0.0;  // q·m share of the rows of fetch item 2
   var z_part3 = 0.0;  // q·m share of the rows of fetch item 3
-
   let s_begin = 0u;
   let s_end = u.dk;
   {
