@@ -1,7 +1,7 @@
 /**
  * Every compiled variant of the linear-attention kernels against the float64 references, for
  * all four ops, forward and backward: the default tiling (vec4 loads of the inputs and the
- * padded state rows, vec4 output stores, two staging buffers except in the backward state pass,
+ * padded state rows, vec4 output stores, two staging buffers in every pass,
  * literal staged indices, X staged row-major, transposed state copies), the subgroup-shuffle
  * kernels (where the device has subgroups), the portable kernels (scalar loads, two buffers, no
  * subgroups), small tiles with short chunks and an FMA loop, f16 precision, the state loaded and
