@@ -263,15 +263,15 @@ function staged(v: LaVariant, mode: KernelMode, yRaw: boolean) {
 }
 
 /**
- * Whether a kernel fetches f16 inputs staged as `type` as stored: loaded 4 at a time and converted
- * where staged (f32) or where multiplied (f16 staging), not at the fetch. The backward state pass
- * and o fetch every f16 input so (their fetch then holds nothing computed from a load: −12 % and
- * −3 % on the H200, bench/NOTES.md, session 7, calls 8 and 10); the forward state pass only where
- * it stages f16 (fetched as stored into f32 staging it was 0.5 % slower, session 7, call 13); dq,
- * dk and dv convert at the fetch (fetched as stored, dq was 4 % slower, session 5, call 6).
+ * Whether f16 inputs can be fetched as stored (4 at a time, vec4h) and converted after the fetch:
+ * where staged (f32 staging) or where multiplied (f16 staging). Which kernels do (bench/NOTES.md,
+ * session 7): the backward state pass for every input and o for q — their fetch then holds nothing
+ * computed from a load (−12 % and −3 % on the H200, calls 10 and 8); the forward state pass only
+ * what it stages as f16 (fetched as stored into f32 staging it was 0.5 % slower, call 13); dq, dk
+ * and dv convert at the fetch (fetched as stored, dq was 4 % slower; session 5, call 6).
  */
-function fetchedRaw(v: LaVariant, mode: KernelMode, type: Staged["x"]): boolean {
-  return mode.vec4 && v.dtype === "f16" && type === "vec4h";
+function fetchesF16(v: LaVariant, mode: KernelMode): boolean {
+  return mode.vec4 && v.dtype === "f16";
 }
 
 /** WGSL: 4 features of row binding `name` at element `i` (a multiple of 4), as stored or f32. */
@@ -480,8 +480,8 @@ export function stateKernel(
   const fx = (t.steps * t.m) / 4 / nt, fy = (t.steps * t.n) / 4 / nt;
   // y = dO/z (normalised backward) is not an input: staged as f32.
   const types = staged(v, mode, !bwdNorm);
-  const rawX = fetchedRaw(v, mode, bwdNorm ? "vec4h" : types.x);
-  const rawY = fetchedRaw(v, mode, bwdNorm ? "vec4h" : types.y);
+  const rawX = fetchesF16(v, mode) && (bwdNorm || types.x === "vec4h");
+  const rawY = fetchesF16(v, mode) && (bwdNorm || types.y === "vec4h");
   const fx4 = rawX ? "vec4h" : "vec4f", fy4 = rawY ? "vec4h" : "vec4f";
   const yOverZ = "vec4f(f.val) * f.w";
   const storedY = !bwdNorm
@@ -886,7 +886,7 @@ export function rowKernel(
   const block = registerBlock(t, mode, types, rowMajorX);
   const x = fetchStore("x", fx, (k) => (zOut ? `, &z_part${k}` : ""));
   // o fetches X as stored (its z share converts at the store).
-  const rawX = zOut && fetchedRaw(v, mode, types.x);
+  const rawX = zOut && fetchesF16(v, mode) && types.x === "vec4h";
   const fx4 = rawX ? "vec4h" : "vec4f";
   const m = fetchStore("m", fm);
   const et = v.dtype;
