@@ -3,8 +3,8 @@
  * and `varlenLinearAttention`: records the forward (state pass, output pass) and the backward
  * (dq pass, state pass, then the dk, dv row passes) of one problem, slice by slice.
  *
- * The state passes split the rows of each segment into chunks (thousands of workgroups at
- * large T); each chunk's partial state goes to scratch inside a buffer that is not written yet
+ * The state passes split the rows of each segment into a few long chunks (about 256 workgroups
+ * per pass, up to a few thousand at large T); each chunk's partial state goes to scratch inside a buffer that is not written yet
  * (the output o in the forward, the gradient dk in the backward) and a reduce kernel sums the
  * partials in a fixed order. Extra memory: the forward keeps `[S | m]` (f32,
  * B·H·d_k·(d_v+1)) and, for the normalised ops, 1/z per query row (f32, B·H·L_q); the backward

@@ -365,7 +365,7 @@ ${names.map((n) => `    acc_${n} += vec4f(h_${n});`).join("\n")}`
 
 /**
  * The lines fetching this invocation's `count` items of operand `op` and storing them;
- * `extra(k)` adds arguments to the fetch of item k.
+ * `storeExtra(k)` adds arguments to the store of item k.
  */
 function fetchStore(op: string, count: number, storeExtra = (_k: number) => "") {
   return {
@@ -969,9 +969,9 @@ const FX = ${fx}u;  // X vec4s each invocation fetches per step
 ${
     zOut
       ? `// A fetched X item: its features (as stored) and their index${
-        v.decoupled ? ", the plain features (z)" : ""
-      }. The share of z is added at
-// the store, after the products: nothing waits for the loads before them.
+        v.decoupled ? ", and the plain features (z)" : ""
+      }.
+// Its share of z is added at the store, after the products: nothing waits for the loads.
 struct FetchedX {
   val: ${fx4},
   i: u32,${v.decoupled ? `\n  den: ${fx4},` : ""}

@@ -87,8 +87,8 @@ var<private> o_mat: u32;
 var<private> lid: u32;
 const FX = 1u;  // X vec4s each invocation fetches per step
 
-// A fetched X item: its features (as stored) and their index. The share of z is added at
-// the store, after the products: nothing waits for the loads before them.
+// A fetched X item: its features (as stored) and their index.
+// Its share of z is added at the store, after the products: nothing waits for the loads.
 struct FetchedX {
   val: vec4f,
   i: u32,
