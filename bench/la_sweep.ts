@@ -39,6 +39,16 @@ const CANDIDATES: Candidate[] = [
   ["f16 precision", {}, "f16"],
   // Inputs staged as f32: the same results as the default (diff 0).
   ["no f16 staging", { f16Staging: false }, "f32"],
+  // The row passes' X staged as f32 (fetched as stored, converted at the store; session 8), in
+  // every role, in one, or with other register tiles.
+  ["rows f32 staging", { rows: { f16Staging: false } }, "f32"],
+  ["o f32 staging", { rows: { byRole: { o: { f16Staging: false } } } }, "f32"],
+  ["dq f32 staging", { rows: { byRole: { dq: { f16Staging: false } } } }, "f32"],
+  ["dk dv f32 staging", {
+    rows: { byRole: { dk: { f16Staging: false }, dv: { f16Staging: false } } },
+  }, "f32"],
+  ["rows f32 staging 4x8", { rows: { f16Staging: false, ...FOUR_EIGHT } }, "f32"],
+  ["rows f32 staging 8x8", { rows: { f16Staging: false, ...EIGHT } }, "f32"],
   ["subgroups", { subgroups: true }, "f32"],
   // One staging buffer everywhere (the default before session 4), or in the backward state pass
   // (its default before session 7).

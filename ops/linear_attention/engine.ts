@@ -81,6 +81,8 @@ export interface LaTiling {
     colsPerThread: number;
     /** Inner features staged per step (a multiple of 4). */
     steps: number;
+    /** f16 staging of X (q, dO, v or k), when not the tiling's `f16Staging`. */
+    f16Staging?: boolean;
     /** Per role (o, dq, dk, dv), the fields above that differ from these. */
     byRole?: Partial<Record<RowRole, Partial<Omit<LaTiling["rows"], "byRole">>>>;
   };
@@ -290,8 +292,14 @@ function wholeTile(d: number): number {
   return n;
 }
 
+/** The row tiling of `role`: its `byRole` fields over the rows' defaults. */
+function rowsOf(p: Problem, role: RowRole): Omit<LaTiling["rows"], "byRole"> {
+  const { byRole, ...rows } = p.tiling.rows;
+  return { ...rows, ...byRole?.[role] };
+}
+
 function rowTile(p: Problem, role: RowRole, device: GPUDevice): Tile {
-  const c = { ...p.tiling.rows, ...p.tiling.rows.byRole?.[role] };
+  const c = rowsOf(p, role);
   const outer = role === "o" || role === "dv" ? p.dv : p.dk;
   const whole = role === "dq" && p.variant.normalised; // dz needs every column of a row
   const n = whole ? wholeTile(outer) : featureTile(outer, c.maxTile);
@@ -688,7 +696,8 @@ function recordRows(p: Problem, slices: Slice[], role: RowRole, tensors: Bound, 
   // scale·v·dSᵀ + dm/L_k): their products stay f32 whatever the precision.
   const precision = role === "dq" || role === "dk" ? "f32" : p.precision;
   const vec4 = vec4Windows(p, slices, tensors);
-  const mode = modeOf(p, t, vec4, out.device, precision);
+  const f16Staging = rowsOf(p, role).f16Staging ?? p.tiling.f16Staging;
+  const mode = modeOf(p, t, vec4, out.device, precision, p.tiling.buffers, f16Staging);
   const stateVec4 = vec4 && vecState(p) && windows4(p, slices, tensors, ["mat"]) &&
     Number.isInteger((t.steps * t.n) / 4 / tileThreads(t));
   const outVec4 = vec4 && p.tiling.vecStores && windows4(p, slices, tensors, ["out", "out2"]);

@@ -885,8 +885,9 @@ export function rowKernel(
   const types = staged(v, mode, false); // x: q, dO, v or k; y: the state (f32)
   const block = registerBlock(t, mode, types, rowMajorX);
   const x = fetchStore("x", fx, (k) => (zOut ? `, &z_part${k}` : ""));
-  // o fetches X as stored (its z share converts at the store).
-  const rawX = zOut && fetchesF16(v, mode) && types.x === "vec4h";
+  // X fetched as stored where staged as f32 (converted at the store), and by o where staged as
+  // f16 (its z share converts at the store).
+  const rawX = fetchesF16(v, mode) && (types.x === "vec4f" || (zOut && types.x === "vec4h"));
   const fx4 = rawX ? "vec4h" : "vec4f";
   const m = fetchStore("m", fm);
   const et = v.dtype;
@@ -976,7 +977,7 @@ struct FetchedX {
   val: ${fx4},
   i: u32,${v.decoupled ? `\n  den: ${fx4},` : ""}
 }`
-      : `alias FetchedX = vec4f;`
+      : `alias FetchedX = ${fx4};`
   }
 
 // X features i0 + 4·(lid % QI).. of row r0 + lid / QI + k·NT/QI (0 past the rows or features).
@@ -990,7 +991,7 @@ fn fetch_x(i0: u32, k: u32) -> FetchedX {
       ? `return FetchedX(${load4("x", "i_x", `${inner} - i`, rawX)}, i${
         v.decoupled ? `, ${load4("den", "i_x", `${inner} - i`, rawX)}` : ""
       });`
-      : `return ld4_x(i_x, ${inner} - i);`
+      : `return ${load4("x", "i_x", `${inner} - i`, rawX)};`
   }
 }
 
