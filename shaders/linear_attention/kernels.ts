@@ -376,19 +376,29 @@ function fetchStore(op: string, count: number, storeExtra = (_k: number) => "") 
   };
 }
 
+/** The non-empty ones of `parts`, each ended by a newline. */
+function lines(...parts: string[]): string {
+  return parts.filter((p) => p !== "").map((p) => `${p}\n`).join("");
+}
+
 /**
  * The staged main loop shared by both kernel shapes: `s0` runs from `begin` to `end` in steps
  * of `STEP`; `fetch(from)`/`store(buf)` are the generated lines, `fma` the register block
- * (reading buffer `buf`).
+ * (reading buffer `buf`). `prologue`: lines loading what the kernel keeps in workgroup memory
+ * besides the staged operands (`fetch`) and storing it (`store`), issued with the first step's
+ * fetch so that the workgroup waits for one round of loads, not one after another.
  */
 function stagedLoop(
   mode: KernelMode,
   fetch: (from: string) => string,
   store: (buf: string) => string,
   fma: string,
+  prologue = { fetch: "", store: "" },
 ): string {
   if (mode.buffers === 1) {
-    return `  for (var s0 = s_begin; s0 < s_end; s0 += STEP) {
+    return `${
+      lines(prologue.fetch, prologue.store)
+    }  for (var s0 = s_begin; s0 < s_end; s0 += STEP) {
     let buf = 0u;
 ${fetch("s0")}
 ${store("0u")}
@@ -409,9 +419,7 @@ ${store(`${1 - buf}u`)}
       workgroupBarrier();
     }`;
   return `  {
-${fetch("s_begin")}
-${store("0u")}
-  }
+${lines(prologue.fetch, fetch("s_begin"), prologue.store, store("0u"))}  }
   workgroupBarrier();
   for (var s0 = s_begin; s0 < s_end; s0 += 2u * STEP) {
 ${stepIn(0, "s0 + STEP")}
@@ -899,12 +907,12 @@ export function rowKernel(
   }[role];
   const value2 = role === "dq" ? "s_c[r] * m_col" : "m_col";
   // dq: this invocation's share of x_num·acc for its row j (the sum over its columns).
+  const col4 = (c: number) => `(tn * (RN / 4u) + ${c}u) * 4u`;
   const dzPart = (j: number) =>
-    unroll(
-      t.rn / 4,
-      (c) => `dot_part(tm * RT + ${j}u, (tn * (RN / 4u) + ${c}u) * 4u, acc_${j}_${c})`,
-    )
+    unroll(t.rn / 4, (c) => `dot_part(tm * RT + ${j}u, ${col4(c)}, acc_${j}_${c}, xn_${j}_${c})`)
       .split("\n").join(" + ");
+  // x_num for every accumulator, loaded before any dot_part.
+  const xNum = block.each((j, c) => `  let xn_${j}_${c} = x_num_at(tm * RT + ${j}u, ${col4(c)});`);
   const decode = v.varlen
     ? `let h = rest % u.he;
   let e = rest / u.he;
@@ -914,6 +922,42 @@ export function rowKernel(
   r0 = (rest % u.blocks) * BT;`;
   // Element i of the state (a float, or a component of a vec4 with stateVec4).
   const stateAt = (i: string) => (stateVec4 ? `mat[(${i}) / 4u][(${i}) % 4u]` : `mat[${i}]`);
+  // The vector column of the state (m or dm/L_k: d_k floats) into s_vec and, for dq, 1/z_r of
+  // the block's rows into s_w, loaded with the first step (clamped indices, no branch among the
+  // loads); o's stores of that step read s_vec (its z shares), hence its barrier.
+  const vecItems = Math.ceil(LA_MAX_DIM / nt), wItems = Math.ceil(t.m / nt);
+  const vecAt = (a: string) =>
+    stateAt(stateT ? `o_mat + u.dv * u.dk + ${a}` : `o_mat + (${a}) * u.ld + u.dv`);
+  const prologue = {
+    fetch: [
+      vector
+        ? unroll(
+          vecItems,
+          (k) => `    let m_item${k} = ${vecAt(`min(lid + ${k * nt}u, u.dk - 1u)`)};`,
+        )
+        : "",
+      dzOut
+        ? unroll(wItems, (k) => {
+          const r = `r0 + lid + ${k * nt}u`;
+          return `    let w_row${k} = select(0.0, w[u.off_w + row_at(${r}, 1u)], ${r} < n_rows);`;
+        })
+        : "",
+    ].filter(Boolean).join("\n"),
+    store: [
+      vector
+        ? unroll(vecItems, (k) => {
+          const a = `lid + ${k * nt}u`;
+          return `    if (${a} < u.dk) { s_vec[(${a}) / 4u][(${a}) % 4u] = m_item${k}; }`;
+        }) + (zOut ? "\n    workgroupBarrier();" : "")
+        : "",
+      dzOut
+        ? unroll(
+          wItems,
+          (k) => `    if (lid + ${k * nt}u < BT) { s_w[lid + ${k * nt}u] = w_row${k}; }`,
+        )
+        : "",
+    ].filter(Boolean).join("\n"),
+  };
   const wgsl = `${types.enable}
 ${loaders(bindings, mode.vec4)}
 ${geometry(v)}
@@ -1018,30 +1062,39 @@ ${stateFetch(transposed, inner, outer, types.y, stateVec4, stateT ? "u.dk" : "u.
 ${
     dzOut
       ? `
-// x_num·acc over this invocation's columns of row r (the first half of dz_r).
+// x_num's features n0 + col4.. of row r, the row and columns clamped into the tensor (dot_part
+// drops those past its end): no branch among the epilogue's loads, which are all issued before
+// any is used (a load inside a branch that uses it waits there, one row after another).
+fn x_num_at(r: u32, col4: u32) -> vec4f {
+  let row = row_at(min(r0 + r, max(n_rows, 1u) - 1u), u.dk);
 ${
         mode.vec4
-          ? `// (d_k is a multiple of 4: the 4 columns exist together; x_num fetched as one vec4.)
-fn dot_part(r: u32, col4: u32, acc: vec4f) -> f32 {
-  let col = n0 + col4;
-  if (r0 + r >= n_rows || col >= u.dk) { return 0.0; }
-  let x4 = ld4_den(row_at(r0 + r, u.dk) + col, 4u);
+          ? `  return ld4_den(row + min(n0 + col4, u.dk - 4u), 4u);  // (d_k is a multiple of 4)`
+          : `  var x4 = vec4f(0.0);
+  for (var c = 0u; c < 4u; c += 1u) { x4[c] = ld_den(row + min(n0 + col4 + c, u.dk - 1u)); }
+  return x4;`
+      }
+}
+
+// x_num·acc over this invocation's columns col4.. of row r (the first half of dz_r).
+fn dot_part(r: u32, col4: u32, acc: vec4f, x4: vec4f) -> f32 {
+${
+        mode.vec4
+          ? `  // (d_k is a multiple of 4: the 4 columns exist together.)
+  if (r0 + r >= n_rows || n0 + col4 >= u.dk) { return 0.0; }
   var sum = 0.0;
   sum += acc[0] * x4[0];
   sum += acc[1] * x4[1];
   sum += acc[2] * x4[2];
   sum += acc[3] * x4[3];
-  return sum;
-}`
-          : `fn dot_part(r: u32, col4: u32, acc: vec4f) -> f32 {
-  var sum = 0.0;
+  return sum;`
+          : `  var sum = 0.0;
   for (var c = 0u; c < 4u; c += 1u) {
-    let col = n0 + col4 + c;
-    if (r0 + r < n_rows && col < u.dk) { sum += acc[c] * ld_den(row_at(r0 + r, u.dk) + col); }
+    if (r0 + r < n_rows && n0 + col4 + c < u.dk) { sum += acc[c] * x4[c]; }
   }
-  return sum;
+  return sum;`
+      }
 }`
-      }`
       : ""
   }
 
@@ -1085,24 +1138,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   n_rows = seg_rows(i_seg);
   o_mat = u.off_mat + i_seg * u.dk * u.ld;
   let scale = seg_scale(i_seg);
-  ${
-    vector
-      ? `for (var a = lid; a < u.dk; a += NT) { s_vec[a / 4u][a % 4u] = ${
-        stateAt(stateT ? "o_mat + u.dv * u.dk + a" : "o_mat + a * u.ld + u.dv")
-      }; }
-  ${
-        // o's fetches read m; dq and dk read it after the staged loop, whose barriers order
-        // it, so their loads overlap the first fetch.
-        zOut ? "workgroupBarrier();" : ""}`
-      : ""
-  }
-  ${
-    dzOut
-      ? `for (var r = lid; r < BT; r += NT) {
-    s_w[r] = select(0.0, w[u.off_w + row_at(r0 + r, 1u)], r0 + r < n_rows);
-  }`
-      : ""
-  }
   let tn = lid % NTN;  // this invocation: rows r0 + tm·RT.., features n0 + tn·RN..
   let tm = lid / NTN;
   ${laneSetup(mode)}
@@ -1120,6 +1155,7 @@ ${
       (from) => `${x.fetch(from)}\n${m.fetch(from)}`,
       (buf) => `${x.store(buf)}\n${m.store(buf)}`,
       block.fma,
+      prologue,
     )
   }
 ${
@@ -1140,6 +1176,7 @@ ${
     dzOut && dzShuffle
       ? `  // dz_r = −(x_num·acc)/z_r²: the NTN lanes of rows tm·RT.. add their columns' shares by a
   // butterfly (every lane ends with the sum); lane tn = 0 keeps dz.
+${xNum}
 ${unroll(t.rm, (j) => `  var d${j} = ${dzPart(j)};`)}
 ${
         unroll(Math.log2(t.n / t.rn), (b) => {
@@ -1161,6 +1198,7 @@ ${
   }`
       : dzOut
       ? `  // dz_r = −(x_num·acc)/z_r²: the invocations of row r add their columns' shares.
+${xNum}
 ${unroll(t.rm, (j) => `  s_red[(tm * RT + ${j}u) * NTN + tn] = ${dzPart(j)};`)}
   workgroupBarrier();
   for (var r = lid; r < BT; r += NT) {

@@ -147,9 +147,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   n_rows = seg_rows(i_seg);
   o_mat = u.off_mat + i_seg * u.dk * u.ld;
   let scale = seg_scale(i_seg);
-  for (var a = lid; a < u.dk; a += NT) { s_vec[a / 4u][a % 4u] = mat[o_mat + u.dv * u.dk + a]; }
-  
-  
   let tn = lid % NTN;  // this invocation: rows r0 + tm·RT.., features n0 + tn·RN..
   let tm = lid / NTN;
   
@@ -165,12 +162,20 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let s_begin = 0u;
   let s_end = u.dv;
   {
+    let m_item0 = mat[o_mat + u.dv * u.dk + min(lid + 0u, u.dk - 1u)];
+    let m_item1 = mat[o_mat + u.dv * u.dk + min(lid + 64u, u.dk - 1u)];
+    let m_item2 = mat[o_mat + u.dv * u.dk + min(lid + 128u, u.dk - 1u)];
+    let m_item3 = mat[o_mat + u.dv * u.dk + min(lid + 192u, u.dk - 1u)];
     let f_x0 = fetch_x(s_begin, 0u);
     let f_x1 = fetch_x(s_begin, 1u);
     let f_m0 = fetch_m(s_begin, 0u);
     let f_m1 = fetch_m(s_begin, 1u);
     let f_m2 = fetch_m(s_begin, 2u);
     let f_m3 = fetch_m(s_begin, 3u);
+    if (lid + 0u < u.dk) { s_vec[(lid + 0u) / 4u][(lid + 0u) % 4u] = m_item0; }
+    if (lid + 64u < u.dk) { s_vec[(lid + 64u) / 4u][(lid + 64u) % 4u] = m_item1; }
+    if (lid + 128u < u.dk) { s_vec[(lid + 128u) / 4u][(lid + 128u) % 4u] = m_item2; }
+    if (lid + 192u < u.dk) { s_vec[(lid + 192u) / 4u][(lid + 192u) % 4u] = m_item3; }
     store_x(0u, 0u, f_x0);
     store_x(0u, 1u, f_x1);
     store_m(0u, 0u, f_m0);

@@ -131,12 +131,21 @@ fn store_m(buf: u32, k: u32, val: f32) {
   s_y[buf][i][(col % RN) / 4u][col / RN][col % 4u] = val;
 }
 
-// x_num·acc over this invocation's columns of row r (the first half of dz_r).
-fn dot_part(r: u32, col4: u32, acc: vec4f) -> f32 {
+// x_num's features n0 + col4.. of row r, the row and columns clamped into the tensor (dot_part
+// drops those past its end): no branch among the epilogue's loads, which are all issued before
+// any is used (a load inside a branch that uses it waits there, one row after another).
+fn x_num_at(r: u32, col4: u32) -> vec4f {
+  let row = row_at(min(r0 + r, max(n_rows, 1u) - 1u), u.dk);
+  var x4 = vec4f(0.0);
+  for (var c = 0u; c < 4u; c += 1u) { x4[c] = ld_den(row + min(n0 + col4 + c, u.dk - 1u)); }
+  return x4;
+}
+
+// x_num·acc over this invocation's columns col4.. of row r (the first half of dz_r).
+fn dot_part(r: u32, col4: u32, acc: vec4f, x4: vec4f) -> f32 {
   var sum = 0.0;
   for (var c = 0u; c < 4u; c += 1u) {
-    let col = n0 + col4 + c;
-    if (r0 + r < n_rows && col < u.dk) { sum += acc[c] * ld_den(row_at(r0 + r, u.dk) + col); }
+    if (r0 + r < n_rows && n0 + col4 + c < u.dk) { sum += acc[c] * x4[c]; }
   }
   return sum;
 }
@@ -168,11 +177,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   n_rows = seg_rows(i_seg);
   o_mat = u.off_mat + i_seg * u.dk * u.ld;
   let scale = seg_scale(i_seg);
-  for (var a = lid; a < u.dk; a += NT) { s_vec[a / 4u][a % 4u] = mat[o_mat + u.dv * u.dk + a]; }
-  
-  for (var r = lid; r < BT; r += NT) {
-    s_w[r] = select(0.0, w[u.off_w + row_at(r0 + r, 1u)], r0 + r < n_rows);
-  }
   let tn = lid % NTN;  // this invocation: rows r0 + tm·RT.., features n0 + tn·RN..
   let tm = lid / NTN;
   
@@ -196,6 +200,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let s_begin = 0u;
   let s_end = u.dv;
   {
+    let m_item0 = mat[o_mat + u.dv * u.dk + min(lid + 0u, u.dk - 1u)];
+    let m_item1 = mat[o_mat + u.dv * u.dk + min(lid + 128u, u.dk - 1u)];
+    let w_row0 = select(0.0, w[u.off_w + row_at(r0 + lid + 0u, 1u)], r0 + lid + 0u < n_rows);
     let f_x0 = fetch_x(s_begin, 0u);
     let f_m0 = fetch_m(s_begin, 0u);
     let f_m1 = fetch_m(s_begin, 1u);
@@ -205,6 +212,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let f_m5 = fetch_m(s_begin, 5u);
     let f_m6 = fetch_m(s_begin, 6u);
     let f_m7 = fetch_m(s_begin, 7u);
+    if (lid + 0u < u.dk) { s_vec[(lid + 0u) / 4u][(lid + 0u) % 4u] = m_item0; }
+    if (lid + 128u < u.dk) { s_vec[(lid + 128u) / 4u][(lid + 128u) % 4u] = m_item1; }
+    if (lid + 0u < BT) { s_w[lid + 0u] = w_row0; }
     store_x(0u, 0u, f_x0);
     store_m(0u, 0u, f_m0);
     store_m(0u, 1u, f_m1);
@@ -645,14 +655,30 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   }
 
   // dz_r = −(x_num·acc)/z_r²: the invocations of row r add their columns' shares.
-  s_red[(tm * RT + 0u) * NTN + tn] = dot_part(tm * RT + 0u, (tn * (RN / 4u) + 0u) * 4u, acc_0_0) + dot_part(tm * RT + 0u, (tn * (RN / 4u) + 1u) * 4u, acc_0_1);
-  s_red[(tm * RT + 1u) * NTN + tn] = dot_part(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u, acc_1_0) + dot_part(tm * RT + 1u, (tn * (RN / 4u) + 1u) * 4u, acc_1_1);
-  s_red[(tm * RT + 2u) * NTN + tn] = dot_part(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u, acc_2_0) + dot_part(tm * RT + 2u, (tn * (RN / 4u) + 1u) * 4u, acc_2_1);
-  s_red[(tm * RT + 3u) * NTN + tn] = dot_part(tm * RT + 3u, (tn * (RN / 4u) + 0u) * 4u, acc_3_0) + dot_part(tm * RT + 3u, (tn * (RN / 4u) + 1u) * 4u, acc_3_1);
-  s_red[(tm * RT + 4u) * NTN + tn] = dot_part(tm * RT + 4u, (tn * (RN / 4u) + 0u) * 4u, acc_4_0) + dot_part(tm * RT + 4u, (tn * (RN / 4u) + 1u) * 4u, acc_4_1);
-  s_red[(tm * RT + 5u) * NTN + tn] = dot_part(tm * RT + 5u, (tn * (RN / 4u) + 0u) * 4u, acc_5_0) + dot_part(tm * RT + 5u, (tn * (RN / 4u) + 1u) * 4u, acc_5_1);
-  s_red[(tm * RT + 6u) * NTN + tn] = dot_part(tm * RT + 6u, (tn * (RN / 4u) + 0u) * 4u, acc_6_0) + dot_part(tm * RT + 6u, (tn * (RN / 4u) + 1u) * 4u, acc_6_1);
-  s_red[(tm * RT + 7u) * NTN + tn] = dot_part(tm * RT + 7u, (tn * (RN / 4u) + 0u) * 4u, acc_7_0) + dot_part(tm * RT + 7u, (tn * (RN / 4u) + 1u) * 4u, acc_7_1);
+  let xn_0_0 = x_num_at(tm * RT + 0u, (tn * (RN / 4u) + 0u) * 4u);
+  let xn_0_1 = x_num_at(tm * RT + 0u, (tn * (RN / 4u) + 1u) * 4u);
+  let xn_1_0 = x_num_at(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u);
+  let xn_1_1 = x_num_at(tm * RT + 1u, (tn * (RN / 4u) + 1u) * 4u);
+  let xn_2_0 = x_num_at(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u);
+  let xn_2_1 = x_num_at(tm * RT + 2u, (tn * (RN / 4u) + 1u) * 4u);
+  let xn_3_0 = x_num_at(tm * RT + 3u, (tn * (RN / 4u) + 0u) * 4u);
+  let xn_3_1 = x_num_at(tm * RT + 3u, (tn * (RN / 4u) + 1u) * 4u);
+  let xn_4_0 = x_num_at(tm * RT + 4u, (tn * (RN / 4u) + 0u) * 4u);
+  let xn_4_1 = x_num_at(tm * RT + 4u, (tn * (RN / 4u) + 1u) * 4u);
+  let xn_5_0 = x_num_at(tm * RT + 5u, (tn * (RN / 4u) + 0u) * 4u);
+  let xn_5_1 = x_num_at(tm * RT + 5u, (tn * (RN / 4u) + 1u) * 4u);
+  let xn_6_0 = x_num_at(tm * RT + 6u, (tn * (RN / 4u) + 0u) * 4u);
+  let xn_6_1 = x_num_at(tm * RT + 6u, (tn * (RN / 4u) + 1u) * 4u);
+  let xn_7_0 = x_num_at(tm * RT + 7u, (tn * (RN / 4u) + 0u) * 4u);
+  let xn_7_1 = x_num_at(tm * RT + 7u, (tn * (RN / 4u) + 1u) * 4u);
+  s_red[(tm * RT + 0u) * NTN + tn] = dot_part(tm * RT + 0u, (tn * (RN / 4u) + 0u) * 4u, acc_0_0, xn_0_0) + dot_part(tm * RT + 0u, (tn * (RN / 4u) + 1u) * 4u, acc_0_1, xn_0_1);
+  s_red[(tm * RT + 1u) * NTN + tn] = dot_part(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u, acc_1_0, xn_1_0) + dot_part(tm * RT + 1u, (tn * (RN / 4u) + 1u) * 4u, acc_1_1, xn_1_1);
+  s_red[(tm * RT + 2u) * NTN + tn] = dot_part(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u, acc_2_0, xn_2_0) + dot_part(tm * RT + 2u, (tn * (RN / 4u) + 1u) * 4u, acc_2_1, xn_2_1);
+  s_red[(tm * RT + 3u) * NTN + tn] = dot_part(tm * RT + 3u, (tn * (RN / 4u) + 0u) * 4u, acc_3_0, xn_3_0) + dot_part(tm * RT + 3u, (tn * (RN / 4u) + 1u) * 4u, acc_3_1, xn_3_1);
+  s_red[(tm * RT + 4u) * NTN + tn] = dot_part(tm * RT + 4u, (tn * (RN / 4u) + 0u) * 4u, acc_4_0, xn_4_0) + dot_part(tm * RT + 4u, (tn * (RN / 4u) + 1u) * 4u, acc_4_1, xn_4_1);
+  s_red[(tm * RT + 5u) * NTN + tn] = dot_part(tm * RT + 5u, (tn * (RN / 4u) + 0u) * 4u, acc_5_0, xn_5_0) + dot_part(tm * RT + 5u, (tn * (RN / 4u) + 1u) * 4u, acc_5_1, xn_5_1);
+  s_red[(tm * RT + 6u) * NTN + tn] = dot_part(tm * RT + 6u, (tn * (RN / 4u) + 0u) * 4u, acc_6_0, xn_6_0) + dot_part(tm * RT + 6u, (tn * (RN / 4u) + 1u) * 4u, acc_6_1, xn_6_1);
+  s_red[(tm * RT + 7u) * NTN + tn] = dot_part(tm * RT + 7u, (tn * (RN / 4u) + 0u) * 4u, acc_7_0, xn_7_0) + dot_part(tm * RT + 7u, (tn * (RN / 4u) + 1u) * 4u, acc_7_1, xn_7_1);
   workgroupBarrier();
   for (var r = lid; r < BT; r += NT) {
     var d = 0.0;

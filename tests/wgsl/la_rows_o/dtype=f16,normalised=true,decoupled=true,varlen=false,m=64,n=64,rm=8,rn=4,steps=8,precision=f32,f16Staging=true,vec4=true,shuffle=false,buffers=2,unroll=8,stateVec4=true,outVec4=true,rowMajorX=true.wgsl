@@ -150,9 +150,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   n_rows = seg_rows(i_seg);
   o_mat = u.off_mat + i_seg * u.dk * u.ld;
   let scale = seg_scale(i_seg);
-  for (var a = lid; a < u.dk; a += NT) { s_vec[a / 4u][a % 4u] = mat[(o_mat + a * u.ld + u.dv) / 4u][(o_mat + a * u.ld + u.dv) % 4u]; }
-  workgroupBarrier();
-  
   let tn = lid % NTN;  // this invocation: rows r0 + tm·RT.., features n0 + tn·RN..
   let tm = lid / NTN;
   
@@ -168,8 +165,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let s_begin = 0u;
   let s_end = u.dk;
   {
+    let m_item0 = mat[(o_mat + (min(lid + 0u, u.dk - 1u)) * u.ld + u.dv) / 4u][(o_mat + (min(lid + 0u, u.dk - 1u)) * u.ld + u.dv) % 4u];
+    let m_item1 = mat[(o_mat + (min(lid + 128u, u.dk - 1u)) * u.ld + u.dv) / 4u][(o_mat + (min(lid + 128u, u.dk - 1u)) * u.ld + u.dv) % 4u];
     let f_x0 = fetch_x(s_begin, 0u);
     let f_m0 = fetch_m(s_begin, 0u);
+    if (lid + 0u < u.dk) { s_vec[(lid + 0u) / 4u][(lid + 0u) % 4u] = m_item0; }
+    if (lid + 128u < u.dk) { s_vec[(lid + 128u) / 4u][(lid + 128u) % 4u] = m_item1; }
+    workgroupBarrier();
     store_x(0u, 0u, f_x0, &z_part0);
     store_m(0u, 0u, f_m0);
   }
