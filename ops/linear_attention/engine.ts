@@ -181,7 +181,8 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
   // memory (bench/NOTES.md, sessions 2 and 4), so the subgroup path is opt-in.
   subgroups: false,
   // Bitwise the same results. On the H200 with today's tiles f32 staging is 5–10 % slower forward
-  // and forward+backward (bench/NOTES.md, session 4, call 7).
+  // and forward+backward (bench/NOTES.md, session 4, call 7); the row passes staged as f32 with X
+  // fetched as stored, 6 % (o) and 13 % (dq) slower (session 8, call 1).
   f16Staging: true,
   vecStateLoads: true,
   // Bitwise the same results. H200 (bench/NOTES.md, session 3, call 6): forward+backward −2 %

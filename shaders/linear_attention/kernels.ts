@@ -268,7 +268,8 @@ function staged(v: LaVariant, mode: KernelMode, yRaw: boolean) {
  * session 7): the backward state pass for every input and o for q — their fetch then holds nothing
  * computed from a load (−12 % and −3 % on the H200, calls 10 and 8); the forward state pass only
  * what it stages as f16 (fetched as stored into f32 staging it was 0.5 % slower, call 13); dq, dk
- * and dv convert at the fetch (fetched as stored, dq was 4 % slower; session 5, call 6).
+ * and dv convert at the fetch where they stage as f16 (fetched as stored, dq was 4 % slower;
+ * session 5, call 6) and fetch as stored where they stage as f32 (`rows.f16Staging` false).
  */
 function fetchesF16(v: LaVariant, mode: KernelMode): boolean {
   return mode.vec4 && v.dtype === "f16";
