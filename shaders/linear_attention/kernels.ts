@@ -395,6 +395,7 @@ function stagedLoop(
   store: (buf: string) => string,
   fma: string,
   prologue = { fetch: "", store: "" },
+  epilogue?: { decl: string; fetch: string },
 ): string {
   if (mode.buffers === 1) {
     return `${
@@ -406,7 +407,8 @@ ${store("0u")}
     workgroupBarrier();
 ${fma}
     workgroupBarrier();
-  }`;
+  }
+${epilogue ? lines(epilogue.decl, epilogue.fetch) : ""}`;
   }
   // Fetch the next step into registers, multiply this one, then stage the next one in the
   // other buffer: nobody reads that buffer since the last barrier. Two steps per iteration, so
@@ -419,14 +421,75 @@ ${fma}
 ${store(`${1 - buf}u`)}
       workgroupBarrier();
     }`;
-  return `  {
+  const start = `  {
 ${lines(prologue.fetch, fetch("s_begin"), prologue.store, store("0u"))}  }
-  workgroupBarrier();
+  workgroupBarrier();`;
+  if (!epilogue) {
+    return `${start}
   for (var s0 = s_begin; s0 < s_end; s0 += 2u * STEP) {
 ${stepIn(0, "s0 + STEP")}
     if (s0 + STEP >= s_end) { break; }
 ${stepIn(1, "s0 + 2u * STEP")}
   }`;
+  }
+  // The last step loads what the epilogue reads in place of a next step (nothing then waits for
+  // those loads but the epilogue, and their registers are live in that step only). With the sums
+  // of laneSums, dq −4.5 % at T = 32768 on the H200 (bench/NOTES.md, session 8, call 4).
+  const last = (buf: number) =>
+    `    {
+      let buf = ${buf}u;
+${epilogue.fetch}
+${fma}
+    }`;
+  return `${start}
+  var s0 = s_begin;
+  for (; s0 + 2u * STEP < s_end; s0 += 2u * STEP) {
+${stepIn(0, "s0 + STEP")}
+${stepIn(1, "s0 + 2u * STEP")}
+  }
+${epilogue.decl}
+  if (s0 + STEP < s_end) {
+${stepIn(0, "s0 + STEP")}
+${last(1)}
+  } else {
+${last(0)}
+  }`;
+}
+
+/**
+ * WGSL summing `rows` values per lane (`d0`..) over `lanes` neighbouring lanes of a subgroup
+ * (powers of two; `tn` = the lane's index among them), for dq's dz: halving exchanges first — at
+ * mask 1, 2, … each lane keeps half of its values (the upper half where its bit is set), adds the
+ * other lane's sums of that half and sends it the other half, until one value is left or the
+ * lanes run out — then a butterfly over the remaining masks. 8 rows over 16 lanes take 4 + 2 + 1
+ * + 1 shuffles per lane where a butterfly of every row takes 32. `held`: the values a lane ends
+ * with, rows `first` + i; lanes tn < `writers` hold distinct rows.
+ */
+function laneSums(rows: number, lanes: number) {
+  const code: string[] = [];
+  const firstTerms: string[] = [];
+  let held = Array.from({ length: rows }, (_, j) => `d${j}`);
+  let mask = 1;
+  for (; held.length > 1 && mask < lanes; mask *= 2) {
+    const half = held.length / 2, up = `up${mask}`;
+    code.push(`  let ${up} = (tn & ${mask}u) != 0u;`);
+    held = held.slice(0, half).map((lo, i) => {
+      const hi = held[i + half], name = `h${mask}_${i}`;
+      code.push(
+        `  let ${name} = select(${lo}, ${hi}, ${up}) + ` +
+          `subgroupShuffleXor(select(${hi}, ${lo}, ${up}), ${mask}u);`,
+      );
+      return name;
+    });
+    firstTerms.push(`select(0u, ${half}u, ${up})`);
+  }
+  const writers = mask;
+  if (mask < lanes) {
+    code.push(`  var sum = ${held[0]};`);
+    for (; mask < lanes; mask *= 2) code.push(`  sum += subgroupShuffleXor(sum, ${mask}u);`);
+    held = ["sum"];
+  }
+  return { code: code.join("\n"), held, first: `(${firstTerms.join(" + ") || "0u"})`, writers };
 }
 
 /** Lane bookkeeping of the subgroup path (x operands shared inside groups of NTN lanes). */
@@ -913,7 +976,15 @@ export function rowKernel(
     unroll(t.rn / 4, (c) => `dot_part(tm * RT + ${j}u, ${col4(c)}, acc_${j}_${c}, xn_${j}_${c})`)
       .split("\n").join(" + ");
   // x_num for every accumulator, loaded before any dot_part.
-  const xNum = block.each((j, c) => `  let xn_${j}_${c} = x_num_at(tm * RT + ${j}u, ${col4(c)});`);
+  const xnAt = (j: number, c: number) => `x_num_at(tm * RT + ${j}u, ${col4(c)})`;
+  // dq loads x_num in the staged loop's last step (see stagedLoop), used after the loop.
+  const epilogue = dzOut
+    ? {
+      decl: block.each((j, c) => `  var xn_${j}_${c}: vec4f;`),
+      fetch: block.each((j, c) => `      xn_${j}_${c} = ${xnAt(j, c)};`),
+    }
+    : undefined;
+  const sums = dzShuffle ? laneSums(t.rm, t.n / t.rn) : undefined;
   const decode = v.varlen
     ? `let h = rest % u.he;
   let e = rest / u.he;
@@ -1157,6 +1228,7 @@ ${
       (buf) => `${x.store(buf)}\n${m.store(buf)}`,
       block.fma,
       prologue,
+      epilogue,
     )
   }
 ${
@@ -1174,23 +1246,19 @@ ${unroll(fx, (k) => `  s_red[(lid / QI + ${k}u * (NT / QI)) * QI + lid % QI] = z
       : ""
   }
 ${
-    dzOut && dzShuffle
-      ? `  // dz_r = −(x_num·acc)/z_r²: the NTN lanes of rows tm·RT.. add their columns' shares by a
-  // butterfly (every lane ends with the sum); lane tn = 0 keeps dz.
-${xNum}
-${unroll(t.rm, (j) => `  var d${j} = ${dzPart(j)};`)}
+    dzOut && sums
+      ? `  // dz_r = −(x_num·acc)/z_r²: the NTN lanes of rows tm·RT.. add their columns' shares
+  // by halving exchanges, then a butterfly (laneSums); lanes tn < ${sums.writers} write them.
+${unroll(t.rm, (j) => `  let d${j} = ${dzPart(j)};`)}
+${sums.code}
+  if (tn < ${sums.writers}u) {
 ${
-        unroll(Math.log2(t.n / t.rn), (b) => {
-          const mask = t.n / t.rn >> (b + 1);
-          return unroll(t.rm, (j) => `  d${j} += subgroupShuffleXor(d${j}, ${mask}u);`);
-        })
-      }
-  if (tn == 0u) {
-${
-        unroll(
-          t.rm,
-          (j) => `    s_c[tm * RT + ${j}u] = -d${j} * s_w[tm * RT + ${j}u] * s_w[tm * RT + ${j}u];`,
-        )
+        sums.held.map((name, i) =>
+          `    {
+      let r = tm * RT + ${sums.first} + ${i}u;
+      s_c[r] = -${name} * s_w[r] * s_w[r];
+    }`
+        ).join("\n")
       }
   }
   workgroupBarrier();
@@ -1199,7 +1267,6 @@ ${
   }`
       : dzOut
       ? `  // dz_r = −(x_num·acc)/z_r²: the invocations of row r add their columns' shares.
-${xNum}
 ${unroll(t.rm, (j) => `  s_red[(tm * RT + ${j}u) * NTN + tn] = ${dzPart(j)};`)}
   workgroupBarrier();
   for (var r = lid; r < BT; r += NT) {

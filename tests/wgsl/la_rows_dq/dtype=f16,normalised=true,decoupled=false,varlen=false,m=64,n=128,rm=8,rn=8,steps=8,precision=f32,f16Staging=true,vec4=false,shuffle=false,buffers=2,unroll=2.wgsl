@@ -229,7 +229,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     store_m(0u, 7u, f_m7);
   }
   workgroupBarrier();
-  for (var s0 = s_begin; s0 < s_end; s0 += 2u * STEP) {
+  var s0 = s_begin;
+  for (; s0 + 2u * STEP < s_end; s0 += 2u * STEP) {
     {
       let buf = 0u;
     let f_x0 = fetch_x(s0 + STEP, 0u);
@@ -302,7 +303,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     store_m(1u, 7u, f_m7);
       workgroupBarrier();
     }
-    if (s0 + STEP >= s_end) { break; }
     {
       let buf = 1u;
     let f_x0 = fetch_x(s0 + 2u * STEP, 0u);
@@ -376,24 +376,237 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       workgroupBarrier();
     }
   }
+  var xn_0_0: vec4f;
+  var xn_0_1: vec4f;
+  var xn_1_0: vec4f;
+  var xn_1_1: vec4f;
+  var xn_2_0: vec4f;
+  var xn_2_1: vec4f;
+  var xn_3_0: vec4f;
+  var xn_3_1: vec4f;
+  var xn_4_0: vec4f;
+  var xn_4_1: vec4f;
+  var xn_5_0: vec4f;
+  var xn_5_1: vec4f;
+  var xn_6_0: vec4f;
+  var xn_6_1: vec4f;
+  var xn_7_0: vec4f;
+  var xn_7_1: vec4f;
+  if (s0 + STEP < s_end) {
+    {
+      let buf = 0u;
+    let f_x0 = fetch_x(s0 + STEP, 0u);
+    let f_m0 = fetch_m(s0 + STEP, 0u);
+    let f_m1 = fetch_m(s0 + STEP, 1u);
+    let f_m2 = fetch_m(s0 + STEP, 2u);
+    let f_m3 = fetch_m(s0 + STEP, 3u);
+    let f_m4 = fetch_m(s0 + STEP, 4u);
+    let f_m5 = fetch_m(s0 + STEP, 5u);
+    let f_m6 = fetch_m(s0 + STEP, 6u);
+    let f_m7 = fetch_m(s0 + STEP, 7u);
+    for (var s2 = 0u; s2 < STEP; s2 += 2u) {
+      {
+        let s = s2 + 0u;
+
+        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x1 = vec4f(s_x[buf][s][1][tm]);
+        let y0 = s_y[buf][s][0][tn];
+        let y1 = s_y[buf][s][1][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_0_1 = fma(vec4<f32>(x0[0]), y1, acc_0_1);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_1_1 = fma(vec4<f32>(x0[1]), y1, acc_1_1);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_2_1 = fma(vec4<f32>(x0[2]), y1, acc_2_1);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+        acc_3_1 = fma(vec4<f32>(x0[3]), y1, acc_3_1);
+        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
+        acc_4_1 = fma(vec4<f32>(x1[0]), y1, acc_4_1);
+        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
+        acc_5_1 = fma(vec4<f32>(x1[1]), y1, acc_5_1);
+        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
+        acc_6_1 = fma(vec4<f32>(x1[2]), y1, acc_6_1);
+        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
+        acc_7_1 = fma(vec4<f32>(x1[3]), y1, acc_7_1);
+      }
+      {
+        let s = s2 + 1u;
+
+        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x1 = vec4f(s_x[buf][s][1][tm]);
+        let y0 = s_y[buf][s][0][tn];
+        let y1 = s_y[buf][s][1][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_0_1 = fma(vec4<f32>(x0[0]), y1, acc_0_1);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_1_1 = fma(vec4<f32>(x0[1]), y1, acc_1_1);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_2_1 = fma(vec4<f32>(x0[2]), y1, acc_2_1);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+        acc_3_1 = fma(vec4<f32>(x0[3]), y1, acc_3_1);
+        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
+        acc_4_1 = fma(vec4<f32>(x1[0]), y1, acc_4_1);
+        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
+        acc_5_1 = fma(vec4<f32>(x1[1]), y1, acc_5_1);
+        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
+        acc_6_1 = fma(vec4<f32>(x1[2]), y1, acc_6_1);
+        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
+        acc_7_1 = fma(vec4<f32>(x1[3]), y1, acc_7_1);
+      }
+    }
+    store_x(1u, 0u, f_x0);
+    store_m(1u, 0u, f_m0);
+    store_m(1u, 1u, f_m1);
+    store_m(1u, 2u, f_m2);
+    store_m(1u, 3u, f_m3);
+    store_m(1u, 4u, f_m4);
+    store_m(1u, 5u, f_m5);
+    store_m(1u, 6u, f_m6);
+    store_m(1u, 7u, f_m7);
+      workgroupBarrier();
+    }
+    {
+      let buf = 1u;
+      xn_0_0 = x_num_at(tm * RT + 0u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_0_1 = x_num_at(tm * RT + 0u, (tn * (RN / 4u) + 1u) * 4u);
+      xn_1_0 = x_num_at(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_1_1 = x_num_at(tm * RT + 1u, (tn * (RN / 4u) + 1u) * 4u);
+      xn_2_0 = x_num_at(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_2_1 = x_num_at(tm * RT + 2u, (tn * (RN / 4u) + 1u) * 4u);
+      xn_3_0 = x_num_at(tm * RT + 3u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_3_1 = x_num_at(tm * RT + 3u, (tn * (RN / 4u) + 1u) * 4u);
+      xn_4_0 = x_num_at(tm * RT + 4u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_4_1 = x_num_at(tm * RT + 4u, (tn * (RN / 4u) + 1u) * 4u);
+      xn_5_0 = x_num_at(tm * RT + 5u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_5_1 = x_num_at(tm * RT + 5u, (tn * (RN / 4u) + 1u) * 4u);
+      xn_6_0 = x_num_at(tm * RT + 6u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_6_1 = x_num_at(tm * RT + 6u, (tn * (RN / 4u) + 1u) * 4u);
+      xn_7_0 = x_num_at(tm * RT + 7u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_7_1 = x_num_at(tm * RT + 7u, (tn * (RN / 4u) + 1u) * 4u);
+    for (var s2 = 0u; s2 < STEP; s2 += 2u) {
+      {
+        let s = s2 + 0u;
+
+        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x1 = vec4f(s_x[buf][s][1][tm]);
+        let y0 = s_y[buf][s][0][tn];
+        let y1 = s_y[buf][s][1][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_0_1 = fma(vec4<f32>(x0[0]), y1, acc_0_1);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_1_1 = fma(vec4<f32>(x0[1]), y1, acc_1_1);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_2_1 = fma(vec4<f32>(x0[2]), y1, acc_2_1);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+        acc_3_1 = fma(vec4<f32>(x0[3]), y1, acc_3_1);
+        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
+        acc_4_1 = fma(vec4<f32>(x1[0]), y1, acc_4_1);
+        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
+        acc_5_1 = fma(vec4<f32>(x1[1]), y1, acc_5_1);
+        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
+        acc_6_1 = fma(vec4<f32>(x1[2]), y1, acc_6_1);
+        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
+        acc_7_1 = fma(vec4<f32>(x1[3]), y1, acc_7_1);
+      }
+      {
+        let s = s2 + 1u;
+
+        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x1 = vec4f(s_x[buf][s][1][tm]);
+        let y0 = s_y[buf][s][0][tn];
+        let y1 = s_y[buf][s][1][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_0_1 = fma(vec4<f32>(x0[0]), y1, acc_0_1);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_1_1 = fma(vec4<f32>(x0[1]), y1, acc_1_1);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_2_1 = fma(vec4<f32>(x0[2]), y1, acc_2_1);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+        acc_3_1 = fma(vec4<f32>(x0[3]), y1, acc_3_1);
+        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
+        acc_4_1 = fma(vec4<f32>(x1[0]), y1, acc_4_1);
+        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
+        acc_5_1 = fma(vec4<f32>(x1[1]), y1, acc_5_1);
+        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
+        acc_6_1 = fma(vec4<f32>(x1[2]), y1, acc_6_1);
+        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
+        acc_7_1 = fma(vec4<f32>(x1[3]), y1, acc_7_1);
+      }
+    }
+    }
+  } else {
+    {
+      let buf = 0u;
+      xn_0_0 = x_num_at(tm * RT + 0u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_0_1 = x_num_at(tm * RT + 0u, (tn * (RN / 4u) + 1u) * 4u);
+      xn_1_0 = x_num_at(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_1_1 = x_num_at(tm * RT + 1u, (tn * (RN / 4u) + 1u) * 4u);
+      xn_2_0 = x_num_at(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_2_1 = x_num_at(tm * RT + 2u, (tn * (RN / 4u) + 1u) * 4u);
+      xn_3_0 = x_num_at(tm * RT + 3u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_3_1 = x_num_at(tm * RT + 3u, (tn * (RN / 4u) + 1u) * 4u);
+      xn_4_0 = x_num_at(tm * RT + 4u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_4_1 = x_num_at(tm * RT + 4u, (tn * (RN / 4u) + 1u) * 4u);
+      xn_5_0 = x_num_at(tm * RT + 5u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_5_1 = x_num_at(tm * RT + 5u, (tn * (RN / 4u) + 1u) * 4u);
+      xn_6_0 = x_num_at(tm * RT + 6u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_6_1 = x_num_at(tm * RT + 6u, (tn * (RN / 4u) + 1u) * 4u);
+      xn_7_0 = x_num_at(tm * RT + 7u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_7_1 = x_num_at(tm * RT + 7u, (tn * (RN / 4u) + 1u) * 4u);
+    for (var s2 = 0u; s2 < STEP; s2 += 2u) {
+      {
+        let s = s2 + 0u;
+
+        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x1 = vec4f(s_x[buf][s][1][tm]);
+        let y0 = s_y[buf][s][0][tn];
+        let y1 = s_y[buf][s][1][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_0_1 = fma(vec4<f32>(x0[0]), y1, acc_0_1);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_1_1 = fma(vec4<f32>(x0[1]), y1, acc_1_1);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_2_1 = fma(vec4<f32>(x0[2]), y1, acc_2_1);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+        acc_3_1 = fma(vec4<f32>(x0[3]), y1, acc_3_1);
+        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
+        acc_4_1 = fma(vec4<f32>(x1[0]), y1, acc_4_1);
+        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
+        acc_5_1 = fma(vec4<f32>(x1[1]), y1, acc_5_1);
+        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
+        acc_6_1 = fma(vec4<f32>(x1[2]), y1, acc_6_1);
+        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
+        acc_7_1 = fma(vec4<f32>(x1[3]), y1, acc_7_1);
+      }
+      {
+        let s = s2 + 1u;
+
+        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let x1 = vec4f(s_x[buf][s][1][tm]);
+        let y0 = s_y[buf][s][0][tn];
+        let y1 = s_y[buf][s][1][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_0_1 = fma(vec4<f32>(x0[0]), y1, acc_0_1);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_1_1 = fma(vec4<f32>(x0[1]), y1, acc_1_1);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_2_1 = fma(vec4<f32>(x0[2]), y1, acc_2_1);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+        acc_3_1 = fma(vec4<f32>(x0[3]), y1, acc_3_1);
+        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
+        acc_4_1 = fma(vec4<f32>(x1[0]), y1, acc_4_1);
+        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
+        acc_5_1 = fma(vec4<f32>(x1[1]), y1, acc_5_1);
+        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
+        acc_6_1 = fma(vec4<f32>(x1[2]), y1, acc_6_1);
+        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
+        acc_7_1 = fma(vec4<f32>(x1[3]), y1, acc_7_1);
+      }
+    }
+    }
+  }
 
   // dz_r = −(x_num·acc)/z_r²: the invocations of row r add their columns' shares.
-  let xn_0_0 = x_num_at(tm * RT + 0u, (tn * (RN / 4u) + 0u) * 4u);
-  let xn_0_1 = x_num_at(tm * RT + 0u, (tn * (RN / 4u) + 1u) * 4u);
-  let xn_1_0 = x_num_at(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u);
-  let xn_1_1 = x_num_at(tm * RT + 1u, (tn * (RN / 4u) + 1u) * 4u);
-  let xn_2_0 = x_num_at(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u);
-  let xn_2_1 = x_num_at(tm * RT + 2u, (tn * (RN / 4u) + 1u) * 4u);
-  let xn_3_0 = x_num_at(tm * RT + 3u, (tn * (RN / 4u) + 0u) * 4u);
-  let xn_3_1 = x_num_at(tm * RT + 3u, (tn * (RN / 4u) + 1u) * 4u);
-  let xn_4_0 = x_num_at(tm * RT + 4u, (tn * (RN / 4u) + 0u) * 4u);
-  let xn_4_1 = x_num_at(tm * RT + 4u, (tn * (RN / 4u) + 1u) * 4u);
-  let xn_5_0 = x_num_at(tm * RT + 5u, (tn * (RN / 4u) + 0u) * 4u);
-  let xn_5_1 = x_num_at(tm * RT + 5u, (tn * (RN / 4u) + 1u) * 4u);
-  let xn_6_0 = x_num_at(tm * RT + 6u, (tn * (RN / 4u) + 0u) * 4u);
-  let xn_6_1 = x_num_at(tm * RT + 6u, (tn * (RN / 4u) + 1u) * 4u);
-  let xn_7_0 = x_num_at(tm * RT + 7u, (tn * (RN / 4u) + 0u) * 4u);
-  let xn_7_1 = x_num_at(tm * RT + 7u, (tn * (RN / 4u) + 1u) * 4u);
   s_red[(tm * RT + 0u) * NTN + tn] = dot_part(tm * RT + 0u, (tn * (RN / 4u) + 0u) * 4u, acc_0_0, xn_0_0) + dot_part(tm * RT + 0u, (tn * (RN / 4u) + 1u) * 4u, acc_0_1, xn_0_1);
   s_red[(tm * RT + 1u) * NTN + tn] = dot_part(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u, acc_1_0, xn_1_0) + dot_part(tm * RT + 1u, (tn * (RN / 4u) + 1u) * 4u, acc_1_1, xn_1_1);
   s_red[(tm * RT + 2u) * NTN + tn] = dot_part(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u, acc_2_0, xn_2_0) + dot_part(tm * RT + 2u, (tn * (RN / 4u) + 1u) * 4u, acc_2_1, xn_2_1);

@@ -191,7 +191,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     store_m(0u, 0u, f_m0);
   }
   workgroupBarrier();
-  for (var s0 = s_begin; s0 < s_end; s0 += 2u * STEP) {
+  var s0 = s_begin;
+  for (; s0 + 2u * STEP < s_end; s0 += 2u * STEP) {
     {
       let buf = 0u;
     let f_x0 = fetch_x(s0 + STEP, 0u);
@@ -318,7 +319,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     store_m(1u, 0u, f_m0);
       workgroupBarrier();
     }
-    if (s0 + STEP >= s_end) { break; }
     {
       let buf = 1u;
     let f_x0 = fetch_x(s0 + 2u * STEP, 0u);
@@ -446,16 +446,403 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       workgroupBarrier();
     }
   }
+  var xn_0_0: vec4f;
+  var xn_1_0: vec4f;
+  var xn_2_0: vec4f;
+  var xn_3_0: vec4f;
+  var xn_4_0: vec4f;
+  var xn_5_0: vec4f;
+  var xn_6_0: vec4f;
+  var xn_7_0: vec4f;
+  if (s0 + STEP < s_end) {
+    {
+      let buf = 0u;
+    let f_x0 = fetch_x(s0 + STEP, 0u);
+    let f_m0 = fetch_m(s0 + STEP, 0u);
+      {
+        let q = 0u;
+        let x0 = vec4f(s_x[buf][q][tm][0]);
+        let x1 = vec4f(s_x[buf][q][tm][1]);
+        let x2 = vec4f(s_x[buf][q][tm][2]);
+        let x3 = vec4f(s_x[buf][q][tm][3]);
+        let x4 = vec4f(s_x[buf][q][tm][4]);
+        let x5 = vec4f(s_x[buf][q][tm][5]);
+        let x6 = vec4f(s_x[buf][q][tm][6]);
+        let x7 = vec4f(s_x[buf][q][tm][7]);
+        {
+          let s = 0u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[0]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[0]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[0]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[0]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[0]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[0]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[0]), y0, acc_7_0);
+        }
+        {
+          let s = 1u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[1]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[1]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[1]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[1]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[1]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[1]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[1]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[1]), y0, acc_7_0);
+        }
+        {
+          let s = 2u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[2]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[2]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[2]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[2]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[2]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[2]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[2]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[2]), y0, acc_7_0);
+        }
+        {
+          let s = 3u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[3]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[3]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[3]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[3]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[3]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[3]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[3]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[3]), y0, acc_7_0);
+        }
+      }
+      {
+        let q = 1u;
+        let x0 = vec4f(s_x[buf][q][tm][0]);
+        let x1 = vec4f(s_x[buf][q][tm][1]);
+        let x2 = vec4f(s_x[buf][q][tm][2]);
+        let x3 = vec4f(s_x[buf][q][tm][3]);
+        let x4 = vec4f(s_x[buf][q][tm][4]);
+        let x5 = vec4f(s_x[buf][q][tm][5]);
+        let x6 = vec4f(s_x[buf][q][tm][6]);
+        let x7 = vec4f(s_x[buf][q][tm][7]);
+        {
+          let s = 4u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[0]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[0]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[0]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[0]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[0]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[0]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[0]), y0, acc_7_0);
+        }
+        {
+          let s = 5u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[1]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[1]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[1]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[1]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[1]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[1]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[1]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[1]), y0, acc_7_0);
+        }
+        {
+          let s = 6u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[2]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[2]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[2]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[2]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[2]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[2]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[2]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[2]), y0, acc_7_0);
+        }
+        {
+          let s = 7u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[3]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[3]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[3]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[3]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[3]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[3]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[3]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[3]), y0, acc_7_0);
+        }
+      }
+    store_x(1u, 0u, f_x0);
+    store_m(1u, 0u, f_m0);
+      workgroupBarrier();
+    }
+    {
+      let buf = 1u;
+      xn_0_0 = x_num_at(tm * RT + 0u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_1_0 = x_num_at(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_2_0 = x_num_at(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_3_0 = x_num_at(tm * RT + 3u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_4_0 = x_num_at(tm * RT + 4u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_5_0 = x_num_at(tm * RT + 5u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_6_0 = x_num_at(tm * RT + 6u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_7_0 = x_num_at(tm * RT + 7u, (tn * (RN / 4u) + 0u) * 4u);
+      {
+        let q = 0u;
+        let x0 = vec4f(s_x[buf][q][tm][0]);
+        let x1 = vec4f(s_x[buf][q][tm][1]);
+        let x2 = vec4f(s_x[buf][q][tm][2]);
+        let x3 = vec4f(s_x[buf][q][tm][3]);
+        let x4 = vec4f(s_x[buf][q][tm][4]);
+        let x5 = vec4f(s_x[buf][q][tm][5]);
+        let x6 = vec4f(s_x[buf][q][tm][6]);
+        let x7 = vec4f(s_x[buf][q][tm][7]);
+        {
+          let s = 0u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[0]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[0]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[0]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[0]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[0]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[0]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[0]), y0, acc_7_0);
+        }
+        {
+          let s = 1u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[1]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[1]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[1]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[1]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[1]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[1]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[1]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[1]), y0, acc_7_0);
+        }
+        {
+          let s = 2u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[2]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[2]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[2]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[2]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[2]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[2]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[2]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[2]), y0, acc_7_0);
+        }
+        {
+          let s = 3u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[3]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[3]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[3]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[3]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[3]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[3]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[3]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[3]), y0, acc_7_0);
+        }
+      }
+      {
+        let q = 1u;
+        let x0 = vec4f(s_x[buf][q][tm][0]);
+        let x1 = vec4f(s_x[buf][q][tm][1]);
+        let x2 = vec4f(s_x[buf][q][tm][2]);
+        let x3 = vec4f(s_x[buf][q][tm][3]);
+        let x4 = vec4f(s_x[buf][q][tm][4]);
+        let x5 = vec4f(s_x[buf][q][tm][5]);
+        let x6 = vec4f(s_x[buf][q][tm][6]);
+        let x7 = vec4f(s_x[buf][q][tm][7]);
+        {
+          let s = 4u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[0]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[0]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[0]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[0]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[0]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[0]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[0]), y0, acc_7_0);
+        }
+        {
+          let s = 5u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[1]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[1]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[1]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[1]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[1]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[1]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[1]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[1]), y0, acc_7_0);
+        }
+        {
+          let s = 6u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[2]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[2]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[2]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[2]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[2]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[2]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[2]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[2]), y0, acc_7_0);
+        }
+        {
+          let s = 7u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[3]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[3]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[3]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[3]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[3]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[3]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[3]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[3]), y0, acc_7_0);
+        }
+      }
+    }
+  } else {
+    {
+      let buf = 0u;
+      xn_0_0 = x_num_at(tm * RT + 0u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_1_0 = x_num_at(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_2_0 = x_num_at(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_3_0 = x_num_at(tm * RT + 3u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_4_0 = x_num_at(tm * RT + 4u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_5_0 = x_num_at(tm * RT + 5u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_6_0 = x_num_at(tm * RT + 6u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_7_0 = x_num_at(tm * RT + 7u, (tn * (RN / 4u) + 0u) * 4u);
+      {
+        let q = 0u;
+        let x0 = vec4f(s_x[buf][q][tm][0]);
+        let x1 = vec4f(s_x[buf][q][tm][1]);
+        let x2 = vec4f(s_x[buf][q][tm][2]);
+        let x3 = vec4f(s_x[buf][q][tm][3]);
+        let x4 = vec4f(s_x[buf][q][tm][4]);
+        let x5 = vec4f(s_x[buf][q][tm][5]);
+        let x6 = vec4f(s_x[buf][q][tm][6]);
+        let x7 = vec4f(s_x[buf][q][tm][7]);
+        {
+          let s = 0u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[0]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[0]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[0]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[0]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[0]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[0]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[0]), y0, acc_7_0);
+        }
+        {
+          let s = 1u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[1]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[1]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[1]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[1]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[1]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[1]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[1]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[1]), y0, acc_7_0);
+        }
+        {
+          let s = 2u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[2]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[2]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[2]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[2]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[2]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[2]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[2]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[2]), y0, acc_7_0);
+        }
+        {
+          let s = 3u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[3]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[3]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[3]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[3]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[3]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[3]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[3]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[3]), y0, acc_7_0);
+        }
+      }
+      {
+        let q = 1u;
+        let x0 = vec4f(s_x[buf][q][tm][0]);
+        let x1 = vec4f(s_x[buf][q][tm][1]);
+        let x2 = vec4f(s_x[buf][q][tm][2]);
+        let x3 = vec4f(s_x[buf][q][tm][3]);
+        let x4 = vec4f(s_x[buf][q][tm][4]);
+        let x5 = vec4f(s_x[buf][q][tm][5]);
+        let x6 = vec4f(s_x[buf][q][tm][6]);
+        let x7 = vec4f(s_x[buf][q][tm][7]);
+        {
+          let s = 4u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[0]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[0]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[0]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[0]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[0]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[0]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[0]), y0, acc_7_0);
+        }
+        {
+          let s = 5u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[1]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[1]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[1]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[1]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[1]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[1]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[1]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[1]), y0, acc_7_0);
+        }
+        {
+          let s = 6u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[2]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[2]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[2]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[2]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[2]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[2]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[2]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[2]), y0, acc_7_0);
+        }
+        {
+          let s = 7u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[3]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[3]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[3]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[3]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[3]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[3]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[3]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[3]), y0, acc_7_0);
+        }
+      }
+    }
+  }
 
   // dz_r = −(x_num·acc)/z_r²: the invocations of row r add their columns' shares.
-  let xn_0_0 = x_num_at(tm * RT + 0u, (tn * (RN / 4u) + 0u) * 4u);
-  let xn_1_0 = x_num_at(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u);
-  let xn_2_0 = x_num_at(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u);
-  let xn_3_0 = x_num_at(tm * RT + 3u, (tn * (RN / 4u) + 0u) * 4u);
-  let xn_4_0 = x_num_at(tm * RT + 4u, (tn * (RN / 4u) + 0u) * 4u);
-  let xn_5_0 = x_num_at(tm * RT + 5u, (tn * (RN / 4u) + 0u) * 4u);
-  let xn_6_0 = x_num_at(tm * RT + 6u, (tn * (RN / 4u) + 0u) * 4u);
-  let xn_7_0 = x_num_at(tm * RT + 7u, (tn * (RN / 4u) + 0u) * 4u);
   s_red[(tm * RT + 0u) * NTN + tn] = dot_part(tm * RT + 0u, (tn * (RN / 4u) + 0u) * 4u, acc_0_0, xn_0_0);
   s_red[(tm * RT + 1u) * NTN + tn] = dot_part(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u, acc_1_0, xn_1_0);
   s_red[(tm * RT + 2u) * NTN + tn] = dot_part(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u, acc_2_0, xn_2_0);

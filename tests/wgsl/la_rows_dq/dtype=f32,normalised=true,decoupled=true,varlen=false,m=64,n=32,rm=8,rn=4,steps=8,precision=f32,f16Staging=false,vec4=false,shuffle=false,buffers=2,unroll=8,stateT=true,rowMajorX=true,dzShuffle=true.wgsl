@@ -217,7 +217,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     store_m(0u, 3u, f_m3);
   }
   workgroupBarrier();
-  for (var s0 = s_begin; s0 < s_end; s0 += 2u * STEP) {
+  var s0 = s_begin;
+  for (; s0 + 2u * STEP < s_end; s0 += 2u * STEP) {
     {
       let buf = 0u;
     let f_x0 = fetch_x(s0 + STEP, 0u);
@@ -352,7 +353,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     store_m(1u, 3u, f_m3);
       workgroupBarrier();
     }
-    if (s0 + STEP >= s_end) { break; }
     {
       let buf = 1u;
     let f_x0 = fetch_x(s0 + 2u * STEP, 0u);
@@ -488,58 +488,435 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       workgroupBarrier();
     }
   }
+  var xn_0_0: vec4f;
+  var xn_1_0: vec4f;
+  var xn_2_0: vec4f;
+  var xn_3_0: vec4f;
+  var xn_4_0: vec4f;
+  var xn_5_0: vec4f;
+  var xn_6_0: vec4f;
+  var xn_7_0: vec4f;
+  if (s0 + STEP < s_end) {
+    {
+      let buf = 0u;
+    let f_x0 = fetch_x(s0 + STEP, 0u);
+    let f_x1 = fetch_x(s0 + STEP, 1u);
+    let f_m0 = fetch_m(s0 + STEP, 0u);
+    let f_m1 = fetch_m(s0 + STEP, 1u);
+    let f_m2 = fetch_m(s0 + STEP, 2u);
+    let f_m3 = fetch_m(s0 + STEP, 3u);
+      {
+        let q = 0u;
+        let x0 = s_x[buf][q][tm][0];
+        let x1 = s_x[buf][q][tm][1];
+        let x2 = s_x[buf][q][tm][2];
+        let x3 = s_x[buf][q][tm][3];
+        let x4 = s_x[buf][q][tm][4];
+        let x5 = s_x[buf][q][tm][5];
+        let x6 = s_x[buf][q][tm][6];
+        let x7 = s_x[buf][q][tm][7];
+        {
+          let s = 0u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[0]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[0]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[0]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[0]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[0]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[0]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[0]), y0, acc_7_0);
+        }
+        {
+          let s = 1u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[1]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[1]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[1]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[1]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[1]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[1]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[1]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[1]), y0, acc_7_0);
+        }
+        {
+          let s = 2u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[2]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[2]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[2]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[2]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[2]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[2]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[2]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[2]), y0, acc_7_0);
+        }
+        {
+          let s = 3u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[3]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[3]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[3]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[3]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[3]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[3]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[3]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[3]), y0, acc_7_0);
+        }
+      }
+      {
+        let q = 1u;
+        let x0 = s_x[buf][q][tm][0];
+        let x1 = s_x[buf][q][tm][1];
+        let x2 = s_x[buf][q][tm][2];
+        let x3 = s_x[buf][q][tm][3];
+        let x4 = s_x[buf][q][tm][4];
+        let x5 = s_x[buf][q][tm][5];
+        let x6 = s_x[buf][q][tm][6];
+        let x7 = s_x[buf][q][tm][7];
+        {
+          let s = 4u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[0]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[0]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[0]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[0]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[0]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[0]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[0]), y0, acc_7_0);
+        }
+        {
+          let s = 5u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[1]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[1]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[1]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[1]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[1]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[1]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[1]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[1]), y0, acc_7_0);
+        }
+        {
+          let s = 6u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[2]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[2]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[2]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[2]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[2]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[2]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[2]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[2]), y0, acc_7_0);
+        }
+        {
+          let s = 7u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[3]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[3]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[3]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[3]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[3]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[3]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[3]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[3]), y0, acc_7_0);
+        }
+      }
+    store_x(1u, 0u, f_x0);
+    store_x(1u, 1u, f_x1);
+    store_m(1u, 0u, f_m0);
+    store_m(1u, 1u, f_m1);
+    store_m(1u, 2u, f_m2);
+    store_m(1u, 3u, f_m3);
+      workgroupBarrier();
+    }
+    {
+      let buf = 1u;
+      xn_0_0 = x_num_at(tm * RT + 0u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_1_0 = x_num_at(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_2_0 = x_num_at(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_3_0 = x_num_at(tm * RT + 3u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_4_0 = x_num_at(tm * RT + 4u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_5_0 = x_num_at(tm * RT + 5u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_6_0 = x_num_at(tm * RT + 6u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_7_0 = x_num_at(tm * RT + 7u, (tn * (RN / 4u) + 0u) * 4u);
+      {
+        let q = 0u;
+        let x0 = s_x[buf][q][tm][0];
+        let x1 = s_x[buf][q][tm][1];
+        let x2 = s_x[buf][q][tm][2];
+        let x3 = s_x[buf][q][tm][3];
+        let x4 = s_x[buf][q][tm][4];
+        let x5 = s_x[buf][q][tm][5];
+        let x6 = s_x[buf][q][tm][6];
+        let x7 = s_x[buf][q][tm][7];
+        {
+          let s = 0u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[0]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[0]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[0]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[0]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[0]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[0]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[0]), y0, acc_7_0);
+        }
+        {
+          let s = 1u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[1]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[1]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[1]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[1]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[1]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[1]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[1]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[1]), y0, acc_7_0);
+        }
+        {
+          let s = 2u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[2]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[2]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[2]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[2]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[2]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[2]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[2]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[2]), y0, acc_7_0);
+        }
+        {
+          let s = 3u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[3]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[3]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[3]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[3]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[3]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[3]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[3]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[3]), y0, acc_7_0);
+        }
+      }
+      {
+        let q = 1u;
+        let x0 = s_x[buf][q][tm][0];
+        let x1 = s_x[buf][q][tm][1];
+        let x2 = s_x[buf][q][tm][2];
+        let x3 = s_x[buf][q][tm][3];
+        let x4 = s_x[buf][q][tm][4];
+        let x5 = s_x[buf][q][tm][5];
+        let x6 = s_x[buf][q][tm][6];
+        let x7 = s_x[buf][q][tm][7];
+        {
+          let s = 4u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[0]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[0]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[0]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[0]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[0]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[0]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[0]), y0, acc_7_0);
+        }
+        {
+          let s = 5u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[1]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[1]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[1]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[1]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[1]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[1]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[1]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[1]), y0, acc_7_0);
+        }
+        {
+          let s = 6u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[2]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[2]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[2]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[2]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[2]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[2]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[2]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[2]), y0, acc_7_0);
+        }
+        {
+          let s = 7u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[3]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[3]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[3]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[3]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[3]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[3]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[3]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[3]), y0, acc_7_0);
+        }
+      }
+    }
+  } else {
+    {
+      let buf = 0u;
+      xn_0_0 = x_num_at(tm * RT + 0u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_1_0 = x_num_at(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_2_0 = x_num_at(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_3_0 = x_num_at(tm * RT + 3u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_4_0 = x_num_at(tm * RT + 4u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_5_0 = x_num_at(tm * RT + 5u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_6_0 = x_num_at(tm * RT + 6u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_7_0 = x_num_at(tm * RT + 7u, (tn * (RN / 4u) + 0u) * 4u);
+      {
+        let q = 0u;
+        let x0 = s_x[buf][q][tm][0];
+        let x1 = s_x[buf][q][tm][1];
+        let x2 = s_x[buf][q][tm][2];
+        let x3 = s_x[buf][q][tm][3];
+        let x4 = s_x[buf][q][tm][4];
+        let x5 = s_x[buf][q][tm][5];
+        let x6 = s_x[buf][q][tm][6];
+        let x7 = s_x[buf][q][tm][7];
+        {
+          let s = 0u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[0]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[0]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[0]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[0]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[0]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[0]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[0]), y0, acc_7_0);
+        }
+        {
+          let s = 1u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[1]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[1]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[1]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[1]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[1]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[1]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[1]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[1]), y0, acc_7_0);
+        }
+        {
+          let s = 2u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[2]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[2]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[2]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[2]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[2]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[2]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[2]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[2]), y0, acc_7_0);
+        }
+        {
+          let s = 3u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[3]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[3]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[3]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[3]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[3]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[3]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[3]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[3]), y0, acc_7_0);
+        }
+      }
+      {
+        let q = 1u;
+        let x0 = s_x[buf][q][tm][0];
+        let x1 = s_x[buf][q][tm][1];
+        let x2 = s_x[buf][q][tm][2];
+        let x3 = s_x[buf][q][tm][3];
+        let x4 = s_x[buf][q][tm][4];
+        let x5 = s_x[buf][q][tm][5];
+        let x6 = s_x[buf][q][tm][6];
+        let x7 = s_x[buf][q][tm][7];
+        {
+          let s = 4u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[0]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[0]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[0]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[0]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[0]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[0]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[0]), y0, acc_7_0);
+        }
+        {
+          let s = 5u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[1]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[1]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[1]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[1]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[1]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[1]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[1]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[1]), y0, acc_7_0);
+        }
+        {
+          let s = 6u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[2]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[2]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[2]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[2]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[2]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[2]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[2]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[2]), y0, acc_7_0);
+        }
+        {
+          let s = 7u;
+          let y0 = s_y[buf][s][0][tn];
+          acc_0_0 = fma(vec4<f32>(x0[3]), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(x1[3]), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(x2[3]), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(x3[3]), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(x4[3]), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(x5[3]), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(x6[3]), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(x7[3]), y0, acc_7_0);
+        }
+      }
+    }
+  }
 
-  // dz_r = −(x_num·acc)/z_r²: the NTN lanes of rows tm·RT.. add their columns' shares by a
-  // butterfly (every lane ends with the sum); lane tn = 0 keeps dz.
-  let xn_0_0 = x_num_at(tm * RT + 0u, (tn * (RN / 4u) + 0u) * 4u);
-  let xn_1_0 = x_num_at(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u);
-  let xn_2_0 = x_num_at(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u);
-  let xn_3_0 = x_num_at(tm * RT + 3u, (tn * (RN / 4u) + 0u) * 4u);
-  let xn_4_0 = x_num_at(tm * RT + 4u, (tn * (RN / 4u) + 0u) * 4u);
-  let xn_5_0 = x_num_at(tm * RT + 5u, (tn * (RN / 4u) + 0u) * 4u);
-  let xn_6_0 = x_num_at(tm * RT + 6u, (tn * (RN / 4u) + 0u) * 4u);
-  let xn_7_0 = x_num_at(tm * RT + 7u, (tn * (RN / 4u) + 0u) * 4u);
-  var d0 = dot_part(tm * RT + 0u, (tn * (RN / 4u) + 0u) * 4u, acc_0_0, xn_0_0);
-  var d1 = dot_part(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u, acc_1_0, xn_1_0);
-  var d2 = dot_part(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u, acc_2_0, xn_2_0);
-  var d3 = dot_part(tm * RT + 3u, (tn * (RN / 4u) + 0u) * 4u, acc_3_0, xn_3_0);
-  var d4 = dot_part(tm * RT + 4u, (tn * (RN / 4u) + 0u) * 4u, acc_4_0, xn_4_0);
-  var d5 = dot_part(tm * RT + 5u, (tn * (RN / 4u) + 0u) * 4u, acc_5_0, xn_5_0);
-  var d6 = dot_part(tm * RT + 6u, (tn * (RN / 4u) + 0u) * 4u, acc_6_0, xn_6_0);
-  var d7 = dot_part(tm * RT + 7u, (tn * (RN / 4u) + 0u) * 4u, acc_7_0, xn_7_0);
-  d0 += subgroupShuffleXor(d0, 4u);
-  d1 += subgroupShuffleXor(d1, 4u);
-  d2 += subgroupShuffleXor(d2, 4u);
-  d3 += subgroupShuffleXor(d3, 4u);
-  d4 += subgroupShuffleXor(d4, 4u);
-  d5 += subgroupShuffleXor(d5, 4u);
-  d6 += subgroupShuffleXor(d6, 4u);
-  d7 += subgroupShuffleXor(d7, 4u);
-  d0 += subgroupShuffleXor(d0, 2u);
-  d1 += subgroupShuffleXor(d1, 2u);
-  d2 += subgroupShuffleXor(d2, 2u);
-  d3 += subgroupShuffleXor(d3, 2u);
-  d4 += subgroupShuffleXor(d4, 2u);
-  d5 += subgroupShuffleXor(d5, 2u);
-  d6 += subgroupShuffleXor(d6, 2u);
-  d7 += subgroupShuffleXor(d7, 2u);
-  d0 += subgroupShuffleXor(d0, 1u);
-  d1 += subgroupShuffleXor(d1, 1u);
-  d2 += subgroupShuffleXor(d2, 1u);
-  d3 += subgroupShuffleXor(d3, 1u);
-  d4 += subgroupShuffleXor(d4, 1u);
-  d5 += subgroupShuffleXor(d5, 1u);
-  d6 += subgroupShuffleXor(d6, 1u);
-  d7 += subgroupShuffleXor(d7, 1u);
-  if (tn == 0u) {
-    s_c[tm * RT + 0u] = -d0 * s_w[tm * RT + 0u] * s_w[tm * RT + 0u];
-    s_c[tm * RT + 1u] = -d1 * s_w[tm * RT + 1u] * s_w[tm * RT + 1u];
-    s_c[tm * RT + 2u] = -d2 * s_w[tm * RT + 2u] * s_w[tm * RT + 2u];
-    s_c[tm * RT + 3u] = -d3 * s_w[tm * RT + 3u] * s_w[tm * RT + 3u];
-    s_c[tm * RT + 4u] = -d4 * s_w[tm * RT + 4u] * s_w[tm * RT + 4u];
-    s_c[tm * RT + 5u] = -d5 * s_w[tm * RT + 5u] * s_w[tm * RT + 5u];
-    s_c[tm * RT + 6u] = -d6 * s_w[tm * RT + 6u] * s_w[tm * RT + 6u];
-    s_c[tm * RT + 7u] = -d7 * s_w[tm * RT + 7u] * s_w[tm * RT + 7u];
+  // dz_r = −(x_num·acc)/z_r²: the NTN lanes of rows tm·RT.. add their columns' shares
+  // by halving exchanges, then a butterfly (laneSums); lanes tn < 8 write them.
+  let d0 = dot_part(tm * RT + 0u, (tn * (RN / 4u) + 0u) * 4u, acc_0_0, xn_0_0);
+  let d1 = dot_part(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u, acc_1_0, xn_1_0);
+  let d2 = dot_part(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u, acc_2_0, xn_2_0);
+  let d3 = dot_part(tm * RT + 3u, (tn * (RN / 4u) + 0u) * 4u, acc_3_0, xn_3_0);
+  let d4 = dot_part(tm * RT + 4u, (tn * (RN / 4u) + 0u) * 4u, acc_4_0, xn_4_0);
+  let d5 = dot_part(tm * RT + 5u, (tn * (RN / 4u) + 0u) * 4u, acc_5_0, xn_5_0);
+  let d6 = dot_part(tm * RT + 6u, (tn * (RN / 4u) + 0u) * 4u, acc_6_0, xn_6_0);
+  let d7 = dot_part(tm * RT + 7u, (tn * (RN / 4u) + 0u) * 4u, acc_7_0, xn_7_0);
+  let up1 = (tn & 1u) != 0u;
+  let h1_0 = select(d0, d4, up1) + subgroupShuffleXor(select(d4, d0, up1), 1u);
+  let h1_1 = select(d1, d5, up1) + subgroupShuffleXor(select(d5, d1, up1), 1u);
+  let h1_2 = select(d2, d6, up1) + subgroupShuffleXor(select(d6, d2, up1), 1u);
+  let h1_3 = select(d3, d7, up1) + subgroupShuffleXor(select(d7, d3, up1), 1u);
+  let up2 = (tn & 2u) != 0u;
+  let h2_0 = select(h1_0, h1_2, up2) + subgroupShuffleXor(select(h1_2, h1_0, up2), 2u);
+  let h2_1 = select(h1_1, h1_3, up2) + subgroupShuffleXor(select(h1_3, h1_1, up2), 2u);
+  let up4 = (tn & 4u) != 0u;
+  let h4_0 = select(h2_0, h2_1, up4) + subgroupShuffleXor(select(h2_1, h2_0, up4), 4u);
+  if (tn < 8u) {
+    {
+      let r = tm * RT + (select(0u, 4u, up1) + select(0u, 2u, up2) + select(0u, 1u, up4)) + 0u;
+      s_c[r] = -h4_0 * s_w[r] * s_w[r];
+    }
   }
   workgroupBarrier();
   for (var r = lid; r < BT; r += NT) {
