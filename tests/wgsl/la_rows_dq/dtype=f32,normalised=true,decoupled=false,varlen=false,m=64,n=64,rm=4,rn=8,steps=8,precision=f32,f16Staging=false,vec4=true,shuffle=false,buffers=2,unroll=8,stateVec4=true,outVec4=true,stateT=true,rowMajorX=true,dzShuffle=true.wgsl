@@ -1,0 +1,875 @@
+
+
+@group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> den: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> mat: array<vec4f>;
+@group(0) @binding(3) var<storage, read> w: array<f32>;
+@group(0) @binding(4) var<storage, read_write> out: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> dz: array<f32>;
+struct Params {
+  groups: u32,
+  rows: u32,
+  he: u32,
+  dk: u32,
+  dv: u32,
+  ld: u32,
+  tiles_n: u32,
+  tiles_a: u32,
+  blocks: u32,
+  table: u32,
+  chunk_first: u32,
+  chunk: u32,
+  chunks: u32,
+  direct: u32,
+  scale_default: u32,
+  scale: f32,
+  inv_len: f32,
+  eps: f32,
+  off_x: u32,
+  off_y: u32,
+  off_den: u32,
+  off_mat: u32,
+  off_gs: u32,
+  off_w: u32,
+  off_dz: u32,
+  off_part: u32,
+  off_out: u32,
+  off_out2: u32,
+}
+@group(0) @binding(6) var<uniform> u: Params;
+fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
+
+fn ld4_x(i: u32, n: u32) -> vec4f { return vec4f(x[(u.off_x + i) / 4u]); }
+fn ld_x(i: u32) -> f32 { let j = u.off_x + i; return f32(x[j / 4u][j % 4u]); }
+fn ld4_den(i: u32, n: u32) -> vec4f { return vec4f(den[(u.off_den + i) / 4u]); }
+fn ld_den(i: u32) -> f32 { let j = u.off_den + i; return f32(den[j / 4u][j % 4u]); }
+
+fn seg_row0(i_seg: u32) -> u32 { return (i_seg / u.he) * u.rows; }
+fn seg_rows(i_seg: u32) -> u32 { return u.rows; }
+fn seg_inv_len(i_seg: u32) -> f32 { return u.inv_len; }
+fn seg_scale(i_seg: u32) -> f32 { return u.scale; }
+var<private> seg_first: u32;  // first row of the current segment
+var<private> seg_head: u32;  // its head within an interleaved row
+fn enter_segment(i_seg: u32) {
+  seg_first = seg_row0(i_seg);
+  seg_head = i_seg % u.he;
+}
+// Element index (before the window offset) of row r of the current segment, feature size d.
+fn row_at(r: u32, d: u32) -> u32 { return (seg_first + r) * u.he * d + seg_head * d; }
+
+const BT = 64u;  // sequence rows per workgroup
+const TN = 64u;  // output features per workgroup
+const STEP = 8u;  // inner features staged per step
+const RT = 4u;  // rows per invocation
+const RN = 8u;  // output features per invocation
+const NTM = BT / RT;
+const NTN = TN / RN;
+const NT = NTM * NTN;
+const QI = STEP / 4u;  // vec4s of a staged X row
+// s_x[buf][q][tm][j]: inner features i0 + 4q.. of row r0 + tm·RT + j (X as stored);
+// s_y[buf][i][j][tn]: M[i0 + i][n0 + 4·(tn·RN/4 + j)..].
+var<workgroup> s_x: array<array<array<array<vec4f, RT>, NTM>, QI>, 2>;
+var<workgroup> s_y: array<array<array<array<vec4f, NTN>, RN / 4u>, STEP>, 2>;
+var<workgroup> s_vec: array<vec4f, 64>;  // m (o, dq) or dm/L_k (dk), 4 per vec4
+var<workgroup> s_w: array<f32, BT>;  // 1 / z_r
+var<workgroup> s_c: array<f32, BT>;  // dz_r
+
+
+
+var<private> i_seg: u32;
+var<private> r0: u32;
+var<private> n_rows: u32;
+var<private> n0: u32;
+var<private> o_mat: u32;
+var<private> lid: u32;
+const FX = 1u;  // X vec4s each invocation fetches per step
+
+alias FetchedX = vec4f;
+
+// X features i0 + 4·(lid % QI).. of row r0 + lid / QI + k·NT/QI (0 past the rows or features).
+fn fetch_x(i0: u32, k: u32) -> FetchedX {
+  let r = r0 + lid / QI + k * (NT / QI);
+  let i = i0 + 4u * (lid % QI);
+  if (r >= n_rows || i >= u.dv) { return FetchedX(); }
+  let i_x = row_at(r, u.dv) + i;
+  return ld4_x(i_x, u.dv - i);
+}
+
+fn store_x(buf: u32, k: u32, f: FetchedX) {
+  let r = lid / QI + k * (NT / QI);
+  let val = f;
+  s_x[buf][lid % QI][r / RT][r % RT] = vec4f(val);
+}
+
+// M[i0 + i][n0 + col] of the state (4 floats: vec4 item k of this invocation's share of the step).
+fn fetch_m(i0: u32, k: u32) -> vec4f {
+  let e = lid + k * NT;
+  let i = e / (TN / 4u);
+  let col = 4u * (e % (TN / 4u));
+  if (i0 + i >= u.dv || n0 + col >= u.dk) { return vec4f(0.0); }
+  return mat[(o_mat + (i0 + i) * u.dk + n0 + col) / 4u];
+}
+
+fn store_m(buf: u32, k: u32, val: vec4f) {
+  let e = lid + k * NT;
+  let i = e / (TN / 4u);
+  let col = 4u * (e % (TN / 4u));
+  s_y[buf][i][(col % RN) / 4u][col / RN] = vec4f(val);
+}
+
+// x_num's features n0 + col4.. of row r, the row and columns clamped into the tensor (dot_part
+// drops those past its end): no branch among the epilogue's loads, which are all issued before
+// any is used (a load inside a branch that uses it waits there, one row after another).
+fn x_num_at(r: u32, col4: u32) -> vec4f {
+  let row = row_at(min(r0 + r, max(n_rows, 1u) - 1u), u.dk);
+  return ld4_den(row + min(n0 + col4, u.dk - 4u), 4u);  // (d_k is a multiple of 4)
+}
+
+// x_num·acc over this invocation's columns col4.. of row r (the first half of dz_r).
+fn dot_part(r: u32, col4: u32, acc: vec4f, x4: vec4f) -> f32 {
+  // (d_k is a multiple of 4: the 4 columns exist together.)
+  if (r0 + r >= n_rows || n0 + col4 >= u.dk) { return 0.0; }
+  var sum = 0.0;
+  sum += acc[0] * x4[0];
+  sum += acc[1] * x4[1];
+  sum += acc[2] * x4[2];
+  sum += acc[3] * x4[3];
+  return sum;
+}
+
+// Outputs n0 + col4.. of row r (all 4 or none: the output features are a multiple of 4).
+fn put(r: u32, col4: u32, sums: vec4f, factor: f32) {
+  let col = n0 + col4;
+  if (r0 + r < n_rows && col < u.dk) {
+    let acc_v = sums;
+    let m_col = s_vec[col / 4u];
+    let i_out = row_at(r0 + r, u.dk) + col;
+    out[(u.off_out + i_out) / 4u] = vec4<f32>(acc_v * s_w[r] + s_c[r] * m_col);
+    
+  }
+}
+
+@compute @workgroup_size(NT)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid_in: u32) {
+  let g = flat_group(wid, nwg);
+  if (g >= u.groups) { return; }
+  lid = lid_in;
+  n0 = (g % u.tiles_n) * TN;
+  let rest = g / u.tiles_n;
+  i_seg = rest / u.blocks;
+  r0 = (rest % u.blocks) * BT;
+  enter_segment(i_seg);
+  n_rows = seg_rows(i_seg);
+  o_mat = u.off_mat + i_seg * u.dk * u.ld;
+  let scale = seg_scale(i_seg);
+  let tn = lid % NTN;  // this invocation: rows r0 + tm·RT.., features n0 + tn·RN..
+  let tm = lid / NTN;
+  
+  var acc_0_0 = vec4f(0.0);
+  var acc_0_1 = vec4f(0.0);
+  var acc_1_0 = vec4f(0.0);
+  var acc_1_1 = vec4f(0.0);
+  var acc_2_0 = vec4f(0.0);
+  var acc_2_1 = vec4f(0.0);
+  var acc_3_0 = vec4f(0.0);
+  var acc_3_1 = vec4f(0.0);
+
+  let s_begin = 0u;
+  let s_end = u.dv;
+  {
+    let m_item0 = mat[(o_mat + u.dv * u.dk + min(lid + 0u, u.dk - 1u)) / 4u][(o_mat + u.dv * u.dk + min(lid + 0u, u.dk - 1u)) % 4u];
+    let m_item1 = mat[(o_mat + u.dv * u.dk + min(lid + 128u, u.dk - 1u)) / 4u][(o_mat + u.dv * u.dk + min(lid + 128u, u.dk - 1u)) % 4u];
+    let w_row0 = select(0.0, w[u.off_w + row_at(r0 + lid + 0u, 1u)], r0 + lid + 0u < n_rows);
+    let f_x0 = fetch_x(s_begin, 0u);
+    let f_m0 = fetch_m(s_begin, 0u);
+    if (lid + 0u < u.dk) { s_vec[(lid + 0u) / 4u][(lid + 0u) % 4u] = m_item0; }
+    if (lid + 128u < u.dk) { s_vec[(lid + 128u) / 4u][(lid + 128u) % 4u] = m_item1; }
+    if (lid + 0u < BT) { s_w[lid + 0u] = w_row0; }
+    store_x(0u, 0u, f_x0);
+    store_m(0u, 0u, f_m0);
+  }
+  workgroupBarrier();
+  var s0 = s_begin;
+  for (; s0 + 2u * STEP < s_end; s0 += 2u * STEP) {
+    {
+      let buf = 0u;
+    let f_x0 = fetch_x(s0 + STEP, 0u);
+    let f_m0 = fetch_m(s0 + STEP, 0u);
+      {
+        let q = 0u;
+        let x0 = s_x[buf][q][tm][0];
+        let x1 = s_x[buf][q][tm][1];
+        let x2 = s_x[buf][q][tm][2];
+        let x3 = s_x[buf][q][tm][3];
+        {
+          let s = 0u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[0]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[0]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[0]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[0]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[0]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[0]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[0]), y1, acc_3_1);
+        }
+        {
+          let s = 1u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[1]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[1]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[1]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[1]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[1]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[1]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[1]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[1]), y1, acc_3_1);
+        }
+        {
+          let s = 2u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[2]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[2]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[2]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[2]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[2]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[2]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[2]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[2]), y1, acc_3_1);
+        }
+        {
+          let s = 3u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[3]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[3]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[3]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[3]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[3]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[3]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[3]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[3]), y1, acc_3_1);
+        }
+      }
+      {
+        let q = 1u;
+        let x0 = s_x[buf][q][tm][0];
+        let x1 = s_x[buf][q][tm][1];
+        let x2 = s_x[buf][q][tm][2];
+        let x3 = s_x[buf][q][tm][3];
+        {
+          let s = 4u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[0]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[0]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[0]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[0]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[0]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[0]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[0]), y1, acc_3_1);
+        }
+        {
+          let s = 5u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[1]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[1]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[1]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[1]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[1]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[1]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[1]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[1]), y1, acc_3_1);
+        }
+        {
+          let s = 6u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[2]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[2]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[2]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[2]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[2]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[2]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[2]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[2]), y1, acc_3_1);
+        }
+        {
+          let s = 7u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[3]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[3]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[3]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[3]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[3]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[3]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[3]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[3]), y1, acc_3_1);
+        }
+      }
+    store_x(1u, 0u, f_x0);
+    store_m(1u, 0u, f_m0);
+      workgroupBarrier();
+    }
+    {
+      let buf = 1u;
+    let f_x0 = fetch_x(s0 + 2u * STEP, 0u);
+    let f_m0 = fetch_m(s0 + 2u * STEP, 0u);
+      {
+        let q = 0u;
+        let x0 = s_x[buf][q][tm][0];
+        let x1 = s_x[buf][q][tm][1];
+        let x2 = s_x[buf][q][tm][2];
+        let x3 = s_x[buf][q][tm][3];
+        {
+          let s = 0u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[0]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[0]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[0]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[0]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[0]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[0]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[0]), y1, acc_3_1);
+        }
+        {
+          let s = 1u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[1]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[1]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[1]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[1]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[1]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[1]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[1]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[1]), y1, acc_3_1);
+        }
+        {
+          let s = 2u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[2]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[2]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[2]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[2]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[2]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[2]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[2]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[2]), y1, acc_3_1);
+        }
+        {
+          let s = 3u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[3]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[3]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[3]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[3]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[3]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[3]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[3]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[3]), y1, acc_3_1);
+        }
+      }
+      {
+        let q = 1u;
+        let x0 = s_x[buf][q][tm][0];
+        let x1 = s_x[buf][q][tm][1];
+        let x2 = s_x[buf][q][tm][2];
+        let x3 = s_x[buf][q][tm][3];
+        {
+          let s = 4u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[0]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[0]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[0]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[0]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[0]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[0]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[0]), y1, acc_3_1);
+        }
+        {
+          let s = 5u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[1]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[1]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[1]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[1]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[1]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[1]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[1]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[1]), y1, acc_3_1);
+        }
+        {
+          let s = 6u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[2]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[2]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[2]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[2]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[2]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[2]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[2]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[2]), y1, acc_3_1);
+        }
+        {
+          let s = 7u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[3]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[3]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[3]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[3]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[3]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[3]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[3]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[3]), y1, acc_3_1);
+        }
+      }
+    store_x(0u, 0u, f_x0);
+    store_m(0u, 0u, f_m0);
+      workgroupBarrier();
+    }
+  }
+  var xn_0_0: vec4f;
+  var xn_0_1: vec4f;
+  var xn_1_0: vec4f;
+  var xn_1_1: vec4f;
+  var xn_2_0: vec4f;
+  var xn_2_1: vec4f;
+  var xn_3_0: vec4f;
+  var xn_3_1: vec4f;
+  if (s0 + STEP < s_end) {
+    {
+      let buf = 0u;
+    let f_x0 = fetch_x(s0 + STEP, 0u);
+    let f_m0 = fetch_m(s0 + STEP, 0u);
+      {
+        let q = 0u;
+        let x0 = s_x[buf][q][tm][0];
+        let x1 = s_x[buf][q][tm][1];
+        let x2 = s_x[buf][q][tm][2];
+        let x3 = s_x[buf][q][tm][3];
+        {
+          let s = 0u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[0]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[0]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[0]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[0]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[0]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[0]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[0]), y1, acc_3_1);
+        }
+        {
+          let s = 1u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[1]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[1]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[1]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[1]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[1]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[1]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[1]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[1]), y1, acc_3_1);
+        }
+        {
+          let s = 2u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[2]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[2]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[2]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[2]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[2]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[2]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[2]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[2]), y1, acc_3_1);
+        }
+        {
+          let s = 3u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[3]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[3]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[3]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[3]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[3]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[3]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[3]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[3]), y1, acc_3_1);
+        }
+      }
+      {
+        let q = 1u;
+        let x0 = s_x[buf][q][tm][0];
+        let x1 = s_x[buf][q][tm][1];
+        let x2 = s_x[buf][q][tm][2];
+        let x3 = s_x[buf][q][tm][3];
+        {
+          let s = 4u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[0]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[0]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[0]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[0]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[0]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[0]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[0]), y1, acc_3_1);
+        }
+        {
+          let s = 5u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[1]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[1]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[1]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[1]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[1]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[1]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[1]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[1]), y1, acc_3_1);
+        }
+        {
+          let s = 6u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[2]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[2]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[2]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[2]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[2]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[2]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[2]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[2]), y1, acc_3_1);
+        }
+        {
+          let s = 7u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[3]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[3]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[3]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[3]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[3]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[3]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[3]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[3]), y1, acc_3_1);
+        }
+      }
+    store_x(1u, 0u, f_x0);
+    store_m(1u, 0u, f_m0);
+      workgroupBarrier();
+    }
+    {
+      let buf = 1u;
+      xn_0_0 = x_num_at(tm * RT + 0u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_0_1 = x_num_at(tm * RT + 0u, (tn * (RN / 4u) + 1u) * 4u);
+      xn_1_0 = x_num_at(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_1_1 = x_num_at(tm * RT + 1u, (tn * (RN / 4u) + 1u) * 4u);
+      xn_2_0 = x_num_at(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_2_1 = x_num_at(tm * RT + 2u, (tn * (RN / 4u) + 1u) * 4u);
+      xn_3_0 = x_num_at(tm * RT + 3u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_3_1 = x_num_at(tm * RT + 3u, (tn * (RN / 4u) + 1u) * 4u);
+      {
+        let q = 0u;
+        let x0 = s_x[buf][q][tm][0];
+        let x1 = s_x[buf][q][tm][1];
+        let x2 = s_x[buf][q][tm][2];
+        let x3 = s_x[buf][q][tm][3];
+        {
+          let s = 0u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[0]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[0]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[0]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[0]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[0]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[0]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[0]), y1, acc_3_1);
+        }
+        {
+          let s = 1u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[1]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[1]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[1]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[1]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[1]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[1]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[1]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[1]), y1, acc_3_1);
+        }
+        {
+          let s = 2u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[2]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[2]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[2]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[2]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[2]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[2]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[2]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[2]), y1, acc_3_1);
+        }
+        {
+          let s = 3u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[3]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[3]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[3]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[3]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[3]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[3]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[3]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[3]), y1, acc_3_1);
+        }
+      }
+      {
+        let q = 1u;
+        let x0 = s_x[buf][q][tm][0];
+        let x1 = s_x[buf][q][tm][1];
+        let x2 = s_x[buf][q][tm][2];
+        let x3 = s_x[buf][q][tm][3];
+        {
+          let s = 4u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[0]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[0]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[0]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[0]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[0]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[0]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[0]), y1, acc_3_1);
+        }
+        {
+          let s = 5u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[1]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[1]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[1]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[1]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[1]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[1]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[1]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[1]), y1, acc_3_1);
+        }
+        {
+          let s = 6u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[2]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[2]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[2]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[2]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[2]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[2]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[2]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[2]), y1, acc_3_1);
+        }
+        {
+          let s = 7u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[3]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[3]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[3]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[3]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[3]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[3]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[3]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[3]), y1, acc_3_1);
+        }
+      }
+    }
+  } else {
+    {
+      let buf = 0u;
+      xn_0_0 = x_num_at(tm * RT + 0u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_0_1 = x_num_at(tm * RT + 0u, (tn * (RN / 4u) + 1u) * 4u);
+      xn_1_0 = x_num_at(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_1_1 = x_num_at(tm * RT + 1u, (tn * (RN / 4u) + 1u) * 4u);
+      xn_2_0 = x_num_at(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_2_1 = x_num_at(tm * RT + 2u, (tn * (RN / 4u) + 1u) * 4u);
+      xn_3_0 = x_num_at(tm * RT + 3u, (tn * (RN / 4u) + 0u) * 4u);
+      xn_3_1 = x_num_at(tm * RT + 3u, (tn * (RN / 4u) + 1u) * 4u);
+      {
+        let q = 0u;
+        let x0 = s_x[buf][q][tm][0];
+        let x1 = s_x[buf][q][tm][1];
+        let x2 = s_x[buf][q][tm][2];
+        let x3 = s_x[buf][q][tm][3];
+        {
+          let s = 0u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[0]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[0]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[0]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[0]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[0]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[0]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[0]), y1, acc_3_1);
+        }
+        {
+          let s = 1u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[1]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[1]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[1]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[1]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[1]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[1]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[1]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[1]), y1, acc_3_1);
+        }
+        {
+          let s = 2u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[2]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[2]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[2]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[2]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[2]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[2]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[2]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[2]), y1, acc_3_1);
+        }
+        {
+          let s = 3u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[3]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[3]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[3]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[3]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[3]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[3]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[3]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[3]), y1, acc_3_1);
+        }
+      }
+      {
+        let q = 1u;
+        let x0 = s_x[buf][q][tm][0];
+        let x1 = s_x[buf][q][tm][1];
+        let x2 = s_x[buf][q][tm][2];
+        let x3 = s_x[buf][q][tm][3];
+        {
+          let s = 4u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[0]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[0]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[0]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[0]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[0]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[0]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[0]), y1, acc_3_1);
+        }
+        {
+          let s = 5u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[1]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[1]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[1]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[1]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[1]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[1]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[1]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[1]), y1, acc_3_1);
+        }
+        {
+          let s = 6u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[2]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[2]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[2]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[2]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[2]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[2]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[2]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[2]), y1, acc_3_1);
+        }
+        {
+          let s = 7u;
+          let y0 = s_y[buf][s][0][tn];
+          let y1 = s_y[buf][s][1][tn];
+          acc_0_0 = fma(vec4<f32>(x0[3]), y0, acc_0_0);
+          acc_0_1 = fma(vec4<f32>(x0[3]), y1, acc_0_1);
+          acc_1_0 = fma(vec4<f32>(x1[3]), y0, acc_1_0);
+          acc_1_1 = fma(vec4<f32>(x1[3]), y1, acc_1_1);
+          acc_2_0 = fma(vec4<f32>(x2[3]), y0, acc_2_0);
+          acc_2_1 = fma(vec4<f32>(x2[3]), y1, acc_2_1);
+          acc_3_0 = fma(vec4<f32>(x3[3]), y0, acc_3_0);
+          acc_3_1 = fma(vec4<f32>(x3[3]), y1, acc_3_1);
+        }
+      }
+    }
+  }
+
+  // dz_r = −(x_num·acc)/z_r²: the NTN lanes of rows tm·RT.. add their columns' shares
+  // by halving exchanges, then a butterfly (laneSums); lanes tn < 4 write them.
+  let d0 = dot_part(tm * RT + 0u, (tn * (RN / 4u) + 0u) * 4u, acc_0_0, xn_0_0) + dot_part(tm * RT + 0u, (tn * (RN / 4u) + 1u) * 4u, acc_0_1, xn_0_1);
+  let d1 = dot_part(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u, acc_1_0, xn_1_0) + dot_part(tm * RT + 1u, (tn * (RN / 4u) + 1u) * 4u, acc_1_1, xn_1_1);
+  let d2 = dot_part(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u, acc_2_0, xn_2_0) + dot_part(tm * RT + 2u, (tn * (RN / 4u) + 1u) * 4u, acc_2_1, xn_2_1);
+  let d3 = dot_part(tm * RT + 3u, (tn * (RN / 4u) + 0u) * 4u, acc_3_0, xn_3_0) + dot_part(tm * RT + 3u, (tn * (RN / 4u) + 1u) * 4u, acc_3_1, xn_3_1);
+  let up1 = (tn & 1u) != 0u;
+  let h1_0 = select(d0, d2, up1) + subgroupShuffleXor(select(d2, d0, up1), 1u);
+  let h1_1 = select(d1, d3, up1) + subgroupShuffleXor(select(d3, d1, up1), 1u);
+  let up2 = (tn & 2u) != 0u;
+  let h2_0 = select(h1_0, h1_1, up2) + subgroupShuffleXor(select(h1_1, h1_0, up2), 2u);
+  var sum = h2_0;
+  sum += subgroupShuffleXor(sum, 4u);
+  if (tn < 4u) {
+    {
+      let r = tm * RT + (select(0u, 2u, up1) + select(0u, 1u, up2)) + 0u;
+      s_c[r] = -sum * s_w[r] * s_w[r];
+    }
+  }
+  workgroupBarrier();
+  for (var r = lid; r < BT; r += NT) {
+    if (r0 + r < n_rows) { dz[u.off_dz + row_at(r0 + r, 1u)] = s_c[r]; }
+  }
+  put(tm * RT + 0u, (tn * (RN / 4u) + 0u) * 4u, acc_0_0, scale);
+  put(tm * RT + 0u, (tn * (RN / 4u) + 1u) * 4u, acc_0_1, scale);
+  put(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u, acc_1_0, scale);
+  put(tm * RT + 1u, (tn * (RN / 4u) + 1u) * 4u, acc_1_1, scale);
+  put(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u, acc_2_0, scale);
+  put(tm * RT + 2u, (tn * (RN / 4u) + 1u) * 4u, acc_2_1, scale);
+  put(tm * RT + 3u, (tn * (RN / 4u) + 0u) * 4u, acc_3_0, scale);
+  put(tm * RT + 3u, (tn * (RN / 4u) + 1u) * 4u, acc_3_1, scale);
+}
