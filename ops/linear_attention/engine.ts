@@ -128,7 +128,7 @@ export interface LaTiling {
   rowMajorX: boolean;
   /**
    * Where the device has subgroups, dq sums each row's dz partials (`n / rn` lanes of one
-   * subgroup), and o each row's z, by subgroup shuffles instead of through workgroup memory.
+   * subgroup) by subgroup shuffles instead of through workgroup memory.
    */
   subgroupSums: boolean;
 }
@@ -705,15 +705,9 @@ function recordRows(p: Problem, slices: Slice[], role: RowRole, tensors: Bound, 
   const rowMajorX = p.tiling.rowMajorX && !mode.shuffle && mode.unroll % 4 === 0;
   const dzShuffle = role === "dq" && p.variant.normalised && p.tiling.subgroupSums &&
     rowLanesInSubgroups(t, out.device);
-  // o: z and 1/z by shuffles where the lanes fetching a block of tile rows are those writing it.
-  const zShuffle = role === "o" && p.variant.normalised && p.tiling.subgroupSums &&
-    rowLanesInSubgroups(t, out.device) && (t.m * t.steps) / 4 / tileThreads(t) === 1 &&
-    (t.steps / 4) * t.rm === t.n / t.rn;
   // Only the forms in effect are named in the key (and the WGSL snapshots' file names).
   const form: RowForm = Object.fromEntries(
-    Object.entries({ stateVec4, outVec4, stateT, rowMajorX, dzShuffle, zShuffle }).filter((
-      [, on],
-    ) => on),
+    Object.entries({ stateVec4, outVec4, stateT, rowMajorX, dzShuffle }).filter(([, on]) => on),
   );
   const k = kernelOf(
     `la_rows_${role}`,

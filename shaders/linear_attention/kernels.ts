@@ -162,12 +162,6 @@ export interface RowForm {
   rowMajorX?: boolean;
   /** dq: each row's dz partials summed by subgroup shuffles (see {@linkcode rowKernel}). */
   dzShuffle?: boolean;
-  /**
-   * o: each row's z from its fetching lanes' shares, and 1/z handed to the lanes writing the
-   * row, by subgroup shuffles (no workgroup memory, no barrier); needs one fetched X item per
-   * invocation and QI · RT = NTN (the lanes that fetch a block of tile rows write them).
-   */
-  zShuffle?: boolean;
 }
 
 function binding(name: string, type: LaBinding["type"] = "row", write = false): LaBinding {
@@ -498,18 +492,13 @@ function laneSums(rows: number, lanes: number) {
   return { code: code.join("\n"), held, first: `(${firstTerms.join(" + ") || "0u"})`, writers };
 }
 
-/** X vec4s per staged row of a row kernel (QI). */
-function stagedVec4s(t: Tile): number {
-  return t.steps / 4;
-}
-
 /** Lane bookkeeping of the subgroup path (x operands shared inside groups of NTN lanes). */
 function laneSetup(mode: KernelMode): string {
   return mode.shuffle ? "let x_lane = sg_lane - tn;  // lane of (tm, tn = 0)" : "";
 }
 
-function laneBuiltin(lanes: boolean): string {
-  return lanes ? ",\n        @builtin(subgroup_invocation_id) sg_lane: u32" : "";
+function laneBuiltin(mode: KernelMode): string {
+  return mode.shuffle ? ",\n        @builtin(subgroup_invocation_id) sg_lane: u32" : "";
 }
 
 /**
@@ -696,7 +685,7 @@ fn put(a: u32, b4: u32, sums: vec4f, o_out: u32, scale: f32, direct: bool) {
 
 @compute @workgroup_size(NT)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid_in: u32${laneBuiltin(mode.shuffle)}) {
+        @builtin(local_invocation_index) lid_in: u32${laneBuiltin(mode)}) {
   let g = flat_group(wid, nwg);
   if (g >= u.groups) { return; }
   lid = lid_in;
@@ -941,17 +930,9 @@ export function rowKernel(
   form: RowForm = {},
 ): LaShader {
   const { stateVec4 = false, outVec4 = false, stateT = false } = form;
-  const { rowMajorX = false, dzShuffle = false, zShuffle = false } = form;
+  const { rowMajorX = false, dzShuffle = false } = form;
   const norm = v.normalised;
   const zOut = norm && role === "o";
-  if (
-    zShuffle && (!zOut || (t.m * t.steps) / 4 / tileThreads(t) !== 1 ||
-      stagedVec4s(t) * t.rm !== t.n / t.rn)
-  ) {
-    throw new RangeError(
-      `z by shuffles is for o with one fetched item per invocation and QI·RT = NTN`,
-    );
-  }
   const dzOut = norm && role === "dq";
   const vector = norm && role !== "dv"; // reads the vector column of the state
   const two = v.decoupled && norm && (role === "dq" || role === "dk");
@@ -982,12 +963,11 @@ export function rowKernel(
   const fx4 = rawX ? "vec4h" : "vec4f";
   const m = fetchStore("m", fm);
   const et = v.dtype;
-  // Each output from its sums acc_v and put's row factor (the scale, or o's 1/z_r with zShuffle).
   const value = {
-    o: norm ? (zShuffle ? "acc_v * factor" : "acc_v * s_w[r]") : "acc_v",
+    o: norm ? "acc_v * s_w[r]" : "acc_v",
     dq: norm ? (v.decoupled ? "acc_v * s_w[r]" : "acc_v * s_w[r] + s_c[r] * m_col") : "acc_v",
-    dk: norm && !v.decoupled ? "factor * acc_v + m_col" : "factor * acc_v",
-    dv: "factor * acc_v",
+    dk: norm && !v.decoupled ? "scale * acc_v + m_col" : "scale * acc_v",
+    dv: "scale * acc_v",
   }[role];
   const value2 = role === "dq" ? "s_c[r] * m_col" : "m_col";
   // dq: this invocation's share of x_num·acc for its row j (the sum over its columns).
@@ -1082,10 +1062,10 @@ ${
       }>;  // m (o, dq) or dm/L_k (dk), 4 per vec4`
       : ""
   }
-${dzOut || (zOut && !zShuffle) ? "var<workgroup> s_w: array<f32, BT>;  // 1 / z_r" : ""}
+${norm && role !== "dk" && role !== "dv" ? "var<workgroup> s_w: array<f32, BT>;  // 1 / z_r" : ""}
 ${dzOut ? "var<workgroup> s_c: array<f32, BT>;  // dz_r" : ""}
 ${
-    zOut && !zShuffle
+    zOut
       ? "var<workgroup> s_red: array<f32, BT * QI>;  // partial q·m per (row, vec4 of features)"
       : ""
   }
@@ -1193,7 +1173,7 @@ ${
 ${
     outVec4
       ? `// Outputs n0 + col4.. of row r (all 4 or none: the output features are a multiple of 4).
-fn put(r: u32, col4: u32, sums: vec4f, factor: f32) {
+fn put(r: u32, col4: u32, sums: vec4f, scale: f32) {
   let col = n0 + col4;
   if (r0 + r < n_rows && col < ${outer}) {
     let acc_v = sums;
@@ -1203,7 +1183,7 @@ fn put(r: u32, col4: u32, sums: vec4f, factor: f32) {
     ${two ? `out2[(u.off_out2 + i_out) / 4u] = vec4<${et}>(${value2});` : ""}
   }
 }`
-      : `fn put(r: u32, col4: u32, sums: vec4f, factor: f32) {
+      : `fn put(r: u32, col4: u32, sums: vec4f, scale: f32) {
   for (var c = 0u; c < 4u; c += 1u) {
     let col = n0 + col4 + c;
     if (r0 + r < n_rows && col < ${outer}) {
@@ -1219,7 +1199,7 @@ fn put(r: u32, col4: u32, sums: vec4f, factor: f32) {
 
 @compute @workgroup_size(NT)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid_in: u32${laneBuiltin(mode.shuffle || zShuffle)}) {
+        @builtin(local_invocation_index) lid_in: u32${laneBuiltin(mode)}) {
   let g = flat_group(wid, nwg);
   if (g >= u.groups) { return; }
   lid = lid_in;
@@ -1252,22 +1232,7 @@ ${
     )
   }
 ${
-    zShuffle
-      ? `  // z_r = q_r·m + ε: the QI lanes that fetched row r (lanes QI·r..) add their shares in order;
-  // the first writes 1/z_r for the backward, and the lanes writing row tm·RT + j take it from
-  // lane QI·j of their block of NTN (QI · RT = NTN).
-  let r_own = lid / QI;
-  var zr = u.eps;
-${
-        unroll(
-          stagedVec4s(t),
-          (i) => `  zr += subgroupShuffle(z_part0, (sg_lane & ~(QI - 1u)) + ${i}u);`,
-        )
-      }
-  let w_own = 1.0 / zr;
-  if (lid % QI == 0u && r0 + r_own < n_rows) { w[u.off_w + row_at(r0 + r_own, 1u)] = w_own; }
-${unroll(t.rm, (j) => `  let w_row${j} = subgroupShuffle(w_own, sg_lane - tn + ${j}u * QI);`)}`
-      : zOut
+    zOut
       ? `  // z_r = q_r·m + ε from the fetching invocations' shares; 1/z_r written for the backward.
 ${unroll(fx, (k) => `  s_red[(lid / QI + ${k}u * (NT / QI)) * QI + lid % QI] = z_part${k};`)}
   workgroupBarrier();
@@ -1315,9 +1280,7 @@ ${unroll(t.rm, (j) => `  s_red[(tm * RT + ${j}u) * NTN + tn] = ${dzPart(j)};`)}
   }
 ${
     block.each((j, c, acc) =>
-      `  put(tm * RT + ${j}u, (tn * (RN / 4u) + ${c}u) * 4u, ${acc}, ${
-        zShuffle ? `w_row${j}` : "scale"
-      });`
+      `  put(tm * RT + ${j}u, (tn * (RN / 4u) + ${c}u) * 4u, ${acc}, scale);`
     )
   }
 }

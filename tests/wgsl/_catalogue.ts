@@ -191,10 +191,6 @@ function linearAttentionOps(c: Catalogue): void {
       transposedState: false,
     };
     c.grad(linearAttention.vjp(q, k, v, { layout, tiling: scalar }));
-    // Row tiles of 4 × 4: where a tile row's lanes lie in one subgroup, o sums z and dq dz by
-    // shuffles (the H200's default row tiles do with its subgroups of 32).
-    const four = { rows: { rowsPerThread: 4, colsPerThread: 4 } };
-    c.grad(linearAttention.vjp(q, k, v, { layout, tiling: four }));
   }
   const cu = new Int32Array([0, 5, 75, 100]);
   const x = c.tensor([100, 3, 24]);

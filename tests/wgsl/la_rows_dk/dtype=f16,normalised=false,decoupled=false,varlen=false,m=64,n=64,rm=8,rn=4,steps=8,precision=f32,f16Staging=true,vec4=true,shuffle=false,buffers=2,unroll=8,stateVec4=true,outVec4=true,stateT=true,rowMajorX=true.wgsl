@@ -114,13 +114,13 @@ fn store_m(buf: u32, k: u32, val: vec4f) {
 
 
 // Outputs n0 + col4.. of row r (all 4 or none: the output features are a multiple of 4).
-fn put(r: u32, col4: u32, sums: vec4f, factor: f32) {
+fn put(r: u32, col4: u32, sums: vec4f, scale: f32) {
   let col = n0 + col4;
   if (r0 + r < n_rows && col < u.dk) {
     let acc_v = sums;
     
     let i_out = row_at(r0 + r, u.dk) + col;
-    out[(u.off_out + i_out) / 4u] = vec4<f16>(factor * acc_v);
+    out[(u.off_out + i_out) / 4u] = vec4<f16>(scale * acc_v);
     
   }
 }

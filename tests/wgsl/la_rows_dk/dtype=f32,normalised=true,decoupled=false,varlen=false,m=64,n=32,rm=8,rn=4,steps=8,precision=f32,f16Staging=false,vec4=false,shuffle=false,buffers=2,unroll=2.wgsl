@@ -123,14 +123,14 @@ fn store_m(buf: u32, k: u32, val: f32) {
 }
 
 
-fn put(r: u32, col4: u32, sums: vec4f, factor: f32) {
+fn put(r: u32, col4: u32, sums: vec4f, scale: f32) {
   for (var c = 0u; c < 4u; c += 1u) {
     let col = n0 + col4 + c;
     if (r0 + r < n_rows && col < u.dk) {
       let acc_v = sums[c];
       let m_col = s_vec[col / 4u][col % 4u];
       let i_out = row_at(r0 + r, u.dk) + col;
-      out[u.off_out + i_out] = f32(factor * acc_v + m_col);
+      out[u.off_out + i_out] = f32(scale * acc_v + m_col);
       
     }
   }

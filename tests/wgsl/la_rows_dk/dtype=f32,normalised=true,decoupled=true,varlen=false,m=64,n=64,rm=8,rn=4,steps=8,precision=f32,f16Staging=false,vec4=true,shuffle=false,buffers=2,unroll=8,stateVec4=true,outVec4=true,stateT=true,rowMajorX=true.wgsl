@@ -115,13 +115,13 @@ fn store_m(buf: u32, k: u32, val: vec4f) {
 
 
 // Outputs n0 + col4.. of row r (all 4 or none: the output features are a multiple of 4).
-fn put(r: u32, col4: u32, sums: vec4f, factor: f32) {
+fn put(r: u32, col4: u32, sums: vec4f, scale: f32) {
   let col = n0 + col4;
   if (r0 + r < n_rows && col < u.dk) {
     let acc_v = sums;
     let m_col = s_vec[col / 4u];
     let i_out = row_at(r0 + r, u.dk) + col;
-    out[(u.off_out + i_out) / 4u] = vec4<f32>(factor * acc_v);
+    out[(u.off_out + i_out) / 4u] = vec4<f32>(scale * acc_v);
     out2[(u.off_out2 + i_out) / 4u] = vec4<f32>(m_col);
   }
 }

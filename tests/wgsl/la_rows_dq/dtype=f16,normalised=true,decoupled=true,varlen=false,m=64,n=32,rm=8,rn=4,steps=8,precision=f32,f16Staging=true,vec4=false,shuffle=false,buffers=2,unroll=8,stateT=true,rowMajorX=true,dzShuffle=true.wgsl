@@ -151,7 +151,7 @@ fn dot_part(r: u32, col4: u32, acc: vec4f, x4: vec4f) -> f32 {
   return sum;
 }
 
-fn put(r: u32, col4: u32, sums: vec4f, factor: f32) {
+fn put(r: u32, col4: u32, sums: vec4f, scale: f32) {
   for (var c = 0u; c < 4u; c += 1u) {
     let col = n0 + col4 + c;
     if (r0 + r < n_rows && col < u.dk) {

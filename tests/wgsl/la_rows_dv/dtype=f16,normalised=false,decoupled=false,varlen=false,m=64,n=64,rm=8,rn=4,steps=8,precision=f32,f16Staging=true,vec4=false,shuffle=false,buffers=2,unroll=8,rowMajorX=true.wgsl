@@ -120,14 +120,14 @@ fn store_m(buf: u32, k: u32, val: f32) {
 }
 
 
-fn put(r: u32, col4: u32, sums: vec4f, factor: f32) {
+fn put(r: u32, col4: u32, sums: vec4f, scale: f32) {
   for (var c = 0u; c < 4u; c += 1u) {
     let col = n0 + col4 + c;
     if (r0 + r < n_rows && col < u.dv) {
       let acc_v = sums[c];
       
       let i_out = row_at(r0 + r, u.dv) + col;
-      out[u.off_out + i_out] = f16(factor * acc_v);
+      out[u.off_out + i_out] = f16(scale * acc_v);
       
     }
   }

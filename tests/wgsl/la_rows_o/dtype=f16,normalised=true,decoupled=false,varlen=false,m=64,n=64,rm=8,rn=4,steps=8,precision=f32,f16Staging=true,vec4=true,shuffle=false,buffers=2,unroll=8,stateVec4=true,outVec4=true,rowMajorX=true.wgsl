@@ -121,7 +121,7 @@ fn store_m(buf: u32, k: u32, val: vec4f) {
 
 
 // Outputs n0 + col4.. of row r (all 4 or none: the output features are a multiple of 4).
-fn put(r: u32, col4: u32, sums: vec4f, factor: f32) {
+fn put(r: u32, col4: u32, sums: vec4f, scale: f32) {
   let col = n0 + col4;
   if (r0 + r < n_rows && col < u.dv) {
     let acc_v = sums;

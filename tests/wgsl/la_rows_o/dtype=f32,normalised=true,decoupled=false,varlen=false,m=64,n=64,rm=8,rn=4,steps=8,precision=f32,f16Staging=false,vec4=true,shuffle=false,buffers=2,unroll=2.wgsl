@@ -123,7 +123,7 @@ fn store_m(buf: u32, k: u32, val: f32) {
 }
 
 
-fn put(r: u32, col4: u32, sums: vec4f, factor: f32) {
+fn put(r: u32, col4: u32, sums: vec4f, scale: f32) {
   for (var c = 0u; c < 4u; c += 1u) {
     let col = n0 + col4 + c;
     if (r0 + r < n_rows && col < u.dv) {
