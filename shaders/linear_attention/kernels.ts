@@ -914,8 +914,9 @@ fn store_m(buf: u32, k: u32, val: ${type}) {
  * the vector column (m, dm/L_k) is its row d_v.
  *
  * `dzShuffle` (dq): the `n / rn` invocations of a row, neighbouring lanes of one subgroup (a power
- * of two dividing the subgroup size), add their shares of x_num·acc by a butterfly of
- * `subgroupShuffleXor` instead of through workgroup memory and a serial sum per row.
+ * of two dividing the subgroup size), add their shares of x_num·acc by `subgroupShuffleXor`
+ * (halving exchanges, then a butterfly: {@linkcode laneSums}) instead of through workgroup memory
+ * and a serial sum per row.
  *
  * `rowMajorX`: X is staged as it is stored (each fetched vec4, 4 features of one row, is one
  * workgroup store) and the products read 4 features per workgroup read; without it X is
