@@ -7,9 +7,8 @@
  * per pass, up to a few thousand at large T); each chunk's partial state goes to scratch inside a buffer that is not written yet
  * (the output o in the forward, the gradient dk in the backward) and a reduce kernel sums the
  * partials in a fixed order. Extra memory: the forward keeps `[S | m]` (f32,
- * B·H·d_k·(d_v+1)), for a backward its transpose (the same size, with `transposedState`) and,
- * for the normalised ops, 1/z per query row (f32, B·H·L_q); the backward adds `[dS | dm/L_k]`
- * and its transpose and dz per query row while it runs.
+ * B·H·d_k·(d_v+1)) and, for the normalised ops, 1/z per query row (f32, B·H·L_q); the backward
+ * adds `[dS | dm/L_k]` of the state's size and dz per query row while it runs.
  * @module
  */
 import { type Kernel, launch, planSlices, type Slice, Tensor, windowOf } from "../_runtime/mod.ts";
@@ -36,6 +35,8 @@ import {
   stateKernel,
   type Tile,
   tileThreads,
+  TRANSPOSE_TILE,
+  transposeKernel,
 } from "../../shaders/linear_attention/kernels.ts";
 
 /** Kernel tiling of the family; {@linkcode LA_DEFAULT_TILING} holds the defaults. */
@@ -114,9 +115,8 @@ export interface LaTiling {
    */
   vecStateLoads: boolean;
   /**
-   * The backward's dq and dk passes read a transposed copy of the state (B·H·d_k·ld floats each,
-   * written beside the state by the pass that finishes it), so that they stage Sᵀ like o and dv
-   * stage S.
+   * The backward's dq and dk passes read a transposed copy of the state (made by a small kernel,
+   * B·H·d_k·ld floats each while the backward runs), so that they stage Sᵀ like o and dv stage S.
    */
   transposedState: boolean;
   /**
@@ -629,9 +629,6 @@ function recordState(
     stateGroups(p, wide.c.chunk, rows) * wide.tilesA * wide.tilesB < p.tiling.state.fillBelow;
   const { t, tilesA, tilesB, c } = filled ? planned(true) : wide;
   const withGs = tensors.gs !== undefined;
-  // The transposed copy (`out_t`) is written by the state kernel where it finishes the state
-  // (direct), else by the reduce.
-  const withT = tensors.out_t !== undefined;
   // S feeds dq, whose terms can nearly cancel: the forward state's products stay f32. The
   // backward's f16 chains with 8 × 8 tiles (64 f16 sums beside 64 f32 accumulators) measured
   // 8 % slower than f32 products on the H200 (bench/NOTES.md, session 4, call 2): f16 products
@@ -641,11 +638,10 @@ function recordState(
   const f16Staging = p.tiling.state.f16Staging ?? p.tiling.f16Staging;
   const mode = modeOf(p, t, vec4, out.device, precision, stateBuffers(p), f16Staging);
   checkLoopCap(p, pass, t, mode, c.chunk, out.device);
-  const directT = withT && c.direct;
   const k = kernelOf(
     `la_state_${pass}`,
-    { ...p.variant, ...t, ...mode, withGs, ...(directT ? { withT } : {}) },
-    () => stateKernel(p.variant, pass, t, mode, withGs, directT),
+    { ...p.variant, ...t, ...mode, withGs },
+    () => stateKernel(p.variant, pass, t, mode, withGs),
   );
   const seqs = p.cu ? seqsFor(out.device, p.cu, c.chunk) : undefined;
   const common = { rows, chunk: c.chunk, chunks: c.chunks, direct: c.direct ? 1 : 0 };
@@ -666,16 +662,30 @@ function recordState(
   if (c.direct) return;
   const r = kernelOf(
     `la_reduce_${pass}`,
-    { ...p.variant, withGs, ...(withT ? { withT } : {}) },
-    () => reduceKernel(p.variant, pass, withGs, withT),
+    { ...p.variant, withGs },
+    () => reduceKernel(p.variant, pass, withGs),
   );
   const perSeg = ceilDiv(p.dk * stateRowLength(p), REDUCE_THREADS);
-  const reduced = { part: { scratchOf: scratch }, gs: tensors.gs, out, out_t: tensors.out_t };
-  launchSliced(p, slices, r, reduced, (segs) => ({
+  launchSliced(p, slices, r, { part: { scratchOf: scratch }, gs: tensors.gs, out }, (segs) => ({
     ...common,
     groups: (p.cu ? (p.cu.length - 1) * p.he : segs) * perSeg,
     tiles_n: perSeg,
   }), seqs);
+}
+
+/** `state` transposed per segment into a new tensor (see `transposeKernel`). */
+function transposed(p: Problem, slices: Slice[], state: Tensor): Tensor {
+  const ld = stateRowLength(p);
+  const out = Tensor.empty(state.device, [...p.statePrefix, ld, p.dk], "f32");
+  const k = kernelOf("la_transpose", {}, transposeKernel);
+  const tilesA = ceilDiv(p.dk, TRANSPOSE_TILE), tilesN = ceilDiv(ld, TRANSPOSE_TILE);
+  launchSliced(p, slices, k, { mat: state, out }, (segs) => ({
+    rows: segs,
+    tiles_a: tilesA,
+    tiles_n: tilesN,
+    groups: segs * tilesA * tilesN,
+  }));
+  return out;
 }
 
 /** Records a row pass; `stateT`: `tensors.mat` is the transposed state (dq, dk). */
@@ -725,12 +735,6 @@ function stateTensor(p: Problem, device: GPUDevice): Tensor {
   return Tensor.empty(device, [...p.statePrefix, p.dk, stateRowLength(p)], "f32");
 }
 
-/** The transposed copy of a state, `ld × d_k` per segment, where the tiling reads one. */
-function transposedTensor(p: Problem, device: GPUDevice): Tensor | undefined {
-  if (!p.tiling.transposedState) return undefined;
-  return Tensor.empty(device, [...p.statePrefix, stateRowLength(p), p.dk], "f32");
-}
-
 /** Whether the row passes may load the state 4 floats at a time (see `vecStateLoads`). */
 function vecState(p: Problem): boolean {
   return p.tiling.vecStateLoads && p.tiling.vecLoads && p.dv % 4 === 0;
@@ -761,32 +765,23 @@ export interface Saved {
   output: Tensor;
   /** `[S | m]` (normalised) or S, f32. */
   state: Tensor;
-  /**
-   * Its transpose (`ld × d_k` per segment), which the backward's dq pass reads; kept where the
-   * forward was recorded for a backward and the tiling has `transposedState`.
-   */
-  stateT?: Tensor;
   /** Normalised ops: w = 1/z = 1/(q·m + ε) per query row, f32 (the backward multiplies by it). */
   w?: Tensor;
 }
 
-/**
- * Records the forward: the output, the f32 state and (normalised) 1/z per row; with
- * `forBackward`, also what {@linkcode backward} reads besides them (the transposed state).
- */
-export function forward(p: Problem, x: Inputs, forBackward = false): Saved {
+/** Records the forward: the output, the f32 state and (normalised) 1/z per row. */
+export function forward(p: Problem, x: Inputs): Saved {
   const device = x.q.device;
   const state = stateTensor(p, device);
-  const stateT = forBackward ? transposedTensor(p, device) : undefined;
   const output = Tensor.empty(device, withFeatures(x.q, p.dv), x.q.dtype);
   const w = p.variant.normalised ? rowStats(p, device) : undefined;
-  const slices = plan(p, [x.q, x.k, x.v, x.qr, x.kr, output, state, stateT, w]);
+  const slices = plan(p, [x.q, x.k, x.v, x.qr, x.kr, output, state, w]);
   const dec = p.variant.decoupled;
   recordState(
     p,
     slices,
     "fwd",
-    { x: x.kr ?? x.k, y: x.v, den: dec ? x.k : undefined, out: state, out_t: stateT },
+    { x: x.kr ?? x.k, y: x.v, den: dec ? x.k : undefined, out: state },
     output,
   );
   recordRows(p, slices, "o", {
@@ -796,13 +791,12 @@ export function forward(p: Problem, x: Inputs, forBackward = false): Saved {
     out: output,
     w,
   });
-  return { output, state, stateT, w };
+  return { output, state, w };
 }
 
 /** Frees what {@linkcode forward} kept. */
 export function release(saved: Saved): void {
   saved.state.destroy();
-  saved.stateT?.destroy();
   saved.w?.destroy();
 }
 
@@ -817,8 +811,7 @@ export interface Grads {
 
 /**
  * Records the backward for upstream gradient `dO` (and `gs`, the upstream gradient of the
- * returned state of the simple op). `saved` comes from {@linkcode forward} with `forBackward`.
- * Normalised ops run
+ * returned state of the simple op). `saved` comes from {@linkcode forward}. Normalised ops run
  * the dq pass first: it forms dz_r = −(q_r·dO_r·Sᵀ)/z_r² from f32 products (not from the
  * stored output) and hands it to the state pass, which sums `[dS | dm] = Qᵀ[dO/z | dz]`.
  */
@@ -828,12 +821,9 @@ export function backward(p: Problem, x: Inputs, saved: Saved, dO: Tensor, gs?: T
   const dec = p.variant.decoupled, norm = p.variant.normalised;
   const g: Grads = { dq: like(x.q), dk: like(x.k), dv: like(x.v) };
   if (dec) Object.assign(g, { dqr: like(x.q), dkr: like(x.k) });
-  const { state, stateT, w } = saved;
-  const copies = p.tiling.transposedState;
-  if (copies && !stateT) throw new Error(`${p.op}: internal error, no transposed state saved`);
   const dstate = stateTensor(p, device);
-  const dstateT = transposedTensor(p, device);
   const dz = norm ? rowStats(p, device) : undefined;
+  const { state, w } = saved;
   const slices = plan(p, [
     x.q,
     x.k,
@@ -841,20 +831,20 @@ export function backward(p: Problem, x: Inputs, saved: Saved, dO: Tensor, gs?: T
     x.qr,
     x.kr,
     state,
-    stateT,
     w,
     dz,
     dO,
     gs,
     dstate,
-    dstateT,
     g.dq,
     g.dk,
     g.dv,
     g.dqr,
     g.dkr,
   ]);
-  // dq and dk read Sᵀ and dSᵀ: from the transposed copies, or transposed while staged.
+  // dq and dk read Sᵀ and dSᵀ: from transposed copies, or transposed while staged.
+  const copies = p.tiling.transposedState;
+  const stateT = copies ? transposed(p, slices, state) : undefined;
   const dq = {
     x: dO,
     mat: stateT ?? state,
@@ -870,9 +860,10 @@ export function backward(p: Problem, x: Inputs, saved: Saved, dO: Tensor, gs?: T
     dz,
     gs,
     out: dstate,
-    out_t: dstateT,
   }, dec ? g.dkr! : g.dk);
   if (!norm) recordRows(p, slices, "dq", dq, copies);
+  stateT?.destroy();
+  const dstateT = copies ? transposed(p, slices, dstate) : undefined;
   const dk = { x: x.v, mat: dstateT ?? dstate, out: dec ? g.dkr : g.dk, out2: g.dk };
   recordRows(p, slices, "dk", dk, copies);
   recordRows(p, slices, "dv", { x: x.kr ?? x.k, mat: dstate, out: g.dv });

@@ -28,7 +28,7 @@ export function fusedVjp<G>(
   inputs: Record<string, Tensor>,
   pick: (g: Grads) => G,
 ): Vjp<Tensor, Tensor, G> {
-  const saved = forward(p, x, true);
+  const saved = forward(p, x);
   const { output } = saved;
   const dispose = () => release(saved);
   return {

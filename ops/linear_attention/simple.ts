@@ -75,19 +75,13 @@ function simpleVjp(
   options?: SimpleLinearAttentionOptions,
 ): Vjp<Tensor | SimpleLinearAttentionResult, SimpleLinearAttentionCotangent, LinearAttentionGrads> {
   const { p, returnState } = setup(q, k, v, options);
-  const saved = forward(p, { q, k, v }, true);
-  const { output, state } = saved;
+  const { output, state } = forward(p, { q, k, v });
   // With returnState the caller owns the state (and must keep it for the pullback).
-  let disposed = false;
-  const dispose = () => {
-    disposed = true;
-    saved.stateT?.destroy();
-    if (!returnState) state.destroy();
-  };
+  const dispose = () => returnState || state.destroy();
   return {
     output: returnState ? { output, state } : output,
     pullback(cotangent: SimpleLinearAttentionCotangent): LinearAttentionGrads {
-      checkLive(OP, disposed, { q, k, v, state });
+      checkLive(OP, !returnState && state.destroyed, { q, k, v, state });
       const isPair = typeof cotangent === "object" && cotangent !== null &&
         !("buffer" in cotangent) && "output" in cotangent;
       const dO = checkCotangent(OP, "dO", isPair ? cotangent.output : cotangent, output);
@@ -97,7 +91,7 @@ function simpleVjp(
       if (gs && !returnState) {
         throw new TypeError(`${OP} pullback: a state gradient needs returnState: true`);
       }
-      const g = backward(p, { q, k, v }, saved, dO, gs);
+      const g = backward(p, { q, k, v }, { output, state }, dO, gs);
       return { dq: g.dq, dk: g.dk, dv: g.dv };
     },
     dispose,

@@ -123,7 +123,6 @@ export const laParams = new UniformBlock({
   off_part: "u32",
   off_out: "u32",
   off_out2: "u32",
-  off_out_t: "u32",
 });
 
 /** Field names of {@linkcode laParams}. */
@@ -131,7 +130,7 @@ export type LaParamName = typeof laParams.fields[number][0];
 
 /** A storage binding of a kernel, in binding order. */
 export interface LaBinding {
-  /** Name (`x`, `y`, `den`, `mat`, `gs`, `w`, `dz`, `part`, `out`, `out2`, `out_t`, `seqs`). */
+  /** Name (`x`, `y`, `den`, `mat`, `gs`, `w`, `dz`, `part`, `out`, `out2`, `seqs`). */
   name: string;
   /**
    * Element type: the row dtype, f32 (states, partials, row statistics), vec4f (a state read 4
@@ -531,9 +530,7 @@ function vectorColumnSlots(t: Tile, mode: KernelMode, types: Staged) {
  * adds an upstream state gradient `gs` to dS (simple, docs/math.md §4; direct mode only, else the
  * reduce kernel adds it). Grid: dense: (segment, chunk) × tiles_a × tiles_n; varlen:
  * (chunk-table entry, head) × …. Output: `u.direct` = 1: the finished state of segment i_seg;
- * 0: raw partial sums at partial index `part` of `out` (f32 scratch). `withT` (direct mode
- * only): the finished state is also written transposed to `out_t`, `ld × d_k` per segment, for
- * the dq and dk passes (`rowKernel`'s `stateT`).
+ * 0: raw partial sums at partial index `part` of `out` (f32 scratch).
  */
 export function stateKernel(
   v: LaVariant,
@@ -541,7 +538,6 @@ export function stateKernel(
   t: Tile,
   mode: KernelMode,
   withGs = false,
-  withT = false,
 ): LaShader {
   const norm = v.normalised, dec = v.normalised && v.decoupled;
   const bwdNorm = pass === "bwd" && norm;
@@ -552,7 +548,6 @@ export function stateKernel(
   if (withGs) bindings.push(binding("gs", "f32"));
   if (v.varlen) bindings.push(binding("seqs", "u32"));
   bindings.push(binding("out", "f32", true));
-  if (withT) bindings.push(binding("out_t", "f32", true));
   const nt = tileThreads(t);
   const fx = (t.steps * t.m) / 4 / nt, fy = (t.steps * t.n) / 4 / nt;
   // y = dO/z (normalised backward) is not an input: staged as f32.
@@ -622,11 +617,7 @@ var<private> b0: u32;
 var<private> lid: u32;
 var<private> vec_col: bool;  // this workgroup also sums the vector column (m or dm)
 var<private> m_part: vec4f;  // its share: features a0 + 4·(lid % QA).. of the rows it fetched
-${
-    withT
-      ? "var<private> t_out: u32;  // where the segment's transposed state starts in out_t\n"
-      : ""
-  }
+
 ${fetched}
 
 // x features a0 + 4·(lid % QA).. of row r0 + lid / QA + k·NT/QA (0 past the chunk or d_k)${
@@ -687,7 +678,7 @@ fn put(a: u32, b4: u32, sums: vec4f, o_out: u32, scale: f32, direct: bool) {
     if (a < u.dk && b < u.dv) {
       var val = sums[c] * scale;
       ${withGs ? "if (direct) { val += gs[u.off_gs + i_seg * u.dk * u.dv + a * u.dv + b]; }" : ""}
-      out[o_out + a * u.ld + b] = val;${withT ? "\n      out_t[t_out + b * u.dk + a] = val;" : ""}
+      out[o_out + a * u.ld + b] = val;
     }
   }
 }
@@ -726,7 +717,7 @@ ${
   let direct = u.direct != 0u;
   let scale = select(1.0, ${pass === "fwd" ? "seg_scale(i_seg)" : "1.0"}, direct);
   let o_out = u.off_out + select(part, i_seg, direct) * u.dk * u.ld;
-${withT ? "  t_out = u.off_out_t + i_seg * u.dk * u.ld;\n" : ""}${
+${
     block.each((j, c, acc) =>
       `  put(a0 + tm * RA + ${j}u, b0 + (tn * (RB / 4u) + ${c}u) * 4u, ${acc}, o_out, scale, direct);`
     )
@@ -745,11 +736,7 @@ ${
     let len_scale = select(1.0, seg_inv_len(i_seg), direct);
     for (var c = 0u; c < 4u; c += 1u) {
       let a = a0 + 4u * lid + c;
-      if (a < u.dk) {
-        out[o_out + a * u.ld + u.dv] = sum[c] * len_scale;${
-        withT ? "\n        out_t[t_out + u.dv * u.dk + a] = sum[c] * len_scale;" : ""
-      }
-      }
+      if (a < u.dk) { out[o_out + a * u.ld + u.dv] = sum[c] * len_scale; }
     }
   }`
       : ""
@@ -762,22 +749,14 @@ ${
 /**
  * Reduce kernel: the state of each segment from its chunks' partial sums (f32 scratch `part`),
  * added in chunk order (deterministic), then scaled (the scale for S in the forward, 1/L_k for
- * the vector column) plus the upstream state gradient `gs` (`withGs`). `withT`: each sum is also
- * written transposed to `out_t` (`ld × d_k` per segment), the copy the dq and dk passes read
- * (`rowKernel`'s `stateT`). Grid: segments × ⌈d_k·ld / REDUCE_THREADS⌉; `tiles_n` = the
- * second factor.
+ * the vector column) plus the upstream state gradient `gs` (`withGs`).
+ * Grid: segments × ⌈d_k·ld / REDUCE_THREADS⌉; `tiles_n` = the second factor.
  */
-export function reduceKernel(
-  v: LaVariant,
-  pass: "fwd" | "bwd",
-  withGs = false,
-  withT = false,
-): LaShader {
+export function reduceKernel(v: LaVariant, pass: "fwd" | "bwd", withGs = false): LaShader {
   const bindings = [binding("part", "f32")];
   if (withGs) bindings.push(binding("gs", "f32"));
   if (v.varlen) bindings.push(binding("seqs", "u32"));
   bindings.push(binding("out", "f32", true));
-  if (withT) bindings.push(binding("out_t", "f32", true));
   // Partial index of chunk c of segment i_seg (see the state kernel's `part`).
   const range = v.varlen
     ? `let first = seqs[u.chunk_first + i_seg / u.he];
@@ -817,12 +796,47 @@ ${unroll(REDUCE_LOADS, (i) => `    sum += p${i};`)}
   } else {
     sum *= seg_inv_len(i_seg);
   }
-  out[u.off_out + i_seg * size + e] = sum;${
-    withT ? "\n  out_t[u.off_out_t + i_seg * size + b * u.dk + e / u.ld] = sum;" : ""
-  }
+  out[u.off_out + i_seg * size + e] = sum;
 }
 `;
   return { storage: storageOf(bindings, v.dtype, false), wgsl };
+}
+
+/** Side of the square tiles {@linkcode transposeKernel} moves through workgroup memory. */
+export const TRANSPOSE_TILE = 16;
+
+/**
+ * Transpose of the state `[S | m]` (or `[dS | dm/L_k]`), `d_k × ld` per segment, into `ld × d_k`
+ * per segment (f32): the dq and dk passes then stage Sᵀ row by row (`rowKernel`'s `stateT`). One
+ * {@linkcode TRANSPOSE_TILE}² tile per workgroup, read and written along rows (whole memory
+ * sectors) through workgroup memory. Uniforms: `rows` = segments of this launch, `tiles_a` /
+ * `tiles_n` = tiles along d_k / ld, `groups` = rows · tiles_a · tiles_n.
+ */
+export function transposeKernel(): LaShader {
+  const bindings = [binding("mat", "f32"), binding("out", "f32", true)];
+  const wgsl = `${FLAT_GROUP_WGSL}
+const W = ${TRANSPOSE_TILE}u;
+// One column of padding: the transposed reads tile[l.x][l.y] fall in W different banks.
+var<workgroup> tile: array<array<f32, W + 1u>, W>;
+
+@compute @workgroup_size(W, W)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_id) l: vec3u) {
+  let g = flat_group(wid, nwg);
+  if (g >= u.groups) { return; }
+  let base = (g / (u.tiles_a * u.tiles_n)) * u.dk * u.ld;  // the segment's state
+  let a0 = ((g / u.tiles_n) % u.tiles_a) * W;
+  let b0 = (g % u.tiles_n) * W;
+  if (a0 + l.y < u.dk && b0 + l.x < u.ld) {
+    tile[l.y][l.x] = mat[u.off_mat + base + (a0 + l.y) * u.ld + b0 + l.x];
+  }
+  workgroupBarrier();
+  if (b0 + l.y < u.ld && a0 + l.x < u.dk) {
+    out[u.off_out + base + (b0 + l.y) * u.dk + a0 + l.x] = tile[l.x][l.y];
+  }
+}
+`;
+  return { storage: storageOf(bindings, "f32", false), wgsl };
 }
 
 /**
@@ -895,8 +909,8 @@ fn store_m(buf: u32, k: u32, val: ${type}) {
  * vec4s): the output features a multiple of 4 and the output windows 4-aligned (the launcher
  * checks). Without it, one element per store.
  *
- * `stateT` (dq, dk): `mat` is the state transposed, `[ld × d_k]` per segment (written beside
- * the state by the reduce or the direct state kernel, their `withT`), so that M = Sᵀ is read row by row like o's and dv's M = S, and
+ * `stateT` (dq, dk): `mat` is the state transposed, `[ld × d_k]` per segment (see
+ * {@linkcode transposeKernel}), so that M = Sᵀ is read row by row like o's and dv's M = S, and
  * the vector column (m, dm/L_k) is its row d_v.
  *
  * `dzShuffle` (dq): the `n / rn` invocations of a row, neighbouring lanes of one subgroup (a power

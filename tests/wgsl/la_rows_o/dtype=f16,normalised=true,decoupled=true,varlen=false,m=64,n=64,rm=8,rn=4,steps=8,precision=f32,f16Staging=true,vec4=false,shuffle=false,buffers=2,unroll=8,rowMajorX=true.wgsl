@@ -34,7 +34,6 @@ struct Params {
   off_part: u32,
   off_out: u32,
   off_out2: u32,
-  off_out_t: u32,
 }
 @group(0) @binding(5) var<uniform> u: Params;
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }

@@ -32,7 +32,6 @@ struct Params {
   off_part: u32,
   off_out: u32,
   off_out2: u32,
-  off_out_t: u32,
 }
 @group(0) @binding(3) var<uniform> u: Params;
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
@@ -262,9 +261,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let len_scale = select(1.0, seg_inv_len(i_seg), direct);
     for (var c = 0u; c < 4u; c += 1u) {
       let a = a0 + 4u * lid + c;
-      if (a < u.dk) {
-        out[o_out + a * u.ld + u.dv] = sum[c] * len_scale;
-      }
+      if (a < u.dk) { out[o_out + a * u.ld + u.dv] = sum[c] * len_scale; }
     }
   }
 }
