@@ -337,16 +337,23 @@ ${
 ${unroll(xv, (v) => `        let x${v} = ${xOf(v)};`)}
 ${products("        ", (j) => `x${j >> 2}[${j & 3}]`)}
       }`;
-  // xRows: staged indices 4g.. of this iteration, x read once for the 4.
+  // xRows: staged indices 4g.. of this iteration, x read once for the 4; f16 x held as read
+  // and each value widened where multiplied (the same conversions, half the registers).
+  const held = types.x === "vec4h" && !half;
   const group = (g: number) =>
     `      {
         let q = ${full ? `${g}u` : `s2 / 4u + ${g}u`};
-${unroll(t.rm, (j) => `        let x${j} = ${widen(types.x, `s_x[buf][q][tm][${j}]`, "vec4f")};`)}
+${
+      unroll(t.rm, (j) =>
+        `        let x${j} = ${
+          held ? `s_x[buf][q][tm][${j}]` : widen(types.x, `s_x[buf][q][tm][${j}]`, "vec4f")
+        };`)
+    }
 ${
       unroll(4, (f) =>
         `        {
           let s = ${full ? `${4 * g + f}u` : `s2 + ${4 * g + f}u`};
-${products("          ", (j) => `x${j}[${f}]`)}
+${products("          ", (j) => held ? `f32(x${j}[${f}])` : `x${j}[${f}]`)}
         }`)
     }
       }`;

@@ -187,120 +187,120 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let f_m3 = fetch_m(s0 + STEP, 3u);
       {
         let q = 0u;
-        let x0 = vec4f(s_x[buf][q][tm][0]);
-        let x1 = vec4f(s_x[buf][q][tm][1]);
-        let x2 = vec4f(s_x[buf][q][tm][2]);
-        let x3 = vec4f(s_x[buf][q][tm][3]);
-        let x4 = vec4f(s_x[buf][q][tm][4]);
-        let x5 = vec4f(s_x[buf][q][tm][5]);
-        let x6 = vec4f(s_x[buf][q][tm][6]);
-        let x7 = vec4f(s_x[buf][q][tm][7]);
+        let x0 = s_x[buf][q][tm][0];
+        let x1 = s_x[buf][q][tm][1];
+        let x2 = s_x[buf][q][tm][2];
+        let x3 = s_x[buf][q][tm][3];
+        let x4 = s_x[buf][q][tm][4];
+        let x5 = s_x[buf][q][tm][5];
+        let x6 = s_x[buf][q][tm][6];
+        let x7 = s_x[buf][q][tm][7];
         {
           let s = 0u;
           let y0 = s_y[buf][s][0][tn];
-          acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-          acc_1_0 = fma(vec4<f32>(x1[0]), y0, acc_1_0);
-          acc_2_0 = fma(vec4<f32>(x2[0]), y0, acc_2_0);
-          acc_3_0 = fma(vec4<f32>(x3[0]), y0, acc_3_0);
-          acc_4_0 = fma(vec4<f32>(x4[0]), y0, acc_4_0);
-          acc_5_0 = fma(vec4<f32>(x5[0]), y0, acc_5_0);
-          acc_6_0 = fma(vec4<f32>(x6[0]), y0, acc_6_0);
-          acc_7_0 = fma(vec4<f32>(x7[0]), y0, acc_7_0);
+          acc_0_0 = fma(vec4<f32>(f32(x0[0])), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(f32(x1[0])), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(f32(x2[0])), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(f32(x3[0])), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(f32(x4[0])), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(f32(x5[0])), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(f32(x6[0])), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(f32(x7[0])), y0, acc_7_0);
         }
         {
           let s = 1u;
           let y0 = s_y[buf][s][0][tn];
-          acc_0_0 = fma(vec4<f32>(x0[1]), y0, acc_0_0);
-          acc_1_0 = fma(vec4<f32>(x1[1]), y0, acc_1_0);
-          acc_2_0 = fma(vec4<f32>(x2[1]), y0, acc_2_0);
-          acc_3_0 = fma(vec4<f32>(x3[1]), y0, acc_3_0);
-          acc_4_0 = fma(vec4<f32>(x4[1]), y0, acc_4_0);
-          acc_5_0 = fma(vec4<f32>(x5[1]), y0, acc_5_0);
-          acc_6_0 = fma(vec4<f32>(x6[1]), y0, acc_6_0);
-          acc_7_0 = fma(vec4<f32>(x7[1]), y0, acc_7_0);
+          acc_0_0 = fma(vec4<f32>(f32(x0[1])), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(f32(x1[1])), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(f32(x2[1])), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(f32(x3[1])), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(f32(x4[1])), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(f32(x5[1])), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(f32(x6[1])), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(f32(x7[1])), y0, acc_7_0);
         }
         {
           let s = 2u;
           let y0 = s_y[buf][s][0][tn];
-          acc_0_0 = fma(vec4<f32>(x0[2]), y0, acc_0_0);
-          acc_1_0 = fma(vec4<f32>(x1[2]), y0, acc_1_0);
-          acc_2_0 = fma(vec4<f32>(x2[2]), y0, acc_2_0);
-          acc_3_0 = fma(vec4<f32>(x3[2]), y0, acc_3_0);
-          acc_4_0 = fma(vec4<f32>(x4[2]), y0, acc_4_0);
-          acc_5_0 = fma(vec4<f32>(x5[2]), y0, acc_5_0);
-          acc_6_0 = fma(vec4<f32>(x6[2]), y0, acc_6_0);
-          acc_7_0 = fma(vec4<f32>(x7[2]), y0, acc_7_0);
+          acc_0_0 = fma(vec4<f32>(f32(x0[2])), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(f32(x1[2])), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(f32(x2[2])), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(f32(x3[2])), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(f32(x4[2])), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(f32(x5[2])), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(f32(x6[2])), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(f32(x7[2])), y0, acc_7_0);
         }
         {
           let s = 3u;
           let y0 = s_y[buf][s][0][tn];
-          acc_0_0 = fma(vec4<f32>(x0[3]), y0, acc_0_0);
-          acc_1_0 = fma(vec4<f32>(x1[3]), y0, acc_1_0);
-          acc_2_0 = fma(vec4<f32>(x2[3]), y0, acc_2_0);
-          acc_3_0 = fma(vec4<f32>(x3[3]), y0, acc_3_0);
-          acc_4_0 = fma(vec4<f32>(x4[3]), y0, acc_4_0);
-          acc_5_0 = fma(vec4<f32>(x5[3]), y0, acc_5_0);
-          acc_6_0 = fma(vec4<f32>(x6[3]), y0, acc_6_0);
-          acc_7_0 = fma(vec4<f32>(x7[3]), y0, acc_7_0);
+          acc_0_0 = fma(vec4<f32>(f32(x0[3])), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(f32(x1[3])), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(f32(x2[3])), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(f32(x3[3])), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(f32(x4[3])), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(f32(x5[3])), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(f32(x6[3])), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(f32(x7[3])), y0, acc_7_0);
         }
       }
       {
         let q = 1u;
-        let x0 = vec4f(s_x[buf][q][tm][0]);
-        let x1 = vec4f(s_x[buf][q][tm][1]);
-        let x2 = vec4f(s_x[buf][q][tm][2]);
-        let x3 = vec4f(s_x[buf][q][tm][3]);
-        let x4 = vec4f(s_x[buf][q][tm][4]);
-        let x5 = vec4f(s_x[buf][q][tm][5]);
-        let x6 = vec4f(s_x[buf][q][tm][6]);
-        let x7 = vec4f(s_x[buf][q][tm][7]);
+        let x0 = s_x[buf][q][tm][0];
+        let x1 = s_x[buf][q][tm][1];
+        let x2 = s_x[buf][q][tm][2];
+        let x3 = s_x[buf][q][tm][3];
+        let x4 = s_x[buf][q][tm][4];
+        let x5 = s_x[buf][q][tm][5];
+        let x6 = s_x[buf][q][tm][6];
+        let x7 = s_x[buf][q][tm][7];
         {
           let s = 4u;
           let y0 = s_y[buf][s][0][tn];
-          acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-          acc_1_0 = fma(vec4<f32>(x1[0]), y0, acc_1_0);
-          acc_2_0 = fma(vec4<f32>(x2[0]), y0, acc_2_0);
-          acc_3_0 = fma(vec4<f32>(x3[0]), y0, acc_3_0);
-          acc_4_0 = fma(vec4<f32>(x4[0]), y0, acc_4_0);
-          acc_5_0 = fma(vec4<f32>(x5[0]), y0, acc_5_0);
-          acc_6_0 = fma(vec4<f32>(x6[0]), y0, acc_6_0);
-          acc_7_0 = fma(vec4<f32>(x7[0]), y0, acc_7_0);
+          acc_0_0 = fma(vec4<f32>(f32(x0[0])), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(f32(x1[0])), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(f32(x2[0])), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(f32(x3[0])), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(f32(x4[0])), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(f32(x5[0])), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(f32(x6[0])), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(f32(x7[0])), y0, acc_7_0);
         }
         {
           let s = 5u;
           let y0 = s_y[buf][s][0][tn];
-          acc_0_0 = fma(vec4<f32>(x0[1]), y0, acc_0_0);
-          acc_1_0 = fma(vec4<f32>(x1[1]), y0, acc_1_0);
-          acc_2_0 = fma(vec4<f32>(x2[1]), y0, acc_2_0);
-          acc_3_0 = fma(vec4<f32>(x3[1]), y0, acc_3_0);
-          acc_4_0 = fma(vec4<f32>(x4[1]), y0, acc_4_0);
-          acc_5_0 = fma(vec4<f32>(x5[1]), y0, acc_5_0);
-          acc_6_0 = fma(vec4<f32>(x6[1]), y0, acc_6_0);
-          acc_7_0 = fma(vec4<f32>(x7[1]), y0, acc_7_0);
+          acc_0_0 = fma(vec4<f32>(f32(x0[1])), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(f32(x1[1])), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(f32(x2[1])), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(f32(x3[1])), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(f32(x4[1])), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(f32(x5[1])), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(f32(x6[1])), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(f32(x7[1])), y0, acc_7_0);
         }
         {
           let s = 6u;
           let y0 = s_y[buf][s][0][tn];
-          acc_0_0 = fma(vec4<f32>(x0[2]), y0, acc_0_0);
-          acc_1_0 = fma(vec4<f32>(x1[2]), y0, acc_1_0);
-          acc_2_0 = fma(vec4<f32>(x2[2]), y0, acc_2_0);
-          acc_3_0 = fma(vec4<f32>(x3[2]), y0, acc_3_0);
-          acc_4_0 = fma(vec4<f32>(x4[2]), y0, acc_4_0);
-          acc_5_0 = fma(vec4<f32>(x5[2]), y0, acc_5_0);
-          acc_6_0 = fma(vec4<f32>(x6[2]), y0, acc_6_0);
-          acc_7_0 = fma(vec4<f32>(x7[2]), y0, acc_7_0);
+          acc_0_0 = fma(vec4<f32>(f32(x0[2])), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(f32(x1[2])), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(f32(x2[2])), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(f32(x3[2])), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(f32(x4[2])), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(f32(x5[2])), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(f32(x6[2])), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(f32(x7[2])), y0, acc_7_0);
         }
         {
           let s = 7u;
           let y0 = s_y[buf][s][0][tn];
-          acc_0_0 = fma(vec4<f32>(x0[3]), y0, acc_0_0);
-          acc_1_0 = fma(vec4<f32>(x1[3]), y0, acc_1_0);
-          acc_2_0 = fma(vec4<f32>(x2[3]), y0, acc_2_0);
-          acc_3_0 = fma(vec4<f32>(x3[3]), y0, acc_3_0);
-          acc_4_0 = fma(vec4<f32>(x4[3]), y0, acc_4_0);
-          acc_5_0 = fma(vec4<f32>(x5[3]), y0, acc_5_0);
-          acc_6_0 = fma(vec4<f32>(x6[3]), y0, acc_6_0);
-          acc_7_0 = fma(vec4<f32>(x7[3]), y0, acc_7_0);
+          acc_0_0 = fma(vec4<f32>(f32(x0[3])), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(f32(x1[3])), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(f32(x2[3])), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(f32(x3[3])), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(f32(x4[3])), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(f32(x5[3])), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(f32(x6[3])), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(f32(x7[3])), y0, acc_7_0);
         }
       }
     store_x(1u, 0u, f_x0);
@@ -322,120 +322,120 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let f_m3 = fetch_m(s0 + 2u * STEP, 3u);
       {
         let q = 0u;
-        let x0 = vec4f(s_x[buf][q][tm][0]);
-        let x1 = vec4f(s_x[buf][q][tm][1]);
-        let x2 = vec4f(s_x[buf][q][tm][2]);
-        let x3 = vec4f(s_x[buf][q][tm][3]);
-        let x4 = vec4f(s_x[buf][q][tm][4]);
-        let x5 = vec4f(s_x[buf][q][tm][5]);
-        let x6 = vec4f(s_x[buf][q][tm][6]);
-        let x7 = vec4f(s_x[buf][q][tm][7]);
+        let x0 = s_x[buf][q][tm][0];
+        let x1 = s_x[buf][q][tm][1];
+        let x2 = s_x[buf][q][tm][2];
+        let x3 = s_x[buf][q][tm][3];
+        let x4 = s_x[buf][q][tm][4];
+        let x5 = s_x[buf][q][tm][5];
+        let x6 = s_x[buf][q][tm][6];
+        let x7 = s_x[buf][q][tm][7];
         {
           let s = 0u;
           let y0 = s_y[buf][s][0][tn];
-          acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-          acc_1_0 = fma(vec4<f32>(x1[0]), y0, acc_1_0);
-          acc_2_0 = fma(vec4<f32>(x2[0]), y0, acc_2_0);
-          acc_3_0 = fma(vec4<f32>(x3[0]), y0, acc_3_0);
-          acc_4_0 = fma(vec4<f32>(x4[0]), y0, acc_4_0);
-          acc_5_0 = fma(vec4<f32>(x5[0]), y0, acc_5_0);
-          acc_6_0 = fma(vec4<f32>(x6[0]), y0, acc_6_0);
-          acc_7_0 = fma(vec4<f32>(x7[0]), y0, acc_7_0);
+          acc_0_0 = fma(vec4<f32>(f32(x0[0])), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(f32(x1[0])), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(f32(x2[0])), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(f32(x3[0])), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(f32(x4[0])), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(f32(x5[0])), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(f32(x6[0])), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(f32(x7[0])), y0, acc_7_0);
         }
         {
           let s = 1u;
           let y0 = s_y[buf][s][0][tn];
-          acc_0_0 = fma(vec4<f32>(x0[1]), y0, acc_0_0);
-          acc_1_0 = fma(vec4<f32>(x1[1]), y0, acc_1_0);
-          acc_2_0 = fma(vec4<f32>(x2[1]), y0, acc_2_0);
-          acc_3_0 = fma(vec4<f32>(x3[1]), y0, acc_3_0);
-          acc_4_0 = fma(vec4<f32>(x4[1]), y0, acc_4_0);
-          acc_5_0 = fma(vec4<f32>(x5[1]), y0, acc_5_0);
-          acc_6_0 = fma(vec4<f32>(x6[1]), y0, acc_6_0);
-          acc_7_0 = fma(vec4<f32>(x7[1]), y0, acc_7_0);
+          acc_0_0 = fma(vec4<f32>(f32(x0[1])), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(f32(x1[1])), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(f32(x2[1])), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(f32(x3[1])), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(f32(x4[1])), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(f32(x5[1])), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(f32(x6[1])), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(f32(x7[1])), y0, acc_7_0);
         }
         {
           let s = 2u;
           let y0 = s_y[buf][s][0][tn];
-          acc_0_0 = fma(vec4<f32>(x0[2]), y0, acc_0_0);
-          acc_1_0 = fma(vec4<f32>(x1[2]), y0, acc_1_0);
-          acc_2_0 = fma(vec4<f32>(x2[2]), y0, acc_2_0);
-          acc_3_0 = fma(vec4<f32>(x3[2]), y0, acc_3_0);
-          acc_4_0 = fma(vec4<f32>(x4[2]), y0, acc_4_0);
-          acc_5_0 = fma(vec4<f32>(x5[2]), y0, acc_5_0);
-          acc_6_0 = fma(vec4<f32>(x6[2]), y0, acc_6_0);
-          acc_7_0 = fma(vec4<f32>(x7[2]), y0, acc_7_0);
+          acc_0_0 = fma(vec4<f32>(f32(x0[2])), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(f32(x1[2])), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(f32(x2[2])), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(f32(x3[2])), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(f32(x4[2])), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(f32(x5[2])), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(f32(x6[2])), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(f32(x7[2])), y0, acc_7_0);
         }
         {
           let s = 3u;
           let y0 = s_y[buf][s][0][tn];
-          acc_0_0 = fma(vec4<f32>(x0[3]), y0, acc_0_0);
-          acc_1_0 = fma(vec4<f32>(x1[3]), y0, acc_1_0);
-          acc_2_0 = fma(vec4<f32>(x2[3]), y0, acc_2_0);
-          acc_3_0 = fma(vec4<f32>(x3[3]), y0, acc_3_0);
-          acc_4_0 = fma(vec4<f32>(x4[3]), y0, acc_4_0);
-          acc_5_0 = fma(vec4<f32>(x5[3]), y0, acc_5_0);
-          acc_6_0 = fma(vec4<f32>(x6[3]), y0, acc_6_0);
-          acc_7_0 = fma(vec4<f32>(x7[3]), y0, acc_7_0);
+          acc_0_0 = fma(vec4<f32>(f32(x0[3])), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(f32(x1[3])), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(f32(x2[3])), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(f32(x3[3])), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(f32(x4[3])), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(f32(x5[3])), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(f32(x6[3])), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(f32(x7[3])), y0, acc_7_0);
         }
       }
       {
         let q = 1u;
-        let x0 = vec4f(s_x[buf][q][tm][0]);
-        let x1 = vec4f(s_x[buf][q][tm][1]);
-        let x2 = vec4f(s_x[buf][q][tm][2]);
-        let x3 = vec4f(s_x[buf][q][tm][3]);
-        let x4 = vec4f(s_x[buf][q][tm][4]);
-        let x5 = vec4f(s_x[buf][q][tm][5]);
-        let x6 = vec4f(s_x[buf][q][tm][6]);
-        let x7 = vec4f(s_x[buf][q][tm][7]);
+        let x0 = s_x[buf][q][tm][0];
+        let x1 = s_x[buf][q][tm][1];
+        let x2 = s_x[buf][q][tm][2];
+        let x3 = s_x[buf][q][tm][3];
+        let x4 = s_x[buf][q][tm][4];
+        let x5 = s_x[buf][q][tm][5];
+        let x6 = s_x[buf][q][tm][6];
+        let x7 = s_x[buf][q][tm][7];
         {
           let s = 4u;
           let y0 = s_y[buf][s][0][tn];
-          acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
-          acc_1_0 = fma(vec4<f32>(x1[0]), y0, acc_1_0);
-          acc_2_0 = fma(vec4<f32>(x2[0]), y0, acc_2_0);
-          acc_3_0 = fma(vec4<f32>(x3[0]), y0, acc_3_0);
-          acc_4_0 = fma(vec4<f32>(x4[0]), y0, acc_4_0);
-          acc_5_0 = fma(vec4<f32>(x5[0]), y0, acc_5_0);
-          acc_6_0 = fma(vec4<f32>(x6[0]), y0, acc_6_0);
-          acc_7_0 = fma(vec4<f32>(x7[0]), y0, acc_7_0);
+          acc_0_0 = fma(vec4<f32>(f32(x0[0])), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(f32(x1[0])), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(f32(x2[0])), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(f32(x3[0])), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(f32(x4[0])), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(f32(x5[0])), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(f32(x6[0])), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(f32(x7[0])), y0, acc_7_0);
         }
         {
           let s = 5u;
           let y0 = s_y[buf][s][0][tn];
-          acc_0_0 = fma(vec4<f32>(x0[1]), y0, acc_0_0);
-          acc_1_0 = fma(vec4<f32>(x1[1]), y0, acc_1_0);
-          acc_2_0 = fma(vec4<f32>(x2[1]), y0, acc_2_0);
-          acc_3_0 = fma(vec4<f32>(x3[1]), y0, acc_3_0);
-          acc_4_0 = fma(vec4<f32>(x4[1]), y0, acc_4_0);
-          acc_5_0 = fma(vec4<f32>(x5[1]), y0, acc_5_0);
-          acc_6_0 = fma(vec4<f32>(x6[1]), y0, acc_6_0);
-          acc_7_0 = fma(vec4<f32>(x7[1]), y0, acc_7_0);
+          acc_0_0 = fma(vec4<f32>(f32(x0[1])), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(f32(x1[1])), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(f32(x2[1])), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(f32(x3[1])), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(f32(x4[1])), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(f32(x5[1])), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(f32(x6[1])), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(f32(x7[1])), y0, acc_7_0);
         }
         {
           let s = 6u;
           let y0 = s_y[buf][s][0][tn];
-          acc_0_0 = fma(vec4<f32>(x0[2]), y0, acc_0_0);
-          acc_1_0 = fma(vec4<f32>(x1[2]), y0, acc_1_0);
-          acc_2_0 = fma(vec4<f32>(x2[2]), y0, acc_2_0);
-          acc_3_0 = fma(vec4<f32>(x3[2]), y0, acc_3_0);
-          acc_4_0 = fma(vec4<f32>(x4[2]), y0, acc_4_0);
-          acc_5_0 = fma(vec4<f32>(x5[2]), y0, acc_5_0);
-          acc_6_0 = fma(vec4<f32>(x6[2]), y0, acc_6_0);
-          acc_7_0 = fma(vec4<f32>(x7[2]), y0, acc_7_0);
+          acc_0_0 = fma(vec4<f32>(f32(x0[2])), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(f32(x1[2])), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(f32(x2[2])), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(f32(x3[2])), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(f32(x4[2])), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(f32(x5[2])), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(f32(x6[2])), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(f32(x7[2])), y0, acc_7_0);
         }
         {
           let s = 7u;
           let y0 = s_y[buf][s][0][tn];
-          acc_0_0 = fma(vec4<f32>(x0[3]), y0, acc_0_0);
-          acc_1_0 = fma(vec4<f32>(x1[3]), y0, acc_1_0);
-          acc_2_0 = fma(vec4<f32>(x2[3]), y0, acc_2_0);
-          acc_3_0 = fma(vec4<f32>(x3[3]), y0, acc_3_0);
-          acc_4_0 = fma(vec4<f32>(x4[3]), y0, acc_4_0);
-          acc_5_0 = fma(vec4<f32>(x5[3]), y0, acc_5_0);
-          acc_6_0 = fma(vec4<f32>(x6[3]), y0, acc_6_0);
-          acc_7_0 = fma(vec4<f32>(x7[3]), y0, acc_7_0);
+          acc_0_0 = fma(vec4<f32>(f32(x0[3])), y0, acc_0_0);
+          acc_1_0 = fma(vec4<f32>(f32(x1[3])), y0, acc_1_0);
+          acc_2_0 = fma(vec4<f32>(f32(x2[3])), y0, acc_2_0);
+          acc_3_0 = fma(vec4<f32>(f32(x3[3])), y0, acc_3_0);
+          acc_4_0 = fma(vec4<f32>(f32(x4[3])), y0, acc_4_0);
+          acc_5_0 = fma(vec4<f32>(f32(x5[3])), y0, acc_5_0);
+          acc_6_0 = fma(vec4<f32>(f32(x6[3])), y0, acc_6_0);
+          acc_7_0 = fma(vec4<f32>(f32(x7[3])), y0, acc_7_0);
         }
       }
     store_x(0u, 0u, f_x0);
