@@ -267,9 +267,9 @@ function staged(v: LaVariant, mode: KernelMode, yRaw: boolean) {
  * where staged (f32 staging) or where multiplied (f16 staging). Which kernels do (bench/NOTES.md,
  * session 7): the backward state pass for every input and o for q — their fetch then holds nothing
  * computed from a load (−12 % and −3 % on the H200, calls 10 and 8); the forward state pass only
- * what it stages as f16 (fetched as stored into f32 staging it was 0.5 % slower, call 13); dq, dk
- * and dv convert at the fetch where they stage as f16 (fetched as stored, dq was 4 % slower;
- * session 5, call 6) and fetch as stored where they stage as f32 (`rows.f16Staging` false).
+ * what it stages as f16 (fetched as stored into f32 staging it was 0.5 % slower, call 13); every
+ * row kernel, and dq's x_num for its dz epilogue (half the registers of the prefetch and of the
+ * step that loads x_num: dq −1.7 %, dk −1.4 %, session 9, call 4).
  */
 function fetchesF16(v: LaVariant, mode: KernelMode): boolean {
   return mode.vec4 && v.dtype === "f16";
@@ -965,9 +965,8 @@ export function rowKernel(
   const types = staged(v, mode, false); // x: q, dO, v or k; y: the state (f32)
   const block = registerBlock(t, mode, types, rowMajorX);
   const x = fetchStore("x", fx, (k) => (zOut ? `, &z_part${k}` : ""));
-  // X fetched as stored where staged as f32 (converted at the store), and by o where staged as
-  // f16 (its z share converts at the store).
-  const rawX = fetchesF16(v, mode) && (types.x === "vec4f" || (zOut && types.x === "vec4h"));
+  // f16 X fetched as stored (converted at the store where staged as f32).
+  const rawX = fetchesF16(v, mode);
   const fx4 = rawX ? "vec4h" : "vec4f";
   const m = fetchStore("m", fm);
   const et = v.dtype;
@@ -983,12 +982,15 @@ export function rowKernel(
   const dzPart = (j: number) =>
     unroll(t.rn / 4, (c) => `dot_part(tm * RT + ${j}u, ${col4(c)}, acc_${j}_${c}, xn_${j}_${c})`)
       .split("\n").join(" + ");
-  // x_num for every accumulator, loaded before any dot_part.
+  // x_num for every accumulator, loaded before any dot_part; f16 held as stored (half the
+  // registers of the step that loads it), widened in dot_part.
+  const xnRaw = mode.vec4 && v.dtype === "f16";
+  const xn4 = xnRaw ? "vec4h" : "vec4f";
   const xnAt = (j: number, c: number) => `x_num_at(tm * RT + ${j}u, ${col4(c)})`;
   // dq loads x_num in the staged loop's last step (see stagedLoop), used after the loop.
   const epilogue = dzOut
     ? {
-      decl: block.each((j, c) => `  var xn_${j}_${c}: vec4f;`),
+      decl: block.each((j, c) => `  var xn_${j}_${c}: ${xn4};`),
       fetch: block.each((j, c) => `      xn_${j}_${c} = ${xnAt(j, c)};`),
     }
     : undefined;
@@ -1145,11 +1147,12 @@ ${
 // x_num's features n0 + col4.. of row r, the row and columns clamped into the tensor (dot_part
 // drops those past its end): no branch among the epilogue's loads, which are all issued before
 // any is used (a load inside a branch that uses it waits there, one row after another).
-fn x_num_at(r: u32, col4: u32) -> vec4f {
+fn x_num_at(r: u32, col4: u32) -> ${xn4} {
   let row = row_at(min(r0 + r, max(n_rows, 1u) - 1u), u.dk);
 ${
         mode.vec4
-          ? `  return ld4_den(row + min(n0 + col4, u.dk - 4u), 4u);  // (d_k is a multiple of 4)`
+          ? `  // (d_k is a multiple of 4)
+  return ${load4("den", "row + min(n0 + col4, u.dk - 4u)", "4u", xnRaw)};`
           : `  var x4 = vec4f(0.0);
   for (var c = 0u; c < 4u; c += 1u) { x4[c] = ld_den(row + min(n0 + col4 + c, u.dk - 1u)); }
   return x4;`
@@ -1157,16 +1160,16 @@ ${
 }
 
 // x_num·acc over this invocation's columns col4.. of row r (the first half of dz_r).
-fn dot_part(r: u32, col4: u32, acc: vec4f, x4: vec4f) -> f32 {
+fn dot_part(r: u32, col4: u32, acc: vec4f, x4: ${xn4}) -> f32 {
 ${
         mode.vec4
           ? `  // (d_k is a multiple of 4: the 4 columns exist together.)
   if (r0 + r >= n_rows || n0 + col4 >= u.dk) { return 0.0; }
   var sum = 0.0;
-  sum += acc[0] * x4[0];
-  sum += acc[1] * x4[1];
-  sum += acc[2] * x4[2];
-  sum += acc[3] * x4[3];
+  sum += acc[0] * f32(x4[0]);
+  sum += acc[1] * f32(x4[1]);
+  sum += acc[2] * f32(x4[2]);
+  sum += acc[3] * f32(x4[3]);
   return sum;`
           : `  var sum = 0.0;
   for (var c = 0u; c < 4u; c += 1u) {

@@ -85,7 +85,7 @@ var<private> o_mat: u32;
 var<private> lid: u32;
 const FX = 1u;  // X vec4s each invocation fetches per step
 
-alias FetchedX = vec4f;
+alias FetchedX = vec4h;
 
 // X features i0 + 4·(lid % QI).. of row r0 + lid / QI + k·NT/QI (0 past the rows or features).
 fn fetch_x(i0: u32, k: u32) -> FetchedX {
@@ -93,7 +93,7 @@ fn fetch_x(i0: u32, k: u32) -> FetchedX {
   let i = i0 + 4u * (lid % QI);
   if (r >= n_rows || i >= u.dv) { return FetchedX(); }
   let i_x = row_at(r, u.dv) + i;
-  return ld4_x(i_x, u.dv - i);
+  return x[(u.off_x + i_x) / 4u];
 }
 
 fn store_x(buf: u32, k: u32, f: FetchedX) {
@@ -121,20 +121,21 @@ fn store_m(buf: u32, k: u32, val: vec4f) {
 // x_num's features n0 + col4.. of row r, the row and columns clamped into the tensor (dot_part
 // drops those past its end): no branch among the epilogue's loads, which are all issued before
 // any is used (a load inside a branch that uses it waits there, one row after another).
-fn x_num_at(r: u32, col4: u32) -> vec4f {
+fn x_num_at(r: u32, col4: u32) -> vec4h {
   let row = row_at(min(r0 + r, max(n_rows, 1u) - 1u), u.dk);
-  return ld4_den(row + min(n0 + col4, u.dk - 4u), 4u);  // (d_k is a multiple of 4)
+  // (d_k is a multiple of 4)
+  return den[(u.off_den + row + min(n0 + col4, u.dk - 4u)) / 4u];
 }
 
 // x_num·acc over this invocation's columns col4.. of row r (the first half of dz_r).
-fn dot_part(r: u32, col4: u32, acc: vec4f, x4: vec4f) -> f32 {
+fn dot_part(r: u32, col4: u32, acc: vec4f, x4: vec4h) -> f32 {
   // (d_k is a multiple of 4: the 4 columns exist together.)
   if (r0 + r >= n_rows || n0 + col4 >= u.dk) { return 0.0; }
   var sum = 0.0;
-  sum += acc[0] * x4[0];
-  sum += acc[1] * x4[1];
-  sum += acc[2] * x4[2];
-  sum += acc[3] * x4[3];
+  sum += acc[0] * f32(x4[0]);
+  sum += acc[1] * f32(x4[1]);
+  sum += acc[2] * f32(x4[2]);
+  sum += acc[3] * f32(x4[3]);
   return sum;
 }
 
@@ -446,14 +447,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       workgroupBarrier();
     }
   }
-  var xn_0_0: vec4f;
-  var xn_1_0: vec4f;
-  var xn_2_0: vec4f;
-  var xn_3_0: vec4f;
-  var xn_4_0: vec4f;
-  var xn_5_0: vec4f;
-  var xn_6_0: vec4f;
-  var xn_7_0: vec4f;
+  var xn_0_0: vec4h;
+  var xn_1_0: vec4h;
+  var xn_2_0: vec4h;
+  var xn_3_0: vec4h;
+  var xn_4_0: vec4h;
+  var xn_5_0: vec4h;
+  var xn_6_0: vec4h;
+  var xn_7_0: vec4h;
   if (s0 + STEP < s_end) {
     {
       let buf = 0u;

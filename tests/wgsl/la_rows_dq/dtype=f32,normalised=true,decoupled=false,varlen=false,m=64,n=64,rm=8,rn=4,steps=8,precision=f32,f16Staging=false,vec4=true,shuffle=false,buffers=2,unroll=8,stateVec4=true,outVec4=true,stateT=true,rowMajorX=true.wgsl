@@ -122,7 +122,8 @@ fn store_m(buf: u32, k: u32, val: vec4f) {
 // any is used (a load inside a branch that uses it waits there, one row after another).
 fn x_num_at(r: u32, col4: u32) -> vec4f {
   let row = row_at(min(r0 + r, max(n_rows, 1u) - 1u), u.dk);
-  return ld4_den(row + min(n0 + col4, u.dk - 4u), 4u);  // (d_k is a multiple of 4)
+  // (d_k is a multiple of 4)
+  return ld4_den(row + min(n0 + col4, u.dk - 4u), 4u);
 }
 
 // x_num·acc over this invocation's columns col4.. of row r (the first half of dz_r).
@@ -130,10 +131,10 @@ fn dot_part(r: u32, col4: u32, acc: vec4f, x4: vec4f) -> f32 {
   // (d_k is a multiple of 4: the 4 columns exist together.)
   if (r0 + r >= n_rows || n0 + col4 >= u.dk) { return 0.0; }
   var sum = 0.0;
-  sum += acc[0] * x4[0];
-  sum += acc[1] * x4[1];
-  sum += acc[2] * x4[2];
-  sum += acc[3] * x4[3];
+  sum += acc[0] * f32(x4[0]);
+  sum += acc[1] * f32(x4[1]);
+  sum += acc[2] * f32(x4[2]);
+  sum += acc[3] * f32(x4[3]);
   return sum;
 }
 

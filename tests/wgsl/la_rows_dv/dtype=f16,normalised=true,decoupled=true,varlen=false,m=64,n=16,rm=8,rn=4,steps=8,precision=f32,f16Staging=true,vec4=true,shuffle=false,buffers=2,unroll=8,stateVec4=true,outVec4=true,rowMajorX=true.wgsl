@@ -79,7 +79,7 @@ var<private> o_mat: u32;
 var<private> lid: u32;
 const FX = 4u;  // X vec4s each invocation fetches per step
 
-alias FetchedX = vec4f;
+alias FetchedX = vec4h;
 
 // X features i0 + 4·(lid % QI).. of row r0 + lid / QI + k·NT/QI (0 past the rows or features).
 fn fetch_x(i0: u32, k: u32) -> FetchedX {
@@ -87,7 +87,7 @@ fn fetch_x(i0: u32, k: u32) -> FetchedX {
   let i = i0 + 4u * (lid % QI);
   if (r >= n_rows || i >= u.dk) { return FetchedX(); }
   let i_x = row_at(r, u.dk) + i;
-  return ld4_x(i_x, u.dk - i);
+  return x[(u.off_x + i_x) / 4u];
 }
 
 fn store_x(buf: u32, k: u32, f: FetchedX) {
