@@ -54,6 +54,8 @@ const CANDIDATES: Candidate[] = [
   // (its default before session 7).
   ["1 buffer", { buffers: 1 }, "f32"],
   ["state bwd 1 buffer", { state: { byPass: { bwd: { buffers: 1 } } } }, "f32"],
+  ["state 1 buffer", { state: { buffers: 1 } }, "f32"],
+  ["state fwd 1 buffer", { state: { byPass: { fwd: { buffers: 1 } } } }, "f32"],
   // The backward state pass with q staged as f16 (its default before session 7, call 10).
   ["state bwd f16 staging", { state: { byPass: { bwd: { f16Staging: true } } } }, "f32"],
   ["state bwd 4x4 1 buffer", { state: { byPass: { bwd: { ...FOUR, buffers: 1 } } } }, "f32"],
