@@ -50,8 +50,8 @@ const CANDIDATES: Candidate[] = [
   ["rows f32 staging 4x8", { rows: { f16Staging: false, ...FOUR_EIGHT } }, "f32"],
   ["rows f32 staging 8x8", { rows: { f16Staging: false, ...EIGHT } }, "f32"],
   ["subgroups", { subgroups: true }, "f32"],
-  // One staging buffer everywhere (the default before session 4), or in the backward state pass
-  // (its default before session 7).
+  // One staging buffer everywhere (the default before session 4), in the backward state pass
+  // (its default before session 7), or in both or the forward state pass (session 9, call 6).
   ["1 buffer", { buffers: 1 }, "f32"],
   ["state bwd 1 buffer", { state: { byPass: { bwd: { buffers: 1 } } } }, "f32"],
   ["state 1 buffer", { state: { buffers: 1 } }, "f32"],
