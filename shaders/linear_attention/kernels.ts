@@ -264,12 +264,12 @@ function staged(v: LaVariant, mode: KernelMode, yRaw: boolean) {
 
 /**
  * Whether f16 inputs can be fetched as stored (4 at a time, vec4h) and converted after the fetch:
- * where staged (f32 staging) or where multiplied (f16 staging). Which kernels do (bench/NOTES.md,
- * session 7): the backward state pass for every input and o for q — their fetch then holds nothing
- * computed from a load (−12 % and −3 % on the H200, calls 10 and 8); the forward state pass only
- * what it stages as f16 (fetched as stored into f32 staging it was 0.5 % slower, call 13); every
- * row kernel, and dq's x_num for its dz epilogue (half the registers of the prefetch and of the
- * step that loads x_num: dq −1.7 %, dk −1.4 %, session 9, call 4).
+ * where staged (f32 staging) or where multiplied (f16 staging). Which kernels do (bench/NOTES.md):
+ * the backward state pass for every input — its fetch then holds nothing computed from a load
+ * (−12 % on the H200, session 7, call 10); the forward state pass only what it stages as f16
+ * (fetched as stored into f32 staging it was 0.5 % slower, call 13); every row kernel for X, and
+ * dq for its epilogue's x_num (half the registers of the prefetch and of the step that loads
+ * x_num: dq −1.7 %, dk −1.4 %, session 9, call 4).
  */
 function fetchesF16(v: LaVariant, mode: KernelMode): boolean {
   return mode.vec4 && v.dtype === "f16";
@@ -982,15 +982,13 @@ export function rowKernel(
   const dzPart = (j: number) =>
     unroll(t.rn / 4, (c) => `dot_part(tm * RT + ${j}u, ${col4(c)}, acc_${j}_${c}, xn_${j}_${c})`)
       .split("\n").join(" + ");
-  // x_num for every accumulator, loaded before any dot_part; f16 held as stored (half the
-  // registers of the step that loads it), widened in dot_part.
-  const xnRaw = mode.vec4 && v.dtype === "f16";
-  const xn4 = xnRaw ? "vec4h" : "vec4f";
+  // x_num for every accumulator, loaded before any dot_part; f16 fetched and held as stored like
+  // X (half the registers of the step that loads it), widened in dot_part.
   const xnAt = (j: number, c: number) => `x_num_at(tm * RT + ${j}u, ${col4(c)})`;
   // dq loads x_num in the staged loop's last step (see stagedLoop), used after the loop.
   const epilogue = dzOut
     ? {
-      decl: block.each((j, c) => `  var xn_${j}_${c}: ${xn4};`),
+      decl: block.each((j, c) => `  var xn_${j}_${c}: ${fx4};`),
       fetch: block.each((j, c) => `      xn_${j}_${c} = ${xnAt(j, c)};`),
     }
     : undefined;
@@ -1147,12 +1145,12 @@ ${
 // x_num's features n0 + col4.. of row r, the row and columns clamped into the tensor (dot_part
 // drops those past its end): no branch among the epilogue's loads, which are all issued before
 // any is used (a load inside a branch that uses it waits there, one row after another).
-fn x_num_at(r: u32, col4: u32) -> ${xn4} {
+fn x_num_at(r: u32, col4: u32) -> ${fx4} {
   let row = row_at(min(r0 + r, max(n_rows, 1u) - 1u), u.dk);
 ${
         mode.vec4
           ? `  // (d_k is a multiple of 4)
-  return ${load4("den", "row + min(n0 + col4, u.dk - 4u)", "4u", xnRaw)};`
+  return ${load4("den", "row + min(n0 + col4, u.dk - 4u)", "4u", rawX)};`
           : `  var x4 = vec4f(0.0);
   for (var c = 0u; c < 4u; c += 1u) { x4[c] = ld_den(row + min(n0 + col4 + c, u.dk - 1u)); }
   return x4;`
@@ -1160,7 +1158,7 @@ ${
 }
 
 // x_num·acc over this invocation's columns col4.. of row r (the first half of dz_r).
-fn dot_part(r: u32, col4: u32, acc: vec4f, x4: ${xn4}) -> f32 {
+fn dot_part(r: u32, col4: u32, acc: vec4f, x4: ${fx4}) -> f32 {
 ${
         mode.vec4
           ? `  // (d_k is a multiple of 4: the 4 columns exist together.)
