@@ -135,6 +135,25 @@ const CANDIDATES: Candidate[] = [
   ["state fwd f16 staging", { state: { byPass: { fwd: { f16Staging: true } } } }, "f32"],
 ];
 
+// The fill tiles (state passes with few workgroups, T ≤ 8192 at B8-H16-D64) split into groups
+// of invocations that each cover the whole tile and multiply 1/split of the staged rows
+// (session 10): larger per-invocation tiles at the same invocation count; "groups 512" doubles
+// the workgroups (chunks of half the rows), "below 2048" fills up to T = 16384.
+const fill = (rm: number, rn: number, split: number) => ({
+  fill: { rowsPerThread: rm, colsPerThread: rn, split },
+});
+for (const [rm, rn, split] of [[4, 8, 2], [8, 4, 2], [8, 8, 4], [4, 8, 4], [4, 4, 2]]) {
+  CANDIDATES.push([`fill ${rm}x${rn} split ${split}`, { state: fill(rm, rn, split) }, "f32"]);
+}
+CANDIDATES.push(
+  ["fill 4x8 split 2 groups 512", { state: { ...fill(4, 8, 2), groups: 512 } }, "f32"],
+  ["fill 4x4 groups 512", { state: { groups: 512 } }, "f32"],
+  ["fill 4x8 split 2 below 2048", {
+    state: { ...fill(4, 8, 2), fillBelow: 2048, byPass: { fwd: { fillBelow: 1024 } } },
+  }, "f32"],
+  ["f16 precision + fill 4x8 split 2", { state: fill(4, 8, 2) }, "f16"],
+);
+
 // Fixed chunk lengths (session 7), the state passes' tiles 4 × 8 ("chunk C") or the 4 × 4 fill
 // tiles ("chunk C fill") whatever the workgroup count.
 for (const c of [64, 128, 256, 512, 1024, 2048, 4096]) {

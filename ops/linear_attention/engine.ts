@@ -20,6 +20,7 @@ import {
 } from "../_runtime/tensor.ts";
 import { subgroupSize } from "../_runtime/device.ts";
 import {
+  groupSteps,
   type KernelMode,
   LA_MAX_DIM,
   type LaParamName,
@@ -58,10 +59,15 @@ export interface LaTiling {
     /** Chunks are sized for about this many workgroups in the whole state pass. */
     groups: number;
     /**
-     * Where the pass has fewer workgroups than this with the tiling's tile, 4 × 4 outputs per
-     * invocation instead (more invocations per tile; 0: never).
+     * Where the pass has fewer workgroups than this with the tiling's tile, the `fill` tile
+     * instead (more invocations per tile; 0: never).
      */
     fillBelow: number;
+    /**
+     * The tile where `fillBelow` applies: outputs per invocation and `split`, the groups of
+     * invocations that each cover the whole tile and multiply 1/`split` of the staged rows.
+     */
+    fill: { rowsPerThread: number; colsPerThread: number; split: number };
     /** Staging buffers of the state passes, when not the tiling's `buffers`. */
     buffers?: 1 | 2;
     /** f16 staging of the state passes, when not the tiling's `f16Staging`. */
@@ -153,6 +159,7 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
     chunkMax: 2048,
     groups: 256,
     fillBelow: 1024,
+    fill: { rowsPerThread: 4, colsPerThread: 4, split: 1 },
     // Both state passes stage their inputs as f32 (no conversions in the products), converted at
     // the store: on the H200 the forward −10 % at T = 32768 (bench/NOTES.md, session 6, call 8),
     // the backward's pass −12 % (forward+backward −1.3 to −3 %, session 7, call 10), once
@@ -248,7 +255,7 @@ function stagedBytes(precision: LaPrecision): number {
  */
 function canShuffle(p: Problem, t: Tile, device: GPUDevice): boolean {
   return p.tiling.subgroups && p.precision === "f32" && t.n / t.rn >= t.rm &&
-    rowLanesInSubgroups(t, device);
+    (t.split ?? 1) === 1 && rowLanesInSubgroups(t, device);
 }
 
 /**
@@ -266,21 +273,26 @@ function stateBuffers(p: Problem): 1 | 2 {
   return p.tiling.state.buffers ?? p.tiling.buffers;
 }
 
-/** The state tile: the tiling's, or with `fill`, 4 × 4 outputs per invocation. */
+/** The state tile: the tiling's, or with `fill`, the tiling's fill tile. */
 function stateTile(p: Problem, device: GPUDevice, fill = false): Tile {
   const c = p.tiling.state;
   const m = featureTile(p.dk, c.maxTile), n = featureTile(p.dv, c.maxTile);
   const ok = (t: Tile) => {
     const nt = tileThreads(t);
     const staged = stateBuffers(p) * t.steps * (m + n) * stagedBytes(p.precision);
-    return fits(t, (t.steps * (m + n)) / 4, staged + 16 * nt, device) &&
+    const sums = 16 * (nt - nt / (t.split ?? 1)); // s_sum
+    return fits(t, (t.steps * (m + n)) / 4, staged + 16 * nt + sums, device) &&
       nt % (m / 4) === 0 && nt % (n / 4) === 0 &&
       Number.isInteger((t.steps * m) / 4 / nt) && Number.isInteger((t.steps * n) / 4 / nt);
   };
   const wanted = fill
-    ? { m, n, rm: 4, rn: 4, steps: c.steps }
-    : { m, n, rm: c.rowsPerThread, rn: c.colsPerThread, steps: c.steps };
-  const fallback = [wanted, { m, n, rm: 4, rn: 4, steps: 16 }, { m, n, rm: 4, rn: 4, steps: 32 }];
+    ? { m, n, rm: c.fill.rowsPerThread, rn: c.fill.colsPerThread, split: c.fill.split }
+    : { m, n, rm: c.rowsPerThread, rn: c.colsPerThread };
+  const fallback: Tile[] = [
+    { ...wanted, steps: (wanted.split ?? 1) * c.steps },
+    { m, n, rm: 4, rn: 4, steps: 16 },
+    { m, n, rm: 4, rn: 4, steps: 32 },
+  ];
   const t = fallback.find(ok);
   if (!t) throw new Error(`${p.op}: internal error, no state tiling fits d_k ${p.dk}, d_v ${p.dv}`);
   return t;
@@ -572,7 +584,7 @@ function checkLoopCap(
   const info = (device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
   if (!info?.description?.includes("llvmpipe")) return;
   // Per staged step: the main loop and the FMA loop (the fetches and stores are unrolled).
-  const perStep = 1 + t.steps / mode.unroll;
+  const perStep = 1 + groupSteps(t) / mode.unroll;
   if (ceilDiv(chunk, t.steps) * perStep > LLVMPIPE_LOOP_CAP - 64 - p.dk) {
     throw new RangeError(
       `${p.op}: a chunk of ${chunk} rows is more than this adapter (llvmpipe, whose shader ` +
@@ -600,8 +612,8 @@ function modeOf(
     shuffle: canShuffle({ ...p, precision }, t, device),
     buffers,
     // The largest divisor of the steps up to the wanted unroll.
-    unroll: [t.steps, 16, 8, 4, 2, 1].find((u) =>
-      u <= (p.tiling.unroll || t.steps) && t.steps % u === 0
+    unroll: [groupSteps(t), 16, 8, 4, 2, 1].find((u) =>
+      u <= (p.tiling.unroll || groupSteps(t)) && groupSteps(t) % u === 0
     )!,
   };
 }

@@ -51,7 +51,10 @@ const REDUCE_LOADS = 8;
 
 /**
  * One outer-product tile: `m × n` outputs per workgroup, `rm × rn` per invocation (multiples
- * of 4), `steps` reduction indices staged per barrier.
+ * of 4), `steps` reduction indices staged per barrier. State kernels may `split` the workgroup
+ * into groups of invocations that each cover the whole tile and multiply `steps / split` of the
+ * staged indices, their sums added at the end (more invocations per tile without smaller
+ * per-invocation tiles).
  */
 export interface Tile {
   m: number;
@@ -59,6 +62,7 @@ export interface Tile {
   rm: number;
   rn: number;
   steps: number;
+  split?: number;
 }
 
 /** How a kernel is compiled besides its tile. */
@@ -84,7 +88,12 @@ export interface KernelMode {
 
 /** Invocations of a workgroup with tile `t`. */
 export function tileThreads(t: Tile): number {
-  return (t.m / t.rm) * (t.n / t.rn);
+  return (t.m / t.rm) * (t.n / t.rn) * (t.split ?? 1);
+}
+
+/** Staged indices each invocation multiplies per step (all of them unless `t.split`). */
+export function groupSteps(t: Tile): number {
+  return t.steps / (t.split ?? 1);
 }
 
 /**
@@ -282,11 +291,11 @@ function load4(name: string, i: string, n: string, raw: boolean): string {
 
 /**
  * The generated register block: accumulator declarations (`decl`), the products of one staged
- * buffer (`fma`: a loop over the staged indices s, `mode.unroll` per iteration, each
- * `acc_j_c += x[j] · y[c]` with `x`, `y` read from `s_x[buf][s][·][tm]`, `s_y[buf][s][·][tn]`,
- * of types `types`, converted to f32 where f16 staged with f32 products) and `each(f)`:
- * `f(j, c, acc_j_c)` for every accumulator. f16 precision sums each staged step's products in
- * f16 (`h_j_c`) first.
+ * buffer (`fma`: a loop over the invocation's `groupSteps(t)` staged indices s, `mode.unroll`
+ * per iteration, each `acc_j_c += x[j] · y[c]` with `x`, `y` read from `s_x[buf][s][·][tm]`,
+ * `s_y[buf][s][·][tn]`, of types `types`, converted to f32 where f16 staged with f32 products)
+ * and `each(f)`: `f(j, c, acc_j_c)` for every accumulator. f16 precision sums each staged step's
+ * products in f16 (`h_j_c`) first.
  *
  * `xRows`: x is staged as its rows are stored, `s_x[buf][q][tm][j]` = staged indices 4q..4q + 3
  * of the invocation's row j (a row kernel's X, see {@linkcode rowKernel}): one workgroup read
@@ -315,7 +324,8 @@ function registerBlock(t: Tile, mode: KernelMode, types: Staged, xRows = false) 
   const target = (n: string) => (half ? `h_${n}` : `acc_${n}`);
   // All staged indices in one iteration: literals, so that every workgroup read has a constant
   // index (Naga clamps a loop counter's; the hot loop then does index arithmetic per read).
-  const full = mode.unroll === t.steps;
+  const steps = groupSteps(t);
+  const full = mode.unroll === steps;
   // Staged index s: its y reads and every accumulator's product, x_j's value written by `xAt(j)`.
   const products = (pad: string, xAt: (j: number) => string) =>
     `${unroll(yv, (c) => `${pad}let y${c} = ${widen(types.y, `s_y[buf][s][${c}][tn]`, "vec4f")};`)}
@@ -358,7 +368,7 @@ ${products("          ", (j) => held ? `f32(x${j}[${f}])` : `x${j}[${f}]`)}
     }
       }`;
   const body = (count: number) => xRows ? unroll(count / 4, group) : unroll(count, step);
-  const loop = full ? body(t.steps) : `    for (var s2 = 0u; s2 < STEP; s2 += ${mode.unroll}u) {
+  const loop = full ? body(steps) : `    for (var s2 = 0u; s2 < ${steps}u; s2 += ${mode.unroll}u) {
 ${body(mode.unroll)}
     }`;
   const fma = half
@@ -516,10 +526,10 @@ function laneBuiltin(mode: KernelMode): string {
  */
 function vectorColumnSlots(t: Tile, mode: KernelMode, types: Staged) {
   const nt = tileThreads(t);
-  // The staging arrays' dimensions: [buffers][STEP][R / 4][NT_]: s_y, else s_x.
+  // The staging arrays' dimensions: [buffers][GS][R / 4][C_]: s_y, else s_x.
   const arrays = [
-    { name: "s_y", type: types.y, r4: "(RB / 4u)", nt: "NTB", size: t.n / 4 },
-    { name: "s_x", type: types.x, r4: "(RA / 4u)", nt: "NTA", size: t.m / 4 },
+    { name: "s_y", type: types.y, r4: "(RB / 4u)", nt: "CB", size: t.n / 4 },
+    { name: "s_x", type: types.x, r4: "(RA / 4u)", nt: "CA", size: t.m / 4 },
   ];
   const alias = arrays.find((a) => a.type === "vec4f" && mode.buffers * t.steps * a.size >= nt);
   if (!alias) return { own: true, at: (e: string) => `s_red[${e}]` };
@@ -527,8 +537,26 @@ function vectorColumnSlots(t: Tile, mode: KernelMode, types: Staged) {
   return {
     own: false,
     at: (e: string) =>
-      `${name}[${e} / (STEP * ${r4} * ${n})][(${e} / (${r4} * ${n})) % STEP][(${e} / ${n}) % ${r4}][${e} % ${n}]`,
+      `${name}[${e} / (GS * ${r4} * ${n})][(${e} / (${r4} * ${n})) % GS][(${e} / ${n}) % ${r4}][${e} % ${n}]`,
   };
+}
+
+/**
+ * WGSL adding the sums of a split workgroup's groups into group 0's accumulators, group by group
+ * (a fixed order), one accumulator at a time through `s_sum`. Follows the staged loop, whose last
+ * barrier comes after every read of the staging arrays.
+ */
+function groupSums(block: ReturnType<typeof registerBlock>): string {
+  return `  // Groups 1.. hand their sums to group 0 (the invocation holding the same outputs).
+${
+    block.each((_j, _c, acc) =>
+      `  if (grp != 0u) { s_sum[lid - NTG] = ${acc}; }
+  workgroupBarrier();
+  if (grp == 0u) { for (var h = 0u; h < NT - NTG; h += NTG) { ${acc} += s_sum[h + lid]; } }
+  workgroupBarrier();`
+    )
+  }
+`;
 }
 
 /**
@@ -555,7 +583,7 @@ export function stateKernel(
   if (withGs) bindings.push(binding("gs", "f32"));
   if (v.varlen) bindings.push(binding("seqs", "u32"));
   bindings.push(binding("out", "f32", true));
-  const nt = tileThreads(t);
+  const nt = tileThreads(t), split = t.split ?? 1;
   const fx = (t.steps * t.m) / 4 / nt, fy = (t.steps * t.n) / 4 / nt;
   // y = dO/z (normalised backward) is not an input: staged as f32.
   const types = staged(v, mode, !bwdNorm);
@@ -604,19 +632,28 @@ const RA = ${t.rm}u;  // state rows per invocation
 const RB = ${t.rn}u;  // state columns per invocation
 const NTA = TA / RA;
 const NTB = TB / RB;
-const NT = NTA * NTB;
+const NTG = NTA * NTB;  // invocations per group, each group over the whole tile
+const SPLIT = ${split}u;  // groups: group g multiplies staged rows g, g + SPLIT, …
+const NT = NTG * SPLIT;
+const GS = STEP / SPLIT;  // staged rows each group multiplies per step
+const CA = NTA * SPLIT;  // columns of s_x
+const CB = NTB * SPLIT;  // columns of s_y
 const QA = TA / 4u;  // vec4s per staged x row
 const QB = TB / 4u;  // vec4s per staged y row
-// s_x[buf][s][i][ta]: features a0 + 4·(ta·RA/4 + i).. of staged row s (likewise s_y): the
-// invocations of a subgroup read neighbouring vec4s (no bank conflicts).
-var<workgroup> s_x: array<array<array<array<${types.x}, NTA>, RA / 4u>, STEP>, ${mode.buffers}>;
-var<workgroup> s_y: array<array<array<array<${types.y}, NTB>, RB / 4u>, STEP>, ${mode.buffers}>;
+// s_x[buf][s][i][g·NTA + ta]: features a0 + 4·(ta·RA/4 + i).. of staged row s·SPLIT + g
+// (likewise s_y): the invocations of a subgroup read neighbouring vec4s (no bank conflicts).
+var<workgroup> s_x: array<array<array<array<${types.x}, CA>, RA / 4u>, GS>, ${mode.buffers}>;
+var<workgroup> s_y: array<array<array<array<${types.y}, CB>, RB / 4u>, GS>, ${mode.buffers}>;
 ${
-    norm && red.own
-      ? "var<workgroup> s_red: array<vec4f, NT>;  // partial sums of the vector column"
-      : ""
+    lines(
+      norm && red.own
+        ? "var<workgroup> s_red: array<vec4f, NT>;  // partial sums of the vector column"
+        : "",
+      split > 1
+        ? "var<workgroup> s_sum: array<vec4f, NT - NTG>;  // groups 1.. sums of one accumulator"
+        : "",
+    )
   }
-
 var<private> i_seg: u32;
 var<private> r_end: u32;
 var<private> a0: u32;
@@ -646,7 +683,10 @@ ${
 
 fn store_x(buf: u32, k: u32, f: FetchedX) {
   let e = lid + k * NT;
-  s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = ${types.x}(f${norm ? ".val" : ""});
+  let s = e / QA;
+  s_x[buf][s / SPLIT][e % (RA / 4u)][(s % SPLIT) * NTA + (e % QA) / (RA / 4u)] = ${types.x}(f${
+    norm ? ".val" : ""
+  });
 ${
     norm
       ? `  if (vec_col) { m_part += vec4f(${dec ? "f.den" : "f.val"})${bwdNorm ? " * f.c" : ""}; }`
@@ -676,7 +716,8 @@ fn fetch_y(r0: u32, k: u32) -> FetchedY {
 
 fn store_y(buf: u32, k: u32, f: FetchedY) {
   let e = lid + k * NT;
-  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = ${storedY};
+  let s = e / QB;
+  s_y[buf][s / SPLIT][e % (RB / 4u)][(s % SPLIT) * NTB + (e % QB) / (RB / 4u)] = ${storedY};
 }
 
 fn put(a: u32, b4: u32, sums: vec4f, o_out: u32, scale: f32, direct: bool) {
@@ -707,8 +748,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   a0 = ((g / u.tiles_n) % u.tiles_a) * TA;
   b0 = (g % u.tiles_n) * TB;
   vec_col = ${norm ? "b0 == 0u" : "false"};
-  let tn = lid % NTB;  // this invocation: state rows a0 + tm·RA.., columns b0 + tn·RB..
-  let tm = lid / NTB;
+  let grp = lid / NTG;  // this invocation's group
+  let om = (lid / NTB) % NTA;  // its state rows a0 + om·RA.., columns b0 + on·RB..
+  let on = lid % NTB;
+  let tm = grp * NTA + om;  // its columns of s_x, s_y
+  let tn = grp * NTB + on;
   ${laneSetup(mode)}
 ${block.decl}
   let s_begin = r_begin;
@@ -724,9 +768,13 @@ ${
   let direct = u.direct != 0u;
   let scale = select(1.0, ${pass === "fwd" ? "seg_scale(i_seg)" : "1.0"}, direct);
   let o_out = u.off_out + select(part, i_seg, direct) * u.dk * u.ld;
-${
+${split > 1 ? groupSums(block) : ""}${
     block.each((j, c, acc) =>
-      `  put(a0 + tm * RA + ${j}u, b0 + (tn * (RB / 4u) + ${c}u) * 4u, ${acc}, o_out, scale, direct);`
+      `  ${
+        split > 1 ? "if (grp == 0u) { " : ""
+      }put(a0 + om * RA + ${j}u, b0 + (on * (RB / 4u) + ${c}u) * 4u, ${acc}, o_out, scale, direct);${
+        split > 1 ? " }" : ""
+      }`
     )
   }
 ${

@@ -4,7 +4,8 @@
  * padded state rows, vec4 output stores, two staging buffers in every pass,
  * literal staged indices, X staged row-major, transposed state copies), the subgroup-shuffle
  * kernels (where the device has subgroups), the portable kernels (scalar loads, two buffers, no
- * subgroups), small tiles with short chunks and an FMA loop, f16 precision, the state loaded and
+ * subgroups), small tiles with short chunks and an FMA loop, state workgroups split into groups
+ * of invocations, f16 precision, the state loaded and
  * the outputs stored one float at a time with one buffer and the FMA loop not unrolled, a device
  * requested without subgroups, and a row pass with its own tile (`rows.byRole`).
  */
@@ -43,6 +44,7 @@ const SCALAR =
   "scalar state loads and stores, one buffer, FMA loop, 8 × 8 state tiles, Sᵀ staged, X transposed";
 const PORTABLE = "portable, two buffers";
 const SMALL = "small tiles, short chunks, FMA loop of 4";
+const SPLIT = "state workgroups split in 4 groups, short chunks";
 
 const VARIANTS: Variant[] = [
   { name: "default", dtypes: ["f32", "f16"] },
@@ -75,6 +77,20 @@ const VARIANTS: Variant[] = [
       rows: { rowsPerThread: 4, colsPerThread: 4, block: 32, steps: 8 },
       // A loop of 4 staged indices per iteration (row-major X with a loop counter).
       unroll: 4,
+    },
+  },
+  {
+    name: SPLIT,
+    dtypes: ["f16"],
+    // 4 groups of 4 × 8 tiles where they fit 256 invocations (d_v ≤ 32), the 4 × 4 tiles
+    // elsewhere; chunked (partials and reduce) and one-chunk (direct) state passes.
+    tiling: {
+      state: {
+        fillBelow: 2 ** 31,
+        fill: { rowsPerThread: 4, colsPerThread: 8, split: 4 },
+        chunkMin: 32,
+        chunkMax: 96,
+      },
     },
   },
   { name: "f16 precision", dtypes: ["f16"], precision: "f16" },
@@ -253,6 +269,11 @@ for (const variant of VARIANTS) {
         );
         const states = kernels.filter((l) => l.startsWith("la_state_"));
         assert.ok(states.some((l) => l.includes('"rm":8,"rn":8')), "8 × 8 state tiles");
+      }
+      if (variant.name === SPLIT) {
+        const split = kernels.filter((l) => l.includes('"split":4'));
+        assert.ok(split.length >= 4, "split state kernels");
+        assert.ok(split.every((l) => l.startsWith("la_state_") && l.includes('"rm":4,"rn":8')));
       }
       if (variant.precision === "f16") {
         // The forward state and the dq, dk passes keep f32 products (dq's terms can cancel).

@@ -229,7 +229,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let f_m1 = fetch_m(s0 + STEP, 1u);
     let f_m2 = fetch_m(s0 + STEP, 2u);
     let f_m3 = fetch_m(s0 + STEP, 3u);
-    for (var s2 = 0u; s2 < STEP; s2 += 2u) {
+    for (var s2 = 0u; s2 < 8u; s2 += 2u) {
       {
         let s = s2 + 0u;
 
@@ -277,7 +277,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let f_m1 = fetch_m(s0 + 2u * STEP, 1u);
     let f_m2 = fetch_m(s0 + 2u * STEP, 2u);
     let f_m3 = fetch_m(s0 + 2u * STEP, 3u);
-    for (var s2 = 0u; s2 < STEP; s2 += 2u) {
+    for (var s2 = 0u; s2 < 8u; s2 += 2u) {
       {
         let s = s2 + 0u;
 
@@ -335,7 +335,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let f_m1 = fetch_m(s0 + STEP, 1u);
     let f_m2 = fetch_m(s0 + STEP, 2u);
     let f_m3 = fetch_m(s0 + STEP, 3u);
-    for (var s2 = 0u; s2 < STEP; s2 += 2u) {
+    for (var s2 = 0u; s2 < 8u; s2 += 2u) {
       {
         let s = s2 + 0u;
 
@@ -385,7 +385,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       xn_5_0 = x_num_at(tm * RT + 5u, (tn * (RN / 4u) + 0u) * 4u);
       xn_6_0 = x_num_at(tm * RT + 6u, (tn * (RN / 4u) + 0u) * 4u);
       xn_7_0 = x_num_at(tm * RT + 7u, (tn * (RN / 4u) + 0u) * 4u);
-    for (var s2 = 0u; s2 < STEP; s2 += 2u) {
+    for (var s2 = 0u; s2 < 8u; s2 += 2u) {
       {
         let s = s2 + 0u;
 
@@ -429,7 +429,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       xn_5_0 = x_num_at(tm * RT + 5u, (tn * (RN / 4u) + 0u) * 4u);
       xn_6_0 = x_num_at(tm * RT + 6u, (tn * (RN / 4u) + 0u) * 4u);
       xn_7_0 = x_num_at(tm * RT + 7u, (tn * (RN / 4u) + 0u) * 4u);
-    for (var s2 = 0u; s2 < STEP; s2 += 2u) {
+    for (var s2 = 0u; s2 < 8u; s2 += 2u) {
       {
         let s = s2 + 0u;
 

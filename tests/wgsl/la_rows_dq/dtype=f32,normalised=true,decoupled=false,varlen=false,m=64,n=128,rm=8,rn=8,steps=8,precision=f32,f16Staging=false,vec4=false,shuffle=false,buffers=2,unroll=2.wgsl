@@ -242,7 +242,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let f_m5 = fetch_m(s0 + STEP, 5u);
     let f_m6 = fetch_m(s0 + STEP, 6u);
     let f_m7 = fetch_m(s0 + STEP, 7u);
-    for (var s2 = 0u; s2 < STEP; s2 += 2u) {
+    for (var s2 = 0u; s2 < 8u; s2 += 2u) {
       {
         let s = s2 + 0u;
 
@@ -314,7 +314,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let f_m5 = fetch_m(s0 + 2u * STEP, 5u);
     let f_m6 = fetch_m(s0 + 2u * STEP, 6u);
     let f_m7 = fetch_m(s0 + 2u * STEP, 7u);
-    for (var s2 = 0u; s2 < STEP; s2 += 2u) {
+    for (var s2 = 0u; s2 < 8u; s2 += 2u) {
       {
         let s = s2 + 0u;
 
@@ -404,7 +404,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let f_m5 = fetch_m(s0 + STEP, 5u);
     let f_m6 = fetch_m(s0 + STEP, 6u);
     let f_m7 = fetch_m(s0 + STEP, 7u);
-    for (var s2 = 0u; s2 < STEP; s2 += 2u) {
+    for (var s2 = 0u; s2 < 8u; s2 += 2u) {
       {
         let s = s2 + 0u;
 
@@ -483,7 +483,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       xn_6_1 = x_num_at(tm * RT + 6u, (tn * (RN / 4u) + 1u) * 4u);
       xn_7_0 = x_num_at(tm * RT + 7u, (tn * (RN / 4u) + 0u) * 4u);
       xn_7_1 = x_num_at(tm * RT + 7u, (tn * (RN / 4u) + 1u) * 4u);
-    for (var s2 = 0u; s2 < STEP; s2 += 2u) {
+    for (var s2 = 0u; s2 < 8u; s2 += 2u) {
       {
         let s = s2 + 0u;
 
@@ -553,7 +553,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       xn_6_1 = x_num_at(tm * RT + 6u, (tn * (RN / 4u) + 1u) * 4u);
       xn_7_0 = x_num_at(tm * RT + 7u, (tn * (RN / 4u) + 0u) * 4u);
       xn_7_1 = x_num_at(tm * RT + 7u, (tn * (RN / 4u) + 1u) * 4u);
-    for (var s2 = 0u; s2 < STEP; s2 += 2u) {
+    for (var s2 = 0u; s2 < 8u; s2 += 2u) {
       {
         let s = s2 + 0u;
 

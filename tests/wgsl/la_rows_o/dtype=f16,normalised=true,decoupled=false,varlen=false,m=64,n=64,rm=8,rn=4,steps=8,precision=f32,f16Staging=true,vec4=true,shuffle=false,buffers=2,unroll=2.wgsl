@@ -190,7 +190,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let f_m1 = fetch_m(s0 + STEP, 1u);
     let f_m2 = fetch_m(s0 + STEP, 2u);
     let f_m3 = fetch_m(s0 + STEP, 3u);
-    for (var s2 = 0u; s2 < STEP; s2 += 2u) {
+    for (var s2 = 0u; s2 < 8u; s2 += 2u) {
       {
         let s = s2 + 0u;
 
@@ -237,7 +237,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let f_m1 = fetch_m(s0 + 2u * STEP, 1u);
     let f_m2 = fetch_m(s0 + 2u * STEP, 2u);
     let f_m3 = fetch_m(s0 + 2u * STEP, 3u);
-    for (var s2 = 0u; s2 < STEP; s2 += 2u) {
+    for (var s2 = 0u; s2 < 8u; s2 += 2u) {
       {
         let s = s2 + 0u;
 

@@ -61,14 +61,18 @@ const RA = 4u;  // state rows per invocation
 const RB = 4u;  // state columns per invocation
 const NTA = TA / RA;
 const NTB = TB / RB;
-const NT = NTA * NTB;
+const NTG = NTA * NTB;  // invocations per group, each group over the whole tile
+const SPLIT = 1u;  // groups: group g multiplies staged rows g, g + SPLIT, …
+const NT = NTG * SPLIT;
+const GS = STEP / SPLIT;  // staged rows each group multiplies per step
+const CA = NTA * SPLIT;  // columns of s_x
+const CB = NTB * SPLIT;  // columns of s_y
 const QA = TA / 4u;  // vec4s per staged x row
 const QB = TB / 4u;  // vec4s per staged y row
-// s_x[buf][s][i][ta]: features a0 + 4·(ta·RA/4 + i).. of staged row s (likewise s_y): the
-// invocations of a subgroup read neighbouring vec4s (no bank conflicts).
-var<workgroup> s_x: array<array<array<array<vec4f, NTA>, RA / 4u>, STEP>, 2>;
-var<workgroup> s_y: array<array<array<array<vec4f, NTB>, RB / 4u>, STEP>, 2>;
-
+// s_x[buf][s][i][g·NTA + ta]: features a0 + 4·(ta·RA/4 + i).. of staged row s·SPLIT + g
+// (likewise s_y): the invocations of a subgroup read neighbouring vec4s (no bank conflicts).
+var<workgroup> s_x: array<array<array<array<vec4f, CA>, RA / 4u>, GS>, 2>;
+var<workgroup> s_y: array<array<array<array<vec4f, CB>, RB / 4u>, GS>, 2>;
 
 var<private> i_seg: u32;
 var<private> r_end: u32;
@@ -91,7 +95,8 @@ fn fetch_x(r0: u32, k: u32) -> FetchedX {
 
 fn store_x(buf: u32, k: u32, f: FetchedX) {
   let e = lid + k * NT;
-  s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = vec4f(f);
+  let s = e / QA;
+  s_x[buf][s / SPLIT][e % (RA / 4u)][(s % SPLIT) * NTA + (e % QA) / (RA / 4u)] = vec4f(f);
 
 }
 
@@ -108,7 +113,8 @@ fn fetch_y(r0: u32, k: u32) -> FetchedY {
 
 fn store_y(buf: u32, k: u32, f: FetchedY) {
   let e = lid + k * NT;
-  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = vec4f(f);
+  let s = e / QB;
+  s_y[buf][s / SPLIT][e % (RB / 4u)][(s % SPLIT) * NTB + (e % QB) / (RB / 4u)] = vec4f(f);
 }
 
 fn put(a: u32, b4: u32, sums: vec4f, o_out: u32, scale: f32, direct: bool) {
@@ -140,8 +146,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   a0 = ((g / u.tiles_n) % u.tiles_a) * TA;
   b0 = (g % u.tiles_n) * TB;
   vec_col = false;
-  let tn = lid % NTB;  // this invocation: state rows a0 + tm·RA.., columns b0 + tn·RB..
-  let tm = lid / NTB;
+  let grp = lid / NTG;  // this invocation's group
+  let om = (lid / NTB) % NTA;  // its state rows a0 + om·RA.., columns b0 + on·RB..
+  let on = lid % NTB;
+  let tm = grp * NTA + om;  // its columns of s_x, s_y
+  let tn = grp * NTB + on;
   
   var acc_0_0 = vec4f(0.0);
   var acc_1_0 = vec4f(0.0);
@@ -498,9 +507,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let direct = u.direct != 0u;
   let scale = select(1.0, seg_scale(i_seg), direct);
   let o_out = u.off_out + select(part, i_seg, direct) * u.dk * u.ld;
-  put(a0 + tm * RA + 0u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_0_0, o_out, scale, direct);
-  put(a0 + tm * RA + 1u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_1_0, o_out, scale, direct);
-  put(a0 + tm * RA + 2u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_2_0, o_out, scale, direct);
-  put(a0 + tm * RA + 3u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_3_0, o_out, scale, direct);
+  put(a0 + om * RA + 0u, b0 + (on * (RB / 4u) + 0u) * 4u, acc_0_0, o_out, scale, direct);
+  put(a0 + om * RA + 1u, b0 + (on * (RB / 4u) + 0u) * 4u, acc_1_0, o_out, scale, direct);
+  put(a0 + om * RA + 2u, b0 + (on * (RB / 4u) + 0u) * 4u, acc_2_0, o_out, scale, direct);
+  put(a0 + om * RA + 3u, b0 + (on * (RB / 4u) + 0u) * 4u, acc_3_0, o_out, scale, direct);
 
 }

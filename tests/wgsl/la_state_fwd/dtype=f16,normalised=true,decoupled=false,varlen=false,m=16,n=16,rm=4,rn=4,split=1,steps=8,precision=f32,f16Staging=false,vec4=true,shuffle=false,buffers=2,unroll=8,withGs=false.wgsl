@@ -2,8 +2,7 @@ enable f16;
 
 @group(0) @binding(0) var<storage, read> x: array<vec4<f16>>;
 @group(0) @binding(1) var<storage, read> y: array<vec4<f16>>;
-@group(0) @binding(2) var<storage, read> seqs: array<u32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
 struct Params {
   groups: u32,
   rows: u32,
@@ -34,7 +33,7 @@ struct Params {
   off_out: u32,
   off_out2: u32,
 }
-@group(0) @binding(4) var<uniform> u: Params;
+@group(0) @binding(3) var<uniform> u: Params;
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 fn ld4_x(i: u32, n: u32) -> vec4f { return vec4f(x[(u.off_x + i) / 4u]); }
@@ -42,10 +41,10 @@ fn ld_x(i: u32) -> f32 { let j = u.off_x + i; return f32(x[j / 4u][j % 4u]); }
 fn ld4_y(i: u32, n: u32) -> vec4f { return vec4f(y[(u.off_y + i) / 4u]); }
 fn ld_y(i: u32) -> f32 { let j = u.off_y + i; return f32(y[j / 4u][j % 4u]); }
 
-fn seg_row0(i_seg: u32) -> u32 { return seqs[i_seg / u.he]; }
-fn seg_rows(i_seg: u32) -> u32 { return seqs[i_seg / u.he + 1u] - seqs[i_seg / u.he]; }
-fn seg_inv_len(i_seg: u32) -> f32 { return select(0.0, 1.0 / f32(seg_rows(i_seg)), seg_rows(i_seg) > 0u); }
-fn seg_scale(i_seg: u32) -> f32 { return select(u.scale, seg_inv_len(i_seg), u.scale_default != 0u); }
+fn seg_row0(i_seg: u32) -> u32 { return (i_seg / u.he) * u.rows; }
+fn seg_rows(i_seg: u32) -> u32 { return u.rows; }
+fn seg_inv_len(i_seg: u32) -> f32 { return u.inv_len; }
+fn seg_scale(i_seg: u32) -> f32 { return u.scale; }
 var<private> seg_first: u32;  // first row of the current segment
 var<private> seg_head: u32;  // its head within an interleaved row
 fn enter_segment(i_seg: u32) {
@@ -55,21 +54,25 @@ fn enter_segment(i_seg: u32) {
 // Element index (before the window offset) of row r of the current segment, feature size d.
 fn row_at(r: u32, d: u32) -> u32 { return (seg_first + r) * u.he * d + seg_head * d; }
 
-const TA = 32u;  // state rows (features of x) per workgroup
-const TB = 32u;  // state columns (features of y) per workgroup
+const TA = 16u;  // state rows (features of x) per workgroup
+const TB = 16u;  // state columns (features of y) per workgroup
 const STEP = 8u;  // sequence rows staged per step
 const RA = 4u;  // state rows per invocation
 const RB = 4u;  // state columns per invocation
 const NTA = TA / RA;
 const NTB = TB / RB;
-const NT = NTA * NTB;
+const NTG = NTA * NTB;  // invocations per group, each group over the whole tile
+const SPLIT = 1u;  // groups: group g multiplies staged rows g, g + SPLIT, …
+const NT = NTG * SPLIT;
+const GS = STEP / SPLIT;  // staged rows each group multiplies per step
+const CA = NTA * SPLIT;  // columns of s_x
+const CB = NTB * SPLIT;  // columns of s_y
 const QA = TA / 4u;  // vec4s per staged x row
 const QB = TB / 4u;  // vec4s per staged y row
-// s_x[buf][s][i][ta]: features a0 + 4·(ta·RA/4 + i).. of staged row s (likewise s_y): the
-// invocations of a subgroup read neighbouring vec4s (no bank conflicts).
-var<workgroup> s_x: array<array<array<array<vec4f, NTA>, RA / 4u>, STEP>, 2>;
-var<workgroup> s_y: array<array<array<array<vec4f, NTB>, RB / 4u>, STEP>, 2>;
-
+// s_x[buf][s][i][g·NTA + ta]: features a0 + 4·(ta·RA/4 + i).. of staged row s·SPLIT + g
+// (likewise s_y): the invocations of a subgroup read neighbouring vec4s (no bank conflicts).
+var<workgroup> s_x: array<array<array<array<vec4f, CA>, RA / 4u>, GS>, 2>;
+var<workgroup> s_y: array<array<array<array<vec4f, CB>, RB / 4u>, GS>, 2>;
 
 var<private> i_seg: u32;
 var<private> r_end: u32;
@@ -97,7 +100,8 @@ fn fetch_x(r0: u32, k: u32) -> FetchedX {
 
 fn store_x(buf: u32, k: u32, f: FetchedX) {
   let e = lid + k * NT;
-  s_x[buf][e / QA][e % (RA / 4u)][(e % QA) / (RA / 4u)] = vec4f(f.val);
+  let s = e / QA;
+  s_x[buf][s / SPLIT][e % (RA / 4u)][(s % SPLIT) * NTA + (e % QA) / (RA / 4u)] = vec4f(f.val);
   if (vec_col) { m_part += vec4f(f.val); }
 }
 
@@ -114,7 +118,8 @@ fn fetch_y(r0: u32, k: u32) -> FetchedY {
 
 fn store_y(buf: u32, k: u32, f: FetchedY) {
   let e = lid + k * NT;
-  s_y[buf][e / QB][e % (RB / 4u)][(e % QB) / (RB / 4u)] = vec4f(f);
+  let s = e / QB;
+  s_y[buf][s / SPLIT][e % (RB / 4u)][(s % SPLIT) * NTB + (e % QB) / (RB / 4u)] = vec4f(f);
 }
 
 fn put(a: u32, b4: u32, sums: vec4f, o_out: u32, scale: f32, direct: bool) {
@@ -135,8 +140,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   if (g >= u.groups) { return; }
   lid = lid_in;
   let part = g / (u.tiles_n * u.tiles_a);  // partial index: (segment, chunk)
-  let seg = seqs[u.table + 2u * (part / u.he)] * u.he + part % u.he;
-  let r_begin = seqs[u.table + 2u * (part / u.he) + 1u];
+  let seg = part / u.chunks;
+  let r_begin = (part % u.chunks) * u.chunk;
   // The loop bound is computed from uniform values in a local: browsers' uniformity analysis
   // (Tint) treats private variables as non-uniform and then rejects the barriers in the loop.
   let chunk_end = min(r_begin + u.chunk, seg_rows(seg));
@@ -146,8 +151,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   a0 = ((g / u.tiles_n) % u.tiles_a) * TA;
   b0 = (g % u.tiles_n) * TB;
   vec_col = b0 == 0u;
-  let tn = lid % NTB;  // this invocation: state rows a0 + tm·RA.., columns b0 + tn·RB..
-  let tm = lid / NTB;
+  let grp = lid / NTG;  // this invocation's group
+  let om = (lid / NTB) % NTA;  // its state rows a0 + om·RA.., columns b0 + on·RB..
+  let on = lid % NTB;
+  let tm = grp * NTA + om;  // its columns of s_x, s_y
+  let tn = grp * NTB + on;
   
   var acc_0_0 = vec4f(0.0);
   var acc_1_0 = vec4f(0.0);
@@ -157,16 +165,22 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let s_end = chunk_end;
   {
     let f_x0 = fetch_x(s_begin, 0u);
+    let f_x1 = fetch_x(s_begin, 1u);
     let f_y0 = fetch_y(s_begin, 0u);
+    let f_y1 = fetch_y(s_begin, 1u);
     store_x(0u, 0u, f_x0);
+    store_x(0u, 1u, f_x1);
     store_y(0u, 0u, f_y0);
+    store_y(0u, 1u, f_y1);
   }
   workgroupBarrier();
   for (var s0 = s_begin; s0 < s_end; s0 += 2u * STEP) {
     {
       let buf = 0u;
     let f_x0 = fetch_x(s0 + STEP, 0u);
+    let f_x1 = fetch_x(s0 + STEP, 1u);
     let f_y0 = fetch_y(s0 + STEP, 0u);
+    let f_y1 = fetch_y(s0 + STEP, 1u);
       {
         let s = 0u;
 
@@ -248,14 +262,18 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
       }
     store_x(1u, 0u, f_x0);
+    store_x(1u, 1u, f_x1);
     store_y(1u, 0u, f_y0);
+    store_y(1u, 1u, f_y1);
       workgroupBarrier();
     }
     if (s0 + STEP >= s_end) { break; }
     {
       let buf = 1u;
     let f_x0 = fetch_x(s0 + 2u * STEP, 0u);
+    let f_x1 = fetch_x(s0 + 2u * STEP, 1u);
     let f_y0 = fetch_y(s0 + 2u * STEP, 0u);
+    let f_y1 = fetch_y(s0 + 2u * STEP, 1u);
       {
         let s = 0u;
 
@@ -337,24 +355,26 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
       }
     store_x(0u, 0u, f_x0);
+    store_x(0u, 1u, f_x1);
     store_y(0u, 0u, f_y0);
+    store_y(0u, 1u, f_y1);
       workgroupBarrier();
     }
   }
   let direct = u.direct != 0u;
   let scale = select(1.0, seg_scale(i_seg), direct);
   let o_out = u.off_out + select(part, i_seg, direct) * u.dk * u.ld;
-  put(a0 + tm * RA + 0u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_0_0, o_out, scale, direct);
-  put(a0 + tm * RA + 1u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_1_0, o_out, scale, direct);
-  put(a0 + tm * RA + 2u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_2_0, o_out, scale, direct);
-  put(a0 + tm * RA + 3u, b0 + (tn * (RB / 4u) + 0u) * 4u, acc_3_0, o_out, scale, direct);
+  put(a0 + om * RA + 0u, b0 + (on * (RB / 4u) + 0u) * 4u, acc_0_0, o_out, scale, direct);
+  put(a0 + om * RA + 1u, b0 + (on * (RB / 4u) + 0u) * 4u, acc_1_0, o_out, scale, direct);
+  put(a0 + om * RA + 2u, b0 + (on * (RB / 4u) + 0u) * 4u, acc_2_0, o_out, scale, direct);
+  put(a0 + om * RA + 3u, b0 + (on * (RB / 4u) + 0u) * 4u, acc_3_0, o_out, scale, direct);
   // The vector column: the invocations that fetched features a0 + 4·i.. add their shares
   // (in the f32 staging buffer, which no one reads after the loop's last barrier).
-  s_y[lid / (STEP * (RB / 4u) * NTB)][(lid / ((RB / 4u) * NTB)) % STEP][(lid / NTB) % (RB / 4u)][lid % NTB] = m_part;
+  s_y[lid / (GS * (RB / 4u) * CB)][(lid / ((RB / 4u) * CB)) % GS][(lid / CB) % (RB / 4u)][lid % CB] = m_part;
   workgroupBarrier();
   if (vec_col && lid < QA) {
     var sum = vec4f(0.0);
-    for (var k = lid; k < NT; k += QA) { sum += s_y[k / (STEP * (RB / 4u) * NTB)][(k / ((RB / 4u) * NTB)) % STEP][(k / NTB) % (RB / 4u)][k % NTB]; }
+    for (var k = lid; k < NT; k += QA) { sum += s_y[k / (GS * (RB / 4u) * CB)][(k / ((RB / 4u) * CB)) % GS][(k / CB) % (RB / 4u)][k % CB]; }
     let len_scale = select(1.0, seg_inv_len(i_seg), direct);
     for (var c = 0u; c < 4u; c += 1u) {
       let a = a0 + 4u * lid + c;
