@@ -139,8 +139,8 @@ const CANDIDATES: Candidate[] = [
 // of invocations that each cover the whole tile and multiply 1/split of the staged rows
 // (session 10): larger per-invocation tiles at the same invocation count; "groups 512" doubles
 // the workgroups (chunks of half the rows), "below 2048" fills up to T = 16384.
-const fill = (rm: number, rn: number, split: number) => ({
-  fill: { rowsPerThread: rm, colsPerThread: rn, split },
+const fill = (rm: number, rn: number, split: number, steps?: number) => ({
+  fill: { rowsPerThread: rm, colsPerThread: rn, split, steps },
 });
 for (const [rm, rn, split] of [[4, 8, 2], [8, 4, 2], [8, 8, 4], [4, 8, 4], [4, 4, 2]]) {
   CANDIDATES.push([`fill ${rm}x${rn} split ${split}`, { state: fill(rm, rn, split) }, "f32"]);
@@ -152,7 +152,17 @@ CANDIDATES.push(
     state: { ...fill(4, 8, 2), fillBelow: 2048, byPass: { fwd: { fillBelow: 1024 } } },
   }, "f32"],
   ["f16 precision + fill 4x8 split 2", { state: fill(4, 8, 2) }, "f16"],
+  ["f16 precision + fill 8x4 split 2", { state: fill(8, 4, 2) }, "f16"],
 );
+// Each group multiplying 16 staged rows per step (the 4 × 4 tiles: 32): twice the work between
+// a step's loads and their use (session 10, call 2).
+for (const [rm, rn, split, steps] of [[8, 4, 2, 16], [4, 8, 2, 16], [4, 4, 1, 32], [8, 8, 2, 16]]) {
+  CANDIDATES.push([
+    `fill ${rm}x${rn} split ${split} steps ${steps}`,
+    { state: fill(rm, rn, split, steps) },
+    "f32",
+  ]);
+}
 
 // Fixed chunk lengths (session 7), the state passes' tiles 4 × 8 ("chunk C") or the 4 × 4 fill
 // tiles ("chunk C fill") whatever the workgroup count.

@@ -64,10 +64,11 @@ export interface LaTiling {
      */
     fillBelow: number;
     /**
-     * The tile where `fillBelow` applies: outputs per invocation and `split`, the groups of
-     * invocations that each cover the whole tile and multiply 1/`split` of the staged rows.
+     * The tile where `fillBelow` applies: outputs per invocation, `split`, the groups of
+     * invocations that each cover the whole tile and multiply 1/`split` of the staged rows, and
+     * `steps`, the rows each group multiplies per step (default: `steps` above).
      */
-    fill: { rowsPerThread: number; colsPerThread: number; split: number };
+    fill: { rowsPerThread: number; colsPerThread: number; split: number; steps?: number };
     /** Staging buffers of the state passes, when not the tiling's `buffers`. */
     buffers?: 1 | 2;
     /** f16 staging of the state passes, when not the tiling's `f16Staging`. */
@@ -289,7 +290,7 @@ function stateTile(p: Problem, device: GPUDevice, fill = false): Tile {
     ? { m, n, rm: c.fill.rowsPerThread, rn: c.fill.colsPerThread, split: c.fill.split }
     : { m, n, rm: c.rowsPerThread, rn: c.colsPerThread };
   const fallback: Tile[] = [
-    { ...wanted, steps: (wanted.split ?? 1) * c.steps },
+    { ...wanted, steps: (wanted.split ?? 1) * ((fill && c.fill.steps) || c.steps) },
     { m, n, rm: 4, rn: 4, steps: 16 },
     { m, n, rm: 4, rn: 4, steps: 32 },
   ];
