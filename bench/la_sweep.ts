@@ -164,6 +164,17 @@ for (const [rm, rn, split, steps] of [[8, 4, 2, 16], [4, 8, 2, 16], [4, 4, 1, 32
   ]);
 }
 
+// One chunk per segment up to T = 8192 (no reduce; 128 workgroups at B8-H16), their invocations
+// split into groups (session 10, call 2).
+for (const [rm, rn, split] of [[8, 4, 4], [8, 4, 2]]) {
+  const whole = { chunkMin: 8192, chunkMax: 8192 };
+  CANDIDATES.push([
+    `one chunk fill ${rm}x${rn} split ${split}`,
+    { state: { ...whole, ...fill(rm, rn, split), byPass: { fwd: whole } } },
+    "f32",
+  ]);
+}
+
 // Fixed chunk lengths (session 7), the state passes' tiles 4 × 8 ("chunk C") or the 4 × 4 fill
 // tiles ("chunk C fill") whatever the workgroup count.
 for (const c of [64, 128, 256, 512, 1024, 2048, 4096]) {
