@@ -24,7 +24,7 @@ export interface KernelOptions {
   /**
    * Arithmetic of the products: `"f32"` (default) multiplies in f32; `"f16"` (needs
    * `shader-f16`) stages the operands of the output and dv passes (and of the backward-state
-   * pass where it runs 4 × 4 tiles, i.e. short sequences) in f16 and sums each staged step's
+   * pass where a `tiling` gives it 4 × 4 tiles) in f16 and sums each staged step's
    * products in f16 before adding them to the f32 accumulators. The
    * forward state and the dq and dk passes stay f32 (dq's two terms can cancel to 1e-3 of
    * their size with positive features, which would amplify f16 rounding), as do z, m and every

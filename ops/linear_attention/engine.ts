@@ -160,7 +160,11 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
     chunkMax: 2048,
     groups: 256,
     fillBelow: 1024,
-    fill: { rowsPerThread: 4, colsPerThread: 4, split: 1 },
+    // Those 256 workgroups: two groups of 128 invocations with 8 × 4 outputs each, 8 staged rows
+    // per group and step. On the H200 (bench/NOTES.md, session 10, calls 1 and 2) against the
+    // 4 × 4 tiles: forward −2.8 / −3.7 %, forward+backward −1.7 / −1.9 % at T = 4096 / 8192, −1
+    // to −2 % at 1024–2048; 4 × 8, more groups or more rows per step slower.
+    fill: { rowsPerThread: 8, colsPerThread: 4, split: 2 },
     // Both state passes stage their inputs as f32 (no conversions in the products), converted at
     // the store: on the H200 the forward −10 % at T = 32768 (bench/NOTES.md, session 6, call 8),
     // the backward's pass −12 % (forward+backward −1.3 to −3 %, session 7, call 10), once
@@ -645,7 +649,8 @@ function recordState(
   // S feeds dq, whose terms can nearly cancel: the forward state's products stay f32. The
   // backward's f16 chains with 8 × 8 tiles (64 f16 sums beside 64 f32 accumulators) measured
   // 8 % slower than f32 products on the H200 (bench/NOTES.md, session 4, call 2): f16 products
-  // only with 4 × 4 tiles.
+  // only with 4 × 4 tiles (a tiling's; the default fill tile is 8 × 4, with which `precision:
+  // "f16"` measured as fast or faster, session 10, call 2).
   const precision = pass === "fwd" || t.rm * t.rn > 16 ? "f32" : p.precision;
   const vec4 = vec4Windows(p, slices, tensors);
   const f16Staging = p.tiling.state.f16Staging ?? p.tiling.f16Staging;

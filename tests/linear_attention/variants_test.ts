@@ -218,9 +218,10 @@ for (const variant of VARIANTS) {
         kernels.filter((l) => l.includes(`"${name}":${JSON.stringify(value)}`)).length;
       if (variant.name === "default") {
         assert.ok(flag("vec4", true) > 0 && flag("vec4", false) > 0, "vec4 and scalar kernels");
-        // The test shapes are short: every state pass fills the device with 4 × 4 tiles.
+        // The test shapes are short: every state pass fills the device with two groups of 8 × 4
+        // tiles.
         const states = kernels.filter((l) => l.startsWith("la_state_"));
-        assert.ok(states.every((l) => l.includes('"rm":4,"rn":4')), "4 × 4 state tiles");
+        assert.ok(states.every((l) => l.includes('"rm":8,"rn":4,"split":2')), "split state tiles");
         // Two staging buffers in every pass.
         for (const l of kernels) assert.ok(l.includes(`"buffers":2`), l);
         // Every family member has a case with d_v a multiple of 4, and only those load the
@@ -276,8 +277,9 @@ for (const variant of VARIANTS) {
         assert.ok(split.every((l) => l.startsWith("la_state_") && l.includes('"rm":4,"rn":8')));
       }
       if (variant.precision === "f16") {
-        // The forward state and the dq, dk passes keep f32 products (dq's terms can cancel).
-        const f32 = kernels.filter((l) => /^la_(state_fwd|rows_dq|rows_dk)/.test(l));
+        // The forward state and the dq, dk passes keep f32 products (dq's terms can cancel), and
+        // so does the backward state pass with its default tiles (8 × 4).
+        const f32 = kernels.filter((l) => /^la_(state|rows_dq|rows_dk)/.test(l));
         assert.equal(flag("precision", "f16"), kernels.length - f32.length);
         assert.ok(f32.every((l) => l.includes('"precision":"f32"')));
       }
