@@ -164,6 +164,17 @@ for (const [rm, rn, split, steps] of [[8, 4, 2, 16], [4, 8, 2, 16], [4, 4, 1, 32
   ]);
 }
 
+// Row tiles of 32 output features (dq of the normalised ops keeps all of d_k): twice the
+// workgroups, so that the last wave of a row pass at T = 4096 idles a smaller share (session 10,
+// call 3).
+const half = (o: object) => ({ rows: { byRole: { o, dk: o, dv: o } } });
+CANDIDATES.push(
+  ["o tile 32", { rows: { byRole: { o: { maxTile: 32 } } } }, "f32"],
+  ["rows tile 32", half({ maxTile: 32 }), "f32"],
+  ["rows tile 32 4x4", half({ maxTile: 32, ...FOUR }), "f32"],
+  ["rows block 128 tile 32", half({ maxTile: 32, block: 128 }), "f32"],
+);
+
 // One chunk per segment up to T = 8192 (no reduce; 128 workgroups at B8-H16), their invocations
 // split into groups (session 10, call 2).
 for (const [rm, rn, split] of [[8, 4, 4], [8, 4, 2]]) {
