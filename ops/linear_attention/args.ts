@@ -28,7 +28,7 @@ export interface KernelOptions {
    * products in f16 before adding them to the f32 accumulators. The
    * forward state and the dq and dk passes stay f32 (dq's two terms can cancel to 1e-3 of
    * their size with positive features, which would amplify f16 rounding), as do z, m and every
-   * sum across steps and chunks. Relative RMS error against float64 ≈ 4e-4 to 1e-3; ≈ 5 %
+   * sum across steps and chunks. Relative RMS error against float64 ≈ 4e-4 to 1e-3; 3–4 %
    * faster on an H200 (bench/NOTES.md).
    */
   precision?: LaPrecision;
