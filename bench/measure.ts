@@ -55,12 +55,31 @@ export async function gpuTime(
   perSubmit = samples,
   warmup = 0,
 ): Promise<GpuTime> {
-  const times: number[] = [];
-  while (times.length < samples) {
-    for (let i = 0; i < warmup; i++) work();
-    times.push(...await timeGpu(device, work, Math.min(perSubmit, samples - times.length)));
+  return (await gpuTimes(device, [work], samples, perSubmit, warmup))[0];
+}
+
+/**
+ * {@linkcode gpuTime} of several works interleaved: each sample times `works[0]`, then
+ * `works[1]`, … back to back in the same submit, so every work meets the same GPU state (the
+ * profiler's clock probe runs between a case's samples this way). `perSubmit` counts samples
+ * of each work; the warm-up launches `works[0]`. One result per work, in order.
+ */
+export async function gpuTimes(
+  device: GPUDevice,
+  works: readonly (() => void)[],
+  samples: number,
+  perSubmit = samples,
+  warmup = 0,
+): Promise<GpuTime[]> {
+  const times = works.map((): number[] => []);
+  while (times[0].length < samples) {
+    for (let i = 0; i < warmup; i++) works[0]();
+    const n = Math.min(perSubmit, samples - times[0].length);
+    let next = 0;
+    const windows = await timeGpu(device, () => works[next++ % works.length](), n * works.length);
+    windows.forEach((t, i) => times[i % works.length].push(t));
   }
-  return quantiles(times);
+  return times.map(quantiles);
 }
 
 /** The untimed warm-up before each chunk of samples, ms (`do_bench`'s default). */

@@ -23,6 +23,7 @@ import {
 } from "../ops/_runtime/mod.ts";
 import { BENCH_OPS, bytesOf, type Layout, makeInputs, type Shape, TABLE_OPS } from "./ops.ts";
 import { type Ceilings, measureCeilings } from "./ceilings.ts";
+import { clockOf, clockProbe, MIN_CLOCK, timeProbed } from "./clock_probe.ts";
 import {
   adapterName,
   backToBack,
@@ -59,6 +60,11 @@ export const USAGE = `Usage: deno task profile [options]
                   where the time goes: GPU ms per kernel (after the table; in --json, each
                   row's "kernels")
   --no-ceilings   skip the ceiling measurements
+  --clock-probe / --no-clock-probe
+                  time a short FMA kernel between each case's samples and measure the
+                  case again (once) if it ran under 95 % of its fastest: a lowered GPU
+                  clock (default: on a GPU, off on a CPU adapter); the table's "clock"
+                  column gives the probe's speed, marked "!" where still under 95 %
   --json          print one JSON document instead of the table
   --csv           print CSV (one line per case, a header first) instead of the table
   --plot FILE     also write an SVG picture of the table: GPU time vs T per op, log axes,
@@ -80,6 +86,8 @@ export interface ProfileOptions {
   /** `--per-submit`: at most this many samples per submit (default: the memory budget's). */
   perSubmit?: number;
   ceilings: boolean;
+  /** `--clock-probe` / `--no-clock-probe` (absent: on a GPU, off on a CPU adapter). */
+  clockProbe?: boolean;
   breakdown: boolean;
   json: boolean;
   csv: boolean;
@@ -116,6 +124,8 @@ export function parseProfileArgs(args: string[]): ProfileOptions {
       reps: { type: "string" },
       "per-submit": { type: "string" },
       "no-ceilings": { type: "boolean" },
+      "clock-probe": { type: "boolean" },
+      "no-clock-probe": { type: "boolean" },
       breakdown: { type: "boolean" },
       json: { type: "boolean" },
       csv: { type: "boolean" },
@@ -126,6 +136,9 @@ export function parseProfileArgs(args: string[]): ProfileOptions {
   const D = values.D ? positive(values.D, "D") : 64;
   if (D > 256) throw new UsageError(`--D: at most 256, got ${D}`);
   if (values.json && values.csv) throw new UsageError("--json and --csv: choose one");
+  if (values["clock-probe"] && values["no-clock-probe"]) {
+    throw new UsageError("--clock-probe and --no-clock-probe: choose one");
+  }
   if (values.plot !== undefined && !values.plot.endsWith(".svg")) {
     throw new UsageError(`--plot: expected a file name ending in .svg, got "${values.plot}"`);
   }
@@ -141,6 +154,7 @@ export function parseProfileArgs(args: string[]): ProfileOptions {
     reps: values.reps ? positive(values.reps, "reps") : 10,
     perSubmit: values["per-submit"] ? positive(values["per-submit"], "per-submit") : undefined,
     ceilings: !values["no-ceilings"],
+    clockProbe: values["clock-probe"] ? true : values["no-clock-probe"] ? false : undefined,
     breakdown: values.breakdown ?? false,
     json: values.json ?? false,
     csv: values.csv ?? false,
@@ -173,6 +187,12 @@ export interface ProfileRow {
   pctFma?: number;
   /** With `--breakdown`: GPU time per kernel of one run, each dispatch in its own pass. */
   kernels?: KernelTime[];
+  /** With the clock probe: its median between this case's samples, ms. */
+  clockProbeMs?: number;
+  /** With the clock probe: its speed here as a share of its fastest in the run (≤ 1). */
+  clock?: number;
+  /** With the clock probe: whether the case was measured again (a slow probe the first time). */
+  retried?: boolean;
 }
 
 const fmt = (x: number, digits = 3) => x.toFixed(digits);
@@ -180,15 +200,21 @@ const fmt = (x: number, digits = 3) => x.toFixed(digits);
 const sig = (x: number) => (x >= 100 ? x.toFixed(0) : x.toPrecision(3));
 
 const TABLE_HEAD =
-  "| op | mode | dtype | T | median ms (p20–p80) | GB/s | TFLOP/s | % copy | % FMA |\n" +
-  "|---|---|---|---|---|---|---|---|---|";
+  "| op | mode | dtype | T | median ms (p20–p80) | GB/s | TFLOP/s | % copy | % FMA | clock |\n" +
+  "|---|---|---|---|---|---|---|---|---|---|";
+
+/** The clock column: the probe's speed, "!" under {@linkcode MIN_CLOCK}, "-" unprobed. */
+function clockCell(clock: number | undefined): string {
+  if (clock === undefined) return "-";
+  return `${Math.round(100 * clock)} %${clock < MIN_CLOCK ? " !" : ""}`;
+}
 
 function tableRow(r: ProfileRow): string {
   return `| ${r.op} | ${r.mode} | ${r.dtype} | ${r.T} | ${fmt(r.time.p50)} (${fmt(r.time.p20)}–${
     fmt(r.time.p80)
   }) | ${sig(r.gbps)} | ${sig(r.tflops)} | ${r.pctCopy?.toFixed(1) ?? "-"} | ${
     r.pctFma?.toFixed(1) ?? "-"
-  } |`;
+  } | ${clockCell(r.clock)} |`;
 }
 
 const BREAKDOWN_HEAD = "| op | mode | dtype | T | kernel | dispatches | GPU ms | share |\n" +
@@ -203,6 +229,28 @@ function breakdownRows(r: ProfileRow): string[] {
       (100 * k.ms / sum).toFixed(1)
     } % |`
   );
+}
+
+/**
+ * Sets each probed row's `clock` against the probe's fastest of the whole run and warns (via
+ * `say`) about the rows still under {@linkcode MIN_CLOCK}.
+ */
+function warnSlowClocks(rows: ProfileRow[], fastestMs: number, say: (s: string) => void): void {
+  const slow: string[] = [];
+  for (const r of rows) {
+    if (r.clockProbeMs === undefined) continue;
+    r.clock = clockOf(r.clockProbeMs, fastestMs);
+    if (r.clock < MIN_CLOCK) {
+      slow.push(`${r.op} ${r.mode} ${r.dtype} T=${r.T} (${clockCell(r.clock)})`);
+    }
+  }
+  if (slow.length) {
+    say(
+      `warning: the clock probe ran under ${100 * MIN_CLOCK} % of its fastest in ${slow.length} ` +
+        `case(s), measured twice: ${slow.join(", ")}. The GPU ran them at a lowered clock; ` +
+        "their times are slower than the kernels: run them again.",
+    );
+  }
 }
 
 /** Two more samples of a case that takes over 2 s, with the warm-up sample `first` counted. */
@@ -228,6 +276,7 @@ const CSV_COLUMNS: [string, (r: ProfileRow) => string | number | undefined][] = 
   ["tflop_per_s", (r) => r.tflops],
   ["pct_copy", (r) => r.pctCopy],
   ["pct_fma", (r) => r.pctFma],
+  ["clock", (r) => r.clock],
   ["per_submit", (r) => r.perSubmit],
   ["warmup", (r) => r.warmup],
   ["bytes", (r) => r.bytes],
@@ -272,6 +321,9 @@ async function main(o: ProfileOptions): Promise<number> {
         `TFLOP/s${ceilings.f16Tflops ? `, f16 vec4 FMA ${sig(ceilings.f16Tflops)} TFLOP/s` : ""}`,
     );
   }
+  const probing = o.clockProbe ?? !cpu;
+  if (probing) progress("measuring the clock probe…");
+  using probe = probing ? await clockProbe(device, cpu) : undefined;
   const rows: ProfileRow[] = [];
   const table = !o.json && !o.csv;
   if (table) {
@@ -309,9 +361,20 @@ async function main(o: ProfileOptions): Promise<number> {
             ? { perSubmit: 1, warmup: 0 }
             : backToBack(first, reps, memoryCap);
           plan.perSubmit = Math.min(plan.perSubmit, o.perSubmit ?? Infinity);
-          const time = first > 2000
-            ? await gpuTimeWith(device, work, first)
-            : await gpuTime(device, work, reps, plan.perSubmit, plan.warmup);
+          // Over 2 s a case is not probed: three samples, the warm-up's counted.
+          const probed = probe && first <= 2000
+            ? await timeProbed(
+              device,
+              work,
+              probe,
+              { samples: reps, ...plan },
+              () => keepBusy(device, work, first, memoryCap),
+            )
+            : undefined;
+          const time = probed?.time ??
+            (first > 2000
+              ? await gpuTimeWith(device, work, first)
+              : await gpuTime(device, work, reps, plan.perSubmit, plan.warmup));
           const flops = op.flops(s, withBwd), bytes = bytesOf(s, dtype, withBwd, op.inputs);
           const gbps = bytes / (time.p50 * 1e6), tflops = flops / (time.p50 * 1e9);
           const row: ProfileRow = {
@@ -329,6 +392,11 @@ async function main(o: ProfileOptions): Promise<number> {
             pctCopy: ceilings && (100 * gbps) / ceilings.copyGBs,
             pctFma: ceilings && (100 * tflops) / ceilings.f32Tflops,
           };
+          if (probed) {
+            row.clockProbeMs = probed.probeMs;
+            row.clock = clockOf(probed.probeMs, probe!.fastestMs); // against the fastest so far
+            row.retried = probed.retried;
+          }
           if (o.breakdown) row.kernels = await timeKernels(device, work);
           rows.push(row);
           if (table) console.log(tableRow(row)); // rows stream out as they are measured
@@ -336,6 +404,7 @@ async function main(o: ProfileOptions): Promise<number> {
       }
     }
   }
+  if (probe) warnSlowClocks(rows, probe.fastestMs, progress);
   if (o.breakdown && table) {
     console.log(
       "\nPer kernel (one run, each dispatch in its own timed pass: the sum exceeds the op's " +

@@ -63,6 +63,13 @@ Deno.test("profile args: defaults, lists and validation", () => {
   assert.throws(() => parseProfileArgs(["--T", "0"]), /--T: expected a positive integer/);
   assert.throws(() => parseProfileArgs(["--D", "300"]), /--D: at most 256/);
   assert.throws(() => parseProfileArgs(["--dtype", "f64"]), /--dtype/);
+  assert.equal(d.clockProbe, undefined); // on a GPU, off on a CPU adapter
+  assert.equal(parseProfileArgs(["--clock-probe"]).clockProbe, true);
+  assert.equal(parseProfileArgs(["--no-clock-probe"]).clockProbe, false);
+  assert.throws(
+    () => parseProfileArgs(["--clock-probe", "--no-clock-probe"]),
+    /--clock-probe and --no-clock-probe: choose one/,
+  );
   assert.throws(() => parseProfileArgs(["--frobnicate"]));
   assert.throws(() => parseProfileArgs(["extra"]));
 });
@@ -170,7 +177,30 @@ Deno.test({
         row.time.p50 > 0 && Math.abs(row.tflops - row.flops / (row.time.p50 * 1e9)) < 1e-12,
       );
       assert.ok(row.perSubmit === 2 && row.warmup >= 1, JSON.stringify(row)); // back to back
+      // Not probed without --clock-probe on a CPU adapter (on a GPU: probed by default).
+      if (doc.cpuAdapter) assert.equal(row.clock, undefined);
     }
+  },
+});
+
+Deno.test({
+  name: "profile CLI: --clock-probe gives each case the probe's speed (table column, JSON)",
+  ignore: noGpu,
+  fn: async () => {
+    const args = ["--ops=linear_attention", "--B=1", "--H=2", "--T=33", "--D=16", "--dtype=f32"];
+    const more = ["--reps=3", "--no-ceilings"];
+    const json = await runProfile([...args, ...more, "--clock-probe", "--json"]);
+    assert.equal(json.code, 0, json.stderr);
+    const rows = JSON.parse(json.stdout).rows;
+    assert.equal(rows.length, 2);
+    for (const row of rows) {
+      assert.ok(row.clockProbeMs > 0 && row.clock > 0 && row.clock <= 1, JSON.stringify(row));
+      assert.equal(typeof row.retried, "boolean");
+    }
+    const table = await runProfile([...args, ...more, "--no-clock-probe"]);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /\| % FMA \| clock \|$/m);
+    assert.match(table.stdout, /^\| linear_attention \| fwd \| f32 \| 33 \| .* \| - \|$/m);
   },
 });
 

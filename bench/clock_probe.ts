@@ -1,0 +1,79 @@
+/**
+ * The profiler's clock probe: a short run of the FMA ceiling's kernel (bench/ladder.ts), timed
+ * between the samples of every case in the same submit ({@linkcode gpuTimes}). Its time moves
+ * only with the SM clock, so a case whose probe ran slower than the probe's fastest ran at a
+ * lowered clock: on the H200 whole rows have read 1.2–1.5× slow that way, every kernel by the
+ * same factor, while the rows around them did not (bench/NOTES.md, session 10, calls 3 and 4).
+ * The profiler measures such a case again after keeping the GPU busy, and marks it if the
+ * probe still reads slow.
+ * @module
+ */
+import { fmaWork, type Workload } from "./ladder.ts";
+import { type GpuTime, gpuTimes, keepBusy } from "./measure.ts";
+
+/**
+ * Probe speed, as a share of its fastest, under which a case counts as measured at a lowered
+ * clock. The probe's median over 10 samples varies by ≈ 1 % on the H200 at a steady clock.
+ */
+export const MIN_CLOCK = 0.95;
+
+/** The probe's loop trips: 1/4 of the ceiling's (≈ 0.07 ms on an H200). */
+const PROBE_ITERS = 64;
+
+/** A compiled probe and the fastest median it has run at. */
+export interface ClockProbe extends Disposable {
+  /** Records one probe launch. */
+  work(): void;
+  /** The fastest probe median so far, ms: at start, after ≈ 200 ms of keeping the GPU busy. */
+  fastestMs: number;
+}
+
+/** Compiles the probe and measures its reference speed (`small`: sizes for a CPU adapter). */
+export async function clockProbe(device: GPUDevice, small: boolean): Promise<ClockProbe> {
+  const w: Workload = fmaWork(device, "f32", small, small ? 4 : PROBE_ITERS);
+  const [first] = await gpuTimes(device, [w.work], 1);
+  await keepBusy(device, w.work, first.p50, 64);
+  const [reference] = await gpuTimes(device, [w.work], 10);
+  return { work: w.work, fastestMs: reference.p50, [Symbol.dispose]: () => w[Symbol.dispose]() };
+}
+
+/** The probe's speed in a case whose probe median was `probeMs`: a share of its fastest, ≤ 1. */
+export function clockOf(probeMs: number, fastestMs: number): number {
+  return Math.min(1, fastestMs / probeMs);
+}
+
+/** A case timed with the probe between its samples. */
+export interface ProbedTime {
+  time: GpuTime;
+  /** The probe's median between the kept samples, ms. */
+  probeMs: number;
+  /** Whether the case was measured twice (its first probe read under `minClock`). */
+  retried: boolean;
+}
+
+/**
+ * Times `work` as {@linkcode gpuTimes} does with the probe interleaved; if the probe ran under
+ * `minClock` of its fastest, calls `rewarm` (keeping the GPU busy) and measures again, keeping
+ * the measurement whose probe ran faster. Updates `probe.fastestMs`.
+ */
+export async function timeProbed(
+  device: GPUDevice,
+  work: () => void,
+  probe: ClockProbe,
+  plan: { samples: number; perSubmit: number; warmup: number },
+  rewarm: () => Promise<void>,
+  minClock = MIN_CLOCK,
+): Promise<ProbedTime> {
+  const measure = () =>
+    gpuTimes(device, [work, probe.work], plan.samples, plan.perSubmit, plan.warmup);
+  let [time, probed] = await measure();
+  let retried = false;
+  if (clockOf(probed.p50, probe.fastestMs) < minClock) {
+    await rewarm();
+    const [again, probedAgain] = await measure();
+    retried = true;
+    if (probedAgain.p50 < probed.p50) [time, probed] = [again, probedAgain];
+  }
+  probe.fastestMs = Math.min(probe.fastestMs, probed.p50);
+  return { time, probeMs: probed.p50, retried };
+}

@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { noGpu, testDevice } from "../_helpers.ts";
+import { clockOf, clockProbe, MIN_CLOCK, timeProbed } from "../../bench/clock_probe.ts";
+import { fmaWork } from "../../bench/ladder.ts";
+import { gpuTimes } from "../../bench/measure.ts";
+
+Deno.test("clockOf: the probe's speed as a share of its fastest, at most 1", () => {
+  assert.equal(clockOf(2, 1), 0.5);
+  assert.equal(clockOf(1, 1), 1);
+  assert.equal(clockOf(0.5, 1), 1); // faster than the fastest so far: full speed
+  assert.ok(clockOf(1 / 0.94, 1) < MIN_CLOCK && clockOf(1 / 0.96, 1) > MIN_CLOCK);
+});
+
+Deno.test({
+  name: "gpuTimes: interleaved works each get their own samples",
+  ignore: noGpu,
+  fn: async () => {
+    const device = (await testDevice())!;
+    using short = fmaWork(device, "f32", true, 2);
+    using long = fmaWork(device, "f32", true, 64); // 32× the loop trips
+    await gpuTimes(device, [short.work, long.work], 1); // compile
+    const [a, b, c] = await gpuTimes(device, [short.work, long.work, short.work], 5, 2, 1);
+    for (const t of [a, b, c]) assert.ok(0 < t.p20 && t.p20 <= t.p50 && t.p50 <= t.p80);
+    // Samples land with their own work: the long one's median is the largest by far.
+    assert.ok(b.p50 > 4 * Math.max(a.p50, c.p50), `${a.p50} ${b.p50} ${c.p50}`);
+  },
+});
+
+Deno.test({
+  name: "timeProbed: measures again (after rewarm) only when the probe reads under minClock",
+  ignore: noGpu,
+  fn: async () => {
+    const device = (await testDevice())!;
+    using probe = await clockProbe(device, true);
+    using w = fmaWork(device, "f32", true, 8);
+    const plan = { samples: 3, perSubmit: 3, warmup: 1 };
+    let rewarms = 0;
+    const rewarm = () => Promise.resolve(void rewarms++);
+    // A probe can never run at twice its fastest: minClock 2 always measures again.
+    const twice = await timeProbed(device, w.work, probe, plan, rewarm, 2);
+    assert.deepEqual([twice.retried, rewarms], [true, 1]);
+    assert.ok(twice.time.p50 > 0 && twice.probeMs > 0);
+    assert.ok(probe.fastestMs <= twice.probeMs); // the fastest so far follows the run
+    const once = await timeProbed(device, w.work, probe, plan, rewarm, 0);
+    assert.deepEqual([once.retried, rewarms], [false, 1]);
+  },
+});
