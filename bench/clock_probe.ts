@@ -17,8 +17,11 @@ import { type GpuTime, gpuTimes, keepBusy } from "./measure.ts";
  */
 export const MIN_CLOCK = 0.95;
 
-/** The probe's loop trips: 1/4 of the ceiling's (≈ 0.07 ms on an H200). */
-const PROBE_ITERS = 64;
+/**
+ * The probe's size: 1 024 workgroups (one wave on an H200's 132 SMs) of 8 loop trips, 1/256 of
+ * the ceiling's FMAs (≈ 0.07 ms on an H200).
+ */
+const PROBE = { groups: 1024, iters: 8 };
 
 /** A compiled probe and the fastest median it has run at. */
 export interface ClockProbe extends Disposable {
@@ -30,7 +33,9 @@ export interface ClockProbe extends Disposable {
 
 /** Compiles the probe and measures its reference speed (`small`: sizes for a CPU adapter). */
 export async function clockProbe(device: GPUDevice, small: boolean): Promise<ClockProbe> {
-  const w: Workload = fmaWork(device, "f32", small, small ? 4 : PROBE_ITERS);
+  const w: Workload = small
+    ? fmaWork(device, "f32", small, 4)
+    : fmaWork(device, "f32", small, PROBE.iters, PROBE.groups);
   const [first] = await gpuTimes(device, [w.work], 1);
   await keepBusy(device, w.work, first.p50, 64);
   const [reference] = await gpuTimes(device, [w.work], 10);
