@@ -18,10 +18,10 @@ import { type GpuTime, gpuTimes, keepBusy } from "./measure.ts";
 export const MIN_CLOCK = 0.95;
 
 /**
- * The probe's size: 1 024 workgroups (one wave on an H200's 132 SMs) of 8 loop trips, 1/256 of
- * the ceiling's FMAs (≈ 0.07 ms on an H200).
+ * The probe's size: 1 024 workgroups (one wave on an H200's 132 SMs) of 48 loop trips, 3/128 of
+ * the ceiling's FMAs (≈ 0.4 ms on an H200).
  */
-const PROBE = { groups: 1024, iters: 8 };
+const PROBE = { groups: 1024, iters: 48 };
 
 /** A compiled probe and the fastest median it has run at. */
 export interface ClockProbe extends Disposable {
