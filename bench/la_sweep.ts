@@ -137,22 +137,25 @@ const CANDIDATES: Candidate[] = [
 
 // The fill tiles (state passes with few workgroups, T ≤ 8192 at B8-H16-D64) split into groups
 // of invocations that each cover the whole tile and multiply 1/split of the staged rows
-// (session 10): larger per-invocation tiles at the same invocation count; "groups 512" doubles
-// the workgroups (chunks of half the rows), "below 2048" fills up to T = 16384.
+// (session 10): larger per-invocation tiles at the same invocation count; "groups 384" and "groups
+// 512" take 1.5× and 2× the workgroups (chunks of 2/3 and half the rows; session 11), "below 2048"
+// fills up to T = 16384.
 const fill = (rm: number, rn: number, split: number, steps?: number) => ({
   fill: { rowsPerThread: rm, colsPerThread: rn, split, steps },
 });
-for (const [rm, rn, split] of [[4, 8, 2], [8, 4, 2], [8, 8, 4], [4, 8, 4], [4, 4, 2]]) {
+for (const [rm, rn, split] of [[4, 4, 1], [4, 8, 2], [8, 8, 4], [4, 8, 4], [4, 4, 2]]) {
   CANDIDATES.push([`fill ${rm}x${rn} split ${split}`, { state: fill(rm, rn, split) }, "f32"]);
 }
 CANDIDATES.push(
   ["fill 4x8 split 2 groups 512", { state: { ...fill(4, 8, 2), groups: 512 } }, "f32"],
-  ["fill 4x4 groups 512", { state: { groups: 512 } }, "f32"],
+  ["fill 4x4 groups 512", { state: { ...fill(4, 4, 1), groups: 512 } }, "f32"],
+  ["fill groups 384", { state: { groups: 384 } }, "f32"],
+  ["fill groups 512", { state: { groups: 512 } }, "f32"],
   ["fill 4x8 split 2 below 2048", {
     state: { ...fill(4, 8, 2), fillBelow: 2048, byPass: { fwd: { fillBelow: 1024 } } },
   }, "f32"],
   ["f16 precision + fill 4x8 split 2", { state: fill(4, 8, 2) }, "f16"],
-  ["f16 precision + fill 8x4 split 2", { state: fill(8, 4, 2) }, "f16"],
+  ["f16 precision + fill 4x4", { state: fill(4, 4, 1) }, "f16"],
 );
 // Each group multiplying 16 staged rows per step (the 4 × 4 tiles: 32): twice the work between
 // a step's loads and their use (session 10, call 2).

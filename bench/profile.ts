@@ -23,7 +23,7 @@ import {
 } from "../ops/_runtime/mod.ts";
 import { BENCH_OPS, bytesOf, type Layout, makeInputs, type Shape, TABLE_OPS } from "./ops.ts";
 import { type Ceilings, measureCeilings } from "./ceilings.ts";
-import { clockOf, clockProbe, MIN_CLOCK, timeProbed } from "./clock_probe.ts";
+import { clockOf, clockProbe, MAX_TRIES, MIN_CLOCK, timeProbed } from "./clock_probe.ts";
 import {
   adapterName,
   backToBack,
@@ -191,8 +191,10 @@ export interface ProfileRow {
   clockProbeMs?: number;
   /** With the clock probe: its speed here as a share of its fastest in the run (≤ 1). */
   clock?: number;
-  /** With the clock probe: whether the case was measured again (a slow probe the first time). */
-  retried?: boolean;
+  /** With the clock probe: measurements made (more than 1 after a slow probe). */
+  tries?: number;
+  /** Seconds since the profile started, when the case's measurement ended. */
+  atS: number;
 }
 
 const fmt = (x: number, digits = 3) => x.toFixed(digits);
@@ -231,6 +233,9 @@ function breakdownRows(r: ProfileRow): string[] {
   );
 }
 
+/** How long the GPU is kept busy before a case is measured again after a slow probe, ms. */
+const REWARM_MS = 500;
+
 /**
  * Sets each probed row's `clock` against the probe's fastest of the whole run and warns (via
  * `say`) about the rows still under {@linkcode MIN_CLOCK}.
@@ -247,7 +252,9 @@ function warnSlowClocks(rows: ProfileRow[], fastestMs: number, say: (s: string) 
   if (slow.length) {
     say(
       `warning: the clock probe ran under ${100 * MIN_CLOCK} % of its fastest in ${slow.length} ` +
-        `case(s), measured twice: ${slow.join(", ")}. The GPU ran them at a lowered clock; ` +
+        `case(s), measured up to ${MAX_TRIES} times: ${
+          slow.join(", ")
+        }. The GPU ran them at a lowered clock; ` +
         "their times are slower than the kernels: run them again.",
     );
   }
@@ -311,6 +318,7 @@ async function main(o: ProfileOptions): Promise<number> {
   const base = { B: o.B ?? (cpu ? 1 : 8), H: o.H ?? (cpu ? 2 : 16), D: o.D };
   const tList = o.T ?? (cpu ? [128, 256] : [1024, 4096, 16384, 32768]);
   const progress = (s: string) => console.error(s);
+  const started = performance.now();
   progress(`flash-bla profile on ${adapterName(adapter.info)}${cpu ? " (CPU adapter)" : ""}`);
   let ceilings: Ceilings | undefined;
   if (o.ceilings) {
@@ -368,7 +376,7 @@ async function main(o: ProfileOptions): Promise<number> {
               work,
               probe,
               { samples: reps, ...plan },
-              () => keepBusy(device, work, first, memoryCap),
+              () => keepBusy(device, work, first, memoryCap, REWARM_MS),
             )
             : undefined;
           const time = probed?.time ??
@@ -391,11 +399,12 @@ async function main(o: ProfileOptions): Promise<number> {
             tflops,
             pctCopy: ceilings && (100 * gbps) / ceilings.copyGBs,
             pctFma: ceilings && (100 * tflops) / ceilings.f32Tflops,
+            atS: (performance.now() - started) / 1000,
           };
           if (probed) {
             row.clockProbeMs = probed.probeMs;
             row.clock = clockOf(probed.probeMs, probe!.fastestMs); // against the fastest so far
-            row.retried = probed.retried;
+            row.tries = probed.tries;
           }
           if (o.breakdown) row.kernels = await timeKernels(device, work);
           rows.push(row);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { noGpu, testDevice } from "../_helpers.ts";
-import { clockOf, clockProbe, MIN_CLOCK, timeProbed } from "../../bench/clock_probe.ts";
+import { clockOf, clockProbe, MAX_TRIES, MIN_CLOCK, timeProbed } from "../../bench/clock_probe.ts";
 import { fmaWork } from "../../bench/ladder.ts";
 import { gpuTimes } from "../../bench/measure.ts";
 
@@ -27,7 +27,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "timeProbed: measures again (after rewarm) only when the probe reads under minClock",
+  name: "timeProbed: measures again (after rewarm, up to maxTries) while the probe reads slow",
   ignore: noGpu,
   fn: async () => {
     const device = (await testDevice())!;
@@ -36,12 +36,14 @@ Deno.test({
     const plan = { samples: 3, perSubmit: 3, warmup: 1 };
     let rewarms = 0;
     const rewarm = () => Promise.resolve(void rewarms++);
-    // A probe can never run at twice its fastest: minClock 2 always measures again.
-    const twice = await timeProbed(device, w.work, probe, plan, rewarm, 2);
-    assert.deepEqual([twice.retried, rewarms], [true, 1]);
-    assert.ok(twice.time.p50 > 0 && twice.probeMs > 0);
-    assert.ok(probe.fastestMs <= twice.probeMs); // the fastest so far follows the run
+    // A probe can never run at twice its fastest: minClock 2 measures again up to maxTries.
+    const slow = await timeProbed(device, w.work, probe, plan, rewarm, 2);
+    assert.deepEqual([slow.tries, rewarms], [MAX_TRIES, MAX_TRIES - 1]);
+    assert.ok(slow.time.p50 > 0 && slow.probeMs > 0);
+    assert.ok(probe.fastestMs <= slow.probeMs); // the fastest so far follows the run
+    const twice = await timeProbed(device, w.work, probe, plan, rewarm, 2, 2);
+    assert.deepEqual([twice.tries, rewarms], [2, MAX_TRIES]);
     const once = await timeProbed(device, w.work, probe, plan, rewarm, 0);
-    assert.deepEqual([once.retried, rewarms], [false, 1]);
+    assert.deepEqual([once.tries, rewarms], [1, MAX_TRIES]);
   },
 });
