@@ -62,9 +62,9 @@ export const USAGE = `Usage: deno task profile [options]
   --no-ceilings   skip the ceiling measurements
   --clock-probe / --no-clock-probe
                   time a short FMA kernel between each case's samples and measure the
-                  case again (once) if it ran under 95 % of its fastest: a lowered GPU
-                  clock (default: on a GPU, off on a CPU adapter); the table's "clock"
-                  column gives the probe's speed, marked "!" where still under 95 %
+                  case again (up to 3 times) while it runs under 97 % of its fastest: a
+                  slowed GPU (default: on a GPU, off on a CPU adapter); the table's
+                  "clock" column gives the probe's speed, marked "!" where still under 97 %
   --json          print one JSON document instead of the table
   --csv           print CSV (one line per case, a header first) instead of the table
   --plot FILE     also write an SVG picture of the table: GPU time vs T per op, log axes,
