@@ -157,6 +157,14 @@ CANDIDATES.push(
   ["f16 precision + fill 4x8 split 2", { state: fill(4, 8, 2) }, "f16"],
   ["f16 precision + fill 4x4", { state: fill(4, 4, 1) }, "f16"],
 );
+// f16 inputs fetched 8 features (16 bytes) per load in the state passes: half the load
+// instructions (session 11: decoupled's third load per row costs its state passes 40 %).
+CANDIDATES.push(
+  ["state wide loads", { state: { wideLoads: true } }, "f32"],
+  ["state fwd wide loads", { state: { byPass: { fwd: { wideLoads: true } } } }, "f32"],
+  ["state bwd wide loads", { state: { byPass: { bwd: { wideLoads: true } } } }, "f32"],
+  ["f16 precision + state wide loads", { state: { wideLoads: true } }, "f16"],
+);
 // Each group multiplying 16 staged rows per step (the 4 × 4 tiles: 32): twice the work between
 // a step's loads and their use (session 10, call 2).
 for (const [rm, rn, split, steps] of [[8, 4, 2, 16], [4, 8, 2, 16], [4, 4, 1, 32], [8, 8, 2, 16]]) {

@@ -38,6 +38,7 @@ import {
   tileThreads,
   TRANSPOSE_TILE,
   transposeKernel,
+  wideFits,
 } from "../../shaders/linear_attention/kernels.ts";
 
 /** Kernel tiling of the family; {@linkcode LA_DEFAULT_TILING} holds the defaults. */
@@ -73,6 +74,12 @@ export interface LaTiling {
     buffers?: 1 | 2;
     /** f16 staging of the state passes, when not the tiling's `f16Staging`. */
     f16Staging?: boolean;
+    /**
+     * f16 inputs fetched 8 features (16 bytes) per load instead of 4, where the dims are
+     * multiples of 8, the windows 8-aligned, the staging f32 and the tile fits
+     * (`wideFits`): half the load instructions for the same bytes.
+     */
+    wideLoads?: boolean;
     /** Per pass (forward, backward), the fields above that differ from these. */
     byPass?: Partial<Record<"fwd" | "bwd", Partial<Omit<LaTiling["state"], "byPass">>>>;
   };
@@ -460,16 +467,22 @@ function vec4Windows(p: Problem, slices: Slice[], tensors: Bound): boolean {
 
 /**
  * Whether, in every slice, each of the tensors `names` (as {@linkcode launchSliced} binds it)
- * starts at a multiple of 4 elements and holds a multiple of 4.
+ * starts at a multiple of `n` elements (4 unless said) and holds a multiple of `n`.
  */
-function windows4(p: Problem, slices: Slice[], tensors: Bound, names: string[]): boolean {
+function windows4(
+  p: Problem,
+  slices: Slice[],
+  tensors: Bound,
+  names: string[],
+  n = 4,
+): boolean {
   return names.every((name) => {
     const t = tensors[name];
     if (!t || "scratchOf" in t) return true;
     const perItem = t.size / p.items;
     return slices.every((s) =>
-      windowOf(t, s.start * perItem, s.count * perItem).elementOffset % 4 === 0 &&
-      (s.count * perItem) % 4 === 0
+      windowOf(t, s.start * perItem, s.count * perItem).elementOffset % n === 0 &&
+      (s.count * perItem) % n === 0
     );
   });
 }
@@ -656,10 +669,14 @@ function recordState(
   const f16Staging = p.tiling.state.f16Staging ?? p.tiling.f16Staging;
   const mode = modeOf(p, t, vec4, out.device, precision, stateBuffers(p), f16Staging);
   checkLoopCap(p, pass, t, mode, c.chunk, out.device);
+  const wideLoads = (p.tiling.state.wideLoads ?? false) && vec4 && p.variant.dtype === "f16" &&
+    precision === "f32" && !mode.f16Staging && p.dk % 8 === 0 && p.dv % 8 === 0 &&
+    wideFits(t) && windows4(p, slices, tensors, ROW_INPUTS, 8);
   const k = kernelOf(
     `la_state_${pass}`,
-    { ...p.variant, ...t, ...mode, withGs },
-    () => stateKernel(p.variant, pass, t, mode, withGs),
+    // Only a form in effect is named in the key (and the WGSL snapshots' file names).
+    { ...p.variant, ...t, ...mode, withGs, ...(wideLoads ? { wideLoads } : {}) },
+    () => stateKernel(p.variant, pass, t, mode, withGs, wideLoads),
   );
   const seqs = p.cu ? seqsFor(out.device, p.cu, c.chunk) : undefined;
   const common = { rows, chunk: c.chunk, chunks: c.chunks, direct: c.direct ? 1 : 0 };

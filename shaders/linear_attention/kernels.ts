@@ -573,6 +573,7 @@ export function stateKernel(
   t: Tile,
   mode: KernelMode,
   withGs = false,
+  wide = false,
 ): LaShader {
   const norm = v.normalised, dec = v.normalised && v.decoupled;
   const bwdNorm = pass === "bwd" && norm;
@@ -590,6 +591,9 @@ export function stateKernel(
   const rawX = fetchesF16(v, mode) && (bwdNorm || types.x === "vec4h");
   const rawY = fetchesF16(v, mode) && (bwdNorm || types.y === "vec4h");
   const fx4 = rawX ? "vec4h" : "vec4f", fy4 = rawY ? "vec4h" : "vec4f";
+  if (wide && !(fetchesF16(v, mode) && types.x === "vec4f" && types.y === "vec4f" && wideFits(t))) {
+    throw new RangeError("wide loads need f16 inputs in vec4 windows, f32 staging, a fitting tile");
+  }
   const yOverZ = "vec4f(f.val) * f.w";
   const storedY = !bwdNorm
     ? `${types.y}(f)`
@@ -599,6 +603,7 @@ export function stateKernel(
   const block = registerBlock(t, mode, types);
   const red = vectorColumnSlots(t, mode, types);
   const x = fetchStore("x", fx), y = fetchStore("y", fy);
+  const xy = fetchStore("xy", Math.ceil((t.steps * (t.m + t.n)) / 8 / nt));
   const decode = v.varlen
     ? `let seg = seqs[u.table + 2u * (part / u.he)] * u.he + part % u.he;
   let r_begin = seqs[u.table + 2u * (part / u.he) + 1u];`
@@ -660,50 +665,55 @@ var<private> a0: u32;
 var<private> b0: u32;
 var<private> lid: u32;
 var<private> vec_col: bool;  // this workgroup also sums the vector column (m or dm)
-var<private> m_part: vec4f;  // its share: features a0 + 4·(lid % QA).. of the rows it fetched
+${
+    wide
+      ? wideOperands(norm, dec, bwdNorm)
+      : `var<private> m_part: vec4f;  // its share: features a0 + 4·(lid % QA).. of the rows it fetched
 
 ${fetched}
 
 // x features a0 + 4·(lid % QA).. of row r0 + lid / QA + k·NT/QA (0 past the chunk or d_k)${
-    norm ? ",\n// with what the row adds to the vector column" : ""
-  }.
+        norm ? ",\n// with what the row adds to the vector column" : ""
+      }.
 fn fetch_x(r0: u32, k: u32) -> FetchedX {
   let r = r0 + lid / QA + k * (NT / QA);
   let a = a0 + 4u * (lid % QA);
   if (r >= r_end || a >= u.dk) { return FetchedX(); }
   let i = row_at(r, u.dk) + a;
 ${
-    norm
-      ? `  var f: FetchedX;
+        norm
+          ? `  var f: FetchedX;
   f.val = ${load4("x", "i", "u.dk - a", rawX)};${vecFetch}
   return f;`
-      : `  return ${load4("x", "i", "u.dk - a", rawX)};`
-  }
+          : `  return ${load4("x", "i", "u.dk - a", rawX)};`
+      }
 }
 
 fn store_x(buf: u32, k: u32, f: FetchedX) {
   let e = lid + k * NT;
   let s = e / QA;
   s_x[buf][s / SPLIT][e % (RA / 4u)][(s % SPLIT) * NTA + (e % QA) / (RA / 4u)] = ${types.x}(f${
-    norm ? ".val" : ""
-  });
+        norm ? ".val" : ""
+      });
 ${
-    norm
-      ? `  if (vec_col) { m_part += vec4f(${dec ? "f.den" : "f.val"})${bwdNorm ? " * f.c" : ""}; }`
-      : ""
-  }
+        norm
+          ? `  if (vec_col) { m_part += vec4f(${dec ? "f.den" : "f.val"})${
+            bwdNorm ? " * f.c" : ""
+          }; }`
+          : ""
+      }
 }
 
 ${
-    bwdNorm
-      ? `// y = dO_r / z_r: dO_r and w_r = 1/z_r (written by the forward) loaded at the fetch,
+        bwdNorm
+          ? `// y = dO_r / z_r: dO_r and w_r = 1/z_r (written by the forward) loaded at the fetch,
 // multiplied at the store (after the products: in two-buffer form nothing waits for the loads).
 struct FetchedY {
   val: ${fy4},
   w: f32,
 }`
-      : `alias FetchedY = ${fy4};`
-  }
+          : `alias FetchedY = ${fy4};`
+      }
 
 // y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB${bwdNorm ? ", and w_r" : ""}.
 fn fetch_y(r0: u32, k: u32) -> FetchedY {
@@ -718,7 +728,8 @@ fn store_y(buf: u32, k: u32, f: FetchedY) {
   let e = lid + k * NT;
   let s = e / QB;
   s_y[buf][s / SPLIT][e % (RB / 4u)][(s % SPLIT) * NTB + (e % QB) / (RB / 4u)] = ${storedY};
-}
+}`
+  }
 
 fn put(a: u32, b4: u32, sums: vec4f, o_out: u32, scale: f32, direct: bool) {
   for (var c = 0u; c < 4u; c += 1u) {
@@ -760,8 +771,8 @@ ${block.decl}
 ${
     stagedLoop(
       mode,
-      (from) => `${x.fetch(from)}\n${y.fetch(from)}`,
-      (buf) => `${x.store(buf)}\n${y.store(buf)}`,
+      (from) => wide ? xy.fetch(from) : `${x.fetch(from)}\n${y.fetch(from)}`,
+      (buf) => wide ? xy.store(buf) : `${x.store(buf)}\n${y.store(buf)}`,
       block.fma,
     )
   }
@@ -778,7 +789,13 @@ ${split > 1 ? groupSums(block) : ""}${
     )
   }
 ${
-    norm
+    norm && wide
+      ? `  // The vector column: the invocations that fetched features a0 + 8·i.. add their shares,
+  // the low 4 features then the high 4 (through the same slots).
+${wideColumn(red.at("lid"), red.at("k"), "m_lo", 0)}
+  workgroupBarrier();
+${wideColumn(red.at("lid"), red.at("k"), "m_hi", 4)}`
+      : norm
       ? `  // The vector column: the invocations that fetched features a0 + 4·i.. add their shares${
         red.own ? "" : `
   // (in the f32 staging buffer, which no one reads after the loop's last barrier)`
@@ -798,7 +815,125 @@ ${
   }
 }
 `;
-  return { storage: storageOf(bindings, v.dtype, mode.vec4), wgsl };
+  const storage = storageOf(bindings, v.dtype, mode.vec4);
+  // Wide loads: the row inputs as 16-byte words (8 f16 each).
+  if (wide) { for (const b of storage) if (ROW_INPUT_NAMES.has(b.name)) b.type = "vec4<u32>"; }
+  return { storage, wgsl };
+}
+
+/** The state kernel's row inputs. */
+const ROW_INPUT_NAMES = new Set(["x", "y", "den"]);
+
+/**
+ * Whether state tile `t` can fetch f16 inputs 8 features per load ({@linkcode stateKernel}'s
+ * `wide`): every x item of an invocation holds the same 8 features.
+ */
+export function wideFits(t: Tile): boolean {
+  return t.m % 8 === 0 && t.n % 8 === 0 && tileThreads(t) % (t.m / 8) === 0;
+}
+
+/** WGSL: 4 f32 of the 8 f16 in a 16-byte word `w`, the low (`half` 0) or the high 4. */
+function unpack8(w: string, half: 0 | 1): string {
+  const [a, b] = half ? ["z", "w"] : ["x", "y"];
+  return `vec4f(unpack2x16float(${w}.${a}), unpack2x16float(${w}.${b}))`;
+}
+
+/**
+ * The state kernel's operand fetch with wide loads: the f16 row inputs read 8 features (one
+ * 16-byte `vec4<u32>`) per load where the narrow form reads 4, so each invocation issues half
+ * the loads. A step's items are x's (`NX8` of them) then y's (`NY8`), item `lid + k·NT` the
+ * invocation's k-th (at a 64 × 64 fill tile, one: x in the first half of the invocations, y in
+ * the second); each is
+ * unpacked into two f32 vec4s at the store. The vector column's share of an x item is summed in
+ * two halves, `m_lo` (its features 8q..8q + 3) and `m_hi`.
+ */
+function wideOperands(norm: boolean, dec: boolean, bwdNorm: boolean): string {
+  const fields = [
+    "val: vec4<u32>,  // 8 features as stored, two f16 per word",
+    dec ? "den: vec4<u32>,  // x items: the plain features" : "",
+    bwdNorm ? "c: f32,  // x items: dz_r; y items: w_r" : "",
+  ].filter(Boolean);
+  const col = dec ? "f.den" : "f.val", c = bwdNorm ? " * f.c" : "";
+  const at = (arr: string, q: string, step: string, n: string, i: string) =>
+    `${arr}[buf][${step} / SPLIT][${i} % (${q} / 4u)][(${step} % SPLIT) * ${n} + ${i} / (${q} / 4u)]`;
+  return `const QA8 = TA / 8u;  // wide loads per staged x row
+const QB8 = TB / 8u;  // and y row
+const NX8 = STEP * QA8;  // x items per step; y items follow
+const NY8 = STEP * QB8;
+var<private> m_lo: vec4f;  // vector column: features a0 + 8·(lid % QA8).. of the rows it fetched
+var<private> m_hi: vec4f;  // and the 4 after them
+
+struct Fetched {
+${fields.map((f) => `  ${f}`).join("\n")}
+}
+
+// Item lid + k·NT of the step from row r0: x item e < NX8 is row r0 + e / QA8, features
+// a0 + 8·(e % QA8)..; y item e likewise from e − NX8 (0 past the chunk or the features).
+fn fetch_xy(r0: u32, k: u32) -> Fetched {
+  let e = lid + k * NT;
+  var f = Fetched();  // zeros where nothing loads (lavapipe does not re-zero a bare declaration)
+  if (e < NX8) {
+    let r = r0 + e / QA8;
+    let a = a0 + 8u * (e % QA8);
+    if (r < r_end && a < u.dk) {
+      let i = row_at(r, u.dk) + a;
+      f.val = x[(u.off_x + i) / 8u];${dec ? "\n      f.den = den[(u.off_den + i) / 8u];" : ""}${
+    bwdNorm ? "\n      f.c = dz[u.off_dz + row_at(r, 1u)];" : ""
+  }
+    }
+  } else if (e < NX8 + NY8) {
+    let r = r0 + (e - NX8) / QB8;
+    let b = b0 + 8u * ((e - NX8) % QB8);
+    if (r < r_end && b < u.dv) {
+      f.val = y[(u.off_y + row_at(r, u.dv) + b) / 8u];${
+    bwdNorm ? "\n      f.c = w[u.off_w + row_at(r, 1u)];" : ""
+  }
+    }
+  }
+  return f;
+}
+
+fn store_xy(buf: u32, k: u32, f: Fetched) {
+  let e = lid + k * NT;
+  if (e < NX8) {
+    let s = e / QA8;
+    let i = 2u * (e % QA8);  // the row's vec4 holding the low half
+    ${at("s_x", "RA", "s", "NTA", "i")} = ${unpack8("f.val", 0)};
+    ${at("s_x", "RA", "s", "NTA", "(i + 1u)")} = ${unpack8("f.val", 1)};${
+    norm
+      ? `
+    if (vec_col) {
+      m_lo += ${unpack8(col, 0)}${c};
+      m_hi += ${unpack8(col, 1)}${c};
+    }`
+      : ""
+  }
+  } else if (e < NX8 + NY8) {
+    let s = (e - NX8) / QB8;
+    let i = 2u * ((e - NX8) % QB8);
+    ${at("s_y", "RB", "s", "NTB", "i")} = ${unpack8("f.val", 0)}${c};
+    ${at("s_y", "RB", "s", "NTB", "(i + 1u)")} = ${unpack8("f.val", 1)}${c};
+  }
+}`;
+}
+
+/**
+ * WGSL of one half of the wide form's vector column: every invocation puts `share` in slot
+ * `slot` (`slotK`: slot k), then the first QA8 add those of the features they fetched and write
+ * features a0 + 8·lid + `offset`...
+ */
+function wideColumn(slot: string, slotK: string, share: string, offset: number): string {
+  return `  ${slot} = ${share};
+  workgroupBarrier();
+  if (vec_col && lid < QA8) {
+    var sum = vec4f(0.0);
+    for (var k = lid; k < NT; k += QA8) { sum += ${slotK}; }
+    let len_scale = select(1.0, seg_inv_len(i_seg), direct);
+    for (var c = 0u; c < 4u; c += 1u) {
+      let a = a0 + 8u * lid + ${offset}u + c;
+      if (a < u.dk) { out[o_out + a * u.ld + u.dv] = sum[c] * len_scale; }
+    }
+  }`;
 }
 
 /**

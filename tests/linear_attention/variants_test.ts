@@ -10,7 +10,7 @@
  * requested without subgroups, and a row pass with its own tile (`rows.byRole`).
  */
 import assert from "node:assert/strict";
-import { eluPlusOne, noF16, noGpu, randn, testDevice, tolFor } from "../_helpers.ts";
+import { eluPlusOne, noF16, noGpu, randn, roundToF16, testDevice, tolFor } from "../_helpers.ts";
 import { requestDevice, setPoisonOutputs, subgroupSize, Tensor } from "../../ops/_runtime/mod.ts";
 import type { LaTilingOverrides } from "../../ops/linear_attention/engine.ts";
 import {
@@ -45,6 +45,7 @@ const SCALAR =
 const PORTABLE = "portable, two buffers";
 const SMALL = "small tiles, short chunks, FMA loop of 4";
 const SPLIT = "state workgroups split in 4 groups, short chunks";
+const WIDE = "state passes loading f16 8 features at a time";
 
 const VARIANTS: Variant[] = [
   { name: "default", dtypes: ["f32", "f16"] },
@@ -92,6 +93,13 @@ const VARIANTS: Variant[] = [
         chunkMax: 96,
       },
     },
+  },
+  // Wide loads where d_k and d_v are multiples of 8 (both state passes, every op but simple,
+  // whose d_v is 20), chunked and direct.
+  {
+    name: WIDE,
+    dtypes: ["f16"],
+    tiling: { state: { wideLoads: true, chunkMin: 32, chunkMax: 96 } },
   },
   { name: "f16 precision", dtypes: ["f16"], precision: "f16" },
   {
@@ -175,12 +183,14 @@ async function checkFamily(dev: GPUDevice, variant: Variant, dtype: "f32" | "f16
     dk: [sg.dk, sref.dk],
     dv: [sg.dv, sref.dv],
   }, tol);
-  // Varlen: packed [T_total, H, D] with an empty sequence.
+  // Varlen: packed [T_total, H, D] with an empty sequence, in the storage dtype.
   const cu = new Int32Array([0, 5, 5, 68, 130]);
   const packed = (D: number, features: boolean) => {
-    const n = 130 * 2 * D, data = features ? eluPlusOne(n, random) : randn(n, random);
+    const n = 130 * 2 * D;
+    let data = features ? eluPlusOne(n, random) : randn(n, random);
+    if (dtype === "f16") data = roundToF16(data);
     const shape = [130, 2, D];
-    return { data, shape, tensor: Tensor.fromArraySync(dev, data, shape) };
+    return { data, shape, tensor: Tensor.fromArraySync(dev, data, shape, dtype) };
   };
   const [vq, vk, vv, vdO] = [
     packed(64, true),
@@ -191,14 +201,13 @@ async function checkFamily(dev: GPUDevice, variant: Variant, dtype: "f32" | "f16
   using vf = varlenLinearAttention.vjp(vq.tensor, vk.tensor, vv.tensor, cu, kernel);
   const vg = vf.pullback(vdO.tensor);
   const vref = varlenLinearAttentionReference(vq, vk, vv, cu, vdO.data);
-  const v32: Case = { B: 1, H: 2, lq: 130, lk: 130, dk: 64, dv: 48, dtype: "f32", layout: "BTHD" };
-  const vtol = variant.precision === "f16" ? 3e-3 : tolFor("f32");
-  await compare(v32, seed, {
+  const vc: Case = { B: 1, H: 2, lq: 130, lk: 130, dk: 64, dv: 48, dtype, layout: "BTHD" };
+  await compare(vc, seed, {
     [`varlen o (${variant.name})`]: [vf.output, vref.output],
     dq: [vg.dq, vref.dq],
     dk: [vg.dk, vref.dk],
     dv: [vg.dv, vref.dv],
-  }, vtol);
+  }, tol);
 }
 
 for (const variant of VARIANTS) {
@@ -275,6 +284,17 @@ for (const variant of VARIANTS) {
         const split = kernels.filter((l) => l.includes('"split":4'));
         assert.ok(split.length >= 4, "split state kernels");
         assert.ok(split.every((l) => l.startsWith("la_state_") && l.includes('"rm":4,"rn":8')));
+      }
+      if (variant.name === WIDE) {
+        const wide = kernels.filter((l) => l.includes('"wideLoads":true'));
+        // linear (d 64), decoupled (64, 32) and varlen (64, 48): forward and backward each.
+        assert.ok(wide.length === 6 && wide.every((l) => l.startsWith("la_state_")), "wide loads");
+        for (const pass of ["fwd", "bwd"]) {
+          for (const member of ['"decoupled":true', '"varlen":true']) {
+            assert.ok(wide.some((l) => l.startsWith(`la_state_${pass}`) && l.includes(member)));
+          }
+        }
+        assert.ok(kernels.some((l) => l.startsWith("la_state_") && !l.includes("wideLoads")));
       }
       if (variant.precision === "f16") {
         // The forward state and the dq, dk passes keep f32 products (dq's terms can cancel), and
