@@ -77,9 +77,10 @@ export interface LaTiling {
     /**
      * f16 inputs fetched 8 features (16 bytes) per load instead of 4, where the dims are
      * multiples of 8, the windows 8-aligned, the staging f32 and the tile fits
-     * (`wideFits`): half the load instructions for the same bytes.
+     * (`wideFits`): half the load instructions for the same bytes. `"decoupled"`: in the
+     * decoupled op only.
      */
-    wideLoads?: boolean;
+    wideLoads: boolean | "decoupled";
     /** Per pass (forward, backward), the fields above that differ from these. */
     byPass?: Partial<Record<"fwd" | "bwd", Partial<Omit<LaTiling["state"], "byPass">>>>;
   };
@@ -172,6 +173,11 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
     // 4 × 4 tiles: forward −2.8 / −3.7 %, forward+backward −1.7 / −1.9 % at T = 4096 / 8192, −1
     // to −2 % at 1024–2048; 4 × 8, more groups or more rows per step slower.
     fill: { rowsPerThread: 8, colsPerThread: 4, split: 2 },
+    // The decoupled op's state passes load three f16 rows per staged row (rotary, plain, v or
+    // dO) and ran 40 % over linear's; fetching 8 features per load took them −18 / −26 % at T =
+    // 4096 and −25 / −37 % at 32768 on the H200 (forward+backward −9 % / −13 %), while it made
+    // linear's and varlen's (two loads) 3–9 % slower (bench/NOTES.md, session 11, call 5).
+    wideLoads: "decoupled" as const,
     // Both state passes stage their inputs as f32 (no conversions in the products), converted at
     // the store: on the H200 the forward −10 % at T = 32768 (bench/NOTES.md, session 6, call 8),
     // the backward's pass −12 % (forward+backward −1.3 to −3 %, session 7, call 10), once
@@ -669,7 +675,9 @@ function recordState(
   const f16Staging = p.tiling.state.f16Staging ?? p.tiling.f16Staging;
   const mode = modeOf(p, t, vec4, out.device, precision, stateBuffers(p), f16Staging);
   checkLoopCap(p, pass, t, mode, c.chunk, out.device);
-  const wideLoads = (p.tiling.state.wideLoads ?? false) && vec4 && p.variant.dtype === "f16" &&
+  const wanted = p.tiling.state.wideLoads;
+  const wideLoads = (wanted === "decoupled" ? p.variant.decoupled : wanted) && vec4 &&
+    p.variant.dtype === "f16" &&
     precision === "f32" && !mode.f16Staging && p.dk % 8 === 0 && p.dv % 8 === 0 &&
     wideFits(t) && windows4(p, slices, tensors, ROW_INPUTS, 8);
   const k = kernelOf(

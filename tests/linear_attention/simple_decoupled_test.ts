@@ -97,6 +97,10 @@ Deno.test({
 const DECOUPLED: Case[] = [
   { B: 2, H: 2, lq: 63, lk: 63, dk: 60, dv: 64, dtype: "f32", layout: "BHTD" },
   { B: 1, H: 3, lq: 1000, lk: 63, dk: 64, dv: 60, dtype: "f16", layout: "BTHD" },
+  // f16, d_k and d_v multiples of 8: the state passes load 8 features at a time (16 × 16 and
+  // 32 × 32 tiles, d_v < the tile).
+  { B: 2, H: 2, lq: 77, lk: 150, dk: 16, dv: 16, dtype: "f16", layout: "BHTD" },
+  { B: 1, H: 2, lq: 40, lk: 300, dk: 32, dv: 24, dtype: "f16", layout: "BTHD" },
   { B: 1, H: 1, lq: 1, lk: 1, dk: 128, dv: 1, dtype: "f32", layout: "BTHD" },
   { B: 1, H: 1, lq: 63, lk: 1000, dk: 256, dv: 256, dtype: "f32", layout: "BHTD" },
 ];

@@ -94,8 +94,8 @@ const VARIANTS: Variant[] = [
       },
     },
   },
-  // Wide loads where d_k and d_v are multiples of 8 (both state passes, every op but simple,
-  // whose d_v is 20), chunked and direct.
+  // Wide loads in every op (the default: decoupled only) where d_k and d_v are multiples of 8
+  // (both state passes, every op but simple, whose d_v is 20), chunked and direct.
   {
     name: WIDE,
     dtypes: ["f16"],
@@ -231,6 +231,10 @@ for (const variant of VARIANTS) {
         // tiles.
         const states = kernels.filter((l) => l.startsWith("la_state_"));
         assert.ok(states.every((l) => l.includes('"rm":8,"rn":4,"split":2')), "split state tiles");
+        // f16 inputs loaded 8 features at a time in the decoupled op's state passes only.
+        const wide = states.filter((l) => l.includes('"wideLoads":true'));
+        assert.ok(wide.every((l) => l.includes('"decoupled":true')), "wide loads: decoupled");
+        assert.equal(wide.length, noF16 ? 0 : 2, "decoupled f16, forward and backward");
         // Two staging buffers in every pass.
         for (const l of kernels) assert.ok(l.includes(`"buffers":2`), l);
         // Every family member has a case with d_v a multiple of 4, and only those load the

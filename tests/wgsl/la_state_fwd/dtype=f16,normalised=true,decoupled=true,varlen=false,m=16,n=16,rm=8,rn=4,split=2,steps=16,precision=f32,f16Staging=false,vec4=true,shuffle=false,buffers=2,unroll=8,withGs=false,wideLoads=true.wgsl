@@ -1,8 +1,8 @@
 enable f16;
 
-@group(0) @binding(0) var<storage, read> x: array<vec4<f16>>;
-@group(0) @binding(1) var<storage, read> y: array<vec4<f16>>;
-@group(0) @binding(2) var<storage, read> den: array<vec4<f16>>;
+@group(0) @binding(0) var<storage, read> x: array<vec4<u32>>;
+@group(0) @binding(1) var<storage, read> y: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read> den: array<vec4<u32>>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 struct Params {
   groups: u32,
@@ -84,48 +84,58 @@ var<private> a0: u32;
 var<private> b0: u32;
 var<private> lid: u32;
 var<private> vec_col: bool;  // this workgroup also sums the vector column (m or dm)
-var<private> m_part: vec4f;  // its share: features a0 + 4·(lid % QA).. of the rows it fetched
+const QA8 = TA / 8u;  // wide loads per staged x row
+const QB8 = TB / 8u;  // and y row
+const NX8 = STEP * QA8;  // x items per step; y items follow
+const NY8 = STEP * QB8;
+var<private> m_lo: vec4f;  // vector column: features a0 + 8·(lid % QA8).. of the rows it fetched
+var<private> m_hi: vec4f;  // and the 4 after them
 
-struct FetchedX {
-  val: vec4f,
-  den: vec4f,  // plain features
+struct Fetched {
+  val: vec4<u32>,  // 8 features as stored, two f16 per word
+  den: vec4<u32>,  // x items: the plain features
 }
 
-// x features a0 + 4·(lid % QA).. of row r0 + lid / QA + k·NT/QA (0 past the chunk or d_k),
-// with what the row adds to the vector column.
-fn fetch_x(r0: u32, k: u32) -> FetchedX {
-  let r = r0 + lid / QA + k * (NT / QA);
-  let a = a0 + 4u * (lid % QA);
-  if (r >= r_end || a >= u.dk) { return FetchedX(); }
-  let i = row_at(r, u.dk) + a;
-  var f: FetchedX;
-  f.val = ld4_x(i, u.dk - a);
-  f.den = ld4_den(i, u.dk - a);
+// Item lid + k·NT of the step from row r0: x item e < NX8 is row r0 + e / QA8, features
+// a0 + 8·(e % QA8)..; y item e likewise from e − NX8 (0 past the chunk or the features).
+fn fetch_xy(r0: u32, k: u32) -> Fetched {
+  let e = lid + k * NT;
+  var f = Fetched();  // zeros where nothing loads (lavapipe does not re-zero a bare declaration)
+  if (e < NX8) {
+    let r = r0 + e / QA8;
+    let a = a0 + 8u * (e % QA8);
+    if (r < r_end && a < u.dk) {
+      let i = row_at(r, u.dk) + a;
+      f.val = x[(u.off_x + i) / 8u];
+      f.den = den[(u.off_den + i) / 8u];
+    }
+  } else if (e < NX8 + NY8) {
+    let r = r0 + (e - NX8) / QB8;
+    let b = b0 + 8u * ((e - NX8) % QB8);
+    if (r < r_end && b < u.dv) {
+      f.val = y[(u.off_y + row_at(r, u.dv) + b) / 8u];
+    }
+  }
   return f;
 }
 
-fn store_x(buf: u32, k: u32, f: FetchedX) {
+fn store_xy(buf: u32, k: u32, f: Fetched) {
   let e = lid + k * NT;
-  let s = e / QA;
-  s_x[buf][s / SPLIT][e % (RA / 4u)][(s % SPLIT) * NTA + (e % QA) / (RA / 4u)] = vec4f(f.val);
-  if (vec_col) { m_part += vec4f(f.den); }
-}
-
-alias FetchedY = vec4f;
-
-// y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB.
-fn fetch_y(r0: u32, k: u32) -> FetchedY {
-  let r = r0 + lid / QB + k * (NT / QB);
-  let b = b0 + 4u * (lid % QB);
-  if (r >= r_end || b >= u.dv) { return FetchedY(); }
-  let val = ld4_y(row_at(r, u.dv) + b, u.dv - b);
-  return val;
-}
-
-fn store_y(buf: u32, k: u32, f: FetchedY) {
-  let e = lid + k * NT;
-  let s = e / QB;
-  s_y[buf][s / SPLIT][e % (RB / 4u)][(s % SPLIT) * NTB + (e % QB) / (RB / 4u)] = vec4f(f);
+  if (e < NX8) {
+    let s = e / QA8;
+    let i = 2u * (e % QA8);  // the row's vec4 holding the low half
+    s_x[buf][s / SPLIT][i % (RA / 4u)][(s % SPLIT) * NTA + i / (RA / 4u)] = vec4f(unpack2x16float(f.val.x), unpack2x16float(f.val.y));
+    s_x[buf][s / SPLIT][(i + 1u) % (RA / 4u)][(s % SPLIT) * NTA + (i + 1u) / (RA / 4u)] = vec4f(unpack2x16float(f.val.z), unpack2x16float(f.val.w));
+    if (vec_col) {
+      m_lo += vec4f(unpack2x16float(f.den.x), unpack2x16float(f.den.y));
+      m_hi += vec4f(unpack2x16float(f.den.z), unpack2x16float(f.den.w));
+    }
+  } else if (e < NX8 + NY8) {
+    let s = (e - NX8) / QB8;
+    let i = 2u * ((e - NX8) % QB8);
+    s_y[buf][s / SPLIT][i % (RB / 4u)][(s % SPLIT) * NTB + i / (RB / 4u)] = vec4f(unpack2x16float(f.val.x), unpack2x16float(f.val.y));
+    s_y[buf][s / SPLIT][(i + 1u) % (RB / 4u)][(s % SPLIT) * NTB + (i + 1u) / (RB / 4u)] = vec4f(unpack2x16float(f.val.z), unpack2x16float(f.val.w));
+  }
 }
 
 fn put(a: u32, b4: u32, sums: vec4f, o_out: u32, scale: f32, direct: bool) {
@@ -174,35 +184,23 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let s_begin = r_begin;
   let s_end = chunk_end;
   {
-    let f_x0 = fetch_x(s_begin, 0u);
-    let f_x1 = fetch_x(s_begin, 1u);
-    let f_x2 = fetch_x(s_begin, 2u);
-    let f_x3 = fetch_x(s_begin, 3u);
-    let f_y0 = fetch_y(s_begin, 0u);
-    let f_y1 = fetch_y(s_begin, 1u);
-    let f_y2 = fetch_y(s_begin, 2u);
-    let f_y3 = fetch_y(s_begin, 3u);
-    store_x(0u, 0u, f_x0);
-    store_x(0u, 1u, f_x1);
-    store_x(0u, 2u, f_x2);
-    store_x(0u, 3u, f_x3);
-    store_y(0u, 0u, f_y0);
-    store_y(0u, 1u, f_y1);
-    store_y(0u, 2u, f_y2);
-    store_y(0u, 3u, f_y3);
+    let f_xy0 = fetch_xy(s_begin, 0u);
+    let f_xy1 = fetch_xy(s_begin, 1u);
+    let f_xy2 = fetch_xy(s_begin, 2u);
+    let f_xy3 = fetch_xy(s_begin, 3u);
+    store_xy(0u, 0u, f_xy0);
+    store_xy(0u, 1u, f_xy1);
+    store_xy(0u, 2u, f_xy2);
+    store_xy(0u, 3u, f_xy3);
   }
   workgroupBarrier();
   for (var s0 = s_begin; s0 < s_end; s0 += 2u * STEP) {
     {
       let buf = 0u;
-    let f_x0 = fetch_x(s0 + STEP, 0u);
-    let f_x1 = fetch_x(s0 + STEP, 1u);
-    let f_x2 = fetch_x(s0 + STEP, 2u);
-    let f_x3 = fetch_x(s0 + STEP, 3u);
-    let f_y0 = fetch_y(s0 + STEP, 0u);
-    let f_y1 = fetch_y(s0 + STEP, 1u);
-    let f_y2 = fetch_y(s0 + STEP, 2u);
-    let f_y3 = fetch_y(s0 + STEP, 3u);
+    let f_xy0 = fetch_xy(s0 + STEP, 0u);
+    let f_xy1 = fetch_xy(s0 + STEP, 1u);
+    let f_xy2 = fetch_xy(s0 + STEP, 2u);
+    let f_xy3 = fetch_xy(s0 + STEP, 3u);
       {
         let s = 0u;
 
@@ -323,27 +321,19 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
         acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
-    store_x(1u, 0u, f_x0);
-    store_x(1u, 1u, f_x1);
-    store_x(1u, 2u, f_x2);
-    store_x(1u, 3u, f_x3);
-    store_y(1u, 0u, f_y0);
-    store_y(1u, 1u, f_y1);
-    store_y(1u, 2u, f_y2);
-    store_y(1u, 3u, f_y3);
+    store_xy(1u, 0u, f_xy0);
+    store_xy(1u, 1u, f_xy1);
+    store_xy(1u, 2u, f_xy2);
+    store_xy(1u, 3u, f_xy3);
       workgroupBarrier();
     }
     if (s0 + STEP >= s_end) { break; }
     {
       let buf = 1u;
-    let f_x0 = fetch_x(s0 + 2u * STEP, 0u);
-    let f_x1 = fetch_x(s0 + 2u * STEP, 1u);
-    let f_x2 = fetch_x(s0 + 2u * STEP, 2u);
-    let f_x3 = fetch_x(s0 + 2u * STEP, 3u);
-    let f_y0 = fetch_y(s0 + 2u * STEP, 0u);
-    let f_y1 = fetch_y(s0 + 2u * STEP, 1u);
-    let f_y2 = fetch_y(s0 + 2u * STEP, 2u);
-    let f_y3 = fetch_y(s0 + 2u * STEP, 3u);
+    let f_xy0 = fetch_xy(s0 + 2u * STEP, 0u);
+    let f_xy1 = fetch_xy(s0 + 2u * STEP, 1u);
+    let f_xy2 = fetch_xy(s0 + 2u * STEP, 2u);
+    let f_xy3 = fetch_xy(s0 + 2u * STEP, 3u);
       {
         let s = 0u;
 
@@ -464,14 +454,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
         acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
-    store_x(0u, 0u, f_x0);
-    store_x(0u, 1u, f_x1);
-    store_x(0u, 2u, f_x2);
-    store_x(0u, 3u, f_x3);
-    store_y(0u, 0u, f_y0);
-    store_y(0u, 1u, f_y1);
-    store_y(0u, 2u, f_y2);
-    store_y(0u, 3u, f_y3);
+    store_xy(0u, 0u, f_xy0);
+    store_xy(0u, 1u, f_xy1);
+    store_xy(0u, 2u, f_xy2);
+    store_xy(0u, 3u, f_xy3);
       workgroupBarrier();
     }
   }
@@ -519,16 +505,28 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   if (grp == 0u) { put(a0 + om * RA + 5u, b0 + (on * (RB / 4u) + 0u) * 4u, acc_5_0, o_out, scale, direct); }
   if (grp == 0u) { put(a0 + om * RA + 6u, b0 + (on * (RB / 4u) + 0u) * 4u, acc_6_0, o_out, scale, direct); }
   if (grp == 0u) { put(a0 + om * RA + 7u, b0 + (on * (RB / 4u) + 0u) * 4u, acc_7_0, o_out, scale, direct); }
-  // The vector column: the invocations that fetched features a0 + 4·i.. add their shares
-  // (in the f32 staging buffer, which no one reads after the loop's last barrier).
-  s_y[lid / (GS * (RB / 4u) * CB)][(lid / ((RB / 4u) * CB)) % GS][(lid / CB) % (RB / 4u)][lid % CB] = m_part;
+  // The vector column: the invocations that fetched features a0 + 8·i.. add their shares,
+  // the low 4 features then the high 4 (through the same slots).
+  s_y[lid / (GS * (RB / 4u) * CB)][(lid / ((RB / 4u) * CB)) % GS][(lid / CB) % (RB / 4u)][lid % CB] = m_lo;
   workgroupBarrier();
-  if (vec_col && lid < QA) {
+  if (vec_col && lid < QA8) {
     var sum = vec4f(0.0);
-    for (var k = lid; k < NT; k += QA) { sum += s_y[k / (GS * (RB / 4u) * CB)][(k / ((RB / 4u) * CB)) % GS][(k / CB) % (RB / 4u)][k % CB]; }
+    for (var k = lid; k < NT; k += QA8) { sum += s_y[k / (GS * (RB / 4u) * CB)][(k / ((RB / 4u) * CB)) % GS][(k / CB) % (RB / 4u)][k % CB]; }
     let len_scale = select(1.0, seg_inv_len(i_seg), direct);
     for (var c = 0u; c < 4u; c += 1u) {
-      let a = a0 + 4u * lid + c;
+      let a = a0 + 8u * lid + 0u + c;
+      if (a < u.dk) { out[o_out + a * u.ld + u.dv] = sum[c] * len_scale; }
+    }
+  }
+  workgroupBarrier();
+  s_y[lid / (GS * (RB / 4u) * CB)][(lid / ((RB / 4u) * CB)) % GS][(lid / CB) % (RB / 4u)][lid % CB] = m_hi;
+  workgroupBarrier();
+  if (vec_col && lid < QA8) {
+    var sum = vec4f(0.0);
+    for (var k = lid; k < NT; k += QA8) { sum += s_y[k / (GS * (RB / 4u) * CB)][(k / ((RB / 4u) * CB)) % GS][(k / CB) % (RB / 4u)][k % CB]; }
+    let len_scale = select(1.0, seg_inv_len(i_seg), direct);
+    for (var c = 0u; c < 4u; c += 1u) {
+      let a = a0 + 8u * lid + 4u + c;
       if (a < u.dk) { out[o_out + a * u.ld + u.dv] = sum[c] * len_scale; }
     }
   }

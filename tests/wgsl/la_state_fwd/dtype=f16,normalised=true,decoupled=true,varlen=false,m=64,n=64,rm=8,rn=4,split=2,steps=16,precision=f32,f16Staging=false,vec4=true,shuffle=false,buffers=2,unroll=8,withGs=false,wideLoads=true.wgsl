@@ -1,11 +1,9 @@
 enable f16;
 
-@group(0) @binding(0) var<storage, read> x: array<vec4<f16>>;
-@group(0) @binding(1) var<storage, read> y: array<vec4<f16>>;
-@group(0) @binding(2) var<storage, read> den: array<vec4<f16>>;
-@group(0) @binding(3) var<storage, read> w: array<f32>;
-@group(0) @binding(4) var<storage, read> dz: array<f32>;
-@group(0) @binding(5) var<storage, read_write> out: array<f32>;
+@group(0) @binding(0) var<storage, read> x: array<vec4<u32>>;
+@group(0) @binding(1) var<storage, read> y: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read> den: array<vec4<u32>>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
 struct Params {
   groups: u32,
   rows: u32,
@@ -36,7 +34,7 @@ struct Params {
   off_out: u32,
   off_out2: u32,
 }
-@group(0) @binding(6) var<uniform> u: Params;
+@group(0) @binding(4) var<uniform> u: Params;
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
 fn ld4_x(i: u32, n: u32) -> vec4f { return vec4f(x[(u.off_x + i) / 4u]); }
@@ -86,55 +84,58 @@ var<private> a0: u32;
 var<private> b0: u32;
 var<private> lid: u32;
 var<private> vec_col: bool;  // this workgroup also sums the vector column (m or dm)
-var<private> m_part: vec4f;  // its share: features a0 + 4·(lid % QA).. of the rows it fetched
+const QA8 = TA / 8u;  // wide loads per staged x row
+const QB8 = TB / 8u;  // and y row
+const NX8 = STEP * QA8;  // x items per step; y items follow
+const NY8 = STEP * QB8;
+var<private> m_lo: vec4f;  // vector column: features a0 + 8·(lid % QA8).. of the rows it fetched
+var<private> m_hi: vec4f;  // and the 4 after them
 
-struct FetchedX {
-  val: vec4h,
-  den: vec4h,  // plain features
-  c: f32,  // dz_r
+struct Fetched {
+  val: vec4<u32>,  // 8 features as stored, two f16 per word
+  den: vec4<u32>,  // x items: the plain features
 }
 
-// x features a0 + 4·(lid % QA).. of row r0 + lid / QA + k·NT/QA (0 past the chunk or d_k),
-// with what the row adds to the vector column.
-fn fetch_x(r0: u32, k: u32) -> FetchedX {
-  let r = r0 + lid / QA + k * (NT / QA);
-  let a = a0 + 4u * (lid % QA);
-  if (r >= r_end || a >= u.dk) { return FetchedX(); }
-  let i = row_at(r, u.dk) + a;
-  var f: FetchedX;
-  f.val = x[(u.off_x + i) / 4u];
-  f.c = dz[u.off_dz + row_at(r, 1u)];
-  f.den = den[(u.off_den + i) / 4u];
+// Item lid + k·NT of the step from row r0: x item e < NX8 is row r0 + e / QA8, features
+// a0 + 8·(e % QA8)..; y item e likewise from e − NX8 (0 past the chunk or the features).
+fn fetch_xy(r0: u32, k: u32) -> Fetched {
+  let e = lid + k * NT;
+  var f = Fetched();  // zeros where nothing loads (lavapipe does not re-zero a bare declaration)
+  if (e < NX8) {
+    let r = r0 + e / QA8;
+    let a = a0 + 8u * (e % QA8);
+    if (r < r_end && a < u.dk) {
+      let i = row_at(r, u.dk) + a;
+      f.val = x[(u.off_x + i) / 8u];
+      f.den = den[(u.off_den + i) / 8u];
+    }
+  } else if (e < NX8 + NY8) {
+    let r = r0 + (e - NX8) / QB8;
+    let b = b0 + 8u * ((e - NX8) % QB8);
+    if (r < r_end && b < u.dv) {
+      f.val = y[(u.off_y + row_at(r, u.dv) + b) / 8u];
+    }
+  }
   return f;
 }
 
-fn store_x(buf: u32, k: u32, f: FetchedX) {
+fn store_xy(buf: u32, k: u32, f: Fetched) {
   let e = lid + k * NT;
-  let s = e / QA;
-  s_x[buf][s / SPLIT][e % (RA / 4u)][(s % SPLIT) * NTA + (e % QA) / (RA / 4u)] = vec4f(f.val);
-  if (vec_col) { m_part += vec4f(f.den) * f.c; }
-}
-
-// y = dO_r / z_r: dO_r and w_r = 1/z_r (written by the forward) loaded at the fetch,
-// multiplied at the store (after the products: in two-buffer form nothing waits for the loads).
-struct FetchedY {
-  val: vec4h,
-  w: f32,
-}
-
-// y features b0 + 4·(lid % QB).. of row r0 + lid / QB + k·NT/QB, and w_r.
-fn fetch_y(r0: u32, k: u32) -> FetchedY {
-  let r = r0 + lid / QB + k * (NT / QB);
-  let b = b0 + 4u * (lid % QB);
-  if (r >= r_end || b >= u.dv) { return FetchedY(vec4h(0.0), 1.0); }
-  let val = y[(u.off_y + row_at(r, u.dv) + b) / 4u];
-  return FetchedY(val, w[u.off_w + row_at(r, 1u)]);
-}
-
-fn store_y(buf: u32, k: u32, f: FetchedY) {
-  let e = lid + k * NT;
-  let s = e / QB;
-  s_y[buf][s / SPLIT][e % (RB / 4u)][(s % SPLIT) * NTB + (e % QB) / (RB / 4u)] = vec4f(f.val) * f.w;
+  if (e < NX8) {
+    let s = e / QA8;
+    let i = 2u * (e % QA8);  // the row's vec4 holding the low half
+    s_x[buf][s / SPLIT][i % (RA / 4u)][(s % SPLIT) * NTA + i / (RA / 4u)] = vec4f(unpack2x16float(f.val.x), unpack2x16float(f.val.y));
+    s_x[buf][s / SPLIT][(i + 1u) % (RA / 4u)][(s % SPLIT) * NTA + (i + 1u) / (RA / 4u)] = vec4f(unpack2x16float(f.val.z), unpack2x16float(f.val.w));
+    if (vec_col) {
+      m_lo += vec4f(unpack2x16float(f.den.x), unpack2x16float(f.den.y));
+      m_hi += vec4f(unpack2x16float(f.den.z), unpack2x16float(f.den.w));
+    }
+  } else if (e < NX8 + NY8) {
+    let s = (e - NX8) / QB8;
+    let i = 2u * ((e - NX8) % QB8);
+    s_y[buf][s / SPLIT][i % (RB / 4u)][(s % SPLIT) * NTB + i / (RB / 4u)] = vec4f(unpack2x16float(f.val.x), unpack2x16float(f.val.y));
+    s_y[buf][s / SPLIT][(i + 1u) % (RB / 4u)][(s % SPLIT) * NTB + (i + 1u) / (RB / 4u)] = vec4f(unpack2x16float(f.val.z), unpack2x16float(f.val.w));
+  }
 }
 
 fn put(a: u32, b4: u32, sums: vec4f, o_out: u32, scale: f32, direct: bool) {
@@ -183,17 +184,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let s_begin = r_begin;
   let s_end = chunk_end;
   {
-    let f_x0 = fetch_x(s_begin, 0u);
-    let f_y0 = fetch_y(s_begin, 0u);
-    store_x(0u, 0u, f_x0);
-    store_y(0u, 0u, f_y0);
+    let f_xy0 = fetch_xy(s_begin, 0u);
+    store_xy(0u, 0u, f_xy0);
   }
   workgroupBarrier();
   for (var s0 = s_begin; s0 < s_end; s0 += 2u * STEP) {
     {
       let buf = 0u;
-    let f_x0 = fetch_x(s0 + STEP, 0u);
-    let f_y0 = fetch_y(s0 + STEP, 0u);
+    let f_xy0 = fetch_xy(s0 + STEP, 0u);
       {
         let s = 0u;
 
@@ -314,15 +312,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
         acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
-    store_x(1u, 0u, f_x0);
-    store_y(1u, 0u, f_y0);
+    store_xy(1u, 0u, f_xy0);
       workgroupBarrier();
     }
     if (s0 + STEP >= s_end) { break; }
     {
       let buf = 1u;
-    let f_x0 = fetch_x(s0 + 2u * STEP, 0u);
-    let f_y0 = fetch_y(s0 + 2u * STEP, 0u);
+    let f_xy0 = fetch_xy(s0 + 2u * STEP, 0u);
       {
         let s = 0u;
 
@@ -443,13 +439,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
         acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
-    store_x(0u, 0u, f_x0);
-    store_y(0u, 0u, f_y0);
+    store_xy(0u, 0u, f_xy0);
       workgroupBarrier();
     }
   }
   let direct = u.direct != 0u;
-  let scale = select(1.0, 1.0, direct);
+  let scale = select(1.0, seg_scale(i_seg), direct);
   let o_out = u.off_out + select(part, i_seg, direct) * u.dk * u.ld;
   // Groups 1.. hand their sums to group 0 (the invocation holding the same outputs).
   if (grp != 0u) { s_sum[lid - NTG] = acc_0_0; }
@@ -492,16 +487,28 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   if (grp == 0u) { put(a0 + om * RA + 5u, b0 + (on * (RB / 4u) + 0u) * 4u, acc_5_0, o_out, scale, direct); }
   if (grp == 0u) { put(a0 + om * RA + 6u, b0 + (on * (RB / 4u) + 0u) * 4u, acc_6_0, o_out, scale, direct); }
   if (grp == 0u) { put(a0 + om * RA + 7u, b0 + (on * (RB / 4u) + 0u) * 4u, acc_7_0, o_out, scale, direct); }
-  // The vector column: the invocations that fetched features a0 + 4·i.. add their shares
-  // (in the f32 staging buffer, which no one reads after the loop's last barrier).
-  s_y[lid / (GS * (RB / 4u) * CB)][(lid / ((RB / 4u) * CB)) % GS][(lid / CB) % (RB / 4u)][lid % CB] = m_part;
+  // The vector column: the invocations that fetched features a0 + 8·i.. add their shares,
+  // the low 4 features then the high 4 (through the same slots).
+  s_y[lid / (GS * (RB / 4u) * CB)][(lid / ((RB / 4u) * CB)) % GS][(lid / CB) % (RB / 4u)][lid % CB] = m_lo;
   workgroupBarrier();
-  if (vec_col && lid < QA) {
+  if (vec_col && lid < QA8) {
     var sum = vec4f(0.0);
-    for (var k = lid; k < NT; k += QA) { sum += s_y[k / (GS * (RB / 4u) * CB)][(k / ((RB / 4u) * CB)) % GS][(k / CB) % (RB / 4u)][k % CB]; }
+    for (var k = lid; k < NT; k += QA8) { sum += s_y[k / (GS * (RB / 4u) * CB)][(k / ((RB / 4u) * CB)) % GS][(k / CB) % (RB / 4u)][k % CB]; }
     let len_scale = select(1.0, seg_inv_len(i_seg), direct);
     for (var c = 0u; c < 4u; c += 1u) {
-      let a = a0 + 4u * lid + c;
+      let a = a0 + 8u * lid + 0u + c;
+      if (a < u.dk) { out[o_out + a * u.ld + u.dv] = sum[c] * len_scale; }
+    }
+  }
+  workgroupBarrier();
+  s_y[lid / (GS * (RB / 4u) * CB)][(lid / ((RB / 4u) * CB)) % GS][(lid / CB) % (RB / 4u)][lid % CB] = m_hi;
+  workgroupBarrier();
+  if (vec_col && lid < QA8) {
+    var sum = vec4f(0.0);
+    for (var k = lid; k < NT; k += QA8) { sum += s_y[k / (GS * (RB / 4u) * CB)][(k / ((RB / 4u) * CB)) % GS][(k / CB) % (RB / 4u)][k % CB]; }
+    let len_scale = select(1.0, seg_inv_len(i_seg), direct);
+    for (var c = 0u; c < 4u; c += 1u) {
+      let a = a0 + 8u * lid + 4u + c;
       if (a < u.dk) { out[o_out + a * u.ld + u.dv] = sum[c] * len_scale; }
     }
   }
