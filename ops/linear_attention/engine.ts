@@ -464,18 +464,18 @@ const ROW_INPUTS = ["x", "y", "den"];
 
 /**
  * Whether the kernels may load 4 features at a time: d_k and d_v multiples of 4 and the row
- * inputs' windows 4-aligned ({@linkcode windows4}).
+ * inputs' windows 4-aligned ({@linkcode alignedWindows}).
  */
 function vec4Windows(p: Problem, slices: Slice[], tensors: Bound): boolean {
   if (!p.tiling.vecLoads || p.dk % 4 !== 0 || p.dv % 4 !== 0) return false;
-  return windows4(p, slices, tensors, ROW_INPUTS);
+  return alignedWindows(p, slices, tensors, ROW_INPUTS);
 }
 
 /**
  * Whether, in every slice, each of the tensors `names` (as {@linkcode launchSliced} binds it)
  * starts at a multiple of `n` elements (4 unless said) and holds a multiple of `n`.
  */
-function windows4(
+function alignedWindows(
   p: Problem,
   slices: Slice[],
   tensors: Bound,
@@ -675,11 +675,12 @@ function recordState(
   const f16Staging = p.tiling.state.f16Staging ?? p.tiling.f16Staging;
   const mode = modeOf(p, t, vec4, out.device, precision, stateBuffers(p), f16Staging);
   checkLoopCap(p, pass, t, mode, c.chunk, out.device);
+  // 16-byte loads (LaTiling's `wideLoads`): f16 inputs staged as f32, dims and windows 8-aligned.
   const wanted = p.tiling.state.wideLoads;
   const wideLoads = (wanted === "decoupled" ? p.variant.decoupled : wanted) && vec4 &&
-    p.variant.dtype === "f16" &&
-    precision === "f32" && !mode.f16Staging && p.dk % 8 === 0 && p.dv % 8 === 0 &&
-    wideFits(t) && windows4(p, slices, tensors, ROW_INPUTS, 8);
+    p.variant.dtype === "f16" && precision === "f32" && !mode.f16Staging &&
+    p.dk % 8 === 0 && p.dv % 8 === 0 && wideFits(t) &&
+    alignedWindows(p, slices, tensors, ROW_INPUTS, 8);
   const k = kernelOf(
     `la_state_${pass}`,
     // Only a form in effect is named in the key (and the WGSL snapshots' file names).
@@ -742,9 +743,9 @@ function recordRows(p: Problem, slices: Slice[], role: RowRole, tensors: Bound, 
   const vec4 = vec4Windows(p, slices, tensors);
   const f16Staging = rowsOf(p, role).f16Staging ?? p.tiling.f16Staging;
   const mode = modeOf(p, t, vec4, out.device, precision, p.tiling.buffers, f16Staging);
-  const stateVec4 = vec4 && vecState(p) && windows4(p, slices, tensors, ["mat"]) &&
+  const stateVec4 = vec4 && vecState(p) && alignedWindows(p, slices, tensors, ["mat"]) &&
     Number.isInteger((t.steps * t.n) / 4 / tileThreads(t));
-  const outVec4 = vec4 && p.tiling.vecStores && windows4(p, slices, tensors, ["out", "out2"]);
+  const outVec4 = vec4 && p.tiling.vecStores && alignedWindows(p, slices, tensors, ["out", "out2"]);
   const rowMajorX = p.tiling.rowMajorX && !mode.shuffle && mode.unroll % 4 === 0;
   const dzShuffle = role === "dq" && p.variant.normalised && p.tiling.subgroupSums &&
     rowLanesInSubgroups(t, out.device);
