@@ -21,8 +21,9 @@ Deno.test({
     await gpuTimes(device, [short.work, long.work], 1); // compile
     const [a, b, c] = await gpuTimes(device, [short.work, long.work, short.work], 5, 2, 1);
     for (const t of [a, b, c]) assert.ok(0 < t.p20 && t.p20 <= t.p50 && t.p50 <= t.p80);
-    // Samples land with their own work: the long one's median is the largest by far.
-    assert.ok(b.p50 > 4 * Math.max(a.p50, c.p50), `${a.p50} ${b.p50} ${c.p50}`);
+    // Samples land with their own work: the long one's median is the largest by far (≈ 10× on
+    // lavapipe, where a launch's fixed cost is most of the short one's time; mixed up: ≈ 1×).
+    assert.ok(b.p50 > 3 * Math.max(a.p50, c.p50), `${a.p50} ${b.p50} ${c.p50}`);
   },
 });
 
