@@ -26,6 +26,10 @@ export function testDevice(): Promise<GPUDevice | undefined> {
     const device = await requestDevice();
     setPoisonOutputs(device, true);
     guardGpuErrors(device);
+    // Destroyed before the runtime tears down: with lavapipe, Deno 2.9.6 otherwise aborts at exit
+    // now and then ("double free or corruption"; 2 runs in 30 of tests/quick_test.ts, 0 in 60
+    // with this).
+    globalThis.addEventListener("unload", () => device.destroy());
     return device;
   })();
   return devicePromise;
@@ -43,6 +47,7 @@ export function smallLimitsDevice(): Promise<GPUDevice | undefined> {
     if (!main) return undefined;
     const device = await requestDevice({ limits: "default" });
     guardGpuErrors(device);
+    globalThis.addEventListener("unload", () => device.destroy()); // as testDevice's
     return device;
   });
   return smallDevicePromise;
