@@ -30,6 +30,7 @@ import {
 import { flush, memoryInfo } from "../ops/_runtime/mod.ts";
 import { oneOf, positiveInt, runCli, UsageError } from "./cli.ts";
 import { adapterName, isCpuAdapter } from "./adapter.ts";
+import { backToBack, gpuTime, keepBusy } from "./measure.ts";
 
 /** One benchmarked shape of one layer. */
 interface LayerShape {
@@ -206,6 +207,7 @@ async function benchCase(
   s: LayerShape,
   dtype: DType,
   maxSamples: number,
+  cpu: boolean,
 ): Promise<Row> {
   const subject = make(device, dtype, s);
   const C = s.heads * s.headDim;
@@ -226,15 +228,29 @@ async function benchCase(
       3,
       Math.min(maxSamples, Math.floor(QUEUED_BYTES_BUDGET / (2 * vjpKeepsBytes))),
     );
-    // each sample is submitted at its end, so its buffers can be freed once it has run
-    const forward = await timeGpu(device, () => {
+    // Each sample is submitted at its end, so its buffers can be freed once it has run. On a GPU
+    // each set of samples follows ≈ 200 ms of keeping the GPU busy with the same work and ≈ 25 ms
+    // of untimed launches, as the profiler's (bench/measure.ts): after the compiles and awaits
+    // above the H200 ran these layers up to 4× slow, forward slower than forward+backward
+    // (bench/NOTES.md, session 11, call 7).
+    const forwardWork = () => {
       subject.forward(x).destroy();
       flush(device);
-    }, samples);
-    const both = await timeGpu(device, () => {
+    };
+    const bothWork = () => {
       runBackward(subject, x, dy);
       flush(device);
-    }, samples);
+    };
+    const timed = async (work: () => void) => {
+      if (cpu) return quantiles(await timeGpu(device, work, samples));
+      const launchMs = (await gpuTime(device, work, 1)).p50;
+      await keepBusy(device, work, launchMs, samples);
+      // Warm-up and samples of one submit within the samples' memory budget.
+      const plan = backToBack(launchMs, samples, samples);
+      return await gpuTime(device, work, samples, plan.perSubmit, plan.warmup);
+    };
+    const forward = await timed(forwardWork);
+    const both = await timed(bothWork);
     return {
       layer: name,
       shape: shapeName,
@@ -243,8 +259,8 @@ async function benchCase(
       heads: s.heads,
       headDim: s.headDim,
       tokens: `${s.height}×${s.width}`,
-      forwardMs: quantiles(forward),
-      forwardBackwardMs: quantiles(both),
+      forwardMs: forward,
+      forwardBackwardMs: both,
       vjpKeepsBytes,
       vjpKeepsInputs: vjpKeepsBytes / x.byteLength,
       samples,
@@ -343,7 +359,7 @@ async function main(values: LayersBenchOptions): Promise<number> {
     for (const [shapeName, shape] of Object.entries(shapesOf(selftest, tiny))) {
       if (!values.shapes.includes(shapeName as "selftest")) continue;
       for (const dtype of dtypes) {
-        const row = await benchCase(device, name, make, shapeName, shape, dtype, samples);
+        const row = await benchCase(device, name, make, shapeName, shape, dtype, samples, cpu);
         rows.push(row);
         if (!values.json) {
           console.error(
