@@ -27,7 +27,7 @@ import {
   Tensor,
   timeGpu,
 } from "../mod.ts";
-import { flush, memoryInfo } from "../ops/_runtime/mod.ts";
+import { flush, type KernelTime, memoryInfo, timeKernels } from "../ops/_runtime/mod.ts";
 import { oneOf, positiveInt, runCli, UsageError } from "./cli.ts";
 import { adapterName, isCpuAdapter } from "./adapter.ts";
 import { backToBack, gpuTime, keepBusy } from "./measure.ts";
@@ -163,6 +163,8 @@ interface Row {
   vjpKeepsInputs: number;
   /** Timed samples. */
   samples: number;
+  /** With `--breakdown`: GPU time per kernel of one forward and one forward+backward. */
+  kernels?: { forward: KernelTime[]; forwardBackward: KernelTime[] };
 }
 
 /** Device memory the queued samples of one timing may hold (all are queued before one await). */
@@ -208,6 +210,7 @@ async function benchCase(
   dtype: DType,
   maxSamples: number,
   cpu: boolean,
+  breakdown: boolean,
 ): Promise<Row> {
   const subject = make(device, dtype, s);
   const C = s.heads * s.headDim;
@@ -251,6 +254,12 @@ async function benchCase(
     };
     const forward = await timed(forwardWork);
     const both = await timed(bothWork);
+    const kernels = breakdown
+      ? {
+        forward: await timeKernels(device, forwardWork),
+        forwardBackward: await timeKernels(device, bothWork),
+      }
+      : undefined;
     return {
       layer: name,
       shape: shapeName,
@@ -264,6 +273,7 @@ async function benchCase(
       vjpKeepsBytes,
       vjpKeepsInputs: vjpKeepsBytes / x.byteLength,
       samples,
+      kernels,
     };
   } finally {
     subject.layer.dispose();
@@ -291,6 +301,23 @@ export function markdownTable(rows: readonly Row[]): string {
   return [head, ...lines].join("\n");
 }
 
+/** The `--breakdown` rows as a markdown table: each case's kernels, largest first, with shares. */
+export function breakdownTable(rows: readonly Row[]): string {
+  const head = "| layer | shape | dtype | mode | kernel | dispatches | GPU ms | share |\n" +
+    "|---|---|---|---|---|---|---|---|";
+  const lines = rows.flatMap((r) =>
+    (["forward", "forwardBackward"] as const).flatMap((mode) => {
+      const kernels = [...(r.kernels?.[mode] ?? [])].sort((a, b) => b.ms - a.ms);
+      const sum = kernels.reduce((a, k) => a + k.ms, 0);
+      return kernels.map((k) =>
+        `| ${r.layer} | ${r.shape} | ${r.dtype} | ${mode === "forward" ? "fwd" : "fwdbwd"} | ` +
+        `${k.name} | ${k.dispatches} | ${k.ms.toFixed(3)} | ${(100 * k.ms / sum).toFixed(1)} % |`
+      );
+    })
+  );
+  return [head, ...lines].join("\n");
+}
+
 /** The usage text of `deno task bench:layers --help`. */
 export const LAYERS_USAGE = `Usage: deno task bench:layers [options]
 
@@ -299,6 +326,8 @@ export const LAYERS_USAGE = `Usage: deno task bench:layers [options]
   --only NAME     only the layers whose name contains NAME (case-insensitive), e.g. mamba
   --samples N     timed samples per case (default 10; 3 on a CPU adapter)
   --full          the real shapes on a CPU adapter too (slow)
+  --breakdown     also run each case once with every dispatch timed on its own and print,
+                  after the table, the GPU time per kernel (in --json, each row's "kernels")
   --json          print one JSON document instead of the table
   -h, --help      this text
 `;
@@ -310,6 +339,7 @@ export interface LayersBenchOptions {
   only?: string;
   samples?: number;
   full: boolean;
+  breakdown: boolean;
   json: boolean;
 }
 
@@ -325,6 +355,7 @@ export function parseLayersBenchArgs(args: string[]): LayersBenchOptions {
       only: { type: "string" },
       samples: { type: "string" },
       full: { type: "boolean", default: false },
+      breakdown: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
     },
   });
@@ -342,6 +373,7 @@ export function parseLayersBenchArgs(args: string[]): LayersBenchOptions {
     only: values.only,
     samples: values.samples === undefined ? undefined : positiveInt(values.samples, "--samples"),
     full: values.full,
+    breakdown: values.breakdown,
     json: values.json,
   };
 }
@@ -359,7 +391,17 @@ async function main(values: LayersBenchOptions): Promise<number> {
     for (const [shapeName, shape] of Object.entries(shapesOf(selftest, tiny))) {
       if (!values.shapes.includes(shapeName as "selftest")) continue;
       for (const dtype of dtypes) {
-        const row = await benchCase(device, name, make, shapeName, shape, dtype, samples, cpu);
+        const row = await benchCase(
+          device,
+          name,
+          make,
+          shapeName,
+          shape,
+          dtype,
+          samples,
+          cpu,
+          values.breakdown,
+        );
         rows.push(row);
         if (!values.json) {
           console.error(
@@ -379,6 +421,12 @@ async function main(values: LayersBenchOptions): Promise<number> {
         `median (p20–p80) of up to ${samples} samples\n`,
     );
     console.log(markdownTable(rows));
+    if (values.breakdown) {
+      console.log(
+        "\nPer kernel (one run, each dispatch in its own timed pass), largest first:\n",
+      );
+      console.log(breakdownTable(rows));
+    }
   }
   device.destroy();
   return 0;

@@ -28,3 +28,37 @@ Deno.test({
     assert.ok(row.vjpKeepsInputs > 1 && row.vjpKeepsInputs < 30, `kept ${row.vjpKeepsInputs}`);
   },
 });
+
+Deno.test({
+  name: "bench:layers --breakdown: the GPU time per kernel of each case (JSON kernels, table)",
+  ignore: noGpu,
+  fn: async () => {
+    const bench = new URL("../../bench/layers_bench.ts", import.meta.url).pathname;
+    const args = ["run", "-A", bench, "--only", "rala", "--shapes", "selftest", "--dtype", "f32"];
+    const run = async (more: string[]) => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: [...args, "--breakdown", ...more],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+      return new TextDecoder().decode(out.stdout);
+    };
+    const [row] = JSON.parse(await run(["--json"])).rows;
+    const names = (ks: { name: string }[]) => ks.map((k) => k.name);
+    // RALA's attention is the decoupled op: its state and row kernels run in both modes.
+    assert.ok(
+      names(row.kernels.forward).includes("la_state_fwd"),
+      names(row.kernels.forward).join(),
+    );
+    assert.ok(names(row.kernels.forwardBackward).includes("la_state_bwd"));
+    for (const k of [...row.kernels.forward, ...row.kernels.forwardBackward]) {
+      assert.ok(k.ms > 0 && k.dispatches >= 1, JSON.stringify(k));
+    }
+    const table = await run([]);
+    assert.match(
+      table,
+      /^\| RALALinearAttention \| selftest \| f32 \| fwdbwd \| la_state_bwd \| 1 \| /m,
+    );
+  },
+});
