@@ -31,6 +31,7 @@ import { flush, type KernelTime, memoryInfo, timeKernels } from "../ops/_runtime
 import { oneOf, positiveInt, runCli, UsageError } from "./cli.ts";
 import { adapterName, isCpuAdapter } from "./adapter.ts";
 import { backToBack, gpuTime, keepBusy } from "./measure.ts";
+import { clockOf, type ClockProbe, clockProbe, MIN_CLOCK, timeProbed } from "./clock_probe.ts";
 
 /** One benchmarked shape of one layer. */
 interface LayerShape {
@@ -163,6 +164,11 @@ interface Row {
   vjpKeepsInputs: number;
   /** Timed samples. */
   samples: number;
+  /**
+   * On a GPU: the clock probe's speed between the samples, the lower of the two sets, as a share
+   * of its fastest so far (bench/clock_probe.ts; under {@linkcode MIN_CLOCK}: a slowed GPU).
+   */
+  clock?: number;
   /** With `--breakdown`: GPU time per kernel of one forward and one forward+backward. */
   kernels?: { forward: KernelTime[]; forwardBackward: KernelTime[] };
 }
@@ -209,7 +215,7 @@ async function benchCase(
   s: LayerShape,
   dtype: DType,
   maxSamples: number,
-  cpu: boolean,
+  probe: ClockProbe | undefined,
   breakdown: boolean,
 ): Promise<Row> {
   const subject = make(device, dtype, s);
@@ -244,13 +250,18 @@ async function benchCase(
       runBackward(subject, x, dy);
       flush(device);
     };
+    // On a GPU the profiler's clock probe runs between the samples (bench/clock_probe.ts): a
+    // set of samples it finds slowed is measured again (on the H200 one layer read 3.6 ms in
+    // one run and 8.4 in the next, bench/NOTES.md, session 11, calls 8–9).
     const timed = async (work: () => void) => {
-      if (cpu) return quantiles(await timeGpu(device, work, samples));
+      if (!probe) return { time: quantiles(await timeGpu(device, work, samples)) };
       const launchMs = (await gpuTime(device, work, 1)).p50;
       await keepBusy(device, work, launchMs, samples);
       // Warm-up and samples of one submit within the samples' memory budget.
-      const plan = backToBack(launchMs, samples, samples);
-      return await gpuTime(device, work, samples, plan.perSubmit, plan.warmup);
+      const plan = { samples, ...backToBack(launchMs, samples, samples) };
+      const rewarm = () => keepBusy(device, work, launchMs, samples, 500);
+      const t = await timeProbed(device, work, probe, plan, rewarm);
+      return { time: t.time, clock: clockOf(t.probeMs, probe.fastestMs) };
     };
     const forward = await timed(forwardWork);
     const both = await timed(bothWork);
@@ -268,8 +279,9 @@ async function benchCase(
       heads: s.heads,
       headDim: s.headDim,
       tokens: `${s.height}×${s.width}`,
-      forwardMs: forward,
-      forwardBackwardMs: both,
+      forwardMs: forward.time,
+      forwardBackwardMs: both.time,
+      clock: probe && Math.min(forward.clock!, both.clock!),
       vjpKeepsBytes,
       vjpKeepsInputs: vjpKeepsBytes / x.byteLength,
       samples,
@@ -290,13 +302,15 @@ const fmtMs = (q: { p20: number; p50: number; p80: number }) =>
 /** The rows as a markdown table. */
 export function markdownTable(rows: readonly Row[]): string {
   const head = "| layer | shape | dtype | B | heads | hd | tokens | forward ms | fwd+bwd ms | " +
-    "vjp keeps (× x) | samples |\n|---|---|---|---|---|---|---|---|---|---|---|";
+    "vjp keeps (× x) | samples | clock |\n|---|---|---|---|---|---|---|---|---|---|---|---|";
+  const clock = (c: number | undefined) =>
+    c === undefined ? "-" : `${Math.round(100 * c)} %${c < MIN_CLOCK ? " !" : ""}`;
   const lines = rows.map((r) =>
     `| ${r.layer} | ${r.shape} | ${r.dtype} | ${r.B} | ${r.heads} | ${r.headDim} | ${r.tokens} | ` +
     `${fmtMs(r.forwardMs)} | ${fmtMs(r.forwardBackwardMs)} | ` +
     `${(r.vjpKeepsBytes / 2 ** 20).toFixed(1)} MiB (${
       r.vjpKeepsInputs.toFixed(1)
-    }) | ${r.samples} |`
+    }) | ${r.samples} | ${clock(r.clock)} |`
   );
   return [head, ...lines].join("\n");
 }
@@ -385,6 +399,7 @@ async function main(values: LayersBenchOptions): Promise<number> {
   const tiny = cpu && !values.full;
   const samples = values.samples ?? (tiny ? 3 : 10);
   const dtypes = values.dtypes.filter((d) => d === "f32" || device.features.has("shader-f16"));
+  using probe = cpu ? undefined : await clockProbe(device, false);
   const rows: Row[] = [];
   for (const [name, { make, selftest }] of Object.entries(LAYERS)) {
     if (values.only && !name.toLowerCase().includes(values.only.toLowerCase())) continue;
@@ -399,7 +414,7 @@ async function main(values: LayersBenchOptions): Promise<number> {
           shape,
           dtype,
           samples,
-          cpu,
+          probe,
           values.breakdown,
         );
         rows.push(row);
