@@ -28,7 +28,7 @@ export function testDevice(): Promise<GPUDevice | undefined> {
     guardGpuErrors(device);
     // Destroyed before the runtime tears down: with lavapipe, Deno 2.9.6 otherwise aborts at exit
     // now and then ("double free or corruption"; 2 runs in 30 of tests/quick_test.ts, 0 in 60
-    // with this).
+    // with this; the full suite still can, see CONTRIBUTING.md).
     globalThis.addEventListener("unload", () => device.destroy());
     return device;
   })();
