@@ -19,6 +19,15 @@ import { type GpuTime, gpuTimes, keepBusy } from "./measure.ts";
  */
 export const MIN_CLOCK = 0.97;
 
+/** How long the GPU is kept busy before a case is measured again after a slow probe, ms. */
+export const REWARM_MS = 500;
+
+/** A table cell for a case's probe speed: "99 %", "!" under {@linkcode MIN_CLOCK}, "-" unprobed. */
+export function clockCell(clock: number | undefined): string {
+  if (clock === undefined) return "-";
+  return `${Math.round(100 * clock)} %${clock < MIN_CLOCK ? " !" : ""}`;
+}
+
 /** Most measurements of one case while its probe reads under {@linkcode MIN_CLOCK}. */
 export const MAX_TRIES = 4;
 

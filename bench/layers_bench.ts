@@ -31,7 +31,14 @@ import { flush, type KernelTime, memoryInfo, timeKernels } from "../ops/_runtime
 import { oneOf, positiveInt, runCli, UsageError } from "./cli.ts";
 import { adapterName, isCpuAdapter } from "./adapter.ts";
 import { backToBack, gpuTime, keepBusy } from "./measure.ts";
-import { clockOf, type ClockProbe, clockProbe, MIN_CLOCK, timeProbed } from "./clock_probe.ts";
+import {
+  clockCell,
+  clockOf,
+  type ClockProbe,
+  clockProbe,
+  REWARM_MS,
+  timeProbed,
+} from "./clock_probe.ts";
 
 /** One benchmarked shape of one layer. */
 interface LayerShape {
@@ -166,7 +173,7 @@ interface Row {
   samples: number;
   /**
    * On a GPU: the clock probe's speed between the samples, the lower of the two sets, as a share
-   * of its fastest so far (bench/clock_probe.ts; under {@linkcode MIN_CLOCK}: a slowed GPU).
+   * of its fastest so far (bench/clock_probe.ts; under `MIN_CLOCK` there: a slowed GPU).
    */
   clock?: number;
   /** With `--breakdown`: GPU time per kernel of one forward and one forward+backward. */
@@ -259,7 +266,7 @@ async function benchCase(
       await keepBusy(device, work, launchMs, samples);
       // Warm-up and samples of one submit within the samples' memory budget.
       const plan = { samples, ...backToBack(launchMs, samples, samples) };
-      const rewarm = () => keepBusy(device, work, launchMs, samples, 500);
+      const rewarm = () => keepBusy(device, work, launchMs, samples, REWARM_MS);
       const t = await timeProbed(device, work, probe, plan, rewarm);
       return { time: t.time, clock: clockOf(t.probeMs, probe.fastestMs) };
     };
@@ -303,14 +310,12 @@ const fmtMs = (q: { p20: number; p50: number; p80: number }) =>
 export function markdownTable(rows: readonly Row[]): string {
   const head = "| layer | shape | dtype | B | heads | hd | tokens | forward ms | fwd+bwd ms | " +
     "vjp keeps (× x) | samples | clock |\n|---|---|---|---|---|---|---|---|---|---|---|---|";
-  const clock = (c: number | undefined) =>
-    c === undefined ? "-" : `${Math.round(100 * c)} %${c < MIN_CLOCK ? " !" : ""}`;
   const lines = rows.map((r) =>
     `| ${r.layer} | ${r.shape} | ${r.dtype} | ${r.B} | ${r.heads} | ${r.headDim} | ${r.tokens} | ` +
     `${fmtMs(r.forwardMs)} | ${fmtMs(r.forwardBackwardMs)} | ` +
     `${(r.vjpKeepsBytes / 2 ** 20).toFixed(1)} MiB (${
       r.vjpKeepsInputs.toFixed(1)
-    }) | ${r.samples} | ${clock(r.clock)} |`
+    }) | ${r.samples} | ${clockCell(r.clock)} |`
   );
   return [head, ...lines].join("\n");
 }

@@ -23,7 +23,15 @@ import {
 } from "../ops/_runtime/mod.ts";
 import { BENCH_OPS, bytesOf, type Layout, makeInputs, type Shape, TABLE_OPS } from "./ops.ts";
 import { type Ceilings, measureCeilings } from "./ceilings.ts";
-import { clockOf, clockProbe, MAX_TRIES, MIN_CLOCK, timeProbed } from "./clock_probe.ts";
+import {
+  clockCell,
+  clockOf,
+  clockProbe,
+  MAX_TRIES,
+  MIN_CLOCK,
+  REWARM_MS,
+  timeProbed,
+} from "./clock_probe.ts";
 import {
   adapterName,
   backToBack,
@@ -205,12 +213,6 @@ const TABLE_HEAD =
   "| op | mode | dtype | T | median ms (p20–p80) | GB/s | TFLOP/s | % copy | % FMA | clock |\n" +
   "|---|---|---|---|---|---|---|---|---|---|";
 
-/** The clock column: the probe's speed, "!" under {@linkcode MIN_CLOCK}, "-" unprobed. */
-function clockCell(clock: number | undefined): string {
-  if (clock === undefined) return "-";
-  return `${Math.round(100 * clock)} %${clock < MIN_CLOCK ? " !" : ""}`;
-}
-
 function tableRow(r: ProfileRow): string {
   return `| ${r.op} | ${r.mode} | ${r.dtype} | ${r.T} | ${fmt(r.time.p50)} (${fmt(r.time.p20)}–${
     fmt(r.time.p80)
@@ -232,9 +234,6 @@ function breakdownRows(r: ProfileRow): string[] {
     } % |`
   );
 }
-
-/** How long the GPU is kept busy before a case is measured again after a slow probe, ms. */
-const REWARM_MS = 500;
 
 /**
  * Sets each probed row's `clock` against the probe's fastest of the whole run and warns (via
