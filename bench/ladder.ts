@@ -39,13 +39,8 @@ import {
   Tensor,
   UniformBlock,
 } from "../ops/_runtime/mod.ts";
-import {
-  type KernelMode,
-  type LaParamName,
-  laParams,
-  stateKernel,
-  type Tile,
-} from "../shaders/linear_attention/kernels.ts";
+import { type LaParamName, laParams, stateKernel } from "../shaders/linear_attention/kernels.ts";
+import type { KernelMode, Tile } from "../shaders/outer_product.ts";
 import { featureTensor, PCG_WGSL } from "./inputs.ts";
 import { gpuTime, isCpuAdapter, keepBusy } from "./measure.ts";
 

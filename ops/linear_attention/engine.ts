@@ -22,6 +22,10 @@ import { subgroupSize } from "../_runtime/device.ts";
 import {
   groupSteps,
   type KernelMode,
+  type Tile,
+  tileThreads,
+} from "../../shaders/outer_product.ts";
+import {
   LA_MAX_DIM,
   type LaParamName,
   laParams,
@@ -34,8 +38,6 @@ import {
   rowKernel,
   type RowRole,
   stateKernel,
-  type Tile,
-  tileThreads,
   TRANSPOSE_TILE,
   transposeKernel,
   wideFits,
