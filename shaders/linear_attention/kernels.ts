@@ -26,7 +26,6 @@ import { FLAT_GROUP_WGSL, type StorageBinding, UniformBlock, unroll } from "../c
 import type { DType } from "../common.ts";
 import {
   fetchStore,
-  groupSteps,
   type KernelMode,
   lines,
   type Precision,
