@@ -7,14 +7,10 @@ import {
   checkOptionsObject,
   checkSameDeviceAndDtype,
   checkTensor,
-  type Kernel,
-  launch,
-  planSlices,
-  Tensor,
+  type Tensor,
   type Vjp,
-  windowOf,
 } from "../_runtime/mod.ts";
-import { MATMUL_TILE, matmulParams, matmulStorage, matmulWgsl } from "../../shaders/nn/matmul.ts";
+import { type MatmulDims, recordMatmul as record } from "./_matmul_launch.ts";
 import { sum } from "./reduce.ts";
 import { checkSavedAlive } from "./_common.ts";
 
@@ -26,67 +22,7 @@ export interface MatmulOptions {
   transposeB?: boolean;
 }
 
-/** The matmul as the kernel sees it: sizes, batch and per-batch strides (0 = broadcast). */
-interface MatmulDims {
-  m: number;
-  n: number;
-  k: number;
-  batch: number;
-  strideA: number;
-  strideB: number;
-  transA: boolean;
-  transB: boolean;
-}
-
 const prod = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
-
-/** Records `c = op(a)·op(b) (+ bias)` for `dims` into a new tensor of `outShape`. */
-function record(
-  a: Tensor,
-  b: Tensor,
-  dims: MatmulDims,
-  outShape: readonly number[],
-  bias?: Tensor,
-): Tensor {
-  const c = Tensor.empty(a.device, outShape, a.dtype);
-  const variant = { dtype: a.dtype, transA: dims.transA, transB: dims.transB, bias: !!bias };
-  const kernel: Kernel = {
-    name: "matmul",
-    constants: { ...variant },
-    storage: matmulStorage(variant),
-    uniforms: matmulParams,
-    wgsl: () => matmulWgsl(variant),
-  };
-  const { m, n, k } = dims;
-  const tilesM = Math.ceil(m / MATMUL_TILE.rows), tilesN = Math.ceil(n / MATMUL_TILE.cols);
-  const perItem = [dims.strideA, dims.strideB, m * n];
-  // Batches are bound in slices when a tensor exceeds the largest binding (a broadcast
-  // operand, stride 0, is bound whole).
-  for (const s of planSlices([a, b, c], perItem, dims.batch, "matmul")) {
-    const wa = windowOf(a, s.start * dims.strideA, dims.strideA ? s.count * dims.strideA : a.size);
-    const wb = windowOf(b, s.start * dims.strideB, dims.strideB ? s.count * dims.strideB : b.size);
-    const wc = windowOf(c, s.start * m * n, s.count * m * n);
-    launch(a.device, kernel, {
-      storage: { a: wa.binding, b: wb.binding, c: wc.binding, bias },
-      uniforms: {
-        m,
-        n,
-        k,
-        batch: s.count,
-        tiles_m: tilesM,
-        tiles_n: tilesN,
-        off_a: wa.elementOffset,
-        off_b: wb.elementOffset,
-        off_c: wc.elementOffset,
-        off_bias: 0,
-        stride_a: dims.strideA,
-        stride_b: dims.strideB,
-      },
-      groups: tilesM * tilesN * s.count,
-    });
-  }
-  return c;
-}
 
 interface MatmulPlan {
   dims: MatmulDims;

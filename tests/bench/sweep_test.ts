@@ -52,3 +52,35 @@ Deno.test({
     await Deno.remove(out, { recursive: true });
   },
 });
+
+Deno.test({
+  name: "matmul_sweep CLI (--tiny --json): a row per tile, every tile's C bitwise the first's",
+  ignore: noGpu,
+  fn: async () => {
+    const script = new URL("../../bench/matmul_sweep.ts", import.meta.url).pathname;
+    const shapes = "dyᵀ·x 1024×16384×1024,x·Wᵀ 16384×256×256"; // the sweep's order
+    const run = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        script,
+        "--tiny",
+        "--reps=2",
+        "--dtype=f32",
+        `--shapes=${shapes}`,
+        "--json",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(run.code, 0, new TextDecoder().decode(run.stderr));
+    const { rows } = JSON.parse(new TextDecoder().decode(run.stdout));
+    assert.equal(rows.length, 2 * 6);
+    assert.deepEqual([...new Set(rows.map((r: { shape: string }) => r.shape))], shapes.split(","));
+    for (const r of rows) {
+      assert.ok(r.ms > 0, JSON.stringify(r));
+      // Each output's K products are added in K order by one invocation, whatever the tile.
+      assert.equal(r.maxRelDiff, 0, JSON.stringify(r));
+    }
+  },
+});

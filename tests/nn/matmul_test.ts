@@ -35,6 +35,11 @@ const cases: [string, number[], number[], number, number, number][] = [
   ["2-D b broadcast", [3], [], 70, 33, 5],
   ["2-D a broadcast", [], [2, 2], 9, 66, 17],
   ["plain 2-D, K = 1", [], [], 65, 1, 3],
+  // Rows a multiple of 4: 16-byte loads and stores (K = 44: the last staged step half past K).
+  ["16-byte rows, K = 44", [2], [2], 68, 44, 36],
+  ["16-byte rows, 3 × 2 tiles, long K", [], [], 132, 200, 72],
+  // Only M a multiple of 4: 16-byte loads of A where it is stored [K, M], scalar elsewhere.
+  ["M a multiple of 4 only", [3], [], 12, 30, 18],
 ];
 
 for (const dtype of dtypes) {
