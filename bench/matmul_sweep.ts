@@ -14,7 +14,12 @@
  */
 import { parseArgs } from "node:util";
 import { type DType, flush, requestDevice, type Tensor } from "../ops/_runtime/mod.ts";
-import { type MatmulDims, recordMatmul } from "../ops/nn/_matmul_launch.ts";
+import {
+  MATMUL_TILE_TRANSPOSED_A,
+  type MatmulDims,
+  type MatmulPlanOptions,
+  recordMatmul,
+} from "../ops/nn/_matmul_launch.ts";
 import { MATMUL_TILE } from "../shaders/nn/matmul.ts";
 import type { Tile } from "../shaders/outer_product.ts";
 import { featureTensor } from "./inputs.ts";
@@ -41,14 +46,15 @@ const tile = (m: number, n: number, rm: number, rn: number, steps: number): Tile
   steps,
 });
 
-/** Candidate tiles, the default first. */
-const TILES: Record<string, Tile> = {
-  default: MATMUL_TILE,
-  "64x64 8x4 s16": tile(64, 64, 8, 4, 16),
-  "128x64 8x4 s16": tile(128, 64, 8, 4, 16),
-  "64x128 8x8 s8": tile(64, 128, 8, 8, 8),
-  "128x128 8x8 s8": tile(128, 128, 8, 8, 8),
-  "64x64 4x4 s16": tile(64, 64, 4, 4, 16),
+/** Candidates: the op's own choice first, then tiles (each with the op's copy rule for B). */
+const TILES: Record<string, MatmulPlanOptions> = {
+  default: {},
+  "default, B as stored": { copyB: false },
+  "64x64 8x4 s8": { tile: MATMUL_TILE },
+  "64x64 8x4 s16": { tile: tile(64, 64, 8, 4, 16) },
+  "128x64 8x4 s16": { tile: tile(128, 64, 8, 4, 16) },
+  "128x128 8x8 s8": { tile: tile(128, 128, 8, 8, 8) },
+  "64x64 4x4 s16": { tile: MATMUL_TILE_TRANSPOSED_A },
 };
 
 const { values } = parseArgs({
@@ -100,7 +106,7 @@ for (const dtype of dtypes) {
     let first: Float32Array | undefined;
     for (const [name, t] of pick(TILES, values.only)) {
       const work = () => {
-        recordMatmul(a, b, dims, [dims.m, dims.n], undefined, t).destroy();
+        recordMatmul(a, b, dims, [dims.m, dims.n], t).destroy();
         flush(device);
       };
       const launchMs = (await gpuTime(device, work, 1)).p50;
@@ -114,7 +120,7 @@ for (const dtype of dtypes) {
       } else {
         ms = (await gpuTime(device, work, reps)).p50;
       }
-      using c: Tensor = recordMatmul(a, b, dims, [dims.m, dims.n], undefined, t);
+      using c: Tensor = recordMatmul(a, b, dims, [dims.m, dims.n], t);
       const got = await readPrefix(c, 2 ** 20);
       first ??= got;
       const maxRelDiff = got.reduce(

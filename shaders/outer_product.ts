@@ -85,15 +85,9 @@ export interface Staged {
  * gives x for 4 staged indices, so the loop takes them 4 at a time (`mode.unroll` a multiple of
  * 4, no shuffle). The same products are added in the same order.
  */
-export function registerBlock(
-  t: Tile,
-  mode: KernelMode,
-  types: Staged,
-  xRows = false,
-  yRows = false,
-) {
-  if ((xRows || yRows) && (mode.shuffle || mode.unroll % 4 !== 0)) {
-    throw new RangeError(`row-major x or y needs an unroll that is a multiple of 4 and no shuffle`);
+export function registerBlock(t: Tile, mode: KernelMode, types: Staged, xRows = false) {
+  if (xRows && (mode.shuffle || mode.unroll % 4 !== 0)) {
+    throw new RangeError(`row-major x needs an unroll that is a multiple of 4 and no shuffle`);
   }
   const xv = t.rm / 4, yv = t.rn / 4;
   const half = mode.precision === "f16";
@@ -110,16 +104,14 @@ export function registerBlock(
           .join(", ")
       })`
       : widen(types.x, `s_x[buf][s][${v}][tm]`, "vec4f");
-  const yOf = (c: number) => widen(types.y, `s_y[buf][s][${c}][tn]`, "vec4f");
   const target = (n: string) => (half ? `h_${n}` : `acc_${n}`);
   // All staged indices in one iteration: literals, so that every workgroup read has a constant
   // index (Naga clamps a loop counter's; the hot loop then does index arithmetic per read).
   const steps = groupSteps(t);
   const full = mode.unroll === steps;
-  // Staged index s: every accumulator's product, x_j's value written by `xAt(j)`, the vec4 y_c
-  // (4 columns) by `yAt(c)`.
-  const products = (pad: string, xAt: (j: number) => string, yAt: (c: number) => string) =>
-    `${unroll(yv, (c) => `${pad}let y${c} = ${yAt(c)};`)}
+  // Staged index s: its y reads and every accumulator's product, x_j's value written by `xAt(j)`.
+  const products = (pad: string, xAt: (j: number) => string) =>
+    `${unroll(yv, (c) => `${pad}let y${c} = ${widen(types.y, `s_y[buf][s][${c}][tn]`, "vec4f")};`)}
 ${
       unroll(t.rm, (j) =>
         unroll(yv, (c) => {
@@ -136,52 +128,29 @@ ${
         : ""
     }
 ${unroll(xv, (v) => `        let x${v} = ${xOf(v)};`)}
-${products("        ", (j) => `x${j >> 2}[${j & 3}]`, yOf)}
+${products("        ", (j) => `x${j >> 2}[${j & 3}]`)}
       }`;
-  // Row-major operands: staged indices 4g.. of this iteration, each row read once for the 4;
-  // f16 rows held as read and each value widened where multiplied (the same conversions, half
-  // the registers). A row-major y gives 4 staged indices of one column per read: y_c of staged
-  // index f is assembled from the f-th component of 4 columns' reads.
-  const heldX = types.x === "vec4h" && !half, heldY = types.y === "vec4h" && !half;
-  const rowRead = (held: boolean, type: Staged["x"], read: string) =>
-    held ? read : widen(type, read, "vec4f");
-  const component = (held: boolean, v: string, f: number) =>
-    held ? `f32(${v}[${f}])` : `${v}[${f}]`;
-  const group = (g: number) => {
-    const xReads = xRows
-      ? unroll(
-        t.rm,
-        (j) => `        let x${j} = ${rowRead(heldX, types.x, `s_x[buf][q][tm][${j}]`)};`,
-      )
-      : "";
-    const yReads = yRows
-      ? unroll(
-        t.rn,
-        (c) => `        let yr${c} = ${rowRead(heldY, types.y, `s_y[buf][q][tn][${c}]`)};`,
-      )
-      : "";
-    const index = (f: number) =>
-      xRows && yRows ? "" : `          let s = ${full ? `${4 * g + f}u` : `s2 + ${4 * g + f}u`};`;
-    const xOfStep = xRows ? "" : unroll(xv, (v) => `          let x${v} = ${xOf(v)};`);
-    const xAt = (f: number) => (j: number) =>
-      xRows ? component(heldX, `x${j}`, f) : `x${j >> 2}[${j & 3}]`;
-    const yAt = (f: number) => (c: number) =>
-      yRows
-        ? `vec4<${el}>(${
-          Array.from({ length: 4 }, (_, i) => component(heldY, `yr${4 * c + i}`, f)).join(", ")
-        })`
-        : yOf(c);
-    return `      {
+  // xRows: staged indices 4g.. of this iteration, x read once for the 4; f16 x held as read
+  // and each value widened where multiplied (the same conversions, half the registers).
+  const held = types.x === "vec4h" && !half;
+  const group = (g: number) =>
+    `      {
         let q = ${full ? `${g}u` : `s2 / 4u + ${g}u`};
-${lines(xReads, yReads)}${
+${
+      unroll(t.rm, (j) =>
+        `        let x${j} = ${
+          held ? `s_x[buf][q][tm][${j}]` : widen(types.x, `s_x[buf][q][tm][${j}]`, "vec4f")
+        };`)
+    }
+${
       unroll(4, (f) =>
         `        {
-${lines(index(f), xOfStep)}${products("          ", xAt(f), yAt(f))}
+          let s = ${full ? `${4 * g + f}u` : `s2 + ${4 * g + f}u`};
+${products("          ", (j) => held ? `f32(x${j}[${f}])` : `x${j}[${f}]`)}
         }`)
     }
       }`;
-  };
-  const body = (count: number) => xRows || yRows ? unroll(count / 4, group) : unroll(count, step);
+  const body = (count: number) => xRows ? unroll(count / 4, group) : unroll(count, step);
   const loop = full ? body(steps) : `    for (var s2 = 0u; s2 < ${steps}u; s2 += ${mode.unroll}u) {
 ${body(mode.unroll)}
     }`;

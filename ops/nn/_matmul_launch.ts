@@ -5,6 +5,7 @@
  * @module
  */
 import { type Kernel, launch, planSlices, Tensor, windowOf } from "../_runtime/mod.ts";
+import { stridedCopy } from "./_copy.ts";
 import {
   MATMUL_TILE,
   matmulParams,
@@ -28,19 +29,59 @@ export interface MatmulDims {
 }
 
 /**
- * Records `c = op(a)·op(b) (+ bias)` for `dims` into a new tensor of `outShape`, with the
- * outer-product tile `tile` (default {@linkcode MATMUL_TILE}).
+ * The tile for A stored transposed (dyᵀ·x, a weight's gradient): 4 × 4 outputs per invocation,
+ * 256 invocations, 16 K per step. On the H200 at 1024 × 16384 × 1024: 33.0 / 33.4 TFLOP/s (f16 /
+ * f32 storage) against 27.4 / 29.1 for {@linkcode MATMUL_TILE} (bench/NOTES.md, session 12,
+ * calls 1–2).
+ */
+export const MATMUL_TILE_TRANSPOSED_A: Readonly<Tile> = Object.freeze({
+  m: 64,
+  n: 64,
+  rm: 4,
+  rn: 4,
+  steps: 16,
+});
+
+/**
+ * Fewest rows of C from which a B stored `[N, K]` and shared by the whole batch (a layer's
+ * weight in x·Wᵀ) is first copied into `[K, N]` order, so that the kernel fetches it along N. On
+ * the H200 x·Wᵀ ran at 28 TFLOP/s against 36 for dy·W of the same sizes (bench/NOTES.md,
+ * session 12, calls 1–2); the copy (N·K elements) is small beside the M·N·K products.
+ */
+export const COPY_B_FROM_ROWS = 256;
+
+/** How {@linkcode recordMatmul} runs (the defaults are chosen from the sizes). */
+export interface MatmulPlanOptions {
+  /** Added to every row of C. */
+  bias?: Tensor;
+  /** The tile (default {@linkcode MATMUL_TILE_TRANSPOSED_A} or {@linkcode MATMUL_TILE}). */
+  tile?: Tile;
+  /** Copy a shared B stored `[N, K]` into `[K, N]` order first (default from 256 rows). */
+  copyB?: boolean;
+}
+
+/**
+ * Records `c = op(a)·op(b) (+ bias)` for `dims` into a new tensor of `outShape`. Whatever the
+ * tile and the copy, each output's K products are added in K order by one invocation: the same
+ * bits.
  */
 export function recordMatmul(
   a: Tensor,
   b: Tensor,
   dims: MatmulDims,
   outShape: readonly number[],
-  bias?: Tensor,
-  tile: Tile = MATMUL_TILE,
+  options: MatmulPlanOptions = {},
 ): Tensor {
+  const { bias, tile = dims.transA ? MATMUL_TILE_TRANSPOSED_A : MATMUL_TILE } = options;
   if (!matmulTileFits(tile)) {
     throw new RangeError(`matmul: unsupported tile ${JSON.stringify(tile)}`);
+  }
+  const shared = dims.transB && dims.strideB === 0;
+  if (shared && (options.copyB ?? dims.m >= COPY_B_FROM_ROWS)) {
+    using bt = Tensor.empty(b.device, [dims.k, dims.n], b.dtype);
+    const src = { tensor: b, offset: 0, strides: [1, dims.k] }; // b[n][k] at n·K + k
+    stridedCopy([dims.k, dims.n], src, { tensor: bt, offset: 0, strides: [dims.n, 1] });
+    return recordMatmul(a, bt, { ...dims, transB: false }, outShape, { bias, tile });
   }
   const c = Tensor.empty(a.device, outShape, a.dtype);
   const { m, n, k } = dims;

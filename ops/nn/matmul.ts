@@ -229,7 +229,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
   }
   checkBias(weight, bias);
   const p = plan(x, weight, { transposeB: true }, LINEAR_NAMES);
-  return record(x, weight, p.dims, p.outShape, bias);
+  return record(x, weight, p.dims, p.outShape, { bias });
 }
 
 /** Gradients of {@linkcode linear}. */

@@ -13,11 +13,8 @@
  * - A as stored (`[M, K]`): each fetched vec4 (4 K of one row) is one store of the row-major
  *   layout `s_x[buf][q][tm][j]`; stored transposed (`[K, M]`), 4 rows of one K are one store of
  *   `s_x[buf][s][v][tm]`.
- * - B as stored (`[K, N]`): 4 columns of one K are one store of `s_y[buf][s][c][tn]`;
- *   transposed (`[N, K]`), 4 K of one column are one store of the row-major layout
- *   `s_y[buf][q][tn][c]`, from which the products assemble each K's 4 columns (x·Wᵀ, the
- *   layers' projections: on the H200 4 scalar stores per vec4 ran it at 28 TFLOP/s against
- *   36 for dy·W, bench/NOTES.md, session 12, call 1).
+ * - B as stored (`[K, N]`): 4 columns of one K, one store; transposed (`[N, K]`), 4 K of one
+ *   column, 4 scalar stores.
  *
  * f16 storage stages A as f16 (converted where multiplied, exact) and B as f32. Past M, N or K
  * the staged values are 0; outputs past M or N are not written.
@@ -146,7 +143,7 @@ export function matmulWgsl(v: MatmulVariant): string {
     buffers: 2,
     unroll: t.steps,
   };
-  const block = registerBlock(t, mode, types, !v.transA, v.transB);
+  const block = registerBlock(t, mode, types, !v.transA);
   const a = fetchStore("a", (t.m * t.steps) / 4 / nt);
   const b = fetchStore("b", (t.n * t.steps) / 4 / nt);
   const raw = vec4Of(v.dtype);
@@ -190,7 +187,10 @@ fn fetch_b(s0: u32, k: u32) -> ${raw} {
 }
 fn store_b(buf: u32, k: u32, val: ${raw}) {
   let sc = b_item(lid + k * NT);
-  s_y[buf][sc.x / 4u][sc.y / RN][sc.y % RN] = vec4f(val);
+  let y = vec4f(val);
+  for (var i = 0u; i < 4u; i += 1u) {
+    s_y[buf][sc.x + i][(sc.y % RN) / 4u][sc.y / RN][sc.y % 4u] = y[i];
+  }
 }`
     : `// op(B)[s0 + e / QN][n0 + 4·(e % QN)..]: 4 columns of one K, stored [K, N].
 fn b_item(e: u32) -> vec2u { return vec2u(e / QN, 4u * (e % QN)); }  // (s, col)
@@ -233,11 +233,6 @@ fn put(r: u32, col4: u32, sums: vec4f) {
 var<workgroup> s_x: array<array<array<array<${types.x}, NTM>, RT / 4u>, STEP>, 2>;`
     : `// s_x[buf][q][tm][j]: op(A) row m0 + tm·RT + j at K s0 + 4q.. (A as stored).
 var<workgroup> s_x: array<array<array<array<${types.x}, RT>, NTM>, STEP / 4u>, 2>;`;
-  const sY = v.transB
-    ? `// s_y[buf][q][tn][c]: op(B) column n0 + tn·RN + c at K s0 + 4q.. (B as stored).
-var<workgroup> s_y: array<array<array<array<vec4f, RN>, NTN>, STEP / 4u>, 2>;`
-    : `// s_y[buf][s][c][tn]: op(B) columns n0 + tn·RN + 4c.. at K s0 + s.
-var<workgroup> s_y: array<array<array<array<vec4f, NTN>, RN / 4u>, STEP>, 2>;`;
   return /* wgsl */ `
 ${v.dtype === "f16" ? "enable f16;" : ""}
 ${FLAT_GROUP_WGSL}
@@ -256,7 +251,8 @@ const QS = STEP / 4u;  // vec4s along K per step
 const QM = BM / 4u;  // vec4s along a tile's rows
 const QN = BN / 4u;  // vec4s along a tile's columns
 ${sX}
-${sY}
+// s_y[buf][s][c][tn]: op(B) columns n0 + tn·RN + 4c.. at K s0 + s.
+var<workgroup> s_y: array<array<array<array<vec4f, NTN>, RN / 4u>, STEP>, 2>;
 
 var<private> lid: u32;
 var<private> m0: u32;

@@ -75,7 +75,7 @@ Deno.test({
     }).output();
     assert.equal(run.code, 0, new TextDecoder().decode(run.stderr));
     const { rows } = JSON.parse(new TextDecoder().decode(run.stdout));
-    assert.equal(rows.length, 2 * 6);
+    assert.equal(rows.length, 2 * 7);
     assert.deepEqual([...new Set(rows.map((r: { shape: string }) => r.shape))], shapes.split(","));
     for (const r of rows) {
       assert.ok(r.ms > 0, JSON.stringify(r));

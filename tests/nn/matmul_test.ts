@@ -40,6 +40,8 @@ const cases: [string, number[], number[], number, number, number][] = [
   ["16-byte rows, 3 × 2 tiles, long K", [], [], 132, 200, 72],
   // Only M a multiple of 4: 16-byte loads of A where it is stored [K, M], scalar elsewhere.
   ["M a multiple of 4 only", [3], [], 12, 30, 18],
+  // 2 × 150 rows against a 2-D b: with transposeB, b is copied into [K, N] order first.
+  ["2-D b broadcast, 300 rows", [2], [], 150, 20, 12],
 ];
 
 for (const dtype of dtypes) {
@@ -73,32 +75,35 @@ for (const dtype of dtypes) {
     }
   }
 
-  Deno.test({
-    name: `linear ${dtype} [2, 5, 67] → 13 with bias: fwd + bwd`,
-    ignore: noGpu,
-    fn: async () => {
-      const seed = freshSeed(), random = rng(seed);
-      const [tx, x] = random64([2, 5, 67], dtype, random);
-      const [tw, w] = random64([13, 67], dtype, random);
-      const [tbias, bias] = random64([13], dtype, random);
-      const [tdy, dy] = random64([2, 5, 13], dtype, random);
-      using vjp = linear.vjp(tx, tw, tbias);
-      using y = vjp.output;
-      const g = vjp.pullback(tdy);
-      const ref = matmulReference(x, w, false, true);
-      ref.data.forEach((v, i) => (ref.data[i] = v + bias.data[i % 13]));
-      const grads = matmulBackwardReference(x, w, dy, false, true);
-      const dbias = new Float64Array(13);
-      dy.data.forEach((v, i) => (dbias[i % 13] += v));
-      const tol = tolFor(dtype);
-      assertClose(await y.read(), ref.data, tol, `y (seed ${seed})`);
-      assertClose(await g.dx.read(), grads.da.data, tol, `dx (seed ${seed})`);
-      assertClose(await g.dweight.read(), grads.db.data, tol, `dweight (seed ${seed})`);
-      assertClose(await g.dbias!.read(), dbias, tol, `dbias (seed ${seed})`);
-      assert.deepEqual(g.dbias!.shape, [13]);
-      for (const t of [tx, tw, tbias, tdy, g.dx, g.dweight, g.dbias!]) t.destroy();
-    },
-  });
+  // 320 rows: the weight is copied into [K, N] order first (the layers' projections).
+  for (const rows of [5, 160]) {
+    Deno.test({
+      name: `linear ${dtype} [2, ${rows}, 67] → 13 with bias: fwd + bwd`,
+      ignore: noGpu,
+      fn: async () => {
+        const seed = freshSeed(), random = rng(seed);
+        const [tx, x] = random64([2, rows, 67], dtype, random);
+        const [tw, w] = random64([13, 67], dtype, random);
+        const [tbias, bias] = random64([13], dtype, random);
+        const [tdy, dy] = random64([2, rows, 13], dtype, random);
+        using vjp = linear.vjp(tx, tw, tbias);
+        using y = vjp.output;
+        const g = vjp.pullback(tdy);
+        const ref = matmulReference(x, w, false, true);
+        ref.data.forEach((v, i) => (ref.data[i] = v + bias.data[i % 13]));
+        const grads = matmulBackwardReference(x, w, dy, false, true);
+        const dbias = new Float64Array(13);
+        dy.data.forEach((v, i) => (dbias[i % 13] += v));
+        const tol = tolFor(dtype);
+        assertClose(await y.read(), ref.data, tol, `y (seed ${seed})`);
+        assertClose(await g.dx.read(), grads.da.data, tol, `dx (seed ${seed})`);
+        assertClose(await g.dweight.read(), grads.db.data, tol, `dweight (seed ${seed})`);
+        assertClose(await g.dbias!.read(), dbias, tol, `dbias (seed ${seed})`);
+        assert.deepEqual(g.dbias!.shape, [13]);
+        for (const t of [tx, tw, tbias, tdy, g.dx, g.dweight, g.dbias!]) t.destroy();
+      },
+    });
+  }
 }
 
 Deno.test({

@@ -38,8 +38,8 @@ const QM = BM / 4u;  // vec4s along a tile's rows
 const QN = BN / 4u;  // vec4s along a tile's columns
 // s_x[buf][q][tm][j]: op(A) row m0 + tm·RT + j at K s0 + 4q.. (A as stored).
 var<workgroup> s_x: array<array<array<array<vec4f, RT>, NTM>, STEP / 4u>, 2>;
-// s_y[buf][q][tn][c]: op(B) column n0 + tn·RN + c at K s0 + 4q.. (B as stored).
-var<workgroup> s_y: array<array<array<array<vec4f, RN>, NTN>, STEP / 4u>, 2>;
+// s_y[buf][s][c][tn]: op(B) columns n0 + tn·RN + 4c.. at K s0 + s.
+var<workgroup> s_y: array<array<array<array<vec4f, NTN>, RN / 4u>, STEP>, 2>;
 
 var<private> lid: u32;
 var<private> m0: u32;
@@ -73,7 +73,10 @@ fn fetch_b(s0: u32, k: u32) -> vec4<f32> {
 }
 fn store_b(buf: u32, k: u32, val: vec4<f32>) {
   let sc = b_item(lid + k * NT);
-  s_y[buf][sc.x / 4u][sc.y / RN][sc.y % RN] = vec4f(val);
+  let y = vec4f(val);
+  for (var i = 0u; i < 4u; i += 1u) {
+    s_y[buf][sc.x + i][(sc.y % RN) / 4u][sc.y / RN][sc.y % 4u] = y[i];
+  }
 }
 
 // Columns col..col + 3 of row `row` (all 4 or none: N is a multiple of 4).
@@ -131,12 +134,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         let x5 = s_x[buf][q][tm][5];
         let x6 = s_x[buf][q][tm][6];
         let x7 = s_x[buf][q][tm][7];
-        let yr0 = s_y[buf][q][tn][0];
-        let yr1 = s_y[buf][q][tn][1];
-        let yr2 = s_y[buf][q][tn][2];
-        let yr3 = s_y[buf][q][tn][3];
         {
-          let y0 = vec4<f32>(yr0[0], yr1[0], yr2[0], yr3[0]);
+          let s = 0u;
+          let y0 = s_y[buf][s][0][tn];
           acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
           acc_1_0 = fma(vec4<f32>(x1[0]), y0, acc_1_0);
           acc_2_0 = fma(vec4<f32>(x2[0]), y0, acc_2_0);
@@ -147,7 +147,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
           acc_7_0 = fma(vec4<f32>(x7[0]), y0, acc_7_0);
         }
         {
-          let y0 = vec4<f32>(yr0[1], yr1[1], yr2[1], yr3[1]);
+          let s = 1u;
+          let y0 = s_y[buf][s][0][tn];
           acc_0_0 = fma(vec4<f32>(x0[1]), y0, acc_0_0);
           acc_1_0 = fma(vec4<f32>(x1[1]), y0, acc_1_0);
           acc_2_0 = fma(vec4<f32>(x2[1]), y0, acc_2_0);
@@ -158,7 +159,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
           acc_7_0 = fma(vec4<f32>(x7[1]), y0, acc_7_0);
         }
         {
-          let y0 = vec4<f32>(yr0[2], yr1[2], yr2[2], yr3[2]);
+          let s = 2u;
+          let y0 = s_y[buf][s][0][tn];
           acc_0_0 = fma(vec4<f32>(x0[2]), y0, acc_0_0);
           acc_1_0 = fma(vec4<f32>(x1[2]), y0, acc_1_0);
           acc_2_0 = fma(vec4<f32>(x2[2]), y0, acc_2_0);
@@ -169,7 +171,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
           acc_7_0 = fma(vec4<f32>(x7[2]), y0, acc_7_0);
         }
         {
-          let y0 = vec4<f32>(yr0[3], yr1[3], yr2[3], yr3[3]);
+          let s = 3u;
+          let y0 = s_y[buf][s][0][tn];
           acc_0_0 = fma(vec4<f32>(x0[3]), y0, acc_0_0);
           acc_1_0 = fma(vec4<f32>(x1[3]), y0, acc_1_0);
           acc_2_0 = fma(vec4<f32>(x2[3]), y0, acc_2_0);
@@ -190,12 +193,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         let x5 = s_x[buf][q][tm][5];
         let x6 = s_x[buf][q][tm][6];
         let x7 = s_x[buf][q][tm][7];
-        let yr0 = s_y[buf][q][tn][0];
-        let yr1 = s_y[buf][q][tn][1];
-        let yr2 = s_y[buf][q][tn][2];
-        let yr3 = s_y[buf][q][tn][3];
         {
-          let y0 = vec4<f32>(yr0[0], yr1[0], yr2[0], yr3[0]);
+          let s = 4u;
+          let y0 = s_y[buf][s][0][tn];
           acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
           acc_1_0 = fma(vec4<f32>(x1[0]), y0, acc_1_0);
           acc_2_0 = fma(vec4<f32>(x2[0]), y0, acc_2_0);
@@ -206,7 +206,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
           acc_7_0 = fma(vec4<f32>(x7[0]), y0, acc_7_0);
         }
         {
-          let y0 = vec4<f32>(yr0[1], yr1[1], yr2[1], yr3[1]);
+          let s = 5u;
+          let y0 = s_y[buf][s][0][tn];
           acc_0_0 = fma(vec4<f32>(x0[1]), y0, acc_0_0);
           acc_1_0 = fma(vec4<f32>(x1[1]), y0, acc_1_0);
           acc_2_0 = fma(vec4<f32>(x2[1]), y0, acc_2_0);
@@ -217,7 +218,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
           acc_7_0 = fma(vec4<f32>(x7[1]), y0, acc_7_0);
         }
         {
-          let y0 = vec4<f32>(yr0[2], yr1[2], yr2[2], yr3[2]);
+          let s = 6u;
+          let y0 = s_y[buf][s][0][tn];
           acc_0_0 = fma(vec4<f32>(x0[2]), y0, acc_0_0);
           acc_1_0 = fma(vec4<f32>(x1[2]), y0, acc_1_0);
           acc_2_0 = fma(vec4<f32>(x2[2]), y0, acc_2_0);
@@ -228,7 +230,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
           acc_7_0 = fma(vec4<f32>(x7[2]), y0, acc_7_0);
         }
         {
-          let y0 = vec4<f32>(yr0[3], yr1[3], yr2[3], yr3[3]);
+          let s = 7u;
+          let y0 = s_y[buf][s][0][tn];
           acc_0_0 = fma(vec4<f32>(x0[3]), y0, acc_0_0);
           acc_1_0 = fma(vec4<f32>(x1[3]), y0, acc_1_0);
           acc_2_0 = fma(vec4<f32>(x2[3]), y0, acc_2_0);
@@ -258,12 +261,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         let x5 = s_x[buf][q][tm][5];
         let x6 = s_x[buf][q][tm][6];
         let x7 = s_x[buf][q][tm][7];
-        let yr0 = s_y[buf][q][tn][0];
-        let yr1 = s_y[buf][q][tn][1];
-        let yr2 = s_y[buf][q][tn][2];
-        let yr3 = s_y[buf][q][tn][3];
         {
-          let y0 = vec4<f32>(yr0[0], yr1[0], yr2[0], yr3[0]);
+          let s = 0u;
+          let y0 = s_y[buf][s][0][tn];
           acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
           acc_1_0 = fma(vec4<f32>(x1[0]), y0, acc_1_0);
           acc_2_0 = fma(vec4<f32>(x2[0]), y0, acc_2_0);
@@ -274,7 +274,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
           acc_7_0 = fma(vec4<f32>(x7[0]), y0, acc_7_0);
         }
         {
-          let y0 = vec4<f32>(yr0[1], yr1[1], yr2[1], yr3[1]);
+          let s = 1u;
+          let y0 = s_y[buf][s][0][tn];
           acc_0_0 = fma(vec4<f32>(x0[1]), y0, acc_0_0);
           acc_1_0 = fma(vec4<f32>(x1[1]), y0, acc_1_0);
           acc_2_0 = fma(vec4<f32>(x2[1]), y0, acc_2_0);
@@ -285,7 +286,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
           acc_7_0 = fma(vec4<f32>(x7[1]), y0, acc_7_0);
         }
         {
-          let y0 = vec4<f32>(yr0[2], yr1[2], yr2[2], yr3[2]);
+          let s = 2u;
+          let y0 = s_y[buf][s][0][tn];
           acc_0_0 = fma(vec4<f32>(x0[2]), y0, acc_0_0);
           acc_1_0 = fma(vec4<f32>(x1[2]), y0, acc_1_0);
           acc_2_0 = fma(vec4<f32>(x2[2]), y0, acc_2_0);
@@ -296,7 +298,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
           acc_7_0 = fma(vec4<f32>(x7[2]), y0, acc_7_0);
         }
         {
-          let y0 = vec4<f32>(yr0[3], yr1[3], yr2[3], yr3[3]);
+          let s = 3u;
+          let y0 = s_y[buf][s][0][tn];
           acc_0_0 = fma(vec4<f32>(x0[3]), y0, acc_0_0);
           acc_1_0 = fma(vec4<f32>(x1[3]), y0, acc_1_0);
           acc_2_0 = fma(vec4<f32>(x2[3]), y0, acc_2_0);
@@ -317,12 +320,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         let x5 = s_x[buf][q][tm][5];
         let x6 = s_x[buf][q][tm][6];
         let x7 = s_x[buf][q][tm][7];
-        let yr0 = s_y[buf][q][tn][0];
-        let yr1 = s_y[buf][q][tn][1];
-        let yr2 = s_y[buf][q][tn][2];
-        let yr3 = s_y[buf][q][tn][3];
         {
-          let y0 = vec4<f32>(yr0[0], yr1[0], yr2[0], yr3[0]);
+          let s = 4u;
+          let y0 = s_y[buf][s][0][tn];
           acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
           acc_1_0 = fma(vec4<f32>(x1[0]), y0, acc_1_0);
           acc_2_0 = fma(vec4<f32>(x2[0]), y0, acc_2_0);
@@ -333,7 +333,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
           acc_7_0 = fma(vec4<f32>(x7[0]), y0, acc_7_0);
         }
         {
-          let y0 = vec4<f32>(yr0[1], yr1[1], yr2[1], yr3[1]);
+          let s = 5u;
+          let y0 = s_y[buf][s][0][tn];
           acc_0_0 = fma(vec4<f32>(x0[1]), y0, acc_0_0);
           acc_1_0 = fma(vec4<f32>(x1[1]), y0, acc_1_0);
           acc_2_0 = fma(vec4<f32>(x2[1]), y0, acc_2_0);
@@ -344,7 +345,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
           acc_7_0 = fma(vec4<f32>(x7[1]), y0, acc_7_0);
         }
         {
-          let y0 = vec4<f32>(yr0[2], yr1[2], yr2[2], yr3[2]);
+          let s = 6u;
+          let y0 = s_y[buf][s][0][tn];
           acc_0_0 = fma(vec4<f32>(x0[2]), y0, acc_0_0);
           acc_1_0 = fma(vec4<f32>(x1[2]), y0, acc_1_0);
           acc_2_0 = fma(vec4<f32>(x2[2]), y0, acc_2_0);
@@ -355,7 +357,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
           acc_7_0 = fma(vec4<f32>(x7[2]), y0, acc_7_0);
         }
         {
-          let y0 = vec4<f32>(yr0[3], yr1[3], yr2[3], yr3[3]);
+          let s = 7u;
+          let y0 = s_y[buf][s][0][tn];
           acc_0_0 = fma(vec4<f32>(x0[3]), y0, acc_0_0);
           acc_1_0 = fma(vec4<f32>(x1[3]), y0, acc_1_0);
           acc_2_0 = fma(vec4<f32>(x2[3]), y0, acc_2_0);

@@ -26,8 +26,8 @@ fn fetch4_b(i: u32, avail: u32) -> vec4<f32> { return b[(u.off_b + i) / 4u]; }
 
 const BM = 64u;  // rows of C per workgroup
 const BN = 64u;  // columns of C per workgroup
-const STEP = 8u;  // K per staged step
-const RT = 8u;  // rows per invocation
+const STEP = 16u;  // K per staged step
+const RT = 4u;  // rows per invocation
 const RN = 4u;  // columns per invocation
 const NTM = BM / RT;
 const NTN = BN / RN;
@@ -102,10 +102,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   var acc_1_0 = vec4f(0.0);
   var acc_2_0 = vec4f(0.0);
   var acc_3_0 = vec4f(0.0);
-  var acc_4_0 = vec4f(0.0);
-  var acc_5_0 = vec4f(0.0);
-  var acc_6_0 = vec4f(0.0);
-  var acc_7_0 = vec4f(0.0);
   let s_begin = 0u;
   let s_end = u.k;
   {
@@ -124,121 +120,161 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         let s = 0u;
 
         let x0 = s_x[buf][s][0][tm];
-        let x1 = s_x[buf][s][1][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 1u;
 
         let x0 = s_x[buf][s][0][tm];
-        let x1 = s_x[buf][s][1][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 2u;
 
         let x0 = s_x[buf][s][0][tm];
-        let x1 = s_x[buf][s][1][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 3u;
 
         let x0 = s_x[buf][s][0][tm];
-        let x1 = s_x[buf][s][1][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 4u;
 
         let x0 = s_x[buf][s][0][tm];
-        let x1 = s_x[buf][s][1][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 5u;
 
         let x0 = s_x[buf][s][0][tm];
-        let x1 = s_x[buf][s][1][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 6u;
 
         let x0 = s_x[buf][s][0][tm];
-        let x1 = s_x[buf][s][1][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 7u;
 
         let x0 = s_x[buf][s][0][tm];
-        let x1 = s_x[buf][s][1][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
+      }
+      {
+        let s = 8u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 9u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 10u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 11u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 12u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 13u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 14u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 15u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
       }
     store_a(1u, 0u, f_a0);
     store_b(1u, 0u, f_b0);
@@ -253,121 +289,161 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         let s = 0u;
 
         let x0 = s_x[buf][s][0][tm];
-        let x1 = s_x[buf][s][1][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 1u;
 
         let x0 = s_x[buf][s][0][tm];
-        let x1 = s_x[buf][s][1][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 2u;
 
         let x0 = s_x[buf][s][0][tm];
-        let x1 = s_x[buf][s][1][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 3u;
 
         let x0 = s_x[buf][s][0][tm];
-        let x1 = s_x[buf][s][1][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 4u;
 
         let x0 = s_x[buf][s][0][tm];
-        let x1 = s_x[buf][s][1][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 5u;
 
         let x0 = s_x[buf][s][0][tm];
-        let x1 = s_x[buf][s][1][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 6u;
 
         let x0 = s_x[buf][s][0][tm];
-        let x1 = s_x[buf][s][1][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 7u;
 
         let x0 = s_x[buf][s][0][tm];
-        let x1 = s_x[buf][s][1][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
+      }
+      {
+        let s = 8u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 9u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 10u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 11u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 12u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 13u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 14u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 15u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
       }
     store_a(0u, 0u, f_a0);
     store_b(0u, 0u, f_b0);
@@ -378,8 +454,4 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   put(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u, acc_1_0);
   put(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u, acc_2_0);
   put(tm * RT + 3u, (tn * (RN / 4u) + 0u) * 4u, acc_3_0);
-  put(tm * RT + 4u, (tn * (RN / 4u) + 0u) * 4u, acc_4_0);
-  put(tm * RT + 5u, (tn * (RN / 4u) + 0u) * 4u, acc_5_0);
-  put(tm * RT + 6u, (tn * (RN / 4u) + 0u) * 4u, acc_6_0);
-  put(tm * RT + 7u, (tn * (RN / 4u) + 0u) * 4u, acc_7_0);
 }

@@ -1,9 +1,9 @@
 
-enable f16;
 
-@group(0) @binding(0) var<storage, read> a: array<vec4<f16>>;
-@group(0) @binding(1) var<storage, read> b: array<vec4<f16>>;
-@group(0) @binding(2) var<storage, read_write> c: array<vec4<f16>>;
+
+@group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> b: array<f32>;
+@group(0) @binding(2) var<storage, read_write> c: array<f32>;
 struct Params {
   m: u32,
   n: u32,
@@ -21,13 +21,21 @@ struct Params {
 @group(0) @binding(3) var<uniform> u: Params;
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
-fn fetch4_a(i: u32, avail: u32) -> vec4<f16> { return a[(u.off_a + i) / 4u]; }
-fn fetch4_b(i: u32, avail: u32) -> vec4<f16> { return b[(u.off_b + i) / 4u]; }
+fn fetch4_a(i: u32, avail: u32) -> vec4<f32> { return a[(u.off_a + i) / 4u]; }
+fn fetch4_b(i: u32, avail: u32) -> vec4<f32> {
+  let j = u.off_b + i;
+  var v = vec4<f32>();
+  v.x = b[j];
+  if (avail > 1u) { v.y = b[j + 1u]; }
+  if (avail > 2u) { v.z = b[j + 2u]; }
+  if (avail > 3u) { v.w = b[j + 3u]; }
+  return v;
+}
 
 const BM = 64u;  // rows of C per workgroup
 const BN = 64u;  // columns of C per workgroup
-const STEP = 8u;  // K per staged step
-const RT = 8u;  // rows per invocation
+const STEP = 16u;  // K per staged step
+const RT = 4u;  // rows per invocation
 const RN = 4u;  // columns per invocation
 const NTM = BM / RT;
 const NTN = BN / RN;
@@ -36,7 +44,7 @@ const QS = STEP / 4u;  // vec4s along K per step
 const QM = BM / 4u;  // vec4s along a tile's rows
 const QN = BN / 4u;  // vec4s along a tile's columns
 // s_x[buf][s][v][tm]: op(A) rows m0 + tm·RT + 4v.. at K s0 + s.
-var<workgroup> s_x: array<array<array<array<vec4h, NTM>, RT / 4u>, STEP>, 2>;
+var<workgroup> s_x: array<array<array<array<vec4f, NTM>, RT / 4u>, STEP>, 2>;
 // s_y[buf][s][c][tn]: op(B) columns n0 + tn·RN + 4c.. at K s0 + s.
 var<workgroup> s_y: array<array<array<array<vec4f, NTN>, RN / 4u>, STEP>, 2>;
 
@@ -49,38 +57,40 @@ var<private> o_c: u32;
 
 // op(A)[m0 + 4·(e % QM)..][s0 + e / QM]: 4 rows of one K, stored [K, M].
 fn a_item(e: u32) -> vec2u { return vec2u(4u * (e % QM), e / QM); }  // (row, s)
-fn fetch_a(s0: u32, k: u32) -> vec4<f16> {
+fn fetch_a(s0: u32, k: u32) -> vec4<f32> {
   let rs = a_item(lid + k * NT);
   let row = m0 + rs.x;
   let s = s0 + rs.y;
-  if (row >= u.m || s >= u.k) { return vec4<f16>(); }
+  if (row >= u.m || s >= u.k) { return vec4<f32>(); }
   return fetch4_a(o_a + s * u.m + row, u.m - row);
 }
-fn store_a(buf: u32, k: u32, val: vec4<f16>) {
+fn store_a(buf: u32, k: u32, val: vec4<f32>) {
   let rs = a_item(lid + k * NT);
-  s_x[buf][rs.y][(rs.x % RT) / 4u][rs.x / RT] = vec4h(val);
+  s_x[buf][rs.y][(rs.x % RT) / 4u][rs.x / RT] = vec4f(val);
 }
 
 // op(B)[s0 + e / QN][n0 + 4·(e % QN)..]: 4 columns of one K, stored [K, N].
 fn b_item(e: u32) -> vec2u { return vec2u(e / QN, 4u * (e % QN)); }  // (s, col)
-fn fetch_b(s0: u32, k: u32) -> vec4<f16> {
+fn fetch_b(s0: u32, k: u32) -> vec4<f32> {
   let sc = b_item(lid + k * NT);
   let s = s0 + sc.x;
   let col = n0 + sc.y;
-  if (col >= u.n || s >= u.k) { return vec4<f16>(); }
+  if (col >= u.n || s >= u.k) { return vec4<f32>(); }
   return fetch4_b(o_b + s * u.n + col, u.n - col);
 }
-fn store_b(buf: u32, k: u32, val: vec4<f16>) {
+fn store_b(buf: u32, k: u32, val: vec4<f32>) {
   let sc = b_item(lid + k * NT);
   s_y[buf][sc.x][(sc.y % RN) / 4u][sc.y / RN] = vec4f(val);
 }
 
-// Columns col..col + 3 of row `row` (all 4 or none: N is a multiple of 4).
 fn put(r: u32, col4: u32, sums: vec4f) {
   let row = m0 + r;
   let col = n0 + col4;
-  if (row >= u.m || col >= u.n) { return; }
-  c[(o_c + row * u.n + col) / 4u] = vec4<f16>(sums);
+  if (row >= u.m) { return; }
+  let out = sums;
+  for (var i = 0u; i < 4u; i += 1u) {
+    if (col + i < u.n) { c[o_c + row * u.n + col + i] = f32(out[i]); }
+  }
 }
 
 @compute @workgroup_size(NT)
@@ -102,10 +112,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   var acc_1_0 = vec4f(0.0);
   var acc_2_0 = vec4f(0.0);
   var acc_3_0 = vec4f(0.0);
-  var acc_4_0 = vec4f(0.0);
-  var acc_5_0 = vec4f(0.0);
-  var acc_6_0 = vec4f(0.0);
-  var acc_7_0 = vec4f(0.0);
   let s_begin = 0u;
   let s_end = u.k;
   {
@@ -123,122 +129,162 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 0u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 1u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 2u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 3u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 4u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 5u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 6u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 7u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
+      }
+      {
+        let s = 8u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 9u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 10u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 11u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 12u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 13u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 14u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 15u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
       }
     store_a(1u, 0u, f_a0);
     store_b(1u, 0u, f_b0);
@@ -252,122 +298,162 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       {
         let s = 0u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 1u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 2u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 3u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 4u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 5u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 6u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 7u;
 
-        let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
+        let x0 = s_x[buf][s][0][tm];
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
+      }
+      {
+        let s = 8u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 9u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 10u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 11u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 12u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 13u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 14u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 15u;
+
+        let x0 = s_x[buf][s][0][tm];
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
       }
     store_a(0u, 0u, f_a0);
     store_b(0u, 0u, f_b0);
@@ -378,8 +464,4 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   put(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u, acc_1_0);
   put(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u, acc_2_0);
   put(tm * RT + 3u, (tn * (RN / 4u) + 0u) * 4u, acc_3_0);
-  put(tm * RT + 4u, (tn * (RN / 4u) + 0u) * 4u, acc_4_0);
-  put(tm * RT + 5u, (tn * (RN / 4u) + 0u) * 4u, acc_5_0);
-  put(tm * RT + 6u, (tn * (RN / 4u) + 0u) * 4u, acc_6_0);
-  put(tm * RT + 7u, (tn * (RN / 4u) + 0u) * 4u, acc_7_0);
 }

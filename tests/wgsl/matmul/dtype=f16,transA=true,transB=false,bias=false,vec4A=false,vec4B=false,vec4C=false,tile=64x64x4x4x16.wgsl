@@ -2,8 +2,8 @@
 enable f16;
 
 @group(0) @binding(0) var<storage, read> a: array<f16>;
-@group(0) @binding(1) var<storage, read> b: array<vec4<f16>>;
-@group(0) @binding(2) var<storage, read_write> c: array<vec4<f16>>;
+@group(0) @binding(1) var<storage, read> b: array<f16>;
+@group(0) @binding(2) var<storage, read_write> c: array<f16>;
 struct Params {
   m: u32,
   n: u32,
@@ -30,12 +30,20 @@ fn fetch4_a(i: u32, avail: u32) -> vec4<f16> {
   if (avail > 3u) { v.w = a[j + 3u]; }
   return v;
 }
-fn fetch4_b(i: u32, avail: u32) -> vec4<f16> { return b[(u.off_b + i) / 4u]; }
+fn fetch4_b(i: u32, avail: u32) -> vec4<f16> {
+  let j = u.off_b + i;
+  var v = vec4<f16>();
+  v.x = b[j];
+  if (avail > 1u) { v.y = b[j + 1u]; }
+  if (avail > 2u) { v.z = b[j + 2u]; }
+  if (avail > 3u) { v.w = b[j + 3u]; }
+  return v;
+}
 
 const BM = 64u;  // rows of C per workgroup
 const BN = 64u;  // columns of C per workgroup
-const STEP = 8u;  // K per staged step
-const RT = 8u;  // rows per invocation
+const STEP = 16u;  // K per staged step
+const RT = 4u;  // rows per invocation
 const RN = 4u;  // columns per invocation
 const NTM = BM / RT;
 const NTN = BN / RN;
@@ -83,12 +91,14 @@ fn store_b(buf: u32, k: u32, val: vec4<f16>) {
   s_y[buf][sc.x][(sc.y % RN) / 4u][sc.y / RN] = vec4f(val);
 }
 
-// Columns col..col + 3 of row `row` (all 4 or none: N is a multiple of 4).
 fn put(r: u32, col4: u32, sums: vec4f) {
   let row = m0 + r;
   let col = n0 + col4;
-  if (row >= u.m || col >= u.n) { return; }
-  c[(o_c + row * u.n + col) / 4u] = vec4<f16>(sums);
+  if (row >= u.m) { return; }
+  let out = sums;
+  for (var i = 0u; i < 4u; i += 1u) {
+    if (col + i < u.n) { c[o_c + row * u.n + col + i] = f16(out[i]); }
+  }
 }
 
 @compute @workgroup_size(NT)
@@ -110,10 +120,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   var acc_1_0 = vec4f(0.0);
   var acc_2_0 = vec4f(0.0);
   var acc_3_0 = vec4f(0.0);
-  var acc_4_0 = vec4f(0.0);
-  var acc_5_0 = vec4f(0.0);
-  var acc_6_0 = vec4f(0.0);
-  var acc_7_0 = vec4f(0.0);
   let s_begin = 0u;
   let s_end = u.k;
   {
@@ -132,121 +138,161 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         let s = 0u;
 
         let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 1u;
 
         let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 2u;
 
         let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 3u;
 
         let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 4u;
 
         let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 5u;
 
         let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 6u;
 
         let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 7u;
 
         let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
+      }
+      {
+        let s = 8u;
+
+        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 9u;
+
+        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 10u;
+
+        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 11u;
+
+        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 12u;
+
+        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 13u;
+
+        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 14u;
+
+        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 15u;
+
+        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
       }
     store_a(1u, 0u, f_a0);
     store_b(1u, 0u, f_b0);
@@ -261,121 +307,161 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         let s = 0u;
 
         let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 1u;
 
         let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 2u;
 
         let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 3u;
 
         let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 4u;
 
         let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 5u;
 
         let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 6u;
 
         let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
       }
       {
         let s = 7u;
 
         let x0 = vec4f(s_x[buf][s][0][tm]);
-        let x1 = vec4f(s_x[buf][s][1][tm]);
         let y0 = s_y[buf][s][0][tn];
         acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
         acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
         acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
         acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
-        acc_4_0 = fma(vec4<f32>(x1[0]), y0, acc_4_0);
-        acc_5_0 = fma(vec4<f32>(x1[1]), y0, acc_5_0);
-        acc_6_0 = fma(vec4<f32>(x1[2]), y0, acc_6_0);
-        acc_7_0 = fma(vec4<f32>(x1[3]), y0, acc_7_0);
+      }
+      {
+        let s = 8u;
+
+        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 9u;
+
+        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 10u;
+
+        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 11u;
+
+        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 12u;
+
+        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 13u;
+
+        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 14u;
+
+        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
+      }
+      {
+        let s = 15u;
+
+        let x0 = vec4f(s_x[buf][s][0][tm]);
+        let y0 = s_y[buf][s][0][tn];
+        acc_0_0 = fma(vec4<f32>(x0[0]), y0, acc_0_0);
+        acc_1_0 = fma(vec4<f32>(x0[1]), y0, acc_1_0);
+        acc_2_0 = fma(vec4<f32>(x0[2]), y0, acc_2_0);
+        acc_3_0 = fma(vec4<f32>(x0[3]), y0, acc_3_0);
       }
     store_a(0u, 0u, f_a0);
     store_b(0u, 0u, f_b0);
@@ -386,8 +472,4 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   put(tm * RT + 1u, (tn * (RN / 4u) + 0u) * 4u, acc_1_0);
   put(tm * RT + 2u, (tn * (RN / 4u) + 0u) * 4u, acc_2_0);
   put(tm * RT + 3u, (tn * (RN / 4u) + 0u) * 4u, acc_3_0);
-  put(tm * RT + 4u, (tn * (RN / 4u) + 0u) * 4u, acc_4_0);
-  put(tm * RT + 5u, (tn * (RN / 4u) + 0u) * 4u, acc_5_0);
-  put(tm * RT + 6u, (tn * (RN / 4u) + 0u) * 4u, acc_6_0);
-  put(tm * RT + 7u, (tn * (RN / 4u) + 0u) * 4u, acc_7_0);
 }
