@@ -13,11 +13,17 @@ import {
   partialSumParams,
   partialSumStorage,
   partialSumWgsl,
+  PER_THREAD,
 } from "../../shaders/nn/common.ts";
 
 /** Workgroups for `n` elements at one element per thread. */
 export function elementGroups(n: number): number {
   return Math.ceil(n / NN_WORKGROUP);
+}
+
+/** Workgroups of an elementwise kernel over `n` elements (`PER_THREAD` per invocation). */
+export function elementwiseGroups(n: number): number {
+  return Math.ceil(n / (NN_WORKGROUP * PER_THREAD));
 }
 
 /** `[a, b, c]` for messages. */

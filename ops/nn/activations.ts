@@ -13,7 +13,7 @@ import {
   activationStorage,
   activationWgsl,
 } from "../../shaders/nn/elementwise.ts";
-import { checkTensors, elementGroups, makeVjp } from "./_common.ts";
+import { checkTensors, elementwiseGroups, makeVjp } from "./_common.ts";
 
 /** Options of the activations. */
 export interface ActivationOptions {
@@ -62,7 +62,7 @@ function makeActivation(kind: ActivationKind): Activation {
     launch(x.device, kernel(kind, x.dtype, false), {
       storage: { x, y },
       uniforms,
-      groups: elementGroups(x.size),
+      groups: elementwiseGroups(x.size),
     });
     return y;
   };
@@ -73,7 +73,7 @@ function makeActivation(kind: ActivationKind): Activation {
       launch(x.device, kernel(kind, x.dtype, true), {
         storage: { x, dy, dx },
         uniforms: params(x, options),
-        groups: elementGroups(x.size),
+        groups: elementwiseGroups(x.size),
       });
       return { dx };
     }, { saved: { x } });

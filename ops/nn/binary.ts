@@ -8,7 +8,13 @@ import type { Vjp } from "../_runtime/autodiff.ts";
 import { checkFinite, checkOptionsObject, checkShapeArray } from "../_runtime/checks.ts";
 import { launch } from "../_runtime/kernel.ts";
 import { Tensor } from "../_runtime/tensor.ts";
-import { MAX_RANK, padRank, REDUCE_CHUNK, stridesOf } from "../../shaders/nn/common.ts";
+import {
+  MAX_RANK,
+  padRank,
+  REDUCE_CHUNK,
+  simplifyDims,
+  stridesOf,
+} from "../../shaders/nn/common.ts";
 import {
   type BinaryKind,
   binaryParams,
@@ -17,7 +23,7 @@ import {
 } from "../../shaders/nn/elementwise.ts";
 import {
   checkTensors,
-  elementGroups,
+  elementwiseGroups,
   emptyInBinding,
   fmtShape,
   makeVjp,
@@ -71,21 +77,33 @@ function broadcastStrides(shape: readonly number[], out: readonly number[]): num
   return padded.map((d, i) => (d === 1 && out[i] !== 1 ? 0 : strides[i]));
 }
 
+/**
+ * Uniforms of a binary kernel over output shape `outShape`, one thread (or workgroup, with
+ * `reduce`) per element of `indexed`. Without `reduce` (every element mode) the dims are
+ * simplified first (`rank`: the dims left; the kernel is compiled for it).
+ */
 function uniformsOf(
   a: Tensor,
   b: Tensor,
   outShape: readonly number[],
   indexed: readonly number[],
   alpha: number,
-): { uniforms: Record<string, number>; n: number; chunks: number } {
-  const dims = padRank(outShape, 1);
+  reduce: boolean,
+): { uniforms: Record<string, number>; n: number; chunks: number; rank: number } {
+  const full = padRank(outShape, 1);
   const xd = padRank(indexed, 1);
   const n = indexed.reduce((p, d) => p * d, 1);
-  const r = dims.reduce((p, d, i) => (xd[i] === d ? p : p * d), 1);
+  const r = full.reduce((p, d, i) => (xd[i] === d ? p : p * d), 1);
   const chunks = Math.ceil(r / REDUCE_CHUNK);
   const fields: Record<string, number> = { n, r, chunk: REDUCE_CHUNK, chunks, alpha };
-  const as = broadcastStrides(a.shape, dims), bs = broadcastStrides(b.shape, dims);
-  const os = stridesOf(dims);
+  const strides = [
+    broadcastStrides(a.shape, full),
+    broadcastStrides(b.shape, full),
+    stridesOf(full),
+  ];
+  const simple = reduce ? { shape: full, strides } : simplifyDims(full, strides);
+  const dims = padRank(simple.shape, 1);
+  const [as, bs, os] = simple.strides.map((s) => padRank(s, 0));
   for (let d = 0; d < MAX_RANK; d++) {
     Object.assign(fields, {
       [`dim${d}`]: dims[d],
@@ -95,7 +113,7 @@ function uniformsOf(
       [`xd${d}`]: xd[d],
     });
   }
-  return { uniforms: fields, n, chunks };
+  return { uniforms: fields, n, chunks, rank: simple.shape.length };
 }
 
 const publicName: Record<BinaryKind, string> = {
@@ -118,16 +136,17 @@ function makeBinary(kind: BinaryKind): BinaryOp {
       fmtShape(b.shape)
     }`;
     const out = emptyInBinding(a.device, outShape, a.dtype, what);
+    const p = uniformsOf(a, b, outShape, outShape, alpha, false);
     launch(a.device, {
       name: `nn_${kind}_fwd`,
-      constants: { dtype: a.dtype },
+      constants: { dtype: a.dtype, rank: p.rank },
       storage: binaryStorage(a.dtype, "forward", false),
       uniforms: binaryParams,
-      wgsl: () => binaryWgsl(kind, a.dtype, "forward", false),
+      wgsl: () => binaryWgsl(kind, a.dtype, "forward", false, p.rank),
     }, {
       storage: { in_a: a, in_b: b, out },
-      uniforms: uniformsOf(a, b, outShape, outShape, alpha).uniforms,
-      groups: elementGroups(out.size),
+      uniforms: p.uniforms,
+      groups: elementwiseGroups(out.size),
     });
     return out;
   };
@@ -136,19 +155,19 @@ function makeBinary(kind: BinaryKind): BinaryOp {
     const reduce = operand.size !== dy.size;
     const d = Tensor.empty(a.device, operand.shape, a.dtype);
     const mode = which === "a" ? "grad_a" : "grad_b";
-    const p = uniformsOf(a, b, dy.shape, operand.shape, alpha);
+    const p = uniformsOf(a, b, dy.shape, operand.shape, alpha, reduce);
     // Summed over broadcast dims in two fixed-order passes: chunks of REDUCE_CHUNK, then rows.
     const partial = reduce ? Tensor.empty(a.device, [p.n, p.chunks], "f32") : d;
     launch(a.device, {
       name: `nn_${kind}_${mode}`,
-      constants: { dtype: a.dtype, reduce },
+      constants: { dtype: a.dtype, reduce, rank: p.rank },
       storage: binaryStorage(a.dtype, mode, reduce),
       uniforms: binaryParams,
-      wgsl: () => binaryWgsl(kind, a.dtype, mode, reduce),
+      wgsl: () => binaryWgsl(kind, a.dtype, mode, reduce, p.rank),
     }, {
       storage: { in_a: a, in_b: b, in_dy: dy, d: partial },
       uniforms: p.uniforms,
-      groups: reduce ? p.n * p.chunks : elementGroups(operand.size),
+      groups: reduce ? p.n * p.chunks : elementwiseGroups(operand.size),
     });
     if (reduce) {
       sumPartials(partial, d, 0, alpha);

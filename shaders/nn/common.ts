@@ -27,22 +27,79 @@ export function padRank(dims: readonly number[], fill: number): number[] {
 }
 
 /**
- * WGSL statements decomposing flat index `flat` over the dims `u.${dim}d` (last fastest) into
- * `c0 … c5`, accumulating `offset += c_d · u.${stride}d` for each `[offset, stride]` pair.
+ * WGSL statements decomposing flat index `flat` over the last `rank` dims `u.${dim}d` (last
+ * fastest; the dims before them are 1) into coordinates, accumulating `offset += c_d ·
+ * u.${stride}d` for each `[offset, stride]` pair: rank − 1 divisions (the first of the dims
+ * takes what is left). `tag` makes the local names unique when several indices are decomposed.
  */
 export function decomposeWgsl(
   flat: string,
   dim: string,
   offsets: readonly [string, string][],
+  rank = MAX_RANK,
+  tag = "",
 ): string {
-  const lines = [`var rem = ${flat};`];
-  for (let d = MAX_RANK - 1; d >= 0; d--) {
-    lines.push(`let c${d} = rem % u.${dim}${d}; rem = rem / u.${dim}${d};`);
-    for (const [offset, stride] of offsets) lines.push(`${offset} += c${d} * u.${stride}${d};`);
+  const rem = `rem${tag}`;
+  const lines = [`var ${rem} = ${flat};`];
+  for (let d = MAX_RANK - 1; d >= MAX_RANK - rank; d--) {
+    const c = `c${d}${tag}`;
+    lines.push(
+      d > MAX_RANK - rank
+        ? `let ${c} = ${rem} % u.${dim}${d}; ${rem} = ${rem} / u.${dim}${d};`
+        : `let ${c} = ${rem};`,
+    );
+    for (const [offset, stride] of offsets) lines.push(`${offset} += ${c} * u.${stride}${d};`);
   }
   return lines.join("\n  ");
 }
 
+/**
+ * `shape` with its size-1 dims dropped and each pair of neighbouring dims merged where every one
+ * of `strides` steps over the pair as over one dim (`s[d] = s[d + 1] · shape[d + 1]`): the same
+ * elements at the same offsets, with fewer coordinates to compute per element. At least one dim.
+ */
+export function simplifyDims(
+  shape: readonly number[],
+  strides: readonly (readonly number[])[],
+): { shape: number[]; strides: number[][] } {
+  const kept = shape.map((_, d) => d).filter((d) => shape[d] !== 1);
+  const out = { shape: [] as number[], strides: strides.map(() => [] as number[]) };
+  for (const d of kept) {
+    const last = out.shape.length - 1;
+    if (last >= 0 && strides.every((s, i) => out.strides[i][last] === s[d] * shape[d])) {
+      out.shape[last] *= shape[d];
+      strides.forEach((s, i) => (out.strides[i][last] = s[d]));
+    } else {
+      out.shape.push(shape[d]);
+      strides.forEach((s, i) => out.strides[i].push(s[d]));
+    }
+  }
+  if (out.shape.length === 0) return { shape: [1], strides: strides.map(() => [0]) };
+  return out;
+}
+
+/** Elements each invocation of the elementwise kernels handles ({@linkcode elementwiseMain}). */
+export const PER_THREAD = 4;
+
+/**
+ * The entry point of an elementwise kernel over `u.n` elements: each invocation takes
+ * {@linkcode PER_THREAD} of them a workgroup apart (neighbouring invocations, neighbouring
+ * elements), issues every `load(k, i)` first — `i` clamped into range, so no branch among the
+ * loads — then each `store(k, i)` whose element exists. On the H200 one element per invocation ran
+ * these kernels at 8–12× their bytes' time (bench/NOTES.md, session 12).
+ */
+export function elementwiseMain(
+  load: (k: number, i: string) => string,
+  store: (k: number, i: string) => string,
+): string {
+  const at = (k: number) => `first + ${k * NN_WORKGROUP}u`;
+  const ks = Array.from({ length: PER_THREAD }, (_, k) => k);
+  return `${MAIN_WGSL}
+  let first = g * ${NN_WORKGROUP * PER_THREAD}u + lid;
+${ks.map((k) => `  let i${k} = min(${at(k)}, u.n - 1u);\n  ${load(k, `i${k}`)}`).join("\n")}
+${ks.map((k) => `  if (${at(k)} < u.n) {\n    ${store(k, `i${k}`)}\n  }`).join("\n")}
+}`;
+}
 /** Row-major strides of `dims`. */
 export function stridesOf(dims: readonly number[]): number[] {
   const s = Array(dims.length).fill(1);

@@ -6,7 +6,7 @@
  */
 import { FLAT_GROUP_WGSL, read, readWrite, type StorageBinding, UniformBlock } from "../common.ts";
 import type { DType } from "../common.ts";
-import { decomposeWgsl, enableFor, MAIN_WGSL, NN_WORKGROUP, rankFields } from "./common.ts";
+import { decomposeWgsl, elementwiseMain, enableFor, MAX_RANK, rankFields } from "./common.ts";
 
 /** Uniforms of the copy kernel (`n`: elements to copy; the fill uses `n` and `dst_off`). */
 export const copyParams = new UniformBlock(
@@ -25,17 +25,22 @@ export function copyStorage(dtype: DType, fill: boolean): StorageBinding[] {
   return fill ? [readWrite("dst", dtype)] : [read("src", dtype), readWrite("dst", dtype)];
 }
 
-/** Copy or zero-fill kernel. */
-export function copyWgsl(dtype: DType, fill: boolean): string {
-  const body = fill ? `dst[u.dst_off + i] = ${dtype}(0.0);` : `var si = u.src_off;
-  var di = u.dst_off;
-  ${decomposeWgsl("i", "dim", [["si", "ss"], ["di", "ds"]])}
-  dst[di] = src[si];`;
+/**
+ * Copy (over the last `rank` dims of the copy shape; the launcher drops and merges the rest) or
+ * zero-fill kernel, `PER_THREAD` (common.ts) elements per invocation.
+ */
+export function copyWgsl(dtype: DType, fill: boolean, rank = MAX_RANK): string {
+  const main = fill
+    ? elementwiseMain(() => "", (_k, i) => `dst[u.dst_off + ${i}] = ${dtype}(0.0);`)
+    : elementwiseMain(
+      (k, i) =>
+        `var si${k} = u.src_off;
+  var di${k} = u.dst_off;
+  ${decomposeWgsl(i, "dim", [[`si${k}`, "ss"], [`di${k}`, "ds"]], rank, `_${k}`)}
+  let v${k} = src[si${k}];`,
+      (k) => `dst[di${k}] = v${k};`,
+    );
   return `${enableFor(dtype)}
 ${FLAT_GROUP_WGSL}
-${MAIN_WGSL}
-  let i = g * ${NN_WORKGROUP}u + lid;
-  if (i >= u.n) { return; }
-  ${body}
-}`;
+${main}`;
 }

@@ -6,7 +6,16 @@
  */
 import { FLAT_GROUP_WGSL, read, readWrite, type StorageBinding, UniformBlock } from "../common.ts";
 import type { DType } from "../common.ts";
-import { enableFor, MAIN_WGSL, MAX_RANK, NN_WORKGROUP, rankFields, WG_SUM_WGSL } from "./common.ts";
+import {
+  decomposeWgsl,
+  elementwiseMain,
+  enableFor,
+  MAIN_WGSL,
+  MAX_RANK,
+  NN_WORKGROUP,
+  rankFields,
+  WG_SUM_WGSL,
+} from "./common.ts";
 
 /** Activations of docs/math.md §0.2. */
 export type ActivationKind = "elu" | "relu" | "leaky_relu" | "softplus" | "sigmoid";
@@ -42,21 +51,26 @@ export function activationStorage(dtype: DType, backward: boolean): StorageBindi
     : [read("x", dtype), readWrite("y", dtype)];
 }
 
-/** Activation kernel: forward `y = act(x) + shift`, backward `dx = dy · act'(x)`. */
+/**
+ * Activation kernel: forward `y = act(x) + shift`, backward `dx = dy · act'(x)`
+ * (`PER_THREAD` (common.ts) elements per invocation).
+ */
 export function activationWgsl(kind: ActivationKind, dtype: DType, backward: boolean): string {
   const { f, df } = ACTIVATIONS[kind];
-  const body = backward
-    ? `dx[i] = ${dtype}(f32(dy[i]) * d_act(f32(x[i])));`
-    : `y[i] = ${dtype}(act(f32(x[i])) + u.shift);`;
+  const main = backward
+    ? elementwiseMain(
+      (k, i) => `let x${k} = f32(x[${i}]); let dy${k} = f32(dy[${i}]);`,
+      (k, i) => `dx[${i}] = ${dtype}(dy${k} * d_act(x${k}));`,
+    )
+    : elementwiseMain(
+      (k, i) => `let x${k} = f32(x[${i}]);`,
+      (k, i) => `y[${i}] = ${dtype}(act(x${k}) + u.shift);`,
+    );
   return `${enableFor(dtype)}
 ${FLAT_GROUP_WGSL}${ACTIVATION_HELPERS}
 fn act(x: f32) -> f32 { return ${f}; }
 fn d_act(x: f32) -> f32 { return ${df}; }
-${MAIN_WGSL}
-  let i = g * ${NN_WORKGROUP}u + lid;
-  if (i >= u.n) { return; }
-  ${body}
-}`;
+${main}`;
 }
 
 /** Broadcasting binary ops: `out = alpha · f(a, b)`. `relu_pow` is `max(a, 0)^b` (0^b = 0). */
@@ -127,9 +141,10 @@ export function binaryStorage(
 
 /**
  * Binary kernel.
- * - `"forward"`: one thread per output element.
- * - `"grad_a"`/`"grad_b"` with `reduce = false` (operand has the output's shape): one thread
- *   per element. With `reduce = true`: binding d is an f32 array of
+ * - `"forward"`: `PER_THREAD` (common.ts) output elements per invocation, their offsets decomposed
+ *   over the last `rank` dims (the launcher drops and merges the rest).
+ * - `"grad_a"`/`"grad_b"` with `reduce = false` (operand has the output's shape): likewise, one
+ *   gradient element per output element. With `reduce = true`: binding d is an f32 array of
  *   partial sums `[n, chunks]`, one workgroup per (operand element, chunk), each summing up to
  *   `chunk` of the element's `r` output elements in a fixed order (finish with
  *   `partialSumWgsl` of nn_common.ts).
@@ -139,41 +154,48 @@ export function binaryWgsl(
   dtype: DType,
   mode: "forward" | "grad_a" | "grad_b",
   reduce: boolean,
+  rank = MAX_RANK,
 ): string {
   const op = BINARY[kind];
-  const load = "let a = f32(in_a[o.x]); let b = f32(in_b[o.y]);";
-  let main: string;
-  if (mode === "forward") {
-    main = `let i = g * ${NN_WORKGROUP}u + lid;
-  if (i >= u.n) { return; }
-  let o = coords(i, 0u);
-  ${load}
-  out[i] = ${dtype}(u.alpha * (${op.f}));`;
-  } else {
-    const term = mode === "grad_a" ? op.da : op.db;
-    main = reduce
-      ? `if (g >= u.n * u.chunks) { return; }
+  const term = mode === "forward" ? op.f : mode === "grad_a" ? op.da : op.db;
+  // Element k at flat index i: offsets o_k of a, b and the output, then the loads.
+  const load = (k: number, i: string) =>
+    `var o${k} = vec3u(0u);
+  ${
+      decomposeWgsl(
+        i,
+        "dim",
+        [[`o${k}.x`, "as"], [`o${k}.y`, "bs"], [`o${k}.z`, "os"]],
+        rank,
+        `_${k}`,
+      )
+    }
+  let a${k} = f32(in_a[o${k}.x]); let b${k} = f32(in_b[o${k}.y]);${
+      mode === "forward" ? "" : ` let dy${k} = f32(in_dy[o${k}.z]);`
+    }`;
+  const value = (k: number) =>
+    `{ let a = a${k}; let b = b${k};${mode === "forward" ? "" : ` let dy = dy${k};`} ` +
+    `${mode === "forward" ? "out" : "d"}[i_out] = ${dtype}(u.alpha * (${term})); }`;
+  if (!reduce) {
+    return `${enableFor(dtype)}
+${FLAT_GROUP_WGSL}
+${elementwiseMain(load, (k, i) => `let i_out = ${i}; ${value(k)}`)}`;
+  }
+  return `${enableFor(dtype)}
+${FLAT_GROUP_WGSL}${WG_SUM_WGSL}
+${coordsWgsl()}
+${MAIN_WGSL}
+  if (g >= u.n * u.chunks) { return; }
   let j = g / u.chunks;
   let first = (g % u.chunks) * u.chunk;
   let last = min(first + u.chunk, u.r);
   var acc = 0.0;
   for (var k = first + lid; k < last; k += ${NN_WORKGROUP}u) {
     let o = coords(j, k);
-    ${load} let dy = f32(in_dy[o.z]);
+    let a = f32(in_a[o.x]); let b = f32(in_b[o.y]); let dy = f32(in_dy[o.z]);
     acc += ${term};
   }
   let total = wg_sum(lid, acc);
-  if (lid == 0u) { d[g] = total; }`
-      : `let i = g * ${NN_WORKGROUP}u + lid;
-  if (i >= u.n) { return; }
-  let o = coords(i, 0u);
-  ${load} let dy = f32(in_dy[o.z]);
-  d[i] = ${dtype}(u.alpha * (${term}));`;
-  }
-  return `${enableFor(dtype)}
-${FLAT_GROUP_WGSL}${reduce ? WG_SUM_WGSL : ""}
-${coordsWgsl()}
-${MAIN_WGSL}
-  ${main}
+  if (lid == 0u) { d[g] = total; }
 }`;
 }

@@ -9,6 +9,7 @@ import {
   splitHeads,
 } from "../../ops/nn/mod.ts";
 import { mergeHeadsRef, splitHeadsRef } from "../../ops/nn/reference.ts";
+import { simplifyDims } from "../../shaders/nn/common.ts";
 import { expectClose, randomPair } from "./_nn_helpers.ts";
 
 const device = (await testDevice())!;
@@ -93,4 +94,22 @@ Deno.test({
     assert.throws(() => concatFeatures([x, y]), /xs\[1\] \[2, 4, 1\] must match/);
     assert.throws(() => concatFeatures([]), TypeError);
   },
+});
+
+Deno.test("simplifyDims: size-1 dims dropped, dims contiguous in every view merged", () => {
+  // splitHeads of [1, 5, 2·3]: the copy shape [1, 2, 5, 3]; only the batch dim goes.
+  assert.deepEqual(simplifyDims([1, 2, 5, 3], [[30, 3, 6, 1], [30, 15, 3, 1]]), {
+    shape: [2, 5, 3],
+    strides: [[3, 6, 1], [15, 3, 1]],
+  });
+  // Same-shape operands: one dim; a broadcast (stride 0) merges with a neighbouring broadcast.
+  assert.deepEqual(simplifyDims([2, 3, 4], [[12, 4, 1], [12, 4, 1]]), {
+    shape: [24],
+    strides: [[1], [1]],
+  });
+  assert.deepEqual(simplifyDims([2, 3, 4], [[0, 0, 1], [12, 4, 1]]), {
+    shape: [6, 4],
+    strides: [[0, 1], [4, 1]],
+  });
+  assert.deepEqual(simplifyDims([1, 1], [[1, 1]]), { shape: [1], strides: [[0]] });
 });

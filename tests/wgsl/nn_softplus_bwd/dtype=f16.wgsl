@@ -26,7 +26,25 @@ fn d_act(x: f32) -> f32 { return select(1.0 / (1.0 + exp(-x)), 1.0, x > 20.0); }
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
   let g = flat_group(wid, nwg);
-  let i = g * 64u + lid;
-  if (i >= u.n) { return; }
-  dx[i] = f16(f32(dy[i]) * d_act(f32(x[i])));
+  let first = g * 256u + lid;
+  let i0 = min(first + 0u, u.n - 1u);
+  let x0 = f32(x[i0]); let dy0 = f32(dy[i0]);
+  let i1 = min(first + 64u, u.n - 1u);
+  let x1 = f32(x[i1]); let dy1 = f32(dy[i1]);
+  let i2 = min(first + 128u, u.n - 1u);
+  let x2 = f32(x[i2]); let dy2 = f32(dy[i2]);
+  let i3 = min(first + 192u, u.n - 1u);
+  let x3 = f32(x[i3]); let dy3 = f32(dy[i3]);
+  if (first + 0u < u.n) {
+    dx[i0] = f16(dy0 * d_act(x0));
+  }
+  if (first + 64u < u.n) {
+    dx[i1] = f16(dy1 * d_act(x1));
+  }
+  if (first + 128u < u.n) {
+    dx[i2] = f16(dy2 * d_act(x2));
+  }
+  if (first + 192u < u.n) {
+    dx[i3] = f16(dy3 * d_act(x3));
+  }
 }

@@ -1,0 +1,130 @@
+enable f16;
+
+
+@group(0) @binding(0) var<storage, read> src: array<f16>;
+@group(0) @binding(1) var<storage, read_write> dst: array<f16>;
+struct Params {
+  n: u32,
+  src_off: u32,
+  dst_off: u32,
+  dim0: u32,
+  dim1: u32,
+  dim2: u32,
+  dim3: u32,
+  dim4: u32,
+  dim5: u32,
+  ss0: u32,
+  ss1: u32,
+  ss2: u32,
+  ss3: u32,
+  ss4: u32,
+  ss5: u32,
+  ds0: u32,
+  ds1: u32,
+  ds2: u32,
+  ds3: u32,
+  ds4: u32,
+  ds5: u32,
+}
+@group(0) @binding(2) var<uniform> u: Params;
+fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
+
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let g = flat_group(wid, nwg);
+  let first = g * 256u + lid;
+  let i0 = min(first + 0u, u.n - 1u);
+  var si0 = u.src_off;
+  var di0 = u.dst_off;
+  var rem_0 = i0;
+  let c5_0 = rem_0 % u.dim5; rem_0 = rem_0 / u.dim5;
+  si0 += c5_0 * u.ss5;
+  di0 += c5_0 * u.ds5;
+  let c4_0 = rem_0 % u.dim4; rem_0 = rem_0 / u.dim4;
+  si0 += c4_0 * u.ss4;
+  di0 += c4_0 * u.ds4;
+  let c3_0 = rem_0 % u.dim3; rem_0 = rem_0 / u.dim3;
+  si0 += c3_0 * u.ss3;
+  di0 += c3_0 * u.ds3;
+  let c2_0 = rem_0 % u.dim2; rem_0 = rem_0 / u.dim2;
+  si0 += c2_0 * u.ss2;
+  di0 += c2_0 * u.ds2;
+  let c1_0 = rem_0;
+  si0 += c1_0 * u.ss1;
+  di0 += c1_0 * u.ds1;
+  let v0 = src[si0];
+  let i1 = min(first + 64u, u.n - 1u);
+  var si1 = u.src_off;
+  var di1 = u.dst_off;
+  var rem_1 = i1;
+  let c5_1 = rem_1 % u.dim5; rem_1 = rem_1 / u.dim5;
+  si1 += c5_1 * u.ss5;
+  di1 += c5_1 * u.ds5;
+  let c4_1 = rem_1 % u.dim4; rem_1 = rem_1 / u.dim4;
+  si1 += c4_1 * u.ss4;
+  di1 += c4_1 * u.ds4;
+  let c3_1 = rem_1 % u.dim3; rem_1 = rem_1 / u.dim3;
+  si1 += c3_1 * u.ss3;
+  di1 += c3_1 * u.ds3;
+  let c2_1 = rem_1 % u.dim2; rem_1 = rem_1 / u.dim2;
+  si1 += c2_1 * u.ss2;
+  di1 += c2_1 * u.ds2;
+  let c1_1 = rem_1;
+  si1 += c1_1 * u.ss1;
+  di1 += c1_1 * u.ds1;
+  let v1 = src[si1];
+  let i2 = min(first + 128u, u.n - 1u);
+  var si2 = u.src_off;
+  var di2 = u.dst_off;
+  var rem_2 = i2;
+  let c5_2 = rem_2 % u.dim5; rem_2 = rem_2 / u.dim5;
+  si2 += c5_2 * u.ss5;
+  di2 += c5_2 * u.ds5;
+  let c4_2 = rem_2 % u.dim4; rem_2 = rem_2 / u.dim4;
+  si2 += c4_2 * u.ss4;
+  di2 += c4_2 * u.ds4;
+  let c3_2 = rem_2 % u.dim3; rem_2 = rem_2 / u.dim3;
+  si2 += c3_2 * u.ss3;
+  di2 += c3_2 * u.ds3;
+  let c2_2 = rem_2 % u.dim2; rem_2 = rem_2 / u.dim2;
+  si2 += c2_2 * u.ss2;
+  di2 += c2_2 * u.ds2;
+  let c1_2 = rem_2;
+  si2 += c1_2 * u.ss1;
+  di2 += c1_2 * u.ds1;
+  let v2 = src[si2];
+  let i3 = min(first + 192u, u.n - 1u);
+  var si3 = u.src_off;
+  var di3 = u.dst_off;
+  var rem_3 = i3;
+  let c5_3 = rem_3 % u.dim5; rem_3 = rem_3 / u.dim5;
+  si3 += c5_3 * u.ss5;
+  di3 += c5_3 * u.ds5;
+  let c4_3 = rem_3 % u.dim4; rem_3 = rem_3 / u.dim4;
+  si3 += c4_3 * u.ss4;
+  di3 += c4_3 * u.ds4;
+  let c3_3 = rem_3 % u.dim3; rem_3 = rem_3 / u.dim3;
+  si3 += c3_3 * u.ss3;
+  di3 += c3_3 * u.ds3;
+  let c2_3 = rem_3 % u.dim2; rem_3 = rem_3 / u.dim2;
+  si3 += c2_3 * u.ss2;
+  di3 += c2_3 * u.ds2;
+  let c1_3 = rem_3;
+  si3 += c1_3 * u.ss1;
+  di3 += c1_3 * u.ds1;
+  let v3 = src[si3];
+  if (first + 0u < u.n) {
+    dst[di0] = v0;
+  }
+  if (first + 64u < u.n) {
+    dst[di1] = v1;
+  }
+  if (first + 128u < u.n) {
+    dst[di2] = v2;
+  }
+  if (first + 192u < u.n) {
+    dst[di3] = v3;
+  }
+}
