@@ -13,7 +13,7 @@ import {
   dwconvStorage,
   dwconvWgsl,
 } from "../../shaders/nn/dwconv.ts";
-import { REDUCE_CHUNK } from "../../shaders/nn/common.ts";
+import { CHANNEL_CHUNK, NN_WORKGROUP } from "../../shaders/nn/common.ts";
 import {
   checkImageTokens,
   checkShapeIs,
@@ -54,9 +54,9 @@ function check(x: Tensor, weight: Tensor, bias: Tensor, options: ImageSizeOption
     );
   }
   checkShapeIs(bias, [cw], "bias");
-  // Parameter gradients sum over batch · tokens · (C / cw) terms in chunks.
-  const chunks = Math.ceil((batch * n * c / cw) / REDUCE_CHUNK);
-  return { batch, h, w, c, cw, k, chunk: REDUCE_CHUNK, chunks };
+  // The parameter gradient sums each channel's tokens (over the batch) in chunks.
+  const chunks = Math.ceil((batch * n) / CHANNEL_CHUNK);
+  return { batch, h, w, c, cw, k, chunk: CHANNEL_CHUNK, chunks };
 }
 
 function run(
@@ -68,10 +68,10 @@ function run(
   const t = Object.values(storage)[0]; // every tensor has the op's dtype
   launch(t.device, {
     name: `nn_dwconv_${pass}`,
-    constants: { dtype: t.dtype },
+    constants: pass === "grad_params" ? { dtype: t.dtype, k: dims.k } : { dtype: t.dtype },
     storage: dwconvStorage(pass, t.dtype),
     uniforms: dwconvParams,
-    wgsl: () => dwconvWgsl(pass, t.dtype),
+    wgsl: () => dwconvWgsl(pass, t.dtype, dims.k),
   }, { storage, uniforms: dims, groups });
 }
 
@@ -134,8 +134,9 @@ depthwiseConv2d.vjp = (
     const dbias = Tensor.empty(x.device, bias.shape, x.dtype);
     run("grad_x", dims, { dy, weight, dx }, elementGroups(x.size));
     const taps = dims.k * dims.k;
-    const partial = Tensor.empty(x.device, [dims.cw * (taps + 1), dims.chunks], "f32");
-    run("grad_params", dims, { x, dy, partial }, dims.cw * (taps + 1) * dims.chunks);
+    const cols = dims.chunks * (dims.c / dims.cw);
+    const partial = Tensor.empty(x.device, [dims.cw * (taps + 1), cols], "f32");
+    run("grad_params", dims, { x, dy, partial }, Math.ceil(dims.c / NN_WORKGROUP) * dims.chunks);
     sumPartials(partial, dweight, 0);
     sumPartials(partial, dbias, dims.cw * taps);
     partial.destroy();

@@ -13,7 +13,7 @@ import {
   layerNormStorage,
   layerNormWgsl,
 } from "../../shaders/nn/layer_norm.ts";
-import { REDUCE_CHUNK } from "../../shaders/nn/common.ts";
+import { CHANNEL_CHUNK, NN_WORKGROUP } from "../../shaders/nn/common.ts";
 import { checkShapeIs, checkTensors, emptyInBinding, makeVjp, sumPartials } from "./_common.ts";
 
 /** Options of {@linkcode layerNorm}. */
@@ -52,8 +52,8 @@ function run(
       rows: x.size / c,
       c,
       eps,
-      chunk: REDUCE_CHUNK,
-      chunks: Math.ceil(x.size / c / REDUCE_CHUNK),
+      chunk: CHANNEL_CHUNK,
+      chunks: Math.ceil(x.size / c / CHANNEL_CHUNK),
     },
     groups,
   });
@@ -130,9 +130,9 @@ layerNorm.vjp = (
     const dweight = Tensor.empty(x.device, [c], x.dtype);
     const dbias = Tensor.empty(x.device, [c], x.dtype);
     run("grad_x", x, { x, w: weight, dy, stats, dx }, x.size / c, eps);
-    const chunks = Math.ceil(x.size / c / REDUCE_CHUNK);
+    const chunks = Math.ceil(x.size / c / CHANNEL_CHUNK);
     const partial = Tensor.empty(x.device, [2, c, chunks], "f32");
-    run("grad_params", x, { x, dy, stats, partial }, c * chunks, eps);
+    run("grad_params", x, { x, dy, stats, partial }, Math.ceil(c / NN_WORKGROUP) * chunks, eps);
     sumPartials(partial, dweight, 0);
     sumPartials(partial, dbias, c);
     partial.destroy();

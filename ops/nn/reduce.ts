@@ -5,7 +5,13 @@
 import { checkIntRange, type Kernel, launch, Tensor, type Vjp } from "../_runtime/mod.ts";
 import { reduceParams, reduceStorage, reduceWgsl } from "../../shaders/nn/reduce.ts";
 import { broadcastTo } from "./elementwise.ts";
-import { checkTensors, makeVjp } from "./_common.ts";
+import { checkTensors, makeVjp, sumPartials } from "./_common.ts";
+
+/** Workgroups a reduction aims for when it splits n into runs (the H200 has 132 SMs). */
+const WANTED_GROUPS = 1024;
+
+/** Fewest rows per run of a split reduction. */
+const MIN_RUN = 256;
 import { scale } from "./elementwise.ts";
 
 /** Options of {@linkcode sum} and {@linkcode mean}. */
@@ -61,8 +67,8 @@ function planReduce(x: Tensor, options: ReduceOptions, name: string): ReducePlan
   };
 }
 
-function reduceKernel(x: Tensor, lanes: number): Kernel {
-  const variant = { dtype: x.dtype, lanes };
+function reduceKernel(x: Tensor, lanes: number, split: boolean): Kernel {
+  const variant = { dtype: x.dtype, lanes, split };
   return {
     name: "reduce",
     constants: variant,
@@ -78,19 +84,33 @@ function reduce(x: Tensor, options: ReduceOptions, isMean: boolean, name: string
   const y = Tensor.empty(x.device, p.outShape, x.dtype);
   const lanes = p.inner === 1 ? 1 : 16;
   const innerBlocks = Math.ceil(p.inner / lanes);
-  launch(x.device, reduceKernel(x, lanes), {
-    storage: { x, y },
+  // Few workgroups and long sums (a bias gradient: 64 workgroups over 16 384 rows): n in runs
+  // of at least MIN_RUN, for about WANTED_GROUPS workgroups, their sums added in run order.
+  const splits = Math.max(
+    1,
+    Math.min(Math.ceil(WANTED_GROUPS / (p.outer * innerBlocks)), Math.floor(p.n / MIN_RUN)),
+  );
+  const chunkN = Math.ceil(p.n / splits);
+  const partial = splits > 1 ? Tensor.empty(x.device, [p.outer * p.inner, splits], "f32") : y;
+  launch(x.device, reduceKernel(x, lanes, splits > 1), {
+    storage: { x, y: partial },
     uniforms: {
       outer: p.outer,
       n: p.n,
       inner: p.inner,
       inner_blocks: innerBlocks,
+      splits,
+      chunk_n: chunkN,
       factor: isMean ? 1 / p.n : 1,
       off_x: 0,
       off_y: 0,
     },
-    groups: p.outer * innerBlocks,
+    groups: p.outer * innerBlocks * splits,
   });
+  if (splits > 1) {
+    sumPartials(partial, y, 0, isMean ? 1 / p.n : 1);
+    partial.destroy();
+  }
   return y;
 }
 

@@ -78,6 +78,13 @@ export function simplifyDims(
   return out;
 }
 
+/**
+ * Rows each invocation of a per-channel parameter gradient sums (the depthwise conv's and layer
+ * norm's): one invocation per channel, neighbouring invocations on neighbouring channels, so
+ * every load is coalesced; the chunks' sums are added by partialSumWgsl in chunk order.
+ */
+export const CHANNEL_CHUNK = 256;
+
 /** Elements each invocation of the elementwise kernels handles ({@linkcode elementwiseMain}). */
 export const PER_THREAD = 4;
 

@@ -7,7 +7,7 @@
  */
 import { FLAT_GROUP_WGSL, read, readWrite, type StorageBinding, UniformBlock } from "../common.ts";
 import type { DType } from "../common.ts";
-import { enableFor, MAIN_WGSL, NN_WORKGROUP, WG_SUM_WGSL } from "./common.ts";
+import { enableFor, MAIN_WGSL, NN_WORKGROUP } from "./common.ts";
 
 /** Uniforms: batch, image height/width, channels, weight channels, kernel size. */
 export const dwconvParams = new UniformBlock({
@@ -56,12 +56,12 @@ export function dwconvStorage(pass: DwconvPass, t: DType): StorageBinding[] {
       return [read("x", t), read("weight", t), read("bias", t), readWrite("y", t)];
     case "grad_x":
       return [read("dy", t), read("weight", t), readWrite("dx", t)];
-    case "grad_params": // partial: f32 [cw·k² weight rows, then cw bias rows; chunks].
+    case "grad_params": // partial: f32 [cw·k² weight rows, then cw bias rows; chunks · C/cw].
       return [read("x", t), read("dy", t), readWrite("partial", "f32")];
   }
 }
 
-function body(pass: DwconvPass, t: DType): string {
+function body(pass: DwconvPass, t: DType, k: number): string {
   if (pass === "forward") {
     return `let i = g * ${NN_WORKGROUP}u + lid;
   if (i >= u.batch * u.h * u.w * u.c) { return; }
@@ -76,42 +76,65 @@ function body(pass: DwconvPass, t: DType): string {
   ${tapLoop("-", "dy")}
   dx[i] = ${t}(acc);`;
   }
-  // One workgroup per (weight channel, tap, chunk); tap k² is the bias. The sum runs over
-  // every batch, token and channel sharing this weight channel, in chunks of `chunk`, in a
-  // fixed order; partialSumWgsl adds the chunks.
-  return `let taps = u.k * u.k + 1u;
-  if (g >= u.cw * taps * u.chunks) { return; }
-  let wc = g / (taps * u.chunks);
-  let tap = (g / u.chunks) % taps;
-  let hw = u.h * u.w;
-  let half = i32(u.k / 2u);
-  let da = i32(tap / u.k) - half;
-  let db = i32(tap % u.k) - half;
-  let groups = u.c / u.cw;
-  let first = (g % u.chunks) * u.chunk;
-  let last = min(first + u.chunk, u.batch * hw * groups);
-  var acc = 0.0;
-  for (var j = first + lid; j < last; j += ${NN_WORKGROUP}u) {
-    let ch = (j % groups) * u.cw + wc;
-    let tok = (j / groups) % hw;
-    let bi = j / (groups * hw);
-    let d = f32(dy[(bi * hw + tok) * u.c + ch]);
-    if (tap == u.k * u.k) { acc += d; continue; }
-    let r = i32(tok / u.w) + da;
-    let s = i32(tok % u.w) + db;
-    if (r < 0 || r >= i32(u.h) || s < 0 || s >= i32(u.w)) { continue; }
-    acc += d * f32(x[(bi * hw + u32(r) * u.w + u32(s)) * u.c + ch]);
-  }
-  let total = wg_sum(lid, acc);
-  let row = select(wc * u.k * u.k + tap, u.cw * u.k * u.k + wc, tap == u.k * u.k);
-  if (lid == 0u) { partial[row * u.chunks + g % u.chunks] = total; }`;
+  return gradParams(k);
 }
 
-/** Depthwise-conv kernel of `pass`. */
-export function dwconvWgsl(pass: DwconvPass, dtype: DType): string {
+/**
+ * The parameter gradient for kernel size `k`: each invocation owns one channel (neighbouring
+ * invocations, neighbouring channels: every load coalesced) and one chunk of
+ * `CHANNEL_CHUNK` (common.ts) tokens (over the whole batch), and sums dy·x for each of the k² taps
+ * and dy for the bias, in token order, in registers. Its sums go to column `chunk · C/cw + ch /
+ * cw` of the f32 partials `[cw·k² weight rows, then cw bias rows; chunks · C/cw]`, which
+ * partialSumWgsl adds in column order (deterministic). On the H200 the former kernel, one
+ * workgroup per (weight channel, tap, chunk) reading one channel per token, took 8.1 ms for
+ * Focused's 128×128-token backward (bench/NOTES.md, session 12, call 4).
+ */
+function gradParams(k: number): string {
+  const half = (k - 1) / 2;
+  const taps = Array.from({ length: k * k }, (_, t) => t);
+  // `v` added to an expression: " + 2", " - 1", or nothing.
+  const plus = (v: number) => (v > 0 ? ` + ${v}` : v < 0 ? ` - ${-v}` : "");
+  const tap = (t: number) => {
+    const a = Math.floor(t / k) - half, b = (t % k) - half;
+    const inside = [
+      ...(a < 0 ? [`row >= ${-a}`] : a > 0 ? [`row${plus(a)} < h`] : []),
+      ...(b < 0 ? [`col >= ${-b}`] : b > 0 ? [`col${plus(b)} < w`] : []),
+    ];
+    const offset = `${a === 0 ? "" : `${plus(a)} * w`}${plus(b)}`;
+    const add = `acc${t} += d * f32(x[u32(i32(t)${offset}) * u.c + ch]);`;
+    return inside.length ? `    if (${inside.join(" && ")}) { ${add} }` : `    ${add}`;
+  };
+  return `let blocks = (u.c + ${NN_WORKGROUP - 1}u) / ${NN_WORKGROUP}u;
+  if (g >= blocks * u.chunks) { return; }
+  let ch = (g % blocks) * ${NN_WORKGROUP}u + lid;
+  let chunk = g / blocks;
+  if (ch >= u.c) { return; }
+  let hw = u.h * u.w;
+  let h = i32(u.h);
+  let w = i32(u.w);
+${taps.map((t) => `  var acc${t} = 0.0;`).join("\n")}
+  var acc_bias = 0.0;
+  for (var t = chunk * u.chunk; t < min((chunk + 1u) * u.chunk, u.batch * hw); t += 1u) {
+    let tok = t % hw;
+    let row = i32(tok / u.w);
+    let col = i32(tok % u.w);
+    let d = f32(dy[t * u.c + ch]);
+    acc_bias += d;
+${taps.map(tap).join("\n")}
+  }
+  let groups = u.c / u.cw;
+  let cols = u.chunks * groups;
+  let at = chunk * groups + ch / u.cw;
+  let wc = ch % u.cw;
+${taps.map((t) => `  partial[(wc * ${k * k}u + ${t}u) * cols + at] = acc${t};`).join("\n")}
+  partial[(u.cw * ${k * k}u + wc) * cols + at] = acc_bias;`;
+}
+
+/** Depthwise-conv kernel of `pass` (`k`: the kernel size, compiled in for the parameter gradient). */
+export function dwconvWgsl(pass: DwconvPass, dtype: DType, k: number): string {
   return `${enableFor(dtype)}
-${FLAT_GROUP_WGSL}${pass === "grad_params" ? WG_SUM_WGSL : ""}
+${FLAT_GROUP_WGSL}
 ${MAIN_WGSL}
-  ${body(pass, dtype)}
+  ${body(pass, dtype, k)}
 }`;
 }

@@ -72,21 +72,23 @@ const BODY: Record<LayerNormPass, (t: DType) => string> = {
     let xhat = (f32(x[row + i]) - mean) * rstd;
     dx[row + i] = ${t}(rstd * (f32(dy[row + i]) * f32(w[i]) - mean_g - xhat * mean_gx));
   }`,
+  // One invocation per (channel, chunk of rows), neighbouring invocations on neighbouring
+  // channels (CHANNEL_CHUNK, common.ts); the chunks' sums are added in chunk order afterwards.
   grad_params: () =>
-    `if (g >= u.c * u.chunks) { return; }
-  let ch = g / u.chunks;
-  let first = (g % u.chunks) * u.chunk;
-  let last = min(first + u.chunk, u.rows);
+    `let blocks = (u.c + ${NN_WORKGROUP - 1}u) / ${NN_WORKGROUP}u;
+  if (g >= blocks * u.chunks) { return; }
+  let ch = (g % blocks) * ${NN_WORKGROUP}u + lid;
+  let chunk = g / blocks;
+  if (ch >= u.c) { return; }
   var acc_w = 0.0;
   var acc_b = 0.0;
-  for (var r = first + lid; r < last; r += ${NN_WORKGROUP}u) {
+  for (var r = chunk * u.chunk; r < min((chunk + 1u) * u.chunk, u.rows); r += 1u) {
     let d = f32(dy[r * u.c + ch]);
     acc_w += d * (f32(x[r * u.c + ch]) - stats[2u * r]) * stats[2u * r + 1u];
     acc_b += d;
   }
-  let sum_w = wg_sum(lid, acc_w);
-  let sum_b = wg_sum(lid, acc_b);
-  if (lid == 0u) { partial[g] = sum_w; partial[u.c * u.chunks + g] = sum_b; }`,
+  partial[ch * u.chunks + chunk] = acc_w;
+  partial[(u.c + ch) * u.chunks + chunk] = acc_b;`,
 };
 
 /** LayerNorm kernel of `pass`. */

@@ -2,9 +2,12 @@
  * WGSL generator for a sum (or mean) over the middle axis of a tensor viewed as
  * `[outer, n, inner]`, giving `[outer, inner]`, accumulated in f32.
  *
- * A workgroup of 256 threads owns one `outer` index and `lanes` consecutive `inner` indices;
- * the other `256 / lanes` threads of each lane stride over n, then a tree in workgroup memory
- * adds their partial sums. `lanes` is 1 when inner = 1 (a row sum), else 16.
+ * A workgroup of 256 threads owns one `outer` index, `lanes` consecutive `inner` indices and one
+ * of `splits` consecutive runs of `chunk_n` indices along n; the other `256 / lanes` threads of
+ * each lane stride over its run, then a tree in workgroup memory adds their partial sums. `lanes`
+ * is 1 when inner = 1 (a row sum), else 16. With `split` (more than one run) each run's sum goes
+ * to an f32 partial `[outer·inner, splits]`, which partialSumWgsl (nn/common.ts) adds in run
+ * order: deterministic either way.
  * @module
  */
 import { FLAT_GROUP_WGSL, read, readWrite, type StorageBinding, UniformBlock } from "../common.ts";
@@ -16,6 +19,8 @@ export interface ReduceVariant {
   dtype: DType;
   /** Threads along `inner` (1 or 16); the rest of the 256 stride over n. */
   lanes: number;
+  /** n is summed in several runs, each written to the f32 partials `y` (else y is the result). */
+  split: boolean;
 }
 
 /** Threads per workgroup. */
@@ -27,6 +32,8 @@ export const reduceParams = new UniformBlock({
   n: "u32",
   inner: "u32",
   inner_blocks: "u32",
+  splits: "u32",
+  chunk_n: "u32",
   factor: "f32",
   off_x: "u32",
   off_y: "u32",
@@ -34,7 +41,7 @@ export const reduceParams = new UniformBlock({
 
 /** Storage of the reduction kernel: x, y. */
 export function reduceStorage(v: ReduceVariant): StorageBinding[] {
-  return [read("x", v.dtype), readWrite("y", v.dtype)];
+  return [read("x", v.dtype), readWrite("y", v.split ? "f32" : v.dtype)];
 }
 
 /** WGSL of the reduction kernel for `v`. */
@@ -49,14 +56,18 @@ var<workgroup> s_sum: array<f32, ${REDUCE_THREADS}>; // [${S} strides][${L} lane
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
   let g = flat_group(wid, nwg);
-  if (g >= u.outer * u.inner_blocks) { return; }
-  let i_outer = g / u.inner_blocks;
-  let i_inner = (g % u.inner_blocks) * ${L}u + lid % ${L}u;
+  if (g >= u.outer * u.inner_blocks * u.splits) { return; }
+  let run = g % u.splits;
+  let i_outer = g / (u.inner_blocks * u.splits);
+  let i_inner = ((g / u.splits) % u.inner_blocks) * ${L}u + lid % ${L}u;
   let i_stride = lid / ${L}u;
   var acc = 0.0;
   if (i_inner < u.inner) {
     let o_x = u.off_x + i_outer * u.n * u.inner + i_inner;
-    for (var j = i_stride; j < u.n; j += ${S}u) { acc += f32(x[o_x + j * u.inner]); }
+    let last = min((run + 1u) * u.chunk_n, u.n);
+    for (var j = run * u.chunk_n + i_stride; j < last; j += ${S}u) {
+      acc += f32(x[o_x + j * u.inner]);
+    }
   }
   s_sum[lid] = acc;
   workgroupBarrier();
@@ -65,7 +76,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     workgroupBarrier();
   }
   if (lid < ${L}u && i_inner < u.inner) {
-    y[u.off_y + i_outer * u.inner + i_inner] = ${v.dtype}(s_sum[lid] * u.factor);
+    ${
+    v.split
+      ? "y[(i_outer * u.inner + i_inner) * u.splits + run] = s_sum[lid];"
+      : `y[u.off_y + i_outer * u.inner + i_inner] = ${v.dtype}(s_sum[lid] * u.factor);`
+  }
   }
 }
 `;

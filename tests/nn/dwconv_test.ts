@@ -14,7 +14,7 @@ const CASES = [
   [1, 6, 4, 5, 5, 5],
   [2, 7, 3, 12, 4, 5],
   [1, 2, 3, 3, 3, 7],
-  [2, 33, 31, 8, 2, 3], // 8184 terms per weight: two chunks of the parameter reduction
+  [2, 33, 31, 8, 2, 3], // 2046 tokens: 8 chunks of the parameter gradient, 4 channels a weight
 ];
 
 Deno.test({

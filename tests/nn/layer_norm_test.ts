@@ -13,7 +13,8 @@ Deno.test({
   fn: async () => {
     for (const dtype of dtypesOf(device)) {
       // C = 1 (x̂ = 0), odd C below and above the workgroup width, rank 2 and 3, and more
-      // rows than one chunk of the weight/bias reduction (4096).
+      // rows than one chunk of the weight/bias reduction (256: 17 chunks, the last partial), C
+      // over one workgroup of channels (131: three, the last partial).
       for (const shape of [[5, 1], [3, 37, 7], [2, 13, 131], [4133, 3]]) {
         const seed = freshSeed(), random = rng(seed);
         const c = shape[shape.length - 1];

@@ -12,6 +12,9 @@ const reductions: [number[], number | [number, number]][] = [
   [[7, 67], -1], // row sums (inner = 1)
   [[2, 3, 37, 17], [0, 1]], // leading run (the batch sum of a broadcast gradient)
   [[5, 33, 2], [1, 2]],
+  // Few workgroups, long sums: n summed in runs of ≥ 256 (a bias gradient; a long row sum).
+  [[600, 40], 0],
+  [[2, 1300], -1],
 ];
 
 for (const dtype of noGpu ? [] : dtypesOf(device)) {

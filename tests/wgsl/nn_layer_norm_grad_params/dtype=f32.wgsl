@@ -33,18 +33,18 @@ fn wg_sum(lid: u32, v: f32) -> f32 {
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
   let g = flat_group(wid, nwg);
-  if (g >= u.c * u.chunks) { return; }
-  let ch = g / u.chunks;
-  let first = (g % u.chunks) * u.chunk;
-  let last = min(first + u.chunk, u.rows);
+  let blocks = (u.c + 63u) / 64u;
+  if (g >= blocks * u.chunks) { return; }
+  let ch = (g % blocks) * 64u + lid;
+  let chunk = g / blocks;
+  if (ch >= u.c) { return; }
   var acc_w = 0.0;
   var acc_b = 0.0;
-  for (var r = first + lid; r < last; r += 64u) {
+  for (var r = chunk * u.chunk; r < min((chunk + 1u) * u.chunk, u.rows); r += 1u) {
     let d = f32(dy[r * u.c + ch]);
     acc_w += d * (f32(x[r * u.c + ch]) - stats[2u * r]) * stats[2u * r + 1u];
     acc_b += d;
   }
-  let sum_w = wg_sum(lid, acc_w);
-  let sum_b = wg_sum(lid, acc_b);
-  if (lid == 0u) { partial[g] = sum_w; partial[u.c * u.chunks + g] = sum_b; }
+  partial[ch * u.chunks + chunk] = acc_w;
+  partial[(u.c + ch) * u.chunks + chunk] = acc_b;
 }

@@ -8,6 +8,8 @@ struct Params {
   n: u32,
   inner: u32,
   inner_blocks: u32,
+  splits: u32,
+  chunk_n: u32,
   factor: f32,
   off_x: u32,
   off_y: u32,
@@ -21,14 +23,18 @@ var<workgroup> s_sum: array<f32, 256>; // [16 strides][16 lanes]
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
   let g = flat_group(wid, nwg);
-  if (g >= u.outer * u.inner_blocks) { return; }
-  let i_outer = g / u.inner_blocks;
-  let i_inner = (g % u.inner_blocks) * 16u + lid % 16u;
+  if (g >= u.outer * u.inner_blocks * u.splits) { return; }
+  let run = g % u.splits;
+  let i_outer = g / (u.inner_blocks * u.splits);
+  let i_inner = ((g / u.splits) % u.inner_blocks) * 16u + lid % 16u;
   let i_stride = lid / 16u;
   var acc = 0.0;
   if (i_inner < u.inner) {
     let o_x = u.off_x + i_outer * u.n * u.inner + i_inner;
-    for (var j = i_stride; j < u.n; j += 16u) { acc += f32(x[o_x + j * u.inner]); }
+    let last = min((run + 1u) * u.chunk_n, u.n);
+    for (var j = run * u.chunk_n + i_stride; j < last; j += 16u) {
+      acc += f32(x[o_x + j * u.inner]);
+    }
   }
   s_sum[lid] = acc;
   workgroupBarrier();
