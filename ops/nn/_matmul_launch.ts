@@ -43,6 +43,28 @@ export const MATMUL_TILE_TRANSPOSED_A: Readonly<Tile> = Object.freeze({
 });
 
 /**
+ * The tile for f16 storage where A is stored as is and C has ≥ 1024 rows and columns (a layer's
+ * projections at high resolution): 128 × 128 outputs per workgroup, 8 × 8 per invocation (256
+ * invocations), 8 K per step. On the H200 at 16384 × 1024 × 1024: 0.863 / 0.849 ms for x·Wᵀ /
+ * dy·W against 0.978 / 0.964 with {@linkcode MATMUL_TILE}; with f32 storage, at smaller sizes
+ * and for dyᵀ·x it was slower (bench/NOTES.md, session 12, call 3).
+ */
+export const MATMUL_TILE_LARGE_F16: Readonly<Tile> = Object.freeze({
+  m: 128,
+  n: 128,
+  rm: 8,
+  rn: 8,
+  steps: 8,
+});
+
+/** The tile {@linkcode recordMatmul} takes for `dims` in `dtype` unless told. */
+export function matmulTileFor(dims: MatmulDims, dtype: string): Tile {
+  if (dims.transA) return MATMUL_TILE_TRANSPOSED_A;
+  if (dtype === "f16" && dims.m >= 1024 && dims.n >= 1024) return MATMUL_TILE_LARGE_F16;
+  return MATMUL_TILE;
+}
+
+/**
  * Fewest rows of C from which a B stored `[N, K]` and shared by the whole batch (a layer's
  * weight in x·Wᵀ) is first copied into `[K, N]` order, so that the kernel fetches it along N. On
  * the H200 x·Wᵀ ran at 28 TFLOP/s against 36 for dy·W of the same sizes (bench/NOTES.md,
@@ -54,7 +76,7 @@ export const COPY_B_FROM_ROWS = 256;
 export interface MatmulPlanOptions {
   /** Added to every row of C. */
   bias?: Tensor;
-  /** The tile (default {@linkcode MATMUL_TILE_TRANSPOSED_A} or {@linkcode MATMUL_TILE}). */
+  /** The tile (default: {@linkcode matmulTileFor}). */
   tile?: Tile;
   /** Copy a shared B stored `[N, K]` into `[K, N]` order first (default from 256 rows). */
   copyB?: boolean;
@@ -72,7 +94,7 @@ export function recordMatmul(
   outShape: readonly number[],
   options: MatmulPlanOptions = {},
 ): Tensor {
-  const { bias, tile = dims.transA ? MATMUL_TILE_TRANSPOSED_A : MATMUL_TILE } = options;
+  const { bias, tile = matmulTileFor(dims, a.dtype) } = options;
   if (!matmulTileFits(tile)) {
     throw new RangeError(`matmul: unsupported tile ${JSON.stringify(tile)}`);
   }

@@ -3,7 +3,12 @@
  * @module
  */
 import { checkIntRange, type Kernel, launch, Tensor, type Vjp } from "../_runtime/mod.ts";
-import { reduceParams, reduceStorage, reduceWgsl } from "../../shaders/nn/reduce.ts";
+import {
+  REDUCE_THREADS,
+  reduceParams,
+  reduceStorage,
+  reduceWgsl,
+} from "../../shaders/nn/reduce.ts";
 import { broadcastTo } from "./elementwise.ts";
 import { checkTensors, makeVjp, sumPartials } from "./_common.ts";
 
@@ -12,6 +17,9 @@ const WANTED_GROUPS = 1024;
 
 /** Fewest rows per run of a split reduction. */
 const MIN_RUN = 256;
+
+/** Longest axis summed by one invocation per output. */
+const SHORT_SUM = 64;
 import { scale } from "./elementwise.ts";
 
 /** Options of {@linkcode sum} and {@linkcode mean}. */
@@ -67,8 +75,8 @@ function planReduce(x: Tensor, options: ReduceOptions, name: string): ReducePlan
   };
 }
 
-function reduceKernel(x: Tensor, lanes: number, split: boolean): Kernel {
-  const variant = { dtype: x.dtype, lanes, split };
+function reduceKernel(x: Tensor, lanes: number, split: boolean, short: boolean): Kernel {
+  const variant = { dtype: x.dtype, lanes, split, short };
   return {
     name: "reduce",
     constants: variant,
@@ -82,17 +90,17 @@ function reduce(x: Tensor, options: ReduceOptions, isMean: boolean, name: string
   checkTensors({ x });
   const p = planReduce(x, options, name);
   const y = Tensor.empty(x.device, p.outShape, x.dtype);
+  const short = p.n <= SHORT_SUM;
   const lanes = p.inner === 1 ? 1 : 16;
-  const innerBlocks = Math.ceil(p.inner / lanes);
+  const innerBlocks = short ? 1 : Math.ceil(p.inner / lanes);
   // Few workgroups and long sums (a bias gradient: 64 workgroups over 16 384 rows): n in runs
   // of at least MIN_RUN, for about WANTED_GROUPS workgroups, their sums added in run order.
-  const splits = Math.max(
+  const splits = short ? 1 : Math.max(
     1,
     Math.min(Math.ceil(WANTED_GROUPS / (p.outer * innerBlocks)), Math.floor(p.n / MIN_RUN)),
   );
-  const chunkN = Math.ceil(p.n / splits);
   const partial = splits > 1 ? Tensor.empty(x.device, [p.outer * p.inner, splits], "f32") : y;
-  launch(x.device, reduceKernel(x, lanes, splits > 1), {
+  launch(x.device, reduceKernel(x, short ? 1 : lanes, splits > 1, short), {
     storage: { x, y: partial },
     uniforms: {
       outer: p.outer,
@@ -100,12 +108,14 @@ function reduce(x: Tensor, options: ReduceOptions, isMean: boolean, name: string
       inner: p.inner,
       inner_blocks: innerBlocks,
       splits,
-      chunk_n: chunkN,
+      chunk_n: Math.ceil(p.n / splits),
       factor: isMean ? 1 / p.n : 1,
       off_x: 0,
       off_y: 0,
     },
-    groups: p.outer * innerBlocks * splits,
+    groups: short
+      ? Math.ceil((p.outer * p.inner) / REDUCE_THREADS)
+      : p.outer * innerBlocks * splits,
   });
   if (splits > 1) {
     sumPartials(partial, y, 0, isMean ? 1 / p.n : 1);

@@ -7,7 +7,8 @@
  * each lane stride over its run, then a tree in workgroup memory adds their partial sums. `lanes`
  * is 1 when inner = 1 (a row sum), else 16. With `split` (more than one run) each run's sum goes
  * to an f32 partial `[outer·inner, splits]`, which partialSumWgsl (nn/common.ts) adds in run
- * order: deterministic either way.
+ * order: deterministic either way. A short axis (`short`) is summed by one invocation per output
+ * instead, neighbouring invocations on neighbouring outputs.
  * @module
  */
 import { FLAT_GROUP_WGSL, read, readWrite, type StorageBinding, UniformBlock } from "../common.ts";
@@ -21,6 +22,8 @@ export interface ReduceVariant {
   lanes: number;
   /** n is summed in several runs, each written to the f32 partials `y` (else y is the result). */
   split: boolean;
+  /** One invocation per output sums its n elements in order (for a short n). */
+  short: boolean;
 }
 
 /** Threads per workgroup. */
@@ -46,6 +49,7 @@ export function reduceStorage(v: ReduceVariant): StorageBinding[] {
 
 /** WGSL of the reduction kernel for `v`. */
 export function reduceWgsl(v: ReduceVariant): string {
+  if (v.short) return shortSumWgsl(v.dtype);
   const L = v.lanes, S = REDUCE_THREADS / v.lanes;
   return /* wgsl */ `
 ${v.dtype === "f16" ? "enable f16;" : ""}
@@ -82,6 +86,29 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       : `y[u.off_y + i_outer * u.inner + i_inner] = ${v.dtype}(s_sum[lid] * u.factor);`
   }
   }
+}
+`;
+}
+
+/**
+ * One invocation per output `[outer, inner]` summing its n elements in order: for a short n,
+ * where a workgroup per output would leave most of its invocations idle (RALA's row sums of 32
+ * features over 262 144 rows took 0.6 ms that way on the H200, bench/NOTES.md, session 12).
+ */
+function shortSumWgsl(dtype: DType): string {
+  return /* wgsl */ `
+${dtype === "f16" ? "enable f16;" : ""}
+${FLAT_GROUP_WGSL}
+
+@compute @workgroup_size(${REDUCE_THREADS})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let i = flat_group(wid, nwg) * ${REDUCE_THREADS}u + lid;
+  if (i >= u.outer * u.inner) { return; }
+  let o_x = u.off_x + (i / u.inner) * u.n * u.inner + i % u.inner;
+  var acc = 0.0;
+  for (var j = 0u; j < u.n; j += 1u) { acc += f32(x[o_x + j * u.inner]); }
+  y[u.off_y + i] = ${dtype}(acc * u.factor);
 }
 `;
 }

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { assertClose, dtypesOf, freshSeed, noGpu, rng, testDevice, tolFor } from "../_helpers.ts";
 import { linear, matmul } from "../../ops/nn/matmul.ts";
+import {
+  MATMUL_TILE_LARGE_F16,
+  MATMUL_TILE_TRANSPOSED_A,
+  recordMatmul,
+} from "../../ops/nn/_matmul_launch.ts";
+import { MATMUL_TILE } from "../../shaders/nn/matmul.ts";
 import { type Array64, matmulBackwardReference, matmulReference } from "../../ops/nn/reference.ts";
 import { type DType, Tensor } from "../../ops/_runtime/mod.ts";
 import { randomPair } from "./_nn_helpers.ts";
@@ -131,6 +137,33 @@ Deno.test({
     if (device.features.has("shader-f16")) {
       using h = zeros([3, 4], "f16");
       assert.throws(() => matmul(a, h), { name: "TypeError", message: /mixed dtypes/ });
+    }
+  },
+});
+
+Deno.test({
+  name: "matmul: each tile the op picks from, on odd and 16-byte sizes, every transpose",
+  ignore: noGpu,
+  fn: async () => {
+    const tiles = { MATMUL_TILE, MATMUL_TILE_TRANSPOSED_A, MATMUL_TILE_LARGE_F16 };
+    for (const dtype of dtypes) {
+      for (const [m, k, n] of [[133, 37, 130], [136, 24, 132]]) {
+        for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]]) {
+          const seed = freshSeed(), random = rng(seed);
+          const s = shapes([], [], m, k, n, tA, tB);
+          const [ta, a] = random64(s.a, dtype, random);
+          const [tb, b] = random64(s.b, dtype, random);
+          const ref = matmulReference(a, b, tA, tB);
+          const dims = { m, n, k, batch: 1, strideA: 0, strideB: 0, transA: tA, transB: tB };
+          for (const [name, tile] of Object.entries(tiles)) {
+            using c = recordMatmul(ta, tb, dims, [m, n], { tile, copyB: false });
+            const what = `${name} ${dtype} M${m} K${k} N${n} tA=${tA} tB=${tB} (seed ${seed})`;
+            assertClose(await c.read(), ref.data, tolFor(dtype), what);
+          }
+          ta.destroy();
+          tb.destroy();
+        }
+      }
     }
   },
 });

@@ -10,11 +10,14 @@ const device = (await testDevice())!;
 const reductions: [number[], number | [number, number]][] = [
   [[3, 1000, 5], 1], // long axis, narrow inner
   [[7, 67], -1], // row sums (inner = 1)
-  [[2, 3, 37, 17], [0, 1]], // leading run (the batch sum of a broadcast gradient)
+  [[2, 3, 37, 17], [0, 1]], // leading run (the batch sum of a broadcast gradient), short
   [[5, 33, 2], [1, 2]],
   // Few workgroups, long sums: n summed in runs of ≥ 256 (a bias gradient; a long row sum).
   [[600, 40], 0],
   [[2, 1300], -1],
+  // Short axes (≤ 64): one invocation per output (RALA's row sums of its features).
+  [[300, 33], -1],
+  [[3, 20, 70], 1],
 ];
 
 for (const dtype of noGpu ? [] : dtypesOf(device)) {
