@@ -100,10 +100,14 @@ export function recordMatmul(
   }
   const shared = dims.transB && dims.strideB === 0;
   if (shared && (options.copyB ?? dims.m >= COPY_B_FROM_ROWS)) {
-    using bt = Tensor.empty(b.device, [dims.k, dims.n], b.dtype);
-    const src = { tensor: b, offset: 0, strides: [1, dims.k] }; // b[n][k] at n·K + k
-    stridedCopy([dims.k, dims.n], src, { tensor: bt, offset: 0, strides: [dims.n, 1] });
-    return recordMatmul(a, bt, { ...dims, transB: false }, outShape, { bias, tile });
+    const bt = Tensor.empty(b.device, [dims.k, dims.n], b.dtype);
+    try {
+      const src = { tensor: b, offset: 0, strides: [1, dims.k] }; // b[n][k] at n·K + k
+      stridedCopy([dims.k, dims.n], src, { tensor: bt, offset: 0, strides: [dims.n, 1] });
+      return recordMatmul(a, bt, { ...dims, transB: false }, outShape, { bias, tile });
+    } finally {
+      bt.destroy(); // (no `using` in the library: the npm package runs on Node 20)
+    }
   }
   const c = Tensor.empty(a.device, outShape, a.dtype);
   const { m, n, k } = dims;
