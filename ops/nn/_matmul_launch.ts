@@ -43,11 +43,12 @@ export const MATMUL_TILE_TRANSPOSED_A: Readonly<Tile> = Object.freeze({
 });
 
 /**
- * The tile for f16 storage where A is stored as is and C has ≥ 1024 rows and columns (a layer's
- * projections at high resolution): 128 × 128 outputs per workgroup, 8 × 8 per invocation (256
- * invocations), 8 K per step. On the H200 at 16384 × 1024 × 1024: 0.863 / 0.849 ms for x·Wᵀ /
- * dy·W against 0.978 / 0.964 with {@linkcode MATMUL_TILE}; with f32 storage, at smaller sizes
- * and for dyᵀ·x it was slower (bench/NOTES.md, session 12, call 3).
+ * The tile for a layer's projection x·Wᵀ in f16 storage with ≥ 1024 rows and ≥ 512 columns: 128 ×
+ * 128 outputs per workgroup, 8 × 8 per invocation (256 invocations), 8 K per step. On the H200
+ * x·Wᵀ at 16384 × 1024 × 1024 took 0.859 ms against 0.974 with {@linkcode MATMUL_TILE}, at 512
+ * channels 0.226 against 0.256; dy·W as fast in isolation, but LinFusion's forward+backward went
+ * from 26.6 to 27.6 ms with its dx on this tile; with f32 storage and for dyᵀ·x it was slower
+ * (bench/NOTES.md, session 12, calls 3 and 6).
  */
 export const MATMUL_TILE_LARGE_F16: Readonly<Tile> = Object.freeze({
   m: 128,
@@ -60,8 +61,8 @@ export const MATMUL_TILE_LARGE_F16: Readonly<Tile> = Object.freeze({
 /** The tile {@linkcode recordMatmul} takes for `dims` in `dtype` unless told. */
 export function matmulTileFor(dims: MatmulDims, dtype: string): Tile {
   if (dims.transA) return MATMUL_TILE_TRANSPOSED_A;
-  if (dtype === "f16" && dims.m >= 1024 && dims.n >= 1024) return MATMUL_TILE_LARGE_F16;
-  return MATMUL_TILE;
+  const projection = dims.transB && dims.m >= 1024 && dims.n >= 512;
+  return dtype === "f16" && projection ? MATMUL_TILE_LARGE_F16 : MATMUL_TILE;
 }
 
 /**
