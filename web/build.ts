@@ -37,7 +37,10 @@ async function bundle(entry: string, output: string): Promise<void> {
 /** Builds both bundles into web/dist/ and returns their paths. */
 export async function buildWeb(): Promise<string[]> {
   await Deno.mkdir(new URL("dist/", WEB_DIR), { recursive: true });
-  await Promise.all([bundle("lib.ts", "flash-bla.js"), bundle("main.ts", "main.js")]);
+  // One after the other: on a fresh machine the first `deno bundle` installs esbuild into the
+  // cache, and two at once race on it (one failed copying the binary: "No such file").
+  await bundle("lib.ts", "flash-bla.js");
+  await bundle("main.ts", "main.js");
   return ["flash-bla.js", "main.js"].map((f) => new URL(`dist/${f}`, WEB_DIR).pathname);
 }
 
