@@ -68,7 +68,7 @@ function run(
   const t = Object.values(storage)[0]; // every tensor has the op's dtype
   launch(t.device, {
     name: `nn_dwconv_${pass}`,
-    constants: pass === "grad_params" ? { dtype: t.dtype, k: dims.k } : { dtype: t.dtype },
+    constants: { dtype: t.dtype, k: dims.k },
     storage: dwconvStorage(pass, t.dtype),
     uniforms: dwconvParams,
     wgsl: () => dwconvWgsl(pass, t.dtype, dims.k),

@@ -24,30 +24,41 @@ export const dwconvParams = new UniformBlock({
 /** Which kernel: forward (x, weight, bias, y), dx (dy, weight, dx), or dweight/dbias. */
 export type DwconvPass = "forward" | "grad_x" | "grad_params";
 
-const HEADER = `let hw = u.h * u.w;
-  let ch = i % u.c;
-  let tok = (i / u.c) % hw;
-  let bi = i / (u.c * hw);
+/**
+ * Tap t = (a, b) of a k × k kernel, read at (row + sign·(a − k/2), col + sign·(b − k/2)) of the
+ * token grid (sign −1: the transpose, for dx): the WGSL test that the position lies inside the
+ * image (empty when it always does) and the token offset `+ da * w + db`, for a token `t` at
+ * (`row`, `col`) in an image of `h` × `w` (i32s in scope).
+ */
+function tapAt(k: number, t: number, sign: 1 | -1) {
+  const half = (k - 1) / 2;
+  const da = sign * (Math.floor(t / k) - half), db = sign * ((t % k) - half);
+  // `v` added to an expression: " + 2", " - 1", or nothing.
+  const plus = (v: number) => (v > 0 ? ` + ${v}` : v < 0 ? ` - ${-v}` : "");
+  const inside = [
+    ...(da < 0 ? [`row >= ${-da}`] : da > 0 ? [`row${plus(da)} < h`] : []),
+    ...(db < 0 ? [`col >= ${-db}`] : db > 0 ? [`col${plus(db)} < w`] : []),
+  ].join(" && ");
+  return { inside, offset: `${da === 0 ? "" : `${plus(da)} * w`}${plus(db)}` };
+}
+
+/** `line` for every tap of a k × k kernel, each run only where its position is inside. */
+function eachTap(k: number, sign: 1 | -1, line: (t: number, offset: string) => string): string {
+  return Array.from({ length: k * k }, (_, t) => {
+    const { inside, offset } = tapAt(k, t, sign);
+    return inside ? `  if (${inside}) { ${line(t, offset)} }` : `  ${line(t, offset)}`;
+  }).join("\n");
+}
+
+// Element i of [B, H·W, C]: channel ch, token t over the batch, its row and column.
+const ELEMENT = `let ch = i % u.c;
+  let t = i / u.c;
+  let tok = t % (u.h * u.w);
   let row = i32(tok / u.w);
   let col = i32(tok % u.w);
-  let half = i32(u.k / 2u);
-  let wc = ch % u.cw;
-  var acc = 0.0;`;
-
-// Tap (a, b) reads x at (row + a − half, col + b − half); its transpose reads dy at
-// (row − a + half, col − b + half).
-function tapLoop(sign: string, src: string): string {
-  return `for (var a = 0; a < i32(u.k); a++) {
-    let r = row ${sign} (a - half);
-    if (r < 0 || r >= i32(u.h)) { continue; }
-    for (var b = 0; b < i32(u.k); b++) {
-      let s = col ${sign} (b - half);
-      if (s < 0 || s >= i32(u.w)) { continue; }
-      acc += f32(weight[(wc * u.k + u32(a)) * u.k + u32(b)]) *
-        f32(${src}[(bi * hw + u32(r) * u.w + u32(s)) * u.c + ch]);
-    }
-  }`;
-}
+  let h = i32(u.h);
+  let w = i32(u.w);
+  let wc = ch % u.cw;`;
 
 /** Storage of the kernel of `pass`. */
 export function dwconvStorage(pass: DwconvPass, t: DType): StorageBinding[] {
@@ -61,20 +72,24 @@ export function dwconvStorage(pass: DwconvPass, t: DType): StorageBinding[] {
   }
 }
 
-function body(pass: DwconvPass, t: DType, k: number): string {
+function body(pass: DwconvPass, dtype: DType, k: number): string {
+  // Tap weights: weight channel wc's k² values, tap order.
+  const weightOf = (tap: number) => `f32(weight[wc * ${k * k}u + ${tap}u])`;
   if (pass === "forward") {
     return `let i = g * ${NN_WORKGROUP}u + lid;
   if (i >= u.batch * u.h * u.w * u.c) { return; }
-  ${HEADER}
-  ${tapLoop("+", "x")}
-  y[i] = ${t}(acc + f32(bias[wc]));`;
+  ${ELEMENT}
+  var acc = 0.0;
+${eachTap(k, 1, (tap, off) => `acc += ${weightOf(tap)} * f32(x[u32(i32(t)${off}) * u.c + ch]);`)}
+  y[i] = ${dtype}(acc + f32(bias[wc]));`;
   }
   if (pass === "grad_x") {
     return `let i = g * ${NN_WORKGROUP}u + lid;
   if (i >= u.batch * u.h * u.w * u.c) { return; }
-  ${HEADER}
-  ${tapLoop("-", "dy")}
-  dx[i] = ${t}(acc);`;
+  ${ELEMENT}
+  var acc = 0.0;
+${eachTap(k, -1, (tap, off) => `acc += ${weightOf(tap)} * f32(dy[u32(i32(t)${off}) * u.c + ch]);`)}
+  dx[i] = ${dtype}(acc);`;
   }
   return gradParams(k);
 }
@@ -90,20 +105,7 @@ function body(pass: DwconvPass, t: DType, k: number): string {
  * Focused's 128×128-token backward (bench/NOTES.md, session 12, call 4).
  */
 function gradParams(k: number): string {
-  const half = (k - 1) / 2;
   const taps = Array.from({ length: k * k }, (_, t) => t);
-  // `v` added to an expression: " + 2", " - 1", or nothing.
-  const plus = (v: number) => (v > 0 ? ` + ${v}` : v < 0 ? ` - ${-v}` : "");
-  const tap = (t: number) => {
-    const a = Math.floor(t / k) - half, b = (t % k) - half;
-    const inside = [
-      ...(a < 0 ? [`row >= ${-a}`] : a > 0 ? [`row${plus(a)} < h`] : []),
-      ...(b < 0 ? [`col >= ${-b}`] : b > 0 ? [`col${plus(b)} < w`] : []),
-    ];
-    const offset = `${a === 0 ? "" : `${plus(a)} * w`}${plus(b)}`;
-    const add = `acc${t} += d * f32(x[u32(i32(t)${offset}) * u.c + ch]);`;
-    return inside.length ? `    if (${inside.join(" && ")}) { ${add} }` : `    ${add}`;
-  };
   return `let blocks = (u.c + ${NN_WORKGROUP - 1}u) / ${NN_WORKGROUP}u;
   if (g >= blocks * u.chunks) { return; }
   let ch = (g % blocks) * ${NN_WORKGROUP}u + lid;
@@ -120,7 +122,12 @@ ${taps.map((t) => `  var acc${t} = 0.0;`).join("\n")}
     let col = i32(tok % u.w);
     let d = f32(dy[t * u.c + ch]);
     acc_bias += d;
-${taps.map(tap).join("\n")}
+${
+    eachTap(k, 1, (tap, off) => `acc${tap} += d * f32(x[u32(i32(t)${off}) * u.c + ch]);`).replace(
+      /^  /gm,
+      "    ",
+    )
+  }
   }
   let groups = u.c / u.cw;
   let cols = u.chunks * groups;
@@ -130,7 +137,7 @@ ${taps.map((t) => `  partial[(wc * ${k * k}u + ${t}u) * cols + at] = acc${t};`).
   partial[(u.cw * ${k * k}u + wc) * cols + at] = acc_bias;`;
 }
 
-/** Depthwise-conv kernel of `pass` (`k`: the kernel size, compiled in for the parameter gradient). */
+/** Depthwise-conv kernel of `pass` (`k`: the kernel size, compiled in: every tap unrolled). */
 export function dwconvWgsl(pass: DwconvPass, dtype: DType, k: number): string {
   return `${enableFor(dtype)}
 ${FLAT_GROUP_WGSL}

@@ -1,0 +1,61 @@
+
+
+@group(0) @binding(0) var<storage, read> dy: array<f32>;
+@group(0) @binding(1) var<storage, read> weight: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dx: array<f32>;
+struct Params {
+  batch: u32,
+  h: u32,
+  w: u32,
+  c: u32,
+  cw: u32,
+  k: u32,
+  chunk: u32,
+  chunks: u32,
+}
+@group(0) @binding(3) var<uniform> u: Params;
+fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
+
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let g = flat_group(wid, nwg);
+  let i = g * 64u + lid;
+  if (i >= u.batch * u.h * u.w * u.c) { return; }
+  let ch = i % u.c;
+  let t = i / u.c;
+  let tok = t % (u.h * u.w);
+  let row = i32(tok / u.w);
+  let col = i32(tok % u.w);
+  let h = i32(u.h);
+  let w = i32(u.w);
+  let wc = ch % u.cw;
+  var acc = 0.0;
+  if (row + 2 < h && col + 2 < w) { acc += f32(weight[wc * 25u + 0u]) * f32(dy[u32(i32(t) + 2 * w + 2) * u.c + ch]); }
+  if (row + 2 < h && col + 1 < w) { acc += f32(weight[wc * 25u + 1u]) * f32(dy[u32(i32(t) + 2 * w + 1) * u.c + ch]); }
+  if (row + 2 < h) { acc += f32(weight[wc * 25u + 2u]) * f32(dy[u32(i32(t) + 2 * w) * u.c + ch]); }
+  if (row + 2 < h && col >= 1) { acc += f32(weight[wc * 25u + 3u]) * f32(dy[u32(i32(t) + 2 * w - 1) * u.c + ch]); }
+  if (row + 2 < h && col >= 2) { acc += f32(weight[wc * 25u + 4u]) * f32(dy[u32(i32(t) + 2 * w - 2) * u.c + ch]); }
+  if (row + 1 < h && col + 2 < w) { acc += f32(weight[wc * 25u + 5u]) * f32(dy[u32(i32(t) + 1 * w + 2) * u.c + ch]); }
+  if (row + 1 < h && col + 1 < w) { acc += f32(weight[wc * 25u + 6u]) * f32(dy[u32(i32(t) + 1 * w + 1) * u.c + ch]); }
+  if (row + 1 < h) { acc += f32(weight[wc * 25u + 7u]) * f32(dy[u32(i32(t) + 1 * w) * u.c + ch]); }
+  if (row + 1 < h && col >= 1) { acc += f32(weight[wc * 25u + 8u]) * f32(dy[u32(i32(t) + 1 * w - 1) * u.c + ch]); }
+  if (row + 1 < h && col >= 2) { acc += f32(weight[wc * 25u + 9u]) * f32(dy[u32(i32(t) + 1 * w - 2) * u.c + ch]); }
+  if (col + 2 < w) { acc += f32(weight[wc * 25u + 10u]) * f32(dy[u32(i32(t) + 2) * u.c + ch]); }
+  if (col + 1 < w) { acc += f32(weight[wc * 25u + 11u]) * f32(dy[u32(i32(t) + 1) * u.c + ch]); }
+  acc += f32(weight[wc * 25u + 12u]) * f32(dy[u32(i32(t)) * u.c + ch]);
+  if (col >= 1) { acc += f32(weight[wc * 25u + 13u]) * f32(dy[u32(i32(t) - 1) * u.c + ch]); }
+  if (col >= 2) { acc += f32(weight[wc * 25u + 14u]) * f32(dy[u32(i32(t) - 2) * u.c + ch]); }
+  if (row >= 1 && col + 2 < w) { acc += f32(weight[wc * 25u + 15u]) * f32(dy[u32(i32(t) - 1 * w + 2) * u.c + ch]); }
+  if (row >= 1 && col + 1 < w) { acc += f32(weight[wc * 25u + 16u]) * f32(dy[u32(i32(t) - 1 * w + 1) * u.c + ch]); }
+  if (row >= 1) { acc += f32(weight[wc * 25u + 17u]) * f32(dy[u32(i32(t) - 1 * w) * u.c + ch]); }
+  if (row >= 1 && col >= 1) { acc += f32(weight[wc * 25u + 18u]) * f32(dy[u32(i32(t) - 1 * w - 1) * u.c + ch]); }
+  if (row >= 1 && col >= 2) { acc += f32(weight[wc * 25u + 19u]) * f32(dy[u32(i32(t) - 1 * w - 2) * u.c + ch]); }
+  if (row >= 2 && col + 2 < w) { acc += f32(weight[wc * 25u + 20u]) * f32(dy[u32(i32(t) - 2 * w + 2) * u.c + ch]); }
+  if (row >= 2 && col + 1 < w) { acc += f32(weight[wc * 25u + 21u]) * f32(dy[u32(i32(t) - 2 * w + 1) * u.c + ch]); }
+  if (row >= 2) { acc += f32(weight[wc * 25u + 22u]) * f32(dy[u32(i32(t) - 2 * w) * u.c + ch]); }
+  if (row >= 2 && col >= 1) { acc += f32(weight[wc * 25u + 23u]) * f32(dy[u32(i32(t) - 2 * w - 1) * u.c + ch]); }
+  if (row >= 2 && col >= 2) { acc += f32(weight[wc * 25u + 24u]) * f32(dy[u32(i32(t) - 2 * w - 2) * u.c + ch]); }
+  dx[i] = f32(acc);
+}
