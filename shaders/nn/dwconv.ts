@@ -43,10 +43,15 @@ function tapAt(k: number, t: number, sign: 1 | -1) {
 }
 
 /** `line` for every tap of a k × k kernel, each run only where its position is inside. */
-function eachTap(k: number, sign: 1 | -1, line: (t: number, offset: string) => string): string {
+function eachTap(
+  k: number,
+  sign: 1 | -1,
+  line: (t: number, offset: string) => string,
+  pad = "  ",
+): string {
   return Array.from({ length: k * k }, (_, t) => {
     const { inside, offset } = tapAt(k, t, sign);
-    return inside ? `  if (${inside}) { ${line(t, offset)} }` : `  ${line(t, offset)}`;
+    return inside ? `${pad}if (${inside}) { ${line(t, offset)} }` : `${pad}${line(t, offset)}`;
   }).join("\n");
 }
 
@@ -122,12 +127,7 @@ ${taps.map((t) => `  var acc${t} = 0.0;`).join("\n")}
     let col = i32(tok % u.w);
     let d = f32(dy[t * u.c + ch]);
     acc_bias += d;
-${
-    eachTap(k, 1, (tap, off) => `acc${tap} += d * f32(x[u32(i32(t)${off}) * u.c + ch]);`).replace(
-      /^  /gm,
-      "    ",
-    )
-  }
+${eachTap(k, 1, (tap, off) => `acc${tap} += d * f32(x[u32(i32(t)${off}) * u.c + ch]);`, "    ")}
   }
   let groups = u.c / u.cw;
   let cols = u.chunks * groups;
