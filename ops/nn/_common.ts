@@ -9,6 +9,7 @@ import { type DType, Tensor } from "../_runtime/tensor.ts";
 import { bufferBytes } from "../_runtime/device_checks.ts";
 import { launch } from "../_runtime/kernel.ts";
 import {
+  ELEMENTWISE_WORKGROUP,
   NN_WORKGROUP,
   partialSumParams,
   partialSumStorage,
@@ -23,7 +24,7 @@ export function elementGroups(n: number): number {
 
 /** Workgroups of an elementwise kernel over `n` elements (`PER_THREAD` per invocation). */
 export function elementwiseGroups(n: number): number {
-  return Math.ceil(n / (NN_WORKGROUP * PER_THREAD));
+  return Math.ceil(n / (ELEMENTWISE_WORKGROUP * PER_THREAD));
 }
 
 /** `[a, b, c]` for messages. */

@@ -88,25 +88,35 @@ export const CHANNEL_CHUNK = 256;
 /** Elements each invocation of the elementwise kernels handles ({@linkcode elementwiseMain}). */
 export const PER_THREAD = 4;
 
+/** Invocations per workgroup of the elementwise kernels. */
+export const ELEMENTWISE_WORKGROUP = 256;
+
 /**
- * The entry point of an elementwise kernel over `u.n` elements: each invocation takes
- * {@linkcode PER_THREAD} of them a workgroup apart (neighbouring invocations, neighbouring
- * elements), issues every `load(k, i)` first — `i` clamped into range, so no branch among the
- * loads — then each `store(k, i)` whose element exists. On the H200 one element per invocation ran
- * these kernels at 8–12× their bytes' time (bench/NOTES.md, session 12).
+ * The entry point of an elementwise kernel over `u.n` elements: workgroups of
+ * {@linkcode ELEMENTWISE_WORKGROUP}, each invocation taking {@linkcode PER_THREAD} elements a
+ * workgroup apart (neighbouring invocations, neighbouring elements); it issues every
+ * `load(k, i)` first — `i` clamped into range, so no branch among the loads — then each
+ * `store(k, i)` whose element exists. On the H200 one element per invocation in workgroups of 64
+ * ran these kernels at 8–12× their bytes' time, 4 per invocation at 5× (bench/NOTES.md, session
+ * 12, calls 4 and 9).
  */
 export function elementwiseMain(
   load: (k: number, i: string) => string,
   store: (k: number, i: string) => string,
 ): string {
-  const at = (k: number) => `first + ${k * NN_WORKGROUP}u`;
+  const wg = ELEMENTWISE_WORKGROUP;
+  const at = (k: number) => `first + ${k * wg}u`;
   const ks = Array.from({ length: PER_THREAD }, (_, k) => k);
-  return `${MAIN_WGSL}
-  let first = g * ${NN_WORKGROUP * PER_THREAD}u + lid;
+  return `@compute @workgroup_size(${wg})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let g = flat_group(wid, nwg);
+  let first = g * ${wg * PER_THREAD}u + lid;
 ${ks.map((k) => `  let i${k} = min(${at(k)}, u.n - 1u);\n  ${load(k, `i${k}`)}`).join("\n")}
 ${ks.map((k) => `  if (${at(k)} < u.n) {\n    ${store(k, `i${k}`)}\n  }`).join("\n")}
 }`;
 }
+
 /** Row-major strides of `dims`. */
 export function stridesOf(dims: readonly number[]): number[] {
   const s = Array(dims.length).fill(1);

@@ -28,30 +28,29 @@ struct Params {
 @group(0) @binding(1) var<uniform> u: Params;
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
-
-@compute @workgroup_size(64)
+@compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
   let g = flat_group(wid, nwg);
-  let first = g * 256u + lid;
+  let first = g * 1024u + lid;
   let i0 = min(first + 0u, u.n - 1u);
   
-  let i1 = min(first + 64u, u.n - 1u);
+  let i1 = min(first + 256u, u.n - 1u);
   
-  let i2 = min(first + 128u, u.n - 1u);
+  let i2 = min(first + 512u, u.n - 1u);
   
-  let i3 = min(first + 192u, u.n - 1u);
+  let i3 = min(first + 768u, u.n - 1u);
   
   if (first + 0u < u.n) {
     dst[u.dst_off + i0] = f16(0.0);
   }
-  if (first + 64u < u.n) {
+  if (first + 256u < u.n) {
     dst[u.dst_off + i1] = f16(0.0);
   }
-  if (first + 128u < u.n) {
+  if (first + 512u < u.n) {
     dst[u.dst_off + i2] = f16(0.0);
   }
-  if (first + 192u < u.n) {
+  if (first + 768u < u.n) {
     dst[u.dst_off + i3] = f16(0.0);
   }
 }

@@ -19,30 +19,29 @@ fn sigmoid_d(x: f32) -> f32 { let s = 1.0 / (1.0 + exp(-x)); return s * (1.0 - s
 
 fn act(x: f32) -> f32 { return select(u.slope * x, x, x >= 0.0); }
 fn d_act(x: f32) -> f32 { return select(u.slope, 1.0, x > 0.0); }
-
-@compute @workgroup_size(64)
+@compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
   let g = flat_group(wid, nwg);
-  let first = g * 256u + lid;
+  let first = g * 1024u + lid;
   let i0 = min(first + 0u, u.n - 1u);
   let x0 = f32(x[i0]);
-  let i1 = min(first + 64u, u.n - 1u);
+  let i1 = min(first + 256u, u.n - 1u);
   let x1 = f32(x[i1]);
-  let i2 = min(first + 128u, u.n - 1u);
+  let i2 = min(first + 512u, u.n - 1u);
   let x2 = f32(x[i2]);
-  let i3 = min(first + 192u, u.n - 1u);
+  let i3 = min(first + 768u, u.n - 1u);
   let x3 = f32(x[i3]);
   if (first + 0u < u.n) {
     y[i0] = f32(act(x0) + u.shift);
   }
-  if (first + 64u < u.n) {
+  if (first + 256u < u.n) {
     y[i1] = f32(act(x1) + u.shift);
   }
-  if (first + 128u < u.n) {
+  if (first + 512u < u.n) {
     y[i2] = f32(act(x2) + u.shift);
   }
-  if (first + 192u < u.n) {
+  if (first + 768u < u.n) {
     y[i3] = f32(act(x3) + u.shift);
   }
 }

@@ -45,12 +45,11 @@ struct Params {
 @group(0) @binding(4) var<uniform> u: Params;
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
-
-@compute @workgroup_size(64)
+@compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
   let g = flat_group(wid, nwg);
-  let first = g * 256u + lid;
+  let first = g * 1024u + lid;
   let i0 = min(first + 0u, u.n - 1u);
   var o0 = vec3u(0u);
   var rem_0 = i0;
@@ -71,7 +70,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   o0.y += c2_0 * u.bs2;
   o0.z += c2_0 * u.os2;
   let a0 = f32(in_a[o0.x]); let b0 = f32(in_b[o0.y]); let dy0 = f32(in_dy[o0.z]);
-  let i1 = min(first + 64u, u.n - 1u);
+  let i1 = min(first + 256u, u.n - 1u);
   var o1 = vec3u(0u);
   var rem_1 = i1;
   let c5_1 = rem_1 % u.dim5; rem_1 = rem_1 / u.dim5;
@@ -91,7 +90,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   o1.y += c2_1 * u.bs2;
   o1.z += c2_1 * u.os2;
   let a1 = f32(in_a[o1.x]); let b1 = f32(in_b[o1.y]); let dy1 = f32(in_dy[o1.z]);
-  let i2 = min(first + 128u, u.n - 1u);
+  let i2 = min(first + 512u, u.n - 1u);
   var o2 = vec3u(0u);
   var rem_2 = i2;
   let c5_2 = rem_2 % u.dim5; rem_2 = rem_2 / u.dim5;
@@ -111,7 +110,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   o2.y += c2_2 * u.bs2;
   o2.z += c2_2 * u.os2;
   let a2 = f32(in_a[o2.x]); let b2 = f32(in_b[o2.y]); let dy2 = f32(in_dy[o2.z]);
-  let i3 = min(first + 192u, u.n - 1u);
+  let i3 = min(first + 768u, u.n - 1u);
   var o3 = vec3u(0u);
   var rem_3 = i3;
   let c5_3 = rem_3 % u.dim5; rem_3 = rem_3 / u.dim5;
@@ -134,13 +133,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   if (first + 0u < u.n) {
     let i_out = i0; { let a = a0; let b = b0; let dy = dy0; d[i_out] = f16(u.alpha * (select(0.0, dy * b * pow(a, b - 1.0), a > 0.0))); }
   }
-  if (first + 64u < u.n) {
+  if (first + 256u < u.n) {
     let i_out = i1; { let a = a1; let b = b1; let dy = dy1; d[i_out] = f16(u.alpha * (select(0.0, dy * b * pow(a, b - 1.0), a > 0.0))); }
   }
-  if (first + 128u < u.n) {
+  if (first + 512u < u.n) {
     let i_out = i2; { let a = a2; let b = b2; let dy = dy2; d[i_out] = f16(u.alpha * (select(0.0, dy * b * pow(a, b - 1.0), a > 0.0))); }
   }
-  if (first + 192u < u.n) {
+  if (first + 768u < u.n) {
     let i_out = i3; { let a = a3; let b = b3; let dy = dy3; d[i_out] = f16(u.alpha * (select(0.0, dy * b * pow(a, b - 1.0), a > 0.0))); }
   }
 }

@@ -29,12 +29,11 @@ struct Params {
 @group(0) @binding(2) var<uniform> u: Params;
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
-
-@compute @workgroup_size(64)
+@compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
   let g = flat_group(wid, nwg);
-  let first = g * 256u + lid;
+  let first = g * 1024u + lid;
   let i0 = min(first + 0u, u.n - 1u);
   var si0 = u.src_off;
   var di0 = u.dst_off;
@@ -46,7 +45,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   si0 += c4_0 * u.ss4;
   di0 += c4_0 * u.ds4;
   let v0 = src[si0];
-  let i1 = min(first + 64u, u.n - 1u);
+  let i1 = min(first + 256u, u.n - 1u);
   var si1 = u.src_off;
   var di1 = u.dst_off;
   var rem_1 = i1;
@@ -57,7 +56,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   si1 += c4_1 * u.ss4;
   di1 += c4_1 * u.ds4;
   let v1 = src[si1];
-  let i2 = min(first + 128u, u.n - 1u);
+  let i2 = min(first + 512u, u.n - 1u);
   var si2 = u.src_off;
   var di2 = u.dst_off;
   var rem_2 = i2;
@@ -68,7 +67,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   si2 += c4_2 * u.ss4;
   di2 += c4_2 * u.ds4;
   let v2 = src[si2];
-  let i3 = min(first + 192u, u.n - 1u);
+  let i3 = min(first + 768u, u.n - 1u);
   var si3 = u.src_off;
   var di3 = u.dst_off;
   var rem_3 = i3;
@@ -82,13 +81,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   if (first + 0u < u.n) {
     dst[di0] = v0;
   }
-  if (first + 64u < u.n) {
+  if (first + 256u < u.n) {
     dst[di1] = v1;
   }
-  if (first + 128u < u.n) {
+  if (first + 512u < u.n) {
     dst[di2] = v2;
   }
-  if (first + 192u < u.n) {
+  if (first + 768u < u.n) {
     dst[di3] = v3;
   }
 }

@@ -28,12 +28,11 @@ struct Params {
 @group(0) @binding(2) var<uniform> u: Params;
 fn flat_group(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + nwg.x * (wid.y + nwg.y * wid.z); }
 
-
-@compute @workgroup_size(64)
+@compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
   let g = flat_group(wid, nwg);
-  let first = g * 256u + lid;
+  let first = g * 1024u + lid;
   let i0 = min(first + 0u, u.n - 1u);
   var si0 = u.src_off;
   var di0 = u.dst_off;
@@ -51,7 +50,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   si0 += c2_0 * u.ss2;
   di0 += c2_0 * u.ds2;
   let v0 = src[si0];
-  let i1 = min(first + 64u, u.n - 1u);
+  let i1 = min(first + 256u, u.n - 1u);
   var si1 = u.src_off;
   var di1 = u.dst_off;
   var rem_1 = i1;
@@ -68,7 +67,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   si1 += c2_1 * u.ss2;
   di1 += c2_1 * u.ds2;
   let v1 = src[si1];
-  let i2 = min(first + 128u, u.n - 1u);
+  let i2 = min(first + 512u, u.n - 1u);
   var si2 = u.src_off;
   var di2 = u.dst_off;
   var rem_2 = i2;
@@ -85,7 +84,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   si2 += c2_2 * u.ss2;
   di2 += c2_2 * u.ds2;
   let v2 = src[si2];
-  let i3 = min(first + 192u, u.n - 1u);
+  let i3 = min(first + 768u, u.n - 1u);
   var si3 = u.src_off;
   var di3 = u.dst_off;
   var rem_3 = i3;
@@ -105,13 +104,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   if (first + 0u < u.n) {
     dst[di0] = v0;
   }
-  if (first + 64u < u.n) {
+  if (first + 256u < u.n) {
     dst[di1] = v1;
   }
-  if (first + 128u < u.n) {
+  if (first + 512u < u.n) {
     dst[di2] = v2;
   }
-  if (first + 192u < u.n) {
+  if (first + 768u < u.n) {
     dst[di3] = v3;
   }
 }
