@@ -14,7 +14,9 @@
  *   layout `s_x[buf][q][tm][j]`; stored transposed (`[K, M]`), 4 rows of one K are one store of
  *   `s_x[buf][s][v][tm]`.
  * - B as stored (`[K, N]`): 4 columns of one K, one store; transposed (`[N, K]`), 4 K of one
- *   column, 4 scalar stores.
+ *   column, 4 scalar stores (the launcher copies a shared Wᵀ into `[K, N]` order first where C
+ *   has many rows: the transposed form ran x·Wᵀ 20–27 % slower on the H200, bench/NOTES.md,
+ *   session 12).
  *
  * f16 storage stages A as f16 (converted where multiplied, exact) and B as f32. Past M, N or K
  * the staged values are 0; outputs past M or N are not written.
