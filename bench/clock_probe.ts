@@ -10,7 +10,7 @@
  * @module
  */
 import { fmaWork, type Workload } from "./ladder.ts";
-import { type GpuTime, gpuTimes, keepBusy } from "./measure.ts";
+import { backToBack, type GpuTime, gpuTime, gpuTimes, keepBusy } from "./measure.ts";
 
 /**
  * Probe speed, as a share of its fastest, under which a case counts as measured on a slowed
@@ -97,4 +97,24 @@ export async function timeProbed(
   }
   probe.fastestMs = Math.min(probe.fastestMs, probed.p50);
   return { time, probeMs: probed.p50, tries };
+}
+
+/**
+ * Times `samples` back-to-back samples of `work` on a GPU as the sweeps and the layers bench do:
+ * ≈ 200 ms of the same work first ({@linkcode keepBusy}), then {@linkcode timeProbed} with
+ * warm-up and samples in one submit and {@linkcode REWARM_MS} of busy GPU before a retry.
+ * Returns the time and the probe's clock (a share of its fastest).
+ */
+export async function timeWarmedProbed(
+  device: GPUDevice,
+  work: () => void,
+  probe: ClockProbe,
+  samples: number,
+): Promise<{ time: GpuTime; clock: number }> {
+  const launchMs = (await gpuTime(device, work, 1)).p50;
+  await keepBusy(device, work, launchMs, samples);
+  const plan = { samples, ...backToBack(launchMs, samples, samples) };
+  const rewarm = () => keepBusy(device, work, launchMs, samples, REWARM_MS);
+  const t = await timeProbed(device, work, probe, plan, rewarm);
+  return { time: t.time, clock: clockOf(t.probeMs, probe.fastestMs) };
 }

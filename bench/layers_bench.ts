@@ -30,15 +30,7 @@ import {
 import { flush, type KernelTime, memoryInfo, timeKernels } from "../ops/_runtime/mod.ts";
 import { oneOf, positiveInt, runCli, UsageError } from "./cli.ts";
 import { adapterName, isCpuAdapter } from "./adapter.ts";
-import { backToBack, gpuTime, keepBusy } from "./measure.ts";
-import {
-  clockCell,
-  clockOf,
-  type ClockProbe,
-  clockProbe,
-  REWARM_MS,
-  timeProbed,
-} from "./clock_probe.ts";
+import { clockCell, type ClockProbe, clockProbe, timeWarmedProbed } from "./clock_probe.ts";
 
 /** One benchmarked shape of one layer. */
 interface LayerShape {
@@ -261,14 +253,10 @@ async function benchCase(
     // set of samples it finds slowed is measured again (on the H200 one layer read 3.6 ms in
     // one run and 8.4 in the next, bench/NOTES.md, session 11, calls 8–9).
     const timed = async (work: () => void) => {
-      if (!probe) return { time: quantiles(await timeGpu(device, work, samples)) };
-      const launchMs = (await gpuTime(device, work, 1)).p50;
-      await keepBusy(device, work, launchMs, samples);
-      // Warm-up and samples of one submit within the samples' memory budget.
-      const plan = { samples, ...backToBack(launchMs, samples, samples) };
-      const rewarm = () => keepBusy(device, work, launchMs, samples, REWARM_MS);
-      const t = await timeProbed(device, work, probe, plan, rewarm);
-      return { time: t.time, clock: clockOf(t.probeMs, probe.fastestMs) };
+      if (!probe) {
+        return { time: quantiles(await timeGpu(device, work, samples)), clock: undefined };
+      }
+      return await timeWarmedProbed(device, work, probe, samples);
     };
     const forward = await timed(forwardWork);
     const both = await timed(bothWork);

@@ -23,8 +23,8 @@ import {
 import { MATMUL_TILE } from "../shaders/nn/matmul.ts";
 import type { Tile } from "../shaders/outer_product.ts";
 import { featureTensor } from "./inputs.ts";
-import { backToBack, gpuTime, isCpuAdapter, keepBusy } from "./measure.ts";
-import { clockCell, clockOf, clockProbe, REWARM_MS, timeProbed } from "./clock_probe.ts";
+import { gpuTime, isCpuAdapter } from "./measure.ts";
+import { clockCell, clockProbe, timeWarmedProbed } from "./clock_probe.ts";
 import { readPrefix } from "./_sweep.ts";
 
 /** The products: C[M, N] = op(A)·op(B) over K, as the layers call them. */
@@ -109,17 +109,10 @@ for (const dtype of dtypes) {
         recordMatmul(a, b, dims, [dims.m, dims.n], t).destroy();
         flush(device);
       };
-      const launchMs = (await gpuTime(device, work, 1)).p50;
-      let ms: number, clock: number | undefined;
-      if (probe) {
-        await keepBusy(device, work, launchMs, reps);
-        const plan = { samples: reps, ...backToBack(launchMs, reps, reps) };
-        const rewarm = () => keepBusy(device, work, launchMs, reps, REWARM_MS);
-        const timed = await timeProbed(device, work, probe, plan, rewarm);
-        [ms, clock] = [timed.time.p50, clockOf(timed.probeMs, probe.fastestMs)];
-      } else {
-        ms = (await gpuTime(device, work, reps)).p50;
-      }
+      const timed = probe
+        ? await timeWarmedProbed(device, work, probe, reps)
+        : { time: await gpuTime(device, work, reps), clock: undefined };
+      const [ms, clock] = [timed.time.p50, timed.clock];
       using c: Tensor = recordMatmul(a, b, dims, [dims.m, dims.n], t);
       const got = await readPrefix(c, 2 ** 20);
       first ??= got;

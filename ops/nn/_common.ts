@@ -22,6 +22,11 @@ export function elementGroups(n: number): number {
   return Math.ceil(n / NN_WORKGROUP);
 }
 
+/** Workgroups of a per-channel sum (`CHANNEL_CHUNK_WGSL`) over `c` channels in `chunks` chunks. */
+export function channelChunkGroups(c: number, chunks: number): number {
+  return Math.ceil(c / NN_WORKGROUP) * chunks;
+}
+
 /** Workgroups of an elementwise kernel over `n` elements (`PER_THREAD` per invocation). */
 export function elementwiseGroups(n: number): number {
   return Math.ceil(n / (ELEMENTWISE_WORKGROUP * PER_THREAD));

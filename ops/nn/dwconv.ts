@@ -13,8 +13,9 @@ import {
   dwconvStorage,
   dwconvWgsl,
 } from "../../shaders/nn/dwconv.ts";
-import { CHANNEL_CHUNK, NN_WORKGROUP } from "../../shaders/nn/common.ts";
+import { CHANNEL_CHUNK } from "../../shaders/nn/common.ts";
 import {
+  channelChunkGroups,
   checkImageTokens,
   checkShapeIs,
   checkTensors,
@@ -136,7 +137,7 @@ depthwiseConv2d.vjp = (
     const taps = dims.k * dims.k;
     const cols = dims.chunks * (dims.c / dims.cw);
     const partial = Tensor.empty(x.device, [dims.cw * (taps + 1), cols], "f32");
-    run("grad_params", dims, { x, dy, partial }, Math.ceil(dims.c / NN_WORKGROUP) * dims.chunks);
+    run("grad_params", dims, { x, dy, partial }, channelChunkGroups(dims.c, dims.chunks));
     sumPartials(partial, dweight, 0);
     sumPartials(partial, dbias, dims.cw * taps);
     partial.destroy();

@@ -13,8 +13,15 @@ import {
   layerNormStorage,
   layerNormWgsl,
 } from "../../shaders/nn/layer_norm.ts";
-import { CHANNEL_CHUNK, NN_WORKGROUP } from "../../shaders/nn/common.ts";
-import { checkShapeIs, checkTensors, emptyInBinding, makeVjp, sumPartials } from "./_common.ts";
+import { CHANNEL_CHUNK } from "../../shaders/nn/common.ts";
+import {
+  channelChunkGroups,
+  checkShapeIs,
+  checkTensors,
+  emptyInBinding,
+  makeVjp,
+  sumPartials,
+} from "./_common.ts";
 
 /** Options of {@linkcode layerNorm}. */
 export interface LayerNormOptions {
@@ -132,7 +139,7 @@ layerNorm.vjp = (
     run("grad_x", x, { x, w: weight, dy, stats, dx }, x.size / c, eps);
     const chunks = Math.ceil(x.size / c / CHANNEL_CHUNK);
     const partial = Tensor.empty(x.device, [2, c, chunks], "f32");
-    run("grad_params", x, { x, dy, stats, partial }, Math.ceil(c / NN_WORKGROUP) * chunks, eps);
+    run("grad_params", x, { x, dy, stats, partial }, channelChunkGroups(c, chunks), eps);
     sumPartials(partial, dweight, 0);
     sumPartials(partial, dbias, c);
     partial.destroy();

@@ -9,7 +9,7 @@ import {
   reduceStorage,
   reduceWgsl,
 } from "../../shaders/nn/reduce.ts";
-import { broadcastTo } from "./elementwise.ts";
+import { broadcastTo, scale } from "./elementwise.ts";
 import { checkTensors, makeVjp, sumPartials } from "./_common.ts";
 
 /** Workgroups a reduction aims for when it splits n into runs (the H200 has 132 SMs). */
@@ -20,7 +20,6 @@ const MIN_RUN = 256;
 
 /** Longest axis summed by one invocation per output. */
 const SHORT_SUM = 64;
-import { scale } from "./elementwise.ts";
 
 /** Options of {@linkcode sum} and {@linkcode mean}. */
 export interface ReduceOptions {
@@ -91,8 +90,8 @@ function reduce(x: Tensor, options: ReduceOptions, isMean: boolean, name: string
   const p = planReduce(x, options, name);
   const y = Tensor.empty(x.device, p.outShape, x.dtype);
   const short = p.n <= SHORT_SUM;
-  const lanes = p.inner === 1 ? 1 : 16;
-  const innerBlocks = short ? 1 : Math.ceil(p.inner / lanes);
+  const lanes = short || p.inner === 1 ? 1 : 16;
+  const innerBlocks = Math.ceil(p.inner / lanes);
   // Few workgroups and long sums (a bias gradient: 64 workgroups over 16 384 rows): n in runs
   // of at least MIN_RUN, for about WANTED_GROUPS workgroups, their sums added in run order.
   const splits = short ? 1 : Math.max(
@@ -100,7 +99,7 @@ function reduce(x: Tensor, options: ReduceOptions, isMean: boolean, name: string
     Math.min(Math.ceil(WANTED_GROUPS / (p.outer * innerBlocks)), Math.floor(p.n / MIN_RUN)),
   );
   const partial = splits > 1 ? Tensor.empty(x.device, [p.outer * p.inner, splits], "f32") : y;
-  launch(x.device, reduceKernel(x, short ? 1 : lanes, splits > 1, short), {
+  launch(x.device, reduceKernel(x, lanes, splits > 1, short), {
     storage: { x, y: partial },
     uniforms: {
       outer: p.outer,

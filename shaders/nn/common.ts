@@ -85,6 +85,17 @@ export function simplifyDims(
  */
 export const CHANNEL_CHUNK = 256;
 
+/**
+ * WGSL statements (after {@linkcode MAIN_WGSL}) placing this invocation of a per-channel sum over
+ * `u.c` channels and `u.chunks` chunks of rows: channel `ch` ({@linkcode NN_WORKGROUP}
+ * neighbouring channels per workgroup) and chunk `chunk`; past the last channel it returns.
+ */
+export const CHANNEL_CHUNK_WGSL = `let blocks = (u.c + ${NN_WORKGROUP - 1}u) / ${NN_WORKGROUP}u;
+  if (g >= blocks * u.chunks) { return; }
+  let ch = (g % blocks) * ${NN_WORKGROUP}u + lid;
+  let chunk = g / blocks;
+  if (ch >= u.c) { return; }`;
+
 /** Elements each invocation of the elementwise kernels handles ({@linkcode elementwiseMain}). */
 export const PER_THREAD = 4;
 

@@ -7,7 +7,7 @@
  */
 import { FLAT_GROUP_WGSL, read, readWrite, type StorageBinding, UniformBlock } from "../common.ts";
 import type { DType } from "../common.ts";
-import { enableFor, MAIN_WGSL, NN_WORKGROUP } from "./common.ts";
+import { CHANNEL_CHUNK_WGSL, enableFor, MAIN_WGSL, NN_WORKGROUP } from "./common.ts";
 
 /** Uniforms: batch, image height/width, channels, weight channels, kernel size. */
 export const dwconvParams = new UniformBlock({
@@ -111,11 +111,7 @@ ${eachTap(k, -1, (tap, off) => `acc += ${weightOf(tap)} * f32(dy[u32(i32(t)${off
  */
 function gradParams(k: number): string {
   const taps = Array.from({ length: k * k }, (_, t) => t);
-  return `let blocks = (u.c + ${NN_WORKGROUP - 1}u) / ${NN_WORKGROUP}u;
-  if (g >= blocks * u.chunks) { return; }
-  let ch = (g % blocks) * ${NN_WORKGROUP}u + lid;
-  let chunk = g / blocks;
-  if (ch >= u.c) { return; }
+  return `${CHANNEL_CHUNK_WGSL}
   let hw = u.h * u.w;
   let h = i32(u.h);
   let w = i32(u.w);

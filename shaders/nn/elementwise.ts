@@ -173,13 +173,14 @@ export function binaryWgsl(
   let a${k} = f32(in_a[o${k}.x]); let b${k} = f32(in_b[o${k}.y]);${
       mode === "forward" ? "" : ` let dy${k} = f32(in_dy[o${k}.z]);`
     }`;
-  const value = (k: number) =>
+  // Element k's result, stored at i (the output's, or the operand's of the same shape).
+  const store = (k: number, i: string) =>
     `{ let a = a${k}; let b = b${k};${mode === "forward" ? "" : ` let dy = dy${k};`} ` +
-    `${mode === "forward" ? "out" : "d"}[i_out] = ${dtype}(u.alpha * (${term})); }`;
+    `${mode === "forward" ? "out" : "d"}[${i}] = ${dtype}(u.alpha * (${term})); }`;
   if (!reduce) {
     return `${enableFor(dtype)}
 ${FLAT_GROUP_WGSL}
-${elementwiseMain(load, (k, i) => `let i_out = ${i}; ${value(k)}`)}`;
+${elementwiseMain(load, store)}`;
   }
   return `${enableFor(dtype)}
 ${FLAT_GROUP_WGSL}${WG_SUM_WGSL}

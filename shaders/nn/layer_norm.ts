@@ -7,7 +7,7 @@
  */
 import { FLAT_GROUP_WGSL, read, readWrite, type StorageBinding, UniformBlock } from "../common.ts";
 import type { DType } from "../common.ts";
-import { enableFor, MAIN_WGSL, NN_WORKGROUP, WG_SUM_WGSL } from "./common.ts";
+import { CHANNEL_CHUNK_WGSL, enableFor, MAIN_WGSL, NN_WORKGROUP, WG_SUM_WGSL } from "./common.ts";
 
 /** Uniforms: `rows` rows of `c` features. */
 export const layerNormParams = new UniformBlock({
@@ -75,11 +75,7 @@ const BODY: Record<LayerNormPass, (t: DType) => string> = {
   // One invocation per (channel, chunk of rows), neighbouring invocations on neighbouring
   // channels (CHANNEL_CHUNK, common.ts); the chunks' sums are added in chunk order afterwards.
   grad_params: () =>
-    `let blocks = (u.c + ${NN_WORKGROUP - 1}u) / ${NN_WORKGROUP}u;
-  if (g >= blocks * u.chunks) { return; }
-  let ch = (g % blocks) * ${NN_WORKGROUP}u + lid;
-  let chunk = g / blocks;
-  if (ch >= u.c) { return; }
+    `${CHANNEL_CHUNK_WGSL}
   var acc_w = 0.0;
   var acc_b = 0.0;
   for (var r = chunk * u.chunk; r < min((chunk + 1u) * u.chunk, u.rows); r += 1u) {

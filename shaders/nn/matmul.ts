@@ -133,8 +133,7 @@ function fetch4(name: string, vec4: boolean, dtype: DType): string {
 
 /** WGSL of the matmul kernel for `v`. */
 export function matmulWgsl(v: MatmulVariant): string {
-  const t = v.tile;
-  if (!matmulTileFits(t)) throw new RangeError(`matmul: unsupported tile ${JSON.stringify(t)}`);
+  const t = v.tile; // (recordMatmul checks it with matmulTileFits)
   const nt = tileThreads(t);
   const types: Staged = { x: v.dtype === "f16" ? "vec4h" : "vec4f", y: "vec4f" };
   const mode: KernelMode = {

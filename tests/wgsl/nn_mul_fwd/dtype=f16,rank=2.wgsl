@@ -98,15 +98,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   o3.z += c4_3 * u.os4;
   let a3 = f32(in_a[o3.x]); let b3 = f32(in_b[o3.y]);
   if (first + 0u < u.n) {
-    let i_out = i0; { let a = a0; let b = b0; out[i_out] = f16(u.alpha * (a * b)); }
+    { let a = a0; let b = b0; out[i0] = f16(u.alpha * (a * b)); }
   }
   if (first + 256u < u.n) {
-    let i_out = i1; { let a = a1; let b = b1; out[i_out] = f16(u.alpha * (a * b)); }
+    { let a = a1; let b = b1; out[i1] = f16(u.alpha * (a * b)); }
   }
   if (first + 512u < u.n) {
-    let i_out = i2; { let a = a2; let b = b2; out[i_out] = f16(u.alpha * (a * b)); }
+    { let a = a2; let b = b2; out[i2] = f16(u.alpha * (a * b)); }
   }
   if (first + 768u < u.n) {
-    let i_out = i3; { let a = a3; let b = b3; out[i_out] = f16(u.alpha * (a * b)); }
+    { let a = a3; let b = b3; out[i3] = f16(u.alpha * (a * b)); }
   }
 }

@@ -130,15 +130,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   o3.z += c2_3 * u.os2;
   let a3 = f32(in_a[o3.x]); let b3 = f32(in_b[o3.y]);
   if (first + 0u < u.n) {
-    let i_out = i0; { let a = a0; let b = b0; out[i_out] = f16(u.alpha * (select(0.0, pow(a, b), a > 0.0))); }
+    { let a = a0; let b = b0; out[i0] = f16(u.alpha * (select(0.0, pow(a, b), a > 0.0))); }
   }
   if (first + 256u < u.n) {
-    let i_out = i1; { let a = a1; let b = b1; out[i_out] = f16(u.alpha * (select(0.0, pow(a, b), a > 0.0))); }
+    { let a = a1; let b = b1; out[i1] = f16(u.alpha * (select(0.0, pow(a, b), a > 0.0))); }
   }
   if (first + 512u < u.n) {
-    let i_out = i2; { let a = a2; let b = b2; out[i_out] = f16(u.alpha * (select(0.0, pow(a, b), a > 0.0))); }
+    { let a = a2; let b = b2; out[i2] = f16(u.alpha * (select(0.0, pow(a, b), a > 0.0))); }
   }
   if (first + 768u < u.n) {
-    let i_out = i3; { let a = a3; let b = b3; out[i_out] = f16(u.alpha * (select(0.0, pow(a, b), a > 0.0))); }
+    { let a = a3; let b = b3; out[i3] = f16(u.alpha * (select(0.0, pow(a, b), a > 0.0))); }
   }
 }

@@ -99,15 +99,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   o3.z += c4_3 * u.os4;
   let a3 = f32(in_a[o3.x]); let b3 = f32(in_b[o3.y]); let dy3 = f32(in_dy[o3.z]);
   if (first + 0u < u.n) {
-    let i_out = i0; { let a = a0; let b = b0; let dy = dy0; d[i_out] = f16(u.alpha * (select(0.0, dy * b * pow(a, b - 1.0), a > 0.0))); }
+    { let a = a0; let b = b0; let dy = dy0; d[i0] = f16(u.alpha * (select(0.0, dy * b * pow(a, b - 1.0), a > 0.0))); }
   }
   if (first + 256u < u.n) {
-    let i_out = i1; { let a = a1; let b = b1; let dy = dy1; d[i_out] = f16(u.alpha * (select(0.0, dy * b * pow(a, b - 1.0), a > 0.0))); }
+    { let a = a1; let b = b1; let dy = dy1; d[i1] = f16(u.alpha * (select(0.0, dy * b * pow(a, b - 1.0), a > 0.0))); }
   }
   if (first + 512u < u.n) {
-    let i_out = i2; { let a = a2; let b = b2; let dy = dy2; d[i_out] = f16(u.alpha * (select(0.0, dy * b * pow(a, b - 1.0), a > 0.0))); }
+    { let a = a2; let b = b2; let dy = dy2; d[i2] = f16(u.alpha * (select(0.0, dy * b * pow(a, b - 1.0), a > 0.0))); }
   }
   if (first + 768u < u.n) {
-    let i_out = i3; { let a = a3; let b = b3; let dy = dy3; d[i_out] = f16(u.alpha * (select(0.0, dy * b * pow(a, b - 1.0), a > 0.0))); }
+    { let a = a3; let b = b3; let dy = dy3; d[i3] = f16(u.alpha * (select(0.0, dy * b * pow(a, b - 1.0), a > 0.0))); }
   }
 }
