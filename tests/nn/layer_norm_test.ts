@@ -12,10 +12,12 @@ Deno.test({
   ignore: noGpu,
   fn: async () => {
     for (const dtype of dtypesOf(device)) {
-      // C = 1 (x̂ = 0), odd C below and above the workgroup width, rank 2 and 3, and more
-      // rows than one chunk of the weight/bias reduction (256: 17 chunks, the last partial), C
-      // over one workgroup of channels (131: three, the last partial).
-      for (const shape of [[5, 1], [3, 37, 7], [2, 13, 131], [4133, 3]]) {
+      // C = 1 (x̂ = 0), odd C below and above the workgroup width, rank 2 and 3, more rows
+      // than one chunk of the weight/bias reduction (600 rows: 3 chunks of 256, the last
+      // partial), C over one workgroup of channels (131: three, the last partial). (It was
+      // [4133, 3]: with 3 features some of 4133 random rows are nearly constant, and f32 dx of
+      // such a row is ill-conditioned: 4 of 150 seeds over 1e-5, up to 2.7e-5; [600, 8]: ≤ 1e-7.)
+      for (const shape of [[5, 1], [3, 37, 7], [2, 13, 131], [600, 8]]) {
         const seed = freshSeed(), random = rng(seed);
         const c = shape[shape.length - 1];
         const x = randomPair(device, shape, dtype, random, 2, 0.5);
