@@ -192,6 +192,11 @@ function linearAttentionOps(c: Catalogue): void {
     };
     c.grad(linearAttention.vjp(q, k, v, { layout, tiling: scalar }));
   }
+  // A forward state pass of two chunks, whose partials the o pass sums (the default
+  // `foldParts`), normalised and simple.
+  const long = c.tensor([1, 1, 1000, 64]);
+  c.grad(linearAttention.vjp(long, long, long));
+  c.keep(simpleLinearAttention(long, long, long) as Tensor);
   const cu = new Int32Array([0, 5, 75, 100]);
   const x = c.tensor([100, 3, 24]);
   c.grad(varlenLinearAttention.vjp(x, x, x, cu));
