@@ -208,15 +208,6 @@ for (const c of [64, 128, 256, 512, 1024, 2048, 4096]) {
   ]);
 }
 
-// The forward's o pass summing the state pass's partials itself, the reduce after it (session
-// 13): never, or up to 4 or 8 partials (B8-H16: 4 chunks at T = 16384, 8 at 32768).
-CANDIDATES.push(
-  ["no fold", { state: { foldParts: 0 } }, "f32"],
-  ["fold 4", { state: { foldParts: 4 } }, "f32"],
-  ["fold 8", { state: { foldParts: 8 } }, "f32"],
-  ["f16 precision + no fold", { state: { foldParts: 0 } }, "f16"],
-);
-
 /** Candidates in f32 storage (`--f32T`). */
 const F32_CANDIDATES = [
   "default",
@@ -227,7 +218,6 @@ const F32_CANDIDATES = [
   "scalar state loads",
   "scalar stores",
   "no transposed state",
-  "no fold",
 ];
 
 const { values } = parseArgs({

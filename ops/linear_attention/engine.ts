@@ -83,13 +83,6 @@ export interface LaTiling {
      * decoupled op only.
      */
     wideLoads: boolean | "decoupled";
-    /**
-     * The forward's o pass sums the state pass's partials itself where they are at most this
-     * many per segment (dense segments; 0 or 1: never), and the reduce that writes the state for
-     * the backward runs after it, beside its last workgroups: the o pass no longer waits for
-     * the reduce. The same bits either way.
-     */
-    foldParts: number;
     /** Per pass (forward, backward), the fields above that differ from these. */
     byPass?: Partial<Record<"fwd" | "bwd", Partial<Omit<LaTiling["state"], "byPass">>>>;
   };
@@ -187,7 +180,6 @@ export const LA_DEFAULT_TILING: Readonly<LaTiling> = Object.freeze({
     // 4096 and −25 / −37 % at 32768 on the H200 (forward+backward −9 % / −13 %), while it made
     // linear's and varlen's (two loads) 3–9 % slower (bench/NOTES.md, session 11, call 5).
     wideLoads: "decoupled" as const,
-    foldParts: 2,
     // Both state passes stage their inputs as f32 (no conversions in the products), converted at
     // the store: on the H200 the forward −10 % at T = 32768 (bench/NOTES.md, session 6, call 8),
     // the backward's pass −12 % (forward+backward −1.3 to −3 %, session 7, call 10), once
@@ -572,20 +564,12 @@ interface ChunkPlan {
 /**
  * Chunk length of a state pass reducing `rows` rows per dense segment (varlen: per sequence),
  * sized for about `LA_TILES.state.groups` workgroups, lengthened until every partial state
- * (d_k·ld f32 each) fits in `scratch`'s window of one item (if given), else one chunk (direct).
+ * (d_k·ld f32 each) fits in `scratch`'s window of one item, else one chunk (direct).
  */
-function chunkPlan(
-  p: Problem,
-  t: Tile,
-  tiles: number,
-  rows: number,
-  scratch?: Tensor,
-): ChunkPlan {
+function chunkPlan(p: Problem, t: Tile, tiles: number, rows: number, scratch: Tensor) {
   const c = p.tiling.state;
   const size = p.dk * stateRowLength(p);
-  const words = scratch
-    ? Math.floor((scratch.size / p.items) * bytesPerElement(scratch.dtype) / 4) - 1
-    : Infinity;
+  const words = Math.floor((scratch.size / p.items) * bytesPerElement(scratch.dtype) / 4) - 1;
   const lengths = p.cu ? Array.from(p.cu.slice(1), (e, s) => e - p.cu![s]) : [rows];
   const longest = Math.max(1, ...lengths);
   // Rows summed by the whole pass (every segment; varlen: every sequence × head).
@@ -660,50 +644,28 @@ function modeOf(
   };
 }
 
-/**
- * A recorded state pass whose chunk partials the next kernel sums itself (see `foldParts`):
- * `parts` partials per segment in `partials` (the caller frees it), and `reduce()`, which records
- * their sum into the state for later readers.
- */
-interface FoldedState {
-  partials: Tensor;
-  parts: number;
-  reduce(): void;
-}
-
-/**
- * Records a state pass (and its reduce) writing `tensors.out`, with scratch in `scratch`. With
- * `fold` (dense segments only), a pass of 2 to `tiling.state.foldParts` chunks writes its
- * partials into a scratch of their own and returns them with its reduce unrecorded.
- */
+/** Records a state pass (and its reduce) writing `tensors.out`, with scratch in `scratch`. */
 function recordState(
   problem: Problem,
   slices: Slice[],
   pass: "fwd" | "bwd",
   tensors: Bound,
   scratch: Tensor,
-  fold = false,
-): FoldedState | undefined {
+) {
   // The state tiling of this pass.
   const { byPass, ...state } = problem.tiling.state;
   const p = { ...problem, tiling: { ...problem.tiling, state: { ...state, ...byPass?.[pass] } } };
   const out = tensors.out as Tensor;
   const rows = pass === "fwd" ? p.lk : p.lq;
-  // Folded partials get a scratch of their own, so `scratch` does not bound their chunks.
-  const foldable = (c: ChunkPlan) =>
-    fold && !p.cu && !c.direct && c.chunks <= p.tiling.state.foldParts;
   const planned = (fill: boolean) => {
     const t = stateTile(p, out.device, fill);
     const tilesA = ceilDiv(p.dk, t.m), tilesB = ceilDiv(p.dv, t.n);
-    const free = chunkPlan(p, t, tilesA * tilesB, rows);
-    const folded = foldable(free);
-    const c = folded ? free : chunkPlan(p, t, tilesA * tilesB, rows, scratch);
-    return { t, tilesA, tilesB, c, folded };
+    return { t, tilesA, tilesB, c: chunkPlan(p, t, tilesA * tilesB, rows, scratch) };
   };
   const wide = planned(false);
   const filled =
     stateGroups(p, wide.c.chunk, rows) * wide.tilesA * wide.tilesB < p.tiling.state.fillBelow;
-  const { t, tilesA, tilesB, c, folded } = filled ? planned(true) : wide;
+  const { t, tilesA, tilesB, c } = filled ? planned(true) : wide;
   const withGs = tensors.gs !== undefined;
   // S feeds dq, whose terms can nearly cancel: the forward state's products stay f32. The
   // backward's f16 chains with 8 × 8 tiles (64 f16 sums beside 64 f32 accumulators) measured
@@ -730,15 +692,11 @@ function recordState(
   const seqs = p.cu ? seqsFor(out.device, p.cu, c.chunk) : undefined;
   const common = { rows, chunk: c.chunk, chunks: c.chunks, direct: c.direct ? 1 : 0 };
   const parts = (segs: number) => p.cu ? seqs!.entries * p.he : segs * c.chunks;
-  // Partials of their own: the kernel summing them may write where `scratch` lies.
-  const partials = folded
-    ? Tensor.empty(out.device, [p.items, p.segsPerItem * c.chunks * p.dk * stateRowLength(p)])
-    : scratch;
   launchSliced(
     p,
     slices,
     k,
-    { ...tensors, out: c.direct ? out : { scratchOf: partials } },
+    { ...tensors, out: c.direct ? out : { scratchOf: scratch } },
     (segs) => ({
       ...common,
       groups: parts(segs) * tilesA * tilesB,
@@ -747,22 +705,18 @@ function recordState(
     }),
     seqs,
   );
-  if (c.direct) return undefined;
+  if (c.direct) return;
   const r = kernelOf(
     `la_reduce_${pass}`,
     { ...p.variant, withGs },
     () => reduceKernel(p.variant, pass, withGs),
   );
   const perSeg = ceilDiv(p.dk * stateRowLength(p), REDUCE_THREADS);
-  const reduce = () =>
-    launchSliced(p, slices, r, { part: { scratchOf: partials }, gs: tensors.gs, out }, (segs) => ({
-      ...common,
-      groups: (p.cu ? (p.cu.length - 1) * p.he : segs) * perSeg,
-      tiles_n: perSeg,
-    }), seqs);
-  if (folded) return { partials, parts: c.chunks, reduce };
-  reduce();
-  return undefined;
+  launchSliced(p, slices, r, { part: { scratchOf: scratch }, gs: tensors.gs, out }, (segs) => ({
+    ...common,
+    groups: (p.cu ? (p.cu.length - 1) * p.he : segs) * perSeg,
+    tiles_n: perSeg,
+  }), seqs);
 }
 
 /** `state` transposed per segment into a new tensor (see `transposeKernel`). */
@@ -780,18 +734,8 @@ function transposed(p: Problem, slices: Slice[], state: Tensor): Tensor {
   return out;
 }
 
-/**
- * Records a row pass; `stateT`: `tensors.mat` is the transposed state (dq, dk); `parts` (o):
- * `tensors.mat` holds that many partial states per segment (see {@linkcode FoldedState}).
- */
-function recordRows(
-  p: Problem,
-  slices: Slice[],
-  role: RowRole,
-  tensors: Bound,
-  stateT = false,
-  parts = 1,
-) {
+/** Records a row pass; `stateT`: `tensors.mat` is the transposed state (dq, dk). */
+function recordRows(p: Problem, slices: Slice[], role: RowRole, tensors: Bound, stateT = false) {
   const outer = role === "o" || role === "dv" ? p.dv : p.dk;
   const out = tensors.out as Tensor;
   const t = rowTile(p, role, out.device);
@@ -809,9 +753,7 @@ function recordRows(
     rowLanesInSubgroups(t, out.device);
   // Only the forms in effect are named in the key (and the WGSL snapshots' file names).
   const form: RowForm = Object.fromEntries(
-    Object.entries({ stateVec4, outVec4, stateT, rowMajorX, dzShuffle, parts }).filter(([k, on]) =>
-      k === "parts" ? on !== 1 : on
-    ),
+    Object.entries({ stateVec4, outVec4, stateT, rowMajorX, dzShuffle }).filter(([, on]) => on),
   );
   const k = kernelOf(
     `la_rows_${role}`,
@@ -873,35 +815,28 @@ export interface Saved {
   w?: Tensor;
 }
 
-/**
- * Records the forward: the output, the f32 state and (normalised) 1/z per row. A state pass of
- * a few chunks hands its partials to the o pass, which sums them where it loads the state
- * (`foldParts`), and sums them into the state after it, for the backward — unless `keepState`
- * is false (the caller frees the state unread: then it may be left unwritten).
- */
-export function forward(p: Problem, x: Inputs, keepState = true): Saved {
+/** Records the forward: the output, the f32 state and (normalised) 1/z per row. */
+export function forward(p: Problem, x: Inputs): Saved {
   const device = x.q.device;
   const state = stateTensor(p, device);
   const output = Tensor.empty(device, withFeatures(x.q, p.dv), x.q.dtype);
   const w = p.variant.normalised ? rowStats(p, device) : undefined;
   const slices = plan(p, [x.q, x.k, x.v, x.qr, x.kr, output, state, w]);
   const dec = p.variant.decoupled;
-  const folded = recordState(
+  recordState(
     p,
     slices,
     "fwd",
     { x: x.kr ?? x.k, y: x.v, den: dec ? x.k : undefined, out: state },
     output,
-    true,
   );
-  const rows = { x: x.qr ?? x.q, den: dec ? x.q : undefined, out: output, w };
-  if (!folded) {
-    recordRows(p, slices, "o", { ...rows, mat: state });
-    return { output, state, w };
-  }
-  recordRows(p, slices, "o", { ...rows, mat: { scratchOf: folded.partials } }, false, folded.parts);
-  if (keepState) folded.reduce();
-  folded.partials.destroy();
+  recordRows(p, slices, "o", {
+    x: x.qr ?? x.q,
+    den: dec ? x.q : undefined,
+    mat: state,
+    out: output,
+    w,
+  });
   return { output, state, w };
 }
 

@@ -10,7 +10,7 @@ import { backward, forward, type Grads, type Inputs, type Problem, release } fro
 
 /** Records the forward of `p` on `x` and frees the state: the output alone. */
 export function forwardOutput(p: Problem, x: Inputs): Tensor {
-  const saved = forward(p, x, false);
+  const saved = forward(p, x);
   release(saved);
   return saved.output;
 }

@@ -135,8 +135,6 @@ export interface RowForm {
   rowMajorX?: boolean;
   /** dq: each row's dz partials summed by subgroup shuffles (see {@linkcode rowKernel}). */
   dzShuffle?: boolean;
-  /** o: `mat` holds this many unscaled partial states per segment, summed where loaded. */
-  parts?: number;
 }
 
 function binding(name: string, type: LaBinding["type"] = "row", write = false): LaBinding {
@@ -806,21 +804,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 }
 
 /**
- * An element of the state where the row kernel reads `parts` partial states (o after a state
- * pass of 2 or more chunks, `RowForm.parts`): `load(offset)` of each partial, `offset` its
- * distance from the first (`part_size` = d_k·ld floats apart), summed in chunk order and scaled as the reduce
- * kernel would, so that the products see the
- * same bits as with the reduced state (`scale`: σ for S, 1/L_k for the vector column). `parts` =
- * 1: the state itself.
- */
-function partsSum(parts: number, load: (offset: string) => string, scale = "seg_scale(i_seg)") {
-  if (parts === 1) return load("");
-  const at = (c: number) => (c === 0 ? "" : c === 1 ? " + part_size" : ` + ${c}u * part_size`);
-  const terms = Array.from({ length: parts }, (_, c) => load(at(c)));
-  return `(${terms.join(" + ")}) * ${scale}`;
-}
-
-/**
  * The row kernels' `fetch_m(i0, k)` / `store_m(buf, k, val)`: item k of this invocation's share
  * of the step's M tile, `M[i0 + i][n0 + col]` — the state S (`o`, `dv`: row i0 + i, column
  * n0 + col) or its transpose (`dq`, `dk`: `transposed`) — 0 past `inner` or `outer`, stored into
@@ -836,7 +819,6 @@ function stateFetch(
   staged: string,
   vec4: boolean,
   ld = "u.ld",
-  parts = 1,
 ): string {
   const n = (d: string) => (vec4 ? `(${d} / 4u)` : d); // items along d
   const at = (e: string) => (vec4 ? `4u * (${e})` : e);
@@ -847,10 +829,6 @@ function stateFetch(
     transposed ? `(n0 + col) * ${ld} + i0 + i` : `(i0 + i) * ${ld} + n0 + col`
   }`;
   const type = vec4 ? "vec4f" : "f32";
-  const load = partsSum(
-    parts,
-    (off) => `mat[${vec4 ? `(${index}${off}) / 4u` : `${index}${off}`}]`,
-  );
   const slot = "s_y[buf][i][(col % RN) / 4u][col / RN]";
   const store = !vec4
     ? `${slot}[col % 4u] = ${staged === "vec4h" ? "f16(val)" : "val"};`
@@ -864,7 +842,7 @@ function stateFetch(
 fn fetch_m(i0: u32, k: u32) -> ${type} {
   ${ic}
   if (i0 + i >= ${inner} || n0 + col >= ${outer}) { return ${vec4 ? "vec4f(0.0)" : "0.0"}; }
-  return ${load};
+  return mat[${vec4 ? `(${index}) / 4u` : index}];
 }
 
 fn store_m(buf: u32, k: u32, val: ${type}) {
@@ -917,7 +895,7 @@ export function rowKernel(
   form: RowForm = {},
 ): LaShader {
   const { stateVec4 = false, outVec4 = false, stateT = false } = form;
-  const { rowMajorX = false, dzShuffle = false, parts = 1 } = form;
+  const { rowMajorX = false, dzShuffle = false } = form;
   const norm = v.normalised;
   const zOut = norm && role === "o";
   const dzOut = norm && role === "dq";
@@ -928,7 +906,6 @@ export function rowKernel(
   if (stateT && role !== "dq" && role !== "dk") {
     throw new RangeError(`a transposed state copy is for dq and dk, not ${role}`);
   }
-  if (parts !== 1 && role !== "o") throw new RangeError(`partial states are for o, not ${role}`);
   const transposed = (role === "dq" || role === "dk") && !stateT;
   const den = (zOut && v.decoupled) || dzOut;
   const bindings = [binding("x")];
@@ -987,12 +964,7 @@ export function rowKernel(
   // loads); o's stores of that step read s_vec (its z shares), hence its barrier.
   const vecItems = Math.ceil(LA_MAX_DIM / nt), wItems = Math.ceil(t.m / nt);
   const vecAt = (a: string) =>
-    partsSum(
-      parts,
-      (off) =>
-        stateAt(stateT ? `o_mat + u.dv * u.dk + ${a}${off}` : `o_mat + (${a}) * u.ld + u.dv${off}`),
-      "seg_inv_len(i_seg)",
-    );
+    stateAt(stateT ? `o_mat + u.dv * u.dk + ${a}` : `o_mat + (${a}) * u.ld + u.dv`);
   const prologue = {
     fetch: [
       vector
@@ -1072,9 +1044,7 @@ var<private> i_seg: u32;
 var<private> r0: u32;
 var<private> n_rows: u32;
 var<private> n0: u32;
-var<private> o_mat: u32;${
-    parts === 1 ? "" : "\nvar<private> part_size: u32;  // floats per partial state"
-  }
+var<private> o_mat: u32;
 var<private> lid: u32;
 const FX = ${fx}u;  // X vec4s each invocation fetches per step
 
@@ -1125,7 +1095,7 @@ ${
   }
 }
 
-${stateFetch(transposed, inner, outer, types.y, stateVec4, stateT ? "u.dk" : "u.ld", parts)}
+${stateFetch(transposed, inner, outer, types.y, stateVec4, stateT ? "u.dk" : "u.ld")}
 ${
     dzOut
       ? `
@@ -1204,10 +1174,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   ${decode}
   enter_segment(i_seg);
   n_rows = seg_rows(i_seg);
-  ${
-    parts === 1 ? "o_mat = u.off_mat + i_seg * u.dk * u.ld;" : `part_size = u.dk * u.ld;
-  o_mat = u.off_mat + i_seg * ${parts}u * part_size;  // the segment's first partial`
-  }
+  o_mat = u.off_mat + i_seg * u.dk * u.ld;
   let scale = seg_scale(i_seg);
   let tn = lid % NTN;  // this invocation: rows r0 + tm·RT.., features n0 + tn·RN..
   let tm = lid / NTN;

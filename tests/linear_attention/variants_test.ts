@@ -5,8 +5,7 @@
  * literal staged indices, X staged row-major, transposed state copies), the subgroup-shuffle
  * kernels (where the device has subgroups), the portable kernels (scalar loads, two buffers, no
  * subgroups), small tiles with short chunks and an FMA loop, state workgroups split into groups
- * of invocations, the forward's partial states summed by the o pass, f16 precision, the state
- * loaded and
+ * of invocations, f16 precision, the state loaded and
  * the outputs stored one float at a time with one buffer and the FMA loop not unrolled, a device
  * requested without subgroups, and a row pass with its own tile (`rows.byRole`).
  */
@@ -47,7 +46,6 @@ const PORTABLE = "portable, two buffers";
 const SMALL = "small tiles, short chunks, FMA loop of 4";
 const SPLIT = "state workgroups split in 4 groups, short chunks";
 const WIDE = "state passes loading f16 8 features at a time";
-const FOLDED = "forward partial states summed by the o pass, short chunks";
 
 const VARIANTS: Variant[] = [
   { name: "default", dtypes: ["f32", "f16"] },
@@ -102,14 +100,6 @@ const VARIANTS: Variant[] = [
     name: WIDE,
     dtypes: ["f16"],
     tiling: { state: { wideLoads: true, chunkMin: 32, chunkMax: 96 } },
-  },
-  // Chunks of 32 rows: 2 to 7 partial states per segment in the forward, each summed where the o
-  // pass loads the state; the reduce after it writes the state the backward (and the simple op's
-  // returned state) reads. varlen keeps the reduce before o.
-  {
-    name: FOLDED,
-    dtypes: ["f32", "f16"],
-    tiling: { state: { chunkMin: 32, chunkMax: 32, foldParts: 8 } },
   },
   { name: "f16 precision", dtypes: ["f16"], precision: "f16" },
   {
@@ -309,15 +299,6 @@ for (const variant of VARIANTS) {
           }
         }
         assert.ok(kernels.some((l) => l.startsWith("la_state_") && !l.includes("wideLoads")));
-      }
-      if (variant.name === FOLDED) {
-        const o = rows.filter((l) => l.startsWith("la_rows_o:"));
-        const folded = o.filter((l) => /"parts":[2-7]/.test(l));
-        // Every dense member, both dtypes (one normalised case is 4-aligned, one is not).
-        assert.ok(folded.length >= 8, `folded o passes: ${folded.length}`);
-        assert.ok(folded.every((l) => !l.includes('"varlen":true')), "varlen reduces first");
-        assert.ok(folded.some((l) => l.includes('"stateVec4":true')), "vec4 partial loads");
-        assert.ok(folded.some((l) => !l.includes('"stateVec4"')), "scalar partial loads");
       }
       if (variant.precision === "f16") {
         // The forward state and the dq, dk passes keep f32 products (dq's terms can cancel), and

@@ -192,8 +192,7 @@ function linearAttentionOps(c: Catalogue): void {
     };
     c.grad(linearAttention.vjp(q, k, v, { layout, tiling: scalar }));
   }
-  // A forward state pass of two chunks, whose partials the o pass sums (the default
-  // `foldParts`), normalised and simple.
+  // State passes of two chunks: their partials summed by the reduce kernels.
   const long = c.tensor([1, 1, 1000, 64]);
   c.grad(linearAttention.vjp(long, long, long));
   c.keep(simpleLinearAttention(long, long, long) as Tensor);
