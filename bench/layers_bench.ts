@@ -31,6 +31,7 @@ import { flush, type KernelTime, memoryInfo, timeKernels } from "../ops/_runtime
 import { oneOf, positiveInt, runCli, UsageError } from "./cli.ts";
 import { adapterName, isCpuAdapter } from "./adapter.ts";
 import { clockCell, type ClockProbe, clockProbe, timeWarmedProbed } from "./clock_probe.ts";
+import { hostMsPerLaunch } from "./host_cost.ts";
 
 /** One benchmarked shape of one layer. */
 interface LayerShape {
@@ -164,6 +165,12 @@ interface Row {
   /** Timed samples. */
   samples: number;
   /**
+   * Host ms per launch (recording and submitting one forward, one forward+backward; median of
+   * rounds of `samples` launches, the await outside): where it exceeds the GPU time, the GPU
+   * waits for the host and the GPU columns include that wait.
+   */
+  hostMs: { forward: number; forwardBackward: number };
+  /**
    * On a GPU: the clock probe's speed between the samples, the lower of the two sets, as a share
    * of its fastest so far (bench/clock_probe.ts; under `MIN_CLOCK` there: a slowed GPU).
    */
@@ -174,6 +181,9 @@ interface Row {
 
 /** Device memory the queued samples of one timing may hold (all are queued before one await). */
 const QUEUED_BYTES_BUDGET = 16 * 2 ** 30;
+
+/** Rounds of the host timing (its median). */
+const HOST_ROUNDS = 3;
 
 /**
  * Bytes of the tensors created while `fn` runs and still alive once the work it recorded is
@@ -260,6 +270,10 @@ async function benchCase(
     };
     const forward = await timed(forwardWork);
     const both = await timed(bothWork);
+    const hostMs = {
+      forward: (await hostMsPerLaunch(device, forwardWork, samples, HOST_ROUNDS)).record,
+      forwardBackward: (await hostMsPerLaunch(device, bothWork, samples, HOST_ROUNDS)).record,
+    };
     const kernels = breakdown
       ? {
         forward: await timeKernels(device, forwardWork),
@@ -280,6 +294,7 @@ async function benchCase(
       vjpKeepsBytes,
       vjpKeepsInputs: vjpKeepsBytes / x.byteLength,
       samples,
+      hostMs,
       kernels,
     };
   } finally {
@@ -297,10 +312,15 @@ const fmtMs = (q: { p20: number; p50: number; p80: number }) =>
 /** The rows as a markdown table. */
 export function markdownTable(rows: readonly Row[]): string {
   const head = "| layer | shape | dtype | B | heads | hd | tokens | forward ms | fwd+bwd ms | " +
-    "vjp keeps (× x) | samples | clock |\n|---|---|---|---|---|---|---|---|---|---|---|---|";
+    "host ms (fwd / fwd+bwd) | vjp keeps (× x) | samples | clock |\n" +
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|";
+  // "!": the host took longer than the GPU's median (the GPU waited for it).
+  const host = (ms: number, gpu: number) => `${ms.toFixed(3)}${ms > gpu ? " !" : ""}`;
   const lines = rows.map((r) =>
     `| ${r.layer} | ${r.shape} | ${r.dtype} | ${r.B} | ${r.heads} | ${r.headDim} | ${r.tokens} | ` +
     `${fmtMs(r.forwardMs)} | ${fmtMs(r.forwardBackwardMs)} | ` +
+    `${host(r.hostMs.forward, r.forwardMs.p50)} / ` +
+    `${host(r.hostMs.forwardBackward, r.forwardBackwardMs.p50)} | ` +
     `${(r.vjpKeepsBytes / 2 ** 20).toFixed(1)} MiB (${
       r.vjpKeepsInputs.toFixed(1)
     }) | ${r.samples} | ${clockCell(r.clock)} |`

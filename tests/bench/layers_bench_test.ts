@@ -1,6 +1,6 @@
 /**
  * Smoke test of `deno task bench:layers` on the test adapter: one layer, one shape, --json;
- * every time is positive, p20 ≤ p50 ≤ p80, and the vjp keeps some memory.
+ * every time is positive, p20 ≤ p50 ≤ p80, the host times too, and the vjp keeps some memory.
  */
 import assert from "node:assert/strict";
 import { noGpu } from "../_helpers.ts";
@@ -26,6 +26,9 @@ Deno.test({
     }
     assert.ok(row.forwardBackwardMs.p50 > row.forwardMs.p20, "fwd+bwd is slower than fwd");
     assert.ok(row.vjpKeepsInputs > 1 && row.vjpKeepsInputs < 30, `kept ${row.vjpKeepsInputs}`);
+    // The host's recording and submit of one launch, each mode.
+    const { forward, forwardBackward } = row.hostMs;
+    assert.ok(forward > 0 && forwardBackward > forward, JSON.stringify(row.hostMs));
   },
 });
 
