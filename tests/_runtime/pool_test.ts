@@ -23,6 +23,7 @@ import {
 } from "../../ops/_runtime/mod.ts";
 import { DEFAULT_POOL_CAPACITY, sizeClass } from "../../ops/_runtime/pool.ts";
 import { linearAttention } from "../../ops/linear_attention/mod.ts";
+import { PolaLinearAttention } from "../../layers/mod.ts";
 import { linearAttentionReferenceGrads } from "../../ops/linear_attention/reference.ts";
 
 /** A device of its own, with poisoning on, so that the counters start at zero. */
@@ -292,10 +293,50 @@ Deno.test({
       if (i === 100) [warm, warmGroups] = [memoryInfo(device), bindGroups];
     }
     assert.deepEqual(memoryInfo(device), warm);
-    assert.ok(warmGroups <= 12, `${warmGroups} bind groups for 6 launches per step`);
+    // Fresh buffers in the first step, pooled ones from the second: the steps settle into the
+    // same buffers within three steps.
+    assert.ok(warmGroups <= 18, `${warmGroups} bind groups for 6 launches per step`);
     assert.equal(bindGroups, warmGroups, "bind groups created after the 100th step");
     assert.deepEqual(await settledGpuErrors(device), []);
     for (const t of [q, k, v, dO]) t.destroy();
+  },
+});
+
+Deno.test({
+  name: "a layer's forward+backward steps: after the second, no new bind groups (the pool " +
+    "hands each step the same buffers)",
+  ignore: noGpu,
+  fn: async () => {
+    const device = await freshDevice();
+    const [H, W, C] = [4, 6, 32];
+    const layer = new PolaLinearAttention({ dim: C, numPatches: H * W, numHeads: 2, device });
+    const x = Tensor.fromArraySync(device, randn(2 * H * W * C, rng(freshSeed())), [2, H * W, C]);
+    const dy = Tensor.fromArraySync(device, randn(x.size, rng(freshSeed())), x.shape);
+    let bindGroups = 0;
+    const create = device.createBindGroup.bind(device);
+    device.createBindGroup = (d) => (bindGroups++, create(d));
+    // Intermediates are freed mid-step in an order unlike the next step's allocations: the
+    // most recently freed buffer first, a step's tensors changed buffers from step to step.
+    const step = async () => {
+      const f = layer.vjp(x, { height: H, width: W });
+      const g = f.pullback(dy);
+      g.dx.destroy();
+      for (const t of g.parameters.values()) t.destroy();
+      f.dispose();
+      f.output.destroy();
+      await device.queue.onSubmittedWorkDone();
+    };
+    // The first step's buffers are new, the second's come from the pool.
+    await step();
+    await step();
+    const warm = bindGroups;
+    for (let i = 0; i < 4; i++) await step();
+    assert.ok(warm > 20, `${warm} bind groups in the first two steps`);
+    assert.equal(bindGroups, warm, "bind groups created after the second step");
+    layer.dispose();
+    x.destroy();
+    dy.destroy();
+    assert.deepEqual(await settledGpuErrors(device), []);
   },
 });
 
