@@ -12,13 +12,88 @@
  */
 import { parseArgs } from "node:util";
 import { positiveInt, runCli } from "./cli.ts";
-import { flush, memoryInfo, quantiles, requestDevice, Tensor } from "../ops/_runtime/mod.ts";
+import {
+  flush,
+  type Kernel,
+  kernelWgsl,
+  launch,
+  memoryInfo,
+  quantiles,
+  readWrite,
+  requestDevice,
+  Tensor,
+  UniformBlock,
+} from "../ops/_runtime/mod.ts";
+import { storageBuffer } from "../ops/_runtime/tensor.ts";
 import { linearAttention } from "../ops/linear_attention/mod.ts";
 
-/** One timed case: a name and a closure recording one launch (freeing what it made). */
+/**
+ * One timed case: a name, a closure recording one launch (freeing what it made), and where the
+ * case records outside the library's recorder, `submit`, which submits what it recorded.
+ */
 export interface HostCase {
   name: string;
   work: () => void;
+  submit?: () => void;
+}
+
+const countParams = new UniformBlock({ value: "f32" });
+
+/** A kernel writing one float per invocation: a launch with next to no GPU work. */
+const FILL: Kernel = {
+  name: "host_fill",
+  constants: {},
+  storage: [readWrite("out", "f32")],
+  uniforms: countParams,
+  wgsl: () => `
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3u) { out[gid.x] = u.value; }`,
+};
+
+/**
+ * The floors under an op's host cost: one launch of a trivial kernel through the library's
+ * `launch` (uniforms, cached bind group, the recorder's pass), and the same dispatch made with
+ * WebGPU calls alone (`setPipeline`, `setBindGroup`, `dispatchWorkgroups` on one pass, one submit
+ * per round).
+ */
+export function dispatchCases(device: GPUDevice, out: Tensor): HostCase[] {
+  const module = device.createShaderModule({ code: kernelWgsl(FILL) });
+  const pipeline = device.createComputePipeline({
+    layout: "auto",
+    compute: { module, entryPoint: "main" },
+  });
+  const uniform = device.createBuffer({ size: 16, usage: 0x0040 /* UNIFORM */ });
+  const group = device.createBindGroup({
+    layout: pipeline.getBindGroupLayout(0),
+    entries: [
+      { binding: 0, resource: { buffer: storageBuffer(out) } },
+      { binding: 1, resource: { buffer: uniform } },
+    ],
+  });
+  let encoder: GPUCommandEncoder | undefined, pass: GPUComputePassEncoder | undefined;
+  return [
+    {
+      name: "launch (a trivial kernel)",
+      work() {
+        launch(device, FILL, { storage: { out }, uniforms: { value: 1 }, groups: 1 });
+      },
+    },
+    {
+      name: "WebGPU calls alone (same kernel)",
+      work() {
+        encoder ??= device.createCommandEncoder();
+        pass ??= encoder.beginComputePass();
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, group);
+        pass.dispatchWorkgroups(1);
+      },
+      submit() {
+        pass?.end();
+        if (encoder) device.queue.submit([encoder.finish()]);
+        encoder = pass = undefined;
+      },
+    },
+  ];
 }
 
 /** The cases timed: forward, and `vjp` + `pullback` (everything freed after recording). */
@@ -57,13 +132,14 @@ export async function hostMsPerLaunch(
   work: () => void,
   n: number,
   rounds: number,
+  submit: () => void = () => flush(device),
 ): Promise<HostMs> {
   const record: number[] = [], withSubmit: number[] = [];
   for (let r = 0; r < rounds + 1; r++) {
     const t0 = performance.now();
     for (let i = 0; i < n; i++) work();
     const t1 = performance.now();
-    flush(device);
+    submit();
     const t2 = performance.now();
     await device.queue.onSubmittedWorkDone();
     if (r === 0) continue; // round 0 compiles and fills the pool
@@ -107,8 +183,8 @@ async function main({ rounds, n, json }: ReturnType<typeof parseHostArgs>): Prom
   const data = Float32Array.from({ length: 256 }, (_, i) => 0.5 + ((i * 37) % 101) / 101);
   const [q, k, v, dO] = [0, 1, 2, 3].map(() => Tensor.fromArraySync(device, data, shape));
   const rows = [];
-  for (const c of hostCases(q, k, v, dO)) {
-    rows.push({ op: c.name, ...await hostMsPerLaunch(device, c.work, n, rounds) });
+  for (const c of [...dispatchCases(device, dO), ...hostCases(q, k, v, dO)]) {
+    rows.push({ op: c.name, ...await hostMsPerLaunch(device, c.work, n, rounds, c.submit) });
   }
   const memory = memoryInfo(device);
   if (json) console.log(JSON.stringify({ shape, n, rounds, rows, memory }));
