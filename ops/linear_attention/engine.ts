@@ -496,6 +496,12 @@ function alignedWindows(
 }
 
 /** Records one kernel over every slice, binding each tensor's window of the slice. */
+/** Every uniform of {@linkcode laParams} at 0: what a kernel does not use. */
+const NO_PARAMS = Object.fromEntries(laParams.fields.map(([name]) => [name, 0])) as Record<
+  LaParamName,
+  number
+>;
+
 function launchSliced(
   p: Problem,
   slices: Slice[],
@@ -505,7 +511,8 @@ function launchSliced(
   seqs?: { buffer: GPUBuffer; table: number; chunkFirst: number },
 ) {
   for (const s of slices) {
-    const values: Record<string, number> = {
+    const values: Record<LaParamName, number> = {
+      ...NO_PARAMS,
       he: p.he,
       dk: p.dk,
       dv: p.dv,
@@ -525,23 +532,16 @@ function launchSliced(
       if (!t) throw new Error(`${p.op}: internal error, no tensor for binding ${b.name}`);
       if ("scratchOf" in t) {
         const w = scratchWindow(t.scratchOf, p, s);
-        values[`off_${b.name}`] = w.words;
+        values[`off_${b.name}` as LaParamName] = w.words;
         return [b.name, w.binding];
       }
       device = t.device;
       const perItem = t.size / p.items;
       const w = windowOf(t, s.start * perItem, s.count * perItem);
-      values[`off_${b.name}`] = w.elementOffset;
+      values[`off_${b.name}` as LaParamName] = w.elementOffset;
       return [b.name, w.binding];
     }));
-    const uniforms = Object.fromEntries(
-      laParams.fields.map(([name]) => [name, values[name] ?? 0]),
-    ) as Record<LaParamName, number>;
-    launch(device!, kernel, {
-      storage,
-      uniforms,
-      groups: uniforms.groups,
-    });
+    launch(device!, kernel, { storage, uniforms: values, groups: values.groups });
   }
 }
 

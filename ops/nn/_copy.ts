@@ -4,7 +4,13 @@
  */
 import { launch } from "../_runtime/kernel.ts";
 import type { DType, Tensor } from "../_runtime/tensor.ts";
-import { MAX_RANK, padRank, simplifyDims, stridesOf } from "../../shaders/nn/common.ts";
+import {
+  MAX_RANK,
+  padRank,
+  setRankFields,
+  simplifyDims,
+  stridesOf,
+} from "../../shaders/nn/common.ts";
 import { copyParams, copyStorage, copyWgsl } from "../../shaders/nn/copy.ts";
 import { elementwiseGroups } from "./_common.ts";
 
@@ -34,9 +40,7 @@ export function stridedCopy(shape: readonly number[], src: StridedView, dst: Str
   const dims = padRank(simple.shape, 1);
   const [ss, ds] = simple.strides.map((s) => padRank(s, 0));
   const fields: Record<string, number> = { n, src_off: src.offset, dst_off: dst.offset };
-  for (let d = 0; d < MAX_RANK; d++) {
-    Object.assign(fields, { [`dim${d}`]: dims[d], [`ss${d}`]: ss[d], [`ds${d}`]: ds[d] });
-  }
+  setRankFields(fields, { dim: dims, ss, ds });
   launch(src.tensor.device, copyKernel(src.tensor.dtype, false, simple.shape.length), {
     storage: { src: src.tensor, dst: dst.tensor },
     uniforms: fields,
@@ -44,12 +48,13 @@ export function stridedCopy(shape: readonly number[], src: StridedView, dst: Str
   });
 }
 
+const ONES: readonly number[] = Array(MAX_RANK).fill(1);
+const ZEROS: readonly number[] = Array(MAX_RANK).fill(0);
+
 /** Records a zero fill of all of `t`. */
 export function fillZero(t: Tensor): void {
   const fields: Record<string, number> = { n: t.size, src_off: 0, dst_off: 0 };
-  for (let d = 0; d < MAX_RANK; d++) {
-    Object.assign(fields, { [`dim${d}`]: 1, [`ss${d}`]: 0, [`ds${d}`]: 0 });
-  }
+  setRankFields(fields, { dim: ONES, ss: ZEROS, ds: ZEROS });
   launch(t.device, copyKernel(t.dtype, true), {
     storage: { dst: t },
     uniforms: fields,

@@ -12,6 +12,7 @@ import {
   MAX_RANK,
   padRank,
   REDUCE_CHUNK,
+  setRankFields,
   simplifyDims,
   stridesOf,
 } from "../../shaders/nn/common.ts";
@@ -104,15 +105,7 @@ function uniformsOf(
   const simple = reduce ? { shape: full, strides } : simplifyDims(full, strides);
   const dims = padRank(simple.shape, 1);
   const [as, bs, os] = simple.strides.map((s) => padRank(s, 0));
-  for (let d = 0; d < MAX_RANK; d++) {
-    Object.assign(fields, {
-      [`dim${d}`]: dims[d],
-      [`as${d}`]: as[d],
-      [`bs${d}`]: bs[d],
-      [`os${d}`]: os[d],
-      [`xd${d}`]: xd[d],
-    });
-  }
+  setRankFields(fields, { dim: dims, as, bs, os, xd });
   return { uniforms: fields, n, chunks, rank: simple.shape.length };
 }
 

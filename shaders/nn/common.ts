@@ -21,6 +21,25 @@ export function rankFields(prefix: string): string[] {
   return Array.from({ length: MAX_RANK }, (_, d) => `${prefix}${d}`);
 }
 
+const rankNames = new Map<string, string[]>();
+
+/**
+ * Sets `fields[`${prefix}${d}`] = values[prefix][d]` for every prefix of `values` and every padded
+ * dimension d: what a strided or broadcast launch does each time, with the names built once (a
+ * launch's uniforms as object literals with computed keys cost a few µs of host time each).
+ */
+export function setRankFields(
+  fields: Record<string, number>,
+  values: Record<string, readonly number[]>,
+): void {
+  for (const prefix in values) {
+    let names = rankNames.get(prefix);
+    if (!names) rankNames.set(prefix, names = rankFields(prefix));
+    const v = values[prefix];
+    for (let d = 0; d < MAX_RANK; d++) fields[names[d]] = v[d];
+  }
+}
+
 /** Pads `dims` with leading `fill` to {@linkcode MAX_RANK} entries. */
 export function padRank(dims: readonly number[], fill: number): number[] {
   return [...Array(MAX_RANK - dims.length).fill(fill), ...dims];
