@@ -495,13 +495,17 @@ function alignedWindows(
   });
 }
 
-/** Records one kernel over every slice, binding each tensor's window of the slice. */
 /** Every uniform of {@linkcode laParams} at 0: what a kernel does not use. */
 const NO_PARAMS = Object.fromEntries(laParams.fields.map(([name]) => [name, 0])) as Record<
   LaParamName,
   number
 >;
 
+/**
+ * Records one kernel over every slice, binding each tensor's window of the slice. Its uniforms
+ * start from {@linkcode NO_PARAMS}: building all of them from entries at every launch cost a third
+ * of a vjp + pullback's JavaScript (bench/NOTES.md, session 13).
+ */
 function launchSliced(
   p: Problem,
   slices: Slice[],

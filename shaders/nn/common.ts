@@ -24,9 +24,9 @@ export function rankFields(prefix: string): string[] {
 const rankNames = new Map<string, string[]>();
 
 /**
- * Sets `fields[`${prefix}${d}`] = values[prefix][d]` for every prefix of `values` and every padded
- * dimension d: what a strided or broadcast launch does each time, with the names built once (a
- * launch's uniforms as object literals with computed keys cost a few µs of host time each).
+ * Sets field `<prefix><d>` of `fields` to `values[prefix][d]`, for every prefix of `values` and
+ * every padded dimension d: what a strided or broadcast launch does each time, with the names
+ * built once (object literals with computed keys, six per launch, cost µs of host time).
  */
 export function setRankFields(
   fields: Record<string, number>,
