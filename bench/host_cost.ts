@@ -37,14 +37,14 @@ export interface HostCase {
   submit?: () => void;
 }
 
-const countParams = new UniformBlock({ value: "f32" });
+const fillParams = new UniformBlock({ value: "f32" });
 
 /** A kernel writing one float per invocation: a launch with next to no GPU work. */
 const FILL: Kernel = {
   name: "host_fill",
   constants: {},
   storage: [readWrite("out", "f32")],
-  uniforms: countParams,
+  uniforms: fillParams,
   wgsl: () => `
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u) { out[gid.x] = u.value; }`,
