@@ -80,7 +80,8 @@ export interface LaTiling {
      * f16 inputs fetched 8 features (16 bytes) per load instead of 4, where the dims are
      * multiples of 8, the windows 8-aligned, the staging f32 and the tile fits
      * (`wideFits`): half the load instructions for the same bytes. `"decoupled"`: in the
-     * decoupled op only.
+     * decoupled op only. The vector column (m, dm) is then summed over a different grouping of
+     * rows per invocation: the same sum, not always the same last bits.
      */
     wideLoads: boolean | "decoupled";
     /** Per pass (forward, backward), the fields above that differ from these. */
