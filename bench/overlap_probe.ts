@@ -114,8 +114,8 @@ async function main(o: ProbeArgs): Promise<number> {
   );
   console.log("|---|---|");
   for (const [name, work] of pairs) {
-    await gpuTime(device, work, 5);
-    console.log(`| ${name} | ${(await gpuTime(device, work, 20)).p50.toFixed(4)} |`);
+    // 20 timed samples after 5 untimed launches in the same submit (one await).
+    console.log(`| ${name} | ${(await gpuTime(device, work, 20, 20, 5)).p50.toFixed(4)} |`);
   }
 
   const op = BENCH_OPS.find((op) => op.name === "linear_attention")!;
@@ -133,8 +133,7 @@ async function main(o: ProbeArgs): Promise<number> {
         const work = () => {
           for (let i = 0; i < n; i++) once();
         };
-        await gpuTime(device, work, 3);
-        return ((await gpuTime(device, work, 10)).p50 / n).toFixed(4);
+        return ((await gpuTime(device, work, 10, 10, 3)).p50 / n).toFixed(4);
       };
       console.log(`| ${n} | ${await perLaunch(runner.fwd)} | ${await perLaunch(runner.fwdBwd)} |`);
     }
